@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ppm-lua",
+    products: [
+        .executable(name: "ppm-lua", targets: ["ppm-lua"]),
+        .library(name: "LuaKit", targets: ["LuaKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Lua 5.4 from the system (Debian: liblua5.4-dev).
+        .systemLibrary(
+            name: "CLua",
+            pkgConfig: "lua5.4",
+            providers: [.apt(["liblua5.4-dev"])]
+        ),
+        // C helpers for everything in Lua's API that may longjmp or is a macro.
+        .target(name: "CLuaShim", dependencies: ["CLua"]),
+        // C helpers for process spawning and Linux system calls.
+        .target(name: "CSystem"),
+        .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
+        .executableTarget(
+            name: "ppm-lua",
+            dependencies: [
+                "LuaKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
+    ]
+)

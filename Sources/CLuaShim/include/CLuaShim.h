@@ -1,0 +1,64 @@
+#ifndef PPM_CLUASHIM_H
+#define PPM_CLUASHIM_H
+
+#include <stddef.h>
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+
+/// Called by the host-function trampoline. Returns the number of results it
+/// pushed, or PPM_HOST_ERROR with a message on top of the stack (the
+/// trampoline then raises it, after the Swift frame has returned).
+typedef int (*ppm_lua_dispatch_fn)(void *host, lua_State *L, int index);
+
+#define PPM_HOST_ERROR (-1)
+
+/// What ended the last outermost protected call, beyond an ordinary error.
+enum ppm_lua_fault {
+    PPM_FAULT_NONE = 0,
+    PPM_FAULT_TIMEOUT = 1,
+    PPM_FAULT_INTERRUPT = 2,
+    PPM_FAULT_MEMORY = 3,
+};
+
+/// Creates a state with the capped allocator, the watchdog hook and the
+/// standard libraries. `host` and `dispatch` serve host functions.
+lua_State *ppm_lua_newstate(size_t memory_limit, void *host, ppm_lua_dispatch_fn dispatch);
+void ppm_lua_close(lua_State *L);
+/// Sets the pointer handed to the dispatch function.
+void ppm_lua_set_host(lua_State *L, void *host);
+
+void ppm_lua_set_memory_limit(lua_State *L, size_t limit);
+size_t ppm_lua_memory_used(lua_State *L);
+
+/// Protected call of the function below `nargs` arguments, with a traceback
+/// message handler and, for the outermost call, a deadline `budget` seconds
+/// away (0: none). Returns a lua status code.
+int ppm_lua_pcall(lua_State *L, int nargs, int nresults, double budget);
+/// The fault of the last outermost call (enum ppm_lua_fault).
+int ppm_lua_last_fault(lua_State *L);
+/// Asks the running call to stop; safe from any thread.
+void ppm_lua_interrupt(lua_State *L);
+
+/// Loads a text chunk (binary chunks are refused). Returns a lua status code.
+int ppm_lua_load(lua_State *L, const void *buf, size_t len, const char *chunkname);
+/// 0: the chunk compiles; 1: it is incomplete (more lines may finish it);
+/// 2: it is a syntax error. Leaves the stack as it was.
+int ppm_lua_chunk_status(lua_State *L, const void *buf, size_t len);
+
+/// Pushes a C closure that dispatches to host function number `index`.
+void ppm_lua_push_host_function(lua_State *L, int index);
+
+/// Pushes `len` bytes as a string; `buf` may be NULL when `len` is 0.
+void ppm_lua_pushbytes(lua_State *L, const void *buf, size_t len);
+/// A full garbage collection.
+void ppm_lua_collect(lua_State *L);
+
+/* Function-like macros of lua.h, as functions. */
+int ppm_lua_registryindex(void);
+void ppm_lua_pop(lua_State *L, int n);
+void ppm_lua_remove(lua_State *L, int idx);
+void ppm_lua_insert(lua_State *L, int idx);
+void ppm_lua_push_globals(lua_State *L);
+
+#endif

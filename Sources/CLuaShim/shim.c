@@ -1,0 +1,213 @@
+#include "CLuaShim.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* How many VM instructions run between two watchdog checks. */
+#define PPM_HOOK_COUNT 1000
+
+typedef struct ppm_lua_ctl {
+    size_t used;
+    size_t limit;
+    int cap_enabled;        /* the limit applies only while Lua code runs */
+    int depth;              /* nesting of ppm_lua_pcall */
+    double deadline;        /* CLOCK_MONOTONIC seconds; 0: none */
+    int fault;              /* enum ppm_lua_fault of the current outer call */
+    int refused;            /* an allocation was refused during it */
+    atomic_int interrupt;   /* set from any thread */
+    void *host;
+    ppm_lua_dispatch_fn dispatch;
+} ppm_lua_ctl;
+
+static ppm_lua_ctl *ctl_of(lua_State *L) {
+    void *ud = NULL;
+    lua_getallocf(L, &ud);
+    return (ppm_lua_ctl *)ud;
+}
+
+static double monotonic_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    ppm_lua_ctl *c = (ppm_lua_ctl *)ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        c->used -= old;
+        return NULL;
+    }
+    if (nsize > old && c->cap_enabled && c->used - old + nsize > c->limit) {
+        c->refused = 1;
+        return NULL;
+    }
+    void *p = realloc(ptr, nsize);
+    if (p == NULL) return NULL;
+    c->used = c->used - old + nsize;
+    return p;
+}
+
+static int panic_handler(lua_State *L) {
+    const char *msg = lua_tostring(L, -1);
+    fprintf(stderr, "ppm-lua: unprotected Lua error: %s\n", msg ? msg : "?");
+    abort();
+}
+
+/* The watchdog. Once a call has timed out or been interrupted, the hook
+ * fires on every instruction and raises again, so that a pcall in user code
+ * cannot swallow the stop: the next instruction outside it raises too. */
+static void watchdog(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    ppm_lua_ctl *c = ctl_of(L);
+    if (c->depth == 0) return;
+    if (c->fault == PPM_FAULT_NONE) {
+        if (atomic_load(&c->interrupt)) {
+            c->fault = PPM_FAULT_INTERRUPT;
+        } else if (c->deadline > 0 && monotonic_now() >= c->deadline) {
+            c->fault = PPM_FAULT_TIMEOUT;
+        }
+    }
+    if (c->fault == PPM_FAULT_TIMEOUT || c->fault == PPM_FAULT_INTERRUPT) {
+        lua_sethook(L, watchdog, LUA_MASKCOUNT, 1);
+        lua_pushstring(L, c->fault == PPM_FAULT_TIMEOUT ? "time budget exceeded" : "interrupted");
+        lua_error(L);
+    }
+}
+
+static int traceback_handler(lua_State *L) {
+    const char *msg = lua_tostring(L, 1);
+    if (msg == NULL) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+            msg = lua_tostring(L, -1);
+        else
+            msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+lua_State *ppm_lua_newstate(size_t memory_limit, void *host, ppm_lua_dispatch_fn dispatch) {
+    ppm_lua_ctl *c = calloc(1, sizeof *c);
+    if (c == NULL) return NULL;
+    c->limit = memory_limit;
+    c->host = host;
+    c->dispatch = dispatch;
+    atomic_init(&c->interrupt, 0);
+    lua_State *L = lua_newstate(capped_alloc, c);
+    if (L == NULL) {
+        free(c);
+        return NULL;
+    }
+    lua_atpanic(L, panic_handler);
+    luaL_openlibs(L);
+    lua_sethook(L, watchdog, LUA_MASKCOUNT, PPM_HOOK_COUNT);
+    return L;
+}
+
+void ppm_lua_close(lua_State *L) {
+    ppm_lua_ctl *c = ctl_of(L);
+    lua_close(L);
+    free(c);
+}
+
+void ppm_lua_set_host(lua_State *L, void *host) { ctl_of(L)->host = host; }
+
+void ppm_lua_set_memory_limit(lua_State *L, size_t limit) { ctl_of(L)->limit = limit; }
+size_t ppm_lua_memory_used(lua_State *L) { return ctl_of(L)->used; }
+
+int ppm_lua_pcall(lua_State *L, int nargs, int nresults, double budget) {
+    ppm_lua_ctl *c = ctl_of(L);
+    int base = lua_gettop(L) - nargs;
+    int outer = c->depth == 0;
+    lua_pushcfunction(L, traceback_handler);
+    lua_insert(L, base);
+    if (outer) {
+        c->fault = PPM_FAULT_NONE;
+        c->refused = 0;
+        c->deadline = budget > 0 ? monotonic_now() + budget : 0;
+        atomic_store(&c->interrupt, 0);
+    }
+    int saved_cap = c->cap_enabled;
+    c->cap_enabled = 1;
+    c->depth++;
+    int status = lua_pcall(L, nargs, nresults, base);
+    c->depth--;
+    c->cap_enabled = saved_cap;
+    lua_remove(L, base);
+    if (outer) {
+        if (status != LUA_OK && c->fault == PPM_FAULT_NONE && c->refused) {
+            if (status == LUA_ERRMEM) c->fault = PPM_FAULT_MEMORY;
+            else {
+                const char *m = lua_tostring(L, -1);
+                if (m && strstr(m, "not enough memory")) c->fault = PPM_FAULT_MEMORY;
+            }
+        }
+        c->deadline = 0;
+        lua_sethook(L, watchdog, LUA_MASKCOUNT, PPM_HOOK_COUNT);
+        lua_gc(L, LUA_GCSTEP, 0);
+    }
+    return status;
+}
+
+int ppm_lua_last_fault(lua_State *L) { return ctl_of(L)->fault; }
+
+void ppm_lua_interrupt(lua_State *L) { atomic_store(&ctl_of(L)->interrupt, 1); }
+
+int ppm_lua_load(lua_State *L, const void *buf, size_t len, const char *chunkname) {
+    return luaL_loadbufferx(L, buf ? (const char *)buf : "", len, chunkname, "t");
+}
+
+int ppm_lua_chunk_status(lua_State *L, const void *buf, size_t len) {
+    int status = luaL_loadbufferx(L, buf ? (const char *)buf : "", len, "=chunk", "t");
+    int result = 2;
+    if (status == LUA_OK) {
+        result = 0;
+    } else if (status == LUA_ERRSYNTAX) {
+        size_t n = 0;
+        const char *msg = lua_tolstring(L, -1, &n);
+        const char *mark = "<eof>";
+        size_t m = strlen(mark);
+        if (msg && n >= m && strcmp(msg + n - m, mark) == 0) result = 1;
+    }
+    lua_pop(L, 1);
+    return result;
+}
+
+static int host_trampoline(lua_State *L) {
+    ppm_lua_ctl *c = ctl_of(L);
+    int index = (int)lua_tointeger(L, lua_upvalueindex(1));
+    int saved_cap = c->cap_enabled;
+    c->cap_enabled = 0; /* host pushes never fail on the cap */
+    int n = c->dispatch(c->host, L, index);
+    c->cap_enabled = saved_cap;
+    if (n == PPM_HOST_ERROR) {
+        /* The Swift frame has returned: raising is safe now. */
+        luaL_where(L, 1);
+        lua_insert(L, -2);
+        lua_concat(L, 2);
+        return lua_error(L);
+    }
+    return n;
+}
+
+void ppm_lua_push_host_function(lua_State *L, int index) {
+    lua_pushinteger(L, index);
+    lua_pushcclosure(L, host_trampoline, 1);
+}
+
+int ppm_lua_registryindex(void) { return LUA_REGISTRYINDEX; }
+void ppm_lua_pop(lua_State *L, int n) { lua_pop(L, n); }
+void ppm_lua_remove(lua_State *L, int idx) { lua_remove(L, idx); }
+void ppm_lua_insert(lua_State *L, int idx) { lua_insert(L, idx); }
+void ppm_lua_push_globals(lua_State *L) { lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS); }
+
+void ppm_lua_pushbytes(lua_State *L, const void *buf, size_t len) {
+    lua_pushlstring(L, buf ? (const char *)buf : "", len);
+}
+
+void ppm_lua_collect(lua_State *L) { lua_gc(L, LUA_GCCOLLECT, 0); }

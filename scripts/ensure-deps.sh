@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs what building ppm-lua needs on a fresh Debian/Ubuntu machine:
+# the Lua 5.4 headers and library (liblua5.4-dev) and pkg-config.
+set -euo pipefail
+if pkg-config --exists lua5.4 2>/dev/null; then
+  exit 0
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "ppm-lua: installing liblua5.4-dev and pkg-config" >&2
+$sudo apt-get update
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y liblua5.4-dev pkg-config
