@@ -22,6 +22,7 @@ let package = Package(
         // C helpers for process spawning and Linux system calls.
         .target(name: "CSystem"),
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
+        .target(name: "PPMCore", dependencies: ["CSystem"]),
         .executableTarget(
             name: "ppm-lua",
             dependencies: [
@@ -30,5 +31,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
+        .testTarget(name: "PPMCoreTests", dependencies: ["PPMCore"]),
     ]
 )

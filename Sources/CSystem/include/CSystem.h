@@ -1,7 +1,68 @@
 #ifndef PPM_CSYSTEM_H
 #define PPM_CSYSTEM_H
 
+#include <stddef.h>
+#include <sys/types.h>
+
 /// Marks the calling process as a child subreaper (PR_SET_CHILD_SUBREAPER).
 int ppm_set_child_subreaper(void);
+
+/// One resource limit for a child (RLIMIT_* number, soft and hard values;
+/// RLIM_INFINITY for "infinity").
+typedef struct {
+    int resource;
+    unsigned long long soft;
+    unsigned long long hard;
+} ppm_rlimit;
+
+/// Everything a service's child needs between fork and exec.
+/// Paths are used as given (relative ones against `dir`); NULL means
+/// "leave as is" (stdin: /dev/null).
+typedef struct {
+    const char *path;
+    char *const *argv;
+    char *const *envp;
+    const char *dir;
+    const char *stdin_path;
+    const char *stdout_path;
+    const char *stderr_path;
+    int set_ids;
+    uid_t uid;
+    gid_t gid;
+    const gid_t *groups;
+    int ngroups;
+    const ppm_rlimit *rlimits;
+    int nrlimits;
+    int set_nice;
+    int nice;
+    const int *cpus;
+    int ncpus;
+} ppm_spawn_spec;
+
+/// Forks and execs a child in its own session with default signal handlers,
+/// an empty signal mask and only fds 0-2 open. Returns 0 and the pid, or an
+/// errno value with a message like "/usr/bin/x: No such file or directory".
+int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, char *error, size_t error_size);
+
+/// What `ppm_wait_any` found.
+enum { PPM_WAIT_NONE = 0, PPM_WAIT_EXITED = 1, PPM_WAIT_SIGNALED = 2, PPM_WAIT_STOPPED = 3, PPM_WAIT_CONTINUED = 4 };
+
+/// Reaps or observes one child without blocking: returns its pid (0 when
+/// there is nothing, -1 when there are no children) with the kind of change
+/// and the exit status or signal number.
+pid_t ppm_wait_any(int *kind, int *code);
+
+/// Blocks the signals in the whole process's mask and returns a
+/// non-blocking signalfd that reports them, or -1.
+int ppm_signalfd(const int *signals, int count);
+
+/// Reads one signal number from a signalfd; 0 when none is pending.
+int ppm_signalfd_read(int fd);
+
+/// The uid of the process at the other end of a unix socket, or -1.
+long ppm_peer_uid(int fd);
+
+/// Whether any process of the process group still exists.
+int ppm_group_alive(pid_t pgid);
 
 #endif

@@ -1,0 +1,46 @@
+import Foundation
+
+/// Writes files so that a crash at any instant leaves the old or the new
+/// version: temporary file, fsync, rename.
+public enum AtomicFile {
+    public static func write(_ text: String, to path: String) throws {
+        let tmp = path + ".tmp"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw POSIXFailure("\(tmp): \(String(cString: strerror(errno)))") }
+        let ok = writeAll(fd, text)
+        fsync(fd)
+        close(fd)
+        guard ok, rename(tmp, path) == 0 else {
+            unlink(tmp)
+            throw POSIXFailure("\(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Appends one line-sized record (O_APPEND keeps concurrent lines whole).
+    public static func append(_ text: String, to path: String) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        _ = writeAll(fd, text)
+        close(fd)
+    }
+
+    static func writeAll(_ fd: Int32, _ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { buf in
+            var offset = 0
+            while offset < buf.count {
+                let n = Foundation.write(fd, buf.baseAddress! + offset, buf.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return false }
+                offset += n
+            }
+            return true
+        }
+    }
+}
+
+/// A failed system call, with its message ready for the user.
+public struct POSIXFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ message: String) { description = message }
+}

@@ -1,0 +1,19 @@
+/// What the hooks said about one event.
+public struct HookResult: Sendable {
+    /// For exits: what happens next (nil: the service's `restart` policy).
+    public var decision: Decision?
+    /// Hooks that failed (error, timeout, memory), with their tracebacks.
+    public var errors: [String]
+
+    public init(decision: Decision? = nil, errors: [String] = []) {
+        self.decision = decision
+        self.errors = errors
+    }
+}
+
+/// The policy/hook protocol the core asks whenever something happens.
+/// The Lua layer implements it; tests use a fake.
+public protocol SupervisorHooks: AnyObject {
+    /// Runs the service's hooks and the global ones for `event`.
+    func handle(_ event: ServiceEvent, service: ServiceSnapshot) -> HookResult
+}

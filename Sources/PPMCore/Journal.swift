@@ -1,0 +1,109 @@
+import Foundation
+
+/// One journal line: `seq, time, type, name` and the fields of the event.
+public struct JournalEntry: Sendable {
+    public var seq: Int64
+    public var time: Double
+    public var type: String
+    public var name: String?
+    public var fields: [String: JSONValue]
+
+    public var json: JSONValue {
+        var o = fields
+        o["seq"] = .int(seq)
+        o["time"] = .double(time)
+        o["type"] = .string(type)
+        o["name"] = .init(name)
+        return .object(o)
+    }
+
+    init?(json: JSONValue) {
+        guard var o = json.objectValue, let seq = o["seq"]?.intValue, let type = o["type"]?.stringValue else { return nil }
+        self.seq = seq
+        self.time = o["time"]?.doubleValue ?? 0
+        self.type = type
+        self.name = o["name"]?.stringValue
+        for k in ["seq", "time", "type", "name"] { o[k] = nil }
+        self.fields = o
+    }
+
+    init(seq: Int64, time: Double, type: String, name: String?, fields: [String: JSONValue]) {
+        self.seq = seq
+        self.time = time
+        self.type = type
+        self.name = name
+        self.fields = fields
+    }
+}
+
+/// The event journal: the last `capacity` entries in memory, appended to a
+/// JSON Lines file that is compacted to those entries when it grows past
+/// `maxFileBytes`. Observers see every new entry (`events -f`).
+public final class Journal {
+    public let capacity: Int
+    private var entries: [JournalEntry] = []
+    private var nextSeq: Int64 = 1
+    private let path: String?
+    private let maxFileBytes: Int
+    private var fileBytes = 0
+    private var observers: [Int: (JournalEntry) -> Void] = [:]
+    private var nextObserver = 0
+
+    /// A journal persisted at `path` (nil: memory only); earlier entries of
+    /// the file are loaded so that `seq` keeps growing across restarts.
+    public init(path: String?, capacity: Int = 1000, maxFileBytes: Int = 1 << 20) {
+        self.path = path
+        self.capacity = capacity
+        self.maxFileBytes = maxFileBytes
+        if let path, let data = FileManager.default.contents(atPath: path) {
+            fileBytes = data.count
+            for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+                if let json = try? JSONValue.parse(String(line)), let entry = JournalEntry(json: json) {
+                    entries.append(entry)
+                    nextSeq = max(nextSeq, entry.seq + 1)
+                }
+            }
+            if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
+        }
+    }
+
+    /// Appends an entry and returns it.
+    @discardableResult
+    public func record(_ type: String, name: String?, time: Double, fields: [String: JSONValue] = [:]) -> JournalEntry {
+        let entry = JournalEntry(seq: nextSeq, time: time, type: type, name: name, fields: fields)
+        nextSeq += 1
+        entries.append(entry)
+        if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
+        persist(entry)
+        for observer in observers.values { observer(entry) }
+        return entry
+    }
+
+    /// The last `count` entries, optionally of one service, oldest first.
+    public func last(_ count: Int, name: String? = nil) -> [JournalEntry] {
+        let matching = name.map { n in entries.filter { $0.name == n } } ?? entries
+        return Array(matching.suffix(max(0, count)))
+    }
+
+    /// Calls `observer` for every new entry until `removeObserver`.
+    public func addObserver(_ observer: @escaping (JournalEntry) -> Void) -> Int {
+        nextObserver += 1
+        observers[nextObserver] = observer
+        return nextObserver
+    }
+
+    public func removeObserver(_ id: Int) { observers[id] = nil }
+
+    private func persist(_ entry: JournalEntry) {
+        guard let path else { return }
+        let line = entry.json.text + "\n"
+        if fileBytes + line.utf8.count > maxFileBytes {
+            let all = entries.map { $0.json.text + "\n" }.joined()
+            try? AtomicFile.write(all, to: path)
+            fileBytes = all.utf8.count
+        } else {
+            AtomicFile.append(line, to: path)
+            fileBytes += line.utf8.count
+        }
+    }
+}

@@ -1,0 +1,39 @@
+/// A pending timer; `cancel()` makes sure it never fires.
+public final class TimerToken {
+    private var onCancel: (() -> Void)?
+    public private(set) var isCancelled = false
+
+    public init(onCancel: (() -> Void)? = nil) { self.onCancel = onCancel }
+
+    public func cancel() {
+        guard !isCancelled else { return }
+        isCancelled = true
+        onCancel?()
+        onCancel = nil
+    }
+}
+
+/// The clock and timers the supervisor runs on. The daemon uses Dispatch
+/// timers on its loop queue; tests use a manual clock.
+public protocol Scheduler: AnyObject {
+    /// Unix time in seconds.
+    var now: Double { get }
+    /// Runs `action` on the supervisor's executor after `seconds`.
+    func schedule(after seconds: Double, _ action: @escaping () -> Void) -> TimerToken
+}
+
+/// Starts and signals processes. The daemon uses `LinuxSpawner`; tests a fake.
+public protocol Spawner: AnyObject {
+    /// Starts the service's process in its own process group (pgid = pid).
+    func spawn(_ spec: ServiceSpec) -> Result<Int32, SpawnFailure>
+    /// Sends `signal` to every process of the group.
+    func signalGroup(_ pgid: Int32, _ signal: Int32)
+    /// Whether any process of the group is still alive.
+    func groupAlive(_ pgid: Int32) -> Bool
+}
+
+/// Why a process could not be started, ready for the `spawn_failed` event.
+public struct SpawnFailure: Error, Sendable, Equatable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+}

@@ -1,0 +1,40 @@
+/// A copy of one service's state, for `ppm.get`, `ls` and `show`.
+public struct ServiceSnapshot: Sendable {
+    public var spec: ServiceSpec
+    public var state: ServiceState
+    public var pid: Int32?
+    public var starts: Int
+    public var restarts: Int
+    public var crashes: Int
+    /// Seconds since the running process started.
+    public var uptime: Double?
+    public var lastExit: LastExit?
+    /// Where the service's output goes (nil: inherited from the daemon).
+    public var stdoutPath: String?
+    public var stderrPath: String?
+
+    public var name: String { spec.name }
+
+    /// The service object of SPEC 3 (`ls --json`, `show --json`).
+    public var json: JSONValue {
+        var o: [String: JSONValue] = [
+            "name": .string(name), "state": .string(state.rawValue), "pid": .init(pid),
+            "starts": .init(starts), "restarts": .init(restarts), "crashes": .init(crashes),
+            "uptime": .init(uptime), "cmd": .init(spec.cmd), "autostart": .bool(spec.autostart),
+            "groups": .init(spec.groups), "requires": .init(spec.requires),
+            "restart": .string(spec.restart.rawValue), "once": .bool(spec.once),
+            "stdout": .init(stdoutPath), "stderr": .init(stderrPath),
+            "dir": .init(spec.dir), "user": .init(spec.user),
+            "env": .object(spec.env.mapValues { .string($0) }),
+        ]
+        if let e = lastExit {
+            o["last_exit"] = .object([
+                "result": .init(e.result), "signal": .init(e.signal),
+                "runtime": .double(e.runtime), "time": .double(e.time),
+            ])
+        } else {
+            o["last_exit"] = .null
+        }
+        return .object(o)
+    }
+}

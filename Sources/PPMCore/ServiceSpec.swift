@@ -1,0 +1,67 @@
+/// What a service is: everything `ppm.service{...}` declares, as plain data.
+///
+/// Lua functions (hooks, policy functions) are not part of the spec; the
+/// script layer keeps them and the core reaches them through `SupervisorHooks`.
+public struct ServiceSpec: Sendable, Equatable {
+    public var name: String
+    public var cmd: [String]
+    public var dir: String?
+    public var env: [String: String] = [:]
+    public var cleanEnv = false
+    public var user: String?
+    public var group: String?
+    public var stdin: String?
+    public var stdout: String?
+    public var stderr: String?
+    public var ulimit: [ResourceLimit] = []
+    public var nice: Int?
+    public var cpu: [Int] = []
+    public var requires: [String] = []
+    public var groups: [String] = []
+    public var autostart = true
+    public var startAfter: Double = 0
+    public var once = false
+    public var wait = false
+    public var disabled = false
+    public var depends: [String] = []
+    public var bounce: Double?
+    public var stopSignal: Int32 = 15
+    public var stopTimeout: Double?
+    public var restart: RestartPolicy = .onFailure
+    /// Names of the fields that held Lua functions (`on_exit`, `restart`…).
+    public var scriptedFields: [String] = []
+
+    public init(name: String, cmd: [String]) {
+        self.name = name
+        self.cmd = cmd
+    }
+}
+
+/// How a service's exits are answered when no hook decides.
+public enum RestartPolicy: String, Sendable, Equatable {
+    case onFailure = "on-failure"
+    case always
+    case never
+    /// A Lua policy function decides; the script layer holds it.
+    case function
+}
+
+/// One `ulimit` entry: a resource name as prlimit spells it, soft and hard
+/// values (nil = infinity).
+public struct ResourceLimit: Sendable, Equatable {
+    public var name: String
+    public var soft: UInt64?
+    public var hard: UInt64?
+    public init(name: String, soft: UInt64?, hard: UInt64?) {
+        self.name = name
+        self.soft = soft
+        self.hard = hard
+    }
+
+    /// Resource names and their RLIMIT_* numbers on Linux.
+    public static let resources: [String: Int32] = [
+        "cpu": 0, "fsize": 1, "data": 2, "stack": 3, "core": 4, "rss": 5,
+        "nproc": 6, "nofile": 7, "memlock": 8, "as": 9, "locks": 10,
+        "sigpending": 11, "msgqueue": 12, "nice": 13, "rtprio": 14, "rttime": 15,
+    ]
+}

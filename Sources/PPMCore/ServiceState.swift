@@ -1,0 +1,39 @@
+/// The states of SPEC section 4.
+public enum ServiceState: String, Sendable, Codable {
+    case created, waiting, running, paused, stopping, stopped, finished, crashed, fatal, disabled
+
+    /// Whether a process of the service may be alive in this state.
+    public var hasProcess: Bool { self == .running || self == .paused || self == .stopping }
+}
+
+/// How a process ended.
+public enum ExitStatus: Sendable, Equatable {
+    case exited(Int32)
+    case signaled(Int32)
+
+    public var result: Int32? { if case .exited(let c) = self { c } else { nil } }
+    public var signal: Int32? { if case .signaled(let s) = self { s } else { nil } }
+}
+
+/// How an exit is judged (SPEC 5.2 `outcome`).
+public enum Outcome: String, Sendable {
+    case finished, crashed, stopped
+}
+
+/// What happens after an exit (SPEC 5.3).
+public enum Decision: Sendable, Equatable {
+    /// Start again, after the delay (nil: the policy's backoff delay).
+    case restart(after: Double?)
+    /// Stay down as finished or crashed, by outcome.
+    case stop
+    /// Stay down as fatal.
+    case fatal
+}
+
+/// The summary of a service's last exit.
+public struct LastExit: Sendable, Equatable {
+    public var result: Int32?
+    public var signal: Int32?
+    public var runtime: Double
+    public var time: Double
+}

@@ -1,0 +1,23 @@
+/// Signal names (without "SIG") and numbers on Linux.
+public enum Signals {
+    public static let numbers: [String: Int32] = [
+        "HUP": 1, "INT": 2, "QUIT": 3, "ILL": 4, "TRAP": 5, "ABRT": 6, "BUS": 7, "FPE": 8,
+        "KILL": 9, "USR1": 10, "SEGV": 11, "USR2": 12, "PIPE": 13, "ALRM": 14, "TERM": 15,
+        "STKFLT": 16, "CHLD": 17, "CONT": 18, "STOP": 19, "TSTP": 20, "TTIN": 21, "TTOU": 22,
+        "URG": 23, "XCPU": 24, "XFSZ": 25, "VTALRM": 26, "PROF": 27, "WINCH": 28, "IO": 29,
+        "PWR": 30, "SYS": 31,
+    ]
+
+    /// "TERM", "SIGTERM", "term" or "15" → 15.
+    public static func number(_ text: String) -> Int32? {
+        if let n = Int32(text), n > 0, n < 65 { return n }
+        var name = text.uppercased()
+        if name.hasPrefix("SIG") { name.removeFirst(3) }
+        return numbers[name]
+    }
+
+    /// 9 → "KILL"; unknown numbers print as digits.
+    public static func name(_ number: Int32) -> String {
+        numbers.first { $0.value == number }?.key ?? String(number)
+    }
+}
