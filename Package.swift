@@ -23,6 +23,9 @@ let package = Package(
         .target(name: "CSystem"),
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
         .target(name: "PPMCore", dependencies: ["CSystem"]),
+        .target(name: "PPMScript", dependencies: ["LuaKit", "PPMCore"]),
+        // A manual clock and a fake spawner for tests.
+        .target(name: "PPMCoreTesting", dependencies: ["PPMCore"]),
         .executableTarget(
             name: "ppm-lua",
             dependencies: [
@@ -31,6 +34,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
-        .testTarget(name: "PPMCoreTests", dependencies: ["PPMCore"]),
+        .testTarget(name: "PPMCoreTests", dependencies: ["PPMCore", "PPMCoreTesting"]),
+        .testTarget(name: "PPMScriptTests", dependencies: ["PPMScript", "PPMCore", "PPMCoreTesting", "LuaKit"]),
     ]
 )

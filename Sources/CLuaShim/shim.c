@@ -91,6 +91,40 @@ static int traceback_handler(lua_State *L) {
     return 1;
 }
 
+/* xpcall's message handler runs with hooks off when the error came from the
+ * watchdog (Lua disables hooks while one runs), so a looping handler could
+ * never be stopped. This xpcall hands a watchdog stop straight through and
+ * calls the user's handler only for ordinary errors. */
+static int guarded_handler(lua_State *L) {
+    if (ctl_of(L)->fault != PPM_FAULT_NONE) return 1;
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+static int xpcall_results(lua_State *L, int status, lua_KContext below) {
+    if (status != LUA_OK && status != LUA_YIELD) {
+        lua_pushboolean(L, 0);
+        lua_pushvalue(L, -2);
+        return 2;                      /* false, message */
+    }
+    return lua_gettop(L) - (int)below; /* true, results... */
+}
+
+static int guarded_xpcall(lua_State *L) {
+    int nargs = lua_gettop(L) - 2;
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, guarded_handler, 1);
+    lua_replace(L, 2);                 /* f, handler, args... */
+    lua_pushboolean(L, 1);
+    lua_pushvalue(L, 1);
+    lua_rotate(L, 3, 2);               /* f, handler, true, f, args... */
+    int status = lua_pcallk(L, nargs, LUA_MULTRET, 2, 2, xpcall_results);
+    return xpcall_results(L, status, 2);
+}
+
 lua_State *ppm_lua_newstate(size_t memory_limit, void *host, ppm_lua_dispatch_fn dispatch) {
     ppm_lua_ctl *c = calloc(1, sizeof *c);
     if (c == NULL) return NULL;
@@ -105,6 +139,8 @@ lua_State *ppm_lua_newstate(size_t memory_limit, void *host, ppm_lua_dispatch_fn
     }
     lua_atpanic(L, panic_handler);
     luaL_openlibs(L);
+    lua_pushcfunction(L, guarded_xpcall);
+    lua_setglobal(L, "xpcall");
     lua_sethook(L, watchdog, LUA_MASKCOUNT, PPM_HOOK_COUNT);
     return L;
 }

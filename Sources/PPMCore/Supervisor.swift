@@ -318,6 +318,7 @@ public final class Supervisor {
         } else {
             outcome = .crashed
         }
+        if outcome != .stopped { service.state = outcome == .crashed ? .crashed : .finished }
         if runtime >= settings.backoff.resetAfter {
             service.streak = 0
             service.crashes = 0

@@ -182,3 +182,16 @@ import Testing
         #expect(try lua.run("return os.getenv('PATH') ~= nil, type(os.time())", chunkName: "t") == [.boolean(true), .string("number")])
     }
 }
+
+@Suite struct XpcallTests {
+    let lua = try! LuaState()
+
+    @Test func xpcallStillWorksForOrdinaryErrors() throws {
+        let v = try lua.run("""
+            local ok, msg = xpcall(function(a, b) error("bad " .. a .. b, 0) end, function(m) return "handled: " .. m end, 1, 2)
+            local ok2, x, y = xpcall(function(a) return a, a * 2 end, print, 21)
+            return ok, msg, ok2, x, y
+            """, chunkName: "t")
+        #expect(v == [false, "handled: bad 12", true, 21, 42])
+    }
+}

@@ -83,6 +83,7 @@ import Testing
         rig.exit("a", .exited(0))
         #expect(rig.state("a") == .running)
         #expect(rig.supervisor.snapshot("a")!.pid != first)
+        #expect(rig.spawner.starts("a") == 2)
         rig.exit("b", .exited(1))
         #expect(rig.state("b") == .fatal)
         #expect(rig.hooks.events.last?.kind == .fatal)

@@ -1,0 +1,33 @@
+/// The Lua side of the `ppm` module: builds the user-facing table (callable
+/// `ppm.log`, timer handles with `:cancel()`) over the host functions.
+let preludeSource = #"""
+local host, version, config_path, home = ...
+local ppm = {}
+for _, k in ipairs({ "service", "get", "list", "start", "stop", "restart", "signal", "remove",
+                     "on", "off", "spawn", "stats", "events", "settings", "shutdown", "reload" }) do
+  ppm[k] = host[k]
+end
+local function logger(level)
+  return function(...)
+    local parts = table.pack(...)
+    for i = 1, parts.n do parts[i] = tostring(parts[i]) end
+    host.log(level, table.concat(parts, " ", 1, parts.n))
+  end
+end
+ppm.log = setmetatable({ info = logger("info"), warn = logger("warn"), error = logger("error") },
+                       { __call = function(_, ...) return logger("info")(...) end })
+local Timer = {}
+Timer.__index = Timer
+function Timer:cancel() host.cancel_timer(self.id) end
+local function timer(kind)
+  return function(seconds, fn)
+    return setmetatable({ id = host.timer(kind, seconds, fn) }, Timer)
+  end
+end
+ppm.after = timer("after")
+ppm.every = timer("every")
+ppm.version = version
+ppm.config_path = config_path
+ppm.home = home
+return ppm
+"""#

@@ -1,0 +1,86 @@
+/// Splits a command line into words as a POSIX shell would for quoting
+/// (`"..."`, `'...'`, backslash), with no expansion of any kind.
+public enum ShellWords {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func split(_ line: String) throws(Failure) -> [String] {
+        var words: [String] = []
+        var word = ""
+        var inWord = false
+        var chars = line.makeIterator()
+        while let c = chars.next() {
+            switch c {
+            case " ", "\t", "\n":
+                if inWord { words.append(word); word = ""; inWord = false }
+            case "'":
+                inWord = true
+                while true {
+                    guard let q = chars.next() else { throw Failure(description: "unterminated ' quote") }
+                    if q == "'" { break }
+                    word.append(q)
+                }
+            case "\"":
+                inWord = true
+                while true {
+                    guard let q = chars.next() else { throw Failure(description: "unterminated \" quote") }
+                    if q == "\"" { break }
+                    if q == "\\" {
+                        guard let e = chars.next() else { throw Failure(description: "unterminated \" quote") }
+                        if !"\"\\$`\n".contains(e) { word.append("\\") }
+                        if e != "\n" { word.append(e) }
+                    } else {
+                        word.append(q)
+                    }
+                }
+            case "\\":
+                guard let e = chars.next() else { throw Failure(description: "trailing backslash") }
+                if e != "\n" { word.append(e); inWord = true }
+            default:
+                word.append(c)
+                inWord = true
+            }
+        }
+        if inWord { words.append(word) }
+        return words
+    }
+
+    /// Quotes words so that `split` gives them back.
+    public static func join(_ words: [String]) -> String {
+        words.map { w in
+            let plain = !w.isEmpty && w.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) }
+            return plain ? w : "'" + w.replacingAll("'", with: "'\\''") + "'"
+        }.joined(separator: " ")
+    }
+}
+
+extension String {
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}
+
+/// "Did you mean" suggestions by edit distance.
+enum Suggest {
+    static func closest(_ word: String, in candidates: [String]) -> String? {
+        let best = candidates.map { ($0, distance(word, $0)) }.min { $0.1 < $1.1 }
+        guard let best, best.1 <= max(2, word.count / 3) else { return nil }
+        return best.0
+    }
+
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var row = Array(0...b.count)
+        for i in 1...max(1, a.count) where !a.isEmpty {
+            var prev = row[0]
+            row[0] = i
+            for j in stride(from: 1, through: b.count, by: 1) {
+                let cur = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
+                prev = cur
+            }
+        }
+        return a.isEmpty ? b.count : row[b.count]
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import LuaKit
+import PPMCore
+import Testing
+@testable import PPMScript
+
+/// Writes `source` as a config file and loads it into a fresh host.
+func load(_ source: String) throws -> ScriptHost {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ppm-script-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let path = dir.appendingPathComponent("ppm.lua").path
+    try source.write(toFile: path, atomically: true, encoding: .utf8)
+    let host = try ScriptHost(context: .init(version: "test", configPath: path, home: dir.path, pluginFolders: []))
+    try host.loadConfig(path: path)
+    return host
+}
+
+/// The error a config produces, without the temporary folder.
+func configError(_ source: String) -> String {
+    do {
+        _ = try load(source)
+        return "no error"
+    } catch let e as LuaError {
+        let m = e.message
+        return m.range(of: "ppm.lua:").map { String(m[$0.lowerBound...]) } ?? m
+    } catch {
+        return "\(error)"
+    }
+}
+
+@Suite struct ShellWordsTests {
+    @Test func splitsLikeAShellWithoutExpansion() throws {
+        #expect(try ShellWords.split(#"/bin/sh -c "echo \"hi\" $HOME" 'a b' c\ d"#)
+            == ["/bin/sh", "-c", #"echo "hi" $HOME"#, "a b", "c d"])
+        #expect(try ShellWords.split("  a   b  ") == ["a", "b"])
+        #expect(try ShellWords.split("x '' y") == ["x", "", "y"])
+        #expect(throws: ShellWords.Failure.self) { try ShellWords.split("echo 'oops") }
+    }
+
+    @Test func joinRoundTrips() throws {
+        let words = ["/bin/echo", "it's", "a b", "$x", ""]
+        #expect(try ShellWords.split(ShellWords.join(words)) == words)
+    }
+}
+
+@Suite struct ConfigTests {
+    @Test func readsEveryField() throws {
+        let host = try load("""
+            ppm.service {
+              name = "web", cmd = "/usr/bin/python3 -m 'http.server' 8080",
+              dir = "/srv", env = { PORT = 8080 }, clean_env = true,
+              stdin = "/dev/null", stdout = "web.out", stderr = "web.err",
+              ulimit = { nofile = 4096, memlock = "infinity", core = { soft = 0, hard = 100 } },
+              nice = 5, cpu = { 0, 1 }, groups = { "front" }, autostart = false,
+              start_after = "500ms", once = true, wait = true, disabled = false,
+              depends = { "/etc/x" }, bounce = "1h", stop_signal = "INT", stop_timeout = 3,
+              restart = "always", on_start = function(ev) end, on_exit = function(ev) end,
+            }
+            """)
+        let spec = try #require(host.declared.first)
+        #expect(spec.cmd == ["/usr/bin/python3", "-m", "http.server", "8080"])
+        #expect(spec.env == ["PORT": "8080"])
+        #expect(spec.ulimit == [
+            ResourceLimit(name: "core", soft: 0, hard: 100),
+            ResourceLimit(name: "memlock", soft: nil, hard: nil),
+            ResourceLimit(name: "nofile", soft: 4096, hard: 4096),
+        ])
+        #expect(spec.startAfter == 0.5)
+        #expect(spec.bounce == 3600)
+        #expect(spec.stopSignal == 2)
+        #expect(spec.restart == .always)
+        #expect(spec.cpu == [0, 1])
+        #expect(!spec.autostart && spec.once && spec.wait)
+        #expect(spec.scriptedFields == ["on_start", "on_exit"])
+    }
+
+    @Test func errorsNameFileLineServiceAndSuggestion() {
+        #expect(configError("""
+            ppm.service { name = "a", cmd = "/bin/true" }
+
+            ppm.service { name = "web", cmd = "/bin/true", restrat = "always" }
+            """) == "ppm.lua:3: service 'web': unknown field 'restrat' (did you mean 'restart'?)")
+        #expect(configError(#"ppm.service { name = "web", cmd = 42 }"#)
+            == "ppm.lua:1: service 'web': 'cmd' must be a string or an array of strings, got number")
+        #expect(configError(#"ppm.service { name = "web" }"#) == "ppm.lua:1: service 'web': missing 'cmd'")
+        #expect(configError(#"ppm.service { cmd = "/bin/true" }"#) == "ppm.lua:1: service: missing 'name'")
+        #expect(configError("""
+            ppm.service { name = "web", cmd = "/bin/true" }
+            ppm.service { name = "web", cmd = "/bin/true" }
+            """) == "ppm.lua:2: service 'web': duplicate name (already declared above)")
+        #expect(configError(#"ppm.service { name = "w", cmd = "x", start_after = "soon" }"#)
+            == "ppm.lua:1: service 'w': 'start_after' is not a duration: \"soon\" (use seconds or a unit: 500ms, 10s, 5m, 1h, 1d)")
+        #expect(configError(#"ppm.service { name = "w", cmd = "x", autostart = "yes" }"#)
+            == "ppm.lua:1: service 'w': 'autostart' must be a boolean, got string")
+        #expect(configError(#"ppm.service { name = "w", cmd = "x", restart = "sometimes" }"#)
+            == "ppm.lua:1: service 'w': 'restart' must be \"on-failure\", \"always\", \"never\" or a function, got \"sometimes\"")
+        #expect(configError(#"ppm.service { name = "w", cmd = "x", ulimit = { nofiles = 3 } }"#)
+            == "ppm.lua:1: service 'w': 'ulimit': unknown resource 'nofiles' (did you mean 'nofile'?)")
+        #expect(configError(#"ppm.service { name = "w", cmd = "x", requires = { "db" } }"#)
+            .hasSuffix("ppm.lua: service 'w' requires unknown service 'db'"))
+        #expect(configError("ppm.service { name = ") .hasPrefix("ppm.lua:1:"))
+        #expect(configError(#"ppm.settings { hook_timout = 1 }"#)
+            == "ppm.lua:1: ppm.settings: unknown setting 'hook_timout' (did you mean 'hook_timeout'?)")
+    }
+
+    @Test(.enabled(if: geteuid() != 0)) func userNeedsRoot() {
+        #expect(configError(#"ppm.service { name = "w", cmd = "x", user = "nobody" }"#)
+            .hasPrefix("ppm.lua:1: service 'w': 'user' needs the daemon to run as root"))
+    }
+
+    @Test func daemonKillingCallsAreRefusedWithTheAlternative() {
+        #expect(configError("os.exit(1)").contains("ppm.shutdown()"))
+        #expect(configError("os.execute('ls')").contains("ppm.spawn"))
+    }
+}

@@ -1,0 +1,149 @@
+import LuaKit
+import PPMCore
+import PPMCoreTesting
+import Testing
+@testable import PPMScript
+
+/// A config loaded into a supervisor that runs on fakes.
+struct ScriptRig {
+    let clock = ManualScheduler()
+    let spawner = FakeSpawner()
+    let supervisor: Supervisor
+    let host: ScriptHost
+
+    init(_ config: String) throws {
+        host = try load(config)
+        supervisor = Supervisor(spawner: spawner, scheduler: clock, journal: Journal(path: nil))
+        try host.attach(supervisor, scheduler: clock)
+        supervisor.boot()
+    }
+
+    func exit(_ name: String, _ status: PPMCore.ExitStatus) {
+        supervisor.processExited(pid: supervisor.snapshot(name)!.pid!, status: status)
+    }
+
+    func state(_ name: String) -> ServiceState? { supervisor.snapshot(name)?.state }
+    var hookErrors: [String] {
+        supervisor.journal.last(100).filter { $0.type == "hook_error" }.compactMap { $0.fields["error"]?.stringValue }
+    }
+    func global(_ name: String) throws -> LuaValue { try host.lua.global(name) }
+}
+
+@Suite struct HookTests {
+    @Test func onExitSeesTheEventTableAndDecides() throws {
+        let rig = try ScriptRig("""
+            seen = {}
+            ppm.service { name = "a", cmd = "/bin/a", on_exit = function(ev)
+              seen = ev
+              if ev.result == 3 then return "fatal" end
+              return { action = "restart", after = 7 }
+            end }
+            """)
+        rig.exit("a", .exited(1))
+        let ev = try #require(try rig.global("seen").tableValue)
+        #expect(ev["type"] == "exit")
+        #expect(ev["name"] == "a")
+        #expect(ev["result"] == 1)
+        #expect(ev["outcome"] == "crashed")
+        #expect(ev["crashes"] == 1)
+        #expect(ev["starts"] == 1)
+        #expect(ev["utc"].stringValue?.hasSuffix("Z") == true)
+        #expect(rig.clock.pending == [7])
+        rig.clock.advance(7)
+        rig.exit("a", .exited(3))
+        #expect(rig.state("a") == .fatal)
+    }
+
+    @Test func policyFunctionsGetTheServiceSnapshot() throws {
+        let rig = try ScriptRig("""
+            ppm.service { name = "a", cmd = "/bin/a", restart = function(ev, svc)
+              if svc.starts < 3 then return "restart" end
+              return "stop"
+            end }
+            """)
+        rig.exit("a", .exited(0))
+        rig.exit("a", .exited(0))
+        rig.exit("a", .exited(0))
+        #expect(rig.state("a") == .finished)
+        #expect(rig.spawner.starts("a") == 3)
+    }
+
+    @Test func globalHooksAndOff() throws {
+        let rig = try ScriptRig("""
+            starts = 0
+            handle = ppm.on("start", function(ev) starts = starts + 1 end)
+            ppm.service { name = "a", cmd = "/bin/a", restart = "always" }
+            """)
+        #expect(try rig.global("starts") == 1)
+        _ = try rig.host.lua.run("ppm.off(handle)", chunkName: "=t")
+        rig.exit("a", .exited(0))
+        rig.clock.advance(1)
+        #expect(rig.spawner.starts("a") == 2)
+        #expect(try rig.global("starts") == 1)
+    }
+
+    @Test func anInfiniteLoopHookIsStoppedAndTheDefaultApplies() throws {
+        let rig = try ScriptRig("""
+            ppm.settings { hook_timeout = 0.2 }
+            ppm.service { name = "a", cmd = "/bin/a", on_exit = function()
+              while true do pcall(function() while true do end end) end
+            end }
+            """)
+        rig.exit("a", .exited(1))
+        #expect(rig.state("a") == .waiting)
+        #expect(rig.hookErrors.first?.hasPrefix("on_exit of 'a': ran past hook_timeout") == true)
+    }
+
+    @Test func aMemoryEatingHookIsStopped() throws {
+        let rig = try ScriptRig("""
+            ppm.settings { memory_limit = 16 * 1024 * 1024 }
+            ppm.service { name = "a", cmd = "/bin/a", on_exit = function()
+              local t = {}
+              for i = 1, 1e9 do t[i] = string.rep("x", 1024) .. i end
+            end }
+            """)
+        rig.exit("a", .exited(1))
+        #expect(rig.state("a") == .waiting)
+        #expect(rig.hookErrors.first?.contains("memory_limit") == true)
+        #expect(try rig.host.lua.run("return 1 + 1", chunkName: "=t") == [2])
+    }
+
+    @Test func hookErrorsCarryATraceback() throws {
+        let rig = try ScriptRig("""
+            ppm.service { name = "a", cmd = "/bin/a", on_exit = function() error("boom") end }
+            """)
+        rig.exit("a", .exited(1))
+        let error = try #require(rig.hookErrors.first)
+        #expect(error.contains("ppm.lua:1: boom"))
+        #expect(error.contains("stack traceback"))
+        #expect(rig.state("a") == .waiting)
+    }
+
+    @Test func liveControlFromLua() throws {
+        let rig = try ScriptRig("""
+            ppm.service { name = "a", cmd = "/bin/a" }
+            """)
+        _ = try rig.host.runLua {
+            try rig.host.lua.run("""
+                ppm.service { name = "b", cmd = "/bin/b" }
+                ppm.stop("a")
+                """, chunkName: "=repl")
+        }
+        #expect(rig.state("b") == .running)
+        #expect(rig.state("a") == .stopping)
+        #expect(throws: LuaError.self) { try rig.host.lua.run("ppm.stop('nope')", chunkName: "=repl") }
+        let got = try rig.host.lua.run("return ppm.get('b').state, #ppm.list(), ppm.get('a').spec.cmd[1]", chunkName: "=repl")
+        #expect(got == ["running", 2, "/bin/a"])
+    }
+
+    @Test func timersFireAndCancel() throws {
+        let rig = try ScriptRig("""
+            ticks = 0
+            t = ppm.every(1, function() ticks = ticks + 1 end)
+            ppm.after("2.5s", function() t:cancel() end)
+            """)
+        _ = rig
+        rig.clock.advance(5)
+        #expect(try rig.global("ticks") == 2)
+    }
+}
