@@ -24,12 +24,13 @@ let package = Package(
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
         .target(name: "PPMCore", dependencies: ["CSystem"]),
         .target(name: "PPMScript", dependencies: ["LuaKit", "PPMCore"]),
+        .target(name: "PPMControl", dependencies: ["PPMCore", "PPMScript", "LuaKit", "CSystem"]),
         // A manual clock and a fake spawner for tests.
         .target(name: "PPMCoreTesting", dependencies: ["PPMCore"]),
         .executableTarget(
             name: "ppm-lua",
             dependencies: [
-                "LuaKit",
+                "LuaKit", "PPMCore", "PPMScript", "PPMControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

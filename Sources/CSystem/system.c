@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -56,8 +56,14 @@ static void child(const ppm_spawn_spec *s, int report) {
 
     if (setsid() < 0) fail(report, STEP_SETSID);
     if (s->dir && chdir(s->dir) < 0) fail(report, STEP_DIR);
-    if (redirect(s->stdin_path ? s->stdin_path : "/dev/null", 0, O_RDONLY) < 0) fail(report, STEP_STDIN);
-    if (s->stdout_path && redirect(s->stdout_path, 1, O_WRONLY | O_CREAT | O_APPEND) < 0) fail(report, STEP_STDOUT);
+    if (s->stdin_fd >= 0) {
+        if (dup2(s->stdin_fd, 0) < 0) fail(report, STEP_STDIN);
+    } else if (redirect(s->stdin_path ? s->stdin_path : "/dev/null", 0, O_RDONLY) < 0) {
+        fail(report, STEP_STDIN);
+    }
+    if (s->stdout_fd >= 0) {
+        if (dup2(s->stdout_fd, 1) < 0) fail(report, STEP_STDOUT);
+    } else if (s->stdout_path && redirect(s->stdout_path, 1, O_WRONLY | O_CREAT | O_APPEND) < 0) fail(report, STEP_STDOUT);
     if (s->stderr_path && redirect(s->stderr_path, 2, O_WRONLY | O_CREAT | O_APPEND) < 0) fail(report, STEP_STDERR);
     for (int i = 0; i < s->nrlimits; i++) {
         struct rlimit rl = { s->rlimits[i].soft, s->rlimits[i].hard };
@@ -154,19 +160,40 @@ pid_t ppm_wait_any(int *kind, int *code) {
     return p;
 }
 
-int ppm_signalfd(const int *signals, int count) {
-    sigset_t set;
-    sigemptyset(&set);
-    for (int i = 0; i < count; i++) sigaddset(&set, signals[i]);
-    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) return -1;
-    return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+static int signal_pipe_write = -1;
+
+static void forward_signal(int sig) {
+    int saved = errno;
+    unsigned char byte = (unsigned char)sig;
+    ssize_t ignored = write(signal_pipe_write, &byte, 1);
+    (void)ignored;
+    errno = saved;
 }
 
-int ppm_signalfd_read(int fd) {
-    struct signalfd_siginfo info;
+int ppm_signal_pipe(const int *signals, int count) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) return -1;
+    signal_pipe_write = fds[1];
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = forward_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigset_t set;
+    sigemptyset(&set);
+    for (int i = 0; i < count; i++) {
+        if (sigaction(signals[i], &sa, NULL) < 0) return -1;
+        sigaddset(&set, signals[i]);
+    }
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    return fds[0];
+}
+
+int ppm_signal_pipe_read(int fd) {
+    unsigned char byte;
     ssize_t n;
-    do { n = read(fd, &info, sizeof info); } while (n < 0 && errno == EINTR);
-    return n == (ssize_t)sizeof info ? (int)info.ssi_signo : 0;
+    do { n = read(fd, &byte, 1); } while (n < 0 && errno == EINTR);
+    return n == 1 ? (int)byte : 0;
 }
 
 long ppm_peer_uid(int fd) {
@@ -180,3 +207,7 @@ int ppm_group_alive(pid_t pgid) {
     if (pgid <= 0) return 0;
     return kill(-pgid, 0) == 0 || errno == EPERM;
 }
+
+int ppm_accept(int fd) { return accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK); }
+
+int ppm_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

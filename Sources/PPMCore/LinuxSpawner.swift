@@ -12,6 +12,11 @@ public final class LinuxSpawner: Spawner {
     }
 
     public func spawn(_ spec: ServiceSpec) -> Result<Int32, SpawnFailure> {
+        spawn(spec, stdinFD: -1, stdoutFD: -1)
+    }
+
+    /// Spawns with pipe ends as stdin/stdout (-1: use the spec's paths).
+    public func spawn(_ spec: ServiceSpec, stdinFD: Int32, stdoutFD: Int32) -> Result<Int32, SpawnFailure> {
         guard let program = spec.cmd.first, !program.isEmpty else { return .failure(SpawnFailure("empty command")) }
         var env = spec.cleanEnv ? [:] : baseEnvironment
         env.merge(spec.env) { $1 }
@@ -70,6 +75,8 @@ public final class LinuxSpawner: Spawner {
                                                 }
                                                 s.cpus = cpuPtr.baseAddress
                                                 s.ncpus = Int32(cpus.count)
+                                                s.stdin_fd = stdinFD
+                                                s.stdout_fd = stdoutFD
                                                 var pid: pid_t = 0
                                                 var message = [CChar](repeating: 0, count: 512)
                                                 let rc = ppm_spawn(&s, &pid, &message, message.count)

@@ -29,5 +29,7 @@ ppm.every = timer("every")
 ppm.version = version
 ppm.config_path = config_path
 ppm.home = home
-return ppm
+-- Set here, not from Swift: a copy through Swift would lose the metatables.
+_G.ppm = ppm
+package.loaded.ppm = ppm
 """#

@@ -59,6 +59,16 @@ public final class ScriptHost: SupervisorHooks {
     private var luaDepth = 0
     private var pending: [() -> Void] = []
     private var reader: SpecReader
+    private var inspector: LuaRef?
+
+    /// The function that runs a chunk and prints its results.
+    func printer() throws -> LuaRef {
+        if let inspector { return inspector }
+        let made = try lua.call(try lua.load(inspectSource, chunkName: "=inspect"))
+        guard case .function(let f)? = made.first else { throw LuaError.conversion("inspect did not load") }
+        inspector = f
+        return f
+    }
 
     public init(context: Context) throws {
         self.context = context
@@ -385,12 +395,9 @@ public final class ScriptHost: SupervisorHooks {
         }
 
         let make = try lua.load(preludeSource, chunkName: "=ppm")
-        let ppm = try lua.call(make, [
+        try lua.call(make, [
             .table(host), .string(context.version), context.configPath.map { .string($0) } ?? .nil, .string(context.home),
         ])
-        lua.setGlobal("ppm", ppm.first ?? .nil)
-        // `require "ppm"` gives the same table.
-        lua.setField("package.loaded", "ppm", ppm.first ?? .nil)
     }
 
     private func arm(_ id: Int, kind: String, seconds: Double, fn: LuaRef, scheduler: Scheduler) {

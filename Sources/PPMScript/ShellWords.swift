@@ -62,8 +62,9 @@ extension String {
 }
 
 /// "Did you mean" suggestions by edit distance.
-enum Suggest {
-    static func closest(_ word: String, in candidates: [String]) -> String? {
+public enum Suggest {
+    /// The candidate nearest to `word`, if it is near enough to be a typo.
+    public static func closest(_ word: String, in candidates: [String]) -> String? {
         let best = candidates.map { ($0, distance(word, $0)) }.min { $0.1 < $1.1 }
         guard let best, best.1 <= max(2, word.count / 3) else { return nil }
         return best.0

@@ -1,12 +1,18 @@
 import ArgumentParser
 
-/// The `ppm-lua` command: daemon and client in one executable.
+/// `ppm-lua`: the daemon and its client in one executable.
 @main
 struct PPMLua: ParsableCommand {
+    static let version = "0.1.0"
+
     static let configuration = CommandConfiguration(
         commandName: "ppm-lua",
         abstract: "A process supervisor scripted in Lua.",
-        version: "0.1.0",
-        subcommands: []
+        version: version,
+        subcommands: [
+            DaemonCommand.self, CheckCommand.self, StatusCommand.self, ListCommand.self, ShowCommand.self,
+            StartCommand.self, StopCommand.self, RestartCommand.self, SignalCommand.self, RemoveCommand.self,
+            EventsCommand.self, EvalCommand.self, QuitCommand.self,
+        ]
     )
 }

@@ -113,3 +113,22 @@ func configError(_ source: String) -> String {
         #expect(configError("os.execute('ls')").contains("ppm.spawn"))
     }
 }
+
+@Suite struct ModuleTests {
+    @Test func logIsCallableAndHasLevels() throws {
+        var lines: [String] = []
+        let host = try load("")
+        host.daemon.log = { level, message in lines.append("\(level): \(message)") }
+        _ = try host.lua.run("ppm.log('a', 1) ppm.log.warn('b') ppm.log.error('c') assert(require('ppm') == ppm)", chunkName: "=t")
+        #expect(lines == ["info: a 1", "warn: b", "error: c"])
+    }
+
+    @Test func evalPrintsValuesAndCapturesPrint() throws {
+        let host = try load("")
+        let r = try host.eval("t = { 1, 2, x = { y = 'z' } } t.self = t print('hi', 2) return t, nil, 1.0", budget: 1)
+        #expect(r.values == [#"{ 1, 2, self = <cycle>, x = { y = "z" } }"#, "nil", "1.0"])
+        #expect(r.output == "hi\t2\n")
+        #expect(try host.eval("1 + 1", budget: 1).values == ["2"])
+        #expect(try host.eval("=t[1]", budget: 1).values == ["1"])
+    }
+}

@@ -37,6 +37,9 @@ typedef struct {
     int nice;
     const int *cpus;
     int ncpus;
+    /// Pipe ends to use as stdin/stdout instead of the paths (-1: none).
+    int stdin_fd;
+    int stdout_fd;
 } ppm_spawn_spec;
 
 /// Forks and execs a child in its own session with default signal handlers,
@@ -52,17 +55,24 @@ enum { PPM_WAIT_NONE = 0, PPM_WAIT_EXITED = 1, PPM_WAIT_SIGNALED = 2, PPM_WAIT_S
 /// and the exit status or signal number.
 pid_t ppm_wait_any(int *kind, int *code);
 
-/// Blocks the signals in the whole process's mask and returns a
-/// non-blocking signalfd that reports them, or -1.
-int ppm_signalfd(const int *signals, int count);
+/// Installs handlers that write each of these signals' numbers to a
+/// non-blocking pipe (whatever thread receives them) and returns the read
+/// end, or -1. Children get default handlers back at spawn.
+int ppm_signal_pipe(const int *signals, int count);
 
-/// Reads one signal number from a signalfd; 0 when none is pending.
-int ppm_signalfd_read(int fd);
+/// Reads one signal number from that pipe; 0 when none is pending.
+int ppm_signal_pipe_read(int fd);
 
 /// The uid of the process at the other end of a unix socket, or -1.
 long ppm_peer_uid(int fd);
 
 /// Whether any process of the process group still exists.
 int ppm_group_alive(pid_t pgid);
+
+/// Accepts a connection as a non-blocking, close-on-exec fd, or -1.
+int ppm_accept(int fd);
+
+/// A close-on-exec pipe; 0 or -1.
+int ppm_pipe(int fds[2]);
 
 #endif

@@ -1,0 +1,157 @@
+import Foundation
+import LuaKit
+import PPMCore
+import PPMScript
+
+/// The control commands (SPEC 7), one method each. Every reply goes through
+/// `connection.send`; failures become `{"ok": false, "error": ...}`.
+extension Daemon {
+    func handle(_ request: ControlRequest, _ connection: ControlConnection) {
+        let reply: (Result<JSONValue, ControlFailure>) -> Void = { result in
+            switch result {
+            case .success(let value): connection.send(ControlReply.ok(request.id, value))
+            case .failure(let failure): connection.send(ControlReply.error(request.id, failure.description))
+            }
+        }
+        switch request.cmd {
+        case "status": reply(.success(status()))
+        case "ls", "list", "info": reply(.success(.array(supervisor.list().map(\.json))))
+        case "show", "desc": reply(show(request))
+        case "events": events(request, connection)
+        case "start", "stop", "restart": control(request, reply)
+        case "signal": reply(signal(request))
+        case "rm", "del", "drop": remove(request, reply)
+        case "eval": reply(eval(request))
+        case "reload": reply(.failure(ControlFailure("reload is not supported yet; restart the daemon to apply a new config")))
+        case "quit": quit { reply(.success(.bool(true))) }
+        default:
+            let known = ["status", "ls", "show", "events", "start", "stop", "restart", "signal", "rm", "eval", "reload", "quit"]
+            let hint = Suggest.closest(request.cmd, in: known).map { " (did you mean '\($0)'?)" } ?? ""
+            reply(.failure(ControlFailure("unknown command '\(request.cmd)'\(hint)")))
+        }
+    }
+
+    private func status() -> JSONValue {
+        .object([
+            "pid": .int(Int64(getpid())), "uptime": .double(scheduler.now - startedAt), "version": .string(options.version),
+            "config": .init(options.configPath), "home": .string(options.locations.home),
+            "socket": .string(options.locations.socket), "services": .init(supervisor.names.count),
+        ])
+    }
+
+    private func name(_ request: ControlRequest) -> Result<String, ControlFailure> {
+        guard let name = request.string("name") else { return .failure(ControlFailure("missing argument 'name'")) }
+        guard supervisor.snapshot(name) != nil else { return .failure(ControlFailure("unknown service '\(name)'")) }
+        return .success(name)
+    }
+
+    private func show(_ request: ControlRequest) -> Result<JSONValue, ControlFailure> {
+        name(request).map { name in
+            let snapshot = supervisor.snapshot(name)!
+            guard case .object(var o) = snapshot.json else { return snapshot.json }
+            o["spec"] = SpecJSON.encode(snapshot.spec)
+            return .object(o)
+        }
+    }
+
+    /// Names for CLI words (`web`, `all`, `@group`); unknown words fail.
+    private func resolve(_ words: [String]) -> Result<[String], ControlFailure> {
+        guard !words.isEmpty else { return .failure(ControlFailure("no service named")) }
+        var names: [String] = []
+        for word in words {
+            guard let found = supervisor.resolve(word) else {
+                return .failure(ControlFailure(word.hasPrefix("@") ? "no service in group '\(word.dropFirst())'" : "unknown service '\(word)'"))
+            }
+            for n in found where !names.contains(n) { names.append(n) }
+        }
+        return .success(names)
+    }
+
+    private func control(_ request: ControlRequest, _ reply: @escaping (Result<JSONValue, ControlFailure>) -> Void) {
+        let names: [String]
+        switch resolve(request.strings("names")) {
+        case .success(let n): names = n
+        case .failure(let f): return reply(.failure(f))
+        }
+        let done: () -> Void = { reply(.success(.init(names))) }
+        switch request.cmd {
+        case "start":
+            for n in names { try? supervisor.start(n) }
+            done()
+        case "restart":
+            for n in names { try? supervisor.restart(n) }
+            done()
+        default:
+            var left = names.count
+            for n in names {
+                try? supervisor.stop(n) {
+                    left -= 1
+                    if left == 0 { done() }
+                }
+            }
+        }
+    }
+
+    private func signal(_ request: ControlRequest) -> Result<JSONValue, ControlFailure> {
+        guard let text = request.string("signal"), let sig = Signals.number(text) else {
+            return .failure(ControlFailure("unknown signal '\(request.string("signal") ?? "")'"))
+        }
+        return resolve(request.strings("names")).flatMap { names in
+            for n in names {
+                do { try supervisor.signal(n, sig) } catch { return .failure(ControlFailure("\(error)")) }
+            }
+            return .success(.init(names))
+        }
+    }
+
+    private func remove(_ request: ControlRequest, _ reply: @escaping (Result<JSONValue, ControlFailure>) -> Void) {
+        let words = request.bool("all") || request.cmd == "drop" ? supervisor.names : request.strings("names")
+        if words.isEmpty && (request.bool("all") || request.cmd == "drop") { return reply(.success(.array([]))) }
+        switch resolve(words) {
+        case .failure(let f): reply(.failure(f))
+        case .success(let names):
+            var left = names.count
+            for n in names {
+                try? supervisor.remove(n) {
+                    left -= 1
+                    if left == 0 { reply(.success(.init(names))) }
+                }
+            }
+        }
+    }
+
+    private func events(_ request: ControlRequest, _ connection: ControlConnection) {
+        let name = request.string("name")
+        if let name, supervisor.snapshot(name) == nil, journal.last(journal.capacity, name: name).isEmpty {
+            return connection.send(ControlReply.error(request.id, "unknown service '\(name)'"))
+        }
+        let entries = journal.last(request.int("n") ?? 20, name: name)
+        connection.send(ControlReply.ok(request.id, .array(entries.map(\.json))))
+        guard request.bool("follow") else { return }
+        let observer = journal.addObserver { [weak connection] entry in
+            guard let connection, name == nil || entry.name == name else { return }
+            connection.send(ControlReply.ok(request.id, entry.json))
+        }
+        connection.cleanups.append { [weak self] in self?.journal.removeObserver(observer) }
+    }
+
+    private func eval(_ request: ControlRequest) -> Result<JSONValue, ControlFailure> {
+        guard let code = request.string("code") else { return .failure(ControlFailure("missing argument 'code'")) }
+        let budget = request.args["timeout"]?.doubleValue ?? 5
+        do {
+            let result = try host.eval(code, budget: budget)
+            return .success(.object(["values": .init(result.values), "output": .string(result.output)]))
+        } catch let e as LuaError {
+            let message: String
+            switch e {
+            case .timeout(let s, let tb): message = "chunk stopped: ran past its \(s) s budget" + (tb.isEmpty ? "" : "\n" + tb)
+            case .interrupted(let tb): message = "interrupted" + (tb.isEmpty ? "" : "\n" + tb)
+            case .memoryLimit(let bytes): message = "chunk stopped: Lua memory limit of \(bytes) bytes reached"
+            default: message = e.fullText
+            }
+            return .failure(ControlFailure(message))
+        } catch {
+            return .failure(ControlFailure("\(error)"))
+        }
+    }
+}

@@ -1,0 +1,196 @@
+import CSystem
+import Dispatch
+import Foundation
+import PPMCore
+
+/// The daemon's end of the control socket: a unix stream socket (mode 0600)
+/// speaking JSON lines. Only the daemon's uid and root may connect.
+/// Confined to the loop queue; writes never block it.
+final class ControlServer {
+    typealias Handler = (ControlRequest, ControlConnection) -> Void
+
+    let path: String
+    private let fd: Int32
+    private let queue: DispatchQueue
+    private let acceptSource: DispatchSourceRead
+    private var connections: [ObjectIdentifier: ControlConnection] = [:]
+
+    init(path: String, queue: DispatchQueue, handler: @escaping Handler) throws {
+        self.path = path
+        self.queue = queue
+        let sock = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard sock >= 0 else { throw POSIXFailure("socket: \(String(cString: strerror(errno)))") }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
+            close(sock)
+            throw POSIXFailure("socket path too long: \(path)")
+        }
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        unlink(path)
+        let old = umask(0o077)
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(sock, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        umask(old)
+        guard rc == 0, chmod(path, 0o600) == 0, listen(sock, 128) == 0 else {
+            let message = String(cString: strerror(errno))
+            close(sock)
+            throw POSIXFailure("\(path): \(message)")
+        }
+        fd = sock
+        acceptSource = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        self.handler = handler
+    }
+
+    private var handler: Handler?
+
+    /// Starts accepting connections.
+    func resume() {
+        guard let handler else { return }
+        acceptSource.setEventHandler { [weak self] in self?.acceptAll(handler) }
+        acceptSource.resume()
+    }
+
+    private func acceptAll(_ handler: @escaping Handler) {
+        while true {
+            let client = ppm_accept(fd)
+            if client < 0 { return }
+            let uid = ppm_peer_uid(client)
+            let connection = ControlConnection(fd: client, queue: queue)
+            guard uid == 0 || uid == Int(getuid()) else {
+                connection.send(ControlReply.error(.null, "permission denied: uid \(uid) may not control this daemon"))
+                connection.closeAfterWrites()
+                continue
+            }
+            let id = ObjectIdentifier(connection)
+            connections[id] = connection
+            connection.onClose = { [weak self] in self?.connections[id] = nil }
+            connection.start { line in
+                switch ControlRequest.parse(line) {
+                case .success(let request): handler(request, connection)
+                case .failure(let f): connection.send(ControlReply.error(.null, f.description))
+                }
+            }
+        }
+    }
+
+    /// Stops accepting and removes the socket file.
+    func shutdown() {
+        acceptSource.cancel()
+        close(fd)
+        unlink(path)
+        for c in connections.values { c.close() }
+    }
+}
+
+/// One client: reads request lines, buffers replies until the socket
+/// takes them.
+final class ControlConnection {
+    private let fd: Int32
+    private let queue: DispatchQueue
+    private var readSource: DispatchSourceRead?
+    private var writeSource: DispatchSourceWrite?
+    private var input: [UInt8] = []
+    private var output: [UInt8] = []
+    private var closing = false
+    private(set) var isClosed = false
+    var onClose: (() -> Void)?
+    /// Extra work to undo at close (a `events -f` observer).
+    var cleanups: [() -> Void] = []
+
+    /// Lines longer than this end the connection.
+    static let maxLine = 4 << 20
+
+    init(fd: Int32, queue: DispatchQueue) {
+        self.fd = fd
+        self.queue = queue
+    }
+
+    func start(_ onLine: @escaping (String) -> Void) {
+        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        source.setEventHandler { [weak self] in self?.readAvailable(onLine) }
+        readSource = source
+        source.resume()
+    }
+
+    private func readAvailable(_ onLine: (String) -> Void) {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while !isClosed {
+            let n = read(fd, &buffer, buffer.count)
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && errno == EAGAIN { break }
+            if n <= 0 {
+                close()
+                return
+            }
+            input += buffer[0..<n]
+            while let newline = input.firstIndex(of: 10) {
+                let line = String(decoding: input[..<newline], as: UTF8.self)
+                input.removeSubrange(...newline)
+                if !line.allSatisfy(\.isWhitespace) { onLine(line) }
+                if isClosed { return }
+            }
+            if input.count > Self.maxLine {
+                send(ControlReply.error(.null, "request line longer than \(Self.maxLine) bytes"))
+                closeAfterWrites()
+                return
+            }
+        }
+    }
+
+    /// Queues one reply line.
+    func send(_ line: String) {
+        guard !isClosed else { return }
+        output += Array(line.utf8)
+        output.append(10)
+        flush()
+    }
+
+    private func flush() {
+        while !output.isEmpty {
+            let n = output.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && errno == EAGAIN {
+                armWriter()
+                return
+            }
+            if n <= 0 {
+                close()
+                return
+            }
+            output.removeFirst(n)
+        }
+        writeSource?.cancel()
+        writeSource = nil
+        if closing { close() }
+    }
+
+    private func armWriter() {
+        guard writeSource == nil else { return }
+        let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
+        source.setEventHandler { [weak self] in self?.flush() }
+        writeSource = source
+        source.resume()
+    }
+
+    func closeAfterWrites() {
+        closing = true
+        if output.isEmpty { close() }
+    }
+
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        readSource?.cancel()
+        writeSource?.cancel()
+        Foundation.close(fd)
+        cleanups.forEach { $0() }
+        cleanups = []
+        onClose?()
+    }
+}

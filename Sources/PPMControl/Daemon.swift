@@ -1,0 +1,144 @@
+import CSystem
+import Dispatch
+import Foundation
+import LuaKit
+import PPMCore
+import PPMScript
+
+/// How `ppm-lua daemon` was asked to run.
+public struct DaemonOptions: Sendable {
+    public var configPath: String?
+    public var locations: Locations
+    public var verbose = false
+    public var pidfile: String?
+    public var version: String
+
+    public init(configPath: String?, locations: Locations, verbose: Bool, pidfile: String?, version: String) {
+        self.configPath = configPath
+        self.locations = locations
+        self.verbose = verbose
+        self.pidfile = pidfile
+        self.version = version
+    }
+}
+
+/// The running supervisor: owns the loop queue and everything on it (the
+/// supervisor, the Lua state, the control socket, the reaper).
+///
+/// `@unchecked Sendable` because all state is confined to `queue`: every
+/// entry (signals, timers, sockets) is a Dispatch source on that queue.
+public final class Daemon: @unchecked Sendable {
+    let options: DaemonOptions
+    let queue = DispatchQueue(label: "ppm-lua.loop")
+    let host: ScriptHost
+    let supervisor: Supervisor
+    let journal: Journal
+    let spawner = LinuxSpawner()
+    let helpers: HelperProcesses
+    let scheduler: DispatchScheduler
+    let startedAt = Date().timeIntervalSince1970
+    private var server: ControlServer?
+    private let signals: SignalLoop
+    private var quitting = false
+
+    /// Loads the config and prepares everything; nothing runs yet. Throws
+    /// with a one-line message for the user.
+    public init(options: DaemonOptions) throws {
+        self.options = options
+        signals = try SignalLoop()
+        let locations = options.locations
+        try locations.create()
+        host = try ScriptHost(context: .init(
+            version: options.version, configPath: options.configPath, home: locations.home,
+            pluginFolders: Locations.pluginFolders()))
+        if let config = options.configPath { try host.loadConfig(path: config) }
+        try Self.checkNoOtherDaemon(locations.socket)
+        journal = Journal(path: locations.journal)
+        scheduler = DispatchScheduler(queue: queue)
+        supervisor = Supervisor(spawner: spawner, scheduler: scheduler, journal: journal)
+        supervisor.logDirectory = locations.logs
+        helpers = HelperProcesses(queue: queue, spawner: spawner)
+        host.daemon = daemonHooks()
+        let declared = host.declared.map(\.name)
+        try host.attach(supervisor, scheduler: scheduler)
+        journal.record("config", name: nil, time: scheduler.now, fields: [
+            "path": .init(options.configPath), "added": .init(declared), "removed": .array([]), "changed": .array([]),
+        ])
+    }
+
+    private static func checkNoOtherDaemon(_ socket: String) throws {
+        if let client = try? ControlClient(socket: socket), (try? client.call("status")) != nil {
+            throw POSIXFailure("a daemon already answers on \(socket)")
+        }
+    }
+
+    /// Starts serving and never returns; the process exits after `quit`.
+    public func run() -> Never {
+        ppm_set_child_subreaper()
+        do {
+            let server = try ControlServer(path: options.locations.socket, queue: queue) { [unowned self] request, connection in
+                self.handle(request, connection)
+            }
+            self.server = server
+        } catch {
+            FileHandle.standardError.write(Data("ppm-lua: \(error)\n".utf8))
+            exit(1)
+        }
+        if let pidfile = options.pidfile { try? AtomicFile.write("\(getpid())\n", to: pidfile) }
+        queue.async { [self] in
+            signals.start(queue: queue) { [unowned self] event in self.handleSignal(event) }
+            supervisor.boot()
+            server?.resume()
+            log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)")
+        }
+        dispatchMain()
+    }
+
+    // MARK: Signals and children
+
+    private func handleSignal(_ event: SignalLoop.Event) {
+        switch event {
+        case .exited(let pid, let status):
+            if !helpers.exited(pid: pid, status: status) {
+                supervisor.processExited(pid: pid, status: status)
+            }
+        case .paused(let pid): supervisor.processPaused(pid: pid)
+        case .continued(let pid): supervisor.processContinued(pid: pid)
+        case .terminate(let sig):
+            log("info", "SIG\(Signals.name(sig)) received: stopping every service")
+            quit {}
+        case .reload:
+            log("warn", "SIGHUP received: reload is not supported yet; the current config keeps running")
+            journal.record("config_error", name: nil, time: scheduler.now, fields: ["error": .string("reload is not supported yet")])
+        }
+    }
+
+    /// Stops every service, then exits 0 after `done`.
+    func quit(_ done: @escaping () -> Void) {
+        if quitting { return }
+        quitting = true
+        supervisor.shutdown { [self] in
+            done()
+            server?.shutdown()
+            if let pidfile = options.pidfile { unlink(pidfile) }
+            log("info", "every service stopped; exiting")
+            exit(0)
+        }
+    }
+
+    func log(_ level: String, _ message: String) {
+        if level == "debug" && !options.verbose { return }
+        let line = "\(ServiceEvent.utc(Date().timeIntervalSince1970)) \(level): \(message)\n"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    private func daemonHooks() -> DaemonHooks {
+        var hooks = DaemonHooks()
+        hooks.log = { [unowned self] level, message in self.log(level, message) }
+        hooks.shutdown = { [unowned self] in self.quit {} }
+        hooks.spawn = { [unowned self] cmd, env, dir, input, done in
+            self.helpers.spawn(cmd: cmd, env: env, dir: dir, stdin: input, done: done)
+        }
+        return hooks
+    }
+}

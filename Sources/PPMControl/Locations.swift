@@ -1,0 +1,78 @@
+import Foundation
+
+/// Where ppm-lua keeps its files (SPEC section 2).
+public struct Locations: Sendable {
+    public var home: String
+    public var socket: String
+    public var logs: String { home + "/logs" }
+    public var journal: String { home + "/events.jsonl" }
+    public var state: String { home + "/services.json" }
+
+    /// Resolves home and socket from the environment; `socket` overrides.
+    public init(socket: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        let home: String
+        if let h = environment["PPM_LUA_HOME"], !h.isEmpty {
+            home = h
+        } else if geteuid() == 0 {
+            home = "/var/lib/ppm-lua"
+        } else if let x = environment["XDG_STATE_HOME"], !x.isEmpty {
+            home = x + "/ppm-lua"
+        } else {
+            home = (environment["HOME"] ?? NSHomeDirectory()) + "/.local/state/ppm-lua"
+        }
+        self.home = home
+        self.socket = socket ?? environment["PPM_LUA_SOCKET"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/ppm.sock"
+    }
+
+    /// Creates home (0700) and its logs folder.
+    public func create() throws {
+        for dir in [home, logs] {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+    }
+
+    /// The config file: `-c`, `$PPM_LUA_CONFIG`, `./ppm.lua`,
+    /// `~/.config/ppm-lua/ppm.lua`, `/etc/ppm-lua/ppm.lua`; nil if none exists.
+    public static func config(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if let explicit { return absolute(explicit) }
+        if let c = environment["PPM_LUA_CONFIG"], !c.isEmpty { return absolute(c) }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        for candidate in ["ppm.lua", home + "/.config/ppm-lua/ppm.lua", "/etc/ppm-lua/ppm.lua"]
+        where FileManager.default.fileExists(atPath: candidate) {
+            return absolute(candidate)
+        }
+        return nil
+    }
+
+    /// Plugin folders after the config's own: `~/.config/ppm-lua/plugins`,
+    /// `$PPM_LUA_PATH`, then the bundled `plugins/`.
+    public static func pluginFolders(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        var folders = [home + "/.config/ppm-lua/plugins"]
+        folders += (environment["PPM_LUA_PATH"] ?? "").split(separator: ":").map(String.init)
+        folders += bundledPlugins()
+        return folders
+    }
+
+    /// `plugins/` next to an installed binary (`../share/ppm-lua/plugins`) or
+    /// in the source tree the binary was built from.
+    static func bundledPlugins() -> [String] {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        var found: [String] = []
+        let installed = dir.deletingLastPathComponent().appendingPathComponent("share/ppm-lua/plugins").path
+        if FileManager.default.fileExists(atPath: installed) { found.append(installed) }
+        for _ in 0..<6 {
+            let candidate = dir.appendingPathComponent("plugins").path
+            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
+                found.append(candidate)
+                break
+            }
+            dir = dir.deletingLastPathComponent()
+        }
+        return found
+    }
+
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+}

@@ -1,0 +1,64 @@
+import CSystem
+import Dispatch
+import Glibc
+import PPMCore
+
+/// The one reaper of the process, and the daemon's signal handling: signal
+/// handlers only write the signal's number to a pipe, which the loop queue
+/// reads (a self-pipe works whichever thread takes the signal).
+final class SignalLoop {
+    enum Event {
+        case exited(pid: Int32, status: ExitStatus)
+        case paused(pid: Int32)
+        case continued(pid: Int32)
+        case terminate(signal: Int32)
+        case reload
+    }
+
+    private let fd: Int32
+    private var source: DispatchSourceRead?
+
+    init() throws {
+        let signals: [Int32] = [SIGCHLD, SIGTERM, SIGINT, SIGHUP]
+        fd = signals.withUnsafeBufferPointer { ppm_signal_pipe($0.baseAddress, Int32($0.count)) }
+        guard fd >= 0 else { throw POSIXFailure("cannot install signal handlers") }
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// Starts delivering events on `queue`.
+    func start(queue: DispatchQueue, _ handle: @escaping (Event) -> Void) {
+        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        source.setEventHandler { [fd] in
+            var sawChild = false
+            while true {
+                let sig = ppm_signal_pipe_read(fd)
+                if sig == 0 { break }
+                switch sig {
+                case SIGCHLD: sawChild = true
+                case SIGHUP: handle(.reload)
+                default: handle(.terminate(signal: sig))
+                }
+            }
+            // SIGCHLD coalesces: reap until nothing is left.
+            if sawChild { Self.reap(handle) }
+        }
+        self.source = source
+        source.resume()
+    }
+
+    static func reap(_ handle: (Event) -> Void) {
+        while true {
+            var kind: Int32 = 0
+            var code: Int32 = 0
+            let pid = ppm_wait_any(&kind, &code)
+            if pid <= 0 { return }
+            switch Int(kind) {
+            case Int(PPM_WAIT_EXITED): handle(.exited(pid: pid, status: .exited(code)))
+            case Int(PPM_WAIT_SIGNALED): handle(.exited(pid: pid, status: .signaled(code)))
+            case Int(PPM_WAIT_STOPPED): handle(.paused(pid: pid))
+            case Int(PPM_WAIT_CONTINUED): handle(.continued(pid: pid))
+            default: break
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import LuaKit
+import PPMControl
+import PPMCore
+import PPMScript
+
+/// `ppm-lua check FILE`: loads a config without starting anything.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Load a config without starting anything and list its services.")
+
+    @Argument(help: "The config file.")
+    var file: String
+
+    @Flag(help: "Print the services as JSON.")
+    var json = false
+
+    func run() throws {
+        let host: ScriptHost
+        do {
+            let home = Locations().home
+            host = try ScriptHost(context: .init(version: PPMLua.version, configPath: file, home: home,
+                                                 pluginFolders: Locations.pluginFolders()))
+            try host.loadConfig(path: file)
+        } catch let e as LuaError {
+            printError(e.message)
+            throw ExitCode(1)
+        }
+        let specs = host.declared
+        if json { return printJSON(.array(specs.map(SpecJSON.encode))) }
+        print("\(file): \(specs.count) service\(specs.count == 1 ? "" : "s")")
+        printTable(["NAME", "AUTOSTART", "RESTART", "COMMAND"], specs.map { spec in
+            [spec.name, spec.disabled ? "disabled" : spec.autostart ? "yes" : "no",
+             spec.once ? "once" : spec.restart.rawValue, ShellWords.join(spec.cmd)]
+        })
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import PPMControl
+import PPMCore
+
+/// Options every client command takes.
+struct ClientOptions: ParsableArguments {
+    @Option(help: "The control socket (default: $PPM_LUA_SOCKET or <home>/ppm.sock).")
+    var socket: String?
+
+    var locations: Locations { Locations(socket: socket) }
+
+    /// Connects, or exits 3 naming the socket.
+    func connect() throws -> ControlClient {
+        do { return try ControlClient(socket: locations.socket) } catch { throw fail(error) }
+    }
+
+    /// One request; failures exit 1 (or 3 without a daemon).
+    func call(_ cmd: String, _ args: [String: JSONValue] = [:]) throws -> JSONValue {
+        let client = try connect()
+        do { return try client.call(cmd, args) } catch { throw fail(error) }
+    }
+}
+
+/// Prints `ppm-lua: message` on stderr and gives the exit code to throw.
+func fail(_ error: Error) -> ExitCode {
+    if let e = error as? ControlClient.Failure {
+        printError(e.description)
+        if case .noDaemon = e { return ExitCode(3) }
+        return ExitCode(1)
+    }
+    printError("\(error)")
+    return ExitCode(1)
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("ppm-lua: \(message)\n".utf8))
+}
+
+/// Prints JSON on one line.
+func printJSON(_ value: JSONValue) {
+    print(value.text)
+}
+
+/// Left-aligned columns with a header row.
+func printTable(_ header: [String], _ rows: [[String]]) {
+    var widths = header.map(\.count)
+    for row in rows {
+        for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) }
+    }
+    for row in [header] + rows {
+        let line = row.enumerated().map { i, cell in
+            i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+        }.joined(separator: "  ")
+        print(line)
+    }
+}
+
+/// "3s", "4m12s", "2h03m", "5d02h".
+func formatDuration(_ seconds: Double?) -> String {
+    guard let seconds else { return "-" }
+    let s = Int(seconds)
+    if s < 60 { return "\(s)s" }
+    if s < 3600 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
+    if s < 86400 { return "\(s / 3600)h\(String(format: "%02d", s % 3600 / 60))m" }
+    return "\(s / 86400)d\(String(format: "%02d", s % 86400 / 3600))h"
+}
+
+/// `exit 3`, `KILL`, or "-".
+func formatExit(_ exit: JSONValue?) -> String {
+    guard let exit, exit != .null else { return "-" }
+    if let sig = exit["signal"]?.intValue { return "signal \(Signals.name(Int32(sig)))" }
+    if let code = exit["result"]?.intValue { return "exit \(code)" }
+    return "-"
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import PPMControl
+import PPMCore
+
+/// Names of services on the command line: names, `all`, `@group`.
+struct ServiceNames: ParsableArguments {
+    @Argument(help: "Service names, `all`, or `@group`.")
+    var names: [String]
+}
+
+/// `ppm-lua start NAME…`.
+struct StartCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "start", abstract: "Start services.")
+    @OptionGroup var client: ClientOptions
+    @OptionGroup var services: ServiceNames
+    func run() throws { _ = try client.call("start", ["names": .init(services.names)]) }
+}
+
+/// `ppm-lua stop NAME…`: returns once the processes are gone.
+struct StopCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop services; returns once their processes are gone.")
+    @OptionGroup var client: ClientOptions
+    @OptionGroup var services: ServiceNames
+    func run() throws { _ = try client.call("stop", ["names": .init(services.names)]) }
+}
+
+/// `ppm-lua restart NAME…`.
+struct RestartCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "restart", abstract: "Restart services.")
+    @OptionGroup var client: ClientOptions
+    @OptionGroup var services: ServiceNames
+    func run() throws { _ = try client.call("restart", ["names": .init(services.names)]) }
+}
+
+/// `ppm-lua signal SIG NAME…`.
+struct SignalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "signal", abstract: "Send a signal to services' process groups.")
+    @OptionGroup var client: ClientOptions
+    @Argument(help: "Signal name or number (HUP, SIGUSR1, 9).") var signal: String
+    @OptionGroup var services: ServiceNames
+    func run() throws { _ = try client.call("signal", ["signal": .string(signal), "names": .init(services.names)]) }
+}
+
+/// `ppm-lua rm NAME…` (alias `del`); `rm --all` (alias `drop`).
+struct RemoveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Stop services and forget them.", aliases: ["del", "drop"])
+    @OptionGroup var client: ClientOptions
+    @Flag(help: "Remove every service.") var all = false
+    @Argument(help: "Service names, or `@group`.") var names: [String] = []
+
+    func validate() throws {
+        let drop = CommandLine.arguments.dropFirst().first == "drop"
+        if names.isEmpty && !all && !drop { throw ValidationError("name at least one service, or use --all") }
+    }
+
+    func run() throws {
+        let drop = CommandLine.arguments.dropFirst().first == "drop"
+        _ = try client.call("rm", ["names": .init(names), "all": .bool(all || drop)])
+    }
+}
+
+/// `ppm-lua eval CODE`.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "eval", abstract: "Run a Lua chunk inside the daemon and print its values.")
+    @OptionGroup var client: ClientOptions
+    @Option(help: "Seconds the chunk may run.") var timeout: Double = 5
+    @Argument(help: "Lua code.") var code: String
+
+    func run() throws {
+        let result = try client.call("eval", ["code": .string(code), "timeout": .double(timeout)])
+        if let output = result["output"]?.stringValue, !output.isEmpty { print(output, terminator: "") }
+        for value in result["values"]?.arrayValue ?? [] { print(value.stringValue ?? "") }
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import LuaKit
+import PPMControl
+import PPMCore
+
+/// `ppm-lua daemon`: runs the supervisor.
+struct DaemonCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "daemon",
+        abstract: "Run the supervisor (foreground unless --detach).")
+
+    @Option(name: .shortAndLong, help: "The config file (default: $PPM_LUA_CONFIG, ./ppm.lua, ~/.config/ppm-lua/ppm.lua, /etc/ppm-lua/ppm.lua).")
+    var config: String?
+
+    @Flag(help: "Run in the background; return once the socket accepts connections.")
+    var detach = false
+
+    @Option(help: "Write the daemon's pid to this file.")
+    var pidfile: String?
+
+    @Flag(name: .shortAndLong, help: "Log more.")
+    var verbose = false
+
+    @OptionGroup var client: ClientOptions
+
+    func run() throws {
+        let configPath = Locations.config(explicit: config)
+        if let config, !FileManager.default.fileExists(atPath: config) {
+            printError("\(config): no such file")
+            throw ExitCode(1)
+        }
+        if detach { return try runDetached() }
+        let options = DaemonOptions(
+            configPath: configPath, locations: client.locations, verbose: verbose,
+            pidfile: pidfile.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 },
+            version: PPMLua.version)
+        let daemon: Daemon
+        do {
+            daemon = try Daemon(options: options)
+        } catch let e as LuaError {
+            printError(e.message)
+            throw ExitCode(1)
+        } catch {
+            printError("\(error)")
+            throw ExitCode(1)
+        }
+        daemon.run()
+    }
+
+    /// Starts a copy of this command without `--detach` in its own session,
+    /// logging to `<home>/daemon.log`, and waits for its socket.
+    private func runDetached() throws {
+        let locations = client.locations
+        try locations.create()
+        let arguments = CommandLine.arguments.filter { $0 != "--detach" }
+        var spec = ServiceSpec(name: "daemon", cmd: ["/proc/self/exe"] + arguments.dropFirst())
+        let log = locations.home + "/daemon.log"
+        spec.stdout = log
+        spec.stderr = log
+        spec.dir = FileManager.default.currentDirectoryPath
+        let pid: Int32
+        switch LinuxSpawner().spawn(spec) {
+        case .success(let p): pid = p
+        case .failure(let f):
+            printError("cannot start the daemon: \(f.message)")
+            throw ExitCode(1)
+        }
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if let c = try? ControlClient(socket: locations.socket), (try? c.call("status"))?["pid"]?.intValue == Int64(pid) {
+                print("ppm-lua daemon running, pid \(pid)")
+                return
+            }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
+                let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                printError("the daemon exited at start: \(text.split(separator: "\n").last.map(String.init) ?? "see \(log)")")
+                throw ExitCode(1)
+            }
+            usleep(20_000)
+        }
+        printError("the daemon did not open \(locations.socket) within 30 s; see \(log)")
+        throw ExitCode(1)
+    }
+}
