@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+
+/// The built `ppm-lua`, next to the test bundle.
+let binary: String = {
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    if dir.lastPathComponent.hasSuffix(".xctest") { dir = dir.deletingLastPathComponent() }
+    return dir.appendingPathComponent("ppm-lua").path
+}()
+
+/// What a finished command printed.
+struct Output {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Waits for `condition` up to `seconds`, checking every 20 ms.
+@discardableResult
+func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return true }
+        usleep(20_000)
+    }
+    return try condition()
+}
+
+/// Whether a process exists (zombies count as gone).
+func alive(_ pid: Int32) -> Bool {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return false }
+    return !status.contains("State:\tZ")
+}
+
+/// A field of /proc/PID/status, e.g. "SigBlk".
+func procStatus(_ pid: Int32, _ field: String) -> String? {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+    for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+        return line.dropFirst(field.count + 1).trimmingCharacters(in: .whitespaces)
+    }
+    return nil
+}
+
+/// A temporary home, a config, and a daemon run in the foreground as a
+/// user would; everything is torn down at the end.
+final class Sandbox {
+    let dir: String
+    var env: [String: String]
+    private var daemon: Process?
+    private(set) var daemonLog: String
+
+    init() throws {
+        dir = NSTemporaryDirectory() + "ppm-e2e-" + UUID().uuidString.prefix(8)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        env = ProcessInfo.processInfo.environment
+        env["PPM_LUA_HOME"] = dir + "/home"
+        env["PPM_LUA_SOCKET"] = nil
+        env["PPM_LUA_CONFIG"] = nil
+        daemonLog = dir + "/daemon.log"
+    }
+
+    deinit {
+        if let d = daemon, d.isRunning {
+            _ = run("quit")
+            if d.isRunning { kill(d.processIdentifier, SIGKILL) }
+        }
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    var config: String { dir + "/ppm.lua" }
+
+    func write(_ text: String, to name: String = "ppm.lua") throws {
+        try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
+    }
+
+    /// Runs `ppm-lua ARGS…` to completion.
+    @discardableResult
+    func run(_ args: String..., stdin: String? = nil) -> Output { run(args, stdin: stdin) }
+
+    func run(_ args: [String], stdin: String? = nil) -> Output {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        p.environment = env
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = input
+        try! p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try? input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// Starts `ppm-lua daemon -c ppm.lua` in the foreground and waits for its socket.
+    func startDaemon(_ extra: [String] = []) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["daemon", "-c", config] + extra
+        p.environment = env
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        _ = FileManager.default.createFile(atPath: daemonLog, contents: nil)
+        let log = FileHandle(forWritingAtPath: daemonLog)!
+        p.standardOutput = log
+        p.standardError = log
+        try p.run()
+        daemon = p
+        let up = eventually(20) { run("status").status == 0 || !p.isRunning }
+        guard up, p.isRunning else {
+            throw SandboxError("daemon did not start: " + ((try? String(contentsOfFile: daemonLog, encoding: .utf8)) ?? ""))
+        }
+    }
+
+    var daemonProcess: Process? { daemon }
+
+    /// Waits for the daemon process to exit and returns its status.
+    func waitForDaemonExit(_ seconds: Double = 20) -> Int32? {
+        guard let d = daemon else { return nil }
+        guard eventually(seconds, { !d.isRunning }) else { return nil }
+        return d.terminationStatus
+    }
+
+    /// `ls --json` as objects by name.
+    func services() -> [String: [String: Any]] {
+        let out = run("ls", "--json")
+        guard out.status == 0, let data = out.stdout.data(using: .utf8),
+              let list = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return [:] }
+        var byName: [String: [String: Any]] = [:]
+        for s in list { byName[s["name"] as! String] = s }
+        return byName
+    }
+
+    func state(_ name: String) -> String? { services()[name]?["state"] as? String }
+    func pid(_ name: String) -> Int32? { (services()[name]?["pid"] as? NSNumber)?.int32Value }
+
+    /// The journal as objects (`events --json`).
+    func events(_ name: String? = nil, n: Int = 200) -> [[String: Any]] {
+        let out = run(["events", "--json", "-n", String(n)] + (name.map { [$0] } ?? []))
+        return out.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+}
+
+struct SandboxError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
