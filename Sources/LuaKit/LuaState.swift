@@ -72,12 +72,13 @@ public final class LuaState {
         }
     }
 
-    /// Compiles a text chunk. Errors read `chunkName:LINE: message`.
+    /// Compiles a text chunk. Errors read `chunkName:LINE: message`; a name
+    /// starting with `=` is shown without it (`=repl` → `repl:1:`).
     public func load(_ code: String, chunkName: String) throws -> LuaRef {
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         var code = code
-        let status = code.withUTF8 { ppm_lua_load(L, $0.baseAddress, $0.count, "@" + chunkName) }
+        let status = code.withUTF8 { ppm_lua_load(L, $0.baseAddress, $0.count, chunkName.hasPrefix("=") ? chunkName : "@" + chunkName) }
         guard status == LUA_OK else { throw LuaError.syntax(stringAt(-1) ?? "cannot load \(chunkName)") }
         return makeRef(L)
     }
