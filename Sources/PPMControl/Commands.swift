@@ -22,10 +22,12 @@ extension Daemon {
         case "signal": reply(signal(request))
         case "rm", "del", "drop": remove(request, reply)
         case "eval": reply(eval(request))
+        case "add", "exec": reply(add(request))
+        case "export": reply(.success(.string(export())))
         case "reload": reply(.failure(ControlFailure("reload is not supported yet; restart the daemon to apply a new config")))
         case "quit": quit { reply(.success(.bool(true))) }
         default:
-            let known = ["status", "ls", "show", "events", "start", "stop", "restart", "signal", "rm", "eval", "reload", "quit"]
+            let known = ["status", "ls", "show", "events", "start", "stop", "restart", "signal", "rm", "eval", "add", "export", "reload", "quit"]
             let hint = Suggest.closest(request.cmd, in: known).map { " (did you mean '\($0)'?)" } ?? ""
             reply(.failure(ControlFailure("unknown command '\(request.cmd)'\(hint)")))
         }
@@ -112,12 +114,57 @@ extension Daemon {
         case .success(let names):
             var left = names.count
             for n in names {
-                try? supervisor.remove(n) {
+                try? supervisor.remove(n) { [host] in
+                    host.forget(n)
                     left -= 1
                     if left == 0 { reply(.success(.init(names))) }
                 }
             }
         }
+    }
+
+    /// `add`: a run-time service, validated like `ppm.service{}` and persisted.
+    private func add(_ request: ControlRequest) -> Result<JSONValue, ControlFailure> {
+        let cmd = request.strings("cmd")
+        guard let program = cmd.first else { return .failure(ControlFailure("add needs a command: ppm-lua add [options] -- CMD [ARG...]")) }
+        var table = LuaTable()
+        let name = request.string("name") ?? String(program.split(separator: "/").last ?? Substring(program))
+        table["name"] = .string(name)
+        table["cmd"] = .table(LuaTable(array: cmd.map { .string($0) }))
+        for key in ["dir", "user", "restart"] {
+            if let v = request.string(key) { table[key] = .string(v) }
+        }
+        if let env = request.args["env"], env != .null { table["env"] = LuaValue(json: env) }
+        if request.bool("once") { table["once"] = .boolean(true) }
+        do {
+            try host.addLive(table)
+        } catch let e as LuaHostError {
+            return .failure(ControlFailure(e.message))
+        } catch {
+            return .failure(ControlFailure("\(error)"))
+        }
+        return .success(supervisor.snapshot(name)?.json ?? .null)
+    }
+
+    /// `export`: the live services as a config `check` accepts.
+    private func export() -> String {
+        var text = "-- ppm-lua export: the services of the daemon (pid \(getpid())) as a config.\n"
+        for snapshot in supervisor.list() {
+            text += "\n"
+            if !snapshot.spec.scriptedFields.isEmpty {
+                text += "-- \(snapshot.spec.scriptedFields.joined(separator: ", ")): Lua functions, not exported\n"
+            }
+            text += SpecJSON.lua(snapshot.spec)
+        }
+        return text
+    }
+
+    /// Drops the frames of the REPL's own printer from a traceback.
+    static func withoutPrinterFrames(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.contains("inspect:") && !$0.contains("(...tail calls...)") }
+            .map { $0.replacingOccurrences(of: "in local 'fn'", with: "in main chunk") }
+            .joined(separator: "\n")
     }
 
     private func events(_ request: ControlRequest, _ connection: ControlConnection) {
@@ -149,7 +196,7 @@ extension Daemon {
             case .memoryLimit(let bytes): message = "chunk stopped: Lua memory limit of \(bytes) bytes reached"
             default: message = e.fullText
             }
-            return .failure(ControlFailure(message))
+            return .failure(ControlFailure(Self.withoutPrinterFrames(message)))
         } catch {
             return .failure(ControlFailure("\(error)"))
         }

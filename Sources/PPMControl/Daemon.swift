@@ -40,6 +40,9 @@ public final class Daemon: @unchecked Sendable {
     private var server: ControlServer?
     private let signals: SignalLoop
     private var quitting = false
+    /// Services that come from the config; the others are persisted.
+    private var configNames: Set<String> = []
+    private let store: RuntimeStore
 
     /// Loads the config and prepares everything; nothing runs yet. Throws
     /// with a one-line message for the user.
@@ -58,12 +61,35 @@ public final class Daemon: @unchecked Sendable {
         supervisor = Supervisor(spawner: spawner, scheduler: scheduler, journal: journal)
         supervisor.logDirectory = locations.logs
         helpers = HelperProcesses(queue: queue, spawner: spawner)
+        store = RuntimeStore(path: locations.state)
         host.daemon = daemonHooks()
         let declared = host.declared.map(\.name)
         try host.attach(supervisor, scheduler: scheduler)
         journal.record("config", name: nil, time: scheduler.now, fields: [
             "path": .init(options.configPath), "added": .init(declared), "removed": .array([]), "changed": .array([]),
         ])
+        configNames = Set(declared)
+        restoreRuntimeServices()
+        supervisor.onChange = { [unowned self] in self.persist() }
+    }
+
+    /// Brings back the services added at run time before the last exit.
+    private func restoreRuntimeServices() {
+        for entry in store.load() {
+            do {
+                try supervisor.add(entry.spec, held: entry.stopped)
+            } catch {
+                log("warn", "persisted service '\(entry.spec.name)' not restored: the config declares a service with that name")
+            }
+        }
+    }
+
+    /// Writes the run-time services (all but the config's) to `<home>`.
+    private func persist() {
+        let entries = supervisor.names.filter { !configNames.contains($0) }.compactMap { name in
+            supervisor.snapshot(name).map { RuntimeStore.Entry(spec: $0.spec, stopped: supervisor.isHeld(name)) }
+        }
+        do { try store.save(entries) } catch { log("error", "cannot save run-time services: \(error)") }
     }
 
     private static func checkNoOtherDaemon(_ socket: String) throws {

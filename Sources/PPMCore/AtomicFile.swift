@@ -44,3 +44,10 @@ public struct POSIXFailure: Error, CustomStringConvertible {
     public let description: String
     public init(_ message: String) { description = message }
 }
+
+/// Reads a whole text file, or nil.
+public enum FileContents {
+    public static func read(_ path: String) -> String? {
+        FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+    }
+}

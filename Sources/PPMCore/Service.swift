@@ -15,6 +15,8 @@ final class Service {
     var streak = 0
     var spawnFailures = 0
     var lastExit: LastExit?
+    /// Stopped on request: stays down until started on request.
+    var held = false
     /// A stop was asked for the current process.
     var stopRequested = false
     /// Start again as soon as the current stop completes (`restart`).

@@ -37,3 +37,85 @@ public enum SpecJSON {
         return .object(o)
     }
 }
+
+extension SpecJSON {
+    /// Reads back what `encode` wrote (persisted run-time services).
+    public static func decode(_ json: JSONValue) -> ServiceSpec? {
+        guard let o = json.objectValue, let name = o["name"]?.stringValue,
+              let cmd = o["cmd"]?.arrayValue?.compactMap(\.stringValue), !cmd.isEmpty else { return nil }
+        var spec = ServiceSpec(name: name, cmd: cmd)
+        func strings(_ key: String) -> [String] { o[key]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+        spec.dir = o["dir"]?.stringValue
+        spec.env = o["env"]?.objectValue?.compactMapValues(\.stringValue) ?? [:]
+        spec.cleanEnv = o["clean_env"]?.boolValue ?? false
+        spec.user = o["user"]?.stringValue
+        spec.group = o["group"]?.stringValue
+        spec.stdin = o["stdin"]?.stringValue
+        spec.stdout = o["stdout"]?.stringValue
+        spec.stderr = o["stderr"]?.stringValue
+        spec.ulimit = (o["ulimit"]?.objectValue ?? [:]).map { name, value in
+            func limit(_ v: JSONValue?) -> UInt64? { v?.intValue.map { UInt64(max(0, $0)) } }
+            if let pair = value.objectValue { return ResourceLimit(name: name, soft: limit(pair["soft"]), hard: limit(pair["hard"])) }
+            return ResourceLimit(name: name, soft: limit(value), hard: limit(value))
+        }.sorted { $0.name < $1.name }
+        spec.nice = o["nice"]?.intValue.map { Int($0) }
+        spec.cpu = o["cpu"]?.arrayValue?.compactMap { $0.intValue.map { Int($0) } } ?? []
+        spec.requires = strings("requires")
+        spec.groups = strings("groups")
+        spec.autostart = o["autostart"]?.boolValue ?? true
+        spec.startAfter = o["start_after"]?.doubleValue ?? 0
+        spec.once = o["once"]?.boolValue ?? false
+        spec.wait = o["wait"]?.boolValue ?? false
+        spec.disabled = o["disabled"]?.boolValue ?? false
+        spec.depends = strings("depends")
+        spec.bounce = o["bounce"]?.doubleValue
+        spec.stopSignal = o["stop_signal"]?.stringValue.flatMap(Signals.number) ?? 15
+        spec.stopTimeout = o["stop_timeout"]?.doubleValue
+        spec.restart = o["restart"]?.stringValue.flatMap(RestartPolicy.init(rawValue:)) ?? .onFailure
+        if spec.restart == .function { spec.restart = .onFailure }
+        return spec
+    }
+
+    /// The spec as a `ppm.service { ... }` statement (for `export`).
+    public static func lua(_ spec: ServiceSpec) -> String {
+        guard case .object(let o) = encode(spec) else { return "" }
+        let order = ["name", "cmd"] + o.keys.filter { $0 != "name" && $0 != "cmd" }.sorted()
+        let fields = order.compactMap { key in o[key].map { "  \(key) = \(luaLiteral($0)),\n" } }
+        return "ppm.service {\n" + fields.joined() + "}\n"
+    }
+
+    static func luaLiteral(_ v: JSONValue) -> String {
+        switch v {
+        case .null: return "nil"
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .double(let d): return d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+        case .string(let s): return luaString(s)
+        case .array(let a): return "{ " + a.map(luaLiteral).joined(separator: ", ") + " }"
+        case .object(let o):
+            let parts = o.keys.sorted().map { k in
+                let key = k.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } && !(k.first?.isNumber ?? true) ? k : "[\(luaString(k))]"
+                return "\(key) = \(luaLiteral(o[k]!))"
+            }
+            return "{ " + parts.joined(separator: ", ") + " }"
+        }
+    }
+
+    static func luaString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20 || u.value == 0x7f:
+                let digits = String(u.value)
+                out += "\\" + String(repeating: "0", count: 3 - digits.count) + digits
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+}

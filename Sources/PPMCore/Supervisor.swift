@@ -10,6 +10,9 @@ public final class Supervisor {
     /// Where services without their own `stdout`/`stderr` write (`<home>/logs`).
     public var logDirectory: String?
     public let journal: Journal
+    /// Called after a service is added or removed, or started or stopped on
+    /// request (the daemon persists run-time services then).
+    public var onChange: (() -> Void)?
 
     private let spawner: Spawner
     private let scheduler: Scheduler
@@ -39,6 +42,9 @@ public final class Supervisor {
 
     public var names: [String] { order }
 
+    /// Whether the service was stopped on request and stays down.
+    public func isHeld(_ name: String) -> Bool { services[name]?.held ?? false }
+
     public func snapshot(_ name: String) -> ServiceSnapshot? {
         services[name]?.snapshot(now: scheduler.now)
     }
@@ -61,15 +67,18 @@ public final class Supervisor {
     // MARK: Declaring
 
     /// Adds a service. Before `boot()` it waits for boot; afterwards it starts
-    /// at once when `autostart` is set.
-    public func add(_ spec: ServiceSpec) throws(SupervisorError) {
+    /// at once when `autostart` is set. `held` keeps it stopped (a service
+    /// that was stopped on request before the daemon restarted).
+    public func add(_ spec: ServiceSpec, held: Bool = false) throws(SupervisorError) {
         guard services[spec.name] == nil else { throw .duplicate(spec.name) }
         let service = Service(spec: spec)
+        service.held = held
         services[spec.name] = service
         order.append(spec.name)
         for r in spec.requires { dependents[r, default: []].insert(spec.name) }
         // Before boot, boot starts it; during boot, the boot loop reaches it.
         if hasBooted && bootCursor == nil { serialize { self.initialStart(service) } }
+        onChange?()
     }
 
     /// Starts the declared services in order, honouring `wait`.
@@ -101,7 +110,7 @@ public final class Supervisor {
         guard !isShuttingDown else { return }
         if service.spec.disabled {
             service.state = .disabled
-        } else if !service.spec.autostart {
+        } else if !service.spec.autostart || service.held {
             service.state = .stopped
         } else if service.spec.startAfter > 0 {
             delayStart(service, after: service.spec.startAfter)
@@ -115,6 +124,8 @@ public final class Supervisor {
     /// Starts a service now or after a delay (no-op if it runs).
     public func start(_ name: String, after: Double? = nil) throws(SupervisorError) {
         let service = try lookup(name)
+        service.held = false
+        defer { onChange?() }
         serialize {
             guard !service.state.hasProcess, self.services[name] === service else { return }
             service.spawnFailures = 0
@@ -126,6 +137,8 @@ public final class Supervisor {
     /// Stops a service; `done` runs once its processes are gone.
     public func stop(_ name: String, done: @escaping () -> Void = {}) throws(SupervisorError) {
         let service = try lookup(name)
+        service.held = true
+        defer { onChange?() }
         serialize { self.requestStop(service, done: done) }
     }
 
@@ -166,6 +179,7 @@ public final class Supervisor {
                     self.bootBlocker = nil
                     self.continueBoot()
                 }
+                self.onChange?()
                 done()
             }
         }

@@ -2,8 +2,9 @@ import LuaKit
 import PPMCore
 
 extension LuaValue {
+    /// JSON data as Lua values.
     /// JSON data as Lua values (`null` becomes nil, so it drops out of tables).
-    init(json: JSONValue) {
+    public init(json: JSONValue) {
         switch json {
         case .null: self = .nil
         case .bool(let b): self = .boolean(b)

@@ -212,6 +212,31 @@ public final class ScriptHost: SupervisorHooks {
 
     // MARK: The ppm module
 
+    /// Adds a service to the running supervisor (`ppm.service` from a hook or
+    /// the REPL, `ppm-lua add`). Lua functions in it cannot be persisted:
+    /// that is logged as a warning.
+    @discardableResult
+    public func addLive(_ table: LuaTable) throws -> ServiceSpec {
+        guard let supervisor else { throw LuaHostError("the daemon is not running") }
+        let (spec, scripts) = try reader.read(table)
+        guard supervisor.snapshot(spec.name) == nil else {
+            throw LuaHostError("service '\(spec.name)': a service with this name already exists")
+        }
+        for r in spec.requires where supervisor.snapshot(r) == nil {
+            throw LuaHostError("service '\(spec.name)': requires unknown service '\(r)'")
+        }
+        if !spec.scriptedFields.isEmpty {
+            daemon.log("warn", "service '\(spec.name)': \(spec.scriptedFields.joined(separator: ", ")) cannot be persisted; "
+                + "after a daemon restart it comes back with its data fields and the default policy")
+        }
+        self.scripts[spec.name] = scripts
+        later { try? supervisor.add(spec) }
+        return spec
+    }
+
+    /// Forgets the Lua functions of a removed service.
+    public func forget(_ name: String) { scripts[name] = nil }
+
     private func snapshotTable(_ s: ServiceSnapshot) -> LuaTable {
         guard case .table(var t) = LuaValue(json: s.json) else { return LuaTable() }
         t["spec"] = LuaValue(json: SpecJSON.encode(s.spec))
@@ -235,15 +260,11 @@ public final class ScriptHost: SupervisorHooks {
         func def(_ name: String, _ body: @escaping LuaHostFunction) { host[name] = lua.function(name, body) }
 
         def("service") { [unowned self] args in
-            let (spec, scripts) = try self.reader.read(try args.table(1))
-            if let supervisor = self.supervisor {
-                guard supervisor.snapshot(spec.name) == nil else { throw LuaHostError("service '\(spec.name)': a service with this name already exists") }
-                for r in spec.requires where supervisor.snapshot(r) == nil {
-                    throw LuaHostError("service '\(spec.name)': requires unknown service '\(r)'")
-                }
-                self.scripts[spec.name] = scripts
-                self.later { try? supervisor.add(spec) }
+            let table = try args.table(1)
+            if self.supervisor != nil {
+                try self.addLive(table)
             } else {
+                let (spec, scripts) = try self.reader.read(table)
                 guard !self.declared.contains(where: { $0.name == spec.name }) else {
                     throw LuaHostError("service '\(spec.name)': duplicate name (already declared above)")
                 }

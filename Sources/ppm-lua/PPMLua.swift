@@ -12,7 +12,8 @@ struct PPMLua: ParsableCommand {
         subcommands: [
             DaemonCommand.self, CheckCommand.self, StatusCommand.self, ListCommand.self, ShowCommand.self,
             StartCommand.self, StopCommand.self, RestartCommand.self, SignalCommand.self, RemoveCommand.self,
-            EventsCommand.self, EvalCommand.self, QuitCommand.self,
+            AddCommand.self, EventsCommand.self, EvalCommand.self, ReplCommand.self, ExportCommand.self,
+            InitCommand.self, QuitCommand.self,
         ]
     )
 }

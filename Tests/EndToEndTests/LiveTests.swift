@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+
+@Suite struct LiveEndToEndTests {
+    @Test func addedServicesRunPersistAndGoAwayWithRm() throws {
+        let box = try Sandbox()
+        try box.write(#"ppm.service { name = "cfg", cmd = "/bin/sleep 1000" }"#)
+        try box.startDaemon()
+        let added = box.run("add", "--name", "extra", "--env", "GREETING=hi", "--", "/bin/sleep", "1000")
+        #expect(added.status == 0)
+        let pid = try #require(box.pid("extra"))
+        let environ = try String(contentsOfFile: "/proc/\(pid)/environ", encoding: .utf8)
+        #expect(environ.split(separator: "\0").contains("GREETING=hi"))
+        #expect(box.run("add", "--", "/bin/sh", "-c", "sleep 1000").status == 0)  // named "sh"
+        #expect(box.state("sh") == "running")
+        #expect(box.run("stop", "sh").status == 0)
+
+        let none = box.run("add")
+        #expect(none.status == 1)
+        #expect(none.stderr.contains("add needs a command"))
+        let dup = box.run("add", "--name", "extra", "--", "/bin/true")
+        #expect(dup.status == 1)
+        #expect(dup.stderr.contains("already exists"))
+
+        #expect(box.run("quit").status == 0)
+        #expect(box.waitForDaemonExit() == 0)
+        #expect(!alive(pid))
+        try box.startDaemon()
+        #expect(box.state("extra") == "running")
+        #expect(box.state("sh") == "stopped")  // a run-time stop is remembered
+        #expect(box.state("cfg") == "running")
+        #expect(box.run("rm", "extra").status == 0)
+        #expect(box.run("quit").status == 0)
+        #expect(box.waitForDaemonExit() == 0)
+        try box.startDaemon()
+        #expect(box.services()["extra"] == nil)
+        #expect(box.services()["sh"] != nil)
+        #expect(box.run("rm", "--all").status == 0)
+        #expect(box.services().isEmpty)
+    }
+
+    @Test func pipedReplSession() throws {
+        let box = try Sandbox()
+        try box.write(#"ppm.service { name = "web", cmd = "/bin/sleep 1000" }"#)
+        try box.startDaemon()
+        let session = """
+            function double(x)
+              return x * 2
+            end
+            double(21)
+            print("from print")
+            error("bad thing")
+            =1 + 1
+            ppm.get("web").state
+            ppm.service { name = "live", cmd = "/bin/sleep 1000" }
+            local t = { b = 1, a = { 1, 2 } } t.self = t return t
+            """
+        let out = box.run(["repl"], stdin: session + "\n")
+        #expect(out.status == 0)
+        #expect(out.stdout == """
+            42
+            from print
+            2
+            "running"
+            { a = { 1, 2 }, b = 1, self = <cycle> }
+
+            """)
+        #expect(out.stderr.hasPrefix("repl:1: bad thing"))
+        #expect(out.stderr.contains("stack traceback"))
+        #expect(box.state("live") == "running")
+    }
+
+    @Test func aRunawayReplChunkIsStoppedAndTheDaemonAnswers() throws {
+        let box = try Sandbox()
+        try box.write("")
+        try box.startDaemon()
+        let out = box.run(["repl", "--timeout", "0.5"], stdin: "while true do end\nreturn 'after'\n")
+        #expect(out.stderr.contains("budget"))
+        #expect(out.stdout == "\"after\"\n")
+        #expect(box.run("status").status == 0)
+    }
+
+    @Test func liveHooksChangeBehaviourForTheNextEvent() throws {
+        let box = try Sandbox()
+        try box.write("""
+            function decide(ev) return nil end
+            ppm.service { name = "job", cmd = { "/bin/sh", "-c", "sleep 0.2; exit 1" },
+                          on_exit = function(ev) return decide(ev) end }
+            """)
+        try box.startDaemon()
+        #expect(box.run("eval", "function decide(ev) return 'fatal' end").status == 0)
+        #expect(eventually { box.state("job") == "fatal" })
+    }
+
+    @Test func initAndExportProduceConfigsThatCheckAccepts() throws {
+        let box = try Sandbox()
+        let starter = box.run("init")
+        #expect(starter.status == 0)
+        try box.write(starter.stdout)
+        #expect(box.run("check", "ppm.lua").status == 0)
+        try box.write("""
+            ppm.service { name = "a", cmd = "/bin/sleep 1000", groups = { "g" }, ulimit = { nofile = 100 },
+                          env = { X = "a \\"quoted\\" value" }, on_exit = function() end }
+            """)
+        try box.startDaemon()
+        #expect(box.run("add", "--name", "b", "--once", "--", "/bin/sleep", "1000").status == 0)
+        let exported = box.run("export")
+        #expect(exported.status == 0)
+        try box.write(exported.stdout, to: "exported.lua")
+        let check = box.run("check", "exported.lua", "--json")
+        #expect(check.status == 0)
+        #expect(check.stdout.contains(#""name":"b""#) && check.stdout.contains(#""once":true"#))
+        #expect(check.stdout.contains(#"a \"quoted\" value"#))
+        #expect(exported.stdout.contains("on_exit: Lua functions, not exported"))
+    }
+}
