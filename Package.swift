@@ -30,7 +30,7 @@ let package = Package(
         .executableTarget(
             name: "ppm-lua",
             dependencies: [
-                "LuaKit", "PPMCore", "PPMScript", "PPMControl",
+                "LuaKit", "PPMCore", "PPMScript", "PPMControl", "CSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -179,7 +179,10 @@ extension Daemon {
             guard let connection, name == nil || entry.name == name else { return }
             connection.send(ControlReply.ok(request.id, entry.json))
         }
-        connection.cleanups.append { [weak self] in self?.journal.removeObserver(observer) }
+        connection.addCleanup { [weak self] in
+            guard let self else { return }
+            self.queue.async { self.journal.removeObserver(observer) }
+        }
     }
 
     private func eval(_ request: ControlRequest) -> Result<JSONValue, ControlFailure> {

@@ -5,19 +5,26 @@ import PPMCore
 
 /// The daemon's end of the control socket: a unix stream socket (mode 0600)
 /// speaking JSON lines. Only the daemon's uid and root may connect.
-/// Confined to the loop queue; writes never block it.
-final class ControlServer {
-    typealias Handler = (ControlRequest, ControlConnection) -> Void
+///
+/// All socket I/O happens on its own `io` queue, so a client is served even
+/// while the loop runs Lua: requests go to the loop queue, except
+/// `interrupt`, which stops the running chunk from here.
+/// `@unchecked Sendable`: its state is confined to `io`.
+final class ControlServer: @unchecked Sendable {
+    typealias Handler = @Sendable (ControlRequest, ControlConnection) -> Void
 
     let path: String
     private let fd: Int32
-    private let queue: DispatchQueue
+    private let io = DispatchQueue(label: "ppm-lua.control")
+    private let loop: DispatchQueue
+    private let interrupt: @Sendable () -> Void
     private let acceptSource: DispatchSourceRead
     private var connections: [ObjectIdentifier: ControlConnection] = [:]
 
-    init(path: String, queue: DispatchQueue, handler: @escaping Handler) throws {
+    init(path: String, loop: DispatchQueue, interrupt: @escaping @Sendable () -> Void, handler: @escaping Handler) throws {
         self.path = path
-        self.queue = queue
+        self.loop = loop
+        self.interrupt = interrupt
         let sock = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard sock >= 0 else { throw POSIXFailure("socket: \(String(cString: strerror(errno)))") }
         var addr = sockaddr_un()
@@ -43,7 +50,7 @@ final class ControlServer {
             throw POSIXFailure("\(path): \(message)")
         }
         fd = sock
-        acceptSource = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        acceptSource = DispatchSource.makeReadSource(fileDescriptor: sock, queue: io)
         self.handler = handler
     }
 
@@ -61,7 +68,7 @@ final class ControlServer {
             let client = ppm_accept(fd)
             if client < 0 { return }
             let uid = ppm_peer_uid(client)
-            let connection = ControlConnection(fd: client, queue: queue)
+            let connection = ControlConnection(fd: client, queue: io)
             guard uid == 0 || uid == Int(getuid()) else {
                 connection.send(ControlReply.error(.null, "permission denied: uid \(uid) may not control this daemon"))
                 connection.closeAfterWrites()
@@ -70,27 +77,34 @@ final class ControlServer {
             let id = ObjectIdentifier(connection)
             connections[id] = connection
             connection.onClose = { [weak self] in self?.connections[id] = nil }
-            connection.start { line in
+            connection.start { [loop, interrupt] line in
                 switch ControlRequest.parse(line) {
-                case .success(let request): handler(request, connection)
+                case .success(let request) where request.cmd == "interrupt":
+                    interrupt()
+                    connection.send(ControlReply.ok(request.id, .bool(true)))
+                case .success(let request): loop.async { handler(request, connection) }
                 case .failure(let f): connection.send(ControlReply.error(.null, f.description))
                 }
             }
         }
     }
 
-    /// Stops accepting and removes the socket file.
+    /// Stops accepting and removes the socket file, after the replies
+    /// already sent are written.
     func shutdown() {
-        acceptSource.cancel()
-        close(fd)
-        unlink(path)
-        for c in connections.values { c.close() }
+        io.sync {
+            acceptSource.cancel()
+            close(fd)
+            unlink(path)
+            for c in connections.values { c.close() }
+        }
     }
 }
 
 /// One client: reads request lines, buffers replies until the socket
-/// takes them.
-final class ControlConnection {
+/// takes them. Confined to the control queue; `send` and `addCleanup` may be
+/// called from any queue.
+final class ControlConnection: @unchecked Sendable {
     private let fd: Int32
     private let queue: DispatchQueue
     private var readSource: DispatchSourceRead?
@@ -101,7 +115,7 @@ final class ControlConnection {
     private(set) var isClosed = false
     var onClose: (() -> Void)?
     /// Extra work to undo at close (a `events -f` observer).
-    var cleanups: [() -> Void] = []
+    private var cleanups: [@Sendable () -> Void] = []
 
     /// Lines longer than this end the connection.
     static let maxLine = 4 << 20
@@ -145,6 +159,17 @@ final class ControlConnection {
 
     /// Queues one reply line.
     func send(_ line: String) {
+        queue.async { self.sendNow(line) }
+    }
+
+    /// Runs `cleanup` when the connection closes (at once if it has).
+    func addCleanup(_ cleanup: @escaping @Sendable () -> Void) {
+        queue.async {
+            if self.isClosed { cleanup() } else { self.cleanups.append(cleanup) }
+        }
+    }
+
+    private func sendNow(_ line: String) {
         guard !isClosed else { return }
         output += Array(line.utf8)
         output.append(10)

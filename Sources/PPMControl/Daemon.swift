@@ -102,8 +102,9 @@ public final class Daemon: @unchecked Sendable {
     public func run() -> Never {
         ppm_set_child_subreaper()
         do {
-            let server = try ControlServer(path: options.locations.socket, queue: queue) { [unowned self] request, connection in
-                self.handle(request, connection)
+            let interrupter = host.lua.interrupter
+            let server = try ControlServer(path: options.locations.socket, loop: queue, interrupt: { interrupter.interrupt() }) {
+                [unowned self] request, connection in self.handle(request, connection)
             }
             self.server = server
         } catch {

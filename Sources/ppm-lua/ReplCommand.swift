@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSystem
 import Foundation
 import LuaKit
 import PPMControl
@@ -15,7 +16,10 @@ struct ReplCommand: ParsableCommand {
         let interactive = isatty(0) != 0
         let syntax = try LuaState(memoryLimit: 8 << 20)  // only to tell complete chunks from incomplete ones
         let history = interactive ? History() : nil
-        if interactive { print("ppm-lua \(PPMLua.version) repl: Lua inside the daemon; Ctrl-D to leave") }
+        if interactive {
+            forwardInterrupts(socket: client.locations.socket)
+            print("ppm-lua \(PPMLua.version) repl: Lua inside the daemon; Ctrl-C stops a running chunk, Ctrl-D leaves")
+        }
         var chunk = ""
         while true {
             if interactive {
@@ -48,6 +52,23 @@ struct ReplCommand: ParsableCommand {
             throw ExitCode(1)
         }
         if interactive { print("") }
+    }
+
+    /// Ctrl-C sends `interrupt` on a second connection: the daemon's
+    /// watchdog stops the running chunk and the session goes on.
+    private func forwardInterrupts(socket: String) {
+        var signals: [Int32] = [SIGINT]
+        let fd = ppm_signal_pipe(&signals, 1)
+        guard fd >= 0 else { return }
+        let thread = Thread {
+            var pending = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            while poll(&pending, 1, -1) >= 0 {
+                while ppm_signal_pipe_read(fd) != 0 {
+                    _ = try? ControlClient(socket: socket).call("interrupt")
+                }
+            }
+        }
+        thread.start()
     }
 
     private func evaluate(_ chunk: String, _ connection: ControlClient) -> Result<JSONValue, ControlClient.Failure> {

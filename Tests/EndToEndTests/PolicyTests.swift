@@ -90,7 +90,54 @@ func times(_ events: [[String: Any]], _ type: String) -> [Double] {
     }
 }
 
+/// Writes `lines` to the socket and reads until `replies` lines came back.
+func rawExchange(_ path: String, _ lines: String, replies: Int) -> String {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_un()
+    addr.sun_family = sa_family_t(AF_UNIX)
+    let bytes = Array(path.utf8)
+    withUnsafeMutableBytes(of: &addr.sun_path) { $0.copyBytes(from: bytes) }
+    let rc = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    guard rc == 0 else { return "" }
+    _ = lines.withCString { write(fd, $0, strlen($0)) }
+    var received = ""
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    while received.split(separator: "\n").count < replies {
+        let n = read(fd, &buffer, buffer.count)
+        if n <= 0 { break }
+        received += String(decoding: buffer[0..<n], as: UTF8.self)
+    }
+    return received
+}
+
 @Suite struct ControlEndToEndTests {
+    @Test func interruptStopsARunningChunkAndTheDaemonGoesOn() throws {
+        let box = try Sandbox()
+        try box.write("")
+        try box.startDaemon()
+        let marker = box.dir + "/running"
+        let eval = Process()
+        eval.executableURL = URL(fileURLWithPath: binary)
+        eval.arguments = ["eval", "--timeout", "60", "io.open('\(marker)', 'w'):close() while true do end"]
+        eval.environment = box.env
+        let err = Pipe()
+        eval.standardError = err
+        try eval.run()
+        #expect(eventually { FileManager.default.fileExists(atPath: marker) })
+        let reply = rawExchange(box.dir + "/home/ppm.sock", "{\"id\": 1, \"cmd\": \"interrupt\"}\n", replies: 1)
+        #expect(reply.contains("\"ok\":true"))
+        eval.waitUntilExit()
+        #expect(eval.terminationStatus == 1)
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(message.hasPrefix("ppm-lua: interrupted"))
+        #expect(box.run("eval", "return 1").stdout == "1\n")
+    }
+
     @Test func stopStartRestartSignalAndRemove() throws {
         let box = try Sandbox()
         try box.write("""
@@ -142,25 +189,8 @@ func times(_ events: [[String: Any]], _ type: String) -> [Double] {
         let box = try Sandbox()
         try box.write("")
         try box.startDaemon()
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let path = Array((box.dir + "/home/ppm.sock").utf8)
-        withUnsafeMutableBytes(of: &addr.sun_path) { $0.copyBytes(from: path) }
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        #expect(rc == 0)
         let lines = "not json\n{\"cmd\": 5}\n{\"id\": 7, \"cmd\": \"frobnicate\"}\n{\"id\": 8, \"cmd\": \"status\"}\n"
-        _ = lines.withCString { write(fd, $0, strlen($0)) }
-        var received = ""
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        eventually {
-            let n = read(fd, &buffer, buffer.count)
-            if n > 0 { received += String(decoding: buffer[0..<n], as: UTF8.self) }
-            return received.split(separator: "\n").count >= 4 || n <= 0
-        }
-        close(fd)
+        let received = rawExchange(box.dir + "/home/ppm.sock", lines, replies: 4)
         let replies = received.split(separator: "\n").map(String.init)
         #expect(replies.count == 4)
         #expect(replies[0].contains("\"ok\":false") && replies[0].contains("malformed request"))
