@@ -24,10 +24,11 @@ extension Daemon {
         case "eval": reply(eval(request))
         case "add", "exec": reply(add(request))
         case "export": reply(.success(.string(export())))
+        case "stats": reply(.success(.array(supervisor.list().map(stats))))
         case "reload": reply(.failure(ControlFailure("reload is not supported yet; restart the daemon to apply a new config")))
         case "quit": quit { reply(.success(.bool(true))) }
         default:
-            let known = ["status", "ls", "show", "events", "start", "stop", "restart", "signal", "rm", "eval", "add", "export", "reload", "quit"]
+            let known = ["status", "stats", "ls", "show", "events", "start", "stop", "restart", "signal", "rm", "eval", "add", "export", "reload", "quit"]
             let hint = Suggest.closest(request.cmd, in: known).map { " (did you mean '\($0)'?)" } ?? ""
             reply(.failure(ControlFailure("unknown command '\(request.cmd)'\(hint)")))
         }
@@ -121,6 +122,15 @@ extension Daemon {
                 }
             }
         }
+    }
+
+    /// One row of `stats`: the whole process group's CPU and memory.
+    func stats(_ s: ServiceSnapshot) -> JSONValue {
+        let usage = s.pid.map(ProcessStats.group) ?? .object(["cpu": .double(0), "rss": .int(0), "pids": .array([])])
+        return .object([
+            "name": .string(s.name), "pid": .init(s.pid), "cpu": usage["cpu"] ?? .null, "rss": usage["rss"] ?? .null,
+            "pids": usage["pids"] ?? .null, "uptime": .init(s.uptime), "restarts": .init(s.restarts),
+        ])
     }
 
     /// `add`: a run-time service, validated like `ppm.service{}` and persisted.

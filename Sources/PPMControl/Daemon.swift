@@ -163,6 +163,10 @@ public final class Daemon: @unchecked Sendable {
         var hooks = DaemonHooks()
         hooks.log = { [unowned self] level, message in self.log(level, message) }
         hooks.shutdown = { [unowned self] in self.quit {} }
+        hooks.stats = { [unowned self] name in
+            guard let s = self.supervisor.snapshot(name), let pid = s.pid else { return nil }
+            return ProcessStats.group(pid)
+        }
         hooks.spawn = { [unowned self] cmd, env, dir, input, done in
             self.helpers.spawn(cmd: cmd, env: env, dir: dir, stdin: input, done: done)
         }

@@ -73,3 +73,10 @@ struct EvalCommand: ParsableCommand {
         for value in result["values"]?.arrayValue ?? [] { print(value.stringValue ?? "") }
     }
 }
+
+/// `ppm-lua reload` (answered "not supported yet" until the reload issue).
+struct ReloadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "reload", abstract: "Re-read the config and apply the difference.")
+    @OptionGroup var client: ClientOptions
+    func run() throws { _ = try client.call("reload") }
+}

@@ -108,3 +108,21 @@ struct QuitCommand: ParsableCommand {
         _ = try client.call("quit")
     }
 }
+
+/// `ppm-lua stats`.
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stats", abstract: "CPU, memory, uptime and restarts per service.")
+    @OptionGroup var client: ClientOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let rows = try client.call("stats")
+        if json { return printJSON(rows) }
+        printTable(["NAME", "PID", "CPU%", "RSS", "UPTIME", "RESTARTS"], (rows.arrayValue ?? []).map { r in
+            let rss = Double(r["rss"]?.intValue ?? 0) / 1_048_576
+            return [r["name"]?.stringValue ?? "?", r["pid"]?.intValue.map(String.init) ?? "-",
+                    String(format: "%.1f", r["cpu"]?.doubleValue ?? 0), String(format: "%.1f MiB", rss),
+                    formatDuration(r["uptime"]?.doubleValue), String(r["restarts"]?.intValue ?? 0)]
+        })
+    }
+}

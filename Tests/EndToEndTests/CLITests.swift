@@ -152,6 +152,13 @@ import Testing
         #expect(environ.split(separator: "\0").contains("GREETING=hi there"))
         // Its own session and process group.
         #expect(getsid(pid) == pid)
+        let stats = box.run("stats", "--json")
+        #expect(stats.status == 0)
+        let rows = try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [[String: Any]]
+        let row = try #require(rows?.first)
+        #expect((row["rss"] as? Int ?? 0) > 0)
+        #expect(row["pids"] as? [Int] == [Int(pid)])
+        #expect(box.run("eval", "return ppm.stats('limited').rss > 0").stdout == "true\n")
     }
 
     @Test(.enabled(if: geteuid() == 0, "needs root")) func userIsApplied() throws {

@@ -35,8 +35,11 @@ import Testing
         try box.startDaemon()
         #expect(box.services()["extra"] == nil)
         #expect(box.services()["sh"] != nil)
-        #expect(box.run("rm", "--all").status == 0)
+        #expect(box.run("drop").status == 0)
         #expect(box.services().isEmpty)
+        let reload = box.run("reload")
+        #expect(reload.status == 1)
+        #expect(reload.stderr.contains("not supported yet"))
     }
 
     @Test func pipedReplSession() throws {
