@@ -24,20 +24,7 @@ public final class ControlClient {
     public init(socket path: String) throws(Failure) {
         let sock = Foundation.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard sock >= 0 else { throw .noDaemon(path) }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
-            Foundation.close(sock)
-            throw .noDaemon(path)
-        }
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(sock, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let rc = UnixAddress.with(path) { connect(sock, $0, $1) } ?? -1
         guard rc == 0 else {
             Foundation.close(sock)
             throw .noDaemon(path)
@@ -56,17 +43,8 @@ public final class ControlClient {
     /// Sends a request without waiting (for following commands).
     public func send(_ cmd: String, _ args: [String: JSONValue] = [:]) throws(Failure) {
         nextID += 1
-        var line = ControlRequest(id: .int(nextID), cmd: cmd, args: args).line + "\n"
-        let ok = line.withUTF8 { buf in
-            var offset = 0
-            while offset < buf.count {
-                let n = Foundation.write(fd, buf.baseAddress! + offset, buf.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return false }
-                offset += n
-            }
-            return true
-        }
+        let line = ControlRequest(id: .int(nextID), cmd: cmd, args: args).line + "\n"
+        let ok = AtomicFile.writeAll(fd, line)
         guard ok else { throw .failed("the daemon closed the connection") }
     }
 

@@ -27,23 +27,14 @@ final class ControlServer: @unchecked Sendable {
         self.interrupt = interrupt
         let sock = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard sock >= 0 else { throw POSIXFailure("socket: \(String(cString: strerror(errno)))") }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
+        unlink(path)
+        let old = umask(0o077)
+        let bound = UnixAddress.with(path) { bind(sock, $0, $1) }
+        umask(old)
+        guard let rc = bound else {
             close(sock)
             throw POSIXFailure("socket path too long: \(path)")
         }
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        unlink(path)
-        let old = umask(0o077)
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(sock, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        umask(old)
         guard rc == 0, chmod(path, 0o600) == 0, listen(sock, 128) == 0 else {
             let message = String(cString: strerror(errno))
             close(sock)
@@ -217,5 +208,23 @@ final class ControlConnection: @unchecked Sendable {
         cleanups.forEach { $0() }
         cleanups = []
         onClose?()
+    }
+}
+
+/// A unix socket address for a path.
+enum UnixAddress {
+    /// Calls `body` with the address and its length; nil if the path is too long.
+    static func with<R>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R? {
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { return nil }
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
     }
 }

@@ -53,16 +53,7 @@ final class HelperProcesses {
             let fd = input[1]
             // A blocking write off the loop: the helper may read slowly.
             DispatchQueue.global().async {
-                var text = stdin
-                text.withUTF8 { buf in
-                    var offset = 0
-                    while offset < buf.count {
-                        let n = write(fd, buf.baseAddress! + offset, buf.count - offset)
-                        if n < 0 && errno == EINTR { continue }
-                        if n <= 0 { break }
-                        offset += n
-                    }
-                }
+                _ = AtomicFile.writeAll(fd, stdin)
                 close(fd)
             }
         }

@@ -24,7 +24,8 @@ public enum AtomicFile {
         close(fd)
     }
 
-    static func writeAll(_ fd: Int32, _ text: String) -> Bool {
+    /// Writes all of `text` to `fd`, retrying short writes and EINTR.
+    public static func writeAll(_ fd: Int32, _ text: String) -> Bool {
         var text = text
         return text.withUTF8 { buf in
             var offset = 0
