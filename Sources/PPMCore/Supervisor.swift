@@ -145,6 +145,8 @@ public final class Supervisor {
     /// Stops a running service and starts it again.
     public func restart(_ name: String) throws(SupervisorError) {
         let service = try lookup(name)
+        service.held = false
+        defer { onChange?() }
         serialize {
             guard self.services[name] === service else { return }
             service.restarts += 1

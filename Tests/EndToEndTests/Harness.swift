@@ -50,6 +50,9 @@ final class Sandbox {
     private(set) var daemonLog: String
 
     init() throws {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw SandboxError("\(binary) is missing: run `swift build` before `swift test` (scripts/test.sh does)")
+        }
         dir = NSTemporaryDirectory() + "ppm-e2e-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         env = ProcessInfo.processInfo.environment

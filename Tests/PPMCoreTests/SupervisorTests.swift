@@ -255,3 +255,30 @@ import Testing
         #expect(throws: SupervisorError.unknown("b")) { try rig.supervisor.stop("b") }
     }
 }
+
+@Suite struct HeldTests {
+    @Test func aStopOnRequestIsRememberedUntilAStartOrRestart() {
+        let rig = Rig()
+        var changes = 0
+        rig.supervisor.onChange = { changes += 1 }
+        rig.add("a")
+        rig.supervisor.boot()
+        try! rig.supervisor.stop("a")
+        #expect(rig.supervisor.isHeld("a"))
+        rig.exit("a", .signaled(15))
+        try! rig.supervisor.restart("a")
+        #expect(!rig.supervisor.isHeld("a"))
+        #expect(rig.state("a") == .running)
+        #expect(changes == 3)
+    }
+
+    @Test func heldServicesAreAddedStopped() {
+        let rig = Rig()
+        var spec = ServiceSpec(name: "h", cmd: ["/bin/h"])
+        spec.autostart = true
+        try! rig.supervisor.add(spec, held: true)
+        rig.supervisor.boot()
+        #expect(rig.state("h") == .stopped)
+        #expect(rig.spawner.starts("h") == 0)
+    }
+}
