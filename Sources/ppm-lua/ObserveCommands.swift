@@ -83,6 +83,7 @@ struct EventsCommand: ParsableCommand {
     }
 
     private func show(_ e: JSONValue) {
+        defer { fflush(nil) }  // a follower's reader sees each event at once
         if json { return printJSON(e) }
         var extra: [String] = []
         for key in ["pid", "result", "signame", "outcome", "runtime", "error", "added"] {
@@ -95,7 +96,6 @@ struct EventsCommand: ParsableCommand {
         }
         let time = ServiceEvent.utc(e["time"]?.doubleValue ?? 0)
         print("\(time)  \(e["type"]?.stringValue ?? "?")  \(e["name"]?.stringValue ?? "-")  \(extra.joined(separator: " "))")
-        fflush(nil)
     }
 }
 

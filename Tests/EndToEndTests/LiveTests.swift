@@ -117,3 +117,37 @@ import Testing
         #expect(exported.stdout.contains("on_exit: Lua functions, not exported"))
     }
 }
+
+@Suite struct FollowTests {
+    @Test func eventsFollowStreamsNewEvents() throws {
+        let box = try Sandbox()
+        try box.write(#"ppm.service { name = "a", cmd = "/bin/sleep 1000" }"#)
+        try box.startDaemon()
+        let follow = Process()
+        follow.executableURL = URL(fileURLWithPath: binary)
+        follow.arguments = ["events", "-f", "--json", "-n", "1", "a"]
+        follow.environment = box.env
+        let out = Pipe()
+        follow.standardOutput = out
+        try follow.run()
+        defer { follow.terminate() }
+        let fd = out.fileHandleForReading.fileDescriptor
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        var text = ""
+        func drain() {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = read(fd, &buffer, buffer.count)
+                if n <= 0 { return }
+                text += String(decoding: buffer[0..<n], as: UTF8.self)
+            }
+        }
+        // The backlog (the start event) shows the follower is registered.
+        #expect(eventually { drain(); return text.contains("\"type\":\"start\"") })
+        #expect(box.run("stop", "a").status == 0)
+        let got = eventually { drain(); return text.contains("\"type\":\"exit\"") }
+        #expect(got)
+        #expect(text.contains("\"type\":\"stop\""))
+        #expect(text.contains("\"outcome\":\"stopped\""))
+    }
+}
