@@ -15,25 +15,37 @@ struct ReplCommand: ParsableCommand {
         let connection = try client.connect()
         let interactive = isatty(0) != 0
         let syntax = try LuaState(memoryLimit: 8 << 20)  // only to tell complete chunks from incomplete ones
-        let history = interactive ? History() : nil
+        let history = History()
+        let editor = interactive ? LineEditor(history: history.load()) : nil
         if interactive {
             forwardInterrupts(socket: client.locations.socket)
             print("ppm-lua \(PPMLua.version) repl: Lua inside the daemon; Ctrl-C stops a running chunk, Ctrl-D leaves")
         }
         var chunk = ""
         while true {
-            if interactive {
-                print(chunk.isEmpty ? "ppm> " : ">> ", terminator: "")
-                fflush(nil)
+            let line: String
+            if let editor {
+                switch editor.read(prompt: chunk.isEmpty ? "ppm> " : ">> ") {
+                case .line(let l):
+                    line = l
+                    if !l.allSatisfy(\.isWhitespace) { history.append(l) }
+                case .interrupt:
+                    chunk = ""
+                    continue
+                case .end:
+                    if !chunk.isEmpty { chunk = "" }
+                    return
+                }
+            } else {
+                guard let l = readLine(strippingNewline: true) else { break }
+                line = l
             }
-            guard let line = readLine(strippingNewline: true) else { break }
             chunk += chunk.isEmpty ? line : "\n" + line
             if chunk.allSatisfy(\.isWhitespace) {
                 chunk = ""
                 continue
             }
             if isIncomplete(chunk, syntax) { continue }
-            history?.append(chunk)
             switch evaluate(chunk, connection) {
             case .success(let result):
                 if let output = result["output"]?.stringValue { print(output, terminator: "") }
@@ -51,7 +63,6 @@ struct ReplCommand: ParsableCommand {
             printError("incomplete chunk at end of input")
             throw ExitCode(1)
         }
-        if interactive { print("") }
     }
 
     /// Ctrl-C sends `interrupt` on a second connection: the daemon's
@@ -86,11 +97,16 @@ struct ReplCommand: ParsableCommand {
     }
 }
 
-/// Chunks typed at a terminal, appended to `~/.ppm_lua_history`.
+/// Lines typed at a terminal, kept in `~/.ppm_lua_history` (the last 1000
+/// are offered by the up arrow).
 struct History {
     let path = (ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()) + "/.ppm_lua_history"
 
-    func append(_ chunk: String) {
-        AtomicFile.append(chunk.replacingOccurrences(of: "\n", with: "\\n") + "\n", to: path)
+    func load() -> [String] {
+        Array((FileContents.read(path) ?? "").split(separator: "\n").map(String.init).suffix(1000))
+    }
+
+    func append(_ line: String) {
+        AtomicFile.append(line + "\n", to: path)
     }
 }

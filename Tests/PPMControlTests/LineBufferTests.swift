@@ -1,0 +1,48 @@
+import PPMControl
+import PPMCore
+import Testing
+
+@Suite struct LineBufferTests {
+    @Test func editingKeys() {
+        var b = LineBuffer()
+        for c in "x = 1" { b.apply(.insert(c)) }
+        b.apply(.home)
+        b.apply(.insert("-"))
+        b.apply(.end)
+        b.apply(.backspace)
+        #expect(b.string == "-x = ")
+        b.apply(.left)
+        b.apply(.left)
+        b.apply(.killToEnd)
+        #expect(b.string == "-x ")
+        b.apply(.deleteWordBack)
+        #expect(b.string == "")
+        b = LineBuffer("héllo wörld")
+        b.apply(.left)
+        b.apply(.delete)
+        b.apply(.killToStart)
+        #expect(b.string == "")
+        b = LineBuffer("abc")
+        b.apply(.right)
+        b.apply(.left)
+        b.apply(.killToStart)
+        #expect(b.string == "c" && b.cursor == 0)
+    }
+}
+
+@Suite struct ProtocolTests {
+    @Test func requestsParseOrSayWhatIsWrong() {
+        guard case .success(let r) = ControlRequest.parse(#"{"id": 3, "cmd": "show", "args": {"name": "web"}}"#) else {
+            Issue.record("expected a request")
+            return
+        }
+        #expect(r.cmd == "show" && r.string("name") == "web" && r.id == .int(3))
+        for (line, error) in [("[]", "not a JSON object"), (#"{"id":1}"#, "missing \"cmd\""), (#"{"cmd":"ls","args":[1]}"#, "\"args\" must be an object")] {
+            guard case .failure(let f) = ControlRequest.parse(line) else {
+                Issue.record("\(line) parsed")
+                continue
+            }
+            #expect(f.description.contains(error))
+        }
+    }
+}
