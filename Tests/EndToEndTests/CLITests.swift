@@ -161,6 +161,33 @@ import Testing
         #expect(box.run("eval", "return ppm.stats('limited').rss > 0").stdout == "true\n")
     }
 
+    @Test func outputGoesToFilesRelativeToDirOrToTheLogsFolder() throws {
+        let box = try Sandbox()
+        try FileManager.default.createDirectory(atPath: box.dir + "/work", withIntermediateDirectories: true)
+        try box.write("in-text", to: "work/input.txt")
+        try box.write("""
+            ppm.service { name = "files", dir = "work", stdin = "input.txt", stdout = "out.txt", stderr = "err.txt",
+                          cmd = { "/bin/sh", "-c", "cat; echo oops >&2" }, once = true, cpu = { 0 } }
+            ppm.service { name = "logged", cmd = { "/bin/sh", "-c", "echo to-log; echo to-err >&2" }, once = true }
+            """)
+        try box.startDaemon()
+        #expect(eventually { box.state("files") == "finished" && box.state("logged") == "finished" })
+        #expect(try String(contentsOfFile: box.dir + "/work/out.txt", encoding: .utf8) == "in-text")
+        #expect(try String(contentsOfFile: box.dir + "/work/err.txt", encoding: .utf8) == "oops\n")
+        #expect(try String(contentsOfFile: box.dir + "/home/logs/logged.out.log", encoding: .utf8) == "to-log\n")
+        #expect(try String(contentsOfFile: box.dir + "/home/logs/logged.err.log", encoding: .utf8) == "to-err\n")
+        let show = box.run("show", "logged", "--json").stdout
+        #expect(show.contains("logs/logged.out.log"))
+    }
+
+    @Test func cpuAffinityIsApplied() throws {
+        let box = try Sandbox()
+        try box.write(#"ppm.service { name = "pinned", cmd = "/bin/sleep 1000", cpu = { 0 } }"#)
+        try box.startDaemon()
+        let pid = try #require(box.pid("pinned"))
+        #expect(procStatus(pid, "Cpus_allowed_list") == "0")
+    }
+
     @Test(.enabled(if: geteuid() == 0, "needs root")) func userIsApplied() throws {
         let box = try Sandbox()
         try box.write(#"ppm.service { name = "nobody", cmd = "/bin/sleep 1000", user = "nobody", dir = "/" }"#)
