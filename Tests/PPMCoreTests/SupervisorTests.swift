@@ -282,3 +282,16 @@ import Testing
         #expect(rig.spawner.starts("h") == 0)
     }
 }
+
+@Suite struct TextTests {
+    @Test func jsonTextIsCompactSortedAndEscaped() throws {
+        let v: JSONValue = .object(["b": .array([.int(1), .double(1.5), .double(2), .null]), "a": .string("q\"\\\n\u{1}é")])
+        #expect(v.text == #"{"a":"q\"\\\n\u0001é","b":[1,1.5,2.0,null]}"#)
+        #expect(try JSONValue.parse(v.text) == .object(["b": .array([.int(1), .double(1.5), .int(2), .null]), "a": .string("q\"\\\n\u{1}é")]))
+    }
+
+    @Test func utcText() {
+        #expect(ServiceEvent.utc(1_795_383_517.3956) == "2026-11-22T21:38:37.395Z")
+        #expect(ServiceEvent.utc(0) == "1970-01-01T00:00:00.000Z")
+    }
+}
