@@ -69,21 +69,10 @@ public enum JSONValue: Sendable, Equatable, Codable {
     }
 
     private static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20:
-                let hex = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(u)
-            }
+        out += Quoting.quoted(s) { code in
+            let hex = String(code, radix: 16)
+            return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
         }
-        out += "\""
     }
 
     /// Parses one JSON document.
@@ -121,4 +110,24 @@ extension JSONValue {
     public init(_ value: Int) { self = .int(Int64(value)) }
     public init(_ value: Double?) { self = value.map { .double($0) } ?? .null }
     public init(_ value: [String]) { self = .array(value.map { .string($0) }) }
+}
+
+/// Double-quoted string literals, as JSON and Lua both write them; only the
+/// escape for other control characters differs.
+enum Quoting {
+    static func quoted(_ s: String, control: (UInt32) -> String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20 || u.value == 0x7f: out += control(u.value)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
 }

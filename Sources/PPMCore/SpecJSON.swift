@@ -102,20 +102,9 @@ extension SpecJSON {
     }
 
     static func luaString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20 || u.value == 0x7f:
-                let digits = String(u.value)
-                out += "\\" + String(repeating: "0", count: 3 - digits.count) + digits
-            default: out.unicodeScalars.append(u)
-            }
+        Quoting.quoted(s) { code in
+            let digits = String(code)
+            return "\\" + String(repeating: "0", count: 3 - digits.count) + digits
         }
-        return out + "\""
     }
 }
