@@ -99,8 +99,7 @@ public final class Supervisor {
             bootCursor = cursor + 1
             guard let service = services[order[cursor]] else { continue }
             initialStart(service)
-            if service.spec.wait && service.state != .disabled && service.state != .stopped
-                && service.state != .fatal && service.state != .crashed && service.state != .finished {
+            if service.spec.wait && (service.state.hasProcess || service.state == .waiting) {
                 bootBlocker = service.spec.name
             }
         }
@@ -175,7 +174,10 @@ public final class Supervisor {
                 guard self.services[name] === service else { return done() }
                 service.cancelTimers()
                 self.services[name] = nil
-                self.order.removeAll { $0 == name }
+                if let index = self.order.firstIndex(of: name) {
+                    self.order.remove(at: index)
+                    if let cursor = self.bootCursor, index < cursor { self.bootCursor = cursor - 1 }
+                }
                 for r in service.spec.requires { self.dependents[r]?.remove(name) }
                 if self.bootBlocker == name {
                     self.bootBlocker = nil
