@@ -46,6 +46,8 @@ public final class Journal {
     private let path: String?
     private let maxFileBytes: Int
     private var fileBytes = 0
+    /// The journal file, open for appending (-1: not open yet).
+    private var fd: Int32 = -1
     private var observers: [Int: (JournalEntry) -> Void] = [:]
     private var nextObserver = 0
 
@@ -94,6 +96,8 @@ public final class Journal {
 
     public func removeObserver(_ id: Int) { observers[id] = nil }
 
+    deinit { if fd >= 0 { close(fd) } }
+
     private func persist(_ entry: JournalEntry) {
         guard let path else { return }
         let line = entry.json.text + "\n"
@@ -101,9 +105,11 @@ public final class Journal {
             let all = entries.map { $0.json.text + "\n" }.joined()
             try? AtomicFile.write(all, to: path)
             fileBytes = all.utf8.count
+            if fd >= 0 { close(fd) }  // the file was replaced: reopen the new one
+            fd = -1
         } else {
-            AtomicFile.append(line, to: path)
-            fileBytes += line.utf8.count
+            if fd < 0 { fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600) }
+            if fd >= 0, AtomicFile.writeAll(fd, line) { fileBytes += line.utf8.count }
         }
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 @testable import PPMCore
+import Glibc
 
 @Suite struct RestartPolicyTests {
     @Test func crashesBackOffExponentiallyUpToTheCap() {
@@ -293,5 +294,22 @@ import Testing
     @Test func utcText() {
         #expect(ServiceEvent.utc(1_795_383_517.3956) == "2026-11-22T21:38:37.395Z")
         #expect(ServiceEvent.utc(0) == "1970-01-01T00:00:00.000Z")
+    }
+}
+
+@Suite struct JournalTests {
+    @Test func persistsAcrossRestartsAndStaysBounded() throws {
+        let path = "/tmp/ppm-journal-\(getpid())-\(Int.random(in: 0..<1_000_000)).jsonl"
+        defer { unlink(path) }
+        do {
+            let journal = Journal(path: path, capacity: 10, maxFileBytes: 2000)
+            for i in 0..<100 { journal.record("start", name: "s\(i)", time: Double(i)) }
+        }
+        let size = try #require(FileContents.read(path)).utf8.count
+        #expect(size <= 2000)
+        let again = Journal(path: path, capacity: 10, maxFileBytes: 2000)
+        #expect(again.last(3).map(\.name) == ["s97", "s98", "s99"])
+        #expect(again.record("exit", name: "x", time: 200).seq == 101)
+        #expect(again.last(5, name: "x").count == 1)
     }
 }
