@@ -53,6 +53,7 @@ public final class ScriptHost: SupervisorHooks {
     private var globalHooks: [(id: Int, type: String, fn: LuaRef)] = []
     private var nextHandle = 0
     private var timers: [Int: TimerToken] = [:]
+    private var afterAttach: [() -> Void] = []
     private var unarmed: [(id: Int, kind: String, seconds: Double, fn: LuaRef)] = []
     private weak var supervisor: Supervisor?
     private var scheduler: Scheduler?
@@ -116,6 +117,9 @@ public final class ScriptHost: SupervisorHooks {
         declared = []
         for t in unarmed where timers[t.id] != nil { arm(t.id, kind: t.kind, seconds: t.seconds, fn: t.fn, scheduler: scheduler) }
         unarmed = []
+        let actions = afterAttach
+        afterAttach = []
+        actions.forEach { $0() }
     }
 
     // MARK: Running Lua
@@ -136,6 +140,13 @@ public final class ScriptHost: SupervisorHooks {
 
     private func later(_ action: @escaping () -> Void) {
         if luaDepth > 0 { pending.append(action) } else { action() }
+    }
+
+    /// Runs `action` once the daemon runs (at once if it does): what the
+    /// config asks of the daemon while it loads (`ppm.spawn`, `ppm.shutdown`).
+    /// `check` never attaches, so it never runs them.
+    private func whenRunning(_ action: @escaping () -> Void) {
+        if supervisor != nil { later(action) } else { afterAttach.append(action) }
     }
 
     /// Calls a hook under the hook budget; a failure becomes an error line.
@@ -366,7 +377,7 @@ public final class ScriptHost: SupervisorHooks {
             let dir = try field.string(opts["dir"], "dir")
             let input = try field.string(opts["stdin"], "stdin")
             let onExit = try field.function(opts["on_exit"], "on_exit")
-            self.later {
+            self.whenRunning {
                 self.daemon.spawn(cmd, env, dir, input) { status, output, failure in
                     guard let onExit else {
                         if let failure { self.daemon.log("warn", "ppm.spawn \(cmd[0]): \(failure)") }
@@ -407,7 +418,7 @@ public final class ScriptHost: SupervisorHooks {
             return []
         }
         def("shutdown") { [unowned self] _ in
-            self.later { self.daemon.shutdown() }
+            self.whenRunning { self.daemon.shutdown() }
             return []
         }
         def("reload") { [unowned self] _ in

@@ -84,9 +84,13 @@ func times(_ events: [[String: Any]], _ type: String) -> [Double] {
               ppm.spawn({ "/bin/sh", "-c", "cat > \(box.dir)/notified" }, { stdin = ev.name .. " " .. ev.result })
             end)
             ppm.service { name = "job", cmd = { "/bin/sh", "-c", "exit 4" }, once = true }
+            ppm.spawn({ "/bin/sh", "-c", "echo from-config > \(box.dir)/at-load" })
             """)
+        #expect(box.run("check", "ppm.lua").status == 0)
+        #expect(!FileManager.default.fileExists(atPath: box.dir + "/at-load"))  // check starts nothing
         try box.startDaemon()
         #expect(eventually { (try? String(contentsOfFile: box.dir + "/notified", encoding: .utf8)) == "job 4" })
+        #expect(eventually { (try? String(contentsOfFile: box.dir + "/at-load", encoding: .utf8)) == "from-config\n" })
     }
 }
 
