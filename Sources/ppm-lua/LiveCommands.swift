@@ -16,10 +16,10 @@ struct AddCommand: ParsableCommand {
     @Flag(help: "Run once; never restart.") var once = false
     @Flag(help: "Never restart (restart = \"never\").") var noAutorestart = false
     @Option(help: "Restart policy: on-failure, always or never.") var restart: String?
-    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments, after --.") var command: [String] = []
+    @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.") var command: [String] = []
 
     func run() throws {
-        let cmd = command.first == "--" ? Array(command.dropFirst()) : command
+        let cmd = command
         guard !cmd.isEmpty else {
             printError("add needs a command: ppm-lua add [options] -- CMD [ARG...]")
             throw ExitCode(1)

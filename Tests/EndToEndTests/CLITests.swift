@@ -2,6 +2,18 @@ import Foundation
 import Testing
 
 @Suite struct CheckAndStartupTests {
+    @Test func everyCommandHasHelpAndNeedsNoDaemonForIt() throws {
+        let box = try Sandbox()
+        for command in ["daemon", "check", "status", "ls", "list", "info", "show", "desc", "start", "stop", "restart",
+                        "signal", "rm", "del", "drop", "add", "exec", "events", "eval", "repl", "export", "init",
+                        "stats", "reload", "quit"] {
+            let out = box.run(command, "--help")
+            #expect(out.status == 0, "\(command) --help")
+            #expect(out.stdout.contains("USAGE: ppm-lua"), "\(command) --help")
+        }
+        #expect(box.run("--version").stdout == "0.1.0\n")
+    }
+
     @Test func checkListsServicesAndRejectsBadConfigsWithFileAndLine() throws {
         let box = try Sandbox()
         try box.write(#"ppm.service { name = "web", cmd = "/bin/sleep 100" }"#)
