@@ -160,8 +160,13 @@ final class ControlConnection: @unchecked Sendable {
         }
     }
 
+    /// Replies a client has not read beyond this end the connection (a
+    /// follower that stopped reading must not grow the daemon's memory).
+    static let maxPending = 16 << 20
+
     private func sendNow(_ line: String) {
         guard !isClosed else { return }
+        guard output.count + line.utf8.count < Self.maxPending else { return close() }
         output += Array(line.utf8)
         output.append(10)
         flush()

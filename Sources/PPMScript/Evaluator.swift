@@ -59,6 +59,9 @@ public struct EvalResult: Sendable {
 }
 
 extension ScriptHost {
+    /// How much `print` output one chunk may return.
+    static let maxOutput = 1 << 20
+
     /// Runs a chunk typed by a user: an expression prints its values
     /// (`1 + 1`, `=x`), statements run as they are. Errors carry a traceback.
     public func eval(_ code: String, budget: Double) throws -> EvalResult {
@@ -71,7 +74,11 @@ extension ScriptHost {
         }
         var output = ""
         let saved = lua.output
-        lua.output = { output += $0 }
+        lua.output = { text in
+            guard output.utf8.count < Self.maxOutput else { return }
+            output += text
+            if output.utf8.count >= Self.maxOutput { output += "\n… (print output truncated at \(Self.maxOutput) bytes)\n" }
+        }
         defer { lua.output = saved }
         let printed = try runLua { try lua.call(try printer(), [.function(chunk)], budget: budget) }
         let values = printed.first?.tableValue?.sequence.compactMap(\.stringValue) ?? []

@@ -130,5 +130,8 @@ func configError(_ source: String) -> String {
         #expect(r.output == "hi\t2\n")
         #expect(try host.eval("1 + 1", budget: 1).values == ["2"])
         #expect(try host.eval("=t[1]", budget: 1).values == ["1"])
+        let flood = try host.eval("for i = 1, 20000 do print(string.rep('x', 100)) end", budget: 20)
+        #expect(flood.output.utf8.count < ScriptHost.maxOutput + 200)
+        #expect(flood.output.hasSuffix("truncated at \(ScriptHost.maxOutput) bytes)\n"))
     }
 }
