@@ -43,6 +43,7 @@ public final class Daemon: @unchecked Sendable {
     /// Services that come from the config; the others are persisted.
     private var configNames: Set<String> = []
     private let store: RuntimeStore
+    private let ledger: PidLedger
 
     /// Loads the config and prepares everything; nothing runs yet. Throws
     /// with a one-line message for the user.
@@ -62,6 +63,7 @@ public final class Daemon: @unchecked Sendable {
         supervisor.logDirectory = locations.logs
         helpers = HelperProcesses(queue: queue, spawner: spawner)
         store = RuntimeStore(path: locations.state)
+        ledger = PidLedger(path: locations.home + "/pids.json")
         host.daemon = daemonHooks()
         let declared = host.declared.map(\.name)
         try host.attach(supervisor, scheduler: scheduler)
@@ -71,6 +73,26 @@ public final class Daemon: @unchecked Sendable {
         configNames = Set(declared)
         restoreRuntimeServices()
         supervisor.onChange = { [unowned self] in self.persist() }
+        endLeftovers()
+        _ = journal.addObserver { [ledger] entry in
+            guard let name = entry.name else { return }
+            if entry.type == "start", let pid = entry.fields["pid"]?.intValue { ledger.started(name, pid: Int32(pid)) }
+            if entry.type == "exit" { ledger.exited(name) }
+        }
+    }
+
+    /// Ends the process groups a previous daemon left running (it was
+    /// killed): stop signal, then SIGKILL after a few seconds.
+    private func endLeftovers() {
+        let leftovers = ledger.leftovers()
+        guard !leftovers.isEmpty else { return }
+        for (name, pid) in leftovers {
+            log("warn", "ending '\(name)' (process group \(pid)) left running by a previous daemon")
+            kill(-pid, supervisor.snapshot(name)?.spec.stopSignal ?? SIGTERM)
+        }
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline && leftovers.contains(where: { spawner.groupAlive($0.pid) }) { usleep(20_000) }
+        for (_, pid) in leftovers where spawner.groupAlive(pid) { kill(-pid, SIGKILL) }
     }
 
     /// Brings back the services added at run time before the last exit.

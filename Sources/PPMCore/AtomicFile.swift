@@ -3,12 +3,14 @@ import Foundation
 /// Writes files so that a crash at any instant leaves the old or the new
 /// version: temporary file, fsync, rename.
 public enum AtomicFile {
-    public static func write(_ text: String, to path: String) throws {
+    /// `sync: false` skips the fsync: the rename still guarantees the old or
+    /// the new version after a crash of the process (not of the machine).
+    public static func write(_ text: String, to path: String, sync: Bool = true) throws {
         let tmp = path + ".tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw POSIXFailure("\(tmp): \(String(cString: strerror(errno)))") }
         let ok = writeAll(fd, text)
-        fsync(fd)
+        if sync { fsync(fd) }
         close(fd)
         guard ok, rename(tmp, path) == 0 else {
             unlink(tmp)
