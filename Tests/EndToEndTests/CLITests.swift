@@ -56,6 +56,9 @@ import Testing
         var st = stat()
         stat(box.dir + "/home/ppm.sock", &st)
         #expect(st.st_mode & 0o777 == 0o600)
+        let second = box.run("daemon", "-c", box.config)
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("a daemon already answers on"))
         #expect(box.run("quit").status == 0)
         #expect(eventually { !alive(pid) })
     }
