@@ -29,7 +29,7 @@ extension Daemon {
         case "quit": quit { reply(.success(.bool(true))) }
         default:
             let known = ["status", "stats", "ls", "show", "events", "start", "stop", "restart", "signal", "rm", "eval", "add", "export", "reload", "quit"]
-            let hint = Suggest.closest(request.cmd, in: known).map { " (did you mean '\($0)'?)" } ?? ""
+            let hint = Suggest.hint(request.cmd, in: known)
             reply(.failure(ControlFailure("unknown command '\(request.cmd)'\(hint)")))
         }
     }
@@ -108,8 +108,9 @@ extension Daemon {
     }
 
     private func remove(_ request: ControlRequest, _ reply: @escaping (Result<JSONValue, ControlFailure>) -> Void) {
-        let words = request.bool("all") || request.cmd == "drop" ? supervisor.names : request.strings("names")
-        if words.isEmpty && (request.bool("all") || request.cmd == "drop") { return reply(.success(.array([]))) }
+        let all = request.bool("all") || request.cmd == "drop"
+        let words = all ? supervisor.names : request.strings("names")
+        if all && words.isEmpty { return reply(.success(.array([]))) }
         switch resolve(words) {
         case .failure(let f): reply(.failure(f))
         case .success(let names):

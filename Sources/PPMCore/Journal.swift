@@ -57,9 +57,9 @@ public final class Journal {
         self.path = path
         self.capacity = capacity
         self.maxFileBytes = maxFileBytes
-        if let path, let data = FileManager.default.contents(atPath: path) {
-            fileBytes = data.count
-            for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+        if let path, let text = FileContents.read(path) {
+            fileBytes = text.utf8.count
+            for line in text.split(separator: "\n") {
                 if let json = try? JSONValue.parse(String(line)), let entry = JournalEntry(json: json) {
                     entries.append(entry)
                     nextSeq = max(nextSeq, entry.seq + 1)

@@ -448,7 +448,7 @@ public final class ScriptHost: SupervisorHooks {
         for key in t.entries.keys {
             let k = key.stringValue ?? key.typeName
             guard known.contains(k) else {
-                let hint = Suggest.closest(k, in: known).map { " (did you mean '\($0)'?)" } ?? ""
+                let hint = Suggest.hint(k, in: known)
                 throw LuaHostError("ppm.settings: unknown setting '\(k)'\(hint)")
             }
         }

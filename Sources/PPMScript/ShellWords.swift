@@ -63,6 +63,11 @@ extension String {
 
 /// "Did you mean" suggestions by edit distance.
 public enum Suggest {
+    /// `" (did you mean 'x'?)"` for the nearest candidate, or "".
+    public static func hint(_ word: String, in candidates: [String]) -> String {
+        closest(word, in: candidates).map { " (did you mean '\($0)'?)" } ?? ""
+    }
+
     /// The candidate nearest to `word`, if it is near enough to be a typo.
     public static func closest(_ word: String, in candidates: [String]) -> String? {
         let best = candidates.map { ($0, distance(word, $0)) }.min { $0.1 < $1.1 }

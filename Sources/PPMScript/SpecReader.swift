@@ -37,7 +37,7 @@ struct SpecReader {
                 throw LuaHostError("service '\(name)': unexpected non-string key \(describe(key))")
             }
             if !Self.fields.contains(k) {
-                let hint = Suggest.closest(k, in: Self.fields).map { " (did you mean '\($0)'?)" } ?? ""
+                let hint = Suggest.hint(k, in: Self.fields)
                 throw LuaHostError("service '\(name)': unknown field '\(k)'\(hint)")
             }
         }
@@ -249,7 +249,7 @@ struct FieldReader {
         return try t.entries.map { key, value in
             guard case .string(let name) = key, ResourceLimit.resources[name] != nil else {
                 let k = key.stringValue ?? key.typeName
-                let hint = Suggest.closest(k, in: Array(ResourceLimit.resources.keys)).map { " (did you mean '\($0)'?)" } ?? ""
+                let hint = Suggest.hint(k, in: Array(ResourceLimit.resources.keys))
                 throw error("'ulimit': unknown resource '\(k)'\(hint)")
             }
             switch value {

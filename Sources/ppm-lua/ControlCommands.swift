@@ -9,28 +9,35 @@ struct ServiceNames: ParsableArguments {
     var names: [String]
 }
 
+/// A command that sends its service names to the daemon as one request.
+protocol ServiceNamesCommand: ParsableCommand {
+    var client: ClientOptions { get }
+    var services: ServiceNames { get }
+}
+
+extension ServiceNamesCommand {
+    func run() throws { _ = try client.call(Self.configuration.commandName ?? "", ["names": .init(services.names)]) }
+}
+
 /// `ppm-lua start NAME…`.
-struct StartCommand: ParsableCommand {
+struct StartCommand: ServiceNamesCommand {
     static let configuration = CommandConfiguration(commandName: "start", abstract: "Start services.")
     @OptionGroup var client: ClientOptions
     @OptionGroup var services: ServiceNames
-    func run() throws { _ = try client.call("start", ["names": .init(services.names)]) }
 }
 
 /// `ppm-lua stop NAME…`: returns once the processes are gone.
-struct StopCommand: ParsableCommand {
+struct StopCommand: ServiceNamesCommand {
     static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop services; returns once their processes are gone.")
     @OptionGroup var client: ClientOptions
     @OptionGroup var services: ServiceNames
-    func run() throws { _ = try client.call("stop", ["names": .init(services.names)]) }
 }
 
 /// `ppm-lua restart NAME…`.
-struct RestartCommand: ParsableCommand {
+struct RestartCommand: ServiceNamesCommand {
     static let configuration = CommandConfiguration(commandName: "restart", abstract: "Restart services.")
     @OptionGroup var client: ClientOptions
     @OptionGroup var services: ServiceNames
-    func run() throws { _ = try client.call("restart", ["names": .init(services.names)]) }
 }
 
 /// `ppm-lua signal SIG NAME…`.

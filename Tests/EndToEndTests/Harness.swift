@@ -81,16 +81,8 @@ final class Sandbox {
     func run(_ args: String..., stdin: String? = nil) -> Output { run(args, stdin: stdin) }
 
     func run(_ args: [String], stdin: String? = nil) -> Output {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        p.environment = env
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
         let out = Pipe(), err = Pipe(), input = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = input
-        try! p.run()
+        let p = try! launch(args, stdout: out, stderr: err, stdin: input)
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try? input.fileHandleForWriting.close()
         let o = out.fileHandleForReading.readDataToEndOfFile()
@@ -99,18 +91,25 @@ final class Sandbox {
         return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
-    /// Starts `ppm-lua daemon -c ppm.lua` in the foreground and waits for its socket.
-    func startDaemon(_ extra: [String] = []) throws {
+    /// Starts `ppm-lua ARGS…` in the sandbox without waiting for it.
+    func launch(_ args: [String], stdout: Any? = nil, stderr: Any? = nil, stdin: Any? = nil) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = ["daemon", "-c", config] + extra
+        p.arguments = args
         p.environment = env
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        if let stdout { p.standardOutput = stdout }
+        if let stderr { p.standardError = stderr }
+        if let stdin { p.standardInput = stdin }
+        try p.run()
+        return p
+    }
+
+    /// Starts `ppm-lua daemon -c ppm.lua` in the foreground and waits for its socket.
+    func startDaemon(_ extra: [String] = []) throws {
         _ = FileManager.default.createFile(atPath: daemonLog, contents: nil)
         let log = FileHandle(forWritingAtPath: daemonLog)!
-        p.standardOutput = log
-        p.standardError = log
-        try p.run()
+        let p = try launch(["daemon", "-c", config] + extra, stdout: log, stderr: log)
         daemon = p
         let up = eventually(20) { run("status").status == 0 || !p.isRunning }
         guard up, p.isRunning else {

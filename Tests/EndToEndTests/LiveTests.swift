@@ -123,13 +123,8 @@ import Testing
         let box = try Sandbox()
         try box.write(#"ppm.service { name = "a", cmd = "/bin/sleep 1000" }"#)
         try box.startDaemon()
-        let follow = Process()
-        follow.executableURL = URL(fileURLWithPath: binary)
-        follow.arguments = ["events", "-f", "--json", "-n", "1", "a"]
-        follow.environment = box.env
         let out = Pipe()
-        follow.standardOutput = out
-        try follow.run()
+        let follow = try box.launch(["events", "-f", "--json", "-n", "1", "a"], stdout: out)
         defer { follow.terminate() }
         let fd = out.fileHandleForReading.fileDescriptor
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)

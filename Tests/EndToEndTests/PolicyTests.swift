@@ -125,13 +125,8 @@ func rawExchange(_ path: String, _ lines: String, replies: Int) -> String {
         try box.write("")
         try box.startDaemon()
         let marker = box.dir + "/running"
-        let eval = Process()
-        eval.executableURL = URL(fileURLWithPath: binary)
-        eval.arguments = ["eval", "--timeout", "60", "io.open('\(marker)', 'w'):close() while true do end"]
-        eval.environment = box.env
         let err = Pipe()
-        eval.standardError = err
-        try eval.run()
+        let eval = try box.launch(["eval", "--timeout", "60", "io.open('\(marker)', 'w'):close() while true do end"], stderr: err)
         #expect(eventually { FileManager.default.fileExists(atPath: marker) })
         let reply = rawExchange(box.dir + "/home/ppm.sock", "{\"id\": 1, \"cmd\": \"interrupt\"}\n", replies: 1)
         #expect(reply.contains("\"ok\":true"))
