@@ -6,7 +6,13 @@ import PPMScript
 /// The control commands (SPEC 7), one method each. Every reply goes through
 /// `connection.send`; failures become `{"ok": false, "error": ...}`.
 extension Daemon {
+    /// Serves one request as a turn of the loop: the inputs it sends run
+    /// right after it (and after any Lua it ran).
     func handle(_ request: ControlRequest, _ connection: ControlConnection) {
+        loop.turn { serve(request, connection) }
+    }
+
+    private func serve(_ request: ControlRequest, _ connection: ControlConnection) {
         let reply: (Result<JSONValue, ControlFailure>) -> Void = { result in
             switch result {
             case .success(let value): connection.send(ControlReply.ok(request.id, value))
@@ -22,7 +28,7 @@ extension Daemon {
         case "signal": reply(signal(request))
         case "rm", "del", "drop": remove(request, reply)
         case "eval": reply(eval(request))
-        case "add", "exec": reply(add(request))
+        case "add", "exec": add(request, reply)
         case "export": reply(.success(.string(export())))
         case "stats": reply(.success(.array(supervisor.list().map(stats))))
         case "reload": reply(.failure(ControlFailure("reload is not supported yet; restart the daemon to apply a new config")))
@@ -39,6 +45,7 @@ extension Daemon {
             "pid": .int(Int64(getpid())), "uptime": .double(scheduler.now - startedAt), "version": .string(options.version),
             "config": .init(options.configPath), "home": .string(options.locations.home),
             "socket": .string(options.locations.socket), "services": .init(supervisor.names.count),
+            "state_writes": .init(loop.store?.writes ?? 0),
         ])
     }
 
@@ -76,22 +83,22 @@ extension Daemon {
         case .success(let n): names = n
         case .failure(let f): return reply(.failure(f))
         }
-        let done: () -> Void = { reply(.success(.init(names))) }
         switch request.cmd {
         case "start":
-            for n in names { try? supervisor.start(n) }
-            done()
+            for n in names { loop.send(.start(n)) }
+            reply(.success(.init(names)))
         case "restart":
-            for n in names { try? supervisor.restart(n) }
-            done()
+            for n in names { loop.send(.restart(n)) }
+            reply(.success(.init(names)))
         default:
             var left = names.count
-            for n in names {
-                try? supervisor.stop(n) {
+            let waiter = { [loop] in
+                loop.waiter {
                     left -= 1
-                    if left == 0 { done() }
+                    if left == 0 { reply(.success(.init(names))) }
                 }
             }
+            for n in names { loop.send(.stop(n, waiter: waiter())) }
         }
     }
 
@@ -100,9 +107,10 @@ extension Daemon {
             return .failure(ControlFailure("unknown signal '\(request.string("signal") ?? "")'"))
         }
         return resolve(request.strings("names")).flatMap { names in
-            for n in names {
-                do { try supervisor.signal(n, sig) } catch { return .failure(ControlFailure("\(error)")) }
+            if let idle = names.first(where: { supervisor.snapshot($0)?.pid == nil }) {
+                return .failure(ControlFailure("\(SupervisorError.notRunning(idle))"))
             }
+            for n in names { loop.send(.signal(n, sig)) }
             return .success(.init(names))
         }
     }
@@ -116,11 +124,11 @@ extension Daemon {
         case .success(let names):
             var left = names.count
             for n in names {
-                try? supervisor.remove(n) { [host] in
+                loop.send(.remove(n, waiter: loop.waiter { [host] in
                     host.forget(n)
                     left -= 1
                     if left == 0 { reply(.success(.init(names))) }
-                }
+                }))
             }
         }
     }
@@ -135,9 +143,9 @@ extension Daemon {
     }
 
     /// `add`: a run-time service, validated like `ppm.service{}` and persisted.
-    private func add(_ request: ControlRequest) -> Result<JSONValue, ControlFailure> {
+    private func add(_ request: ControlRequest, _ reply: @escaping (Result<JSONValue, ControlFailure>) -> Void) {
         let cmd = request.strings("cmd")
-        guard let program = cmd.first else { return .failure(ControlFailure("add needs a command: ppm-lua add [options] -- CMD [ARG...]")) }
+        guard let program = cmd.first else { return reply(.failure(ControlFailure("add needs a command: ppm-lua add [options] -- CMD [ARG...]"))) }
         var table = LuaTable()
         let name = request.string("name") ?? String(program.split(separator: "/").last ?? Substring(program))
         table["name"] = .string(name)
@@ -150,11 +158,11 @@ extension Daemon {
         do {
             try host.addLive(table)
         } catch let e as LuaHostError {
-            return .failure(ControlFailure(e.message))
+            return reply(.failure(ControlFailure(e.message)))
         } catch {
-            return .failure(ControlFailure("\(error)"))
+            return reply(.failure(ControlFailure("\(error)")))
         }
-        return .success(supervisor.snapshot(name)?.json ?? .null)
+        loop.whenSettled { [supervisor] in reply(.success(supervisor.snapshot(name)?.json ?? .null)) }
     }
 
     /// `export`: the live services as a config `check` accepts.

@@ -31,19 +31,18 @@ public final class Daemon: @unchecked Sendable {
     let options: DaemonOptions
     let queue = DispatchQueue(label: "ppm-lua.loop")
     let host: ScriptHost
-    let supervisor: Supervisor
-    let journal: Journal
+    let loop: SupervisorLoop
+    var supervisor: Supervisor { loop.supervisor }
+    var journal: Journal { loop.journal }
     let spawner = LinuxSpawner()
     let helpers: HelperProcesses
     let scheduler: DispatchScheduler
-    let startedAt = Date().timeIntervalSince1970
+    /// When the daemon started, on the monotonic clock.
+    let startedAt: Double
     private var server: ControlServer?
     private let signals: SignalLoop
     private var quitting = false
-    /// Services that come from the config; the others are persisted.
-    private var configNames: Set<String> = []
-    private let store: RuntimeStore
-    private let ledger: PidLedger
+    private let store: StateStore
 
     /// Loads the config and prepares everything; nothing runs yet. Throws
     /// with a one-line message for the user.
@@ -57,61 +56,50 @@ public final class Daemon: @unchecked Sendable {
             pluginFolders: Locations.pluginFolders()))
         if let config = options.configPath { try host.loadConfig(path: config) }
         try Self.checkNoOtherDaemon(locations.socket)
-        journal = Journal(path: locations.journal)
         scheduler = DispatchScheduler(queue: queue)
-        supervisor = Supervisor(spawner: spawner, scheduler: scheduler, journal: journal)
+        startedAt = scheduler.now
+        let supervisor = Supervisor(clock: scheduler)
         supervisor.logDirectory = locations.logs
+        loop = SupervisorLoop(supervisor: supervisor, spawner: spawner, scheduler: scheduler, journal: Journal(path: locations.journal))
         helpers = HelperProcesses(queue: queue, spawner: spawner)
-        store = RuntimeStore(path: locations.state)
-        ledger = PidLedger(path: locations.home + "/pids.json")
+        store = StateStore(path: locations.state, legacy: (locations.home + "/services.json", locations.home + "/pids.json"))
         host.daemon = daemonHooks()
         let declared = host.declared.map(\.name)
-        try host.attach(supervisor, scheduler: scheduler)
-        journal.record("config", name: nil, time: scheduler.now, fields: [
+        // Leftovers first: the store then records only this daemon's processes.
+        endLeftovers()
+        loop.store = store
+        host.attach(loop, scheduler: scheduler)
+        journal.record("config", name: nil, time: scheduler.wallNow, fields: [
             "path": .init(options.configPath), "added": .init(declared), "removed": .array([]), "changed": .array([]),
         ])
-        configNames = Set(declared)
-        restoreRuntimeServices()
-        supervisor.onChange = { [unowned self] in self.persist() }
-        endLeftovers()
-        _ = journal.addObserver { [ledger] entry in
-            guard let name = entry.name else { return }
-            if entry.type == "start", let pid = entry.fields["pid"]?.intValue { ledger.started(name, pid: Int32(pid)) }
-            if entry.type == "exit" { ledger.exited(name) }
-        }
+        restoreRuntimeServices(configNames: Set(declared))
     }
 
     /// Ends the process groups a previous daemon left running (it was
     /// killed): stop signal, then SIGKILL after a few seconds.
     private func endLeftovers() {
-        let leftovers = ledger.leftovers()
+        let leftovers = store.leftovers()
+        for name in store.processes.keys { store.apply(.gone(name)) }
         guard !leftovers.isEmpty else { return }
         for (name, pid) in leftovers {
             log("warn", "ending '\(name)' (process group \(pid)) left running by a previous daemon")
-            kill(-pid, supervisor.snapshot(name)?.spec.stopSignal ?? SIGTERM)
+            kill(-pid, host.declared.first { $0.name == name }?.stopSignal ?? SIGTERM)
         }
-        let deadline = Date().addingTimeInterval(5)
-        while Date() < deadline && leftovers.contains(where: { spawner.groupAlive($0.pid) }) { usleep(20_000) }
+        let deadline = scheduler.now + 5
+        while scheduler.now < deadline && leftovers.contains(where: { spawner.groupAlive($0.pid) }) { usleep(20_000) }
         for (_, pid) in leftovers where spawner.groupAlive(pid) { kill(-pid, SIGKILL) }
     }
 
     /// Brings back the services added at run time before the last exit.
-    private func restoreRuntimeServices() {
-        for entry in store.load() {
-            do {
-                try supervisor.add(entry.spec, held: entry.stopped)
-            } catch {
+    private func restoreRuntimeServices(configNames: Set<String>) {
+        for entry in store.services {
+            if configNames.contains(entry.spec.name) {
                 log("warn", "persisted service '\(entry.spec.name)' not restored: the config declares a service with that name")
+                store.apply(.forgotten(entry.spec.name))
+            } else {
+                loop.send(.add(entry.spec, held: entry.held, persist: true))
             }
         }
-    }
-
-    /// Writes the run-time services (all but the config's) to `<home>`.
-    private func persist() {
-        let entries = supervisor.names.filter { !configNames.contains($0) }.compactMap { name in
-            supervisor.snapshot(name).map { RuntimeStore.Entry(spec: $0.spec, stopped: supervisor.isHeld(name)) }
-        }
-        do { try store.save(entries) } catch { log("error", "cannot save run-time services: \(error)") }
     }
 
     private static func checkNoOtherDaemon(_ socket: String) throws {
@@ -136,7 +124,7 @@ public final class Daemon: @unchecked Sendable {
         if let pidfile = options.pidfile { try? AtomicFile.write("\(getpid())\n", to: pidfile) }
         queue.async { [self] in
             signals.start(queue: queue) { [unowned self] event in self.handleSignal(event) }
-            supervisor.boot()
+            loop.send(.boot)
             server?.resume()
             log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)")
         }
@@ -148,17 +136,15 @@ public final class Daemon: @unchecked Sendable {
     private func handleSignal(_ event: SignalLoop.Event) {
         switch event {
         case .exited(let pid, let status):
-            if !helpers.exited(pid: pid, status: status) {
-                supervisor.processExited(pid: pid, status: status)
-            }
-        case .paused(let pid): supervisor.processPaused(pid: pid)
-        case .continued(let pid): supervisor.processContinued(pid: pid)
+            if !helpers.exited(pid: pid, status: status) { loop.send(.exited(pid: pid, status: status)) }
+        case .paused(let pid): loop.send(.paused(pid: pid))
+        case .continued(let pid): loop.send(.continued(pid: pid))
         case .terminate(let sig):
             log("info", "SIG\(Signals.name(sig)) received: stopping every service")
             quit {}
         case .reload:
             log("warn", "SIGHUP received: reload is not supported yet; the current config keeps running")
-            journal.record("config_error", name: nil, time: scheduler.now, fields: ["error": .string("reload is not supported yet")])
+            journal.record("config_error", name: nil, time: scheduler.wallNow, fields: ["error": .string("reload is not supported yet")])
         }
     }
 
@@ -166,18 +152,20 @@ public final class Daemon: @unchecked Sendable {
     func quit(_ done: @escaping () -> Void) {
         if quitting { return }
         quitting = true
-        supervisor.shutdown { [self] in
+        loop.send(.shutdown(waiter: loop.waiter { [self] in
             done()
+            store.sync()
+            journal.sync()
             server?.shutdown()
             if let pidfile = options.pidfile { unlink(pidfile) }
             log("info", "every service stopped; exiting")
             exit(0)
-        }
+        }))
     }
 
     func log(_ level: String, _ message: String) {
         if level == "debug" && !options.verbose { return }
-        let line = "\(ServiceEvent.utc(Date().timeIntervalSince1970)) \(level): \(message)\n"
+        let line = "\(ServiceEvent.utc(scheduler.wallNow)) \(level): \(message)\n"
         FileHandle.standardError.write(Data(line.utf8))
     }
 

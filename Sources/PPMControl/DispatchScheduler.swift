@@ -2,13 +2,25 @@ import Dispatch
 import Foundation
 import PPMCore
 
-/// Timers on the daemon's loop queue, on the wall clock.
+/// Timers on the daemon's loop queue. Durations run on the monotonic clock
+/// (a wall-clock step changes no runtime, uptime or backoff); wall time is
+/// read only for the `time` and `utc` fields.
 final class DispatchScheduler: Scheduler {
     private let queue: DispatchQueue
 
     init(queue: DispatchQueue) { self.queue = queue }
 
-    var now: Double { Date().timeIntervalSince1970 }
+    var now: Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    var wallNow: Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
 
     func schedule(after seconds: Double, _ action: @escaping () -> Void) -> TimerToken {
         let source = DispatchSource.makeTimerSource(queue: queue)

@@ -6,7 +6,8 @@ public struct Locations: Sendable {
     public var socket: String
     public var logs: String { home + "/logs" }
     public var journal: String { home + "/events.jsonl" }
-    public var state: String { home + "/services.json" }
+    /// Running processes and run-time services (an append log, see `StateStore`).
+    public var state: String { home + "/state.jsonl" }
 
     /// Resolves home and socket from the environment; `socket` overrides.
     public init(socket: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {

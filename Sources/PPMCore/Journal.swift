@@ -39,22 +39,25 @@ public struct JournalEntry: Sendable {
 /// The event journal: the last `capacity` entries in memory, appended to a
 /// JSON Lines file that is compacted to those entries when it grows past
 /// `maxFileBytes`. Observers see every new entry (`events -f`).
+///
+/// Recording costs the same whatever the journal holds: the memory copy is
+/// trimmed in batches, and the file is written on a background queue (the
+/// appends and the rare compaction alike, in order).
 public final class Journal {
     public let capacity: Int
     private var entries: [JournalEntry] = []
     private var nextSeq: Int64 = 1
-    private let path: String?
+    private let file: BackgroundFile?
     private let maxFileBytes: Int
     private var fileBytes = 0
     /// The journal file, open for appending (-1: not open yet).
-    private var fd: Int32 = -1
     private var observers: [Int: (JournalEntry) -> Void] = [:]
     private var nextObserver = 0
 
     /// A journal persisted at `path` (nil: memory only); earlier entries of
     /// the file are loaded so that `seq` keeps growing across restarts.
     public init(path: String?, capacity: Int = 1000, maxFileBytes: Int = 1 << 20) {
-        self.path = path
+        file = path.map { BackgroundFile(path: $0, label: "ppm-lua.journal") }
         self.capacity = capacity
         self.maxFileBytes = maxFileBytes
         if let path, let text = FileContents.read(path) {
@@ -75,7 +78,7 @@ public final class Journal {
         let entry = JournalEntry(seq: nextSeq, time: time, type: type, name: name, fields: fields)
         nextSeq += 1
         entries.append(entry)
-        if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
+        if entries.count >= 2 * capacity { entries.removeFirst(entries.count - capacity) }
         persist(entry)
         for observer in observers.values { observer(entry) }
         return entry
@@ -83,8 +86,9 @@ public final class Journal {
 
     /// The last `count` entries, optionally of one service, oldest first.
     public func last(_ count: Int, name: String? = nil) -> [JournalEntry] {
-        let matching = name.map { n in entries.filter { $0.name == n } } ?? entries
-        return Array(matching.suffix(max(0, count)))
+        let kept = entries.suffix(capacity)
+        guard let name else { return Array(kept.suffix(max(0, count))) }
+        return Array(kept.filter { $0.name == name }.suffix(max(0, count)))
     }
 
     /// Calls `observer` for every new entry until `removeObserver`.
@@ -96,20 +100,21 @@ public final class Journal {
 
     public func removeObserver(_ id: Int) { observers[id] = nil }
 
-    deinit { if fd >= 0 { close(fd) } }
+    /// Waits until every line recorded so far is written.
+    public func sync() { file?.drain() }
+
+    deinit { file?.drain() }
 
     private func persist(_ entry: JournalEntry) {
-        guard let path else { return }
+        guard let file else { return }
         let line = entry.json.text + "\n"
         if fileBytes + line.utf8.count > maxFileBytes {
-            let all = entries.map { $0.json.text + "\n" }.joined()
-            try? AtomicFile.write(all, to: path)
+            let all = entries.suffix(capacity).map { $0.json.text + "\n" }.joined()
             fileBytes = all.utf8.count
-            if fd >= 0 { close(fd) }  // the file was replaced: reopen the new one
-            fd = -1
+            file.replace(with: all, sync: false)
         } else {
-            if fd < 0 { fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600) }
-            if fd >= 0, AtomicFile.writeAll(fd, line) { fileBytes += line.utf8.count }
+            fileBytes += line.utf8.count
+            file.append(line)
         }
     }
 }

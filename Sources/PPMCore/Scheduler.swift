@@ -13,12 +13,19 @@ public final class TimerToken {
     }
 }
 
-/// The clock and timers the supervisor runs on. The daemon uses Dispatch
-/// timers on its loop queue; tests use a manual clock.
-public protocol Scheduler: AnyObject {
-    /// Unix time in seconds.
+/// The two clocks of the daemon: monotonic for every duration, wall time
+/// only for the `time` and `utc` fields.
+public protocol Clock: AnyObject {
+    /// Seconds on a monotonic clock: runtimes, uptimes, backoff resets.
     var now: Double { get }
-    /// Runs `action` on the supervisor's executor after `seconds`.
+    /// Unix time in seconds.
+    var wallNow: Double { get }
+}
+
+/// The clock and timers the daemon runs on: Dispatch timers on its loop
+/// queue; tests use a manual clock.
+public protocol Scheduler: Clock {
+    /// Runs `action` on the loop after `seconds`.
     func schedule(after seconds: Double, _ action: @escaping () -> Void) -> TimerToken
 }
 

@@ -2,47 +2,56 @@
 /// Owned by `Supervisor`; touched only on its executor.
 final class Service {
     var spec: ServiceSpec
+    /// A run-time service: its changes go to the state file.
+    let persist: Bool
     var state: ServiceState = .created
     var pid: Int32?
     /// The process group of the last process, kept while a stop drains it.
     var pgid: Int32?
+    /// When the current process started, on the monotonic clock.
     var startedAt: Double?
     var starts = 0
     var restarts = 0
     /// Consecutive crashes (SPEC 5.2 `crashes`).
     var crashes = 0
-    /// Consecutive quick exits or spawn failures: the backoff exponent.
+    /// Consecutive quick crashes or spawn failures: the backoff exponent.
     var streak = 0
     var spawnFailures = 0
     var lastExit: LastExit?
     /// Stopped on request: stays down until started on request.
     var held = false
+    /// A spawn effect was sent and its answer has not come back yet.
+    var launching = false
     /// A stop was asked for the current process.
     var stopRequested = false
-    /// Start again as soon as the current stop completes (`restart`).
+    /// Start again as soon as the current stop completes (`restart`, `bounce`).
     var restartAfterStop = false
-    /// The start or restart delay, the stop's SIGKILL deadline, or `bounce`.
-    var timer: TimerToken?
-    var killTimer: TimerToken?
-    var bounceTimer: TimerToken?
-    /// Called once the current stop has completed.
-    var stopWaiters: [() -> Void] = []
+    /// Forget the service once the current stop completes (`remove`).
+    var removeAfterStop = false
+    /// The run (`starts`) whose exit waits for the hooks' decision.
+    var awaitingDecision: Int?
+    /// The outcome of that exit.
+    var pendingOutcome: Outcome?
+    /// Armed timers by kind.
+    var timers: [TimerID.Kind: TimerID] = [:]
+    /// Told once the current stop has completed.
+    var stopWaiters: [Waiter] = []
+    var removeWaiters: [Waiter] = []
     var stdoutPath: String?
     var stderrPath: String?
 
-    init(spec: ServiceSpec) { self.spec = spec }
+    init(spec: ServiceSpec, persist: Bool) {
+        self.spec = spec
+        self.persist = persist
+    }
+
+    /// Whether a process runs or is being started.
+    var isActive: Bool { state.hasProcess || launching }
 
     func snapshot(now: Double) -> ServiceSnapshot {
         ServiceSnapshot(
             spec: spec, state: state, pid: pid, starts: starts, restarts: restarts, crashes: crashes,
             uptime: state.hasProcess && pid != nil ? startedAt.map { now - $0 } : nil,
             lastExit: lastExit, stdoutPath: stdoutPath, stderrPath: stderrPath)
-    }
-
-    func cancelTimers() {
-        timer?.cancel()
-        timer = nil
-        bounceTimer?.cancel()
-        bounceTimer = nil
     }
 }

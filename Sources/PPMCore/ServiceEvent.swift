@@ -1,7 +1,7 @@
 import Foundation
 
 /// Something that happened to a service: the event table of SPEC 5.2.
-public struct ServiceEvent: Sendable {
+public struct ServiceEvent: Sendable, Equatable {
     public enum Kind: String, Sendable {
         case start, exit, stop, fatal
         case spawnFailed = "spawn_failed"

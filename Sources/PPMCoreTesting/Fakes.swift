@@ -5,7 +5,10 @@ import PPMCore
 /// A clock that moves only when the test says so.
 public final class ManualScheduler: Scheduler {
     public init() {}
+    /// The monotonic clock.
     public var now: Double = 1_000_000
+    /// Wall time runs alongside, a fixed distance ahead.
+    public var wallNow: Double { now + 1_700_000_000 }
     private var timers: [(at: Double, seq: Int, token: TimerToken, action: () -> Void)] = []
     private var seq = 0
 

@@ -6,7 +6,7 @@ import Glibc
     @Test func crashesBackOffExponentiallyUpToTheCap() {
         let rig = Rig()
         rig.add("web")
-        rig.supervisor.boot()
+        rig.boot()
         var delays: [Double] = []
         for _ in 0..<8 {
             rig.exit("web", .exited(1))
@@ -22,7 +22,7 @@ import Glibc
     @Test func aRunOfTenSecondsResetsTheBackoff() {
         let rig = Rig()
         rig.add("web")
-        rig.supervisor.boot()
+        rig.boot()
         rig.exit("web", .exited(1))
         rig.clock.advance(1)
         rig.exit("web", .exited(1))
@@ -38,7 +38,7 @@ import Glibc
         let rig = Rig()
         rig.add("job")
         rig.add("loop") { $0.restart = .always }
-        rig.supervisor.boot()
+        rig.boot()
         rig.exit("job", .exited(0))
         rig.exit("loop", .exited(0))
         #expect(rig.state("job") == .finished)
@@ -51,7 +51,7 @@ import Glibc
         let rig = Rig()
         rig.add("a")
         rig.add("b") { $0.restart = .never }
-        rig.supervisor.boot()
+        rig.boot()
         rig.exit("a", .signaled(15))
         rig.exit("b", .signaled(9))
         #expect(rig.state("a") == .finished)
@@ -65,7 +65,7 @@ import Glibc
     @Test func onceNeverRestarts() {
         let rig = Rig()
         rig.add("job") { $0.once = true }
-        rig.supervisor.boot()
+        rig.boot()
         rig.exit("job", .exited(2))
         #expect(rig.state("job") == .crashed)
         #expect(rig.clock.pending.isEmpty)
@@ -73,13 +73,13 @@ import Glibc
 
     @Test func hookDecisionsOverrideThePolicy() {
         let rig = Rig()
-        rig.add("a")
-        rig.add("b")
-        rig.hooks.decide = { ev, _ in
+        rig.add("a", decides: true)
+        rig.add("b", decides: true)
+        rig.hooks.decide = { ev in
             guard ev.kind == .exit else { return nil }
             return ev.name == "a" ? .restart(after: 0) : .fatal
         }
-        rig.supervisor.boot()
+        rig.boot()
         let first = rig.supervisor.snapshot("a")!.pid
         rig.exit("a", .exited(0))
         #expect(rig.state("a") == .running)
@@ -94,10 +94,10 @@ import Glibc
         let rig = Rig()
         rig.add("a")
         rig.hooks.errors = ["ppm.lua:3: boom"]
-        rig.supervisor.boot()
+        rig.boot()
         rig.exit("a", .exited(1))
         #expect(rig.state("a") == .waiting)
-        let errors = rig.supervisor.journal.last(100).filter { $0.type == "hook_error" }
+        let errors = rig.loop.journal.last(100).filter { $0.type == "hook_error" }
         #expect(errors.last?.fields["error"] == .string("ppm.lua:3: boom"))
     }
 
@@ -105,7 +105,7 @@ import Glibc
         let rig = Rig()
         rig.spawner.failing = ["ghost"]
         rig.add("ghost")
-        rig.supervisor.boot()
+        rig.boot()
         #expect(rig.hooks.events.first?.kind == .spawnFailed)
         #expect(rig.hooks.events.first?.error == "/bin/ghost: No such file or directory")
         for _ in 0..<10 { rig.clock.advance(60) }
@@ -118,18 +118,18 @@ import Glibc
     @Test func stopSignalsTheGroupThenKillsAfterTheTimeout() {
         let rig = Rig()
         rig.add("web") { $0.stopTimeout = 3 }
-        rig.supervisor.boot()
+        rig.boot()
         let pid = rig.supervisor.snapshot("web")!.pid!
-        var stopped = false
-        try! rig.supervisor.stop("web") { stopped = true }
+        let stopped = Flag()
+        rig.send(.stop("web", waiter: rig.waiter(stopped)))
         #expect(rig.state("web") == .stopping)
         #expect(rig.spawner.signals.map(\.signal) == [15])
         #expect(rig.spawner.signals.first?.pgid == pid)
         rig.clock.advance(3)
         #expect(rig.spawner.signals.map(\.signal) == [15, 9])
-        #expect(!stopped)
-        rig.supervisor.processExited(pid: pid, status: .signaled(9))
-        #expect(stopped)
+        #expect(!stopped.value)
+        rig.send(.exited(pid: pid, status: .signaled(9)))
+        #expect(stopped.value)
         #expect(rig.state("web") == .stopped)
         #expect(rig.hooks.events.last?.outcome == .stopped)
         rig.clock.advance(100)
@@ -139,30 +139,30 @@ import Glibc
     @Test func aStopWaitsForTheRestOfTheProcessGroup() {
         let rig = Rig()
         rig.add("web")
-        rig.supervisor.boot()
+        rig.boot()
         let pid = rig.supervisor.snapshot("web")!.pid!
-        var stopped = false
-        try! rig.supervisor.stop("web") { stopped = true }
+        let stopped = Flag()
+        rig.send(.stop("web", waiter: rig.waiter(stopped)))
         rig.spawner.aliveGroups = [pid]
-        rig.supervisor.processExited(pid: pid, status: .signaled(15))
-        #expect(!stopped)
+        rig.send(.exited(pid: pid, status: .signaled(15)))
+        #expect(!stopped.value)
         #expect(rig.state("web") == .stopping)
         rig.clock.advance(10)
         #expect(rig.spawner.signals.last?.signal == 9)
         rig.spawner.aliveGroups = []
-        rig.supervisor.processExited(pid: 4242, status: .signaled(9))  // the grandchild, reaped as an orphan
-        #expect(stopped)
+        rig.send(.exited(pid: 4242, status: .signaled(9)))  // the grandchild, reaped as an orphan
+        #expect(stopped.value)
         #expect(rig.state("web") == .stopped)
     }
 
     @Test func pauseAndContinue() {
         let rig = Rig()
         rig.add("web")
-        rig.supervisor.boot()
+        rig.boot()
         let pid = rig.supervisor.snapshot("web")!.pid!
-        rig.supervisor.processPaused(pid: pid)
+        rig.send(.paused(pid: pid))
         #expect(rig.state("web") == .paused)
-        rig.supervisor.processContinued(pid: pid)
+        rig.send(.continued(pid: pid))
         #expect(rig.state("web") == .running)
     }
 
@@ -170,7 +170,7 @@ import Glibc
         let rig = Rig()
         rig.add("migrate") { $0.wait = true; $0.once = true }
         rig.add("web")
-        rig.supervisor.boot()
+        rig.boot()
         #expect(rig.state("web") == .created)
         rig.exit("migrate", .exited(0))
         #expect(rig.state("migrate") == .finished)
@@ -182,13 +182,13 @@ import Glibc
         rig.add("late") { $0.startAfter = 5 }
         rig.add("manual") { $0.autostart = false }
         rig.add("off") { $0.disabled = true }
-        rig.supervisor.boot()
+        rig.boot()
         #expect(rig.state("late") == .waiting)
         #expect(rig.state("manual") == .stopped)
         #expect(rig.state("off") == .disabled)
         rig.clock.advance(5)
         #expect(rig.state("late") == .running)
-        try! rig.supervisor.start("manual")
+        rig.send(.start("manual"))
         #expect(rig.state("manual") == .running)
     }
 
@@ -196,27 +196,27 @@ import Glibc
         let rig = Rig()
         rig.add("web") { $0.requires = ["db"]; }
         rig.add("db") { $0.startAfter = 2 }
-        rig.supervisor.boot()
+        rig.boot()
         #expect(rig.state("web") == .waiting)
         rig.clock.advance(2)
         #expect(rig.spawner.spawned.map(\.name) == ["db", "web"])
-        var done = false
-        rig.supervisor.shutdown { done = true }
+        let done = Flag()
+        rig.send(.shutdown(waiter: rig.waiter(done)))
         let web = rig.supervisor.snapshot("web")!.pid!
         let db = rig.supervisor.snapshot("db")!.pid!
         #expect(rig.spawner.signals.map(\.pgid) == [web])
-        rig.supervisor.processExited(pid: web, status: .signaled(15))
+        rig.send(.exited(pid: web, status: .signaled(15)))
         #expect(rig.spawner.signals.map(\.pgid) == [web, db])
-        rig.supervisor.processExited(pid: db, status: .exited(0))
-        #expect(done)
+        rig.send(.exited(pid: db, status: .exited(0)))
+        #expect(done.value)
         #expect(rig.state("db") == .stopped)
     }
 
     @Test func crashesDuringShutdownAreNotRestarted() {
         let rig = Rig()
         rig.add("a")
-        rig.supervisor.boot()
-        rig.supervisor.shutdown {}
+        rig.boot()
+        rig.send(.shutdown())
         rig.exit("a", .exited(1))
         rig.clock.advance(100)
         #expect(rig.spawner.starts("a") == 1)
@@ -224,13 +224,13 @@ import Glibc
 
     @Test func controlFromAHookRunsAfterTheCurrentEvent() {
         let rig = Rig()
-        rig.add("a")
+        rig.add("a", decides: true)
         rig.add("b") { $0.autostart = false }
-        rig.hooks.decide = { ev, _ in
-            if ev.kind == .exit && ev.name == "a" { try! rig.supervisor.start("b") }
+        rig.hooks.decide = { ev in
+            if ev.kind == .exit && ev.name == "a" { rig.send(.start("b")) }
             return nil
         }
-        rig.supervisor.boot()
+        rig.boot()
         rig.exit("a", .exited(0))
         #expect(rig.state("a") == .finished)
         #expect(rig.state("b") == .running)
@@ -240,45 +240,40 @@ import Glibc
         let rig = Rig()
         rig.add("a") { $0.groups = ["web"] }
         rig.add("b") { $0.groups = ["web"] }
-        rig.supervisor.boot()
+        rig.boot()
         #expect(rig.supervisor.resolve("@web") == ["a", "b"])
         #expect(rig.supervisor.resolve("@nope") == nil)
         let old = rig.supervisor.snapshot("a")!.pid!
-        try! rig.supervisor.restart("a")
-        rig.supervisor.processExited(pid: old, status: .signaled(15))
+        rig.send(.restart("a"))
+        rig.send(.exited(pid: old, status: .signaled(15)))
         #expect(rig.state("a") == .running)
         #expect(rig.supervisor.snapshot("a")!.pid != old)
-        var removed = false
-        try! rig.supervisor.remove("b") { removed = true }
+        let removed = Flag()
+        rig.send(.remove("b", waiter: rig.waiter(removed)))
         rig.exit("b", .signaled(15))
-        #expect(removed)
+        #expect(removed.value)
         #expect(rig.supervisor.snapshot("b") == nil)
-        #expect(throws: SupervisorError.unknown("b")) { try rig.supervisor.stop("b") }
+        #expect(rig.supervisor.resolve("@web") == ["a"])
     }
 }
 
 @Suite struct HeldTests {
     @Test func aStopOnRequestIsRememberedUntilAStartOrRestart() {
         let rig = Rig()
-        var changes = 0
-        rig.supervisor.onChange = { changes += 1 }
         rig.add("a")
-        rig.supervisor.boot()
-        try! rig.supervisor.stop("a")
+        rig.boot()
+        rig.send(.stop("a"))
         #expect(rig.supervisor.isHeld("a"))
         rig.exit("a", .signaled(15))
-        try! rig.supervisor.restart("a")
+        rig.send(.restart("a"))
         #expect(!rig.supervisor.isHeld("a"))
         #expect(rig.state("a") == .running)
-        #expect(changes == 3)
     }
 
     @Test func heldServicesAreAddedStopped() {
         let rig = Rig()
-        var spec = ServiceSpec(name: "h", cmd: ["/bin/h"])
-        spec.autostart = true
-        try! rig.supervisor.add(spec, held: true)
-        rig.supervisor.boot()
+        rig.send(.add(ServiceSpec(name: "h", cmd: ["/bin/h"]), held: true))
+        rig.boot()
         #expect(rig.state("h") == .stopped)
         #expect(rig.spawner.starts("h") == 0)
     }

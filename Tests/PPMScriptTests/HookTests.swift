@@ -8,23 +8,24 @@ import Testing
 struct ScriptRig {
     let clock = ManualScheduler()
     let spawner = FakeSpawner()
-    let supervisor: Supervisor
+    let loop: SupervisorLoop
     let host: ScriptHost
+    var supervisor: Supervisor { loop.supervisor }
 
     init(_ config: String) throws {
         host = try load(config)
-        supervisor = Supervisor(spawner: spawner, scheduler: clock, journal: Journal(path: nil))
-        try host.attach(supervisor, scheduler: clock)
-        supervisor.boot()
+        loop = SupervisorLoop(supervisor: Supervisor(clock: clock), spawner: spawner, scheduler: clock, journal: Journal(path: nil))
+        host.attach(loop, scheduler: clock)
+        loop.send(.boot)
     }
 
     func exit(_ name: String, _ status: PPMCore.ExitStatus) {
-        supervisor.processExited(pid: supervisor.snapshot(name)!.pid!, status: status)
+        loop.send(.exited(pid: supervisor.snapshot(name)!.pid!, status: status))
     }
 
     func state(_ name: String) -> ServiceState? { supervisor.snapshot(name)?.state }
     var hookErrors: [String] {
-        supervisor.journal.last(100).filter { $0.type == "hook_error" }.compactMap { $0.fields["error"]?.stringValue }
+        loop.journal.last(100).filter { $0.type == "hook_error" }.compactMap { $0.fields["error"]?.stringValue }
     }
     func global(_ name: String) throws -> LuaValue { try host.lua.global(name) }
 }

@@ -1,0 +1,45 @@
+/// The services the supervisor knows, with the indexes every event needs in
+/// constant time: by name, by pid, the reverse of `requires`, and groups.
+struct ServiceTable {
+    private(set) var byName: [String: Service] = [:]
+    /// Declaration order (`ls`, boot, `all`).
+    private(set) var order: [String] = []
+    /// The service whose current process has this pid.
+    var byPid: [Int32: Service] = [:]
+    /// Services that require the key: started when it runs, stopped before it.
+    private(set) var dependents: [String: Set<String>] = [:]
+    /// Members of each group, in declaration order.
+    private(set) var groups: [String: [String]] = [:]
+
+    subscript(name: String) -> Service? { byName[name] }
+
+    var count: Int { order.count }
+
+    mutating func insert(_ service: Service) {
+        let name = service.spec.name
+        byName[name] = service
+        order.append(name)
+        for r in service.spec.requires { dependents[r, default: []].insert(name) }
+        for g in service.spec.groups { groups[g, default: []].append(name) }
+    }
+
+    /// Removes a service; returns its position in `order`.
+    @discardableResult
+    mutating func remove(_ name: String) -> Int? {
+        guard let service = byName.removeValue(forKey: name) else { return nil }
+        if let pid = service.pid, byPid[pid] === service { byPid[pid] = nil }
+        for r in service.spec.requires { dependents[r]?.remove(name) }
+        for g in service.spec.groups {
+            groups[g]?.removeAll { $0 == name }
+            if groups[g]?.isEmpty == true { groups[g] = nil }
+        }
+        guard let index = order.firstIndex(of: name) else { return nil }
+        order.remove(at: index)
+        return index
+    }
+
+    /// Whether any service requiring `name` still has a process.
+    func hasActiveDependents(_ name: String) -> Bool {
+        (dependents[name] ?? []).contains { byName[$0]?.isActive ?? false }
+    }
+}

@@ -1,0 +1,54 @@
+/// Boot: the declared services start in order; a `wait` service holds the
+/// ones after it while it may still run (pmtr `wait`).
+extension Supervisor {
+    func boot() {
+        guard !hasBooted else { return }
+        hasBooted = true
+        bootCursor = 0
+        continueBoot()
+    }
+
+    func continueBoot() {
+        while let cursor = bootCursor, bootBlocker == nil, !isShuttingDown {
+            guard cursor < table.order.count else {
+                bootCursor = nil
+                return
+            }
+            bootCursor = cursor + 1
+            guard let service = table[table.order[cursor]] else { continue }
+            initialStart(service)
+            if service.spec.wait && (service.isActive || service.state == .waiting) {
+                bootBlocker = service.spec.name
+            }
+        }
+    }
+
+    func initialStart(_ service: Service) {
+        guard !isShuttingDown else { return }
+        if service.spec.disabled {
+            service.state = .disabled
+        } else if !service.spec.autostart || service.held {
+            service.state = .stopped
+        } else if service.spec.startAfter > 0 {
+            delayStart(service, after: service.spec.startAfter)
+        } else {
+            launch(service)
+        }
+    }
+
+    /// Lets boot go on once the `wait` service holding it can no longer run.
+    func releaseBoot(_ service: Service) {
+        guard bootBlocker == service.spec.name, !service.isActive, service.state != .waiting else { return }
+        bootBlocker = nil
+        continueBoot()
+    }
+
+    /// Keeps the boot cursor right when a service before it is removed.
+    func bootForget(_ name: String, at index: Int) {
+        if let cursor = bootCursor, index < cursor { bootCursor = cursor - 1 }
+        if bootBlocker == name {
+            bootBlocker = nil
+            continueBoot()
+        }
+    }
+}

@@ -1,0 +1,162 @@
+/// Starting a process and what happens when it dies: the restart path.
+/// Nothing here grows with the number of services.
+extension Supervisor {
+    func delayStart(_ service: Service, after seconds: Double) {
+        service.state = .waiting
+        arm(service, .start, after: seconds)
+    }
+
+    func launch(_ service: Service) {
+        guard !isShuttingDown, table[service.spec.name] === service, !service.isActive else { return }
+        cancelTimer(service, .start)
+        guard service.spec.requires.allSatisfy({ table[$0]?.state == .running }) else {
+            service.state = .waiting  // started again when they run (see `spawned`)
+            return
+        }
+        var spec = service.spec
+        if spec.stdout == nil, let dir = logDirectory { spec.stdout = "\(dir)/\(spec.name).out.log" }
+        if spec.stderr == nil, let dir = logDirectory { spec.stderr = "\(dir)/\(spec.name).err.log" }
+        service.stdoutPath = spec.stdout
+        service.stderrPath = spec.stderr
+        service.stopRequested = false
+        service.starts += 1
+        service.launching = true
+        effects.append(.spawn(spec))
+    }
+
+    func spawned(_ name: String, _ result: Result<Int32, SpawnFailure>) {
+        guard let service = table[name], service.launching else { return }
+        service.launching = false
+        switch result {
+        case .success(let pid):
+            service.pid = pid
+            service.pgid = pid
+            service.startedAt = clock.now
+            service.state = .running
+            service.spawnFailures = 0
+            table.byPid[pid] = service
+            effects.append(.persist(.running(name, pid: pid)))
+            emit(.start, service, pid: pid)
+            if let bounce = service.spec.bounce, bounce > 0 { arm(service, .bounce, after: bounce) }
+            for d in table.dependents[name] ?? [] {
+                if let dependent = table[d], dependent.state == .waiting, dependent.timers[.start] == nil { launch(dependent) }
+            }
+        case .failure(let failure):
+            spawnFailed(service, failure)
+        }
+    }
+
+    private func spawnFailed(_ service: Service, _ failure: SpawnFailure) {
+        service.pid = nil
+        service.spawnFailures += 1
+        service.crashes += 1
+        service.streak += 1
+        emit(.spawnFailed, service, error: failure.message)
+        let exhausted = service.spawnFailures >= settings.spawnAttempts
+        if exhausted || service.spec.once || service.spec.restart == .never {
+            giveUp(service, as: exhausted ? .fatal : .crashed)
+        } else {
+            service.restarts += 1
+            delayStart(service, after: settings.backoff.delay(service.streak))
+        }
+        releaseBoot(service)
+    }
+
+    func exited(pid: Int32, status: ExitStatus) {
+        guard let service = table.byPid.removeValue(forKey: pid) else { return }
+        let now = clock.now
+        let runtime = service.startedAt.map { now - $0 } ?? 0
+        service.pid = nil
+        cancelTimer(service, .bounce)
+        service.lastExit = LastExit(result: status.result, signal: status.signal, runtime: runtime, time: clock.wallNow)
+        let outcome: Outcome
+        if service.stopRequested {
+            outcome = .stopped
+        } else if status == .exited(0) || status == .signaled(15) {
+            outcome = .finished
+        } else {
+            outcome = .crashed
+        }
+        if outcome != .stopped { service.state = outcome == .crashed ? .crashed : .finished }
+        // Only consecutive quick crashes grow the backoff; a long run resets it.
+        if runtime >= settings.backoff.resetAfter {
+            service.streak = 0
+            service.crashes = 0
+        }
+        if outcome == .crashed {
+            service.streak += 1
+            service.crashes += 1
+        } else {
+            service.crashes = 0
+        }
+        let decide = outcome != .stopped && !isShuttingDown && service.spec.hasDecidingHooks
+        emit(.exit, service, pid: pid, status: status, runtime: runtime, outcome: outcome, decide: decide)
+
+        if outcome == .stopped {
+            if let pgid = service.pgid {
+                draining.insert(service.spec.name)
+                effects.append(.watchGroup(service.spec.name, pgid: pgid))
+            } else {
+                finishStop(service)
+            }
+            return
+        }
+        effects.append(.persist(.gone(service.spec.name)))
+        if isShuttingDown {
+            shutdownProgress(service)
+        } else if decide {
+            service.awaitingDecision = service.starts
+            service.pendingOutcome = outcome
+        } else {
+            apply(policy(service.spec, outcome), to: service, outcome: outcome)
+        }
+    }
+
+    func decided(_ name: String, starts: Int, _ decision: Decision?) {
+        guard let service = table[name], service.awaitingDecision == starts, let outcome = service.pendingOutcome else { return }
+        service.awaitingDecision = nil
+        service.pendingOutcome = nil
+        // Something asked for meanwhile (a stop, a start from the hook) wins.
+        guard !isShuttingDown, !service.isActive, !service.held, service.state == .crashed || service.state == .finished else {
+            return releaseBoot(service)
+        }
+        apply(decision ?? policy(service.spec, outcome), to: service, outcome: outcome)
+    }
+
+    /// The service's own `restart` policy (a Lua policy function that
+    /// returned nil falls back to the default).
+    func policy(_ spec: ServiceSpec, _ outcome: Outcome) -> Decision {
+        if spec.once { return .stop }
+        switch spec.restart {
+        case .never: return .stop
+        case .always: return .restart(after: nil)
+        case .onFailure, .function: return outcome == .crashed ? .restart(after: nil) : .stop
+        }
+    }
+
+    private func apply(_ decision: Decision, to service: Service, outcome: Outcome) {
+        switch decision {
+        case .restart(let after):
+            service.restarts += 1
+            let delay = after ?? settings.backoff.delay(max(1, service.streak))
+            if delay <= 0 { launch(service) } else { delayStart(service, after: delay) }
+        case .stop:
+            service.state = outcome == .crashed ? .crashed : .finished
+        case .fatal:
+            giveUp(service, as: .fatal)
+        }
+        releaseBoot(service)
+    }
+
+    func giveUp(_ service: Service, as state: ServiceState) {
+        cancelTimer(service, .start)
+        cancelTimer(service, .bounce)
+        service.state = state
+        if state == .fatal { emit(.fatal, service) }
+    }
+}
+
+extension ServiceSpec {
+    /// Whether Lua decides this service's exits (`on_exit` or a policy function).
+    var hasDecidingHooks: Bool { restart == .function || scriptedFields.contains("on_exit") }
+}

@@ -1,0 +1,66 @@
+/// Everything that can happen to the supervisor. Each input goes through
+/// `Supervisor.handle`, which answers with the effects to carry out.
+public enum SupervisorInput: Sendable, Equatable {
+    /// Declares a service. `held`: it was stopped on request before the
+    /// daemon restarted. `persist`: a run-time service the state file keeps.
+    case add(ServiceSpec, held: Bool = false, persist: Bool = false)
+    /// Starts the declared services in order, honouring `wait`.
+    case boot
+    /// Starts a service now or after a delay (no-op if it runs); clears a held stop.
+    case start(String, after: Double? = nil)
+    /// Stops a service and holds it down; `waiter` is told once its processes are gone.
+    case stop(String, waiter: Waiter? = nil)
+    /// Stops a running service and starts it again.
+    case restart(String)
+    /// Sends a signal to the service's process group (if it runs).
+    case signal(String, Int32)
+    /// Stops a service and forgets it; `waiter` is told once it is gone.
+    case remove(String, waiter: Waiter? = nil)
+    /// Stops every service, dependents first; nothing starts afterwards.
+    case shutdown(waiter: Waiter? = nil)
+    /// A child exited or was killed (unknown pids are fine: orphans).
+    case exited(pid: Int32, status: ExitStatus)
+    /// A child was stopped by a signal (SIGSTOP, SIGTSTP…).
+    case paused(pid: Int32)
+    /// A stopped child was continued.
+    case continued(pid: Int32)
+    /// The outcome of a `spawn` effect.
+    case spawned(String, Result<Int32, SpawnFailure>)
+    /// What the hooks decided about an exit asked with `event(_, decide: true)`;
+    /// `starts` names the run that exited.
+    case decided(String, starts: Int, Decision?)
+    /// A timer armed by an `arm` effect fired.
+    case timer(TimerID)
+    /// A process group watched with `watchGroup` has no member left.
+    case groupGone(String)
+}
+
+/// Someone waiting for a request to complete (a control client's reply).
+/// The loop maps it to the closure to call.
+public struct Waiter: Sendable, Hashable {
+    public let id: Int
+    public init(id: Int) { self.id = id }
+}
+
+/// A timer of one service. `serial` tells a stale firing from the current one.
+public struct TimerID: Sendable, Hashable {
+    /// What the timer is for.
+    public enum Kind: Sendable, Hashable {
+        /// A delayed start or restart (backoff, `start_after`, `after =`).
+        case start
+        /// SIGKILL once a stop has waited `stop_timeout`.
+        case kill
+        /// The periodic restart of `bounce`.
+        case bounce
+    }
+
+    public let name: String
+    public let kind: Kind
+    public let serial: Int
+
+    public init(name: String, kind: Kind, serial: Int) {
+        self.name = name
+        self.kind = kind
+        self.serial = serial
+    }
+}

@@ -1,0 +1,126 @@
+/// Carries the supervisor's effects out and feeds the answers back as
+/// inputs: the one place where the core meets the world.
+///
+/// Inputs sent while a turn runs (a hook calling `ppm.start`, a waiter
+/// replying) queue up and run right after, so the supervisor and the Lua
+/// state are never re-entered. At the end of each turn the state store
+/// writes what changed, once. Confined to the daemon's loop.
+public final class SupervisorLoop {
+    /// The state machine, readable between turns (`ls`, `ppm.get`).
+    public let supervisor: Supervisor
+    public let journal: Journal
+    /// The hooks each event runs (the Lua layer); nil runs none.
+    public weak var hooks: SupervisorHooks?
+    /// Where running processes and run-time services are persisted.
+    public var store: StateStore?
+
+    private let spawner: Spawner
+    private let scheduler: Scheduler
+    private var inputs: [SupervisorInput] = []
+    private var turning = false
+    private var settled: [() -> Void] = []
+    private var timers: [TimerID: TimerToken] = [:]
+    private var waiters: [Int: () -> Void] = [:]
+    private var nextWaiter = 0
+    /// Stopped services' process groups still draining.
+    private var watched: [String: Int32] = [:]
+
+    public init(supervisor: Supervisor, spawner: Spawner, scheduler: Scheduler, journal: Journal) {
+        self.supervisor = supervisor
+        self.spawner = spawner
+        self.scheduler = scheduler
+        self.journal = journal
+    }
+
+    /// Handles an input now, or after the running turn.
+    public func send(_ input: SupervisorInput) {
+        inputs.append(input)
+        turn {}
+    }
+
+    /// Runs `body` as part of a turn: the inputs it sends wait until it returns.
+    public func turn<T>(_ body: () throws -> T) rethrows -> T {
+        if turning { return try body() }
+        turning = true
+        defer {
+            drain()
+            while !settled.isEmpty {
+                let waiting = settled
+                settled = []
+                waiting.forEach { $0() }
+                drain()
+            }
+            turning = false
+            store?.flush()
+        }
+        return try body()
+    }
+
+    /// Runs `body` once the inputs sent so far have been handled (at once
+    /// outside a turn): a reply that shows their result.
+    public func whenSettled(_ body: @escaping () -> Void) {
+        if turning { settled.append(body) } else { body() }
+    }
+
+    /// A waiter to put in an input; `done` runs when the request completes.
+    public func waiter(_ done: @escaping () -> Void) -> Waiter {
+        nextWaiter += 1
+        waiters[nextWaiter] = done
+        return Waiter(id: nextWaiter)
+    }
+
+    private func drain() {
+        var next = 0
+        while next < inputs.count {
+            let input = inputs[next]
+            next += 1
+            carryOut(supervisor.handle(input))
+            if case .exited = input { checkWatchedGroups() }
+        }
+        inputs.removeAll(keepingCapacity: true)
+    }
+
+    private func carryOut(_ effects: [Effect]) {
+        for effect in effects {
+            switch effect {
+            case .spawn(let spec):
+                carryOut(supervisor.handle(.spawned(spec.name, spawner.spawn(spec))))
+            case .signal(let pgid, let sig):
+                spawner.signalGroup(pgid, sig)
+            case .arm(let id, let after):
+                timers[id] = scheduler.schedule(after: after) { [weak self] in
+                    guard let self, self.timers.removeValue(forKey: id) != nil else { return }
+                    self.send(.timer(id))
+                }
+            case .cancel(let id):
+                timers.removeValue(forKey: id)?.cancel()
+            case .event(let event, let decide):
+                journal.record(event.kind.rawValue, name: event.name, time: event.time, fields: event.fields)
+                let result = hooks?.handle(event, decide: decide) ?? HookResult()
+                for message in result.errors {
+                    journal.record("hook_error", name: event.name, time: scheduler.wallNow, fields: [
+                        "error": .string(message), "utc": .string(ServiceEvent.utc(scheduler.wallNow)),
+                    ])
+                }
+                if decide { carryOut(supervisor.handle(.decided(event.name, starts: event.starts, result.decision))) }
+            case .watchGroup(let name, let pgid):
+                watched[name] = pgid
+                checkWatchedGroups()
+            case .done(let waiter):
+                waiters.removeValue(forKey: waiter.id)?()
+            case .persist(let change):
+                store?.apply(change)
+            }
+        }
+    }
+
+    /// Reports the watched groups that have no member left. Called after
+    /// each reaped child: a group empties when its last member is reaped.
+    private func checkWatchedGroups() {
+        guard !watched.isEmpty else { return }
+        for (name, pgid) in watched where !spawner.groupAlive(pgid) {
+            watched[name] = nil
+            inputs.append(.groupGone(name))
+        }
+    }
+}

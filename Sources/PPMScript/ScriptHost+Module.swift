@@ -1,0 +1,226 @@
+import LuaKit
+import PPMCore
+
+/// The `ppm` module's functions (SPEC 5.5): each checks its arguments at
+/// once; control calls become inputs of the daemon's loop.
+extension ScriptHost {
+    func installModule() throws {
+        var host = LuaTable()
+        func def(_ name: String, _ body: @escaping LuaHostFunction) { host[name] = lua.function(name, body) }
+
+        def("service") { [unowned self] args in
+            let table = try args.table(1)
+            if self.supervisor != nil {
+                try self.addLive(table)
+            } else {
+                let (spec, scripts) = try self.reader.read(table)
+                guard !self.declared.contains(where: { $0.name == spec.name }) else {
+                    throw LuaHostError("service '\(spec.name)': duplicate name (already declared above)")
+                }
+                self.declared.append(spec)
+                self.scripts[spec.name] = scripts
+            }
+            return []
+        }
+        def("get") { [unowned self] args in
+            let name = try args.string(1)
+            guard let s = self.supervisor?.snapshot(name) else { return [.nil] }
+            return [.table(self.snapshotTable(s))]
+        }
+        def("list") { [unowned self] _ in
+            [.table(LuaTable(array: (self.supervisor?.list() ?? []).map { .table(self.snapshotTable($0)) }))]
+        }
+        def("start") { [unowned self] args in
+            let (supervisor, name) = try self.known(args, "start")
+            var after: Double?
+            if let opts = try args.optionalTable(2) {
+                after = try FieldReader(service: name).duration(opts["after"], "after")
+            }
+            _ = supervisor
+            self.send(.start(name, after: after))
+            return []
+        }
+        def("stop") { [unowned self] args in
+            let (_, name) = try self.known(args, "stop")
+            self.send(.stop(name))
+            return []
+        }
+        def("restart") { [unowned self] args in
+            let (_, name) = try self.known(args, "restart")
+            self.send(.restart(name))
+            return []
+        }
+        def("remove") { [unowned self] args in
+            let (_, name) = try self.known(args, "remove")
+            guard let loop = self.loop else { return [] }
+            self.send(.remove(name, waiter: loop.waiter { self.scripts[name] = nil }))
+            return []
+        }
+        def("signal") { [unowned self] args in
+            let (supervisor, name) = try self.known(args, "signal")
+            let sig: Int32
+            switch args[2] {
+            case .string(let s):
+                guard let n = Signals.number(s) else { throw args.error(2, "unknown signal \"\(s)\"") }
+                sig = n
+            case .integer(let i) where i > 0 && i < 65: sig = Int32(i)
+            default: throw args.error(2, "signal name or number expected, got \(args[2].typeName)")
+            }
+            guard supervisor.snapshot(name)?.pid != nil else { throw LuaHostError("\(SupervisorError.notRunning(name))") }
+            self.send(.signal(name, sig))
+            return [.boolean(true)]
+        }
+        def("on") { [unowned self] args in
+            let type = try args.string(1)
+            let valid = ["start", "exit", "stop", "spawn_failed", "fatal", "*"]
+            guard valid.contains(type) else {
+                throw args.error(1, "unknown event type '\(type)' (expected \(valid.joined(separator: ", ")))")
+            }
+            let fn = try args.function(2)
+            self.nextHandle += 1
+            self.globalHooks.append((self.nextHandle, type, fn))
+            return [.integer(Int64(self.nextHandle))]
+        }
+        def("off") { [unowned self] args in
+            let id = try args.integer(1)
+            let before = self.globalHooks.count
+            self.globalHooks.removeAll { $0.id == Int(id) }
+            return [.boolean(self.globalHooks.count < before)]
+        }
+        def("timer") { [unowned self] args in
+            let kind = try args.string(1)
+            guard let seconds = try FieldReader(service: "timer").duration(args[2], "seconds"),
+                  kind == "after" || seconds > 0 else { throw args.error(2, "positive duration expected") }
+            let fn = try args.function(3)
+            self.nextHandle += 1
+            let id = self.nextHandle
+            if let scheduler = self.scheduler {
+                self.arm(id, kind: kind, seconds: seconds, fn: fn, scheduler: scheduler)
+            } else {
+                self.timers[id] = TimerToken()  // armed by `attach`, counting from daemon start
+                self.unarmed.append((id, kind, seconds, fn))
+            }
+            return [.integer(Int64(id))]
+        }
+        def("cancel_timer") { [unowned self] args in
+            let id = Int(try args.integer(1))
+            self.timers.removeValue(forKey: id)?.cancel()
+            return []
+        }
+        def("spawn") { [unowned self] args in
+            let cmd: [String]
+            do { cmd = try FieldReader(service: "spawn").command(args[1]) } catch let e as LuaHostError {
+                throw args.error(1, e.message.replacingAll("service 'spawn': ", with: ""))
+            }
+            let opts = try args.optionalTable(2) ?? LuaTable()
+            let field = FieldReader(service: "spawn")
+            let env = try field.stringMap(opts["env"], "env") ?? [:]
+            let dir = try field.string(opts["dir"], "dir")
+            let input = try field.string(opts["stdin"], "stdin")
+            let onExit = try field.function(opts["on_exit"], "on_exit")
+            self.whenRunning {
+                self.daemon.spawn(cmd, env, dir, input) { status, output, failure in
+                    guard let onExit else {
+                        if let failure { self.daemon.log("warn", "ppm.spawn \(cmd[0]): \(failure)") }
+                        return
+                    }
+                    var ev = LuaTable()
+                    ev["type"] = .string(failure == nil ? "exit" : "spawn_failed")
+                    ev["cmd"] = .table(LuaTable(array: cmd.map { .string($0) }))
+                    if let r = status?.result { ev["result"] = .integer(Int64(r)) }
+                    if let s = status?.signal {
+                        ev["signal"] = .integer(Int64(s))
+                        ev["signame"] = .string(Signals.name(s))
+                    }
+                    ev["stdout"] = .string(output)
+                    if let failure { ev["error"] = .string(failure) }
+                    var errors: [String] = []
+                    _ = self.callHook(onExit, [.table(ev)], label: "ppm.spawn on_exit", errors: &errors)
+                    errors.forEach { self.recordHookError($0) }
+                }
+            }
+            return []
+        }
+        def("stats") { [unowned self] args in
+            let (_, name) = try self.known(args, "stats")
+            return [self.daemon.stats(name).map(LuaValue.init(json:)) ?? .nil]
+        }
+        def("events") { [unowned self] args in
+            let n = args[1] == .nil ? 20 : Int(try args.integer(1))
+            let entries = self.loop?.journal.last(n) ?? []
+            return [.table(LuaTable(array: entries.map { LuaValue(json: $0.json) }))]
+        }
+        def("log") { [unowned self] args in
+            self.daemon.log(try args.string(1), try args.string(2))
+            return []
+        }
+        def("settings") { [unowned self] args in
+            try self.applySettings(try args.table(1))
+            return []
+        }
+        def("shutdown") { [unowned self] _ in
+            self.whenRunning { self.daemon.shutdown() }
+            return []
+        }
+        def("reload") { [unowned self] _ in
+            if let error = self.daemon.reload() { throw LuaHostError(error) }
+            return []
+        }
+
+        let make = try lua.load(preludeSource, chunkName: "=ppm")
+        try lua.call(make, [
+            .table(host), .string(context.version), context.configPath.map { .string($0) } ?? .nil, .string(context.home),
+        ])
+    }
+
+    func arm(_ id: Int, kind: String, seconds: Double, fn: LuaRef, scheduler: Scheduler) {
+        timers[id] = scheduler.schedule(after: seconds) { [weak self] in
+            guard let self, self.timers[id] != nil else { return }
+            if kind == "every" { self.arm(id, kind: kind, seconds: seconds, fn: fn, scheduler: scheduler) } else { self.timers[id] = nil }
+            var errors: [String] = []
+            _ = self.callHook(fn, [], label: "ppm.\(kind) timer", errors: &errors)
+            errors.forEach(self.recordHookError)
+        }
+    }
+
+    /// Journals a failed hook that belongs to no service (timers, helpers).
+    func recordHookError(_ message: String) {
+        let time = scheduler?.wallNow ?? 0
+        loop?.journal.record("hook_error", name: nil, time: time, fields: ["error": .string(message), "utc": .string(ServiceEvent.utc(time))])
+    }
+
+    func applySettings(_ t: LuaTable) throws {
+        let known = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep"]
+        let field = FieldReader(service: "settings")
+        for key in t.entries.keys {
+            let k = key.stringValue ?? key.typeName
+            guard known.contains(k) else {
+                let hint = Suggest.hint(k, in: known)
+                throw LuaHostError("ppm.settings: unknown setting '\(k)'\(hint)")
+            }
+        }
+        var s = settings
+        switch t["backoff"] {
+        case .nil: break
+        case .table(let b):
+            s.backoff.interval = try field.duration(b["interval"], "backoff.interval") ?? s.backoff.interval
+            s.backoff.max = try field.duration(b["max"], "backoff.max") ?? s.backoff.max
+            s.backoff.resetAfter = try field.duration(b["reset_after"], "backoff.reset_after") ?? s.backoff.resetAfter
+        case let v: throw LuaHostError("ppm.settings: 'backoff' must be a table {interval, max, reset_after}, got \(v.typeName)")
+        }
+        s.stopTimeout = try field.duration(t["stop_timeout"], "stop_timeout") ?? s.stopTimeout
+        let timeout = try field.duration(t["hook_timeout"], "hook_timeout") ?? hookTimeout
+        var memory = lua.memoryLimit
+        if let m = try field.integer(t["memory_limit"], "memory_limit") {
+            guard m >= 1 << 20 else { throw LuaHostError("ppm.settings: 'memory_limit' must be at least 1 MiB (bytes)") }
+            guard m > lua.memoryInUse else { throw LuaHostError("ppm.settings: 'memory_limit' is below what Lua already uses (\(lua.memoryInUse) bytes)") }
+            memory = m
+        }
+        logMaxSize = try field.integer(t["log_max_size"], "log_max_size") ?? logMaxSize
+        logKeep = try field.integer(t["log_keep"], "log_keep") ?? logKeep
+        settings = s
+        hookTimeout = timeout
+        lua.memoryLimit = memory
+        supervisor?.settings = s
+    }
+}
