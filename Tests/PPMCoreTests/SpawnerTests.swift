@@ -124,6 +124,18 @@ import Testing
         #expect(read(dir.path + "/err.txt") == "oops\n")
     }
 
+    @Test(.enabled(if: geteuid() == 0, "needs root")) func userGroupAndGroupsAreApplied() throws {
+        let pw = try #require(getpwnam("nobody"))
+        var spec = ServiceSpec(name: "nobody", cmd: ["/bin/sleep", "30"])
+        spec.user = "nobody"
+        spec.group = "0"
+        let pid = try #require(try? LinuxSpawner().spawn(spec).get())
+        defer { kill(pid, SIGKILL); _ = reap(pid) }
+        #expect(procStatus(pid, "Uid")?.split(separator: "\t").first == "\(pw.pointee.pw_uid)"[...])
+        #expect(procStatus(pid, "Gid")?.split(separator: "\t").first == "0")
+        #expect(procStatus(pid, "Groups")?.split(separator: " ").contains("0") == true)
+    }
+
     @Test func twoThreadsCanSpawnAtOnce() {
         let failures = Mutex(0)
         DispatchQueue.concurrentPerform(iterations: 2) { _ in
