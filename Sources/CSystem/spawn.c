@@ -42,6 +42,10 @@ static atomic_int reset_stale = 1;
 
 void ppm_spawn_signals_changed(void) { atomic_store(&reset_stale, 1); }
 
+#if !defined(__x86_64__) && !defined(__aarch64__)
+#error "struct kernel_sigaction below is the x86_64/arm64 layout; check it for this architecture"
+#endif
+
 /// The kernel's struct sigaction (x86_64 and arm64 layout). glibc's
 /// sigaction() refuses its internal signals 32 and 33 (EINVAL), yet they
 /// can be SIG_IGN (inherited through exec): the raw call reaches them all.
