@@ -1,106 +1,122 @@
 import CSystem
 import Foundation
 
-/// Starts services as real processes through the C spawner (fork/exec in C,
-/// own session, empty signal mask, default handlers).
+/// Starts services as real processes through the C spawner
+/// (clone(CLONE_VM | CLONE_VFORK), own session, empty signal mask, default
+/// handlers).
+///
+/// Each spec is prepared once (argv, envp, executable path, rlimits, ids as
+/// C data) and kept per service name until the spec or `baseEnvironment`
+/// changes, so a restart does no PATH search, no sorting, no copying of the
+/// environment. Confined to one thread at a time, like the supervisor.
+///
+/// A cached executable path is trusted like a shell's command hash: when
+/// exec of a cached path fails with ENOENT or EACCES (the file was removed,
+/// moved or lost its x bit) the entry is dropped, the spec is prepared
+/// again (a new PATH search) and the spawn retried once; if that fails too,
+/// its error is reported (e.g. "tool: command not found in PATH"). A failed
+/// exec of a freshly prepared command is reported at once, and the command
+/// is not kept (the next spawn searches again). What the cache does not
+/// see: a new executable of the same name placed earlier in PATH while the
+/// old one still works; it is found once the spec or the base environment
+/// changes. User and group lookups are made again when
+/// /etc/passwd or /etc/group change (inode, size or time).
 public final class LinuxSpawner: Spawner {
-    /// The environment services inherit (unless `clean_env`).
-    public var baseEnvironment: [String: String]
+    /// The environment services inherit (unless `clean_env`). Setting it
+    /// drops every prepared command.
+    public var baseEnvironment: [String: String] {
+        didSet {
+            environment = nil
+            prepared.removeAll()
+        }
+    }
 
+    /// Prepared commands by service name.
+    private(set) var prepared: [String: PreparedCommand] = [:]
+    /// Beyond this many names the cache starts over (services added and removed at run time).
+    static let cacheLimit = 4096
+    /// `baseEnvironment` as shared C strings, built at the first spawn after a change.
+    private var environment: CEnvironment?
+
+    /// A spawner whose services inherit `baseEnvironment`.
     public init(baseEnvironment: [String: String] = ProcessInfo.processInfo.environment) {
         self.baseEnvironment = baseEnvironment
     }
 
+    /// Starts the service's process in its own session; its pid, or why not.
     public func spawn(_ spec: ServiceSpec) -> Result<Int32, SpawnFailure> {
         spawn(spec, stdinFD: -1, stdoutFD: -1)
     }
 
     /// Spawns with pipe ends as stdin/stdout (-1: use the spec's paths).
     public func spawn(_ spec: ServiceSpec, stdinFD: Int32, stdoutFD: Int32) -> Result<Int32, SpawnFailure> {
-        guard let program = spec.cmd.first, !program.isEmpty else { return .failure(SpawnFailure("empty command")) }
-        var env = spec.cleanEnv ? [:] : baseEnvironment
-        env.merge(spec.env) { $1 }
-        let path: String
-        switch Self.resolve(program, searchPath: env["PATH"] ?? baseEnvironment["PATH"], dir: spec.dir) {
-        case .success(let p): path = p
-        case .failure(let f): return .failure(f)
-        }
-        var ids: (uid: uid_t, gid: gid_t, groups: [gid_t])?
-        if spec.user != nil || spec.group != nil {
-            switch Self.identity(user: spec.user, group: spec.group) {
-            case .success(let i): ids = i
-            case .failure(let f): return .failure(f)
-            }
-        }
-        var limits: [ppm_rlimit] = []
-        for l in spec.ulimit {
-            guard let resource = ResourceLimit.resources[l.name] else { return .failure(SpawnFailure("unknown ulimit '\(l.name)'")) }
-            limits.append(ppm_rlimit(resource: resource, soft: l.soft ?? UInt64.max, hard: l.hard ?? UInt64.max))
-        }
-        let argv = spec.cmd
-        let envp = env.map { "\($0.key)=\($0.value)" }.sorted()
-        let groups = ids?.groups ?? []
-        let cpus = spec.cpu.map { Int32($0) }
-
-        return withCStrings(argv) { argvPtr in
-            withCStrings(envp) { envPtr in
-                path.withCString { pathPtr in
-                    withOptionalCString(spec.dir) { dirPtr in
-                        withOptionalCString(spec.stdin) { inPtr in
-                            withOptionalCString(spec.stdout) { outPtr in
-                                withOptionalCString(spec.stderr) { errPtr in
-                                    groups.withUnsafeBufferPointer { groupsPtr in
-                                        limits.withUnsafeBufferPointer { limitsPtr in
-                                            cpus.withUnsafeBufferPointer { cpuPtr in
-                                                var s = ppm_spawn_spec()
-                                                s.path = pathPtr
-                                                s.argv = argvPtr
-                                                s.envp = envPtr
-                                                s.dir = dirPtr
-                                                s.stdin_path = inPtr
-                                                s.stdout_path = outPtr
-                                                s.stderr_path = errPtr
-                                                if let ids {
-                                                    s.set_ids = 1
-                                                    s.uid = ids.uid
-                                                    s.gid = ids.gid
-                                                    s.groups = groupsPtr.baseAddress
-                                                    s.ngroups = Int32(groups.count)
-                                                }
-                                                s.rlimits = limitsPtr.baseAddress
-                                                s.nrlimits = Int32(limits.count)
-                                                if let nice = spec.nice {
-                                                    s.set_nice = 1
-                                                    s.nice = Int32(nice)
-                                                }
-                                                s.cpus = cpuPtr.baseAddress
-                                                s.ncpus = Int32(cpus.count)
-                                                s.stdin_fd = stdinFD
-                                                s.stdout_fd = stdoutFD
-                                                var pid: pid_t = 0
-                                                var message = [CChar](repeating: 0, count: 512)
-                                                let rc = ppm_spawn(&s, &pid, &message, message.count)
-                                                if rc == 0 { return .success(pid) }
-                                                // The failed child exits 127 at once; the reaper collects it.
-                                                let text = message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-                                                return .failure(SpawnFailure(String(decoding: text, as: UTF8.self)))
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        switch launch(spec, stdinFD: stdinFD, stdoutFD: stdoutFD) {
+        case .started(let pid): return .success(pid)
+        case .failed(let failure, _, _, _): return .failure(failure)
         }
     }
 
+    /// Drops the prepared command of a service that is gone.
+    public func forget(_ name: String) { prepared[name] = nil }
+
+    /// Tells the C spawner that signal handlers or ignored signals changed
+    /// outside `ppm_signal_pipe`, so children reset them too.
+    public static func signalDispositionsChanged() { ppm_spawn_signals_changed() }
+
+    /// One spawn, with the detail tests need (errno, step, the reaped pid).
+    func launch(_ spec: ServiceSpec, stdinFD: Int32, stdoutFD: Int32) -> SpawnOutcome {
+        if let cached = prepared[spec.name], isCurrent(cached, for: spec) {
+            let outcome = cached.run(stdinFD: stdinFD, stdoutFD: stdoutFD)
+            guard Self.isStalePath(outcome) else { return outcome }
+            // The cached executable is gone: search again, once.
+            prepared[spec.name] = nil
+        }
+        let command: PreparedCommand
+        switch PreparedCommand.make(spec, environment: currentEnvironment()) {
+        case .success(let c): command = c
+        case .failure(let f): return .failed(f, errno: 0, step: Int32(PPM_STEP_SPAWN), pid: 0)
+        }
+        let outcome = command.run(stdinFD: stdinFD, stdoutFD: stdoutFD)
+        if !Self.execFailed(outcome) {
+            if prepared[spec.name] == nil && prepared.count >= Self.cacheLimit { prepared.removeAll() }
+            prepared[spec.name] = command
+        }
+        return outcome
+    }
+
+    /// Whether a cached command still fits the spec (and the accounts files).
+    private func isCurrent(_ command: PreparedCommand, for spec: ServiceSpec) -> Bool {
+        guard command.spec == spec, command.environment === environment else { return false }
+        if let stamp = command.accounts { return stamp == AccountsStamp.current() }
+        return true
+    }
+
+    /// An exec that failed because the path no longer names an executable.
+    private static func isStalePath(_ outcome: SpawnOutcome) -> Bool {
+        guard case .failed(_, let err, let step, _) = outcome else { return false }
+        return step == Int32(PPM_STEP_EXEC) && (err == ENOENT || err == EACCES)
+    }
+
+    /// Any failed exec: such a command is not kept.
+    private static func execFailed(_ outcome: SpawnOutcome) -> Bool {
+        guard case .failed(_, _, let step, _) = outcome else { return false }
+        return step == Int32(PPM_STEP_EXEC)
+    }
+
+    private func currentEnvironment() -> CEnvironment {
+        if let environment { return environment }
+        let made = CEnvironment(baseEnvironment)
+        environment = made
+        return made
+    }
+
+    /// Sends `signal` to the process group (nothing for pgid <= 0).
     public func signalGroup(_ pgid: Int32, _ signal: Int32) {
         guard pgid > 0 else { return }
         kill(-pgid, signal)
     }
 
+    /// Whether any process of the group still exists.
     public func groupAlive(_ pgid: Int32) -> Bool { ppm_group_alive(pgid) != 0 }
 
     /// Finds the executable as a shell would: a word with a slash is a path
@@ -123,7 +139,7 @@ public final class LinuxSpawner: Spawner {
     }
 
     /// uid, gid and supplementary groups for `user`/`group`.
-    static func identity(user: String?, group: String?) -> Result<(uid: uid_t, gid: gid_t, groups: [gid_t]), SpawnFailure> {
+    static func identity(user: String?, group: String?) -> Result<Identity, SpawnFailure> {
         var uid = getuid()
         var gid = getgid()
         var groups: [gid_t] = []
@@ -148,16 +164,4 @@ public final class LinuxSpawner: Spawner {
         if groups.isEmpty { groups = [gid] }
         return .success((uid, gid, groups))
     }
-}
-
-private func withOptionalCString<R>(_ s: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
-    guard let s else { return body(nil) }
-    return s.withCString { body($0) }
-}
-
-private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
-    pointers.append(nil)
-    defer { for p in pointers { free(p) } }
-    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }

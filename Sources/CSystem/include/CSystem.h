@@ -15,7 +15,7 @@ typedef struct {
     unsigned long long hard;
 } ppm_rlimit;
 
-/// Everything a service's child needs between fork and exec.
+/// Everything a service's child needs between clone and exec.
 /// Paths are used as given (relative ones against `dir`); NULL means
 /// "leave as is" (stdin: /dev/null).
 typedef struct {
@@ -42,10 +42,28 @@ typedef struct {
     int stdout_fd;
 } ppm_spawn_spec;
 
-/// Forks and execs a child in its own session with default signal handlers,
-/// an empty signal mask and only fds 0-2 open. Returns 0 and the pid, or an
-/// errno value with a message like "/usr/bin/x: No such file or directory".
-int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, char *error, size_t error_size);
+/// The step of the child's setup that failed (`ppm_spawn`'s `step`).
+enum {
+    PPM_STEP_NONE = -1,   ///< nothing failed
+    PPM_STEP_SPAWN = -2,  ///< no child was made (pipe, stack or clone failed)
+    PPM_STEP_EXEC = 0, PPM_STEP_DIR, PPM_STEP_STDIN, PPM_STEP_STDOUT, PPM_STEP_STDERR,
+    PPM_STEP_SETSID, PPM_STEP_GROUPS, PPM_STEP_GID, PPM_STEP_UID, PPM_STEP_RLIMIT,
+    PPM_STEP_NICE, PPM_STEP_CPU,
+};
+
+/// Starts a child with clone(CLONE_VM | CLONE_VFORK) (no page-table copy)
+/// in its own session, with SIG_DFL for every signal that had a handler or
+/// SIG_IGN, an empty signal mask and only fds 0-2 open. Returns once the
+/// child has exec'd (0, `*pid` set) or failed: then an errno value, the
+/// failed step and a message like "/usr/bin/x: No such file or directory";
+/// the failed child (its pid in `*pid`, 0 if none was made) is already reaped.
+/// Safe to call from several threads (spawns are serialised).
+int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, size_t error_size);
+
+/// Tells the spawner that signal dispositions may have changed (a handler
+/// installed, a signal ignored) so the next spawn looks which signals its
+/// child must reset. `ppm_signal_pipe` calls it; SIGPIPE is always reset.
+void ppm_spawn_signals_changed(void);
 
 /// What `ppm_wait_any` found.
 enum { PPM_WAIT_NONE = 0, PPM_WAIT_EXITED = 1, PPM_WAIT_SIGNALED = 2, PPM_WAIT_STOPPED = 3, PPM_WAIT_CONTINUED = 4 };

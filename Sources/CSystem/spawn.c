@@ -1,0 +1,292 @@
+// The spawner: clone(CLONE_VM | CLONE_VFORK) on a small stack of our own,
+// the child's setup sequence, and setup/exec errors reported through a pipe.
+//
+// Why not fork(): fork copies the page tables of the whole (large) Swift
+// process, ~0.5 ms here. With CLONE_VM the child runs in our memory until
+// execve, and CLONE_VFORK suspends the calling thread until then, so nothing
+// is copied. The price is discipline in the child (see `child_main`).
+#define _GNU_SOURCE
+#include "CSystem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+// MARK: - State shared by all spawns (guarded by spawn_lock)
+
+/// Serialises spawns: they share the child stack and the signal list.
+/// A spawn holds it only while the child runs (until its exec or exit).
+static pthread_mutex_t spawn_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/// Size of the child's stack; a guard page below it turns an overflow into
+/// a crash of the child instead of a write into our memory.
+enum { CHILD_STACK_SIZE = 64 * 1024 };
+static char *child_stack_top;
+
+/// Signals whose disposition the child sets back to SIG_DFL: those with a
+/// handler or SIG_IGN when last looked at, and SIGPIPE always.
+static int reset_signals[NSIG];
+static int reset_count;
+/// Set when dispositions may have changed; the next spawn looks again.
+static atomic_int reset_stale = 1;
+
+void ppm_spawn_signals_changed(void) { atomic_store(&reset_stale, 1); }
+
+#if !defined(__x86_64__) && !defined(__aarch64__)
+#error "struct kernel_sigaction below is the x86_64/arm64 layout; check it for this architecture"
+#endif
+
+/// The kernel's struct sigaction (x86_64 and arm64 layout). glibc's
+/// sigaction() refuses its internal signals 32 and 33 (EINVAL), yet they
+/// can be SIG_IGN (inherited through exec): the raw call reaches them all.
+struct kernel_sigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)(void);
+    unsigned long mask;
+};
+
+static int raw_sigaction(int sig, const struct kernel_sigaction *new, struct kernel_sigaction *old) {
+    return (int)syscall(SYS_rt_sigaction, sig, new, old, sizeof(unsigned long));
+}
+
+/// Lists the signals the child must reset. SIGKILL and SIGSTOP cannot be changed.
+static void refresh_reset_signals(void) {
+    reset_count = 0;
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP) continue;
+        struct kernel_sigaction sa;
+        if (raw_sigaction(sig, NULL, &sa) < 0) continue;
+        if (sa.handler != SIG_DFL || sig == SIGPIPE) reset_signals[reset_count++] = sig;
+    }
+}
+
+/// Maps the child stack once (with its guard page); 0 or an errno value.
+static int ensure_child_stack(void) {
+    if (child_stack_top) return 0;
+    long page = sysconf(_SC_PAGESIZE);
+    size_t size = (size_t)page + CHILD_STACK_SIZE;
+    char *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (base == MAP_FAILED) return errno;
+    if (mprotect(base, (size_t)page, PROT_NONE) < 0) {
+        int e = errno;
+        munmap(base, size);
+        return e;
+    }
+    child_stack_top = base + size;  // stacks grow down; mmap gives page alignment
+    return 0;
+}
+
+// MARK: - The child
+
+/// What the child needs; it lives on the parent's stack, read-only to the child.
+struct child_args {
+    const ppm_spawn_spec *spec;
+    int report;               // write end of the CLOEXEC report pipe
+    const cpu_set_t *cpus;    // built by the parent; NULL: leave affinity alone
+};
+
+/// What the child writes to the report pipe when a step fails.
+struct child_failure { int step; int err; };
+
+/// Reports the failed step with errno and ends the child. _exit, not exit:
+/// atexit handlers and stdio buffers belong to the parent.
+static void fail(int fd, int step) {
+    struct child_failure f = { step, errno };
+    ssize_t ignored = write(fd, &f, sizeof f);
+    (void)ignored;
+    _exit(127);
+}
+
+/// Opens `path` as fd `target` (not close-on-exec).
+static int redirect(const char *path, int target, int flags) {
+    int fd = open(path, flags | O_CLOEXEC, 0644);
+    if (fd < 0) return -1;
+    if (fd != target) {
+        if (dup2(fd, target) < 0) return -1;  // dup2 clears CLOEXEC on target
+        close(fd);
+    } else {
+        int fl = fcntl(fd, F_GETFD);
+        fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+    }
+    return 0;
+}
+
+/// Runs in the child, on child_stack, in the parent's memory (CLONE_VM):
+/// - only async-signal-safe calls, no malloc, no stdio;
+/// - no writes to parent memory except errno (the suspended calling thread's,
+///   which ppm_spawn does not rely on), the rest goes through the pipe;
+/// - ids change through raw syscalls: glibc's setuid/setgid/setgroups would
+///   try to broadcast the change to the parent's threads (setxid).
+static int child_main(void *arg) {
+    const struct child_args *a = arg;
+    const ppm_spawn_spec *s = a->spec;
+    int report = a->report;
+
+    // 1. Handlers and SIG_IGN back to SIG_DFL, while everything is still
+    //    blocked: a parent handler must never run here, in shared memory.
+    static const struct kernel_sigaction dfl = { .handler = SIG_DFL };
+    for (int i = 0; i < reset_count; i++) raw_sigaction(reset_signals[i], &dfl, NULL);
+
+    // 2. An empty mask: the service must see SIGTERM whatever thread spawned it.
+    sigset_t empty;
+    sigemptyset(&empty);
+    sigprocmask(SIG_SETMASK, &empty, NULL);
+
+    // 3. Its own session and process group, so stop/kill reach the group.
+    if (setsid() < 0) fail(report, PPM_STEP_SETSID);
+
+    // 4. Working directory.
+    if (s->dir && chdir(s->dir) < 0) fail(report, PPM_STEP_DIR);
+
+    // 5. stdin (pipe end, file, or /dev/null), stdout, stderr.
+    if (s->stdin_fd >= 0) {
+        if (dup2(s->stdin_fd, 0) < 0) fail(report, PPM_STEP_STDIN);
+    } else if (redirect(s->stdin_path ? s->stdin_path : "/dev/null", 0, O_RDONLY) < 0) {
+        fail(report, PPM_STEP_STDIN);
+    }
+    if (s->stdout_fd >= 0) {
+        if (dup2(s->stdout_fd, 1) < 0) fail(report, PPM_STEP_STDOUT);
+    } else if (s->stdout_path && redirect(s->stdout_path, 1, O_WRONLY | O_CREAT | O_APPEND) < 0) {
+        fail(report, PPM_STEP_STDOUT);
+    }
+    if (s->stderr_path && redirect(s->stderr_path, 2, O_WRONLY | O_CREAT | O_APPEND) < 0) fail(report, PPM_STEP_STDERR);
+
+    // 6. Resource limits.
+    for (int i = 0; i < s->nrlimits; i++) {
+        struct rlimit rl = { s->rlimits[i].soft, s->rlimits[i].hard };
+        if (setrlimit(s->rlimits[i].resource, &rl) < 0) fail(report, PPM_STEP_RLIMIT);
+    }
+
+    // 7. Nice value (-1 is a valid answer of setpriority's peers, so check errno).
+    if (s->set_nice) {
+        errno = 0;
+        if (setpriority(PRIO_PROCESS, 0, s->nice) < 0 && errno != 0) fail(report, PPM_STEP_NICE);
+    }
+
+    // 8. CPU affinity (the set was built by the parent).
+    if (a->cpus && sched_setaffinity(0, sizeof *a->cpus, a->cpus) < 0) fail(report, PPM_STEP_CPU);
+
+    // 9. Groups, then gid, then uid (after setuid we may no longer change the others).
+    if (s->set_ids) {
+        if (syscall(SYS_setgroups, (size_t)s->ngroups, s->groups) < 0) fail(report, PPM_STEP_GROUPS);
+        if (syscall(SYS_setgid, s->gid) < 0) fail(report, PPM_STEP_GID);
+        if (syscall(SYS_setuid, s->uid) < 0) fail(report, PPM_STEP_UID);
+    }
+
+    // 10. Everything above fd 2 closes at exec, the report pipe included.
+    if (syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) < 0) {
+        for (int fd = 3; fd < 65536; fd++) {
+            int fl = fcntl(fd, F_GETFD);
+            if (fl >= 0) fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+        }
+    }
+
+    // 11. Exec. Success closes the pipe; the parent reads end-of-file.
+    execve(s->path, s->argv, s->envp);
+    fail(report, PPM_STEP_EXEC);
+    return 127;
+}
+
+// MARK: - The parent
+
+/// "WHAT: strerror" for a failed step.
+static void describe(const ppm_spawn_spec *s, struct child_failure f, char *out, size_t size) {
+    const char *what = s->path;
+    switch (f.step) {
+    case PPM_STEP_EXEC: what = s->path; break;
+    case PPM_STEP_DIR: what = s->dir; break;
+    case PPM_STEP_STDIN: what = s->stdin_path ? s->stdin_path : "/dev/null"; break;
+    case PPM_STEP_STDOUT: what = s->stdout_path; break;
+    case PPM_STEP_STDERR: what = s->stderr_path; break;
+    case PPM_STEP_SETSID: what = "setsid"; break;
+    case PPM_STEP_GROUPS: what = "setgroups"; break;
+    case PPM_STEP_GID: what = "setgid"; break;
+    case PPM_STEP_UID: what = "setuid"; break;
+    case PPM_STEP_RLIMIT: what = "setrlimit"; break;
+    case PPM_STEP_NICE: what = "setpriority"; break;
+    case PPM_STEP_CPU: what = "sched_setaffinity"; break;
+    }
+    snprintf(out, size, "%s: %s", what, strerror(f.err));
+}
+
+/// Fails before any child exists: "WHAT: strerror".
+static int parent_error(int e, const char *what, int *step, char *error, size_t error_size) {
+    *step = PPM_STEP_SPAWN;
+    snprintf(error, error_size, "%s: %s", what, strerror(e));
+    return e;
+}
+
+int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, size_t error_size) {
+    *pid = 0;
+    *step = PPM_STEP_NONE;
+
+    // The report pipe; both ends close on exec, the read end never blocks.
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) return parent_error(errno, "pipe", step, error, error_size);
+
+    // The affinity set, built here so the child only passes it on.
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    for (int i = 0; i < spec->ncpus; i++) {
+        if (spec->cpus[i] >= 0 && spec->cpus[i] < CPU_SETSIZE) CPU_SET(spec->cpus[i], &cpus);
+    }
+    struct child_args args = { spec, fds[1], spec->ncpus > 0 ? &cpus : NULL };
+
+    pthread_mutex_lock(&spawn_lock);
+    // Refresh the list of signals to reset if dispositions may have changed.
+    if (atomic_exchange(&reset_stale, 0)) refresh_reset_signals();
+    int e = ensure_child_stack();
+    if (e != 0) {
+        pthread_mutex_unlock(&spawn_lock);
+        close(fds[0]);
+        close(fds[1]);
+        return parent_error(e, "mmap", step, error, error_size);
+    }
+
+    // Block every signal across clone: the child starts with all of them
+    // blocked and unblocks only after resetting the handlers.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t p = clone(child_main, child_stack_top, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+    int clone_errno = errno;
+    // Here the child has exec'd or exited: the stack and `args` are free again.
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_mutex_unlock(&spawn_lock);
+
+    close(fds[1]);
+    if (p < 0) {
+        close(fds[0]);
+        return parent_error(clone_errno, "clone", step, error, error_size);
+    }
+
+    // CLONE_VFORK resumed us when the child released our memory: at exec
+    // (past the point of no return) or at _exit. A failing child writes its
+    // record before _exit, so it is already in the pipe; nothing there (EAGAIN
+    // or end of file) means exec succeeded. One non-blocking read, no wait for
+    // the exec to close the pipe (that wait cost a second wake-up, ~30 µs).
+    struct child_failure f;
+    ssize_t n;
+    do { n = read(fds[0], &f, sizeof f); } while (n < 0 && errno == EINTR);
+    close(fds[0]);
+    *pid = p;
+    if (n != (ssize_t)sizeof f) return 0;
+
+    // Reap the failed child now (it is exiting: no WNOHANG, as posix_spawn
+    // does), so callers never see a zombie for a spawn that failed.
+    while (waitpid(p, NULL, 0) < 0 && errno == EINTR) {}
+    *step = f.step;
+    describe(spec, f, error, error_size);
+    return f.err ? f.err : EINVAL;
+}
