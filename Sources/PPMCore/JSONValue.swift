@@ -5,12 +5,19 @@ import Foundation
 /// `text` and `parse` go through the byte-level `JSONWriter` and `JSONReader`;
 /// the `Codable` conformance is kept for `JSONEncoder`/`JSONDecoder` users.
 public enum JSONValue: Sendable, Equatable, Codable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number without fraction that fits 64 bits.
     case int(Int64)
+    /// Any other number (non-finite ones are written as `null`).
     case double(Double)
+    /// A string.
     case string(String)
+    /// An array.
     case array([JSONValue])
+    /// An object (written with sorted keys).
     case object([String: JSONValue])
 
     /// Decodes any JSON value (slow: one failed attempt per kind; use `parse`).
@@ -111,8 +118,9 @@ extension JSONValue {
     public init(_ value: [String]) { self = .array(value.map { .string($0) }) }
 }
 
-/// Double-quoted string literals, as JSON and Lua both write them; only the
-/// escape for other control characters differs.
+/// Double-quoted string literals with C-style escapes and a caller-chosen
+/// escape for other control characters (Lua literals in `SpecJSON`; JSON text
+/// goes through `JSONWriter`).
 enum Quoting {
     static func quoted(_ s: String, control: (UInt32) -> String) -> String {
         var out = "\""
