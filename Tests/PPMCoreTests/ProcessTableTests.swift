@@ -22,6 +22,7 @@ final class SpawnedGroup {
     }
 
     func stop() {
+        guard pid > 0 else { return }  // kill(-0) would signal our own group
         kill(-pid, SIGKILL)
         while waitpid(-pid, nil, 0) > 0 {}
     }

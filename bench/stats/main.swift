@@ -59,8 +59,10 @@ func spawnSleepers(_ count: Int) -> pid_t {
 let extra = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 1000 : 1000
 let sleepers = spawnSleepers(extra)
 defer {
-    kill(-sleepers, SIGKILL)
-    while waitpid(-sleepers, nil, 0) > 0 {}
+    if sleepers > 0 {  // kill(-0) would signal our own group
+        kill(-sleepers, SIGKILL)
+        while waitpid(-sleepers, nil, 0) > 0 {}
+    }
 }
 usleep(300_000)
 let table = ProcessTable.read()
@@ -71,8 +73,8 @@ measure("ProcessTable.read() (one pass)") { ProcessTable.read().entries.count }
 measure("usage from two tables, all \(groups.count) groups") {
     StatsSampler.usage(groups: groups, before: table, after: table, seconds: 1).count
 }
-measure("old ProcessStats.group, one service", runs: 5) { oldGroup(sleepers) }
-measure("new ProcessStats.group, one service") { ProcessStats.group(sleepers) }
+measure("old ProcessStats.group, one service", runs: 5) { oldGroup(table.entries[0].pgrp) }
+measure("new ProcessStats.group, one service") { ProcessStats.group(table.entries[0].pgrp) }
 let sampler = StatsSampler(minimumInterval: 0)
 _ = sampler.usage(groups: groups)
 measure("StatsSampler.usage, warm, no wait, all groups") { sampler.usage(groups: groups).count }
