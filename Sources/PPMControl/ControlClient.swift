@@ -3,12 +3,14 @@ import PPMCore
 
 /// The CLI's end of the control socket: one blocking connection.
 public final class ControlClient {
+    /// Why a request got no result.
     public enum Failure: Error, CustomStringConvertible {
         /// Nothing listens on the socket (exit code 3).
         case noDaemon(String)
         /// The daemon answered with an error (exit code 1).
         case failed(String)
 
+        /// The message for the user.
         public var description: String {
             switch self {
             case .noDaemon(let path): "no daemon answers on \(path) (start one with `ppm-lua daemon`)"
@@ -21,6 +23,7 @@ public final class ControlClient {
     private var buffer: [UInt8] = []
     private var nextID: Int64 = 0
 
+    /// Connects to the daemon's socket.
     public init(socket path: String) throws(Failure) {
         let sock = Foundation.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard sock >= 0 else { throw .noDaemon(path) }
@@ -36,8 +39,14 @@ public final class ControlClient {
 
     /// Sends one request and returns its result.
     public func call(_ cmd: String, _ args: [String: JSONValue] = [:]) throws(Failure) -> JSONValue {
+        try callRaw(cmd, args).value
+    }
+
+    /// Sends one request and returns its result with the bytes it came in
+    /// (for `--json`, which prints them as received).
+    public func callRaw(_ cmd: String, _ args: [String: JSONValue] = [:]) throws(Failure) -> ControlResult {
         try send(cmd, args)
-        return try receive()
+        return try receiveRaw()
     }
 
     /// Sends a request without waiting (for following commands).
@@ -50,24 +59,48 @@ public final class ControlClient {
 
     /// Reads the next reply's result (streams send several).
     public func receive() throws(Failure) -> JSONValue {
-        guard let line = readLine() else { throw .failed("the daemon closed the connection") }
-        guard let reply = try? JSONValue.parse(line) else { throw .failed("malformed reply from the daemon: \(line)") }
-        if reply["ok"]?.boolValue == true { return reply["result"] ?? .null }
-        throw .failed(reply["error"]?.stringValue ?? "request failed")
+        try receiveRaw().value
     }
 
-    private func readLine() -> String? {
+    /// Reads the next reply's result with the bytes it came in.
+    public func receiveRaw() throws(Failure) -> ControlResult {
+        guard let line = readLine() else { throw .failed("the daemon closed the connection") }
+        let parsed = line.withUnsafeBufferPointer { bytes in
+            Result { () throws(JSONParseError) in try JSONReader.parse(bytes, capturing: "result") }
+        }
+        guard case .success(let (reply, member)) = parsed, reply.objectValue != nil else {
+            throw .failed("malformed reply from the daemon: \(String(decoding: line, as: UTF8.self))")
+        }
+        guard reply["ok"]?.boolValue == true else { throw .failed(reply["error"]?.stringValue ?? "request failed") }
+        guard let member else { return ControlResult(value: .null, raw: ArraySlice("null".utf8), items: []) }
+        return ControlResult(value: reply["result"] ?? .null, raw: line[member.value], items: member.elements.map { line[$0] })
+    }
+
+    /// The next line, without its newline.
+    private func readLine() -> [UInt8]? {
         var chunk = [UInt8](repeating: 0, count: 65536)
+        var searched = 0
         while true {
-            if let newline = buffer.firstIndex(of: 10) {
-                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+            if let newline = buffer[searched...].firstIndex(of: 10) {
+                let line = Array(buffer[..<newline])
                 buffer.removeSubrange(...newline)
                 return line
             }
+            searched = buffer.count
             let n = Foundation.read(fd, &chunk, chunk.count)
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { return nil }
             buffer += chunk[0..<n]
         }
     }
+}
+
+/// A reply's result as a value and as the bytes the daemon sent.
+public struct ControlResult: Sendable {
+    /// The parsed result.
+    public let value: JSONValue
+    /// The result's JSON text exactly as received (one line, valid JSON).
+    public let raw: ArraySlice<UInt8>
+    /// When the result is an array: each element's text as received.
+    public let items: [ArraySlice<UInt8>]
 }

@@ -1,15 +1,26 @@
 import Foundation
 
 /// A JSON document: the currency of the journal and the control protocol.
+///
+/// `text` and `parse` go through the byte-level `JSONWriter` and `JSONReader`;
+/// the `Codable` conformance is kept for `JSONEncoder`/`JSONDecoder` users.
 public enum JSONValue: Sendable, Equatable, Codable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number without fraction that fits 64 bits.
     case int(Int64)
+    /// Any other number (non-finite ones are written as `null`).
     case double(Double)
+    /// A string.
     case string(String)
+    /// An array.
     case array([JSONValue])
+    /// An object (written with sorted keys).
     case object([String: JSONValue])
 
+    /// Decodes any JSON value (slow: one failed attempt per kind; use `parse`).
     public init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null }
@@ -21,6 +32,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
         else { self = .object(try c.decode([String: JSONValue].self)) }
     }
 
+    /// Encodes the value; non-finite doubles become 0.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
@@ -34,57 +46,42 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    /// One line of compact JSON with sorted keys (written by hand: this is
-    /// on the path of every journal entry and reply).
+    /// One line of compact JSON with sorted keys (see `JSONWriter`).
     public var text: String {
-        var out = ""
-        write(to: &out)
-        return out
+        String(decoding: bytes, as: UTF8.self)
     }
 
-    private func write(to out: inout String) {
-        switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .double(let d): out += d.isFinite ? (d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) + ".0" : String(d)) : "null"
-        case .string(let s): Self.quote(s, into: &out)
-        case .array(let a):
-            out += "["
-            for (i, v) in a.enumerated() {
-                if i > 0 { out += "," }
-                v.write(to: &out)
-            }
-            out += "]"
-        case .object(let o):
-            out += "{"
-            for (i, k) in o.keys.sorted().enumerated() {
-                if i > 0 { out += "," }
-                Self.quote(k, into: &out)
-                out += ":"
-                o[k]!.write(to: &out)
-            }
-            out += "}"
-        }
+    /// The same text as `text`, as UTF-8 bytes.
+    public var bytes: [UInt8] {
+        var writer = JSONWriter()
+        writer.write(self)
+        return writer.bytes
     }
 
-    private static func quote(_ s: String, into out: inout String) {
-        out += Quoting.quoted(s) { code in
-            let hex = String(code, radix: 16)
-            return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        }
+    /// Parses one JSON document (strict RFC 8259, see `JSONReader`).
+    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+        var text = text
+        return try text.withUTF8(parsing).get()
     }
 
-    /// Parses one JSON document.
-    public static func parse(_ text: String) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    /// Parses one JSON document from UTF-8 bytes.
+    public static func parse(bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
+        if let parsed = bytes.withContiguousStorageIfAvailable(parsing) { return try parsed.get() }
+        return try Array(bytes).withUnsafeBufferPointer(parsing).get()
     }
 
+    private static func parsing(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
+        Result { () throws(JSONParseError) in try JSONReader.parse(buffer).value }
+    }
+
+    /// The value of an object's member, or nil.
     public subscript(key: String) -> JSONValue? {
         if case .object(let o) = self { o[key] } else { nil }
     }
 
+    /// The string, or nil for other kinds.
     public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+    /// The integer, or a double's value when integral and in range.
     public var intValue: Int64? {
         switch self {
         case .int(let i): i
@@ -92,6 +89,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
         default: nil
         }
     }
+    /// The number as a Double, or nil for other kinds.
     public var doubleValue: Double? {
         switch self {
         case .int(let i): Double(i)
@@ -99,21 +97,30 @@ public enum JSONValue: Sendable, Equatable, Codable {
         default: nil
         }
     }
+    /// The boolean, or nil for other kinds.
     public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
+    /// The elements, or nil for other kinds.
     public var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
+    /// The members, or nil for other kinds.
     public var objectValue: [String: JSONValue]? { if case .object(let o) = self { o } else { nil } }
 }
 
 extension JSONValue {
+    /// A string, or null for nil.
     public init(_ value: String?) { self = value.map { .string($0) } ?? .null }
+    /// An integer, or null for nil.
     public init(_ value: Int32?) { self = value.map { .int(Int64($0)) } ?? .null }
+    /// An integer.
     public init(_ value: Int) { self = .int(Int64(value)) }
+    /// A double, or null for nil.
     public init(_ value: Double?) { self = value.map { .double($0) } ?? .null }
+    /// An array of strings.
     public init(_ value: [String]) { self = .array(value.map { .string($0) }) }
 }
 
-/// Double-quoted string literals, as JSON and Lua both write them; only the
-/// escape for other control characters differs.
+/// Double-quoted string literals with C-style escapes and a caller-chosen
+/// escape for other control characters (Lua literals in `SpecJSON`; JSON text
+/// goes through `JSONWriter`).
 enum Quoting {
     static func quoted(_ s: String, control: (UInt32) -> String) -> String {
         var out = "\""

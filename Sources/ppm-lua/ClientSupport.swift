@@ -20,6 +20,12 @@ struct ClientOptions: ParsableArguments {
         let client = try connect()
         do { return try client.call(cmd, args) } catch { throw fail(error) }
     }
+
+    /// One request, with the result's bytes as the daemon sent them.
+    func callRaw(_ cmd: String, _ args: [String: JSONValue] = [:]) throws -> ControlResult {
+        let client = try connect()
+        do { return try client.callRaw(cmd, args) } catch { throw fail(error) }
+    }
 }
 
 /// Prints `ppm-lua: message` on stderr and gives the exit code to throw.
@@ -40,6 +46,12 @@ func printError(_ message: String) {
 /// Prints JSON on one line.
 func printJSON(_ value: JSONValue) {
     print(value.text)
+}
+
+/// Prints JSON text received from the daemon as it is, on one line (the
+/// reader has checked it is UTF-8, so the bytes go out unchanged).
+func printJSON(raw: ArraySlice<UInt8>) {
+    print(String(decoding: raw, as: UTF8.self))
 }
 
 /// Left-aligned columns with a header row.

@@ -40,8 +40,9 @@ struct AddCommand: ParsableCommand {
         if let name { args["name"] = .string(name) }
         if let user { args["user"] = .string(user) }
         if let policy = noAutorestart ? "never" : restart { args["restart"] = .string(policy) }
-        let service = try client.call("add", args)
-        if json { return printJSON(service) }
+        let reply = try client.callRaw("add", args)
+        if json { return printJSON(raw: reply.raw) }
+        let service = reply.value
         print("added \(service["name"]?.stringValue ?? "?"): \(service["state"]?.stringValue ?? "?"), pid \(service["pid"]?.intValue.map(String.init) ?? "-")")
     }
 }

@@ -10,8 +10,9 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let s = try client.call("status")
-        if json { return printJSON(s) }
+        let reply = try client.callRaw("status")
+        if json { return printJSON(raw: reply.raw) }
+        let s = reply.value
         print("pid       \(s["pid"]?.intValue ?? 0)")
         print("uptime    \(formatDuration(s["uptime"]?.doubleValue))")
         print("version   \(s["version"]?.stringValue ?? "?")")
@@ -28,8 +29,9 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let list = try client.call("ls")
-        if json { return printJSON(list) }
+        let reply = try client.callRaw("ls")
+        if json { return printJSON(raw: reply.raw) }
+        let list = reply.value
         printTable(["NAME", "STATE", "PID", "STARTS", "UPTIME", "LAST EXIT"], (list.arrayValue ?? []).map { s in
             [s["name"]?.stringValue ?? "?", s["state"]?.stringValue ?? "?", s["pid"]?.intValue.map(String.init) ?? "-",
              String(s["starts"]?.intValue ?? 0), formatDuration(s["uptime"]?.doubleValue), formatExit(s["last_exit"])]
@@ -45,8 +47,9 @@ struct ShowCommand: ParsableCommand {
     @Argument(help: "The service.") var name: String
 
     func run() throws {
-        let s = try client.call("show", ["name": .string(name)])
-        if json { return printJSON(s) }
+        let reply = try client.callRaw("show", ["name": .string(name)])
+        if json { return printJSON(raw: reply.raw) }
+        let s = reply.value
         let cmd = (s["cmd"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " ")
         let rows: [(String, String)] = [
             ("name", s["name"]?.stringValue ?? name), ("state", s["state"]?.stringValue ?? "?"),
@@ -75,16 +78,20 @@ struct EventsCommand: ParsableCommand {
         var args: [String: JSONValue] = ["n": .init(n), "follow": .bool(follow)]
         if let name { args["name"] = .string(name) }
         do {
-            for event in try c.call("events", args).arrayValue ?? [] { show(event) }
-            while follow { show(try c.receive()) }
+            let first = try c.callRaw("events", args)
+            for (event, raw) in zip(first.value.arrayValue ?? [], first.items) { show(event, raw: raw) }
+            while follow {
+                let next = try c.receiveRaw()
+                show(next.value, raw: next.raw)
+            }
         } catch {
             throw fail(error)
         }
     }
 
-    private func show(_ e: JSONValue) {
+    private func show(_ e: JSONValue, raw: ArraySlice<UInt8>) {
         defer { fflush(nil) }  // a follower's reader sees each event at once
-        if json { return printJSON(e) }
+        if json { return printJSON(raw: raw) }
         var extra: [String] = []
         for key in ["pid", "result", "signame", "outcome", "runtime", "error", "added"] {
             guard let v = e[key], v != .null else { continue }
@@ -116,8 +123,9 @@ struct StatsCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let rows = try client.call("stats")
-        if json { return printJSON(rows) }
+        let reply = try client.callRaw("stats")
+        if json { return printJSON(raw: reply.raw) }
+        let rows = reply.value
         printTable(["NAME", "PID", "CPU%", "RSS", "UPTIME", "RESTARTS"], (rows.arrayValue ?? []).map { r in
             let rss = Double(r["rss"]?.intValue ?? 0) / 1_048_576
             return [r["name"]?.stringValue ?? "?", r["pid"]?.intValue.map(String.init) ?? "-",

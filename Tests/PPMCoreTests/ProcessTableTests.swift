@@ -1,0 +1,130 @@
+import Foundation
+@testable import PPMCore
+import Testing
+
+/// A command started in its own process group; `stop()` kills the whole
+/// group and reaps it (call it from `defer`, so failures clean up too).
+final class SpawnedGroup {
+    let pid: pid_t
+
+    init(_ argv: [String]) throws {
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attr, 0)
+        let args = argv.map { strdup($0) } + [nil]
+        defer { args.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, argv[0], nil, &attr, args, environ)
+        guard rc == 0 else { throw POSIXFailure("posix_spawn \(argv[0]): \(String(cString: strerror(rc)))") }
+        self.pid = pid
+    }
+
+    func stop() {
+        guard pid > 0 else { return }  // kill(-0) would signal our own group
+        kill(-pid, SIGKILL)
+        while waitpid(-pid, nil, 0) > 0 {}
+    }
+}
+
+/// Resident memory from /proc/PID/status, read the ordinary way.
+func vmRSS(_ pid: pid_t) -> Int64? {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+          let kb = Int64(line.split(separator: " ", omittingEmptySubsequences: true)[1]) else { return nil }
+    return kb * 1024
+}
+
+/// Waits up to 5 s for `condition`.
+func within5s(_ condition: () -> Bool) -> Bool {
+    for _ in 0..<250 {
+        if condition() { return true }
+        usleep(20_000)
+    }
+    return condition()
+}
+
+@Suite(.serialized) struct ProcessTableTests {
+    @Test func aGroupCountsEveryMemberAndItsMemory() throws {
+        let group = try SpawnedGroup(["/bin/sh", "-c", "sleep 30 & sleep 30 & wait"])
+        defer { group.stop() }
+        #expect(within5s { ProcessTable.read().members(of: [group.pid])[group.pid]?.count == 3 })
+        let members = try #require(ProcessTable.read().members(of: [group.pid])[group.pid])
+        #expect(members.map(\.pid).contains(group.pid))
+        #expect(members.allSatisfy { $0.pgrp == group.pid && $0.start > 0 })
+
+        let usage = try #require(StatsSampler(minimumInterval: 0.05).usage(groups: [group.pid, 999_999_999])[group.pid])
+        #expect(usage.pids == members.map(\.pid))
+        let expected = usage.pids.compactMap(vmRSS).reduce(0, +)
+        #expect(usage.rss > 0)
+        #expect(abs(usage.rss - expected) <= expected / 10 + 65536, "rss \(usage.rss) vs VmRSS sum \(expected)")
+        #expect(usage.cpu < 5)
+
+        let old = try JSONValue.parse(ProcessStats.group(group.pid).text)
+        #expect(old["pids"] == .array(members.map { .int(Int64($0.pid)) }))
+        #expect((old["rss"]?.intValue ?? 0) > 0)
+    }
+
+    @Test func groupsWithoutProcessesAreZero() {
+        let usage = StatsSampler(minimumInterval: 0.01).usage(groups: [999_999_999])
+        #expect(usage == [999_999_999: GroupUsage.none])
+        #expect(ProcessStats.group(999_999_999) == .object(["cpu": .double(0), "rss": .int(0), "pids": .array([])]))
+    }
+
+    @Test func cpuIsMeasuredBetweenTwoSamples() throws {
+        let busy = try SpawnedGroup(["/bin/sh", "-c", "while :; do :; done"])
+        defer { busy.stop() }
+        let idle = try SpawnedGroup(["/bin/sleep", "30"])
+        defer { idle.stop() }
+        let sampler = StatsSampler(minimumInterval: 0.3)
+        let usage = sampler.usage(groups: [busy.pid, idle.pid])
+        #expect((usage[busy.pid]?.cpu ?? 0) > 50, "busy: \(String(describing: usage[busy.pid]))")
+        #expect((usage[idle.pid]?.cpu ?? 100) < 5, "idle: \(String(describing: usage[idle.pid]))")
+        // A second call measures from the first call's sample.
+        usleep(300_000)
+        let again = sampler.usage(groups: [busy.pid])
+        #expect((again[busy.pid]?.cpu ?? 0) > 50)
+    }
+
+    @Test func commandsWithSpacesAndParenthesesAreParsed() throws {
+        let dir = NSTemporaryDirectory() + "ppm-comm-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let program = dir + "/a) b (c"
+        try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: program)
+        let group = try SpawnedGroup([program, "30"])
+        defer { group.stop() }
+        #expect(within5s { (try? String(contentsOfFile: "/proc/\(group.pid)/comm", encoding: .utf8)) == "a) b (c\n" })
+        let entry = try #require(ProcessTable.read().entries.first { $0.pid == group.pid })
+        #expect(entry.pgrp == group.pid)
+        #expect(entry.rssPages > 0)
+    }
+
+    @Test func statLinesAreParsedFromTheLastParenthesis() {
+        let line = "4242 (x) (y ) 1 2) S 1 4200 4200 0 -1 4194560 120 0 0 0 7 5 0 0 20 0 1 0 987654 1000 33 18446744073709551615 1 1\n"
+        let entry = Array(line.utf8).withUnsafeBufferPointer { ProcessTable.parseStat($0, pid: 4242) }
+        #expect(entry == ProcessEntry(pid: 4242, pgrp: 4200, ticks: 12, start: 987654, rssPages: 33))
+        #expect(Array("12 (short) S 1".utf8).withUnsafeBufferPointer { ProcessTable.parseStat($0, pid: 12) } == nil)
+        #expect(Array("garbage".utf8).withUnsafeBufferPointer { ProcessTable.parseStat($0, pid: 1) } == nil)
+    }
+
+    @Test func cpuCountsOnlyProcessesPresentInBothSamples() {
+        let hz = UInt64(ProcessTable.ticksPerSecond)
+        let before = ProcessTable(entries: [
+            ProcessEntry(pid: 10, pgrp: 10, ticks: 100, start: 5, rssPages: 1),
+            ProcessEntry(pid: 11, pgrp: 10, ticks: 50, start: 5, rssPages: 1),  // pid reused below
+            ProcessEntry(pid: 12, pgrp: 10, ticks: 70, start: 5, rssPages: 1),  // gone below
+        ])
+        let after = ProcessTable(entries: [
+            ProcessEntry(pid: 10, pgrp: 10, ticks: 100 + hz, start: 5, rssPages: 2),
+            ProcessEntry(pid: 11, pgrp: 10, ticks: 900, start: 99, rssPages: 3),
+            ProcessEntry(pid: 13, pgrp: 10, ticks: 900, start: 99, rssPages: 4),  // new
+            ProcessEntry(pid: 20, pgrp: 20, ticks: 1, start: 5, rssPages: 5),
+        ])
+        let usage = StatsSampler.usage(groups: [10, 30], before: before, after: after, seconds: 2)
+        #expect(usage[10] == GroupUsage(cpu: 50, rss: 9 * ProcessTable.pageSize, pids: [10, 11, 13]))
+        #expect(usage[30] == GroupUsage.none)
+        #expect(usage[20] == nil)
+    }
+}

@@ -1,0 +1,9 @@
+#!/bin/sh
+# Builds the JSON micro-benchmark in release mode and runs it.
+set -e
+root=$(cd "$(dirname "$0")/../.." && pwd)
+out=${TMPDIR:-/tmp}/ppm-json-bench
+swiftc -O -module-name JSONBench -o "$out" \
+    "$root/bench/json/main.swift" "$root"/Sources/PPMCore/JSONValue.swift \
+    "$root"/Sources/PPMCore/JSONWriter.swift "$root"/Sources/PPMCore/JSONReader.swift 2>&1 | grep -v warning || true
+"$out"
