@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import LuaKit
 import PPMCore
@@ -30,7 +31,7 @@ extension Daemon {
         case "eval": reply(eval(request))
         case "add", "exec": add(request, reply)
         case "export": reply(.success(.string(export())))
-        case "stats": reply(.success(.array(supervisor.list().map(stats))))
+        case "stats": stats(request, connection)
         case "reload": reply(.failure(ControlFailure("reload is not supported yet; restart the daemon to apply a new config")))
         case "quit": quit { reply(.success(.bool(true))) }
         default:
@@ -133,13 +134,22 @@ extension Daemon {
         }
     }
 
-    /// One row of `stats`: the whole process group's CPU and memory.
-    func stats(_ s: ServiceSnapshot) -> JSONValue {
-        let usage = s.pid.map(ProcessStats.group) ?? .object(["cpu": .double(0), "rss": .int(0), "pids": .array([])])
-        return .object([
-            "name": .string(s.name), "pid": .init(s.pid), "cpu": usage["cpu"] ?? .null, "rss": usage["rss"] ?? .null,
-            "pids": usage["pids"] ?? .null, "uptime": .init(s.uptime), "restarts": .init(s.restarts),
-        ])
+    /// `stats`: one /proc pass for every service, off the loop (the loop
+    /// keeps answering meanwhile); CPU % over the interval since the last sample.
+    private func stats(_ request: ControlRequest, _ connection: ControlConnection) {
+        let services = supervisor.list()
+        let groups = services.compactMap(\.pid)
+        DispatchQueue.global(qos: .utility).async {
+            let usage = StatsSampler.shared.usage(groups: groups)
+            let rows: [JSONValue] = services.map { s in
+                let u = s.pid.flatMap { usage[$0] } ?? .none
+                return .object([
+                    "name": .string(s.name), "pid": .init(s.pid), "cpu": .double(u.cpu), "rss": .int(u.rss),
+                    "pids": .array(u.pids.map { .int(Int64($0)) }), "uptime": .init(s.uptime), "restarts": .init(s.restarts),
+                ])
+            }
+            connection.send(ControlReply.ok(request.id, .array(rows)))
+        }
     }
 
     /// `add`: a run-time service, validated like `ppm.service{}` and persisted.
