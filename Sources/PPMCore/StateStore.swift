@@ -10,7 +10,9 @@ import Foundation
 /// no event waits for the disk; the log is rewritten as a snapshot (temporary
 /// file, fsync, rename) only once it holds several times more lines than
 /// live records. fsync happens only for run-time service definitions and
-/// snapshots, never on the restart path.
+/// snapshots, never on the restart path. A `gone` record alone forces no
+/// write: it rides along with the next one (a later daemon checks pid and
+/// start time anyway), so the exits of `stop all` cost no write each.
 public final class StateStore {
     /// A recorded process group: its leader and when it started (clock
     /// ticks since boot, /proc/PID/stat field 22).
@@ -38,6 +40,8 @@ public final class StateStore {
 
     private var pending = ""
     private var pendingSync = false
+    /// Whether what is pending must be written at the next flush.
+    private var pendingUrgent = false
     private var lines = 0
 
     /// Loads the log at `path`; a missing file is an empty state. `legacy`
@@ -66,7 +70,9 @@ public final class StateStore {
             line = .object(["run": .string(name), "pid": .int(Int64(pid)), "start": .int(Int64(start))])
         case .gone(let name):
             guard processes.removeValue(forKey: name) != nil else { return }
-            line = .object(["gone": .string(name)])
+            pending += JSONValue.object(["gone": .string(name)]).text + "\n"
+            lines += 1
+            return
         case .saved(let spec, let held):
             save(Entry(spec: spec, held: held))
             line = .object(["add": SpecJSON.encode(spec), "held": .bool(held)])
@@ -82,13 +88,15 @@ public final class StateStore {
         }
         pending += line.text + "\n"
         lines += 1
+        pendingUrgent = true
     }
 
     /// Writes what changed since the last flush: one append, or a snapshot
     /// when the log has grown well past the live records.
     public func flush() {
-        guard !pending.isEmpty else { return }
+        guard pendingUrgent else { return }
         writes += 1
+        pendingUrgent = false
         if lines > 256 + 4 * (processes.count + serviceEntries.count) {
             pending = ""
             pendingSync = false
@@ -103,6 +111,7 @@ public final class StateStore {
 
     /// Waits until every write queued so far is on disk (before the daemon exits).
     public func sync() {
+        if !pending.isEmpty { pendingUrgent = true }
         flush()
         file.drain()
     }

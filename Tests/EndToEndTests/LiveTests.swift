@@ -146,3 +146,66 @@ import Testing
         #expect(text.contains("\"outcome\":\"stopped\""))
     }
 }
+
+@Suite struct PersistenceCostTests {
+    /// `stop all` and `start all` on 200 run-time services write the state
+    /// file a bounded number of times (once per loop turn), not once per service.
+    @Test func stopAllAndStartAllWriteTheStateFileABoundedNumberOfTimes() throws {
+        let box = try Sandbox()
+        try box.write("")
+        try box.startDaemon()
+        let lines = (0..<200).map { #"{"id":\#($0),"cmd":"add","args":{"name":"s\#($0)","cmd":["/bin/sleep","1000"]}}"# }
+        let client = try SocketClient(path: box.dir + "/home/ppm.sock")
+        for line in lines { _ = try client.call(line) }
+        #expect(eventually(20) { box.services().values.filter { $0["state"] as? String == "running" }.count == 200 })
+        func writes() -> Int {
+            let out = box.run("status", "--json")
+            let o = try? JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any]
+            return (o?["state_writes"] as? Int) ?? -1
+        }
+        let before = writes()
+        #expect(box.run("stop", "all").status == 0)
+        let afterStop = writes()
+        #expect(afterStop - before <= 4, "stop all wrote the state file \(afterStop - before) times")
+        #expect(box.run("start", "all").status == 0)
+        #expect(eventually(20) { box.services().values.filter { $0["state"] as? String == "running" }.count == 200 })
+        let afterStart = writes()
+        #expect(afterStart - afterStop <= 4, "start all wrote the state file \(afterStart - afterStop) times")
+        #expect(box.run("quit").status == 0)
+        #expect(box.waitForDaemonExit() == 0)
+        try box.startDaemon()
+        #expect(box.services().count == 200)
+    }
+}
+
+/// A raw client of the control socket: one request line, one reply line.
+final class SocketClient {
+    private let handle: FileHandle
+
+    init(path: String) throws {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            raw.copyBytes(from: Array(path.utf8))
+            raw[path.utf8.count] = 0
+        }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard rc == 0 else { throw SandboxError("cannot connect to \(path)") }
+        handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+    }
+
+    /// Sends one line and returns the reply line.
+    func call(_ line: String) throws -> String {
+        handle.write(Data((line + "\n").utf8))
+        var reply = Data()
+        while !reply.contains(10) {
+            let chunk = handle.availableData
+            if chunk.isEmpty { throw SandboxError("the daemon closed the connection") }
+            reply.append(chunk)
+        }
+        return String(decoding: reply, as: UTF8.self)
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+@testable import PPMCore
+
+@Suite struct StateStoreTests {
+    let path = "/tmp/ppm-state-\(getpid())-\(Int.random(in: 0..<1_000_000)).jsonl"
+
+    func lines() -> Int { (FileContents.read(path) ?? "").split(separator: "\n").count }
+
+    @Test func whatIsAppliedComesBackAfterARestart() throws {
+        defer { unlink(path) }
+        var web = ServiceSpec(name: "web", cmd: ["/bin/sleep", "1"])
+        web.env = ["K": "V"]
+        do {
+            let store = StateStore(path: path)
+            store.apply(.saved(web, held: false))
+            store.apply(.saved(ServiceSpec(name: "gone", cmd: ["/bin/true"]), held: false))
+            store.apply(.held("web", true))
+            store.apply(.forgotten("gone"))
+            store.apply(.running("self", pid: getpid()))
+            store.sync()
+            #expect(store.writes == 1)
+        }
+        let again = StateStore(path: path)
+        #expect(again.services == [StateStore.Entry(spec: web, held: true)])
+        #expect(again.leftovers().map(\.name) == ["self"])
+        #expect(again.processes["self"]?.start == StateStore.startTime(getpid()))
+    }
+
+    @Test func theLogIsCompactedOnceItOutgrowsTheLiveRecords() throws {
+        defer { unlink(path) }
+        let store = StateStore(path: path)
+        for round in 0..<200 {
+            store.apply(.running("self", pid: getpid()))
+            store.apply(.gone("self"))
+            if round % 10 == 0 { store.apply(.running("self", pid: getpid())) }
+            store.flush()
+        }
+        store.sync()
+        #expect(lines() < 300)
+        #expect(StateStore(path: path).processes.isEmpty == store.processes.isEmpty)
+    }
+
+    @Test func aNothingFlushWritesNothing() {
+        defer { unlink(path) }
+        let store = StateStore(path: path)
+        store.apply(.gone("never-ran"))
+        store.apply(.held("unknown", true))
+        store.flush()
+        #expect(store.writes == 0)
+        #expect(FileContents.read(path) == nil)
+    }
+
+    @Test func earlierVersionsFilesAreReadOnce() throws {
+        let dir = "/tmp/ppm-legacy-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let spec = SpecJSON.encode(ServiceSpec(name: "old", cmd: ["/bin/true"]))
+        try AtomicFile.write(JSONValue.object(["version": .int(1), "services": .array([.object(["spec": spec, "stopped": .bool(true)])])]).text,
+                             to: dir + "/services.json")
+        let store = StateStore(path: dir + "/state.jsonl", legacy: (dir + "/services.json", dir + "/pids.json"))
+        #expect(store.services.map(\.spec.name) == ["old"])
+        #expect(store.services.first?.held == true)
+        #expect(StateStore(path: dir + "/state.jsonl").services.map(\.spec.name) == ["old"])
+    }
+}
