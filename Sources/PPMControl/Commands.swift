@@ -1,5 +1,5 @@
 import Dispatch
-import Foundation
+import Glibc
 import LuaKit
 import PPMCore
 import PPMScript
@@ -192,7 +192,7 @@ extension Daemon {
     static func withoutPrinterFrames(_ text: String) -> String {
         text.split(separator: "\n", omittingEmptySubsequences: false)
             .filter { !$0.contains("inspect:") && !$0.contains("(...tail calls...)") }
-            .map { $0.replacingOccurrences(of: "in local 'fn'", with: "in main chunk") }
+            .map { $0.replacing("in local 'fn'", with: "in main chunk") }
             .joined(separator: "\n")
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import PPMCore
 
 /// The CLI's end of the control socket: one blocking connection.
@@ -25,17 +25,17 @@ public final class ControlClient {
 
     /// Connects to the daemon's socket.
     public init(socket path: String) throws(Failure) {
-        let sock = Foundation.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let sock = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard sock >= 0 else { throw .noDaemon(path) }
         let rc = UnixAddress.with(path) { connect(sock, $0, $1) } ?? -1
         guard rc == 0 else {
-            Foundation.close(sock)
+            Glibc.close(sock)
             throw .noDaemon(path)
         }
         fd = sock
     }
 
-    deinit { Foundation.close(fd) }
+    deinit { Glibc.close(fd) }
 
     /// Sends one request and returns its result.
     public func call(_ cmd: String, _ args: [String: JSONValue] = [:]) throws(Failure) -> JSONValue {
@@ -87,7 +87,7 @@ public final class ControlClient {
                 return line
             }
             searched = buffer.count
-            let n = Foundation.read(fd, &chunk, chunk.count)
+            let n = Glibc.read(fd, &chunk, chunk.count)
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { return nil }
             buffer += chunk[0..<n]

@@ -1,6 +1,6 @@
 import CSystem
 import Dispatch
-import Foundation
+import Glibc
 import PPMCore
 
 /// The daemon's end of the control socket: a unix stream socket (mode 0600)
@@ -209,7 +209,7 @@ final class ControlConnection: @unchecked Sendable {
         isClosed = true
         readSource?.cancel()
         writeSource?.cancel()
-        Foundation.close(fd)
+        Glibc.close(fd)
         cleanups.forEach { $0() }
         cleanups = []
         onClose?()

@@ -1,6 +1,6 @@
 import CSystem
 import Dispatch
-import Foundation
+import Glibc
 import LuaKit
 import PPMCore
 import PPMScript
@@ -118,7 +118,7 @@ public final class Daemon: @unchecked Sendable {
             }
             self.server = server
         } catch {
-            FileHandle.standardError.write(Data("ppm-lua: \(error)\n".utf8))
+            Console.error("ppm-lua: \(error)\n")
             exit(1)
         }
         if let pidfile = options.pidfile { try? AtomicFile.write("\(getpid())\n", to: pidfile) }
@@ -166,7 +166,7 @@ public final class Daemon: @unchecked Sendable {
     func log(_ level: String, _ message: String) {
         if level == "debug" && !options.verbose { return }
         let line = "\(ServiceEvent.utc(scheduler.wallNow)) \(level): \(message)\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        Console.error(line)
     }
 
     private func daemonHooks() -> DaemonHooks {

@@ -1,5 +1,5 @@
 import Dispatch
-import Foundation
+import Glibc
 import PPMCore
 
 /// Timers on the daemon's loop queue. Durations run on the monotonic clock

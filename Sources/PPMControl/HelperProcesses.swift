@@ -1,6 +1,6 @@
 import Dispatch
 import CSystem
-import Foundation
+import Glibc
 import PPMCore
 
 /// Unsupervised helper commands started by `ppm.spawn`: stdin text goes in

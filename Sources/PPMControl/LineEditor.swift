@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// The text being typed at the REPL prompt and the keys that edit it
 /// (emacs-style, as readline): pure, so it is tested without a terminal.
@@ -135,7 +135,7 @@ public final class LineEditor {
     private func readByte() -> UInt8? {
         var b: UInt8 = 0
         while true {
-            let n = Foundation.read(0, &b, 1)
+            let n = Glibc.read(0, &b, 1)
             if n == 1 { return b }
             if n < 0 && errno == EINTR { continue }
             return nil
@@ -150,6 +150,6 @@ public final class LineEditor {
     }
 
     private func out(_ s: String) {
-        _ = s.withCString { Foundation.write(1, $0, strlen($0)) }
+        _ = s.withCString { Glibc.write(1, $0, strlen($0)) }
     }
 }

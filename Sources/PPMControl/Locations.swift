@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Where ppm-lua keeps its files (SPEC section 2).
 public struct Locations: Sendable {
@@ -19,7 +20,7 @@ public struct Locations: Sendable {
         } else if let x = environment["XDG_STATE_HOME"], !x.isEmpty {
             home = x + "/ppm-lua"
         } else {
-            home = (environment["HOME"] ?? NSHomeDirectory()) + "/.local/state/ppm-lua"
+            home = (environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path) + "/.local/state/ppm-lua"
         }
         self.home = home
         self.socket = socket ?? environment["PPM_LUA_SOCKET"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/ppm.sock"
@@ -37,7 +38,7 @@ public struct Locations: Sendable {
     public static func config(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
         if let explicit { return absolute(explicit) }
         if let c = environment["PPM_LUA_CONFIG"], !c.isEmpty { return absolute(c) }
-        let home = environment["HOME"] ?? NSHomeDirectory()
+        let home = environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path
         for candidate in ["ppm.lua", home + "/.config/ppm-lua/ppm.lua", "/etc/ppm-lua/ppm.lua"]
         where FileManager.default.fileExists(atPath: candidate) {
             return absolute(candidate)
@@ -48,7 +49,7 @@ public struct Locations: Sendable {
     /// Plugin folders after the config's own: `~/.config/ppm-lua/plugins`,
     /// `$PPM_LUA_PATH`, then the bundled `plugins/`.
     public static func pluginFolders(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
-        let home = environment["HOME"] ?? NSHomeDirectory()
+        let home = environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path
         var folders = [home + "/.config/ppm-lua/plugins"]
         folders += (environment["PPM_LUA_PATH"] ?? "").split(separator: ":").map(String.init)
         folders += bundledPlugins()

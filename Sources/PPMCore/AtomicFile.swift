@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Writes files so that a crash at any instant leaves the old or the new
 /// version: temporary file, fsync, rename.
@@ -32,7 +33,7 @@ public enum AtomicFile {
         return text.withUTF8 { buf in
             var offset = 0
             while offset < buf.count {
-                let n = Foundation.write(fd, buf.baseAddress! + offset, buf.count - offset)
+                let n = Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset)
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 { return false }
                 offset += n

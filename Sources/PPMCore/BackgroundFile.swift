@@ -1,5 +1,5 @@
 import Dispatch
-import Foundation
+import Glibc
 
 /// A file written on its own serial queue, so the loop never waits for the
 /// disk: appends and whole-file replacements happen in the order asked.

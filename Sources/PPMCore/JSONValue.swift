@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// A JSON document: the currency of the journal and the control protocol.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// One journal line: `seq, time, type, name` and the fields of the event.
 public struct JournalEntry: Sendable {

@@ -1,5 +1,6 @@
 import CSystem
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Starts services as real processes through the C spawner
 /// (clone(CLONE_VM | CLONE_VFORK), own session, empty signal mask, default

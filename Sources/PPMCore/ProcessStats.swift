@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// CPU and memory of one process group without waiting (kept for callers on
 /// the daemon's loop, such as `ppm.stats`). For `stats` over many services,

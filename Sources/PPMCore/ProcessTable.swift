@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// What `stats` needs from one process's `/proc/PID/stat`.
 public struct ProcessEntry: Sendable, Equatable {
@@ -107,7 +107,7 @@ public struct ProcessTable: Sendable {
         defer { close(fd) }
         var count = 0
         while count < buffer.count {
-            let n = Foundation.read(fd, buffer.baseAddress! + count, buffer.count - count)
+            let n = Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count)
             if n < 0 && errno == EINTR { continue }
             if n < 0 { return 0 }
             if n == 0 { break }

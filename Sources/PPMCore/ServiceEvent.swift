@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// Something that happened to a service: the event table of SPEC 5.2.
 public struct ServiceEvent: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// What the daemon must remember across its own restarts: the process group
 /// each service runs (pid + start time, so a later daemon never runs a

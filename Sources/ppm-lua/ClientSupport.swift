@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import Glibc
 import PPMControl
 import PPMCore
 
@@ -40,7 +40,7 @@ func fail(_ error: Error) -> ExitCode {
 }
 
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data("ppm-lua: \(message)\n".utf8))
+    Console.error("ppm-lua: \(message)\n")
 }
 
 /// Prints JSON on one line.
@@ -62,10 +62,15 @@ func printTable(_ header: [String], _ rows: [[String]]) {
     }
     for row in [header] + rows {
         let line = row.enumerated().map { i, cell in
-            i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            i == row.count - 1 ? cell : padded(cell, to: widths[i])
         }.joined(separator: "  ")
         print(line)
     }
+}
+
+/// `text` followed by spaces up to `width` characters.
+func padded(_ text: String, to width: Int) -> String {
+    text + String(repeating: " ", count: max(0, width - text.count))
 }
 
 /// "3s", "4m12s", "2h03m", "5d02h".
@@ -73,10 +78,13 @@ func formatDuration(_ seconds: Double?) -> String {
     guard let seconds else { return "-" }
     let s = Int(seconds)
     if s < 60 { return "\(s)s" }
-    if s < 3600 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
-    if s < 86400 { return "\(s / 3600)h\(String(format: "%02d", s % 3600 / 60))m" }
-    return "\(s / 86400)d\(String(format: "%02d", s % 86400 / 3600))h"
+    if s < 3600 { return "\(s / 60)m\(twoDigits(s % 60))s" }
+    if s < 86400 { return "\(s / 3600)h\(twoDigits(s % 3600 / 60))m" }
+    return "\(s / 86400)d\(twoDigits(s % 86400 / 3600))h"
 }
+
+/// "07" for 7.
+private func twoDigits(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 
 /// `exit 3`, `KILL`, or "-".
 func formatExit(_ exit: JSONValue?) -> String {

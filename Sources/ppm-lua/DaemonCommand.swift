@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import LuaKit
 import PPMControl
 import PPMCore
@@ -74,7 +75,7 @@ struct DaemonCommand: ParsableCommand {
             }
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid {
-                let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                let text = FileContents.read(log) ?? ""
                 printError("the daemon exited at start: \(text.split(separator: "\n").last.map(String.init) ?? "see \(log)")")
                 throw ExitCode(1)
             }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import Glibc
 import PPMControl
 import PPMCore
 
@@ -60,7 +60,7 @@ struct ShowCommand: ParsableCommand {
             ("groups", (s["groups"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")),
             ("stdout", s["stdout"]?.stringValue ?? "-"), ("stderr", s["stderr"]?.stringValue ?? "-"),
         ]
-        for (k, v) in rows { print(k.padding(toLength: 10, withPad: " ", startingAt: 0) + v) }
+        for (k, v) in rows { print(padded(k, to: 10) + v) }
     }
 }
 
@@ -96,7 +96,7 @@ struct EventsCommand: ParsableCommand {
         for key in ["pid", "result", "signame", "outcome", "runtime", "error", "added"] {
             guard let v = e[key], v != .null else { continue }
             switch v {
-            case .double(let d): extra.append("\(key)=\(String(format: "%.3f", d))")
+            case .double(let d): extra.append("\(key)=\(Console.fixed(d, decimals: 3))")
             case .string(let s): extra.append("\(key)=\(s)")
             default: extra.append("\(key)=\(v.text)")
             }
@@ -129,7 +129,7 @@ struct StatsCommand: ParsableCommand {
         printTable(["NAME", "PID", "CPU%", "RSS", "UPTIME", "RESTARTS"], (rows.arrayValue ?? []).map { r in
             let rss = Double(r["rss"]?.intValue ?? 0) / 1_048_576
             return [r["name"]?.stringValue ?? "?", r["pid"]?.intValue.map(String.init) ?? "-",
-                    String(format: "%.1f", r["cpu"]?.doubleValue ?? 0), String(format: "%.1f MiB", rss),
+                    Console.fixed(r["cpu"]?.doubleValue ?? 0, decimals: 1), Console.fixed(rss, decimals: 1) + " MiB",
                     formatDuration(r["uptime"]?.doubleValue), String(r["restarts"]?.intValue ?? 0)]
         })
     }

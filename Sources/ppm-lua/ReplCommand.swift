@@ -1,6 +1,8 @@
 import ArgumentParser
 import CSystem
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
 import LuaKit
 import PPMControl
 import PPMCore
@@ -54,7 +56,7 @@ struct ReplCommand: ParsableCommand {
             case .failure(.noDaemon(let path)):
                 throw fail(ControlClient.Failure.noDaemon(path))
             case .failure(let e):
-                FileHandle.standardError.write(Data("\(e.description)\n".utf8))
+                Console.error("\(e.description)\n")
             }
             fflush(nil)
             chunk = ""
@@ -71,7 +73,8 @@ struct ReplCommand: ParsableCommand {
         var signals: [Int32] = [SIGINT]
         let fd = ppm_signal_pipe(&signals, 1)
         guard fd >= 0 else { return }
-        let thread = Thread {
+        // A serial queue of its own: its thread may block in poll forever.
+        DispatchQueue(label: "ppm-lua.repl.interrupts").async {
             var pending = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             while poll(&pending, 1, -1) >= 0 {
                 while ppm_signal_pipe_read(fd) != 0 {
@@ -79,7 +82,6 @@ struct ReplCommand: ParsableCommand {
                 }
             }
         }
-        thread.start()
     }
 
     private func evaluate(_ chunk: String, _ connection: ControlClient) -> Result<JSONValue, ControlClient.Failure> {
@@ -100,7 +102,7 @@ struct ReplCommand: ParsableCommand {
 /// Lines typed at a terminal, kept in `~/.ppm_lua_history` (the last 1000
 /// are offered by the up arrow).
 struct History {
-    let path = (ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()) + "/.ppm_lua_history"
+    let path = (ProcessInfo.processInfo.environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path) + "/.ppm_lua_history"
 
     func load() -> [String] {
         Array((FileContents.read(path) ?? "").split(separator: "\n").map(String.init).suffix(1000))

@@ -1,0 +1,23 @@
+import Glibc
+
+/// The little of full Foundation the project needs, on Glibc: the binary
+/// imports FoundationEssentials only, so it does not load Foundation, its
+/// internationalization library and ICU (issue #8: memory and start-up).
+public enum Console {
+    /// Writes `text` whole to standard error (unbuffered; failures ignored).
+    public static func error(_ text: String) {
+        _ = AtomicFile.writeAll(2, text)
+    }
+
+    /// `value` with `decimals` digits after the point, rounded as printf's
+    /// `%.Nf` does (what `String(format:)` gave).
+    public static func fixed(_ value: Double, decimals: Int) -> String {
+        precondition((0...20).contains(decimals))
+        return withVaList([value]) { args in
+            withUnsafeTemporaryAllocation(of: CChar.self, capacity: 400) { buffer in
+                _ = vsnprintf(buffer.baseAddress, buffer.count, "%.\(decimals)f", args)
+                return String(cString: buffer.baseAddress!)
+            }
+        }
+    }
+}
