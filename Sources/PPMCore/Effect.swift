@@ -16,6 +16,8 @@ public enum Effect: Sendable, Equatable {
     case event(ServiceEvent, decide: Bool)
     /// Report `groupGone` once the process group has no member left.
     case watchGroup(String, pgid: Int32)
+    /// The service is gone for good: drop what the world keeps for it.
+    case forget(String)
     /// Tell a waiter its request completed.
     case done(Waiter)
     /// Persistence: what the state file must remember.

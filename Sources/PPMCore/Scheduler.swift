@@ -37,6 +37,8 @@ public protocol Spawner: AnyObject {
     func signalGroup(_ pgid: Int32, _ signal: Int32)
     /// Whether any process of the group is still alive.
     func groupAlive(_ pgid: Int32) -> Bool
+    /// Drops what was kept for a removed service (a prepared command).
+    func forget(_ name: String)
 }
 
 /// Why a process could not be started, ready for the `spawn_failed` event.

@@ -68,6 +68,7 @@ extension Supervisor {
         cancelTimer(service, .bounce)
         cancelTimer(service, .kill)
         if service.persist { effects.append(.persist(.forgotten(name))) }
+        effects.append(.forget(name))
         effects += service.removeWaiters.map { .done($0) }
         service.removeWaiters = []
         if let index = table.remove(name) { bootForget(name, at: index) }

@@ -106,6 +106,8 @@ public final class SupervisorLoop {
             case .watchGroup(let name, let pgid):
                 watched[name] = pgid
                 checkWatchedGroups()
+            case .forget(let name):
+                spawner.forget(name)
             case .done(let waiter):
                 waiters.removeValue(forKey: waiter.id)?()
             case .persist(let change):

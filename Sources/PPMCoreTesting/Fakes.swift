@@ -51,6 +51,9 @@ public final class FakeSpawner: Spawner {
 
     public func signalGroup(_ pgid: Int32, _ signal: Int32) { signals.append((pgid, signal)) }
     public func groupAlive(_ pgid: Int32) -> Bool { aliveGroups.contains(pgid) }
+    public func forget(_ name: String) { forgotten.append(name) }
+    /// Services the loop said were removed.
+    public var forgotten: [String] = []
 
     public func lastPid(_ name: String) -> Int32? { spawned.last { $0.name == name }?.pid }
     public func starts(_ name: String) -> Int { spawned.filter { $0.name == name }.count }

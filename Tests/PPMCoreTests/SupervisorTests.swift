@@ -253,6 +253,7 @@ import Glibc
         rig.exit("b", .signaled(15))
         #expect(removed.value)
         #expect(rig.supervisor.snapshot("b") == nil)
+        #expect(rig.spawner.forgotten == ["b"])
         #expect(rig.supervisor.resolve("@web") == ["a"])
     }
 }
