@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -80,3 +81,7 @@ int ppm_group_alive(pid_t pgid) {
 int ppm_accept(int fd) { return accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK); }
 
 int ppm_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+void ppm_malloc_one_arena(void) { mallopt(M_ARENA_MAX, 1); }
+
+void ppm_release_free_memory(void) { malloc_trim(0); }

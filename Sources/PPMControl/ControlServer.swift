@@ -210,9 +210,14 @@ final class ControlConnection: @unchecked Sendable {
         readSource?.cancel()
         writeSource?.cancel()
         Glibc.close(fd)
+        input = []
+        output = []
         cleanups.forEach { $0() }
         cleanups = []
         onClose?()
+        // Building and sending a reply about many services leaves megabytes
+        // free inside malloc's heap, which glibc keeps: give them back.
+        ppm_release_free_memory()
     }
 }
 

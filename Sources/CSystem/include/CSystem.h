@@ -93,4 +93,12 @@ int ppm_accept(int fd);
 /// A close-on-exec pipe; 0 or -1.
 int ppm_pipe(int fds[2]);
 
+/// One malloc arena for every thread (mallopt M_ARENA_MAX): memory freed by
+/// one thread is reused by the others and `ppm_release_free_memory` reaches
+/// all of it. Call before starting threads.
+void ppm_malloc_one_arena(void);
+
+/// Gives the free pages inside malloc's heap back to the kernel (malloc_trim).
+void ppm_release_free_memory(void);
+
 #endif
