@@ -1,0 +1,151 @@
+"""The workloads, identical for every system.
+
+A session starts one supervisor with N probe services, waits until all N
+probes have recorded their start, measures what its plan asks, and always
+tears everything down (the supervisor's own quit, then SIGKILL of every
+process left below the harness).
+"""
+import math
+import os
+import shutil
+import signal
+import statistics
+import time
+
+import procs
+
+
+def pct(values, p):
+    """Nearest-rank percentile (p in 0..100) of a non-empty list."""
+    s = sorted(values)
+    return s[max(1, math.ceil(p / 100 * len(s))) - 1]
+
+
+def mono_us():
+    return time.monotonic_ns() // 1000
+
+
+class Session:
+    """One running supervisor with N services; use as a context manager."""
+    SETTLE_S = 1.0
+
+    def __init__(self, system, root, n, variant=None):
+        self.system, self.n = system, n
+        self.names = [f"p{i:04d}" for i in range(n)]
+        self.work = os.path.join(root, f"{system.name}-{n}-{variant or 'main'}")
+        shutil.rmtree(self.work, ignore_errors=True)
+        os.makedirs(self.work)
+        self.records = procs.Records(os.path.join(self.work, "records"))
+        if variant:
+            system.prepare(self.work, self.names, self.records.path, variant)
+        else:
+            system.prepare(self.work, self.names, self.records.path)
+
+    def __enter__(self):
+        """Start the daemon; `self.up_s` = daemon start → every probe running."""
+        t0 = time.monotonic()
+        self.system.start()
+        ok = self.records.wait(lambda: len(self.records.latest) >= self.n,
+                               timeout=120 + 0.5 * self.n)
+        self.up_s = time.monotonic() - t0
+        if not ok:
+            raise RuntimeError(f"only {len(self.records.latest)}/{self.n} "
+                               f"services started within {self.up_s:.0f} s")
+        deadline = time.monotonic() + 60
+        while not self.system.ready():
+            if self.system.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the control endpoint never answered")
+            time.sleep(0.02)
+        time.sleep(self.SETTLE_S)  # let start-up work (logs, journal) settle
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self.system.quit()
+            if self.system.proc:
+                self.system.proc.wait(timeout=60)
+        except Exception:
+            pass
+        finally:
+            procs.kill_all_descendants()
+            self.records.close()
+        return False
+
+    def supervisor_pids(self):
+        return procs.supervisor_pids(self.system.proc.pid, self.system.ctx.probe)
+
+    # --- figures ------------------------------------------------------
+
+    def memory(self):
+        pids = self.supervisor_pids()
+        return {"rss_mb": procs.rss_kb(pids) / 1024, "pss_mb": procs.pss_kb(pids) / 1024,
+                "procs": len(pids)}
+
+    def idle(self, seconds):
+        """CPU seconds and wake-ups (context switches) per minute, idle."""
+        pids = self.supervisor_pids()
+        c0, t0, w0 = procs.cpu_ns(pids), procs.cpu_ticks_s(pids), procs.context_switches(pids)
+        time.sleep(seconds)
+        c1, t1, w1 = procs.cpu_ns(pids), procs.cpu_ticks_s(pids), procs.context_switches(pids)
+        scale = 60.0 / seconds
+        return {"cpu_s_per_min": (c1 - c0) / 1e9 * scale,
+                "cpu_ticks_s_per_min": (t1 - t0) * scale,
+                "wakeups_per_min": (w1 - w0) * scale, "seconds": seconds}
+
+    def timed(self, argv, repeat=1, timeout=600):
+        """Median wall time (ms) of a command run `repeat` times."""
+        times, rc = [], 0
+        for _ in range(repeat):
+            secs, rc, out = procs.timed(argv, env=self.system.env(), timeout=timeout,
+                                        cwd=self.work)
+            times.append(secs * 1000)
+        return {"ms": statistics.median(times), "runs": repeat, "rc": rc,
+                "out_bytes": len(out)}
+
+    def restarts(self, kills, victims=5, min_up_s=1.1, gap_s=0.05, budget_s=600,
+                 timeout_s=60):
+        """kill -9 a victim; latency = kill → the replacement's own start stamp.
+
+        Victims rotate and each has run >= min_up_s when killed: runit and s6
+        wait a second before restarting a service that ran for less than one.
+        """
+        victims = self.names[:victims]
+        lat, stop_at, note = [], time.monotonic() + budget_s, ""
+        for k in range(kills):
+            if time.monotonic() > stop_at:
+                note = f"time budget {budget_s} s spent"
+                break
+            v = victims[k % len(victims)]
+            started, pid = self.records.latest[v]
+            wait = (started + min_up_s * 1e6 - mono_us()) / 1e6
+            if wait > 0:
+                time.sleep(wait)
+            t0 = mono_us()
+            os.kill(pid, signal.SIGKILL)
+            back = self.records.wait(lambda: self.records.latest[v][1] != pid, timeout_s)
+            if not back:
+                note = f"{v} not restarted within {timeout_s} s"
+                break
+            lat.append((self.records.latest[v][0] - t0) / 1000)
+            time.sleep(gap_s)
+        out = {"samples": len(lat), "note": note, "all_ms": lat}
+        if lat:
+            out.update(p50_ms=pct(lat, 50), p99_ms=pct(lat, 99), max_ms=max(lat))
+        return out
+
+    def stop_all(self, timeout_s=600):
+        """Wall time from the stop request until every probe is gone."""
+        pids = [pid for _, pid in self.records.latest.values()]
+        t0 = time.monotonic()
+        cmd = self.system.stop_cmd()
+        if cmd:
+            procs.timed(cmd, env=self.system.env(), timeout=timeout_s, cwd=self.work)
+        else:
+            self.system.proc.send_signal(signal.SIGTERM)
+        deadline = t0 + timeout_s
+        while pids and time.monotonic() < deadline:
+            pids = [p for p in pids if procs.alive(p, self.system.ctx.probe)]
+            if pids:
+                time.sleep(0.01)
+        secs = time.monotonic() - t0
+        return {"s": secs, "left": len(pids)}
