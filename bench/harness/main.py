@@ -100,6 +100,8 @@ def run_system(cls, ctx, root, plan, notes):
                 res[f"stats@{L}"] = st["stats_ms"]
                 res[f"status_p50@{L}"] = st.get("status_p50_ms")
                 res[f"status_max@{L}"] = st.get("status_max_ms")
+                notes.append(f"ppm-lua: {st['status_samples']} `status` requests answered "
+                             f"during one `stats` at {L} services")
                 log(f"{name}: stats {st}")
             put_restarts(s, L)
             d = s.stop_all()
@@ -199,6 +201,7 @@ def main():
         f"# ppm-lua benchmark ({'quick' if a.quick else 'full'} run)",
         report.machine(a.repo, a.path),
         report.table(rows(plan), names, results),
+        report.targets(results, plan),
         "Notes:\n" + "\n".join(f"- {n}" for n in notes) if notes else "Notes: none.",
         report.METHOD.format(circus_delay=Circus.CHECK_DELAY, idle=plan["idle"],
                              reps=plan["reps"]),

@@ -8,6 +8,8 @@ BASE = "ppm-lua"
 
 
 def _num(v):
+    if v == 0:
+        return "0"
     if abs(v) >= 100:
         return f"{v:,.0f}"
     if abs(v) >= 10:
@@ -111,3 +113,43 @@ Up: daemon start → every probe has recorded its start. Down: `ppm-lua stop all
 `supervisorctl stop all`, `circusctl stop`, `sv down DIR…`, `s6-svc -d` per
 directory, SIGTERM for the floor → every probe gone. Ratios are to ppm-lua.
 """
+
+
+def targets(results, plan):
+    """ppm-lua against the targets of shared/DESIGN.md section 6."""
+    S, L = plan["small"], plan["large"]
+    p, f = results.get(BASE, {}), results.get("floor", {})
+
+    def num(d, k):
+        v = d.get(k)
+        return v if isinstance(v, (int, float)) else None
+
+    def check(label, value, limit, unit="", ratio_of=None):
+        if value is None or (ratio_of is not None and not ratio_of):
+            return f"- {label}: not measured"
+        shown = value / ratio_of if ratio_of else value
+        ok = "yes" if shown <= limit else "**no**"
+        u = "×" if ratio_of else f" {unit}"
+        return f"- {label}: {_num(shown)}{u} (target ≤ {_num(limit)}{u}): {ok}"
+
+    lines = []
+    for n in (S, L):
+        lines.append(check(f"crash → running p50 at {n}, ÷ floor", num(p, f"restart_p50@{n}"),
+                           1.5, ratio_of=num(f, f"restart_p50@{n}")))
+        lines.append(check(f"crash → running p99 at {n}, ÷ floor", num(p, f"restart_p99@{n}"),
+                           3.0, ratio_of=num(f, f"restart_p99@{n}")))
+    lines += [
+        check(f"work per event constant: p50 at {L} ÷ p50 at {S} (1.2× allowed for noise)", num(p, f"restart_p50@{L}"),
+              1.2, ratio_of=num(p, f"restart_p50@{S}")),
+        check(f"idle wake-ups at {L}", num(p, f"idle_wake@{L}"), 0, "/min"),
+        check(f"idle CPU at {L}", num(p, f"idle_cpu@{L}"), 0.05, "s/min"),
+        check(f"daemon RSS at {L}", num(p, f"rss@{L}"), 16, "MB"),
+        check(f"`ls --json` at {L}", num(p, f"list@{L}"), 20, "ms"),
+        check(f"`stats` at {L}", num(p, f"stats@{L}"), 150, "ms"),
+        check("`status` during stats, max", num(p, f"status_max@{L}"), 5, "ms"),
+        check(f"start {L}", num(p, f"up@{L}"), 1.5, "s"),
+        check(f"stop {L}", num(p, f"down@{L}"), 2, "s"),
+        check("Lua hook cost per exit event", num(p, "hook_cost"), 50, "µs"),
+        "- log capture at 50 MB/s without loss: not measured by this harness",
+    ]
+    return "ppm-lua against shared/DESIGN.md §6 (measured here):\n" + "\n".join(lines)
