@@ -164,6 +164,8 @@ def main():
     ap.add_argument("--out", help="write the markdown here")
     ap.add_argument("--raw", help="write all figures as JSON here")
     a = ap.parse_args()
+    if a.only and a.out and a.raw:       # a partial run leaves results.md alone
+        a.out = os.path.join(os.path.dirname(a.raw), "results-partial.md")
     plan = QUICK if a.quick else FULL
     ctx = Ctx(a)
     picked = [c for c in ALL if not a.only or c.name in a.only.split(",")]

@@ -280,8 +280,8 @@ class S6(_ServiceDirs):
     subdir = "scan"
     LOOP = 'for d in "$0"/*/; do s6-svstat "$d" || exit 1; done'
 
-    def argv(self):
-        return ["s6-svscan", self.top]
+    def argv(self):                     # -c: it refuses more than 500 by default
+        return ["s6-svscan", "-c", str(max(500, 2 * len(self.names))), self.top]
 
     def status_cmd(self):               # s6-svstat takes one directory
         return ["sh", "-c", self.LOOP, self.top] if self.dirs else None
