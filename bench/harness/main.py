@@ -90,6 +90,9 @@ def run_system(cls, ctx, root, plan, notes):
             idle = s.idle(plan["idle"])
             res[f"idle_cpu@{L}"] = idle["cpu_s_per_min"]
             res[f"idle_wake@{L}"] = idle["wakeups_per_min"]
+            if idle["threads_gone"] or idle["threads_new"]:
+                notes.append(f"{name}: idle at {L}: {idle['threads_new']} threads came and "
+                             f"{idle['threads_gone']} went during the {plan['idle']} s")
             cmd = s.system.status_cmd()
             if cmd:
                 t = s.timed(cmd, repeat=plan["reps"])
@@ -119,6 +122,10 @@ def run_system(cls, ctx, root, plan, notes):
                        hook_cost=h["cost_us"], ext_nohook=h["nohook"]["p50_ms"],
                        ext_hook=h["hook"]["p50_ms"])
             log(f"{name}: hook {h}")
+            notes.append(f"ppm-lua: hook cost = difference of two medians of the daemon's "
+                         f"journal gaps ({h['hook']['gaps']} events each); the two halves "
+                         f"of the no-hook run alone differ by {h['nohook']['noise_us']:.0f} µs, "
+                         "so a smaller difference (or a negative one) is below resolution")
     return res
 
 

@@ -84,15 +84,39 @@ class Session:
                 "procs": len(pids)}
 
     def idle(self, seconds):
-        """CPU seconds and wake-ups (context switches) per minute, idle."""
+        """CPU seconds and wake-ups (context switches) per minute, idle.
+
+        Counted per thread, so that a thread exiting in the interval does not
+        make the sum go down: threads alive at both ends count their
+        difference, new ones all they did, and one that vanished one wake-up
+        (it woke to exit).  CPU is also read from /proc/PID/stat, which keeps
+        exited threads (10 ms ticks); the larger of the two is reported."""
         pids = self.supervisor_pids()
-        c0, t0, w0 = procs.cpu_ns(pids), procs.cpu_ticks_s(pids), procs.context_switches(pids)
+        self._settle_threads(pids)
+        a, ta = procs.thread_counters(pids), procs.cpu_ticks_s(pids)
         time.sleep(seconds)
-        c1, t1, w1 = procs.cpu_ns(pids), procs.cpu_ticks_s(pids), procs.context_switches(pids)
+        b, tb = procs.thread_counters(pids), procs.cpu_ticks_s(pids)
+        cpu = sum(v[0] - a.get(k, (0, 0))[0] for k, v in b.items()) / 1e9
+        gone = len(set(a) - set(b))
+        wakes = sum(v[1] - a.get(k, (0, 0))[1] for k, v in b.items()) + gone
         scale = 60.0 / seconds
-        return {"cpu_s_per_min": (c1 - c0) / 1e9 * scale,
-                "cpu_ticks_s_per_min": (t1 - t0) * scale,
-                "wakeups_per_min": (w1 - w0) * scale, "seconds": seconds}
+        return {"cpu_s_per_min": max(cpu, tb - ta) * scale,
+                "wakeups_per_min": wakes * scale, "threads_gone": gone,
+                "threads_new": len(set(b) - set(a)), "seconds": seconds}
+
+    @staticmethod
+    def _settle_threads(pids, quiet_s=6.0, limit_s=20.0):
+        """Wait (bounded) until no thread has come or gone for quiet_s: thread
+        pools (libdispatch: ~5 s) retire the workers of the start-up burst."""
+        t0 = last_change = time.monotonic()
+        seen = set(procs.thread_counters(pids))
+        if len(seen) <= len(pids):          # single-threaded processes only
+            return
+        while time.monotonic() - last_change < quiet_s and time.monotonic() - t0 < limit_s:
+            time.sleep(0.25)
+            now = set(procs.thread_counters(pids))
+            if now != seen:
+                seen, last_change = now, time.monotonic()
 
     def timed(self, argv, repeat=1, timeout=600):
         """Median wall time (ms) of a command run `repeat` times."""

@@ -87,7 +87,10 @@ def hook_cost(system_cls, ctx, root, services, kills):
         with Session(system, root, services, variant=variant) as sess:
             r = sess.restarts(kills, victims=services, min_up_s=0, gap_s=0.02)
             gaps = _journal_gaps_us(system.home)
+        half = len(gaps) // 2
         out[variant] = {"samples": r["samples"], "p50_ms": r.get("p50_ms"),
+                        "noise_us": abs(statistics.median(gaps[:half]) -
+                                        statistics.median(gaps[half:])) if half else None,
                         "gap_p50_us": statistics.median(gaps) if gaps else None,
                         "gaps": len(gaps), "note": r["note"]}
     a, b = out["nohook"]["gap_p50_us"], out["hook"]["gap_p50_us"]

@@ -106,14 +106,19 @@ def _tasks(pid):
         return []
 
 
-def cpu_ns(pids):
-    """CPU time of all threads (ns, from schedstat; exited threads are lost)."""
-    total = 0
+def thread_counters(pids):
+    """{(pid, tid): (cpu ns from schedstat, voluntary + involuntary switches)}."""
+    out = {}
     for p in pids:
         for t in _tasks(p):
-            s = _read(f"/proc/{p}/task/{t}/schedstat")
-            total += int(s.split()[0]) if s else 0
-    return total
+            sched = _read(f"/proc/{p}/task/{t}/schedstat")
+            status = _read(f"/proc/{p}/task/{t}/status")
+            if not sched or not status:
+                continue
+            sw = sum(int(line.split()[1]) for line in status.splitlines()
+                     if "ctxt_switches:" in line)
+            out[(p, t)] = (int(sched.split()[0]), sw)
+    return out
 
 
 def cpu_ticks_s(pids):
@@ -121,17 +126,6 @@ def cpu_ticks_s(pids):
     tck = os.sysconf("SC_CLK_TCK")
     return sum((int(st[11]) + int(st[12])) / tck
                for st in map(_stat, pids) if st)
-
-
-def context_switches(pids):
-    """Voluntary + involuntary context switches over all threads: wake-ups."""
-    total = 0
-    for p in pids:
-        for t in _tasks(p):
-            for line in (_read(f"/proc/{p}/task/{t}/status") or "").splitlines():
-                if "ctxt_switches:" in line:
-                    total += int(line.split()[1])
-    return total
 
 
 def reap_orphans():

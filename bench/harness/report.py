@@ -105,8 +105,9 @@ setsid, exec; waitpid; respawn at once). Restart latency: kill -9 of one of 5
 rotating victims (each has run ≥ 1.1 s: runit and s6 delay the restart of a
 service that ran < 1 s) → the replacement's own start stamp. Memory: VmRSS
 (and PSS) summed over the supervisor's processes, services excluded (runsvdir
-+ runsv, s6-svscan + s6-supervise). Idle: schedstat CPU and voluntary +
-involuntary context switches of all their threads over {idle} s, per minute.
++ runsv, s6-svscan + s6-supervise). Idle: once no thread has come or gone for
+6 s, schedstat CPU and voluntary + involuntary context switches per thread over
+{idle} s, per minute (a thread that exits meanwhile counts one wake-up).
 Listing: `ppm-lua ls --json`, `supervisorctl status`, `circusctl status`,
 `sv status DIR…`, `s6-svstat` per directory in a shell loop (median of {reps}).
 Up: daemon start → every probe has recorded its start. Down: `ppm-lua stop all`,
