@@ -1,0 +1,228 @@
+"""bench/run's orchestrator: every workload on every system, then the table.
+
+Usage (normally through bench/run, which builds and installs first):
+  python3 bench/harness/main.py --ppm BIN --probe BIN --floor BIN --path PATH
+                                [--quick] [--only a,b] [--keep] [--out FILE]
+"""
+import argparse
+import json
+import os
+import signal
+import sys
+import tempfile
+import shutil
+import time
+import traceback
+
+import procs
+import report
+from measure import Session
+from ppm_only import eval_round_trips, hook_cost, stats_with_status
+from systems import ALL, Circus, PPMLua
+
+FULL = dict(small=10, mid=100, large=1000, kills=200, idle=20, reps=5,
+            hook_kills=200, eval_cli=20, eval_socket=200)
+QUICK = dict(small=10, mid=100, large=200, kills=10, idle=3, reps=3,
+             hook_kills=30, eval_cli=5, eval_socket=50)
+
+T0 = time.monotonic()
+
+
+def log(msg):
+    print(f"[{time.monotonic() - T0:6.1f}s] {msg}", file=sys.stderr, flush=True)
+
+
+class Ctx:
+    def __init__(self, a):
+        self.ppm, self.probe, self.floor, self.path = a.ppm, a.probe, a.floor, a.path
+
+
+def run_system(cls, ctx, root, plan, notes):
+    """All sessions of one system; a failing step is noted, the rest goes on."""
+    name, res = cls.name, {}
+
+    def step(what, fn):
+        try:
+            return fn()
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as e:
+            notes.append(f"{name}: {what} failed: {e}")
+            log(f"{name}: {what} FAILED: {e}\n{traceback.format_exc()}")
+            procs.kill_all_descendants()
+            return None
+
+    S, M, L = plan["small"], plan["mid"], plan["large"]
+
+    def session_memory(n):
+        with Session(cls(ctx), root, n) as s:
+            mem = s.memory()
+            res[f"rss@{n}"], res[f"pss@{n}"] = mem["rss_mb"], mem["pss_mb"]
+            log(f"{name}: {n} services, RSS {res[f'rss@{n}']:.1f} MB")
+
+    def session_small():
+        with Session(cls(ctx), root, S) as s:
+            put_restarts(s, S)
+            if name == PPMLua.name:
+                e = eval_round_trips(s, plan["eval_cli"], plan["eval_socket"])
+                res.update(eval_cli=e["cli_ms"], eval_socket=e["socket_ms"],
+                           eval_socket_fresh=e["socket_fresh_ms"])
+                if not e["reply_ok"]:
+                    notes.append("ppm-lua: eval 'return 1' did not answer \"1\"")
+
+    def put_restarts(s, n):
+        log(f"{name}: {plan['kills']} kills at {n} services …")
+        r = s.restarts(plan["kills"])
+        res[f"restart_p50@{n}"], res[f"restart_p99@{n}"] = r.get("p50_ms"), r.get("p99_ms")
+        res[f"raw_restart@{n}"] = r["all_ms"]
+        if r["samples"] < plan["kills"]:
+            notes.append(f"{name}: restart at {n} services: {r['samples']} of "
+                         f"{plan['kills']} samples ({r['note']})")
+        log(f"{name}: restart at {n}: p50 {r.get('p50_ms')} ms, p99 {r.get('p99_ms')} ms")
+
+    def session_large():
+        with Session(cls(ctx), root, L) as s:
+            res[f"up@{L}"] = s.up_s
+            mem = s.memory()
+            res[f"rss@{L}"], res[f"pss@{L}"] = mem["rss_mb"], mem["pss_mb"]
+            log(f"{name}: up {s.up_s:.2f} s, RSS {mem['rss_mb']:.1f} MB "
+                f"in {mem['procs']} processes; idle {plan['idle']} s …")
+            idle = s.idle(plan["idle"])
+            res[f"idle_cpu@{L}"] = idle["cpu_s_per_min"]
+            res[f"idle_wake@{L}"] = idle["wakeups_per_min"]
+            if idle["threads_gone"] or idle["threads_new"]:
+                notes.append(f"{name}: idle at {L}: {idle['threads_new']} threads came and "
+                             f"{idle['threads_gone']} went during the {plan['idle']} s")
+            cmd = s.system.status_cmd()
+            if cmd:
+                t = s.timed(cmd, repeat=plan["reps"])
+                res[f"list@{L}"] = t["ms"]
+                log(f"{name}: listing {t['ms']:.1f} ms (exit {t['rc']}, {t['out_bytes']} bytes)")
+            if name == PPMLua.name:
+                st = stats_with_status(s)
+                res[f"stats@{L}"] = st["stats_ms"]
+                res[f"status_p50@{L}"] = st.get("status_p50_ms")
+                res[f"status_max@{L}"] = st.get("status_max_ms")
+                notes.append(f"ppm-lua: {st['status_samples']} `status` requests answered "
+                             f"during one `stats` at {L} services")
+                log(f"{name}: stats {st}")
+            put_restarts(s, L)
+            d = s.stop_all()
+            res[f"down@{L}"] = d["s"] if not d["left"] else f"{d['left']} left"
+            log(f"{name}: stop all {d['s']:.2f} s, {d['left']} left")
+
+    for n in (0, M):
+        step(f"{n} services", lambda: session_memory(n))
+    step(f"{S} services", session_small)
+    step(f"{L} services", session_large)
+    if name == PPMLua.name:
+        h = step("hook cost", lambda: hook_cost(cls, ctx, root, 5, plan["hook_kills"]))
+        if h:
+            res.update(gap_nohook=h["nohook"]["gap_p50_us"], gap_hook=h["hook"]["gap_p50_us"],
+                       hook_cost=h["cost_us"], ext_nohook=h["nohook"]["p50_ms"],
+                       ext_hook=h["hook"]["p50_ms"])
+            log(f"{name}: hook {h}")
+            notes.append(f"ppm-lua: hook cost = difference of two medians of the daemon's "
+                         f"journal gaps ({h['hook']['gaps']} events each); the two halves "
+                         f"of the no-hook run alone differ by {h['nohook']['noise_us']:.0f} µs, "
+                         "so a smaller difference (or a negative one) is below resolution")
+    return res
+
+
+def rows(plan):
+    S, M, L = plan["small"], plan["mid"], plan["large"]
+    return [
+        (f"restart_p50@{S}", f"crash → running, p50, {S} services", "ms"),
+        (f"restart_p99@{S}", f"crash → running, p99, {S} services", "ms"),
+        (f"restart_p50@{L}", f"crash → running, p50, {L} services", "ms"),
+        (f"restart_p99@{L}", f"crash → running, p99, {L} services", "ms"),
+        (f"up@{L}", f"start {L} services", "s"),
+        (f"down@{L}", f"stop {L} services", "s"),
+        ("rss@0", "daemon RSS, 0 services", "MB"),
+        (f"rss@{M}", f"daemon RSS, {M} services", "MB"),
+        (f"rss@{L}", f"daemon RSS, {L} services", "MB"),
+        ("pss@0", "daemon PSS, 0 services", "MB"),
+        (f"pss@{M}", f"daemon PSS, {M} services", "MB"),
+        (f"pss@{L}", f"daemon PSS, {L} services", "MB"),
+        (f"idle_cpu@{L}", f"idle CPU, {L} services", "s/min"),
+        (f"idle_wake@{L}", f"idle wake-ups, {L} services", "/min"),
+        (f"list@{L}", f"status listing, {L} services", "ms"),
+        (f"stats@{L}", f"`ppm-lua stats --json`, {L} services", "ms"),
+        (f"status_p50@{L}", "`status` round trip during stats, p50", "ms"),
+        (f"status_max@{L}", "`status` round trip during stats, max", "ms"),
+        ("gap_nohook", "exit → start in the daemon, no Lua, p50", "µs"),
+        ("gap_hook", "exit → start in the daemon, on_exit hook, p50", "µs"),
+        ("hook_cost", "Lua on_exit hook cost per exit event", "µs"),
+        ("ext_nohook", "crash → running, no Lua (5 services), p50", "ms"),
+        ("ext_hook", "crash → running, on_exit hook (5 services), p50", "ms"),
+        ("eval_cli", "`ppm-lua eval 'return 1'` end to end", "ms"),
+        ("eval_socket", "eval request, raw socket round trip", "ms"),
+        ("eval_socket_fresh", "eval request, new connection each", "ms"),
+    ]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    for opt in ("--ppm", "--probe", "--floor", "--path", "--repo"):
+        ap.add_argument(opt, required=True)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only", help="comma-separated systems to run")
+    ap.add_argument("--keep", action="store_true", help="keep the /tmp work dir")
+    ap.add_argument("--out", help="write the markdown here")
+    ap.add_argument("--raw", help="write all figures as JSON here")
+    a = ap.parse_args()
+    if a.only and a.out and a.raw:       # a partial run leaves results.md alone
+        a.out = os.path.join(os.path.dirname(a.raw), "results-partial.md")
+    plan = QUICK if a.quick else FULL
+    ctx = Ctx(a)
+    picked = [c for c in ALL if not a.only or c.name in a.only.split(",")]
+
+    def on_signal(sig, _frame):
+        raise KeyboardInterrupt(f"signal {sig}")
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    procs.become_subreaper()
+    root = tempfile.mkdtemp(prefix="ppm-bench.", dir="/tmp")
+    log(f"{'quick' if a.quick else 'full'} run in {root}: {plan}")
+    results, notes = {}, []
+    try:
+        for cls in picked:
+            why = cls(ctx).missing()
+            if why:
+                notes.append(f"{cls.name}: skipped ({why})")
+                results[cls.name] = {k: "skipped" for k, _, _ in rows(plan)}
+                continue
+            log(f"=== {cls.name}")
+            results[cls.name] = run_system(cls, ctx, root, plan, notes)
+    except KeyboardInterrupt:
+        log("interrupted: cleaning up")
+        procs.kill_all_descendants()
+        raise SystemExit(130)
+    finally:
+        procs.kill_all_descendants()
+        if a.keep:
+            log(f"kept {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+
+    names = [c.name for c in picked]
+    text = "\n\n".join([
+        f"# ppm-lua benchmark ({'quick' if a.quick else 'full'} run)",
+        report.machine(a.repo, a.path),
+        report.table(rows(plan), names, results),
+        report.targets(results, plan),
+        "Notes:\n" + "\n".join(f"- {n}" for n in notes) if notes else "Notes: none.",
+        report.METHOD.format(circus_delay=Circus.CHECK_DELAY, idle=plan["idle"],
+                             reps=plan["reps"]),
+    ]) + "\n"
+    print(text)
+    if a.out:
+        with open(a.out, "w") as f:
+            f.write(text)
+    if a.raw:
+        with open(a.raw, "w") as f:
+            json.dump({"plan": plan, "results": results, "notes": notes}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

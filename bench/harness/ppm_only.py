@@ -1,0 +1,98 @@
+"""Figures only ppm-lua has: stats while status answers, the Lua hook cost per
+exit event, and the eval (REPL) round trip."""
+import json
+import os
+import socket
+import statistics
+import subprocess
+import time
+
+from measure import Session, pct
+from systems import request
+
+
+def stats_with_status(session, timeout_s=600):
+    """`ppm-lua stats --json` end to end, and raw `status` round trips (a fresh
+    connection each, as the CLI makes) sent while stats is running."""
+    s = session.system
+    t0 = time.perf_counter()
+    stats = subprocess.Popen(s.cli("stats", "--json"), env=s.env(),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    status_ms, deadline = [], time.monotonic() + timeout_s
+    while stats.poll() is None and time.monotonic() < deadline:
+        t = time.perf_counter()
+        try:
+            request(s.sock, {"id": 1, "cmd": "status"}, timeout=timeout_s)
+            status_ms.append((time.perf_counter() - t) * 1000)
+        except OSError:
+            break
+        time.sleep(0.02)
+    try:
+        stats.wait(timeout=max(1, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        stats.kill()
+    out = {"stats_ms": (time.perf_counter() - t0) * 1000, "rc": stats.returncode,
+           "status_samples": len(status_ms)}
+    if status_ms:
+        out.update(status_p50_ms=pct(status_ms, 50), status_max_ms=max(status_ms))
+    return out
+
+
+def eval_round_trips(session, cli_runs, socket_runs):
+    """`ppm-lua eval 'return 1'` end to end; raw eval requests on one open
+    connection and on a fresh connection each."""
+    s = session.system
+    cli = session.timed(s.cli("eval", "return 1"), repeat=cli_runs)
+    req = {"id": 1, "cmd": "eval", "args": {"code": "return 1"}}
+    kept = []
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.settimeout(60)
+        sock.connect(s.sock)
+        for _ in range(socket_runs):
+            t = time.perf_counter()
+            reply = request(s.sock, req, sock=sock)
+            kept.append((time.perf_counter() - t) * 1000)
+    fresh = []
+    for _ in range(socket_runs):
+        t = time.perf_counter()
+        request(s.sock, req)
+        fresh.append((time.perf_counter() - t) * 1000)
+    return {"cli_ms": cli["ms"], "socket_ms": statistics.median(kept),
+            "socket_fresh_ms": statistics.median(fresh),
+            "reply_ok": bool(reply.get("ok")) and reply["result"]["values"] == ["1"]}
+
+
+def _journal_gaps_us(home):
+    """exit → next start of the same service, in µs, from the daemon's journal."""
+    last_exit, gaps = {}, []
+    with open(os.path.join(home, "events.jsonl")) as f:
+        for line in f:
+            ev = json.loads(line)
+            if ev.get("type") == "exit":
+                last_exit[ev["name"]] = ev["time"]
+            elif ev.get("type") == "start" and ev["name"] in last_exit:
+                gaps.append((ev["time"] - last_exit.pop(ev["name"])) * 1e6)
+    return gaps
+
+
+def hook_cost(system_cls, ctx, root, services, kills):
+    """Restart with no Lua on the exit path vs. the same plus an on_exit hook.
+
+    The difference of the medians of the daemon's own exit → start gaps (its
+    journal times) is the cost of one hook call per event; the external
+    kill → probe-start latencies are reported alongside."""
+    out = {}
+    for variant in ("nohook", "hook"):
+        system = system_cls(ctx)
+        with Session(system, root, services, variant=variant) as sess:
+            r = sess.restarts(kills, victims=services, min_up_s=0, gap_s=0.02)
+            gaps = _journal_gaps_us(system.home)
+        half = len(gaps) // 2
+        out[variant] = {"samples": r["samples"], "p50_ms": r.get("p50_ms"),
+                        "noise_us": abs(statistics.median(gaps[:half]) -
+                                        statistics.median(gaps[half:])) if half else None,
+                        "gap_p50_us": statistics.median(gaps) if gaps else None,
+                        "gaps": len(gaps), "note": r["note"]}
+    a, b = out["nohook"]["gap_p50_us"], out["hook"]["gap_p50_us"]
+    out["cost_us"] = b - a if a is not None and b is not None else None
+    return out

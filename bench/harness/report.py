@@ -1,0 +1,156 @@
+"""The results table (markdown) and the description of the machine."""
+import os
+import platform
+import subprocess
+import time
+
+BASE = "ppm-lua"
+
+
+def _num(v):
+    if v == 0:
+        return "0"
+    if abs(v) >= 100:
+        return f"{v:,.0f}"
+    if abs(v) >= 10:
+        return f"{v:.1f}"
+    if abs(v) >= 0.1 or v == 0:
+        return f"{v:.2f}"
+    return f"{v:.3f}"
+
+
+def _ratio(r):
+    if r >= 10:
+        return f"{r:,.0f}×"
+    return f"{r:.1f}×" if r >= 0.1 else f"{r:.2f}×"
+
+
+def cell(value, base, unit):
+    """'1,036 ms (94×)': the value and its ratio to ppm-lua's value."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    text = f"{_num(value)} {unit}".strip()
+    if isinstance(base, (int, float)) and base > 0:
+        text += f" ({_ratio(value / base)})"
+    return text
+
+
+def table(rows, systems, results):
+    """rows: [(key, label, unit)]; results: {system: {key: value}}."""
+    out = ["| figure | " + " | ".join(systems) + " |",
+           "| --- |" + " --- |" * len(systems)]
+    for key, label, unit in rows:
+        base = results.get(BASE, {}).get(key)
+        cells = [cell(results.get(s, {}).get(key), base if s != BASE else None, unit)
+                 for s in systems]
+        out.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def _first(cmd):
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        return (p.stdout or p.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return "?"
+
+
+def machine(repo, path):
+    """A few lines about the machine and the versions measured."""
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kb = int(f.readline().split()[1])
+    commit = _first(["git", "-C", repo, "rev-parse", "--short", "HEAD"])
+    dirty = subprocess.run(["git", "-C", repo, "status", "--porcelain", "--",
+                            "Sources", "Package.swift"],
+                           capture_output=True, text=True).stdout.strip()
+    env = dict(os.environ, PATH=path)
+
+    def ver(cmd):
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=30, env=env)
+            return (p.stdout or p.stderr).strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.SubprocessError):
+            return "not installed"
+
+    return "\n".join([
+        f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+        f"- CPU: {cpu}, {os.cpu_count()} cores; RAM {mem_kb / 1024 / 1024:.1f} GiB",
+        f"- kernel: {platform.release()}; load average at start "
+        f"{open('/proc/loadavg').read().split()[0]}",
+        f"- ppm-lua: commit {commit}{' + uncommitted changes' if dirty else ''}, "
+        "release build",
+        f"- supervisord {ver(['supervisord', '--version'])}; "
+        f"circus {ver(['circusd', '--version'])}; "
+        f"runit {ver(['dpkg-query', '-W', '-f', '${Version}', 'runit'])}; "
+        f"s6 {ver(['dpkg-query', '-W', '-f', '${Version}', 's6'])}",
+    ])
+
+
+METHOD = """\
+How: every system supervises the same probe (bench/probe.c), which appends its
+own CLOCK_MONOTONIC start time to a file, then pause()s. Each is set for its
+fastest restart: ppm-lua `restart = function() return {{action="restart",
+after=0}} end`; supervisord `startsecs=0 autorestart=true`; circus `respawn`,
+`warmup_delay=0`, `check_flapping=False`, `check_delay={circus_delay}`; runit
+and s6 with `./run` a symlink to the probe; floor = bench/floor.c (fork,
+setsid, exec; waitpid; respawn at once). Restart latency: kill -9 of one of 5
+rotating victims (each has run ≥ 1.1 s: runit and s6 delay the restart of a
+service that ran < 1 s) → the replacement's own start stamp. Memory: VmRSS
+(and PSS) summed over the supervisor's processes, services excluded (runsvdir
++ runsv, s6-svscan + s6-supervise). Idle: once no thread has come or gone for
+6 s, schedstat CPU and voluntary + involuntary context switches per thread over
+{idle} s, per minute (a thread that exits meanwhile counts one wake-up).
+Listing: `ppm-lua ls --json`, `supervisorctl status`, `circusctl status`,
+`sv status DIR…`, `s6-svstat` per directory in a shell loop (median of {reps}).
+Up: daemon start → every probe has recorded its start. Down: `ppm-lua stop all`,
+`supervisorctl stop all`, `circusctl stop`, `sv down DIR…`, `s6-svc -d` per
+directory, SIGTERM for the floor → every probe gone. Ratios are to ppm-lua.
+"""
+
+
+def targets(results, plan):
+    """ppm-lua against the targets of shared/DESIGN.md section 6."""
+    S, L = plan["small"], plan["large"]
+    p, f = results.get(BASE, {}), results.get("floor", {})
+
+    def num(d, k):
+        v = d.get(k)
+        return v if isinstance(v, (int, float)) else None
+
+    def check(label, value, limit, unit="", ratio_of=None):
+        if value is None or (ratio_of is not None and not ratio_of):
+            return f"- {label}: not measured"
+        shown = value / ratio_of if ratio_of else value
+        ok = "yes" if shown <= limit else "**no**"
+        u = "×" if ratio_of else f" {unit}"
+        return f"- {label}: {_num(shown)}{u} (target ≤ {_num(limit)}{u}): {ok}"
+
+    lines = []
+    for n in (S, L):
+        lines.append(check(f"crash → running p50 at {n}, ÷ floor", num(p, f"restart_p50@{n}"),
+                           1.5, ratio_of=num(f, f"restart_p50@{n}")))
+        lines.append(check(f"crash → running p99 at {n}, ÷ floor", num(p, f"restart_p99@{n}"),
+                           3.0, ratio_of=num(f, f"restart_p99@{n}")))
+    lines += [
+        check(f"work per event constant: p50 at {L} ÷ p50 at {S} (1.2× allowed for noise)", num(p, f"restart_p50@{L}"),
+              1.2, ratio_of=num(p, f"restart_p50@{S}")),
+        check(f"idle wake-ups at {L}", num(p, f"idle_wake@{L}"), 0, "/min"),
+        check(f"idle CPU at {L}", num(p, f"idle_cpu@{L}"), 0.05, "s/min"),
+        check(f"daemon RSS at {L}", num(p, f"rss@{L}"), 16, "MB"),
+        check(f"`ls --json` at {L}", num(p, f"list@{L}"), 20, "ms"),
+        check(f"`stats` at {L}", num(p, f"stats@{L}"), 150, "ms"),
+        check("`status` during stats, max", num(p, f"status_max@{L}"), 5, "ms"),
+        check(f"start {L}", num(p, f"up@{L}"), 1.5, "s"),
+        check(f"stop {L}", num(p, f"down@{L}"), 2, "s"),
+        check("Lua hook cost per exit event", num(p, "hook_cost"), 50, "µs"),
+        "- log capture at 50 MB/s without loss: not measured by this harness",
+    ]
+    return "ppm-lua against shared/DESIGN.md §6 (measured here):\n" + "\n".join(lines)
