@@ -47,6 +47,7 @@ extension Daemon {
             "config": .init(options.configPath), "home": .string(options.locations.home),
             "socket": .string(options.locations.socket), "services": .init(supervisor.names.count),
             "state_writes": .init(loop.store?.writes ?? 0),
+            "hooks": .object(["calls": .init(host.hookCalls), "seconds": .double(host.hookSeconds)]),
         ])
     }
 

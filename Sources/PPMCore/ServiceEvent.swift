@@ -52,12 +52,24 @@ public struct ServiceEvent: Sendable, Equatable {
         var seconds = time_t(time.rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        let millis = Int((time - time.rounded(.down)) * 1000)
-        func pad(_ v: Int32, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
+        let millis = Int32((time - time.rounded(.down)) * 1000)
+        let fields: [(Int32, Int, UInt8)] = [
+            (parts.tm_year + 1900, 4, UInt8(ascii: "-")), (parts.tm_mon + 1, 2, UInt8(ascii: "-")),
+            (parts.tm_mday, 2, UInt8(ascii: "T")), (parts.tm_hour, 2, UInt8(ascii: ":")),
+            (parts.tm_min, 2, UInt8(ascii: ":")), (parts.tm_sec, 2, UInt8(ascii: ".")), (millis, 3, UInt8(ascii: "Z")),
+        ]
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            var at = 0
+            for (value, width, separator) in fields {
+                var v = max(0, value)
+                for i in stride(from: width - 1, through: 0, by: -1) {
+                    buffer[at + i] = UInt8(ascii: "0") + UInt8(v % 10)
+                    v /= 10
+                }
+                buffer[at + width] = separator
+                at += width + 1
+            }
+            return at
         }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
     }
 }
