@@ -32,10 +32,11 @@ extension Daemon {
         case "add", "exec": add(request, reply)
         case "export": reply(.success(.string(export())))
         case "stats": stats(request, connection)
+        case "logs": logs(request, connection)
         case "reload": reply(.failure(ControlFailure("reload is not supported yet; restart the daemon to apply a new config")))
         case "quit": quit { reply(.success(.bool(true))) }
         default:
-            let known = ["status", "stats", "ls", "show", "events", "start", "stop", "restart", "signal", "rm", "eval", "add", "export", "reload", "quit"]
+            let known = ["status", "stats", "logs", "ls", "show", "events", "start", "stop", "restart", "signal", "rm", "eval", "add", "export", "reload", "quit"]
             let hint = Suggest.hint(request.cmd, in: known)
             reply(.failure(ControlFailure("unknown command '\(request.cmd)'\(hint)")))
         }
@@ -67,7 +68,7 @@ extension Daemon {
     }
 
     /// Names for CLI words (`web`, `all`, `@group`); unknown words fail.
-    private func resolve(_ words: [String]) -> Result<[String], ControlFailure> {
+    func resolve(_ words: [String]) -> Result<[String], ControlFailure> {
         guard !words.isEmpty else { return .failure(ControlFailure("no service named")) }
         var names: [String] = []
         for word in words {

@@ -36,6 +36,8 @@ public final class Daemon: @unchecked Sendable {
     var journal: Journal { loop.journal }
     let spawner = LinuxSpawner()
     let helpers: HelperProcesses
+    /// Captured stdout/stderr of the services (`<home>/logs`).
+    let output: OutputCapture
     let scheduler: DispatchScheduler
     /// When the daemon started, on the monotonic clock.
     let startedAt: Double
@@ -65,6 +67,11 @@ public final class Daemon: @unchecked Sendable {
         supervisor.logDirectory = locations.logs
         loop = SupervisorLoop(supervisor: supervisor, spawner: spawner, scheduler: scheduler, journal: Journal(path: locations.journal))
         helpers = HelperProcesses(queue: queue, spawner: spawner)
+        // A pipe per captured stream: room for thousands of services.
+        spawner.childFileLimit = LinuxSpawner.raiseFileLimit()
+        output = OutputCapture(directory: locations.logs, queue: queue, policy: host.logPolicy)
+        output.hooks = host
+        loop.output = output
         store = StateStore(path: locations.state, legacy: (locations.home + "/services.json", locations.home + "/pids.json"))
         host.daemon = daemonHooks()
         let declared = host.declared.map(\.name)
@@ -157,6 +164,7 @@ public final class Daemon: @unchecked Sendable {
         quitting = true
         loop.send(.shutdown(waiter: loop.waiter { [self] in
             done()
+            output.closeAll()
             store.sync()
             journal.sync()
             server?.shutdown()

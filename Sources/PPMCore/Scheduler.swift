@@ -31,8 +31,9 @@ public protocol Scheduler: Clock {
 
 /// Starts and signals processes. The daemon uses `LinuxSpawner`; tests a fake.
 public protocol Spawner: AnyObject {
-    /// Starts the service's process in its own process group (pgid = pid).
-    func spawn(_ spec: ServiceSpec) -> Result<Int32, SpawnFailure>
+    /// Starts the service's process in its own process group (pgid = pid),
+    /// its stdout/stderr on the given pipe ends (-1: the spec's files).
+    func spawn(_ spec: ServiceSpec, output: ChildOutput) -> Result<Int32, SpawnFailure>
     /// Sends `signal` to every process of the group.
     func signalGroup(_ pgid: Int32, _ signal: Int32)
     /// Whether any process of the group is still alive.

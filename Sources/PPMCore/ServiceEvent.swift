@@ -17,6 +17,9 @@ public struct ServiceEvent: Sendable, Equatable {
     public var outcome: Outcome?
     public var time: Double
     public var error: String?
+    /// For `exit`: up to the last 10 lines the process wrote to stderr
+    /// (stdout when stderr had none), filled in by the loop from the capture.
+    public var tail: String?
 
     public init(kind: Kind, name: String, pid: Int32? = nil, status: ExitStatus? = nil, runtime: Double? = nil,
                 starts: Int, crashes: Int, outcome: Outcome? = nil, time: Double, error: String? = nil) {
@@ -44,6 +47,7 @@ public struct ServiceEvent: Sendable, Equatable {
         if let runtime { f["runtime"] = .double(runtime) }
         if let outcome { f["outcome"] = .string(outcome.rawValue) }
         if let error { f["error"] = .string(error) }
+        if let tail { f["tail"] = .string(tail) }
         return f
     }
 

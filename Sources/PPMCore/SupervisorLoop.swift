@@ -13,6 +13,9 @@ public final class SupervisorLoop {
     public weak var hooks: SupervisorHooks?
     /// Where running processes and run-time services are persisted.
     public var store: StateStore?
+    /// Captures the output of services without files of their own; nil:
+    /// such children write to the daemon's own stdout and stderr.
+    public var output: OutputCapture?
 
     private let spawner: Spawner
     private let scheduler: Scheduler
@@ -84,7 +87,8 @@ public final class SupervisorLoop {
         for effect in effects {
             switch effect {
             case .spawn(let spec):
-                carryOut(supervisor.handle(.spawned(spec.name, spawner.spawn(spec))))
+                let ends = output?.childOutput(for: spec) ?? ChildOutput()
+                carryOut(supervisor.handle(.spawned(spec.name, spawner.spawn(spec, output: ends))))
             case .signal(let pgid, let sig):
                 spawner.signalGroup(pgid, sig)
             case .arm(let id, let after):
@@ -94,7 +98,8 @@ public final class SupervisorLoop {
                 }
             case .cancel(let id):
                 timers.removeValue(forKey: id)?.cancel()
-            case .event(let event, let decide):
+            case .event(var event, let decide):
+                if event.kind == .exit, let output { event.tail = output.exited(event.name) }
                 journal.record(event.kind.rawValue, name: event.name, time: event.time, fields: event.fields)
                 let result = hooks?.handle(event, decide: decide) ?? HookResult()
                 for message in result.errors {
@@ -108,6 +113,7 @@ public final class SupervisorLoop {
                 checkWatchedGroups()
             case .forget(let name):
                 spawner.forget(name)
+                output?.remove(name)
             case .done(let waiter):
                 waiters.removeValue(forKey: waiter.id)?()
             case .persist(let change):

@@ -47,8 +47,8 @@ public final class ScriptHost: SupervisorHooks {
     public internal(set) var settings = SupervisorSettings()
     /// How long one hook may run (`hook_timeout`).
     public internal(set) var hookTimeout: Double = 1
-    public internal(set) var logMaxSize: Int?
-    public internal(set) var logKeep: Int?
+    /// How captured output is kept (`log_max_size`, `log_keep`, `log_timestamps`).
+    public internal(set) var logPolicy = LogPolicy.standard
 
     /// Events that ran Lua hooks, and the seconds spent building their
     /// tables and running them (`status` reports both).
