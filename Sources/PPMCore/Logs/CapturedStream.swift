@@ -40,7 +40,7 @@ final class CapturedStream {
 
     /// Reads what the pipe holds now (up to `rounds` buffers; the source
     /// fires again for the rest) into the file.
-    func drain(_ buffer: ReadBuffer, rounds: Int = .max) {
+    func drain(_ buffer: ReadBuffer, rounds: Int) {
         var round = 0
         while round < rounds {
             round += 1

@@ -40,6 +40,9 @@ public final class OutputCapture {
     /// The output hooks.
     public weak var hooks: OutputHooks?
 
+    /// Reads at most this many buffers (1 MiB) when a process exits: a
+    /// grandchild that keeps writing cannot hold the loop.
+    private static let drainLimit = 16
     private let queue: DispatchQueue
     private let buffer = ReadBuffer()
     private var streams: [String: [OutputKind: CapturedStream]] = [:]
@@ -73,7 +76,7 @@ public final class OutputCapture {
     public func exited(_ name: String) -> String? {
         guard let own = streams[name] else { return nil }
         for s in own.values {
-            s.drain(buffer)
+            s.drain(buffer, rounds: Self.drainLimit)
             s.flushPartial(buffer)
         }
         let lines = [OutputKind.err, .out].lazy.compactMap { own[$0]?.file.tail(10) }.first { !$0.isEmpty }
@@ -84,7 +87,7 @@ public final class OutputCapture {
     public func remove(_ name: String) {
         guard let own = streams.removeValue(forKey: name) else { return }
         for s in own.values {
-            s.drain(buffer)
+            s.drain(buffer, rounds: Self.drainLimit)
             s.flushPartial(buffer)
             s.close()
         }
