@@ -38,6 +38,8 @@ public final class Daemon: @unchecked Sendable {
     let helpers: HelperProcesses
     /// Captured stdout/stderr of the services (`<home>/logs`).
     let output: OutputCapture
+    /// Keeps the output pipes open when the daemon dies; nil if it could not start.
+    private let holder: FDHolder?
     let scheduler: DispatchScheduler
     /// When the daemon started, on the monotonic clock.
     let startedAt: Double
@@ -72,6 +74,11 @@ public final class Daemon: @unchecked Sendable {
         output = OutputCapture(directory: locations.logs, queue: queue, policy: host.logPolicy)
         output.hooks = host
         loop.output = output
+        holder = FDHolder.connectOrStart(path: locations.fdHolder, spawner: spawner)
+        if let holder {
+            output.restore(holder.takeAll())  // pipes of services a killed daemon left running
+            output.keeper = holder
+        }
         store = StateStore(path: locations.state, legacy: (locations.home + "/services.json", locations.home + "/pids.json"))
         host.daemon = daemonHooks()
         let declared = host.declared.map(\.name)
@@ -107,6 +114,8 @@ public final class Daemon: @unchecked Sendable {
                 ending.append((name, pid))
             }
         }
+        // Pipes kept for services that are gone (their processes end below).
+        for name in output.names where supervisor.snapshot(name) == nil { output.remove(name) }
         guard !ending.isEmpty else { return }
         for (name, pgid) in ending {
             log("warn", "ending '\(name)' (process group \(pgid)) left running by a previous daemon: no such service now")
@@ -181,7 +190,9 @@ public final class Daemon: @unchecked Sendable {
         quitting = true
         loop.send(.shutdown(waiter: loop.waiter { [self] in
             done()
+            output.keeper = nil
             output.closeAll()
+            holder?.quit()
             store.sync()
             journal.sync()
             server?.shutdown()

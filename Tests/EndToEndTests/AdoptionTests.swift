@@ -69,4 +69,36 @@ func processes(_ command: String) -> [Int32] {
         try box.startDaemon()
         #expect(eventually { processes(marker).isEmpty && processes(marker + "2").isEmpty })
     }
+
+    /// A service that writes all the time survives the daemon's death (the
+    /// fd holder keeps its pipe open), is adopted, and no line is lost or
+    /// doubled, including those written while no daemon ran.
+    @Test func capturedOutputSurvivesTheDaemonsDeath() throws {
+        let box = try Sandbox()
+        try box.write("""
+            ppm.service { name = "chat", cmd = { "/bin/sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.01; done" } }
+            """)
+        try box.startDaemon()
+        let log = box.dir + "/home/logs/chat.out.log"
+        func ticks() -> [Int] {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { Int($0.split(separator: " ").last ?? "") }
+        }
+        #expect(eventually { ticks().count > 10 })
+        let pid = try #require(box.pid("chat"))
+        try killDaemon(box)
+        usleep(300_000)
+        #expect(alive(pid))
+        try box.startDaemon()
+        #expect(box.pid("chat") == pid)
+        let before = ticks().count
+        #expect(eventually { ticks().count > before + 20 })
+        let seen = ticks()
+        #expect(seen == Array(1...seen.count))
+        let holder = box.dir + "/home/fdholder.sock"
+        #expect(processes(binary + " fdholder " + holder + " 600").count == 1)
+        #expect(box.run("quit").status == 0)
+        #expect(box.waitForDaemonExit() == 0)
+        #expect(eventually { processes(binary + " fdholder " + holder + " 600").isEmpty })
+    }
 }
+
