@@ -45,8 +45,8 @@ public final class Daemon: @unchecked Sendable {
     let startedAt: Double
     private var server: ControlServer?
     private let signals: SignalLoop
-    private var quitting = false
-    private let store: StateStore
+    private(set) var quitting = false
+    let store: StateStore
 
     /// Loads the config and prepares everything; nothing runs yet. Throws
     /// with a one-line message for the user.
@@ -55,6 +55,7 @@ public final class Daemon: @unchecked Sendable {
         // resident memory close to what it uses (see ControlConnection.close).
         ppm_malloc_one_arena()
         self.options = options
+        let handover = Handover.take()
         signals = try SignalLoop()
         let locations = options.locations
         try locations.create()
@@ -93,7 +94,15 @@ public final class Daemon: @unchecked Sendable {
             "path": .init(options.configPath), "added": .init(declared), "removed": .array([]), "changed": .array([]),
         ])
         restoreRuntimeServices(configNames: Set(declared))
+        spawner.baseEnvironment[Handover.variable] = nil
+        for (name, state) in handover?.services ?? [:] { loop.send(.resume(name, state)) }
         adopt(leftovers, strays: strays)
+        if let handover {
+            journal.record("daemon_restarted", name: nil, time: scheduler.wallNow, fields: [
+                "cause": .string(handover.cause), "utc": .string(ServiceEvent.utc(scheduler.wallNow)),
+                "adopted": .init(leftovers.count),
+            ])
+        }
     }
 
     /// Takes over the processes a killed daemon left running, for the
@@ -108,8 +117,9 @@ public final class Daemon: @unchecked Sendable {
         var ending: [(name: String, pgid: Int32)] = []
         for (name, pid) in leftovers {
             if supervisor.snapshot(name) != nil, let age = StateStore.age(pid) {
-                log("info", "adopting '\(name)' (pid \(pid)) left running by a previous daemon")
-                loop.send(.adopt(name, pid: pid, age: age))
+                let child = Self.parent(of: pid) == getpid()
+                if !child { log("info", "adopting '\(name)' (pid \(pid)) left running by a previous daemon") }
+                loop.send(.adopt(name, AdoptedProcess(pid: pid, age: age, child: child)))
             } else {
                 ending.append((name, pid))
             }
@@ -160,6 +170,8 @@ public final class Daemon: @unchecked Sendable {
         if let pidfile = options.pidfile { try? AtomicFile.write("\(getpid())\n", to: pidfile) }
         queue.async { [self] in
             signals.start(queue: queue) { [unowned self] event in self.handleSignal(event) }
+            // Children that ended while a previous image of this daemon re-executed.
+            SignalLoop.reap { [unowned self] event in self.handleSignal(event) }
             loop.send(.boot)
             server?.resume()
             log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)")
