@@ -4,6 +4,7 @@ extension Supervisor {
     func delayStart(_ service: Service, after seconds: Double) {
         service.state = .waiting
         arm(service, .start, after: seconds)
+        service.startDue = clock.now + max(0, seconds)
     }
 
     func launch(_ service: Service) {
@@ -34,6 +35,7 @@ extension Supervisor {
             service.startedAt = clock.now
             service.state = .running
             service.spawnFailures = 0
+            service.lastError = nil
             table.byPid[pid] = service
             effects.append(.persist(.running(name, pid: pid)))
             emit(.start, service, pid: pid)
@@ -51,6 +53,7 @@ extension Supervisor {
         service.spawnFailures += 1
         service.crashes += 1
         service.streak += 1
+        service.lastError = failure.message
         emit(.spawnFailed, service, error: failure.message)
         let exhausted = service.spawnFailures >= settings.spawnAttempts
         if exhausted || service.spec.once || service.spec.restart == .never {
@@ -83,10 +86,12 @@ extension Supervisor {
             service.streak = 0
             service.crashes = 0
         }
+        // A stop, a restart on request or a clean exit ends the streak.
         if outcome == .crashed {
             service.streak += 1
             service.crashes += 1
         } else {
+            service.streak = 0
             service.crashes = 0
         }
         let decide = outcome != .stopped && !isShuttingDown && service.spec.hasDecidingHooks
