@@ -41,7 +41,9 @@ public final class Daemon: @unchecked Sendable {
     let startedAt: Double
     private var server: ControlServer?
     private let signals: SignalLoop
-    private var quitting = false
+    /// Told once every service has stopped, just before the daemon exits
+    /// (non-empty once a quit was asked).
+    private var quitWaiters: [() -> Void] = []
     private let store: StateStore
 
     /// Loads the config and prepares everything; nothing runs yet. Throws
@@ -153,10 +155,10 @@ public final class Daemon: @unchecked Sendable {
 
     /// Stops every service, then exits 0 after `done`.
     func quit(_ done: @escaping () -> Void) {
-        if quitting { return }
-        quitting = true
+        quitWaiters.append(done)
+        if quitWaiters.count > 1 { return }
         loop.send(.shutdown(waiter: loop.waiter { [self] in
-            done()
+            quitWaiters.forEach { $0() }
             store.sync()
             journal.sync()
             server?.shutdown()

@@ -31,33 +31,30 @@ extension ScriptHost {
             [.table(LuaTable(array: (self.supervisor?.list() ?? []).map { .table(self.snapshotTable($0)) }))]
         }
         def("start") { [unowned self] args in
-            let (supervisor, name) = try self.known(args, "start")
+            let names = try self.resolve(args, "start")
             var after: Double?
             if let opts = try args.optionalTable(2) {
-                after = try FieldReader(service: name).duration(opts["after"], "after")
+                after = try FieldReader(label: "ppm.start").duration(opts["after"], "after")
             }
-            _ = supervisor
-            self.send(.start(name, after: after))
+            for name in names { self.send(.start(name, after: after)) }
             return []
         }
         def("stop") { [unowned self] args in
-            let (_, name) = try self.known(args, "stop")
-            self.send(.stop(name))
+            for name in try self.resolve(args, "stop") { self.send(.stop(name)) }
             return []
         }
         def("restart") { [unowned self] args in
-            let (_, name) = try self.known(args, "restart")
-            self.send(.restart(name))
+            for name in try self.resolve(args, "restart") { self.send(.restart(name)) }
             return []
         }
         def("remove") { [unowned self] args in
-            let (_, name) = try self.known(args, "remove")
+            let names = try self.resolve(args, "remove")
             guard let loop = self.loop else { return [] }
-            self.send(.remove(name, waiter: loop.waiter { self.scripts[name] = nil }))
+            for name in names { self.send(.remove(name, waiter: loop.waiter { self.scripts[name] = nil })) }
             return []
         }
         def("signal") { [unowned self] args in
-            let (supervisor, name) = try self.known(args, "signal")
+            let names = try self.resolve(args, "signal")
             let sig: Int32
             switch args[2] {
             case .string(let s):
@@ -66,9 +63,12 @@ extension ScriptHost {
             case .integer(let i) where i > 0 && i < 65: sig = Int32(i)
             default: throw args.error(2, "signal name or number expected, got \(args[2].typeName)")
             }
-            guard supervisor.snapshot(name)?.pid != nil else { throw LuaHostError("\(SupervisorError.notRunning(name))") }
-            self.send(.signal(name, sig))
-            return [.boolean(true)]
+            let running = names.filter { self.supervisor?.snapshot($0)?.pid != nil }
+            if running.isEmpty, names.count == 1, let name = names.first, (try? args.string(1)) == name {
+                throw LuaHostError("\(SupervisorError.notRunning(name))")
+            }
+            for name in running { self.send(.signal(name, sig)) }
+            return [.boolean(!running.isEmpty)]
         }
         def("on") { [unowned self] args in
             let type = try args.string(1)
@@ -89,8 +89,9 @@ extension ScriptHost {
         }
         def("timer") { [unowned self] args in
             let kind = try args.string(1)
-            guard let seconds = try FieldReader(service: "timer").duration(args[2], "seconds"),
-                  kind == "after" || seconds > 0 else { throw args.error(2, "positive duration expected") }
+            let field = FieldReader(label: "ppm.\(kind)")
+            guard let seconds = try field.duration(args[2], "seconds") else { throw field.error("'seconds' is missing") }
+            guard kind == "after" || seconds > 0 else { throw field.error("'seconds' must be more than 0, got \(seconds)") }
             let fn = try args.function(3)
             self.nextHandle += 1
             let id = self.nextHandle
@@ -108,12 +109,9 @@ extension ScriptHost {
             return []
         }
         def("spawn") { [unowned self] args in
-            let cmd: [String]
-            do { cmd = try FieldReader(service: "spawn").command(args[1]) } catch let e as LuaHostError {
-                throw args.error(1, e.message.replacingAll("service 'spawn': ", with: ""))
-            }
+            let field = FieldReader(label: "ppm.spawn")
+            let cmd = try field.command(args[1])
             let opts = try args.optionalTable(2) ?? LuaTable()
-            let field = FieldReader(service: "spawn")
             let env = try field.stringMap(opts["env"], "env") ?? [:]
             let dir = try field.string(opts["dir"], "dir")
             let input = try field.string(opts["stdin"], "stdin")
@@ -142,7 +140,8 @@ extension ScriptHost {
             return []
         }
         def("stats") { [unowned self] args in
-            let (_, name) = try self.known(args, "stats")
+            let name = try args.string(1)
+            guard try self.requireSupervisor("stats").snapshot(name) != nil else { throw LuaHostError("unknown service '\(name)'") }
             return [self.daemon.stats(name).map(LuaValue.init(json:)) ?? .nil]
         }
         def("events") { [unowned self] args in
@@ -191,7 +190,7 @@ extension ScriptHost {
 
     func applySettings(_ t: LuaTable) throws {
         let known = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep"]
-        let field = FieldReader(service: "settings")
+        let field = FieldReader(label: "ppm.settings")
         for key in t.entries.keys {
             let k = key.stringValue ?? key.typeName
             guard known.contains(k) else {

@@ -61,6 +61,8 @@ public final class ScriptHost: SupervisorHooks {
     var supervisor: Supervisor? { loop?.supervisor }
     var scheduler: Scheduler?
     var reader: SpecReader
+    /// The warnings of the `eval` chunk running now (nil outside one).
+    var chunkWarnings: [String]?
     private var inspector: LuaRef?
 
     /// The function that runs a chunk and prints its results.
@@ -227,19 +229,26 @@ public final class ScriptHost: SupervisorHooks {
     public func addLive(_ table: LuaTable, persist: Bool = true) throws -> ServiceSpec {
         guard let supervisor else { throw LuaHostError("the daemon is not running") }
         let (spec, scripts) = try reader.read(table)
-        guard supervisor.snapshot(spec.name) == nil else {
+        // `scripts` also knows the services added earlier in this chunk, not in the supervisor yet.
+        guard supervisor.snapshot(spec.name) == nil, self.scripts[spec.name] == nil else {
             throw LuaHostError("service '\(spec.name)': a service with this name already exists")
         }
         for r in spec.requires where supervisor.snapshot(r) == nil {
             throw LuaHostError("service '\(spec.name)': requires unknown service '\(r)'")
         }
-        if !spec.scriptedFields.isEmpty {
-            daemon.log("warn", "service '\(spec.name)': \(spec.scriptedFields.joined(separator: ", ")) cannot be persisted; "
+        if !spec.scriptedFields.isEmpty && persist {
+            warn("service '\(spec.name)': \(spec.scriptedFields.joined(separator: ", ")) cannot be persisted; "
                 + "after a daemon restart it comes back with its data fields and the default policy")
         }
         self.scripts[spec.name] = scripts
         send(.add(spec, persist: persist))
         return spec
+    }
+
+    /// Logs a warning; while a REPL or `eval` chunk runs, its client sees it too.
+    func warn(_ message: String) {
+        daemon.log("warn", message)
+        chunkWarnings?.append(message)
     }
 
     /// Forgets the Lua functions of a removed service.
@@ -256,11 +265,13 @@ public final class ScriptHost: SupervisorHooks {
         return supervisor
     }
 
-    func known(_ args: LuaArguments, _ call: String) throws -> (Supervisor, String) {
+    /// The services argument 1 names: a name, `all` or `@group`, as on the CLI.
+    func resolve(_ args: LuaArguments, _ call: String) throws -> [String] {
         let supervisor = try requireSupervisor(call)
-        let name = try args.string(1)
-        guard supervisor.snapshot(name) != nil else { throw LuaHostError("unknown service '\(name)'") }
-        return (supervisor, name)
+        let word = try args.string(1)
+        guard let names = supervisor.resolve(word) else {
+            throw LuaHostError(word.hasPrefix("@") ? "no service in group '\(word.dropFirst())'" : "unknown service '\(word)'")
+        }
+        return names
     }
-
 }

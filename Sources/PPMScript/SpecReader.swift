@@ -109,11 +109,19 @@ private func describe(_ v: LuaValue) -> String {
     }
 }
 
-/// Type checks for one service's fields, with errors that name the service.
+/// Type checks for the fields of one table, with errors that name what it
+/// belongs to: `service 'web': ...`, `ppm.settings: ...`, `ppm.spawn: ...`.
 struct FieldReader {
-    let service: String
+    /// The prefix of every error.
+    let label: String
 
-    func error(_ message: String) -> LuaHostError { LuaHostError("service '\(service)': \(message)") }
+    /// Fields of `ppm.service{}` for the named service.
+    init(service: String) { label = "service '\(service)'" }
+
+    /// Fields of another call, e.g. `ppm.settings`.
+    init(label: String) { self.label = label }
+
+    func error(_ message: String) -> LuaHostError { LuaHostError("\(label): \(message)") }
 
     private func wrongType(_ field: String, _ expected: String, _ v: LuaValue) -> LuaHostError {
         error("'\(field)' must be \(expected), got \(v.typeName)")
@@ -157,6 +165,8 @@ struct FieldReader {
         case .nil: return nil
         case .integer(let i) where i >= 0: return Double(i)
         case .number(let d) where d >= 0 && d.isFinite: return d
+        case .integer(let i): throw error("'\(field)' must not be negative, got \(i)")
+        case .number(let d) where d < 0: throw error("'\(field)' must not be negative, got \(d)")
         case .string(let s):
             guard let d = Durations.seconds(s) else {
                 throw error("'\(field)' is not a duration: \"\(s)\" (use seconds or a unit: 500ms, 10s, 5m, 1h, 1d)")

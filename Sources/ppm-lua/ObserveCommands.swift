@@ -106,16 +106,6 @@ struct EventsCommand: ParsableCommand {
     }
 }
 
-/// `ppm-lua quit`.
-struct QuitCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "quit", abstract: "Stop every service and exit the daemon.")
-    @OptionGroup var client: ClientOptions
-
-    func run() throws {
-        _ = try client.call("quit")
-    }
-}
-
 /// `ppm-lua stats`.
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "stats", abstract: "CPU, memory, uptime and restarts per service.")

@@ -11,7 +11,7 @@ struct PPMLua: ParsableCommand {
         version: version,
         subcommands: [
             DaemonCommand.self, CheckCommand.self, StatusCommand.self, ListCommand.self, ShowCommand.self,
-            StartCommand.self, StopCommand.self, RestartCommand.self, SignalCommand.self, RemoveCommand.self,
+            StartCommand.self, StopCommand.self, RestartCommand.self, SignalCommand.self, RemoveCommand.self, DropCommand.self,
             AddCommand.self, EventsCommand.self, EvalCommand.self, ReplCommand.self, ExportCommand.self,
             InitCommand.self, StatsCommand.self, ReloadCommand.self, QuitCommand.self,
         ]
