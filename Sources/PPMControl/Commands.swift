@@ -112,11 +112,17 @@ extension Daemon {
         return text
     }
 
-    /// Drops the frames of the REPL's own printer from a traceback.
+    /// Drops the frames of the REPL's own printer (and of the sandbox's
+    /// wrappers) from a traceback; an error raised at the printer's level
+    /// (`return io.read()`, a tail call) keeps its message without the position.
     static func withoutPrinterFrames(_ text: String) -> String {
-        text.split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { !$0.contains("inspect:") && !$0.contains("(...tail calls...)") }
-            .map { $0.replacing("in local 'fn'", with: "in main chunk") }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if let first = lines.first, first.hasPrefix("inspect:"), let cut = first.firstRange(of: ": ") {
+            lines[0] = first[cut.upperBound...]
+        }
+        return lines.enumerated()
+            .filter { i, line in i == 0 || !(line.contains("inspect:") || line.contains("(...tail calls...)") || line.contains("\thardening:")) }
+            .map { $0.1.replacing("in local 'fn'", with: "in main chunk") }
             .joined(separator: "\n")
     }
 

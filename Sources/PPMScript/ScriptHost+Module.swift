@@ -18,6 +18,7 @@ extension ScriptHost {
                     throw LuaHostError("service '\(spec.name)': duplicate name (already declared above)")
                 }
                 self.declared.append(spec)
+                self.declaredAt[spec.name] = self.lua.callerPosition()
                 self.scripts[spec.name] = scripts
             }
             return []
@@ -184,6 +185,7 @@ extension ScriptHost {
 
     /// Journals a failed hook that belongs to no service (timers, helpers).
     func recordHookError(_ message: String) {
+        daemon.log("error", "hook_error: \(message)")
         let time = scheduler?.wallNow ?? 0
         loop?.journal.record("hook_error", name: nil, time: time, fields: ["error": .string(message), "utc": .string(ServiceEvent.utc(time))])
     }

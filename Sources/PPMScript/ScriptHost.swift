@@ -44,6 +44,8 @@ public final class ScriptHost: SupervisorHooks {
     public var daemon = DaemonHooks()
     /// Services the config declared, in order, before `attach`.
     public internal(set) var declared: [ServiceSpec] = []
+    /// Where each declared service's `ppm.service` call is (`FILE:LINE`).
+    var declaredAt: [String: String] = [:]
     public internal(set) var settings = SupervisorSettings()
     /// How long one hook may run (`hook_timeout`).
     public internal(set) var hookTimeout: Double = 1
@@ -96,15 +98,20 @@ public final class ScriptHost: SupervisorHooks {
 
     /// Runs the config chunk. Errors read `FILE:LINE: message`.
     public func loadConfig(path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
-            throw LuaError.syntax("\(path): \(reason)")
+        let bytes: [UInt8]
+        switch FileContents.bytes(path) {
+        case .success(let b): bytes = b
+        case .failure(let f): throw LuaError.syntax("\(path): cannot read the config: \(f.description)")
         }
-        let bytes = [UInt8](data)
-        try runLua { _ = try lua.run(String(decoding: bytes, as: UTF8.self), chunkName: path, budget: 10) }
+        let source = String(decoding: bytes, as: UTF8.self)
+        do {
+            try runLua { _ = try lua.run(source, chunkName: path, budget: 10) }
+        } catch let e as LuaError {
+            throw ConfigErrors.locate(e, path: path, source: source, fault: lua.lastFaultPosition)
+        }
         for spec in declared {
             for r in spec.requires where !declared.contains(where: { $0.name == r }) {
-                throw LuaError.syntax("\(path): service '\(spec.name)' requires unknown service '\(r)'")
+                throw LuaError.syntax("\(declaredAt[spec.name] ?? path): service '\(spec.name)' requires unknown service '\(r)'")
             }
         }
     }
@@ -144,7 +151,8 @@ public final class ScriptHost: SupervisorHooks {
         if loop != nil { action() } else { afterAttach.append(action) }
     }
 
-    /// Calls a hook under the hook budget; a failure becomes an error line.
+    /// Calls a hook under the hook budget; a failure becomes an error line
+    /// with its traceback (journaled and logged by the caller).
     func callHook(_ fn: LuaRef, _ args: [LuaValue], label: String, errors: inout [String]) -> LuaValue {
         do {
             return try runLua { try lua.call(fn, args, budget: hookTimeout) }.first ?? .nil
@@ -156,10 +164,13 @@ public final class ScriptHost: SupervisorHooks {
         return .nil
     }
 
+    /// The error with the line where a timeout or the memory cap stopped the hook.
     private func describe(_ e: LuaError) -> String {
+        let position = lua.lastFaultPosition.map { "\($0): " } ?? ""
         switch e {
-        case .timeout: return "ran past hook_timeout (\(hookTimeout) s)" + (e.traceback.map { "\n" + $0 } ?? "")
-        case .memoryLimit: return "exceeded memory_limit (\(lua.memoryLimit) bytes)"
+        case .timeout:
+            return position + "ran past hook_timeout (\(LuaError.formatSeconds(hookTimeout)))" + (e.traceback.map { "\n" + $0 } ?? "")
+        case .memoryLimit: return position + "exceeded memory_limit (\(LuaError.formatBytes(lua.memoryLimit)))"
         default: return e.fullText
         }
     }
@@ -195,6 +206,7 @@ public final class ScriptHost: SupervisorHooks {
         for hook in globalHooks where hook.type == event.kind.rawValue || hook.type == "*" {
             _ = callHook(hook.fn, [ev], label: "ppm.on('\(hook.type)') hook", errors: &result.errors)
         }
+        for error in result.errors { daemon.log("error", "hook_error: \(error)") }
         return result
     }
 
