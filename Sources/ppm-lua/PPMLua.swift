@@ -1,4 +1,6 @@
 import ArgumentParser
+import Glibc
+import PPMScript
 
 /// `ppm-lua`: the daemon and its client in one executable.
 @main
@@ -16,4 +18,19 @@ struct PPMLua: ParsableCommand {
             InitCommand.self, StatsCommand.self, ReloadCommand.self, QuitCommand.self,
         ]
     )
+
+    /// The subcommands' names and aliases, as the parser knows them.
+    static var commandNames: [String] {
+        configuration.subcommands.flatMap { [$0.configuration.commandName ?? ""] + $0.configuration.aliases } + ["help"]
+    }
+
+    /// An unknown subcommand is named, with the closest one; the rest is
+    /// swift-argument-parser's.
+    static func main() {
+        if let word = CommandLine.arguments.dropFirst().first, !word.hasPrefix("-"), !commandNames.contains(word) {
+            printError("unknown command '\(word)'\(Suggest.hint(word, in: commandNames)); see 'ppm-lua --help'")
+            Glibc.exit(ExitCode.validationFailure.rawValue)
+        }
+        main(nil)
+    }
 }

@@ -82,7 +82,7 @@ struct RemoveCommand: ParsableCommand {
     }
 
     func run() throws {
-        try ServiceReport(client: client, quiet: output.quiet).run("rm", ["names": .init(names), "all": .bool(all)])
+        try ServiceReport(client: client, quiet: output.quiet, whenNone: "no services to remove").run("rm", ["names": .init(names), "all": .bool(all)])
     }
 }
 
@@ -94,6 +94,6 @@ struct DropCommand: ParsableCommand {
     @OptionGroup var output: QuietOption
 
     func run() throws {
-        try ServiceReport(client: client, quiet: output.quiet).run("rm", ["all": .bool(true)])
+        try ServiceReport(client: client, quiet: output.quiet, whenNone: "no services to remove").run("rm", ["all": .bool(true)])
     }
 }

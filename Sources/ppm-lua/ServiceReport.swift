@@ -12,6 +12,8 @@ import PPMCore
 struct ServiceReport {
     let client: ClientOptions
     let quiet: Bool
+    /// Printed when the request concerned no service at all.
+    var whenNone: String?
 
     /// How long a stop may take before the client says it is waiting.
     static let patience = 1.0
@@ -51,7 +53,7 @@ struct ServiceReport {
                     if let item = p["done"] { report(item) }
                 case .result(let r):
                     (r.value.arrayValue ?? []).forEach(report)
-                    if r.value.arrayValue?.isEmpty == true && !quiet { print("no services") }
+                    if r.value.arrayValue?.isEmpty == true && !quiet, let whenNone { print(whenNone) }
                     if failed { throw ExitCode(1) }
                     return
                 }
