@@ -66,7 +66,7 @@ public final class Daemon: @unchecked Sendable {
         let supervisor = Supervisor(clock: scheduler)
         supervisor.logDirectory = locations.logs
         loop = SupervisorLoop(supervisor: supervisor, spawner: spawner, scheduler: scheduler, journal: Journal(path: locations.journal))
-        helpers = HelperProcesses(queue: queue, spawner: spawner)
+        helpers = HelperProcesses(queue: queue, spawner: spawner, clock: scheduler)
         store = StateStore(path: locations.state, legacy: (locations.home + "/services.json", locations.home + "/pids.json"))
         host.daemon = daemonHooks()
         let declared = host.declared.map(\.name)

@@ -49,9 +49,9 @@ public final class LinuxSpawner: Spawner {
         spawn(spec, stdinFD: -1, stdoutFD: -1)
     }
 
-    /// Spawns with pipe ends as stdin/stdout (-1: use the spec's paths).
-    public func spawn(_ spec: ServiceSpec, stdinFD: Int32, stdoutFD: Int32) -> Result<Int32, SpawnFailure> {
-        switch launch(spec, stdinFD: stdinFD, stdoutFD: stdoutFD) {
+    /// Spawns with pipe ends as stdin/stdout/stderr (-1: use the spec's paths).
+    public func spawn(_ spec: ServiceSpec, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32 = -1) -> Result<Int32, SpawnFailure> {
+        switch launch(spec, stdinFD: stdinFD, stdoutFD: stdoutFD, stderrFD: stderrFD) {
         case .started(let pid): return .success(pid)
         case .failed(let failure, _, _, _): return .failure(failure)
         }
@@ -65,9 +65,9 @@ public final class LinuxSpawner: Spawner {
     public static func signalDispositionsChanged() { ppm_spawn_signals_changed() }
 
     /// One spawn, with the detail tests need (errno, step, the reaped pid).
-    func launch(_ spec: ServiceSpec, stdinFD: Int32, stdoutFD: Int32) -> SpawnOutcome {
+    func launch(_ spec: ServiceSpec, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32 = -1) -> SpawnOutcome {
         if let cached = prepared[spec.name], isCurrent(cached, for: spec) {
-            let outcome = cached.run(stdinFD: stdinFD, stdoutFD: stdoutFD)
+            let outcome = cached.run(stdinFD: stdinFD, stdoutFD: stdoutFD, stderrFD: stderrFD)
             guard Self.isStalePath(outcome) else { return outcome }
             // The cached executable is gone: search again, once.
             prepared[spec.name] = nil
@@ -77,7 +77,7 @@ public final class LinuxSpawner: Spawner {
         case .success(let c): command = c
         case .failure(let f): return .failed(f, errno: 0, step: Int32(PPM_STEP_SPAWN), pid: 0)
         }
-        let outcome = command.run(stdinFD: stdinFD, stdoutFD: stdoutFD)
+        let outcome = command.run(stdinFD: stdinFD, stdoutFD: stdoutFD, stderrFD: stderrFD)
         if !Self.execFailed(outcome) {
             if prepared[spec.name] == nil && prepared.count >= Self.cacheLimit { prepared.removeAll() }
             prepared[spec.name] = command

@@ -95,16 +95,18 @@ final class PreparedCommand {
         t.ncpus = Int32(spec.cpu.count)
         t.stdin_fd = -1
         t.stdout_fd = -1
+        t.stderr_fd = -1
         template = t
     }
 
     deinit { for p in owned { free(p) } }
 
-    /// Starts the command; pipe ends (-1: none) replace the spec's stdin/stdout.
-    func run(stdinFD: Int32, stdoutFD: Int32) -> SpawnOutcome {
+    /// Starts the command; pipe ends (-1: none) replace the spec's stdin/stdout/stderr.
+    func run(stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32 = -1) -> SpawnOutcome {
         var s = template
         s.stdin_fd = stdinFD
         s.stdout_fd = stdoutFD
+        s.stderr_fd = stderrFD
         var pid: pid_t = 0
         var step: Int32 = 0
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 512) { message in

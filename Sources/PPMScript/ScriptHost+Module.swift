@@ -118,21 +118,27 @@ extension ScriptHost {
             let input = try field.string(opts["stdin"], "stdin")
             let onExit = try field.function(opts["on_exit"], "on_exit")
             self.whenRunning {
-                self.daemon.spawn(cmd, env, dir, input) { status, output, failure in
+                self.daemon.spawn(cmd, env, dir, input) { helper in
                     guard let onExit else {
-                        if let failure { self.daemon.log("warn", "ppm.spawn \(cmd[0]): \(failure)") }
+                        if let failure = helper.error { self.daemon.log("warn", "ppm.spawn \(cmd[0]): \(failure)") }
                         return
                     }
+                    let time = self.scheduler?.wallNow ?? 0
                     var ev = LuaTable()
-                    ev["type"] = .string(failure == nil ? "exit" : "spawn_failed")
+                    ev["type"] = .string(helper.error == nil ? "exit" : "spawn_failed")
                     ev["cmd"] = .table(LuaTable(array: cmd.map { .string($0) }))
-                    if let r = status?.result { ev["result"] = .integer(Int64(r)) }
-                    if let s = status?.signal {
+                    if let pid = helper.pid { ev["pid"] = .integer(Int64(pid)) }
+                    if let r = helper.status?.result { ev["result"] = .integer(Int64(r)) }
+                    if let s = helper.status?.signal {
                         ev["signal"] = .integer(Int64(s))
                         ev["signame"] = .string(Signals.name(s))
                     }
-                    ev["stdout"] = .string(output)
-                    if let failure { ev["error"] = .string(failure) }
+                    ev["runtime"] = .number(helper.runtime)
+                    ev["time"] = .number(time)
+                    ev["utc"] = .string(ServiceEvent.utc(time))
+                    ev["stdout"] = .string(helper.stdout)
+                    ev["stderr"] = .string(helper.stderr)
+                    if let failure = helper.error { ev["error"] = .string(failure) }
                     var errors: [String] = []
                     _ = self.callHook(onExit, [.table(ev)], label: "ppm.spawn on_exit", errors: &errors)
                     errors.forEach { self.recordHookError($0) }

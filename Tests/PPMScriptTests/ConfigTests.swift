@@ -129,6 +129,14 @@ func configError(_ source: String) -> String {
             == "ppm.lua:4: the config went past the Lua memory limit of 4 MiB")
     }
 
+    @Test func aConfigStoppedByItsTimeBudgetNamesTheLine() {
+        let traceback = "stack traceback:\n\t[C]: in ?\n\t/x/ppm.lua:3: in local 'f'\n\t/x/ppm.lua:5: in main chunk"
+        #expect(LuaError.firstPosition(traceback) == "/x/ppm.lua:3")
+        let e = ConfigErrors.locate(.timeout(seconds: 10, traceback: traceback), path: "/x/ppm.lua", source: "",
+                                    fault: LuaError.firstPosition(traceback))
+        #expect(e.message == "/x/ppm.lua:3: the config ran past its 10 s time budget (an endless loop?)")
+    }
+
     @Test func longPathsAreNamedWhole() throws {
         let deep = FileManager.default.temporaryDirectory.appendingPathComponent(
             "ppm-script-\(UUID().uuidString)/a/very/deep/directory/structure/that/is/long").path

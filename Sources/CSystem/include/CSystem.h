@@ -37,9 +37,10 @@ typedef struct {
     int nice;
     const int *cpus;
     int ncpus;
-    /// Pipe ends to use as stdin/stdout instead of the paths (-1: none).
+    /// Pipe ends to use as stdin/stdout/stderr instead of the paths (-1: none).
     int stdin_fd;
     int stdout_fd;
+    int stderr_fd;
 } ppm_spawn_spec;
 
 /// The step of the child's setup that failed (`ppm_spawn`'s `step`).
