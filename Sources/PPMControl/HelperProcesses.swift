@@ -46,7 +46,7 @@ final class HelperProcesses {
             for fd in out + err + input where fd >= 0 { close(fd) }
             return done(HelperResult(error: message))
         }
-        let result = spawner.spawn(spec, stdinFD: input[0], stdoutFD: out[1], stderrFD: err[1])
+        let result = spawner.spawn(spec, stdinFD: input[0], output: ChildOutput(stdout: out[1], stderr: err[1]))
         for fd in [out[1], err[1], input[0]] where fd >= 0 { close(fd) }
         let pid: Int32
         switch result {

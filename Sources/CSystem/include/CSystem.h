@@ -88,6 +88,10 @@ long ppm_peer_uid(int fd);
 /// Whether any process of the process group still exists.
 int ppm_group_alive(pid_t pgid);
 
+/// A pidfd for `pid` (close-on-exec; readable once the process has ended),
+/// or -1 with errno.
+int ppm_pidfd_open(pid_t pid);
+
 /// Accepts a connection as a non-blocking, close-on-exec fd, or -1.
 int ppm_accept(int fd);
 
