@@ -116,8 +116,10 @@ func configError(_ source: String) -> String {
     }
 
     @Test func settingsAndTimersAreNamedByTheirCallNotAsServices() {
-        #expect(configError("local x = 1\nppm.settings { log_max_size = \"big\" }")
-            == "ppm.lua:2: ppm.settings: 'log_max_size' must be an integer, got string")
+        #expect(configError("local x = 1\nppm.settings { log_keep = \"many\" }")
+            == "ppm.lua:2: ppm.settings: 'log_keep' must be an integer, got string")
+        #expect(configError("local x = 1\nppm.settings {\n  hook_timeout = 1,\n  log_max_size = \"big\" }")
+            .hasPrefix("ppm.lua:4: ppm.settings: 'log_max_size' is not a size"))
         #expect(configError("local x = 1\nppm.after(-1, function() end)")
             == "ppm.lua:2: ppm.after: 'seconds' must not be negative, got -1")
         #expect(configError("ppm.every(0, function() end)") == "ppm.lua:1: ppm.every: 'seconds' must be more than 0, got 0.0")
