@@ -41,10 +41,12 @@ public enum LuaError: Error, Equatable, CustomStringConvertible {
 
     public var description: String { message }
 
+    /// "10 s", "0.5 s".
     public static func formatSeconds(_ s: Double) -> String {
         s == s.rounded() ? "\(Int64(s)) s" : "\(s) s"
     }
 
+    /// "64 MiB", "12 KiB", "100 bytes".
     public static func formatBytes(_ b: Int) -> String {
         if b >= 1 << 20 && b % (1 << 20) == 0 { return "\(b >> 20) MiB" }
         if b >= 1 << 10 && b % (1 << 10) == 0 { return "\(b >> 10) KiB" }

@@ -16,9 +16,9 @@ public final class LuaState {
     private var hosts: [(name: String, body: LuaHostFunction)] = []
     private var releasedRefs: [Int32] = []
     /// Chunk names too long for Lua, by the alias Lua knows them as.
-    private var longChunkNames: [(alias: String, name: String)] = []
+    let chunkNames = ChunkNames()
     /// The thread running the host function being called, if any.
-    private var hostThread: OpaquePointer?
+    var hostThread: OpaquePointer?
 
     /// Where the last outermost call was stopped by a timeout, interrupt or
     /// the memory cap (`source:line`), when known.
@@ -87,28 +87,10 @@ public final class LuaState {
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         var code = code
-        let source = sourceName(chunkName)
+        let source = chunkNames.source(for: chunkName)
         let status = code.withUTF8 { ppm_lua_load(L, $0.baseAddress, $0.count, source) }
         guard status == LUA_OK else { throw LuaError.syntax(expandChunkNames(stringAt(-1) ?? "cannot load \(chunkName)")) }
         return makeRef(L)
-    }
-
-    /// Lua keeps 59 bytes of a chunk name (LUA_IDSIZE) and cuts the rest;
-    /// a longer name is given to Lua as a short alias, and messages get
-    /// the whole name back (`expandChunkNames`).
-    private func sourceName(_ chunkName: String) -> String {
-        let source = chunkName.hasPrefix("=") ? chunkName : "@" + chunkName
-        guard source.utf8.count > 59 else { return source }
-        let shown = String(source.dropFirst())
-        if let known = longChunkNames.first(where: { $0.name == shown }) { return "=" + known.alias }
-        let alias = "<chunk \(longChunkNames.count + 1)>"
-        longChunkNames.append((alias, shown))
-        return "=" + alias
-    }
-
-    /// `text` with every chunk alias replaced by the chunk's whole name.
-    public func expandChunkNames(_ text: String) -> String {
-        longChunkNames.reduce(text) { $0.replacing($1.alias, with: $1.name) }
     }
 
     /// Compiles and runs a chunk, returning its results.
@@ -215,15 +197,6 @@ public final class LuaState {
         hosts.append((name, body))
         ppm_lua_push_host_function(L, Int32(hosts.count - 1))
         return .function(makeRef(L))
-    }
-
-    /// Inside a host function: `source:line` of the Lua code calling it.
-    public func callerPosition() -> String? {
-        guard let thread = hostThread else { return nil }
-        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 512) { buf in
-            let text = String(cString: ppm_lua_caller_position(thread, buf.baseAddress!, buf.count))
-            return text.isEmpty ? nil : expandChunkNames(text)
-        }
     }
 
     fileprivate func dispatch(index: Int, thread: OpaquePointer) -> Int32 {

@@ -9,12 +9,14 @@ public struct HelperResult: Sendable {
     public var status: ExitStatus?
     /// Seconds it ran.
     public var runtime: Double
-    /// What it wrote to stdout and stderr (each kept up to 1 MiB).
+    /// What it wrote to stdout (kept up to 1 MiB).
     public var stdout: String
+    /// What it wrote to stderr (kept up to 1 MiB).
     public var stderr: String
     /// Why it could not be spawned.
     public var error: String?
 
+    /// A result; a helper that could not be spawned has only `error`.
     public init(pid: Int32? = nil, status: ExitStatus? = nil, runtime: Double = 0, stdout: String = "", stderr: String = "", error: String? = nil) {
         self.pid = pid
         self.status = status

@@ -273,12 +273,6 @@ public final class ScriptHost: SupervisorHooks {
         return spec
     }
 
-    /// Logs a warning; while a REPL or `eval` chunk runs, its client sees it too.
-    func warn(_ message: String) {
-        daemon.log("warn", message)
-        chunkWarnings?.append(message)
-    }
-
     /// Forgets the Lua functions of a removed service.
     public func forget(_ name: String) { scripts[name] = nil }
 
@@ -293,13 +287,4 @@ public final class ScriptHost: SupervisorHooks {
         return supervisor
     }
 
-    /// The services argument 1 names: a name, `all` or `@group`, as on the CLI.
-    func resolve(_ args: LuaArguments, _ call: String) throws -> [String] {
-        let supervisor = try requireSupervisor(call)
-        let word = try args.string(1)
-        guard let names = supervisor.resolve(word) else {
-            throw LuaHostError(word.hasPrefix("@") ? "no service in group '\(word.dropFirst())'" : "unknown service '\(word)'")
-        }
-        return names
-    }
 }
