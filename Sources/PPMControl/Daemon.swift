@@ -38,6 +38,8 @@ public final class Daemon: @unchecked Sendable {
     let helpers: HelperProcesses
     /// Captured stdout/stderr of the services (`<home>/logs`).
     let output: OutputCapture
+    /// Keeps the output pipes open when the daemon dies; nil if it could not start.
+    private let holder: FDHolder?
     let scheduler: DispatchScheduler
     /// When the daemon started, on the monotonic clock.
     let startedAt: Double
@@ -46,7 +48,9 @@ public final class Daemon: @unchecked Sendable {
     /// Told once every service has stopped, just before the daemon exits
     /// (non-empty once a quit was asked).
     private var quitWaiters: [() -> Void] = []
-    private let store: StateStore
+    /// Whether a quit was asked (the daemon is stopping every service).
+    var quitting: Bool { !quitWaiters.isEmpty }
+    let store: StateStore
 
     /// Loads the config and prepares everything; nothing runs yet. Throws
     /// with a one-line message for the user.
@@ -55,6 +59,7 @@ public final class Daemon: @unchecked Sendable {
         // resident memory close to what it uses (see ControlConnection.close).
         ppm_malloc_one_arena()
         self.options = options
+        let handover = Handover.take()
         signals = try SignalLoop()
         let locations = options.locations
         try locations.create()
@@ -74,6 +79,11 @@ public final class Daemon: @unchecked Sendable {
         output = OutputCapture(directory: locations.logs, queue: queue, policy: host.logPolicy)
         output.hooks = host
         loop.output = output
+        holder = FDHolder.connectOrStart(path: locations.fdHolder, spawner: spawner)
+        if let holder {
+            output.restore(holder.takeAll())  // pipes of services a killed daemon left running
+            output.keeper = holder
+        }
         store = StateStore(path: locations.state, legacy: (locations.home + "/services.json", locations.home + "/pids.json"))
         host.daemon = daemonHooks()
         let declared = host.declared.map(\.name)
@@ -88,7 +98,15 @@ public final class Daemon: @unchecked Sendable {
             "path": .init(options.configPath), "added": .init(declared), "removed": .array([]), "changed": .array([]),
         ])
         restoreRuntimeServices(configNames: Set(declared))
+        spawner.baseEnvironment[Handover.variable] = nil
+        for (name, state) in handover?.services ?? [:] { loop.send(.resume(name, state)) }
         adopt(leftovers, strays: strays)
+        if let handover {
+            journal.record("daemon_restarted", name: nil, time: scheduler.wallNow, fields: [
+                "cause": .string(handover.cause), "utc": .string(ServiceEvent.utc(scheduler.wallNow)),
+                "adopted": .init(leftovers.count),
+            ])
+        }
     }
 
     /// Takes over the processes a killed daemon left running, for the
@@ -103,12 +121,15 @@ public final class Daemon: @unchecked Sendable {
         var ending: [(name: String, pgid: Int32)] = []
         for (name, pid) in leftovers {
             if supervisor.snapshot(name) != nil, let age = StateStore.age(pid) {
-                log("info", "adopting '\(name)' (pid \(pid)) left running by a previous daemon")
-                loop.send(.adopt(name, pid: pid, age: age))
+                let child = Self.parent(of: pid) == getpid()
+                if !child { log("info", "adopting '\(name)' (pid \(pid)) left running by a previous daemon") }
+                loop.send(.adopt(name, AdoptedProcess(pid: pid, age: age, child: child)))
             } else {
                 ending.append((name, pid))
             }
         }
+        // Pipes kept for services that are gone (their processes end below).
+        for name in output.names where supervisor.snapshot(name) == nil { output.remove(name) }
         guard !ending.isEmpty else { return }
         for (name, pgid) in ending {
             log("warn", "ending '\(name)' (process group \(pgid)) left running by a previous daemon: no such service now")
@@ -153,6 +174,8 @@ public final class Daemon: @unchecked Sendable {
         if let pidfile = options.pidfile { try? AtomicFile.write("\(getpid())\n", to: pidfile) }
         queue.async { [self] in
             signals.start(queue: queue) { [unowned self] event in self.handleSignal(event) }
+            // Children that ended while a previous image of this daemon re-executed.
+            SignalLoop.reap { [unowned self] event in self.handleSignal(event) }
             loop.send(.boot)
             server?.resume()
             log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)")
@@ -183,7 +206,9 @@ public final class Daemon: @unchecked Sendable {
         if quitWaiters.count > 1 { return }
         loop.send(.shutdown(waiter: loop.waiter { [self] in
             quitWaiters.forEach { $0() }
+            output.keeper = nil
             output.closeAll()
+            holder?.quit()
             store.sync()
             journal.sync()
             server?.shutdown()

@@ -59,6 +59,7 @@ final class Service {
             spec: spec, state: state, pid: pid, starts: starts, restarts: restarts, crashes: crashes,
             uptime: state.hasProcess && pid != nil ? startedAt.map { now - $0 } : nil,
             lastExit: lastExit, stdoutPath: stdoutPath, stderrPath: stderrPath)
+        s.held = held
         s.spawnFailures = spawnFailures
         s.lastError = lastError
         if state == .waiting, timers[.start] != nil, let due = startDue { s.startsIn = max(0, due - now) }

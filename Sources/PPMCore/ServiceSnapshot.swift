@@ -22,6 +22,8 @@ public struct ServiceSnapshot: Sendable {
     public var waitingFor: [String] = []
     /// Seconds between the stop signal and SIGKILL (its own or the daemon's default).
     public var stopTimeout: Double = 10
+    /// Stopped on request: stays down until started on request.
+    public var held = false
 
     public var name: String { spec.name }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSystem
 import FoundationEssentials
 import Glibc
 import LuaKit
@@ -101,5 +102,17 @@ struct DaemonCommand: ParsableCommand {
             if stat(path, &st) == 0 && access(path, X_OK) == 0 { return st.st_dev == own.st_dev && st.st_ino == own.st_ino ? called : real }
         }
         return real
+    }
+}
+
+/// `ppm-lua fdholder SOCKET [IDLE]`: the fd holder the daemon starts (not for users).
+struct FDHolderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fdholder", abstract: "Keep the daemon's output pipes open (started by the daemon).", shouldDisplay: false)
+    @Argument var socket: String
+    @Argument var idleSeconds: Int32 = 600
+
+    func run() throws {
+        throw ExitCode(ppm_fdholder_main(socket, idleSeconds))
     }
 }
