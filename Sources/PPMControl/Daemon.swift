@@ -45,7 +45,11 @@ public final class Daemon: @unchecked Sendable {
     let startedAt: Double
     private var server: ControlServer?
     private let signals: SignalLoop
-    private(set) var quitting = false
+    /// Told once every service has stopped, just before the daemon exits
+    /// (non-empty once a quit was asked).
+    private var quitWaiters: [() -> Void] = []
+    /// Whether a quit was asked (the daemon is stopping every service).
+    var quitting: Bool { !quitWaiters.isEmpty }
     let store: StateStore
 
     /// Loads the config and prepares everything; nothing runs yet. Throws
@@ -69,13 +73,13 @@ public final class Daemon: @unchecked Sendable {
         let supervisor = Supervisor(clock: scheduler)
         supervisor.logDirectory = locations.logs
         loop = SupervisorLoop(supervisor: supervisor, spawner: spawner, scheduler: scheduler, journal: Journal(path: locations.journal))
-        helpers = HelperProcesses(queue: queue, spawner: spawner)
+        helpers = HelperProcesses(queue: queue, spawner: spawner, clock: scheduler)
         // A pipe per captured stream: room for thousands of services.
         spawner.childFileLimit = LinuxSpawner.raiseFileLimit()
         output = OutputCapture(directory: locations.logs, queue: queue, policy: host.logPolicy)
         output.hooks = host
         loop.output = output
-        holder = FDHolder.connectOrStart(path: locations.fdHolder, spawner: spawner)
+        holder = FDHolder.connectOrStart(path: locations.fdHolder)
         if let holder {
             output.restore(holder.takeAll())  // pipes of services a killed daemon left running
             output.keeper = holder
@@ -84,8 +88,18 @@ public final class Daemon: @unchecked Sendable {
         host.daemon = daemonHooks()
         let declared = host.declared.map(\.name)
         // What a killed daemon left running; the store then records only this daemon's processes.
-        let leftovers = store.leftovers()
+        var leftovers = store.leftovers()
         let strays = store.strays()
+        // Processes marked as this home's services, recorded or not (a daemon
+        // killed right after a spawn had no time to record it): one per
+        // service is adopted, any other copy is ended.
+        var duplicates: [(name: String, pgid: Int32)] = []
+        for (name, pids) in ServiceFinder.find(home: locations.home) {
+            let kept = leftovers.first { $0.name == name }?.pid ?? pids[0]
+            if !leftovers.contains(where: { $0.name == name }) { leftovers.append((name, kept)) }
+            duplicates += pids.filter { $0 != kept }.map { (name, $0) }
+        }
+        spawner.home = locations.home
         for name in store.processes.keys { store.apply(.gone(name)) }
         loop.store = store
         loop.processWatcher = PidWatcher(queue: queue)
@@ -96,7 +110,7 @@ public final class Daemon: @unchecked Sendable {
         restoreRuntimeServices(configNames: Set(declared))
         spawner.baseEnvironment[Handover.variable] = nil
         for (name, state) in handover?.services ?? [:] { loop.send(.resume(name, state)) }
-        adopt(leftovers, strays: strays)
+        adopt(leftovers, strays: strays, duplicates: duplicates)
         if let handover {
             journal.record("daemon_restarted", name: nil, time: scheduler.wallNow, fields: [
                 "cause": .string(handover.cause), "utc": .string(ServiceEvent.utc(scheduler.wallNow)),
@@ -109,12 +123,13 @@ public final class Daemon: @unchecked Sendable {
     /// services still declared (never a second copy); ends the others (stop
     /// signal, SIGKILL after a few seconds). Groups it was stopping already
     /// had their stop signal: they get SIGKILL.
-    private func adopt(_ leftovers: [(name: String, pid: Int32)], strays: [(name: String, pgid: Int32)]) {
+    private func adopt(_ leftovers: [(name: String, pid: Int32)], strays: [(name: String, pgid: Int32)],
+                       duplicates: [(name: String, pgid: Int32)]) {
         for (name, pgid) in strays {
             log("warn", "killing what is left of '\(name)' (process group \(pgid)): a previous daemon was stopping it")
             kill(-pgid, SIGKILL)
         }
-        var ending: [(name: String, pgid: Int32)] = []
+        var ending = duplicates
         for (name, pid) in leftovers {
             if supervisor.snapshot(name) != nil, let age = StateStore.age(pid) {
                 let child = Self.parent(of: pid) == getpid()
@@ -199,10 +214,10 @@ public final class Daemon: @unchecked Sendable {
 
     /// Stops every service, then exits 0 after `done`.
     func quit(_ done: @escaping () -> Void) {
-        if quitting { return }
-        quitting = true
+        quitWaiters.append(done)
+        if quitWaiters.count > 1 { return }
         loop.send(.shutdown(waiter: loop.waiter { [self] in
-            done()
+            quitWaiters.forEach { $0() }
             output.keeper = nil
             output.closeAll()
             holder?.quit()

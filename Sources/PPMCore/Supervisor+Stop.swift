@@ -13,6 +13,7 @@ extension Supervisor {
             if let waiter { effects.append(.done(waiter)) }
             if service.removeAfterStop { return forget(service) }
             if restart && !isShuttingDown { launch(service) }
+            restarted(service)
             return
         }
         if let waiter { service.stopWaiters.append(waiter) }
@@ -47,6 +48,7 @@ extension Supervisor {
             service.restartAfterStop = false
             launch(service)
         }
+        restarted(service)
         draining.remove(service.spec.name)
         if isShuttingDown { shutdownProgress(service) }
         releaseBoot(service)
@@ -71,6 +73,7 @@ extension Supervisor {
         effects.append(.forget(name))
         effects += service.removeWaiters.map { .done($0) }
         service.removeWaiters = []
+        restarted(service)
         if let index = table.remove(name) { bootForget(name, at: index) }
     }
 

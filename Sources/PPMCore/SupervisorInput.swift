@@ -10,8 +10,9 @@ public enum SupervisorInput: Sendable, Equatable {
     case start(String, after: Double? = nil)
     /// Stops a service and holds it down; `waiter` is told once its processes are gone.
     case stop(String, waiter: Waiter? = nil)
-    /// Stops a running service and starts it again.
-    case restart(String)
+    /// Stops a running service and starts it again; `waiter` is told once
+    /// the new process was spawned (or could not be).
+    case restart(String, waiter: Waiter? = nil)
     /// Sends a signal to the service's process group (if it runs).
     case signal(String, Int32)
     /// Stops a service and forgets it; `waiter` is told once it is gone.

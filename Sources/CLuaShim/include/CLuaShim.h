@@ -46,6 +46,12 @@ void ppm_stall_guard_arm(double budget);
 void ppm_stall_guard_disarm(void);
 /// The fault of the last outermost call (enum ppm_lua_fault).
 int ppm_lua_last_fault(lua_State *L);
+/// "source:line" where Lua last ran while memory use was past half the cap
+/// ("" if it never was) during the last outermost call.
+const char *ppm_lua_fault_position(lua_State *L);
+/// "source:line" of the Lua code that called the running C function ("" if
+/// none), written to `buf`.
+const char *ppm_lua_caller_position(lua_State *L, char *buf, size_t len);
 /// Asks the running call to stop; safe from any thread.
 void ppm_lua_interrupt(lua_State *L);
 
