@@ -33,7 +33,7 @@ extension Daemon {
         case "export": reply(.success(.string(export())))
         case "stats": stats(request, connection)
         case "logs": logs(request, connection)
-        case "reload": reply(.failure(ControlFailure("reload is not supported yet; restart the daemon to apply a new config")))
+        case "reload": reply(quitting ? .failure(ControlFailure("the daemon is shutting down")) : reload(trigger: "ppm-lua reload").map(\.json))
         case "quit": quit { reply(.success(.bool(true))) }
         default:
             let known = ["status", "stats", "logs", "ls", "show", "events", "start", "stop", "restart", "signal", "rm", "eval", "add", "export", "reload", "quit"]
@@ -127,7 +127,7 @@ extension Daemon {
         case .success(let names):
             var left = names.count
             for n in names {
-                loop.send(.remove(n, waiter: loop.waiter { [host] in
+                loop.send(.remove(n, waiter: loop.waiter { [unowned self] in
                     host.forget(n)
                     left -= 1
                     if left == 0 { reply(.success(.init(names))) }

@@ -23,6 +23,21 @@ struct ServiceTable {
         for g in service.spec.groups { groups[g, default: []].append(name) }
     }
 
+    /// Gives a service a new spec in place (same position), indexes updated.
+    mutating func respec(_ service: Service, _ spec: ServiceSpec) {
+        let name = spec.name
+        for r in service.spec.requires { dependents[r]?.remove(name) }
+        for g in service.spec.groups {
+            groups[g]?.removeAll { $0 == name }
+            if groups[g]?.isEmpty == true { groups[g] = nil }
+        }
+        service.spec = spec
+        for r in spec.requires { dependents[r, default: []].insert(name) }
+        // Group order follows declaration order only approximately here: a
+        // changed service joins its new groups at their end.
+        for g in spec.groups { groups[g, default: []].append(name) }
+    }
+
     /// Removes a service; returns its position in `order`.
     @discardableResult
     mutating func remove(_ name: String) -> Int? {

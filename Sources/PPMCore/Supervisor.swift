@@ -36,6 +36,7 @@ public final class Supervisor {
     public func handle(_ input: SupervisorInput) -> [Effect] {
         switch input {
         case .add(let spec, let held, let persist): add(spec, held: held, persist: persist)
+        case .replace(let spec): replace(spec)
         case .boot: boot()
         case .start(let name, let after): start(name, after: after)
         case .stop(let name, let waiter): stop(name, waiter: waiter)

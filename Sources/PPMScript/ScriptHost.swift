@@ -7,7 +7,8 @@ import PPMCore
 public struct DaemonHooks {
     public var log: (_ level: String, _ message: String) -> Void = { _, _ in }
     public var shutdown: () -> Void = {}
-    public var reload: () -> String? = { "reload is not supported yet" }
+    /// Asks the daemon to reload the config once the running Lua returns.
+    public var reload: () -> Void = {}
     /// Runs a helper command unsupervised; calls back with its status and stdout.
     public var spawn: (_ cmd: [String], _ env: [String: String], _ dir: String?, _ stdin: String?,
                        _ done: @escaping (ExitStatus?, String, String?) -> Void) -> Void = { _, _, _, _, done in
@@ -44,6 +45,12 @@ public final class ScriptHost: SupervisorHooks {
     public var daemon = DaemonHooks()
     /// Services the config declared, in order, before `attach`.
     public internal(set) var declared: [ServiceSpec] = []
+    /// The source text of each declared service's Lua functions (read when
+    /// the config loaded): a reload compares them to tell a changed hook.
+    public internal(set) var hookSources: [String: [String]] = [:]
+    /// Set once a reload replaced this state: its timers, hooks and helper
+    /// callbacks no longer run.
+    public private(set) var isRetired = false
     public internal(set) var settings = SupervisorSettings()
     /// How long one hook may run (`hook_timeout`).
     public internal(set) var hookTimeout: Double = 1
@@ -110,16 +117,23 @@ public final class ScriptHost: SupervisorHooks {
                 throw LuaError.syntax("\(path): service '\(spec.name)' requires unknown service '\(r)'")
             }
         }
+        if let cycle = RequiresCycle.find(in: declared) { throw LuaError.syntax("\(path): \(cycle)") }
+        for spec in declared {
+            let s = scripts[spec.name] ?? ServiceScripts()
+            hookSources[spec.name] = [s.onStart, s.onExit, s.policy, s.onOutput].map { $0.map(lua.sourceText(of:)) ?? "" }
+        }
     }
 
     /// Hands the declared services to the loop's supervisor; from now on
     /// `ppm.service` adds services live.
-    public func attach(_ loop: SupervisorLoop, scheduler: Scheduler) {
+    /// `addDeclared` false: a reload, where the daemon sends the difference.
+    public func attach(_ loop: SupervisorLoop, scheduler: Scheduler, addDeclared: Bool = true) {
         self.loop = loop
         self.scheduler = scheduler
         loop.supervisor.settings = settings
         loop.hooks = self
-        for spec in declared { loop.send(.add(spec)) }
+        loop.output?.policy = logPolicy
+        if addDeclared { for spec in declared { loop.send(.add(spec)) } }
         declared = []
         for t in unarmed where timers[t.id] != nil { arm(t.id, kind: t.kind, seconds: t.seconds, fn: t.fn, scheduler: scheduler) }
         unarmed = []
@@ -127,6 +141,24 @@ public final class ScriptHost: SupervisorHooks {
         afterAttach = []
         actions.forEach { $0() }
     }
+
+    /// Ends this state's part in the daemon after a reload replaced it:
+    /// timers cancelled, global and service hooks dropped, and callbacks of
+    /// its `ppm.spawn` helpers ignored when they come.
+    public func retire() {
+        isRetired = true
+        for timer in timers.values { timer.cancel() }
+        timers = [:]
+        unarmed = []
+        afterAttach = []
+        globalHooks = []
+        scripts = [:]
+        loop = nil
+        daemon = DaemonHooks()
+    }
+
+    /// Names of the services whose Lua functions this state holds.
+    public var scriptedServices: [String] { scripts.filter { $0.value.hasFunctions }.map(\.key) }
 
     // MARK: Running Lua
 

@@ -8,6 +8,8 @@ struct ServiceScripts {
     var onExit: LuaRef?
     var policy: LuaRef?
     var onOutput: LuaRef?
+
+    var hasFunctions: Bool { onStart != nil || onExit != nil || policy != nil || onOutput != nil }
 }
 
 /// Turns the table given to `ppm.service{}` into a `ServiceSpec`, strictly:

@@ -1,0 +1,108 @@
+import LuaKit
+import PPMCore
+import PPMScript
+
+/// What a config load changed: the fields of the `config` event and of the
+/// `reload` reply.
+struct ConfigChange {
+    var added: [String] = []
+    var removed: [String] = []
+    var changed: [String] = []
+
+    var json: JSONValue { .object(["added": .init(added), "removed": .init(removed), "changed": .init(changed)]) }
+}
+
+/// Reload (SPEC 8): the config runs in a fresh Lua state; if it loads, only
+/// the difference with the previous config is applied, else nothing changes.
+extension Daemon {
+    /// Reloads now (the caller is on the loop, outside any Lua call).
+    /// Fails with `FILE:LINE: message` and journals `config_error`.
+    @discardableResult
+    func reload(trigger: String) -> Result<ConfigChange, ControlFailure> {
+        guard let path = options.configPath else {
+            return .failure(ControlFailure("the daemon runs without a config file: nothing to reload"))
+        }
+        let fresh: ScriptHost
+        do {
+            fresh = try ScriptHost(context: host.context)
+            try fresh.loadConfig(path: path)
+            for spec in fresh.declared where configured[spec.name] == nil && supervisor.snapshot(spec.name) != nil {
+                throw LuaHostError("\(path): service '\(spec.name)' already exists as a run-time service (remove it with ppm-lua rm first)")
+            }
+        } catch {
+            let message = (error as? LuaError)?.message ?? (error as? LuaHostError)?.message ?? "\(error)"
+            journal.record("config_error", name: nil, time: scheduler.wallNow, fields: ["path": .string(path), "error": .string(message)])
+            log("error", "reload (\(trigger)) failed; the current config keeps running: \(message)")
+            return .failure(ControlFailure(message))
+        }
+        let change = difference(to: fresh)
+        swap(to: fresh)
+        loop.turn {
+            for name in change.removed { loop.send(.remove(name)) }
+            for name in change.changed { loop.send(.replace(configured[name]!.spec)) }
+            for name in change.added { loop.send(.add(configured[name]!.spec)) }
+        }
+        recordConfig(change)
+        log("info", "config reloaded (\(trigger)): \(change.summary)")
+        return .success(change)
+    }
+
+    /// Journals a `config` event (at start and after each reload).
+    func recordConfig(_ change: ConfigChange) {
+        guard case .object(var fields) = change.json else { return }
+        fields["path"] = .init(options.configPath)
+        journal.record("config", name: nil, time: scheduler.wallNow, fields: fields)
+    }
+
+    /// Compares the new config's services to the current ones and makes them
+    /// the current ones. Changed: any field of the spec, or the source text
+    /// of one of its Lua functions.
+    private func difference(to fresh: ScriptHost) -> ConfigChange {
+        var change = ConfigChange()
+        var next: [String: ConfiguredService] = [:]
+        for spec in fresh.declared {
+            let entry = ConfiguredService(spec: spec, hookSources: fresh.hookSources[spec.name] ?? [])
+            next[spec.name] = entry
+            guard let old = configured[spec.name] else {
+                change.added.append(spec.name)
+                continue
+            }
+            if old.spec != spec || old.hookSources != entry.hookSources { change.changed.append(spec.name) }
+        }
+        change.removed = configOrder.filter { next[$0] == nil }
+        configured = next
+        configOrder = fresh.declared.map(\.name)
+        return change
+    }
+
+    /// Installs the new Lua state: hooks, output hooks, settings, timers and
+    /// eval now use it; the old one is retired. Lua functions the old state
+    /// held for run-time services are dropped (as after a daemon restart).
+    private func swap(to fresh: ScriptHost) {
+        let old = host
+        for name in old.scriptedServices where configured[name] == nil && supervisor.snapshot(name) != nil {
+            log("warn", "service '\(name)': its Lua functions belonged to the replaced Lua state; "
+                + "it keeps running with its data fields and the default policy")
+        }
+        old.retire()
+        fresh.daemon = daemonHooks()
+        host = fresh
+        output.hooks = fresh
+        interrupter.set(fresh.lua.interrupter)
+        fresh.attach(loop, scheduler: scheduler, addDeclared: false)
+    }
+}
+
+/// A service the config declared, as the last load saw it.
+struct ConfiguredService {
+    var spec: ServiceSpec
+    var hookSources: [String]
+}
+
+extension ConfigChange {
+    /// `added: a, b; removed: -; changed: c`.
+    var summary: String {
+        func list(_ names: [String]) -> String { names.isEmpty ? "-" : names.joined(separator: ", ") }
+        return "added: \(list(added)); removed: \(list(removed)); changed: \(list(changed))"
+    }
+}

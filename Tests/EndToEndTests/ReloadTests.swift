@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+/// Live config reload (SPEC 8): only the difference is applied.
+@Suite struct ReloadEndToEndTests {
+    static let before = """
+        ppm.service { name = "same", cmd = "/bin/sleep 1000" }
+        ppm.service { name = "edited", cmd = "/bin/sleep 1000" }
+        ppm.service { name = "gone", cmd = "/bin/sleep 1000" }
+        ppm.service { name = "hooked", cmd = "/bin/sh -c 'sleep 0.2; exit 3'", restart = "never",
+          on_exit = function(e) ppm.log("info", "old hook") end }
+        """
+    static let after = """
+        -- a comment moves every line down: unchanged services stay unchanged
+        ppm.service { name = "same", cmd = "/bin/sleep 1000" }
+        ppm.service { name = "edited", cmd = "/bin/sleep 2000" }
+        ppm.service { name = "new", cmd = "/bin/sleep 1000" }
+        ppm.service { name = "hooked", cmd = "/bin/sh -c 'sleep 0.2; exit 3'", restart = "never",
+          on_exit = function(e) ppm.log("info", "new hook") end }
+        """
+
+    @Test func reloadCommandAppliesOnlyTheDifference() throws {
+        let box = try Sandbox()
+        try box.write(Self.before)
+        try box.startDaemon()
+        #expect(eventually { box.state("hooked") == "crashed" })
+        let same = try #require(box.pid("same"))
+        let edited = try #require(box.pid("edited"))
+        let gone = try #require(box.pid("gone"))
+        #expect(box.run("add", "--name", "runtime", "--", "/bin/sleep", "1000").status == 0)
+
+        try box.write(Self.after)
+        let reload = box.run("reload")
+        #expect(reload.status == 0)
+        #expect(reload.stdout == "added: new\nremoved: gone\nchanged: edited, hooked\n")
+        #expect(eventually { box.pid("new") != nil && box.services()["gone"] == nil && !alive(gone) })
+        #expect(eventually { box.pid("edited").map { $0 != edited } ?? false })
+        #expect(box.pid("same") == same)
+        #expect(box.state("runtime") == "running")
+        let config = try #require(box.events().last { $0["type"] as? String == "config" })
+        #expect(config["added"] as? [String] == ["new"])
+        #expect(config["removed"] as? [String] == ["gone"])
+        #expect(config["changed"] as? [String] == ["edited", "hooked"])
+
+        // The changed hook is the new state's: start "hooked" again and see which one runs.
+        #expect(box.run("start", "hooked").status == 0)
+        let log = { (try? String(contentsOfFile: box.daemonLog, encoding: .utf8)) ?? "" }
+        #expect(eventually { log().contains("new hook") })
+        #expect(log().components(separatedBy: "old hook").count == 2)  // only the first run
+    }
+
+    @Test func brokenConfigKeepsEverythingAndReloadSaysWhere() throws {
+        let box = try Sandbox()
+        try box.write(Self.before)
+        try box.startDaemon()
+        let same = try #require(box.pid("same"))
+        try box.write("ppm.service { name = \"same\", cmd = \"/bin/sleep 1000\" }\nppm.service { name = }\n")
+        let reload = box.run("reload")
+        #expect(reload.status == 1)
+        #expect(reload.stderr.contains("ppm.lua:2:"))
+        #expect(box.pid("same") == same)
+        #expect(box.state("gone") == "running")
+        let error = try #require(box.events().last { $0["type"] as? String == "config_error" })
+        #expect((error["error"] as? String)?.contains("ppm.lua:2:") == true)
+
+        try box.write("ppm.service { name = \"a\", cmd = \"/bin/true\", requires = { \"b\" } }\n"
+            + "ppm.service { name = \"b\", cmd = \"/bin/true\", requires = { \"a\" } }\n")
+        let cycle = box.run("reload")
+        #expect(cycle.status == 1)
+        #expect(cycle.stderr.contains("requires cycle: a → b → a"))
+        let check = box.run("check", box.config)
+        #expect(check.status == 1)
+        #expect(check.stderr.contains("requires cycle: a → b → a"))
+        #expect(box.pid("same") == same)
+    }
+
+    @Test func sighupAndPpmReloadReload() throws {
+        let box = try Sandbox()
+        try box.write(#"ppm.service { name = "a", cmd = "/bin/sleep 1000" }"#)
+        try box.startDaemon()
+        let daemon = try #require(box.daemonProcess)
+        try box.write(#"ppm.service { name = "a", cmd = "/bin/sleep 1000" } ppm.service { name = "b", cmd = "/bin/sleep 1000" }"#)
+        kill(daemon.processIdentifier, SIGHUP)
+        #expect(eventually { box.state("b") == "running" })
+        try box.write(#"ppm.service { name = "b", cmd = "/bin/sleep 1000" }"#)
+        #expect(box.run("eval", "ppm.reload()").status == 0)
+        #expect(eventually { box.services()["a"] == nil })
+        #expect(box.state("b") == "running")
+    }
+}
