@@ -43,8 +43,23 @@ extension Daemon {
             for name in change.added { loop.send(.add(configured[name]!.spec)) }
         }
         recordConfig(change)
+        configWatcher?.watch(Set(fresh.configFiles()))
         log("info", "config reloaded (\(trigger)): \(change.summary)")
         return .success(change)
+    }
+
+    /// Starts watching the config's files: a save (in place or by rename)
+    /// reloads after 200 ms of quiet.
+    func watchConfig() {
+        guard options.configPath != nil else { return }
+        do {
+            configWatcher = try FileWatcher(queue: queue, debounce: 0.2) { [unowned self] _ in
+                if !quitting { reload(trigger: "config saved") }
+            }
+            configWatcher?.watch(Set(host.configFiles()))
+        } catch {
+            log("warn", "the config is not watched (\(error)); use ppm-lua reload after a change")
+        }
     }
 
     /// Journals a `config` event (at start and after each reload).

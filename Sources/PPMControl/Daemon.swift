@@ -48,6 +48,8 @@ public final class Daemon: @unchecked Sendable {
     /// When the daemon started, on the monotonic clock.
     let startedAt: Double
     private var server: ControlServer?
+    /// Watches the config and the modules it loaded; a save reloads.
+    var configWatcher: FileWatcher?
     private let signals: SignalLoop
     private(set) var quitting = false
     private let store: StateStore
@@ -143,6 +145,7 @@ public final class Daemon: @unchecked Sendable {
         queue.async { [self] in
             signals.start(queue: queue) { [unowned self] event in self.handleSignal(event) }
             loop.send(.boot)
+            watchConfig()
             server?.resume()
             log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)")
         }

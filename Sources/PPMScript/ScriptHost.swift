@@ -157,6 +157,23 @@ public final class ScriptHost: SupervisorHooks {
         daemon = DaemonHooks()
     }
 
+    /// The files the config was read from: the config itself and the
+    /// modules it `require`d from its own folder (what a reload re-reads).
+    public func configFiles() -> [String] {
+        guard let config = context.configPath else { return [] }
+        let folder = Self.folder(of: config)
+        let listing = "local names = {} for k in pairs(package.loaded) do names[#names + 1] = k end return names"
+        guard case .table(let t)? = try? lua.run(listing, chunkName: "=files").first else { return [config] }
+        var files = [config]
+        for case .string(let module) in t.sequence {
+            let base = folder + "/" + module.replacingAll(".", with: "/")
+            for candidate in [base + ".lua", base + "/init.lua"] where access(candidate, F_OK) == 0 {
+                files.append(candidate)
+            }
+        }
+        return files
+    }
+
     /// Names of the services whose Lua functions this state holds.
     public var scriptedServices: [String] { scripts.filter { $0.value.hasFunctions }.map(\.key) }
 
