@@ -63,6 +63,9 @@ extension Daemon {
             let snapshot = supervisor.snapshot(name)!
             guard case .object(var o) = snapshot.json else { return snapshot.json }
             o["spec"] = SpecJSON.encode(snapshot.spec)
+            if snapshot.state == .waiting {  // what it waits for: required services not running yet
+                o["waiting_for"] = .init(snapshot.spec.requires.filter { supervisor.snapshot($0)?.state != .running })
+            }
             return .object(o)
         }
     }

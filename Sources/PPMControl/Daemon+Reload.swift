@@ -37,9 +37,11 @@ extension Daemon {
         }
         let change = difference(to: fresh)
         swap(to: fresh)
+        // Changed specs first: a dependent that no longer requires a removed
+        // service is not stopped on its account.
         loop.turn {
-            for name in change.removed { loop.send(.remove(name)) }
             for name in change.changed { loop.send(.replace(configured[name]!.spec)) }
+            for name in change.removed { loop.send(.remove(name)) }
             for name in change.added { loop.send(.add(configured[name]!.spec)) }
         }
         recordConfig(change)

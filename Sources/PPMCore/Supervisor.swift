@@ -97,6 +97,10 @@ public final class Supervisor {
     private func start(_ name: String, after: Double?) {
         guard let service = table[name] else { return }
         setHeld(service, false)
+        if let waiters = service.stopAfterDependents {  // a start cancels a pending stop
+            effects += waiters.map { .done($0) }
+            service.stopAfterDependents = nil
+        }
         guard !service.isActive else { return }
         service.spawnFailures = 0
         if service.state == .disabled { service.spec.disabled = false }
@@ -106,7 +110,7 @@ public final class Supervisor {
     private func stop(_ name: String, waiter: Waiter?) {
         guard let service = table[name] else { return waiter.map { effects.append(.done($0)) } ?? () }
         setHeld(service, true)
-        requestStop(service, waiter: waiter)
+        stopDependentsFirst(service, waiter: waiter)
     }
 
     private func restart(_ name: String) {

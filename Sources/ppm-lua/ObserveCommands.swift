@@ -51,8 +51,10 @@ struct ShowCommand: ParsableCommand {
         if json { return printJSON(raw: reply.raw) }
         let s = reply.value
         let cmd = (s["cmd"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " ")
+        let waitingFor = (s["waiting_for"]?.arrayValue ?? []).compactMap(\.stringValue)
+        let state = (s["state"]?.stringValue ?? "?") + (waitingFor.isEmpty ? "" : " (for \(waitingFor.joined(separator: ", ")))")
         let rows: [(String, String)] = [
-            ("name", s["name"]?.stringValue ?? name), ("state", s["state"]?.stringValue ?? "?"),
+            ("name", s["name"]?.stringValue ?? name), ("state", state),
             ("pid", s["pid"]?.intValue.map(String.init) ?? "-"), ("command", cmd),
             ("starts", String(s["starts"]?.intValue ?? 0)), ("restarts", String(s["restarts"]?.intValue ?? 0)),
             ("crashes", String(s["crashes"]?.intValue ?? 0)), ("uptime", formatDuration(s["uptime"]?.doubleValue)),

@@ -119,3 +119,47 @@ import Testing
         #expect(try String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8).contains("2000"))
     }
 }
+
+/// `requires` holds both ways: dependents start after and stop before.
+@Suite struct RequiresEndToEndTests {
+    @Test func stoppingARequiredServiceStopsItsDependentsFirst() throws {
+        let box = try Sandbox()
+        try box.write("""
+            ppm.service { name = "db", cmd = "/bin/sleep 1000" }
+            ppm.service { name = "app", cmd = "/bin/sleep 1000", requires = { "db" } }
+            ppm.service { name = "web", cmd = "/bin/sleep 1000", requires = { "app" } }
+            """)
+        try box.startDaemon()
+        #expect(eventually { box.state("web") == "running" })
+        let stop = box.run("stop", "db")
+        #expect(stop.status == 0)
+        #expect(box.state("db") == "stopped")
+        #expect(box.state("app") == "stopped")
+        #expect(box.state("web") == "stopped")
+        let order = box.events().filter { ["stop", "exit"].contains($0["type"] as? String) }
+            .map { "\($0["type"]!) \($0["name"]!)" }
+        #expect(order == ["stop web", "exit web", "stop app", "exit app", "stop db", "exit db"])
+
+        // A reload that removes db (and app with it) stops app first.
+        #expect(box.run("start", "db", "app").status == 0)
+        #expect(eventually { box.state("app") == "running" })
+        try box.write(#"ppm.service { name = "web", cmd = "/bin/sleep 1000" }"#)
+        #expect(eventually { box.services()["db"] == nil && box.services()["app"] == nil })
+        let last = box.events().filter { ["stop", "exit"].contains($0["type"] as? String) }.suffix(4)
+            .map { "\($0["type"]!) \($0["name"]!)" }
+        #expect(last == ["stop app", "exit app", "stop db", "exit db"])
+    }
+
+    @Test func showSaysWhatAWaitingServiceWaitsFor() throws {
+        let box = try Sandbox()
+        try box.write("""
+            ppm.service { name = "db", cmd = "/bin/sleep 1000", autostart = false }
+            ppm.service { name = "app", cmd = "/bin/sleep 1000", requires = { "db" } }
+            """)
+        try box.startDaemon()
+        #expect(eventually { box.state("app") == "waiting" })
+        #expect(box.run("show", "app").stdout.contains("waiting (for db)"))
+        #expect(box.run("start", "db").status == 0)
+        #expect(eventually { box.state("app") == "running" })
+    }
+}
