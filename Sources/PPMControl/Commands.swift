@@ -11,6 +11,8 @@ extension Daemon {
     /// right after it (and after any Lua it ran).
     func handle(_ request: ControlRequest, _ connection: ControlConnection) {
         loop.turn { serve(request, connection) }
+        // Services added or removed: their `depends` are followed or dropped.
+        if ["add", "exec", "eval", "rm", "del", "drop"].contains(request.cmd) { followDepends() }
     }
 
     private func serve(_ request: ControlRequest, _ connection: ControlConnection) {

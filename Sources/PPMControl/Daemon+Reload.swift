@@ -46,6 +46,7 @@ extension Daemon {
         }
         recordConfig(change)
         configWatcher?.watch(Set(fresh.configFiles()))
+        followDepends()
         log("info", "config reloaded (\(trigger)): \(change.summary)")
         return .success(change)
     }
@@ -62,6 +63,25 @@ extension Daemon {
         } catch {
             log("warn", "the config is not watched (\(error)); use ppm-lua reload after a change")
         }
+    }
+
+    /// Starts following the `depends` of the services.
+    func watchDepends() {
+        do {
+            dependsWatcher = try DependsWatcher(queue: queue) { [unowned self] name in
+                guard !quitting, supervisor.snapshot(name)?.state.hasProcess == true else { return }
+                log("info", "'\(name)': a file it depends on changed; restarting it")
+                loop.send(.restart(name))
+            }
+            followDepends()
+        } catch {
+            log("warn", "depends files are not watched (\(error))")
+        }
+    }
+
+    /// Makes the depends watcher follow the services the supervisor has now.
+    func followDepends() {
+        dependsWatcher?.update(supervisor.list().map(\.spec))
     }
 
     /// Journals a `config` event (at start and after each reload).

@@ -50,6 +50,8 @@ public final class Daemon: @unchecked Sendable {
     private var server: ControlServer?
     /// Watches the config and the modules it loaded; a save reloads.
     var configWatcher: FileWatcher?
+    /// Restarts services whose `depends` files change.
+    var dependsWatcher: DependsWatcher?
     private let signals: SignalLoop
     private(set) var quitting = false
     private let store: StateStore
@@ -146,6 +148,7 @@ public final class Daemon: @unchecked Sendable {
             signals.start(queue: queue) { [unowned self] event in self.handleSignal(event) }
             loop.send(.boot)
             watchConfig()
+            watchDepends()
             server?.resume()
             log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)")
         }

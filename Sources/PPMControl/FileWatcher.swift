@@ -18,7 +18,8 @@ final class FileWatcher: @unchecked Sendable {
     private let changed: (Set<String>) -> Void
     /// Watch descriptor → folder, and the names wanted in each folder.
     private var folders: [Int32: String] = [:]
-    private var wanted: [String: Set<String>] = [:]
+    /// Per folder, the names wanted (nil: any name).
+    private var wanted: [String: Set<String>?] = [:]
     private var touched: Set<String> = []
     private var generation = 0
 
@@ -41,14 +42,19 @@ final class FileWatcher: @unchecked Sendable {
 
     /// Watches exactly these files (absolute or relative to the daemon's
     /// folder); replaces what was watched before.
-    func watch(_ paths: Set<String>) {
-        var next: [String: Set<String>] = [:]
-        for path in paths {
+    func watch(_ paths: Set<String>) { watch(files: paths, folders: []) }
+
+    /// Watches these files and every entry of these folders (not below).
+    func watch(files: Set<String>, folders wholeFolders: Set<String>) {
+        var next: [String: Set<String>?] = [:]
+        for path in files {
             let slash = path.lastIndex(of: "/")
             let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
             let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-            next[folder, default: []].insert(name)
+            if case .some(.none) = next[folder] { continue }
+            next[folder] = .some((next[folder] ?? []).map { $0.union([name]) } ?? [name])
         }
+        for folder in wholeFolders { next[folder] = .some(nil) }
         for (wd, folder) in folders where next[folder] == nil {
             inotify_rm_watch(fd, wd)
             folders[wd] = nil
@@ -74,7 +80,7 @@ final class FileWatcher: @unchecked Sendable {
                 let length = Int(event.len)
                 let namePointer = (buffer + offset + MemoryLayout<inotify_event>.size).assumingMemoryBound(to: CChar.self)
                 let name = length > 0 ? String(cString: namePointer) : ""
-                if let folder = folders[event.wd], wanted[folder]?.contains(name) == true {
+                if let folder = folders[event.wd], let names = wanted[folder], names?.contains(name) ?? true {
                     touched.insert(folder == "/" ? "/" + name : folder + "/" + name)
                 }
                 offset += MemoryLayout<inotify_event>.size + length

@@ -163,3 +163,40 @@ import Testing
         #expect(eventually { box.state("app") == "running" })
     }
 }
+
+/// `depends`: a service restarts when the content of what it depends on changes.
+@Suite struct DependsEndToEndTests {
+    @Test func contentChangesAndNewMatchesRestartEqualWritesDoNot() throws {
+        let box = try Sandbox()
+        try FileManager.default.createDirectory(atPath: box.dir + "/src/deep", withIntermediateDirectories: true)
+        try box.write("one", to: "proxy.cfg")
+        try box.write("print(1)", to: "src/deep/a.py")
+        try box.write("""
+            ppm.service { name = "proxy", cmd = "/bin/sleep 1000", depends = { "proxy.cfg" } }
+            ppm.service { name = "app", cmd = "/bin/sleep 1000", depends = { "src/**/*.py", "nothing/*.x" } }
+            """)
+        let check = box.run("check", box.config)
+        #expect(check.status == 0)
+        #expect(check.stderr.contains("service 'app': depends pattern '\(box.dir)/nothing/*.x' matches no file"))
+        try box.startDaemon()
+        let proxy = try #require(box.pid("proxy"))
+        let app = try #require(box.pid("app"))
+
+        // A write leaving the content equal, and a file no pattern matches: no restart.
+        try "one".write(toFile: box.dir + "/proxy.cfg", atomically: false, encoding: .utf8)
+        try box.write("not python", to: "src/deep/b.txt")
+        usleep(1_500_000)  // past the 1 s debounce: nothing may have happened
+        #expect(box.pid("proxy") == proxy)
+        #expect(box.pid("app") == app)
+
+        try box.write("two", to: "proxy.cfg")
+        #expect(eventually { box.pid("proxy").map { $0 != proxy } ?? false })
+        #expect(box.pid("app") == app)
+
+        // A new match in a new folder under `**`.
+        try FileManager.default.createDirectory(atPath: box.dir + "/src/new", withIntermediateDirectories: true)
+        try box.write("print(2)", to: "src/new/b.py")
+        #expect(eventually { box.pid("app").map { $0 != app } ?? false })
+        #expect(box.events("proxy").count { $0["type"] as? String == "start" } == 2)
+    }
+}
