@@ -44,6 +44,8 @@ public final class Daemon: @unchecked Sendable {
     let helpers: HelperProcesses
     /// Captured stdout/stderr of the services (`<home>/logs`).
     let output: OutputCapture
+    /// Keeps the output pipes open when the daemon dies; nil if it could not start.
+    private let holder: FDHolder?
     let scheduler: DispatchScheduler
     /// When the daemon started, on the monotonic clock.
     let startedAt: Double
@@ -83,6 +85,11 @@ public final class Daemon: @unchecked Sendable {
         output = OutputCapture(directory: locations.logs, queue: queue, policy: host.logPolicy)
         output.hooks = host
         loop.output = output
+        holder = FDHolder.connectOrStart(path: locations.fdHolder, spawner: spawner)
+        if let holder {
+            output.restore(holder.takeAll())  // pipes of services a killed daemon left running
+            output.keeper = holder
+        }
         store = StateStore(path: locations.state, legacy: (locations.home + "/services.json", locations.home + "/pids.json"))
         host.daemon = daemonHooks()
         let declared = host.declared.map(\.name)
@@ -90,27 +97,46 @@ public final class Daemon: @unchecked Sendable {
             configured[spec.name] = ConfiguredService(spec: spec, hookSources: host.hookSources[spec.name] ?? [])
         }
         configOrder = declared
-        // Leftovers first: the store then records only this daemon's processes.
-        endLeftovers()
+        // What a killed daemon left running; the store then records only this daemon's processes.
+        let leftovers = store.leftovers()
+        let strays = store.strays()
+        for name in store.processes.keys { store.apply(.gone(name)) }
         loop.store = store
+        loop.processWatcher = PidWatcher(queue: queue)
         host.attach(loop, scheduler: scheduler)
         recordConfig(ConfigChange(added: declared))
         restoreRuntimeServices(configNames: Set(declared))
+        adopt(leftovers, strays: strays)
     }
 
-    /// Ends the process groups a previous daemon left running (it was
-    /// killed): stop signal, then SIGKILL after a few seconds.
-    private func endLeftovers() {
-        let leftovers = store.leftovers()
-        for name in store.processes.keys { store.apply(.gone(name)) }
-        guard !leftovers.isEmpty else { return }
+    /// Takes over the processes a killed daemon left running, for the
+    /// services still declared (never a second copy); ends the others (stop
+    /// signal, SIGKILL after a few seconds). Groups it was stopping already
+    /// had their stop signal: they get SIGKILL.
+    private func adopt(_ leftovers: [(name: String, pid: Int32)], strays: [(name: String, pgid: Int32)]) {
+        for (name, pgid) in strays {
+            log("warn", "killing what is left of '\(name)' (process group \(pgid)): a previous daemon was stopping it")
+            kill(-pgid, SIGKILL)
+        }
+        var ending: [(name: String, pgid: Int32)] = []
         for (name, pid) in leftovers {
-            log("warn", "ending '\(name)' (process group \(pid)) left running by a previous daemon")
-            kill(-pid, host.declared.first { $0.name == name }?.stopSignal ?? SIGTERM)
+            if supervisor.snapshot(name) != nil, let age = StateStore.age(pid) {
+                log("info", "adopting '\(name)' (pid \(pid)) left running by a previous daemon")
+                loop.send(.adopt(name, pid: pid, age: age))
+            } else {
+                ending.append((name, pid))
+            }
+        }
+        // Pipes kept for services that are gone (their processes end below).
+        for name in output.names where supervisor.snapshot(name) == nil { output.remove(name) }
+        guard !ending.isEmpty else { return }
+        for (name, pgid) in ending {
+            log("warn", "ending '\(name)' (process group \(pgid)) left running by a previous daemon: no such service now")
+            kill(-pgid, SIGTERM)
         }
         let deadline = scheduler.now + 5
-        while scheduler.now < deadline && leftovers.contains(where: { spawner.groupAlive($0.pid) }) { usleep(20_000) }
-        for (_, pid) in leftovers where spawner.groupAlive(pid) { kill(-pid, SIGKILL) }
+        while scheduler.now < deadline && ending.contains(where: { spawner.groupAlive($0.pgid) }) { usleep(20_000) }
+        for (_, pgid) in ending where spawner.groupAlive(pgid) { kill(-pgid, SIGKILL) }
     }
 
     /// Brings back the services added at run time before the last exit.
@@ -177,7 +203,9 @@ public final class Daemon: @unchecked Sendable {
         quitting = true
         loop.send(.shutdown(waiter: loop.waiter { [self] in
             done()
+            output.keeper = nil
             output.closeAll()
+            holder?.quit()
             store.sync()
             journal.sync()
             server?.shutdown()

@@ -24,7 +24,7 @@ extension Supervisor {
     }
 
     func initialStart(_ service: Service) {
-        guard !isShuttingDown else { return }
+        guard !isShuttingDown, !service.isActive else { return }  // an adopted process already runs
         if service.spec.disabled {
             service.state = .disabled
         } else if !service.spec.autostart || service.held {

@@ -51,6 +51,7 @@ public final class Supervisor {
         case .decided(let name, let starts, let decision): decided(name, starts: starts, decision)
         case .timer(let id): fired(id)
         case .groupGone(let name): groupGone(name)
+        case .adopt(let name, let pid, let age): adopt(name, pid: pid, age: age)
         }
         defer { effects = [] }
         return effects

@@ -37,6 +37,9 @@ public enum SupervisorInput: Sendable, Equatable {
     case timer(TimerID)
     /// A process group watched with `watchGroup` has no member left.
     case groupGone(String)
+    /// A process a killed daemon left running for this service, started
+    /// `age` seconds ago: it is taken over instead of started again.
+    case adopt(String, pid: Int32, age: Double)
 }
 
 /// Someone waiting for a request to complete (a control client's reply).

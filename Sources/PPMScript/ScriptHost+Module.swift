@@ -72,7 +72,7 @@ extension ScriptHost {
         }
         def("on") { [unowned self] args in
             let type = try args.string(1)
-            let valid = ["start", "exit", "stop", "spawn_failed", "fatal", "output", "*"]
+            let valid = ["start", "exit", "stop", "spawn_failed", "fatal", "adopt", "output", "*"]
             guard valid.contains(type) else {
                 throw args.error(1, "unknown event type '\(type)' (expected \(valid.joined(separator: ", ")))")
             }
