@@ -50,7 +50,7 @@ public final class ScriptHost: SupervisorHooks {
     public internal(set) var hookSources: [String: [String]] = [:]
     /// Set once a reload replaced this state: its timers, hooks and helper
     /// callbacks no longer run.
-    public private(set) var isRetired = false
+    public internal(set) var isRetired = false
     public internal(set) var settings = SupervisorSettings()
     /// How long one hook may run (`hook_timeout`).
     public internal(set) var hookTimeout: Double = 1
@@ -69,7 +69,7 @@ public final class ScriptHost: SupervisorHooks {
     var afterAttach: [() -> Void] = []
     var unarmed: [(id: Int, kind: String, seconds: Double, fn: LuaRef)] = []
     /// The daemon's loop, once attached: control calls from Lua become its inputs.
-    public private(set) weak var loop: SupervisorLoop?
+    public internal(set) weak var loop: SupervisorLoop?
     var supervisor: Supervisor? { loop?.supervisor }
     var scheduler: Scheduler?
     var reader: SpecReader
@@ -141,41 +141,6 @@ public final class ScriptHost: SupervisorHooks {
         afterAttach = []
         actions.forEach { $0() }
     }
-
-    /// Ends this state's part in the daemon after a reload replaced it:
-    /// timers cancelled, global and service hooks dropped, and callbacks of
-    /// its `ppm.spawn` helpers ignored when they come.
-    public func retire() {
-        isRetired = true
-        for timer in timers.values { timer.cancel() }
-        timers = [:]
-        unarmed = []
-        afterAttach = []
-        globalHooks = []
-        scripts = [:]
-        loop = nil
-        daemon = DaemonHooks()
-    }
-
-    /// The files the config was read from: the config itself and the
-    /// modules it `require`d from its own folder (what a reload re-reads).
-    public func configFiles() -> [String] {
-        guard let config = context.configPath else { return [] }
-        let folder = Self.folder(of: config)
-        let listing = "local names = {} for k in pairs(package.loaded) do names[#names + 1] = k end return names"
-        guard case .table(let t)? = try? lua.run(listing, chunkName: "=files").first else { return [config] }
-        var files = [config]
-        for case .string(let module) in t.sequence {
-            let base = folder + "/" + module.replacingAll(".", with: "/")
-            for candidate in [base + ".lua", base + "/init.lua"] where access(candidate, F_OK) == 0 {
-                files.append(candidate)
-            }
-        }
-        return files
-    }
-
-    /// Names of the services whose Lua functions this state holds.
-    public var scriptedServices: [String] { scripts.filter { $0.value.hasFunctions }.map(\.key) }
 
     // MARK: Running Lua
 
