@@ -42,7 +42,7 @@ extension Daemon {
         loop.turn {
             for name in change.changed { loop.send(.replace(configured[name]!.spec)) }
             for name in change.removed { loop.send(.remove(name)) }
-            for name in change.added { loop.send(.add(configured[name]!.spec)) }
+            if !change.added.isEmpty { loop.send(.declare(change.added.map { configured[$0]!.spec })) }
         }
         recordConfig(change)
         configWatcher?.watch(Set(fresh.configFiles()))

@@ -37,6 +37,7 @@ public final class Supervisor {
         switch input {
         case .add(let spec, let held, let persist): add(spec, held: held, persist: persist)
         case .replace(let spec): replace(spec)
+        case .declare(let specs): declare(specs)
         case .boot: boot()
         case .start(let name, let after): start(name, after: after)
         case .stop(let name, let waiter): stop(name, waiter: waiter)
