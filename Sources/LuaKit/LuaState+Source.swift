@@ -18,12 +18,14 @@ extension LuaState {
     /// The source text of a Lua function, read from the file it was loaded
     /// from (lines `firstLine...lastLine`); for a chunk loaded from a string,
     /// its name and line numbers. Two functions with equal text are taken as
-    /// the same hook across a reload.
-    public func sourceText(of function: LuaRef) -> String {
+    /// the same hook across a reload. `files` keeps the files read, split in
+    /// lines, for the next calls.
+    public func sourceText(of function: LuaRef, files: inout [String: [Substring]]) -> String {
         guard let (source, first, last) = definition(of: function) else { return function.description }
-        guard let data = FileManager.default.contents(atPath: source) else { return "\(source):\(first)-\(last)" }
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        guard first >= 1, last >= first, last <= lines.count else { return "\(source):\(first)-\(last)" }
+        if files[source] == nil, let data = FileManager.default.contents(atPath: source) {
+            files[source] = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        }
+        guard let lines = files[source], first >= 1, last >= first, last <= lines.count else { return "\(source):\(first)-\(last)" }
         return lines[(first - 1)..<last].joined(separator: "\n")
     }
 }

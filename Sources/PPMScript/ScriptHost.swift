@@ -118,9 +118,12 @@ public final class ScriptHost: SupervisorHooks {
             }
         }
         if let cycle = RequiresCycle.find(in: declared) { throw LuaError.syntax("\(path): \(cycle)") }
+        var files: [String: [Substring]] = [:]
         for spec in declared {
             let s = scripts[spec.name] ?? ServiceScripts()
-            hookSources[spec.name] = [s.onStart, s.onExit, s.policy, s.onOutput].map { $0.map(lua.sourceText(of:)) ?? "" }
+            hookSources[spec.name] = [s.onStart, s.onExit, s.policy, s.onOutput].map { f in
+                f.map { lua.sourceText(of: $0, files: &files) } ?? ""
+            }
         }
     }
 
