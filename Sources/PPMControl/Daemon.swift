@@ -56,7 +56,7 @@ public final class Daemon: @unchecked Sendable {
     var dependsWatcher: DependsWatcher?
     private let signals: SignalLoop
     private(set) var quitting = false
-    private let store: StateStore
+    let store: StateStore
 
     /// Loads the config and prepares everything; nothing runs yet. Throws
     /// with a one-line message for the user.
@@ -65,6 +65,7 @@ public final class Daemon: @unchecked Sendable {
         // resident memory close to what it uses (see ControlConnection.close).
         ppm_malloc_one_arena()
         self.options = options
+        let handover = Handover.take()
         signals = try SignalLoop()
         let locations = options.locations
         try locations.create()
@@ -106,7 +107,15 @@ public final class Daemon: @unchecked Sendable {
         host.attach(loop, scheduler: scheduler)
         recordConfig(ConfigChange(added: declared))
         restoreRuntimeServices(configNames: Set(declared))
+        spawner.baseEnvironment[Handover.variable] = nil
+        for (name, state) in handover?.services ?? [:] { loop.send(.resume(name, state)) }
         adopt(leftovers, strays: strays)
+        if let handover {
+            journal.record("daemon_restarted", name: nil, time: scheduler.wallNow, fields: [
+                "cause": .string(handover.cause), "utc": .string(ServiceEvent.utc(scheduler.wallNow)),
+                "adopted": .init(leftovers.count),
+            ])
+        }
     }
 
     /// Takes over the processes a killed daemon left running, for the
@@ -121,8 +130,9 @@ public final class Daemon: @unchecked Sendable {
         var ending: [(name: String, pgid: Int32)] = []
         for (name, pid) in leftovers {
             if supervisor.snapshot(name) != nil, let age = StateStore.age(pid) {
-                log("info", "adopting '\(name)' (pid \(pid)) left running by a previous daemon")
-                loop.send(.adopt(name, pid: pid, age: age))
+                let child = Self.parent(of: pid) == getpid()
+                if !child { log("info", "adopting '\(name)' (pid \(pid)) left running by a previous daemon") }
+                loop.send(.adopt(name, AdoptedProcess(pid: pid, age: age, child: child)))
             } else {
                 ending.append((name, pid))
             }
@@ -172,6 +182,8 @@ public final class Daemon: @unchecked Sendable {
         if let pidfile = options.pidfile { try? AtomicFile.write("\(getpid())\n", to: pidfile) }
         queue.async { [self] in
             signals.start(queue: queue) { [unowned self] event in self.handleSignal(event) }
+            // Children that ended while a previous image of this daemon re-executed.
+            SignalLoop.reap { [unowned self] event in self.handleSignal(event) }
             loop.send(.boot)
             watchConfig()
             watchDepends()

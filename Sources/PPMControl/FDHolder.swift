@@ -22,7 +22,7 @@ final class FDHolder: PipeKeeper {
     static func connectOrStart(path: String, spawner: LinuxSpawner) -> FDHolder? {
         let fd = ppm_fdholder_connect(path)
         if fd >= 0 { return FDHolder(sock: fd) }
-        var spec = ServiceSpec(name: "ppm-lua fd holder", cmd: [executable(), "fdholder", path, String(idleSeconds)])
+        var spec = ServiceSpec(name: "ppm-lua fd holder", cmd: [Daemon.executablePath(), "fdholder", path, String(idleSeconds)])
         spec.stdout = "/dev/null"
         spec.stderr = "/dev/null"
         // Four descriptors per service: as many as the daemon may open.
@@ -58,13 +58,4 @@ final class FDHolder: PipeKeeper {
 
     /// Ends the holder (the daemon is exiting and every service has stopped).
     func quit() { _ = ppm_fdholder_send(sock, "quit", -1, -1) }
-
-    private static func executable() -> String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard n > 0 else { return CommandLine.arguments[0] }
-        let path = String(cString: buffer)
-        // Replaced on disk since it started (an upgrade): the new file has the same path.
-        return path.hasSuffix(" (deleted)") ? String(path.dropLast(10)) : path
-    }
 }

@@ -100,5 +100,50 @@ func processes(_ command: String) -> [Int32] {
         #expect(box.waitForDaemonExit() == 0)
         #expect(eventually { processes(binary + " fdholder " + holder + " 600").isEmpty })
     }
+
+    /// `ppm-lua upgrade` re-executes the daemon in place: same pid, every
+    /// service kept as it was (processes, stopped and crashed ones, counters,
+    /// run-time services), captured output uninterrupted.
+    @Test func upgradeKeepsEveryServiceAsItWas() throws {
+        let box = try Sandbox()
+        try box.write("""
+            ppm.service { name = "chat", cmd = { "/bin/sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.01; done" } }
+            ppm.service { name = "held", cmd = "/bin/sleep 1000" }
+            ppm.service { name = "dies", cmd = { "/bin/sh", "-c", "exit 3" }, restart = "never" }
+            """)
+        try box.startDaemon()
+        #expect(eventually { box.state("dies") == "crashed" && box.state("held") == "running" })
+        #expect(box.run("stop", "held").status == 0)
+        #expect(box.run("restart", "chat").status == 0)
+        #expect(box.run("add", "--name", "extra", "--", "/bin/sleep", "1000").status == 0)
+        #expect(eventually { box.state("extra") == "running" && box.state("chat") == "running" })
+        let before = box.services()
+        let daemonPid = try #require(box.daemonProcess).processIdentifier
+        let upgrade = box.run("upgrade")
+        #expect(upgrade.status == 0, "\(upgrade.stderr)")
+        #expect(upgrade.stdout.contains("pid \(daemonPid)"))
+        let after = box.services()
+        for name in ["chat", "held", "dies", "extra"] {
+            for key in ["state", "pid", "starts", "restarts"] {
+                #expect("\(after[name]?[key] ?? "nil")" == "\(before[name]?[key] ?? "nil")", "\(name).\(key)")
+            }
+        }
+        #expect((after["dies"]?["last_exit"] as? [String: Any])?["result"] as? Int == 3)
+        let restarted = box.events().filter { $0["type"] as? String == "daemon_restarted" }
+        #expect(restarted.count == 1 && restarted.first?["cause"] as? String == "upgrade")
+        // Still the daemon's children: a kill comes back with its real status.
+        let chat = try #require(box.pid("chat"))
+        kill(chat, SIGKILL)
+        #expect(eventually { box.events("chat").contains { $0["type"] as? String == "exit" && $0["signal"] as? Int == 9 } })
+        let log = box.dir + "/home/logs/chat.out.log"
+        let ticks = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map { String($0) }
+        // Two runs (before and after the restart request), each without a gap.
+        var runs: [[Int]] = []
+        for t in ticks.compactMap({ Int($0.split(separator: " ").last ?? "") }) {
+            if t == 1 || runs.isEmpty { runs.append([]) }
+            runs[runs.count - 1].append(t)
+        }
+        for run in runs { #expect(run == Array(1...run.count)) }
+    }
 }
 
