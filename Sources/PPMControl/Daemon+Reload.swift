@@ -1,3 +1,4 @@
+import Glibc
 import LuaKit
 import PPMCore
 import PPMScript
@@ -45,7 +46,7 @@ extension Daemon {
             if !change.added.isEmpty { loop.send(.declare(change.added.map { configured[$0]!.spec })) }
         }
         recordConfig(change)
-        configWatcher?.watch(Set(fresh.configFiles()))
+        configWatcher?.watch(Self.withTargets(fresh.configFiles()))
         followDepends()
         log("info", "config reloaded (\(trigger)): \(change.summary)")
         return .success(change)
@@ -59,10 +60,22 @@ extension Daemon {
             configWatcher = try FileWatcher(queue: queue, debounce: 0.2) { [unowned self] _ in
                 if !quitting { reload(trigger: "config saved") }
             }
-            configWatcher?.watch(Set(host.configFiles()))
+            configWatcher?.watch(Self.withTargets(host.configFiles()))
         } catch {
             log("warn", "the config is not watched (\(error)); use ppm-lua reload after a change")
         }
+    }
+
+    /// The files, and the files their symlinks point to (a config linked
+    /// from elsewhere reloads when its target is saved).
+    static func withTargets(_ files: [String]) -> Set<String> {
+        var result = Set(files)
+        for file in files {
+            guard let resolved = realpath(file, nil) else { continue }
+            result.insert(String(cString: resolved))
+            free(resolved)
+        }
+        return result
     }
 
     /// Starts following the `depends` of the services.

@@ -107,6 +107,16 @@ import Testing
         #expect(box.pid("same") == same)
     }
 
+    @Test func savingTheTargetOfASymlinkedConfigReloads() throws {
+        let box = try Sandbox()
+        try FileManager.default.createDirectory(atPath: box.dir + "/etc", withIntermediateDirectories: true)
+        try box.write(#"ppm.service { name = "a", cmd = "/bin/sleep 1000" }"#, to: "etc/real.lua")
+        try FileManager.default.createSymbolicLink(atPath: box.config, withDestinationPath: box.dir + "/etc/real.lua")
+        try box.startDaemon()
+        try #"ppm.service { name = "b", cmd = "/bin/sleep 1000" }"#.write(toFile: box.dir + "/etc/real.lua", atomically: true, encoding: .utf8)
+        #expect(eventually { box.state("b") == "running" && box.services()["a"] == nil })
+    }
+
     @Test func savingAModuleTheConfigRequiredReloads() throws {
         let box = try Sandbox()
         try box.write(#"return { cmd = "/bin/sleep 1000" }"#, to: "common.lua")
