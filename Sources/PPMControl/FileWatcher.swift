@@ -80,7 +80,9 @@ final class FileWatcher: @unchecked Sendable {
                 let length = Int(event.len)
                 let namePointer = (buffer + offset + MemoryLayout<inotify_event>.size).assumingMemoryBound(to: CChar.self)
                 let name = length > 0 ? String(cString: namePointer) : ""
-                if let folder = folders[event.wd], let names = wanted[folder], names?.contains(name) ?? true {
+                if event.mask & UInt32(IN_Q_OVERFLOW) != 0 {  // events were lost: take every folder as touched
+                    for folder in wanted.keys { touched.insert(folder == "/" ? "/" : folder + "/") }
+                } else if let folder = folders[event.wd], let names = wanted[folder], names?.contains(name) ?? true {
                     touched.insert(folder == "/" ? "/" + name : folder + "/" + name)
                 }
                 offset += MemoryLayout<inotify_event>.size + length
