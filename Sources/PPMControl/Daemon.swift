@@ -170,6 +170,7 @@ public final class Daemon: @unchecked Sendable {
     /// Starts serving and never returns; the process exits after `quit`.
     public func run() -> Never {
         ppm_set_child_subreaper()
+        installWatchdog(fixedSeconds: host.watchdog)
         do {
             let server = try ControlServer(path: options.locations.socket, loop: queue, interrupt: { [interrupter] in interrupter.interrupt() }) {
                 [unowned self] request, connection in self.handle(request, connection)

@@ -191,7 +191,7 @@ extension ScriptHost {
     }
 
     func applySettings(_ t: LuaTable) throws {
-        let known = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps"]
+        let known = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog"]
         let field = FieldReader(service: "settings")
         for key in t.entries.keys {
             let k = key.stringValue ?? key.typeName
@@ -222,6 +222,7 @@ extension ScriptHost {
         logs.keep = try field.count(t["log_keep"], "log_keep") ?? logs.keep
         logs.timestamps = try field.bool(t["log_timestamps"], "log_timestamps") ?? logs.timestamps
         logPolicy = logs
+        watchdog = try field.duration(t["watchdog"], "watchdog") ?? watchdog
         loop?.output?.policy = logs
         settings = s
         hookTimeout = timeout
