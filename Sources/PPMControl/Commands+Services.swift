@@ -77,8 +77,8 @@ extension Daemon {
                     complete(n, outcome)
                 }))
             default:
-                loop.send(.remove(n, waiter: loop.waiter { [host, supervisor, scheduler] in
-                    host.forget(n)
+                loop.send(.remove(n, waiter: loop.waiter { [unowned self, supervisor, scheduler] in
+                    host.forget(n)  // the Lua state of now (a reload may have replaced it)
                     guard before.state.hasProcess else { return complete(n, ServiceOutcome(name: n, message: "removed")) }
                     var outcome = ServiceOutcome.stopped(before, after: supervisor.snapshot(n), took: scheduler.now - asked, verb: "stopped")
                     outcome.message = "removed, " + outcome.message
@@ -136,10 +136,10 @@ extension Daemon {
         } catch {
             return reply(.failure(ControlFailure("\(error)")))
         }
-        loop.whenSettled { [supervisor, loop, host] in
+        loop.whenSettled { [unowned self, supervisor, loop] in
             guard let s = supervisor.snapshot(name) else { return reply(.failure(ControlFailure("'\(name)' was removed meanwhile"))) }
             guard s.pid == nil, let error = s.lastError else { return reply(.success(s.json)) }
-            loop.send(.remove(name, waiter: loop.waiter { host.forget(name) }))
+            loop.send(.remove(name, waiter: loop.waiter { [unowned self] in host.forget(name) }))
             reply(.failure(ControlFailure("cannot start '\(name)': \(error); not added")))
         }
     }

@@ -14,6 +14,8 @@ extension Daemon {
     /// right after it (and after any Lua it ran).
     func handle(_ request: ControlRequest, _ connection: ControlConnection) {
         loop.turn { serve(request, connection) }
+        // Services added or removed: their `depends` are followed or dropped.
+        if ["add", "exec", "eval", "rm", "del", "drop"].contains(request.cmd) { followDepends() }
     }
 
     private func serve(_ request: ControlRequest, _ connection: ControlConnection) {
@@ -36,7 +38,7 @@ extension Daemon {
         case "export": reply(.success(.string(export())))
         case "stats": stats(request, connection)
         case "logs": logs(request, connection)
-        case "reload": reply(.failure(ControlFailure("reload is not supported yet; restart the daemon to apply a new config")))
+        case "reload": reply(quitting ? .failure(ControlFailure("the daemon is shutting down")) : reload(trigger: "ppm-lua reload").map(\.json))
         case "quit": quitting(request, connection, reply)
         case "upgrade":
             // The reply goes out first; the socket closes with the exec.

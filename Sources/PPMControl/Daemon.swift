@@ -30,7 +30,13 @@ public struct DaemonOptions: Sendable {
 public final class Daemon: @unchecked Sendable {
     let options: DaemonOptions
     let queue = DispatchQueue(label: "ppm-lua.loop")
-    let host: ScriptHost
+    /// The current Lua state; a reload replaces it.
+    var host: ScriptHost
+    /// Its interrupter, for the control socket's off-loop `interrupt`.
+    let interrupter: CurrentInterrupter
+    /// The services the config declared at the last load, and their order.
+    var configured: [String: ConfiguredService] = [:]
+    var configOrder: [String] = []
     let loop: SupervisorLoop
     var supervisor: Supervisor { loop.supervisor }
     var journal: Journal { loop.journal }
@@ -44,6 +50,10 @@ public final class Daemon: @unchecked Sendable {
     /// When the daemon started, on the monotonic clock.
     let startedAt: Double
     private var server: ControlServer?
+    /// Watches the config and the modules it loaded; a save reloads.
+    var configWatcher: FileWatcher?
+    /// Restarts services whose `depends` files change.
+    var dependsWatcher: DependsWatcher?
     private let signals: SignalLoop
     /// Told once every service has stopped, just before the daemon exits
     /// (non-empty once a quit was asked).
@@ -67,6 +77,7 @@ public final class Daemon: @unchecked Sendable {
             version: options.version, configPath: options.configPath, home: locations.home,
             pluginFolders: Locations.pluginFolders()))
         if let config = options.configPath { try host.loadConfig(path: config) }
+        interrupter = CurrentInterrupter(host.lua.interrupter)
         try Self.checkNoOtherDaemon(locations.socket)
         scheduler = DispatchScheduler(queue: queue)
         startedAt = scheduler.now
@@ -87,6 +98,10 @@ public final class Daemon: @unchecked Sendable {
         store = StateStore(path: locations.state, legacy: (locations.home + "/services.json", locations.home + "/pids.json"))
         host.daemon = daemonHooks()
         let declared = host.declared.map(\.name)
+        for spec in host.declared {
+            configured[spec.name] = ConfiguredService(spec: spec, hookSources: host.hookSources[spec.name] ?? [])
+        }
+        configOrder = declared
         // What a killed daemon left running; the store then records only this daemon's processes.
         var leftovers = store.leftovers()
         let strays = store.strays()
@@ -104,9 +119,7 @@ public final class Daemon: @unchecked Sendable {
         loop.store = store
         loop.processWatcher = PidWatcher(queue: queue)
         host.attach(loop, scheduler: scheduler)
-        journal.record("config", name: nil, time: scheduler.wallNow, fields: [
-            "path": .init(options.configPath), "added": .init(declared), "removed": .array([]), "changed": .array([]),
-        ])
+        recordConfig(ConfigChange(added: declared))
         restoreRuntimeServices(configNames: Set(declared))
         spawner.baseEnvironment[Handover.variable] = nil
         for (name, state) in handover?.services ?? [:] { loop.send(.resume(name, state)) }
@@ -174,8 +187,7 @@ public final class Daemon: @unchecked Sendable {
         ppm_set_child_subreaper()
         installWatchdog(fixedSeconds: host.watchdog)
         do {
-            let interrupter = host.lua.interrupter
-            let server = try ControlServer(path: options.locations.socket, loop: queue, interrupt: { interrupter.interrupt() }) {
+            let server = try ControlServer(path: options.locations.socket, loop: queue, interrupt: { [interrupter] in interrupter.interrupt() }) {
                 [unowned self] request, connection in self.handle(request, connection)
             }
             self.server = server
@@ -189,6 +201,8 @@ public final class Daemon: @unchecked Sendable {
             // Children that ended while a previous image of this daemon re-executed.
             SignalLoop.reap { [unowned self] event in self.handleSignal(event) }
             loop.send(.boot)
+            watchConfig()
+            watchDepends()
             server?.resume()
             log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)")
         }
@@ -207,8 +221,7 @@ public final class Daemon: @unchecked Sendable {
             log("info", "SIG\(Signals.name(sig)) received: stopping every service")
             quit {}
         case .reload:
-            log("warn", "SIGHUP received: reload is not supported yet; the current config keeps running")
-            journal.record("config_error", name: nil, time: scheduler.wallNow, fields: ["error": .string("reload is not supported yet")])
+            if !quitting { reload(trigger: "SIGHUP") }
         }
     }
 
@@ -236,10 +249,12 @@ public final class Daemon: @unchecked Sendable {
         Console.error(line)
     }
 
-    private func daemonHooks() -> DaemonHooks {
+    func daemonHooks() -> DaemonHooks {
         var hooks = DaemonHooks()
         hooks.log = { [unowned self] level, message in self.log(level, message) }
         hooks.shutdown = { [unowned self] in self.quit {} }
+        // After the Lua that asked returns: the reload replaces its state.
+        hooks.reload = { [unowned self] in self.queue.async { if !self.quitting { self.reload(trigger: "ppm.reload()") } } }
         hooks.stats = { [unowned self] name in
             guard let s = self.supervisor.snapshot(name), let pid = s.pid else { return nil }
             return ProcessStats.group(pid)

@@ -38,6 +38,9 @@ final class Service {
     var pendingOutcome: Outcome?
     /// Armed timers by kind.
     var timers: [TimerID.Kind: TimerID] = [:]
+    /// Stop once no service requiring this one has a process any more; the
+    /// waiters are told when that stop completes. Nil: no such stop pending.
+    var stopAfterDependents: [Waiter]?
     /// Told once the current stop has completed.
     var stopWaiters: [Waiter] = []
     /// Told once the restart asked on request has spawned (or failed to).

@@ -36,6 +36,8 @@ public final class Supervisor {
     public func handle(_ input: SupervisorInput) -> [Effect] {
         switch input {
         case .add(let spec, let held, let persist): add(spec, held: held, persist: persist)
+        case .replace(let spec): replace(spec)
+        case .declare(let specs): declare(specs)
         case .boot: boot()
         case .start(let name, let after): start(name, after: after)
         case .stop(let name, let waiter): stop(name, waiter: waiter)
@@ -107,6 +109,10 @@ public final class Supervisor {
     private func start(_ name: String, after: Double?) {
         guard let service = table[name] else { return }
         setHeld(service, false)
+        if let waiters = service.stopAfterDependents {  // a start cancels a pending stop
+            effects += waiters.map { .done($0) }
+            service.stopAfterDependents = nil
+        }
         guard !service.isActive else { return }
         service.spawnFailures = 0
         service.streak = 0  // a start on request begins a new streak
@@ -119,7 +125,7 @@ public final class Supervisor {
         guard let service = table[name] else { return waiter.map { effects.append(.done($0)) } ?? () }
         setHeld(service, true)
         service.restartAfterStop = false  // a stop after a restart wins
-        requestStop(service, waiter: waiter)
+        stopDependentsFirst(service, waiter: waiter)
     }
 
     private func restart(_ name: String, waiter: Waiter?) {

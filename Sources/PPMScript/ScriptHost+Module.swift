@@ -118,7 +118,8 @@ extension ScriptHost {
             let input = try field.string(opts["stdin"], "stdin")
             let onExit = try field.function(opts["on_exit"], "on_exit")
             self.whenRunning {
-                self.daemon.spawn(cmd, env, dir, input) { helper in
+                self.daemon.spawn(cmd, env, dir, input) { [weak self] helper in
+                    guard let self, !self.isRetired else { return }  // a reload replaced this state
                     guard let onExit else {
                         if let failure = helper.error { self.daemon.log("warn", "ppm.spawn \(cmd[0]): \(failure)") }
                         return
@@ -169,7 +170,7 @@ extension ScriptHost {
             return []
         }
         def("reload") { [unowned self] _ in
-            if let error = self.daemon.reload() { throw LuaHostError(error) }
+            self.whenRunning { self.daemon.reload() }
             return []
         }
 

@@ -7,7 +7,8 @@ import PPMCore
 public struct DaemonHooks {
     public var log: (_ level: String, _ message: String) -> Void = { _, _ in }
     public var shutdown: () -> Void = {}
-    public var reload: () -> String? = { "reload is not supported yet" }
+    /// Asks the daemon to reload the config once the running Lua returns.
+    public var reload: () -> Void = {}
     /// Runs a helper command unsupervised; calls back once it has exited.
     public var spawn: (_ cmd: [String], _ env: [String: String], _ dir: String?, _ stdin: String?,
                        _ done: @escaping (HelperResult) -> Void) -> Void = { _, _, _, _, done in
@@ -46,6 +47,12 @@ public final class ScriptHost: SupervisorHooks {
     public internal(set) var declared: [ServiceSpec] = []
     /// Where each declared service's `ppm.service` call is (`FILE:LINE`).
     var declaredAt: [String: String] = [:]
+    /// The source text of each declared service's Lua functions (read when
+    /// the config loaded): a reload compares them to tell a changed hook.
+    public internal(set) var hookSources: [String: [String]] = [:]
+    /// Set once a reload replaced this state: its timers, hooks and helper
+    /// callbacks no longer run.
+    public internal(set) var isRetired = false
     public internal(set) var settings = SupervisorSettings()
     /// How long one hook may run (`hook_timeout`).
     public internal(set) var hookTimeout: Double = 1
@@ -66,7 +73,7 @@ public final class ScriptHost: SupervisorHooks {
     var afterAttach: [() -> Void] = []
     var unarmed: [(id: Int, kind: String, seconds: Double, fn: LuaRef)] = []
     /// The daemon's loop, once attached: control calls from Lua become its inputs.
-    public private(set) weak var loop: SupervisorLoop?
+    public internal(set) weak var loop: SupervisorLoop?
     var supervisor: Supervisor? { loop?.supervisor }
     var scheduler: Scheduler?
     var reader: SpecReader
@@ -121,16 +128,26 @@ public final class ScriptHost: SupervisorHooks {
                 throw LuaError.syntax("\(declaredAt[spec.name] ?? path): service '\(spec.name)' requires unknown service '\(r)'")
             }
         }
+        if let cycle = RequiresCycle.find(in: declared) { throw LuaError.syntax("\(path): \(cycle)") }
+        var files: [String: [Substring]] = [:]
+        for spec in declared {
+            let s = scripts[spec.name] ?? ServiceScripts()
+            hookSources[spec.name] = [s.onStart, s.onExit, s.policy, s.onOutput].map { f in
+                f.map { lua.sourceText(of: $0, files: &files) } ?? ""
+            }
+        }
     }
 
     /// Hands the declared services to the loop's supervisor; from now on
     /// `ppm.service` adds services live.
-    public func attach(_ loop: SupervisorLoop, scheduler: Scheduler) {
+    /// `addDeclared` false: a reload, where the daemon sends the difference.
+    public func attach(_ loop: SupervisorLoop, scheduler: Scheduler, addDeclared: Bool = true) {
         self.loop = loop
         self.scheduler = scheduler
         loop.supervisor.settings = settings
         loop.hooks = self
-        for spec in declared { loop.send(.add(spec)) }
+        loop.output?.policy = logPolicy
+        if addDeclared { for spec in declared { loop.send(.add(spec)) } }
         declared = []
         for t in unarmed where timers[t.id] != nil { arm(t.id, kind: t.kind, seconds: t.seconds, fn: t.fn, scheduler: scheduler) }
         unarmed = []

@@ -8,6 +8,8 @@ struct ServiceScripts {
     var onExit: LuaRef?
     var policy: LuaRef?
     var onOutput: LuaRef?
+
+    var hasFunctions: Bool { onStart != nil || onExit != nil || policy != nil || onOutput != nil }
 }
 
 /// Turns the table given to `ppm.service{}` into a `ServiceSpec`, strictly:
@@ -72,7 +74,11 @@ struct SpecReader {
         spec.once = try field.bool(t["once"], "once") ?? false
         spec.wait = try field.bool(t["wait"], "wait") ?? false
         spec.disabled = try field.bool(t["disabled"], "disabled") ?? false
-        spec.depends = try field.strings(t["depends"], "depends") ?? []
+        // Patterns relative to the service's folder, else the config's.
+        spec.depends = (try field.strings(t["depends"], "depends") ?? []).map { pattern in
+            guard !pattern.hasPrefix("/"), let base = spec.dir ?? baseDirectory else { return pattern }
+            return "\(base)/\(pattern)"
+        }
         spec.bounce = try field.duration(t["bounce"], "bounce")
         if let sig = t.entries["stop_signal"] { spec.stopSignal = try field.signal(sig, "stop_signal") }
         spec.stopTimeout = try field.duration(t["stop_timeout"], "stop_timeout")

@@ -29,6 +29,11 @@ struct CheckCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let specs = host.declared
+        for spec in specs {
+            for pattern in spec.depends where FileGlob(pattern).matches().isEmpty {
+                Console.error("warning: service '\(spec.name)': depends pattern '\(pattern)' matches no file\n")
+            }
+        }
         if json { return printJSON(.array(specs.map(SpecJSON.full))) }
         print("\(file): \(specs.count) service\(specs.count == 1 ? "" : "s")")
         guard !specs.isEmpty else { return }

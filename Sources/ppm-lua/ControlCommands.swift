@@ -25,11 +25,17 @@ func printWarnings(_ result: JSONValue) {
     }
 }
 
-/// `ppm-lua reload` (answered "not supported yet" until the reload issue).
+/// `ppm-lua reload`: prints what changed, or fails with the config's error.
 struct ReloadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "reload", abstract: "Re-read the config and apply the difference.")
     @OptionGroup var client: ClientOptions
-    func run() throws { _ = try client.call("reload") }
+    func run() throws {
+        let result = try client.call("reload")
+        for key in ["added", "removed", "changed"] {
+            let names = (result[key]?.arrayValue ?? []).compactMap(\.stringValue)
+            print("\(key): \(names.isEmpty ? "-" : names.joined(separator: ", "))")
+        }
+    }
 }
 
 /// `ppm-lua quit`: reports each service it stopped.

@@ -37,9 +37,6 @@ import Testing
         #expect(box.services()["sh"] != nil)
         #expect(box.run("drop").status == 0)
         #expect(box.services().isEmpty)
-        let reload = box.run("reload")
-        #expect(reload.status == 1)
-        #expect(reload.stderr.contains("not supported yet"))
     }
 
     @Test func pipedReplSession() throws {
