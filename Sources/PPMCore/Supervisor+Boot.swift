@@ -23,8 +23,10 @@ extension Supervisor {
         }
     }
 
+    /// The first start of a service not handled yet (`created`): one that
+    /// a Lua call already scheduled (`ppm.first_start`) is left alone.
     func initialStart(_ service: Service) {
-        guard !isShuttingDown else { return }
+        guard !isShuttingDown, service.state == .created else { return }
         if service.spec.disabled {
             service.state = .disabled
         } else if !service.spec.autostart || service.held {
