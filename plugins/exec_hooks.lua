@@ -8,6 +8,7 @@ Options:
               (state crashed afterwards, e.g. restart = "never" or once = true)
               or becomes fatal
   services    only these services (a name or an array; default every service)
+  env         variables added to the programs' environment (a table)
 
 Each program gets one argument: the service as JSON, the fields of
 `ppm-lua show NAME --json` (name, state, pid, starts, restarts, crashes,
@@ -18,7 +19,7 @@ whose cancel() removes the hooks.
 
 return function(options)
   local o = ppm.options("exec_hooks", options, {
-    on_restart = { "string" }, on_failure = { "string" }, services = { "strings" },
+    on_restart = { "string" }, on_failure = { "string" }, services = { "strings" }, env = { "table" },
   })
   if not o.on_restart and not o.on_failure then
     error("exec_hooks: give on_restart, on_failure or both (paths of programs to run)", 2)
@@ -32,7 +33,7 @@ return function(options)
     if wanted and not wanted[name] then return end
     local svc = ppm.get(name)
     if not svc then return end
-    ppm.spawn({ program, ppm.json(svc) }, { on_exit = function(result)
+    ppm.spawn({ program, ppm.json(svc) }, { env = o.env, on_exit = function(result)
       if result.type == "spawn_failed" then ppm.log.warn("exec_hooks: " .. tostring(result.error)) end
     end })
   end
