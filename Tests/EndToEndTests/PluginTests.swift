@@ -165,3 +165,44 @@ import Testing
         #expect(text.contains("from the install"))
     }
 }
+
+@Suite struct PolicyTestCommandEndToEndTests {
+    @Test func passingAndFailingExpectationsAndAReplayedJournal() throws {
+        let box = try Sandbox()
+        try box.write("""
+            ppm.service { name = "web", cmd = "/bin/sleep 100" }
+            ppm.service { name = "job", cmd = "/bin/true", restart = require("pmtr"){} }
+            """)
+        try box.write("""
+            load_config("ppm.lua")
+            expect(require("pmtr"){}, { result = 33, runtime = 50 }).to_be("stop")
+            expect("web", { result = 1, crashes = 3 }).to_be({ action = "restart", after = 4 })
+            expect("job", { result = 0, runtime = 2 }).to_be({ action = "restart", after = 10 })
+            """, to: "pass.lua")
+        let pass = box.run("test", "pass.lua")
+        #expect(pass.status == 0, "\(pass.stdout)\(pass.stderr)")
+        #expect(pass.stdout.hasSuffix("3 expectations, 0 failed\n"))
+        #expect(pass.stdout.contains("ok    pass.lua:3: restart after 4"))
+
+        try box.write("""
+            load_config("ppm.lua")
+            expect("job", { result = 33 }).to_be("restart")
+            """, to: "fail.lua")
+        let fail = box.run("test", "fail.lua")
+        #expect(fail.status == 1)
+        #expect(fail.stdout.contains("FAIL  fail.lua:2: expected restart, got stop"))
+
+        try box.write("""
+            {"seq":1,"type":"exit","name":"web","result":1,"runtime":0.5,"crashes":2,"outcome":"crashed","utc":"2026-11-23T10:00:00.000Z","time":1}
+            {"seq":2,"type":"start","name":"web","time":2}
+            {"seq":3,"type":"exit","name":"job","result":33,"runtime":20,"crashes":1,"outcome":"crashed","utc":"2026-11-23T10:00:01.000Z","time":2}
+            """, to: "events.jsonl")
+        let replay = box.run("test", "ppm.lua", "--events", "events.jsonl")
+        #expect(replay.status == 0)
+        let lines = replay.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.first?.hasSuffix("->  restart after 2") == true)
+        #expect(lines.last?.hasSuffix("->  stop") == true)
+        #expect(box.run("test", "missing.lua").status == 1)
+    }
+}
