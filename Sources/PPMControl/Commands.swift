@@ -35,8 +35,18 @@ extension Daemon {
         case "logs": logs(request, connection)
         case "reload": reply(.failure(ControlFailure("reload is not supported yet; restart the daemon to apply a new config")))
         case "quit": quit { reply(.success(.bool(true))) }
+        case "upgrade":
+            // The reply goes out first; the socket closes with the exec.
+            reply(.success(.object(["pid": .int(Int64(getpid())), "binary": .string(Self.executablePath())])))
+            connection.afterReplies { [self] in
+                queue.async { [self] in
+                    if quitting { return }
+                    let why = reexec(cause: "upgrade")
+                    journal.record("daemon_error", name: nil, time: scheduler.wallNow, fields: ["error": .string(why)])
+                }
+            }
         default:
-            let known = ["status", "stats", "logs", "ls", "show", "events", "start", "stop", "restart", "signal", "rm", "eval", "add", "export", "reload", "quit"]
+            let known = ["status", "stats", "logs", "upgrade", "ls", "show", "events", "start", "stop", "restart", "signal", "rm", "eval", "add", "export", "reload", "quit"]
             let hint = Suggest.hint(request.cmd, in: known)
             reply(.failure(ControlFailure("unknown command '\(request.cmd)'\(hint)")))
         }

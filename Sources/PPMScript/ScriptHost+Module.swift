@@ -94,7 +94,7 @@ extension ScriptHost {
         }
         def("on") { [unowned self] args in
             let type = try args.string(1)
-            let valid = ["start", "exit", "stop", "spawn_failed", "fatal", "output", "*"]
+            let valid = ["start", "exit", "stop", "spawn_failed", "fatal", "adopt", "output", "*"]
             guard valid.contains(type) else {
                 throw args.error(1, "unknown event type '\(type)' (expected \(valid.joined(separator: ", ")))")
             }
@@ -224,7 +224,7 @@ extension ScriptHost {
     }
 
     func applySettings(_ t: LuaTable) throws {
-        let known = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps"]
+        let known = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog"]
         let field = FieldReader(service: "settings")
         for key in t.entries.keys {
             let k = key.stringValue ?? key.typeName
@@ -255,6 +255,7 @@ extension ScriptHost {
         logs.keep = try field.count(t["log_keep"], "log_keep") ?? logs.keep
         logs.timestamps = try field.bool(t["log_timestamps"], "log_timestamps") ?? logs.timestamps
         logPolicy = logs
+        watchdog = try field.duration(t["watchdog"], "watchdog") ?? watchdog
         loop?.output?.policy = logs
         settings = s
         hookTimeout = timeout
