@@ -262,6 +262,13 @@ public final class Daemon: @unchecked Sendable {
         hooks.spawn = { [unowned self] cmd, env, dir, input, done in
             self.helpers.spawn(cmd: cmd, env: env, dir: dir, stdin: input, done: done)
         }
+        hooks.watchReadable = { [unowned self] fd, readable in
+            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: self.queue)
+            source.setEventHandler(handler: readable)
+            source.setCancelHandler { close(fd) }
+            source.resume()
+            return { source.cancel() }
+        }
         return hooks
     }
 }
