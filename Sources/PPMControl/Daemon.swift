@@ -94,6 +94,8 @@ public final class Daemon: @unchecked Sendable {
         if let holder {
             output.restore(holder.takeAll())  // pipes of services a killed daemon left running
             output.keeper = holder
+        } else {
+            Console.error("ppm-lua: warning: the fd holder did not start: captured output will not survive a killed daemon\n")
         }
         store = StateStore(path: locations.state, legacy: (locations.home + "/services.json", locations.home + "/pids.json"))
         host.daemon = daemonHooks()
