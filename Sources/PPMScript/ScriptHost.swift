@@ -49,6 +49,12 @@ public final class ScriptHost: SupervisorHooks {
     public internal(set) var hookTimeout: Double = 1
     public internal(set) var logMaxSize: Int?
     public internal(set) var logKeep: Int?
+    /// Whether `user`/`group` are refused when the process is not root
+    /// (`ppm-lua import` checks a config meant for another machine).
+    public var checksPrivileges: Bool {
+        get { reader.checksPrivileges }
+        set { reader.checksPrivileges = newValue }
+    }
 
     /// Events that ran Lua hooks, and the seconds spent building their
     /// tables and running them (`status` reports both).
@@ -103,8 +109,13 @@ public final class ScriptHost: SupervisorHooks {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
             throw LuaError.syntax("\(path): \(reason)")
         }
-        let bytes = [UInt8](data)
-        try runLua { _ = try lua.run(String(decoding: bytes, as: UTF8.self), chunkName: path, budget: 10) }
+        try loadConfig(source: String(decoding: [UInt8](data), as: UTF8.self), path: path)
+    }
+
+    /// Runs config text as the file `path` would run (`ppm-lua import` checks
+    /// what it wrote this way). Errors read `PATH:LINE: message`.
+    public func loadConfig(source: String, path: String) throws {
+        try runLua { _ = try lua.run(source, chunkName: path, budget: 10) }
         for spec in declared {
             for r in spec.requires where !declared.contains(where: { $0.name == r }) {
                 throw LuaError.syntax("\(path): service '\(spec.name)' requires unknown service '\(r)'")

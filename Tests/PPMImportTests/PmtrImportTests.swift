@@ -1,0 +1,6 @@
+import Testing
+@testable import PPMImport
+
+@Suite struct PmtrImportTests {
+    @Test func placeholder() {}
+}
