@@ -8,7 +8,7 @@ public enum LuaWriter {
         if !config.untranslated.isEmpty {
             out.append("--")
             out.append("-- Not translated (kept here as comments):")
-            out += config.untranslated.map { comment("  " + describe($0)) }
+            out += config.untranslated.sorted { $0.line < $1.line }.map { comment("  " + describe($0)) }
         }
         for helper in config.helpers {
             out.append("")
