@@ -67,6 +67,10 @@ public enum LuaWriter {
     /// `value` after `prefix`: on one line when short, else a table with one
     /// entry a line.
     private static func render(_ value: LuaExpr, indent: String, prefix: String) -> [String] {
+        if case .code(let code) = value, code.contains("\n") {
+            let lines = code.split(separator: "\n", omittingEmptySubsequences: false)
+            return [prefix + lines[0]] + lines.dropFirst().map { indent + $0 }
+        }
         let one = prefix + value.inline
         guard one.count > 100 else { return [one] }
         switch value {
