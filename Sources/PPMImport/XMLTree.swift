@@ -39,15 +39,36 @@ final class XMLTreeBuilder: NSObject, XMLParserDelegate {
         let parser = XMLParser(data: Data(text.utf8))
         let builder = XMLTreeBuilder()
         parser.delegate = builder
-        guard parser.parse(), let root = builder.root else {
-            let reason = parser.parserError.map { ($0 as NSError).localizedDescription } ?? "not an XML document"
-            throw ImportError(file, line: max(1, parser.lineNumber), "XML: \(Self.clean(reason))")
+        let finished = parser.parse()
+        if let (code, line) = builder.firstError ?? (finished ? nil : ((parser.parserError as NSError?)?.code ?? 0, parser.lineNumber)) {
+            throw ImportError(file, line: max(1, line), "XML: " + (messages[code] ?? "not well-formed (libxml2 error \(code))"))
+        }
+        guard let root = builder.root else { throw ImportError(file, line: 1, "XML: the document is empty") }
+        if let open = builder.unclosed {
+            throw ImportError(file, line: open.line, "XML: <\(open.name)> is not closed")
         }
         return root
     }
 
-    private static func clean(_ reason: String) -> String {
-        reason.replacingOccurrences(of: "The operation could not be completed. ", with: "")
+    /// libxml2's error numbers (xmlerror.h) that a hand-written config meets.
+    private static let messages: [Int: String] = [
+        4: "the document is empty", 5: "the document ends too soon, or has something after its root element",
+        9: "invalid character", 23: "an entity reference lacks its ';'", 26: "unknown entity (write &amp; for &)",
+        38: "'<' inside an attribute value", 39: "attribute value without quotes", 40: "attribute value not closed",
+        41: "attribute without a value", 42: "attribute given twice", 45: "comment not closed",
+        65: "a space is required here", 68: "a name is required here", 73: "'>' expected",
+        76: "closing tag does not match the opening tag", 77: "tag not closed", 85: "tags are not balanced",
+        86: "extra content at the end of the document",
+    ]
+
+    /// The first error the parser reported, with its line.
+    private(set) var firstError: (code: Int, line: Int)?
+
+    /// The innermost element still open when the input ended.
+    var unclosed: XMLNode? { stack.last }
+
+    func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
+        if firstError == nil { firstError = ((parseError as NSError).code, parser.lineNumber) }
     }
 
     func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
