@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// Reads a PPM (Partner Process Monitor) YAML config with Yams: `services`
@@ -54,7 +55,7 @@ struct PPMYamlReader {
         block.set("name", .string(name))
         var env: [LuaField] = []
         if let path = command.value.text {
-            block.set("cmd", .array([.string(path)]))
+            block.set("cmd", CommandText.expr([path]))
         } else if let parts = command.value.entries {
             guard let path = parts.first(where: { $0.key == "path" })?.value.text, !path.isEmpty else {
                 throw ImportError(file, line: command.line, "`command` needs a `path`")
@@ -73,7 +74,7 @@ struct PPMYamlReader {
                     block.untranslated.append(Untranslated(line: line, text: Node.describe(key, value), reason: "not a PPM command field"))
                 }
             }
-            block.set("cmd", .array(argv.map { .string($0) }))
+            block.set("cmd", CommandText.expr(argv))
         } else {
             throw ImportError(file, line: command.line, "`command` must be a mapping {path, args, env}")
         }
@@ -117,8 +118,12 @@ struct PPMYamlReader {
         return paths.flatMap { path in include.map { glob in "\(path.hasSuffix("/") ? String(path.dropLast()) : path)/**/\(glob)" } }
     }
 
+    /// PPM watches folders: one stands for everything under it. A glob, or a
+    /// path that is a file here, stands for itself.
     private static func whole(_ path: String) -> String {
-        path.contains("*") ? path : (path.hasSuffix("/") ? path + "**" : path + "/**")
+        var isFolder: ObjCBool = false
+        if path.contains("*") || FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && !isFolder.boolValue { return path }
+        return (path.hasSuffix("/") ? String(path.dropLast()) : path) + "/**"
     }
 
     private func logger(_ node: Node, into config: inout LuaConfig) throws(ImportError) {
