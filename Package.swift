@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "PPMControlTests", dependencies: ["PPMControl", "PPMCore"]),
         // Drives the built ppm-lua binary (run `swift build` first, as scripts/test.sh does).
         .testTarget(name: "EndToEndTests", dependencies: []),
-        .testTarget(name: "PPMImportTests", dependencies: ["PPMImport"], exclude: ["Fixtures"]),
+        .testTarget(name: "PPMImportTests", dependencies: ["PPMImport", "PPMScript", "PPMCore", "LuaKit"], exclude: ["Fixtures"]),
         .testTarget(name: "PPMScriptTests", dependencies: ["PPMScript", "PPMCore", "PPMCoreTesting", "LuaKit"]),
     ]
 )

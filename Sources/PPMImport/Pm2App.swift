@@ -115,7 +115,8 @@ struct Pm2App {
             if let paths = f.value.strings, f.value.items != nil {
                 block.set("depends", .array(paths.map { .string($0) }), comment: "watch")
             } else if f.value.bool == true {
-                block.set("depends", .array([.string("**")]), comment: "watch: true, the app's folder")
+                let folder = get("cwd")?.value.text.map { $0.hasSuffix("/") ? $0 + "**" : $0 + "/**" } ?? "**"
+                block.set("depends", .array([.string(folder)]), comment: "watch: true, the app's folder")
             }
         }
         if let kill = try millis("kill_timeout") { block.set("stop_timeout", .number(kill / 1000), comment: "kill_timeout \(Int(kill)) ms") }
