@@ -96,7 +96,11 @@ public final class Supervisor {
     private func start(_ name: String, after: Double?) {
         guard let service = table[name] else { return }
         setHeld(service, false)
-        guard !service.isActive else { return }
+        guard !service.isActive else {
+            // Asked while it stops (a hook's ppm.stop then ppm.start): it starts once stopped.
+            if service.state == .stopping && !service.removeAfterStop { service.restartAfterStop = true }
+            return
+        }
         service.spawnFailures = 0
         if service.state == .disabled { service.spec.disabled = false }
         if let after, after > 0 { delayStart(service, after: after) } else { launch(service) }
@@ -105,6 +109,7 @@ public final class Supervisor {
     private func stop(_ name: String, waiter: Waiter?) {
         guard let service = table[name] else { return waiter.map { effects.append(.done($0)) } ?? () }
         setHeld(service, true)
+        service.restartAfterStop = false
         requestStop(service, waiter: waiter)
     }
 
