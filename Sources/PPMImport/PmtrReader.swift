@@ -27,30 +27,12 @@ struct PmtrReader {
                 jobs.append(try job(opening: t))
             case ("report", true):
                 let url = try value(after: t, word: "to")
-                config.use(.plugin)
-                config.blocks.append(.code(comments: [
-                    "pmtr `report to \(url)` (line \(t.line)): a status datagram every 10 s, by the `report` plugin.",
-                ], lines: [
-                    "local report = plugin(\"report\")",
-                    "if report then",
-                    "  report { to = \(LuaExpr.quote(url)), every = 10 }",
-                    "else",
-                    "  ppm.log.warn(\(LuaExpr.quote("report to \(url): the report plugin is not installed; no status is sent")))",
-                    "end",
-                ]))
+                plugin("report", "report to \(url)", line: t.line, call: "{ to = \(LuaExpr.quote(url)), every = 10 }",
+                       does: "a status datagram every 10 s", missing: "no status is sent")
             case ("listen", true):
                 let url = try value(after: t, word: "on")
-                config.use(.plugin)
-                config.blocks.append(.code(comments: [
-                    "pmtr `listen on \(url)` (line \(t.line)): `enable NAME` / `disable NAME` datagrams, by the `listen` plugin.",
-                ], lines: [
-                    "local listen = plugin(\"listen\")",
-                    "if listen then",
-                    "  listen { on = \(LuaExpr.quote(url)) }",
-                    "else",
-                    "  ppm.log.warn(\(LuaExpr.quote("listen on \(url): the listen plugin is not installed; datagrams are not read")))",
-                    "end",
-                ]))
+                plugin("listen", "listen on \(url)", line: t.line, call: "{ on = \(LuaExpr.quote(url)) }",
+                       does: "`enable NAME` / `disable NAME` datagrams", missing: "datagrams are not read")
             default:
                 throw ImportError(file, line: t.line, "unexpected '\(t.raw)' (expected `job {`, `report to` or `listen on`)")
             }
@@ -66,6 +48,19 @@ struct PmtrReader {
         ]
         config.blocks = sorted.map { .service($0) } + config.blocks
         return config
+    }
+
+    /// Calls a hooks plugin (`report`, `listen`) when it is installed, else logs a warning.
+    private mutating func plugin(_ name: String, _ source: String, line: Int, call: String, does: String, missing: String) {
+        config.use(.plugin)
+        config.blocks.append(.code(comments: ["pmtr `\(source)` (line \(line)): \(does), by the `\(name)` plugin."], lines: [
+            "local \(name) = plugin(\(LuaExpr.quote(name)))",
+            "if \(name) then",
+            "  \(name) \(call)",
+            "else",
+            "  ppm.log.warn(\(LuaExpr.quote("\(source): the \(name) plugin is not installed; \(missing)")))",
+            "end",
+        ]))
     }
 
     private mutating func next() -> PmtrToken? {

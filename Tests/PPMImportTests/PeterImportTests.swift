@@ -47,13 +47,6 @@ import Testing
             ("<programs>\n<program name=\"a\"><cmd>x</cmd><actions>\n<exit result=\"one\"/></actions></program></programs>", 3, "<exit result=\"one\">: expected a number"),
             ("<jobs/>", 1, "expected <peter> or <programs>"),
         ]
-        for (text, line, message) in cases {
-            do {
-                _ = try Importer.importText(text, path: "p.xml", from: .peter)
-                Issue.record("no error for \(text)")
-            } catch {
-                #expect(error.description.hasPrefix("p.xml:\(line): " + message), "\(error)")
-            }
-        }
+        expectErrors(cases, path: "p.xml", format: .peter)
     }
 }

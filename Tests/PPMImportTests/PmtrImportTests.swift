@@ -61,14 +61,6 @@ import Testing
             ("job {\n  name a\n  cmd x\n", 1, "job is not closed"),
             ("report udp://x:1\n", 1, "expected `report to"),
         ]
-        for (text, line, message) in cases {
-            #expect(throws: ImportError.self) { try Importer.importText(text, path: "p.conf", from: .pmtr) }
-            do {
-                _ = try Importer.importText(text, path: "p.conf", from: .pmtr)
-            } catch {
-                #expect(error.line == line, "\(error)")
-                #expect(error.description.hasPrefix("p.conf:\(line): " + message), "\(error)")
-            }
-        }
+        expectErrors(cases, path: "p.conf", format: .pmtr)
     }
 }

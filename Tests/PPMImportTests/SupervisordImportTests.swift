@@ -54,13 +54,6 @@ import Testing
             ("[program:a]\ndirectory=/tmp\n", 1, "[program:a] has no command"),
             ("command=x\n", 1, "`command=x` comes before any [section]"),
         ]
-        for (text, line, message) in cases {
-            do {
-                _ = try Importer.importText(text, path: "s.conf", from: .supervisord)
-                Issue.record("no error for \(text)")
-            } catch {
-                #expect(error.description.hasPrefix("s.conf:\(line): " + message), "\(error)")
-            }
-        }
+        expectErrors(cases, path: "s.conf", format: .supervisord)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import LuaKit
 import PPMCore
 import PPMScript
@@ -44,4 +45,16 @@ func lua(with helpers: [LuaHelper], then code: String) throws -> [LuaValue] {
     return try state.run(source, chunkName: "=helpers")
 }
 
-import Testing
+
+/// Checks that each text fails to import with `PATH:LINE: message…`.
+func expectErrors(_ cases: [(text: String, line: Int, message: String)], path: String, format: ImportFormat,
+                  sourceLocation: SourceLocation = #_sourceLocation) {
+    for (text, line, message) in cases {
+        do {
+            _ = try Importer.importText(text, path: path, from: format)
+            Issue.record("no error for \(text)", sourceLocation: sourceLocation)
+        } catch {
+            #expect(error.description.hasPrefix("\(path):\(line): " + message), "\(error)", sourceLocation: sourceLocation)
+        }
+    }
+}

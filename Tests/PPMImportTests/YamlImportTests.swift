@@ -47,14 +47,7 @@ import Testing
             ("services:\n  - name: a\n    command:\n      args: [x]\n", 3, "`command` needs a `path`"),
             ("restart_interval: soon\nservices: []\n", 1, "`restart_interval` must be a duration"),
         ]
-        for (text, line, message) in cases {
-            do {
-                _ = try Importer.importText(text, path: "p.yml", from: .ppm)
-                Issue.record("no error for \(text)")
-            } catch {
-                #expect(error.description.hasPrefix("p.yml:\(line): " + message), "\(error)")
-            }
-        }
+        expectErrors(cases, path: "p.yml", format: .ppm)
     }
 }
 
