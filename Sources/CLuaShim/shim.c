@@ -167,6 +167,7 @@ int ppm_lua_pcall(lua_State *L, int nargs, int nresults, double budget) {
         c->refused = 0;
         c->deadline = budget > 0 ? monotonic_now() + budget : 0;
         atomic_store(&c->interrupt, 0);
+        ppm_stall_guard_arm(budget);
     }
     int saved_cap = c->cap_enabled;
     c->cap_enabled = 1;
@@ -176,6 +177,7 @@ int ppm_lua_pcall(lua_State *L, int nargs, int nresults, double budget) {
     c->cap_enabled = saved_cap;
     lua_remove(L, base);
     if (outer) {
+        ppm_stall_guard_disarm();
         if (status != LUA_OK && c->fault == PPM_FAULT_NONE && c->refused) {
             if (status == LUA_ERRMEM) c->fault = PPM_FAULT_MEMORY;
             else {

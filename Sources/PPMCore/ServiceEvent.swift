@@ -5,6 +5,8 @@ public struct ServiceEvent: Sendable, Equatable {
     public enum Kind: String, Sendable {
         case start, exit, stop, fatal
         case spawnFailed = "spawn_failed"
+        /// A process left running by a daemon that was killed was taken over.
+        case adopt
     }
 
     public var kind: Kind
@@ -17,6 +19,9 @@ public struct ServiceEvent: Sendable, Equatable {
     public var outcome: Outcome?
     public var time: Double
     public var error: String?
+    /// For `exit`: up to the last 10 lines the process wrote to stderr
+    /// (stdout when stderr had none), filled in by the loop from the capture.
+    public var tail: String?
 
     public init(kind: Kind, name: String, pid: Int32? = nil, status: ExitStatus? = nil, runtime: Double? = nil,
                 starts: Int, crashes: Int, outcome: Outcome? = nil, time: Double, error: String? = nil) {
@@ -41,9 +46,11 @@ public struct ServiceEvent: Sendable, Equatable {
             f["signal"] = .init(s)
             f["signame"] = .string(Signals.name(s))
         }
+        if status == .unknown { f["status"] = .string("unknown") }
         if let runtime { f["runtime"] = .double(runtime) }
         if let outcome { f["outcome"] = .string(outcome.rawValue) }
         if let error { f["error"] = .string(error) }
+        if let tail { f["tail"] = .string(tail) }
         return f
     }
 

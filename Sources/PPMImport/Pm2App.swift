@@ -25,8 +25,7 @@ struct Pm2App {
         "ignore_watch": "`depends` takes files and globs, without exclusions",
         "log_file": "output is captured per stream; stdout and stderr go to separate files",
         "merge_logs": "each instance has its own captured logs", "combine_logs": "each instance has its own captured logs",
-        "time": "log timestamps are daemon-wide: ppm.settings { log_timestamps = true }",
-        "log_date_format": "log timestamps are daemon-wide", "source_map_support": "a Node.js option of pm2",
+        "log_date_format": "ppm-lua's log timestamps have one format (ISO 8601 UTC)", "source_map_support": "a Node.js option of pm2",
         "wait_ready": "no readiness messages in ppm-lua", "listen_timeout": "no readiness messages in ppm-lua",
         "shutdown_with_message": "ppm-lua stops services with a signal", "vizion": "pm2's version control metadata",
         "pmx": "pm2's monitoring module", "automation": "pm2's monitoring module", "treekill": "ppm-lua always signals the whole process group",
@@ -119,6 +118,7 @@ struct Pm2App {
                 block.set("depends", .array([.string(folder)]), comment: "watch: true, the app's folder")
             }
         }
+        if get("time")?.value.bool == true { block.set("log_timestamps", .bool(true), comment: "time: true") }
         if let kill = try millis("kill_timeout") { block.set("stop_timeout", .number(kill / 1000), comment: "kill_timeout \(Int(kill)) ms") }
         try policy(into: &block, config: &config)
         if let f = get("cron_restart") {
@@ -133,7 +133,7 @@ struct Pm2App {
             "name", "script", "args", "interpreter", "exec_interpreter", "interpreter_args", "node_args", "cwd", "env",
             "instances", "instance_var", "user", "uid", "gid", "namespace", "autostart", "out_file", "output", "error_file",
             "error", "watch", "kill_timeout", "autorestart", "max_restarts", "min_uptime", "restart_delay",
-            "exp_backoff_restart_delay", "stop_exit_codes", "cron_restart",
+            "exp_backoff_restart_delay", "stop_exit_codes", "cron_restart", "time",
         ]
         for (key, line, value) in fields where !handled.contains(key) {
             if key == "exec_mode" && value.text == "fork" || key == "exec_mode" && instances == 1 { continue }

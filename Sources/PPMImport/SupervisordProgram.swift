@@ -16,16 +16,13 @@ struct SupervisordProgram {
     static let handled: Set<String> = [
         "command", "process_name", "numprocs", "numprocs_start", "directory", "environment", "user", "autostart",
         "autorestart", "exitcodes", "startsecs", "startretries", "stopsignal", "stopwaitsecs", "stdout_logfile",
-        "stderr_logfile", "redirect_stderr", "priority", "stopasgroup", "killasgroup",
+        "stderr_logfile", "redirect_stderr", "priority", "stopasgroup", "killasgroup", "stdout_logfile_maxbytes",
+        "stdout_logfile_backups", "stderr_logfile_maxbytes", "stderr_logfile_backups",
     ]
 
     /// Keys with no ppm-lua equivalent, and why.
     static let reasons: [String: String] = [
         "umask": "ppm-lua does not set a umask; wrap the command in `sh -c 'umask 022; exec …'`",
-        "stdout_logfile_maxbytes": "log rotation is daemon-wide: ppm.settings { log_max_size = … }",
-        "stdout_logfile_backups": "log rotation is daemon-wide: ppm.settings { log_keep = … }",
-        "stderr_logfile_maxbytes": "log rotation is daemon-wide: ppm.settings { log_max_size = … }",
-        "stderr_logfile_backups": "log rotation is daemon-wide: ppm.settings { log_keep = … }",
         "stdout_capture_maxbytes": "no process communication events in ppm-lua",
         "stderr_capture_maxbytes": "no process communication events in ppm-lua",
         "stdout_events_enabled": "no event listeners in ppm-lua; use ppm.on(...) hooks",
@@ -77,6 +74,7 @@ struct SupervisordProgram {
         }
         if let autostart = try bool("autostart"), !autostart { block.set("autostart", .bool(false)) }
         try logs(into: &block, expansion)
+        try rotation(into: &block)
         if let e = section["stopsignal"] {
             let sig = e.value.uppercased()
             block.set("stop_signal", .string(sig.hasPrefix("SIG") ? String(sig.dropFirst(3)) : sig))
@@ -146,6 +144,37 @@ struct SupervisordProgram {
         } else if let err = try target("stderr_logfile") {
             block.set("stderr", err)
         }
+    }
+
+    /// `*_logfile_maxbytes` and `*_logfile_backups`: one `log_max_size` and
+    /// one `log_keep` serve both captured streams in ppm-lua.
+    private func rotation(into block: inout ServiceBlock) throws(ImportError) {
+        for (suffix, field) in [("maxbytes", "log_max_size"), ("backups", "log_keep")] {
+            let entries = ["stdout_logfile_", "stderr_logfile_"].compactMap { section[$0 + suffix] }
+            var chosen: Int?
+            for e in entries {
+                guard let n = suffix == "maxbytes" ? Self.bytes(e.value) : Int(e.value), n >= 0 else {
+                    throw ImportError(file, line: e.line, "\(e.key) must be \(suffix == "maxbytes" ? "a size such as 50MB" : "a number"), got '\(e.value)'")
+                }
+                if suffix == "maxbytes" && n == 0 {
+                    block.untranslated.append(Untranslated(line: e.line, text: e.source, reason: "0 turns rotation off; ppm-lua always rotates captured logs"))
+                } else if let c = chosen, c != n {
+                    block.untranslated.append(Untranslated(line: e.line, text: e.source, reason: "one \(field) serves both streams; the stdout value is kept"))
+                } else if chosen == nil {
+                    chosen = n
+                    block.set(field, .int(n), comment: e.key + " = " + e.value)
+                }
+            }
+        }
+    }
+
+    /// supervisord's byte sizes: a number with KB, MB or GB (powers of 1024).
+    static func bytes(_ text: String) -> Int? {
+        let t = text.uppercased()
+        for (unit, scale) in [("KB", 1024), ("MB", 1 << 20), ("GB", 1 << 30)] where t.hasSuffix(unit) {
+            return Int(t.dropLast(2).trimmingSpaces).map { $0 * scale }
+        }
+        return Int(t)
     }
 
     private func environment(_ expansion: SupervisordExpansion) throws(ImportError) -> [LuaField] {

@@ -47,8 +47,10 @@ public final class ScriptHost: SupervisorHooks {
     public internal(set) var settings = SupervisorSettings()
     /// How long one hook may run (`hook_timeout`).
     public internal(set) var hookTimeout: Double = 1
-    public internal(set) var logMaxSize: Int?
-    public internal(set) var logKeep: Int?
+    /// The watchdog's hard limit for one Lua call (`watchdog`; 0: ten times its budget, at least 10 s).
+    public internal(set) var watchdog: Double = 0
+    /// How captured output is kept (`log_max_size`, `log_keep`, `log_timestamps`).
+    public internal(set) var logPolicy = LogPolicy.standard
     /// Whether `user`/`group` are refused when the process is not root
     /// (`ppm-lua import` checks a config meant for another machine).
     public var checksPrivileges: Bool {

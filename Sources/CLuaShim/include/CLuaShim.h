@@ -35,6 +35,15 @@ size_t ppm_lua_memory_used(lua_State *L);
 /// message handler and, for the outermost call, a deadline `budget` seconds
 /// away (0: none). Returns a lua status code.
 int ppm_lua_pcall(lua_State *L, int nargs, int nresults, double budget);
+
+/// Called on the watchdog's own thread when one Lua call ran past the hard limit (seconds).
+typedef void (*ppm_stall_handler)(double seconds);
+
+/// Installs the last-resort watchdog (stallguard.c): every outermost Lua call
+/// may run at most `fixed_seconds` (0: ten times its budget, at least 10 s).
+int ppm_stall_guard_install(ppm_stall_handler handler, double fixed_seconds);
+void ppm_stall_guard_arm(double budget);
+void ppm_stall_guard_disarm(void);
 /// The fault of the last outermost call (enum ppm_lua_fault).
 int ppm_lua_last_fault(lua_State *L);
 /// Asks the running call to stop; safe from any thread.
