@@ -18,6 +18,7 @@ import Testing
         #expect(web.stopSignal == 3 && web.stopTimeout == 30)
         #expect(web.stdout == "/var/log/app/web.out.log" && web.stderr == "/var/log/app/web.err.log")
         #expect(web.restart == .function)
+        #expect(web.logMaxSize == 10 << 20)  // stdout_logfile_maxbytes=10MB
         let worker = try #require(c["worker_02"])
         #expect(worker.cmd.suffix(2) == ["--id", "2"])
         #expect(worker.dir?.hasSuffix("Fixtures/app") == true)  // %(here)s
@@ -25,7 +26,7 @@ import Testing
         #expect(worker.groups == ["app"])
         let scheduler = try #require(c["scheduler"])
         #expect(!scheduler.autostart && scheduler.stdout == "/dev/null" && scheduler.stderr == nil)
-        #expect(c.untranslatedLines == [2, 7, 8, 11, 14, 32, 33, 62, 64, 68])
+        #expect(c.untranslatedLines == [2, 7, 8, 11, 14, 33, 62, 64, 68])
         #expect(c.result.lua.contains("-- line 33: not translated: umask=022"))
     }
 

@@ -72,7 +72,7 @@ import Testing
         let c = try load(fixture("ecosystem.yaml"))
         #expect(c.specs.map(\.name) == ["web-0", "web-1", "queue"])
         #expect(c["web-0"]?.groups == ["web", "front"] && c["web-0"]?.depends == ["/srv/web/**"])
-        #expect(c["queue"]?.cmd == ["./bin/queue", "--verbose"])
+        #expect(c["queue"]?.cmd == ["./bin/queue", "--verbose"] && c["queue"]?.logTimestamps == true)
     }
 
     @Test func thePm2Policy() throws {
