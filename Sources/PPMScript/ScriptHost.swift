@@ -63,6 +63,12 @@ public final class ScriptHost: SupervisorHooks {
     public internal(set) var watchdog: Double = 0
     /// How captured output is kept (`log_max_size`, `log_keep`, `log_timestamps`).
     public internal(set) var logPolicy = LogPolicy.standard
+    /// Whether `user`/`group` are refused when the process is not root
+    /// (`ppm-lua import` checks a config meant for another machine).
+    public var checksPrivileges: Bool {
+        get { reader.checksPrivileges }
+        set { reader.checksPrivileges = newValue }
+    }
 
     /// Events that ran Lua hooks, and the seconds spent building their
     /// tables and running them (`status` reports both).
@@ -125,7 +131,12 @@ public final class ScriptHost: SupervisorHooks {
         case .success(let b): bytes = b
         case .failure(let f): throw LuaError.syntax("\(path): cannot read the config: \(f.description)")
         }
-        let source = String(decoding: bytes, as: UTF8.self)
+        try loadConfig(source: String(decoding: bytes, as: UTF8.self), path: path)
+    }
+
+    /// Runs config text as the file `path` would run (`ppm-lua import` checks
+    /// what it wrote this way). Errors read `PATH:LINE: message`.
+    public func loadConfig(source: String, path: String) throws {
         do {
             try runLua { _ = try lua.run(source, chunkName: path, budget: 10) }
         } catch let e as LuaError {
