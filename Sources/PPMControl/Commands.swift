@@ -34,6 +34,7 @@ extension Daemon {
         case "stop", "restart", "rm", "del", "drop": stopping(request, connection, reply)
         case "signal": reply(signal(request))
         case "eval": reply(eval(request))
+        case "complete": reply(complete(request))
         case "add", "exec": add(request, reply)
         case "export": reply(.success(.string(export())))
         case "stats": stats(request, connection)
@@ -51,7 +52,7 @@ extension Daemon {
                 }
             }
         default:
-            let known = ["status", "stats", "logs", "upgrade", "ls", "show", "events", "start", "stop", "restart", "signal", "rm", "eval", "add", "export", "reload", "quit"]
+            let known = ["status", "stats", "logs", "upgrade", "ls", "show", "events", "start", "stop", "restart", "signal", "rm", "eval", "complete", "add", "export", "reload", "quit"]
             let hint = Suggest.hint(request.cmd, in: known)
             reply(.failure(ControlFailure("unknown command '\(request.cmd)'\(hint)")))
         }
@@ -177,6 +178,15 @@ extension Daemon {
             return .failure(ControlFailure(Self.withoutPrinterFrames(message)))
         } catch {
             return .failure(ControlFailure("\(error)"))
+        }
+    }
+
+    private func complete(_ request: ControlRequest) -> Result<JSONValue, ControlFailure> {
+        guard let text = request.string("text") else { return .failure(ControlFailure("missing argument 'text'")) }
+        do {
+            return .success(.object(["completions": .init(try host.complete(text))]))
+        } catch {
+            return .failure(ControlFailure("completion failed: \((error as? LuaError)?.fullText ?? "\(error)")"))
         }
     }
 }

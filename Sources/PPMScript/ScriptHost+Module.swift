@@ -201,6 +201,7 @@ extension ScriptHost {
         try lua.call(make, [
             .table(host), .string(context.version), context.configPath.map { .string($0) } ?? .nil, .string(context.home),
         ])
+        try installCompleter()
     }
 
     /// Reads a `ppm.service` table; a policy given to `ppm.first_start`
@@ -231,8 +232,11 @@ extension ScriptHost {
         loop?.journal.record("hook_error", name: service, time: time, fields: ["error": .string(message), "utc": .string(ServiceEvent.utc(time))])
     }
 
+    /// The keys `ppm.settings{}` accepts.
+    static let settingKeys = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog"]
+
     func applySettings(_ t: LuaTable) throws {
-        let known = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog"]
+        let known = Self.settingKeys
         let field = FieldReader(label: "ppm.settings")
         for key in t.entries.keys {
             let k = key.stringValue ?? key.typeName

@@ -94,6 +94,8 @@ public final class ScriptHost: SupervisorHooks {
     /// The warnings of the `eval` chunk running now (nil outside one).
     var chunkWarnings: [String]?
     private var inspector: LuaRef?
+    /// The function answering REPL completion (`complete`).
+    var completer: LuaRef?
 
     /// The function that runs a chunk and prints its results.
     func printer() throws -> LuaRef {

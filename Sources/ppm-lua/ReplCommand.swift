@@ -18,7 +18,7 @@ struct ReplCommand: ParsableCommand {
         let interactive = isatty(0) != 0
         let syntax = try LuaState(memoryLimit: 8 << 20)  // only to tell complete chunks from incomplete ones
         let history = History()
-        let editor = interactive ? LineEditor(history: history.load()) : nil
+        let editor = interactive ? LineEditor(history: history.load(), completer: { complete($0, connection) }) : nil
         if interactive {
             forwardInterrupts(socket: client.locations.socket)
             print("ppm-lua \(PPMLua.version) repl: Lua inside the daemon; Ctrl-C stops a running chunk, Ctrl-D leaves")
@@ -93,6 +93,13 @@ struct ReplCommand: ParsableCommand {
         Result { () throws(ControlClient.Failure) -> JSONValue in
             try connection.call("eval", ["code": .string(chunk), "timeout": .double(timeout)])
         }
+    }
+
+    /// Tab: the daemon's candidates for the text before the cursor (none
+    /// when it cannot answer: Tab then only rings the bell).
+    private func complete(_ text: String, _ connection: ControlClient) -> [String] {
+        let reply = try? connection.call("complete", ["text": .string(text)])
+        return (reply?["completions"]?.arrayValue ?? []).compactMap(\.stringValue)
     }
 
     /// Lua's `<eof>` rule: more lines are needed when neither the chunk nor
