@@ -15,9 +15,10 @@ import Testing
         lines = stubs.split(separator: "\n", omittingEmptySubsequences: false)
     }
 
-    /// The `---@field` names right under `---@class NAME`.
+    /// The `---@field` names right under `---@class NAME` (or `(exact) NAME`).
     func fields(of className: String) -> Set<String> {
-        guard let at = lines.firstIndex(where: { $0 == "---@class \(className)" || $0.hasPrefix("---@class \(className):") }) else { return [] }
+        let heads = ["---@class \(className)", "---@class (exact) \(className)"]
+        guard let at = lines.firstIndex(where: { line in heads.contains { line == $0 || line.hasPrefix($0 + ":") } }) else { return [] }
         var names: Set<String> = []
         for line in lines[(at + 1)...] {
             guard line.hasPrefix("---@field ") else { break }

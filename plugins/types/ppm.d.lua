@@ -31,7 +31,7 @@
 ---@alias ppm.EventType "start"|"exit"|"stop"|"spawn_failed"|"fatal"|"adopt"
 
 ---The table of `ppm.service{}` (SPEC 5.1). An unknown field is an error.
----@class ppm.ServiceSpec
+---@class (exact) ppm.ServiceSpec
 ---@field name string required, unique: a word without `/` or spaces, not `@…` or `all`
 ---@field cmd ppm.Command required: the program and its arguments
 ---@field dir? string working directory (relative to the config's folder)
@@ -148,13 +148,13 @@
 ---@field rss integer bytes of the process group
 ---@field pids integer[]
 
----@class ppm.BackoffSettings
+---@class (exact) ppm.BackoffSettings
 ---@field interval? ppm.Duration first delay (default 1 s)
 ---@field max? ppm.Duration longest delay (default 60 s)
 ---@field reset_after? ppm.Duration a run this long resets the crash count (default 10 s)
 
 ---The table of `ppm.settings{}`: daemon-wide defaults.
----@class ppm.Settings
+---@class (exact) ppm.Settings
 ---@field backoff? ppm.BackoffSettings the default policy's timings
 ---@field stop_timeout? ppm.Duration default seconds between the stop signal and SIGKILL (10)
 ---@field hook_timeout? ppm.Duration how long one hook may run (default 1 s)
@@ -338,45 +338,45 @@ function ppm.udp.listen(url, fn) end
 
 -- Bundled plugins (SPEC 5.4): `require(NAME)` returns a constructor.
 
----@class ppm.plugins.backoff.Options
+---@class (exact) ppm.plugins.backoff.Options
 ---@field interval? ppm.Duration the first delay (default 1 s)
 ---@field max? ppm.Duration the longest delay (default 60 s)
 ---@field reset_after? ppm.Duration a run at least this long starts a new streak (default 10 s)
 ---@field always? boolean also restart after a clean exit (default false)
 
----@class ppm.plugins.pmtr.Options
+---@class (exact) ppm.plugins.pmtr.Options
 ---@field status? integer the exit status that means "do not restart me" (default 33)
 ---@field min_runtime? ppm.Duration a run shorter than this is too fast (default 10 s)
 ---@field delay? ppm.Duration how long a too-fast job waits (default 10 s)
 
----@class ppm.plugins.limit.Options
+---@class (exact) ppm.plugins.limit.Options
 ---@field restarts? integer restarts allowed within the window (default 5)
 ---@field within? ppm.Duration the window (default 60 s)
 ---@field policy? ppm.Policy the policy that decides otherwise (default backoff)
 
----@class ppm.plugins.periodic.Options
+---@class (exact) ppm.plugins.periodic.Options
 ---@field every ppm.Duration seconds between the end of one run and the next start (required)
 
----@class ppm.plugins.cron.Options
+---@class (exact) ppm.plugins.cron.Options
 ---@field [1] string the cron expression, five fields or @hourly/@daily… (required)
 ---@field clock? fun(): number the current unix time (default os.time)
 
----@class ppm.plugins.notify.Options
+---@class (exact) ppm.plugins.notify.Options
 ---@field cmd ppm.Command the command; NAME PID RES SIG UTC are replaced (required)
 ---@field on? ("crash"|"exit"|"start"|"stop"|"spawn_failed"|"fatal")[] events to react to (default {"crash", "fatal"})
 ---@field services? string|string[] only these services
 
----@class ppm.plugins.exec_hooks.Options
+---@class (exact) ppm.plugins.exec_hooks.Options
 ---@field on_restart? string program run each time a service starts again
 ---@field on_failure? string program run when a service fails and is not restarted
 ---@field services? string|string[] only these services
 ---@field env? table<string, string> added to the programs' environment
 
----@class ppm.plugins.report.Options
+---@class (exact) ppm.plugins.report.Options
 ---@field to string udp://HOST:PORT to send to (required)
 ---@field every? ppm.Duration seconds between reports (default 10)
 
----@class ppm.plugins.listen.Options
+---@class (exact) ppm.plugins.listen.Options
 ---@field on string udp://HOST:PORT to listen on (required)
 
 ---@class ppm.plugins.ListenHandle
