@@ -9,6 +9,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // HMAC-SHA256 for the TCP listener's challenge-response (4.x builds on FoundationEssentials).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // Lua 5.4 from the system (Debian: liblua5.4-dev).
@@ -24,7 +26,10 @@ let package = Package(
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
         .target(name: "PPMCore", dependencies: ["CSystem"]),
         .target(name: "PPMScript", dependencies: ["LuaKit", "PPMCore"]),
-        .target(name: "PPMControl", dependencies: ["PPMCore", "PPMScript", "LuaKit", "CSystem"]),
+        .target(
+            name: "PPMControl",
+            dependencies: ["PPMCore", "PPMScript", "LuaKit", "CSystem", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // A manual clock and a fake spawner for tests.
         .target(name: "PPMCoreTesting", dependencies: ["PPMCore"]),
         .executableTarget(

@@ -42,6 +42,8 @@ public final class Daemon: @unchecked Sendable {
     /// When the daemon started, on the monotonic clock.
     let startedAt: Double
     private var server: ControlServer?
+    /// The TCP listener, when the config asks for one.
+    private(set) var remote: RemoteListener?
     private let signals: SignalLoop
     private var quitting = false
     private let store: StateStore
@@ -122,6 +124,7 @@ public final class Daemon: @unchecked Sendable {
     public func run() -> Never {
         ppm_set_child_subreaper()
         do {
+            remote = try makeRemoteListener()
             let interrupter = host.lua.interrupter
             let server = try ControlServer(path: options.locations.socket, loop: queue, interrupt: { interrupter.interrupt() }) {
                 [unowned self] request, connection in self.handle(request, connection)
@@ -136,7 +139,9 @@ public final class Daemon: @unchecked Sendable {
             signals.start(queue: queue) { [unowned self] event in self.handleSignal(event) }
             loop.send(.boot)
             server?.resume()
-            log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)")
+            remote?.resume()
+            log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)"
+                + (remote.map { ", TCP \($0.endpoint)" } ?? ""))
         }
         dispatchMain()
     }
@@ -168,6 +173,7 @@ public final class Daemon: @unchecked Sendable {
             store.sync()
             journal.sync()
             server?.shutdown()
+            remote?.shutdown()
             if let pidfile = options.pidfile { unlink(pidfile) }
             log("info", "every service stopped; exiting")
             exit(0)

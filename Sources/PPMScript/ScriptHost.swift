@@ -49,6 +49,8 @@ public final class ScriptHost: SupervisorHooks {
     public internal(set) var hookTimeout: Double = 1
     /// How captured output is kept (`log_max_size`, `log_keep`, `log_timestamps`).
     public internal(set) var logPolicy = LogPolicy.standard
+    /// The TCP listener the config asked for (`ppm.settings { listen = ... }`).
+    public internal(set) var listen: ListenSettings?
 
     /// Events that ran Lua hooks, and the seconds spent building their
     /// tables and running them (`status` reports both).
