@@ -43,7 +43,8 @@ let package = Package(
         .testTarget(name: "PPMCoreTests", dependencies: ["PPMCore", "PPMCoreTesting"]),
         .testTarget(name: "PPMControlTests", dependencies: ["PPMControl", "PPMCore"]),
         // Drives the built ppm-lua binary (run `swift build` first, as scripts/test.sh does).
-        .testTarget(name: "EndToEndTests", dependencies: []),
+        // Crypto: the raw TCP client of the remote tests answers the challenge itself.
+        .testTarget(name: "EndToEndTests", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "PPMScriptTests", dependencies: ["PPMScript", "PPMCore", "PPMCoreTesting", "LuaKit"]),
     ]
 )
