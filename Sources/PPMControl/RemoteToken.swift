@@ -28,7 +28,6 @@ struct RemoteToken {
 
     private static func checked(_ path: String) throws -> RemoteToken {
         let (bytes, info) = try read(path)
-        guard info.st_mode & S_IFMT == S_IFREG else { throw POSIXFailure("token file \(path) is not a regular file") }
         guard info.st_uid == geteuid() else {
             throw POSIXFailure("token file \(path) belongs to uid \(info.st_uid), not to the daemon's user (uid \(geteuid()))")
         }
@@ -74,6 +73,7 @@ struct RemoteToken {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw POSIXFailure("token file \(path): \(String(cString: strerror(errno)))") }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw POSIXFailure("token file \(path) is not a regular file") }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while bytes.count < 1 << 16 {
