@@ -9,8 +9,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        // HMAC-SHA256 for the TCP listener's challenge-response (4.x builds on FoundationEssentials).
-        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // Lua 5.4 from the system (Debian: liblua5.4-dev).
@@ -26,10 +24,7 @@ let package = Package(
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
         .target(name: "PPMCore", dependencies: ["CSystem"]),
         .target(name: "PPMScript", dependencies: ["LuaKit", "PPMCore"]),
-        .target(
-            name: "PPMControl",
-            dependencies: ["PPMCore", "PPMScript", "LuaKit", "CSystem", .product(name: "Crypto", package: "swift-crypto")]
-        ),
+        .target(name: "PPMControl", dependencies: ["PPMCore", "PPMScript", "LuaKit", "CSystem"]),
         // A manual clock and a fake spawner for tests.
         .target(name: "PPMCoreTesting", dependencies: ["PPMCore"]),
         .executableTarget(
@@ -43,8 +38,8 @@ let package = Package(
         .testTarget(name: "PPMCoreTests", dependencies: ["PPMCore", "PPMCoreTesting"]),
         .testTarget(name: "PPMControlTests", dependencies: ["PPMControl", "PPMCore"]),
         // Drives the built ppm-lua binary (run `swift build` first, as scripts/test.sh does).
-        // Crypto: the raw TCP client of the remote tests answers the challenge itself.
-        .testTarget(name: "EndToEndTests", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // PPMControl: the raw TCP client of the remote tests answers the challenge with its HMAC.
+        .testTarget(name: "EndToEndTests", dependencies: ["PPMControl"]),
         .testTarget(name: "PPMScriptTests", dependencies: ["PPMScript", "PPMCore", "PPMCoreTesting", "LuaKit"]),
     ]
 )

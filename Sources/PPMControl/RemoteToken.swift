@@ -1,5 +1,3 @@
-import Crypto
-import FoundationEssentials
 import Glibc
 import PPMCore
 
@@ -9,7 +7,7 @@ import PPMCore
 /// the wire and an answer is good for one connection only.
 struct RemoteToken {
     /// The secret: the file's bytes without trailing whitespace.
-    private let key: SymmetricKey
+    private let key: [UInt8]
 
     /// Shorter secrets are refused: they could be guessed offline from
     /// one recorded challenge and answer.
@@ -18,7 +16,7 @@ struct RemoteToken {
     /// The challenge's size in random bytes (sent as hex).
     static let challengeBytes = 32
 
-    private init(secret: [UInt8]) { key = SymmetricKey(data: secret) }
+    private init(secret: [UInt8]) { key = secret }
 
     /// The daemon's token: the file must be a regular file that belongs to
     /// the daemon's user, readable by no one else, and hold a long secret.
@@ -57,14 +55,14 @@ struct RemoteToken {
 
     /// The answer to a challenge: HMAC-SHA256 of its text, as hex.
     func answer(_ challenge: String) -> String {
-        Self.hex(Array(HMAC<SHA256>.authenticationCode(for: Array(challenge.utf8), using: key)))
+        Self.hex(SHA256.hmac(key: key, message: Array(challenge.utf8)))
     }
 
     /// Whether `answer` is the right one for `challenge`, compared in
     /// constant time.
     func accepts(_ answer: String, for challenge: String) -> Bool {
-        guard let code = Self.bytes(hex: answer), code.count == SHA256.byteCount else { return false }
-        return HMAC<SHA256>.isValidAuthenticationCode(code, authenticating: Array(challenge.utf8), using: key)
+        guard let code = Self.bytes(hex: answer), code.count == SHA256.digestSize else { return false }
+        return SHA256.constantTimeEqual(code, SHA256.hmac(key: key, message: Array(challenge.utf8)))
     }
 
     private static func read(_ path: String) throws -> (bytes: [UInt8], info: stat) {

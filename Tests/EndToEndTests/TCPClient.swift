@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+@testable import PPMControl
 
 /// A raw client of the daemon's TCP listener, as a socat user would drive
 /// it: lines in, lines out, the challenge answered by hand.
@@ -76,7 +76,7 @@ final class TCPClient {
     func authenticate(tokenFile: String) throws -> [String: Any] {
         guard let hello = readObject(), let challenge = hello["challenge"] as? String else { throw SandboxError("no challenge") }
         let secret = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(challenge.utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        let mac = SHA256.hmac(key: Array(secret.utf8), message: Array(challenge.utf8))
         let hex = mac.map { String(format: "%02x", $0) }.joined()
         send(#"{"id":1,"cmd":"auth","args":{"hmac":"\#(hex)"}}"#)
         guard let reply = readObject() else { throw SandboxError("no answer to auth") }
