@@ -28,6 +28,7 @@ public struct ListenSettings: Sendable, Equatable {
         allow.first { $0.network.contains(address) }
     }
 
+    /// Equal when every field is (the allow list in the same order).
     public static func == (a: ListenSettings, b: ListenSettings) -> Bool {
         a.address == b.address && a.port == b.port && a.tokenFile == b.tokenFile && a.maxClients == b.maxClients
             && a.idleTimeout == b.idleTimeout && a.allow.map(\.network) == b.allow.map(\.network)
