@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <pthread.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -85,3 +86,11 @@ int ppm_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 void ppm_malloc_one_arena(void) { mallopt(M_ARENA_MAX, 1); }
 
 void ppm_release_free_memory(void) { malloc_trim(0); }
+
+int ppm_pidfd_open(pid_t pid) {
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    return (int)syscall(434, pid, 0);
+#endif
+}

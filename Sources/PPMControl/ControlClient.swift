@@ -67,9 +67,25 @@ public final class ControlClient {
         try receiveRaw().value
     }
 
-    /// Reads the next reply's result with the bytes it came in.
+    /// Reads the next reply's result with the bytes it came in (progress
+    /// replies are skipped).
     public func receiveRaw() throws(Failure) -> ControlResult {
-        guard let line = readLine() else { throw .failed("the daemon closed the connection") }
+        while true {
+            if case .result(let r)? = try receiveReply() { return r }
+        }
+    }
+
+    /// One reply line: the result, or progress of a request that asked for it.
+    public enum Reply {
+        /// `{"progress": ...}`: more replies follow.
+        case progress(JSONValue)
+        /// The final reply's result.
+        case result(ControlResult)
+    }
+
+    /// Reads the next reply; nil when `timeout` seconds pass without one.
+    public func receiveReply(timeout: Double? = nil) throws(Failure) -> Reply? {
+        guard let line = try readLine(timeout: timeout) else { return nil }
         let parsed = line.withUnsafeBufferPointer { bytes in
             Result { () throws(JSONParseError) in try JSONReader.parse(bytes, capturing: "result") }
         }
@@ -77,12 +93,13 @@ public final class ControlClient {
             throw .failed("malformed reply from the daemon: \(String(decoding: line, as: UTF8.self))")
         }
         guard reply["ok"]?.boolValue == true else { throw .failed(reply["error"]?.stringValue ?? "request failed") }
-        guard let member else { return ControlResult(value: .null, raw: ArraySlice("null".utf8), items: []) }
-        return ControlResult(value: reply["result"] ?? .null, raw: line[member.value], items: member.elements.map { line[$0] })
+        if let progress = reply["progress"] { return .progress(progress) }
+        guard let member else { return .result(ControlResult(value: .null, raw: ArraySlice("null".utf8), items: [])) }
+        return .result(ControlResult(value: reply["result"] ?? .null, raw: line[member.value], items: member.elements.map { line[$0] }))
     }
 
-    /// The next line, without its newline.
-    func readLine() -> [UInt8]? {
+    /// The next line, without its newline; nil when `timeout` passes first.
+    func readLine(timeout: Double?) throws(Failure) -> [UInt8]? {
         var chunk = [UInt8](repeating: 0, count: 65536)
         var searched = 0
         while true {
@@ -92,9 +109,15 @@ public final class ControlClient {
                 return line
             }
             searched = buffer.count
+            if let timeout {
+                var pending = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                let ready = poll(&pending, 1, Int32(max(0, timeout * 1000)))
+                if ready < 0 && errno == EINTR { continue }
+                if ready == 0 { return nil }
+            }
             let n = Glibc.read(fd, &chunk, chunk.count)
             if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return nil }
+            if n <= 0 { throw .failed("the daemon closed the connection") }
             buffer += chunk[0..<n]
         }
     }

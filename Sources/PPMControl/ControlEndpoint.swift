@@ -99,7 +99,7 @@ public enum ControlEndpoint: Sendable, CustomStringConvertible {
     /// Reads the challenge and answers it; the listener's refusal (a full
     /// listener, an address it does not allow, a wrong token) is `failed`.
     private static func authenticate(_ client: ControlClient, _ token: RemoteToken, _ host: String) throws(ControlClient.Failure) {
-        guard let line = client.readLine() else { throw .failed("\(host) closed the connection before authentication") }
+        guard let line = try? client.readLine(timeout: nil) else { throw .failed("\(host) closed the connection before authentication") }
         guard let hello = try? JSONValue.parse(String(decoding: line, as: UTF8.self)) else {
             throw .failed("\(host) does not speak the ppm-lua protocol")
         }

@@ -1,5 +1,6 @@
 import Glibc
 import PPMCore
+import PPMScript
 
 /// The TCP listener's place in the daemon: made at start when the config
 /// asks for one, refusals journaled as `remote_refused`.
@@ -9,14 +10,20 @@ extension Daemon {
     /// when the token file is unsafe or the address cannot be bound.
     func makeRemoteListener() throws -> RemoteListener? {
         guard let settings = host.listen else { return nil }
-        let interrupter = host.lua.interrupter
         return try RemoteListener(
             settings: settings, version: options.version, loop: queue,
-            interrupt: { interrupter.interrupt() },
+            interrupt: { [interrupter] in interrupter.interrupt() },
             handler: { [unowned self] request, connection in self.handle(request, connection) },
             refused: { [unowned self] refusal in
                 self.queue.async { self.journalRefusal(refusal) }
             })
+    }
+
+    /// A reloaded config keeps the running listener: says so when its
+    /// `listen` settings differ (they apply when the daemon starts again).
+    func noteListenChange(_ fresh: ScriptHost) {
+        guard fresh.listen != remote?.settings else { return }
+        log("warn", "ppm.settings listen changed: the TCP listener keeps its current settings until the daemon restarts")
     }
 
     private func journalRefusal(_ refusal: RemoteListener.Refusal) {

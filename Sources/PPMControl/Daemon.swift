@@ -30,7 +30,13 @@ public struct DaemonOptions: Sendable {
 public final class Daemon: @unchecked Sendable {
     let options: DaemonOptions
     let queue = DispatchQueue(label: "ppm-lua.loop")
-    let host: ScriptHost
+    /// The current Lua state; a reload replaces it.
+    var host: ScriptHost
+    /// Its interrupter, for the control socket's off-loop `interrupt`.
+    let interrupter: CurrentInterrupter
+    /// The services the config declared at the last load, and their order.
+    var configured: [String: ConfiguredService] = [:]
+    var configOrder: [String] = []
     let loop: SupervisorLoop
     var supervisor: Supervisor { loop.supervisor }
     var journal: Journal { loop.journal }
@@ -38,15 +44,25 @@ public final class Daemon: @unchecked Sendable {
     let helpers: HelperProcesses
     /// Captured stdout/stderr of the services (`<home>/logs`).
     let output: OutputCapture
+    /// Keeps the output pipes open when the daemon dies; nil if it could not start.
+    private let holder: FDHolder?
     let scheduler: DispatchScheduler
     /// When the daemon started, on the monotonic clock.
     let startedAt: Double
     private var server: ControlServer?
     /// The TCP listener, when the config asks for one.
     private(set) var remote: RemoteListener?
+    /// Watches the config and the modules it loaded; a save reloads.
+    var configWatcher: FileWatcher?
+    /// Restarts services whose `depends` files change.
+    var dependsWatcher: DependsWatcher?
     private let signals: SignalLoop
-    private var quitting = false
-    private let store: StateStore
+    /// Told once every service has stopped, just before the daemon exits
+    /// (non-empty once a quit was asked).
+    private var quitWaiters: [() -> Void] = []
+    /// Whether a quit was asked (the daemon is stopping every service).
+    var quitting: Bool { !quitWaiters.isEmpty }
+    let store: StateStore
 
     /// Loads the config and prepares everything; nothing runs yet. Throws
     /// with a one-line message for the user.
@@ -55,6 +71,7 @@ public final class Daemon: @unchecked Sendable {
         // resident memory close to what it uses (see ControlConnection.close).
         ppm_malloc_one_arena()
         self.options = options
+        let handover = Handover.take()
         signals = try SignalLoop()
         let locations = options.locations
         try locations.create()
@@ -62,44 +79,91 @@ public final class Daemon: @unchecked Sendable {
             version: options.version, configPath: options.configPath, home: locations.home,
             pluginFolders: Locations.pluginFolders()))
         if let config = options.configPath { try host.loadConfig(path: config) }
+        interrupter = CurrentInterrupter(host.lua.interrupter)
         try Self.checkNoOtherDaemon(locations.socket)
         scheduler = DispatchScheduler(queue: queue)
         startedAt = scheduler.now
         let supervisor = Supervisor(clock: scheduler)
         supervisor.logDirectory = locations.logs
         loop = SupervisorLoop(supervisor: supervisor, spawner: spawner, scheduler: scheduler, journal: Journal(path: locations.journal))
-        helpers = HelperProcesses(queue: queue, spawner: spawner)
+        helpers = HelperProcesses(queue: queue, spawner: spawner, clock: scheduler)
         // A pipe per captured stream: room for thousands of services.
         spawner.childFileLimit = LinuxSpawner.raiseFileLimit()
         output = OutputCapture(directory: locations.logs, queue: queue, policy: host.logPolicy)
         output.hooks = host
         loop.output = output
+        holder = FDHolder.connectOrStart(path: locations.fdHolder)
+        if let holder {
+            output.restore(holder.takeAll())  // pipes of services a killed daemon left running
+            output.keeper = holder
+        }
         store = StateStore(path: locations.state, legacy: (locations.home + "/services.json", locations.home + "/pids.json"))
         host.daemon = daemonHooks()
         let declared = host.declared.map(\.name)
-        // Leftovers first: the store then records only this daemon's processes.
-        endLeftovers()
+        for spec in host.declared {
+            configured[spec.name] = ConfiguredService(spec: spec, hookSources: host.hookSources[spec.name] ?? [])
+        }
+        configOrder = declared
+        // What a killed daemon left running; the store then records only this daemon's processes.
+        var leftovers = store.leftovers()
+        let strays = store.strays()
+        // Processes marked as this home's services, recorded or not (a daemon
+        // killed right after a spawn had no time to record it): one per
+        // service is adopted, any other copy is ended.
+        var duplicates: [(name: String, pgid: Int32)] = []
+        for (name, pids) in ServiceFinder.find(home: locations.home) {
+            let kept = leftovers.first { $0.name == name }?.pid ?? pids[0]
+            if !leftovers.contains(where: { $0.name == name }) { leftovers.append((name, kept)) }
+            duplicates += pids.filter { $0 != kept }.map { (name, $0) }
+        }
+        spawner.home = locations.home
+        for name in store.processes.keys { store.apply(.gone(name)) }
         loop.store = store
+        loop.processWatcher = PidWatcher(queue: queue)
         host.attach(loop, scheduler: scheduler)
-        journal.record("config", name: nil, time: scheduler.wallNow, fields: [
-            "path": .init(options.configPath), "added": .init(declared), "removed": .array([]), "changed": .array([]),
-        ])
+        recordConfig(ConfigChange(added: declared))
         restoreRuntimeServices(configNames: Set(declared))
+        spawner.baseEnvironment[Handover.variable] = nil
+        for (name, state) in handover?.services ?? [:] { loop.send(.resume(name, state)) }
+        adopt(leftovers, strays: strays, duplicates: duplicates)
+        if let handover {
+            journal.record("daemon_restarted", name: nil, time: scheduler.wallNow, fields: [
+                "cause": .string(handover.cause), "utc": .string(ServiceEvent.utc(scheduler.wallNow)),
+                "adopted": .init(leftovers.count),
+            ])
+        }
     }
 
-    /// Ends the process groups a previous daemon left running (it was
-    /// killed): stop signal, then SIGKILL after a few seconds.
-    private func endLeftovers() {
-        let leftovers = store.leftovers()
-        for name in store.processes.keys { store.apply(.gone(name)) }
-        guard !leftovers.isEmpty else { return }
+    /// Takes over the processes a killed daemon left running, for the
+    /// services still declared (never a second copy); ends the others (stop
+    /// signal, SIGKILL after a few seconds). Groups it was stopping already
+    /// had their stop signal: they get SIGKILL.
+    private func adopt(_ leftovers: [(name: String, pid: Int32)], strays: [(name: String, pgid: Int32)],
+                       duplicates: [(name: String, pgid: Int32)]) {
+        for (name, pgid) in strays {
+            log("warn", "killing what is left of '\(name)' (process group \(pgid)): a previous daemon was stopping it")
+            kill(-pgid, SIGKILL)
+        }
+        var ending = duplicates
         for (name, pid) in leftovers {
-            log("warn", "ending '\(name)' (process group \(pid)) left running by a previous daemon")
-            kill(-pid, host.declared.first { $0.name == name }?.stopSignal ?? SIGTERM)
+            if supervisor.snapshot(name) != nil, let age = StateStore.age(pid) {
+                let child = Self.parent(of: pid) == getpid()
+                if !child { log("info", "adopting '\(name)' (pid \(pid)) left running by a previous daemon") }
+                loop.send(.adopt(name, AdoptedProcess(pid: pid, age: age, child: child)))
+            } else {
+                ending.append((name, pid))
+            }
+        }
+        // Pipes kept for services that are gone (their processes end below).
+        for name in output.names where supervisor.snapshot(name) == nil { output.remove(name) }
+        guard !ending.isEmpty else { return }
+        for (name, pgid) in ending {
+            log("warn", "ending '\(name)' (process group \(pgid)) left running by a previous daemon: no such service now")
+            kill(-pgid, SIGTERM)
         }
         let deadline = scheduler.now + 5
-        while scheduler.now < deadline && leftovers.contains(where: { spawner.groupAlive($0.pid) }) { usleep(20_000) }
-        for (_, pid) in leftovers where spawner.groupAlive(pid) { kill(-pid, SIGKILL) }
+        while scheduler.now < deadline && ending.contains(where: { spawner.groupAlive($0.pgid) }) { usleep(20_000) }
+        for (_, pgid) in ending where spawner.groupAlive(pgid) { kill(-pgid, SIGKILL) }
     }
 
     /// Brings back the services added at run time before the last exit.
@@ -123,10 +187,10 @@ public final class Daemon: @unchecked Sendable {
     /// Starts serving and never returns; the process exits after `quit`.
     public func run() -> Never {
         ppm_set_child_subreaper()
+        installWatchdog(fixedSeconds: host.watchdog)
         do {
             remote = try makeRemoteListener()
-            let interrupter = host.lua.interrupter
-            let server = try ControlServer(path: options.locations.socket, loop: queue, interrupt: { interrupter.interrupt() }) {
+            let server = try ControlServer(path: options.locations.socket, loop: queue, interrupt: { [interrupter] in interrupter.interrupt() }) {
                 [unowned self] request, connection in self.handle(request, connection)
             }
             self.server = server
@@ -137,7 +201,11 @@ public final class Daemon: @unchecked Sendable {
         if let pidfile = options.pidfile { try? AtomicFile.write("\(getpid())\n", to: pidfile) }
         queue.async { [self] in
             signals.start(queue: queue) { [unowned self] event in self.handleSignal(event) }
+            // Children that ended while a previous image of this daemon re-executed.
+            SignalLoop.reap { [unowned self] event in self.handleSignal(event) }
             loop.send(.boot)
+            watchConfig()
+            watchDepends()
             server?.resume()
             remote?.resume()
             log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)"
@@ -158,18 +226,19 @@ public final class Daemon: @unchecked Sendable {
             log("info", "SIG\(Signals.name(sig)) received: stopping every service")
             quit {}
         case .reload:
-            log("warn", "SIGHUP received: reload is not supported yet; the current config keeps running")
-            journal.record("config_error", name: nil, time: scheduler.wallNow, fields: ["error": .string("reload is not supported yet")])
+            if !quitting { reload(trigger: "SIGHUP") }
         }
     }
 
     /// Stops every service, then exits 0 after `done`.
     func quit(_ done: @escaping () -> Void) {
-        if quitting { return }
-        quitting = true
+        quitWaiters.append(done)
+        if quitWaiters.count > 1 { return }
         loop.send(.shutdown(waiter: loop.waiter { [self] in
-            done()
+            quitWaiters.forEach { $0() }
+            output.keeper = nil
             output.closeAll()
+            holder?.quit()
             store.sync()
             journal.sync()
             server?.shutdown()
@@ -186,10 +255,12 @@ public final class Daemon: @unchecked Sendable {
         Console.error(line)
     }
 
-    private func daemonHooks() -> DaemonHooks {
+    func daemonHooks() -> DaemonHooks {
         var hooks = DaemonHooks()
         hooks.log = { [unowned self] level, message in self.log(level, message) }
         hooks.shutdown = { [unowned self] in self.quit {} }
+        // After the Lua that asked returns: the reload replaces its state.
+        hooks.reload = { [unowned self] in self.queue.async { if !self.quitting { self.reload(trigger: "ppm.reload()") } } }
         hooks.stats = { [unowned self] name in
             guard let s = self.supervisor.snapshot(name), let pid = s.pid else { return nil }
             return ProcessStats.group(pid)

@@ -42,6 +42,13 @@ public protocol Spawner: AnyObject {
     func forget(_ name: String)
 }
 
+/// Sees processes that are not children end (adopted ones): a pidfd each.
+public protocol ProcessWatcher: AnyObject {
+    /// Calls `exited` once `pid` has ended; false when it cannot be watched
+    /// (it is already gone).
+    func watch(_ pid: Int32, exited: @escaping () -> Void) -> Bool
+}
+
 /// Why a process could not be started, ready for the `spawn_failed` event.
 public struct SpawnFailure: Error, Sendable, Equatable {
     public var message: String

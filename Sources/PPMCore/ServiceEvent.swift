@@ -5,6 +5,8 @@ public struct ServiceEvent: Sendable, Equatable {
     public enum Kind: String, Sendable {
         case start, exit, stop, fatal
         case spawnFailed = "spawn_failed"
+        /// A process left running by a daemon that was killed was taken over.
+        case adopt
     }
 
     public var kind: Kind
@@ -44,6 +46,7 @@ public struct ServiceEvent: Sendable, Equatable {
             f["signal"] = .init(s)
             f["signame"] = .string(Signals.name(s))
         }
+        if status == .unknown { f["status"] = .string("unknown") }
         if let runtime { f["runtime"] = .double(runtime) }
         if let outcome { f["outcome"] = .string(outcome.rawValue) }
         if let error { f["error"] = .string(error) }

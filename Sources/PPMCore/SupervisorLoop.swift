@@ -1,3 +1,5 @@
+import Glibc
+
 /// Carries the supervisor's effects out and feeds the answers back as
 /// inputs: the one place where the core meets the world.
 ///
@@ -13,6 +15,9 @@ public final class SupervisorLoop {
     public weak var hooks: SupervisorHooks?
     /// Where running processes and run-time services are persisted.
     public var store: StateStore?
+    /// Watches adopted processes (not children: no SIGCHLD); nil: their
+    /// end is never seen.
+    public var processWatcher: ProcessWatcher?
     /// Captures the output of services without files of their own; nil:
     /// such children write to the daemon's own stdout and stderr.
     public var output: OutputCapture?
@@ -27,6 +32,9 @@ public final class SupervisorLoop {
     private var nextWaiter = 0
     /// Stopped services' process groups still draining.
     private var watched: [String: Int32] = [:]
+    /// Looks at draining groups again: members that are not children
+    /// (an adopted group) end without a SIGCHLD.
+    private var recheck: TimerToken?
 
     public init(supervisor: Supervisor, spawner: Spawner, scheduler: Scheduler, journal: Journal) {
         self.supervisor = supervisor
@@ -114,6 +122,15 @@ public final class SupervisorLoop {
             case .forget(let name):
                 spawner.forget(name)
                 output?.remove(name)
+            case .endGroup(let pgid, let sig, let after):
+                guard spawner.groupAlive(pgid) else { break }
+                spawner.signalGroup(pgid, sig)
+                _ = scheduler.schedule(after: after) { [spawner] in
+                    if spawner.groupAlive(pgid) { spawner.signalGroup(pgid, SIGKILL) }
+                }
+            case .watchProcess(let pid):
+                let watching = processWatcher?.watch(pid) { [weak self] in self?.send(.exited(pid: pid, status: .unknown)) } ?? false
+                if !watching { inputs.append(.exited(pid: pid, status: .unknown)) }
             case .done(let waiter):
                 waiters.removeValue(forKey: waiter.id)?()
             case .persist(let change):
@@ -129,6 +146,13 @@ public final class SupervisorLoop {
         for (name, pgid) in watched where !spawner.groupAlive(pgid) {
             watched[name] = nil
             inputs.append(.groupGone(name))
+        }
+        guard !watched.isEmpty, recheck == nil else { return }
+        // Only while something drains: an idle daemon arms nothing.
+        recheck = scheduler.schedule(after: 0.1) { [weak self] in
+            guard let self else { return }
+            self.recheck = nil
+            self.turn { self.checkWatchedGroups() }
         }
     }
 }

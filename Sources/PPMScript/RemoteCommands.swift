@@ -5,7 +5,7 @@ public enum RemoteCommands {
     /// Every command a client may be allowed, by its main name.
     public static let all = [
         "status", "ls", "show", "events", "stats", "logs",
-        "start", "stop", "restart", "signal", "rm", "add", "eval", "export", "reload", "quit",
+        "start", "stop", "restart", "signal", "rm", "add", "eval", "export", "reload", "quit", "upgrade",
     ]
 
     /// What `"read"` in an allow list stands for, and the default when the

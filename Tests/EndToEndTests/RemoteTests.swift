@@ -179,6 +179,18 @@ extension Sandbox {
         #expect(box.refusals().isEmpty, "turning away a flood journals nothing")
     }
 
+    @Test func aReloadKeepsTheListenerAndSaysWhenItsSettingsChanged() throws {
+        let (box, port) = try remoteBox(listen: "")
+        let config = try String(contentsOfFile: box.config, encoding: .utf8)
+        try box.write(config.replacingOccurrences(of: "token_file = \"token\",", with: "token_file = \"token\", max_clients = 5,")
+            + "\nppm.service { name = \"more\", cmd = \"/bin/sleep 1000\" }\n")
+        #expect(box.run("reload").status == 0)
+        #expect(eventually { box.state("more") == "running" })
+        let log = try String(contentsOfFile: box.daemonLog, encoding: .utf8)
+        #expect(log.contains("ppm.settings listen changed: the TCP listener keeps its current settings until the daemon restarts"))
+        #expect(box.remote(port, ["ls"]).stdout.contains("more"))
+    }
+
     @Test func anUnsafeTokenFileStopsTheDaemonFromStarting() throws {
         let box = try Sandbox()
         try "0123456789abcdef0123456789abcdef\n".write(toFile: box.dir + "/token", atomically: true, encoding: .utf8)

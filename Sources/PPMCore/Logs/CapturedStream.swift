@@ -12,7 +12,8 @@ final class CapturedStream {
     let file: LogFile
     /// The end handed to children (close-on-exec in the daemon).
     let writeFD: Int32
-    private let readFD: Int32
+    /// The end the daemon reads.
+    let readFD: Int32
     private var splitter = LineSplitter()
     private var source: DispatchSourceRead?
     /// Runs of complete lines, after they reach the file (for followers and hooks).
@@ -22,18 +23,22 @@ final class CapturedStream {
 
     /// A new pipe for `kind`, read on `queue`; nil when no pipe can be made
     /// (out of file descriptors).
-    init?(kind: OutputKind, file: LogFile, queue: DispatchQueue, buffer: ReadBuffer) {
+    convenience init?(kind: OutputKind, file: LogFile, queue: DispatchQueue, buffer: ReadBuffer) {
         var fds: [Int32] = [-1, -1]
         guard ppm_pipe(&fds) == 0 else { return nil }
-        let flags = fcntl(fds[0], F_GETFL)
-        _ = fcntl(fds[0], F_SETFL, flags | O_NONBLOCK)
+        self.init(kind: kind, file: file, queue: queue, buffer: buffer, readFD: fds[0], writeFD: fds[1])
+    }
+
+    /// Reads an existing pipe (one a previous daemon made, kept by the fd holder).
+    init(kind: OutputKind, file: LogFile, queue: DispatchQueue, buffer: ReadBuffer, readFD: Int32, writeFD: Int32) {
+        _ = fcntl(readFD, F_SETFL, fcntl(readFD, F_GETFL) | O_NONBLOCK)
         self.kind = kind
         self.file = file
-        readFD = fds[0]
-        writeFD = fds[1]
+        self.readFD = readFD
+        self.writeFD = writeFD
         let source = DispatchSource.makeReadSource(fileDescriptor: readFD, queue: queue)
         source.setEventHandler { [unowned self] in self.drain(buffer, rounds: 4) }
-        source.setCancelHandler { [fd = fds[0]] in Glibc.close(fd) }  // closed once Dispatch no longer watches it
+        source.setCancelHandler { Glibc.close(readFD) }  // closed once Dispatch no longer watches it
         source.resume()
         self.source = source
     }

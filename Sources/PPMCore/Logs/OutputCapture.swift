@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 
 /// What listens to captured lines besides the files: the Lua output hooks.
 public protocol OutputHooks: AnyObject {
@@ -6,6 +7,15 @@ public protocol OutputHooks: AnyObject {
     func listensToOutput(of name: String) -> Bool
     /// Lines `name` wrote on `stream`, newlines removed.
     func output(_ name: String, _ stream: OutputKind, _ lines: [String])
+}
+
+/// Keeps a copy of each output pipe outside the daemon (the fd holder), so
+/// a daemon that dies or re-executes leaves the services' pipes open.
+public protocol PipeKeeper: AnyObject {
+    /// Keeps both ends of the pipe `key` (`NAME.out`, `NAME.err`).
+    func keep(_ key: String, read: Int32, write: Int32)
+    /// Closes and forgets the pipe `key`.
+    func release(_ key: String)
 }
 
 /// One captured line, as a follower (`logs -f`) receives it.
@@ -39,6 +49,8 @@ public final class OutputCapture {
     public var policy: LogPolicy
     /// The output hooks.
     public weak var hooks: OutputHooks?
+    /// Where copies of the pipes are kept; nil: nowhere.
+    public var keeper: PipeKeeper?
 
     /// Reads at most this many buffers (1 MiB) when a process exits: a
     /// grandchild that keeps writing cannot hold the loop.
@@ -83,9 +95,31 @@ public final class OutputCapture {
         return lines.map { $0.joined(separator: "\n") }
     }
 
+    /// Takes over pipes a previous daemon made (`NAME.out` / `NAME.err` →
+    /// both ends) and starts reading them at once: their writers may run.
+    public func restore(_ pipes: [String: (read: Int32, write: Int32)]) {
+        for (key, fds) in pipes {
+            guard let dot = key.lastIndex(of: "."), let kind = OutputKind(rawValue: String(key[key.index(after: dot)...])) else {
+                close(fds.read)
+                close(fds.write)
+                continue
+            }
+            let name = String(key[..<dot])
+            streams[name]?[kind]?.close()
+            let s = CapturedStream(kind: kind, file: LogFile(path: path(name, kind), policy: policy), queue: queue,
+                                   buffer: buffer, readFD: fds.read, writeFD: fds.write)
+            s.file.mark()
+            register(s, name, kind)
+        }
+    }
+
+    /// Names with captured streams.
+    public var names: [String] { Array(streams.keys) }
+
     /// Drains and closes the streams of a removed service.
     public func remove(_ name: String) {
         guard let own = streams.removeValue(forKey: name) else { return }
+        for kind in own.keys { keeper?.release(key(name, kind)) }
         for s in own.values {
             s.drain(buffer, rounds: Self.drainLimit)
             s.flushPartial(buffer)
@@ -119,10 +153,17 @@ public final class OutputCapture {
             return nil
         }
         s.file.mark()
+        register(s, name, kind)
+        keeper?.keep(key(name, kind), read: s.readFD, write: s.writeFD)
+        return s
+    }
+
+    private func key(_ name: String, _ kind: OutputKind) -> String { "\(name).\(kind.rawValue)" }
+
+    private func register(_ s: CapturedStream, _ name: String, _ kind: OutputKind) {
         s.wantsLines = { [unowned self] in !self.followers.isEmpty || self.hooks?.listensToOutput(of: name) == true }
         s.onLines = { [unowned self] run in self.deliver(name, kind, run) }
         streams[name, default: [:]][kind] = s
-        return s
     }
 
     private func deliver(_ name: String, _ kind: OutputKind, _ run: UnsafeRawBufferPointer) {
