@@ -162,6 +162,8 @@ final class RemoteSession: @unchecked Sendable {
 
     private func idleCheck(_ seconds: Double) {
         if following { return stop() }
+        // An answer waiting for its turn is not idle (the wait is bounded).
+        if case .judging = stage { return armIdleTimer(after: seconds) }
         let silent = RemoteListener.now - lastRequest
         if silent < seconds, isAuthenticated { return armIdleTimer(after: seconds - silent) }
         let message = isAuthenticated ? "closed after \(Console.fixed(seconds, decimals: 1)) s without a request (idle_timeout)"

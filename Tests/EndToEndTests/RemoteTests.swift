@@ -162,6 +162,12 @@ extension Sandbox {
         #expect(idle.closedWithin(5))
         #expect(box.run("stop", "web").status == 0)
         #expect(eventually { (follower.readObject(0.2)?["result"] as? [String: Any])?["type"] as? String == "exit" })
+        // An answer waiting its turn longer than the idle timeout is still judged.
+        for _ in 0..<2 { #expect(box.remote(port, ["status"], token: "wrong").status == 1) }
+        let started = Date()
+        let late = box.remote(port, ["status"])
+        #expect(late.status == 0, "\(late.stderr)")
+        #expect(Date().timeIntervalSince(started) >= 0.9)
     }
 
     @Test func twoHundredIdleTCPConnectionsDoNotStopAUnixSocketClient() throws {
