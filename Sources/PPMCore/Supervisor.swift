@@ -115,7 +115,7 @@ public final class Supervisor {
         }
         guard !service.isActive else { return }
         service.spawnFailures = 0
-        service.streak = 0  // a start on request begins a new streak
+        service.crashes = 0  // a start on request begins a new streak
         service.crashes = 0
         if service.state == .disabled { service.spec.disabled = false }
         if let after, after > 0 { delayStart(service, after: after) } else { launch(service) }
@@ -132,7 +132,7 @@ public final class Supervisor {
         guard let service = table[name] else { return waiter.map { effects.append(.done($0)) } ?? () }
         setHeld(service, false)
         service.restarts += 1
-        service.streak = 0  // a restart on request begins a new streak
+        service.crashes = 0  // a restart on request begins a new streak
         service.crashes = 0
         if let waiter { service.restartWaiters.append(waiter) }
         if service.isActive {

@@ -8,6 +8,8 @@ struct ServiceScripts {
     var onExit: LuaRef?
     var policy: LuaRef?
     var onOutput: LuaRef?
+    /// When the policy was given to `ppm.first_start`: seconds before the first start.
+    var firstStart: LuaRef?
 
     var hasFunctions: Bool { onStart != nil || onExit != nil || policy != nil || onOutput != nil }
 }
