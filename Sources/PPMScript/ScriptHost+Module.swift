@@ -232,7 +232,7 @@ extension ScriptHost {
     }
 
     func applySettings(_ t: LuaTable) throws {
-        let known = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog"]
+        let known = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog", "listen"]
         let field = FieldReader(label: "ppm.settings")
         for key in t.entries.keys {
             let k = key.stringValue ?? key.typeName
@@ -262,6 +262,7 @@ extension ScriptHost {
         logs.maxSize = try field.size(t["log_max_size"], "log_max_size") ?? logs.maxSize
         logs.keep = try field.count(t["log_keep"], "log_keep") ?? logs.keep
         logs.timestamps = try field.bool(t["log_timestamps"], "log_timestamps") ?? logs.timestamps
+        let listen = try listenSettings(t["listen"])
         logPolicy = logs
         watchdog = try field.duration(t["watchdog"], "watchdog") ?? watchdog
         loop?.output?.policy = logs
@@ -269,6 +270,19 @@ extension ScriptHost {
         hookTimeout = timeout
         lua.memoryLimit = memory
         supervisor?.settings = s
+        if let listen { self.listen = listen }
+    }
+
+    /// `listen = {...}`: read from the config only, since the listener
+    /// starts with the daemon.
+    private func listenSettings(_ value: LuaValue) throws -> ListenSettings? {
+        switch value {
+        case .nil: return nil
+        case .table where loop != nil:
+            throw LuaHostError("ppm.settings: 'listen' is read from the config when the daemon starts; restart the daemon to change it")
+        case .table(let t): return try ListenSettings(t, folder: reader.baseDirectory ?? ".")
+        case let v: throw LuaHostError("ppm.settings: 'listen' must be a table { address = \"HOST:PORT\", token_file = FILE, allow = {...} }, got \(v.typeName)")
+        }
     }
 
     /// Logs a warning; while a REPL or `eval` chunk runs, its client sees it too.
