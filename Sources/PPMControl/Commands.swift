@@ -62,7 +62,8 @@ extension Daemon {
         .object([
             "pid": .int(Int64(getpid())), "uptime": .double(scheduler.now - startedAt), "version": .string(options.version),
             "config": .init(options.configPath), "home": .string(options.locations.home),
-            "socket": .string(options.locations.socket), "services": .init(supervisor.names.count),
+            "socket": .string(options.locations.socket), "listen": .init(remote?.endpoint.description),
+            "services": .init(supervisor.names.count),
             "state_writes": .init(loop.store?.writes ?? 0),
             "hooks": .object(["calls": .init(host.hookCalls), "seconds": .double(host.hookSeconds)]),
         ])

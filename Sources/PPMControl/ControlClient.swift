@@ -35,6 +35,11 @@ public final class ControlClient {
         fd = sock
     }
 
+    /// A client over a connected socket (a TCP one, see `ControlEndpoint`).
+    init(connected fd: Int32) {
+        self.fd = fd
+    }
+
     deinit { Glibc.close(fd) }
 
     /// Sends one request and returns its result.
@@ -94,7 +99,7 @@ public final class ControlClient {
     }
 
     /// The next line, without its newline; nil when `timeout` passes first.
-    private func readLine(timeout: Double?) throws(Failure) -> [UInt8]? {
+    func readLine(timeout: Double?) throws(Failure) -> [UInt8]? {
         var chunk = [UInt8](repeating: 0, count: 65536)
         var searched = 0
         while true {

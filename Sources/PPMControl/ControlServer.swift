@@ -110,6 +110,8 @@ final class ControlConnection: @unchecked Sendable {
 
     /// Lines longer than this end the connection.
     static let maxLine = 4 << 20
+    /// This connection's line limit (a TCP client's is smaller).
+    var maxLine = ControlConnection.maxLine
 
     init(fd: Int32, queue: DispatchQueue) {
         self.fd = fd
@@ -140,8 +142,8 @@ final class ControlConnection: @unchecked Sendable {
                 if !line.allSatisfy(\.isWhitespace) { onLine(line) }
                 if isClosed { return }
             }
-            if input.count > Self.maxLine {
-                send(ControlReply.error(.null, "request line longer than \(Self.maxLine) bytes"))
+            if input.count > maxLine {
+                send(ControlReply.error(.null, "request line longer than \(maxLine) bytes"))
                 closeAfterWrites()
                 return
             }
@@ -205,9 +207,12 @@ final class ControlConnection: @unchecked Sendable {
         source.resume()
     }
 
+    /// Closes once the replies queued before this call are written.
     func closeAfterWrites() {
-        closing = true
-        if output.isEmpty { close() }
+        queue.async {
+            self.closing = true
+            if self.output.isEmpty { self.close() }
+        }
     }
 
     func close() {

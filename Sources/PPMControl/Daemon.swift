@@ -50,6 +50,8 @@ public final class Daemon: @unchecked Sendable {
     /// When the daemon started, on the monotonic clock.
     let startedAt: Double
     private var server: ControlServer?
+    /// The TCP listener, when the config asks for one.
+    private(set) var remote: RemoteListener?
     /// Watches the config and the modules it loaded; a save reloads.
     var configWatcher: FileWatcher?
     /// Restarts services whose `depends` files change.
@@ -189,6 +191,7 @@ public final class Daemon: @unchecked Sendable {
         ppm_set_child_subreaper()
         installWatchdog(fixedSeconds: host.watchdog)
         do {
+            remote = try makeRemoteListener()
             let server = try ControlServer(path: options.locations.socket, loop: queue, interrupt: { [interrupter] in interrupter.interrupt() }) {
                 [unowned self] request, connection in self.handle(request, connection)
             }
@@ -206,7 +209,9 @@ public final class Daemon: @unchecked Sendable {
             watchConfig()
             watchDepends()
             server?.resume()
-            log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)")
+            remote?.resume()
+            log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)"
+                + (remote.map { ", TCP \($0.endpoint)" } ?? ""))
         }
         dispatchMain()
     }
@@ -239,6 +244,7 @@ public final class Daemon: @unchecked Sendable {
             store.sync()
             journal.sync()
             server?.shutdown()
+            remote?.shutdown()
             if let pidfile = options.pidfile { unlink(pidfile) }
             log("info", "every service stopped; exiting")
             exit(0)

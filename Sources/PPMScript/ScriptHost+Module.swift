@@ -233,7 +233,7 @@ extension ScriptHost {
     }
 
     /// The keys `ppm.settings{}` accepts.
-    static let settingKeys = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog"]
+    static let settingKeys = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog", "listen"]
 
     func applySettings(_ t: LuaTable) throws {
         let known = Self.settingKeys
@@ -266,6 +266,7 @@ extension ScriptHost {
         logs.maxSize = try field.size(t["log_max_size"], "log_max_size") ?? logs.maxSize
         logs.keep = try field.count(t["log_keep"], "log_keep") ?? logs.keep
         logs.timestamps = try field.bool(t["log_timestamps"], "log_timestamps") ?? logs.timestamps
+        let listen = try listenSettings(t["listen"])
         logPolicy = logs
         watchdog = try field.duration(t["watchdog"], "watchdog") ?? watchdog
         loop?.output?.policy = logs
@@ -273,6 +274,19 @@ extension ScriptHost {
         hookTimeout = timeout
         lua.memoryLimit = memory
         supervisor?.settings = s
+        if let listen { self.listen = listen }
+    }
+
+    /// `listen = {...}`: read from the config only, since the listener
+    /// starts with the daemon.
+    private func listenSettings(_ value: LuaValue) throws -> ListenSettings? {
+        switch value {
+        case .nil: return nil
+        case .table where loop != nil:
+            throw LuaHostError("ppm.settings: 'listen' is read from the config when the daemon starts; restart the daemon to change it")
+        case .table(let t): return try ListenSettings(t, folder: reader.baseDirectory ?? ".")
+        case let v: throw LuaHostError("ppm.settings: 'listen' must be a table { address = \"HOST:PORT\", token_file = FILE, allow = {...} }, got \(v.typeName)")
+        }
     }
 
     /// Logs a warning; while a REPL or `eval` chunk runs, its client sees it too.

@@ -69,6 +69,8 @@ public final class ScriptHost: SupervisorHooks {
         get { reader.checksPrivileges }
         set { reader.checksPrivileges = newValue }
     }
+    /// The TCP listener the config asked for (`ppm.settings { listen = ... }`).
+    public internal(set) var listen: ListenSettings?
 
     /// Events that ran Lua hooks, and the seconds spent building their
     /// tables and running them (`status` reports both).

@@ -20,7 +20,7 @@ struct ReplCommand: ParsableCommand {
         let history = History()
         let editor = interactive ? LineEditor(history: history.load(), completer: { complete($0, connection) }) : nil
         if interactive {
-            forwardInterrupts(socket: client.locations.socket)
+            forwardInterrupts(to: try client.endpoint())
             print("ppm-lua \(PPMLua.version) repl: Lua inside the daemon; Ctrl-C stops a running chunk, Ctrl-D leaves")
         }
         var chunk = ""
@@ -74,7 +74,7 @@ struct ReplCommand: ParsableCommand {
 
     /// Ctrl-C sends `interrupt` on a second connection: the daemon's
     /// watchdog stops the running chunk and the session goes on.
-    private func forwardInterrupts(socket: String) {
+    private func forwardInterrupts(to endpoint: ControlEndpoint) {
         var signals: [Int32] = [SIGINT]
         let fd = ppm_signal_pipe(&signals, 1)
         guard fd >= 0 else { return }
@@ -83,7 +83,7 @@ struct ReplCommand: ParsableCommand {
             var pending = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             while poll(&pending, 1, -1) >= 0 {
                 while ppm_signal_pipe_read(fd) != 0 {
-                    _ = try? ControlClient(socket: socket).call("interrupt")
+                    _ = try? endpoint.connect().call("interrupt")
                 }
             }
         }

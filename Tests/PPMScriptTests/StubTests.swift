@@ -66,6 +66,9 @@ import Testing
         let settings = fields(of: "ppm.Settings")
         for key in ScriptHost.settingKeys { #expect(settings.contains(key), "ppm.settings key '\(key)' is not in ppm.d.lua") }
         #expect(settings.count == ScriptHost.settingKeys.count)
+        let listen = fields(of: "ppm.ListenSettings")
+        for key in ListenSettings.fields { #expect(listen.contains(key), "ppm.settings listen field '\(key)' is not in ppm.d.lua") }
+        #expect(listen.count == ListenSettings.fields.count)
     }
 
     @Test func everyEventFieldAndTypeIsAnnotated() throws {

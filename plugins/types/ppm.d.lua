@@ -85,12 +85,15 @@
 ---A journal entry (`ppm.events`): the event fields plus these.
 ---@class ppm.JournalEntry: ppm.Event
 ---@field seq integer position in the journal
----@field type string also "hook_error", "config", "config_error", "daemon_restarted"
+---@field type string also "hook_error", "config", "config_error", "daemon_restarted", "remote_refused"
 ---@field name? string
 ---@field cause? string for `daemon_restarted`: why the daemon re-executed ("upgrade", "watchdog"…)
 ---@field added? string[] for `config`: services added by a reload
 ---@field removed? string[] for `config`: services removed by a reload
 ---@field changed? string[] for `config`: services changed by a reload
+---@field address? string for `remote_refused`: the TCP client's address
+---@field reason? string for `remote_refused`: why it was turned away
+---@field cmd? string for `remote_refused`: the command it asked for
 
 ---The `on_exit` event of `ppm.spawn`.
 ---@class ppm.SpawnEvent
@@ -163,6 +166,15 @@
 ---@field log_keep? integer default number of rotated files kept
 ---@field log_timestamps? boolean default: prefix captured lines with the time
 ---@field watchdog? ppm.Duration seconds the loop may be stuck before the daemon re-executes itself
+---@field listen? ppm.ListenSettings the TCP listener (read when the daemon starts; restart it to change)
+
+---`ppm.settings{ listen = ... }`: control from other hosts, authenticated by a shared secret.
+---@class (exact) ppm.ListenSettings
+---@field address string numeric "IPv4:PORT" or "[IPv6]:PORT" ("[::]:7070": every address; port 0: any free one)
+---@field token_file string the shared secret's file (mode 600), relative to the config's folder
+---@field allow? table<string, string[]> client network (CIDR or address) → commands, "read" (the read-only set) or "repl" (eval); default: "read" from anywhere
+---@field max_clients? integer connections held at once (default 64)
+---@field idle_timeout? ppm.Duration close a connection silent that long (default 5 m)
 
 ---@class ppm.StartOptions
 ---@field after? ppm.Duration start after this delay
