@@ -118,7 +118,8 @@ import Testing
             let annotated = fields(of: "ppm.plugins.\(plugin).Options")
             for option in options { #expect(annotated.contains(option), "option '\(option)' of plugin \(plugin) is not in ppm.d.lua") }
             #expect(annotated.count == options.count, "ppm.d.lua annotates options plugin \(plugin) refuses")
-            #expect(stubs.contains("fun(name: \"\(plugin)\")"), "require(\"\(plugin)\") has no overload in ppm.d.lua")
+            let source = try String(contentsOfFile: bundledPlugins + "/\(plugin).lua", encoding: .utf8)
+            #expect(source.contains(" ppm.plugins.\(plugin).Options "), "plugins/\(plugin).lua does not annotate its constructor's options")
         }
     }
 }

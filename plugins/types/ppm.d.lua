@@ -1,9 +1,10 @@
 ---@meta ppm
 -- Type stubs for ppm-lua configs, hooks and plugins (lua-language-server /
 -- EmmyLua annotations). Nothing here runs: the daemon defines `ppm` itself.
--- Point your editor at this folder, e.g. in `.luarc.json` next to your config:
---   { "workspace.library": ["/usr/local/share/ppm-lua/plugins/types"] }
--- (or `plugins/types` of a source checkout). A test checks that every host
+-- Point your editor at the plugins folder (which holds this one), e.g. in
+-- `.luarc.json` next to your config:
+--   { "runtime.version": "Lua 5.4", "workspace.library": ["/usr/local/share/ppm-lua/plugins"] }
+-- (or `plugins` of a source checkout). A test checks that every host
 -- function, service field, setting and plugin option appears here.
 
 ---A duration: seconds, or text with a unit `ms s m h d` ("500ms", "5m").
@@ -348,7 +349,10 @@ function ppm.udp.send(url, text) end
 ---@return ppm.UDPListener
 function ppm.udp.listen(url, fn) end
 
--- Bundled plugins (SPEC 5.4): `require(NAME)` returns a constructor.
+-- Bundled plugins (SPEC 5.4): `require(NAME)` returns a constructor. Each
+-- plugin file annotates it with its class below (`---@param options
+-- ppm.plugins.NAME.Options`): with the plugins folder in `workspace.library`,
+-- the editor resolves `require("backoff")` to that file and completes options.
 
 ---@class (exact) ppm.plugins.backoff.Options
 ---@field interval? ppm.Duration the first delay (default 1 s)
@@ -396,18 +400,6 @@ local ListenHandle = {}
 ---Stops listening.
 function ListenHandle:close() end
 
----@overload fun(name: "backoff"): fun(options?: ppm.plugins.backoff.Options): ppm.Policy
----@overload fun(name: "pmtr"): fun(options?: ppm.plugins.pmtr.Options): ppm.Policy
----@overload fun(name: "limit"): fun(options?: ppm.plugins.limit.Options): ppm.Policy
----@overload fun(name: "periodic"): fun(options: ppm.plugins.periodic.Options): ppm.Policy
----@overload fun(name: "cron"): fun(options: ppm.plugins.cron.Options): ppm.Policy
----@overload fun(name: "notify"): fun(options: ppm.plugins.notify.Options): ppm.HookHandle
----@overload fun(name: "exec_hooks"): fun(options: ppm.plugins.exec_hooks.Options): ppm.HookHandle
----@overload fun(name: "report"): fun(options: ppm.plugins.report.Options): ppm.HookHandle
----@overload fun(name: "listen"): fun(options: ppm.plugins.listen.Options): ppm.plugins.ListenHandle
----@param modname string
----@return any
-function require(modname) end
 
 -- `ppm-lua test FILE` adds these globals.
 
