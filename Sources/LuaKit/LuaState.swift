@@ -15,6 +15,8 @@ public final class LuaState {
     let L: OpaquePointer
     private var hosts: [(name: String, body: LuaHostFunction)] = []
     private var releasedRefs: [Int32] = []
+    /// Nesting of `call` (a host function may call back into Lua).
+    private var callDepth = 0
 
     /// Receives what `print` writes (each call's text ends with a newline).
     /// Defaults to the process's standard output.
@@ -90,13 +92,21 @@ public final class LuaState {
     }
 
     /// Calls a Lua function in protected mode. `budget` is in seconds; the
-    /// call is stopped once it runs past it (nil: no limit).
+    /// call is stopped once it runs past it (nil: no limit). `id` lets
+    /// `interrupter.interrupt(id)` stop this call and no other.
     @discardableResult
-    public func call(_ function: LuaRef, _ args: [LuaValue] = [], budget: Double? = nil) throws -> [LuaValue] {
+    public func call(_ function: LuaRef, _ args: [LuaValue] = [], budget: Double? = nil, id: LuaCallID? = nil) throws -> [LuaValue] {
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         guard lua_checkstack(L, Int32(args.count) + 8) != 0 else {
             throw LuaError.conversion("too many arguments")
+        }
+        let outer = callDepth == 0
+        if outer && !interrupter.begin(id) { throw LuaError.interrupted(traceback: "") }
+        callDepth += 1
+        defer {
+            callDepth -= 1
+            if outer { interrupter.end() }
         }
         let stack = LuaStack(L, state: self)
         stack.push(.function(function))
@@ -284,5 +294,16 @@ func writeAll(_ fd: Int32, _ text: String) {
             if n <= 0 { return }
             offset += n
         }
+    }
+}
+
+extension LuaState {
+    /// Sets global `name` to Lua's own string library, whose pattern
+    /// functions have no step bound: only tests compare against it.
+    func installStockStringLibrary(as name: String) {
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        ppm_lua_push_stock_patterns(L)
+        lua_setglobal(L, name)
     }
 }

@@ -37,8 +37,11 @@ size_t ppm_lua_memory_used(lua_State *L);
 int ppm_lua_pcall(lua_State *L, int nargs, int nresults, double budget);
 /// The fault of the last outermost call (enum ppm_lua_fault).
 int ppm_lua_last_fault(lua_State *L);
-/// Asks the running call to stop; safe from any thread.
+/// Asks the running call to stop; safe from any thread. The request stays
+/// until `ppm_lua_clear_interrupt` (the host clears it around each outer call).
 void ppm_lua_interrupt(lua_State *L);
+/// Withdraws an interrupt request.
+void ppm_lua_clear_interrupt(lua_State *L);
 
 /// Loads a text chunk (binary chunks are refused). Returns a lua status code.
 int ppm_lua_load(lua_State *L, const void *buf, size_t len, const char *chunkname);
@@ -53,6 +56,10 @@ void ppm_lua_push_host_function(lua_State *L, int index);
 void ppm_lua_pushbytes(lua_State *L, const void *buf, size_t len);
 /// A full garbage collection.
 void ppm_lua_collect(lua_State *L);
+
+/// Pushes a table with Lua's own (unbounded) string library, for tests
+/// that compare it with the bounded matcher. Never given to user code.
+void ppm_lua_push_stock_patterns(lua_State *L);
 
 /* Function-like macros of lua.h, as functions. */
 int ppm_lua_registryindex(void);
