@@ -9,11 +9,12 @@ import PPMScript
 extension Daemon {
     /// Serves one request as a turn of the loop: the inputs it sends run
     /// right after it (and after any Lua it ran).
-    func handle(_ request: ControlRequest, _ connection: ControlConnection) {
-        loop.turn { serve(request, connection) }
+    func handle(_ request: ControlRequest, _ connection: ControlConnection, call: LuaCallID? = nil) {
+        loop.turn { serve(request, connection, call: call) }
+        if let call { connection.evalFinished(call) }
     }
 
-    private func serve(_ request: ControlRequest, _ connection: ControlConnection) {
+    private func serve(_ request: ControlRequest, _ connection: ControlConnection, call: LuaCallID?) {
         let reply: (Result<JSONValue, ControlFailure>) -> Void = { result in
             switch result {
             case .success(let value): connection.send(ControlReply.ok(request.id, value))
@@ -28,7 +29,7 @@ extension Daemon {
         case "start", "stop", "restart": control(request, reply)
         case "signal": reply(signal(request))
         case "rm", "del", "drop": remove(request, reply)
-        case "eval": reply(eval(request))
+        case "eval": reply(eval(request, call: call))
         case "add", "exec": add(request, reply)
         case "export": reply(.success(.string(export())))
         case "stats": stats(request, connection)
@@ -214,11 +215,12 @@ extension Daemon {
         }
     }
 
-    private func eval(_ request: ControlRequest) -> Result<JSONValue, ControlFailure> {
+    private func eval(_ request: ControlRequest, call: LuaCallID?) -> Result<JSONValue, ControlFailure> {
         guard let code = request.string("code") else { return .failure(ControlFailure("missing argument 'code'")) }
-        let budget = request.args["timeout"]?.doubleValue ?? 5
+        let budget = request.args["timeout"]?.doubleValue ?? EvalTimeout.standard
+        if let problem = EvalTimeout.problem(budget) { return .failure(ControlFailure(problem)) }
         do {
-            let result = try host.eval(code, budget: budget)
+            let result = try host.eval(code, budget: budget, call: call)
             return .success(.object(["values": .init(result.values), "output": .string(result.output)]))
         } catch let e as LuaError {
             let message: String

@@ -1,6 +1,7 @@
 import CSystem
 import Dispatch
 import Glibc
+import LuaKit
 import PPMCore
 
 /// The daemon's end of the control socket: a unix stream socket (mode 0600)
@@ -8,23 +9,26 @@ import PPMCore
 ///
 /// All socket I/O happens on its own `io` queue, so a client is served even
 /// while the loop runs Lua: requests go to the loop queue, except
-/// `interrupt`, which stops the running chunk from here.
+/// `interrupt`, which stops from here the chunks of the connection that
+/// asked (and nothing else). A client that goes away stops its chunks too.
 /// `@unchecked Sendable`: its state is confined to `io`.
 final class ControlServer: @unchecked Sendable {
-    typealias Handler = @Sendable (ControlRequest, ControlConnection) -> Void
+    /// Serves one request on the loop; `call` names an `eval` chunk so that
+    /// only its own connection can interrupt it.
+    typealias Handler = @Sendable (ControlRequest, ControlConnection, _ call: LuaCallID?) -> Void
 
     let path: String
     private let fd: Int32
     private let io = DispatchQueue(label: "ppm-lua.control")
     private let loop: DispatchQueue
-    private let interrupt: @Sendable () -> Void
+    private let interrupter: LuaInterrupter
     private let acceptSource: DispatchSourceRead
     private var connections: [ObjectIdentifier: ControlConnection] = [:]
 
-    init(path: String, loop: DispatchQueue, interrupt: @escaping @Sendable () -> Void, handler: @escaping Handler) throws {
+    init(path: String, loop: DispatchQueue, interrupter: LuaInterrupter, handler: @escaping Handler) throws {
         self.path = path
         self.loop = loop
-        self.interrupt = interrupt
+        self.interrupter = interrupter
         let sock = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard sock >= 0 else { throw POSIXFailure("socket: \(String(cString: strerror(errno)))") }
         unlink(path)
@@ -68,12 +72,19 @@ final class ControlServer: @unchecked Sendable {
             let id = ObjectIdentifier(connection)
             connections[id] = connection
             connection.onClose = { [weak self] in self?.connections[id] = nil }
-            connection.start { [loop, interrupt] line in
+            connection.onPeerGone = { [interrupter] in
+                for call in connection.evals { interrupter.interrupt(call) }
+            }
+            connection.start { [loop, interrupter] line in
                 switch ControlRequest.parse(line) {
                 case .success(let request) where request.cmd == "interrupt":
-                    interrupt()
-                    connection.send(ControlReply.ok(request.id, .bool(true)))
-                case .success(let request): loop.async { handler(request, connection) }
+                    let stopped = connection.evals.filter { interrupter.interrupt($0) }
+                    connection.send(ControlReply.ok(request.id, .bool(!stopped.isEmpty)))
+                case .success(let request) where request.cmd == "eval":
+                    let call = interrupter.makeCallID()
+                    connection.evals.append(call)
+                    loop.async { handler(request, connection, call) }
+                case .success(let request): loop.async { handler(request, connection, nil) }
                 case .failure(let f): connection.send(ControlReply.error(.null, f.description))
                 }
             }
@@ -105,6 +116,10 @@ final class ControlConnection: @unchecked Sendable {
     private var closing = false
     private(set) var isClosed = false
     var onClose: (() -> Void)?
+    /// Runs when the client is gone for good (not a half-closed socket).
+    var onPeerGone: (() -> Void)?
+    /// The `eval` chunks sent on this connection that have not finished.
+    var evals: [LuaCallID] = []
     /// Extra work to undo at close (a `events -f` observer).
     private var cleanups: [@Sendable () -> Void] = []
 
@@ -130,6 +145,7 @@ final class ControlConnection: @unchecked Sendable {
             if n < 0 && errno == EINTR { continue }
             if n < 0 && errno == EAGAIN { break }
             if n <= 0 {
+                if peerGone() { onPeerGone?() }
                 close()
                 return
             }
@@ -146,6 +162,18 @@ final class ControlConnection: @unchecked Sendable {
                 return
             }
         }
+    }
+
+    /// Whether the other end closed the socket entirely (POLLHUP), rather
+    /// than only its writing side (a `socat` that reached the end of its input).
+    private func peerGone() -> Bool {
+        var p = pollfd(fd: fd, events: 0, revents: 0)
+        return poll(&p, 1, 0) >= 0 && p.revents & Int16(POLLHUP) != 0
+    }
+
+    /// The `eval` chunk `call` has finished: an interrupt no longer concerns it.
+    func evalFinished(_ call: LuaCallID) {
+        queue.async { self.evals.removeAll { $0 == call } }
     }
 
     /// Queues one reply line.
@@ -215,6 +243,8 @@ final class ControlConnection: @unchecked Sendable {
         cleanups.forEach { $0() }
         cleanups = []
         onClose?()
+        onClose = nil
+        onPeerGone = nil
         // Building and sending a reply about many services leaves megabytes
         // free inside malloc's heap, which glibc keeps: give them back.
         ppm_release_free_memory()

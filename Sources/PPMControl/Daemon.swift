@@ -115,9 +115,8 @@ public final class Daemon: @unchecked Sendable {
     public func run() -> Never {
         ppm_set_child_subreaper()
         do {
-            let interrupter = host.lua.interrupter
-            let server = try ControlServer(path: options.locations.socket, loop: queue, interrupt: { interrupter.interrupt() }) {
-                [unowned self] request, connection in self.handle(request, connection)
+            let server = try ControlServer(path: options.locations.socket, loop: queue, interrupter: host.lua.interrupter) {
+                [unowned self] request, connection, call in self.handle(request, connection, call: call)
             }
             self.server = server
         } catch {

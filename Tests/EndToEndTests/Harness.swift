@@ -1,8 +1,10 @@
 import Foundation
 import Testing
 
-/// The built `ppm-lua`, next to the test bundle.
+/// The built `ppm-lua`, next to the test bundle (`PPM_LUA_TEST_BINARY`
+/// names another one, e.g. an older build to show that a test fails there).
 let binary: String = {
+    if let other = ProcessInfo.processInfo.environment["PPM_LUA_TEST_BINARY"] { return other }
     var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     if dir.lastPathComponent.hasSuffix(".xctest") { dir = dir.deletingLastPathComponent() }
     return dir.appendingPathComponent("ppm-lua").path
@@ -64,7 +66,7 @@ final class Sandbox {
 
     deinit {
         if let d = daemon, d.isRunning {
-            _ = run("quit")
+            _ = run(["quit"], deadline: 20)
             if d.isRunning { kill(d.processIdentifier, SIGKILL) }
         }
         try? FileManager.default.removeItem(atPath: dir)
@@ -89,6 +91,24 @@ final class Sandbox {
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// Runs `ppm-lua ARGS…`, killed after `deadline` seconds (then nil): for
+    /// commands that would hang if the daemon were stuck.
+    func run(_ args: [String], deadline: Double) -> Output? {
+        let outFile = dir + "/out-\(UUID().uuidString.prefix(6))", errFile = outFile + ".err"
+        FileManager.default.createFile(atPath: outFile, contents: nil)
+        FileManager.default.createFile(atPath: errFile, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outFile); try? FileManager.default.removeItem(atPath: errFile) }
+        guard let p = try? launch(args, stdout: FileHandle(forWritingAtPath: outFile)!, stderr: FileHandle(forWritingAtPath: errFile)!,
+                                  stdin: FileHandle.nullDevice) else { return nil }
+        guard eventually(deadline, { !p.isRunning }) else {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            return nil
+        }
+        let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+        return Output(status: p.terminationStatus, stdout: read(outFile), stderr: read(errFile))
     }
 
     /// Starts `ppm-lua ARGS…` in the sandbox without waiting for it.

@@ -120,23 +120,6 @@ func rawExchange(_ path: String, _ lines: String, replies: Int) -> String {
 }
 
 @Suite struct ControlEndToEndTests {
-    @Test func interruptStopsARunningChunkAndTheDaemonGoesOn() throws {
-        let box = try Sandbox()
-        try box.write("")
-        try box.startDaemon()
-        let marker = box.dir + "/running"
-        let err = Pipe()
-        let eval = try box.launch(["eval", "--timeout", "60", "io.open('\(marker)', 'w'):close() while true do end"], stderr: err)
-        #expect(eventually { FileManager.default.fileExists(atPath: marker) })
-        let reply = rawExchange(box.dir + "/home/ppm.sock", "{\"id\": 1, \"cmd\": \"interrupt\"}\n", replies: 1)
-        #expect(reply.contains("\"ok\":true"))
-        eval.waitUntilExit()
-        #expect(eval.terminationStatus == 1)
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(message.hasPrefix("ppm-lua: interrupted"))
-        #expect(box.run("eval", "return 1").stdout == "1\n")
-    }
-
     @Test func stopStartRestartSignalAndRemove() throws {
         let box = try Sandbox()
         try box.write("""

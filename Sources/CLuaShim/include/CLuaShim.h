@@ -57,6 +57,14 @@ void ppm_lua_pushbytes(lua_State *L, const void *buf, size_t len);
 /// A full garbage collection.
 void ppm_lua_collect(lua_State *L);
 
+/// Closes what would let Lua code escape the time budget or hang the host:
+/// `setmetatable` refuses `__gc`; `collectgarbage` keeps only collect,
+/// count, step and isrunning; `string.rep` of empty strings, `table.insert`,
+/// `table.remove`, `table.move` and `table.sort` cannot loop unbounded;
+/// `debug` keeps only `traceback` and `getinfo` (without `func`); the
+/// metatable of open files is protected; C modules cannot be loaded.
+void ppm_lua_close_sandbox_holes(lua_State *L);
+
 /// Pushes a table with Lua's own (unbounded) string library, for tests
 /// that compare it with the bounded matcher. Never given to user code.
 void ppm_lua_push_stock_patterns(lua_State *L);
