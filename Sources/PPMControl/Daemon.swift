@@ -150,11 +150,14 @@ public final class Daemon: @unchecked Sendable {
         }
     }
 
-    /// Stops every service, then exits 0 after `done`.
+    /// Stops every service and helper, ends the daemon's remaining children
+    /// (orphans it adopted), then exits 0 after `done`.
     func quit(_ done: @escaping () -> Void) {
         if quitting { return }
         quitting = true
+        helpers.terminateAll()
         loop.send(.shutdown(waiter: loop.waiter { [self] in
+            RemainingChildren.end(grace: supervisor.settings.stopTimeout) { log("info", $0) }
             done()
             store.sync()
             journal.sync()
@@ -179,8 +182,9 @@ public final class Daemon: @unchecked Sendable {
             guard let s = self.supervisor.snapshot(name), let pid = s.pid else { return nil }
             return ProcessStats.group(pid)
         }
-        hooks.spawn = { [unowned self] cmd, env, dir, input, done in
-            self.helpers.spawn(cmd: cmd, env: env, dir: dir, stdin: input, done: done)
+        hooks.spawn = { [unowned self] cmd, env, dir, input, timeout, done in
+            self.helpers.spawn(cmd: cmd, env: env, dir: dir, stdin: input, timeout: timeout,
+                               killAfter: self.supervisor.settings.stopTimeout, done: done)
         }
         return hooks
     }

@@ -118,8 +118,14 @@ extension ScriptHost {
             let dir = try field.string(opts["dir"], "dir")
             let input = try field.string(opts["stdin"], "stdin")
             let onExit = try field.function(opts["on_exit"], "on_exit")
+            let timeout: Double?
+            do { timeout = try field.duration(opts["timeout"], "timeout") } catch let e as LuaHostError {
+                throw args.error(2, e.message.replacingAll("service 'spawn': ", with: ""))
+            }
+            if let timeout, timeout <= 0 { throw args.error(2, "'timeout' must be a positive duration") }
             self.whenRunning {
-                self.daemon.spawn(cmd, env, dir, input) { status, output, failure in
+                self.daemon.spawn(cmd, env, dir, input, timeout) { exit in
+                    let (status, output, failure) = (exit.status, exit.stdout, exit.failure)
                     guard let onExit else {
                         if let failure { self.daemon.log("warn", "ppm.spawn \(cmd[0]): \(failure)") }
                         return
@@ -133,6 +139,7 @@ extension ScriptHost {
                         ev["signame"] = .string(Signals.name(s))
                     }
                     ev["stdout"] = .string(output)
+                    if exit.timedOut { ev["timed_out"] = .boolean(true) }
                     if let failure { ev["error"] = .string(failure) }
                     var errors: [String] = []
                     _ = self.callHook(onExit, [.table(ev)], label: "ppm.spawn on_exit", errors: &errors)

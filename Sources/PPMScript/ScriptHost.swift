@@ -8,10 +8,11 @@ public struct DaemonHooks {
     public var log: (_ level: String, _ message: String) -> Void = { _, _ in }
     public var shutdown: () -> Void = {}
     public var reload: () -> String? = { "reload is not supported yet" }
-    /// Runs a helper command unsupervised; calls back with its status and stdout.
-    public var spawn: (_ cmd: [String], _ env: [String: String], _ dir: String?, _ stdin: String?,
-                       _ done: @escaping (ExitStatus?, String, String?) -> Void) -> Void = { _, _, _, _, done in
-        done(nil, "", "ppm.spawn is not available here")
+    /// Runs a helper command unsupervised (ended after `timeout` seconds
+    /// if given); calls back with its status and stdout.
+    public var spawn: (_ cmd: [String], _ env: [String: String], _ dir: String?, _ stdin: String?, _ timeout: Double?,
+                       _ done: @escaping (HelperExit) -> Void) -> Void = { _, _, _, _, _, done in
+        done(HelperExit(failure: "ppm.spawn is not available here"))
     }
     public var stats: (_ name: String) -> JSONValue? = { _ in nil }
     public init() {}
