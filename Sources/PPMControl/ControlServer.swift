@@ -75,6 +75,11 @@ final class ControlServer: @unchecked Sendable {
             connection.onPeerGone = { [interrupter] in
                 for call in connection.evals { interrupter.interrupt(call) }
             }
+            connection.onEndOfInput = { [loop] in
+                // The loop serves requests in order: once it reaches this,
+                // the replies to the earlier ones have been queued.
+                loop.async { connection.closeAfterWrites() }
+            }
             connection.start { [loop, interrupter] line in
                 switch ControlRequest.parse(line) {
                 case .success(let request) where request.cmd == "interrupt":
@@ -118,6 +123,8 @@ final class ControlConnection: @unchecked Sendable {
     var onClose: (() -> Void)?
     /// Runs when the client is gone for good (not a half-closed socket).
     var onPeerGone: (() -> Void)?
+    /// Runs when the client has closed its writing side only.
+    var onEndOfInput: (() -> Void)?
     /// The `eval` chunks sent on this connection that have not finished.
     var evals: [LuaCallID] = []
     /// Extra work to undo at close (a `events -f` observer).
@@ -145,8 +152,15 @@ final class ControlConnection: @unchecked Sendable {
             if n < 0 && errno == EINTR { continue }
             if n < 0 && errno == EAGAIN { break }
             if n <= 0 {
-                if peerGone() { onPeerGone?() }
-                close()
+                if n < 0 || peerGone() {
+                    onPeerGone?()
+                    close()
+                } else {
+                    // Half-closed (`echo … | socat`): no more requests, but
+                    // the replies still go out once the loop has served them.
+                    readSource?.cancel()
+                    onEndOfInput?()
+                }
                 return
             }
             input += buffer[0..<n]
@@ -227,7 +241,12 @@ final class ControlConnection: @unchecked Sendable {
         source.resume()
     }
 
+    /// Closes once the queued replies are written. Safe from any queue.
     func closeAfterWrites() {
+        queue.async { self.closeAfterWritesNow() }
+    }
+
+    private func closeAfterWritesNow() {
         closing = true
         if output.isEmpty { close() }
     }
@@ -245,6 +264,7 @@ final class ControlConnection: @unchecked Sendable {
         onClose?()
         onClose = nil
         onPeerGone = nil
+        onEndOfInput = nil
         // Building and sending a reply about many services leaves megabytes
         // free inside malloc's heap, which glibc keeps: give them back.
         ppm_release_free_memory()

@@ -63,6 +63,15 @@ import Testing
         #expect(answers(box))
     }
 
+    @Test func aClientThatOnlyClosesItsWritingSideGetsItsRepliesAndKeepsItsChunk() throws {
+        let box = try daemon()
+        let lines = #"{"id": 1, "cmd": "eval", "args": {"code": "local t = os.clock() while os.clock() - t < 0.3 do end return 7"}}"# + "\n"
+            + #"{"id": 2, "cmd": "status"}"# + "\n"
+        let received = rawExchange(box.dir + "/home/ppm.sock", lines, replies: 2, closeWriting: true)
+        #expect(received.contains(#"{"id":1,"ok":true,"result":{"output":"","values":["7"]}}"#), "\(received)")
+        #expect(received.contains(#""id":2,"ok":true"#), "\(received)")
+    }
+
     @Test func interruptStopsOnlyTheChunkOfTheConnectionThatAsked() throws {
         let box = try daemon()
         let socket = box.dir + "/home/ppm.sock"
