@@ -5,6 +5,8 @@
 #include "shim_internal.h"
 
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 /* How many table elements a loop moves between two budget checks. */
 #define PPM_TABLE_CHECK 0xFFF
@@ -178,6 +180,36 @@ static int safe_move(lua_State *L) {
     return 1;
 }
 
+/* Whether opening `path` could block the thread: a FIFO (until the other
+ * end opens), a socket, or a character device other than the memory
+ * devices (/dev/null, zero, full, random, urandom; a terminal blocks on read). */
+static const char *blocking_kind(const char *path) {
+    struct stat st;
+    if (stat(path, &st) != 0) return NULL;
+    if (S_ISFIFO(st.st_mode)) return "a FIFO";
+    if (S_ISSOCK(st.st_mode)) return "a socket";
+    if (S_ISCHR(st.st_mode)) {
+        unsigned minor_number = minor(st.st_rdev);
+        int memory = major(st.st_rdev) == 1 && (minor_number == 3 || minor_number == 5 || minor_number == 7 ||
+                                                minor_number == 8 || minor_number == 9);
+        if (!memory) return "a character device";
+    }
+    return NULL;
+}
+
+/* io.open, io.lines, io.input, io.output, loadfile and dofile refuse a
+ * path whose opening or reading could block the daemon. */
+static int safe_open(lua_State *L) {
+    if (lua_type(L, 1) == LUA_TSTRING) {
+        const char *path = lua_tostring(L, 1);
+        const char *kind = blocking_kind(path);
+        if (kind)
+            return luaL_error(L, "%s is %s: opening or reading it could block the daemon "
+                                 "(use ppm.spawn for commands that read such files)", path, kind);
+    }
+    return call_standard(L);
+}
+
 /* Replaces table[name] (table on top of the stack) with `wrapper`, whose
  * upvalue is the standard function. */
 static void wrap(lua_State *L, const char *name, lua_CFunction wrapper) {
@@ -195,6 +227,15 @@ void ppm_lua_close_sandbox_holes(lua_State *L) {
     lua_pushglobaltable(L);
     wrap(L, "setmetatable", safe_setmetatable);
     wrap(L, "collectgarbage", safe_collectgarbage);
+    wrap(L, "loadfile", safe_open);
+    wrap(L, "dofile", safe_open);
+    lua_pop(L, 1);
+
+    lua_getglobal(L, "io");
+    wrap(L, "open", safe_open);
+    wrap(L, "lines", safe_open);
+    wrap(L, "input", safe_open);
+    wrap(L, "output", safe_open);
     lua_pop(L, 1);
 
     lua_getglobal(L, "string");

@@ -103,3 +103,24 @@ import Testing
         #expect(try lua.call(fn, id: interrupter.makeCallID()) == [.integer(2)])
     }
 }
+
+@Suite struct BlockingFileTests {
+    @Test func filesThatCouldBlockAreRefused() throws {
+        let lua = try LuaState()
+        try lua.hardenForDaemon(DaemonAlternatives(exit: "x", run: "y"))
+        let fifo = NSTemporaryDirectory() + "ppm-fifo-\(UUID().uuidString.prefix(8))"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        for code in ["io.open('\(fifo)')", "io.open('\(fifo)', 'w')", "io.lines('\(fifo)')", "io.input('\(fifo)')",
+                     "io.output('\(fifo)')", "loadfile('\(fifo)')", "dofile('\(fifo)')", "io.open('/dev/tty')"] {
+            do {
+                try lua.run(code, chunkName: "f.lua", budget: 2)
+                Issue.record("\(code) was not refused")
+            } catch let e as LuaError {
+                #expect(e.message.contains("could block the daemon"), "\(code): \(e.message)")
+            }
+        }
+        #expect(try lua.run("return io.open('/dev/null'):read('a'), #io.open('/dev/zero'):read(4), io.open('/nonexistent') == nil",
+                            chunkName: "t") == [.string(""), .integer(4), .boolean(true)])
+    }
+}
