@@ -112,10 +112,11 @@ final class Sandbox {
     }
 
     /// Starts `ppm-lua ARGS…` in the sandbox without waiting for it.
-    func launch(_ args: [String], stdout: Any? = nil, stderr: Any? = nil, stdin: Any? = nil) throws -> Process {
+    /// `wrapper` runs it through another program (`unshare …`).
+    func launch(_ args: [String], stdout: Any? = nil, stderr: Any? = nil, stdin: Any? = nil, wrapper: [String] = []) throws -> Process {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
+        p.executableURL = URL(fileURLWithPath: wrapper.first ?? binary)
+        p.arguments = wrapper.isEmpty ? args : Array(wrapper.dropFirst()) + [binary] + args
         p.environment = env
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
         if let stdout { p.standardOutput = stdout }
@@ -125,11 +126,12 @@ final class Sandbox {
         return p
     }
 
-    /// Starts `ppm-lua daemon -c ppm.lua` in the foreground and waits for its socket.
-    func startDaemon(_ extra: [String] = []) throws {
+    /// Starts `ppm-lua daemon -c ppm.lua` in the foreground (through
+    /// `wrapper` if given) and waits for its socket.
+    func startDaemon(_ extra: [String] = [], wrapper: [String] = []) throws {
         _ = FileManager.default.createFile(atPath: daemonLog, contents: nil)
         let log = FileHandle(forWritingAtPath: daemonLog)!
-        let p = try launch(["daemon", "-c", config] + extra, stdout: log, stderr: log)
+        let p = try launch(["daemon", "-c", config] + extra, stdout: log, stderr: log, wrapper: wrapper)
         daemon = p
         let up = eventually(20) { run("status").status == 0 || !p.isRunning }
         guard up, p.isRunning else {
