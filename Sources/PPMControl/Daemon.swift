@@ -125,6 +125,7 @@ public final class Daemon: @unchecked Sendable {
         }
         if let pidfile = options.pidfile { try? AtomicFile.write("\(getpid())\n", to: pidfile) }
         queue.async { [self] in
+            loop.queue = queue
             signals.start(queue: queue) { [unowned self] event in self.handleSignal(event) }
             loop.send(.boot)
             server?.resume()
@@ -136,6 +137,7 @@ public final class Daemon: @unchecked Sendable {
     // MARK: Signals and children
 
     private func handleSignal(_ event: SignalLoop.Event) {
+        dispatchPrecondition(condition: .onQueue(queue))
         switch event {
         case .exited(let pid, let status):
             if !helpers.exited(pid: pid, status: status) { loop.send(.exited(pid: pid, status: status)) }
@@ -153,6 +155,7 @@ public final class Daemon: @unchecked Sendable {
     /// Stops every service and helper, ends the daemon's remaining children
     /// (orphans it adopted), then exits 0 after `done`.
     func quit(_ done: @escaping () -> Void) {
+        dispatchPrecondition(condition: .onQueue(queue))
         if quitting { return }
         quitting = true
         helpers.terminateAll()
