@@ -193,7 +193,6 @@ int ppm_lua_pcall(lua_State *L, int nargs, int nresults, double budget) {
         }
         c->deadline = 0;
         lua_sethook(L, watchdog, LUA_MASKCOUNT, PPM_HOOK_COUNT);
-        lua_gc(L, LUA_GCSTEP, 0);
     }
     return status;
 }

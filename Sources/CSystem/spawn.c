@@ -160,7 +160,11 @@ static int child_main(void *arg) {
     } else if (s->stdout_path && redirect(s->stdout_path, 1, O_WRONLY | O_CREAT | O_APPEND) < 0) {
         fail(report, PPM_STEP_STDOUT);
     }
-    if (s->stderr_path && redirect(s->stderr_path, 2, O_WRONLY | O_CREAT | O_APPEND) < 0) fail(report, PPM_STEP_STDERR);
+    if (s->stderr_fd >= 0) {
+        if (dup2(s->stderr_fd, 2) < 0) fail(report, PPM_STEP_STDERR);
+    } else if (s->stderr_path && redirect(s->stderr_path, 2, O_WRONLY | O_CREAT | O_APPEND) < 0) {
+        fail(report, PPM_STEP_STDERR);
+    }
 
     // 6. Resource limits.
     for (int i = 0; i < s->nrlimits; i++) {

@@ -1,14 +1,18 @@
 #define _GNU_SOURCE
 #include "CSystem.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <pthread.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -86,10 +90,6 @@ void ppm_malloc_one_arena(void) { mallopt(M_ARENA_MAX, 1); }
 
 void ppm_release_free_memory(void) { malloc_trim(0); }
 
-#include <dirent.h>
-#include <stdio.h>
-#include <stdlib.h>
-
 int ppm_list_children(pid_t parent, pid_t *out, int max) {
     DIR *proc = opendir("/proc");
     if (proc == NULL) return -1;
@@ -116,4 +116,12 @@ int ppm_list_children(pid_t parent, pid_t *out, int max) {
     }
     closedir(proc);
     return n;
+}
+
+int ppm_pidfd_open(pid_t pid) {
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    return (int)syscall(434, pid, 0);
+#endif
 }

@@ -34,10 +34,21 @@ extension Daemon {
         case "add", "exec": add(request, reply)
         case "export": reply(.success(.string(export())))
         case "stats": stats(request, connection)
+        case "logs": logs(request, connection)
         case "reload": reply(.failure(ControlFailure("reload is not supported yet; restart the daemon to apply a new config")))
         case "quit": quit { reply(.success(.bool(true))) }
+        case "upgrade":
+            // The reply goes out first; the socket closes with the exec.
+            reply(.success(.object(["pid": .int(Int64(getpid())), "binary": .string(Self.executablePath())])))
+            connection.afterReplies { [self] in
+                queue.async { [self] in
+                    if quitting { return }
+                    let why = reexec(cause: "upgrade")
+                    journal.record("daemon_error", name: nil, time: scheduler.wallNow, fields: ["error": .string(why)])
+                }
+            }
         default:
-            let known = ["status", "stats", "ls", "show", "events", "start", "stop", "restart", "signal", "rm", "eval", "add", "export", "reload", "quit"]
+            let known = ["status", "stats", "logs", "upgrade", "ls", "show", "events", "start", "stop", "restart", "signal", "rm", "eval", "add", "export", "reload", "quit"]
             let hint = Suggest.hint(request.cmd, in: known)
             reply(.failure(ControlFailure("unknown command '\(request.cmd)'\(hint)")))
         }
@@ -49,6 +60,7 @@ extension Daemon {
             "config": .init(options.configPath), "home": .string(options.locations.home),
             "socket": .string(options.locations.socket), "services": .init(supervisor.names.count),
             "state_writes": .init(loop.store?.writes ?? 0),
+            "hooks": .object(["calls": .init(host.hookCalls), "seconds": .double(host.hookSeconds)]),
         ])
     }
 
@@ -68,7 +80,7 @@ extension Daemon {
     }
 
     /// Names for CLI words (`web`, `all`, `@group`); unknown words fail.
-    private func resolve(_ words: [String]) -> Result<[String], ControlFailure> {
+    func resolve(_ words: [String]) -> Result<[String], ControlFailure> {
         guard !words.isEmpty else { return .failure(ControlFailure("no service named")) }
         var names: [String] = []
         for word in words {

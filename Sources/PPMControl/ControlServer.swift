@@ -195,6 +195,12 @@ final class ControlConnection: @unchecked Sendable {
         queue.async { self.sendNow(line) }
     }
 
+    /// Runs `body` on the connection's queue once the replies sent so far
+    /// have been handed to the socket (a short reply is written at once).
+    func afterReplies(_ body: @escaping @Sendable () -> Void) {
+        queue.async { body() }
+    }
+
     /// Runs `cleanup` when the connection closes (at once if it has).
     func addCleanup(_ cleanup: @escaping @Sendable () -> Void) {
         queue.async {

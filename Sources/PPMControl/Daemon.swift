@@ -36,13 +36,17 @@ public final class Daemon: @unchecked Sendable {
     var journal: Journal { loop.journal }
     let spawner = LinuxSpawner()
     let helpers: HelperProcesses
+    /// Captured stdout/stderr of the services (`<home>/logs`).
+    let output: OutputCapture
+    /// Keeps the output pipes open when the daemon dies; nil if it could not start.
+    private let holder: FDHolder?
     let scheduler: DispatchScheduler
     /// When the daemon started, on the monotonic clock.
     let startedAt: Double
     private var server: ControlServer?
     private let signals: SignalLoop
-    private var quitting = false
-    private let store: StateStore
+    private(set) var quitting = false
+    let store: StateStore
 
     /// Loads the config and prepares everything; nothing runs yet. Throws
     /// with a one-line message for the user.
@@ -51,6 +55,7 @@ public final class Daemon: @unchecked Sendable {
         // resident memory close to what it uses (see ControlConnection.close).
         ppm_malloc_one_arena()
         self.options = options
+        let handover = Handover.take()
         signals = try SignalLoop()
         let locations = options.locations
         try locations.create()
@@ -65,32 +70,70 @@ public final class Daemon: @unchecked Sendable {
         supervisor.logDirectory = locations.logs
         loop = SupervisorLoop(supervisor: supervisor, spawner: spawner, scheduler: scheduler, journal: Journal(path: locations.journal))
         helpers = HelperProcesses(queue: queue, spawner: spawner)
+        // A pipe per captured stream: room for thousands of services.
+        spawner.childFileLimit = LinuxSpawner.raiseFileLimit()
+        output = OutputCapture(directory: locations.logs, queue: queue, policy: host.logPolicy)
+        output.hooks = host
+        loop.output = output
+        holder = FDHolder.connectOrStart(path: locations.fdHolder, spawner: spawner)
+        if let holder {
+            output.restore(holder.takeAll())  // pipes of services a killed daemon left running
+            output.keeper = holder
+        }
         store = StateStore(path: locations.state, legacy: (locations.home + "/services.json", locations.home + "/pids.json"))
         host.daemon = daemonHooks()
         let declared = host.declared.map(\.name)
-        // Leftovers first: the store then records only this daemon's processes.
-        endLeftovers()
+        // What a killed daemon left running; the store then records only this daemon's processes.
+        let leftovers = store.leftovers()
+        let strays = store.strays()
+        for name in store.processes.keys { store.apply(.gone(name)) }
         loop.store = store
+        loop.processWatcher = PidWatcher(queue: queue)
         host.attach(loop, scheduler: scheduler)
         journal.record("config", name: nil, time: scheduler.wallNow, fields: [
             "path": .init(options.configPath), "added": .init(declared), "removed": .array([]), "changed": .array([]),
         ])
         restoreRuntimeServices(configNames: Set(declared))
+        spawner.baseEnvironment[Handover.variable] = nil
+        for (name, state) in handover?.services ?? [:] { loop.send(.resume(name, state)) }
+        adopt(leftovers, strays: strays)
+        if let handover {
+            journal.record("daemon_restarted", name: nil, time: scheduler.wallNow, fields: [
+                "cause": .string(handover.cause), "utc": .string(ServiceEvent.utc(scheduler.wallNow)),
+                "adopted": .init(leftovers.count),
+            ])
+        }
     }
 
-    /// Ends the process groups a previous daemon left running (it was
-    /// killed): stop signal, then SIGKILL after a few seconds.
-    private func endLeftovers() {
-        let leftovers = store.leftovers()
-        for name in store.processes.keys { store.apply(.gone(name)) }
-        guard !leftovers.isEmpty else { return }
+    /// Takes over the processes a killed daemon left running, for the
+    /// services still declared (never a second copy); ends the others (stop
+    /// signal, SIGKILL after a few seconds). Groups it was stopping already
+    /// had their stop signal: they get SIGKILL.
+    private func adopt(_ leftovers: [(name: String, pid: Int32)], strays: [(name: String, pgid: Int32)]) {
+        for (name, pgid) in strays {
+            log("warn", "killing what is left of '\(name)' (process group \(pgid)): a previous daemon was stopping it")
+            kill(-pgid, SIGKILL)
+        }
+        var ending: [(name: String, pgid: Int32)] = []
         for (name, pid) in leftovers {
-            log("warn", "ending '\(name)' (process group \(pid)) left running by a previous daemon")
-            kill(-pid, host.declared.first { $0.name == name }?.stopSignal ?? SIGTERM)
+            if supervisor.snapshot(name) != nil, let age = StateStore.age(pid) {
+                let child = Self.parent(of: pid) == getpid()
+                if !child { log("info", "adopting '\(name)' (pid \(pid)) left running by a previous daemon") }
+                loop.send(.adopt(name, AdoptedProcess(pid: pid, age: age, child: child)))
+            } else {
+                ending.append((name, pid))
+            }
+        }
+        // Pipes kept for services that are gone (their processes end below).
+        for name in output.names where supervisor.snapshot(name) == nil { output.remove(name) }
+        guard !ending.isEmpty else { return }
+        for (name, pgid) in ending {
+            log("warn", "ending '\(name)' (process group \(pgid)) left running by a previous daemon: no such service now")
+            kill(-pgid, SIGTERM)
         }
         let deadline = scheduler.now + 5
-        while scheduler.now < deadline && leftovers.contains(where: { spawner.groupAlive($0.pid) }) { usleep(20_000) }
-        for (_, pid) in leftovers where spawner.groupAlive(pid) { kill(-pid, SIGKILL) }
+        while scheduler.now < deadline && ending.contains(where: { spawner.groupAlive($0.pgid) }) { usleep(20_000) }
+        for (_, pgid) in ending where spawner.groupAlive(pgid) { kill(-pgid, SIGKILL) }
     }
 
     /// Brings back the services added at run time before the last exit.
@@ -127,6 +170,8 @@ public final class Daemon: @unchecked Sendable {
         queue.async { [self] in
             loop.queue = queue
             signals.start(queue: queue) { [unowned self] event in self.handleSignal(event) }
+            // Children that ended while a previous image of this daemon re-executed.
+            SignalLoop.reap { [unowned self] event in self.handleSignal(event) }
             loop.send(.boot)
             server?.resume()
             log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)")
@@ -160,6 +205,9 @@ public final class Daemon: @unchecked Sendable {
         quitting = true
         helpers.terminateAll()
         loop.send(.shutdown(waiter: loop.waiter { [self] in
+            output.keeper = nil
+            output.closeAll()
+            holder?.quit()
             RemainingChildren.end(grace: supervisor.settings.stopTimeout) { log("info", $0) }
             done()
             store.sync()

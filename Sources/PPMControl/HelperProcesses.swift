@@ -41,7 +41,7 @@ final class HelperProcesses: @unchecked Sendable {
         guard ppm_pipe(&out) == 0, stdin == nil || ppm_pipe(&input) == 0 else {
             return done(HelperExit(failure: "pipe: \(String(cString: strerror(errno)))"))
         }
-        let result = spawner.spawn(spec, stdinFD: input[0], stdoutFD: out[1])
+        let result = spawner.spawn(spec, stdinFD: input[0], output: ChildOutput(stdout: out[1]))
         close(out[1])
         if input[0] >= 0 { close(input[0]) }
         let pid: Int32

@@ -9,6 +9,8 @@ public struct Locations: Sendable {
     public var journal: String { home + "/events.jsonl" }
     /// Running processes and run-time services (an append log, see `StateStore`).
     public var state: String { home + "/state.jsonl" }
+    /// The fd holder's socket: it keeps the services' output pipes open across daemon deaths.
+    public var fdHolder: String { home + "/fdholder.sock" }
 
     /// Resolves home and socket from the environment; `socket` overrides.
     public init(socket: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {

@@ -10,6 +10,13 @@ enum RemainingChildren {
     /// Returns how many processes had to be ended.
     @discardableResult
     static func end(grace: Double, log: (String) -> Void) -> Int {
+        // Children that are exiting anyway (the fd holder told to quit) go first.
+        let settle = now() + 0.3
+        while now() < settle {
+            reap()
+            if list().isEmpty { return 0 }
+            usleep(10_000)
+        }
         let started = now()
         var signalled = Set<Int32>()
         var killed = false

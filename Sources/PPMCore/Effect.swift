@@ -18,6 +18,8 @@ public enum Effect: Sendable, Equatable {
     case watchGroup(String, pgid: Int32)
     /// The service is gone for good: drop what the world keeps for it.
     case forget(String)
+    /// Watch a process that is not a child (adopted): `exited(pid, .unknown)` when it ends.
+    case watchProcess(pid: Int32)
     /// Tell a waiter its request completed.
     case done(Waiter)
     /// Persistence: what the state file must remember.

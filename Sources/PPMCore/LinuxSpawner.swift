@@ -32,6 +32,14 @@ public final class LinuxSpawner: Spawner {
         }
     }
 
+    /// The open-files limit children start with when their spec sets none:
+    /// the daemon raises its own to hold a pipe per captured stream, and
+    /// gives services the limit it was started with. Setting it drops
+    /// every prepared command.
+    public var childFileLimit: (soft: UInt64, hard: UInt64)? {
+        didSet { prepared.removeAll() }
+    }
+
     /// Prepared commands by service name.
     private(set) var prepared: [String: PreparedCommand] = [:]
     /// Beyond this many names the cache starts over (services added and removed at run time).
@@ -44,14 +52,15 @@ public final class LinuxSpawner: Spawner {
         self.baseEnvironment = baseEnvironment
     }
 
-    /// Starts the service's process in its own session; its pid, or why not.
-    public func spawn(_ spec: ServiceSpec) -> Result<Int32, SpawnFailure> {
-        spawn(spec, stdinFD: -1, stdoutFD: -1)
+    /// Starts the service's process in its own session, writing to the
+    /// given pipe ends (or its spec's files); its pid, or why not.
+    public func spawn(_ spec: ServiceSpec, output: ChildOutput) -> Result<Int32, SpawnFailure> {
+        spawn(spec, stdinFD: -1, output: output)
     }
 
-    /// Spawns with pipe ends as stdin/stdout (-1: use the spec's paths).
-    public func spawn(_ spec: ServiceSpec, stdinFD: Int32, stdoutFD: Int32) -> Result<Int32, SpawnFailure> {
-        switch launch(spec, stdinFD: stdinFD, stdoutFD: stdoutFD) {
+    /// Spawns with pipe ends as stdin/stdout/stderr (-1: use the spec's paths).
+    public func spawn(_ spec: ServiceSpec, stdinFD: Int32, output: ChildOutput) -> Result<Int32, SpawnFailure> {
+        switch launch(spec, stdinFD: stdinFD, output: output) {
         case .started(let pid): return .success(pid)
         case .failed(let failure, _, _, _): return .failure(failure)
         }
@@ -65,19 +74,19 @@ public final class LinuxSpawner: Spawner {
     public static func signalDispositionsChanged() { ppm_spawn_signals_changed() }
 
     /// One spawn, with the detail tests need (errno, step, the reaped pid).
-    func launch(_ spec: ServiceSpec, stdinFD: Int32, stdoutFD: Int32) -> SpawnOutcome {
+    func launch(_ spec: ServiceSpec, stdinFD: Int32, output: ChildOutput = ChildOutput()) -> SpawnOutcome {
         if let cached = prepared[spec.name], isCurrent(cached, for: spec) {
-            let outcome = cached.run(stdinFD: stdinFD, stdoutFD: stdoutFD)
+            let outcome = cached.run(stdinFD: stdinFD, output: output)
             guard Self.isStalePath(outcome) else { return outcome }
             // The cached executable is gone: search again, once.
             prepared[spec.name] = nil
         }
         let command: PreparedCommand
-        switch PreparedCommand.make(spec, environment: currentEnvironment()) {
+        switch PreparedCommand.make(spec, environment: currentEnvironment(), fileLimit: childFileLimit) {
         case .success(let c): command = c
         case .failure(let f): return .failed(f, errno: 0, step: Int32(PPM_STEP_SPAWN), pid: 0)
         }
-        let outcome = command.run(stdinFD: stdinFD, stdoutFD: stdoutFD)
+        let outcome = command.run(stdinFD: stdinFD, output: output)
         if !Self.execFailed(outcome) {
             if prepared[spec.name] == nil && prepared.count >= Self.cacheLimit { prepared.removeAll() }
             prepared[spec.name] = command
@@ -109,6 +118,19 @@ public final class LinuxSpawner: Spawner {
         let made = CEnvironment(baseEnvironment)
         environment = made
         return made
+    }
+
+    /// Raises this process's soft open-files limit to its hard limit (at
+    /// most 1,048,576) and returns the limit it had, for `childFileLimit`;
+    /// nil when it was already there.
+    public static func raiseFileLimit() -> (soft: UInt64, hard: UInt64)? {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
+        let target = min(limit.rlim_max, 1 << 20)
+        guard limit.rlim_cur < target else { return nil }
+        let original = (soft: UInt64(limit.rlim_cur), hard: UInt64(limit.rlim_max))
+        limit.rlim_cur = target
+        return setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 ? original : nil
     }
 
     /// Sends `signal` to the process group (nothing for pgid <= 0).

@@ -40,12 +40,17 @@ final class PreparedCommand {
 
     /// Builds the C data for `spec`, or says why it cannot be spawned
     /// (empty command, executable not found, unknown user, group or ulimit).
-    static func make(_ spec: ServiceSpec, environment: CEnvironment) -> Result<PreparedCommand, SpawnFailure> {
+    /// `fileLimit`: the open-files limit for a spec that sets none.
+    static func make(_ spec: ServiceSpec, environment: CEnvironment,
+                     fileLimit: (soft: UInt64, hard: UInt64)? = nil) -> Result<PreparedCommand, SpawnFailure> {
         guard let program = spec.cmd.first, !program.isEmpty else { return .failure(SpawnFailure("empty command")) }
         var limits: [ppm_rlimit] = []
         for l in spec.ulimit {
             guard let resource = ResourceLimit.resources[l.name] else { return .failure(SpawnFailure("unknown ulimit '\(l.name)'")) }
             limits.append(ppm_rlimit(resource: resource, soft: l.soft ?? UInt64.max, hard: l.hard ?? UInt64.max))
+        }
+        if let fileLimit, !spec.ulimit.contains(where: { $0.name == "nofile" }) {
+            limits.append(ppm_rlimit(resource: Int32(RLIMIT_NOFILE.rawValue), soft: fileLimit.soft, hard: fileLimit.hard))
         }
         let searchPath = spec.env["PATH"] ?? environment.values["PATH"]
         let path: String
@@ -95,16 +100,18 @@ final class PreparedCommand {
         t.ncpus = Int32(spec.cpu.count)
         t.stdin_fd = -1
         t.stdout_fd = -1
+        t.stderr_fd = -1
         template = t
     }
 
     deinit { for p in owned { free(p) } }
 
-    /// Starts the command; pipe ends (-1: none) replace the spec's stdin/stdout.
-    func run(stdinFD: Int32, stdoutFD: Int32) -> SpawnOutcome {
+    /// Starts the command; pipe ends (-1: none) replace the spec's stdin/stdout/stderr.
+    func run(stdinFD: Int32, output: ChildOutput) -> SpawnOutcome {
         var s = template
         s.stdin_fd = stdinFD
-        s.stdout_fd = stdoutFD
+        s.stdout_fd = output.stdout
+        s.stderr_fd = output.stderr
         var pid: pid_t = 0
         var step: Int32 = 0
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 512) { message in

@@ -31,14 +31,22 @@ public protocol Scheduler: Clock {
 
 /// Starts and signals processes. The daemon uses `LinuxSpawner`; tests a fake.
 public protocol Spawner: AnyObject {
-    /// Starts the service's process in its own process group (pgid = pid).
-    func spawn(_ spec: ServiceSpec) -> Result<Int32, SpawnFailure>
+    /// Starts the service's process in its own process group (pgid = pid),
+    /// its stdout/stderr on the given pipe ends (-1: the spec's files).
+    func spawn(_ spec: ServiceSpec, output: ChildOutput) -> Result<Int32, SpawnFailure>
     /// Sends `signal` to every process of the group.
     func signalGroup(_ pgid: Int32, _ signal: Int32)
     /// Whether any process of the group is still alive.
     func groupAlive(_ pgid: Int32) -> Bool
     /// Drops what was kept for a removed service (a prepared command).
     func forget(_ name: String)
+}
+
+/// Sees processes that are not children end (adopted ones): a pidfd each.
+public protocol ProcessWatcher: AnyObject {
+    /// Calls `exited` once `pid` has ended; false when it cannot be watched
+    /// (it is already gone).
+    func watch(_ pid: Int32, exited: @escaping () -> Void) -> Bool
 }
 
 /// Why a process could not be started, ready for the `spawn_failed` event.

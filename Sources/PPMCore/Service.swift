@@ -49,9 +49,11 @@ final class Service {
     var isActive: Bool { state.hasProcess || launching }
 
     func snapshot(now: Double) -> ServiceSnapshot {
-        ServiceSnapshot(
+        var s = ServiceSnapshot(
             spec: spec, state: state, pid: pid, starts: starts, restarts: restarts, crashes: crashes,
             uptime: state.hasProcess && pid != nil ? startedAt.map { now - $0 } : nil,
             lastExit: lastExit, stdoutPath: stdoutPath, stderrPath: stderrPath)
+        s.held = held
+        return s
     }
 }

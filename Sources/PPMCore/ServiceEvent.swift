@@ -5,6 +5,8 @@ public struct ServiceEvent: Sendable, Equatable {
     public enum Kind: String, Sendable {
         case start, exit, stop, fatal
         case spawnFailed = "spawn_failed"
+        /// A process left running by a daemon that was killed was taken over.
+        case adopt
     }
 
     public var kind: Kind
@@ -17,6 +19,9 @@ public struct ServiceEvent: Sendable, Equatable {
     public var outcome: Outcome?
     public var time: Double
     public var error: String?
+    /// For `exit`: up to the last 10 lines the process wrote to stderr
+    /// (stdout when stderr had none), filled in by the loop from the capture.
+    public var tail: String?
 
     public init(kind: Kind, name: String, pid: Int32? = nil, status: ExitStatus? = nil, runtime: Double? = nil,
                 starts: Int, crashes: Int, outcome: Outcome? = nil, time: Double, error: String? = nil) {
@@ -41,9 +46,11 @@ public struct ServiceEvent: Sendable, Equatable {
             f["signal"] = .init(s)
             f["signame"] = .string(Signals.name(s))
         }
+        if status == .unknown { f["status"] = .string("unknown") }
         if let runtime { f["runtime"] = .double(runtime) }
         if let outcome { f["outcome"] = .string(outcome.rawValue) }
         if let error { f["error"] = .string(error) }
+        if let tail { f["tail"] = .string(tail) }
         return f
     }
 
@@ -52,12 +59,24 @@ public struct ServiceEvent: Sendable, Equatable {
         var seconds = time_t(time.rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        let millis = Int((time - time.rounded(.down)) * 1000)
-        func pad(_ v: Int32, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
+        let millis = Int32((time - time.rounded(.down)) * 1000)
+        let fields: [(Int32, Int, UInt8)] = [
+            (parts.tm_year + 1900, 4, UInt8(ascii: "-")), (parts.tm_mon + 1, 2, UInt8(ascii: "-")),
+            (parts.tm_mday, 2, UInt8(ascii: "T")), (parts.tm_hour, 2, UInt8(ascii: ":")),
+            (parts.tm_min, 2, UInt8(ascii: ":")), (parts.tm_sec, 2, UInt8(ascii: ".")), (millis, 3, UInt8(ascii: "Z")),
+        ]
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            var at = 0
+            for (value, width, separator) in fields {
+                var v = max(0, value)
+                for i in stride(from: width - 1, through: 0, by: -1) {
+                    buffer[at + i] = UInt8(ascii: "0") + UInt8(v % 10)
+                    v /= 10
+                }
+                buffer[at + width] = separator
+                at += width + 1
+            }
+            return at
         }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
     }
 }

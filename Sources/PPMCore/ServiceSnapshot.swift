@@ -12,6 +12,8 @@ public struct ServiceSnapshot: Sendable {
     /// Where the service's output goes (nil: inherited from the daemon).
     public var stdoutPath: String?
     public var stderrPath: String?
+    /// Stopped on request: stays down until started on request.
+    public var held = false
 
     public var name: String { spec.name }
 

@@ -28,6 +28,12 @@ public struct ServiceSpec: Sendable, Equatable {
     public var stopSignal: Int32 = 15
     public var stopTimeout: Double?
     public var restart: RestartPolicy = .onFailure
+    /// Rotation size of captured output in bytes (nil: the daemon's setting).
+    public var logMaxSize: Int?
+    /// Rotated files kept (nil: the daemon's setting).
+    public var logKeep: Int?
+    /// Timestamps on captured lines (nil: the daemon's setting).
+    public var logTimestamps: Bool?
     /// Names of the fields that held Lua functions (`on_exit`, `restart`…).
     public var scriptedFields: [String] = []
 

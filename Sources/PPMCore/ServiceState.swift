@@ -10,6 +10,9 @@ public enum ServiceState: String, Sendable, Codable {
 public enum ExitStatus: Sendable, Equatable {
     case exited(Int32)
     case signaled(Int32)
+    /// An adopted process ended: it was not this daemon's child, so its
+    /// status cannot be read.
+    case unknown
 
     public var result: Int32? { if case .exited(let c) = self { c } else { nil } }
     public var signal: Int32? { if case .signaled(let s) = self { s } else { nil } }
@@ -36,4 +39,11 @@ public struct LastExit: Sendable, Equatable {
     public var signal: Int32?
     public var runtime: Double
     public var time: Double
+
+    public init(result: Int32?, signal: Int32?, runtime: Double, time: Double) {
+        self.result = result
+        self.signal = signal
+        self.runtime = runtime
+        self.time = time
+    }
 }

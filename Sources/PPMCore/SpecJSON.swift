@@ -34,6 +34,9 @@ public enum SpecJSON {
         if spec.stopSignal != 15 { o["stop_signal"] = .string(Signals.name(spec.stopSignal)) }
         if let v = spec.stopTimeout { o["stop_timeout"] = .double(v) }
         if spec.restart != .onFailure && spec.restart != .function { o["restart"] = .string(spec.restart.rawValue) }
+        if let v = spec.logMaxSize { o["log_max_size"] = .init(v) }
+        if let v = spec.logKeep { o["log_keep"] = .init(v) }
+        if let v = spec.logTimestamps { o["log_timestamps"] = .bool(v) }
         return .object(o)
     }
 }
@@ -73,6 +76,9 @@ extension SpecJSON {
         spec.stopTimeout = o["stop_timeout"]?.doubleValue
         spec.restart = o["restart"]?.stringValue.flatMap(RestartPolicy.init(rawValue:)) ?? .onFailure
         if spec.restart == .function { spec.restart = .onFailure }
+        spec.logMaxSize = o["log_max_size"]?.intValue.map { Int($0) }
+        spec.logKeep = o["log_keep"]?.intValue.map { Int($0) }
+        spec.logTimestamps = o["log_timestamps"]?.boolValue
         return spec
     }
 

@@ -1,3 +1,4 @@
+import CSystem
 import Glibc
 
 /// What the daemon must remember across its own restarts: the process group
@@ -171,6 +172,24 @@ public final class StateStore {
     /// start time), by service name.
     public func leftovers() -> [(name: String, pid: Int32)] {
         processes.compactMap { name, p in Self.startTime(p.pid) == p.start ? (name, p.pid) : nil }.sorted { $0.name < $1.name }
+    }
+
+    /// The recorded process groups whose leader is gone while members remain
+    /// (a stop was draining them when the daemon died). A pid is not given
+    /// out again while a group still uses it, so these are the same groups.
+    public func strays() -> [(name: String, pgid: Int32)] {
+        processes.compactMap { name, p in
+            Self.startTime(p.pid) == nil && ppm_group_alive(p.pid) != 0 ? (name, p.pid) : nil
+        }.sorted { $0.name < $1.name }
+    }
+
+    /// How long ago a process started, in seconds (nil if it is gone).
+    public static func age(_ pid: Int32) -> Double? {
+        guard let start = startTime(pid) else { return nil }
+        var boot = timespec()
+        clock_gettime(CLOCK_BOOTTIME, &boot)
+        let uptime = Double(boot.tv_sec) + Double(boot.tv_nsec) / 1e9
+        return max(0, uptime - Double(start) / Double(sysconf(Int32(_SC_CLK_TCK))))
     }
 
     /// When a process started, in clock ticks since boot (/proc/PID/stat field 22).

@@ -24,7 +24,8 @@ extension Supervisor {
     }
 
     func initialStart(_ service: Service) {
-        guard !isShuttingDown else { return }
+        // Adopted or resumed services (a re-exec, a killed daemon) are where they were.
+        guard !isShuttingDown, service.state == .created else { return }
         if service.spec.disabled {
             service.state = .disabled
         } else if !service.spec.autostart || service.held {

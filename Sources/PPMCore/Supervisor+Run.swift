@@ -13,11 +13,10 @@ extension Supervisor {
             service.state = .waiting  // started again when they run (see `spawned`)
             return
         }
-        var spec = service.spec
-        if spec.stdout == nil, let dir = logDirectory { spec.stdout = "\(dir)/\(spec.name).out.log" }
-        if spec.stderr == nil, let dir = logDirectory { spec.stderr = "\(dir)/\(spec.name).err.log" }
-        service.stdoutPath = spec.stdout
-        service.stderrPath = spec.stderr
+        let spec = service.spec
+        // Streams without a file of their own are captured by the loop into these.
+        service.stdoutPath = spec.stdout ?? logDirectory.map { "\($0)/\(spec.name).out.log" }
+        service.stderrPath = spec.stderr ?? logDirectory.map { "\($0)/\(spec.name).err.log" }
         service.stopRequested = false
         service.starts += 1
         service.launching = true

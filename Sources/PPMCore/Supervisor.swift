@@ -50,6 +50,8 @@ public final class Supervisor {
         case .decided(let name, let starts, let decision): decided(name, starts: starts, decision)
         case .timer(let id): fired(id)
         case .groupGone(let name): groupGone(name)
+        case .adopt(let name, let process): adopt(name, process)
+        case .resume(let name, let state): resume(name, state)
         }
         defer { effects = [] }
         return effects

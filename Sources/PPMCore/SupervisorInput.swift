@@ -33,6 +33,49 @@ public enum SupervisorInput: Sendable, Equatable {
     case timer(TimerID)
     /// A process group watched with `watchGroup` has no member left.
     case groupGone(String)
+    /// A process a killed (or re-executed) daemon left running for this
+    /// service: it is taken over instead of started again.
+    case adopt(String, AdoptedProcess)
+    /// The state a re-executed daemon had for this service (before `adopt` and `boot`).
+    case resume(String, ResumedService)
+}
+
+/// A process taken over instead of started: left running by a daemon that
+/// was killed, or kept across a re-exec of this one.
+public struct AdoptedProcess: Sendable, Equatable {
+    /// Its pid (and process group).
+    public var pid: Int32
+    /// Seconds since it started.
+    public var age: Double
+    /// Still a child of this process (a re-exec): its exit comes with SIGCHLD
+    /// and a status; otherwise a pidfd tells only that it ended.
+    public var child: Bool
+
+    public init(pid: Int32, age: Double, child: Bool) {
+        self.pid = pid
+        self.age = age
+        self.child = child
+    }
+}
+
+/// What a re-executed daemon carries over for one service besides its
+/// process: counters, the last exit, and a state it must not leave at boot.
+public struct ResumedService: Sendable, Equatable {
+    public var state: ServiceState
+    public var held: Bool
+    public var starts: Int
+    public var restarts: Int
+    public var crashes: Int
+    public var lastExit: LastExit?
+
+    public init(state: ServiceState, held: Bool, starts: Int, restarts: Int, crashes: Int, lastExit: LastExit?) {
+        self.state = state
+        self.held = held
+        self.starts = starts
+        self.restarts = restarts
+        self.crashes = crashes
+        self.lastExit = lastExit
+    }
 }
 
 /// Someone waiting for a request to complete (a control client's reply).

@@ -18,6 +18,12 @@ public final class SupervisorLoop {
     /// The queue the loop is confined to once the daemon runs: every entry
     /// checks that it is called there, so a thread mistake fails loudly.
     public var queue: DispatchQueue?
+    /// Watches adopted processes (not children: no SIGCHLD); nil: their
+    /// end is never seen.
+    public var processWatcher: ProcessWatcher?
+    /// Captures the output of services without files of their own; nil:
+    /// such children write to the daemon's own stdout and stderr.
+    public var output: OutputCapture?
 
     private let spawner: Spawner
     private let scheduler: Scheduler
@@ -29,6 +35,9 @@ public final class SupervisorLoop {
     private var nextWaiter = 0
     /// Stopped services' process groups still draining.
     private var watched: [String: Int32] = [:]
+    /// Looks at draining groups again: members that are not children
+    /// (an adopted group) end without a SIGCHLD.
+    private var recheck: TimerToken?
 
     public init(supervisor: Supervisor, spawner: Spawner, scheduler: Scheduler, journal: Journal) {
         self.supervisor = supervisor
@@ -96,7 +105,8 @@ public final class SupervisorLoop {
         for effect in effects {
             switch effect {
             case .spawn(let spec):
-                carryOut(supervisor.handle(.spawned(spec.name, spawner.spawn(spec))))
+                let ends = output?.childOutput(for: spec) ?? ChildOutput()
+                carryOut(supervisor.handle(.spawned(spec.name, spawner.spawn(spec, output: ends))))
             case .signal(let pgid, let sig):
                 spawner.signalGroup(pgid, sig)
             case .arm(let id, let after):
@@ -106,7 +116,8 @@ public final class SupervisorLoop {
                 }
             case .cancel(let id):
                 timers.removeValue(forKey: id)?.cancel()
-            case .event(let event, let decide):
+            case .event(var event, let decide):
+                if event.kind == .exit, let output { event.tail = output.exited(event.name) }
                 journal.record(event.kind.rawValue, name: event.name, time: event.time, fields: event.fields)
                 let result = hooks?.handle(event, decide: decide) ?? HookResult()
                 for message in result.errors {
@@ -120,6 +131,10 @@ public final class SupervisorLoop {
                 checkWatchedGroups()
             case .forget(let name):
                 spawner.forget(name)
+                output?.remove(name)
+            case .watchProcess(let pid):
+                let watching = processWatcher?.watch(pid) { [weak self] in self?.send(.exited(pid: pid, status: .unknown)) } ?? false
+                if !watching { inputs.append(.exited(pid: pid, status: .unknown)) }
             case .done(let waiter):
                 waiters.removeValue(forKey: waiter.id)?()
             case .persist(let change):
@@ -135,6 +150,13 @@ public final class SupervisorLoop {
         for (name, pgid) in watched where !spawner.groupAlive(pgid) {
             watched[name] = nil
             inputs.append(.groupGone(name))
+        }
+        guard !watched.isEmpty, recheck == nil else { return }
+        // Only while something drains: an idle daemon arms nothing.
+        recheck = scheduler.schedule(after: 0.1) { [weak self] in
+            guard let self else { return }
+            self.recheck = nil
+            self.turn { self.checkWatchedGroups() }
         }
     }
 }

@@ -42,7 +42,7 @@ public final class FakeSpawner: Spawner {
     public var failing: Set<String> = []
     public var aliveGroups: Set<Int32> = []
 
-    public func spawn(_ spec: ServiceSpec) -> Result<Int32, SpawnFailure> {
+    public func spawn(_ spec: ServiceSpec, output: ChildOutput) -> Result<Int32, SpawnFailure> {
         if failing.contains(spec.name) { return .failure(SpawnFailure("\(spec.cmd[0]): No such file or directory")) }
         nextPid += 1
         spawned.append((spec.name, nextPid))

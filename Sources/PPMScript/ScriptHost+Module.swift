@@ -72,7 +72,7 @@ extension ScriptHost {
         }
         def("on") { [unowned self] args in
             let type = try args.string(1)
-            let valid = ["start", "exit", "stop", "spawn_failed", "fatal", "*"]
+            let valid = ["start", "exit", "stop", "spawn_failed", "fatal", "adopt", "output", "*"]
             guard valid.contains(type) else {
                 throw args.error(1, "unknown event type '\(type)' (expected \(valid.joined(separator: ", ")))")
             }
@@ -186,18 +186,18 @@ extension ScriptHost {
             if kind == "every" { self.arm(id, kind: kind, seconds: seconds, fn: fn, scheduler: scheduler) } else { self.timers[id] = nil }
             var errors: [String] = []
             _ = self.callHook(fn, [], label: "ppm.\(kind) timer", errors: &errors)
-            errors.forEach(self.recordHookError)
+            errors.forEach { self.recordHookError($0) }
         }
     }
 
-    /// Journals a failed hook that belongs to no service (timers, helpers).
-    func recordHookError(_ message: String) {
+    /// Journals a failed hook outside an event (timers, helpers, output hooks).
+    func recordHookError(_ message: String, service: String? = nil) {
         let time = scheduler?.wallNow ?? 0
-        loop?.journal.record("hook_error", name: nil, time: time, fields: ["error": .string(message), "utc": .string(ServiceEvent.utc(time))])
+        loop?.journal.record("hook_error", name: service, time: time, fields: ["error": .string(message), "utc": .string(ServiceEvent.utc(time))])
     }
 
     func applySettings(_ t: LuaTable) throws {
-        let known = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep"]
+        let known = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps"]
         let field = FieldReader(service: "settings")
         for key in t.entries.keys {
             let k = key.stringValue ?? key.typeName
@@ -223,8 +223,12 @@ extension ScriptHost {
             guard m > lua.memoryInUse else { throw LuaHostError("ppm.settings: 'memory_limit' is below what Lua already uses (\(lua.memoryInUse) bytes)") }
             memory = m
         }
-        logMaxSize = try field.integer(t["log_max_size"], "log_max_size") ?? logMaxSize
-        logKeep = try field.integer(t["log_keep"], "log_keep") ?? logKeep
+        var logs = logPolicy
+        logs.maxSize = try field.size(t["log_max_size"], "log_max_size") ?? logs.maxSize
+        logs.keep = try field.count(t["log_keep"], "log_keep") ?? logs.keep
+        logs.timestamps = try field.bool(t["log_timestamps"], "log_timestamps") ?? logs.timestamps
+        logPolicy = logs
+        loop?.output?.policy = logs
         settings = s
         hookTimeout = timeout
         lua.memoryLimit = memory

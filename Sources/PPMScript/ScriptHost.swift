@@ -48,8 +48,13 @@ public final class ScriptHost: SupervisorHooks {
     public internal(set) var settings = SupervisorSettings()
     /// How long one hook may run (`hook_timeout`).
     public internal(set) var hookTimeout: Double = 1
-    public internal(set) var logMaxSize: Int?
-    public internal(set) var logKeep: Int?
+    /// How captured output is kept (`log_max_size`, `log_keep`, `log_timestamps`).
+    public internal(set) var logPolicy = LogPolicy.standard
+
+    /// Events that ran Lua hooks, and the seconds spent building their
+    /// tables and running them (`status` reports both).
+    public private(set) var hookCalls = 0
+    public private(set) var hookSeconds = 0.0
 
     var scripts: [String: ServiceScripts] = [:]
     var globalHooks: [(id: Int, type: String, fn: LuaRef)] = []
@@ -171,6 +176,11 @@ public final class ScriptHost: SupervisorHooks {
         guard own || globalHooks.contains(where: { $0.type == event.kind.rawValue || $0.type == "*" }) else {
             return HookResult()  // nobody listens: no table is built
         }
+        let began = Self.monotonic()
+        defer {
+            hookCalls += 1
+            hookSeconds += Self.monotonic() - began
+        }
         let ev = LuaValue.table(event.luaTable)
         var result = HookResult()
         switch event.kind {
@@ -195,6 +205,12 @@ public final class ScriptHost: SupervisorHooks {
             _ = callHook(hook.fn, [ev], label: "ppm.on('\(hook.type)') hook", errors: &result.errors)
         }
         return result
+    }
+
+    private static func monotonic() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 
     private func decision(_ v: LuaValue, from label: String, errors: inout [String]) -> Decision? {

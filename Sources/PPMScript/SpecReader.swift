@@ -7,6 +7,7 @@ struct ServiceScripts {
     var onStart: LuaRef?
     var onExit: LuaRef?
     var policy: LuaRef?
+    var onOutput: LuaRef?
 }
 
 /// Turns the table given to `ppm.service{}` into a `ServiceSpec`, strictly:
@@ -17,6 +18,7 @@ struct SpecReader {
         "name", "cmd", "dir", "env", "clean_env", "user", "group", "stdin", "stdout", "stderr",
         "ulimit", "nice", "cpu", "requires", "groups", "autostart", "start_after", "once", "wait",
         "disabled", "depends", "bounce", "stop_signal", "stop_timeout", "restart", "on_start", "on_exit",
+        "on_output", "log_max_size", "log_keep", "log_timestamps",
     ]
 
     /// Relative `dir` values are taken from here (the config file's folder).
@@ -74,6 +76,9 @@ struct SpecReader {
         spec.bounce = try field.duration(t["bounce"], "bounce")
         if let sig = t.entries["stop_signal"] { spec.stopSignal = try field.signal(sig, "stop_signal") }
         spec.stopTimeout = try field.duration(t["stop_timeout"], "stop_timeout")
+        spec.logMaxSize = try field.size(t["log_max_size"], "log_max_size")
+        spec.logKeep = try field.count(t["log_keep"], "log_keep")
+        spec.logTimestamps = try field.bool(t["log_timestamps"], "log_timestamps")
         switch t["restart"] {
         case .nil: break
         case .string(let s):
@@ -88,7 +93,9 @@ struct SpecReader {
         }
         scripts.onStart = try field.function(t["on_start"], "on_start")
         scripts.onExit = try field.function(t["on_exit"], "on_exit")
-        spec.scriptedFields = [("restart", scripts.policy), ("on_start", scripts.onStart), ("on_exit", scripts.onExit)]
+        scripts.onOutput = try field.function(t["on_output"], "on_output")
+        spec.scriptedFields = [("restart", scripts.policy), ("on_start", scripts.onStart), ("on_exit", scripts.onExit),
+                               ("on_output", scripts.onOutput)]
             .filter { $0.1 != nil }.map(\.0)
         return (spec, scripts)
     }
@@ -142,6 +149,28 @@ struct FieldReader {
         case .number(let d) where d == d.rounded() && abs(d) < 1e15: return Int(d)
         default: throw wrongType(field, "an integer", v)
         }
+    }
+
+    /// A size in bytes: a non-negative integer or text such as "10M".
+    func size(_ v: LuaValue, _ field: String) throws -> Int? {
+        switch v {
+        case .nil: return nil
+        case .integer(let i) where i >= 0: return Int(i)
+        case .integer: throw error("'\(field)' must not be negative")
+        case .string(let s):
+            guard let n = ByteSize.bytes(s) else {
+                throw error("'\(field)' is not a size: \"\(s)\" (use bytes or a unit: 512k, 10M, 1G)")
+            }
+            return n
+        default: throw wrongType(field, "a size (bytes or text like \"10M\")", v)
+        }
+    }
+
+    /// A count that cannot be negative.
+    func count(_ v: LuaValue, _ field: String) throws -> Int? {
+        guard let n = try integer(v, field) else { return nil }
+        guard n >= 0 else { throw error("'\(field)' must not be negative, got \(n)") }
+        return n
     }
 
     func function(_ v: LuaValue, _ field: String) throws -> LuaRef? {

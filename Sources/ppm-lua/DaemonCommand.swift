@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSystem
 import FoundationEssentials
 import Glibc
 import LuaKit
@@ -83,5 +84,17 @@ struct DaemonCommand: ParsableCommand {
         }
         printError("the daemon did not open \(locations.socket) within 30 s; see \(log)")
         throw ExitCode(1)
+    }
+}
+
+/// `ppm-lua fdholder SOCKET [IDLE]`: the fd holder the daemon starts (not for users).
+struct FDHolderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fdholder", abstract: "Keep the daemon's output pipes open (started by the daemon).", shouldDisplay: false)
+    @Argument var socket: String
+    @Argument var idleSeconds: Int32 = 600
+
+    func run() throws {
+        throw ExitCode(ppm_fdholder_main(socket, idleSeconds))
     }
 }

@@ -93,7 +93,7 @@ struct EventsCommand: ParsableCommand {
         defer { fflush(nil) }  // a follower's reader sees each event at once
         if json { return printJSON(raw: raw) }
         var extra: [String] = []
-        for key in ["pid", "result", "signame", "outcome", "runtime", "error", "added"] {
+        for key in ["pid", "result", "signame", "status", "outcome", "runtime", "error", "added", "cause"] {
             guard let v = e[key], v != .null else { continue }
             switch v {
             case .double(let d): extra.append("\(key)=\(Console.fixed(d, decimals: 3))")

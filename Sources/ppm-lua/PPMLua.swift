@@ -13,7 +13,7 @@ struct PPMLua: ParsableCommand {
             DaemonCommand.self, CheckCommand.self, StatusCommand.self, ListCommand.self, ShowCommand.self,
             StartCommand.self, StopCommand.self, RestartCommand.self, SignalCommand.self, RemoveCommand.self,
             AddCommand.self, EventsCommand.self, EvalCommand.self, ReplCommand.self, ExportCommand.self,
-            InitCommand.self, StatsCommand.self, ReloadCommand.self, QuitCommand.self,
+            InitCommand.self, StatsCommand.self, LogsCommand.self, ReloadCommand.self, QuitCommand.self, UpgradeCommand.self, FDHolderCommand.self,
         ]
     )
 }

@@ -220,19 +220,3 @@ import Testing
         #expect(out.stderr.contains("'user' needs the daemon to run as root"))
     }
 }
-
-@Suite struct CrashRecoveryTests {
-    @Test func aDaemonStartedAfterAKilledOneEndsWhatItLeftBehind() throws {
-        let box = try Sandbox()
-        try box.write(#"ppm.service { name = "web", cmd = "/bin/sleep 1000" }"#)
-        try box.startDaemon()
-        let old = try #require(box.pid("web"))
-        kill(try #require(box.daemonProcess).processIdentifier, SIGKILL)
-        #expect(box.waitForDaemonExit() != nil)
-        #expect(alive(old))
-        try box.startDaemon()
-        #expect(eventually { !alive(old) })
-        let new = try #require(box.pid("web"))
-        #expect(new != old && alive(new))
-    }
-}

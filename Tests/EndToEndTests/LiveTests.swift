@@ -95,6 +95,26 @@ import Testing
         #expect(eventually { box.state("job") == "fatal" })
     }
 
+    /// `status` counts the events that ran Lua and their time; events
+    /// nobody listens to run no Lua and are not counted.
+    @Test func statusReportsTheEventsThatRanHooks() throws {
+        let box = try Sandbox()
+        try box.write("""
+            ppm.service { name = "quiet", cmd = { "/bin/sh", "-c", "exit 0" }, once = true }
+            ppm.service { name = "hooked", cmd = { "/bin/sh", "-c", "exit 0" }, once = true,
+                          on_exit = function(ev) return nil end }
+            """)
+        try box.startDaemon()
+        func hooks() -> [String: Any] {
+            let out = box.run("status", "--json")
+            let o = try? JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any]
+            return (o?["hooks"] as? [String: Any]) ?? [:]
+        }
+        #expect(eventually { box.events().filter { $0["type"] as? String == "exit" }.count == 2 })
+        #expect(hooks()["calls"] as? Int == 1)
+        #expect((hooks()["seconds"] as? Double ?? -1) > 0)
+    }
+
     @Test func initAndExportProduceConfigsThatCheckAccepts() throws {
         let box = try Sandbox()
         let starter = box.run("init")

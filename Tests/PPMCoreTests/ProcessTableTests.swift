@@ -72,19 +72,44 @@ func within5s(_ condition: () -> Bool) -> Bool {
         #expect(ProcessStats.group(999_999_999) == .object(["cpu": .double(0), "rss": .int(0), "pids": .array([])]))
     }
 
+    /// utime + stime of a process in seconds, from /proc/PID/stat.
+    func cpuSeconds(_ pid: Int32) -> Double {
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        guard let close = stat.lastIndex(of: ")") else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After ") ": field 3 is index 0, so utime (14) and stime (15) are 11 and 12.
+        guard fields.count > 12, let u = Double(fields[11]), let s = Double(fields[12]) else { return 0 }
+        return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    func now() -> Double { Date().timeIntervalSince1970 }
+
+    /// The sampler's CPU % agrees with what the kernel counted over the same
+    /// window (however busy the machine is), and a sleeper shows none.
     @Test func cpuIsMeasuredBetweenTwoSamples() throws {
         let busy = try SpawnedGroup(["/bin/sh", "-c", "while :; do :; done"])
         defer { busy.stop() }
         let idle = try SpawnedGroup(["/bin/sleep", "30"])
         defer { idle.stop() }
         let sampler = StatsSampler(minimumInterval: 0.3)
-        let usage = sampler.usage(groups: [busy.pid, idle.pid])
-        #expect((usage[busy.pid]?.cpu ?? 0) > 50, "busy: \(String(describing: usage[busy.pid]))")
+        func truth(_ body: () -> Void) -> Double {
+            let c0 = cpuSeconds(busy.pid), w0 = now()
+            body()
+            return (cpuSeconds(busy.pid) - c0) / (now() - w0) * 100
+        }
+        var usage: [Int32: GroupUsage] = [:]
+        let expected = truth { usage = sampler.usage(groups: [busy.pid, idle.pid]) }
+        let busyCPU = usage[busy.pid]?.cpu ?? -100
+        #expect(abs(busyCPU - expected) < 20, "busy: \(busyCPU) % measured, \(expected) % counted by the kernel")
+        #expect(busyCPU > 5)
         #expect((usage[idle.pid]?.cpu ?? 100) < 5, "idle: \(String(describing: usage[idle.pid]))")
         // A second call measures from the first call's sample.
-        usleep(300_000)
-        let again = sampler.usage(groups: [busy.pid])
-        #expect((again[busy.pid]?.cpu ?? 0) > 50)
+        var again: [Int32: GroupUsage] = [:]
+        let expectedAgain = truth {
+            usleep(300_000)
+            again = sampler.usage(groups: [busy.pid])
+        }
+        #expect(abs((again[busy.pid]?.cpu ?? -100) - expectedAgain) < 20)
     }
 
     @Test func commandsWithSpacesAndParenthesesAreParsed() throws {

@@ -40,7 +40,7 @@ import Testing
         let dir = try TempDir()
         let bad = dir.file("bad", "not a program\n", mode: 0o755)
         let spawner = LinuxSpawner()
-        guard case .failed(let failure, let err, _, let pid) = spawner.launch(ServiceSpec(name: "bad", cmd: [bad]), stdinFD: -1, stdoutFD: -1) else {
+        guard case .failed(let failure, let err, _, let pid) = spawner.launch(ServiceSpec(name: "bad", cmd: [bad]), stdinFD: -1) else {
             Issue.record("a file that is not a program started")
             return
         }

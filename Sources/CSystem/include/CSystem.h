@@ -37,9 +37,10 @@ typedef struct {
     int nice;
     const int *cpus;
     int ncpus;
-    /// Pipe ends to use as stdin/stdout instead of the paths (-1: none).
+    /// Pipe ends to use as stdin/stdout/stderr instead of the paths (-1: none).
     int stdin_fd;
     int stdout_fd;
+    int stderr_fd;
 } ppm_spawn_spec;
 
 /// The step of the child's setup that failed (`ppm_spawn`'s `step`).
@@ -86,6 +87,23 @@ long ppm_peer_uid(int fd);
 
 /// Whether any process of the process group still exists.
 int ppm_group_alive(pid_t pgid);
+
+/// Runs the fd holder (see fdholder.c) on the unix socket `path`; returns
+/// its exit status after "quit" or `idle_seconds` without a client.
+int ppm_fdholder_main(const char *path, int idle_seconds);
+
+/// Connects to the fd holder at `path` (2 s send/receive timeouts); -1 if none answers.
+int ppm_fdholder_connect(const char *path);
+
+/// Sends "put NAME" with both ends, or a message without descriptors (-1, -1).
+int ppm_fdholder_send(int sock, const char *text, int read_fd, int write_fd);
+
+/// After "get": 1 and one entry's name and ends, 0 at the end, -1 on error.
+int ppm_fdholder_receive(int sock, char *name, size_t cap, int fds[2]);
+
+/// A pidfd for `pid` (close-on-exec; readable once the process has ended),
+/// or -1 with errno.
+int ppm_pidfd_open(pid_t pid);
 
 /// Accepts a connection as a non-blocking, close-on-exec fd, or -1.
 int ppm_accept(int fd);

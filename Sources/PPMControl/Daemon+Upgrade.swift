@@ -1,0 +1,96 @@
+import Dispatch
+import Glibc
+import PPMCore
+
+/// What a daemon hands to the image it re-executes (`ppm-lua upgrade`):
+/// everything else is on disk (state store, journal) or kept by the fd
+/// holder (output pipes), and the services stay its children.
+struct Handover {
+    static let variable = "PPM_LUA_HANDOVER"
+    /// Why the daemon re-executed ("upgrade", "watchdog: …").
+    var cause: String
+    /// What the old image knew of each service beyond its process.
+    var services: [String: ResumedService]
+
+    var json: JSONValue {
+        .object([
+            "cause": .string(cause),
+            "services": .object(services.mapValues { r in
+                var o: [String: JSONValue] = [
+                    "state": .string(r.state.rawValue), "held": .bool(r.held),
+                    "starts": .init(r.starts), "restarts": .init(r.restarts), "crashes": .init(r.crashes),
+                ]
+                if let e = r.lastExit {
+                    o["last_exit"] = .object([
+                        "result": .init(e.result), "signal": .init(e.signal), "runtime": .double(e.runtime), "time": .double(e.time),
+                    ])
+                }
+                return .object(o)
+            }),
+        ])
+    }
+
+    /// The handover this process was started with, removed from its environment.
+    static func take() -> Handover? {
+        guard let text = getenv(variable).map({ String(cString: $0) }) else { return nil }
+        unsetenv(variable)
+        guard let json = try? JSONValue.parse(text) else { return nil }
+        var services: [String: ResumedService] = [:]
+        for (name, o) in json["services"]?.objectValue ?? [:] {
+            func int(_ key: String) -> Int { o[key]?.intValue.map { Int($0) } ?? 0 }
+            let lastExit = o["last_exit"].flatMap { e -> LastExit? in
+                guard e.objectValue != nil else { return nil }
+                return LastExit(result: e["result"]?.intValue.map { Int32(truncatingIfNeeded: $0) },
+                                signal: e["signal"]?.intValue.map { Int32(truncatingIfNeeded: $0) },
+                                runtime: e["runtime"]?.doubleValue ?? 0, time: e["time"]?.doubleValue ?? 0)
+            }
+            services[name] = ResumedService(
+                state: o["state"]?.stringValue.flatMap(ServiceState.init(rawValue:)) ?? .created,
+                held: o["held"]?.boolValue ?? false, starts: int("starts"), restarts: int("restarts"),
+                crashes: int("crashes"), lastExit: lastExit)
+        }
+        return Handover(cause: json["cause"]?.stringValue ?? "re-exec", services: services)
+    }
+}
+
+extension Daemon {
+    /// Runs the binary now on disk in place of this one: same pid, so every
+    /// service stays its child; the new image adopts them without a restart.
+    /// Returns only if exec failed (with why).
+    func reexec(cause: String) -> String {
+        var services: [String: ResumedService] = [:]
+        for s in supervisor.list() {
+            services[s.name] = ResumedService(state: s.state, held: s.held, starts: s.starts, restarts: s.restarts,
+                                              crashes: s.crashes, lastExit: s.lastExit)
+        }
+        let handover = Handover(cause: cause, services: services)
+        log("info", "re-executing the daemon (\(cause)); every service keeps running")
+        store.sync()
+        journal.sync()
+        setenv(Handover.variable, handover.json.text, 1)
+        let path = Self.executablePath()
+        var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) } + [nil]
+        execv(path, &argv)
+        let why = "cannot re-execute \(path): \(String(cString: strerror(errno)))"
+        unsetenv(Handover.variable)
+        for p in argv { free(p) }
+        log("error", why)
+        return why
+    }
+
+    /// The daemon's executable (the file now at the path it was started from).
+    static func executablePath() -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return CommandLine.arguments[0] }
+        let path = String(cString: buffer)
+        return path.hasSuffix(" (deleted)") ? String(path.dropLast(10)) : path
+    }
+
+    /// The parent of a process, from /proc (nil if it is gone).
+    static func parent(of pid: Int32) -> Int32? {
+        guard let stat = FileContents.read("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 1 ? Int32(fields[1]) : nil
+    }
+}

@@ -1,0 +1,61 @@
+import CSystem
+import Glibc
+import PPMCore
+
+/// The daemon's side of the fd holder (Sources/CSystem/fdholder.c): a small
+/// process, started once, that keeps a copy of every output pipe. When the
+/// daemon is killed the services' pipes stay open (a writer blocks once its
+/// pipe is full instead of dying of SIGPIPE); the next daemon connects to
+/// the same holder and takes the pipes back. A holder left without a daemon
+/// for 10 minutes exits. Confined to the loop (calls block for at most 2 s).
+final class FDHolder: PipeKeeper {
+    /// Seconds a holder waits for a daemon before it gives the pipes up.
+    static let idleSeconds: Int32 = 600
+    private var sock: Int32
+
+    private init(sock: Int32) { self.sock = sock }
+
+    deinit { if sock >= 0 { close(sock) } }
+
+    /// Connects to the holder at `path`, starting one (this executable's
+    /// hidden `fdholder` command) when none answers; nil if that fails too.
+    static func connectOrStart(path: String, spawner: LinuxSpawner) -> FDHolder? {
+        let fd = ppm_fdholder_connect(path)
+        if fd >= 0 { return FDHolder(sock: fd) }
+        var spec = ServiceSpec(name: "ppm-lua fd holder", cmd: [Daemon.executablePath(), "fdholder", path, String(idleSeconds)])
+        spec.stdout = "/dev/null"
+        spec.stderr = "/dev/null"
+        // Four descriptors per service: as many as the daemon may open.
+        var limit = rlimit()
+        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 {
+            spec.ulimit = [ResourceLimit(name: "nofile", soft: UInt64(limit.rlim_cur), hard: UInt64(limit.rlim_max))]
+        }
+        guard case .success = spawner.spawn(spec) else { return nil }
+        for _ in 0..<100 {
+            let fd = ppm_fdholder_connect(path)
+            if fd >= 0 { return FDHolder(sock: fd) }
+            usleep(10_000)
+        }
+        return nil
+    }
+
+    /// Every pipe the holder keeps, by key (`NAME.out`, `NAME.err`).
+    func takeAll() -> [String: (read: Int32, write: Int32)] {
+        guard ppm_fdholder_send(sock, "get", -1, -1) == 0 else { return [:] }
+        var pipes: [String: (read: Int32, write: Int32)] = [:]
+        var name = [CChar](repeating: 0, count: 512)
+        var fds: [Int32] = [-1, -1]
+        while ppm_fdholder_receive(sock, &name, name.count, &fds) == 1 {
+            guard fds[0] >= 0, fds[1] >= 0 else { continue }
+            pipes[String(cString: name)] = (fds[0], fds[1])
+        }
+        return pipes
+    }
+
+    func keep(_ key: String, read: Int32, write: Int32) { _ = ppm_fdholder_send(sock, "put " + key, read, write) }
+
+    func release(_ key: String) { _ = ppm_fdholder_send(sock, "drop " + key, -1, -1) }
+
+    /// Ends the holder (the daemon is exiting and every service has stopped).
+    func quit() { _ = ppm_fdholder_send(sock, "quit", -1, -1) }
+}

@@ -1,0 +1,106 @@
+import CSystem
+import Dispatch
+import Glibc
+
+/// One captured stream of one service: a pipe whose write end every process
+/// of the service gets as fd 1 (or 2), read on the loop's queue into the log
+/// file. The daemon keeps the write end too, so the pipe lasts across
+/// restarts: no pipe, no source, no file is made again per start, and a
+/// grandchild still writing after its parent died is captured as well.
+final class CapturedStream {
+    let kind: OutputKind
+    let file: LogFile
+    /// The end handed to children (close-on-exec in the daemon).
+    let writeFD: Int32
+    /// The end the daemon reads.
+    let readFD: Int32
+    private var splitter = LineSplitter()
+    private var source: DispatchSourceRead?
+    /// Runs of complete lines, after they reach the file (for followers and hooks).
+    var onLines: ((UnsafeRawBufferPointer) -> Void)?
+    /// Whether `onLines` wants this stream's lines now (checked before any work for it).
+    var wantsLines: () -> Bool = { false }
+
+    /// A new pipe for `kind`, read on `queue`; nil when no pipe can be made
+    /// (out of file descriptors).
+    convenience init?(kind: OutputKind, file: LogFile, queue: DispatchQueue, buffer: ReadBuffer) {
+        var fds: [Int32] = [-1, -1]
+        guard ppm_pipe(&fds) == 0 else { return nil }
+        self.init(kind: kind, file: file, queue: queue, buffer: buffer, readFD: fds[0], writeFD: fds[1])
+    }
+
+    /// Reads an existing pipe (one a previous daemon made, kept by the fd holder).
+    init(kind: OutputKind, file: LogFile, queue: DispatchQueue, buffer: ReadBuffer, readFD: Int32, writeFD: Int32) {
+        _ = fcntl(readFD, F_SETFL, fcntl(readFD, F_GETFL) | O_NONBLOCK)
+        self.kind = kind
+        self.file = file
+        self.readFD = readFD
+        self.writeFD = writeFD
+        let source = DispatchSource.makeReadSource(fileDescriptor: readFD, queue: queue)
+        source.setEventHandler { [unowned self] in self.drain(buffer, rounds: 4) }
+        source.setCancelHandler { Glibc.close(readFD) }  // closed once Dispatch no longer watches it
+        source.resume()
+        self.source = source
+    }
+
+    /// Reads what the pipe holds now (up to `rounds` buffers; the source
+    /// fires again for the rest) into the file.
+    func drain(_ buffer: ReadBuffer, rounds: Int) {
+        var round = 0
+        while round < rounds {
+            round += 1
+            let n = read(readFD, buffer.bytes.baseAddress, buffer.bytes.count)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return }
+            let timestamp = file.policy.timestamps ? LogText.timestamp(now: WallClock.now()) : nil
+            splitter.feed(UnsafeRawBufferPointer(rebasing: buffer.bytes[..<n])) { deliver($0, timestamp: timestamp, buffer: buffer) }
+        }
+    }
+
+    /// Writes the partial line, if any, as a line of its own.
+    func flushPartial(_ buffer: ReadBuffer) {
+        let timestamp = file.policy.timestamps ? LogText.timestamp(now: WallClock.now()) : nil
+        splitter.flush { deliver($0, timestamp: timestamp, buffer: buffer) }
+    }
+
+    /// Stops reading and closes both ends and the file.
+    func close() {
+        source?.cancel()
+        source = nil
+        Glibc.close(writeFD)
+        file.close()
+    }
+
+    private func deliver(_ lines: UnsafeRawBufferPointer, timestamp: [UInt8]?, buffer: ReadBuffer) {
+        if let timestamp {
+            buffer.stamped.removeAll(keepingCapacity: true)
+            var start = 0
+            for i in lines.indices where lines[i] == UInt8(ascii: "\n") {
+                buffer.stamped.append(contentsOf: timestamp)
+                buffer.stamped.append(contentsOf: UnsafeRawBufferPointer(rebasing: lines[start...i]))
+                start = i + 1
+            }
+            buffer.stamped.withUnsafeBytes { file.write($0) }
+        } else {
+            file.write(lines)
+        }
+        if wantsLines() { onLines?(lines) }
+    }
+}
+
+/// The scratch memory every stream reads into: one per daemon, since every
+/// stream is read on the same queue.
+final class ReadBuffer {
+    let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+    var stamped: [UInt8] = []
+    deinit { bytes.deallocate() }
+}
+
+/// Wall-clock seconds since 1970, for log timestamps.
+enum WallClock {
+    static func now() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_REALTIME, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+}

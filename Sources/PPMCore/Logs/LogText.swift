@@ -1,0 +1,65 @@
+import Glibc
+
+/// Reading log text back: lines of a byte range, the last lines of a file
+/// (and its first rotated file), timestamps added and removed.
+public enum LogText {
+    /// Length of the `2026-11-23T16:50:00.123Z ` prefix `log_timestamps` adds.
+    static let timestampLength = 25
+
+    /// The lines of `bytes` (newlines removed); a partial first line is
+    /// dropped when asked, a final line without newline is kept.
+    static func lines(_ bytes: ArraySlice<UInt8>, droppingPartialFirst: Bool) -> [String] {
+        var parts = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        if parts.last?.isEmpty == true { parts.removeLast() }
+        if droppingPartialFirst, !parts.isEmpty { parts.removeFirst() }
+        return parts.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// A stored line without the timestamp `log_timestamps` put in front.
+    static func withoutTimestamp(_ line: String) -> String {
+        let utf8 = line.utf8
+        guard utf8.count >= timestampLength, utf8[utf8.index(utf8.startIndex, offsetBy: 10)] == UInt8(ascii: "T"),
+              utf8[utf8.index(utf8.startIndex, offsetBy: timestampLength - 2)] == UInt8(ascii: "Z") else { return line }
+        return String(line.utf8.dropFirst(timestampLength))!
+    }
+
+    /// The prefix for a line arriving now.
+    static func timestamp(now: Double) -> [UInt8] { Array((ServiceEvent.utc(now) + " ").utf8) }
+
+    /// The last `count` lines of the file at `path`, continuing into
+    /// `path.1` when the file holds fewer. Missing files give no lines.
+    public static func lastLines(of path: String, count: Int) -> [String] {
+        guard count > 0 else { return [] }
+        var lines = lastLines(inFile: path, count: count)
+        if lines.count < count {
+            lines = lastLines(inFile: path + ".1", count: count - lines.count) + lines
+        }
+        return lines
+    }
+
+    /// Reads backwards in blocks until `count` whole lines are found or the file starts.
+    private static func lastLines(inFile path: String, count: Int) -> [String] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return [] }
+        let size = Int(st.st_size)
+        var start = size
+        var bytes: [UInt8] = []
+        let block = 64 * 1024
+        while start > 0 {
+            let n = min(block, start)
+            start -= n
+            var chunk = [UInt8](repeating: 0, count: n)
+            let got = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, n, off_t(start)) }
+            guard got == n else { break }
+            bytes = chunk + bytes
+            // `count` whole lines need `count` newlines before the last line's end.
+            if bytes.dropLast().reduce(0, { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }) >= count { break }
+        }
+        var lines = Self.lines(bytes[...], droppingPartialFirst: start > 0)
+        if lines.count > count { lines.removeFirst(lines.count - count) }
+        return lines
+    }
+}

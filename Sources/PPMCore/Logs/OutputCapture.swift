@@ -1,0 +1,178 @@
+import Dispatch
+import Glibc
+
+/// What listens to captured lines besides the files: the Lua output hooks.
+public protocol OutputHooks: AnyObject {
+    /// Whether any hook wants the lines of `name` (no line is built otherwise).
+    func listensToOutput(of name: String) -> Bool
+    /// Lines `name` wrote on `stream`, newlines removed.
+    func output(_ name: String, _ stream: OutputKind, _ lines: [String])
+}
+
+/// Keeps a copy of each output pipe outside the daemon (the fd holder), so
+/// a daemon that dies or re-executes leaves the services' pipes open.
+public protocol PipeKeeper: AnyObject {
+    /// Keeps both ends of the pipe `key` (`NAME.out`, `NAME.err`).
+    func keep(_ key: String, read: Int32, write: Int32)
+    /// Closes and forgets the pipe `key`.
+    func release(_ key: String)
+}
+
+/// One captured line, as a follower (`logs -f`) receives it.
+public struct OutputLine: Sendable, Equatable {
+    /// The service that wrote it.
+    public var name: String
+    /// Which of its streams.
+    public var stream: OutputKind
+    /// The line, newline removed.
+    public var text: String
+
+    /// A line of `name` on `stream`.
+    public init(name: String, stream: OutputKind, text: String) {
+        self.name = name
+        self.stream = stream
+        self.text = text
+    }
+}
+
+/// The captured stdout and stderr of every service that names no files of
+/// its own: `<directory>/NAME.out.log` and `NAME.err.log`, rotated by size,
+/// read on the loop's queue (one pipe per stream, kept across restarts).
+/// Followers and output hooks see each line once it is in the file; with
+/// none, no line is ever turned into a String.
+///
+/// Confined to the loop's queue.
+public final class OutputCapture {
+    /// Where the log files are.
+    public let directory: String
+    /// The daemon-wide policy (`ppm.settings`); a service's own fields override it.
+    public var policy: LogPolicy
+    /// The output hooks.
+    public weak var hooks: OutputHooks?
+    /// Where copies of the pipes are kept; nil: nowhere.
+    public var keeper: PipeKeeper?
+
+    /// Reads at most this many buffers (1 MiB) when a process exits: a
+    /// grandchild that keeps writing cannot hold the loop.
+    private static let drainLimit = 16
+    private let queue: DispatchQueue
+    private let buffer = ReadBuffer()
+    private var streams: [String: [OutputKind: CapturedStream]] = [:]
+    private var followers: [Int: (names: Set<String>?, streams: Set<OutputKind>, send: (OutputLine) -> Void)] = [:]
+    private var nextFollower = 0
+
+    /// Capture into `directory`, reading on `queue` (the loop's).
+    public init(directory: String, queue: DispatchQueue, policy: LogPolicy = .standard) {
+        self.directory = directory
+        self.queue = queue
+        self.policy = policy
+    }
+
+    /// The log file of one stream of a service.
+    public func path(_ name: String, _ kind: OutputKind) -> String { "\(directory)/\(name)\(kind.fileSuffix)" }
+
+    /// The pipe ends for a new process of `spec`: a stream the spec sends to
+    /// a file of its own is not captured. Starts counting lines for the
+    /// next exit's tail.
+    public func childOutput(for spec: ServiceSpec) -> ChildOutput {
+        let policy = self.policy.overridden(by: spec)
+        var output = ChildOutput()
+        if spec.stdout == nil, let s = stream(spec.name, .out, policy) { output.stdout = s.writeFD }
+        if spec.stderr == nil, let s = stream(spec.name, .err, policy) { output.stderr = s.writeFD }
+        return output
+    }
+
+    /// After a process of `name` exited: reads what its pipes hold, writes a
+    /// partial last line, and returns up to the last 10 lines it wrote to
+    /// stderr (stdout when it wrote nothing there), or nil.
+    public func exited(_ name: String) -> String? {
+        guard let own = streams[name] else { return nil }
+        for s in own.values {
+            s.drain(buffer, rounds: Self.drainLimit)
+            s.flushPartial(buffer)
+        }
+        let lines = [OutputKind.err, .out].lazy.compactMap { own[$0]?.file.tail(10) }.first { !$0.isEmpty }
+        return lines.map { $0.joined(separator: "\n") }
+    }
+
+    /// Takes over pipes a previous daemon made (`NAME.out` / `NAME.err` →
+    /// both ends) and starts reading them at once: their writers may run.
+    public func restore(_ pipes: [String: (read: Int32, write: Int32)]) {
+        for (key, fds) in pipes {
+            guard let dot = key.lastIndex(of: "."), let kind = OutputKind(rawValue: String(key[key.index(after: dot)...])) else {
+                close(fds.read)
+                close(fds.write)
+                continue
+            }
+            let name = String(key[..<dot])
+            streams[name]?[kind]?.close()
+            let s = CapturedStream(kind: kind, file: LogFile(path: path(name, kind), policy: policy), queue: queue,
+                                   buffer: buffer, readFD: fds.read, writeFD: fds.write)
+            s.file.mark()
+            register(s, name, kind)
+        }
+    }
+
+    /// Names with captured streams.
+    public var names: [String] { Array(streams.keys) }
+
+    /// Drains and closes the streams of a removed service.
+    public func remove(_ name: String) {
+        guard let own = streams.removeValue(forKey: name) else { return }
+        for kind in own.keys { keeper?.release(key(name, kind)) }
+        for s in own.values {
+            s.drain(buffer, rounds: Self.drainLimit)
+            s.flushPartial(buffer)
+            s.close()
+        }
+    }
+
+    /// Drains and closes every stream (the daemon is exiting).
+    public func closeAll() {
+        for name in Array(streams.keys) { remove(name) }
+    }
+
+    /// Sends every line that arrives from now on for `names` (nil: every
+    /// service) on `kinds` to `send`; returns an id for `unfollow`.
+    public func follow(names: Set<String>?, streams kinds: Set<OutputKind>, send: @escaping (OutputLine) -> Void) -> Int {
+        nextFollower += 1
+        followers[nextFollower] = (names, kinds, send)
+        return nextFollower
+    }
+
+    /// Stops a follower.
+    public func unfollow(_ id: Int) { followers[id] = nil }
+
+    private func stream(_ name: String, _ kind: OutputKind, _ policy: LogPolicy) -> CapturedStream? {
+        if let s = streams[name]?[kind] {
+            s.file.policy = policy
+            s.file.mark()
+            return s
+        }
+        guard let s = CapturedStream(kind: kind, file: LogFile(path: path(name, kind), policy: policy), queue: queue, buffer: buffer) else {
+            return nil
+        }
+        s.file.mark()
+        register(s, name, kind)
+        keeper?.keep(key(name, kind), read: s.readFD, write: s.writeFD)
+        return s
+    }
+
+    private func key(_ name: String, _ kind: OutputKind) -> String { "\(name).\(kind.rawValue)" }
+
+    private func register(_ s: CapturedStream, _ name: String, _ kind: OutputKind) {
+        s.wantsLines = { [unowned self] in !self.followers.isEmpty || self.hooks?.listensToOutput(of: name) == true }
+        s.onLines = { [unowned self] run in self.deliver(name, kind, run) }
+        streams[name, default: [:]][kind] = s
+    }
+
+    private func deliver(_ name: String, _ kind: OutputKind, _ run: UnsafeRawBufferPointer) {
+        var parts = run.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        if parts.last?.isEmpty == true { parts.removeLast() }
+        let lines = parts.map { String(decoding: $0, as: UTF8.self) }
+        for f in followers.values where f.streams.contains(kind) && (f.names?.contains(name) ?? true) {
+            for line in lines { f.send(OutputLine(name: name, stream: kind, text: line)) }
+        }
+        if hooks?.listensToOutput(of: name) == true { hooks?.output(name, kind, lines) }
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import Testing
+
+/// Pids of the processes whose command line is exactly `command`.
+func processes(_ command: String) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap(Int32.init).filter { pid in
+        guard let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        return String(decoding: raw, as: UTF8.self).split(separator: "\0").joined(separator: " ") == command && alive(pid)
+    }
+}
+
+/// A daemon killed outright leaves its services running; the next one
+/// adopts them (never a second copy, never one left unsupervised).
+@Suite struct AdoptionTests {
+    func killDaemon(_ box: Sandbox) throws {
+        kill(try #require(box.daemonProcess).processIdentifier, SIGKILL)
+        #expect(box.waitForDaemonExit() != nil)
+    }
+
+    @Test func theNextDaemonAdoptsWhatAKilledOneLeftRunning() throws {
+        let box = try Sandbox()
+        let marker = "/bin/sleep 7\(getpid() % 1000)1"
+        try box.write("""
+            ppm.settings { backoff = { interval = 0.1 } }
+            ppm.service { name = "web", cmd = "\(marker)" }
+            ppm.service { name = "pair", cmd = { "/bin/sh", "-c", "\(marker)2 & exec \(marker)3" } }
+            """)
+        try box.startDaemon()
+        #expect(eventually { box.state("web") == "running" && box.state("pair") == "running" })
+        let web = try #require(box.pid("web")), pair = try #require(box.pid("pair"))
+        try killDaemon(box)
+        #expect(alive(web) && alive(pair))
+        try box.startDaemon()
+        #expect(box.pid("web") == web && box.pid("pair") == pair)
+        #expect(processes(marker).count == 1 && processes(marker + "3").count == 1)
+        let adopted = box.events().filter { $0["type"] as? String == "adopt" }.compactMap { $0["name"] as? String }
+        #expect(Set(adopted) == ["web", "pair"])
+        // An adopted process that dies is seen (through its pidfd) and restarted by the policy.
+        kill(web, SIGKILL)
+        #expect(eventually { (box.pid("web") ?? web) != web && box.state("web") == "running" })
+        let exit = box.events("web").last { $0["type"] as? String == "exit" }
+        #expect(exit?["status"] as? String == "unknown" && exit?["outcome"] as? String == "crashed")
+        // Stopping an adopted group reaches every member, and quit leaves nothing.
+        #expect(box.run("stop", "pair").status == 0)
+        #expect(processes(marker + "2").isEmpty && processes(marker + "3").isEmpty)
+        #expect(box.run("quit").status == 0)
+        #expect(box.waitForDaemonExit() == 0)
+        #expect(processes(marker).isEmpty)
+    }
+
+    @Test func aServiceGoneFromTheConfigAndAGroupStillStoppingAreEnded() throws {
+        let box = try Sandbox()
+        let marker = "/bin/sleep 8\(getpid() % 1000)1"
+        try box.write("""
+            ppm.service { name = "old", cmd = "\(marker)" }
+            ppm.service { name = "stubborn", stop_timeout = 60,
+                          cmd = { "/bin/sh", "-c", "(trap '' TERM; exec \(marker)2) & exec \(marker)3" } }
+            """)
+        try box.startDaemon()
+        #expect(eventually { processes(marker + "2").count == 1 && box.state("old") == "running" })
+        // The leader ends on SIGTERM, its child ignores it: the stop drains for up to 60 s.
+        let stopping = try box.launch(["stop", "stubborn"])
+        #expect(eventually { processes(marker + "3").isEmpty })
+        #expect(processes(marker + "2").count == 1)
+        try killDaemon(box)
+        stopping.waitUntilExit()
+        try box.write(#"ppm.service { name = "stubborn", cmd = "/bin/true", autostart = false }"#)
+        try box.startDaemon()
+        #expect(eventually { processes(marker).isEmpty && processes(marker + "2").isEmpty })
+    }
+
+    /// A service that writes all the time survives the daemon's death (the
+    /// fd holder keeps its pipe open), is adopted, and no line is lost or
+    /// doubled, including those written while no daemon ran.
+    @Test func capturedOutputSurvivesTheDaemonsDeath() throws {
+        let box = try Sandbox()
+        try box.write("""
+            ppm.service { name = "chat", cmd = { "/bin/sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.01; done" } }
+            """)
+        try box.startDaemon()
+        let log = box.dir + "/home/logs/chat.out.log"
+        func ticks() -> [Int] {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { Int($0.split(separator: " ").last ?? "") }
+        }
+        #expect(eventually { ticks().count > 10 })
+        let pid = try #require(box.pid("chat"))
+        try killDaemon(box)
+        usleep(300_000)
+        #expect(alive(pid))
+        try box.startDaemon()
+        #expect(box.pid("chat") == pid)
+        let before = ticks().count
+        #expect(eventually { ticks().count > before + 20 })
+        let seen = ticks()
+        #expect(seen == Array(1...seen.count))
+        let holder = box.dir + "/home/fdholder.sock"
+        #expect(processes(binary + " fdholder " + holder + " 600").count == 1)
+        #expect(box.run("quit").status == 0)
+        #expect(box.waitForDaemonExit() == 0)
+        #expect(eventually { processes(binary + " fdholder " + holder + " 600").isEmpty })
+    }
+
+    /// `ppm-lua upgrade` re-executes the daemon in place: same pid, every
+    /// service kept as it was (processes, stopped and crashed ones, counters,
+    /// run-time services), captured output uninterrupted.
+    @Test func upgradeKeepsEveryServiceAsItWas() throws {
+        let box = try Sandbox()
+        try box.write("""
+            ppm.service { name = "chat", cmd = { "/bin/sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.01; done" } }
+            ppm.service { name = "held", cmd = "/bin/sleep 1000" }
+            ppm.service { name = "dies", cmd = { "/bin/sh", "-c", "exit 3" }, restart = "never" }
+            """)
+        try box.startDaemon()
+        #expect(eventually { box.state("dies") == "crashed" && box.state("held") == "running" })
+        #expect(box.run("stop", "held").status == 0)
+        #expect(box.run("restart", "chat").status == 0)
+        #expect(box.run("add", "--name", "extra", "--", "/bin/sleep", "1000").status == 0)
+        #expect(eventually { box.state("extra") == "running" && box.state("chat") == "running" })
+        let before = box.services()
+        let daemonPid = try #require(box.daemonProcess).processIdentifier
+        let upgrade = box.run("upgrade")
+        #expect(upgrade.status == 0, "\(upgrade.stderr)")
+        #expect(upgrade.stdout.contains("pid \(daemonPid)"))
+        let after = box.services()
+        for name in ["chat", "held", "dies", "extra"] {
+            for key in ["state", "pid", "starts", "restarts"] {
+                #expect("\(after[name]?[key] ?? "nil")" == "\(before[name]?[key] ?? "nil")", "\(name).\(key)")
+            }
+        }
+        #expect((after["dies"]?["last_exit"] as? [String: Any])?["result"] as? Int == 3)
+        let restarted = box.events().filter { $0["type"] as? String == "daemon_restarted" }
+        #expect(restarted.count == 1 && restarted.first?["cause"] as? String == "upgrade")
+        // Still the daemon's children: a kill comes back with its real status.
+        let chat = try #require(box.pid("chat"))
+        kill(chat, SIGKILL)
+        #expect(eventually { box.events("chat").contains { $0["type"] as? String == "exit" && $0["signal"] as? Int == 9 } })
+        let log = box.dir + "/home/logs/chat.out.log"
+        let ticks = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map { String($0) }
+        // Two runs (before and after the restart request), each without a gap.
+        var runs: [[Int]] = []
+        for t in ticks.compactMap({ Int($0.split(separator: " ").last ?? "") }) {
+            if t == 1 || runs.isEmpty { runs.append([]) }
+            runs[runs.count - 1].append(t)
+        }
+        for run in runs { #expect(run == Array(1...run.count)) }
+    }
+}
+
