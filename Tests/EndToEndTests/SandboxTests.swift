@@ -115,3 +115,79 @@ import Testing
         #expect(!box.events().contains { $0["type"] as? String == "hook_error" })
     }
 }
+
+/// The REPL on a terminal: Ctrl-C (SIGINT) stops the REPL's own chunk and
+/// nothing else, here a hook that runs at that moment.
+@Suite struct ReplInterruptEndToEndTests {
+    /// A pseudo-terminal's master end, read with deadlines.
+    final class Terminal {
+        let master: Int32
+        let slave: Int32
+        private(set) var text = ""
+
+        init() throws {
+            var m: Int32 = 0, s: Int32 = 0
+            guard openpty(&m, &s, nil, nil, nil) == 0 else { throw SandboxError("openpty failed") }
+            master = m
+            slave = s
+            _ = fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK)
+        }
+
+        deinit {
+            close(master)
+            close(slave)
+        }
+
+        func type(_ s: String) { _ = s.withCString { write(master, $0, strlen($0)) } }
+
+        /// Reads until `needle` has appeared after `from` (a count of characters already seen).
+        func waitFor(_ needle: String, after from: Int = 0, seconds: Double = 10) -> Bool {
+            eventually(seconds) {
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while true {
+                    let n = read(master, &buffer, buffer.count)
+                    if n <= 0 { break }
+                    text += String(decoding: buffer[0..<n], as: UTF8.self)
+                }
+                return text.dropFirst(from).contains(needle)
+            }
+        }
+    }
+
+    @Test func ctrlCStopsTheReplsOwnChunkAndNeverAHook() throws {
+        let marker = NSTemporaryDirectory() + "ppm-repl-hook-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: marker) }
+        let box = try Sandbox()
+        try box.write("""
+            ppm.settings { hook_timeout = 5 }
+            function slow_hook()
+              io.open('\(marker)', 'w'):close()
+              local t = os.time() while os.time() - t < 2 do end
+              hook_finished = true
+            end
+            """)
+        try box.startDaemon()
+        let terminal = try Terminal()
+        let tty = FileHandle(fileDescriptor: terminal.slave, closeOnDealloc: false)
+        let repl = try box.launch(["repl", "--timeout", "20"], stdout: tty, stderr: tty, stdin: tty)
+        defer { if repl.isRunning { kill(repl.processIdentifier, SIGKILL) } }
+        #expect(terminal.waitFor("ppm> "))
+        // Ctrl-C while a hook runs and the REPL waits at its prompt.
+        #expect(box.run(["eval", "ppm.after(0.1, slow_hook)"], deadline: 10)?.status == 0)
+        #expect(eventually { FileManager.default.fileExists(atPath: marker) })
+        kill(repl.processIdentifier, SIGINT)
+        #expect(eventually(10) { box.run(["eval", "return hook_finished"], deadline: 10)?.stdout == "true\n" })
+        #expect(!box.events().contains { $0["type"] as? String == "hook_error" })
+        // Ctrl-C while the REPL's own chunk runs.
+        let seen = terminal.text.count
+        terminal.type("io.open('\(marker).2', 'w'):close() while true do end\r")
+        #expect(eventually { FileManager.default.fileExists(atPath: marker + ".2") })
+        try? FileManager.default.removeItem(atPath: marker + ".2")
+        kill(repl.processIdentifier, SIGINT)
+        #expect(terminal.waitFor("interrupted", after: seen))
+        terminal.type("6 * 7\r")
+        #expect(terminal.waitFor("42", after: seen))
+        terminal.type("\u{4}")
+        #expect(eventually { !repl.isRunning })
+    }
+}
