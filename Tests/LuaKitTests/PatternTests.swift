@@ -81,7 +81,7 @@ import Testing
                 throw e
             }
         }
-        #expect(Date().timeIntervalSince(started) < 3)
+        #expect(Date().timeIntervalSince(started) < 10)  // not minutes (sanitizer builds are slow)
         // pcall cannot swallow it either.
         #expect(throws: LuaError.self) {
             try lua.run("pcall(function() \(code) end) return 'swallowed'", chunkName: "t", budget: 0.3)
@@ -97,6 +97,6 @@ import Testing
         #expect(throws: LuaError.interrupted(traceback: "")) {
             do { try lua.call(fn, id: id) } catch LuaError.interrupted { throw LuaError.interrupted(traceback: "") }
         }
-        #expect(Date().timeIntervalSince(started) < 3)
+        #expect(Date().timeIntervalSince(started) < 10)  // not minutes (sanitizer builds are slow)
     }
 }
