@@ -20,6 +20,7 @@ typedef struct ppm_lua_ctl {
     atomic_int interrupt;   /* set from any thread */
     void *host;
     ppm_lua_dispatch_fn dispatch;
+    char where[256];        /* "source:line" last seen while memory ran high */
 } ppm_lua_ctl;
 
 static ppm_lua_ctl *ctl_of(lua_State *L) {
@@ -60,6 +61,18 @@ static int panic_handler(lua_State *L) {
     abort();
 }
 
+/* Past half the memory cap, the watchdog notes where Lua runs (and checks
+ * ten times as often), so that a memory error can name the line that ate
+ * the memory: the allocator itself cannot look at the stack. */
+static void watchdog(lua_State *L, lua_Debug *ar);
+
+static void note_position(lua_State *L, ppm_lua_ctl *c) {
+    lua_Debug ar;
+    if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
+        snprintf(c->where, sizeof c->where, "%s:%d", ar.short_src, ar.currentline);
+    lua_sethook(L, watchdog, LUA_MASKCOUNT, PPM_HOOK_COUNT / 10);
+}
+
 /* Stops the running outer call once its deadline passed or it was
  * interrupted. Once a call has stopped, the hook fires on every
  * instruction and raises again, so that a pcall in user code cannot
@@ -67,6 +80,7 @@ static int panic_handler(lua_State *L) {
 void ppm_lua_check_budget(lua_State *L) {
     ppm_lua_ctl *c = ctl_of(L);
     if (c->depth == 0) return;
+    if (c->cap_enabled && c->used > c->limit / 2) note_position(L, c);
     if (c->fault == PPM_FAULT_NONE) {
         if (atomic_load(&c->interrupt)) {
             c->fault = PPM_FAULT_INTERRUPT;
@@ -175,6 +189,8 @@ int ppm_lua_pcall(lua_State *L, int nargs, int nresults, double budget) {
         c->fault = PPM_FAULT_NONE;
         c->refused = 0;
         c->deadline = budget > 0 ? monotonic_now() + budget : 0;
+        c->where[0] = 0;
+        ppm_stall_guard_arm(budget);
     }
     int saved_cap = c->cap_enabled;
     c->cap_enabled = 1;
@@ -184,6 +200,7 @@ int ppm_lua_pcall(lua_State *L, int nargs, int nresults, double budget) {
     c->cap_enabled = saved_cap;
     lua_remove(L, base);
     if (outer) {
+        ppm_stall_guard_disarm();
         if (status != LUA_OK && c->fault == PPM_FAULT_NONE && c->refused) {
             if (status == LUA_ERRMEM) c->fault = PPM_FAULT_MEMORY;
             else {
@@ -198,6 +215,16 @@ int ppm_lua_pcall(lua_State *L, int nargs, int nresults, double budget) {
 }
 
 int ppm_lua_last_fault(lua_State *L) { return ctl_of(L)->fault; }
+
+const char *ppm_lua_fault_position(lua_State *L) { return ctl_of(L)->where; }
+
+const char *ppm_lua_caller_position(lua_State *L, char *buf, size_t len) {
+    lua_Debug ar;
+    buf[0] = 0;
+    if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
+        snprintf(buf, len, "%s:%d", ar.short_src, ar.currentline);
+    return buf;
+}
 
 void ppm_lua_interrupt(lua_State *L) { atomic_store(&ctl_of(L)->interrupt, 1); }
 

@@ -41,7 +41,8 @@ extension LuaState {
         forbid("os", "execute", message: "os.execute would block the daemon; use \(alternatives.run)")
         forbid("io", "popen", message: "io.popen would block the daemon; use \(alternatives.run)")
         forbid("debug", "sethook", message: "debug.sethook is reserved for the host's time budget")
-        let noStdinMessage: LuaValue = "reading the daemon's standard input would block it; read a file with io.open"
+        let noStdinMessage = LuaValue.string("reading the daemon's standard input would block it; read a file with io.open(path), "
+            + "or give text to a command with ppm.spawn(cmd, {stdin = text, on_exit = fn})")
         let patch = try load("""
             local message, rawload, rawloadfile, select, error = ...
             local function no_stdin() error(message, 3) end

@@ -41,14 +41,28 @@ public enum LuaError: Error, Equatable, CustomStringConvertible {
 
     public var description: String { message }
 
-    static func formatSeconds(_ s: Double) -> String {
+    /// "10 s", "0.5 s".
+    public static func formatSeconds(_ s: Double) -> String {
         s == s.rounded() ? "\(Int64(s)) s" : "\(s) s"
     }
 
-    static func formatBytes(_ b: Int) -> String {
+    /// "64 MiB", "12 KiB", "100 bytes".
+    public static func formatBytes(_ b: Int) -> String {
         if b >= 1 << 20 && b % (1 << 20) == 0 { return "\(b >> 20) MiB" }
         if b >= 1 << 10 && b % (1 << 10) == 0 { return "\(b >> 10) KiB" }
         return "\(b) bytes"
+    }
+
+    /// The first `source:line` of Lua code in a traceback (C frames skipped).
+    public static func firstPosition(_ traceback: String) -> String? {
+        for line in traceback.split(separator: "\n").dropFirst() {
+            let frame = line.drop { $0 == "\t" || $0 == " " }
+            guard !frame.hasPrefix("["), let colon = frame.firstIndex(of: ":") else { continue }
+            let rest = frame[frame.index(after: colon)...]
+            let digits = rest.prefix { $0.isNumber }
+            if !digits.isEmpty, rest.dropFirst(digits.count).first == ":" { return String(frame[..<colon]) + ":" + digits }
+        }
+        return nil
     }
 
     /// Splits `message\nstack traceback:...` as the message handler builds it.

@@ -3,9 +3,17 @@ import CLuaShim
 import Synchronization
 
 /// Names one call into a `LuaState`, so that another thread can stop that
-/// call and no other (`LuaInterrupter.interrupt(_:)`).
+/// call and no other (`LuaInterrupter.interrupt(_:)`). IDs increase and are
+/// unique in the process, across states.
 public struct LuaCallID: Sendable, Hashable, Comparable {
     let value: UInt64
+    private static let last = Atomic<UInt64>(0)
+
+    /// A new ID for a call that has not started.
+    public static func next() -> LuaCallID {
+        LuaCallID(value: last.add(1, ordering: .relaxed).newValue)
+    }
+
     public static func < (a: LuaCallID, b: LuaCallID) -> Bool { a.value < b.value }
 }
 
@@ -19,7 +27,6 @@ public final class LuaInterrupter: @unchecked Sendable {
     private struct Calls {
         /// The state's address as a number, nil once the state is closed.
         var address: UInt?
-        var nextID: UInt64 = 0
         /// Whether an outer call runs, and its ID if it has one.
         var running = false
         var runningID: LuaCallID?
@@ -33,14 +40,6 @@ public final class LuaInterrupter: @unchecked Sendable {
 
     init(_ L: OpaquePointer) {
         calls = Mutex(Calls(address: UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(L)))))
-    }
-
-    /// A new ID for a call that has not started; IDs increase.
-    public func makeCallID() -> LuaCallID {
-        calls.withLock { c in
-            c.nextID += 1
-            return LuaCallID(value: c.nextID)
-        }
     }
 
     /// Makes the running call raise "interrupted" at its next instruction.
@@ -64,6 +63,13 @@ public final class LuaInterrupter: @unchecked Sendable {
             c.stopped.insert(id)
             return true
         }
+    }
+
+    /// Takes over the calls `other` was asked to stop before they started
+    /// (a host that replaces its state hands the waiting calls to the new one).
+    public func inheritPending(from other: LuaInterrupter) {
+        let pending = other.calls.withLock { $0.stopped }
+        calls.withLock { $0.stopped.formUnion(pending) }
     }
 
     private static func raise(_ c: Calls) {

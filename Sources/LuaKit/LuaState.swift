@@ -17,6 +17,14 @@ public final class LuaState {
     private var releasedRefs: [Int32] = []
     /// Nesting of `call` (a host function may call back into Lua).
     private var callDepth = 0
+    /// Chunk names too long for Lua, by the alias Lua knows them as.
+    let chunkNames = ChunkNames()
+    /// The thread running the host function being called, if any.
+    var hostThread: OpaquePointer?
+
+    /// Where the last outermost call was stopped by a timeout, interrupt or
+    /// the memory cap (`source:line`), when known.
+    public private(set) var lastFaultPosition: String?
 
     /// Receives what `print` writes (each call's text ends with a newline).
     /// Defaults to the process's standard output.
@@ -75,13 +83,15 @@ public final class LuaState {
     }
 
     /// Compiles a text chunk. Errors read `chunkName:LINE: message`; a name
-    /// starting with `=` is shown without it (`=repl` → `repl:1:`).
+    /// starting with `=` is shown without it (`=repl` → `repl:1:`). Names
+    /// of any length are shown whole.
     public func load(_ code: String, chunkName: String) throws -> LuaRef {
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         var code = code
-        let status = code.withUTF8 { ppm_lua_load(L, $0.baseAddress, $0.count, chunkName.hasPrefix("=") ? chunkName : "@" + chunkName) }
-        guard status == LUA_OK else { throw LuaError.syntax(stringAt(-1) ?? "cannot load \(chunkName)") }
+        let source = chunkNames.source(for: chunkName)
+        let status = code.withUTF8 { ppm_lua_load(L, $0.baseAddress, $0.count, source) }
+        guard status == LUA_OK else { throw LuaError.syntax(expandChunkNames(stringAt(-1) ?? "cannot load \(chunkName)")) }
         return makeRef(L)
     }
 
@@ -119,8 +129,10 @@ public final class LuaState {
     }
 
     private func error(status: Int32, budget: Double) -> LuaError {
-        let text = stringAt(-1) ?? "unknown error"
+        let text = expandChunkNames(stringAt(-1) ?? "unknown error")
         let (message, traceback) = LuaError.split(text)
+        let noted = String(cString: ppm_lua_fault_position(L))
+        lastFaultPosition = LuaError.firstPosition(traceback) ?? (noted.isEmpty ? nil : expandChunkNames(noted))
         switch Int(ppm_lua_last_fault(L)) {
         case Int(PPM_FAULT_TIMEOUT.rawValue): return .timeout(seconds: budget, traceback: traceback)
         case Int(PPM_FAULT_INTERRUPT.rawValue): return .interrupted(traceback: traceback)
@@ -200,6 +212,9 @@ public final class LuaState {
     fileprivate func dispatch(index: Int, thread: OpaquePointer) -> Int32 {
         let stack = LuaStack(thread, state: self)
         let (name, body) = hosts[index]
+        let outerThread = hostThread
+        hostThread = thread
+        defer { hostThread = outerThread }
         do {
             let n = lua_gettop(thread)
             let values = try (0..<n).map { try stack.value(at: $0 + 1) }

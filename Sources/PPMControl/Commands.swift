@@ -7,16 +7,21 @@ import PPMScript
 /// The control commands (SPEC 7), one method each. Every reply goes through
 /// `connection.send`; failures become `{"ok": false, "error": ...}`.
 extension Daemon {
+    /// Sends a request's one reply.
+    typealias Reply = (Result<JSONValue, ControlFailure>) -> Void
+
     /// Serves one request as a turn of the loop: the inputs it sends run
     /// right after it (and after any Lua it ran).
     func handle(_ request: ControlRequest, _ connection: ControlConnection, call: LuaCallID? = nil) {
         dispatchPrecondition(condition: .onQueue(queue))
         loop.turn { serve(request, connection, call: call) }
         if let call { connection.evalFinished(call) }
+        // Services added or removed: their `depends` are followed or dropped.
+        if ["add", "exec", "eval", "rm", "del", "drop"].contains(request.cmd) { followDepends() }
     }
 
     private func serve(_ request: ControlRequest, _ connection: ControlConnection, call: LuaCallID?) {
-        let reply: (Result<JSONValue, ControlFailure>) -> Void = { result in
+        let reply: Reply = { result in
             switch result {
             case .success(let value): connection.send(ControlReply.ok(request.id, value))
             case .failure(let failure): connection.send(ControlReply.error(request.id, failure.description))
@@ -27,16 +32,16 @@ extension Daemon {
         case "ls", "list", "info": reply(.success(.array(supervisor.list().map(\.json))))
         case "show", "desc": reply(show(request))
         case "events": events(request, connection)
-        case "start", "stop", "restart": control(request, reply)
+        case "start": start(request, reply)
+        case "stop", "restart", "rm", "del", "drop": stopping(request, connection, reply)
         case "signal": reply(signal(request))
-        case "rm", "del", "drop": remove(request, reply)
         case "eval": reply(eval(request, call: call))
         case "add", "exec": add(request, reply)
         case "export": reply(.success(.string(export())))
         case "stats": stats(request, connection)
         case "logs": logs(request, connection)
-        case "reload": reply(.failure(ControlFailure("reload is not supported yet; restart the daemon to apply a new config")))
-        case "quit": quit { reply(.success(.bool(true))) }
+        case "reload": reply(quitting ? .failure(ControlFailure("the daemon is shutting down")) : reload(trigger: "ppm-lua reload").map(\.json))
+        case "quit": quitting(request, connection, reply)
         case "upgrade":
             // The reply goes out first; the socket closes with the exec.
             reply(.success(.object(["pid": .int(Int64(getpid())), "binary": .string(Self.executablePath())])))
@@ -92,62 +97,6 @@ extension Daemon {
         return .success(names)
     }
 
-    private func control(_ request: ControlRequest, _ reply: @escaping (Result<JSONValue, ControlFailure>) -> Void) {
-        let names: [String]
-        switch resolve(request.strings("names")) {
-        case .success(let n): names = n
-        case .failure(let f): return reply(.failure(f))
-        }
-        switch request.cmd {
-        case "start":
-            for n in names { loop.send(.start(n)) }
-            reply(.success(.init(names)))
-        case "restart":
-            for n in names { loop.send(.restart(n)) }
-            reply(.success(.init(names)))
-        default:
-            var left = names.count
-            let waiter = { [loop] in
-                loop.waiter {
-                    left -= 1
-                    if left == 0 { reply(.success(.init(names))) }
-                }
-            }
-            for n in names { loop.send(.stop(n, waiter: waiter())) }
-        }
-    }
-
-    private func signal(_ request: ControlRequest) -> Result<JSONValue, ControlFailure> {
-        guard let text = request.string("signal"), let sig = Signals.number(text) else {
-            return .failure(ControlFailure("unknown signal '\(request.string("signal") ?? "")'"))
-        }
-        return resolve(request.strings("names")).flatMap { names in
-            if let idle = names.first(where: { supervisor.snapshot($0)?.pid == nil }) {
-                return .failure(ControlFailure("\(SupervisorError.notRunning(idle))"))
-            }
-            for n in names { loop.send(.signal(n, sig)) }
-            return .success(.init(names))
-        }
-    }
-
-    private func remove(_ request: ControlRequest, _ reply: @escaping (Result<JSONValue, ControlFailure>) -> Void) {
-        let all = request.bool("all") || request.cmd == "drop"
-        let words = all ? supervisor.names : request.strings("names")
-        if all && words.isEmpty { return reply(.success(.array([]))) }
-        switch resolve(words) {
-        case .failure(let f): reply(.failure(f))
-        case .success(let names):
-            var left = names.count
-            for n in names {
-                loop.send(.remove(n, waiter: loop.waiter { [host] in
-                    host.forget(n)
-                    left -= 1
-                    if left == 0 { reply(.success(.init(names))) }
-                }))
-            }
-        }
-    }
-
     /// `stats`: one /proc pass for every service, off the loop (the loop
     /// keeps answering meanwhile); CPU % over the interval since the last sample.
     private func stats(_ request: ControlRequest, _ connection: ControlConnection) {
@@ -166,29 +115,6 @@ extension Daemon {
         }
     }
 
-    /// `add`: a run-time service, validated like `ppm.service{}` and persisted.
-    private func add(_ request: ControlRequest, _ reply: @escaping (Result<JSONValue, ControlFailure>) -> Void) {
-        let cmd = request.strings("cmd")
-        guard let program = cmd.first else { return reply(.failure(ControlFailure("add needs a command: ppm-lua add [options] -- CMD [ARG...]"))) }
-        var table = LuaTable()
-        let name = request.string("name") ?? String(program.split(separator: "/").last ?? Substring(program))
-        table["name"] = .string(name)
-        table["cmd"] = .table(LuaTable(array: cmd.map { .string($0) }))
-        for key in ["dir", "user", "restart"] {
-            if let v = request.string(key) { table[key] = .string(v) }
-        }
-        if let env = request.args["env"], env != .null { table["env"] = LuaValue(json: env) }
-        if request.bool("once") { table["once"] = .boolean(true) }
-        do {
-            try host.addLive(table)
-        } catch let e as LuaHostError {
-            return reply(.failure(ControlFailure(e.message)))
-        } catch {
-            return reply(.failure(ControlFailure("\(error)")))
-        }
-        loop.whenSettled { [supervisor] in reply(.success(supervisor.snapshot(name)?.json ?? .null)) }
-    }
-
     /// `export`: the live services as a config `check` accepts.
     private func export() -> String {
         var text = "-- ppm-lua export: the services of the daemon (pid \(getpid())) as a config.\n"
@@ -202,11 +128,17 @@ extension Daemon {
         return text
     }
 
-    /// Drops the frames of the REPL's own printer from a traceback.
+    /// Drops the frames of the REPL's own printer (and of the sandbox's
+    /// wrappers) from a traceback; an error raised at the printer's level
+    /// (`return io.read()`, a tail call) keeps its message without the position.
     static func withoutPrinterFrames(_ text: String) -> String {
-        text.split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { !$0.contains("inspect:") && !$0.contains("(...tail calls...)") }
-            .map { $0.replacing("in local 'fn'", with: "in main chunk") }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if let first = lines.first, first.hasPrefix("inspect:"), let cut = first.firstRange(of: ": ") {
+            lines[0] = first[cut.upperBound...]
+        }
+        return lines.enumerated()
+            .filter { i, line in i == 0 || !(line.contains("inspect:") || line.contains("(...tail calls...)") || line.contains("\thardening:")) }
+            .map { $0.1.replacing("in local 'fn'", with: "in main chunk") }
             .joined(separator: "\n")
     }
 
@@ -234,7 +166,9 @@ extension Daemon {
         if let problem = EvalTimeout.problem(budget) { return .failure(ControlFailure(problem)) }
         do {
             let result = try host.eval(code, budget: budget, call: call)
-            return .success(.object(["values": .init(result.values), "output": .string(result.output)]))
+            var o: [String: JSONValue] = ["values": .init(result.values), "output": .string(result.output)]
+            if !result.warnings.isEmpty { o["warnings"] = .init(result.warnings) }
+            return .success(.object(o))
         } catch let e as LuaError {
             let message: String
             switch e {

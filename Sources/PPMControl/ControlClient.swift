@@ -62,6 +62,22 @@ public final class ControlClient {
         try receiveRaw().value
     }
 
+    /// Reads the next reply's result with the bytes it came in (progress
+    /// replies are skipped).
+    public func receiveRaw() throws(Failure) -> ControlResult {
+        while true {
+            if case .result(let r)? = try receiveReply() { return r }
+        }
+    }
+
+    /// One reply line: the result, or progress of a request that asked for it.
+    public enum Reply {
+        /// `{"progress": ...}`: more replies follow.
+        case progress(JSONValue)
+        /// The final reply's result.
+        case result(ControlResult)
+    }
+
     /// Interrupts this connection's running `eval` from another thread
     /// (Ctrl-C in the REPL): the daemon stops this client's chunk and no other.
     public var interrupter: Interrupter { Interrupter(fd: fd) }
@@ -78,11 +94,12 @@ public final class ControlClient {
         }
     }
 
-    /// Reads the next reply's result with the bytes it came in.
-    public func receiveRaw() throws(Failure) -> ControlResult {
+    /// Reads the next reply (not one to an `Interrupter`); nil when `timeout`
+    /// seconds pass without one.
+    public func receiveReply(timeout: Double? = nil) throws(Failure) -> Reply? {
         var next: (line: [UInt8], reply: JSONValue, member: JSONMemberRange?)?
         while next == nil {
-            guard let line = readLine() else { throw .failed("the daemon closed the connection") }
+            guard let line = try readLine(timeout: timeout) else { return nil }
             let parsed = line.withUnsafeBufferPointer { bytes in
                 Result { () throws(JSONParseError) in try JSONReader.parse(bytes, capturing: "result") }
             }
@@ -91,14 +108,15 @@ public final class ControlClient {
             }
             if reply["id"] != .string(Interrupter.requestID) { next = (line, reply, member) }
         }
-        guard let (line, reply, member) = next else { throw .failed("the daemon closed the connection") }
+        guard let (line, reply, member) = next else { return nil }
         guard reply["ok"]?.boolValue == true else { throw .failed(reply["error"]?.stringValue ?? "request failed") }
-        guard let member else { return ControlResult(value: .null, raw: ArraySlice("null".utf8), items: []) }
-        return ControlResult(value: reply["result"] ?? .null, raw: line[member.value], items: member.elements.map { line[$0] })
+        if let progress = reply["progress"] { return .progress(progress) }
+        guard let member else { return .result(ControlResult(value: .null, raw: ArraySlice("null".utf8), items: [])) }
+        return .result(ControlResult(value: reply["result"] ?? .null, raw: line[member.value], items: member.elements.map { line[$0] }))
     }
 
-    /// The next line, without its newline.
-    private func readLine() -> [UInt8]? {
+    /// The next line, without its newline; nil when `timeout` passes first.
+    private func readLine(timeout: Double?) throws(Failure) -> [UInt8]? {
         var chunk = [UInt8](repeating: 0, count: 65536)
         var searched = 0
         while true {
@@ -108,9 +126,15 @@ public final class ControlClient {
                 return line
             }
             searched = buffer.count
+            if let timeout {
+                var pending = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                let ready = poll(&pending, 1, Int32(max(0, timeout * 1000)))
+                if ready < 0 && errno == EINTR { continue }
+                if ready == 0 { return nil }
+            }
             let n = Glibc.read(fd, &chunk, chunk.count)
             if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return nil }
+            if n <= 0 { throw .failed("the daemon closed the connection") }
             buffer += chunk[0..<n]
         }
     }

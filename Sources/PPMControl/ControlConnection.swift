@@ -12,6 +12,10 @@ final class ControlConnection: @unchecked Sendable {
     private let queue: DispatchQueue
     private var readSource: DispatchSourceRead?
     private var writeSource: DispatchSourceWrite?
+    /// Sources on `fd` not yet cancelled to the end: the descriptor is closed
+    /// only after the last one's cancel handler ran (Dispatch may still be
+    /// watching it until then, and a reused number would confuse it).
+    private var liveSources = 0
     private var input: [UInt8] = []
     private var output: [UInt8] = []
     private var closing = false
@@ -36,6 +40,7 @@ final class ControlConnection: @unchecked Sendable {
 
     func start(_ onLine: @escaping (String) -> Void) {
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        watch(source)
         source.setEventHandler { [weak self] in self?.readAvailable(onLine) }
         readSource = source
         source.resume()
@@ -138,9 +143,18 @@ final class ControlConnection: @unchecked Sendable {
     private func armWriter() {
         guard writeSource == nil else { return }
         let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
+        watch(source)
         source.setEventHandler { [weak self] in self?.flush() }
         writeSource = source
         source.resume()
+    }
+
+    private func watch(_ source: DispatchSourceProtocol) {
+        liveSources += 1
+        source.setCancelHandler { [self] in
+            liveSources -= 1
+            if liveSources == 0 && isClosed { Glibc.close(fd) }
+        }
     }
 
     /// Closes once the queued replies are written. Safe from any queue.
@@ -158,7 +172,9 @@ final class ControlConnection: @unchecked Sendable {
         isClosed = true
         readSource?.cancel()
         writeSource?.cancel()
-        Glibc.close(fd)
+        readSource = nil
+        writeSource = nil
+        if liveSources == 0 { Glibc.close(fd) }
         input = []
         output = []
         cleanups.forEach { $0() }

@@ -61,6 +61,12 @@ public enum ControlReply {
         JSONValue.object(["id": id, "ok": .bool(true), "result": result]).text
     }
 
+    /// An intermediate reply of a request that asked for progress
+    /// (`"progress": true`); the final reply follows.
+    public static func progress(_ id: JSONValue, _ progress: JSONValue) -> String {
+        JSONValue.object(["id": id, "ok": .bool(true), "progress": progress]).text
+    }
+
     /// A failure reply carrying a message.
     public static func error(_ id: JSONValue, _ message: String) -> String {
         JSONValue.object(["id": id, "ok": .bool(false), "error": .string(message)]).text

@@ -21,11 +21,11 @@ final class ControlServer: @unchecked Sendable {
     private let fd: Int32
     private let io = DispatchQueue(label: "ppm-lua.control")
     private let loop: DispatchQueue
-    private let interrupter: LuaInterrupter
+    private let interrupter: CurrentInterrupter
     private let acceptSource: DispatchSourceRead
     private var connections: [ObjectIdentifier: ControlConnection] = [:]
 
-    init(path: String, loop: DispatchQueue, interrupter: LuaInterrupter, handler: @escaping Handler) throws {
+    init(path: String, loop: DispatchQueue, interrupter: CurrentInterrupter, handler: @escaping Handler) throws {
         self.path = path
         self.loop = loop
         self.interrupter = interrupter
@@ -73,7 +73,7 @@ final class ControlServer: @unchecked Sendable {
             connections[id] = connection
             connection.onClose = { [weak self] in self?.connections[id] = nil }
             connection.onPeerGone = { [interrupter] in
-                for call in connection.evals { interrupter.interrupt(call) }
+                for call in connection.evals { _ = interrupter.interrupt(call) }
             }
             connection.onEndOfInput = { [loop] in
                 // The loop serves requests in order: once it reaches this,
@@ -86,7 +86,7 @@ final class ControlServer: @unchecked Sendable {
                     let stopped = connection.evals.filter { interrupter.interrupt($0) }
                     connection.send(ControlReply.ok(request.id, .bool(!stopped.isEmpty)))
                 case .success(let request) where request.cmd == "eval":
-                    let call = interrupter.makeCallID()
+                    let call = LuaCallID.next()
                     connection.evals.append(call)
                     loop.async { handler(request, connection, call) }
                 case .success(let request): loop.async { handler(request, connection, nil) }

@@ -1,5 +1,6 @@
 import Dispatch
 import Glibc
+import LuaKit
 import PPMCore
 
 /// What a daemon hands to the image it re-executes (`ppm-lua upgrade`):
@@ -53,7 +54,23 @@ struct Handover {
     }
 }
 
+/// The daemon the watchdog re-executes (one per process).
+nonisolated(unsafe) private var guardedDaemon: Daemon?
+
 extension Daemon {
+    /// Arms the last-resort watchdog: a Lua call that outlives the hard
+    /// limit (`watchdog` setting, else ten times its budget, at least 10 s)
+    /// makes the daemon re-execute itself in place from the watchdog's
+    /// thread. The loop is stuck inside Lua then, so nothing else touches
+    /// the state that is handed over.
+    func installWatchdog(fixedSeconds: Double) {
+        guardedDaemon = self
+        StallGuard.install(fixedSeconds: fixedSeconds) { seconds in
+            guard let daemon = guardedDaemon else { return }
+            _ = daemon.reexec(cause: "watchdog: a Lua call ran past \(seconds) s")
+        }
+    }
+
     /// Runs the binary now on disk in place of this one: same pid, so every
     /// service stays its child; the new image adopts them without a restart.
     /// Returns only if exec failed (with why).

@@ -30,7 +30,13 @@ public struct DaemonOptions: Sendable {
 public final class Daemon: @unchecked Sendable {
     let options: DaemonOptions
     let queue = DispatchQueue(label: "ppm-lua.loop")
-    let host: ScriptHost
+    /// The current Lua state; a reload replaces it.
+    var host: ScriptHost
+    /// Its interrupter, for the control socket's off-loop `interrupt`.
+    let interrupter: CurrentInterrupter
+    /// The services the config declared at the last load, and their order.
+    var configured: [String: ConfiguredService] = [:]
+    var configOrder: [String] = []
     let loop: SupervisorLoop
     var supervisor: Supervisor { loop.supervisor }
     var journal: Journal { loop.journal }
@@ -44,8 +50,16 @@ public final class Daemon: @unchecked Sendable {
     /// When the daemon started, on the monotonic clock.
     let startedAt: Double
     private var server: ControlServer?
+    /// Watches the config and the modules it loaded; a save reloads.
+    var configWatcher: FileWatcher?
+    /// Restarts services whose `depends` files change.
+    var dependsWatcher: DependsWatcher?
     private let signals: SignalLoop
-    private(set) var quitting = false
+    /// Told once every service has stopped, just before the daemon exits
+    /// (non-empty once a quit was asked).
+    private var quitWaiters: [() -> Void] = []
+    /// Whether a quit was asked (the daemon is stopping every service).
+    var quitting: Bool { !quitWaiters.isEmpty }
     let store: StateStore
 
     /// Loads the config and prepares everything; nothing runs yet. Throws
@@ -63,19 +77,20 @@ public final class Daemon: @unchecked Sendable {
             version: options.version, configPath: options.configPath, home: locations.home,
             pluginFolders: Locations.pluginFolders()))
         if let config = options.configPath { try host.loadConfig(path: config) }
+        interrupter = CurrentInterrupter(host.lua.interrupter)
         try Self.checkNoOtherDaemon(locations.socket)
         scheduler = DispatchScheduler(queue: queue)
         startedAt = scheduler.now
         let supervisor = Supervisor(clock: scheduler)
         supervisor.logDirectory = locations.logs
         loop = SupervisorLoop(supervisor: supervisor, spawner: spawner, scheduler: scheduler, journal: Journal(path: locations.journal))
-        helpers = HelperProcesses(queue: queue, spawner: spawner)
+        helpers = HelperProcesses(queue: queue, spawner: spawner, clock: scheduler)
         // A pipe per captured stream: room for thousands of services.
         spawner.childFileLimit = LinuxSpawner.raiseFileLimit()
         output = OutputCapture(directory: locations.logs, queue: queue, policy: host.logPolicy)
         output.hooks = host
         loop.output = output
-        holder = FDHolder.connectOrStart(path: locations.fdHolder, spawner: spawner)
+        holder = FDHolder.connectOrStart(path: locations.fdHolder)
         if let holder {
             output.restore(holder.takeAll())  // pipes of services a killed daemon left running
             output.keeper = holder
@@ -83,20 +98,32 @@ public final class Daemon: @unchecked Sendable {
         store = StateStore(path: locations.state, legacy: (locations.home + "/services.json", locations.home + "/pids.json"))
         host.daemon = daemonHooks()
         let declared = host.declared.map(\.name)
+        for spec in host.declared {
+            configured[spec.name] = ConfiguredService(spec: spec, hookSources: host.hookSources[spec.name] ?? [])
+        }
+        configOrder = declared
         // What a killed daemon left running; the store then records only this daemon's processes.
-        let leftovers = store.leftovers()
+        var leftovers = store.leftovers()
         let strays = store.strays()
+        // Processes marked as this home's services, recorded or not (a daemon
+        // killed right after a spawn had no time to record it): one per
+        // service is adopted, any other copy is ended.
+        var duplicates: [(name: String, pgid: Int32)] = []
+        for (name, pids) in ServiceFinder.find(home: locations.home) {
+            let kept = leftovers.first { $0.name == name }?.pid ?? pids[0]
+            if !leftovers.contains(where: { $0.name == name }) { leftovers.append((name, kept)) }
+            duplicates += pids.filter { $0 != kept }.map { (name, $0) }
+        }
+        spawner.home = locations.home
         for name in store.processes.keys { store.apply(.gone(name)) }
         loop.store = store
         loop.processWatcher = PidWatcher(queue: queue)
         host.attach(loop, scheduler: scheduler)
-        journal.record("config", name: nil, time: scheduler.wallNow, fields: [
-            "path": .init(options.configPath), "added": .init(declared), "removed": .array([]), "changed": .array([]),
-        ])
+        recordConfig(ConfigChange(added: declared))
         restoreRuntimeServices(configNames: Set(declared))
         spawner.baseEnvironment[Handover.variable] = nil
         for (name, state) in handover?.services ?? [:] { loop.send(.resume(name, state)) }
-        adopt(leftovers, strays: strays)
+        adopt(leftovers, strays: strays, duplicates: duplicates)
         if let handover {
             journal.record("daemon_restarted", name: nil, time: scheduler.wallNow, fields: [
                 "cause": .string(handover.cause), "utc": .string(ServiceEvent.utc(scheduler.wallNow)),
@@ -109,12 +136,13 @@ public final class Daemon: @unchecked Sendable {
     /// services still declared (never a second copy); ends the others (stop
     /// signal, SIGKILL after a few seconds). Groups it was stopping already
     /// had their stop signal: they get SIGKILL.
-    private func adopt(_ leftovers: [(name: String, pid: Int32)], strays: [(name: String, pgid: Int32)]) {
+    private func adopt(_ leftovers: [(name: String, pid: Int32)], strays: [(name: String, pgid: Int32)],
+                       duplicates: [(name: String, pgid: Int32)]) {
         for (name, pgid) in strays {
             log("warn", "killing what is left of '\(name)' (process group \(pgid)): a previous daemon was stopping it")
             kill(-pgid, SIGKILL)
         }
-        var ending: [(name: String, pgid: Int32)] = []
+        var ending = duplicates
         for (name, pid) in leftovers {
             if supervisor.snapshot(name) != nil, let age = StateStore.age(pid) {
                 let child = Self.parent(of: pid) == getpid()
@@ -157,8 +185,9 @@ public final class Daemon: @unchecked Sendable {
     /// Starts serving and never returns; the process exits after `quit`.
     public func run() -> Never {
         ppm_set_child_subreaper()
+        installWatchdog(fixedSeconds: host.watchdog)
         do {
-            let server = try ControlServer(path: options.locations.socket, loop: queue, interrupter: host.lua.interrupter) {
+            let server = try ControlServer(path: options.locations.socket, loop: queue, interrupter: interrupter) {
                 [unowned self] request, connection, call in self.handle(request, connection, call: call)
             }
             self.server = server
@@ -173,6 +202,8 @@ public final class Daemon: @unchecked Sendable {
             // Children that ended while a previous image of this daemon re-executed.
             SignalLoop.reap { [unowned self] event in self.handleSignal(event) }
             loop.send(.boot)
+            watchConfig()
+            watchDepends()
             server?.resume()
             log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)")
         }
@@ -192,8 +223,7 @@ public final class Daemon: @unchecked Sendable {
             log("info", "SIG\(Signals.name(sig)) received: stopping every service")
             quit {}
         case .reload:
-            log("warn", "SIGHUP received: reload is not supported yet; the current config keeps running")
-            journal.record("config_error", name: nil, time: scheduler.wallNow, fields: ["error": .string("reload is not supported yet")])
+            if !quitting { reload(trigger: "SIGHUP") }
         }
     }
 
@@ -201,15 +231,15 @@ public final class Daemon: @unchecked Sendable {
     /// (orphans it adopted), then exits 0 after `done`.
     func quit(_ done: @escaping () -> Void) {
         dispatchPrecondition(condition: .onQueue(queue))
-        if quitting { return }
-        quitting = true
+        quitWaiters.append(done)
+        if quitWaiters.count > 1 { return }
         helpers.terminateAll()
         loop.send(.shutdown(waiter: loop.waiter { [self] in
             output.keeper = nil
             output.closeAll()
             holder?.quit()
             RemainingChildren.end(grace: supervisor.settings.stopTimeout) { log("info", $0) }
-            done()
+            quitWaiters.forEach { $0() }
             store.sync()
             journal.sync()
             server?.shutdown()
@@ -225,10 +255,12 @@ public final class Daemon: @unchecked Sendable {
         Console.error(line)
     }
 
-    private func daemonHooks() -> DaemonHooks {
+    func daemonHooks() -> DaemonHooks {
         var hooks = DaemonHooks()
         hooks.log = { [unowned self] level, message in self.log(level, message) }
         hooks.shutdown = { [unowned self] in self.quit {} }
+        // After the Lua that asked returns: the reload replaces its state.
+        hooks.reload = { [unowned self] in self.queue.async { if !self.quitting { self.reload(trigger: "ppm.reload()") } } }
         hooks.stats = { [unowned self] name in
             guard let s = self.supervisor.snapshot(name), let pid = s.pid else { return nil }
             return ProcessStats.group(pid)

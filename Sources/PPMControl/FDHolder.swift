@@ -19,7 +19,7 @@ final class FDHolder: PipeKeeper {
 
     /// Connects to the holder at `path`, starting one (this executable's
     /// hidden `fdholder` command) when none answers; nil if that fails too.
-    static func connectOrStart(path: String, spawner: LinuxSpawner) -> FDHolder? {
+    static func connectOrStart(path: String) -> FDHolder? {
         let fd = ppm_fdholder_connect(path)
         if fd >= 0 { return FDHolder(sock: fd) }
         var spec = ServiceSpec(name: "ppm-lua fd holder", cmd: [Daemon.executablePath(), "fdholder", path, String(idleSeconds)])
@@ -30,7 +30,8 @@ final class FDHolder: PipeKeeper {
         if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 {
             spec.ulimit = [ResourceLimit(name: "nofile", soft: UInt64(limit.rlim_cur), hard: UInt64(limit.rlim_max))]
         }
-        guard case .success = spawner.spawn(spec) else { return nil }
+        // A spawner of its own: the holder is not a service (it carries no service marks).
+        guard case .success = LinuxSpawner().spawn(spec) else { return nil }
         for _ in 0..<100 {
             let fd = ppm_fdholder_connect(path)
             if fd >= 0 { return FDHolder(sock: fd) }

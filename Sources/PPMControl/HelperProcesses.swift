@@ -5,54 +5,62 @@ import PPMCore
 import PPMScript
 
 /// Unsupervised helper commands started by `ppm.spawn`: stdin text goes in
-/// through a pipe, stdout is collected, and the callback runs once both the
-/// exit and the end of output are seen. Each helper runs in its own process
-/// group; one with a `timeout` gets SIGTERM when it runs past it and SIGKILL
-/// `killAfter` seconds later; at `quit` every helper gets SIGTERM.
-/// Confined to the loop queue.
+/// through a pipe, stdout and stderr are collected, and the callback runs
+/// once the exit and the end of both outputs are seen. Each helper runs in
+/// its own process group; one with a `timeout` gets SIGTERM when it runs
+/// past it and SIGKILL `killAfter` seconds later; at `quit` every helper
+/// gets SIGTERM. Confined to the loop queue.
 final class HelperProcesses: @unchecked Sendable {
     private final class Helper: @unchecked Sendable {
+        let pid: Int32
+        let started: Double
         var status: ExitStatus?
-        var output: [UInt8] = []
-        var outputDone = false
+        var ended: Double = 0
+        var output: [[UInt8]] = [[], []]
+        var open = 2
         var timedOut = false
-        let done: (HelperExit) -> Void
-        init(done: @escaping (HelperExit) -> Void) { self.done = done }
+        let done: (HelperResult) -> Void
+        init(pid: Int32, started: Double, done: @escaping (HelperResult) -> Void) {
+            self.pid = pid
+            self.started = started
+            self.done = done
+        }
     }
 
-    /// Output kept per helper; the rest is dropped.
+    /// Output kept per helper and stream; the rest is dropped.
     static let maxOutput = 1 << 20
     private let queue: DispatchQueue
     private let spawner: LinuxSpawner
+    private let clock: Scheduler
     private var running: [Int32: Helper] = [:]
 
-    init(queue: DispatchQueue, spawner: LinuxSpawner) {
+    init(queue: DispatchQueue, spawner: LinuxSpawner, clock: Scheduler) {
         self.queue = queue
         self.spawner = spawner
+        self.clock = clock
     }
 
     func spawn(cmd: [String], env: [String: String], dir: String?, stdin: String?, timeout: Double?, killAfter: Double,
-               done: @escaping (HelperExit) -> Void) {
+               done: @escaping (HelperResult) -> Void) {
         var spec = ServiceSpec(name: "helper", cmd: cmd)
         spec.env = env
         spec.dir = dir
-        var out: [Int32] = [0, 0]
-        var input: [Int32] = [-1, -1]
-        guard ppm_pipe(&out) == 0, stdin == nil || ppm_pipe(&input) == 0 else {
-            return done(HelperExit(failure: "pipe: \(String(cString: strerror(errno)))"))
+        var out: [Int32] = [-1, -1], err: [Int32] = [-1, -1], input: [Int32] = [-1, -1]
+        guard ppm_pipe(&out) == 0, ppm_pipe(&err) == 0, stdin == nil || ppm_pipe(&input) == 0 else {
+            let message = "pipe: \(String(cString: strerror(errno)))"
+            for fd in out + err + input where fd >= 0 { close(fd) }
+            return done(HelperResult(error: message))
         }
-        let result = spawner.spawn(spec, stdinFD: input[0], output: ChildOutput(stdout: out[1]))
-        close(out[1])
-        if input[0] >= 0 { close(input[0]) }
+        let result = spawner.spawn(spec, stdinFD: input[0], output: ChildOutput(stdout: out[1], stderr: err[1]))
+        for fd in [out[1], err[1], input[0]] where fd >= 0 { close(fd) }
         let pid: Int32
         switch result {
         case .failure(let f):
-            close(out[0])
-            if input[1] >= 0 { close(input[1]) }
-            return done(HelperExit(failure: f.message))
+            for fd in [out[0], err[0], input[1]] where fd >= 0 { close(fd) }
+            return done(HelperResult(error: f.message))
         case .success(let p): pid = p
         }
-        let helper = Helper(done: done)
+        let helper = Helper(pid: pid, started: clock.now, done: done)
         running[pid] = helper
         if let timeout {
             queue.asyncAfter(deadline: .now() + timeout) { [weak self] in
@@ -69,7 +77,12 @@ final class HelperProcesses: @unchecked Sendable {
                 close(fd)
             }
         }
-        let fd = out[0]
+        collect(out[0], into: 0, of: helper)
+        collect(err[0], into: 1, of: helper)
+    }
+
+    /// Reads one output pipe to its end into `helper.output[stream]`.
+    private func collect(_ fd: Int32, into stream: Int, of helper: Helper) {
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
         source.setEventHandler { [weak self] in
@@ -79,11 +92,12 @@ final class HelperProcesses: @unchecked Sendable {
                 if n < 0 && errno == EINTR { continue }
                 if n < 0 && errno == EAGAIN { return }
                 if n <= 0 { break }
-                if helper.output.count < Self.maxOutput { helper.output += buffer[0..<min(n, Self.maxOutput - helper.output.count)] }
+                let room = Self.maxOutput - helper.output[stream].count
+                if room > 0 { helper.output[stream] += buffer[0..<min(n, room)] }
             }
             source.cancel()
-            helper.outputDone = true
-            self?.finish(pid)
+            helper.open -= 1
+            self?.finish(helper.pid)
         }
         source.setCancelHandler { close(fd) }
         source.resume()
@@ -109,13 +123,17 @@ final class HelperProcesses: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         guard let helper = running[pid] else { return false }
         helper.status = status
+        helper.ended = clock.now
         finish(pid)
         return true
     }
 
     private func finish(_ pid: Int32) {
-        guard let helper = running[pid], helper.outputDone, let status = helper.status else { return }
+        guard let helper = running[pid], helper.open == 0, let status = helper.status else { return }
         running[pid] = nil
-        helper.done(HelperExit(status: status, stdout: String(decoding: helper.output, as: UTF8.self), timedOut: helper.timedOut))
+        helper.done(HelperResult(
+            pid: pid, status: status, runtime: helper.ended - helper.started,
+            stdout: String(decoding: helper.output[0], as: UTF8.self), stderr: String(decoding: helper.output[1], as: UTF8.self),
+            timedOut: helper.timedOut))
     }
 }

@@ -99,18 +99,13 @@ public final class LineEditor {
             case 11: buffer.apply(.killToEnd)
             case 23: buffer.apply(.deleteWordBack)
             case 27:
-                guard let b1 = readByte(), b1 == 91 || b1 == 79, let b2 = readByte() else { break }
-                switch b2 {
-                case 65, 66:  // up, down
+                let key = readEscape().flatMap(EscapeSequence.key)
+                if key == .up || key == .down {
                     if index == history.count { draft = buffer.string }
-                    index = b2 == 65 ? max(0, index - 1) : min(history.count, index + 1)
+                    index = key == .up ? max(0, index - 1) : min(history.count, index + 1)
                     buffer = LineBuffer(index == history.count ? draft : history[index])
-                case 67: buffer.apply(.right)
-                case 68: buffer.apply(.left)
-                case 72: buffer.apply(.home)
-                case 70: buffer.apply(.end)
-                case 51: if readByte() == 126 { buffer.apply(.delete) }
-                default: break
+                } else if case .edit(let edit)? = key {
+                    buffer.apply(edit)
                 }
             default:
                 if byte >= 32, let c = readCharacter(first: byte) { buffer.apply(.insert(c)) }
@@ -140,6 +135,26 @@ public final class LineEditor {
             if n < 0 && errno == EINTR { continue }
             return nil
         }
+    }
+
+    /// The bytes of an escape sequence after ESC, read whole so that none
+    /// of them is inserted as text (`[1~`, `[1;5C`, `OH`).
+    private func readEscape() -> [UInt8]? {
+        guard let introducer = readByte() else { return nil }
+        var bytes = [introducer]
+        switch introducer {
+        case UInt8(ascii: "O"):
+            guard let b = readByte() else { return nil }
+            bytes.append(b)
+        case UInt8(ascii: "["):
+            while bytes.count < 16, let b = readByte() {
+                bytes.append(b)
+                if EscapeSequence.isFinal(b) { break }
+            }
+        default:
+            return nil
+        }
+        return bytes
     }
 
     private func readCharacter(first: UInt8) -> Character? {

@@ -14,6 +14,10 @@ public enum Effect: Sendable, Equatable {
     /// Journal the event and run the hooks that listen. With `decide`, the
     /// loop answers with `decided` (what `on_exit` or the policy function said).
     case event(ServiceEvent, decide: Bool)
+    /// End what is left of a process group whose leader exited on its own:
+    /// `signal` now, SIGKILL after `killAfter` seconds if members remain.
+    /// Nothing to do (one system call) when the leader was alone.
+    case endGroup(pgid: Int32, signal: Int32, killAfter: Double)
     /// Report `groupGone` once the process group has no member left.
     case watchGroup(String, pgid: Int32)
     /// The service is gone for good: drop what the world keeps for it.

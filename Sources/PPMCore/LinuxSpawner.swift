@@ -40,6 +40,13 @@ public final class LinuxSpawner: Spawner {
         didSet { prepared.removeAll() }
     }
 
+    /// The daemon's home: every service process gets `PPM_LUA_HOME` (so a
+    /// `ppm-lua` it runs talks to this daemon) and `PPM_LUA_SERVICE`, which
+    /// let a later daemon find it even if it was never recorded (`ServiceFinder`).
+    public var home: String? {
+        didSet { prepared.removeAll() }
+    }
+
     /// Prepared commands by service name.
     private(set) var prepared: [String: PreparedCommand] = [:]
     /// Beyond this many names the cache starts over (services added and removed at run time).
@@ -82,7 +89,8 @@ public final class LinuxSpawner: Spawner {
             prepared[spec.name] = nil
         }
         let command: PreparedCommand
-        switch PreparedCommand.make(spec, environment: currentEnvironment(), fileLimit: childFileLimit) {
+        let marks = home.map { [ServiceFinder.homeVariable: $0, ServiceFinder.serviceVariable: spec.name] } ?? [:]
+        switch PreparedCommand.make(spec, environment: currentEnvironment(), fileLimit: childFileLimit, marks: marks) {
         case .success(let c): command = c
         case .failure(let f): return .failed(f, errno: 0, step: Int32(PPM_STEP_SPAWN), pid: 0)
         }

@@ -41,8 +41,9 @@ final class PreparedCommand {
     /// Builds the C data for `spec`, or says why it cannot be spawned
     /// (empty command, executable not found, unknown user, group or ulimit).
     /// `fileLimit`: the open-files limit for a spec that sets none.
+    /// `marks`: variables set in every process of the spec, over its own.
     static func make(_ spec: ServiceSpec, environment: CEnvironment,
-                     fileLimit: (soft: UInt64, hard: UInt64)? = nil) -> Result<PreparedCommand, SpawnFailure> {
+                     fileLimit: (soft: UInt64, hard: UInt64)? = nil, marks: [String: String] = [:]) -> Result<PreparedCommand, SpawnFailure> {
         guard let program = spec.cmd.first, !program.isEmpty else { return .failure(SpawnFailure("empty command")) }
         var limits: [ppm_rlimit] = []
         for l in spec.ulimit {
@@ -67,10 +68,11 @@ final class PreparedCommand {
             case .failure(let f): return .failure(f)
             }
         }
-        return .success(PreparedCommand(spec, environment: environment, path: path, limits: limits, ids: ids, accounts: accounts))
+        return .success(PreparedCommand(spec, environment: environment, path: path, limits: limits, ids: ids, accounts: accounts, marks: marks))
     }
 
-    private init(_ spec: ServiceSpec, environment: CEnvironment, path: String, limits: [ppm_rlimit], ids: Identity?, accounts: AccountsStamp?) {
+    private init(_ spec: ServiceSpec, environment: CEnvironment, path: String, limits: [ppm_rlimit], ids: Identity?,
+                 accounts: AccountsStamp?, marks: [String: String]) {
         self.spec = spec
         self.environment = environment
         self.path = path
@@ -78,7 +80,7 @@ final class PreparedCommand {
         var t = ppm_spawn_spec()
         t.path = UnsafePointer(own(strdup(path)!))
         t.argv = UnsafePointer(own(cStringArray(spec.cmd.map { own(strdup($0)!) })))
-        t.envp = UnsafePointer(own(cStringArray(mergedEnvironment())))
+        t.envp = UnsafePointer(own(cStringArray(mergedEnvironment(spec.env.merging(marks) { $1 }))))
         t.dir = ownOptional(spec.dir)
         t.stdin_path = ownOptional(spec.stdin)
         t.stdout_path = ownOptional(spec.stdout)
@@ -124,9 +126,9 @@ final class PreparedCommand {
 
     /// The spec's variables over the base ones (or alone with `clean_env`),
     /// sorted by name: a merge of two sorted lists. Base entries are shared.
-    private func mergedEnvironment() -> [UnsafeMutablePointer<CChar>] {
-        let names = spec.env.keys.sorted()
-        let mine = names.map { own(strdup("\($0)=\(spec.env[$0]!)")!) }
+    private func mergedEnvironment(_ own: [String: String]) -> [UnsafeMutablePointer<CChar>] {
+        let names = own.keys.sorted()
+        let mine = names.map { self.own(strdup("\($0)=\(own[$0]!)")!) }
         if spec.cleanEnv { return mine }
         var merged: [UnsafeMutablePointer<CChar>] = []
         merged.reserveCapacity(environment.names.count + mine.count)

@@ -17,6 +17,10 @@ final class Service {
     /// Consecutive quick crashes or spawn failures: the backoff exponent.
     var streak = 0
     var spawnFailures = 0
+    /// Why the last spawn failed (cleared by a successful one).
+    var lastError: String?
+    /// When the armed start timer fires, on the monotonic clock.
+    var startDue: Double?
     var lastExit: LastExit?
     /// Stopped on request: stays down until started on request.
     var held = false
@@ -34,8 +38,13 @@ final class Service {
     var pendingOutcome: Outcome?
     /// Armed timers by kind.
     var timers: [TimerID.Kind: TimerID] = [:]
+    /// Stop once no service requiring this one has a process any more; the
+    /// waiters are told when that stop completes. Nil: no such stop pending.
+    var stopAfterDependents: [Waiter]?
     /// Told once the current stop has completed.
     var stopWaiters: [Waiter] = []
+    /// Told once the restart asked on request has spawned (or failed to).
+    var restartWaiters: [Waiter] = []
     var removeWaiters: [Waiter] = []
     var stdoutPath: String?
     var stderrPath: String?
@@ -54,6 +63,9 @@ final class Service {
             uptime: state.hasProcess && pid != nil ? startedAt.map { now - $0 } : nil,
             lastExit: lastExit, stdoutPath: stdoutPath, stderrPath: stderrPath)
         s.held = held
+        s.spawnFailures = spawnFailures
+        s.lastError = lastError
+        if state == .waiting, timers[.start] != nil, let due = startDue { s.startsIn = max(0, due - now) }
         return s
     }
 }

@@ -12,6 +12,16 @@ public struct ServiceSnapshot: Sendable {
     /// Where the service's output goes (nil: inherited from the daemon).
     public var stdoutPath: String?
     public var stderrPath: String?
+    /// Spawn failures in a row (5 make the service fatal).
+    public var spawnFailures = 0
+    /// Why the last spawn failed, until one succeeds.
+    public var lastError: String?
+    /// Seconds until a delayed start or restart (backoff, `start_after`, `after =`).
+    public var startsIn: Double?
+    /// The `requires` it waits for: those not running while it waits.
+    public var waitingFor: [String] = []
+    /// Seconds between the stop signal and SIGKILL (its own or the daemon's default).
+    public var stopTimeout: Double = 10
     /// Stopped on request: stays down until started on request.
     public var held = false
 
@@ -28,6 +38,9 @@ public struct ServiceSnapshot: Sendable {
             "stdout": .init(stdoutPath), "stderr": .init(stderrPath),
             "dir": .init(spec.dir), "user": .init(spec.user),
             "env": .object(spec.env.mapValues { .string($0) }),
+            "stop_signal": .string(Signals.name(spec.stopSignal)), "stop_timeout": .double(stopTimeout),
+            "hooks": .init(spec.scriptedFields), "spawn_failures": .init(spawnFailures), "last_error": .init(lastError),
+            "starts_in": .init(startsIn), "waiting_for": .init(waitingFor),
         ]
         if let e = lastExit {
             o["last_exit"] = .object([

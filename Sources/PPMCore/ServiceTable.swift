@@ -23,6 +23,22 @@ struct ServiceTable {
         for g in service.spec.groups { groups[g, default: []].append(name) }
     }
 
+    /// Gives a service a new spec in place (same position), indexes updated.
+    mutating func respec(_ service: Service, _ spec: ServiceSpec) {
+        let name = spec.name
+        let old = service.spec
+        service.spec = spec
+        for r in old.requires { dependents[r]?.remove(name) }
+        for r in spec.requires { dependents[r, default: []].insert(name) }
+        guard old.groups != spec.groups else { return }
+        for g in old.groups where !spec.groups.contains(g) {
+            groups[g]?.removeAll { $0 == name }
+            if groups[g]?.isEmpty == true { groups[g] = nil }
+        }
+        // A group it joins lists it last (not at its declaration position).
+        for g in spec.groups where !old.groups.contains(g) { groups[g, default: []].append(name) }
+    }
+
     /// Removes a service; returns its position in `order`.
     @discardableResult
     mutating func remove(_ name: String) -> Int? {

@@ -42,6 +42,23 @@ public enum SpecJSON {
 }
 
 extension SpecJSON {
+    /// Every field of `ppm.service{}`, defaults included (null where unset),
+    /// plus `hooks`: the fields that hold Lua functions (`check --json`).
+    public static func full(_ spec: ServiceSpec) -> JSONValue {
+        guard case .object(var o) = encode(spec) else { return .null }
+        let defaults: [String: JSONValue] = [
+            "dir": .null, "env": .object([:]), "clean_env": .bool(false), "user": .null, "group": .null,
+            "stdin": .null, "stdout": .null, "stderr": .null, "ulimit": .object([:]), "nice": .null, "cpu": .array([]),
+            "requires": .array([]), "groups": .array([]), "autostart": .bool(true), "start_after": .double(0),
+            "once": .bool(false), "wait": .bool(false), "disabled": .bool(false), "depends": .array([]), "bounce": .null,
+            "stop_signal": .string("TERM"), "stop_timeout": .null,
+        ]
+        for (key, value) in defaults where o[key] == nil { o[key] = value }
+        o["restart"] = .string(spec.restart.rawValue)
+        o["hooks"] = .init(spec.scriptedFields)
+        return .object(o)
+    }
+
     /// Reads back what `encode` wrote (persisted run-time services).
     public static func decode(_ json: JSONValue) -> ServiceSpec? {
         guard let o = json.objectValue, let name = o["name"]?.stringValue,

@@ -4,6 +4,7 @@ extension Supervisor {
     func delayStart(_ service: Service, after seconds: Double) {
         service.state = .waiting
         arm(service, .start, after: seconds)
+        service.startDue = clock.now + max(0, seconds)
     }
 
     func launch(_ service: Service) {
@@ -33,6 +34,7 @@ extension Supervisor {
             service.startedAt = clock.now
             service.state = .running
             service.spawnFailures = 0
+            service.lastError = nil
             table.byPid[pid] = service
             effects.append(.persist(.running(name, pid: pid)))
             emit(.start, service, pid: pid)
@@ -50,6 +52,7 @@ extension Supervisor {
         service.spawnFailures += 1
         service.crashes += 1
         service.streak += 1
+        service.lastError = failure.message
         emit(.spawnFailed, service, error: failure.message)
         let exhausted = service.spawnFailures >= settings.spawnAttempts
         if exhausted || service.spec.once || service.spec.restart == .never {
@@ -82,10 +85,12 @@ extension Supervisor {
             service.streak = 0
             service.crashes = 0
         }
+        // A stop, a restart on request or a clean exit ends the streak.
         if outcome == .crashed {
             service.streak += 1
             service.crashes += 1
         } else {
+            service.streak = 0
             service.crashes = 0
         }
         let decide = outcome != .stopped && !isShuttingDown && service.spec.hasDecidingHooks
@@ -99,6 +104,11 @@ extension Supervisor {
                 finishStop(service)
             }
             return
+        }
+        // What the process left in its group (children it started) goes with it.
+        if let pgid = service.pgid {
+            effects.append(.endGroup(pgid: pgid, signal: service.spec.stopSignal,
+                                     killAfter: service.spec.stopTimeout ?? settings.stopTimeout))
         }
         effects.append(.persist(.gone(service.spec.name)))
         if isShuttingDown {

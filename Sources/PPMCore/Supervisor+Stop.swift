@@ -1,6 +1,30 @@
 /// Stopping: the stop signal to the whole group, SIGKILL after the timeout,
 /// waiting until the group is empty; removal and shutdown build on it.
 extension Supervisor {
+    /// Stops `service` after the services that require it (transitively):
+    /// those are stopped and held first, then `service` stops.
+    func stopDependentsFirst(_ service: Service, waiter: Waiter?) {
+        let active = (table.dependents[service.spec.name] ?? []).compactMap { table[$0] }.filter(\.isActive)
+        guard !active.isEmpty else { return requestStop(service, waiter: waiter) }
+        service.stopAfterDependents = (service.stopAfterDependents ?? []) + (waiter.map { [$0] } ?? [])
+        for dependent in active where dependent.state != .stopping || dependent.restartAfterStop {
+            setHeld(dependent, true)
+            dependent.restartAfterStop = false
+            stopDependentsFirst(dependent, waiter: nil)
+        }
+    }
+
+    /// `service` has no process any more: a service it requires that waited
+    /// for its dependents to stop may stop now.
+    func dependentStopped(_ service: Service) {
+        for r in service.spec.requires {
+            guard let required = table[r], let waiters = required.stopAfterDependents, !table.hasActiveDependents(r) else { continue }
+            required.stopAfterDependents = nil
+            if waiters.isEmpty { requestStop(required, waiter: nil) }
+            for w in waiters { requestStop(required, waiter: w) }
+        }
+    }
+
     func requestStop(_ service: Service, waiter: Waiter?) {
         guard service.state.hasProcess, let pgid = service.pgid else {
             // Nothing runs (a pending spawn answers before any other input).
@@ -11,8 +35,10 @@ extension Supervisor {
             service.restartAfterStop = false
             if service.state != .disabled && service.state != .fatal { service.state = .stopped }
             if let waiter { effects.append(.done(waiter)) }
+            dependentStopped(service)
             if service.removeAfterStop { return forget(service) }
             if restart && !isShuttingDown { launch(service) }
+            restarted(service)
             return
         }
         if let waiter { service.stopWaiters.append(waiter) }
@@ -47,7 +73,9 @@ extension Supervisor {
             service.restartAfterStop = false
             launch(service)
         }
+        restarted(service)
         draining.remove(service.spec.name)
+        dependentStopped(service)
         if isShuttingDown { shutdownProgress(service) }
         releaseBoot(service)
     }
@@ -57,7 +85,7 @@ extension Supervisor {
         if let waiter { service.removeWaiters.append(waiter) }
         service.removeAfterStop = true
         service.restartAfterStop = false
-        requestStop(service, waiter: nil)
+        stopDependentsFirst(service, waiter: nil)
     }
 
     /// Drops a stopped service from the table.
@@ -71,6 +99,7 @@ extension Supervisor {
         effects.append(.forget(name))
         effects += service.removeWaiters.map { .done($0) }
         service.removeWaiters = []
+        restarted(service)
         if let index = table.remove(name) { bootForget(name, at: index) }
     }
 

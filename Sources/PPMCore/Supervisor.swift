@@ -36,10 +36,12 @@ public final class Supervisor {
     public func handle(_ input: SupervisorInput) -> [Effect] {
         switch input {
         case .add(let spec, let held, let persist): add(spec, held: held, persist: persist)
+        case .replace(let spec): replace(spec)
+        case .declare(let specs): declare(specs)
         case .boot: boot()
         case .start(let name, let after): start(name, after: after)
         case .stop(let name, let waiter): stop(name, waiter: waiter)
-        case .restart(let name): restart(name)
+        case .restart(let name, let waiter): restart(name, waiter: waiter)
         case .signal(let name, let sig): signal(name, sig)
         case .remove(let name, let waiter): remove(name, waiter: waiter)
         case .shutdown(let waiter): shutdown(waiter: waiter)
@@ -67,13 +69,22 @@ public final class Supervisor {
 
     /// A copy of one service's state, or nil.
     public func snapshot(_ name: String) -> ServiceSnapshot? {
-        table[name]?.snapshot(now: clock.now)
+        table[name].map { snapshot($0, now: clock.now) }
     }
 
     /// Every service's state, in declaration order.
     public func list() -> [ServiceSnapshot] {
         let now = clock.now
-        return table.order.compactMap { table[$0]?.snapshot(now: now) }
+        return table.order.compactMap { table[$0].map { snapshot($0, now: now) } }
+    }
+
+    private func snapshot(_ service: Service, now: Double) -> ServiceSnapshot {
+        var s = service.snapshot(now: now)
+        s.stopTimeout = service.spec.stopTimeout ?? settings.stopTimeout
+        if service.state == .waiting {
+            s.waitingFor = service.spec.requires.filter { table[$0]?.state != .running }
+        }
+        return s
     }
 
     /// Names of the services a CLI word means: a name, `all`, or `@group`.
@@ -98,8 +109,14 @@ public final class Supervisor {
     private func start(_ name: String, after: Double?) {
         guard let service = table[name] else { return }
         setHeld(service, false)
+        if let waiters = service.stopAfterDependents {  // a start cancels a pending stop
+            effects += waiters.map { .done($0) }
+            service.stopAfterDependents = nil
+        }
         guard !service.isActive else { return }
         service.spawnFailures = 0
+        service.streak = 0  // a start on request begins a new streak
+        service.crashes = 0
         if service.state == .disabled { service.spec.disabled = false }
         if let after, after > 0 { delayStart(service, after: after) } else { launch(service) }
     }
@@ -107,13 +124,17 @@ public final class Supervisor {
     private func stop(_ name: String, waiter: Waiter?) {
         guard let service = table[name] else { return waiter.map { effects.append(.done($0)) } ?? () }
         setHeld(service, true)
-        requestStop(service, waiter: waiter)
+        service.restartAfterStop = false  // a stop after a restart wins
+        stopDependentsFirst(service, waiter: waiter)
     }
 
-    private func restart(_ name: String) {
-        guard let service = table[name] else { return }
+    private func restart(_ name: String, waiter: Waiter?) {
+        guard let service = table[name] else { return waiter.map { effects.append(.done($0)) } ?? () }
         setHeld(service, false)
         service.restarts += 1
+        service.streak = 0  // a restart on request begins a new streak
+        service.crashes = 0
+        if let waiter { service.restartWaiters.append(waiter) }
         if service.isActive {
             service.restartAfterStop = true
             requestStop(service, waiter: nil)
@@ -122,7 +143,14 @@ public final class Supervisor {
             cancelTimer(service, .bounce)
             service.spawnFailures = 0
             launch(service)
+            restarted(service)
         }
+    }
+
+    /// Tells those who asked for a restart that it has happened (or cannot).
+    func restarted(_ service: Service) {
+        effects += service.restartWaiters.map { .done($0) }
+        service.restartWaiters = []
     }
 
     private func signal(_ name: String, _ sig: Int32) {

@@ -4,14 +4,22 @@ public enum SupervisorInput: Sendable, Equatable {
     /// Declares a service. `held`: it was stopped on request before the
     /// daemon restarted. `persist`: a run-time service the state file keeps.
     case add(ServiceSpec, held: Bool = false, persist: Bool = false)
+    /// A reload's new services: added at the end and started in order as
+    /// boot does (a `wait` service holds the ones after it).
+    case declare([ServiceSpec])
+    /// A reload changed the service's spec: it applies from now on, and a
+    /// running service restarts with it (counters kept; a stopped or held
+    /// one stays down).
+    case replace(ServiceSpec)
     /// Starts the declared services in order, honouring `wait`.
     case boot
     /// Starts a service now or after a delay (no-op if it runs); clears a held stop.
     case start(String, after: Double? = nil)
     /// Stops a service and holds it down; `waiter` is told once its processes are gone.
     case stop(String, waiter: Waiter? = nil)
-    /// Stops a running service and starts it again.
-    case restart(String)
+    /// Stops a running service and starts it again; `waiter` is told once
+    /// the new process was spawned (or could not be).
+    case restart(String, waiter: Waiter? = nil)
     /// Sends a signal to the service's process group (if it runs).
     case signal(String, Int32)
     /// Stops a service and forgets it; `waiter` is told once it is gone.

@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 
 /// Carries the supervisor's effects out and feeds the answers back as
 /// inputs: the one place where the core meets the world.
@@ -132,6 +133,12 @@ public final class SupervisorLoop {
             case .forget(let name):
                 spawner.forget(name)
                 output?.remove(name)
+            case .endGroup(let pgid, let sig, let after):
+                guard spawner.groupAlive(pgid) else { break }
+                spawner.signalGroup(pgid, sig)
+                _ = scheduler.schedule(after: after) { [spawner] in
+                    if spawner.groupAlive(pgid) { spawner.signalGroup(pgid, SIGKILL) }
+                }
             case .watchProcess(let pid):
                 let watching = processWatcher?.watch(pid) { [weak self] in self?.send(.exited(pid: pid, status: .unknown)) } ?? false
                 if !watching { inputs.append(.exited(pid: pid, status: .unknown)) }

@@ -56,6 +56,8 @@ public struct EvalResult: Sendable {
     public var values: [String]
     /// What `print` wrote while the chunk ran.
     public var output: String
+    /// Warnings the chunk caused (also in the daemon's log).
+    public var warnings: [String] = []
 }
 
 extension ScriptHost {
@@ -80,9 +82,13 @@ extension ScriptHost {
             output += text
             if output.utf8.count >= Self.maxOutput { output += "\n… (print output truncated at \(Self.maxOutput) bytes)\n" }
         }
-        defer { lua.output = saved }
+        chunkWarnings = []
+        defer {
+            lua.output = saved
+            chunkWarnings = nil
+        }
         let printed = try runLua { try lua.call(try printer(), [.function(chunk)], budget: budget, id: call) }
         let values = printed.first?.tableValue?.sequence.compactMap(\.stringValue) ?? []
-        return EvalResult(values: values, output: output)
+        return EvalResult(values: values, output: output, warnings: chunkWarnings ?? [])
     }
 }

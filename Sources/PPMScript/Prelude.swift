@@ -21,7 +21,10 @@ Timer.__index = Timer
 function Timer:cancel() host.cancel_timer(self.id) end
 local function timer(kind)
   return function(seconds, fn)
-    return setmetatable({ id = host.timer(kind, seconds, fn) }, Timer)
+    -- Called through pcall, the host names no line; error(_, 2) names the caller's.
+    local ok, id = pcall(host.timer, kind, seconds, fn)
+    if not ok then error(id, 2) end
+    return setmetatable({ id = id }, Timer)
   end
 end
 ppm.after = timer("after")

@@ -18,6 +18,7 @@ extension ScriptHost {
                     throw LuaHostError("service '\(spec.name)': duplicate name (already declared above)")
                 }
                 self.declared.append(spec)
+                self.declaredAt[spec.name] = self.lua.callerPosition()
                 self.scripts[spec.name] = scripts
             }
             return []
@@ -31,33 +32,30 @@ extension ScriptHost {
             [.table(LuaTable(array: (self.supervisor?.list() ?? []).map { .table(self.snapshotTable($0)) }))]
         }
         def("start") { [unowned self] args in
-            let (supervisor, name) = try self.known(args, "start")
+            let names = try self.resolve(args, "start")
             var after: Double?
             if let opts = try args.optionalTable(2) {
-                after = try FieldReader(service: name).duration(opts["after"], "after")
+                after = try FieldReader(label: "ppm.start").duration(opts["after"], "after")
             }
-            _ = supervisor
-            self.send(.start(name, after: after))
+            for name in names { self.send(.start(name, after: after)) }
             return []
         }
         def("stop") { [unowned self] args in
-            let (_, name) = try self.known(args, "stop")
-            self.send(.stop(name))
+            for name in try self.resolve(args, "stop") { self.send(.stop(name)) }
             return []
         }
         def("restart") { [unowned self] args in
-            let (_, name) = try self.known(args, "restart")
-            self.send(.restart(name))
+            for name in try self.resolve(args, "restart") { self.send(.restart(name)) }
             return []
         }
         def("remove") { [unowned self] args in
-            let (_, name) = try self.known(args, "remove")
+            let names = try self.resolve(args, "remove")
             guard let loop = self.loop else { return [] }
-            self.send(.remove(name, waiter: loop.waiter { self.scripts[name] = nil }))
+            for name in names { self.send(.remove(name, waiter: loop.waiter { self.scripts[name] = nil })) }
             return []
         }
         def("signal") { [unowned self] args in
-            let (supervisor, name) = try self.known(args, "signal")
+            let names = try self.resolve(args, "signal")
             let sig: Int32
             switch args[2] {
             case .string(let s):
@@ -66,9 +64,12 @@ extension ScriptHost {
             case .integer(let i) where i > 0 && i < 65: sig = Int32(i)
             default: throw args.error(2, "signal name or number expected, got \(args[2].typeName)")
             }
-            guard supervisor.snapshot(name)?.pid != nil else { throw LuaHostError("\(SupervisorError.notRunning(name))") }
-            self.send(.signal(name, sig))
-            return [.boolean(true)]
+            let running = names.filter { self.supervisor?.snapshot($0)?.pid != nil }
+            if running.isEmpty, names.count == 1, let name = names.first, (try? args.string(1)) == name {
+                throw LuaHostError("\(SupervisorError.notRunning(name))")
+            }
+            for name in running { self.send(.signal(name, sig)) }
+            return [.boolean(!running.isEmpty)]
         }
         def("on") { [unowned self] args in
             let type = try args.string(1)
@@ -89,8 +90,9 @@ extension ScriptHost {
         }
         def("timer") { [unowned self] args in
             let kind = try args.string(1)
-            guard let seconds = try FieldReader(service: "timer").duration(args[2], "seconds"),
-                  kind == "after" || seconds > 0 else { throw args.error(2, "positive duration expected") }
+            let field = FieldReader(label: "ppm.\(kind)")
+            guard let seconds = try field.duration(args[2], "seconds") else { throw field.error("'seconds' is missing") }
+            guard kind == "after" || seconds > 0 else { throw field.error("'seconds' must be more than 0, got \(seconds)") }
             let fn = try args.function(3)
             self.nextHandle += 1
             let id = self.nextHandle
@@ -108,39 +110,39 @@ extension ScriptHost {
             return []
         }
         def("spawn") { [unowned self] args in
-            let cmd: [String]
-            do { cmd = try FieldReader(service: "spawn").command(args[1]) } catch let e as LuaHostError {
-                throw args.error(1, e.message.replacingAll("service 'spawn': ", with: ""))
-            }
+            let field = FieldReader(label: "ppm.spawn")
+            let cmd = try field.command(args[1])
             let opts = try args.optionalTable(2) ?? LuaTable()
-            let field = FieldReader(service: "spawn")
             let env = try field.stringMap(opts["env"], "env") ?? [:]
             let dir = try field.string(opts["dir"], "dir")
             let input = try field.string(opts["stdin"], "stdin")
             let onExit = try field.function(opts["on_exit"], "on_exit")
-            let timeout: Double?
-            do { timeout = try field.duration(opts["timeout"], "timeout") } catch let e as LuaHostError {
-                throw args.error(2, e.message.replacingAll("service 'spawn': ", with: ""))
-            }
-            if let timeout, timeout <= 0 { throw args.error(2, "'timeout' must be a positive duration") }
+            let timeout = try field.duration(opts["timeout"], "timeout")
+            if let timeout, timeout <= 0 { throw args.error(2, "'timeout' must be more than 0 seconds") }
             self.whenRunning {
-                self.daemon.spawn(cmd, env, dir, input, timeout) { exit in
-                    let (status, output, failure) = (exit.status, exit.stdout, exit.failure)
+                self.daemon.spawn(cmd, env, dir, input, timeout) { [weak self] helper in
+                    guard let self, !self.isRetired else { return }  // a reload replaced this state
                     guard let onExit else {
-                        if let failure { self.daemon.log("warn", "ppm.spawn \(cmd[0]): \(failure)") }
+                        if let failure = helper.error { self.daemon.log("warn", "ppm.spawn \(cmd[0]): \(failure)") }
                         return
                     }
+                    let time = self.scheduler?.wallNow ?? 0
                     var ev = LuaTable()
-                    ev["type"] = .string(failure == nil ? "exit" : "spawn_failed")
+                    ev["type"] = .string(helper.error == nil ? "exit" : "spawn_failed")
                     ev["cmd"] = .table(LuaTable(array: cmd.map { .string($0) }))
-                    if let r = status?.result { ev["result"] = .integer(Int64(r)) }
-                    if let s = status?.signal {
+                    if let pid = helper.pid { ev["pid"] = .integer(Int64(pid)) }
+                    if let r = helper.status?.result { ev["result"] = .integer(Int64(r)) }
+                    if let s = helper.status?.signal {
                         ev["signal"] = .integer(Int64(s))
                         ev["signame"] = .string(Signals.name(s))
                     }
-                    ev["stdout"] = .string(output)
-                    if exit.timedOut { ev["timed_out"] = .boolean(true) }
-                    if let failure { ev["error"] = .string(failure) }
+                    ev["runtime"] = .number(helper.runtime)
+                    ev["time"] = .number(time)
+                    ev["utc"] = .string(ServiceEvent.utc(time))
+                    ev["stdout"] = .string(helper.stdout)
+                    ev["stderr"] = .string(helper.stderr)
+                    if helper.timedOut { ev["timed_out"] = .boolean(true) }
+                    if let failure = helper.error { ev["error"] = .string(failure) }
                     var errors: [String] = []
                     _ = self.callHook(onExit, [.table(ev)], label: "ppm.spawn on_exit", errors: &errors)
                     errors.forEach { self.recordHookError($0) }
@@ -149,7 +151,8 @@ extension ScriptHost {
             return []
         }
         def("stats") { [unowned self] args in
-            let (_, name) = try self.known(args, "stats")
+            let name = try args.string(1)
+            guard try self.requireSupervisor("stats").snapshot(name) != nil else { throw LuaHostError("unknown service '\(name)'") }
             return [self.daemon.stats(name).map(LuaValue.init(json:)) ?? .nil]
         }
         def("events") { [unowned self] args in
@@ -170,7 +173,7 @@ extension ScriptHost {
             return []
         }
         def("reload") { [unowned self] _ in
-            if let error = self.daemon.reload() { throw LuaHostError(error) }
+            self.whenRunning { self.daemon.reload() }
             return []
         }
 
@@ -190,15 +193,16 @@ extension ScriptHost {
         }
     }
 
-    /// Journals a failed hook outside an event (timers, helpers, output hooks).
+    /// Journals and logs a failed hook outside an event (timers, helpers, output hooks).
     func recordHookError(_ message: String, service: String? = nil) {
+        daemon.log("error", "hook_error: \(message)")
         let time = scheduler?.wallNow ?? 0
         loop?.journal.record("hook_error", name: service, time: time, fields: ["error": .string(message), "utc": .string(ServiceEvent.utc(time))])
     }
 
     func applySettings(_ t: LuaTable) throws {
-        let known = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps"]
-        let field = FieldReader(service: "settings")
+        let known = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog"]
+        let field = FieldReader(label: "ppm.settings")
         for key in t.entries.keys {
             let k = key.stringValue ?? key.typeName
             guard known.contains(k) else {
@@ -228,10 +232,27 @@ extension ScriptHost {
         logs.keep = try field.count(t["log_keep"], "log_keep") ?? logs.keep
         logs.timestamps = try field.bool(t["log_timestamps"], "log_timestamps") ?? logs.timestamps
         logPolicy = logs
+        watchdog = try field.duration(t["watchdog"], "watchdog") ?? watchdog
         loop?.output?.policy = logs
         settings = s
         hookTimeout = timeout
         lua.memoryLimit = memory
         supervisor?.settings = s
+    }
+
+    /// Logs a warning; while a REPL or `eval` chunk runs, its client sees it too.
+    func warn(_ message: String) {
+        daemon.log("warn", message)
+        chunkWarnings?.append(message)
+    }
+
+    /// The services argument 1 names: a name, `all` or `@group`, as on the CLI.
+    func resolve(_ args: LuaArguments, _ call: String) throws -> [String] {
+        let supervisor = try requireSupervisor(call)
+        let word = try args.string(1)
+        guard let names = supervisor.resolve(word) else {
+            throw LuaHostError(word.hasPrefix("@") ? "no service in group '\(word.dropFirst())'" : "unknown service '\(word)'")
+        }
+        return names
     }
 }

@@ -7,12 +7,13 @@ import PPMCore
 public struct DaemonHooks {
     public var log: (_ level: String, _ message: String) -> Void = { _, _ in }
     public var shutdown: () -> Void = {}
-    public var reload: () -> String? = { "reload is not supported yet" }
-    /// Runs a helper command unsupervised (ended after `timeout` seconds
-    /// if given); calls back with its status and stdout.
+    /// Asks the daemon to reload the config once the running Lua returns.
+    public var reload: () -> Void = {}
+    /// Runs a helper command unsupervised (ended after `timeout` seconds if
+    /// given); calls back once it has exited.
     public var spawn: (_ cmd: [String], _ env: [String: String], _ dir: String?, _ stdin: String?, _ timeout: Double?,
-                       _ done: @escaping (HelperExit) -> Void) -> Void = { _, _, _, _, _, done in
-        done(HelperExit(failure: "ppm.spawn is not available here"))
+                       _ done: @escaping (HelperResult) -> Void) -> Void = { _, _, _, _, _, done in
+        done(HelperResult(error: "ppm.spawn is not available here"))
     }
     public var stats: (_ name: String) -> JSONValue? = { _ in nil }
     public init() {}
@@ -45,9 +46,19 @@ public final class ScriptHost: SupervisorHooks {
     public var daemon = DaemonHooks()
     /// Services the config declared, in order, before `attach`.
     public internal(set) var declared: [ServiceSpec] = []
+    /// Where each declared service's `ppm.service` call is (`FILE:LINE`).
+    var declaredAt: [String: String] = [:]
+    /// The source text of each declared service's Lua functions (read when
+    /// the config loaded): a reload compares them to tell a changed hook.
+    public internal(set) var hookSources: [String: [String]] = [:]
+    /// Set once a reload replaced this state: its timers, hooks and helper
+    /// callbacks no longer run.
+    public internal(set) var isRetired = false
     public internal(set) var settings = SupervisorSettings()
     /// How long one hook may run (`hook_timeout`).
     public internal(set) var hookTimeout: Double = 1
+    /// The watchdog's hard limit for one Lua call (`watchdog`; 0: ten times its budget, at least 10 s).
+    public internal(set) var watchdog: Double = 0
     /// How captured output is kept (`log_max_size`, `log_keep`, `log_timestamps`).
     public internal(set) var logPolicy = LogPolicy.standard
 
@@ -63,10 +74,12 @@ public final class ScriptHost: SupervisorHooks {
     var afterAttach: [() -> Void] = []
     var unarmed: [(id: Int, kind: String, seconds: Double, fn: LuaRef)] = []
     /// The daemon's loop, once attached: control calls from Lua become its inputs.
-    public private(set) weak var loop: SupervisorLoop?
+    public internal(set) weak var loop: SupervisorLoop?
     var supervisor: Supervisor? { loop?.supervisor }
     var scheduler: Scheduler?
     var reader: SpecReader
+    /// The warnings of the `eval` chunk running now (nil outside one).
+    var chunkWarnings: [String]?
     private var inspector: LuaRef?
 
     /// The function that runs a chunk and prints its results.
@@ -100,27 +113,42 @@ public final class ScriptHost: SupervisorHooks {
 
     /// Runs the config chunk. Errors read `FILE:LINE: message`.
     public func loadConfig(path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
-            throw LuaError.syntax("\(path): \(reason)")
+        let bytes: [UInt8]
+        switch FileContents.bytes(path) {
+        case .success(let b): bytes = b
+        case .failure(let f): throw LuaError.syntax("\(path): cannot read the config: \(f.description)")
         }
-        let bytes = [UInt8](data)
-        try runLua { _ = try lua.run(String(decoding: bytes, as: UTF8.self), chunkName: path, budget: 10) }
+        let source = String(decoding: bytes, as: UTF8.self)
+        do {
+            try runLua { _ = try lua.run(source, chunkName: path, budget: 10) }
+        } catch let e as LuaError {
+            throw ConfigErrors.locate(e, path: path, source: source, fault: lua.lastFaultPosition)
+        }
         for spec in declared {
             for r in spec.requires where !declared.contains(where: { $0.name == r }) {
-                throw LuaError.syntax("\(path): service '\(spec.name)' requires unknown service '\(r)'")
+                throw LuaError.syntax("\(declaredAt[spec.name] ?? path): service '\(spec.name)' requires unknown service '\(r)'")
+            }
+        }
+        if let cycle = RequiresCycle.find(in: declared) { throw LuaError.syntax("\(path): \(cycle)") }
+        var files: [String: [Substring]] = [:]
+        for spec in declared {
+            let s = scripts[spec.name] ?? ServiceScripts()
+            hookSources[spec.name] = [s.onStart, s.onExit, s.policy, s.onOutput].map { f in
+                f.map { lua.sourceText(of: $0, files: &files) } ?? ""
             }
         }
     }
 
     /// Hands the declared services to the loop's supervisor; from now on
     /// `ppm.service` adds services live.
-    public func attach(_ loop: SupervisorLoop, scheduler: Scheduler) {
+    /// `addDeclared` false: a reload, where the daemon sends the difference.
+    public func attach(_ loop: SupervisorLoop, scheduler: Scheduler, addDeclared: Bool = true) {
         self.loop = loop
         self.scheduler = scheduler
         loop.supervisor.settings = settings
         loop.hooks = self
-        for spec in declared { loop.send(.add(spec)) }
+        loop.output?.policy = logPolicy
+        if addDeclared { for spec in declared { loop.send(.add(spec)) } }
         declared = []
         for t in unarmed where timers[t.id] != nil { arm(t.id, kind: t.kind, seconds: t.seconds, fn: t.fn, scheduler: scheduler) }
         unarmed = []
@@ -148,7 +176,8 @@ public final class ScriptHost: SupervisorHooks {
         if loop != nil { action() } else { afterAttach.append(action) }
     }
 
-    /// Calls a hook under the hook budget; a failure becomes an error line.
+    /// Calls a hook under the hook budget; a failure becomes an error line
+    /// with its traceback (journaled and logged by the caller).
     func callHook(_ fn: LuaRef, _ args: [LuaValue], label: String, errors: inout [String]) -> LuaValue {
         do {
             return try runLua { try lua.call(fn, args, budget: hookTimeout) }.first ?? .nil
@@ -160,10 +189,13 @@ public final class ScriptHost: SupervisorHooks {
         return .nil
     }
 
+    /// The error with the line where a timeout or the memory cap stopped the hook.
     private func describe(_ e: LuaError) -> String {
+        let position = lua.lastFaultPosition.map { "\($0): " } ?? ""
         switch e {
-        case .timeout: return "ran past hook_timeout (\(hookTimeout) s)" + (e.traceback.map { "\n" + $0 } ?? "")
-        case .memoryLimit: return "exceeded memory_limit (\(lua.memoryLimit) bytes)"
+        case .timeout:
+            return position + "ran past hook_timeout (\(LuaError.formatSeconds(hookTimeout)))" + (e.traceback.map { "\n" + $0 } ?? "")
+        case .memoryLimit: return position + "exceeded memory_limit (\(LuaError.formatBytes(lua.memoryLimit)))"
         default: return e.fullText
         }
     }
@@ -204,6 +236,7 @@ public final class ScriptHost: SupervisorHooks {
         for hook in globalHooks where hook.type == event.kind.rawValue || hook.type == "*" {
             _ = callHook(hook.fn, [ev], label: "ppm.on('\(hook.type)') hook", errors: &result.errors)
         }
+        for error in result.errors { daemon.log("error", "hook_error: \(error)") }
         return result
     }
 
@@ -244,14 +277,15 @@ public final class ScriptHost: SupervisorHooks {
     public func addLive(_ table: LuaTable, persist: Bool = true) throws -> ServiceSpec {
         guard let supervisor else { throw LuaHostError("the daemon is not running") }
         let (spec, scripts) = try reader.read(table)
-        guard supervisor.snapshot(spec.name) == nil else {
+        // `scripts` also knows the services added earlier in this chunk, not in the supervisor yet.
+        guard supervisor.snapshot(spec.name) == nil, self.scripts[spec.name] == nil else {
             throw LuaHostError("service '\(spec.name)': a service with this name already exists")
         }
         for r in spec.requires where supervisor.snapshot(r) == nil {
             throw LuaHostError("service '\(spec.name)': requires unknown service '\(r)'")
         }
-        if !spec.scriptedFields.isEmpty {
-            daemon.log("warn", "service '\(spec.name)': \(spec.scriptedFields.joined(separator: ", ")) cannot be persisted; "
+        if !spec.scriptedFields.isEmpty && persist {
+            warn("service '\(spec.name)': \(spec.scriptedFields.joined(separator: ", ")) cannot be persisted; "
                 + "after a daemon restart it comes back with its data fields and the default policy")
         }
         self.scripts[spec.name] = scripts
@@ -271,13 +305,6 @@ public final class ScriptHost: SupervisorHooks {
     func requireSupervisor(_ name: String) throws -> Supervisor {
         guard let supervisor else { throw LuaHostError("ppm.\(name) is only available once the daemon runs") }
         return supervisor
-    }
-
-    func known(_ args: LuaArguments, _ call: String) throws -> (Supervisor, String) {
-        let supervisor = try requireSupervisor(call)
-        let name = try args.string(1)
-        guard supervisor.snapshot(name) != nil else { throw LuaHostError("unknown service '\(name)'") }
-        return (supervisor, name)
     }
 
 }

@@ -61,18 +61,44 @@ extension String {
     }
 }
 
-/// "Did you mean" suggestions by edit distance.
+/// "Did you mean" suggestions: a known synonym (`command` → `cmd`), else
+/// the nearest candidate by edit distance, else a candidate the word starts
+/// with or spells out (`enviroment` → `env`, `comand` → `cmd`).
 public enum Suggest {
+    /// Words people write for a field, by the field.
+    public static let synonyms = [
+        "command": "cmd", "commands": "cmd", "exec": "cmd", "program": "cmd", "args": "cmd", "argv": "cmd",
+        "environment": "env", "environ": "env", "cwd": "dir", "directory": "dir", "workdir": "dir",
+        "working_dir": "dir", "chdir": "dir", "depends_on": "requires", "after": "requires", "group_name": "groups",
+        "autorestart": "restart", "policy": "restart", "delay": "start_after", "kill_signal": "stop_signal",
+        "kill_timeout": "stop_timeout", "onexit": "on_exit", "onstart": "on_start",
+    ]
+
     /// `" (did you mean 'x'?)"` for the nearest candidate, or "".
     public static func hint(_ word: String, in candidates: [String]) -> String {
         closest(word, in: candidates).map { " (did you mean '\($0)'?)" } ?? ""
     }
 
-    /// The candidate nearest to `word`, if it is near enough to be a typo.
+    /// The candidate `word` probably meant, if one is close enough.
     public static func closest(_ word: String, in candidates: [String]) -> String? {
-        let best = candidates.map { ($0, distance(word, $0)) }.min { $0.1 < $1.1 }
-        guard let best, best.1 <= max(2, word.count / 3) else { return nil }
-        return best.0
+        let lower = word.lowercased()
+        if let meant = synonyms[lower], candidates.contains(meant) { return meant }
+        let best = candidates.map { ($0, distance(lower, $0)) }.min { $0.1 < $1.1 }
+        if let best, best.1 <= max(2, word.count / 3) { return best.0 }
+        let spelled = candidates.filter { $0.count >= 3 && (lower.hasPrefix($0) || spellsOut(lower, $0)) }
+        return spelled.max { $0.count < $1.count }
+    }
+
+    /// Whether `word` starts like `short` and holds all its letters in order
+    /// (`comand` spells out `cmd`).
+    static func spellsOut(_ word: String, _ short: String) -> Bool {
+        guard word.first == short.first, word.count > short.count else { return false }
+        var rest = Substring(word)
+        for c in short {
+            guard let i = rest.firstIndex(of: c) else { return false }
+            rest = rest[rest.index(after: i)...]
+        }
+        return true
     }
 
     static func distance(_ a: String, _ b: String) -> Int {

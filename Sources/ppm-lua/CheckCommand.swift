@@ -29,8 +29,14 @@ struct CheckCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let specs = host.declared
-        if json { return printJSON(.array(specs.map(SpecJSON.encode))) }
+        for spec in specs {
+            for pattern in spec.depends where FileGlob(pattern).matches().isEmpty {
+                Console.error("warning: service '\(spec.name)': depends pattern '\(pattern)' matches no file\n")
+            }
+        }
+        if json { return printJSON(.array(specs.map(SpecJSON.full))) }
         print("\(file): \(specs.count) service\(specs.count == 1 ? "" : "s")")
+        guard !specs.isEmpty else { return }
         printTable(["NAME", "AUTOSTART", "RESTART", "COMMAND"], specs.map { spec in
             [spec.name, spec.disabled ? "disabled" : spec.autostart ? "yes" : "no",
              spec.once ? "once" : spec.restart.rawValue, ShellWords.join(spec.cmd)]

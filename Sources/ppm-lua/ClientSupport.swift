@@ -54,15 +54,17 @@ func printJSON(raw: ArraySlice<UInt8>) {
     print(String(decoding: raw, as: UTF8.self))
 }
 
-/// Left-aligned columns with a header row.
-func printTable(_ header: [String], _ rows: [[String]]) {
+/// Left-aligned columns with a header row; `colour` styles the cells of
+/// some columns (not the header), after their width is measured.
+func printTable(_ header: [String], _ rows: [[String]], colour: [Int: (String) -> String] = [:]) {
     var widths = header.map(\.count)
     for row in rows {
         for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) }
     }
-    for row in [header] + rows {
+    for (r, row) in ([header] + rows).enumerated() {
         let line = row.enumerated().map { i, cell in
-            i == row.count - 1 ? cell : padded(cell, to: widths[i])
+            let styled = r > 0 ? colour[i]?(cell) ?? cell : cell
+            return i == row.count - 1 ? styled : styled + String(repeating: " ", count: max(0, widths[i] - cell.count))
         }.joined(separator: "  ")
         print(line)
     }

@@ -56,7 +56,7 @@ struct DaemonCommand: ParsableCommand {
         let locations = client.locations
         try locations.create()
         let arguments = CommandLine.arguments.filter { $0 != "--detach" }
-        var spec = ServiceSpec(name: "daemon", cmd: ["/proc/self/exe"] + arguments.dropFirst())
+        var spec = ServiceSpec(name: "daemon", cmd: [Self.ownProgram()] + arguments.dropFirst())
         let log = locations.home + "/daemon.log"
         spec.stdout = log
         spec.stderr = log
@@ -77,13 +77,31 @@ struct DaemonCommand: ParsableCommand {
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid {
                 let text = FileContents.read(log) ?? ""
-                printError("the daemon exited at start: \(text.split(separator: "\n").last.map(String.init) ?? "see \(log)")")
+                var last = text.split(separator: "\n").last.map(String.init) ?? "see \(log)"
+                if last.hasPrefix("ppm-lua: ") { last.removeFirst("ppm-lua: ".count) }
+                printError("the daemon exited at start: \(last)")
                 throw ExitCode(1)
             }
             usleep(20_000)
         }
         printError("the daemon did not open \(locations.socket) within 30 s; see \(log)")
         throw ExitCode(1)
+    }
+
+    /// The program as it was called (`ppm-lua`, so `ps` and `pgrep` show
+    /// that), when that name still finds this very binary; else its real path.
+    static func ownProgram() -> String {
+        var own = stat()
+        let real = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "/proc/self/exe"
+        guard stat("/proc/self/exe", &own) == 0, let called = CommandLine.arguments.first, !called.isEmpty else { return real }
+        let candidates = called.contains("/")
+            ? [called]
+            : (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/\(called)" }
+        for path in candidates {
+            var st = stat()
+            if stat(path, &st) == 0 && access(path, X_OK) == 0 { return st.st_dev == own.st_dev && st.st_ino == own.st_ino ? called : real }
+        }
+        return real
     }
 }
 

@@ -58,7 +58,7 @@ struct ExportCommand: ParsableCommand {
 /// `ppm-lua init`: a commented starter config.
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "init", abstract: "Print a commented starter config.")
-    func run() { print(starterConfig, terminator: "") }
+    func run() { print(starterConfig) }
 }
 
 let starterConfig = #"""

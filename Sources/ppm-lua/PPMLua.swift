@@ -1,4 +1,6 @@
 import ArgumentParser
+import Glibc
+import PPMScript
 
 /// `ppm-lua`: the daemon and its client in one executable.
 @main
@@ -11,9 +13,24 @@ struct PPMLua: ParsableCommand {
         version: version,
         subcommands: [
             DaemonCommand.self, CheckCommand.self, StatusCommand.self, ListCommand.self, ShowCommand.self,
-            StartCommand.self, StopCommand.self, RestartCommand.self, SignalCommand.self, RemoveCommand.self,
+            StartCommand.self, StopCommand.self, RestartCommand.self, SignalCommand.self, RemoveCommand.self, DropCommand.self,
             AddCommand.self, EventsCommand.self, EvalCommand.self, ReplCommand.self, ExportCommand.self,
             InitCommand.self, StatsCommand.self, LogsCommand.self, ReloadCommand.self, QuitCommand.self, UpgradeCommand.self, FDHolderCommand.self,
         ]
     )
+
+    /// The subcommands' names and aliases, as the parser knows them.
+    static var commandNames: [String] {
+        configuration.subcommands.flatMap { [$0.configuration.commandName ?? ""] + $0.configuration.aliases } + ["help"]
+    }
+
+    /// An unknown subcommand is named, with the closest one; the rest is
+    /// swift-argument-parser's.
+    static func main() {
+        if let word = CommandLine.arguments.dropFirst().first, !word.hasPrefix("-"), !commandNames.contains(word) {
+            printError("unknown command '\(word)'\(Suggest.hint(word, in: commandNames)); see 'ppm-lua --help'")
+            Glibc.exit(ExitCode.validationFailure.rawValue)
+        }
+        main(nil)
+    }
 }

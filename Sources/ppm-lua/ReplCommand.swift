@@ -28,6 +28,7 @@ struct ReplCommand: ParsableCommand {
             print("ppm-lua \(PPMLua.version) repl: Lua inside the daemon; Ctrl-C stops a running chunk, Ctrl-D leaves")
         }
         var chunk = ""
+        var failures = 0
         while true {
             let line: String
             if let editor {
@@ -54,12 +55,14 @@ struct ReplCommand: ParsableCommand {
             if isIncomplete(chunk, syntax) { continue }
             switch evaluate(chunk, connection) {
             case .success(let result):
+                printWarnings(result)
                 if let output = result["output"]?.stringValue { print(output, terminator: "") }
                 let values = (result["values"]?.arrayValue ?? []).compactMap(\.stringValue)
                 if !values.isEmpty { print(values.joined(separator: "\t")) }
             case .failure(.noDaemon(let path)):
                 throw fail(ControlClient.Failure.noDaemon(path))
             case .failure(let e):
+                failures += 1
                 Console.error("\(e.description)\n")
             }
             fflush(nil)
@@ -69,6 +72,8 @@ struct ReplCommand: ParsableCommand {
             printError("incomplete chunk at end of input")
             throw ExitCode(1)
         }
+        // Piped input: a script can tell that a chunk failed.
+        if failures > 0 && !interactive { throw ExitCode(1) }
     }
 
     /// Ctrl-C sends `interrupt` on the REPL's own connection: the daemon

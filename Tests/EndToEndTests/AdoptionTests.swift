@@ -145,5 +145,24 @@ func processes(_ command: String) -> [Int32] {
         }
         for run in runs { #expect(run == Array(1...run.count)) }
     }
+
+    /// A Lua call the budget cannot stop (here a long C function: the count
+    /// hook never runs inside table.sort) outlives the watchdog's limit: the
+    /// daemon re-executes itself and keeps every service.
+    @Test func theWatchdogReExecutesAStuckDaemonAndKeepsTheServices() throws {
+        let box = try Sandbox()
+        try box.write("""
+            ppm.settings { watchdog = "0.2s" }
+            ppm.service { name = "web", cmd = "/bin/sleep 1000" }
+            """)
+        try box.startDaemon()
+        let web = try #require(box.pid("web"))
+        let stuck = box.run("eval", "local t = {} for i = 1, 2000000 do t[i] = (i * 7919) % 1000003 end table.sort(t) return #t")
+        #expect(stuck.status != 0)
+        #expect(eventually { box.events().contains { ($0["cause"] as? String)?.hasPrefix("watchdog") == true } })
+        #expect(box.pid("web") == web)
+        #expect(box.run("status").status == 0)
+        #expect(try #require(box.daemonProcess).isRunning)
+    }
 }
 

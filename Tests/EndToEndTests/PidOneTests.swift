@@ -15,7 +15,7 @@ let canMakePidNamespace: Bool = {
 }()
 
 /// The pids whose parent is `parent`, with their state letter (from /proc).
-func children(of parent: Int32) -> [(pid: Int32, state: Character)] {
+func childStates(of parent: Int32) -> [(pid: Int32, state: Character)] {
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
     return entries.compactMap { name -> (Int32, Character)? in
         guard let pid = Int32(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
@@ -37,7 +37,7 @@ struct PidOneEndToEndTests {
     private func daemonPid(_ box: Sandbox) throws -> Int32 {
         let wrapper = try #require(box.daemonProcess?.processIdentifier)
         var found: Int32?
-        eventually { found = children(of: wrapper).first?.pid; return found != nil }
+        eventually { found = childStates(of: wrapper).first?.pid; return found != nil }
         return try #require(found)
     }
 
@@ -56,7 +56,7 @@ struct PidOneEndToEndTests {
         let daemon = try daemonPid(box)
         // Every orphan gets reaped: in the end only the two services (and the
         // fd holder) are its children, and no zombie.
-        let services = { children(of: daemon).filter { !isFDHolder($0.pid) } }
+        let services = { childStates(of: daemon).filter { !isFDHolder($0.pid) } }
         #expect(eventually(10) { services().count == 2 && !services().contains { $0.state == "Z" } }, "\(services())")
         let pids = services().map(\.pid)
         kill(daemon, signal)

@@ -90,7 +90,7 @@ import Testing
 
     @Test func anInterruptStopsAMatch() throws {
         let interrupter = lua.interrupter
-        let id = interrupter.makeCallID()
+        let id = LuaCallID.next()
         let fn = try lua.load(#"return ("a"):rep(20000):find(".-.-.-b")"#, chunkName: "t")
         DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { interrupter.interrupt(id) }
         let started = Date()

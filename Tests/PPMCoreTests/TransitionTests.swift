@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import PPMCore
 import PPMCoreTesting
@@ -45,6 +46,7 @@ import PPMCoreTesting
         let timer = TimerID(name: "web", kind: .start, serial: 1)
         #expect(effects == [
             .event(exitEvent("web", pid: 7, .exited(3), outcome: .crashed, crashes: 1), decide: false),
+            .endGroup(pgid: 7, signal: SIGTERM, killAfter: 10),  // whatever the process left in its group
             .persist(.gone("web")),
             .arm(timer, after: 1),
         ])
@@ -58,6 +60,7 @@ import PPMCoreTesting
         let effects = supervisor.handle(.exited(pid: 7, status: .exited(1)))
         #expect(effects == [
             .event(exitEvent("web", pid: 7, .exited(1), outcome: .crashed, crashes: 1), decide: true),
+            .endGroup(pgid: 7, signal: SIGTERM, killAfter: 10),
             .persist(.gone("web")),
         ])
         #expect(supervisor.snapshot("web")?.state == .crashed)  // what a hook reading ppm.get sees
@@ -138,5 +141,79 @@ import PPMCoreTesting
         #expect(ev.runtime == 12)
         #expect(ev.time == clock.wallNow)
         #expect(supervisor.snapshot("web")?.lastExit?.time == clock.wallNow)
+    }
+}
+
+/// Only consecutive crashes grow the backoff (issue #9 item 2).
+@Suite struct BackoffStreakTests {
+    let clock = ManualScheduler()
+    let supervisor: Supervisor
+
+    init() { supervisor = Supervisor(clock: clock) }
+
+    /// The delay of the restart timer armed by `effects`.
+    func delay(_ effects: [Effect]) -> Double? {
+        for case .arm(let id, let after) in effects where id.kind == .start { return after }
+        return nil
+    }
+
+    @Test func aRestartOnRequestBetweenTwoCrashesStartsTheStreakAgain() {
+        let web = ServiceSpec(name: "web", cmd: ["/bin/web"])
+        _ = supervisor.handle(.add(web))
+        _ = supervisor.handle(.boot)
+        _ = supervisor.handle(.spawned("web", .success(7)))
+        let crash = supervisor.handle(.exited(pid: 7, status: .signaled(9)))
+        #expect(delay(crash) == 1)
+        for case .arm(let timer, _) in crash { _ = supervisor.handle(.timer(timer)) }
+        _ = supervisor.handle(.spawned("web", .success(8)))  // the timer's spawn
+        #expect(supervisor.snapshot("web")?.pid == 8)
+        _ = supervisor.handle(.restart("web"))
+        _ = supervisor.handle(.exited(pid: 8, status: .signaled(15)))
+        _ = supervisor.handle(.groupGone("web"))
+        _ = supervisor.handle(.spawned("web", .success(9)))
+        #expect(delay(supervisor.handle(.exited(pid: 9, status: .signaled(9)))) == 1)
+        #expect(supervisor.snapshot("web")?.crashes == 1)
+    }
+
+    @Test func aCleanExitBetweenTwoCrashesStartsTheStreakAgain() {
+        let web = ServiceSpec(name: "web", cmd: ["/bin/web"])
+        _ = supervisor.handle(.add(web))
+        _ = supervisor.handle(.boot)
+        _ = supervisor.handle(.spawned("web", .success(7)))
+        #expect(delay(supervisor.handle(.exited(pid: 7, status: .exited(1)))) == 1)
+        _ = supervisor.handle(.spawned("web", .success(8)))
+        _ = supervisor.handle(.exited(pid: 8, status: .exited(0)))  // finished: stays down
+        _ = supervisor.handle(.start("web"))
+        _ = supervisor.handle(.spawned("web", .success(9)))
+        #expect(delay(supervisor.handle(.exited(pid: 9, status: .exited(1)))) == 1)
+    }
+
+    @Test func aStopAfterARestartKeepsTheServiceDown() {
+        let web = ServiceSpec(name: "web", cmd: ["/bin/web"])
+        _ = supervisor.handle(.add(web))
+        _ = supervisor.handle(.boot)
+        _ = supervisor.handle(.spawned("web", .success(7)))
+        let waiter = Waiter(id: 3)
+        _ = supervisor.handle(.restart("web", waiter: waiter))
+        _ = supervisor.handle(.stop("web"))
+        _ = supervisor.handle(.exited(pid: 7, status: .signaled(15)))
+        let effects = supervisor.handle(.groupGone("web"))
+        #expect(!effects.contains(.spawn(web)))
+        #expect(effects.contains(.done(waiter)))
+        #expect(supervisor.snapshot("web")?.state == .stopped)
+    }
+
+    @Test func waitingServicesSayWhyAndWhen() {
+        var web = ServiceSpec(name: "web", cmd: ["/bin/web"])
+        web.requires = ["db"]
+        var db = ServiceSpec(name: "db", cmd: ["/bin/db"])
+        db.startAfter = 5
+        _ = supervisor.handle(.add(web))
+        _ = supervisor.handle(.add(db))
+        _ = supervisor.handle(.boot)
+        #expect(supervisor.snapshot("web")?.waitingFor == ["db"])
+        clock.now += 2
+        #expect(supervisor.snapshot("db")?.startsIn == 3)
+        #expect(supervisor.snapshot("db")?.json["starts_in"] == .double(3))
     }
 }

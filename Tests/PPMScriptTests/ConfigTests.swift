@@ -96,11 +96,65 @@ func configError(_ source: String) -> String {
             == "ppm.lua:1: service 'w': 'restart' must be \"on-failure\", \"always\", \"never\" or a function, got \"sometimes\"")
         #expect(configError(#"ppm.service { name = "w", cmd = "x", ulimit = { nofiles = 3 } }"#)
             == "ppm.lua:1: service 'w': 'ulimit': unknown resource 'nofiles' (did you mean 'nofile'?)")
-        #expect(configError(#"ppm.service { name = "w", cmd = "x", requires = { "db" } }"#)
-            .hasSuffix("ppm.lua: service 'w' requires unknown service 'db'"))
+        #expect(configError("\nppm.service { name = \"w\", cmd = \"x\", requires = { \"db\" } }")
+            == "ppm.lua:2: service 'w' requires unknown service 'db'")
         #expect(configError("ppm.service { name = ") .hasPrefix("ppm.lua:1:"))
         #expect(configError(#"ppm.settings { hook_timout = 1 }"#)
             == "ppm.lua:1: ppm.settings: unknown setting 'hook_timout' (did you mean 'hook_timeout'?)")
+    }
+
+    /// Issue #9 items 10–13.
+    @Test func misspeltAndWrongFieldsNameTheirOwnLineAndTheFieldMeant() {
+        let service = { (field: String) in "ppm.service {\n  name = \"web\",\n  cmd = \"/bin/true\",\n  \(field) = {},\n}" }
+        #expect(configError(service("comand")) == "ppm.lua:4: service 'web': unknown field 'comand' (did you mean 'cmd'?)")
+        #expect(configError(service("command")) == "ppm.lua:4: service 'web': unknown field 'command' (did you mean 'cmd'?)")
+        #expect(configError(service("enviroment")) == "ppm.lua:4: service 'web': unknown field 'enviroment' (did you mean 'env'?)")
+        #expect(configError(service("restart")) == "ppm.lua:4: service 'web': 'restart' must be a string or a function, got table")
+        #expect(configError(service("zzzzzzzz")) == "ppm.lua:4: service 'web': unknown field 'zzzzzzzz'")
+        #expect(configError("ppm.service { name = \"w\", cmd = \"x\",\n  start_after = -5 }")
+            == "ppm.lua:2: service 'w': 'start_after' must not be negative, got -5")
+    }
+
+    @Test func settingsAndTimersAreNamedByTheirCallNotAsServices() {
+        #expect(configError("local x = 1\nppm.settings { log_keep = \"many\" }")
+            == "ppm.lua:2: ppm.settings: 'log_keep' must be an integer, got string")
+        #expect(configError("local x = 1\nppm.settings {\n  hook_timeout = 1,\n  log_max_size = \"big\" }")
+            .hasPrefix("ppm.lua:4: ppm.settings: 'log_max_size' is not a size"))
+        #expect(configError("local x = 1\nppm.after(-1, function() end)")
+            == "ppm.lua:2: ppm.after: 'seconds' must not be negative, got -1")
+        #expect(configError("ppm.every(0, function() end)") == "ppm.lua:1: ppm.every: 'seconds' must be more than 0, got 0.0")
+        #expect(configError("ppm.spawn(42)") == "ppm.lua:1: ppm.spawn: 'cmd' must be a string or an array of strings, got number")
+    }
+
+    @Test func aLoopingOrMemoryEatingConfigNamesTheLine() {
+        #expect(configError("ppm.settings { memory_limit = 4 * 1024 * 1024 }\nlocal t = {}\nfor i = 1, 1e9 do\n  t[i] = string.rep('x', 4096) .. i\nend")
+            == "ppm.lua:4: the config went past the Lua memory limit of 4 MiB")
+    }
+
+    @Test func aConfigStoppedByItsTimeBudgetNamesTheLine() {
+        let traceback = "stack traceback:\n\t[C]: in ?\n\t/x/ppm.lua:3: in local 'f'\n\t/x/ppm.lua:5: in main chunk"
+        #expect(LuaError.firstPosition(traceback) == "/x/ppm.lua:3")
+        let e = ConfigErrors.locate(.timeout(seconds: 10, traceback: traceback), path: "/x/ppm.lua", source: "",
+                                    fault: LuaError.firstPosition(traceback))
+        #expect(e.message == "/x/ppm.lua:3: the config ran past its 10 s time budget (an endless loop?)")
+    }
+
+    @Test func longPathsAreNamedWhole() throws {
+        let deep = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "ppm-script-\(UUID().uuidString)/a/very/deep/directory/structure/that/is/long").path
+        try FileManager.default.createDirectory(atPath: deep, withIntermediateDirectories: true)
+        let path = deep + "/ppm-config-with-a-long-name.lua"
+        try "local x = 1\nerror('boom')".write(toFile: path, atomically: true, encoding: .utf8)
+        let host = try ScriptHost(context: .init(version: "test", configPath: path, home: deep, pluginFolders: []))
+        #expect(throws: LuaError.self) { try host.loadConfig(path: path) }
+        do { try host.loadConfig(path: path) } catch let e as LuaError {
+            #expect(e.message == "\(path):2: boom")
+            #expect(e.traceback?.contains("\(path):2: in main chunk") == true)
+        }
+        try "x = = 1".write(toFile: path, atomically: true, encoding: .utf8)
+        do { try host.loadConfig(path: path) } catch let e as LuaError {
+            #expect(e.message.hasPrefix("\(path):1: unexpected symbol"))
+        }
     }
 
     @Test(.enabled(if: geteuid() != 0)) func userNeedsRoot() {

@@ -35,8 +35,23 @@ size_t ppm_lua_memory_used(lua_State *L);
 /// message handler and, for the outermost call, a deadline `budget` seconds
 /// away (0: none). Returns a lua status code.
 int ppm_lua_pcall(lua_State *L, int nargs, int nresults, double budget);
+
+/// Called on the watchdog's own thread when one Lua call ran past the hard limit (seconds).
+typedef void (*ppm_stall_handler)(double seconds);
+
+/// Installs the last-resort watchdog (stallguard.c): every outermost Lua call
+/// may run at most `fixed_seconds` (0: ten times its budget, at least 10 s).
+int ppm_stall_guard_install(ppm_stall_handler handler, double fixed_seconds);
+void ppm_stall_guard_arm(double budget);
+void ppm_stall_guard_disarm(void);
 /// The fault of the last outermost call (enum ppm_lua_fault).
 int ppm_lua_last_fault(lua_State *L);
+/// "source:line" where Lua last ran while memory use was past half the cap
+/// ("" if it never was) during the last outermost call.
+const char *ppm_lua_fault_position(lua_State *L);
+/// "source:line" of the Lua code that called the running C function ("" if
+/// none), written to `buf`.
+const char *ppm_lua_caller_position(lua_State *L, char *buf, size_t len);
 /// Asks the running call to stop; safe from any thread. The request stays
 /// until `ppm_lua_clear_interrupt` (the host clears it around each outer call).
 void ppm_lua_interrupt(lua_State *L);

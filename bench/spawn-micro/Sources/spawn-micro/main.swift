@@ -43,6 +43,7 @@ raw.argv = UnsafePointer(argv)
 raw.envp = UnsafePointer(envp)
 raw.stdin_fd = -1
 raw.stdout_fd = -1
+raw.stderr_fd = -1
 
 // posix_spawn doing about what ppm_spawn does: own session, empty mask,
 // default signals, stdin from /dev/null.

@@ -1,0 +1,74 @@
+import PPMCore
+
+/// What a control request did to one service, as the client prints it:
+/// `{"name": "web", "ok": true, "message": "stopped (pid 123, 0.2 s)", "pid": 123}`.
+/// `ok` is false when the request failed for this service (the CLI then
+/// exits 1, after reporting every service).
+struct ServiceOutcome {
+    var name: String
+    var ok = true
+    var message: String
+    var pid: Int32?
+
+    /// The reply item.
+    var json: JSONValue {
+        .object(["name": .string(name), "ok": .bool(ok), "message": .string(message), "pid": .init(pid)])
+    }
+
+    /// What a start left the service doing: running, waiting (and why), or
+    /// failed to spawn. `verb` names success ("started", "restarted").
+    static func started(_ s: ServiceSnapshot, verb: String) -> ServiceOutcome {
+        var outcome = ServiceOutcome(name: s.name, message: s.state.rawValue, pid: s.pid)
+        switch s.state {
+        case .running, .paused:
+            outcome.message = "\(verb) (pid \(s.pid.map(String.init) ?? "-"))"
+        case .waiting:
+            if let error = s.lastError {
+                outcome.ok = false
+                outcome.message = "could not start: \(error)" + (s.startsIn.map { "; retrying in \(seconds($0))" } ?? "")
+            } else if !s.waitingFor.isEmpty {
+                outcome.message = "waiting for \(s.waitingFor.joined(separator: ", ")) to run"
+            } else if let due = s.startsIn {
+                outcome.message = "starting in \(seconds(due))"
+            }
+        case .fatal, .crashed:
+            if let error = s.lastError {
+                outcome.ok = false
+                outcome.message = "could not start: \(error)" + (s.state == .fatal ? " (fatal)" : "")
+            }
+        default:
+            break
+        }
+        return outcome
+    }
+
+    /// Why nothing had to be stopped: "already stopped", "not running (crashed)".
+    static func notRunning(_ s: ServiceSnapshot) -> ServiceOutcome {
+        switch s.state {
+        case .stopped, .disabled, .created: ServiceOutcome(name: s.name, message: "already stopped")
+        case .waiting: ServiceOutcome(name: s.name, message: "stopped (it was waiting to start)")
+        default: ServiceOutcome(name: s.name, message: "not running (\(s.state.rawValue))")
+        }
+    }
+
+    /// How a stop went: `stopped (pid 123, 0.2 s)`, or SIGKILL after the timeout.
+    static func stopped(_ before: ServiceSnapshot, after: ServiceSnapshot?, took: Double, verb: String = "stopped") -> ServiceOutcome {
+        let pid = before.pid.map(String.init) ?? "-"
+        let killed = after?.lastExit?.signal == 9 && before.spec.stopSignal != 9 && took >= before.stopTimeout - 0.05
+        let message = killed
+            ? "\(verb) with SIGKILL after \(seconds(took)) (pid \(pid) ignored \(Signals.name(before.spec.stopSignal)))"
+            : "\(verb) (pid \(pid), \(seconds(took)))"
+        return ServiceOutcome(name: before.name, message: message, pid: before.pid)
+    }
+
+    /// A service about to be stopped, for the client's "still waiting" notice.
+    static func stopping(_ s: ServiceSnapshot) -> JSONValue {
+        .object([
+            "name": .string(s.name), "pid": .init(s.pid), "signal": .string(Signals.name(s.spec.stopSignal)),
+            "kill_after": .double(s.stopTimeout),
+        ])
+    }
+
+    /// "0.2 s", "12.0 s".
+    static func seconds(_ s: Double) -> String { Console.fixed(s, decimals: 1) + " s" }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Glibc
+import PPMControl
+import PPMCore
+
+/// `ppm-lua events [NAME] [-n N] [-f]`: the journal, in aligned columns
+/// (JSON Lines with `--json`).
+struct EventsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "events", abstract: "Print the event journal (JSON Lines with --json).")
+    @OptionGroup var client: ClientOptions
+    @Flag(help: "Print JSON Lines.") var json = false
+    @Option(name: .short, help: "How many events.") var n = 20
+    @Flag(name: .short, help: "Follow: keep printing new events.") var follow = false
+    @Argument(help: "Only this service's events.") var name: String?
+
+    func run() throws {
+        let c = try client.connect()
+        var args: [String: JSONValue] = ["n": .init(n), "follow": .bool(follow)]
+        if let name { args["name"] = .string(name) }
+        do {
+            let first = try c.callRaw("events", args)
+            let backlog = first.value.arrayValue ?? []
+            // Columns as wide as the backlog needs (followed events use the same).
+            var columns = EventColumns()
+            for event in backlog { columns.fit(event) }
+            for (event, raw) in zip(backlog, first.items) { show(event, raw: raw, columns) }
+            while follow {
+                let next = try c.receiveRaw()
+                show(next.value, raw: next.raw, columns)
+            }
+        } catch {
+            throw fail(error)
+        }
+    }
+
+    private func show(_ e: JSONValue, raw: ArraySlice<UInt8>, _ columns: EventColumns) {
+        defer { fflush(nil) }  // a follower's reader sees each event at once
+        if json { return printJSON(raw: raw) }
+        print(columns.line(e))
+    }
+}
+
+/// The text form of journal events: time, type and name in columns, then
+/// the fields that apply as `key=value`; no trailing spaces.
+struct EventColumns {
+    var typeWidth = "spawn_failed".count
+    var nameWidth = 4
+
+    /// Widens the columns for `event`.
+    mutating func fit(_ event: JSONValue) {
+        typeWidth = max(typeWidth, event["type"]?.stringValue?.count ?? 0)
+        nameWidth = max(nameWidth, event["name"]?.stringValue?.count ?? 1)
+    }
+
+    func line(_ e: JSONValue) -> String {
+        var extra: [String] = []
+        for key in ["pid", "result", "signame", "status", "outcome", "runtime", "crashes", "error", "added", "removed", "changed", "cause"] {
+            guard let v = e[key], v != .null else { continue }
+            if key == "crashes" && v.intValue == 0 { continue }
+            if ["added", "removed", "changed"].contains(key), v.arrayValue?.isEmpty == true { continue }
+            switch v {
+            case .double(let d): extra.append("\(key)=\(Console.fixed(d, decimals: 3))")
+            case .string(let s): extra.append("\(key)=\(s.split(separator: "\n").first.map(String.init) ?? "")")
+            default: extra.append("\(key)=\(v.text)")
+            }
+        }
+        let time = ServiceEvent.utc(e["time"]?.doubleValue ?? 0)
+        let columns = [time, padded(e["type"]?.stringValue ?? "?", to: typeWidth), padded(e["name"]?.stringValue ?? "-", to: nameWidth)]
+        let text = (columns + extra).joined(separator: "  ")
+        return String(text.reversed().drop { $0 == " " }.reversed())
+    }
+}

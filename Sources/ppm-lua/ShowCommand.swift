@@ -1,0 +1,86 @@
+import ArgumentParser
+import PPMControl
+import PPMCore
+import PPMScript
+
+/// `ppm-lua show NAME` (alias `desc`): the spec, the state and why.
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show everything about one service.", aliases: ["desc"])
+    @OptionGroup var client: ClientOptions
+    @Flag(help: "Print JSON.") var json = false
+    @Argument(help: "The service.") var name: String
+
+    func run() throws {
+        let reply = try client.callRaw("show", ["name": .string(name)])
+        if json { return printJSON(raw: reply.raw) }
+        let s = reply.value
+        func text(_ key: String) -> String? { s[key]?.stringValue }
+        func list(_ key: String) -> String {
+            let items = (s[key]?.arrayValue ?? []).compactMap(\.stringValue)
+            return items.isEmpty ? "-" : items.joined(separator: ", ")
+        }
+        let env = (s["env"]?.objectValue ?? [:]).sorted { $0.key < $1.key }
+            .map { "\($0.key)=\(ShellWords.join([$0.value.stringValue ?? ""]))" }
+        let rows: [(String, String)] = [
+            ("name", text("name") ?? name),
+            ("state", Style.state(text("state") ?? "?") + (Self.why(s).map { " (\($0))" } ?? "")),
+            ("pid", s["pid"]?.intValue.map(String.init) ?? "-"),
+            ("command", ShellWords.join((s["cmd"]?.arrayValue ?? []).compactMap(\.stringValue))),
+            ("dir", text("dir") ?? "-"),
+            ("env", env.isEmpty ? "-" : env.joined(separator: " ")),
+            ("user", text("user") ?? "-"),
+            ("autostart", s["autostart"]?.boolValue == false ? "no" : "yes"),
+            ("restart", (text("restart") ?? "?") + (s["once"]?.boolValue == true ? " (once)" : "")),
+            ("requires", list("requires")),
+            ("groups", list("groups")),
+            ("stop", "\(text("stop_signal") ?? "TERM"), SIGKILL after \(formatSeconds(s["stop_timeout"]?.doubleValue ?? 10))"),
+            ("hooks", list("hooks")),
+            ("starts", String(s["starts"]?.intValue ?? 0)),
+            ("restarts", String(s["restarts"]?.intValue ?? 0)),
+            ("crashes", String(s["crashes"]?.intValue ?? 0)),
+            ("uptime", formatDuration(s["uptime"]?.doubleValue)),
+            ("last exit", Self.lastExit(s["last_exit"])),
+            ("stdout", text("stdout") ?? "-"),
+            ("stderr", text("stderr") ?? "-"),
+        ]
+        for (k, v) in rows { print(padded(k, to: 11) + v) }
+    }
+
+    /// Why a service waits or gave up: backoff, `requires`, spawn failures.
+    static func why(_ s: JSONValue) -> String? {
+        let failures = s["spawn_failures"]?.intValue ?? 0
+        let error = s["last_error"]?.stringValue
+        switch s["state"]?.stringValue {
+        case "waiting":
+            let waitingFor = (s["waiting_for"]?.arrayValue ?? []).compactMap(\.stringValue)
+            if !waitingFor.isEmpty { return "waiting for \(waitingFor.joined(separator: ", ")) to run" }
+            var parts: [String] = []
+            if let error { parts.append("spawn failed: \(error)") }
+            let crashes = s["crashes"]?.intValue ?? 0
+            if let due = s["starts_in"]?.doubleValue {
+                parts.append((crashes > 0 && error == nil ? "backoff after \(crashes) crash\(crashes == 1 ? "" : "es"), " : "")
+                             + "starts in \(formatSeconds(due))")
+            }
+            return parts.isEmpty ? nil : parts.joined(separator: "; ")
+        case "fatal":
+            if failures > 0, let error { return "\(failures) spawn failure\(failures == 1 ? "" : "s") in a row: \(error)" }
+            return "gave up: a hook, policy or limit said fatal"
+        case "crashed":
+            return error.map { "spawn failed: \($0)" }
+        default:
+            return nil
+        }
+    }
+
+    /// `status 3 after 0.2 s, 2026-11-23T16:42:10.045Z` or `signal KILL after …`.
+    static func lastExit(_ e: JSONValue?) -> String {
+        guard let e, e != .null else { return "-" }
+        let how = e["signal"]?.intValue.map { "signal \(Signals.name(Int32($0)))" } ?? "status \(e["result"]?.intValue ?? 0)"
+        let runtime = e["runtime"]?.doubleValue.map { " after \(formatSeconds($0))" } ?? ""
+        let time = e["time"]?.doubleValue.map { ", " + ServiceEvent.utc($0) } ?? ""
+        return how + runtime + time
+    }
+}
+
+/// "0.2 s", "12.0 s".
+func formatSeconds(_ s: Double) -> String { Console.fixed(s, decimals: 1) + " s" }
