@@ -5,8 +5,6 @@
 #include "shim_internal.h"
 
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 
 /* How many table elements a loop moves between two budget checks. */
 #define PPM_TABLE_CHECK 0xFFF
@@ -14,7 +12,7 @@
  * metamethods (a C __index can make a table look as large as 2^31). */
 #define PPM_SORT_VIRTUAL_MAX (1 << 20)
 
-static int call_standard(lua_State *L) {
+int ppm_lua_call_standard(lua_State *L) {
     lua_CFunction standard = lua_tocfunction(L, lua_upvalueindex(1));
     return standard(L);
 }
@@ -30,7 +28,7 @@ static int safe_setmetatable(lua_State *L) {
             return luaL_error(L, "setmetatable: __gc is refused (a finalizer runs outside the time budget "
                                  "and could hang the daemon); close resources explicitly or with a <close> variable");
     }
-    return call_standard(L);
+    return ppm_lua_call_standard(L);
 }
 
 /* collectgarbage: only the options that leave the collector running. */
@@ -38,7 +36,7 @@ static int safe_collectgarbage(lua_State *L) {
     static const char *const allowed[] = {"collect", "count", "step", "isrunning", NULL};
     const char *option = luaL_optstring(L, 1, "collect");
     for (int i = 0; allowed[i]; i++)
-        if (strcmp(option, allowed[i]) == 0) return call_standard(L);
+        if (strcmp(option, allowed[i]) == 0) return ppm_lua_call_standard(L);
     return luaL_error(L, "collectgarbage('%s') is refused: the daemon runs the collector "
                          "(allowed: collect, count, step, isrunning)", option);
 }
@@ -53,14 +51,14 @@ static int safe_rep(lua_State *L) {
         lua_pushliteral(L, "");
         return 1;
     }
-    return call_standard(L);
+    return ppm_lua_call_standard(L);
 }
 
 /* debug.getinfo without `func`: a user function called by a standard C
  * function (a gsub replacement, a metamethod) could take that function
  * from the stack and call it unwrapped. */
 static int safe_getinfo(lua_State *L) {
-    int n = call_standard(L);
+    int n = ppm_lua_call_standard(L);
     if (n == 1 && lua_type(L, -1) == LUA_TTABLE) {
         lua_pushnil(L);
         lua_setfield(L, -2, "func");
@@ -83,7 +81,7 @@ static int safe_sort(lua_State *L) {
                                      "(more than %d); copy them into a plain table first", (LUAI_UACINT)n, PPM_SORT_VIRTUAL_MAX);
         }
     }
-    return call_standard(L);
+    return ppm_lua_call_standard(L);
 }
 
 /* What a table argument must allow when it is not a table. */
@@ -180,36 +178,6 @@ static int safe_move(lua_State *L) {
     return 1;
 }
 
-/* Whether opening `path` could block the thread: a FIFO (until the other
- * end opens), a socket, or a character device other than the memory
- * devices (/dev/null, zero, full, random, urandom; a terminal blocks on read). */
-static const char *blocking_kind(const char *path) {
-    struct stat st;
-    if (stat(path, &st) != 0) return NULL;
-    if (S_ISFIFO(st.st_mode)) return "a FIFO";
-    if (S_ISSOCK(st.st_mode)) return "a socket";
-    if (S_ISCHR(st.st_mode)) {
-        unsigned minor_number = minor(st.st_rdev);
-        int memory = major(st.st_rdev) == 1 && (minor_number == 3 || minor_number == 5 || minor_number == 7 ||
-                                                minor_number == 8 || minor_number == 9);
-        if (!memory) return "a character device";
-    }
-    return NULL;
-}
-
-/* io.open, io.lines, io.input, io.output, loadfile and dofile refuse a
- * path whose opening or reading could block the daemon. */
-static int safe_open(lua_State *L) {
-    if (lua_type(L, 1) == LUA_TSTRING) {
-        const char *path = lua_tostring(L, 1);
-        const char *kind = blocking_kind(path);
-        if (kind)
-            return luaL_error(L, "%s is %s: opening or reading it could block the daemon "
-                                 "(use ppm.spawn for commands that read such files)", path, kind);
-    }
-    return call_standard(L);
-}
-
 /* Replaces table[name] (table on top of the stack) with `wrapper`, whose
  * upvalue is the standard function. */
 static void wrap(lua_State *L, const char *name, lua_CFunction wrapper) {
@@ -227,15 +195,15 @@ void ppm_lua_close_sandbox_holes(lua_State *L) {
     lua_pushglobaltable(L);
     wrap(L, "setmetatable", safe_setmetatable);
     wrap(L, "collectgarbage", safe_collectgarbage);
-    wrap(L, "loadfile", safe_open);
-    wrap(L, "dofile", safe_open);
+    wrap(L, "loadfile", ppm_lua_safe_open);
+    wrap(L, "dofile", ppm_lua_safe_open);
     lua_pop(L, 1);
 
     lua_getglobal(L, "io");
-    wrap(L, "open", safe_open);
-    wrap(L, "lines", safe_open);
-    wrap(L, "input", safe_open);
-    wrap(L, "output", safe_open);
+    wrap(L, "open", ppm_lua_safe_open);
+    wrap(L, "lines", ppm_lua_safe_open);
+    wrap(L, "input", ppm_lua_safe_open);
+    wrap(L, "output", ppm_lua_safe_open);
     lua_pop(L, 1);
 
     lua_getglobal(L, "string");
@@ -278,6 +246,12 @@ void ppm_lua_close_sandbox_holes(lua_State *L) {
 
     /* No C modules: their code would run outside the budget. */
     lua_getglobal(L, "package");
+    wrap(L, "searchpath", ppm_lua_safe_searchpath);
+    lua_getfield(L, -1, "searchers");
+    lua_rawgeti(L, -1, 2);
+    lua_pushcclosure(L, ppm_lua_safe_lua_searcher, 1);
+    lua_rawseti(L, -2, 2);
+    lua_pop(L, 1);
     lua_pushliteral(L, "");
     lua_setfield(L, -2, "cpath");
     lua_getfield(L, -1, "searchers");

@@ -12,4 +12,15 @@ void ppm_lua_check_budget(lua_State *L);
  * ppm_lua_check_budget as they go. */
 void ppm_lua_install_bounded_patterns(lua_State *L);
 
+/* Calls the standard function that is upvalue 1 of the running wrapper,
+ * in the wrapper's own frame (same error positions and names). */
+int ppm_lua_call_standard(lua_State *L);
+
+/* Wrappers (sandbox_files.c) for functions that open a file: refuse one
+ * whose opening or reading could block the thread. Upvalue 1: the standard
+ * function (for the searcher: the standard Lua-file searcher). */
+int ppm_lua_safe_open(lua_State *L);
+int ppm_lua_safe_searchpath(lua_State *L);
+int ppm_lua_safe_lua_searcher(lua_State *L);
+
 #endif

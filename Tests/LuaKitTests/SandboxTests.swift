@@ -120,7 +120,23 @@ import Testing
                 #expect(e.message.contains("could block the daemon"), "\(code): \(e.message)")
             }
         }
+        // `require` and package.searchpath try each file of package.path.
+        let folder = (fifo as NSString).deletingLastPathComponent
+        let module = (fifo as NSString).lastPathComponent
+        for code in ["package.path = '\(folder)/?' require('\(module)')", "package.searchpath('\(module)', '\(folder)/?')"] {
+            do {
+                try lua.run(code, chunkName: "f.lua", budget: 2)
+                Issue.record("\(code) was not refused")
+            } catch let e as LuaError {
+                #expect(e.message.contains("\(fifo) is a FIFO: opening or reading it could block the daemon"), "\(code): \(e.message)")
+            }
+        }
+        if FileManager.default.fileExists(atPath: "/proc/kmsg") {
+            #expect(throws: LuaError.self) { try lua.run("io.open('/proc/kmsg')", chunkName: "t", budget: 2) }
+        }
         #expect(try lua.run("return io.open('/dev/null'):read('a'), #io.open('/dev/zero'):read(4), io.open('/nonexistent') == nil",
                             chunkName: "t") == [.string(""), .integer(4), .boolean(true)])
+        #expect(try lua.run("return #io.open('/proc/self/stat'):read('a') > 0, (pcall(require, 'no.such.module'))", chunkName: "t")
+                == [.boolean(true), .boolean(false)])
     }
 }

@@ -78,9 +78,10 @@ void ppm_lua_collect(lua_State *L);
 /// `table.remove`, `table.move` and `table.sort` cannot loop unbounded;
 /// `debug` keeps only `traceback` and `getinfo` (without `func`); the
 /// metatable of open files is protected; C modules cannot be loaded;
-/// `io.open`, `io.lines`, `io.input`, `io.output`, `loadfile` and `dofile`
-/// refuse FIFOs, sockets and character devices other than /dev/null,
-/// zero, full, random and urandom (opening or reading them could block).
+/// `io.open`, `io.lines`, `io.input`, `io.output`, `loadfile`, `dofile`,
+/// `require` and `package.searchpath` refuse FIFOs, sockets, character
+/// devices other than /dev/null, zero, full, random and urandom, /proc/kmsg
+/// and debugfs/tracefs files (opening or reading them could block).
 void ppm_lua_close_sandbox_holes(lua_State *L);
 
 /// Pushes a table with Lua's own (unbounded) string library, for tests
