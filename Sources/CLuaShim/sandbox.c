@@ -178,44 +178,43 @@ static int safe_move(lua_State *L) {
     return 1;
 }
 
-/* Replaces table[name] (table on top of the stack) with `wrapper`, whose
- * upvalue is the standard function. */
-static void wrap(lua_State *L, const char *name, lua_CFunction wrapper) {
-    lua_getfield(L, -1, name);
-    lua_pushcclosure(L, wrapper, 1);
-    lua_setfield(L, -2, name);
-}
-
-static void replace(lua_State *L, const char *name, lua_CFunction function) {
-    lua_pushcfunction(L, function);
-    lua_setfield(L, -2, name);
-}
+/* Each replaced function: the library (NULL: the globals), its name, and
+ * the replacement; a wrapper gets the standard function as upvalue 1. */
+static const struct {
+    const char *library;
+    const char *name;
+    lua_CFunction function;
+    int wraps_standard;
+} replacements[] = {
+    {NULL, "setmetatable", safe_setmetatable, 1},
+    {NULL, "collectgarbage", safe_collectgarbage, 1},
+    {NULL, "loadfile", ppm_lua_safe_open, 1},
+    {NULL, "dofile", ppm_lua_safe_open, 1},
+    {"io", "open", ppm_lua_safe_open, 1},
+    {"io", "lines", ppm_lua_safe_open, 1},
+    {"io", "input", ppm_lua_safe_open, 1},
+    {"io", "output", ppm_lua_safe_open, 1},
+    {"package", "searchpath", ppm_lua_safe_searchpath, 1},
+    {"string", "rep", safe_rep, 1},
+    {"table", "sort", safe_sort, 1},
+    {"table", "insert", safe_insert, 0},
+    {"table", "remove", safe_remove, 0},
+    {"table", "move", safe_move, 0},
+};
 
 void ppm_lua_close_sandbox_holes(lua_State *L) {
-    lua_pushglobaltable(L);
-    wrap(L, "setmetatable", safe_setmetatable);
-    wrap(L, "collectgarbage", safe_collectgarbage);
-    wrap(L, "loadfile", ppm_lua_safe_open);
-    wrap(L, "dofile", ppm_lua_safe_open);
-    lua_pop(L, 1);
-
-    lua_getglobal(L, "io");
-    wrap(L, "open", ppm_lua_safe_open);
-    wrap(L, "lines", ppm_lua_safe_open);
-    wrap(L, "input", ppm_lua_safe_open);
-    wrap(L, "output", ppm_lua_safe_open);
-    lua_pop(L, 1);
-
-    lua_getglobal(L, "string");
-    wrap(L, "rep", safe_rep);
-    lua_pop(L, 1);
-
-    lua_getglobal(L, "table");
-    wrap(L, "sort", safe_sort);
-    replace(L, "insert", safe_insert);
-    replace(L, "remove", safe_remove);
-    replace(L, "move", safe_move);
-    lua_pop(L, 1);
+    for (size_t i = 0; i < sizeof replacements / sizeof replacements[0]; i++) {
+        if (replacements[i].library) lua_getglobal(L, replacements[i].library);
+        else lua_pushglobaltable(L);
+        if (replacements[i].wraps_standard) {
+            lua_getfield(L, -1, replacements[i].name);
+            lua_pushcclosure(L, replacements[i].function, 1);
+        } else {
+            lua_pushcfunction(L, replacements[i].function);
+        }
+        lua_setfield(L, -2, replacements[i].name);
+        lua_pop(L, 1);
+    }
 
     /* debug keeps traceback and getinfo (without `func`): the rest could
      * read or replace the upvalues that hold the standard functions, set
@@ -244,9 +243,9 @@ void ppm_lua_close_sandbox_holes(lua_State *L) {
     }
     lua_pop(L, 2);
 
-    /* No C modules: their code would run outside the budget. */
+    /* `require`: the Lua-file searcher checks the files it would open, and
+     * no C modules (their code would run outside the budget). */
     lua_getglobal(L, "package");
-    wrap(L, "searchpath", ppm_lua_safe_searchpath);
     lua_getfield(L, -1, "searchers");
     lua_rawgeti(L, -1, 2);
     lua_pushcclosure(L, ppm_lua_safe_lua_searcher, 1);
