@@ -65,6 +65,34 @@ import Testing
         #expect(mismatches == [.string("")])
     }
 
+    @Test func randomPatternsAgreeWithLuasOwnMatcher() throws {
+        lua.installStockStringLibrary(as: "stock")
+        let mismatches = try lua.run(#"""
+            math.randomseed(20261123)
+            local atoms = { "a", "b", ".", "%a", "%d", "%s", "%W", "[ab]", "[^a]", "[a-c]", "[%d_]", "%%", "%.",
+              "(", ")", "()", "%1", "%b()", "%f[%w]", "$", "^", "x", "-", "*", "+", "?", "[", "]", "%" }
+            local chars = { "a", "b", "c", "1", "2", " ", "_", "(", ")", ".", "%", "x", "\n" }
+            local function pick(t) return t[math.random(#t)] end
+            local function show(ok, ...)
+              local out = { tostring(ok) }
+              for i = 1, select("#", ...) do out[#out + 1] = tostring((select(i, ...))) end
+              return table.concat(out, "|")
+            end
+            local bad = {}
+            for case = 1, 50000 do
+              local p, s = {}, {}
+              for i = 1, math.random(1, 8) do p[i] = pick(atoms) end
+              for i = 1, math.random(0, 12) do s[i] = pick(chars) end
+              p, s = table.concat(p), table.concat(s)
+              local a = show(pcall(string.find, s, p)) .. " " .. show(pcall(string.gsub, s, p, "<%0>"))
+              local b = show(pcall(stock.find, s, p)) .. " " .. show(pcall(stock.gsub, s, p, "<%0>"))
+              if a ~= b and #bad < 10 then bad[#bad + 1] = string.format("%q in %q: bounded %s / stock %s", p, s, a, b) end
+            end
+            return table.concat(bad, "\n")
+            """#, chunkName: "random patterns", budget: 120)
+        #expect(mismatches == [.string("")])
+    }
+
     @Test(arguments: [
         #"return ("a"):rep(20000):find(".-.-.-b")"#,
         #"return ("a"):rep(20000):match("(.*)(.*)(.*)b")"#,
