@@ -5,10 +5,14 @@ let package = Package(
     name: "ppm-lua",
     products: [
         .executable(name: "ppm-lua", targets: ["ppm-lua"]),
+        // `ppm-lua import`, a program of its own: its parsers need Foundation (FoundationXML,
+        // Yams), which the daemon does not load (README, "Importing a config").
+        .executable(name: "ppm-lua-import", targets: ["ppm-lua-import"]),
         .library(name: "LuaKit", targets: ["LuaKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Lua 5.4 from the system (Debian: liblua5.4-dev).
@@ -25,6 +29,17 @@ let package = Package(
         .target(name: "PPMCore", dependencies: ["CSystem"]),
         .target(name: "PPMScript", dependencies: ["LuaKit", "PPMCore"]),
         .target(name: "PPMControl", dependencies: ["PPMCore", "PPMScript", "LuaKit", "CSystem"]),
+        // Readers for pmtr, PETeR, PPM, supervisord and pm2 configs and the ppm.lua writer.
+        .target(name: "PPMImport", dependencies: [
+            "PPMCore", "PPMScript", "LuaKit", .product(name: "Yams", package: "Yams"),
+        ]),
+        .executableTarget(
+            name: "ppm-lua-import",
+            dependencies: [
+                "PPMImport", "PPMControl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // A manual clock and a fake spawner for tests.
         .target(name: "PPMCoreTesting", dependencies: ["PPMCore"]),
         .executableTarget(
@@ -39,6 +54,7 @@ let package = Package(
         .testTarget(name: "PPMControlTests", dependencies: ["PPMControl", "PPMCore"]),
         // Drives the built ppm-lua binary (run `swift build` first, as scripts/test.sh does).
         .testTarget(name: "EndToEndTests", dependencies: []),
+        .testTarget(name: "PPMImportTests", dependencies: ["PPMImport", "PPMScript", "PPMCore", "LuaKit"], exclude: ["Fixtures"]),
         .testTarget(name: "PPMScriptTests", dependencies: ["PPMScript", "PPMCore", "PPMCoreTesting", "LuaKit"]),
     ]
 )

@@ -10,11 +10,20 @@ public final class LuaRef: Hashable, @unchecked Sendable, CustomStringConvertibl
     weak var state: LuaState?
     /// The Lua type name of the value.
     public let typeName: String
+    /// The object's address inside Lua: two refs to one function share it.
+    let identity: UnsafeRawPointer?
 
-    init(ref: Int32, state: LuaState, typeName: String) {
+    init(ref: Int32, state: LuaState, typeName: String, identity: UnsafeRawPointer?) {
         self.ref = ref
         self.state = state
         self.typeName = typeName
+        self.identity = identity
+    }
+
+    /// Whether both refs hold the same Lua object (`rawequal`), while
+    /// both are alive.
+    public func isSameObject(as other: LuaRef) -> Bool {
+        identity != nil && identity == other.identity && state != nil && state === other.state
     }
 
     deinit {

@@ -239,8 +239,9 @@ public final class LuaState {
     /// Pops the top of `thread`'s stack into the registry.
     func makeRef(_ thread: OpaquePointer) -> LuaRef {
         let type = String(cString: lua_typename(thread, lua_type(thread, -1)))
+        let identity = lua_topointer(thread, -1)
         let ref = luaL_ref(thread, ppm_lua_registryindex())
-        return LuaRef(ref: ref, state: self, typeName: type)
+        return LuaRef(ref: ref, state: self, typeName: type, identity: identity)
     }
 
     /// Frees a registry slot; deferred while Lua runs, so that a Swift

@@ -94,6 +94,8 @@ public final class Daemon: @unchecked Sendable {
         if let holder {
             output.restore(holder.takeAll())  // pipes of services a killed daemon left running
             output.keeper = holder
+        } else {
+            Console.error("ppm-lua: warning: the fd holder did not start: captured output will not survive a killed daemon\n")
         }
         store = StateStore(path: locations.state, legacy: (locations.home + "/services.json", locations.home + "/pids.json"))
         host.daemon = daemonHooks()
@@ -268,6 +270,13 @@ public final class Daemon: @unchecked Sendable {
         hooks.spawn = { [unowned self] cmd, env, dir, input, timeout, done in
             self.helpers.spawn(cmd: cmd, env: env, dir: dir, stdin: input, timeout: timeout,
                                killAfter: self.supervisor.settings.stopTimeout, done: done)
+        }
+        hooks.watchReadable = { [unowned self] fd, readable in
+            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: self.queue)
+            source.setEventHandler(handler: readable)
+            source.setCancelHandler { close(fd) }
+            source.resume()
+            return { source.cancel() }
         }
         return hooks
     }

@@ -32,7 +32,8 @@ final class FDHolder: PipeKeeper {
         }
         // A spawner of its own: the holder is not a service (it carries no service marks).
         guard case .success = LinuxSpawner().spawn(spec) else { return nil }
-        for _ in 0..<100 {
+        // Up to 5 s: a loaded machine may take a while to start a program.
+        for _ in 0..<500 {
             let fd = ppm_fdholder_connect(path)
             if fd >= 0 { return FDHolder(sock: fd) }
             usleep(10_000)

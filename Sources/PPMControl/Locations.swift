@@ -58,22 +58,22 @@ public struct Locations: Sendable {
         return folders
     }
 
-    /// `plugins/` next to an installed binary (`../share/ppm-lua/plugins`) or
-    /// in the source tree the binary was built from.
-    static func bundledPlugins() -> [String] {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        var found: [String] = []
+    /// The bundled plugins, found from the executable's own path (not the
+    /// working directory, not a variable): `<prefix>/share/ppm-lua/plugins`
+    /// for a binary installed in `<prefix>/bin` (scripts/install.sh), else
+    /// the `plugins/` of the source tree it was built in (`.build/debug`
+    /// is `<tree>/.build/<triple>/debug`).
+    static func bundledPlugins(executable: String? = nil) -> [String] {
+        let exe = executable ?? ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        var dir = URL(fileURLWithPath: absolute(exe)).resolvingSymlinksInPath().deletingLastPathComponent()
         let installed = dir.deletingLastPathComponent().appendingPathComponent("share/ppm-lua/plugins").path
-        if FileManager.default.fileExists(atPath: installed) { found.append(installed) }
-        for _ in 0..<6 {
-            let candidate = dir.appendingPathComponent("plugins").path
-            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
-                found.append(candidate)
-                break
-            }
+        if FileManager.default.fileExists(atPath: installed + "/backoff.lua") { return [installed] }
+        for _ in 0..<5 {
             dir = dir.deletingLastPathComponent()
+            let candidate = dir.appendingPathComponent("plugins").path
+            if FileManager.default.fileExists(atPath: candidate + "/backoff.lua") { return [candidate] }
         }
-        return found
+        return []
     }
 
     static func absolute(_ path: String) -> String {

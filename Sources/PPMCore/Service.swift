@@ -12,10 +12,9 @@ final class Service {
     var startedAt: Double?
     var starts = 0
     var restarts = 0
-    /// Consecutive crashes (SPEC 5.2 `crashes`).
+    /// Consecutive crashes and spawn failures (SPEC 5.2 `crashes`), ended
+    /// by a clean exit or a run of `reset_after`: the backoff exponent.
     var crashes = 0
-    /// Consecutive quick crashes or spawn failures: the backoff exponent.
-    var streak = 0
     var spawnFailures = 0
     /// Why the last spawn failed (cleared by a successful one).
     var lastError: String?

@@ -23,6 +23,8 @@ extension Supervisor {
         }
     }
 
+    /// The first start of a service not handled yet (`created`): one that
+    /// a Lua call already scheduled (`ppm.first_start`) is left alone.
     func initialStart(_ service: Service) {
         // Adopted or resumed services (a re-exec, a killed daemon) are where they were.
         guard !isShuttingDown, service.state == .created else { return }

@@ -51,7 +51,6 @@ extension Supervisor {
         service.pid = nil
         service.spawnFailures += 1
         service.crashes += 1
-        service.streak += 1
         service.lastError = failure.message
         emit(.spawnFailed, service, error: failure.message)
         let exhausted = service.spawnFailures >= settings.spawnAttempts
@@ -59,7 +58,7 @@ extension Supervisor {
             giveUp(service, as: exhausted ? .fatal : .crashed)
         } else {
             service.restarts += 1
-            delayStart(service, after: settings.backoff.delay(service.streak))
+            delayStart(service, after: settings.backoff.delay(service.crashes))
         }
         releaseBoot(service)
     }
@@ -80,17 +79,13 @@ extension Supervisor {
             outcome = .crashed
         }
         if outcome != .stopped { service.state = outcome == .crashed ? .crashed : .finished }
-        // Only consecutive quick crashes grow the backoff; a long run resets it.
-        if runtime >= settings.backoff.resetAfter {
-            service.streak = 0
-            service.crashes = 0
-        }
-        // A stop, a restart on request or a clean exit ends the streak.
+        // Only consecutive quick crashes grow the backoff (`crashes` is the
+        // exponent); a long run, a clean exit, a stop or a start or restart
+        // on request ends the streak.
+        if runtime >= settings.backoff.resetAfter { service.crashes = 0 }
         if outcome == .crashed {
-            service.streak += 1
             service.crashes += 1
         } else {
-            service.streak = 0
             service.crashes = 0
         }
         let decide = outcome != .stopped && !isShuttingDown && service.spec.hasDecidingHooks
@@ -134,6 +129,12 @@ extension Supervisor {
 
     /// The service's own `restart` policy (a Lua policy function that
     /// returned nil falls back to the default).
+    ///
+    /// `on-failure` and `always` are the Swift fast path of the bundled
+    /// `plugins/backoff.lua` (`require("backoff"){}` and `{always = true}`):
+    /// the same decisions from the same event fields (outcome, crashes),
+    /// without a Lua call on the restart path. `BackoffPluginTests` runs
+    /// both on the same exits; change them together.
     func policy(_ spec: ServiceSpec, _ outcome: Outcome) -> Decision {
         if spec.once { return .stop }
         switch spec.restart {
@@ -147,7 +148,7 @@ extension Supervisor {
         switch decision {
         case .restart(let after):
             service.restarts += 1
-            let delay = after ?? settings.backoff.delay(max(1, service.streak))
+            let delay = after ?? settings.backoff.delay(max(1, service.crashes))
             if delay <= 0 { launch(service) } else { delayStart(service, after: delay) }
         case .stop:
             service.state = outcome == .crashed ? .crashed : .finished

@@ -113,9 +113,13 @@ public final class Supervisor {
             effects += waiters.map { .done($0) }
             service.stopAfterDependents = nil
         }
-        guard !service.isActive else { return }
+        guard !service.isActive else {
+            // Asked while it stops (a hook's ppm.stop then ppm.start): it starts once stopped.
+            if service.state == .stopping && !service.removeAfterStop { service.restartAfterStop = true }
+            return
+        }
         service.spawnFailures = 0
-        service.streak = 0  // a start on request begins a new streak
+        service.crashes = 0  // a start on request begins a new streak
         service.crashes = 0
         if service.state == .disabled { service.spec.disabled = false }
         if let after, after > 0 { delayStart(service, after: after) } else { launch(service) }
@@ -124,7 +128,7 @@ public final class Supervisor {
     private func stop(_ name: String, waiter: Waiter?) {
         guard let service = table[name] else { return waiter.map { effects.append(.done($0)) } ?? () }
         setHeld(service, true)
-        service.restartAfterStop = false  // a stop after a restart wins
+        service.restartAfterStop = false  // a stop after a restart (or a start while stopping) wins
         stopDependentsFirst(service, waiter: waiter)
     }
 
@@ -132,7 +136,7 @@ public final class Supervisor {
         guard let service = table[name] else { return waiter.map { effects.append(.done($0)) } ?? () }
         setHeld(service, false)
         service.restarts += 1
-        service.streak = 0  // a restart on request begins a new streak
+        service.crashes = 0  // a restart on request begins a new streak
         service.crashes = 0
         if let waiter { service.restartWaiters.append(waiter) }
         if service.isActive {

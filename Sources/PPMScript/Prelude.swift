@@ -4,7 +4,7 @@ let preludeSource = #"""
 local host, version, config_path, home = ...
 local ppm = {}
 for _, k in ipairs({ "service", "get", "list", "start", "stop", "restart", "signal", "remove",
-                     "on", "off", "spawn", "stats", "events", "settings", "shutdown", "reload" }) do
+                     "on", "off", "spawn", "stats", "events", "settings", "shutdown", "reload", "first_start", "json" }) do
   ppm[k] = host[k]
 end
 local function logger(level)
@@ -28,7 +28,21 @@ local function timer(kind)
   end
 end
 ppm.after = timer("after")
+local Listener = {}
+Listener.__index = Listener
+function Listener:close() host.udp_close(self.id) end
+ppm.udp = {
+  send = host.udp_send,
+  listen = function(url, fn) return setmetatable({ id = host.udp_listen(url, fn) }, Listener) end,
+}
 ppm.every = timer("every")
+-- Checks a plugin's options (see PluginOptions.swift); errors point at the
+-- line that called the plugin's constructor.
+function ppm.options(plugin, given, declared)
+  local filled, err = host.options(plugin, given, declared)
+  if not filled then error(err, 3) end
+  return filled
+end
 ppm.version = version
 ppm.config_path = config_path
 ppm.home = home

@@ -13,7 +13,7 @@ extension ScriptHost {
             if self.supervisor != nil {
                 try self.addLive(table)
             } else {
-                let (spec, scripts) = try self.reader.read(table)
+                let (spec, scripts) = try self.readSpec(table)
                 guard !self.declared.contains(where: { $0.name == spec.name }) else {
                     throw LuaHostError("service '\(spec.name)': duplicate name (already declared above)")
                 }
@@ -23,6 +23,28 @@ extension ScriptHost {
             }
             return []
         }
+        def("first_start") { [unowned self] args in
+            let policy = try args.function(1)
+            let delay = try args.function(2)
+            self.firstStarts.removeAll { $0.policy.isSameObject(as: policy) }
+            self.firstStarts.append((policy, delay))
+            return [args[1]]
+        }
+        host["options"] = lua.function("ppm.options") { args in
+            let plugin = try args.string(1)
+            let given: LuaTable
+            switch args[2] {
+            case .nil: given = LuaTable()
+            case .table(let t): given = t
+            default: return [.nil, .string("\(plugin): options must be a table, got \(args[2].typeName)")]
+            }
+            do {
+                return [.table(try PluginOptions(plugin: plugin).check(given, against: try args.table(3)))]
+            } catch let e as LuaHostError {
+                return [.nil, .string(e.message)]
+            }
+        }
+        def("json") { args in [.string(JSONValue(lua: args[1]).text)] }
         def("get") { [unowned self] args in
             let name = try args.string(1)
             guard let s = self.supervisor?.snapshot(name) else { return [.nil] }
@@ -177,10 +199,22 @@ extension ScriptHost {
             return []
         }
 
+        installUDP(into: &host)
         let make = try lua.load(preludeSource, chunkName: "=ppm")
         try lua.call(make, [
             .table(host), .string(context.version), context.configPath.map { .string($0) } ?? .nil, .string(context.home),
         ])
+    }
+
+    /// Reads a `ppm.service` table; a policy given to `ppm.first_start`
+    /// brings its first-start function along.
+    func readSpec(_ table: LuaTable) throws -> (ServiceSpec, ServiceScripts) {
+        let (spec, read) = try reader.read(table)
+        var scripts = read
+        if let policy = scripts.policy {
+            scripts.firstStart = firstStarts.first { $0.policy.isSameObject(as: policy) }?.delay
+        }
+        return (spec, scripts)
     }
 
     func arm(_ id: Int, kind: String, seconds: Double, fn: LuaRef, scheduler: Scheduler) {

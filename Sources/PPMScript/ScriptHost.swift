@@ -16,6 +16,9 @@ public struct DaemonHooks {
         done(HelperResult(error: "ppm.spawn is not available here"))
     }
     public var stats: (_ name: String) -> JSONValue? = { _ in nil }
+    /// Calls `readable` on the loop whenever `fd` has data; the returned
+    /// closure stops watching and closes `fd`.
+    public var watchReadable: (_ fd: Int32, _ readable: @escaping () -> Void) -> () -> Void = { fd, _ in { close(fd) } }
     public init() {}
 }
 
@@ -61,6 +64,12 @@ public final class ScriptHost: SupervisorHooks {
     public internal(set) var watchdog: Double = 0
     /// How captured output is kept (`log_max_size`, `log_keep`, `log_timestamps`).
     public internal(set) var logPolicy = LogPolicy.standard
+    /// Whether `user`/`group` are refused when the process is not root
+    /// (`ppm-lua import` checks a config meant for another machine).
+    public var checksPrivileges: Bool {
+        get { reader.checksPrivileges }
+        set { reader.checksPrivileges = newValue }
+    }
 
     /// Events that ran Lua hooks, and the seconds spent building their
     /// tables and running them (`status` reports both).
@@ -73,6 +82,11 @@ public final class ScriptHost: SupervisorHooks {
     var timers: [Int: TimerToken] = [:]
     var afterAttach: [() -> Void] = []
     var unarmed: [(id: Int, kind: String, seconds: Double, fn: LuaRef)] = []
+    var udpListeners: [Int: UDPListener] = [:]
+    /// One sending socket per address family, made at the first send.
+    var udpSenders: [Int32: Int32] = [:]
+    /// Policies whose services start later than boot (`ppm.first_start`).
+    var firstStarts: [(policy: LuaRef, delay: LuaRef)] = []
     /// The daemon's loop, once attached: control calls from Lua become its inputs.
     public internal(set) weak var loop: SupervisorLoop?
     var supervisor: Supervisor? { loop?.supervisor }
@@ -118,7 +132,12 @@ public final class ScriptHost: SupervisorHooks {
         case .success(let b): bytes = b
         case .failure(let f): throw LuaError.syntax("\(path): cannot read the config: \(f.description)")
         }
-        let source = String(decoding: bytes, as: UTF8.self)
+        try loadConfig(source: String(decoding: bytes, as: UTF8.self), path: path)
+    }
+
+    /// Runs config text as the file `path` would run (`ppm-lua import` checks
+    /// what it wrote this way). Errors read `PATH:LINE: message`.
+    public func loadConfig(source: String, path: String) throws {
         do {
             try runLua { _ = try lua.run(source, chunkName: path, budget: 10) }
         } catch let e as LuaError {
@@ -148,7 +167,10 @@ public final class ScriptHost: SupervisorHooks {
         loop.supervisor.settings = settings
         loop.hooks = self
         loop.output?.policy = logPolicy
-        if addDeclared { for spec in declared { loop.send(.add(spec)) } }
+        if addDeclared {
+            for spec in declared { loop.send(.add(spec)) }
+            for spec in declared { scheduleFirstStart(spec) }
+        }
         declared = []
         for t in unarmed where timers[t.id] != nil { arm(t.id, kind: t.kind, seconds: t.seconds, fn: t.fn, scheduler: scheduler) }
         unarmed = []
@@ -276,7 +298,7 @@ public final class ScriptHost: SupervisorHooks {
     @discardableResult
     public func addLive(_ table: LuaTable, persist: Bool = true) throws -> ServiceSpec {
         guard let supervisor else { throw LuaHostError("the daemon is not running") }
-        let (spec, scripts) = try reader.read(table)
+        let (spec, scripts) = try readSpec(table)
         // `scripts` also knows the services added earlier in this chunk, not in the supervisor yet.
         guard supervisor.snapshot(spec.name) == nil, self.scripts[spec.name] == nil else {
             throw LuaHostError("service '\(spec.name)': a service with this name already exists")
@@ -289,8 +311,35 @@ public final class ScriptHost: SupervisorHooks {
                 + "after a daemon restart it comes back with its data fields and the default policy")
         }
         self.scripts[spec.name] = scripts
-        send(.add(spec, persist: persist))
+        let deferred = scripts.firstStart != nil && spec.autostart && !spec.disabled
+        send(.add(spec, held: deferred, persist: persist))
+        if deferred { loop?.whenSettled { [weak self] in self?.scheduleFirstStart(spec) } }
         return spec
+    }
+
+    /// Seconds before the first start of a service whose policy was given
+    /// to `ppm.first_start` (nil: it starts as any other). Runs Lua: call
+    /// it outside a Lua call.
+    public func firstStartDelay(of name: String) -> Double? {
+        guard let fn = scripts[name]?.firstStart else { return nil }
+        var errors: [String] = []
+        let answer = callHook(fn, [.string(name)], label: "first start of '\(name)'", errors: &errors)
+        errors.forEach { recordHookError($0, service: name) }
+        switch answer {
+        case .integer(let i) where i >= 0: return Double(i)
+        case .number(let d) where d >= 0 && d.isFinite: return d
+        case .nil: return nil
+        default:
+            recordHookError("first start of '\(name)' returned \(answer.typeName), expected seconds or nil", service: name)
+            return nil
+        }
+    }
+
+    /// Starts a service with a scheduled first start at its time (boot then
+    /// leaves it alone); without one, boot or `add` starts it as usual.
+    private func scheduleFirstStart(_ spec: ServiceSpec) {
+        guard scripts[spec.name]?.firstStart != nil, spec.autostart, !spec.disabled else { return }
+        send(.start(spec.name, after: firstStartDelay(of: spec.name) ?? 0))
     }
 
     /// Forgets the Lua functions of a removed service.

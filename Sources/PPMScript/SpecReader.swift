@@ -8,6 +8,8 @@ struct ServiceScripts {
     var onExit: LuaRef?
     var policy: LuaRef?
     var onOutput: LuaRef?
+    /// When the policy was given to `ppm.first_start`: seconds before the first start.
+    var firstStart: LuaRef?
 
     var hasFunctions: Bool { onStart != nil || onExit != nil || policy != nil || onOutput != nil }
 }
@@ -25,6 +27,8 @@ struct SpecReader {
 
     /// Relative `dir` values are taken from here (the config file's folder).
     var baseDirectory: String?
+    /// Whether `user`/`group` need the process to be root.
+    var checksPrivileges = true
 
     func read(_ table: LuaTable) throws -> (ServiceSpec, ServiceScripts) {
         guard case .string(let name)? = table.entries["name"] else {
@@ -57,7 +61,7 @@ struct SpecReader {
         spec.cleanEnv = try field.bool(t["clean_env"], "clean_env") ?? false
         spec.user = try field.string(t["user"], "user")
         spec.group = try field.string(t["group"], "group")
-        if spec.user != nil || spec.group != nil { try checkPrivileges(spec) }
+        if checksPrivileges, spec.user != nil || spec.group != nil { try checkPrivileges(spec) }
         spec.stdin = try field.string(t["stdin"], "stdin")
         spec.stdout = try field.string(t["stdout"], "stdout")
         spec.stderr = try field.string(t["stderr"], "stderr")

@@ -17,9 +17,10 @@ struct Output {
     var stderr: String
 }
 
-/// Waits for `condition` up to `seconds`, checking every 20 ms.
+/// Waits for `condition` up to `seconds` (generous: a loaded machine is slow,
+/// and a condition that holds returns at once), checking every 20 ms.
 @discardableResult
-func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) rethrows -> Bool {
+func eventually(_ seconds: Double = 30, _ condition: () throws -> Bool) rethrows -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if try condition() { return true }

@@ -88,6 +88,22 @@ import PPMCoreTesting
         #expect(supervisor.snapshot("web")?.state == .stopped)
     }
 
+    @Test func aStartAskedWhileStoppingStartsOnceStoppedUnlessAStopFollows() {
+        let web = spec("web")
+        running(web, pid: 7)
+        _ = supervisor.handle(.stop("web", waiter: nil))
+        _ = supervisor.handle(.start("web", after: nil))
+        _ = supervisor.handle(.exited(pid: 7, status: .signaled(15)))
+        #expect(supervisor.handle(.groupGone("web")).contains(.spawn(web)))
+        _ = supervisor.handle(.spawned("web", .success(8)))
+        _ = supervisor.handle(.stop("web", waiter: nil))
+        _ = supervisor.handle(.start("web", after: nil))
+        _ = supervisor.handle(.stop("web", waiter: nil))
+        _ = supervisor.handle(.exited(pid: 8, status: .signaled(15)))
+        #expect(!supervisor.handle(.groupGone("web")).contains(.spawn(web)))
+        #expect(supervisor.snapshot("web")?.state == .stopped)
+    }
+
     @Test func anExitCostsTheSameAmongAThousandServices() {
         let victim = spec("victim") { $0.restart = .always }
         running(victim, pid: 7)

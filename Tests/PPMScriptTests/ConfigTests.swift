@@ -5,12 +5,16 @@ import Testing
 @testable import PPMScript
 
 /// Writes `source` as a config file and loads it into a fresh host.
+/// The source tree's `plugins/` folder.
+let bundledPlugins = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("plugins").path
+
 func load(_ source: String) throws -> ScriptHost {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ppm-script-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let path = dir.appendingPathComponent("ppm.lua").path
     try source.write(toFile: path, atomically: true, encoding: .utf8)
-    let host = try ScriptHost(context: .init(version: "test", configPath: path, home: dir.path, pluginFolders: []))
+    let host = try ScriptHost(context: .init(version: "test", configPath: path, home: dir.path, pluginFolders: [bundledPlugins]))
     try host.loadConfig(path: path)
     return host
 }

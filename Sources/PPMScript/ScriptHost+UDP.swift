@@ -1,0 +1,106 @@
+import Glibc
+import LuaKit
+import PPMCore
+
+/// `ppm.udp`: datagrams sent and received on the daemon's loop without
+/// ever blocking it (the `report` and `listen` plugins use them).
+extension ScriptHost {
+    /// The largest datagram read; longer ones are cut.
+    static let maxDatagram = 65_507
+
+    func installUDP(into host: inout LuaTable) {
+        host["udp_send"] = lua.function("ppm.udp.send") { [unowned self] args in
+            let endpoint = try UDPEndpoint(try args.string(1))
+            let bytes: [UInt8]
+            switch args[2] {
+            case .string(let s): bytes = Array(s.utf8)
+            case .bytes(let b): bytes = b
+            default: throw args.error(2, "string expected, got \(args[2].typeName)")
+            }
+            guard loop != nil else { return [.boolean(false), .string("the daemon is not running")] }
+            let fd = try self.sender(for: endpoint.family)
+            if let failure = endpoint.send(bytes, on: fd) { return [.boolean(false), .string(failure)] }
+            return [.boolean(true)]
+        }
+        host["udp_listen"] = lua.function("ppm.udp.listen") { [unowned self] args in
+            let url = try args.string(1)
+            let endpoint = try UDPEndpoint(url)
+            let fn = try args.function(2)
+            self.nextHandle += 1
+            let id = self.nextHandle
+            self.udpListeners[id] = UDPListener(fd: -1, stop: nil)
+            self.whenRunning { self.bind(id, endpoint, fn) }
+            return [.integer(Int64(id))]
+        }
+        host["udp_close"] = lua.function("ppm.udp.close") { [unowned self] args in
+            self.closeListener(Int(try args.integer(1)))
+            return []
+        }
+    }
+
+    private func sender(for family: Int32) throws -> Int32 {
+        if let fd = udpSenders[family] { return fd }
+        let fd = try UDPEndpoint.socketFor(family: family)
+        udpSenders[family] = fd
+        return fd
+    }
+
+    private func bind(_ id: Int, _ endpoint: UDPEndpoint, _ fn: LuaRef) {
+        guard udpListeners[id] != nil else { return }  // closed before the daemon ran
+        let fd: Int32
+        do { fd = try endpoint.bound() } catch {
+            udpListeners[id] = nil
+            let message = "ppm.udp.listen: \((error as? LuaHostError)?.message ?? "\(error)")"
+            daemon.log("error", message)
+            recordHookError(message)
+            return
+        }
+        let stop = daemon.watchReadable(fd) { [weak self] in self?.receive(id, fd, fn) }
+        udpListeners[id] = UDPListener(fd: fd, stop: stop)
+    }
+
+    /// Reads every datagram waiting and hands each to the listener's function.
+    private func receive(_ id: Int, _ fd: Int32, _ fn: LuaRef) {
+        var buffer = [UInt8](repeating: 0, count: Self.maxDatagram)
+        var errors: [String] = []
+        for _ in 0..<64 {  // the source fires again if more wait: other work gets its turn
+            guard udpListeners[id]?.fd == fd else { break }
+            var from = sockaddr_storage()
+            var fromLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let n = buffer.withUnsafeMutableBytes { b in
+                withUnsafeMutablePointer(to: &from) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        recvfrom(fd, b.baseAddress, b.count, Int32(MSG_DONTWAIT), $0, &fromLength)
+                    }
+                }
+            }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { break }
+            let bytes = Array(buffer[0..<n])
+            let text: LuaValue = String(validating: bytes, as: UTF8.self).map { .string($0) } ?? .bytes(bytes)
+            _ = callHook(fn, [text, .string(UDPEndpoint.describe(from))], label: "ppm.udp.listen handler", errors: &errors)
+        }
+        errors.forEach { recordHookError($0) }
+    }
+
+    func closeListener(_ id: Int) {
+        guard let listener = udpListeners.removeValue(forKey: id) else { return }
+        if let stop = listener.stop { stop() } else if listener.fd >= 0 { close(listener.fd) }
+    }
+
+    /// Closes every socket and cancels every timer this state made: call
+    /// before dropping a state (a reload swaps in a new one).
+    public func closeResources() {
+        for id in Array(udpListeners.keys) { closeListener(id) }
+        for fd in udpSenders.values { close(fd) }
+        udpSenders = [:]
+        for token in timers.values { token.cancel() }
+        timers = [:]
+    }
+}
+
+/// One `ppm.udp.listen` socket; `stop` cancels its watch and closes it.
+struct UDPListener {
+    var fd: Int32
+    var stop: (() -> Void)?
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import PPMControl
+import PPMImport
+
+extension ImportFormat: ExpressibleByArgument {}
+
+/// `ppm-lua-import FILE [--from FORMAT]`, which `ppm-lua import` runs: prints
+/// the ppm.lua equivalent of a pmtr, PETeR, PPM, supervisord or pm2 config,
+/// lists what it could not translate on stderr, and checks the result.
+@main
+struct ImportTool: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ppm-lua import",
+        abstract: "Translate a pmtr, PETeR, PPM, supervisord or pm2 config into a ppm.lua (on stdout).",
+        discussion: """
+            The format is told from the content unless --from names it. What cannot be translated \
+            is kept as a comment naming its line, and listed on stderr. Exit 0 when the result \
+            loads as `ppm-lua check` would load it; 1 when the input cannot be read or parsed \
+            (FILE:LINE: message) or the result does not load.
+            """)
+
+    @Argument(help: "The config file to translate.")
+    var file: String
+
+    @Option(help: "The source format: \(ImportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var from: ImportFormat?
+
+    func run() throws {
+        let result: ImportResult
+        do {
+            result = try Importer.importFile(file, from: from)
+        } catch {
+            report("\(error)")
+            throw ExitCode(1)
+        }
+        FileHandle.standardOutput.write(Data(result.lua.utf8))
+        for item in result.untranslated {
+            report("\(file):\(item.line): not translated: \(item.text) (\(item.reason))")
+        }
+        let locations = Locations()
+        switch ImportCheck.run(result.lua, path: "imported ppm.lua", home: locations.home, pluginFolders: Locations.pluginFolders()) {
+        case .success(let count):
+            let kept = result.untranslated.isEmpty ? "" : "; \(result.untranslated.count) item(s) kept as comments"
+            report("\(file): \(count) service\(count == 1 ? "" : "s") imported from \(result.format.title); the result loads as `check` loads it\(kept)")
+        case .failure(let failure):
+            report("the imported config does not load: \(failure)")
+            throw ExitCode(1)
+        }
+    }
+
+    private func report(_ line: String) {
+        FileHandle.standardError.write(Data("ppm-lua: \(line)\n".utf8))
+    }
+}

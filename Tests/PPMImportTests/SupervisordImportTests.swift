@@ -1,0 +1,60 @@
+import LuaKit
+import PPMCore
+import Testing
+@testable import PPMImport
+
+@Suite struct SupervisordImportTests {
+    @Test func programsGroupsAndExpansions() throws {
+        let c = try load(fixture("supervisord.conf"))
+        #expect(c.result.format == .supervisord)
+        // priority order: migrate (1), worker (100), web (200), scheduler (999)
+        #expect(c.specs.map(\.name) == ["migrate", "worker_01", "worker_02", "web", "scheduler"])
+        let web = try #require(c["web"])
+        // %(ENV_LOG_LEVEL)s: the daemon's environment when the config loads
+        #expect(c.result.lua.contains(#"--log-level %s"):format(os.getenv("LOG_LEVEL") or "")"#))
+        #expect(web.dir == "/srv/app" && web.user == "www-data")
+        #expect(web.env == ["APP_ENV": "production", "LANG": "C.UTF-8", "PORT": "8000", "WORKERS": "4"])
+        #expect(web.groups == ["app"])
+        #expect(web.stopSignal == 3 && web.stopTimeout == 30)
+        #expect(web.stdout == "/var/log/app/web.out.log" && web.stderr == "/var/log/app/web.err.log")
+        #expect(web.restart == .function)
+        #expect(web.logMaxSize == 10 << 20)  // stdout_logfile_maxbytes=10MB
+        let worker = try #require(c["worker_02"])
+        #expect(worker.cmd.suffix(2) == ["--id", "2"])
+        #expect(worker.dir?.hasSuffix("Fixtures/app") == true)  // %(here)s
+        #expect(worker.stdout == "/var/log/app/worker-2.log" && worker.stderr == worker.stdout)  // redirect_stderr
+        #expect(worker.groups == ["app"])
+        let scheduler = try #require(c["scheduler"])
+        #expect(!scheduler.autostart && scheduler.stdout == "/dev/null" && scheduler.stderr == nil)
+        #expect(c.untranslatedLines == [2, 7, 8, 11, 14, 33, 62, 64, 68])
+        #expect(c.result.lua.contains("-- line 33: not translated: umask=022"))
+    }
+
+    @Test func theSupervisordPolicy() throws {
+        let make = "local p = supervisord { autorestart = \"unexpected\", exitcodes = { 0, 2 }, startsecs = 1, startretries = 2 }\n"
+        func decide(_ events: String) throws -> [LuaValue] {
+            try lua(with: [.supervisord], then: make + "local out = {}\nfor _, ev in ipairs({\(events)}) do local d = p(ev)\n"
+                + "out[#out + 1] = type(d) == 'table' and (d.action .. '+' .. d.after) or d end\nreturn table.unpack(out)")
+        }
+        // Quick exits are failed starts: retried after 1, 2 s, then FATAL.
+        #expect(try decide("{ name = 'w', result = 1, runtime = 0.1 }, { name = 'w', result = 1, runtime = 0.1 }, { name = 'w', result = 1, runtime = 0.1 }")
+                == [.string("restart+1"), .string("restart+2"), .string("fatal")])
+        // After startsecs: exit codes in exitcodes are expected (not restarted), others are.
+        #expect(try decide("{ name = 'w', result = 2, runtime = 5 }, { name = 'w', result = 3, runtime = 5 }")
+                == [.string("stop"), .string("restart+0")])
+    }
+
+    @Test func errorsNameTheLine() {
+        let cases: [(String, Int, String)] = [
+            ("[program:a]\ncommand=/bin/true\nnot a key value\n", 3, "expected `key = value`"),
+            ("[program:a]\ncommand=/bin/true\nnumprocs=2\n", 1, "with numprocs = 2, process_name must contain"),
+            ("[program:a]\ncommand=/bin/echo %(nope)s\n", 2, "unknown expansion '%(nope)s'"),
+            ("[program:a]\ncommand=x\nenvironment=A=\"1\n", 3, "environment: unterminated"),
+            ("[program:a]\ncommand=x\nautorestart=sometimes\n", 3, "autorestart must be true, false or unexpected"),
+            ("[group:g]\nprograms=a\n", 2, "[group:g] lists 'a'"),
+            ("[program:a]\ndirectory=/tmp\n", 1, "[program:a] has no command"),
+            ("command=x\n", 1, "`command=x` comes before any [section]"),
+        ]
+        expectErrors(cases, path: "s.conf", format: .supervisord)
+    }
+}
