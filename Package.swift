@@ -8,6 +8,7 @@ let package = Package(
         // `ppm-lua import`, a program of its own: its parsers need Foundation (FoundationXML,
         // Yams), which the daemon does not load (README, "Importing a config").
         .executable(name: "ppm-lua-import", targets: ["ppm-lua-import"]),
+        .executable(name: "ppm-lua-fdholder", targets: ["ppm-lua-fdholder"]),
         .library(name: "LuaKit", targets: ["LuaKit"]),
     ],
     dependencies: [
@@ -25,6 +26,8 @@ let package = Package(
         .target(name: "CLuaShim", dependencies: ["CLua"]),
         // C helpers for process spawning and Linux system calls.
         .target(name: "CSystem"),
+        // The fd holder (a C program: the process that keeps output pipes open stays small).
+        .executableTarget(name: "ppm-lua-fdholder", dependencies: ["CSystem"]),
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
         .target(name: "PPMCore", dependencies: ["CSystem"]),
         .target(name: "PPMScript", dependencies: ["LuaKit", "PPMCore"]),

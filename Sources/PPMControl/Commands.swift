@@ -12,13 +12,15 @@ extension Daemon {
 
     /// Serves one request as a turn of the loop: the inputs it sends run
     /// right after it (and after any Lua it ran).
-    func handle(_ request: ControlRequest, _ connection: ControlConnection) {
-        loop.turn { serve(request, connection) }
+    func handle(_ request: ControlRequest, _ connection: ControlConnection, call: LuaCallID? = nil) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        loop.turn { serve(request, connection, call: call) }
+        if let call { connection.evalFinished(call) }
         // Services added or removed: their `depends` are followed or dropped.
         if ["add", "exec", "eval", "rm", "del", "drop"].contains(request.cmd) { followDepends() }
     }
 
-    private func serve(_ request: ControlRequest, _ connection: ControlConnection) {
+    private func serve(_ request: ControlRequest, _ connection: ControlConnection, call: LuaCallID?) {
         let reply: Reply = { result in
             switch result {
             case .success(let value): connection.send(ControlReply.ok(request.id, value))
@@ -33,7 +35,7 @@ extension Daemon {
         case "start": start(request, reply)
         case "stop", "restart", "rm", "del", "drop": stopping(request, connection, reply)
         case "signal": reply(signal(request))
-        case "eval": reply(eval(request))
+        case "eval": reply(eval(request, call: call))
         case "complete": reply(complete(request))
         case "add", "exec": add(request, reply)
         case "export": reply(.success(.string(export())))
@@ -160,11 +162,12 @@ extension Daemon {
         }
     }
 
-    private func eval(_ request: ControlRequest) -> Result<JSONValue, ControlFailure> {
+    private func eval(_ request: ControlRequest, call: LuaCallID?) -> Result<JSONValue, ControlFailure> {
         guard let code = request.string("code") else { return .failure(ControlFailure("missing argument 'code'")) }
-        let budget = request.args["timeout"]?.doubleValue ?? 5
+        let budget = request.args["timeout"]?.doubleValue ?? EvalTimeout.standard
+        if let problem = EvalTimeout.problem(budget) { return .failure(ControlFailure(problem)) }
         do {
-            let result = try host.eval(code, budget: budget)
+            let result = try host.eval(code, budget: budget, call: call)
             var o: [String: JSONValue] = ["values": .init(result.values), "output": .string(result.output)]
             if !result.warnings.isEmpty { o["warnings"] = .init(result.warnings) }
             return .success(.object(o))

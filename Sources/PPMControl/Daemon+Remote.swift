@@ -12,8 +12,8 @@ extension Daemon {
         guard let settings = host.listen else { return nil }
         return try RemoteListener(
             settings: settings, version: options.version, loop: queue,
-            interrupt: { [interrupter] in interrupter.interrupt() },
-            handler: { [unowned self] request, connection in self.handle(request, connection) },
+            interrupt: { [interrupter] connection in !connection.evals.filter { interrupter.interrupt($0) }.isEmpty },
+            handler: { [unowned self] request, connection, call in self.handle(request, connection, call: call) },
             refused: { [unowned self] refusal in
                 self.queue.async { self.journalRefusal(refusal) }
             })

@@ -29,7 +29,8 @@ final class RemoteListener: @unchecked Sendable {
     let endpoint: IPEndpoint
     let io = DispatchQueue(label: "ppm-lua.remote")
     let loop: DispatchQueue
-    let interrupt: @Sendable () -> Void
+    /// Stops the running `eval` chunks of one connection; whether any was stopped.
+    let interrupt: @Sendable (ControlConnection) -> Bool
     let handler: ControlServer.Handler
     let refused: @Sendable (Refusal) -> Void
     var throttle = FailureThrottle()
@@ -44,7 +45,7 @@ final class RemoteListener: @unchecked Sendable {
 
     /// Reads the token (refusing a file others can read) and binds the
     /// address; throws with a message for the user.
-    init(settings: ListenSettings, version: String, loop: DispatchQueue, interrupt: @escaping @Sendable () -> Void,
+    init(settings: ListenSettings, version: String, loop: DispatchQueue, interrupt: @escaping @Sendable (ControlConnection) -> Bool,
          handler: @escaping ControlServer.Handler, refused: @escaping @Sendable (Refusal) -> Void) throws {
         self.settings = settings
         self.version = version
@@ -127,6 +128,8 @@ final class RemoteListener: @unchecked Sendable {
             return turnAway(connection, "too many connections from \(IPAddress.text(address)) waiting to authenticate")
         }
         let session = RemoteSession(connection: connection, address: address, listener: self)
+        // A client that goes away stops its own chunks, as on the unix socket.
+        connection.onPeerGone = { [interrupt] in _ = interrupt(connection) }
         let id = ObjectIdentifier(session)
         sessions[id] = session
         connection.onClose = { [weak self] in

@@ -1,4 +1,5 @@
 import Dispatch
+import LuaKit
 import PPMCore
 import PPMScript
 
@@ -134,12 +135,17 @@ final class RemoteSession: @unchecked Sendable {
                 "'\(request.cmd)' is not allowed from \(addressText) (its network \(rule?.network.description ?? "?") may run: \(granted))"))
         }
         if request.cmd == "interrupt" {
-            listener.interrupt()
-            return connection.send(ControlReply.ok(request.id, .bool(true)))
+            // Only this connection's chunks, never another client's or a hook.
+            return connection.send(ControlReply.ok(request.id, .bool(listener.interrupt(connection))))
         }
         if (name == "events" || name == "logs") && request.bool("follow") { following = true }
         let (handler, connection) = (listener.handler, connection)
-        listener.loop.async { handler(request, connection) }
+        var call: LuaCallID?
+        if request.cmd == "eval" {
+            call = LuaCallID.next()
+            connection.evals.append(call!)
+        }
+        listener.loop.async { [call] in handler(request, connection, call) }
     }
 
     /// Journals the refusal, replies, and closes.

@@ -139,8 +139,10 @@ extension ScriptHost {
             let dir = try field.string(opts["dir"], "dir")
             let input = try field.string(opts["stdin"], "stdin")
             let onExit = try field.function(opts["on_exit"], "on_exit")
+            let timeout = try field.duration(opts["timeout"], "timeout")
+            if let timeout, timeout <= 0 { throw args.error(2, "'timeout' must be more than 0 seconds") }
             self.whenRunning {
-                self.daemon.spawn(cmd, env, dir, input) { [weak self] helper in
+                self.daemon.spawn(cmd, env, dir, input, timeout) { [weak self] helper in
                     guard let self, !self.isRetired else { return }  // a reload replaced this state
                     guard let onExit else {
                         if let failure = helper.error { self.daemon.log("warn", "ppm.spawn \(cmd[0]): \(failure)") }
@@ -161,6 +163,7 @@ extension ScriptHost {
                     ev["utc"] = .string(ServiceEvent.utc(time))
                     ev["stdout"] = .string(helper.stdout)
                     ev["stderr"] = .string(helper.stderr)
+                    if helper.timedOut { ev["timed_out"] = .boolean(true) }
                     if let failure = helper.error { ev["error"] = .string(failure) }
                     var errors: [String] = []
                     _ = self.callHook(onExit, [.table(ev)], label: "ppm.spawn on_exit", errors: &errors)

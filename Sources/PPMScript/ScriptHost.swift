@@ -9,9 +9,10 @@ public struct DaemonHooks {
     public var shutdown: () -> Void = {}
     /// Asks the daemon to reload the config once the running Lua returns.
     public var reload: () -> Void = {}
-    /// Runs a helper command unsupervised; calls back once it has exited.
-    public var spawn: (_ cmd: [String], _ env: [String: String], _ dir: String?, _ stdin: String?,
-                       _ done: @escaping (HelperResult) -> Void) -> Void = { _, _, _, _, done in
+    /// Runs a helper command unsupervised (ended after `timeout` seconds if
+    /// given); calls back once it has exited.
+    public var spawn: (_ cmd: [String], _ env: [String: String], _ dir: String?, _ stdin: String?, _ timeout: Double?,
+                       _ done: @escaping (HelperResult) -> Void) -> Void = { _, _, _, _, _, done in
         done(HelperResult(error: "ppm.spawn is not available here"))
     }
     public var stats: (_ name: String) -> JSONValue? = { _ in nil }

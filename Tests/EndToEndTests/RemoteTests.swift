@@ -108,21 +108,26 @@ extension Sandbox {
         #expect(eventually { box.run("restart", "talker").status == 0 && events.drain().contains("\"type\":\"start\"") })
     }
 
+    /// `interrupt` over TCP stops the chunk of the connection that asks,
+    /// and nothing of another connection's (as on the unix socket).
     @Test func interruptOverTCPStopsARunawayChunk() throws {
         let (box, port) = try remoteBox(listen: #"allow = { ["127.0.0.1"] = { "read", "eval" } }"#)
         let runner = try TCPClient(port: port)
         #expect(try runner.authenticate(tokenFile: box.dir + "/token")["ok"] as? Bool == true)
         runner.send(#"{"id":2,"cmd":"eval","args":{"code":"while true do end","timeout":30}}"#)
-        let stopper = try TCPClient(port: port)
-        _ = try stopper.authenticate(tokenFile: box.dir + "/token")
-        var reply: [String: Any]?
+        let other = try TCPClient(port: port)
+        _ = try other.authenticate(tokenFile: box.dir + "/token")
+        other.send(#"{"id":3,"cmd":"interrupt"}"#)
+        #expect(other.readObject()?["result"] as? Bool == false)
+        #expect(runner.readObject(0.3) == nil)  // still running
+        var replies: [[String: Any]] = []
         #expect(eventually {
-            stopper.send(#"{"id":3,"cmd":"interrupt"}"#)
-            _ = stopper.readObject()
-            reply = runner.readObject(0.2)
-            return reply != nil
+            runner.send(#"{"id":4,"cmd":"interrupt"}"#)
+            while let r = runner.readObject(0.2) { replies.append(r) }
+            return replies.contains { $0["id"] as? Int == 2 }
         })
-        #expect((reply?["error"] as? String)?.hasPrefix("interrupted") == true)
+        let evalReply = replies.first { $0["id"] as? Int == 2 }
+        #expect((evalReply?["error"] as? String)?.hasPrefix("interrupted") == true)
     }
 
     @Test func badInputOverTCPGetsTheUnixSocketsAnswers() throws {

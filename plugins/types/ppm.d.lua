@@ -110,6 +110,7 @@
 ---@field stdout string what it wrote to stdout
 ---@field stderr string what it wrote to stderr
 ---@field error? string why it could not start
+---@field timed_out? boolean true when it ran past its `timeout`
 
 ---@class ppm.LastExit
 ---@field result? integer
@@ -185,6 +186,7 @@
 ---@field dir? string
 ---@field stdin? string text written to its standard input
 ---@field on_exit? fun(ev: ppm.SpawnEvent)
+---@field timeout? ppm.Duration past it the helper gets SIGTERM (its process group), SIGKILL after `stop_timeout`
 
 ---A timer handle (`ppm.after`, `ppm.every`).
 ---@class ppm.Timer
