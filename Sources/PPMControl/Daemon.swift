@@ -94,8 +94,8 @@ public final class Daemon: @unchecked Sendable {
         loop.output = output
         holder = FDHolder.connectOrStart(path: locations.fdHolder)
         if let holder {
-            output.restore(holder.takeAll())  // pipes of services a killed daemon left running
             output.keeper = holder
+            output.restore(holder.takeAll())  // pipes of services a killed daemon left running
         } else {
             Console.error("ppm-lua: warning: the fd holder did not start: captured output will not survive a killed daemon\n")
         }

@@ -32,12 +32,14 @@ final class FileWatcher: @unchecked Sendable {
         self.changed = changed
         source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
         source.setEventHandler { [weak self] in self?.readEvents() }
+        // Closed only once Dispatch no longer watches it (closing earlier
+        // lets its manager thread trip over a dead or reused descriptor).
+        source.setCancelHandler { [fd] in close(fd) }
         source.resume()
     }
 
     deinit {
         source.cancel()
-        close(fd)
     }
 
     /// Watches exactly these files (absolute or relative to the daemon's

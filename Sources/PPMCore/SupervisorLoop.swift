@@ -107,7 +107,9 @@ public final class SupervisorLoop {
             switch effect {
             case .spawn(let spec):
                 let ends = output?.childOutput(for: spec) ?? ChildOutput()
-                carryOut(supervisor.handle(.spawned(spec.name, spawner.spawn(spec, output: ends))))
+                let result = spawner.spawn(spec, output: ends)
+                output?.spawned()
+                carryOut(supervisor.handle(.spawned(spec.name, result)))
             case .signal(let pgid, let sig):
                 spawner.signalGroup(pgid, sig)
             case .arm(let id, let after):

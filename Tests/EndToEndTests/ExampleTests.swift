@@ -88,7 +88,8 @@ import Testing
     @Test func pmon3HooksGetTheProcessJSON() throws {
         let box = try sandbox("pmon3-hooks.lua", scale: 0.1)
         try box.startDaemon()
-        #expect(eventually(30) { box.state("gin") == "fatal" && box.state("job") == "crashed" })
+        #expect(eventually(30) { box.state("gin") == "fatal" && box.state("job") == "crashed" },
+                "gin \(box.state("gin") ?? "-"), job \(box.state("job") ?? "-"), daemon running \(box.daemonProcess?.isRunning ?? false) status \(box.daemonProcess.map { $0.isRunning ? 0 : $0.terminationStatus } ?? -1): \((try? String(contentsOfFile: box.daemonLog, encoding: .utf8)) ?? "")")
         #expect(eventually { file(box, "pmon3-events.log").contains("process failed: {") })
         let log = file(box, "pmon3-events.log")
         #expect(log.contains("process restarted: gin ("))

@@ -4,14 +4,21 @@ import Glibc
 
 /// One captured stream of one service: a pipe whose write end every process
 /// of the service gets as fd 1 (or 2), read on the loop's queue into the log
-/// file. The daemon keeps the write end too, so the pipe lasts across
-/// restarts: no pipe, no source, no file is made again per start, and a
-/// grandchild still writing after its parent died is captured as well.
+/// file. A write end stays open outside the children (the fd holder's copy,
+/// else the daemon's own), so the pipe lasts across restarts: no pipe, no
+/// source, no file is made again per start, and a grandchild still writing
+/// after its parent died is captured as well.
+///
+/// Every descriptor the daemon holds is copied into each child and closed
+/// again at its exec, so the daemon keeps only the read end when the holder
+/// has the write end: a child's write end is then opened per spawn through
+/// /proc/self/fd (two descriptors per service instead of four).
 final class CapturedStream {
     let kind: OutputKind
     let file: LogFile
-    /// The end handed to children (close-on-exec in the daemon).
-    let writeFD: Int32
+    /// The write end the daemon keeps (close-on-exec), or -1 once the fd
+    /// holder keeps it instead.
+    private(set) var writeFD: Int32
     /// The end the daemon reads.
     let readFD: Int32
     private var splitter = LineSplitter()
@@ -57,6 +64,22 @@ final class CapturedStream {
         }
     }
 
+    /// A write end for the next process: the kept one, or a new one opened
+    /// through /proc/self/fd that the caller closes once the child has it
+    /// (`temporary`). -1 if none can be opened.
+    func childEnd() -> (fd: Int32, temporary: Bool) {
+        if writeFD >= 0 { return (writeFD, false) }
+        let fd = open("/proc/self/fd/\(readFD)", O_WRONLY | O_CLOEXEC)
+        return (fd, fd >= 0)
+    }
+
+    /// Closes the daemon's write end: the fd holder keeps the pipe open.
+    func releaseWriteEnd() {
+        guard writeFD >= 0 else { return }
+        Glibc.close(writeFD)
+        writeFD = -1
+    }
+
     /// Writes the partial line, if any, as a line of its own.
     func flushPartial(_ buffer: ReadBuffer) {
         let timestamp = file.policy.timestamps ? LogText.timestamp(now: WallClock.now()) : nil
@@ -67,7 +90,7 @@ final class CapturedStream {
     func close() {
         source?.cancel()
         source = nil
-        Glibc.close(writeFD)
+        releaseWriteEnd()
         file.close()
     }
 

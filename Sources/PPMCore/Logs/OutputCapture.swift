@@ -58,6 +58,8 @@ public final class OutputCapture {
     private let queue: DispatchQueue
     private let buffer = ReadBuffer()
     private var streams: [String: [OutputKind: CapturedStream]] = [:]
+    /// Write ends opened for the spawn under way, closed by `spawned`.
+    private var temporaries: [Int32] = []
     private var followers: [Int: (names: Set<String>?, streams: Set<OutputKind>, send: (OutputLine) -> Void)] = [:]
     private var nextFollower = 0
 
@@ -77,9 +79,21 @@ public final class OutputCapture {
     public func childOutput(for spec: ServiceSpec) -> ChildOutput {
         let policy = self.policy.overridden(by: spec)
         var output = ChildOutput()
-        if spec.stdout == nil, let s = stream(spec.name, .out, policy) { output.stdout = s.writeFD }
-        if spec.stderr == nil, let s = stream(spec.name, .err, policy) { output.stderr = s.writeFD }
+        if spec.stdout == nil, let s = stream(spec.name, .out, policy) { output.stdout = end(of: s) }
+        if spec.stderr == nil, let s = stream(spec.name, .err, policy) { output.stderr = end(of: s) }
         return output
+    }
+
+    /// Closes the write ends opened for the last `childOutput` (the child has its own now).
+    public func spawned() {
+        for fd in temporaries { close(fd) }
+        temporaries.removeAll(keepingCapacity: true)
+    }
+
+    private func end(of stream: CapturedStream) -> Int32 {
+        let (fd, temporary) = stream.childEnd()
+        if temporary { temporaries.append(fd) }
+        return fd
     }
 
     /// After a process of `name` exited: reads what its pipes hold, writes a
@@ -110,6 +124,7 @@ public final class OutputCapture {
                                    buffer: buffer, readFD: fds.read, writeFD: fds.write)
             s.file.mark()
             register(s, name, kind)
+            if keeper != nil { s.releaseWriteEnd() }  // the holder has it already
         }
     }
 
@@ -154,7 +169,10 @@ public final class OutputCapture {
         }
         s.file.mark()
         register(s, name, kind)
-        keeper?.keep(key(name, kind), read: s.readFD, write: s.writeFD)
+        if let keeper {
+            keeper.keep(key(name, kind), read: s.readFD, write: s.writeFD)
+            s.releaseWriteEnd()
+        }
         return s
     }
 
