@@ -141,6 +141,9 @@ final class ControlConnection: @unchecked Sendable {
                 if isClosed { return }
             }
             if input.count > Self.maxLine {
+                // Read no more: the error goes out, then the connection closes.
+                readSource?.cancel()
+                input = []
                 send(ControlReply.error(.null, "request line longer than \(Self.maxLine) bytes"))
                 closeAfterWrites()
                 return
@@ -205,9 +208,13 @@ final class ControlConnection: @unchecked Sendable {
         source.resume()
     }
 
+    /// Closes once the replies sent so far are written. Queued behind them:
+    /// `send` only queues its line, so closing at once would drop it.
     func closeAfterWrites() {
-        closing = true
-        if output.isEmpty { close() }
+        queue.async {
+            self.closing = true
+            if self.output.isEmpty { self.close() }
+        }
     }
 
     func close() {
