@@ -176,8 +176,15 @@ import Testing
         let clients = (0..<1000).compactMap { _ in RawSocket(path: socket) }
         #expect(clients.count == 1000, "seed \(seed): only \(clients.count) of 1000 connected")
         for (i, c) in clients.enumerated() { c.send("{\"id\":\(i),\"cmd\":\"status\"}\n") }
-        let answered = clients.enumerated().filter { i, c in (replyObject(c.readLine(20) ?? "")?["id"] as? Int) == i }.count
-        #expect(answered == clients.count, "seed \(seed): \(answered) of \(clients.count) answered")
+        // Each is served, or refused with a reason where the daemon's
+        // open-files limit is below 2000 (it holds at most half of it).
+        var served = 0, refused = 0
+        for (i, c) in clients.enumerated() {
+            let reply = replyObject(c.readLine(20) ?? "")
+            if reply?["id"] as? Int == i { served += 1 }
+            if (reply?["error"] as? String)?.contains("too many clients") == true { refused += 1 }
+        }
+        #expect(served + refused == clients.count && served >= 400, "seed \(seed): \(served) served, \(refused) refused")
     }
 
     // MARK: Lines
