@@ -92,6 +92,8 @@ public enum Suggest {
 
     /// The candidate `word` probably meant, if one is close enough.
     public static func closest(_ word: String, in candidates: [String]) -> String? {
+        // Far longer than any candidate: no near miss, and the edit distance would cost its length squared.
+        guard word.utf8.count <= 64 else { return nil }
         let lower = word.lowercased()
         if let meant = synonyms[lower], candidates.contains(meant) { return meant }
         let best = candidates.map { ($0, distance(lower, $0)) }.min { $0.1 < $1.1 }
