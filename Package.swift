@@ -8,6 +8,7 @@ let package = Package(
         // `ppm-lua import`, a program of its own: its parsers need Foundation (FoundationXML,
         // Yams), which the daemon does not load (README, "Importing a config").
         .executable(name: "ppm-lua-import", targets: ["ppm-lua-import"]),
+        .executable(name: "ppm-lua-fdholder", targets: ["ppm-lua-fdholder"]),
         .library(name: "LuaKit", targets: ["LuaKit"]),
     ],
     dependencies: [
@@ -25,6 +26,8 @@ let package = Package(
         .target(name: "CLuaShim", dependencies: ["CLua"]),
         // C helpers for process spawning and Linux system calls.
         .target(name: "CSystem"),
+        // The fd holder (a C program: the process that keeps output pipes open stays small).
+        .executableTarget(name: "ppm-lua-fdholder", dependencies: ["CSystem"]),
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
         .target(name: "PPMCore", dependencies: ["CSystem"]),
         .target(name: "PPMScript", dependencies: ["LuaKit", "PPMCore"]),
@@ -53,7 +56,8 @@ let package = Package(
         .testTarget(name: "PPMCoreTests", dependencies: ["PPMCore", "PPMCoreTesting"]),
         .testTarget(name: "PPMControlTests", dependencies: ["PPMControl", "PPMCore"]),
         // Drives the built ppm-lua binary (run `swift build` first, as scripts/test.sh does).
-        .testTarget(name: "EndToEndTests", dependencies: []),
+        // PPMControl: the raw TCP client of the remote tests answers the challenge with its HMAC.
+        .testTarget(name: "EndToEndTests", dependencies: ["PPMControl"]),
         .testTarget(name: "PPMImportTests", dependencies: ["PPMImport", "PPMScript", "PPMCore", "LuaKit"], exclude: ["Fixtures"]),
         .testTarget(name: "PPMScriptTests", dependencies: ["PPMScript", "PPMCore", "PPMCoreTesting", "LuaKit"]),
     ]

@@ -30,6 +30,8 @@ exits to both and checks every decision matches; change them together.
 Copy this file next to your config under another name to make your own.
 ]]
 
+---@param options? ppm.plugins.backoff.Options (types for editors: plugins/types/ppm.d.lua)
+---@return ppm.Policy
 return function(options)
   local o = ppm.options("backoff", options, {
     interval = { "duration", 1 }, max = { "duration", 60 },

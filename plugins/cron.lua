@@ -127,6 +127,8 @@ local function next_due(spec, from)
   return nil
 end
 
+---@param options ppm.plugins.cron.Options (types for editors: plugins/types/ppm.d.lua)
+---@return ppm.Policy
 return function(options)
   local o = ppm.options("cron", options, { [1] = { "string" }, clock = { "function", os.time } })
   if not o[1] then error("cron: the expression is required, e.g. cron{ \"*/5 * * * *\" }", 2) end

@@ -17,6 +17,8 @@ It runs through ppm.spawn: the daemon never waits for it. Returns a handle
 whose cancel() removes the hooks.
 ]]
 
+---@param options ppm.plugins.exec_hooks.Options (types for editors: plugins/types/ppm.d.lua)
+---@return ppm.HookHandle
 return function(options)
   local o = ppm.options("exec_hooks", options, {
     on_restart = { "string" }, on_failure = { "string" }, services = { "strings" }, env = { "table" },

@@ -20,6 +20,8 @@ local function is_restart(action)
   return action == "restart" or (type(action) == "table" and action.action == "restart")
 end
 
+---@param options? ppm.plugins.limit.Options (types for editors: plugins/types/ppm.d.lua)
+---@return ppm.Policy
 return function(options)
   local o = ppm.options("limit", options, {
     restarts = { "integer", 5 }, within = { "duration", 60 }, policy = { "function" },

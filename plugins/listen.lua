@@ -31,6 +31,8 @@ local function save_names(path, names)
   f:close()
 end
 
+---@param options ppm.plugins.listen.Options (types for editors: plugins/types/ppm.d.lua)
+---@return ppm.plugins.ListenHandle
 return function(options)
   local o = ppm.options("listen", options, { on = { "string" } })
   if not (o.on and (o.on:match("^udp://[%d%.]+:%d+$") or o.on:match("^udp://%[[%x:%.]+%]:%d+$")

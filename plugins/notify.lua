@@ -28,6 +28,8 @@ local function expand(word, ev)
   end))
 end
 
+---@param options ppm.plugins.notify.Options (types for editors: plugins/types/ppm.d.lua)
+---@return ppm.HookHandle
 return function(options)
   local o = ppm.options("notify", options, {
     cmd = { "any" }, on = { "strings", { "crash", "fatal" } }, services = { "strings" },

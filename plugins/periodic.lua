@@ -10,6 +10,8 @@ Every exit, clean or not, is answered with a restart after `every`. The
 first run is at daemon start, or `start_after` later.
 ]]
 
+---@param options ppm.plugins.periodic.Options (types for editors: plugins/types/ppm.d.lua)
+---@return ppm.Policy
 return function(options)
   local o = ppm.options("periodic", options, { every = { "duration" } })
   if not o.every or o.every <= 0 then

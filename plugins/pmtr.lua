@@ -13,6 +13,8 @@ less than min_runtime is restarted after `delay`; one that ran longer is
 restarted at once.
 ]]
 
+---@param options? ppm.plugins.pmtr.Options (types for editors: plugins/types/ppm.d.lua)
+---@return ppm.Policy
 return function(options)
   local o = ppm.options("pmtr", options, {
     status = { "integer", 33 }, min_runtime = { "duration", 10 }, delay = { "duration", 10 },

@@ -34,6 +34,8 @@ local function hostname()
   return name
 end
 
+---@param options ppm.plugins.report.Options (types for editors: plugins/types/ppm.d.lua)
+---@return ppm.HookHandle
 return function(options)
   local o = ppm.options("report", options, { to = { "string" }, every = { "duration", 10 } })
   if not (o.to and (o.to:match("^udp://[%d%.]+:%d+$") or o.to:match("^udp://%[[%x:%.]+%]:%d+$")

@@ -1,4 +1,4 @@
-#include "CLuaShim.h"
+#include "shim_internal.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -28,6 +28,8 @@ static ppm_lua_ctl *ctl_of(lua_State *L) {
     lua_getallocf(L, &ud);
     return (ppm_lua_ctl *)ud;
 }
+
+static void watchdog(lua_State *L, lua_Debug *ar);
 
 static double monotonic_now(void) {
     struct timespec ts;
@@ -71,11 +73,11 @@ static void note_position(lua_State *L, ppm_lua_ctl *c) {
     lua_sethook(L, watchdog, LUA_MASKCOUNT, PPM_HOOK_COUNT / 10);
 }
 
-/* The watchdog. Once a call has timed out or been interrupted, the hook
- * fires on every instruction and raises again, so that a pcall in user code
- * cannot swallow the stop: the next instruction outside it raises too. */
-static void watchdog(lua_State *L, lua_Debug *ar) {
-    (void)ar;
+/* Stops the running outer call once its deadline passed or it was
+ * interrupted. Once a call has stopped, the hook fires on every
+ * instruction and raises again, so that a pcall in user code cannot
+ * swallow the stop: the next instruction outside it raises too. */
+void ppm_lua_check_budget(lua_State *L) {
     ppm_lua_ctl *c = ctl_of(L);
     if (c->depth == 0) return;
     if (c->cap_enabled && c->used > c->limit / 2) note_position(L, c);
@@ -91,6 +93,12 @@ static void watchdog(lua_State *L, lua_Debug *ar) {
         lua_pushstring(L, c->fault == PPM_FAULT_TIMEOUT ? "time budget exceeded" : "interrupted");
         lua_error(L);
     }
+}
+
+/* The watchdog: a count hook. */
+static void watchdog(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    ppm_lua_check_budget(L);
 }
 
 static int traceback_handler(lua_State *L) {
@@ -153,6 +161,7 @@ lua_State *ppm_lua_newstate(size_t memory_limit, void *host, ppm_lua_dispatch_fn
     }
     lua_atpanic(L, panic_handler);
     luaL_openlibs(L);
+    ppm_lua_install_bounded_patterns(L);
     lua_pushcfunction(L, guarded_xpcall);
     lua_setglobal(L, "xpcall");
     lua_sethook(L, watchdog, LUA_MASKCOUNT, PPM_HOOK_COUNT);
@@ -181,7 +190,6 @@ int ppm_lua_pcall(lua_State *L, int nargs, int nresults, double budget) {
         c->refused = 0;
         c->deadline = budget > 0 ? monotonic_now() + budget : 0;
         c->where[0] = 0;
-        atomic_store(&c->interrupt, 0);
         ppm_stall_guard_arm(budget);
     }
     int saved_cap = c->cap_enabled;
@@ -219,6 +227,8 @@ const char *ppm_lua_caller_position(lua_State *L, char *buf, size_t len) {
 }
 
 void ppm_lua_interrupt(lua_State *L) { atomic_store(&ctl_of(L)->interrupt, 1); }
+
+void ppm_lua_clear_interrupt(lua_State *L) { atomic_store(&ctl_of(L)->interrupt, 0); }
 
 int ppm_lua_load(lua_State *L, const void *buf, size_t len, const char *chunkname) {
     return luaL_loadbufferx(L, buf ? (const char *)buf : "", len, chunkname, "t");
@@ -273,3 +283,13 @@ void ppm_lua_pushbytes(lua_State *L, const void *buf, size_t len) {
 }
 
 void ppm_lua_collect(lua_State *L) { lua_gc(L, LUA_GCCOLLECT, 0); }
+
+void ppm_lua_push_stock_patterns(lua_State *L) {
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);           /* "", the string metatable */
+    lua_pushcfunction(L, luaopen_string);
+    lua_call(L, 0, 1);                 /* "", metatable, stock library */
+    lua_insert(L, -3);                 /* stock, "", metatable */
+    lua_setmetatable(L, -2);           /* luaopen_string replaced it: put it back */
+    lua_pop(L, 1);
+}

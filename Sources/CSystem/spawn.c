@@ -24,6 +24,17 @@
 
 // MARK: - State shared by all spawns (guarded by spawn_lock)
 
+// ThreadSanitizer cannot follow a child that runs in the parent's memory
+// (clone with CLONE_VM: its runtime aborts in the child), so under it the
+// spawner forks instead and waits for the exec. Only sanitizer builds do.
+#if defined(__SANITIZE_THREAD__)
+#define PPM_SPAWN_WITH_FORK 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PPM_SPAWN_WITH_FORK 1
+#endif
+#endif
+
 /// Serialises spawns: they share the child stack and the signal list.
 /// A spawn holds it only while the child runs (until its exec or exit).
 static pthread_mutex_t spawn_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -263,7 +274,12 @@ int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, si
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
+#ifdef PPM_SPAWN_WITH_FORK
+    pid_t p = fork();
+    if (p == 0) _exit(child_main(&args));
+#else
     pid_t p = clone(child_main, child_stack_top, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+#endif
     int clone_errno = errno;
     // Here the child has exec'd or exited: the stack and `args` are free again.
     pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -282,6 +298,10 @@ int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, si
     // the exec to close the pipe (that wait cost a second wake-up, ~30 µs).
     struct child_failure f;
     ssize_t n;
+#ifdef PPM_SPAWN_WITH_FORK
+    // A forked child runs on: wait for its exec (end of file) or its record.
+    fcntl(fds[0], F_SETFL, 0);
+#endif
     do { n = read(fds[0], &f, sizeof f); } while (n < 0 && errno == EINTR);
     close(fds[0]);
     *pid = p;

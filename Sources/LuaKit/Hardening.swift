@@ -1,3 +1,4 @@
+import CLuaShim
 /// What to suggest instead of the standard functions a daemon cannot allow.
 public struct DaemonAlternatives: Sendable {
     /// Instead of `os.exit`, e.g. `ppm.shutdown()`.
@@ -22,8 +23,20 @@ extension LuaState {
     /// - `os.exit`, `os.execute` and `io.popen` raise an error naming the alternative;
     /// - reading standard input (`io.read`, `io.lines()`, `io.stdin`, `dofile()`) raises;
     /// - `load`, `loadfile` and `dofile` accept text chunks only (bytecode can crash the VM);
-    /// - `debug.sethook` is refused, since the watchdog lives there.
+    /// - `debug.sethook` is refused, since the watchdog lives there;
+    /// - nothing escapes the time budget: `__gc` metamethods are refused
+    ///   (finalizers run with hooks off), `debug` keeps `traceback` and
+    ///   `getinfo`, `collectgarbage` cannot stop the collector, C modules
+    ///   cannot be loaded, and the standard functions that loop in C over a
+    ///   length the caller chooses check the budget as they go.
     public func hardenForDaemon(_ alternatives: DaemonAlternatives) throws {
+        ppm_lua_close_sandbox_holes(L)
+        for name in ["debug", "gethook", "getlocal", "setlocal", "getupvalue", "setupvalue", "upvalueid", "upvaluejoin",
+                     "getmetatable", "setmetatable", "getregistry", "getuservalue", "setuservalue", "setcstacklimit"] {
+            forbid("debug", name, message: "debug.\(name) is not available in the daemon (it could bypass the time budget); "
+                + "debug.traceback and debug.getinfo are")
+        }
+        forbid("package", "loadlib", message: "package.loadlib is refused: C code would run outside the time budget")
         forbid("os", "exit", message: "os.exit would end the daemon; use \(alternatives.exit)")
         forbid("os", "execute", message: "os.execute would block the daemon; use \(alternatives.run)")
         forbid("io", "popen", message: "io.popen would block the daemon; use \(alternatives.run)")

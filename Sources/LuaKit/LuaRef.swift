@@ -1,6 +1,5 @@
 import CLua
 import CLuaShim
-import Synchronization
 
 /// A Lua value kept alive in the registry of a `LuaState`: a function, a
 /// userdata or a thread. Released when the last Swift reference goes.
@@ -37,22 +36,4 @@ public final class LuaRef: Hashable, @unchecked Sendable, CustomStringConvertibl
     public static func == (a: LuaRef, b: LuaRef) -> Bool { a === b }
     public func hash(into h: inout Hasher) { h.combine(ObjectIdentifier(self)) }
     public var description: String { "\(typeName): ref \(ref)" }
-}
-
-/// Stops the call running in a `LuaState` from any thread (Ctrl-C in a REPL).
-public final class LuaInterrupter: @unchecked Sendable {
-    /// The state's address as a number, nil once the state is closed.
-    private let address = Mutex<UInt?>(nil)
-
-    init(_ L: OpaquePointer) { address.withLock { $0 = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(L))) } }
-
-    /// Makes the running call raise "interrupted" at its next instruction.
-    /// A call that starts later is not affected.
-    public func interrupt() {
-        address.withLock { a in
-            if let a, let L = OpaquePointer(bitPattern: a) { ppm_lua_interrupt(L) }
-        }
-    }
-
-    func invalidate() { address.withLock { $0 = nil } }
 }

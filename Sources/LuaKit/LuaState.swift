@@ -15,6 +15,8 @@ public final class LuaState {
     let L: OpaquePointer
     private var hosts: [(name: String, body: LuaHostFunction)] = []
     private var releasedRefs: [Int32] = []
+    /// Nesting of `call` (a host function may call back into Lua).
+    private var callDepth = 0
     /// Chunk names too long for Lua, by the alias Lua knows them as.
     let chunkNames = ChunkNames()
     /// The thread running the host function being called, if any.
@@ -100,13 +102,21 @@ public final class LuaState {
     }
 
     /// Calls a Lua function in protected mode. `budget` is in seconds; the
-    /// call is stopped once it runs past it (nil: no limit).
+    /// call is stopped once it runs past it (nil: no limit). `id` lets
+    /// `interrupter.interrupt(id)` stop this call and no other.
     @discardableResult
-    public func call(_ function: LuaRef, _ args: [LuaValue] = [], budget: Double? = nil) throws -> [LuaValue] {
+    public func call(_ function: LuaRef, _ args: [LuaValue] = [], budget: Double? = nil, id: LuaCallID? = nil) throws -> [LuaValue] {
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         guard lua_checkstack(L, Int32(args.count) + 8) != 0 else {
             throw LuaError.conversion("too many arguments")
+        }
+        let outer = callDepth == 0
+        if outer && !interrupter.begin(id) { throw LuaError.interrupted(traceback: "") }
+        callDepth += 1
+        defer {
+            callDepth -= 1
+            if outer { interrupter.end() }
         }
         let stack = LuaStack(L, state: self)
         stack.push(.function(function))

@@ -12,13 +12,15 @@ extension Daemon {
 
     /// Serves one request as a turn of the loop: the inputs it sends run
     /// right after it (and after any Lua it ran).
-    func handle(_ request: ControlRequest, _ connection: ControlConnection) {
-        loop.turn { serve(request, connection) }
+    func handle(_ request: ControlRequest, _ connection: ControlConnection, call: LuaCallID? = nil) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        loop.turn { serve(request, connection, call: call) }
+        if let call { connection.evalFinished(call) }
         // Services added or removed: their `depends` are followed or dropped.
         if ["add", "exec", "eval", "rm", "del", "drop"].contains(request.cmd) { followDepends() }
     }
 
-    private func serve(_ request: ControlRequest, _ connection: ControlConnection) {
+    private func serve(_ request: ControlRequest, _ connection: ControlConnection, call: LuaCallID?) {
         let reply: Reply = { result in
             switch result {
             case .success(let value): connection.send(ControlReply.ok(request.id, value))
@@ -33,7 +35,8 @@ extension Daemon {
         case "start": start(request, reply)
         case "stop", "restart", "rm", "del", "drop": stopping(request, connection, reply)
         case "signal": reply(signal(request))
-        case "eval": reply(eval(request))
+        case "eval": reply(eval(request, call: call))
+        case "complete": reply(complete(request))
         case "add", "exec": add(request, reply)
         case "export": reply(.success(.string(export())))
         case "stats": stats(request, connection)
@@ -51,7 +54,7 @@ extension Daemon {
                 }
             }
         default:
-            let known = ["status", "stats", "logs", "upgrade", "ls", "show", "events", "start", "stop", "restart", "signal", "rm", "eval", "add", "export", "reload", "quit"]
+            let known = ["status", "stats", "logs", "upgrade", "ls", "show", "events", "start", "stop", "restart", "signal", "rm", "eval", "complete", "add", "export", "reload", "quit"]
             let hint = Suggest.hint(request.cmd, in: known)
             reply(.failure(ControlFailure("unknown command '\(request.cmd)'\(hint)")))
         }
@@ -61,7 +64,8 @@ extension Daemon {
         .object([
             "pid": .int(Int64(getpid())), "uptime": .double(scheduler.now - startedAt), "version": .string(options.version),
             "config": .init(options.configPath), "home": .string(options.locations.home),
-            "socket": .string(options.locations.socket), "services": .init(supervisor.names.count),
+            "socket": .string(options.locations.socket), "listen": .init(remote?.endpoint.description),
+            "services": .init(supervisor.names.count),
             "state_writes": .init(loop.store?.writes ?? 0),
             "hooks": .object(["calls": .init(host.hookCalls), "seconds": .double(host.hookSeconds)]),
         ])
@@ -158,11 +162,12 @@ extension Daemon {
         }
     }
 
-    private func eval(_ request: ControlRequest) -> Result<JSONValue, ControlFailure> {
+    private func eval(_ request: ControlRequest, call: LuaCallID?) -> Result<JSONValue, ControlFailure> {
         guard let code = request.string("code") else { return .failure(ControlFailure("missing argument 'code'")) }
-        let budget = request.args["timeout"]?.doubleValue ?? 5
+        let budget = request.args["timeout"]?.doubleValue ?? EvalTimeout.standard
+        if let problem = EvalTimeout.problem(budget) { return .failure(ControlFailure(problem)) }
         do {
-            let result = try host.eval(code, budget: budget)
+            let result = try host.eval(code, budget: budget, call: call)
             var o: [String: JSONValue] = ["values": .init(result.values), "output": .string(result.output)]
             if !result.warnings.isEmpty { o["warnings"] = .init(result.warnings) }
             return .success(.object(o))
@@ -177,6 +182,15 @@ extension Daemon {
             return .failure(ControlFailure(Self.withoutPrinterFrames(message)))
         } catch {
             return .failure(ControlFailure("\(error)"))
+        }
+    }
+
+    private func complete(_ request: ControlRequest) -> Result<JSONValue, ControlFailure> {
+        guard let text = request.string("text") else { return .failure(ControlFailure("missing argument 'text'")) }
+        do {
+            return .success(.object(["completions": .init(try host.complete(text))]))
+        } catch {
+            return .failure(ControlFailure("completion failed: \((error as? LuaError)?.fullText ?? "\(error)")"))
         }
     }
 }

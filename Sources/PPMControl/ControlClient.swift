@@ -35,6 +35,11 @@ public final class ControlClient {
         fd = sock
     }
 
+    /// A client over a connected socket (a TCP one, see `ControlEndpoint`).
+    init(connected fd: Int32) {
+        self.fd = fd
+    }
+
     deinit { Glibc.close(fd) }
 
     /// Sends one request and returns its result.
@@ -93,15 +98,37 @@ public final class ControlClient {
         case result(ControlResult)
     }
 
-    /// Reads the next reply; nil when `timeout` seconds pass without one.
+    /// Interrupts this connection's running `eval` from another thread
+    /// (Ctrl-C in the REPL): the daemon stops this client's chunk and no other.
+    public var interrupter: Interrupter { Interrupter(fd: fd) }
+
+    /// Sends `interrupt` on a connection while its owner waits for a reply;
+    /// the reply to the interrupt itself is skipped by `receive`.
+    public struct Interrupter: Sendable {
+        fileprivate static let requestID = "interrupt"
+        let fd: Int32
+
+        /// Asks the daemon to stop the chunk this connection sent.
+        public func interrupt() {
+            _ = AtomicFile.writeAll(fd, ControlRequest(id: .string(Self.requestID), cmd: "interrupt").line + "\n")
+        }
+    }
+
+    /// Reads the next reply (not one to an `Interrupter`); nil when `timeout`
+    /// seconds pass without one.
     public func receiveReply(timeout: Double? = nil) throws(Failure) -> Reply? {
-        guard let line = try readLine(timeout: timeout) else { return nil }
-        let parsed = line.withUnsafeBufferPointer { bytes in
-            Result { () throws(JSONParseError) in try JSONReader.parse(bytes, capturing: "result") }
+        var next: (line: [UInt8], reply: JSONValue, member: JSONMemberRange?)?
+        while next == nil {
+            guard let line = try readLine(timeout: timeout) else { return nil }
+            let parsed = line.withUnsafeBufferPointer { bytes in
+                Result { () throws(JSONParseError) in try JSONReader.parse(bytes, capturing: "result") }
+            }
+            guard case .success(let (reply, member)) = parsed, reply.objectValue != nil else {
+                throw .failed("malformed reply from the daemon: \(String(decoding: line, as: UTF8.self))")
+            }
+            if reply["id"] != .string(Interrupter.requestID) { next = (line, reply, member) }
         }
-        guard case .success(let (reply, member)) = parsed, reply.objectValue != nil else {
-            throw .failed("malformed reply from the daemon: \(String(decoding: line, as: UTF8.self))")
-        }
+        guard let (line, reply, member) = next else { return nil }
         guard reply["ok"]?.boolValue == true else { throw .failed(reply["error"]?.stringValue ?? "request failed") }
         if let progress = reply["progress"] { return .progress(progress) }
         guard let member else { return .result(ControlResult(value: .null, raw: ArraySlice("null".utf8), items: [])) }
@@ -109,7 +136,7 @@ public final class ControlClient {
     }
 
     /// The next line, without its newline; nil when `timeout` passes first.
-    private func readLine(timeout: Double?) throws(Failure) -> [UInt8]? {
+    func readLine(timeout: Double?) throws(Failure) -> [UInt8]? {
         var chunk = [UInt8](repeating: 0, count: 65536)
         var searched = 0
         while true {

@@ -1,6 +1,7 @@
 import CSystem
 import Dispatch
 import Glibc
+import LuaKit
 import PPMCore
 
 /// The daemon's end of the control socket: a unix stream socket (mode 0600)
@@ -8,23 +9,26 @@ import PPMCore
 ///
 /// All socket I/O happens on its own `io` queue, so a client is served even
 /// while the loop runs Lua: requests go to the loop queue, except
-/// `interrupt`, which stops the running chunk from here.
+/// `interrupt`, which stops from here the chunks of the connection that
+/// asked (and nothing else). A client that goes away stops its chunks too.
 /// `@unchecked Sendable`: its state is confined to `io`.
 final class ControlServer: @unchecked Sendable {
-    typealias Handler = @Sendable (ControlRequest, ControlConnection) -> Void
+    /// Serves one request on the loop; `call` names an `eval` chunk so that
+    /// only its own connection can interrupt it.
+    typealias Handler = @Sendable (ControlRequest, ControlConnection, _ call: LuaCallID?) -> Void
 
     let path: String
     private let fd: Int32
     private let io = DispatchQueue(label: "ppm-lua.control")
     private let loop: DispatchQueue
-    private let interrupt: @Sendable () -> Void
+    private let interrupter: CurrentInterrupter
     private let acceptSource: DispatchSourceRead
     private var connections: [ObjectIdentifier: ControlConnection] = [:]
 
-    init(path: String, loop: DispatchQueue, interrupt: @escaping @Sendable () -> Void, handler: @escaping Handler) throws {
+    init(path: String, loop: DispatchQueue, interrupter: CurrentInterrupter, handler: @escaping Handler) throws {
         self.path = path
         self.loop = loop
-        self.interrupt = interrupt
+        self.interrupter = interrupter
         let sock = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard sock >= 0 else { throw POSIXFailure("socket: \(String(cString: strerror(errno)))") }
         unlink(path)
@@ -93,12 +97,24 @@ final class ControlServer: @unchecked Sendable {
             let id = ObjectIdentifier(connection)
             connections[id] = connection
             connection.onClose = { [weak self] in self?.connections[id] = nil }
-            connection.start { [loop, interrupt] line in
+            connection.onPeerGone = { [interrupter] in
+                for call in connection.evals { _ = interrupter.interrupt(call) }
+            }
+            connection.onEndOfInput = { [loop] in
+                // The loop serves requests in order: once it reaches this,
+                // the replies to the earlier ones have been queued.
+                loop.async { connection.closeAfterWrites() }
+            }
+            connection.start { [loop, interrupter] line in
                 switch ControlRequest.parse(line) {
                 case .success(let request) where request.cmd == "interrupt":
-                    interrupt()
-                    connection.send(ControlReply.ok(request.id, .bool(true)))
-                case .success(let request): loop.async { handler(request, connection) }
+                    let stopped = connection.evals.filter { interrupter.interrupt($0) }
+                    connection.send(ControlReply.ok(request.id, .bool(!stopped.isEmpty)))
+                case .success(let request) where request.cmd == "eval":
+                    let call = LuaCallID.next()
+                    connection.evals.append(call)
+                    loop.async { handler(request, connection, call) }
+                case .success(let request): loop.async { handler(request, connection, nil) }
                 case .failure(let f): connection.send(ControlReply.error(.null, f.description))
                 }
             }
@@ -122,147 +138,5 @@ final class ControlServer: @unchecked Sendable {
             unlink(path)
             for c in connections.values { c.close() }
         }
-    }
-}
-
-/// One client: reads request lines, buffers replies until the socket
-/// takes them. Confined to the control queue; `send` and `addCleanup` may be
-/// called from any queue.
-final class ControlConnection: @unchecked Sendable {
-    private let fd: Int32
-    private let queue: DispatchQueue
-    private var readSource: DispatchSourceRead?
-    private var writeSource: DispatchSourceWrite?
-    private var input: [UInt8] = []
-    private var output: [UInt8] = []
-    private var closing = false
-    private(set) var isClosed = false
-    var onClose: (() -> Void)?
-    /// Extra work to undo at close (a `events -f` observer).
-    private var cleanups: [@Sendable () -> Void] = []
-
-    /// Lines longer than this end the connection.
-    static let maxLine = 4 << 20
-
-    init(fd: Int32, queue: DispatchQueue) {
-        self.fd = fd
-        self.queue = queue
-    }
-
-    func start(_ onLine: @escaping (String) -> Void) {
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { [weak self] in self?.readAvailable(onLine) }
-        readSource = source
-        source.resume()
-    }
-
-    private func readAvailable(_ onLine: (String) -> Void) {
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while !isClosed {
-            let n = read(fd, &buffer, buffer.count)
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 && errno == EAGAIN { break }
-            if n <= 0 {
-                close()
-                return
-            }
-            input += buffer[0..<n]
-            while let newline = input.firstIndex(of: 10) {
-                let line = String(decoding: input[..<newline], as: UTF8.self)
-                input.removeSubrange(...newline)
-                if !line.allSatisfy(\.isWhitespace) { onLine(line) }
-                if isClosed { return }
-            }
-            if input.count > Self.maxLine {
-                // Read no more: the error goes out, then the connection closes.
-                readSource?.cancel()
-                input = []
-                send(ControlReply.error(.null, "request line longer than \(Self.maxLine) bytes"))
-                closeAfterWrites()
-                return
-            }
-        }
-    }
-
-    /// Queues one reply line.
-    func send(_ line: String) {
-        queue.async { self.sendNow(line) }
-    }
-
-    /// Runs `body` on the connection's queue once the replies sent so far
-    /// have been handed to the socket (a short reply is written at once).
-    func afterReplies(_ body: @escaping @Sendable () -> Void) {
-        queue.async { body() }
-    }
-
-    /// Runs `cleanup` when the connection closes (at once if it has).
-    func addCleanup(_ cleanup: @escaping @Sendable () -> Void) {
-        queue.async {
-            if self.isClosed { cleanup() } else { self.cleanups.append(cleanup) }
-        }
-    }
-
-    /// Replies a client has not read beyond this end the connection (a
-    /// follower that stopped reading must not grow the daemon's memory).
-    static let maxPending = 16 << 20
-
-    private func sendNow(_ line: String) {
-        guard !isClosed else { return }
-        guard output.count + line.utf8.count < Self.maxPending else { return close() }
-        output += Array(line.utf8)
-        output.append(10)
-        flush()
-    }
-
-    private func flush() {
-        while !output.isEmpty {
-            let n = output.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 && errno == EAGAIN {
-                armWriter()
-                return
-            }
-            if n <= 0 {
-                close()
-                return
-            }
-            output.removeFirst(n)
-        }
-        writeSource?.cancel()
-        writeSource = nil
-        if closing { close() }
-    }
-
-    private func armWriter() {
-        guard writeSource == nil else { return }
-        let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { [weak self] in self?.flush() }
-        writeSource = source
-        source.resume()
-    }
-
-    /// Closes once the replies sent so far are written. Queued behind them:
-    /// `send` only queues its line, so closing at once would drop it.
-    func closeAfterWrites() {
-        queue.async {
-            self.closing = true
-            if self.output.isEmpty { self.close() }
-        }
-    }
-
-    func close() {
-        guard !isClosed else { return }
-        isClosed = true
-        readSource?.cancel()
-        writeSource?.cancel()
-        Glibc.close(fd)
-        input = []
-        output = []
-        cleanups.forEach { $0() }
-        cleanups = []
-        onClose?()
-        // Building and sending a reply about many services leaves megabytes
-        // free inside malloc's heap, which glibc keeps: give them back.
-        ppm_release_free_memory()
     }
 }

@@ -9,9 +9,19 @@ final class CurrentInterrupter: Sendable {
 
     init(_ interrupter: LuaInterrupter) { current = Mutex(interrupter) }
 
-    /// Points at the state a reload installed.
-    func set(_ interrupter: LuaInterrupter) { current.withLock { $0 = interrupter } }
+    /// Points at the state a reload installed; the calls the old state was
+    /// asked to stop before they started stay stopped.
+    func set(_ interrupter: LuaInterrupter) {
+        current.withLock { old in
+            interrupter.inheritPending(from: old)
+            old = interrupter
+        }
+    }
 
     /// Stops the call running in the current state, if any.
     func interrupt() { current.withLock { $0 }.interrupt() }
+
+    /// Stops the call `id` (an `eval` chunk) now or when it starts; false
+    /// when it has finished.
+    func interrupt(_ id: LuaCallID) -> Bool { current.withLock { $0 }.interrupt(id) }
 }

@@ -130,6 +130,7 @@ extension Daemon {
     /// held for run-time services are dropped (as after a daemon restart).
     private func swap(to fresh: ScriptHost) {
         let old = host
+        noteListenChange(fresh)
         for name in old.scriptedServices where configured[name] == nil && supervisor.snapshot(name) != nil {
             log("warn", "service '\(name)': its Lua functions belonged to the replaced Lua state; "
                 + "it keeps running with its data fields and the default policy")

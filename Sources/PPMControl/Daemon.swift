@@ -50,6 +50,8 @@ public final class Daemon: @unchecked Sendable {
     /// When the daemon started, on the monotonic clock.
     let startedAt: Double
     private var server: ControlServer?
+    /// The TCP listener, when the config asks for one.
+    private(set) var remote: RemoteListener?
     /// Watches the config and the modules it loaded; a save reloads.
     var configWatcher: FileWatcher?
     /// Restarts services whose `depends` files change.
@@ -189,8 +191,9 @@ public final class Daemon: @unchecked Sendable {
         ppm_set_child_subreaper()
         installWatchdog(fixedSeconds: host.watchdog)
         do {
-            let server = try ControlServer(path: options.locations.socket, loop: queue, interrupt: { [interrupter] in interrupter.interrupt() }) {
-                [unowned self] request, connection in self.handle(request, connection)
+            remote = try makeRemoteListener()
+            let server = try ControlServer(path: options.locations.socket, loop: queue, interrupter: interrupter) {
+                [unowned self] request, connection, call in self.handle(request, connection, call: call)
             }
             self.server = server
         } catch {
@@ -199,6 +202,7 @@ public final class Daemon: @unchecked Sendable {
         }
         if let pidfile = options.pidfile { try? AtomicFile.write("\(getpid())\n", to: pidfile) }
         queue.async { [self] in
+            loop.queue = queue
             signals.start(queue: queue) { [unowned self] event in self.handleSignal(event) }
             // Children that ended while a previous image of this daemon re-executed.
             SignalLoop.reap { [unowned self] event in self.handleSignal(event) }
@@ -206,7 +210,9 @@ public final class Daemon: @unchecked Sendable {
             watchConfig()
             watchDepends()
             server?.resume()
-            log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)")
+            remote?.resume()
+            log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)"
+                + (remote.map { ", TCP \($0.endpoint)" } ?? ""))
         }
         dispatchMain()
     }
@@ -214,6 +220,7 @@ public final class Daemon: @unchecked Sendable {
     // MARK: Signals and children
 
     private func handleSignal(_ event: SignalLoop.Event) {
+        dispatchPrecondition(condition: .onQueue(queue))
         switch event {
         case .exited(let pid, let status):
             if !helpers.exited(pid: pid, status: status) { loop.send(.exited(pid: pid, status: status)) }
@@ -227,18 +234,23 @@ public final class Daemon: @unchecked Sendable {
         }
     }
 
-    /// Stops every service, then exits 0 after `done`.
+    /// Stops every service and helper, ends the daemon's remaining children
+    /// (orphans it adopted), then exits 0 after `done`.
     func quit(_ done: @escaping () -> Void) {
+        dispatchPrecondition(condition: .onQueue(queue))
         quitWaiters.append(done)
         if quitWaiters.count > 1 { return }
+        helpers.terminateAll()
         loop.send(.shutdown(waiter: loop.waiter { [self] in
-            quitWaiters.forEach { $0() }
             output.keeper = nil
             output.closeAll()
             holder?.quit()
+            RemainingChildren.end(grace: supervisor.settings.stopTimeout) { log("info", $0) }
+            quitWaiters.forEach { $0() }
             store.sync()
             journal.sync()
             server?.shutdown()
+            remote?.shutdown()
             if let pidfile = options.pidfile { unlink(pidfile) }
             log("info", "every service stopped; exiting")
             exit(0)
@@ -261,8 +273,9 @@ public final class Daemon: @unchecked Sendable {
             guard let s = self.supervisor.snapshot(name), let pid = s.pid else { return nil }
             return ProcessStats.group(pid)
         }
-        hooks.spawn = { [unowned self] cmd, env, dir, input, done in
-            self.helpers.spawn(cmd: cmd, env: env, dir: dir, stdin: input, done: done)
+        hooks.spawn = { [unowned self] cmd, env, dir, input, timeout, done in
+            self.helpers.spawn(cmd: cmd, env: env, dir: dir, stdin: input, timeout: timeout,
+                               killAfter: self.supervisor.settings.stopTimeout, done: done)
         }
         hooks.watchReadable = { [unowned self] fd, readable in
             let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: self.queue)

@@ -22,7 +22,7 @@ final class FDHolder: PipeKeeper {
     static func connectOrStart(path: String) -> FDHolder? {
         let fd = ppm_fdholder_connect(path)
         if fd >= 0 { return FDHolder(sock: fd) }
-        var spec = ServiceSpec(name: "ppm-lua fd holder", cmd: [Daemon.executablePath(), "fdholder", path, String(idleSeconds)])
+        var spec = ServiceSpec(name: "ppm-lua fd holder", cmd: command(path))
         spec.stdout = "/dev/null"
         spec.stderr = "/dev/null"
         // Four descriptors per service: as many as the daemon may open.
@@ -39,6 +39,15 @@ final class FDHolder: PipeKeeper {
             usleep(10_000)
         }
         return nil
+    }
+
+    /// `ppm-lua-fdholder` next to the daemon's executable (a small C
+    /// program), else the daemon's own hidden `fdholder` command.
+    private static func command(_ path: String) -> [String] {
+        let exe = Daemon.executablePath()
+        let small = (exe.lastIndex(of: "/").map { String(exe[..<$0]) } ?? ".") + "/ppm-lua-fdholder"
+        if access(small, X_OK) == 0 { return [small, path, String(idleSeconds)] }
+        return [exe, "fdholder", path, String(idleSeconds)]
     }
 
     /// Every pipe the holder keeps, by key (`NAME.out`, `NAME.err`).

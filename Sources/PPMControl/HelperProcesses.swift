@@ -6,15 +6,19 @@ import PPMScript
 
 /// Unsupervised helper commands started by `ppm.spawn`: stdin text goes in
 /// through a pipe, stdout and stderr are collected, and the callback runs
-/// once the exit and the end of both outputs are seen. Confined to the loop queue.
-final class HelperProcesses {
-    private final class Helper {
+/// once the exit and the end of both outputs are seen. Each helper runs in
+/// its own process group; one with a `timeout` gets SIGTERM when it runs
+/// past it and SIGKILL `killAfter` seconds later; at `quit` every helper
+/// gets SIGTERM. Confined to the loop queue.
+final class HelperProcesses: @unchecked Sendable {
+    private final class Helper: @unchecked Sendable {
         let pid: Int32
         let started: Double
         var status: ExitStatus?
         var ended: Double = 0
         var output: [[UInt8]] = [[], []]
         var open = 2
+        var timedOut = false
         let done: (HelperResult) -> Void
         init(pid: Int32, started: Double, done: @escaping (HelperResult) -> Void) {
             self.pid = pid
@@ -36,7 +40,8 @@ final class HelperProcesses {
         self.clock = clock
     }
 
-    func spawn(cmd: [String], env: [String: String], dir: String?, stdin: String?, done: @escaping (HelperResult) -> Void) {
+    func spawn(cmd: [String], env: [String: String], dir: String?, stdin: String?, timeout: Double?, killAfter: Double,
+               done: @escaping (HelperResult) -> Void) {
         var spec = ServiceSpec(name: "helper", cmd: cmd)
         spec.env = env
         spec.dir = dir
@@ -57,6 +62,13 @@ final class HelperProcesses {
         }
         let helper = Helper(pid: pid, started: clock.now, done: done)
         running[pid] = helper
+        if let timeout {
+            queue.asyncAfter(deadline: .now() + timeout) { [weak self] in
+                guard self?.running[pid] === helper, helper.status == nil else { return }
+                helper.timedOut = true
+                self?.end(pid, helper, killAfter: killAfter)
+            }
+        }
         if let stdin, input[1] >= 0 {
             let fd = input[1]
             // A blocking write off the loop: the helper may read slowly.
@@ -91,8 +103,24 @@ final class HelperProcesses {
         source.resume()
     }
 
+    /// SIGTERM to the helper's process group, SIGKILL `killAfter` seconds later.
+    private func end(_ pid: Int32, _ helper: Helper, killAfter: Double) {
+        kill(-pid, SIGTERM)
+        queue.asyncAfter(deadline: .now() + killAfter) { [weak self] in
+            guard self?.running[pid] === helper, helper.status == nil else { return }
+            kill(-pid, SIGKILL)
+        }
+    }
+
+    /// Sends SIGTERM to every running helper (the daemon is quitting; what
+    /// is left at exit is killed with the daemon's other children).
+    func terminateAll() {
+        for (pid, helper) in running where helper.status == nil { kill(-pid, SIGTERM) }
+    }
+
     /// Takes an exit if the pid is a helper's.
     func exited(pid: Int32, status: ExitStatus) -> Bool {
+        dispatchPrecondition(condition: .onQueue(queue))
         guard let helper = running[pid] else { return false }
         helper.status = status
         helper.ended = clock.now
@@ -105,6 +133,7 @@ final class HelperProcesses {
         running[pid] = nil
         helper.done(HelperResult(
             pid: pid, status: status, runtime: helper.ended - helper.started,
-            stdout: String(decoding: helper.output[0], as: UTF8.self), stderr: String(decoding: helper.output[1], as: UTF8.self)))
+            stdout: String(decoding: helper.output[0], as: UTF8.self), stderr: String(decoding: helper.output[1], as: UTF8.self),
+            timedOut: helper.timedOut))
     }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 
 /// Carries the supervisor's effects out and feeds the answers back as
@@ -15,6 +16,9 @@ public final class SupervisorLoop {
     public weak var hooks: SupervisorHooks?
     /// Where running processes and run-time services are persisted.
     public var store: StateStore?
+    /// The queue the loop is confined to once the daemon runs: every entry
+    /// checks that it is called there, so a thread mistake fails loudly.
+    public var queue: DispatchQueue?
     /// Watches adopted processes (not children: no SIGCHLD); nil: their
     /// end is never seen.
     public var processWatcher: ProcessWatcher?
@@ -45,12 +49,14 @@ public final class SupervisorLoop {
 
     /// Handles an input now, or after the running turn.
     public func send(_ input: SupervisorInput) {
+        assertOnQueue()
         inputs.append(input)
         turn {}
     }
 
     /// Runs `body` as part of a turn: the inputs it sends wait until it returns.
     public func turn<T>(_ body: () throws -> T) rethrows -> T {
+        assertOnQueue()
         if turning { return try body() }
         turning = true
         defer {
@@ -75,9 +81,14 @@ public final class SupervisorLoop {
 
     /// A waiter to put in an input; `done` runs when the request completes.
     public func waiter(_ done: @escaping () -> Void) -> Waiter {
+        assertOnQueue()
         nextWaiter += 1
         waiters[nextWaiter] = done
         return Waiter(id: nextWaiter)
+    }
+
+    private func assertOnQueue() {
+        if let queue { dispatchPrecondition(condition: .onQueue(queue)) }
     }
 
     private func drain() {

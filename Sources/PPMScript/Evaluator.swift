@@ -66,7 +66,8 @@ extension ScriptHost {
 
     /// Runs a chunk typed by a user: an expression prints its values
     /// (`1 + 1`, `=x`), statements run as they are. Errors carry a traceback.
-    public func eval(_ code: String, budget: Double) throws -> EvalResult {
+    /// `call` lets the client that sent the chunk interrupt it.
+    public func eval(_ code: String, budget: Double, call: LuaCallID? = nil) throws -> EvalResult {
         let source = code.hasPrefix("=") ? "return " + code.dropFirst() : code
         let chunk: LuaRef
         if let expression = try? lua.load("return " + source, chunkName: "=repl") {
@@ -86,7 +87,7 @@ extension ScriptHost {
             lua.output = saved
             chunkWarnings = nil
         }
-        let printed = try runLua { try lua.call(try printer(), [.function(chunk)], budget: budget) }
+        let printed = try runLua { try lua.call(try printer(), [.function(chunk)], budget: budget, id: call) }
         let values = printed.first?.tableValue?.sequence.compactMap(\.stringValue) ?? []
         return EvalResult(values: values, output: output, warnings: chunkWarnings ?? [])
     }

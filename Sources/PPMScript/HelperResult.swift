@@ -15,14 +15,18 @@ public struct HelperResult: Sendable {
     public var stderr: String
     /// Why it could not be spawned.
     public var error: String?
+    /// Whether it was ended for running past its `timeout`.
+    public var timedOut: Bool
 
     /// A result; a helper that could not be spawned has only `error`.
-    public init(pid: Int32? = nil, status: ExitStatus? = nil, runtime: Double = 0, stdout: String = "", stderr: String = "", error: String? = nil) {
+    public init(pid: Int32? = nil, status: ExitStatus? = nil, runtime: Double = 0, stdout: String = "", stderr: String = "", error: String? = nil,
+                timedOut: Bool = false) {
         self.pid = pid
         self.status = status
         self.runtime = runtime
         self.stdout = stdout
         self.stderr = stderr
         self.error = error
+        self.timedOut = timedOut
     }
 }

@@ -139,8 +139,10 @@ extension ScriptHost {
             let dir = try field.string(opts["dir"], "dir")
             let input = try field.string(opts["stdin"], "stdin")
             let onExit = try field.function(opts["on_exit"], "on_exit")
+            let timeout = try field.duration(opts["timeout"], "timeout")
+            if let timeout, timeout <= 0 { throw args.error(2, "'timeout' must be more than 0 seconds") }
             self.whenRunning {
-                self.daemon.spawn(cmd, env, dir, input) { [weak self] helper in
+                self.daemon.spawn(cmd, env, dir, input, timeout) { [weak self] helper in
                     guard let self, !self.isRetired else { return }  // a reload replaced this state
                     guard let onExit else {
                         if let failure = helper.error { self.daemon.log("warn", "ppm.spawn \(cmd[0]): \(failure)") }
@@ -161,6 +163,7 @@ extension ScriptHost {
                     ev["utc"] = .string(ServiceEvent.utc(time))
                     ev["stdout"] = .string(helper.stdout)
                     ev["stderr"] = .string(helper.stderr)
+                    if helper.timedOut { ev["timed_out"] = .boolean(true) }
                     if let failure = helper.error { ev["error"] = .string(failure) }
                     var errors: [String] = []
                     _ = self.callHook(onExit, [.table(ev)], label: "ppm.spawn on_exit", errors: &errors)
@@ -201,6 +204,7 @@ extension ScriptHost {
         try lua.call(make, [
             .table(host), .string(context.version), context.configPath.map { .string($0) } ?? .nil, .string(context.home),
         ])
+        try installCompleter()
     }
 
     /// Reads a `ppm.service` table; a policy given to `ppm.first_start`
@@ -231,8 +235,11 @@ extension ScriptHost {
         loop?.journal.record("hook_error", name: service, time: time, fields: ["error": .string(message), "utc": .string(ServiceEvent.utc(time))])
     }
 
+    /// The keys `ppm.settings{}` accepts.
+    static let settingKeys = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog", "listen"]
+
     func applySettings(_ t: LuaTable) throws {
-        let known = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog"]
+        let known = Self.settingKeys
         let field = FieldReader(label: "ppm.settings")
         for key in t.entries.keys {
             let k = key.stringValue ?? key.typeName
@@ -262,6 +269,7 @@ extension ScriptHost {
         logs.maxSize = try field.size(t["log_max_size"], "log_max_size") ?? logs.maxSize
         logs.keep = try field.count(t["log_keep"], "log_keep") ?? logs.keep
         logs.timestamps = try field.bool(t["log_timestamps"], "log_timestamps") ?? logs.timestamps
+        let listen = try listenSettings(t["listen"])
         logPolicy = logs
         watchdog = try field.duration(t["watchdog"], "watchdog") ?? watchdog
         loop?.output?.policy = logs
@@ -269,6 +277,19 @@ extension ScriptHost {
         hookTimeout = timeout
         lua.memoryLimit = memory
         supervisor?.settings = s
+        if let listen { self.listen = listen }
+    }
+
+    /// `listen = {...}`: read from the config only, since the listener
+    /// starts with the daemon.
+    private func listenSettings(_ value: LuaValue) throws -> ListenSettings? {
+        switch value {
+        case .nil: return nil
+        case .table where loop != nil:
+            throw LuaHostError("ppm.settings: 'listen' is read from the config when the daemon starts; restart the daemon to change it")
+        case .table(let t): return try ListenSettings(t, folder: reader.baseDirectory ?? ".")
+        case let v: throw LuaHostError("ppm.settings: 'listen' must be a table { address = \"HOST:PORT\", token_file = FILE, allow = {...} }, got \(v.typeName)")
+        }
     }
 
     /// Logs a warning; while a REPL or `eval` chunk runs, its client sees it too.

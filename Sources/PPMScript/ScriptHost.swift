@@ -9,9 +9,10 @@ public struct DaemonHooks {
     public var shutdown: () -> Void = {}
     /// Asks the daemon to reload the config once the running Lua returns.
     public var reload: () -> Void = {}
-    /// Runs a helper command unsupervised; calls back once it has exited.
-    public var spawn: (_ cmd: [String], _ env: [String: String], _ dir: String?, _ stdin: String?,
-                       _ done: @escaping (HelperResult) -> Void) -> Void = { _, _, _, _, done in
+    /// Runs a helper command unsupervised (ended after `timeout` seconds if
+    /// given); calls back once it has exited.
+    public var spawn: (_ cmd: [String], _ env: [String: String], _ dir: String?, _ stdin: String?, _ timeout: Double?,
+                       _ done: @escaping (HelperResult) -> Void) -> Void = { _, _, _, _, _, done in
         done(HelperResult(error: "ppm.spawn is not available here"))
     }
     public var stats: (_ name: String) -> JSONValue? = { _ in nil }
@@ -69,6 +70,8 @@ public final class ScriptHost: SupervisorHooks {
         get { reader.checksPrivileges }
         set { reader.checksPrivileges = newValue }
     }
+    /// The TCP listener the config asked for (`ppm.settings { listen = ... }`).
+    public internal(set) var listen: ListenSettings?
 
     /// Events that ran Lua hooks, and the seconds spent building their
     /// tables and running them (`status` reports both).
@@ -94,6 +97,8 @@ public final class ScriptHost: SupervisorHooks {
     /// The warnings of the `eval` chunk running now (nil outside one).
     var chunkWarnings: [String]?
     private var inspector: LuaRef?
+    /// The function answering REPL completion (`complete`).
+    var completer: LuaRef?
 
     /// The function that runs a chunk and prints its results.
     func printer() throws -> LuaRef {

@@ -1,18 +1,53 @@
 import ArgumentParser
+import FoundationEssentials
 import Glibc
 import PPMControl
 import PPMCore
 
-/// Options every client command takes.
-struct ClientOptions: ParsableArguments {
+/// The `--socket` option: the daemon's, and every client's.
+struct SocketOption: ParsableArguments {
     @Option(help: "The control socket (default: $PPM_LUA_SOCKET or <home>/ppm.sock).")
     var socket: String?
 
     var locations: Locations { Locations(socket: socket) }
+}
 
-    /// Connects, or exits 3 naming the socket.
+/// Options every client command takes: the unix socket, or a daemon's TCP
+/// listener and the token that answers its challenge.
+struct ClientOptions: ParsableArguments {
+    @OptionGroup var local: SocketOption
+
+    @Option(help: "A daemon's TCP listener, HOST:PORT (default: $PPM_LUA_HOST).")
+    var host: String?
+
+    @Option(help: "The file holding the listener's shared secret (default: $PPM_LUA_TOKEN_FILE).")
+    var tokenFile: String?
+
+    @Option(help: "With --host: the local address to connect from (to match an allow list).")
+    var bind: String?
+
+    func validate() throws {
+        if local.socket != nil && host != nil { throw ValidationError("--socket and --host exclude each other") }
+    }
+
+    var locations: Locations { local.locations }
+
+    /// `--socket`, else `--host` or `$PPM_LUA_HOST`, else the default socket.
+    func endpoint() throws -> ControlEndpoint {
+        let environment = ProcessInfo.processInfo.environment
+        let remote = local.socket == nil ? host ?? environment["PPM_LUA_HOST"].flatMap { $0.isEmpty ? nil : $0 } : nil
+        guard let remote else { return .socket(locations.socket) }
+        guard let token = tokenFile ?? environment["PPM_LUA_TOKEN_FILE"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+            printError("\(remote): a TCP listener needs its token: --token-file FILE or PPM_LUA_TOKEN_FILE")
+            throw ExitCode(1)
+        }
+        return .host(remote, tokenFile: token, bind: bind)
+    }
+
+    /// Connects, or exits 3 naming the socket or host (1 when refused).
     func connect() throws -> ControlClient {
-        do { return try ControlClient(socket: locations.socket) } catch { throw fail(error) }
+        let endpoint = try endpoint()
+        do { return try endpoint.connect() } catch { throw fail(error) }
     }
 
     /// One request; failures exit 1 (or 3 without a daemon).

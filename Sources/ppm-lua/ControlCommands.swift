@@ -7,10 +7,14 @@ import PPMCore
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "eval", abstract: "Run a Lua chunk inside the daemon and print its values.")
     @OptionGroup var client: ClientOptions
-    @Option(help: "Seconds the chunk may run.") var timeout: Double = 5
+    @Option(help: "Seconds the chunk may run (at most 30).") var timeout: Double = EvalTimeout.standard
     @Argument(help: "Lua code.") var code: String
 
     func run() throws {
+        if let problem = EvalTimeout.problem(timeout) {
+            printError("--timeout: \(problem)")
+            throw ExitCode(1)
+        }
         let result = try client.call("eval", ["code": .string(code), "timeout": .double(timeout)])
         printWarnings(result)
         if let output = result["output"]?.stringValue, !output.isEmpty { print(output, terminator: "") }

@@ -24,7 +24,7 @@ struct DaemonCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Log more.")
     var verbose = false
 
-    @OptionGroup var client: ClientOptions
+    @OptionGroup var local: SocketOption
 
     func run() throws {
         let configPath = Locations.config(explicit: config)
@@ -34,7 +34,7 @@ struct DaemonCommand: ParsableCommand {
         }
         if detach { return try runDetached() }
         let options = DaemonOptions(
-            configPath: configPath, locations: client.locations, verbose: verbose,
+            configPath: configPath, locations: local.locations, verbose: verbose,
             pidfile: pidfile.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 },
             version: PPMLua.version)
         let daemon: Daemon
@@ -53,7 +53,7 @@ struct DaemonCommand: ParsableCommand {
     /// Starts a copy of this command without `--detach` in its own session,
     /// logging to `<home>/daemon.log`, and waits for its socket.
     private func runDetached() throws {
-        let locations = client.locations
+        let locations = local.locations
         try locations.create()
         let arguments = CommandLine.arguments.filter { $0 != "--detach" }
         var spec = ServiceSpec(name: "daemon", cmd: [Self.ownProgram()] + arguments.dropFirst())

@@ -54,7 +54,7 @@ struct EventColumns {
 
     func line(_ e: JSONValue) -> String {
         var extra: [String] = []
-        for key in ["pid", "result", "signame", "status", "outcome", "runtime", "crashes", "error", "added", "removed", "changed", "cause"] {
+        for key in ["pid", "result", "signame", "status", "outcome", "runtime", "crashes", "error", "added", "removed", "changed", "cause", "address", "cmd", "reason"] {
             guard let v = e[key], v != .null else { continue }
             if key == "crashes" && v.intValue == 0 { continue }
             if ["added", "removed", "changed"].contains(key), v.arrayValue?.isEmpty == true { continue }

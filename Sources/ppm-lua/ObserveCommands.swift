@@ -19,6 +19,7 @@ struct StatusCommand: ParsableCommand {
         print("config    \(s["config"]?.stringValue ?? "(none)")")
         print("home      \(s["home"]?.stringValue ?? "?")")
         print("services  \(s["services"]?.intValue ?? 0)")
+        if let listen = s["listen"]?.stringValue { print("listen    \(listen) (TCP)") }
     }
 }
 

@@ -11,16 +11,20 @@ import PPMCore
 struct ReplCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "repl", abstract: "Interactive Lua inside the running daemon.")
     @OptionGroup var client: ClientOptions
-    @Option(help: "Seconds one chunk may run.") var timeout: Double = 5
+    @Option(help: "Seconds one chunk may run (at most 30).") var timeout: Double = EvalTimeout.standard
 
     func run() throws {
+        if let problem = EvalTimeout.problem(timeout) {
+            printError("--timeout: \(problem)")
+            throw ExitCode(1)
+        }
         let connection = try client.connect()
         let interactive = isatty(0) != 0
         let syntax = try LuaState(memoryLimit: 8 << 20)  // only to tell complete chunks from incomplete ones
         let history = History()
-        let editor = interactive ? LineEditor(history: history.load()) : nil
+        let editor = interactive ? LineEditor(history: history.load(), completer: { complete($0, connection) }) : nil
         if interactive {
-            forwardInterrupts(socket: client.locations.socket)
+            forwardInterrupts(connection.interrupter)
             print("ppm-lua \(PPMLua.version) repl: Lua inside the daemon; Ctrl-C stops a running chunk, Ctrl-D leaves")
         }
         var chunk = ""
@@ -72,9 +76,10 @@ struct ReplCommand: ParsableCommand {
         if failures > 0 && !interactive { throw ExitCode(1) }
     }
 
-    /// Ctrl-C sends `interrupt` on a second connection: the daemon's
-    /// watchdog stops the running chunk and the session goes on.
-    private func forwardInterrupts(socket: String) {
+    /// Ctrl-C sends `interrupt` on the REPL's own connection: the daemon
+    /// stops this REPL's running chunk (never another client's chunk or a
+    /// hook) and the session goes on.
+    private func forwardInterrupts(_ interrupter: ControlClient.Interrupter) {
         var signals: [Int32] = [SIGINT]
         let fd = ppm_signal_pipe(&signals, 1)
         guard fd >= 0 else { return }
@@ -82,9 +87,7 @@ struct ReplCommand: ParsableCommand {
         DispatchQueue(label: "ppm-lua.repl.interrupts").async {
             var pending = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             while poll(&pending, 1, -1) >= 0 {
-                while ppm_signal_pipe_read(fd) != 0 {
-                    _ = try? ControlClient(socket: socket).call("interrupt")
-                }
+                while ppm_signal_pipe_read(fd) != 0 { interrupter.interrupt() }
             }
         }
     }
@@ -93,6 +96,13 @@ struct ReplCommand: ParsableCommand {
         Result { () throws(ControlClient.Failure) -> JSONValue in
             try connection.call("eval", ["code": .string(chunk), "timeout": .double(timeout)])
         }
+    }
+
+    /// Tab: the daemon's candidates for the text before the cursor (none
+    /// when it cannot answer: Tab then only rings the bell).
+    private func complete(_ text: String, _ connection: ControlClient) -> [String] {
+        let reply = try? connection.call("complete", ["text": .string(text)])
+        return (reply?["completions"]?.arrayValue ?? []).compactMap(\.stringValue)
     }
 
     /// Lua's `<eof>` rule: more lines are needed when neither the chunk nor

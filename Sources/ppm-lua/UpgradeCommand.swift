@@ -17,13 +17,14 @@ struct UpgradeCommand: ParsableCommand {
 
     func run() throws {
         let asked = Self.now()
+        let endpoint = try client.endpoint()
         let reply = try client.call("upgrade")
         let pid = reply["pid"]?.intValue ?? 0
-        // The old image closes the socket as it re-executes; the new one has
+        // The old image closes its sockets as it re-executes; the new one has
         // been up for less time than has passed since the request.
         for _ in 0..<500 {
             usleep(20_000)
-            if let status = try? ControlClient(socket: client.locations.socket).call("status"),
+            if let status = try? endpoint.connect().call("status"),
                status["pid"]?.intValue == pid, (status["uptime"]?.doubleValue ?? .infinity) < Self.now() - asked {
                 print("daemon re-executed \(reply["binary"]?.stringValue ?? "") (pid \(pid)); \(status["services"]?.intValue ?? 0) services kept")
                 return

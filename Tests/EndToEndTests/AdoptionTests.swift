@@ -95,10 +95,11 @@ func processes(_ command: String) -> [Int32] {
         let seen = ticks()
         #expect(seen == Array(1...seen.count))
         let holder = box.dir + "/home/fdholder.sock"
-        #expect(processes(binary + " fdholder " + holder + " 600").count == 1)
+        let holderCommand = (binary as NSString).deletingLastPathComponent + "/ppm-lua-fdholder " + holder + " 600"
+        #expect(processes(holderCommand).count == 1)
         #expect(box.run("quit").status == 0)
         #expect(box.waitForDaemonExit() == 0)
-        #expect(eventually { processes(binary + " fdholder " + holder + " 600").isEmpty })
+        #expect(eventually { processes(holderCommand).isEmpty })
     }
 
     /// `ppm-lua upgrade` re-executes the daemon in place: same pid, every

@@ -1,8 +1,10 @@
 import Foundation
 import Testing
 
-/// The built `ppm-lua`, next to the test bundle.
+/// The built `ppm-lua`, next to the test bundle (`PPM_LUA_TEST_BINARY`
+/// names another one, e.g. an older build to show that a test fails there).
 let binary: String = {
+    if let other = ProcessInfo.processInfo.environment["PPM_LUA_TEST_BINARY"] { return other }
     var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     if dir.lastPathComponent.hasSuffix(".xctest") { dir = dir.deletingLastPathComponent() }
     return dir.appendingPathComponent("ppm-lua").path
@@ -65,7 +67,7 @@ final class Sandbox {
 
     deinit {
         if let d = daemon, d.isRunning {
-            _ = run("quit")
+            _ = run(["quit"], deadline: 20)
             if d.isRunning { kill(d.processIdentifier, SIGKILL) }
         }
         try? FileManager.default.removeItem(atPath: dir)
@@ -92,11 +94,30 @@ final class Sandbox {
         return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
+    /// Runs `ppm-lua ARGS…`, killed after `deadline` seconds (then nil): for
+    /// commands that would hang if the daemon were stuck.
+    func run(_ args: [String], deadline: Double) -> Output? {
+        let outFile = dir + "/out-\(UUID().uuidString.prefix(6))", errFile = outFile + ".err"
+        FileManager.default.createFile(atPath: outFile, contents: nil)
+        FileManager.default.createFile(atPath: errFile, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outFile); try? FileManager.default.removeItem(atPath: errFile) }
+        guard let p = try? launch(args, stdout: FileHandle(forWritingAtPath: outFile)!, stderr: FileHandle(forWritingAtPath: errFile)!,
+                                  stdin: FileHandle.nullDevice) else { return nil }
+        guard eventually(deadline, { !p.isRunning }) else {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            return nil
+        }
+        let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+        return Output(status: p.terminationStatus, stdout: read(outFile), stderr: read(errFile))
+    }
+
     /// Starts `ppm-lua ARGS…` in the sandbox without waiting for it.
-    func launch(_ args: [String], stdout: Any? = nil, stderr: Any? = nil, stdin: Any? = nil) throws -> Process {
+    /// `wrapper` runs it through another program (`unshare …`).
+    func launch(_ args: [String], stdout: Any? = nil, stderr: Any? = nil, stdin: Any? = nil, wrapper: [String] = []) throws -> Process {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
+        p.executableURL = URL(fileURLWithPath: wrapper.first ?? binary)
+        p.arguments = wrapper.isEmpty ? args : Array(wrapper.dropFirst()) + [binary] + args
         p.environment = env
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
         if let stdout { p.standardOutput = stdout }
@@ -106,11 +127,12 @@ final class Sandbox {
         return p
     }
 
-    /// Starts `ppm-lua daemon -c ppm.lua` in the foreground and waits for its socket.
-    func startDaemon(_ extra: [String] = []) throws {
+    /// Starts `ppm-lua daemon -c ppm.lua` in the foreground (through
+    /// `wrapper` if given) and waits for its socket.
+    func startDaemon(_ extra: [String] = [], wrapper: [String] = []) throws {
         _ = FileManager.default.createFile(atPath: daemonLog, contents: nil)
         let log = FileHandle(forWritingAtPath: daemonLog)!
-        let p = try launch(["daemon", "-c", config] + extra, stdout: log, stderr: log)
+        let p = try launch(["daemon", "-c", config] + extra, stdout: log, stderr: log, wrapper: wrapper)
         daemon = p
         let up = eventually(20) { run("status").status == 0 || !p.isRunning }
         guard up, p.isRunning else {

@@ -15,7 +15,8 @@ import Testing
         "''", "'x'", "'1e308d'", "'-5s'", "'10M'", "'INT'", "'always'", "'on-failure'", "'/bin/true'", "'infinity'",
         "('z'):rep(100000)", "{}", "{1, 2}", "{'a', 'b'}", "{x = 1}", "{soft = 1, hard = 'infinity'}", "{nofile = -1}",
         "{PORT = {}}", "{[1.5] = 'x'}", "{{{{}}}}", "function() end", "print", "coroutine.create(function() end)",
-        "setmetatable({}, {__index = function() error('no') end})", "deep(100000)",
+        "setmetatable({}, {__index = function() error('no') end})", "setmetatable({}, {__gc = function() while true do end end})",
+        "deep(100000)",
     ]
 
     static let prelude = "local function deep(n) local t = {} for i = 1, n do t = {t} end return t end\n"

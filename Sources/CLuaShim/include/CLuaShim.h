@@ -52,8 +52,11 @@ const char *ppm_lua_fault_position(lua_State *L);
 /// "source:line" of the Lua code that called the running C function ("" if
 /// none), written to `buf`.
 const char *ppm_lua_caller_position(lua_State *L, char *buf, size_t len);
-/// Asks the running call to stop; safe from any thread.
+/// Asks the running call to stop; safe from any thread. The request stays
+/// until `ppm_lua_clear_interrupt` (the host clears it around each outer call).
 void ppm_lua_interrupt(lua_State *L);
+/// Withdraws an interrupt request.
+void ppm_lua_clear_interrupt(lua_State *L);
 
 /// Loads a text chunk (binary chunks are refused). Returns a lua status code.
 int ppm_lua_load(lua_State *L, const void *buf, size_t len, const char *chunkname);
@@ -68,6 +71,22 @@ void ppm_lua_push_host_function(lua_State *L, int index);
 void ppm_lua_pushbytes(lua_State *L, const void *buf, size_t len);
 /// A full garbage collection.
 void ppm_lua_collect(lua_State *L);
+
+/// Closes what would let Lua code escape the time budget or hang the host:
+/// `setmetatable` refuses `__gc`; `collectgarbage` keeps only collect,
+/// count, step and isrunning; `string.rep` of empty strings, `table.insert`,
+/// `table.remove`, `table.move` and `table.sort` cannot loop unbounded;
+/// `debug` keeps only `traceback` and `getinfo` (without `func`); the
+/// metatable of open files is protected; C modules cannot be loaded;
+/// `io.open`, `io.lines`, `io.input`, `io.output`, `loadfile`, `dofile`,
+/// `require` and `package.searchpath` refuse FIFOs, sockets, character
+/// devices other than /dev/null, zero, full, random and urandom, /proc/kmsg
+/// and debugfs/tracefs files (opening or reading them could block).
+void ppm_lua_close_sandbox_holes(lua_State *L);
+
+/// Pushes a table with Lua's own (unbounded) string library, for tests
+/// that compare it with the bounded matcher. Never given to user code.
+void ppm_lua_push_stock_patterns(lua_State *L);
 
 /* Function-like macros of lua.h, as functions. */
 int ppm_lua_registryindex(void);

@@ -1,0 +1,116 @@
+import Glibc
+import PPMCore
+import PPMScript
+
+/// Where a client reaches the daemon: its unix socket, or its TCP listener
+/// with the token file that answers the listener's challenge.
+public enum ControlEndpoint: Sendable, CustomStringConvertible {
+    /// The control socket's path.
+    case socket(String)
+    /// `HOST:PORT` (a name, an IPv4 address or `[IPv6]`), the token file,
+    /// and optionally the local address to connect from.
+    case host(String, tokenFile: String, bind: String?)
+
+    /// The socket path or `HOST:PORT`, as messages name it.
+    public var description: String {
+        switch self {
+        case .socket(let path): path
+        case .host(let host, _, _): host
+        }
+    }
+
+    /// Seconds a TCP connection may take to open.
+    static let connectTimeout: Int32 = 10
+
+    /// Connects, and over TCP authenticates; `noDaemon` when nothing
+    /// answers, `failed` when the listener refuses.
+    public func connect() throws(ControlClient.Failure) -> ControlClient {
+        switch self {
+        case .socket(let path): return try ControlClient(socket: path)
+        case .host(let host, let tokenFile, let bind):
+            let token: RemoteToken
+            do { token = try RemoteToken.forClient(at: tokenFile) } catch { throw .failed("\(error)") }
+            let client = ControlClient(connected: try Self.open(host, bind: bind))
+            try Self.authenticate(client, token, host)
+            return client
+        }
+    }
+
+    /// The first address of `host` that accepts a connection.
+    private static func open(_ text: String, bind: String?) throws(ControlClient.Failure) -> Int32 {
+        guard let colon = text.lastIndex(of: ":"), !text[text.index(after: colon)...].isEmpty else {
+            throw .failed("--host expects HOST:PORT (e.g. 10.0.0.5:7070 or [fd00::5]:7070), got '\(text)'")
+        }
+        var name = String(text[..<colon])
+        if name.hasPrefix("[") && name.hasSuffix("]") { name = String(name.dropFirst().dropLast()) }
+        let port = String(text[text.index(after: colon)...])
+        let source: [UInt8]?
+        if let bind {
+            guard let b = IPAddress.bytes(bind) else { throw .failed("--bind expects a numeric IP address, got '\(bind)'") }
+            source = b
+        } else {
+            source = nil
+        }
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_family = source.map { $0.count == 4 ? AF_INET : AF_INET6 } ?? AF_UNSPEC
+        var list: UnsafeMutablePointer<addrinfo>?
+        let rc = getaddrinfo(name, port, &hints, &list)
+        guard rc == 0, let first = list else { throw .failed("cannot resolve \(name): \(String(cString: gai_strerror(rc)))") }
+        defer { freeaddrinfo(first) }
+        var next: UnsafeMutablePointer<addrinfo>? = first
+        while let info = next {
+            next = info.pointee.ai_next
+            let fd = Glibc.socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            if fd < 0 { continue }
+            if let source, IPEndpoint(address: source, port: 0).withSockaddr({ Glibc.bind(fd, $0, $1) }) != 0 {
+                let message = String(cString: strerror(errno))
+                close(fd)
+                throw .failed("cannot connect from \(bind ?? ""): \(message)")
+            }
+            if connected(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) {
+                IPEndpoint.setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+                return fd
+            }
+            close(fd)
+        }
+        throw .noDaemon(text)
+    }
+
+    /// A blocking connect bounded by `connectTimeout`.
+    private static func connected(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Bool {
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+        defer { _ = fcntl(fd, F_SETFL, flags) }
+        if Glibc.connect(fd, address, length) == 0 { return true }
+        guard errno == EINPROGRESS else { return false }
+        var pending = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        while true {
+            let n = poll(&pending, 1, connectTimeout * 1000)
+            if n < 0 && errno == EINTR { continue }
+            guard n == 1 else { return false }
+            break
+        }
+        var error: Int32 = 0
+        var size = socklen_t(MemoryLayout<Int32>.size)
+        return getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) == 0 && error == 0
+    }
+
+    /// Reads the challenge and answers it; the listener's refusal (a full
+    /// listener, an address it does not allow, a wrong token) is `failed`.
+    private static func authenticate(_ client: ControlClient, _ token: RemoteToken, _ host: String) throws(ControlClient.Failure) {
+        guard let line = try? client.readLine(timeout: nil) else { throw .failed("\(host) closed the connection before authentication") }
+        guard let hello = try? JSONValue.parse(String(decoding: line, as: UTF8.self)) else {
+            throw .failed("\(host) does not speak the ppm-lua protocol")
+        }
+        if hello["ok"]?.boolValue == false { throw .failed("\(host): \(hello["error"]?.stringValue ?? "refused")") }
+        guard hello["auth"]?.stringValue == "hmac-sha256", let challenge = hello["challenge"]?.stringValue else {
+            throw .failed("\(host) does not speak the ppm-lua protocol (no hmac-sha256 challenge)")
+        }
+        do {
+            _ = try client.call("auth", ["hmac": .string(token.answer(challenge))])
+        } catch {
+            throw .failed("\(host): \(error.description)")
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Glibc
+
+/// A network of client addresses in CIDR notation (`10.0.0.0/8`,
+/// `2001:db8::/32`; a bare address is that one host), as the TCP
+/// listener's allow list names them.
+public struct ClientNetwork: Sendable, Hashable, CustomStringConvertible {
+    /// The network's address: 4 bytes for IPv4, 16 for IPv6, host bits zero.
+    public let bytes: [UInt8]
+    /// How many leading bits of an address must match.
+    public let prefix: Int
+
+    /// Parses `ADDRESS` or `ADDRESS/BITS`; nil when it is neither.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let address = IPAddress.bytes(String(parts[0])) else { return nil }
+        var prefix = address.count * 8
+        if parts.count == 2 {
+            guard !parts[1].isEmpty, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }),
+                  let bits = Int(parts[1]), bits <= prefix else { return nil }
+            prefix = bits
+        }
+        self.prefix = prefix
+        bytes = address.enumerated().map { i, byte in byte & Self.mask(byte: i, prefix: prefix) }
+    }
+
+    /// Whether `address` (4 or 16 bytes) lies in this network; an IPv4
+    /// address never matches an IPv6 network and the other way round.
+    public func contains(_ address: [UInt8]) -> Bool {
+        guard address.count == bytes.count else { return false }
+        for i in 0..<bytes.count where address[i] & Self.mask(byte: i, prefix: prefix) != bytes[i] { return false }
+        return true
+    }
+
+    /// The canonical text, e.g. `10.0.0.0/8`.
+    public var description: String { "\(IPAddress.text(bytes))/\(prefix)" }
+
+    /// The bits of byte `i` that a prefix of `prefix` bits covers.
+    private static func mask(byte i: Int, prefix: Int) -> UInt8 {
+        let bits = min(8, max(0, prefix - i * 8))
+        return bits == 0 ? 0 : UInt8(truncatingIfNeeded: 0xFF << (8 - bits))
+    }
+}
+
+/// Numeric IP addresses as bytes (no name lookup).
+public enum IPAddress {
+    /// 4 bytes for dotted IPv4 text, 16 for IPv6 text; nil otherwise.
+    public static func bytes(_ text: String) -> [UInt8]? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, text, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
+        return nil
+    }
+
+    /// `127.0.0.1` or `::1`.
+    public static func text(_ bytes: [UInt8]) -> String {
+        var out = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let family = bytes.count == 4 ? AF_INET : AF_INET6
+        let ok = bytes.withUnsafeBytes { inet_ntop(family, $0.baseAddress, &out, socklen_t(out.count)) } != nil
+        return ok ? String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
+    }
+
+    /// An IPv4 client seen through an IPv6 socket (`::ffff:10.0.0.1`) as
+    /// its 4-byte IPv4 address; any other address unchanged.
+    public static func unmapped(_ bytes: [UInt8]) -> [UInt8] {
+        guard bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF else { return bytes }
+        return Array(bytes[12...])
+    }
+}

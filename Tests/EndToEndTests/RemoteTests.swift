@@ -1,0 +1,230 @@
+import Foundation
+import Testing
+
+/// A sandbox whose daemon also listens on 127.0.0.1 (a port the system
+/// picks), with a token file only its user can read.
+private func remoteBox(listen: String, services: String = #"ppm.service { name = "web", cmd = "/bin/sleep 1000" }"#) throws -> (Sandbox, port: Int) {
+    let box = try Sandbox()
+    try "0123456789abcdef0123456789abcdef\n".write(toFile: box.dir + "/token", atomically: true, encoding: .utf8)
+    chmod(box.dir + "/token", 0o600)
+    try "not the right secret at all\n".write(toFile: box.dir + "/wrong", atomically: true, encoding: .utf8)
+    try box.write("ppm.settings { listen = { address = \"127.0.0.1:0\", token_file = \"token\", \(listen) } }\n" + services)
+    try box.startDaemon()
+    let status = try JSONSerialization.jsonObject(with: Data(box.run("status", "--json").stdout.utf8)) as? [String: Any]
+    let listening = try #require(status?["listen"] as? String)
+    return (box, Int(listening.split(separator: ":").last!)!)
+}
+
+extension Sandbox {
+    /// `ppm-lua ARGS… --host 127.0.0.1:PORT --token-file token [--bind FROM]`.
+    func remote(_ port: Int, _ args: [String], from source: String? = nil, token: String = "token", stdin: String? = nil) -> Output {
+        run(args + ["--host", "127.0.0.1:\(port)", "--token-file", dir + "/" + token] + (source.map { ["--bind", $0] } ?? []), stdin: stdin)
+    }
+
+    /// The journal's `remote_refused` events.
+    func refusals() -> [[String: Any]] { events().filter { $0["type"] as? String == "remote_refused" } }
+}
+
+@Suite struct RemoteTests {
+    @Test func statusAndLsWorkOverTCPWithTheRightToken() throws {
+        let (box, port) = try remoteBox(listen: "")
+        let status = box.remote(port, ["status", "--json"])
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdout.contains("\"pid\":\(box.daemonProcess!.processIdentifier)"))
+        let ls = box.remote(port, ["ls"])
+        #expect(ls.status == 0)
+        #expect(ls.stdout.contains("web") && ls.stdout.contains("running"))
+        // The environment names the listener just as well.
+        box.env["PPM_LUA_HOST"] = "127.0.0.1:\(port)"
+        box.env["PPM_LUA_TOKEN_FILE"] = box.dir + "/token"
+        defer { box.env["PPM_LUA_HOST"] = nil }
+        #expect(box.run("show", "web", "--json").stdout.contains("\"name\":\"web\""))
+        #expect(box.refusals().isEmpty)
+    }
+
+    @Test func aWrongTokenIsRefusedJournaledAndSlowedDown() throws {
+        let (box, port) = try remoteBox(listen: "")
+        let first = box.remote(port, ["status"], token: "wrong")
+        #expect(first.status == 1)
+        #expect(first.stderr == "ppm-lua: 127.0.0.1:\(port): authentication failed: the answer does not match the daemon's token\n")
+        let started = Date()
+        #expect(box.remote(port, ["status"], token: "wrong").status == 1)
+        #expect(Date().timeIntervalSince(started) >= 0.4, "the second failure in a row waits its turn")
+        let refusals = box.refusals()
+        #expect(refusals.count == 2)
+        #expect(refusals.first?["address"] as? String == "127.0.0.1")
+        #expect(refusals.first?["reason"] as? String == "authentication failed")
+        // The right token still gets in, and the daemon kept serving.
+        #expect(box.remote(port, ["ls"]).status == 0)
+        #expect(box.run("ls").status == 0)
+    }
+
+    @Test func theAllowListTellsClientsApartByNetwork() throws {
+        let (box, port) = try remoteBox(listen: #"allow = { ["127.0.0.1"] = { "read", "restart" }, ["127.0.0.2/32"] = { "status" } }"#)
+        #expect(box.remote(port, ["status"], from: "127.0.0.2").status == 0)
+        let ls = box.remote(port, ["ls"], from: "127.0.0.2")
+        #expect(ls.status == 1)
+        #expect(ls.stderr == "ppm-lua: 'ls' is not allowed from 127.0.0.2 (its network 127.0.0.2/32 may run: status)\n")
+        #expect(box.remote(port, ["restart", "web"], from: "127.0.0.2").status == 1)
+        let before = box.pid("web")
+        #expect(box.remote(port, ["ls"], from: "127.0.0.1").status == 0)
+        #expect(box.remote(port, ["restart", "web"], from: "127.0.0.1").status == 0)
+        #expect(eventually { box.pid("web") != nil && box.pid("web") != before })
+        let refused = box.refusals()
+        #expect(refused.map { $0["cmd"] as? String } == ["ls", "restart"])
+        #expect(refused.allSatisfy { $0["address"] as? String == "127.0.0.2" && $0["reason"] as? String == "command not allowed" })
+        // An address no network covers is turned away before the challenge.
+        let outsider = box.remote(port, ["status"], from: "127.0.0.3")
+        #expect(outsider.status == 1)
+        #expect(outsider.stderr.contains("127.0.0.3 is not in the listener's allow list"))
+        #expect(box.refusals().last?["reason"] as? String == "network not allowed")
+    }
+
+    @Test func evalAndTheReplOnlyWhereNamed() throws {
+        let (box, port) = try remoteBox(listen: #"allow = { ["127.0.0.1"] = { "read" }, ["127.0.0.2"] = { "read", "repl" } }"#)
+        let refused = box.remote(port, ["eval", "return 1 + 1"], from: "127.0.0.1")
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("'eval' is not allowed from 127.0.0.1"))
+        #expect(box.refusals().last?["cmd"] as? String == "eval")
+        let eval = box.remote(port, ["eval", "return ppm.get('web').state"], from: "127.0.0.2")
+        #expect(eval.stdout == "\"running\"\n")
+        let repl = box.remote(port, ["repl"], from: "127.0.0.2", stdin: "x = 20\nfunction f(n)\n  return n * 2\nend\nf(x) + 2\n")
+        #expect(repl.status == 0)
+        #expect(repl.stdout == "42\n")
+    }
+
+    @Test func followingCommandsStreamOverTCP() throws {
+        let (box, port) = try remoteBox(listen: "",
+            services: #"ppm.service { name = "talker", cmd = { "/bin/sh", "-c", "i=0; while true; do i=$((i+1)); echo line $i; sleep 0.2; done" } }"#)
+        let logs = OutputCollector(), events = OutputCollector()
+        let host = ["--host", "127.0.0.1:\(port)", "--token-file", box.dir + "/token"]
+        let logsFollower = try box.launch(["logs", "talker", "-f", "-n", "0"] + host, stdout: logs.pipe)
+        let eventsFollower = try box.launch(["events", "-f", "-n", "0", "--json"] + host, stdout: events.pipe)
+        defer {
+            logsFollower.terminate()
+            eventsFollower.terminate()
+        }
+        #expect(eventually { logs.lines.filter { $0.hasPrefix("line ") }.count >= 2 })
+        #expect(eventually { box.run("restart", "talker").status == 0 && events.drain().contains("\"type\":\"start\"") })
+    }
+
+    /// `interrupt` over TCP stops the chunk of the connection that asks,
+    /// and nothing of another connection's (as on the unix socket).
+    @Test func interruptOverTCPStopsARunawayChunk() throws {
+        let (box, port) = try remoteBox(listen: #"allow = { ["127.0.0.1"] = { "read", "eval" } }"#)
+        let runner = try TCPClient(port: port)
+        #expect(try runner.authenticate(tokenFile: box.dir + "/token")["ok"] as? Bool == true)
+        runner.send(#"{"id":2,"cmd":"eval","args":{"code":"while true do end","timeout":30}}"#)
+        let other = try TCPClient(port: port)
+        _ = try other.authenticate(tokenFile: box.dir + "/token")
+        other.send(#"{"id":3,"cmd":"interrupt"}"#)
+        #expect(other.readObject()?["result"] as? Bool == false)
+        #expect(runner.readObject(0.3) == nil)  // still running
+        var replies: [[String: Any]] = []
+        #expect(eventually {
+            runner.send(#"{"id":4,"cmd":"interrupt"}"#)
+            while let r = runner.readObject(0.2) { replies.append(r) }
+            return replies.contains { $0["id"] as? Int == 2 }
+        })
+        let evalReply = replies.first { $0["id"] as? Int == 2 }
+        #expect((evalReply?["error"] as? String)?.hasPrefix("interrupted") == true)
+    }
+
+    @Test func badInputOverTCPGetsTheUnixSocketsAnswers() throws {
+        let (box, port) = try remoteBox(listen: "")
+        let client = try TCPClient(port: port)
+        let auth = try client.authenticate(tokenFile: box.dir + "/token")
+        #expect((auth["result"] as? [String: Any])?["commands"] as? [String] == ["events", "logs", "ls", "show", "stats", "status"])
+        client.send("this is not json")
+        #expect((client.readObject()?["error"] as? String)?.hasPrefix("malformed request:") == true)
+        client.send(#"{"id":7,"cmd":"lss"}"#)
+        #expect(client.readObject()?["error"] as? String == "unknown command 'lss' (did you mean 'ls'?)")
+        client.send(#"{"id":8,"cmd":"status"}"#)
+        #expect(client.readObject()?["ok"] as? Bool == true)
+        // Before authentication, anything but the answer ends the connection.
+        let early = try TCPClient(port: port)
+        _ = early.readLine()
+        early.send(#"{"id":1,"cmd":"ls"}"#)
+        #expect((early.readObject()?["error"] as? String)?.hasPrefix("authenticate first") == true)
+        #expect(early.closedWithin(5))
+        // A line far past the limit before authentication closes the connection.
+        let long = try TCPClient(port: port, from: "127.0.0.4")
+        _ = long.readLine()
+        long.send(String(repeating: "x", count: 100_000))
+        #expect((long.readObject()?["error"] as? String)?.hasPrefix("request line longer than") == true)
+        #expect(box.run("status").status == 0)
+    }
+
+    @Test func idleConnectionsAreClosedButFollowersStay() throws {
+        let (box, port) = try remoteBox(listen: #"idle_timeout = "500ms""#)
+        let idle = try TCPClient(port: port)
+        _ = try idle.authenticate(tokenFile: box.dir + "/token")
+        let follower = try TCPClient(port: port)
+        _ = try follower.authenticate(tokenFile: box.dir + "/token")
+        follower.send(#"{"id":2,"cmd":"events","args":{"n":0,"follow":true}}"#)
+        #expect(follower.readObject()?["ok"] as? Bool == true)
+        #expect(idle.readObject(5)?["error"] as? String == "closed after 0.5 s without a request (idle_timeout)")
+        #expect(idle.closedWithin(5))
+        #expect(box.run("stop", "web").status == 0)
+        #expect(eventually { (follower.readObject(0.2)?["result"] as? [String: Any])?["type"] as? String == "exit" })
+        // An answer waiting its turn longer than the idle timeout is still judged.
+        for _ in 0..<2 { #expect(box.remote(port, ["status"], token: "wrong").status == 1) }
+        let started = Date()
+        let late = box.remote(port, ["status"])
+        #expect(late.status == 0, "\(late.stderr)")
+        #expect(Date().timeIntervalSince(started) >= 0.9)
+    }
+
+    @Test func twoHundredIdleTCPConnectionsDoNotStopAUnixSocketClient() throws {
+        let (box, port) = try remoteBox(listen: "max_clients = 200")
+        // 8 unauthenticated connections per address at most: 25 addresses.
+        var idle: [TCPClient] = []
+        for i in 0..<200 { idle.append(try TCPClient(port: port, from: "127.0.0.\(10 + i / 8)")) }
+        #expect(idle.allSatisfy { ($0.readObject()?["challenge"] as? String)?.count == 64 })
+        let started = Date()
+        let ls = box.run("ls", "--json")
+        #expect(ls.status == 0 && ls.stdout.contains("\"web\""))
+        #expect(Date().timeIntervalSince(started) < 2)
+        let extra = try TCPClient(port: port, from: "127.0.0.99")
+        #expect((extra.readObject()?["error"] as? String)?.hasPrefix("too many connections (max_clients 200)") == true)
+        #expect(box.refusals().isEmpty, "turning away a flood journals nothing")
+    }
+
+    @Test func aReloadKeepsTheListenerAndSaysWhenItsSettingsChanged() throws {
+        let (box, port) = try remoteBox(listen: "")
+        let config = try String(contentsOfFile: box.config, encoding: .utf8)
+        try box.write(config.replacingOccurrences(of: "token_file = \"token\",", with: "token_file = \"token\", max_clients = 5,")
+            + "\nppm.service { name = \"more\", cmd = \"/bin/sleep 1000\" }\n")
+        #expect(box.run("reload").status == 0)
+        #expect(eventually { box.state("more") == "running" })
+        let log = try String(contentsOfFile: box.daemonLog, encoding: .utf8)
+        #expect(log.contains("ppm.settings listen changed: the TCP listener keeps its current settings until the daemon restarts"))
+        #expect(box.remote(port, ["ls"]).stdout.contains("more"))
+    }
+
+    @Test func anUnsafeTokenFileStopsTheDaemonFromStarting() throws {
+        let box = try Sandbox()
+        try "0123456789abcdef0123456789abcdef\n".write(toFile: box.dir + "/token", atomically: true, encoding: .utf8)
+        chmod(box.dir + "/token", 0o644)
+        try box.write(#"ppm.settings { listen = { address = "127.0.0.1:0", token_file = "token" } }"#)
+        let open = box.run("daemon", "-c", box.config)
+        #expect(open.status == 1)
+        #expect(open.stderr == "ppm-lua: listen: token file \(box.dir)/token is readable by others (mode 644): run chmod 600 \(box.dir)/token\n")
+        try "short\n".write(toFile: box.dir + "/token", atomically: true, encoding: .utf8)
+        chmod(box.dir + "/token", 0o600)
+        #expect(box.run("daemon", "-c", box.config).stderr.contains("holds 5 characters, fewer than 16"))
+        #expect(!FileManager.default.fileExists(atPath: box.dir + "/home/ppm.sock"))
+    }
+
+    @Test func theClientSaysWhatIsMissing() throws {
+        let box = try Sandbox()
+        let noToken = box.run("ls", "--host", "127.0.0.1:1")
+        #expect(noToken.status == 1)
+        #expect(noToken.stderr == "ppm-lua: 127.0.0.1:1: a TCP listener needs its token: --token-file FILE or PPM_LUA_TOKEN_FILE\n")
+        try "0123456789abcdef\n".write(toFile: box.dir + "/token", atomically: true, encoding: .utf8)
+        let nobody = box.run("ls", "--host", "127.0.0.1:1", "--token-file", box.dir + "/token")
+        #expect(nobody.status == 3)
+        #expect(nobody.stderr.hasPrefix("ppm-lua: no daemon answers on 127.0.0.1:1"))
+        #expect(box.run("ls", "--host", "127.0.0.1:1", "--socket", "x").status != 0)
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+@testable import PPMControl
+import Testing
+
+@Suite struct FailureThrottleTests {
+    let address: [UInt8] = [10, 0, 0, 7]
+
+    @Test func delaysDoubleFromHalfASecondUpToThirtySeconds() {
+        let throttle = FailureThrottle()
+        #expect((0...8).map { throttle.delay(afterFailures: $0) } == [0, 0.5, 1, 2, 4, 8, 16, 30, 30])
+        #expect(throttle.delay(afterFailures: 500) == 30)
+    }
+
+    @Test func attemptsInParallelAreSpacedOut() {
+        var throttle = FailureThrottle()
+        #expect(throttle.slot(for: address, now: 100) == 100, "no failure yet: judged at once")
+        throttle.failed(address, now: 100)
+        // Three attempts arrive together: each waits a further delay.
+        #expect(throttle.slot(for: address, now: 100.1) == 100.5)
+        #expect(throttle.slot(for: address, now: 100.1) == 101.0)
+        #expect(throttle.slot(for: address, now: 100.1) == 101.5)
+        throttle.failed(address, now: 100.5)
+        #expect(throttle.failures(of: address) == 2)
+        #expect(throttle.slot(for: address, now: 100.6) == 102.0, "after the turns already given out")
+        #expect(throttle.slot(for: address, now: 100.6) == 103.0, "two failures in a row: a second between turns")
+        #expect(throttle.slot(for: [10, 0, 0, 8], now: 100.6) == 100.6, "other addresses are not slowed")
+    }
+
+    @Test func successOrAQuarterHourForgets() {
+        var throttle = FailureThrottle()
+        for t in 0..<5 { throttle.failed(address, now: Double(t)) }
+        throttle.succeeded(address)
+        #expect(throttle.slot(for: address, now: 5) == 5)
+        for t in 0..<5 { throttle.failed(address, now: Double(t)) }
+        #expect(throttle.slot(for: address, now: 4 + 901) == 905)
+        throttle.failed(address, now: 906)
+        #expect(throttle.failures(of: address) == 1)
+    }
+
+    @Test func remembersABoundedNumberOfAddresses() {
+        var throttle = FailureThrottle()
+        for i in 0..<(throttle.capacity + 100) {
+            throttle.failed([10, UInt8(i >> 16 & 255), UInt8(i >> 8 & 255), UInt8(i & 255)], now: Double(i))
+        }
+        #expect(throttle.failures(of: [10, 0, 0, 0]) == 0, "the oldest went first")
+        let last = throttle.capacity + 99
+        #expect(throttle.failures(of: [10, UInt8(last >> 16 & 255), UInt8(last >> 8 & 255), UInt8(last & 255)]) == 1)
+    }
+}
+
+@Suite struct RemoteTokenTests {
+    func tokenFile(_ text: String, mode: mode_t = 0o600) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ppm-token-\(UUID().uuidString)").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, mode)
+        return path
+    }
+
+    @Test func answersMatchOnlyTheirChallengeAndTheSecret() throws {
+        let daemon = try RemoteToken.forDaemon(at: try tokenFile("correct horse battery staple\n"))
+        let client = try RemoteToken.forClient(at: try tokenFile("correct horse battery staple"))
+        let challenge = RemoteToken.challenge()
+        #expect(challenge.count == 64 && challenge != RemoteToken.challenge())
+        let answer = client.answer(challenge)
+        #expect(daemon.accepts(answer, for: challenge))
+        #expect(daemon.accepts(answer.uppercased(), for: challenge))
+        #expect(!daemon.accepts(answer, for: RemoteToken.challenge()))
+        #expect(!daemon.accepts(try RemoteToken.forClient(at: try tokenFile("correct horse battery stable")).answer(challenge), for: challenge))
+        #expect(!daemon.accepts(String(answer.dropLast(2)), for: challenge))
+        #expect(!daemon.accepts("zz" + answer.dropFirst(2), for: challenge))
+        #expect(!daemon.accepts("", for: challenge))
+    }
+
+    @Test func theAnswerIsHMACSHA256OfTheChallengeText() throws {
+        // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
+        let token = try RemoteToken.forClient(at: try tokenFile("Jefe\n"))
+        #expect(token.answer("what do ya want for nothing?") == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    }
+
+    @Test func theDaemonRefusesUnsafeTokenFiles() throws {
+        func refusal(_ path: String) -> String {
+            do {
+                _ = try RemoteToken.forDaemon(at: path)
+                return "accepted"
+            } catch {
+                return "\(error)"
+            }
+        }
+        let shared = try tokenFile("0123456789abcdef0123", mode: 0o640)
+        #expect(refusal(shared) == "listen: token file \(shared) is readable by others (mode 640): run chmod 600 \(shared)")
+        #expect(refusal(try tokenFile("short")).contains("holds 5 characters, fewer than 16"))
+        #expect(refusal("/nonexistent/token") == "listen: token file /nonexistent/token: No such file or directory")
+        #expect(refusal(FileManager.default.temporaryDirectory.path).contains("is not a regular file"))
+    }
+}
