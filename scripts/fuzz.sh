@@ -61,7 +61,7 @@ run_libfuzzer() {
 run_e2e() {
     swift build
     echo "== end-to-end fuzzing for ${seconds}s per suite"
-    PPM_FUZZ_SECONDS="$seconds" swift test --skip-build --filter 'ProtocolFuzzTests|ConfigFuzzTests'
+    PPM_FUZZ_SECONDS="$seconds" swift test --skip-build --filter 'ProtocolFuzzTests|ConfigFuzzTests|CheckFuzzTests'
 }
 
 case "$mode" in
