@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 swift build
 if [ $# -gt 0 ]; then exec swift test "$@"; fi
-# The chaos test loads the machine on purpose: it runs on its own, after the rest.
-swift test --skip ChaosTests
+# The chaos and end-to-end fuzz tests load the machine on purpose: they run on
+# their own, after the rest, so that the timing of the others is not theirs.
+swift test --skip 'ChaosTests|ProtocolFuzzTests|CheckFuzzTests|ConnectionLimitTests'
+swift test --skip-build --filter 'ProtocolFuzzTests|CheckFuzzTests|ConnectionLimitTests'
 swift test --skip-build --filter ChaosTests

@@ -38,6 +38,8 @@ int ppm_stall_guard_install(ppm_stall_handler handler, double fixed_seconds) {
 void ppm_stall_guard_arm(double budget) {
     if (!guard_ready) return;
     double limit = guard_fixed > 0 ? guard_fixed : (budget * 10 > 10 ? budget * 10 : 10);
+    /* A huge budget must not overflow time_t (undefined): a year is forever enough. */
+    if (!(limit < 31536000.0)) limit = 31536000.0;
     guard_armed_for = limit;
     struct itimerspec spec;
     memset(&spec, 0, sizeof spec);

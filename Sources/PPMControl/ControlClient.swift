@@ -58,8 +58,23 @@ public final class ControlClient {
     public func send(_ cmd: String, _ args: [String: JSONValue] = [:]) throws(Failure) {
         nextID += 1
         let line = ControlRequest(id: .int(nextID), cmd: cmd, args: args).line + "\n"
-        let ok = AtomicFile.writeAll(fd, line)
-        guard ok else { throw .failed("the daemon closed the connection") }
+        guard sendAll(Array(line.utf8)) else {
+            // A daemon that refuses a client says why before it hangs up.
+            _ = try receiveReply(timeout: 1)
+            throw .failed("the daemon closed the connection")
+        }
+    }
+
+    /// Writes all of `bytes`; false when the daemon has hung up (no SIGPIPE).
+    private func sendAll(_ bytes: [UInt8]) -> Bool {
+        var at = 0
+        while at < bytes.count {
+            let n = bytes[at...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return false }
+            at += n
+        }
+        return true
     }
 
     /// Reads the next reply's result (streams send several).

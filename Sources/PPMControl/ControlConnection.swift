@@ -74,6 +74,9 @@ final class ControlConnection: @unchecked Sendable {
                 if isClosed { return }
             }
             if input.count > maxLine {
+                // Read no more: the error goes out, then the connection closes.
+                readSource?.cancel()
+                input = []
                 send(ControlReply.error(.null, "request line longer than \(maxLine) bytes"))
                 closeAfterWrites()
                 return

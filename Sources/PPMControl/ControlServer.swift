@@ -58,10 +58,35 @@ final class ControlServer: @unchecked Sendable {
         acceptSource.resume()
     }
 
+    /// A descriptor held in reserve: when the daemon runs out, it is given
+    /// up for a moment to take the waiting client and tell it why it is
+    /// refused (else the listening socket stays readable and accept spins).
+    private var reserve = open("/dev/null", O_RDONLY | O_CLOEXEC)
+
+    /// At most this many clients at once (half the open-files limit), so
+    /// services keep the descriptors they need to start and log.
+    let maxConnections: Int = {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 512 }
+        return max(8, Int(min(limit.rlim_cur, 1 << 20)) / 2)
+    }()
+
     private func acceptAll(_ handler: @escaping Handler) {
         while true {
             let client = ppm_accept(fd)
-            if client < 0 { return }
+            if client < 0 {
+                guard errno == EMFILE || errno == ENFILE, reserve >= 0 else { return }
+                Glibc.close(reserve)
+                let waiting = ppm_accept(fd)
+                if waiting >= 0 { refuse(waiting, "the daemon has no file descriptors left (\(connections.count) clients connected): try again later") }
+                reserve = open("/dev/null", O_RDONLY | O_CLOEXEC)
+                if waiting < 0 { return }
+                continue
+            }
+            guard connections.count < maxConnections else {
+                refuse(client, "too many clients connected (\(connections.count), the most is \(maxConnections)): try again later")
+                continue
+            }
             let uid = ppm_peer_uid(client)
             let connection = ControlConnection(fd: client, queue: io)
             guard uid == 0 || uid == Int(getuid()) else {
@@ -96,6 +121,14 @@ final class ControlServer: @unchecked Sendable {
         }
     }
 
+    /// Answers a client it will not serve with one error line (best effort:
+    /// the socket is new, so its buffer has room) and hangs up.
+    private func refuse(_ client: Int32, _ message: String) {
+        let line = Array((ControlReply.error(.null, message) + "\n").utf8)
+        _ = line.withUnsafeBytes { Glibc.send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        Glibc.close(client)
+    }
+
     /// Stops accepting and removes the socket file, after the replies
     /// already sent are written.
     func shutdown() {
@@ -104,24 +137,6 @@ final class ControlServer: @unchecked Sendable {
             close(fd)
             unlink(path)
             for c in connections.values { c.close() }
-        }
-    }
-}
-
-/// A unix socket address for a path.
-enum UnixAddress {
-    /// Calls `body` with the address and its length; nil if the path is too long.
-    static func with<R>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R? {
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { return nil }
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
     }
 }

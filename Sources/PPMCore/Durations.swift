@@ -8,7 +8,8 @@ public enum Durations {
     public static func seconds(_ text: String) -> Double? {
         let t = text.filter { $0 != " " }
         for unit in units where t.hasSuffix(unit.suffix) {
-            return number(t.dropLast(unit.suffix.count)).map { $0 * unit.scale }
+            // "1e308d" is a finite number but not a finite duration.
+            return number(t.dropLast(unit.suffix.count)).map { $0 * unit.scale }.flatMap { $0.isFinite ? $0 : nil }
         }
         return number(Substring(t))
     }

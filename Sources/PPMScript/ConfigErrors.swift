@@ -15,10 +15,17 @@ enum ConfigErrors {
             return .runtime(message: "\(fault ?? path): the config went past the Lua memory limit of \(LuaError.formatBytes(bytes))",
                             traceback: "")
         case .runtime(let message, let traceback):
-            return .runtime(message: fieldLine(message, path: path, source: source), traceback: traceback)
+            return .runtime(message: positioned(fieldLine(message, path: path, source: source), path: path), traceback: traceback)
+        case .syntax(let message):
+            return .syntax(positioned(message, path: path))
         default:
             return error
         }
+    }
+
+    /// `message` naming the file when Lua gave no position ("C stack overflow").
+    private static func positioned(_ message: String, path: String) -> String {
+        message.hasPrefix(path + ":") ? message : "\(path): \(message)"
     }
 
     /// `PATH:N: LABEL: 'field' ...` with N moved from the call's first line
@@ -70,5 +77,14 @@ enum ConfigErrors {
 
     private static func isWordByte(_ b: UInt8) -> Bool {
         (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95
+    }
+}
+
+extension ConfigErrors {
+    /// User text quoted in an error, cut to 80 characters so that a huge
+    /// name or key still gives a one-line error a person can read.
+    static func clip(_ text: String) -> String {
+        guard text.count > 80 else { return text }
+        return String(text.prefix(80)) + "… (\(text.utf8.count) bytes)"
     }
 }

@@ -8,7 +8,7 @@ struct FieldReader {
     let label: String
 
     /// Fields of `ppm.service{}` for the named service.
-    init(service: String) { label = "service '\(service)'" }
+    init(service: String) { label = "service '\(ConfigErrors.clip(service))'" }
 
     /// Fields of another call, e.g. `ppm.settings`.
     init(label: String) { self.label = label }
@@ -52,7 +52,7 @@ struct FieldReader {
         case .integer: throw error("'\(field)' must not be negative")
         case .string(let s):
             guard let n = ByteSize.bytes(s) else {
-                throw error("'\(field)' is not a size: \"\(s)\" (use bytes or a unit: 512k, 10M, 1G)")
+                throw error("'\(field)' is not a size: \"\(ConfigErrors.clip(s))\" (use bytes or a unit: 512k, 10M, 1G)")
             }
             return n
         default: throw wrongType(field, "a size (bytes or text like \"10M\")", v)
@@ -83,7 +83,7 @@ struct FieldReader {
         case .number(let d) where d < 0: throw error("'\(field)' must not be negative, got \(d)")
         case .string(let s):
             guard let d = Durations.seconds(s) else {
-                throw error("'\(field)' is not a duration: \"\(s)\" (use seconds or a unit: 500ms, 10s, 5m, 1h, 1d)")
+                throw error("'\(field)' is not a duration: \"\(ConfigErrors.clip(s))\" (use seconds or a unit: 500ms, 10s, 5m, 1h, 1d)")
             }
             return d
         default: throw wrongType(field, "a duration (seconds or text like \"5m\")", v)
@@ -158,7 +158,7 @@ struct FieldReader {
     func signal(_ v: LuaValue, _ field: String) throws -> Int32 {
         switch v {
         case .string(let s):
-            guard let n = Signals.number(s) else { throw error("'\(field)': unknown signal \"\(s)\"") }
+            guard let n = Signals.number(s) else { throw error("'\(field)': unknown signal \"\(ConfigErrors.clip(s))\"") }
             return n
         case .integer(let i) where i > 0 && i < 65: return Int32(i)
         default: throw wrongType(field, "a signal name or number", v)
@@ -174,7 +174,7 @@ struct FieldReader {
             guard case .string(let name) = key, ResourceLimit.resources[name] != nil else {
                 let k = key.stringValue ?? key.typeName
                 let hint = Suggest.hint(k, in: Array(ResourceLimit.resources.keys))
-                throw error("'ulimit': unknown resource '\(k)'\(hint)")
+                throw error("'ulimit': unknown resource '\(ConfigErrors.clip(k))'\(hint)")
             }
             switch value {
             case .table(let pair):

@@ -62,7 +62,7 @@ struct PluginOptions {
         case ("duration", .number(let d)) where d >= 0 && d.isFinite: return v
         case ("duration", .string(let s)):
             guard let seconds = Durations.seconds(s) else {
-                throw LuaHostError("\(plugin): option '\(name)' is not a duration: \"\(s)\" (use seconds or a unit: 500ms, 10s, 5m, 1h, 1d)")
+                throw LuaHostError("\(plugin): option '\(name)' is not a duration: \"\(ConfigErrors.clip(s))\" (use seconds or a unit: 500ms, 10s, 5m, 1h, 1d)")
             }
             return .number(seconds)
         case ("duration", _): throw wrong("a duration (seconds or text like \"5m\")")

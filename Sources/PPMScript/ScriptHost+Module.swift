@@ -81,7 +81,7 @@ extension ScriptHost {
             let sig: Int32
             switch args[2] {
             case .string(let s):
-                guard let n = Signals.number(s) else { throw args.error(2, "unknown signal \"\(s)\"") }
+                guard let n = Signals.number(s) else { throw args.error(2, "unknown signal \"\(ConfigErrors.clip(s))\"") }
                 sig = n
             case .integer(let i) where i > 0 && i < 65: sig = Int32(i)
             default: throw args.error(2, "signal name or number expected, got \(args[2].typeName)")
@@ -245,7 +245,7 @@ extension ScriptHost {
             let k = key.stringValue ?? key.typeName
             guard known.contains(k) else {
                 let hint = Suggest.hint(k, in: known)
-                throw LuaHostError("ppm.settings: unknown setting '\(k)'\(hint)")
+                throw LuaHostError("ppm.settings: unknown setting '\(ConfigErrors.clip(k))'\(hint)")
             }
         }
         var s = settings

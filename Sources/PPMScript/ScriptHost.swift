@@ -149,7 +149,7 @@ public final class ScriptHost: SupervisorHooks {
         }
         for spec in declared {
             for r in spec.requires where !declared.contains(where: { $0.name == r }) {
-                throw LuaError.syntax("\(declaredAt[spec.name] ?? path): service '\(spec.name)' requires unknown service '\(r)'")
+                throw LuaError.syntax("\(declaredAt[spec.name] ?? path): service '\(spec.name)' requires unknown service '\(ConfigErrors.clip(r))'")
             }
         }
         if let cycle = RequiresCycle.find(in: declared) { throw LuaError.syntax("\(path): \(cycle)") }
@@ -308,7 +308,7 @@ public final class ScriptHost: SupervisorHooks {
             throw LuaHostError("service '\(spec.name)': a service with this name already exists")
         }
         for r in spec.requires where supervisor.snapshot(r) == nil {
-            throw LuaHostError("service '\(spec.name)': requires unknown service '\(r)'")
+            throw LuaHostError("service '\(spec.name)': requires unknown service '\(ConfigErrors.clip(r))'")
         }
         if !spec.scriptedFields.isEmpty && persist {
             warn("service '\(spec.name)': \(spec.scriptedFields.joined(separator: ", ")) cannot be persisted; "

@@ -5,15 +5,20 @@ public enum ShellWords {
         public let description: String
     }
 
+    /// The words of `line`. It is read by Unicode scalar, not by character:
+    /// a combining mark after a quote or a backslash must not hide it.
     public static func split(_ line: String) throws(Failure) -> [String] {
         var words: [String] = []
-        var word = ""
+        var word = String.UnicodeScalarView()
         var inWord = false
-        var chars = line.makeIterator()
+        var chars = line.unicodeScalars.makeIterator()
+        func endWord() {
+            if inWord { words.append(String(word)); word = String.UnicodeScalarView(); inWord = false }
+        }
         while let c = chars.next() {
             switch c {
             case " ", "\t", "\n":
-                if inWord { words.append(word); word = ""; inWord = false }
+                endWord()
             case "'":
                 inWord = true
                 while true {
@@ -28,7 +33,7 @@ public enum ShellWords {
                     if q == "\"" { break }
                     if q == "\\" {
                         guard let e = chars.next() else { throw Failure(description: "unterminated \" quote") }
-                        if !"\"\\$`\n".contains(e) { word.append("\\") }
+                        if !"\"\\$`\n".unicodeScalars.contains(e) { word.append("\\") }
                         if e != "\n" { word.append(e) }
                     } else {
                         word.append(q)
@@ -42,7 +47,7 @@ public enum ShellWords {
                 inWord = true
             }
         }
-        if inWord { words.append(word) }
+        endWord()
         return words
     }
 
@@ -50,7 +55,13 @@ public enum ShellWords {
     public static func join(_ words: [String]) -> String {
         words.map { w in
             let plain = !w.isEmpty && w.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) }
-            return plain ? w : "'" + w.replacingAll("'", with: "'\\''") + "'"
+            guard !plain else { return w }
+            // By scalar: a quote followed by a combining mark is still a quote.
+            var quoted = String.UnicodeScalarView()
+            for c in w.unicodeScalars {
+                if c == "'" { quoted.append(contentsOf: "'\\''".unicodeScalars) } else { quoted.append(c) }
+            }
+            return "'" + String(quoted) + "'"
         }.joined(separator: " ")
     }
 }
@@ -81,6 +92,8 @@ public enum Suggest {
 
     /// The candidate `word` probably meant, if one is close enough.
     public static func closest(_ word: String, in candidates: [String]) -> String? {
+        // Far longer than any candidate: no near miss, and the edit distance would cost its length squared.
+        guard word.utf8.count <= 64 else { return nil }
         let lower = word.lowercased()
         if let meant = synonyms[lower], candidates.contains(meant) { return meant }
         let best = candidates.map { ($0, distance(lower, $0)) }.min { $0.1 < $1.1 }

@@ -37,7 +37,7 @@ struct SpecReader {
         }
         guard !name.isEmpty, !name.contains("/"), !name.hasPrefix("@"), name != "all",
               name.allSatisfy({ !$0.isWhitespace }) else {
-            throw LuaHostError("service '\(name)': 'name' must be a word without '/' or spaces, not '@…' or 'all'")
+            throw LuaHostError("service '\(ConfigErrors.clip(name))': 'name' must be a word without '/' or spaces, not '@…' or 'all'")
         }
         let field = FieldReader(service: name)
         for key in table.entries.keys {
@@ -46,7 +46,7 @@ struct SpecReader {
             }
             if !Self.fields.contains(k) {
                 let hint = Suggest.hint(k, in: Self.fields)
-                throw LuaHostError("service '\(name)': unknown field '\(k)'\(hint)")
+                throw LuaHostError("service '\(name)': unknown field '\(ConfigErrors.clip(k))'\(hint)")
             }
         }
         guard let cmdValue = table.entries["cmd"] else { throw LuaHostError("service '\(name)': missing 'cmd'") }
@@ -93,7 +93,7 @@ struct SpecReader {
         case .nil: break
         case .string(let s):
             guard let policy = RestartPolicy(rawValue: s), policy != .function else {
-                throw field.error("'restart' must be \"on-failure\", \"always\", \"never\" or a function, got \"\(s)\"")
+                throw field.error("'restart' must be \"on-failure\", \"always\", \"never\" or a function, got \"\(ConfigErrors.clip(s))\"")
             }
             spec.restart = policy
         case .function(let f):
