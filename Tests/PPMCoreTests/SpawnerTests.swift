@@ -150,9 +150,18 @@ import Testing
 }
 
 /// Spawns and waits for the child's end.
+/// Spawns and reaps. A script the test has just written can be "busy" for a
+/// moment (another test's child, between its fork and exec, still holds the
+/// writing descriptor): such a spawn is tried again.
 private func run(_ spawner: LinuxSpawner, _ spec: ServiceSpec) -> PPMCore.ExitStatus? {
-    guard case .success(let pid) = spawner.spawn(spec) else { return nil }
-    return reap(pid)
+    for _ in 0..<50 {
+        switch spawner.spawn(spec) {
+        case .success(let pid): return reap(pid)
+        case .failure(let f) where f.message.contains("Text file busy"): usleep(20_000)
+        case .failure: return nil
+        }
+    }
+    return nil
 }
 
 /// Waits up to `seconds` for the child to end and reaps it; kills it past the deadline.
