@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <pthread.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -124,4 +125,22 @@ int ppm_pidfd_open(pid_t pid) {
 #else
     return (int)syscall(434, pid, 0);
 #endif
+}
+
+int ppm_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+int ppm_epoll_add(int epfd, int fd) {
+    struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int ppm_epoll_del(int epfd, int fd) { return epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL); }
+
+int ppm_epoll_ready(int epfd, int *fds, int max) {
+    struct epoll_event events[64];
+    if (max > 64) max = 64;
+    int n;
+    do { n = epoll_wait(epfd, events, max, 0); } while (n < 0 && errno == EINTR);
+    for (int i = 0; i < n; i++) fds[i] = events[i].data.fd;
+    return n;
 }

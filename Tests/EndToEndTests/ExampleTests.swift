@@ -48,7 +48,7 @@ import Testing
         }
     }
 
-    @Test(.disabled("an intermittent daemon crash (SIGSEGV in Dispatch's event loop) with ppm.spawn helpers: issue #12, repro scripts/repro/helper-crash.sh")) func peterCrashNotificationRestartsAndNotifies() throws {
+    @Test func peterCrashNotificationRestartsAndNotifies() throws {
         let box = try sandbox("peter-crash-notification.lua", scale: 0.02)
         try box.startDaemon()
         #expect(eventually { file(box, "notifications.log").split(separator: "\n").count >= 2 })
@@ -85,7 +85,7 @@ import Testing
         #expect(environ.split(separator: "\0").contains("DEBUG=1"))
     }
 
-    @Test(.disabled("an intermittent daemon crash (SIGSEGV in Dispatch's event loop) with ppm.spawn helpers: issue #12, repro scripts/repro/helper-crash.sh")) func pmon3HooksGetTheProcessJSON() throws {
+    @Test func pmon3HooksGetTheProcessJSON() throws {
         let box = try sandbox("pmon3-hooks.lua", scale: 0.1)
         try box.startDaemon()
         #expect(eventually(30) { box.state("gin") == "fatal" && box.state("job") == "crashed" },

@@ -103,7 +103,7 @@ import Testing
         #expect(box.run("status").status == 0)
     }
 
-    @Test(.disabled("an intermittent daemon crash (SIGSEGV in Dispatch's event loop) with ppm.spawn helpers: issue #12, repro scripts/repro/helper-crash.sh")) func notifyAndExecHooksRunCommandsWithTheEvent() throws {
+    @Test func notifyAndExecHooksRunCommandsWithTheEvent() throws {
         let box = try Sandbox()
         try box.write("""
             require("notify"){ cmd = { "/bin/sh", "-c", "echo 'NAME RES SIG' >> \(box.dir)/notified" }, on = { "crash" }, services = "bad" }

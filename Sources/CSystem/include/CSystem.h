@@ -101,6 +101,16 @@ int ppm_fdholder_send(int sock, const char *text, int read_fd, int write_fd);
 /// After "get": 1 and one entry's name and ends, 0 at the end, -1 on error.
 int ppm_fdholder_receive(int sock, char *name, size_t cap, int fds[2]);
 
+/// An epoll set of our own (close-on-exec), for short-lived descriptors
+/// watched through one long-lived Dispatch source; -1 with errno.
+int ppm_epoll_create(void);
+/// Watches `fd` for input (level-triggered); 0 or -1.
+int ppm_epoll_add(int epfd, int fd);
+/// Stops watching `fd` (call before closing it); 0 or -1.
+int ppm_epoll_del(int epfd, int fd);
+/// Up to `max` descriptors ready now (no waiting); their count, or -1.
+int ppm_epoll_ready(int epfd, int *fds, int max);
+
 /// A pidfd for `pid` (close-on-exec; readable once the process has ended),
 /// or -1 with errno.
 int ppm_pidfd_open(pid_t pid);
