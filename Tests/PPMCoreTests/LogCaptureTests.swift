@@ -64,6 +64,18 @@ import Testing
         #expect(file.tail(10) == (3...12).map { "e\($0)" })
     }
 
+    /// The last lines of a file several blocks long, asked across block edges.
+    @Test func lastLinesReadBackAcrossBlocks() throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/big.out.log"
+        let all = (1...50_000).map { "line number \($0)" }
+        try (all.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        for count in [1, 7, 5_000, 20_000, 50_000, 60_000] {
+            #expect(LogText.lastLines(of: path, count: count) == Array(all.suffix(count)), "\(count) lines")
+        }
+    }
+
     @Test func sizesTakeBinaryUnits() {
         #expect(ByteSize.bytes("10M") == 10 << 20)
         #expect(ByteSize.bytes("512k") == 512 << 10)

@@ -46,7 +46,8 @@ public enum LogText {
         guard fstat(fd, &st) == 0 else { return [] }
         let size = Int(st.st_size)
         var start = size
-        var bytes: [UInt8] = []
+        var chunks: [[UInt8]] = []  // read backwards, joined once at the end
+        var newlines = 0
         let block = 64 * 1024
         while start > 0 {
             let n = min(block, start)
@@ -54,10 +55,13 @@ public enum LogText {
             var chunk = [UInt8](repeating: 0, count: n)
             let got = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, n, off_t(start)) }
             guard got == n else { break }
-            bytes = chunk + bytes
             // `count` whole lines need `count` newlines before the last line's end.
-            if bytes.dropLast().reduce(0, { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }) >= count { break }
+            let isLast = chunks.isEmpty
+            newlines += chunk.dropLast(isLast ? 1 : 0).reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+            chunks.append(chunk)
+            if newlines >= count { break }
         }
+        let bytes = Array(chunks.reversed().joined())
         var lines = Self.lines(bytes[...], droppingPartialFirst: start > 0)
         if lines.count > count { lines.removeFirst(lines.count - count) }
         return lines
