@@ -10,17 +10,9 @@ final class DispatchScheduler: Scheduler {
 
     init(queue: DispatchQueue) { self.queue = queue }
 
-    var now: Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
+    var now: Double { SystemClock.monotonic() }
 
-    var wallNow: Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
+    var wallNow: Double { SystemClock.wall() }
 
     func schedule(after seconds: Double, _ action: @escaping () -> Void) -> TimerToken {
         let source = DispatchSource.makeTimerSource(queue: queue)

@@ -1,5 +1,6 @@
 import CSystem
 import Glibc
+import PPMCore
 
 /// Ends the processes still children of the daemon when it exits: helpers
 /// from `ppm.spawn` and orphans it adopted as a child subreaper (a
@@ -59,9 +60,5 @@ enum RemainingChildren {
         return n > 0 ? Array(pids[0..<Int(n)]) : []
     }
 
-    private static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
+    private static func now() -> Double { SystemClock.monotonic() }
 }

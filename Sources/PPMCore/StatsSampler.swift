@@ -100,9 +100,5 @@ public final class StatsSampler: Sendable {
     }
 
     /// Seconds on the monotonic clock.
-    private static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
+    private static func now() -> Double { SystemClock.monotonic() }
 }

@@ -234,10 +234,10 @@ public final class ScriptHost: SupervisorHooks {
         guard own || globalHooks.contains(where: { $0.type == event.kind.rawValue || $0.type == "*" }) else {
             return HookResult()  // nobody listens: no table is built
         }
-        let began = Self.monotonic()
+        let began = SystemClock.monotonic()
         defer {
             hookCalls += 1
-            hookSeconds += Self.monotonic() - began
+            hookSeconds += SystemClock.monotonic() - began
         }
         let ev = LuaValue.table(event.luaTable)
         var result = HookResult()
@@ -264,12 +264,6 @@ public final class ScriptHost: SupervisorHooks {
         }
         for error in result.errors { daemon.log("error", "hook_error: \(error)") }
         return result
-    }
-
-    private static func monotonic() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 
     private func decision(_ v: LuaValue, from label: String, errors: inout [String]) -> Decision? {

@@ -16,7 +16,7 @@ struct UpgradeCommand: ParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() throws {
-        let asked = Self.now()
+        let asked = SystemClock.monotonic()
         let endpoint = try client.endpoint()
         let reply = try client.call("upgrade")
         let pid = reply["pid"]?.intValue ?? 0
@@ -25,17 +25,11 @@ struct UpgradeCommand: ParsableCommand {
         for _ in 0..<500 {
             usleep(20_000)
             if let status = try? endpoint.connect().call("status"),
-               status["pid"]?.intValue == pid, (status["uptime"]?.doubleValue ?? .infinity) < Self.now() - asked {
+               status["pid"]?.intValue == pid, (status["uptime"]?.doubleValue ?? .infinity) < SystemClock.monotonic() - asked {
                 print("daemon re-executed \(reply["binary"]?.stringValue ?? "") (pid \(pid)); \(status["services"]?.intValue ?? 0) services kept")
                 return
             }
         }
         throw fail(ControlClient.Failure.failed("the daemon did not answer after re-executing; see its log"))
-    }
-
-    private static func now() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 }

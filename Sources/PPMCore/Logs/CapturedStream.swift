@@ -59,7 +59,7 @@ final class CapturedStream {
             let n = read(readFD, buffer.bytes.baseAddress, buffer.bytes.count)
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { return }
-            let timestamp = file.policy.timestamps ? LogText.timestamp(now: WallClock.now()) : nil
+            let timestamp = file.policy.timestamps ? LogText.timestamp(now: SystemClock.wall()) : nil
             splitter.feed(UnsafeRawBufferPointer(rebasing: buffer.bytes[..<n])) { deliver($0, timestamp: timestamp, buffer: buffer) }
         }
     }
@@ -82,7 +82,7 @@ final class CapturedStream {
 
     /// Writes the partial line, if any, as a line of its own.
     func flushPartial(_ buffer: ReadBuffer) {
-        let timestamp = file.policy.timestamps ? LogText.timestamp(now: WallClock.now()) : nil
+        let timestamp = file.policy.timestamps ? LogText.timestamp(now: SystemClock.wall()) : nil
         splitter.flush { deliver($0, timestamp: timestamp, buffer: buffer) }
     }
 
@@ -117,13 +117,4 @@ final class ReadBuffer {
     let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
     var stamped: [UInt8] = []
     deinit { bytes.deallocate() }
-}
-
-/// Wall-clock seconds since 1970, for log timestamps.
-enum WallClock {
-    static func now() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_REALTIME, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
-    }
 }
