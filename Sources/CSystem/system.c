@@ -129,18 +129,24 @@ int ppm_pidfd_open(pid_t pid) {
 
 int ppm_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 
-int ppm_epoll_add(int epfd, int fd) {
-    struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+int ppm_epoll_watch(int epfd, int fd, int writable) {
+    struct epoll_event ev = { .events = EPOLLIN | (writable ? EPOLLOUT : 0), .data.fd = fd };
+    if (epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev) == 0) return 0;
+    if (errno != ENOENT) return -1;
     return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
 int ppm_epoll_del(int epfd, int fd) { return epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL); }
 
-int ppm_epoll_ready(int epfd, int *fds, int max) {
+int ppm_epoll_ready(int epfd, int *fds, int *ready, int max) {
     struct epoll_event events[64];
     if (max > 64) max = 64;
     int n;
     do { n = epoll_wait(epfd, events, max, 0); } while (n < 0 && errno == EINTR);
-    for (int i = 0; i < n; i++) fds[i] = events[i].data.fd;
+    for (int i = 0; i < n; i++) {
+        fds[i] = events[i].data.fd;
+        uint32_t e = events[i].events;
+        ready[i] = ((e & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) ? 1 : 0) | ((e & (EPOLLOUT | EPOLLERR)) ? 2 : 0);
+    }
     return n;
 }

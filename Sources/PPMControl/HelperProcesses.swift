@@ -35,14 +35,14 @@ final class HelperProcesses: @unchecked Sendable {
     private var running: [Int32: Helper] = [:]
     /// Helper output pipes being read: descriptor → helper and stream.
     private var pipes: [Int32: (helper: Helper, stream: Int)] = [:]
-    /// The epoll set watching `pipes`, and the Dispatch source on it.
-    private var epollFD: Int32 = -1
-    private var watcher: DispatchSourceRead?
+    /// Watches `pipes` (short-lived: see `ReadinessSet`).
+    private let watchSet: ReadinessSet
 
     init(queue: DispatchQueue, spawner: LinuxSpawner, clock: Scheduler) {
         self.queue = queue
         self.spawner = spawner
         self.clock = clock
+        watchSet = ReadinessSet(queue: queue)
     }
 
     func spawn(cmd: [String], env: [String: String], dir: String?, stdin: String?, timeout: Double?, killAfter: Double,
@@ -87,33 +87,11 @@ final class HelperProcesses: @unchecked Sendable {
     }
 
     /// Reads one output pipe to its end into `helper.output[stream]`.
-    ///
-    /// Helper pipes live briefly, and a Dispatch source made and cancelled
-    /// for each of them crashed the daemon now and then inside libdispatch's
-    /// epoll loop (`scripts/repro/helper-crash.sh`). So they are watched in an
-    /// epoll set of our own, seen through one Dispatch source that lives as
-    /// long as the daemon: each pipe leaves the set before it is closed.
     private func collect(_ fd: Int32, into stream: Int, of helper: Helper) {
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         pipes[fd] = (helper, stream)
-        if ppm_epoll_add(watchSet(), fd) != 0 { drain(fd) }  // not watchable: read what is there, end it
-    }
-
-    /// The epoll set and its one Dispatch source, made at the first helper.
-    private func watchSet() -> Int32 {
-        if epollFD >= 0 { return epollFD }
-        epollFD = ppm_epoll_create()
-        let source = DispatchSource.makeReadSource(fileDescriptor: epollFD, queue: queue)
-        source.setEventHandler { [weak self] in self?.readyPipes() }
-        source.resume()
-        watcher = source
-        return epollFD
-    }
-
-    private func readyPipes() {
-        var ready = [Int32](repeating: -1, count: 64)
-        let n = ppm_epoll_ready(epollFD, &ready, Int32(ready.count))
-        for fd in ready.prefix(Int(max(0, n))) { drain(fd) }
+        // Not watchable: read what is there, and end it.
+        if !watchSet.watch(fd, { [weak self] _ in self?.drain(fd) }) { drain(fd) }
     }
 
     /// Reads what the pipe holds; at its end (or an error) the pipe leaves the
@@ -130,7 +108,7 @@ final class HelperProcesses: @unchecked Sendable {
             if room > 0 { helper.output[stream] += buffer[0..<min(n, room)] }
         }
         pipes[fd] = nil
-        _ = ppm_epoll_del(epollFD, fd)
+        watchSet.forget(fd)
         close(fd)
         helper.open -= 1
         finish(helper.pid)

@@ -5,25 +5,32 @@ import PPMCore
 
 /// Watches processes that are not the daemon's children (adopted after a
 /// daemon was killed) through pidfds: a pidfd becomes readable when its
-/// process ends. One Dispatch source per process, on the loop's queue.
-final class PidWatcher: ProcessWatcher {
-    private let queue: DispatchQueue
-    private var sources: [Int32: DispatchSourceRead] = [:]
+/// process ends. The pidfds sit in one `ReadinessSet` on the loop's queue.
+final class PidWatcher: ProcessWatcher, @unchecked Sendable {
+    private let watchSet: ReadinessSet
+    /// The pidfd of each watched process.
+    private var pidfds: [Int32: Int32] = [:]
 
-    init(queue: DispatchQueue) { self.queue = queue }
+    init(queue: DispatchQueue) { watchSet = ReadinessSet(queue: queue) }
 
     func watch(_ pid: Int32, exited: @escaping () -> Void) -> Bool {
         let fd = ppm_pidfd_open(pid)
         guard fd >= 0 else { return false }
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { [weak self] in
-            self?.sources.removeValue(forKey: pid)?.cancel()
+        end(pid)
+        pidfds[pid] = fd
+        let watched = watchSet.watch(fd) { [weak self] _ in
+            guard self?.pidfds[pid] == fd else { return }
+            self?.end(pid)
             exited()
         }
-        source.setCancelHandler { Glibc.close(fd) }
-        sources[pid]?.cancel()
-        sources[pid] = source
-        source.resume()
-        return true
+        if !watched { end(pid) }
+        return watched
+    }
+
+    /// Stops watching `pid` and closes its pidfd.
+    private func end(_ pid: Int32) {
+        guard let fd = pidfds.removeValue(forKey: pid) else { return }
+        watchSet.forget(fd)
+        Glibc.close(fd)
     }
 }

@@ -104,12 +104,14 @@ int ppm_fdholder_receive(int sock, char *name, size_t cap, int fds[2]);
 /// An epoll set of our own (close-on-exec), for short-lived descriptors
 /// watched through one long-lived Dispatch source; -1 with errno.
 int ppm_epoll_create(void);
-/// Watches `fd` for input (level-triggered); 0 or -1.
-int ppm_epoll_add(int epfd, int fd);
+/// Watches `fd` (level-triggered) for input, and for room to write when
+/// `writable` is 1; adds it or changes what it is watched for. 0 or -1.
+int ppm_epoll_watch(int epfd, int fd, int writable);
 /// Stops watching `fd` (call before closing it); 0 or -1.
 int ppm_epoll_del(int epfd, int fd);
-/// Up to `max` descriptors ready now (no waiting); their count, or -1.
-int ppm_epoll_ready(int epfd, int *fds, int max);
+/// Up to `max` descriptors ready now (no waiting), each with its readiness
+/// in `ready` (1 readable or ended, 2 writable, 3 both); their count, or -1.
+int ppm_epoll_ready(int epfd, int *fds, int *ready, int max);
 
 /// A pidfd for `pid` (close-on-exec; readable once the process has ended),
 /// or -1 with errno.

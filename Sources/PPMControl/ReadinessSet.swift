@@ -1,0 +1,82 @@
+import CSystem
+import Dispatch
+import Glibc
+
+/// Descriptors watched in an epoll set of our own, seen through one Dispatch
+/// source that lives as long as the set.
+///
+/// Short-lived descriptors (helper pipes, pidfds, client sockets) must not
+/// get a Dispatch source each: sources made and cancelled at that rate
+/// crashed the daemon now and then inside libdispatch's epoll loop
+/// (`scripts/repro/helper-crash.sh`). Here a descriptor leaves the set with
+/// `forget` before its owner closes it, and nothing else is torn down.
+/// Confined to `queue`: handlers run there, and every call must come from it
+/// (or from the daemon's set-up, before the queue runs).
+final class ReadinessSet: @unchecked Sendable {
+    /// What a watched descriptor is ready for.
+    struct Readiness: OptionSet, Sendable {
+        let rawValue: Int32
+        /// Input to read, the peer's end, or an error.
+        static let readable = Readiness(rawValue: 1)
+        /// Room to write (or an error a write will report).
+        static let writable = Readiness(rawValue: 2)
+    }
+
+    private let queue: DispatchQueue
+    private var epollFD: Int32 = -1
+    private var source: DispatchSourceRead?
+    private var handlers: [Int32: (Readiness) -> Void] = [:]
+
+    /// An empty set on `queue`; the epoll descriptor is made at the first watch.
+    init(queue: DispatchQueue) { self.queue = queue }
+
+    /// Calls `handler` on the queue whenever `fd` is readable (and writable,
+    /// when `writable`), until `forget(fd)`. Watching a descriptor again
+    /// replaces its handler and what it is watched for. False when the
+    /// descriptor cannot be watched (a regular file, or no epoll set).
+    @discardableResult
+    func watch(_ fd: Int32, writable: Bool = false, _ handler: @escaping (Readiness) -> Void) -> Bool {
+        guard let set = epollSet(), ppm_epoll_watch(set, fd, writable ? 1 : 0) == 0 else { return false }
+        handlers[fd] = handler
+        return true
+    }
+
+    /// Changes whether `fd` is watched for room to write; false when it is not watched.
+    @discardableResult
+    func setWritable(_ fd: Int32, _ writable: Bool) -> Bool {
+        guard handlers[fd] != nil else { return false }
+        return ppm_epoll_watch(epollFD, fd, writable ? 1 : 0) == 0
+    }
+
+    /// Stops watching `fd`; call before closing it.
+    func forget(_ fd: Int32) {
+        guard handlers.removeValue(forKey: fd) != nil else { return }
+        _ = ppm_epoll_del(epollFD, fd)
+    }
+
+    /// The number of descriptors watched now.
+    var count: Int { handlers.count }
+
+    private func epollSet() -> Int32? {
+        if epollFD >= 0 { return epollFD }
+        let fd = ppm_epoll_create()
+        guard fd >= 0 else { return nil }
+        epollFD = fd
+        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        source.setEventHandler { [weak self] in self?.dispatchReady() }
+        source.resume()
+        self.source = source
+        return fd
+    }
+
+    /// Runs the handler of each ready descriptor; one forgotten by an earlier
+    /// handler in the same batch is skipped.
+    private func dispatchReady() {
+        var fds = [Int32](repeating: -1, count: 64)
+        var ready = [Int32](repeating: 0, count: 64)
+        let n = ppm_epoll_ready(epollFD, &fds, &ready, Int32(fds.count))
+        for i in 0..<Int(max(0, n)) {
+            handlers[fds[i]]?(Readiness(rawValue: ready[i]))
+        }
+    }
+}
