@@ -129,8 +129,8 @@ int ppm_pidfd_open(pid_t pid) {
 
 int ppm_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 
-int ppm_epoll_watch(int epfd, int fd, int writable) {
-    struct epoll_event ev = { .events = EPOLLIN | (writable ? EPOLLOUT : 0), .data.fd = fd };
+int ppm_epoll_set(int epfd, int fd, int interest) {
+    struct epoll_event ev = { .events = ((interest & 1) ? EPOLLIN : 0) | ((interest & 2) ? EPOLLOUT : 0), .data.fd = fd };
     if (epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev) == 0) return 0;
     if (errno != ENOENT) return -1;
     return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
@@ -146,7 +146,8 @@ int ppm_epoll_ready(int epfd, int *fds, int *ready, int max) {
     for (int i = 0; i < n; i++) {
         fds[i] = events[i].data.fd;
         uint32_t e = events[i].events;
-        ready[i] = ((e & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) ? 1 : 0) | ((e & (EPOLLOUT | EPOLLERR)) ? 2 : 0);
+        ready[i] = ((e & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) ? 1 : 0) | ((e & (EPOLLOUT | EPOLLERR)) ? 2 : 0)
+                 | ((e & (EPOLLHUP | EPOLLERR)) ? 4 : 0);
     }
     return n;
 }

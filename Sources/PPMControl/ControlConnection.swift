@@ -5,17 +5,22 @@ import LuaKit
 import PPMCore
 
 /// One client: reads request lines, buffers replies until the socket
-/// takes them. Confined to the control queue; `send` and `addCleanup` may be
-/// called from any queue.
+/// takes them. Its socket sits in the `ReadinessSet` its server shares
+/// among all its connections: watched for input until the input ends, for
+/// room to write only while replies wait. Confined to the set's queue;
+/// `send`, `closeAfterWrites`, `afterReplies`, `evalFinished` and
+/// `addCleanup` may be called from any queue.
 final class ControlConnection: @unchecked Sendable {
     private let fd: Int32
     private let queue: DispatchQueue
-    private var readSource: DispatchSourceRead?
-    private var writeSource: DispatchSourceWrite?
-    /// Sources on `fd` not yet cancelled to the end: the descriptor is closed
-    /// only after the last one's cancel handler ran (Dispatch may still be
-    /// watching it until then, and a reused number would confuse it).
-    private var liveSources = 0
+    private let watchSet: ReadinessSet
+    /// Called with each request line while input is read (set by `start`).
+    private var onLine: ((String) -> Void)?
+    /// Whether input is read: from `start` until it ends (the client
+    /// half-closed, or a line ran past `maxLine`).
+    private var reading = false
+    /// What the socket is watched for now (empty: not in the set).
+    private var interest: ReadinessSet.Readiness = []
     private var input: [UInt8] = []
     private var output: [UInt8] = []
     private var closing = false
@@ -35,22 +40,54 @@ final class ControlConnection: @unchecked Sendable {
     /// This connection's line limit (a TCP client's is smaller).
     var maxLine = ControlConnection.maxLine
 
-    init(fd: Int32, queue: DispatchQueue) {
+    /// A connection on the accepted socket `fd` (non-blocking), watched in `watchSet`.
+    init(fd: Int32, watchSet: ReadinessSet) {
         self.fd = fd
-        self.queue = queue
+        self.watchSet = watchSet
+        queue = watchSet.queue
     }
 
+    /// Starts reading request lines; each non-blank one goes to `onLine`.
     func start(_ onLine: @escaping (String) -> Void) {
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        watch(source)
-        source.setEventHandler { [weak self] in self?.readAvailable(onLine) }
-        readSource = source
-        source.resume()
+        guard !isClosed else { return }
+        self.onLine = onLine
+        reading = true
+        updateInterest()
     }
 
-    private func readAvailable(_ onLine: (String) -> Void) {
+    /// Watches the socket for what the connection waits for now: input
+    /// while reading, room while replies wait; out of the set when neither.
+    private func updateInterest() {
+        var wanted: ReadinessSet.Readiness = []
+        if reading { wanted.insert(.readable) }
+        if !output.isEmpty { wanted.insert(.writable) }
+        guard wanted != interest, !isClosed else { return }
+        if wanted.isEmpty {
+            watchSet.forget(fd)
+        } else if interest.isEmpty {
+            guard watchSet.watch(fd, for: wanted, { [weak self] in self?.ready($0) }) else { return close() }
+        } else {
+            guard watchSet.setInterest(fd, wanted) else { return close() }
+        }
+        interest = wanted
+    }
+
+    private func ready(_ readiness: ReadinessSet.Readiness) {
+        if readiness.contains(.writable) && !output.isEmpty { flush() }
+        if isClosed { return }
+        if reading && readiness.contains(.readable) {
+            readAvailable()
+        } else if readiness.contains(.hungUp) {
+            // Input had ended, and now the peer is gone entirely (or the
+            // socket failed): nothing can reach it any more.
+            onPeerGone?()
+            close()
+        }
+    }
+
+    private func readAvailable() {
         var buffer = [UInt8](repeating: 0, count: 65536)
-        while !isClosed {
+        while reading && !isClosed {
             let n = read(fd, &buffer, buffer.count)
             if n < 0 && errno == EINTR { continue }
             if n < 0 && errno == EAGAIN { break }
@@ -61,7 +98,7 @@ final class ControlConnection: @unchecked Sendable {
                 } else {
                     // Half-closed (`echo … | socat`): no more requests, but
                     // the replies still go out once the loop has served them.
-                    readSource?.cancel()
+                    stopReading()
                     onEndOfInput?()
                 }
                 return
@@ -70,18 +107,23 @@ final class ControlConnection: @unchecked Sendable {
             while let newline = input.firstIndex(of: 10) {
                 let line = String(decoding: input[..<newline], as: UTF8.self)
                 input.removeSubrange(...newline)
-                if !line.allSatisfy(\.isWhitespace) { onLine(line) }
+                if !line.allSatisfy(\.isWhitespace) { onLine?(line) }
                 if isClosed { return }
             }
             if input.count > maxLine {
                 // Read no more: the error goes out, then the connection closes.
-                readSource?.cancel()
+                stopReading()
                 input = []
                 send(ControlReply.error(.null, "request line longer than \(maxLine) bytes"))
                 closeAfterWrites()
                 return
             }
         }
+    }
+
+    private func stopReading() {
+        reading = false
+        updateInterest()
     }
 
     /// Whether the other end closed the socket entirely (POLLHUP), rather
@@ -128,38 +170,18 @@ final class ControlConnection: @unchecked Sendable {
 
     private func flush() {
         while !output.isEmpty {
-            let n = output.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            // No SIGPIPE when the client is gone: the write fails instead.
+            let n = output.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if n < 0 && errno == EINTR { continue }
-            if n < 0 && errno == EAGAIN {
-                armWriter()
-                return
-            }
+            if n < 0 && errno == EAGAIN { break }
             if n <= 0 {
                 close()
                 return
             }
             output.removeFirst(n)
         }
-        writeSource?.cancel()
-        writeSource = nil
-        if closing { close() }
-    }
-
-    private func armWriter() {
-        guard writeSource == nil else { return }
-        let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
-        watch(source)
-        source.setEventHandler { [weak self] in self?.flush() }
-        writeSource = source
-        source.resume()
-    }
-
-    private func watch(_ source: DispatchSourceProtocol) {
-        liveSources += 1
-        source.setCancelHandler { [self] in
-            liveSources -= 1
-            if liveSources == 0 && isClosed { Glibc.close(fd) }
-        }
+        updateInterest()
+        if closing && output.isEmpty { close() }
     }
 
     /// Closes once the queued replies are written. Safe from any queue.
@@ -175,11 +197,12 @@ final class ControlConnection: @unchecked Sendable {
     func close() {
         guard !isClosed else { return }
         isClosed = true
-        readSource?.cancel()
-        writeSource?.cancel()
-        readSource = nil
-        writeSource = nil
-        if liveSources == 0 { Glibc.close(fd) }
+        reading = false
+        // Out of the set before the number can be reused.
+        if !interest.isEmpty { watchSet.forget(fd) }
+        interest = []
+        Glibc.close(fd)
+        onLine = nil
         input = []
         output = []
         cleanups.forEach { $0() }

@@ -24,6 +24,8 @@ final class ControlServer: @unchecked Sendable {
     private let interrupter: CurrentInterrupter
     private let acceptSource: DispatchSourceRead
     private var connections: [ObjectIdentifier: ControlConnection] = [:]
+    /// Every client's socket, watched on `io` (no Dispatch source per client).
+    private lazy var clientSockets = ReadinessSet(queue: io)
 
     init(path: String, loop: DispatchQueue, interrupter: CurrentInterrupter, handler: @escaping Handler) throws {
         self.path = path
@@ -88,7 +90,7 @@ final class ControlServer: @unchecked Sendable {
                 continue
             }
             let uid = ppm_peer_uid(client)
-            let connection = ControlConnection(fd: client, queue: io)
+            let connection = ControlConnection(fd: client, watchSet: clientSockets)
             guard uid == 0 || uid == Int(getuid()) else {
                 connection.send(ControlReply.error(.null, "permission denied: uid \(uid) may not control this daemon"))
                 connection.closeAfterWrites()

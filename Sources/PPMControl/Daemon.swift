@@ -42,6 +42,8 @@ public final class Daemon: @unchecked Sendable {
     var journal: Journal { loop.journal }
     let spawner = LinuxSpawner()
     let helpers: HelperProcesses
+    /// The sockets of `ppm.udp.listen`, watched on the loop queue.
+    lazy var udpSockets = ReadinessSet(queue: queue)
     /// Captured stdout/stderr of the services (`<home>/logs`).
     let output: OutputCapture
     /// Keeps the output pipes open when the daemon dies; nil if it could not start.
@@ -278,11 +280,12 @@ public final class Daemon: @unchecked Sendable {
                                killAfter: self.supervisor.settings.stopTimeout, done: done)
         }
         hooks.watchReadable = { [unowned self] fd, readable in
-            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: self.queue)
-            source.setEventHandler(handler: readable)
-            source.setCancelHandler { close(fd) }
-            source.resume()
-            return { source.cancel() }
+            // A reload makes its listeners again: no Dispatch source each.
+            self.udpSockets.watch(fd) { _ in readable() }
+            return { [unowned self] in
+                self.udpSockets.forget(fd)
+                close(fd)
+            }
         }
         return hooks
     }

@@ -33,8 +33,9 @@ public final class LineEditor {
             cc[Int(VMIN)] = 1
             cc[Int(VTIME)] = 0
         }
-        tcsetattr(0, TCSAFLUSH, &raw)
-        defer { tcsetattr(0, TCSAFLUSH, &original) }
+        // Keys typed ahead (while a chunk ran) are kept, not flushed.
+        tcsetattr(0, TCSADRAIN, &raw)
+        defer { tcsetattr(0, TCSADRAIN, &original) }
         return read(prompt: prompt, columns: Self.terminalColumns(), from: Self.readStandardInput)
     }
 

@@ -5,7 +5,7 @@ import Glibc
 /// Descriptors watched in an epoll set of our own, seen through one Dispatch
 /// source that lives as long as the set.
 ///
-/// Short-lived descriptors (helper pipes, pidfds, client sockets) must not
+/// Short-lived descriptors (helper pipes, pidfds, control clients, UDP listeners) must not
 /// get a Dispatch source each: sources made and cancelled at that rate
 /// crashed the daemon now and then inside libdispatch's epoll loop
 /// (`scripts/repro/helper-crash.sh`). Here a descriptor leaves the set with
@@ -13,16 +13,20 @@ import Glibc
 /// Confined to `queue`: handlers run there, and every call must come from it
 /// (or from the daemon's set-up, before the queue runs).
 final class ReadinessSet: @unchecked Sendable {
-    /// What a watched descriptor is ready for.
+    /// What a watched descriptor is ready for, or what it is watched for.
     struct Readiness: OptionSet, Sendable {
         let rawValue: Int32
         /// Input to read, the peer's end, or an error.
         static let readable = Readiness(rawValue: 1)
         /// Room to write (or an error a write will report).
         static let writable = Readiness(rawValue: 2)
+        /// The peer is gone or the descriptor failed (reported whatever it
+        /// is watched for; never asked for).
+        static let hungUp = Readiness(rawValue: 4)
     }
 
-    private let queue: DispatchQueue
+    /// Where the handlers run, and the only queue that may call the set.
+    let queue: DispatchQueue
     private var epollFD: Int32 = -1
     private var source: DispatchSourceRead?
     private var handlers: [Int32: (Readiness) -> Void] = [:]
@@ -30,22 +34,23 @@ final class ReadinessSet: @unchecked Sendable {
     /// An empty set on `queue`; the epoll descriptor is made at the first watch.
     init(queue: DispatchQueue) { self.queue = queue }
 
-    /// Calls `handler` on the queue whenever `fd` is readable (and writable,
-    /// when `writable`), until `forget(fd)`. Watching a descriptor again
-    /// replaces its handler and what it is watched for. False when the
+    /// Calls `handler` on the queue whenever `fd` is ready for what it is
+    /// watched for (`interest`: readable, writable or both; its end and
+    /// errors are reported in any case), until `forget(fd)`. Watching a
+    /// descriptor again replaces its handler and interest. False when the
     /// descriptor cannot be watched (a regular file, or no epoll set).
     @discardableResult
-    func watch(_ fd: Int32, writable: Bool = false, _ handler: @escaping (Readiness) -> Void) -> Bool {
-        guard let set = epollSet(), ppm_epoll_watch(set, fd, writable ? 1 : 0) == 0 else { return false }
+    func watch(_ fd: Int32, for interest: Readiness = .readable, _ handler: @escaping (Readiness) -> Void) -> Bool {
+        guard let set = epollSet(), ppm_epoll_set(set, fd, interest.rawValue & 3) == 0 else { return false }
         handlers[fd] = handler
         return true
     }
 
-    /// Changes whether `fd` is watched for room to write; false when it is not watched.
+    /// Changes what a watched `fd` is watched for; false when it is not watched.
     @discardableResult
-    func setWritable(_ fd: Int32, _ writable: Bool) -> Bool {
+    func setInterest(_ fd: Int32, _ interest: Readiness) -> Bool {
         guard handlers[fd] != nil else { return false }
-        return ppm_epoll_watch(epollFD, fd, writable ? 1 : 0) == 0
+        return ppm_epoll_set(epollFD, fd, interest.rawValue & 3) == 0
     }
 
     /// Stops watching `fd`; call before closing it.

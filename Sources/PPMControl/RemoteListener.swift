@@ -37,6 +37,8 @@ final class RemoteListener: @unchecked Sendable {
     private let fd: Int32
     private let acceptSource: DispatchSourceRead
     private var sessions: [ObjectIdentifier: RemoteSession] = [:]
+    /// Every client's socket, watched on `io` (no Dispatch source per client).
+    private lazy var clientSockets = ReadinessSet(queue: io)
 
     /// Unauthenticated connections one address may hold at once.
     static let maxUnauthenticatedPerAddress = 8
@@ -119,7 +121,7 @@ final class RemoteListener: @unchecked Sendable {
         IPEndpoint.setOption(fd, Int32(IPPROTO_TCP), TCP_KEEPIDLE, 60)
         IPEndpoint.setOption(fd, Int32(IPPROTO_TCP), TCP_KEEPINTVL, 10)
         IPEndpoint.setOption(fd, Int32(IPPROTO_TCP), TCP_KEEPCNT, 6)
-        let connection = ControlConnection(fd: fd, queue: io)
+        let connection = ControlConnection(fd: fd, watchSet: clientSockets)
         if sessions.count >= settings.maxClients {
             return turnAway(connection, "too many connections (max_clients \(settings.maxClients)); try again later")
         }

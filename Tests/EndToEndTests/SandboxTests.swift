@@ -187,6 +187,9 @@ import Testing
         #expect(terminal.waitFor("interrupted", after: seen))
         terminal.type("6 * 7\r")
         #expect(terminal.waitFor("42", after: seen))
+        // Ctrl-D once the line editor reads again (not while the terminal is in cooked mode).
+        let answer = terminal.text.dropFirst(seen).firstRange(of: "42").map { terminal.text.distance(from: terminal.text.startIndex, to: $0.upperBound) } ?? seen
+        #expect(terminal.waitFor("ppm> ", after: answer))
         terminal.type("\u{4}")
         #expect(eventually { !repl.isRunning })
     }

@@ -104,13 +104,16 @@ int ppm_fdholder_receive(int sock, char *name, size_t cap, int fds[2]);
 /// An epoll set of our own (close-on-exec), for short-lived descriptors
 /// watched through one long-lived Dispatch source; -1 with errno.
 int ppm_epoll_create(void);
-/// Watches `fd` (level-triggered) for input, and for room to write when
-/// `writable` is 1; adds it or changes what it is watched for. 0 or -1.
-int ppm_epoll_watch(int epfd, int fd, int writable);
+/// Watches `fd` (level-triggered) for input when bit 1 of `interest` is
+/// set, for room to write when bit 2 is; adds it or changes what it is
+/// watched for. Its end and errors are reported whatever `interest` says.
+/// 0 or -1.
+int ppm_epoll_set(int epfd, int fd, int interest);
 /// Stops watching `fd` (call before closing it); 0 or -1.
 int ppm_epoll_del(int epfd, int fd);
 /// Up to `max` descriptors ready now (no waiting), each with its readiness
-/// in `ready` (1 readable or ended, 2 writable, 3 both); their count, or -1.
+/// in `ready` (bits: 1 readable or ended, 2 writable, 4 hung up or failed);
+/// their count, or -1.
 int ppm_epoll_ready(int epfd, int *fds, int *ready, int max);
 
 /// A pidfd for `pid` (close-on-exec; readable once the process has ended),
