@@ -60,6 +60,7 @@ final class RemoteSession: @unchecked Sendable {
             "auth": .string("hmac-sha256"), "challenge": .string(challenge),
         ])
         connection.send(hello.text)
+        connection.onEndOfInput = { [weak self] in self?.inputEnded() }
         connection.start { [weak self] line in self?.received(line) }
         armIdleTimer(after: min(listener.settings.idleTimeout, RemoteListener.authTimeout))
     }
@@ -68,6 +69,15 @@ final class RemoteSession: @unchecked Sendable {
     func stop() {
         idleTimer?.cancel()
         idleTimer = nil
+    }
+
+    /// The client closed its writing side: no request can come any more.
+    /// A follower still reads and stays; any other connection closes once
+    /// the loop has served what it asked (as on the unix socket), instead
+    /// of holding one of `max_clients` until the idle timeout.
+    private func inputEnded() {
+        guard !following else { return }
+        listener.loop.async { [connection] in connection.closeAfterWrites() }
     }
 
     private func received(_ line: String) {

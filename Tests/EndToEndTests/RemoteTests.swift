@@ -175,6 +175,28 @@ extension Sandbox {
         #expect(Date().timeIntervalSince(started) >= 0.9)
     }
 
+    /// `echo REQUEST | socat - TCP:…` half-closes after its request: it gets
+    /// its reply and the connection ends (it held one of `max_clients` until
+    /// the idle timeout before); a follower that half-closes still follows.
+    @Test func aHalfClosedTCPClientGetsItsReplyAndIsLetGo() throws {
+        let (box, port) = try remoteBox(listen: "max_clients = 2")
+        for round in 0..<3 {
+            let asker = try TCPClient(port: port)
+            #expect(try asker.authenticate(tokenFile: box.dir + "/token")["ok"] as? Bool == true)
+            asker.send(#"{"id":2,"cmd":"ls"}"#)
+            shutdown(asker.fd, Int32(SHUT_WR))
+            #expect(asker.readObject()?["id"] as? Int == 2, "round \(round)")
+            #expect(asker.closedWithin(5), "round \(round)")
+        }
+        let follower = try TCPClient(port: port)
+        _ = try follower.authenticate(tokenFile: box.dir + "/token")
+        follower.send(#"{"id":2,"cmd":"events","args":{"n":0,"follow":true}}"#)
+        shutdown(follower.fd, Int32(SHUT_WR))
+        #expect(follower.readObject()?["ok"] as? Bool == true)
+        #expect(box.run("stop", "web").status == 0)
+        #expect(eventually { (follower.readObject(0.2)?["result"] as? [String: Any])?["type"] as? String == "exit" })
+    }
+
     @Test func twoHundredIdleTCPConnectionsDoNotStopAUnixSocketClient() throws {
         let (box, port) = try remoteBox(listen: "max_clients = 200")
         // 8 unauthenticated connections per address at most: 25 addresses.
