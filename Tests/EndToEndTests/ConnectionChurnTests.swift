@@ -36,21 +36,21 @@ import Testing
         let counts = Counts()
         let group = DispatchGroup()
         nonisolated(unsafe) let client = box
-        for worker in 0..<3 {
-            DispatchQueue.global().async(group: group) {
+        for index in 0..<3 {
+            worker(group) {
                 while Date() < deadline && daemon.isRunning {
                     unixClient(socket, kind: Int.random(in: 0..<7))
-                    counts.add(worker == 0 ? "unix a" : "unix b")
+                    counts.add("unix \(index)")
                 }
             }
         }
-        DispatchQueue.global().async(group: group) {
+        worker(group) {
             while Date() < deadline && daemon.isRunning {
                 tcpClient(port: port, token: token, kind: Int.random(in: 0..<4))
                 counts.add("tcp")
             }
         }
-        DispatchQueue.global().async(group: group) {
+        worker(group) {
             // Followers as processes, killed mid-stream.
             while Date() < deadline && daemon.isRunning {
                 let args = Bool.random() ? ["events", "-f"] : ["logs", "-f", "flap"]
@@ -61,7 +61,7 @@ import Testing
                 counts.add("followers killed")
             }
         }
-        DispatchQueue.global().async(group: group) {
+        worker(group) {
             while Date() < deadline && daemon.isRunning {
                 _ = client.run(["restart", "flap"], deadline: 10)
                 counts.add("restarts asked")
@@ -132,6 +132,16 @@ private func tcpClient(port: Int, token: String, kind: Int) {
         c.send(#"{"id":2,"cmd":"logs","args":{"names":["flap"],"follow":true}}"#)
         shutdown(c.fd, Int32(SHUT_WR))
     }
+}
+
+/// Runs `body` on a thread of its own (Dispatch's pool has as few threads
+/// as cores, and every worker here blocks), inside `group`.
+private func worker(_ group: DispatchGroup, _ body: @escaping @Sendable () -> Void) {
+    group.enter()
+    Thread {
+        body()
+        group.leave()
+    }.start()
 }
 
 /// How many times each kind of client ran.
