@@ -21,6 +21,7 @@ struct Handover {
                     "state": .string(r.state.rawValue), "held": .bool(r.held),
                     "starts": .init(r.starts), "restarts": .init(r.restarts), "crashes": .init(r.crashes),
                 ]
+                if let due = r.startsIn { o["starts_in"] = .double(due) }
                 if let e = r.lastExit {
                     o["last_exit"] = .object([
                         "result": .init(e.result), "signal": .init(e.signal), "runtime": .double(e.runtime), "time": .double(e.time),
@@ -48,7 +49,7 @@ struct Handover {
             services[name] = ResumedService(
                 state: o["state"]?.stringValue.flatMap(ServiceState.init(rawValue:)) ?? .created,
                 held: o["held"]?.boolValue ?? false, starts: int("starts"), restarts: int("restarts"),
-                crashes: int("crashes"), lastExit: lastExit)
+                crashes: int("crashes"), lastExit: lastExit, startsIn: o["starts_in"]?.doubleValue)
         }
         return Handover(cause: json["cause"]?.stringValue ?? "re-exec", services: services)
     }
@@ -78,7 +79,7 @@ extension Daemon {
         var services: [String: ResumedService] = [:]
         for s in supervisor.list() {
             services[s.name] = ResumedService(state: s.state, held: s.held, starts: s.starts, restarts: s.restarts,
-                                              crashes: s.crashes, lastExit: s.lastExit)
+                                              crashes: s.crashes, lastExit: s.lastExit, startsIn: s.startsIn)
         }
         let handover = Handover(cause: cause, services: services)
         log("info", "re-executing the daemon (\(cause)); every service keeps running")

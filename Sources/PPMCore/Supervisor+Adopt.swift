@@ -22,7 +22,8 @@ extension Supervisor {
 
     /// Takes back what a re-executed daemon knew of a service. A service that
     /// had finished, crashed, gone fatal or been stopped stays so at boot; one
-    /// waiting for a delayed start is started by boot.
+    /// waiting for a delayed start starts when it was due (boot leaves it);
+    /// one waiting for the services it requires is started by boot.
     func resume(_ name: String, _ r: ResumedService) {
         guard let service = table[name], !service.isActive else { return }
         service.starts = r.starts
@@ -32,6 +33,7 @@ extension Supervisor {
         service.held = r.held
         switch r.state {
         case .finished, .crashed, .fatal, .stopped, .disabled: service.state = r.state
+        case .waiting where r.startsIn != nil: delayStart(service, after: r.startsIn!)
         default: break
         }
     }

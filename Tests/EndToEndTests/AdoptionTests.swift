@@ -147,6 +147,30 @@ func processes(_ command: String) -> [Int32] {
         for run in runs { #expect(run == Array(1...run.count)) }
     }
 
+    /// A service waiting for a delayed restart across `ppm-lua upgrade`
+    /// restarts when it was due, not at once in the new image.
+    @Test func upgradeKeepsADelayedRestartAtItsDeadline() throws {
+        let box = try Sandbox()
+        try box.write("""
+            ppm.service { name = "flaky", cmd = { "/bin/sh", "-c", "exit 1" },
+                          on_exit = function(ev) return { action = "restart", after = 3 } end }
+            """)
+        try box.startDaemon()
+        #expect(eventually { box.state("flaky") == "waiting" })
+        let exit = try #require(box.events("flaky").last { $0["type"] as? String == "exit" })
+        let exitTime = try #require(exit["time"] as? Double)
+        #expect(box.run("upgrade").status == 0)
+        let after = try #require(box.services()["flaky"])
+        #expect(after["state"] as? String == "waiting")
+        #expect(after["starts"] as? Int == 1)
+        let left = try #require(after["starts_in"] as? Double)
+        #expect(left > 0 && left < 3)
+        #expect(eventually(10) { box.events("flaky").filter { $0["type"] as? String == "start" }.count == 2 })
+        let restart = try #require(box.events("flaky").last { $0["type"] as? String == "start" })
+        let delay = try #require(restart["time"] as? Double) - exitTime
+        #expect(delay >= 2.9 && delay < 4.5, "restarted \(delay) s after the exit")
+    }
+
     /// A Lua call the budget cannot stop (here a long C function: the count
     /// hook never runs inside table.sort) outlives the watchdog's limit: the
     /// daemon re-executes itself and keeps every service.
