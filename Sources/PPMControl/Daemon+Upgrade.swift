@@ -12,6 +12,8 @@ struct Handover {
     var cause: String
     /// What the old image knew of each service beyond its process.
     var services: [String: ResumedService]
+    /// The `ppm.spawn` helpers still running.
+    var helpers: [HelperProcesses.HandedOver] = []
 
     var json: JSONValue {
         .object([
@@ -28,6 +30,12 @@ struct Handover {
                     ])
                 }
                 return .object(o)
+            }),
+            "helpers": .array(helpers.map { h in
+                .object([
+                    "pid": .init(h.pid), "cmd": .array(h.cmd.map(JSONValue.string)), "started": .double(h.started),
+                    "deadline": .init(h.deadline), "kill_after": .double(h.killAfter), "pipes": .array(h.pipes.map { .init($0) }),
+                ])
             }),
         ])
     }
@@ -51,7 +59,14 @@ struct Handover {
                 held: o["held"]?.boolValue ?? false, starts: int("starts"), restarts: int("restarts"),
                 crashes: int("crashes"), lastExit: lastExit, startsIn: o["starts_in"]?.doubleValue)
         }
-        return Handover(cause: json["cause"]?.stringValue ?? "re-exec", services: services)
+        let helpers = (json["helpers"]?.arrayValue ?? []).compactMap { h -> HelperProcesses.HandedOver? in
+            guard let pid = h["pid"]?.intValue, pid > 0, pid <= Int32.max else { return nil }
+            return HelperProcesses.HandedOver(
+                pid: Int32(pid), cmd: (h["cmd"]?.arrayValue ?? []).compactMap(\.stringValue), started: h["started"]?.doubleValue ?? 0,
+                deadline: h["deadline"]?.doubleValue, killAfter: h["kill_after"]?.doubleValue ?? 0,
+                pipes: (h["pipes"]?.arrayValue ?? []).compactMap { $0.intValue.map { Int32(truncatingIfNeeded: $0) } })
+        }
+        return Handover(cause: json["cause"]?.stringValue ?? "re-exec", services: services, helpers: helpers)
     }
 }
 
@@ -81,7 +96,8 @@ extension Daemon {
             services[s.name] = ResumedService(state: s.state, held: s.held, starts: s.starts, restarts: s.restarts,
                                               crashes: s.crashes, lastExit: s.lastExit, startsIn: s.startsIn)
         }
-        let handover = Handover(cause: cause, services: services)
+        var handover = Handover(cause: cause, services: services)
+        handover.helpers = helpers.handOver { lostHelperCallback($0) }
         log("info", "re-executing the daemon (\(cause)); every service keeps running")
         store.sync()
         journal.sync()
@@ -91,9 +107,18 @@ extension Daemon {
         execv(path, &argv)
         let why = "cannot re-execute \(path): \(String(cString: strerror(errno)))"
         unsetenv(Handover.variable)
+        _ = helpers.handOver(keep: false) { _ in }
         for p in argv { free(p) }
         log("error", why)
         return why
+    }
+
+    /// A `ppm.spawn` helper's `on_exit` that cannot run (the daemon
+    /// re-executed while the helper ran): logged and journaled as a `hook_error`.
+    func lostHelperCallback(_ message: String) {
+        log("warn", message)
+        let time = scheduler.wallNow
+        journal.record("hook_error", name: nil, time: time, fields: ["error": .string(message), "utc": .string(ServiceEvent.utc(time))])
     }
 
     /// The daemon's executable (the file now at the path it was started from).

@@ -115,7 +115,11 @@ public final class Daemon: @unchecked Sendable {
         // killed right after a spawn had no time to record it): one per
         // service is adopted, any other copy is ended.
         var duplicates: [(name: String, pgid: Int32)] = []
-        for (name, pids) in ServiceFinder.find(home: locations.home) {
+        var found = ServiceFinder.find(home: locations.home)
+        // `ppm.spawn` helpers: taken over after a re-exec, ended after a kill.
+        let handedOver = Set((handover?.helpers ?? []).map(\.pid))
+        let strayHelpers = (found.removeValue(forKey: HelperProcesses.mark) ?? []).filter { !handedOver.contains($0) }
+        for (name, pids) in found {
             let kept = leftovers.first { $0.name == name }?.pid ?? pids[0]
             if !leftovers.contains(where: { $0.name == name }) { leftovers.append((name, kept)) }
             duplicates += pids.filter { $0 != kept }.map { (name, $0) }
@@ -129,8 +133,9 @@ public final class Daemon: @unchecked Sendable {
         restoreRuntimeServices(configNames: Set(declared))
         spawner.baseEnvironment[Handover.variable] = nil
         for (name, state) in handover?.services ?? [:] { loop.send(.resume(name, state)) }
-        adopt(leftovers, strays: strays, duplicates: duplicates)
+        adopt(leftovers, strays: strays, duplicates: duplicates, helpers: strayHelpers)
         if let handover {
+            helpers.takeOver(handover.helpers) { [unowned self] in lostHelperCallback($0) }
             journal.record("daemon_restarted", name: nil, time: scheduler.wallNow, fields: [
                 "cause": .string(handover.cause), "utc": .string(ServiceEvent.utc(scheduler.wallNow)),
                 "adopted": .init(leftovers.count),
@@ -141,9 +146,10 @@ public final class Daemon: @unchecked Sendable {
     /// Takes over the processes a killed daemon left running, for the
     /// services still declared (never a second copy); ends the others (stop
     /// signal, SIGKILL after a few seconds). Groups it was stopping already
-    /// had their stop signal: they get SIGKILL.
+    /// had their stop signal: they get SIGKILL. `ppm.spawn` helpers it left
+    /// are ended too (their `on_exit` died with it).
     private func adopt(_ leftovers: [(name: String, pid: Int32)], strays: [(name: String, pgid: Int32)],
-                       duplicates: [(name: String, pgid: Int32)]) {
+                       duplicates: [(name: String, pgid: Int32)], helpers: [Int32]) {
         for (name, pgid) in strays {
             log("warn", "killing what is left of '\(name)' (process group \(pgid)): a previous daemon was stopping it")
             kill(-pgid, SIGKILL)
@@ -160,11 +166,16 @@ public final class Daemon: @unchecked Sendable {
         }
         // Pipes kept for services that are gone (their processes end below).
         for name in output.names where supervisor.snapshot(name) == nil { output.remove(name) }
-        guard !ending.isEmpty else { return }
         for (name, pgid) in ending {
             log("warn", "ending '\(name)' (process group \(pgid)) left running by a previous daemon: no such service now")
             kill(-pgid, SIGTERM)
         }
+        for pgid in helpers {
+            log("warn", "ending a ppm.spawn helper (process group \(pgid)) left running by a previous daemon")
+            kill(-pgid, SIGTERM)
+            ending.append((HelperProcesses.mark, pgid))
+        }
+        guard !ending.isEmpty else { return }
         let deadline = scheduler.now + 5
         while scheduler.now < deadline && ending.contains(where: { spawner.groupAlive($0.pgid) }) { usleep(20_000) }
         for (_, pgid) in ending where spawner.groupAlive(pgid) { kill(-pgid, SIGKILL) }

@@ -13,19 +13,43 @@ import PPMScript
 final class HelperProcesses: @unchecked Sendable {
     private final class Helper: @unchecked Sendable {
         let pid: Int32
+        let cmd: [String]
         let started: Double
+        /// When its `timeout` ends it, on the monotonic clock.
+        var deadline: Double?
+        var killAfter = 0.0
         var status: ExitStatus?
         var ended: Double = 0
         var output: [[UInt8]] = [[], []]
         var open = 2
         var timedOut = false
         let done: (HelperResult) -> Void
-        init(pid: Int32, started: Double, done: @escaping (HelperResult) -> Void) {
+        init(pid: Int32, cmd: [String], started: Double, done: @escaping (HelperResult) -> Void) {
             self.pid = pid
+            self.cmd = cmd
             self.started = started
             self.done = done
         }
     }
+
+    /// A helper still running when the daemon re-executes (`ppm-lua upgrade`,
+    /// the watchdog): the new image takes over its process, its output
+    /// pipes (kept open across the exec) and its timeout, but not its
+    /// `on_exit`, a Lua function of the old image.
+    struct HandedOver: Sendable, Equatable {
+        var pid: Int32
+        var cmd: [String]
+        /// When it started and when its timeout ends it, on the monotonic clock.
+        var started: Double
+        var deadline: Double?
+        var killAfter: Double
+        /// Its output pipes still open (read ends, not closed at the exec).
+        var pipes: [Int32]
+    }
+
+    /// The name helpers run under (their `PPM_LUA_SERVICE`): no service can
+    /// have it, so a later daemon never takes a helper for a service.
+    static let mark = "@ppm.spawn"
 
     /// Output kept per helper and stream; the rest is dropped.
     static let maxOutput = 1 << 20
@@ -47,7 +71,7 @@ final class HelperProcesses: @unchecked Sendable {
 
     func spawn(cmd: [String], env: [String: String], dir: String?, stdin: String?, timeout: Double?, killAfter: Double,
                done: @escaping (HelperResult) -> Void) {
-        var spec = ServiceSpec(name: "helper", cmd: cmd)
+        var spec = ServiceSpec(name: Self.mark, cmd: cmd)
         spec.env = env
         spec.dir = dir
         var out: [Int32] = [-1, -1], err: [Int32] = [-1, -1], input: [Int32] = [-1, -1]
@@ -65,15 +89,9 @@ final class HelperProcesses: @unchecked Sendable {
             return done(HelperResult(error: f.message))
         case .success(let p): pid = p
         }
-        let helper = Helper(pid: pid, started: clock.now, done: done)
+        let helper = Helper(pid: pid, cmd: cmd, started: clock.now, done: done)
         running[pid] = helper
-        if let timeout {
-            queue.asyncAfter(deadline: .now() + timeout) { [weak self] in
-                guard self?.running[pid] === helper, helper.status == nil else { return }
-                helper.timedOut = true
-                self?.end(pid, helper, killAfter: killAfter)
-            }
-        }
+        if let timeout { armTimeout(helper, deadline: clock.now + timeout, killAfter: killAfter) }
         if let stdin, input[1] >= 0 {
             let fd = input[1]
             // A blocking write off the loop: the helper may read slowly.
@@ -84,6 +102,69 @@ final class HelperProcesses: @unchecked Sendable {
         }
         collect(out[0], into: 0, of: helper)
         collect(err[0], into: 1, of: helper)
+    }
+
+    /// Ends `helper` at `deadline` (SIGTERM, SIGKILL `killAfter` seconds later).
+    private func armTimeout(_ helper: Helper, deadline: Double, killAfter: Double) {
+        helper.deadline = deadline
+        helper.killAfter = killAfter
+        let pid = helper.pid
+        queue.asyncAfter(deadline: .now() + max(0, deadline - clock.now)) { [weak self] in
+            guard self?.running[pid] === helper, helper.status == nil else { return }
+            helper.timedOut = true
+            self?.end(pid, helper, killAfter: killAfter)
+        }
+    }
+
+    /// The helpers still running, for the image the daemon is about to
+    /// execute; their output pipes are left open across the exec (`keep`
+    /// false: closed at exec again, when it failed). Helpers that have
+    /// exited but whose output is not read to its end yet are not handed
+    /// over: `lost` is told about each.
+    func handOver(keep: Bool = true, lost: (String) -> Void) -> [HandedOver] {
+        var handed: [HandedOver] = []
+        for (pid, helper) in running {
+            let fds = pipes.filter { $0.value.helper === helper }.map(\.key).sorted()
+            for fd in fds { _ = fcntl(fd, F_SETFD, keep ? 0 : FD_CLOEXEC) }
+            guard helper.status == nil else {
+                if keep { lost(Self.lostMessage(helper.cmd, pid: pid, ending: "ended just before the daemon re-executed")) }
+                continue
+            }
+            handed.append(HandedOver(pid: pid, cmd: helper.cmd, started: helper.started, deadline: helper.deadline,
+                                     killAfter: helper.killAfter, pipes: fds))
+        }
+        return handed
+    }
+
+    /// Takes over the helpers the previous image of this daemon left
+    /// running: each is ended at its timeout and at `quit` as before, and
+    /// reaped; its output is read and dropped. `lost` is told when one
+    /// ends, since its `on_exit` cannot run.
+    func takeOver(_ handed: [HandedOver], lost: @escaping (String) -> Void) {
+        for h in handed {
+            // Still our child (a zombie until reaped, so never a recycled pid).
+            guard Daemon.parent(of: h.pid) == getpid() else {
+                h.pipes.forEach { close($0) }
+                continue
+            }
+            let helper = Helper(pid: h.pid, cmd: h.cmd, started: h.started) { result in
+                let how = result.status?.result.map { "exit status \($0)" } ?? result.status?.signal.map { "SIG\(Signals.name($0))" } ?? "?"
+                let ending = result.timedOut ? "was ended by its timeout (\(how))" : "ended (\(how))"
+                lost(Self.lostMessage(h.cmd, pid: h.pid, ending: ending + " after the daemon re-executed"))
+            }
+            helper.open = h.pipes.count
+            running[h.pid] = helper
+            if let deadline = h.deadline { armTimeout(helper, deadline: deadline, killAfter: h.killAfter) }
+            for (stream, fd) in h.pipes.enumerated() {
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+                collect(fd, into: min(stream, 1), of: helper)
+            }
+        }
+    }
+
+    private static func lostMessage(_ cmd: [String], pid: Int32, ending: String) -> String {
+        "ppm.spawn helper '\(cmd.joined(separator: " "))' (pid \(pid)) \(ending): its on_exit was not called "
+            + "(Lua functions do not survive an upgrade)"
     }
 
     /// Reads one output pipe to its end into `helper.output[stream]`.

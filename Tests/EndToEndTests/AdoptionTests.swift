@@ -10,6 +10,15 @@ func processes(_ command: String) -> [Int32] {
     }
 }
 
+/// Live processes whose command line (arguments joined by spaces) contains `text`.
+func processes(containing text: String) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap(Int32.init).filter { pid in
+        guard let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        return String(decoding: raw, as: UTF8.self).split(separator: "\0").joined(separator: " ").contains(text) && alive(pid)
+    }
+}
+
 /// A daemon killed outright leaves its services running; the next one
 /// adopts them (never a second copy, never one left unsupervised).
 @Suite struct AdoptionTests {
@@ -169,6 +178,46 @@ func processes(_ command: String) -> [Int32] {
         let restart = try #require(box.events("flaky").last { $0["type"] as? String == "start" })
         let delay = try #require(restart["time"] as? Double) - exitTime
         #expect(delay >= 2.9 && delay < 4.5, "restarted \(delay) s after the exit")
+    }
+
+    /// `ppm.spawn` helpers running across `ppm-lua upgrade`: their output
+    /// pipes stay open (a helper writing afterwards does not die of
+    /// SIGPIPE), their timeouts still end them, and `quit` ends the rest;
+    /// their `on_exit` (a Lua function of the old image) cannot run, and
+    /// each loss is journaled as a `hook_error` when the helper ends.
+    @Test func upgradeKeepsSpawnHelpersAndJournalsTheirLostCallbacks() throws {
+        let box = try Sandbox()
+        let tag = "helper-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+        try box.write("ppm.service { name = \"web\", cmd = \"/bin/sleep 1000\" }\n")
+        try box.startDaemon()
+        // Each writes a line every 0.1 s: it would die of SIGPIPE if its pipe were closed.
+        let spawn = { (n: Int, options: String) in
+            box.run("eval", "ppm.spawn({ '/bin/sh', '-c', 'while true; do echo tick; sleep 0.1; done', '\(tag)-\(n)' }, "
+                    + "{ \(options) on_exit = function(ev) ppm.log('on_exit ran') end })").status
+        }
+        let helper = { (n: Int) in processes(containing: "\(tag)-\(n)") }
+        #expect(spawn(1, "") == 0)
+        #expect(spawn(2, "timeout = 3,") == 0)
+        #expect(spawn(3, "") == 0)
+        #expect(eventually { (1...3).allSatisfy { helper($0).count == 1 } })
+        let third = helper(3)
+        #expect(box.run("upgrade").status == 0)
+        let lost = { box.events().filter { ($0["error"] as? String)?.contains("its on_exit was not called") == true } }
+        // The first one ends on request, the second by its timeout (3 s after it started).
+        let first = try #require(helper(1).first, "\((try? String(contentsOfFile: box.daemonLog, encoding: .utf8)) ?? "")")
+        kill(first, SIGTERM)
+        #expect(eventually { lost().count == 2 })
+        let messages = lost().compactMap { $0["error"] as? String }
+        #expect(messages.contains { $0.contains("(pid \(first)) ended (SIGTERM) after the daemon re-executed") }, "\(messages)")
+        #expect(messages.contains { $0.contains("was ended by its timeout") }, "\(messages)")
+        #expect(helper(2).isEmpty)
+        // The third kept writing after the upgrade and still runs, until quit.
+        #expect(helper(3) == third)
+        #expect(box.run("quit").status == 0)
+        #expect(box.waitForDaemonExit() == 0)
+        #expect(helper(3).isEmpty)
+        let log = (try? String(contentsOfFile: box.daemonLog, encoding: .utf8)) ?? ""
+        #expect(!log.contains("on_exit ran"))
     }
 
     /// A Lua call the budget cannot stop (here a long C function: the count
