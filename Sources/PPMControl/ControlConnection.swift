@@ -49,6 +49,7 @@ final class ControlConnection: @unchecked Sendable {
 
     /// Starts reading request lines; each non-blank one goes to `onLine`.
     func start(_ onLine: @escaping (String) -> Void) {
+        dispatchPrecondition(condition: .onQueue(queue))
         guard !isClosed else { return }
         self.onLine = onLine
         reading = true
@@ -194,7 +195,9 @@ final class ControlConnection: @unchecked Sendable {
         if output.isEmpty { close() }
     }
 
+    /// Closes now (on the connection's queue), without waiting for replies.
     func close() {
+        dispatchPrecondition(condition: .onQueue(queue))
         guard !isClosed else { return }
         isClosed = true
         reading = false

@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 import LuaKit
 import PPMCore
@@ -20,6 +21,7 @@ extension Daemon {
     /// Fails with `FILE:LINE: message` and journals `config_error`.
     @discardableResult
     func reload(trigger: String) -> Result<ConfigChange, ControlFailure> {
+        dispatchPrecondition(condition: .onQueue(queue))
         guard let path = options.configPath else {
             return .failure(ControlFailure("the daemon runs without a config file: nothing to reload"))
         }
