@@ -66,7 +66,9 @@ final class ControlConnection: @unchecked Sendable {
         if wanted.isEmpty {
             watchSet.forget(fd)
         } else if interest.isEmpty {
-            guard watchSet.watch(fd, for: wanted, { [weak self] in self?.ready($0) }) else { return close() }
+            // The set holds the connection while it is watched (a refused
+            // client has no other owner until its error line is written).
+            guard watchSet.watch(fd, for: wanted, { [self] in ready($0) }) else { return close() }
         } else {
             guard watchSet.setInterest(fd, wanted) else { return close() }
         }
