@@ -5,9 +5,10 @@ import Glibc
 /// Descriptors watched in an epoll set of our own, seen through one Dispatch
 /// source that lives as long as the set.
 ///
-/// Short-lived descriptors (helper pipes, pidfds, control clients, UDP listeners) must not
-/// get a Dispatch source each: sources made and cancelled at that rate
-/// crashed the daemon now and then inside libdispatch's epoll loop
+/// Short-lived descriptors (helper pipes, pidfds, control clients, UDP
+/// listeners) must not get a Dispatch source each: sources made and
+/// cancelled at that rate crashed the daemon now and then inside
+/// libdispatch's epoll loop
 /// (`scripts/repro/helper-crash.sh`). Here a descriptor leaves the set with
 /// `forget` before its owner closes it, and nothing else is torn down.
 /// Confined to `queue`: handlers run there, and every call must come from it
