@@ -3,6 +3,8 @@
 # (or only those named: scripts/sanitize.sh thread). Each sanitizer builds
 # in its own folder (.build-address, .build-thread), so the ordinary
 # .build stays as it is. Slow: a full build and run per sanitizer.
+# PPM_SANITIZER tells the tests, which then allow the daemon 16 times their
+# memory bounds (shadow memory), nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
@@ -15,7 +17,7 @@ for sanitizer in "${sanitizers[@]}"; do
     scratch=".build-$sanitizer"
     # The end-to-end tests run the ppm-lua built next to the test bundle: build it with the same sanitizer.
     if ! swift build --sanitize="$sanitizer" --scratch-path "$scratch" ||
-       ! TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ASAN_OPTIONS="detect_leaks=0" \
+       ! PPM_SANITIZER="$sanitizer" TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ASAN_OPTIONS="detect_leaks=0" \
          swift test --sanitize="$sanitizer" --scratch-path "$scratch"; then
         failed+=("$sanitizer")
     fi

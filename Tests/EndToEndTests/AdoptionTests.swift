@@ -177,7 +177,8 @@ func processes(containing text: String) -> [Int32] {
         #expect(eventually(10) { box.events("flaky").filter { $0["type"] as? String == "start" }.count == 2 })
         let restart = try #require(box.events("flaky").last { $0["type"] as? String == "start" })
         let delay = try #require(restart["time"] as? Double) - exitTime
-        #expect(delay >= 2.9 && delay < 4.5, "restarted \(delay) s after the exit")
+        // Not before it was due (a slow machine may start it a little late).
+        #expect(delay >= 2.9 && delay < 10, "restarted \(delay) s after the exit")
     }
 
     /// `ppm.spawn` helpers running across `ppm-lua upgrade`: their output

@@ -104,7 +104,7 @@ func processGroup(of pid: Int32) -> Int32? {
         let daemon = try #require(box.daemonProcess).processIdentifier
         #expect(children(of: daemon).allSatisfy { procStatus($0, "State")?.hasPrefix("Z") == false }, "a zombie is left")
         let rss = Int(procStatus(daemon, "VmRSS")?.split(separator: " ").first ?? "") ?? 0
-        #expect(rss < 64 * 1024, "daemon RSS \(rss) kB")
+        #expect(rss < 64 * 1024 * memoryAllowance, "daemon RSS \(rss) kB")
         // Under the daemon that runs now, every process it started or adopted
         // has an exit record, or still runs. (One that the killed daemon
         // started and that died before the next one came up has no end in

@@ -119,6 +119,11 @@ func isMalformedReply(_ line: String) -> Bool {
     return o["id"] is NSNull && (o["ok"] as? Bool) == false && ((o["error"] as? String)?.hasPrefix("malformed request:") ?? false)
 }
 
+/// How many times the usual memory bounds a daemon may use: 16 when it is
+/// built with a sanitizer (`scripts/sanitize.sh` sets `PPM_SANITIZER`), whose
+/// shadow memory and quarantine multiply its resident set; else 1.
+let memoryAllowance = ProcessInfo.processInfo.environment["PPM_SANITIZER"] == nil ? 1 : 16
+
 /// The daemon's resident set in kB.
 func residentKB(_ pid: Int32) -> Int {
     Int(procStatus(pid, "VmRSS")?.split(separator: " ").first ?? "") ?? 0
