@@ -55,8 +55,11 @@ public final class LinuxSpawner: Spawner {
     private var environment: CEnvironment?
 
     /// A spawner whose services inherit `baseEnvironment`.
+    /// Takes the spawner's low descriptor slots now, while low numbers are
+    /// likely free (see `ppm_spawn_reserve`).
     public init(baseEnvironment: [String: String] = ProcessInfo.processInfo.environment) {
         self.baseEnvironment = baseEnvironment
+        _ = ppm_spawn_reserve()
     }
 
     /// Starts the service's process in its own session, writing to the

@@ -60,6 +60,10 @@ enum {
 /// the failed child (its pid in `*pid`, 0 if none was made) is already reaped.
 /// Safe to call from several threads (spawns are serialised).
 int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, size_t error_size);
+/// Takes the spawner's few low descriptor numbers now (the first spawn
+/// would otherwise): call it early, while low numbers are free, so that each
+/// child copies only a handful of descriptors. 0 or an errno value.
+int ppm_spawn_reserve(void);
 
 /// Tells the spawner that signal dispositions may have changed (a handler
 /// installed, a signal ignored) so the next spawn looks which signals its
