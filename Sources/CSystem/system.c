@@ -33,6 +33,24 @@ pid_t ppm_wait_any(int *kind, int *code) {
     return p;
 }
 
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+pid_t ppm_wait_pidfd(int pidfd, int *kind, int *code) {
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    int r;
+    do { r = waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED | WNOHANG); } while (r < 0 && errno == EINTR);
+    *kind = PPM_WAIT_NONE;
+    *code = 0;
+    if (r < 0) return -1;
+    if (info.si_pid == 0) return 0;
+    *kind = info.si_code == CLD_EXITED ? PPM_WAIT_EXITED : PPM_WAIT_SIGNALED;
+    *code = info.si_status;
+    return info.si_pid;
+}
+
 static int signal_pipe_write = -1;
 
 static void forward_signal(int sig) {

@@ -3,11 +3,13 @@ import Dispatch
 import Glibc
 import PPMCore
 
-/// The one reaper of the process, and the daemon's signal handling: signal
-/// handlers only write the signal's number to a pipe, which the loop queue
-/// reads (a self-pipe works whichever thread takes the signal).
+/// The daemon's signal handling: signal handlers only write the signal's
+/// number to a pipe, which the loop queue reads (a self-pipe works whichever
+/// thread takes the signal). Reaping is `ChildReaper`'s, told by `.childSignalled`.
 final class SignalLoop {
     enum Event {
+        /// A SIGCHLD (or several: they coalesce).
+        case childSignalled
         case exited(pid: Int32, status: ExitStatus)
         case paused(pid: Int32)
         case continued(pid: Int32)
@@ -39,13 +41,13 @@ final class SignalLoop {
                 default: handle(.terminate(signal: sig))
                 }
             }
-            // SIGCHLD coalesces: reap until nothing is left.
-            if sawChild { Self.reap(handle) }
+            if sawChild { handle(.childSignalled) }
         }
         self.source = source
         source.resume()
     }
 
+    /// Reaps (and reports) every child that has changed state, with `waitpid(-1)`.
     static func reap(_ handle: (Event) -> Void) {
         while true {
             var kind: Int32 = 0

@@ -41,6 +41,9 @@ typedef struct {
     int stdin_fd;
     int stdout_fd;
     int stderr_fd;
+    /// Where to store a pidfd for the started child (close-on-exec), or
+    /// NULL for none. -1 is stored when the spawn failed.
+    int *pidfd;
 } ppm_spawn_spec;
 
 /// The step of the child's setup that failed (`ppm_spawn`'s `step`).
@@ -77,6 +80,10 @@ enum { PPM_WAIT_NONE = 0, PPM_WAIT_EXITED = 1, PPM_WAIT_SIGNALED = 2, PPM_WAIT_S
 /// there is nothing, -1 when there are no children) with the kind of change
 /// and the exit status or signal number.
 pid_t ppm_wait_any(int *kind, int *code);
+/// Reaps the child behind `pidfd` if it has ended, without blocking: its
+/// pid (0 while it runs, -1 with errno, ECHILD once it was reaped
+/// elsewhere), with the kind (exited or signaled) and code as above.
+pid_t ppm_wait_pidfd(int pidfd, int *kind, int *code);
 
 /// Installs handlers that write each of these signals' numbers to a
 /// non-blocking pipe (whatever thread receives them) and returns the read
