@@ -10,21 +10,28 @@ import PPMCore
 /// however many services run. (`waitpid(-1)` looks at every child on each
 /// call: 16% of the daemon's time with 1000 services being restarted.)
 ///
-/// A SIGCHLD only schedules one sweep with `waitpid(-1)` a little later,
-/// shared by every SIGCHLD until it runs, for what pidfds do not cover:
-/// orphans adopted as child subreaper, stop and continue reports, and
-/// children started before a re-exec. A child the sweep reaps first is
-/// reported all the same, once. Confined to the loop's queue.
+/// A sweep with `waitpid(-1)` covers what pidfds do not: orphans adopted as
+/// child subreaper, stop and continue reports, and children started before
+/// a re-exec. A SIGCHLD about any of those schedules a sweep soon. One about
+/// the exit of a child with a pidfd schedules a late one only: SIGCHLDs
+/// coalesce, so it may hide another child's. A child the sweep reaps first
+/// is reported all the same, once. Confined to the loop's queue.
 final class ChildReaper: ChildWatcher, @unchecked Sendable {
-    /// How long after a SIGCHLD the sweep runs.
+    /// How long after a SIGCHLD nothing else explains the sweep runs.
     static let sweepDelay = 0.05
+    /// How long after a SIGCHLD its pidfd explains the sweep runs (a bound
+    /// on how long another child's exit hidden behind it stays unreaped).
+    static let lateSweepDelay = 1.0
 
     private let queue: DispatchQueue
     private let watchSet: ReadinessSet
     private let report: (SignalLoop.Event) -> Void
     /// The pidfd of each child being watched, by pid.
     private var pidfds: [Int32: Int32] = [:]
-    private var sweepPending = false
+    /// Children reaped through their pidfds since the last sweep.
+    private var reapedSinceSweep: Set<Int32> = []
+    private var sweepSoon = false
+    private var sweepLate = false
 
     /// A reaper on `queue` that reports each exit, stop and continue to `report`.
     init(queue: DispatchQueue, report: @escaping (SignalLoop.Event) -> Void) {
@@ -42,16 +49,26 @@ final class ChildReaper: ChildWatcher, @unchecked Sendable {
         if !watchSet.watch(pidfd, { [weak self] _ in self?.reap(pid) }) { forget(pid) }
     }
 
-    /// A SIGCHLD arrived: sweeps soon, unless a sweep is already due.
-    func childSignalled() {
-        guard !sweepPending else { return }
-        sweepPending = true
-        queue.asyncAfter(deadline: .now() + Self.sweepDelay) { [weak self] in self?.sweep() }
+    /// A SIGCHLD arrived about `pid` with `si_code` `code`: schedules a
+    /// sweep, late when a pidfd accounts for it.
+    func childSignalled(pid: Int32, code: Int32) {
+        let exit = code == CLD_EXITED || code == CLD_KILLED || code == CLD_DUMPED
+        if exit && (pidfds[pid] != nil || reapedSinceSweep.contains(pid)) {
+            guard !sweepLate && !sweepSoon else { return }
+            sweepLate = true
+            queue.asyncAfter(deadline: .now() + Self.lateSweepDelay) { [weak self] in self?.sweep() }
+        } else {
+            guard !sweepSoon else { return }
+            sweepSoon = true
+            queue.asyncAfter(deadline: .now() + Self.sweepDelay) { [weak self] in self?.sweep() }
+        }
     }
 
     /// Reaps every child that has changed state, pidfd or not.
     func sweep() {
-        sweepPending = false
+        sweepSoon = false
+        sweepLate = false
+        reapedSinceSweep = []
         SignalLoop.reap { event in
             if case .exited(let pid, _) = event { forget(pid) }
             report(event)
@@ -68,6 +85,7 @@ final class ChildReaper: ChildWatcher, @unchecked Sendable {
         if reaped == 0 { return }  // still running: a readiness left over from a reused number
         forget(pid)
         guard reaped > 0 else { return }  // reaped elsewhere, and reported there
+        reapedSinceSweep.insert(pid)
         report(.exited(pid: pid, status: kind == Int32(PPM_WAIT_EXITED) ? .exited(code) : .signaled(code)))
     }
 

@@ -227,7 +227,7 @@ public final class Daemon: @unchecked Sendable {
         switch event {
         case .exited(let pid, let status):
             if !helpers.exited(pid: pid, status: status) { loop.send(.exited(pid: pid, status: status)) }
-        case .childSignalled: reaper.childSignalled()
+        case .childSignalled(let pid, let code): reaper.childSignalled(pid: pid, code: code)
         case .paused(let pid): loop.send(.paused(pid: pid))
         case .continued(let pid): loop.send(.continued(pid: pid))
         case .terminate(let sig):

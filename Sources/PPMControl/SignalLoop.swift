@@ -8,8 +8,9 @@ import PPMCore
 /// thread takes the signal). Reaping is `ChildReaper`'s, told by `.childSignalled`.
 final class SignalLoop {
     enum Event {
-        /// A SIGCHLD (or several: they coalesce).
-        case childSignalled
+        /// A SIGCHLD, about `pid` with `si_code` `code` (one SIGCHLD may stand
+        /// for several children: they coalesce).
+        case childSignalled(pid: Int32, code: Int32)
         case exited(pid: Int32, status: ExitStatus)
         case paused(pid: Int32)
         case continued(pid: Int32)
@@ -31,17 +32,16 @@ final class SignalLoop {
     func start(queue: DispatchQueue, _ handle: @escaping (Event) -> Void) {
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
         source.setEventHandler { [fd] in
-            var sawChild = false
             while true {
-                let sig = ppm_signal_pipe_read(fd)
+                var pid: pid_t = 0, code: Int32 = 0
+                let sig = ppm_signal_pipe_read_info(fd, &pid, &code)
                 if sig == 0 { break }
                 switch sig {
-                case SIGCHLD: sawChild = true
+                case SIGCHLD: handle(.childSignalled(pid: pid, code: code))
                 case SIGHUP: handle(.reload)
                 default: handle(.terminate(signal: sig))
                 }
             }
-            if sawChild { handle(.childSignalled) }
         }
         self.source = source
         source.resume()

@@ -85,13 +85,18 @@ pid_t ppm_wait_any(int *kind, int *code);
 /// elsewhere), with the kind (exited or signaled) and code as above.
 pid_t ppm_wait_pidfd(int pidfd, int *kind, int *code);
 
-/// Installs handlers that write each of these signals' numbers to a
-/// non-blocking pipe (whatever thread receives them) and returns the read
-/// end, or -1. Children get default handlers back at spawn.
+/// Installs handlers that write a record of each of these signals (its
+/// number, and for SIGCHLD the child's pid and `si_code`) to a non-blocking
+/// pipe, whatever thread receives them, and returns the read end, or -1.
+/// Children get default handlers back at spawn.
 int ppm_signal_pipe(const int *signals, int count);
 
 /// Reads one signal number from that pipe; 0 when none is pending.
 int ppm_signal_pipe_read(int fd);
+/// Reads one record from that pipe: the signal number (0 when none is
+/// pending), with the sender's pid and `si_code` (for SIGCHLD: the child,
+/// and CLD_EXITED, CLD_KILLED, CLD_STOPPED…).
+int ppm_signal_pipe_read_info(int fd, pid_t *pid, int *code);
 
 /// The uid of the process at the other end of a unix socket, or -1.
 long ppm_peer_uid(int fd);
