@@ -137,7 +137,8 @@ public final class Daemon: @unchecked Sendable {
         for (name, state) in handover?.services ?? [:] { loop.send(.resume(name, state)) }
         adopt(leftovers, strays: strays, duplicates: duplicates, helpers: strayHelpers)
         if let handover {
-            helpers.takeOver(handover.helpers) { [unowned self] in lostHelperCallback($0) }
+            // Still children: reaped through pidfds again, as services are.
+            for pid in helpers.takeOver(handover.helpers, lost: { [unowned self] in lostHelperCallback($0) }) { reaper.watch(child: pid) }
             journal.record("daemon_restarted", name: nil, time: scheduler.wallNow, fields: [
                 "cause": .string(handover.cause), "utc": .string(ServiceEvent.utc(scheduler.wallNow)),
                 "adopted": .init(leftovers.count),

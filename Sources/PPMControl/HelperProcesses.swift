@@ -139,14 +139,17 @@ final class HelperProcesses: @unchecked Sendable {
     /// Takes over the helpers the previous image of this daemon left
     /// running: each is ended at its timeout and at `quit` as before, and
     /// reaped; its output is read and dropped. `lost` is told when one
-    /// ends, since its `on_exit` cannot run.
-    func takeOver(_ handed: [HandedOver], lost: @escaping (String) -> Void) {
+    /// ends, since its `on_exit` cannot run. Returns the pids taken over.
+    @discardableResult
+    func takeOver(_ handed: [HandedOver], lost: @escaping (String) -> Void) -> [Int32] {
+        var taken: [Int32] = []
         for h in handed {
             // Still our child (a zombie until reaped, so never a recycled pid).
             guard Daemon.parent(of: h.pid) == getpid() else {
                 h.pipes.forEach { close($0) }
                 continue
             }
+            taken.append(h.pid)
             let helper = Helper(pid: h.pid, cmd: h.cmd, started: h.started) { result in
                 let how = result.status?.result.map { "exit status \($0)" } ?? result.status?.signal.map { "SIG\(Signals.name($0))" } ?? "?"
                 let ending = result.timedOut ? "was ended by its timeout (\(how))" : "ended (\(how))"
@@ -160,6 +163,7 @@ final class HelperProcesses: @unchecked Sendable {
                 collect(fd, into: min(stream, 1), of: helper)
             }
         }
+        return taken
     }
 
     private static func lostMessage(_ cmd: [String], pid: Int32, ending: String) -> String {
