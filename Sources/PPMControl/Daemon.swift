@@ -29,7 +29,11 @@ public struct DaemonOptions: Sendable {
 /// entry (signals, timers, sockets) is a Dispatch source on that queue.
 public final class Daemon: @unchecked Sendable {
     let options: DaemonOptions
-    let queue = DispatchQueue(label: "ppm-lua.loop")
+    /// The loop's queue. Held (suspended) from the end of the set-up's
+    /// checks until `run`: sources and timers the set-up makes on it (output
+    /// pipes, pidfds, helpers taken over) deliver nothing while `init` still
+    /// works on the main thread.
+    let queue: DispatchQueue
     /// The current Lua state; a reload replaces it.
     var host: ScriptHost
     /// Its interrupter, for the control socket's off-loop `interrupt`.
@@ -75,6 +79,8 @@ public final class Daemon: @unchecked Sendable {
         // resident memory close to what it uses (see ControlConnection.close).
         ppm_malloc_one_arena()
         self.options = options
+        let queue = DispatchQueue(label: "ppm-lua.loop")
+        self.queue = queue
         let handover = Handover.take()
         signals = try SignalLoop()
         let locations = options.locations
@@ -85,6 +91,8 @@ public final class Daemon: @unchecked Sendable {
         if let config = options.configPath { try host.loadConfig(path: config) }
         interrupter = CurrentInterrupter(host.lua.interrupter)
         try Self.checkNoOtherDaemon(locations.socket)
+        // Nothing below throws (a suspended queue must not be released).
+        queue.suspend()
         scheduler = DispatchScheduler(queue: queue)
         startedAt = scheduler.now
         let supervisor = Supervisor(clock: scheduler)
@@ -233,6 +241,7 @@ public final class Daemon: @unchecked Sendable {
             log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)"
                 + (remote.map { ", TCP \($0.endpoint)" } ?? ""))
         }
+        queue.resume()  // held since init
         dispatchMain()
     }
 

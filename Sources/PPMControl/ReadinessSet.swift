@@ -12,7 +12,8 @@ import Glibc
 /// (`scripts/repro/helper-crash.sh`). Here a descriptor leaves the set with
 /// `forget` before its owner closes it, and nothing else is torn down.
 /// Confined to `queue`: handlers run there, and every call must come from it
-/// (or from the daemon's set-up, before the queue runs).
+/// (or from the daemon's set-up, while `Daemon` holds its queue suspended).
+/// No `dispatchPrecondition` here for that reason.
 final class ReadinessSet: @unchecked Sendable {
     /// What a watched descriptor is ready for, or what it is watched for.
     struct Readiness: OptionSet, Sendable {
