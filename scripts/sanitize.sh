@@ -25,7 +25,7 @@ for sanitizer in "${sanitizers[@]}"; do
     rm -rf "$reports" && mkdir -p "$reports"
     # The end-to-end tests run the ppm-lua built next to the test bundle: build it with the same sanitizer.
     if ! swift build --sanitize="$sanitizer" --scratch-path "$scratch" ||
-       ! PPM_SANITIZER="$sanitizer" TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 log_path=$reports/report" \
+       ! PPM_SANITIZER="$sanitizer" TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 log_path=$reports/report suppressions=$PWD/scripts/tsan-suppressions.txt" \
          ASAN_OPTIONS="detect_leaks=0 log_path=$reports/report" \
          swift test --sanitize="$sanitizer" --scratch-path "$scratch" "$@"; then
         failed+=("$sanitizer")

@@ -120,7 +120,11 @@ import Testing
         let interrupter = lua.interrupter
         let id = LuaCallID.next()
         let fn = try lua.load(#"return ("a"):rep(20000):find(".-.-.-b")"#, chunkName: "t")
-        DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { interrupter.interrupt(id) }
+        // A thread of its own: Dispatch's pool may be taken by other tests' blocking work.
+        Thread {
+            usleep(200_000)
+            interrupter.interrupt(id)
+        }.start()
         let started = Date()
         #expect(throws: LuaError.interrupted(traceback: "")) {
             do { try lua.call(fn, id: id) } catch LuaError.interrupted { throw LuaError.interrupted(traceback: "") }
