@@ -98,7 +98,7 @@ struct ScriptRig {
 
     @Test func aMemoryEatingHookIsStopped() throws {
         let rig = try ScriptRig("""
-            ppm.settings { memory_limit = 16 * 1024 * 1024 }
+            ppm.settings { memory_limit = 16 * 1024 * 1024, hook_timeout = 20 }  -- the memory runs out first, however slow the build
             ppm.service { name = "a", cmd = "/bin/a", on_exit = function()
               local t = {}
               for i = 1, 1e9 do t[i] = string.rep("x", 1024) .. i end
