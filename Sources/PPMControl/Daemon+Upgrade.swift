@@ -33,7 +33,7 @@ struct Handover {
             }),
             "helpers": .array(helpers.map { h in
                 .object([
-                    "pid": .init(h.pid), "cmd": .array(h.cmd.map(JSONValue.string)), "started": .double(h.started),
+                    "pid": .init(h.pid), "cmd": .array(h.cmd.map(JSONValue.string)), "on_exit": .bool(h.onExit), "started": .double(h.started),
                     "deadline": .init(h.deadline), "kill_after": .double(h.killAfter), "pipes": .array(h.pipes.map { .init($0) }),
                 ])
             }),
@@ -62,7 +62,8 @@ struct Handover {
         let helpers = (json["helpers"]?.arrayValue ?? []).compactMap { h -> HelperProcesses.HandedOver? in
             guard let pid = h["pid"]?.intValue, pid > 0, pid <= Int32.max else { return nil }
             return HelperProcesses.HandedOver(
-                pid: Int32(pid), cmd: (h["cmd"]?.arrayValue ?? []).compactMap(\.stringValue), started: h["started"]?.doubleValue ?? 0,
+                pid: Int32(pid), cmd: (h["cmd"]?.arrayValue ?? []).compactMap(\.stringValue), onExit: h["on_exit"]?.boolValue ?? true,
+                started: h["started"]?.doubleValue ?? 0,
                 deadline: h["deadline"]?.doubleValue, killAfter: h["kill_after"]?.doubleValue ?? 0,
                 pipes: (h["pipes"]?.arrayValue ?? []).compactMap { $0.intValue.map { Int32(truncatingIfNeeded: $0) } })
         }

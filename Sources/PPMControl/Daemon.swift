@@ -302,8 +302,8 @@ public final class Daemon: @unchecked Sendable {
             guard let s = self.supervisor.snapshot(name), let pid = s.pid else { return nil }
             return ProcessStats.group(pid)
         }
-        hooks.spawn = { [unowned self] cmd, env, dir, input, timeout, done in
-            self.helpers.spawn(cmd: cmd, env: env, dir: dir, stdin: input, timeout: timeout,
+        hooks.spawn = { [unowned self] cmd, env, dir, input, timeout, onExit, done in
+            self.helpers.spawn(cmd: cmd, env: env, dir: dir, stdin: input, timeout: timeout, onExit: onExit,
                                killAfter: self.supervisor.settings.stopTimeout, done: done)
         }
         hooks.watchReadable = { [unowned self] fd, readable in

@@ -15,6 +15,8 @@ final class HelperProcesses: @unchecked Sendable {
         let pid: Int32
         let cmd: [String]
         let started: Double
+        /// Whether Lua waits for its end (`on_exit`).
+        var onExit = false
         /// When its `timeout` ends it, on the monotonic clock.
         var deadline: Double?
         var killAfter = 0.0
@@ -39,6 +41,8 @@ final class HelperProcesses: @unchecked Sendable {
     struct HandedOver: Sendable, Equatable {
         var pid: Int32
         var cmd: [String]
+        /// Whether its `on_exit` is lost (one was given).
+        var onExit: Bool
         /// When it started and when its timeout ends it, on the monotonic clock.
         var started: Double
         var deadline: Double?
@@ -69,8 +73,8 @@ final class HelperProcesses: @unchecked Sendable {
         watchSet = ReadinessSet(queue: queue)
     }
 
-    func spawn(cmd: [String], env: [String: String], dir: String?, stdin: String?, timeout: Double?, killAfter: Double,
-               done: @escaping (HelperResult) -> Void) {
+    func spawn(cmd: [String], env: [String: String], dir: String?, stdin: String?, timeout: Double?, onExit: Bool,
+               killAfter: Double, done: @escaping (HelperResult) -> Void) {
         var spec = ServiceSpec(name: Self.mark, cmd: cmd)
         spec.env = env
         spec.dir = dir
@@ -90,6 +94,7 @@ final class HelperProcesses: @unchecked Sendable {
         case .success(let p): pid = p
         }
         let helper = Helper(pid: pid, cmd: cmd, started: clock.now, done: done)
+        helper.onExit = onExit
         running[pid] = helper
         if let timeout { armTimeout(helper, deadline: clock.now + timeout, killAfter: killAfter) }
         if let stdin, input[1] >= 0 {
@@ -120,17 +125,17 @@ final class HelperProcesses: @unchecked Sendable {
     /// execute; their output pipes are left open across the exec (`keep`
     /// false: closed at exec again, when it failed). Helpers that have
     /// exited but whose output is not read to its end yet are not handed
-    /// over: `lost` is told about each.
+    /// over: `lost` is told about each that had an `on_exit`.
     func handOver(keep: Bool = true, lost: (String) -> Void) -> [HandedOver] {
         var handed: [HandedOver] = []
         for (pid, helper) in running {
             let fds = pipes.filter { $0.value.helper === helper }.map(\.key).sorted()
             for fd in fds { _ = fcntl(fd, F_SETFD, keep ? 0 : FD_CLOEXEC) }
             guard helper.status == nil else {
-                if keep { lost(Self.lostMessage(helper.cmd, pid: pid, ending: "ended just before the daemon re-executed")) }
+                if keep && helper.onExit { lost(Self.lostMessage(helper.cmd, pid: pid, ending: "ended just before the daemon re-executed")) }
                 continue
             }
-            handed.append(HandedOver(pid: pid, cmd: helper.cmd, started: helper.started, deadline: helper.deadline,
+            handed.append(HandedOver(pid: pid, cmd: helper.cmd, onExit: helper.onExit, started: helper.started, deadline: helper.deadline,
                                      killAfter: helper.killAfter, pipes: fds))
         }
         return handed
@@ -139,7 +144,8 @@ final class HelperProcesses: @unchecked Sendable {
     /// Takes over the helpers the previous image of this daemon left
     /// running: each is ended at its timeout and at `quit` as before, and
     /// reaped; its output is read and dropped. `lost` is told when one
-    /// ends, since its `on_exit` cannot run. Returns the pids taken over.
+    /// that had an `on_exit` ends, since that cannot run. Returns the pids
+    /// taken over.
     @discardableResult
     func takeOver(_ handed: [HandedOver], lost: @escaping (String) -> Void) -> [Int32] {
         var taken: [Int32] = []
@@ -151,6 +157,7 @@ final class HelperProcesses: @unchecked Sendable {
             }
             taken.append(h.pid)
             let helper = Helper(pid: h.pid, cmd: h.cmd, started: h.started) { result in
+                guard h.onExit else { return }
                 let how = result.status?.result.map { "exit status \($0)" } ?? result.status?.signal.map { "SIG\(Signals.name($0))" } ?? "?"
                 let ending = result.timedOut ? "was ended by its timeout (\(how))" : "ended (\(how))"
                 lost(Self.lostMessage(h.cmd, pid: h.pid, ending: ending + " after the daemon re-executed"))

@@ -142,7 +142,7 @@ extension ScriptHost {
             let timeout = try field.duration(opts["timeout"], "timeout")
             if let timeout, timeout <= 0 { throw args.error(2, "'timeout' must be more than 0 seconds") }
             self.whenRunning {
-                self.daemon.spawn(cmd, env, dir, input, timeout) { [weak self] helper in
+                self.daemon.spawn(cmd, env, dir, input, timeout, onExit != nil) { [weak self] helper in
                     guard let self, !self.isRetired else { return }  // a reload replaced this state
                     guard let onExit else {
                         if let failure = helper.error { self.daemon.log("warn", "ppm.spawn \(cmd[0]): \(failure)") }

@@ -10,9 +10,10 @@ public struct DaemonHooks {
     /// Asks the daemon to reload the config once the running Lua returns.
     public var reload: () -> Void = {}
     /// Runs a helper command unsupervised (ended after `timeout` seconds if
-    /// given); calls back once it has exited.
+    /// given); calls back once it has exited. `onExit`: whether Lua waits
+    /// for its end (an `on_exit` function), which a re-exec would lose.
     public var spawn: (_ cmd: [String], _ env: [String: String], _ dir: String?, _ stdin: String?, _ timeout: Double?,
-                       _ done: @escaping (HelperResult) -> Void) -> Void = { _, _, _, _, _, done in
+                       _ onExit: Bool, _ done: @escaping (HelperResult) -> Void) -> Void = { _, _, _, _, _, _, done in
         done(HelperResult(error: "ppm.spawn is not available here"))
     }
     public var stats: (_ name: String) -> JSONValue? = { _ in nil }

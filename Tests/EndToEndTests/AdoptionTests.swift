@@ -200,17 +200,21 @@ func processes(containing text: String) -> [Int32] {
         #expect(spawn(1, "") == 0)
         #expect(spawn(2, "timeout = 3,") == 0)
         #expect(spawn(3, "") == 0)
-        #expect(eventually { (1...3).allSatisfy { helper($0).count == 1 } })
+        // Without on_exit nothing is lost: its end is not journaled.
+        #expect(box.run("eval", "ppm.spawn({ '/bin/sh', '-c', 'while true; do echo tick; sleep 0.1; done', '\(tag)-4' })").status == 0)
+        #expect(eventually { (1...4).allSatisfy { helper($0).count == 1 } })
         let third = helper(3)
         #expect(box.run("upgrade").status == 0)
         let lost = { box.events().filter { ($0["error"] as? String)?.contains("its on_exit was not called") == true } }
         // The first one ends on request, the second by its timeout (3 s after it started).
+        kill(try #require(helper(4).first), SIGTERM)
         let first = try #require(helper(1).first, "\((try? String(contentsOfFile: box.daemonLog, encoding: .utf8)) ?? "")")
         kill(first, SIGTERM)
         #expect(eventually { lost().count == 2 })
         let messages = lost().compactMap { $0["error"] as? String }
         #expect(messages.contains { $0.contains("(pid \(first)) ended (SIGTERM) after the daemon re-executed") }, "\(messages)")
         #expect(messages.contains { $0.contains("was ended by its timeout") }, "\(messages)")
+        #expect(!messages.contains { $0.contains("\(tag)-4") } && helper(4).isEmpty)
         #expect(helper(2).isEmpty)
         // The third kept writing after the upgrade and still runs, until quit.
         #expect(helper(3) == third)
