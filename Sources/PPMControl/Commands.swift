@@ -29,7 +29,7 @@ extension Daemon {
         }
         switch request.cmd {
         case "status": reply(.success(status()))
-        case "ls", "list", "info": reply(.success(.array(supervisor.list().map(\.json))))
+        case "ls", "list", "info": list(request, connection)
         case "show", "desc": reply(show(request))
         case "events": events(request, connection)
         case "start": start(request, reply)
@@ -69,6 +69,32 @@ extension Daemon {
             "state_writes": .init(loop.store?.writes ?? 0),
             "hooks": .object(["calls": .init(host.hookCalls), "seconds": .double(host.hookSeconds)]),
         ])
+    }
+
+    /// `ls`: every service object, written straight to bytes; with
+    /// `fields`, only those members of each (what the table shows).
+    private func list(_ request: ControlRequest, _ connection: ControlConnection) {
+        var only: Set<String>?
+        if let given = request.args["fields"] {
+            guard let array = given.arrayValue, array.allSatisfy({ $0.stringValue != nil }) else {
+                return connection.send(ControlReply.error(request.id, "ls: 'fields' must be an array of member names"))
+            }
+            let fields = array.compactMap(\.stringValue)
+            if let unknown = fields.first(where: { !ServiceSnapshot.memberNames.contains($0) }) {
+                let hint = Suggest.hint(unknown, in: ServiceSnapshot.memberNames)
+                return connection.send(ControlReply.error(request.id, "ls: unknown field '\(unknown)'\(hint)"))
+            }
+            only = Set(fields)
+        }
+        let services = supervisor.list()
+        var writer = JSONWriter(capacity: services.count * (only == nil ? 700 : 160) + 2)
+        writer.appendByte(UInt8(ascii: "["))
+        for (i, service) in services.enumerated() {
+            if i > 0 { writer.appendByte(UInt8(ascii: ",")) }
+            service.write(to: &writer, only: only)
+        }
+        writer.appendByte(UInt8(ascii: "]"))
+        connection.send(ControlReply.ok(request.id, rawResult: writer.bytes))
     }
 
     private func name(_ request: ControlRequest) -> Result<String, ControlFailure> {

@@ -49,6 +49,7 @@ extension Daemon {
         configWatcher?.watch(Self.withTargets(fresh.configFiles()))
         followDepends()
         log("info", "config reloaded (\(trigger)): \(change.summary)")
+        releaseUnusedMemory()
         return .success(change)
     }
 

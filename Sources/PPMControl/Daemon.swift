@@ -213,6 +213,7 @@ public final class Daemon: @unchecked Sendable {
             remote?.resume()
             log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)"
                 + (remote.map { ", TCP \($0.endpoint)" } ?? ""))
+            releaseUnusedMemory()
         }
         dispatchMain()
     }

@@ -30,9 +30,9 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let reply = try client.callRaw("ls")
-        if json { return printJSON(raw: reply.raw) }
-        let list = reply.value
+        if json { return printJSON(raw: try client.callRaw("ls", parsing: false).raw) }
+        // The table needs six members of each service: the daemon sends only those.
+        let list = try client.call("ls", ["fields": .init(["name", "state", "pid", "starts", "uptime", "last_exit"])])
         printTable(["NAME", "STATE", "PID", "STARTS", "UPTIME", "LAST EXIT"], (list.arrayValue ?? []).map { s in
             [s["name"]?.stringValue ?? "?", s["state"]?.stringValue ?? "?", s["pid"]?.intValue.map(String.init) ?? "-",
              String(s["starts"]?.intValue ?? 0), formatDuration(s["uptime"]?.doubleValue), formatExit(s["last_exit"])]
@@ -47,9 +47,8 @@ struct StatsCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let reply = try client.callRaw("stats")
-        if json { return printJSON(raw: reply.raw) }
-        let rows = reply.value
+        if json { return printJSON(raw: try client.callRaw("stats", parsing: false).raw) }
+        let rows = try client.call("stats")
         printTable(["NAME", "PID", "CPU%", "RSS", "UPTIME", "RESTARTS"], (rows.arrayValue ?? []).map { r in
             let rss = Double(r["rss"]?.intValue ?? 0) / 1_048_576
             let running = r["pid"]?.intValue != nil

@@ -135,4 +135,11 @@ int ppm_list_children(pid_t parent, pid_t *out, int max);
 /// Gives the free pages inside malloc's heap back to the kernel (malloc_trim).
 void ppm_release_free_memory(void);
 
+/// Drops this process's mappings of the pages of its read-only file
+/// mappings (the program's and libraries' code and constants) that hold no
+/// private copy: pages only start-up used stop counting as resident, and
+/// the kernel maps back from the page cache (a minor fault, no I/O) what is
+/// used again. Returns the kilobytes that were resident there, or -1.
+long ppm_release_code_pages(void);
+
 #endif
