@@ -89,7 +89,7 @@ public final class Daemon: @unchecked Sendable {
         helpers = HelperProcesses(queue: queue, spawner: spawner, clock: scheduler)
         // A pipe per captured stream: room for thousands of services.
         spawner.childFileLimit = LinuxSpawner.raiseFileLimit()
-        output = OutputCapture(directory: locations.logs, queue: queue, policy: host.logPolicy)
+        output = OutputCapture(directory: locations.logs, watcher: ReadinessSet(queue: queue), policy: host.logPolicy)
         output.hooks = host
         loop.output = output
         holder = FDHolder.connectOrStart(path: locations.fdHolder)
