@@ -172,11 +172,17 @@ extension Daemon {
 
     private func events(_ request: ControlRequest, _ connection: ControlConnection) {
         let name = request.string("name")
-        if let name, supervisor.snapshot(name) == nil, journal.last(journal.capacity, name: name).isEmpty {
+        if let name, supervisor.snapshot(name) == nil, !journal.mentions(name) {
             return connection.send(ControlReply.error(request.id, "unknown service '\(name)'"))
         }
-        let entries = journal.last(request.int("n") ?? 20, name: name)
-        connection.send(ControlReply.ok(request.id, .array(entries.map(\.json))))
+        var list = JSONWriter()
+        list.appendByte(UInt8(ascii: "["))
+        for (i, line) in journal.lastLines(request.int("n") ?? 20, name: name).enumerated() {
+            if i > 0 { list.appendByte(UInt8(ascii: ",")) }
+            list.appendRaw(line.utf8)
+        }
+        list.appendByte(UInt8(ascii: "]"))
+        connection.send(ControlReply.ok(request.id, rawResult: list.bytes))
         guard request.bool("follow") else { return }
         let observer = journal.addObserver { [weak connection] entry in
             guard let connection, name == nil || entry.name == name else { return }
