@@ -53,6 +53,68 @@ static atomic_int reset_stale = 1;
 
 void ppm_spawn_signals_changed(void) { atomic_store(&reset_stale, 1); }
 
+/// Low descriptor numbers kept for the spawner (on /dev/null between
+/// spawns): the report pipe and the child's stdin, stdout and stderr are
+/// dup'ed into them for the length of one spawn.
+///
+/// Why: the child shares our descriptor table (CLONE_FILES) and its first
+/// act is close_range(slot_end, ~0, CLOSE_RANGE_UNSHARE), which gives it a
+/// table of its own holding only the descriptors below `slot_end`. Copying
+/// the whole table instead (thousands of log pipe ends with many services)
+/// and closing it again at exec cost more than the rest of the spawn.
+enum { SLOT_REPORT, SLOT_STDIN, SLOT_STDOUT, SLOT_STDERR, SLOT_COUNT };
+static int slots[SLOT_COUNT];
+/// /dev/null, put back into the slots after each spawn.
+static int null_fd = -1;
+/// One past the highest slot: the child keeps descriptors below it.
+static int slot_end;
+
+/// Takes /dev/null and the slots (the lowest free numbers) once; 0 or an errno value.
+static int ensure_slots(void) {
+    if (slot_end > 0) return 0;
+    int taken[SLOT_COUNT + 1];
+    for (int i = 0; i <= SLOT_COUNT; i++) {
+        taken[i] = open("/dev/null", O_RDWR | O_CLOEXEC);
+        // A closed stdin, stdout or stderr keeps this /dev/null (and passes
+        // it on to children, as a closed one would surprise them): slots are above 2.
+        while (taken[i] >= 0 && taken[i] <= 2) {
+            fcntl(taken[i], F_SETFD, 0);
+            taken[i] = open("/dev/null", O_RDWR | O_CLOEXEC);
+        }
+        if (taken[i] < 0) {
+            int e = errno;
+            for (int j = 0; j < i; j++) close(taken[j]);
+            return e;
+        }
+    }
+    null_fd = taken[SLOT_COUNT];
+    for (int i = 0; i < SLOT_COUNT; i++) {
+        slots[i] = taken[i];
+        if (taken[i] + 1 > slot_end) slot_end = taken[i] + 1;
+    }
+    return 0;
+}
+
+int ppm_spawn_reserve(void) {
+    pthread_mutex_lock(&spawn_lock);
+    int e = ensure_slots();
+    pthread_mutex_unlock(&spawn_lock);
+    return e;
+}
+
+/// Puts `fd` in `slot` for one spawn: the slot's number, -1 when `fd` is
+/// -1 (nothing to pass), or -2 when dup3 failed (errno set).
+static int fill_slot(int slot, int fd) {
+    if (fd < 0) return -1;
+    return dup3(fd, slots[slot], O_CLOEXEC) < 0 ? -2 : slots[slot];
+}
+
+/// Puts /dev/null back in every slot, so that no pipe end stays open here
+/// (a helper's output pipe would never see its end of file).
+static void clear_slots(void) {
+    for (int i = 0; i < SLOT_COUNT; i++) dup3(null_fd, slots[i], O_CLOEXEC);
+}
+
 #if !defined(__x86_64__) && !defined(__aarch64__)
 #error "struct kernel_sigaction below is the x86_64/arm64 layout; check it for this architecture"
 #endif
@@ -103,7 +165,9 @@ static int ensure_child_stack(void) {
 /// What the child needs; it lives on the parent's stack, read-only to the child.
 struct child_args {
     const ppm_spawn_spec *spec;
-    int report;               // write end of the CLOEXEC report pipe
+    int report;               // write end of the CLOEXEC report pipe (a slot)
+    int stdin_fd, stdout_fd, stderr_fd;  // slots holding the spec's pipe ends, or -1
+    int keep_below;           // the child's own table keeps descriptors below this
     const cpu_set_t *cpus;    // built by the parent; NULL: leave affinity alone
 };
 
@@ -144,6 +208,14 @@ static int child_main(void *arg) {
     const ppm_spawn_spec *s = a->spec;
     int report = a->report;
 
+    // 0. A descriptor table of our own with only the low descriptors (the
+    //    slots among them): until now it was the parent's (CLONE_FILES), so
+    //    nothing above touched it. Older kernels copy the whole table.
+    if (syscall(SYS_close_range, (unsigned)a->keep_below, ~0U, 2U /* CLOSE_RANGE_UNSHARE */) < 0 &&
+        unshare(CLONE_FILES) < 0) {
+        fail(report, PPM_STEP_SPAWN);
+    }
+
     // 1. Handlers and SIG_IGN back to SIG_DFL, while everything is still
     //    blocked: a parent handler must never run here, in shared memory.
     static const struct kernel_sigaction dfl = { .handler = SIG_DFL };
@@ -161,18 +233,18 @@ static int child_main(void *arg) {
     if (s->dir && chdir(s->dir) < 0) fail(report, PPM_STEP_DIR);
 
     // 5. stdin (pipe end, file, or /dev/null), stdout, stderr.
-    if (s->stdin_fd >= 0) {
-        if (dup2(s->stdin_fd, 0) < 0) fail(report, PPM_STEP_STDIN);
+    if (a->stdin_fd >= 0) {
+        if (dup2(a->stdin_fd, 0) < 0) fail(report, PPM_STEP_STDIN);
     } else if (redirect(s->stdin_path ? s->stdin_path : "/dev/null", 0, O_RDONLY) < 0) {
         fail(report, PPM_STEP_STDIN);
     }
-    if (s->stdout_fd >= 0) {
-        if (dup2(s->stdout_fd, 1) < 0) fail(report, PPM_STEP_STDOUT);
+    if (a->stdout_fd >= 0) {
+        if (dup2(a->stdout_fd, 1) < 0) fail(report, PPM_STEP_STDOUT);
     } else if (s->stdout_path && redirect(s->stdout_path, 1, O_WRONLY | O_CREAT | O_APPEND) < 0) {
         fail(report, PPM_STEP_STDOUT);
     }
-    if (s->stderr_fd >= 0) {
-        if (dup2(s->stderr_fd, 2) < 0) fail(report, PPM_STEP_STDERR);
+    if (a->stderr_fd >= 0) {
+        if (dup2(a->stderr_fd, 2) < 0) fail(report, PPM_STEP_STDERR);
     } else if (s->stderr_path && redirect(s->stderr_path, 2, O_WRONLY | O_CREAT | O_APPEND) < 0) {
         fail(report, PPM_STEP_STDERR);
     }
@@ -225,6 +297,7 @@ static void describe(const ppm_spawn_spec *s, struct child_failure f, char *out,
     case PPM_STEP_STDOUT: what = s->stdout_path; break;
     case PPM_STEP_STDERR: what = s->stderr_path; break;
     case PPM_STEP_SETSID: what = "setsid"; break;
+    case PPM_STEP_SPAWN: what = "unshare descriptors"; break;
     case PPM_STEP_GROUPS: what = "setgroups"; break;
     case PPM_STEP_GID: what = "setgid"; break;
     case PPM_STEP_UID: what = "setuid"; break;
@@ -245,6 +318,7 @@ static int parent_error(int e, const char *what, int *step, char *error, size_t 
 int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, size_t error_size) {
     *pid = 0;
     *step = PPM_STEP_NONE;
+    if (spec->pidfd) *spec->pidfd = -1;
 
     // The report pipe; both ends close on exec, the read end never blocks.
     int fds[2];
@@ -256,17 +330,29 @@ int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, si
     for (int i = 0; i < spec->ncpus; i++) {
         if (spec->cpus[i] >= 0 && spec->cpus[i] < CPU_SETSIZE) CPU_SET(spec->cpus[i], &cpus);
     }
-    struct child_args args = { spec, fds[1], spec->ncpus > 0 ? &cpus : NULL };
-
     pthread_mutex_lock(&spawn_lock);
     // Refresh the list of signals to reset if dispositions may have changed.
     if (atomic_exchange(&reset_stale, 0)) refresh_reset_signals();
     int e = ensure_child_stack();
+    const char *failed = "mmap";
+    if (e == 0 && (e = ensure_slots()) != 0) failed = "open /dev/null";
+    struct child_args args = { spec, -1, -1, -1, -1, slot_end, spec->ncpus > 0 ? &cpus : NULL };
+    if (e == 0) {
+        args.report = fill_slot(SLOT_REPORT, fds[1]);
+        args.stdin_fd = fill_slot(SLOT_STDIN, spec->stdin_fd);
+        args.stdout_fd = fill_slot(SLOT_STDOUT, spec->stdout_fd);
+        args.stderr_fd = fill_slot(SLOT_STDERR, spec->stderr_fd);
+        if (args.report == -2 || args.stdin_fd == -2 || args.stdout_fd == -2 || args.stderr_fd == -2) {
+            e = errno;
+            failed = "dup3";
+            clear_slots();
+        }
+    }
     if (e != 0) {
         pthread_mutex_unlock(&spawn_lock);
         close(fds[0]);
         close(fds[1]);
-        return parent_error(e, "mmap", step, error, error_size);
+        return parent_error(e, failed, step, error, error_size);
     }
 
     // Block every signal across clone: the child starts with all of them
@@ -277,12 +363,15 @@ int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, si
 #ifdef PPM_SPAWN_WITH_FORK
     pid_t p = fork();
     if (p == 0) _exit(child_main(&args));
+    if (p > 0 && spec->pidfd) *spec->pidfd = (int)syscall(SYS_pidfd_open, p, 0);
 #else
-    pid_t p = clone(child_main, child_stack_top, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+    int flags = CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD | (spec->pidfd ? CLONE_PIDFD : 0);
+    pid_t p = clone(child_main, child_stack_top, flags, &args, spec->pidfd);
 #endif
     int clone_errno = errno;
     // Here the child has exec'd or exited: the stack and `args` are free again.
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    clear_slots();
     pthread_mutex_unlock(&spawn_lock);
 
     close(fds[1]);
@@ -310,6 +399,10 @@ int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, si
     // Reap the failed child now (it is exiting: no WNOHANG, as posix_spawn
     // does), so callers never see a zombie for a spawn that failed.
     while (waitpid(p, NULL, 0) < 0 && errno == EINTR) {}
+    if (spec->pidfd && *spec->pidfd >= 0) {
+        close(*spec->pidfd);
+        *spec->pidfd = -1;
+    }
     *step = f.step;
     describe(spec, f, error, error_size);
     return f.err ? f.err : EINVAL;

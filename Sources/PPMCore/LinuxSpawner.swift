@@ -55,8 +55,11 @@ public final class LinuxSpawner: Spawner {
     private var environment: CEnvironment?
 
     /// A spawner whose services inherit `baseEnvironment`.
+    /// Takes the spawner's low descriptor slots now, while low numbers are
+    /// likely free (see `ppm_spawn_reserve`).
     public init(baseEnvironment: [String: String] = ProcessInfo.processInfo.environment) {
         self.baseEnvironment = baseEnvironment
+        _ = ppm_spawn_reserve()
     }
 
     /// Starts the service's process in its own session, writing to the
@@ -73,6 +76,9 @@ public final class LinuxSpawner: Spawner {
         }
     }
 
+    /// Gets a pidfd for every child started from now on; none when nil.
+    public weak var childWatcher: ChildWatcher?
+
     /// Drops the prepared command of a service that is gone.
     public func forget(_ name: String) { prepared[name] = nil }
 
@@ -83,7 +89,7 @@ public final class LinuxSpawner: Spawner {
     /// One spawn, with the detail tests need (errno, step, the reaped pid).
     func launch(_ spec: ServiceSpec, stdinFD: Int32, output: ChildOutput = ChildOutput()) -> SpawnOutcome {
         if let cached = prepared[spec.name], isCurrent(cached, for: spec) {
-            let outcome = cached.run(stdinFD: stdinFD, output: output)
+            let outcome = run(cached, stdinFD: stdinFD, output: output)
             guard Self.isStalePath(outcome) else { return outcome }
             // The cached executable is gone: search again, once.
             prepared[spec.name] = nil
@@ -94,11 +100,20 @@ public final class LinuxSpawner: Spawner {
         case .success(let c): command = c
         case .failure(let f): return .failed(f, errno: 0, step: Int32(PPM_STEP_SPAWN), pid: 0)
         }
-        let outcome = command.run(stdinFD: stdinFD, output: output)
+        let outcome = run(command, stdinFD: stdinFD, output: output)
         if !Self.execFailed(outcome) {
             if prepared[spec.name] == nil && prepared.count >= Self.cacheLimit { prepared.removeAll() }
             prepared[spec.name] = command
         }
+        return outcome
+    }
+
+    /// Runs `command`, handing the child's pidfd to `childWatcher`.
+    private func run(_ command: PreparedCommand, stdinFD: Int32, output: ChildOutput) -> SpawnOutcome {
+        guard let watcher = childWatcher else { return command.run(stdinFD: stdinFD, output: output, pidfd: nil) }
+        var pidfd: Int32 = -1
+        let outcome = command.run(stdinFD: stdinFD, output: output, pidfd: &pidfd)
+        if case .started(let pid) = outcome, pidfd >= 0 { watcher.watch(child: pid, pidfd: pidfd) }
         return outcome
     }
 

@@ -109,11 +109,12 @@ final class PreparedCommand {
     deinit { for p in owned { free(p) } }
 
     /// Starts the command; pipe ends (-1: none) replace the spec's stdin/stdout/stderr.
-    func run(stdinFD: Int32, output: ChildOutput) -> SpawnOutcome {
+    func run(stdinFD: Int32, output: ChildOutput, pidfd: UnsafeMutablePointer<Int32>?) -> SpawnOutcome {
         var s = template
         s.stdin_fd = stdinFD
         s.stdout_fd = output.stdout
         s.stderr_fd = output.stderr
+        s.pidfd = pidfd
         var pid: pid_t = 0
         var step: Int32 = 0
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 512) { message in

@@ -136,6 +136,23 @@ import Testing
         #expect(procStatus(pid, "Groups")?.split(separator: " ").contains("0") == true)
     }
 
+    @Test func childrenInheritOnlyStdioHoweverManyDescriptorsTheParentHolds() throws {
+        // 200 pipe ends held here, half of them without close-on-exec.
+        var held: [Int32] = []
+        for i in 0..<100 {
+            var ends: [Int32] = [-1, -1]
+            #expect(pipe(&ends) == 0)
+            if i % 2 == 0 { for fd in ends { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) } }
+            held += ends
+        }
+        defer { for fd in held { close(fd) } }
+        let dir = try TempDir()
+        var spec = ServiceSpec(name: "fds", cmd: ["/bin/sh", "-c", "ls /proc/$$/fd"])
+        spec.stdout = dir.path + "/fds"
+        #expect(run(LinuxSpawner(), spec) == .exited(0))
+        #expect(read(dir.path + "/fds")?.split(separator: "\n").sorted() == ["0", "1", "2"])
+    }
+
     @Test func twoThreadsCanSpawnAtOnce() {
         let failures = Mutex(0)
         DispatchQueue.concurrentPerform(iterations: 2) { _ in

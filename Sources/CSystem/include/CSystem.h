@@ -41,6 +41,9 @@ typedef struct {
     int stdin_fd;
     int stdout_fd;
     int stderr_fd;
+    /// Where to store a pidfd for the started child (close-on-exec), or
+    /// NULL for none. -1 is stored when the spawn failed.
+    int *pidfd;
 } ppm_spawn_spec;
 
 /// The step of the child's setup that failed (`ppm_spawn`'s `step`).
@@ -60,6 +63,10 @@ enum {
 /// the failed child (its pid in `*pid`, 0 if none was made) is already reaped.
 /// Safe to call from several threads (spawns are serialised).
 int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, size_t error_size);
+/// Takes the spawner's few low descriptor numbers now (the first spawn
+/// would otherwise): call it early, while low numbers are free, so that each
+/// child copies only a handful of descriptors. 0 or an errno value.
+int ppm_spawn_reserve(void);
 
 /// Tells the spawner that signal dispositions may have changed (a handler
 /// installed, a signal ignored) so the next spawn looks which signals its
@@ -73,14 +80,23 @@ enum { PPM_WAIT_NONE = 0, PPM_WAIT_EXITED = 1, PPM_WAIT_SIGNALED = 2, PPM_WAIT_S
 /// there is nothing, -1 when there are no children) with the kind of change
 /// and the exit status or signal number.
 pid_t ppm_wait_any(int *kind, int *code);
+/// Reaps the child behind `pidfd` if it has ended, without blocking: its
+/// pid (0 while it runs, -1 with errno, ECHILD once it was reaped
+/// elsewhere), with the kind (exited or signaled) and code as above.
+pid_t ppm_wait_pidfd(int pidfd, int *kind, int *code);
 
-/// Installs handlers that write each of these signals' numbers to a
-/// non-blocking pipe (whatever thread receives them) and returns the read
-/// end, or -1. Children get default handlers back at spawn.
+/// Installs handlers that write a record of each of these signals (its
+/// number, and for SIGCHLD the child's pid and `si_code`) to a non-blocking
+/// pipe, whatever thread receives them, and returns the read end, or -1.
+/// Children get default handlers back at spawn.
 int ppm_signal_pipe(const int *signals, int count);
 
 /// Reads one signal number from that pipe; 0 when none is pending.
 int ppm_signal_pipe_read(int fd);
+/// Reads one record from that pipe: the signal number (0 when none is
+/// pending), with the sender's pid and `si_code` (for SIGCHLD: the child,
+/// and CLD_EXITED, CLD_KILLED, CLD_STOPPED…).
+int ppm_signal_pipe_read_info(int fd, pid_t *pid, int *code);
 
 /// The uid of the process at the other end of a unix socket, or -1.
 long ppm_peer_uid(int fd);

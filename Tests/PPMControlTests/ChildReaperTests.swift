@@ -1,0 +1,68 @@
+import Dispatch
+import Foundation
+import Glibc
+@testable import PPMControl
+import PPMCore
+import Synchronization
+import Testing
+
+@Suite struct ChildReaperTests {
+    /// Exits reported through the reaper, on its queue.
+    final class Reports: @unchecked Sendable {
+        let events = Mutex<[String]>([])
+        func add(_ event: SignalLoop.Event) {
+            if case .exited(let pid, let status) = event { events.withLock { $0.append("\(pid) \(status)") } }
+        }
+        func wait(for text: String, seconds: Double = 10) -> Bool {
+            let deadline = Date.now + seconds
+            while Date.now < deadline {
+                if events.withLock({ $0.contains(text) }) { return true }
+                usleep(5_000)
+            }
+            return false
+        }
+    }
+
+    @Test func aSpawnedChildIsReapedThroughItsPidfdWithoutASweep() throws {
+        let queue = DispatchQueue(label: "reaper-test")
+        let reports = Reports()
+        let reaper = ChildReaper(queue: queue) { reports.add($0) }
+        let spawner = LinuxSpawner()
+        spawner.childWatcher = reaper
+        var pids: [Int32] = []
+        queue.sync {
+            for code in 0..<3 {
+                let spec = ServiceSpec(name: "c\(code)", cmd: ["/bin/sh", "-c", "exit \(code)"])
+                if case .success(let pid) = spawner.spawn(spec) { pids.append(pid) }
+            }
+        }
+        #expect(pids.count == 3)
+        // No SIGCHLD reaches the reaper here (childSignalled is never called):
+        // only the pidfds can report these exits.
+        for (code, pid) in pids.enumerated() {
+            #expect(reports.wait(for: "\(pid) \(ExitStatus.exited(Int32(code)))"))
+        }
+        #expect(queue.sync { reaper.watched } == 0)
+        for pid in pids { #expect(kill(pid, 0) == -1 && errno == ESRCH) }  // reaped, not zombies
+    }
+
+    /// (No test calls `sweep`: its `waitpid(-1)` would reap the children of
+    /// tests running alongside in this process.)
+    @Test func aChildReapedElsewhereFirstLeavesNoPidfdBehind() throws {
+        let queue = DispatchQueue(label: "reaper-test")
+        let reports = Reports()
+        let reaper = ChildReaper(queue: queue) { reports.add($0) }
+        let spawner = LinuxSpawner()
+        spawner.childWatcher = reaper
+        let pid = try queue.sync { try spawner.spawn(ServiceSpec(name: "k", cmd: ["/bin/sleep", "30"])).get() }
+        queue.sync {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            #expect(waitpid(pid, &status, 0) == pid)  // before the pidfd's readiness gets its turn
+        }
+        let deadline = Date.now + 10
+        while Date.now < deadline, queue.sync(execute: { reaper.watched }) > 0 { usleep(5_000) }
+        #expect(queue.sync { reaper.watched } == 0)
+        #expect(reports.events.withLock { $0.isEmpty })
+    }
+}
