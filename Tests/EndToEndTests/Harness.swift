@@ -44,6 +44,13 @@ func procStatus(_ pid: Int32, _ field: String) -> String? {
     return nil
 }
 
+/// User plus system CPU time of a process, in clock ticks.
+func cpuTicks(_ pid: Int32) -> Int {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return 0 }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
+}
+
 /// A temporary home, a config, and a daemon run in the foreground as a
 /// user would; everything is torn down at the end.
 final class Sandbox {

@@ -180,10 +180,4 @@ final class OutputCollector {
         // A loop spinning on the end of file would burn every tick meanwhile.
         #expect(cpuTicks(daemon) - ticks < 100)
     }
-
-    private func cpuTicks(_ pid: Int32) -> Int {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return 0 }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
-    }
 }
