@@ -29,7 +29,7 @@ extension Daemon {
         }
         switch request.cmd {
         case "status": reply(.success(status()))
-        case "ls", "list", "info": reply(.success(.array(supervisor.list().map(\.json))))
+        case "ls", "list", "info": reply(.success(.array(supervisor.list().map(serviceObject))))
         case "show", "desc": reply(show(request))
         case "events": events(request, connection)
         case "start": start(request, reply)
@@ -61,14 +61,14 @@ extension Daemon {
     }
 
     private func status() -> JSONValue {
-        .object([
+        .object(cgroupStatus.merging([
             "pid": .int(Int64(getpid())), "uptime": .double(scheduler.now - startedAt), "version": .string(options.version),
             "config": .init(options.configPath), "home": .string(options.locations.home),
             "socket": .string(options.locations.socket), "listen": .init(remote?.endpoint.description),
             "services": .init(supervisor.names.count),
             "state_writes": .init(loop.store?.writes ?? 0),
             "hooks": .object(["calls": .init(host.hookCalls), "seconds": .double(host.hookSeconds)]),
-        ])
+        ]) { $1 })
     }
 
     private func name(_ request: ControlRequest) -> Result<String, ControlFailure> {
@@ -80,7 +80,7 @@ extension Daemon {
     private func show(_ request: ControlRequest) -> Result<JSONValue, ControlFailure> {
         name(request).map { name in
             let snapshot = supervisor.snapshot(name)!
-            guard case .object(var o) = snapshot.json else { return snapshot.json }
+            guard case .object(var o) = serviceObject(snapshot) else { return snapshot.json }
             o["spec"] = SpecJSON.encode(snapshot.spec)
             return .object(o)
         }
@@ -100,12 +100,13 @@ extension Daemon {
     }
 
     /// `stats`: one /proc pass for every service, off the loop (the loop
-    /// keeps answering meanwhile); CPU % over the interval since the last sample.
+    /// keeps answering meanwhile); CPU % over the interval since the last
+    /// sample. A service with a cgroup counts every process in it.
     private func stats(_ request: ControlRequest, _ connection: ControlConnection) {
         let services = supervisor.list()
-        let groups = services.compactMap(\.pid)
+        let groups = services.compactMap(statsGroup)
         DispatchQueue.global(qos: .utility).async {
-            let usage = StatsSampler.shared.usage(groups: groups)
+            let usage = StatsSampler.shared.usage(of: groups)
             let rows: [JSONValue] = services.map { s in
                 let u = s.pid.flatMap { usage[$0] } ?? .none
                 return .object([

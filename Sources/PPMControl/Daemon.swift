@@ -63,6 +63,10 @@ public final class Daemon: @unchecked Sendable {
     /// Whether a quit was asked (the daemon is stopping every service).
     var quitting: Bool { !quitWaiters.isEmpty }
     let store: StateStore
+    /// Why services have no cgroup of their own (nil: they have, see `spawner.cgroups`),
+    /// and whether the config asked for them when the daemon started.
+    var cgroupsOff: String?
+    var cgroupsAsked = true
 
     /// Loads the config and prepares everything; nothing runs yet. Throws
     /// with a one-line message for the user.
@@ -119,6 +123,8 @@ public final class Daemon: @unchecked Sendable {
             duplicates += pids.filter { $0 != kept }.map { (name, $0) }
         }
         spawner.home = locations.home
+        cgroupsAsked = host.cgroups
+        cgroupsOff = setUpCgroups(home: locations.home)
         for name in store.processes.keys { store.apply(.gone(name)) }
         loop.store = store
         loop.processWatcher = PidWatcher(queue: queue)
@@ -128,6 +134,7 @@ public final class Daemon: @unchecked Sendable {
         spawner.baseEnvironment[Handover.variable] = nil
         for (name, state) in handover?.services ?? [:] { loop.send(.resume(name, state)) }
         adopt(leftovers, strays: strays, duplicates: duplicates)
+        sweepCgroups()
         if let handover {
             journal.record("daemon_restarted", name: nil, time: scheduler.wallNow, fields: [
                 "cause": .string(handover.cause), "utc": .string(ServiceEvent.utc(scheduler.wallNow)),
@@ -245,6 +252,7 @@ public final class Daemon: @unchecked Sendable {
             output.keeper = nil
             output.closeAll()
             holder?.quit()
+            removeCgroups()
             RemainingChildren.end(grace: supervisor.settings.stopTimeout) { log("info", $0) }
             quitWaiters.forEach { $0() }
             store.sync()
@@ -270,8 +278,8 @@ public final class Daemon: @unchecked Sendable {
         // After the Lua that asked returns: the reload replaces its state.
         hooks.reload = { [unowned self] in self.queue.async { if !self.quitting { self.reload(trigger: "ppm.reload()") } } }
         hooks.stats = { [unowned self] name in
-            guard let s = self.supervisor.snapshot(name), let pid = s.pid else { return nil }
-            return ProcessStats.group(pid)
+            guard let s = self.supervisor.snapshot(name), let group = self.statsGroup(s) else { return nil }
+            return ProcessStats.usage(group)
         }
         hooks.spawn = { [unowned self] cmd, env, dir, input, timeout, done in
             self.helpers.spawn(cmd: cmd, env: env, dir: dir, stdin: input, timeout: timeout,

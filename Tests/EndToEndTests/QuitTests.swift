@@ -17,9 +17,11 @@ import Testing
         #expect(eventually(5) { !alive(helper) })
     }
 
+    /// Without cgroups (the fallback): the subreaper and `quit` reach it.
     @Test func aGrandchildThatLeftItsSessionIsEndedAtQuit() throws {
         let box = try Sandbox()
         try box.write("""
+            ppm.settings { cgroups = false }
             ppm.service { name = "escaper", dir = "\(box.dir)",
               cmd = { "/bin/sh", "-c", "setsid /bin/sh -c 'echo $$ > escaped.pid; exec /bin/sleep 778' & exec /bin/sleep 1000" } }
             """)
