@@ -79,7 +79,7 @@ public final class LinuxSpawner: Spawner {
         case .failure(let failure): return .failure(failure)
         }
         defer { close(fd) }
-        let target = CgroupTarget(procs: fd, directory: cgroups.directory(for: spec.name))
+        let target = CgroupTarget(procs: fd, path: cgroups.directory(for: spec.name) + "/cgroup.procs")
         switch launch(spec, stdinFD: -1, output: output, cgroup: target) {
         case .started(let pid): return .success(pid)
         case .failed(let failure, _, _, _): return .failure(failure)

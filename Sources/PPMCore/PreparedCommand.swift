@@ -118,8 +118,8 @@ final class PreparedCommand {
         s.cgroup_fd = cgroup?.procs ?? -1
         var pid: pid_t = 0
         var step: Int32 = 0
-        return (cgroup?.directory ?? "").withCString { directory in
-            if cgroup != nil { s.cgroup_path = directory }
+        return (cgroup?.path ?? "").withCString { path in
+            if cgroup != nil { s.cgroup_path = path }
             return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 512) { message in
                 message[0] = 0
                 let rc = ppm_spawn(&s, &pid, &step, message.baseAddress, message.count)
@@ -167,11 +167,11 @@ enum SpawnOutcome {
     case failed(SpawnFailure, errno: Int32, step: Int32, pid: Int32)
 }
 
-/// The cgroup a service's child joins: its `cgroup.procs` open for writing,
-/// and its directory for error messages.
+/// The cgroup a service's child joins: its `cgroup.procs` open for
+/// writing, and that file's path for error messages.
 struct CgroupTarget {
     var procs: Int32
-    var directory: String
+    var path: String
 }
 
 /// uid, gid and supplementary groups a child switches to.
