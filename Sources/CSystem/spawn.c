@@ -327,6 +327,7 @@ static int parent_error(int e, const char *what, int *step, char *error, size_t 
 int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, size_t error_size) {
     *pid = 0;
     *step = PPM_STEP_NONE;
+    if (spec->pidfd) *spec->pidfd = -1;
 
     // The report pipe; both ends close on exec, the read end never blocks.
     int fds[2];
@@ -371,8 +372,10 @@ int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, si
 #ifdef PPM_SPAWN_WITH_FORK
     pid_t p = fork();
     if (p == 0) _exit(child_main(&args));
+    if (p > 0 && spec->pidfd) *spec->pidfd = (int)syscall(SYS_pidfd_open, p, 0);
 #else
-    pid_t p = clone(child_main, child_stack_top, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &args);
+    int flags = CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD | (spec->pidfd ? CLONE_PIDFD : 0);
+    pid_t p = clone(child_main, child_stack_top, flags, &args, spec->pidfd);
 #endif
     int clone_errno = errno;
     // Here the child has exec'd or exited: the stack and `args` are free again.
@@ -405,6 +408,10 @@ int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, si
     // Reap the failed child now (it is exiting: no WNOHANG, as posix_spawn
     // does), so callers never see a zombie for a spawn that failed.
     while (waitpid(p, NULL, 0) < 0 && errno == EINTR) {}
+    if (spec->pidfd && *spec->pidfd >= 0) {
+        close(*spec->pidfd);
+        *spec->pidfd = -1;
+    }
     *step = f.step;
     describe(spec, f, error, error_size);
     return f.err ? f.err : EINVAL;

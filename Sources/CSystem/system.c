@@ -33,12 +33,34 @@ pid_t ppm_wait_any(int *kind, int *code) {
     return p;
 }
 
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+pid_t ppm_wait_pidfd(int pidfd, int *kind, int *code) {
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    int r;
+    do { r = waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED | WNOHANG); } while (r < 0 && errno == EINTR);
+    *kind = PPM_WAIT_NONE;
+    *code = 0;
+    if (r < 0) return -1;
+    if (info.si_pid == 0) return 0;
+    *kind = info.si_code == CLD_EXITED ? PPM_WAIT_EXITED : PPM_WAIT_SIGNALED;
+    *code = info.si_status;
+    return info.si_pid;
+}
+
 static int signal_pipe_write = -1;
 
-static void forward_signal(int sig) {
+/// One signal as it travels through the pipe (one write: atomic).
+struct signal_record { int sig; pid_t pid; int code; };
+
+static void forward_signal(int sig, siginfo_t *info, void *context) {
+    (void)context;
     int saved = errno;
-    unsigned char byte = (unsigned char)sig;
-    ssize_t ignored = write(signal_pipe_write, &byte, 1);
+    struct signal_record r = { sig, info ? info->si_pid : 0, info ? info->si_code : 0 };
+    ssize_t ignored = write(signal_pipe_write, &r, sizeof r);
     (void)ignored;
     errno = saved;
 }
@@ -49,8 +71,8 @@ int ppm_signal_pipe(const int *signals, int count) {
     signal_pipe_write = fds[1];
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = forward_signal;
-    sa.sa_flags = SA_RESTART;
+    sa.sa_sigaction = forward_signal;
+    sa.sa_flags = SA_RESTART | SA_SIGINFO;
     sigemptyset(&sa.sa_mask);
     sigset_t set;
     sigemptyset(&set);
@@ -64,11 +86,20 @@ int ppm_signal_pipe(const int *signals, int count) {
     return fds[0];
 }
 
-int ppm_signal_pipe_read(int fd) {
-    unsigned char byte;
+int ppm_signal_pipe_read_info(int fd, pid_t *pid, int *code) {
+    struct signal_record r;
     ssize_t n;
-    do { n = read(fd, &byte, 1); } while (n < 0 && errno == EINTR);
-    return n == 1 ? (int)byte : 0;
+    do { n = read(fd, &r, sizeof r); } while (n < 0 && errno == EINTR);
+    if (n != (ssize_t)sizeof r) return 0;
+    *pid = r.pid;
+    *code = r.code;
+    return r.sig;
+}
+
+int ppm_signal_pipe_read(int fd) {
+    pid_t pid;
+    int code;
+    return ppm_signal_pipe_read_info(fd, &pid, &code);
 }
 
 long ppm_peer_uid(int fd) {

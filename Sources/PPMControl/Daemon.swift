@@ -57,6 +57,8 @@ public final class Daemon: @unchecked Sendable {
     /// Restarts services whose `depends` files change.
     var dependsWatcher: DependsWatcher?
     private let signals: SignalLoop
+    /// Reaps children through their pidfds; SIGCHLD schedules a sweep.
+    private lazy var reaper = ChildReaper(queue: queue) { [unowned self] event in self.handleSignal(event) }
     /// Told once every service has stopped, just before the daemon exits
     /// (non-empty once a quit was asked).
     private var quitWaiters: [() -> Void] = []
@@ -210,9 +212,10 @@ public final class Daemon: @unchecked Sendable {
         if let pidfile = options.pidfile { try? AtomicFile.write("\(getpid())\n", to: pidfile) }
         queue.async { [self] in
             loop.queue = queue
+            spawner.childWatcher = reaper
             signals.start(queue: queue) { [unowned self] event in self.handleSignal(event) }
             // Children that ended while a previous image of this daemon re-executed.
-            SignalLoop.reap { [unowned self] event in self.handleSignal(event) }
+            reaper.sweep()
             loop.send(.boot)
             watchConfig()
             watchDepends()
@@ -231,6 +234,7 @@ public final class Daemon: @unchecked Sendable {
         switch event {
         case .exited(let pid, let status):
             if !helpers.exited(pid: pid, status: status) { loop.send(.exited(pid: pid, status: status)) }
+        case .childSignalled(let pid, let code): reaper.childSignalled(pid: pid, code: code)
         case .paused(let pid): loop.send(.paused(pid: pid))
         case .continued(let pid): loop.send(.continued(pid: pid))
         case .terminate(let sig):

@@ -3,11 +3,14 @@ import Dispatch
 import Glibc
 import PPMCore
 
-/// The one reaper of the process, and the daemon's signal handling: signal
-/// handlers only write the signal's number to a pipe, which the loop queue
-/// reads (a self-pipe works whichever thread takes the signal).
+/// The daemon's signal handling: signal handlers only write the signal's
+/// number to a pipe, which the loop queue reads (a self-pipe works whichever
+/// thread takes the signal). Reaping is `ChildReaper`'s, told by `.childSignalled`.
 final class SignalLoop {
     enum Event {
+        /// A SIGCHLD, about `pid` with `si_code` `code` (one SIGCHLD may stand
+        /// for several children: they coalesce).
+        case childSignalled(pid: Int32, code: Int32)
         case exited(pid: Int32, status: ExitStatus)
         case paused(pid: Int32)
         case continued(pid: Int32)
@@ -29,23 +32,22 @@ final class SignalLoop {
     func start(queue: DispatchQueue, _ handle: @escaping (Event) -> Void) {
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
         source.setEventHandler { [fd] in
-            var sawChild = false
             while true {
-                let sig = ppm_signal_pipe_read(fd)
+                var pid: pid_t = 0, code: Int32 = 0
+                let sig = ppm_signal_pipe_read_info(fd, &pid, &code)
                 if sig == 0 { break }
                 switch sig {
-                case SIGCHLD: sawChild = true
+                case SIGCHLD: handle(.childSignalled(pid: pid, code: code))
                 case SIGHUP: handle(.reload)
                 default: handle(.terminate(signal: sig))
                 }
             }
-            // SIGCHLD coalesces: reap until nothing is left.
-            if sawChild { Self.reap(handle) }
         }
         self.source = source
         source.resume()
     }
 
+    /// Reaps (and reports) every child that has changed state, with `waitpid(-1)`.
     static func reap(_ handle: (Event) -> Void) {
         while true {
             var kind: Int32 = 0

@@ -94,6 +94,9 @@ public final class LinuxSpawner: Spawner {
         }
     }
 
+    /// Gets a pidfd for every child started from now on; none when nil.
+    public weak var childWatcher: ChildWatcher?
+
     /// Drops the prepared command of a service that is gone, and its cgroup.
     public func forget(_ name: String) {
         prepared[name] = nil
@@ -107,7 +110,7 @@ public final class LinuxSpawner: Spawner {
     /// One spawn, with the detail tests need (errno, step, the reaped pid).
     func launch(_ spec: ServiceSpec, stdinFD: Int32, output: ChildOutput = ChildOutput(), cgroup: CgroupTarget? = nil) -> SpawnOutcome {
         if let cached = prepared[spec.name], isCurrent(cached, for: spec) {
-            let outcome = cached.run(stdinFD: stdinFD, output: output, cgroup: cgroup)
+            let outcome = run(cached, stdinFD: stdinFD, output: output, cgroup: cgroup)
             guard Self.isStalePath(outcome) else { return outcome }
             // The cached executable is gone: search again, once.
             prepared[spec.name] = nil
@@ -118,11 +121,20 @@ public final class LinuxSpawner: Spawner {
         case .success(let c): command = c
         case .failure(let f): return .failed(f, errno: 0, step: Int32(PPM_STEP_SPAWN), pid: 0)
         }
-        let outcome = command.run(stdinFD: stdinFD, output: output, cgroup: cgroup)
+        let outcome = run(command, stdinFD: stdinFD, output: output, cgroup: cgroup)
         if !Self.execFailed(outcome) {
             if prepared[spec.name] == nil && prepared.count >= Self.cacheLimit { prepared.removeAll() }
             prepared[spec.name] = command
         }
+        return outcome
+    }
+
+    /// Runs `command`, handing the child's pidfd to `childWatcher`.
+    private func run(_ command: PreparedCommand, stdinFD: Int32, output: ChildOutput, cgroup: CgroupTarget?) -> SpawnOutcome {
+        guard let watcher = childWatcher else { return command.run(stdinFD: stdinFD, output: output, pidfd: nil, cgroup: cgroup) }
+        var pidfd: Int32 = -1
+        let outcome = command.run(stdinFD: stdinFD, output: output, pidfd: &pidfd, cgroup: cgroup)
+        if case .started(let pid) = outcome, pidfd >= 0 { watcher.watch(child: pid, pidfd: pidfd) }
         return outcome
     }
 

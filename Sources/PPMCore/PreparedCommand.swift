@@ -110,11 +110,12 @@ final class PreparedCommand {
 
     /// Starts the command; pipe ends (-1: none) replace the spec's
     /// stdin/stdout/stderr; with `cgroup`, the child joins it first.
-    func run(stdinFD: Int32, output: ChildOutput, cgroup: CgroupTarget? = nil) -> SpawnOutcome {
+    func run(stdinFD: Int32, output: ChildOutput, pidfd: UnsafeMutablePointer<Int32>?, cgroup: CgroupTarget? = nil) -> SpawnOutcome {
         var s = template
         s.stdin_fd = stdinFD
         s.stdout_fd = output.stdout
         s.stderr_fd = output.stderr
+        s.pidfd = pidfd
         s.cgroup_fd = cgroup?.procs ?? -1
         var pid: pid_t = 0
         var step: Int32 = 0

@@ -65,6 +65,13 @@ extension Spawner {
     }
 }
 
+/// Takes the pidfd of each child the spawner starts, to reap it through
+/// that pidfd (no scan over every child of the daemon per exit).
+public protocol ChildWatcher: AnyObject {
+    /// Owns `pidfd` (close-on-exec) from now on; the child is `pid`.
+    func watch(child pid: Int32, pidfd: Int32)
+}
+
 /// Sees processes that are not children end (adopted ones): a pidfd each.
 public protocol ProcessWatcher: AnyObject {
     /// Calls `exited` once `pid` has ended; false when it cannot be watched

@@ -47,6 +47,9 @@ typedef struct {
     /// child stays in the caller's cgroup (and `cgroup_fd` is not used).
     int cgroup_fd;
     const char *cgroup_path;
+    /// Where to store a pidfd for the started child (close-on-exec), or
+    /// NULL for none. -1 is stored when the spawn failed.
+    int *pidfd;
 } ppm_spawn_spec;
 
 /// The step of the child's setup that failed (`ppm_spawn`'s `step`).
@@ -83,14 +86,23 @@ enum { PPM_WAIT_NONE = 0, PPM_WAIT_EXITED = 1, PPM_WAIT_SIGNALED = 2, PPM_WAIT_S
 /// there is nothing, -1 when there are no children) with the kind of change
 /// and the exit status or signal number.
 pid_t ppm_wait_any(int *kind, int *code);
+/// Reaps the child behind `pidfd` if it has ended, without blocking: its
+/// pid (0 while it runs, -1 with errno, ECHILD once it was reaped
+/// elsewhere), with the kind (exited or signaled) and code as above.
+pid_t ppm_wait_pidfd(int pidfd, int *kind, int *code);
 
-/// Installs handlers that write each of these signals' numbers to a
-/// non-blocking pipe (whatever thread receives them) and returns the read
-/// end, or -1. Children get default handlers back at spawn.
+/// Installs handlers that write a record of each of these signals (its
+/// number, and for SIGCHLD the child's pid and `si_code`) to a non-blocking
+/// pipe, whatever thread receives them, and returns the read end, or -1.
+/// Children get default handlers back at spawn.
 int ppm_signal_pipe(const int *signals, int count);
 
 /// Reads one signal number from that pipe; 0 when none is pending.
 int ppm_signal_pipe_read(int fd);
+/// Reads one record from that pipe: the signal number (0 when none is
+/// pending), with the sender's pid and `si_code` (for SIGCHLD: the child,
+/// and CLD_EXITED, CLD_KILLED, CLD_STOPPED…).
+int ppm_signal_pipe_read_info(int fd, pid_t *pid, int *code);
 
 /// The uid of the process at the other end of a unix socket, or -1.
 long ppm_peer_uid(int fd);

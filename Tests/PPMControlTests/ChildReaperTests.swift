@@ -1,0 +1,71 @@
+import Dispatch
+import Foundation
+import Glibc
+@testable import PPMControl
+import PPMCore
+import Synchronization
+import Testing
+
+@Suite struct ChildReaperTests {
+    /// Exits reported through the reaper, on its queue.
+    final class Reports: @unchecked Sendable {
+        let events = Mutex<[String]>([])
+        func add(_ event: SignalLoop.Event) {
+            if case .exited(let pid, let status) = event { events.withLock { $0.append("\(pid) \(status)") } }
+        }
+        func wait(for text: String, seconds: Double = 10) -> Bool {
+            let deadline = Date.now + seconds
+            while Date.now < deadline {
+                if events.withLock({ $0.contains(text) }) { return true }
+                usleep(5_000)
+            }
+            return false
+        }
+    }
+
+    @Test func aSpawnedChildIsReapedThroughItsPidfdWithoutASweep() throws {
+        let queue = DispatchQueue(label: "reaper-test")
+        let reports = Reports()
+        let reaper = ChildReaper(queue: queue) { reports.add($0) }
+        let spawner = LinuxSpawner()
+        spawner.childWatcher = reaper
+        var pids: [Int32] = []
+        queue.sync {
+            for code in 0..<3 {
+                let spec = ServiceSpec(name: "c\(code)", cmd: ["/bin/sh", "-c", "exit \(code)"])
+                if case .success(let pid) = spawner.spawn(spec) { pids.append(pid) }
+            }
+        }
+        #expect(pids.count == 3)
+        // No SIGCHLD reaches the reaper here (childSignalled is never called):
+        // only the pidfds can report these exits.
+        for (code, pid) in pids.enumerated() {
+            #expect(reports.wait(for: "\(pid) \(ExitStatus.exited(Int32(code)))"))
+        }
+        #expect(queue.sync { reaper.watched } == 0)
+        for pid in pids { #expect(kill(pid, 0) == -1 && errno == ESRCH) }  // reaped, not zombies
+    }
+
+    @Test func aChildTheSweepReapsFirstIsReportedOnce() throws {
+        let queue = DispatchQueue(label: "reaper-test")
+        let reports = Reports()
+        let reaper = ChildReaper(queue: queue) { reports.add($0) }
+        let spawner = LinuxSpawner()
+        spawner.childWatcher = reaper
+        let pid = try queue.sync { try spawner.spawn(ServiceSpec(name: "k", cmd: ["/bin/sleep", "30"])).get() }
+        // The sweep runs in the same turn as the kill, ahead of the pidfd's readiness.
+        queue.sync {
+            kill(pid, SIGKILL)
+            while kill(pid, 0) == 0, (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(" Z ") != true {
+                usleep(1_000)
+            }
+            reaper.sweep()
+        }
+        #expect(reports.wait(for: "\(pid) \(ExitStatus.signaled(SIGKILL))"))
+        queue.sync {}  // a late pidfd readiness has had its turn
+        usleep(100_000)
+        queue.sync {}
+        #expect(reports.events.withLock { $0.count } == 1)
+        #expect(queue.sync { reaper.watched } == 0)
+    }
+}
