@@ -12,11 +12,18 @@ extension Daemon {
         switch ServiceCgroups.make(home: home) {
         case .success(let cgroups):
             spawner.cgroups = cgroups
-            log("info", "services run in cgroups under \(cgroups.root)")
             return nil
         case .failure(let why):
-            log("info", "services run in process groups only (no cgroup per service): \(why.reason)")
             return why.reason
+        }
+    }
+
+    /// Says where services run, once the daemon serves.
+    func logCgroups() {
+        if let cgroups = spawner.cgroups {
+            log("info", "services run in cgroups under \(cgroups.root)")
+        } else {
+            log("info", "services run in process groups only (no cgroup per service): \(cgroupsOff ?? "?")")
         }
     }
 

@@ -207,6 +207,7 @@ public final class Daemon: @unchecked Sendable {
             self.server = server
         } catch {
             Console.error("ppm-lua: \(error)\n")
+            spawner.cgroups?.removeIfEmpty()
             exit(1)
         }
         if let pidfile = options.pidfile { try? AtomicFile.write("\(getpid())\n", to: pidfile) }
@@ -223,6 +224,7 @@ public final class Daemon: @unchecked Sendable {
             remote?.resume()
             log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)"
                 + (remote.map { ", TCP \($0.endpoint)" } ?? ""))
+            logCgroups()
         }
         dispatchMain()
     }

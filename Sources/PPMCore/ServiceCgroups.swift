@@ -152,6 +152,10 @@ public struct ServiceCgroups: Sendable, Equatable {
         return busy
     }
 
+    /// Removes the subtree if no service's cgroup is in it (a daemon that
+    /// could not start).
+    public func removeIfEmpty() { rmdir(root) }
+
     /// At daemon start: ends the processes of every service's cgroup but
     /// those in `keeping` (adopted services), and removes those cgroups.
     /// Returns the names of the cgroup directories that still held processes.
