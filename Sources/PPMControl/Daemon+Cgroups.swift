@@ -23,7 +23,7 @@ extension Daemon {
         if let cgroups = spawner.cgroups {
             log("info", "services run in cgroups under \(cgroups.root)")
         } else {
-            log("info", "services run in process groups only (no cgroup per service): \(cgroupsOff ?? "?")")
+            log("info", "services run in process groups only (no cgroup per service): \(cgroupSetting.off ?? "?")")
         }
     }
 
@@ -47,14 +47,14 @@ extension Daemon {
 
     /// A reload cannot change `cgroups`: it is read when the daemon starts.
     func noteCgroupsChange(_ fresh: ScriptHost) {
-        guard fresh.cgroups != cgroupsAsked else { return }
+        guard fresh.cgroups != cgroupSetting.asked else { return }
         log("warn", "ppm.settings cgroups changed: it takes effect when the daemon restarts")
     }
 
     /// `status` fields: the subtree, or null and why.
     var cgroupStatus: [String: JSONValue] {
         if let cgroups = spawner.cgroups { return ["cgroups": .string(cgroups.root)] }
-        return ["cgroups": .null, "cgroups_off": .init(cgroupsOff)]
+        return ["cgroups": .null, "cgroups_off": .init(cgroupSetting.off)]
     }
 
     /// A service object (`ls`, `show`), with its cgroup when services have them.

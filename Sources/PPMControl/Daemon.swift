@@ -65,10 +65,8 @@ public final class Daemon: @unchecked Sendable {
     /// Whether a quit was asked (the daemon is stopping every service).
     var quitting: Bool { !quitWaiters.isEmpty }
     let store: StateStore
-    /// Why services have no cgroup of their own (nil: they have, see `spawner.cgroups`),
-    /// and whether the config asked for them when the daemon started.
-    var cgroupsOff: String?
-    var cgroupsAsked = true
+    /// Whether the config asked for services' cgroups at start, and why they are off (nil: on).
+    var cgroupSetting: (asked: Bool, off: String?) = (true, nil)
 
     /// Loads the config and prepares everything; nothing runs yet. Throws
     /// with a one-line message for the user.
@@ -125,8 +123,7 @@ public final class Daemon: @unchecked Sendable {
             duplicates += pids.filter { $0 != kept }.map { (name, $0) }
         }
         spawner.home = locations.home
-        cgroupsAsked = host.cgroups
-        cgroupsOff = setUpCgroups(home: locations.home)
+        cgroupSetting = (host.cgroups, setUpCgroups(home: locations.home))
         for name in store.processes.keys { store.apply(.gone(name)) }
         loop.store = store
         loop.processWatcher = PidWatcher(queue: queue)

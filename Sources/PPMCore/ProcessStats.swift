@@ -18,7 +18,12 @@ public enum ProcessStats {
             return usageSinceStart(groups: [group.pgid], table: table)[group.pgid, default: .none].json
         }
         let pids = Set(ServiceCgroups.pids(in: dir))
-        let members = table.entries.filter { pids.contains($0.pid) }.map { ProcessEntry(pid: $0.pid, pgrp: group.pgid, ticks: $0.ticks, start: $0.start, rssPages: $0.rssPages) }
+        // The cgroup's members, counted as members of the service's group.
+        let members = table.entries.filter { pids.contains($0.pid) }.map { entry in
+            var member = entry
+            member.pgrp = group.pgid
+            return member
+        }
         return usageSinceStart(groups: [group.pgid], table: ProcessTable(entries: members))[group.pgid, default: .none].json
     }
 
