@@ -103,16 +103,16 @@ public struct ServiceCgroups: Sendable, Equatable {
     public func pids(_ name: String) -> [Int32] { Self.pids(in: directory(for: name)) }
 
     /// The processes in a cgroup directory.
-    public static func pids(in dir: String) -> [Int32] { CgroupFile.numbers(dir + "/cgroup.procs") }
+    public static func pids(in dir: String) -> [Int32] { KernelFile.numbers(dir + "/cgroup.procs") }
 
     /// Whether any process is left in the service's cgroup or below.
     public func populated(_ name: String) -> Bool { Self.populated(directory(for: name)) }
 
-    static func populated(_ dir: String) -> Bool { CgroupFile.value(dir + "/cgroup.events", key: "populated") == 1 }
+    static func populated(_ dir: String) -> Bool { KernelFile.value(dir + "/cgroup.events", key: "populated") == 1 }
 
     /// CPU time used by every process that ever ran in the cgroup, in µs
     /// (`cpu.stat` `usage_usec`); nil if it cannot be read.
-    public static func cpuMicroseconds(in dir: String) -> UInt64? { CgroupFile.value(dir + "/cpu.stat", key: "usage_usec") }
+    public static func cpuMicroseconds(in dir: String) -> UInt64? { KernelFile.value(dir + "/cpu.stat", key: "usage_usec") }
 
     /// Sends `signal` to every process in the service's cgroup. SIGKILL goes
     /// through `cgroup.kill` (atomic: no fork escapes it); without it
@@ -120,7 +120,7 @@ public struct ServiceCgroups: Sendable, Equatable {
     public func signal(_ name: String, _ signal: Int32) { Self.signal(directory(for: name), signal) }
 
     static func signal(_ dir: String, _ signal: Int32) {
-        if signal == SIGKILL && CgroupFile.write(dir + "/cgroup.kill", "1") == 0 { return }
+        if signal == SIGKILL && KernelFile.write(dir + "/cgroup.kill", "1") == 0 { return }
         var rounds = signal == SIGKILL ? 10 : 1
         var sent = Set<Int32>()
         while rounds > 0 {

@@ -170,13 +170,3 @@ private func cgroupPath(_ dir: String) -> String {
 private func writeFile(_ path: String, _ text: String) -> Bool {
     FileManager.default.fileExists(atPath: path) && (try? text.write(toFile: path, atomically: false, encoding: .utf8)) != nil
 }
-
-/// Waits for a file holding a pid and reads it.
-private func pidFile(_ path: String) -> Int32? {
-    var pid: Int32?
-    eventually {
-        pid = (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        return pid != nil
-    }
-    return pid
-}

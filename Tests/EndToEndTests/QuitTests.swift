@@ -51,14 +51,4 @@ import Testing
         let zero = try #require(box.run(["eval", "ppm.spawn({'/bin/true'}, { timeout = 0 })"], deadline: 10))
         #expect(zero.stderr.contains("'timeout' must be more than 0 seconds"), "\(zero.stderr)")
     }
-
-    /// Waits for a file holding a pid and reads it.
-    private func pidFile(_ path: String) -> Int32? {
-        var pid: Int32?
-        eventually {
-            pid = (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-            return pid != nil
-        }
-        return pid
-    }
 }
