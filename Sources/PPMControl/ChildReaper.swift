@@ -49,6 +49,13 @@ final class ChildReaper: ChildWatcher, @unchecked Sendable {
         if !watchSet.watch(pidfd, { [weak self] _ in self?.reap(pid) }) { forget(pid) }
     }
 
+    /// Watches a child started before this image of the daemon (a re-exec
+    /// keeps children but not their pidfds); the sweep reaps it if no pidfd can be had.
+    func watch(child pid: Int32) {
+        let fd = ppm_pidfd_open(pid)
+        if fd >= 0 { watch(child: pid, pidfd: fd) }
+    }
+
     /// A SIGCHLD arrived about `pid` with `si_code` `code`: schedules a
     /// sweep, late when a pidfd accounts for it.
     func childSignalled(pid: Int32, code: Int32) {

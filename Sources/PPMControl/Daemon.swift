@@ -157,6 +157,8 @@ public final class Daemon: @unchecked Sendable {
             if supervisor.snapshot(name) != nil, let age = StateStore.age(pid) {
                 let child = Self.parent(of: pid) == getpid()
                 if !child { log("info", "adopting '\(name)' (pid \(pid)) left running by a previous daemon") }
+                // Still a child (this daemon re-executed): reaped through a pidfd again.
+                if child { reaper.watch(child: pid) }
                 loop.send(.adopt(name, AdoptedProcess(pid: pid, age: age, child: child)))
             } else {
                 ending.append((name, pid))
