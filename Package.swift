@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "PPMControlTests", dependencies: ["PPMControl", "PPMCore"]),
         // Drives the built ppm-lua binary (run `swift build` first, as scripts/test.sh does).
         // PPMControl: the raw TCP client of the remote tests answers the challenge with its HMAC.
-        .testTarget(name: "EndToEndTests", dependencies: ["PPMControl"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["PPMControl", "PPMCore"]),
         .testTarget(name: "PPMImportTests", dependencies: ["PPMImport", "PPMScript", "PPMCore", "LuaKit"], exclude: ["Fixtures"]),
         .testTarget(name: "PPMScriptTests", dependencies: ["PPMScript", "PPMCore", "PPMCoreTesting", "LuaKit"]),
     ]

@@ -208,6 +208,14 @@ static int child_main(void *arg) {
     const ppm_spawn_spec *s = a->spec;
     int report = a->report;
 
+    // 0a. Into the service's cgroup first, while the descriptor table is
+    //     still the parent's (the cgroup.procs descriptor is above the slots).
+    if (s->cgroup_path) {
+        ssize_t w;
+        do { w = write(s->cgroup_fd, "0", 1); } while (w < 0 && errno == EINTR);
+        if (w != 1) fail(report, PPM_STEP_CGROUP);
+    }
+
     // 0. A descriptor table of our own with only the low descriptors (the
     //    slots among them): until now it was the parent's (CLONE_FILES), so
     //    nothing above touched it. Older kernels copy the whole table.
@@ -304,6 +312,7 @@ static void describe(const ppm_spawn_spec *s, struct child_failure f, char *out,
     case PPM_STEP_RLIMIT: what = "setrlimit"; break;
     case PPM_STEP_NICE: what = "setpriority"; break;
     case PPM_STEP_CPU: what = "sched_setaffinity"; break;
+    case PPM_STEP_CGROUP: what = s->cgroup_path; break;
     }
     snprintf(out, size, "%s: %s", what, strerror(f.err));
 }

@@ -61,14 +61,14 @@ extension Daemon {
     }
 
     private func status() -> JSONValue {
-        .object([
+        .object(cgroupStatus.merging([
             "pid": .int(Int64(getpid())), "uptime": .double(scheduler.now - startedAt), "version": .string(options.version),
             "config": .init(options.configPath), "home": .string(options.locations.home),
             "socket": .string(options.locations.socket), "listen": .init(remote?.endpoint.description),
             "services": .init(supervisor.names.count),
             "state_writes": .init(loop.store?.writes ?? 0),
             "hooks": .object(["calls": .init(host.hookCalls), "seconds": .double(host.hookSeconds)]),
-        ])
+        ]) { $1 })
     }
 
     /// `ls`: every service object, written straight to bytes; with
@@ -91,7 +91,7 @@ extension Daemon {
         writer.appendByte(UInt8(ascii: "["))
         for (i, service) in services.enumerated() {
             if i > 0 { writer.appendByte(UInt8(ascii: ",")) }
-            service.write(to: &writer, only: only)
+            withCgroup(service).write(to: &writer, only: only)
         }
         writer.appendByte(UInt8(ascii: "]"))
         connection.send(ControlReply.ok(request.id, rawResult: writer.bytes))
@@ -106,7 +106,7 @@ extension Daemon {
     private func show(_ request: ControlRequest) -> Result<JSONValue, ControlFailure> {
         name(request).map { name in
             let snapshot = supervisor.snapshot(name)!
-            guard case .object(var o) = snapshot.json else { return snapshot.json }
+            guard case .object(var o) = serviceObject(snapshot) else { return snapshot.json }
             o["spec"] = SpecJSON.encode(snapshot.spec)
             return .object(o)
         }
@@ -126,12 +126,13 @@ extension Daemon {
     }
 
     /// `stats`: one /proc pass for every service, off the loop (the loop
-    /// keeps answering meanwhile); CPU % over the interval since the last sample.
+    /// keeps answering meanwhile); CPU % over the interval since the last
+    /// sample. A service with a cgroup counts every process in it.
     private func stats(_ request: ControlRequest, _ connection: ControlConnection) {
         let services = supervisor.list()
-        let groups = services.compactMap(\.pid)
+        let groups = services.compactMap(statsGroup)
         DispatchQueue.global(qos: .utility).async {
-            let usage = StatsSampler.shared.usage(groups: groups)
+            let usage = StatsSampler.shared.usage(of: groups)
             let rows: [JSONValue] = services.map { s in
                 let u = s.pid.flatMap { usage[$0] } ?? .none
                 return .object([

@@ -132,6 +132,7 @@ extension Daemon {
     private func swap(to fresh: ScriptHost) {
         let old = host
         noteListenChange(fresh)
+        noteCgroupsChange(fresh)
         for name in old.scriptedServices where configured[name] == nil && supervisor.snapshot(name) != nil {
             log("warn", "service '\(name)': its Lua functions belonged to the replaced Lua state; "
                 + "it keeps running with its data fields and the default policy")

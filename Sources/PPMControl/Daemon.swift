@@ -65,6 +65,8 @@ public final class Daemon: @unchecked Sendable {
     /// Whether a quit was asked (the daemon is stopping every service).
     var quitting: Bool { !quitWaiters.isEmpty }
     let store: StateStore
+    /// Whether the config asked for services' cgroups at start, and why they are off (nil: on).
+    var cgroupSetting: (asked: Bool, off: String?) = (true, nil)
 
     /// Loads the config and prepares everything; nothing runs yet. Throws
     /// with a one-line message for the user.
@@ -121,6 +123,7 @@ public final class Daemon: @unchecked Sendable {
             duplicates += pids.filter { $0 != kept }.map { (name, $0) }
         }
         spawner.home = locations.home
+        cgroupSetting = (host.cgroups, setUpCgroups(home: locations.home))
         for name in store.processes.keys { store.apply(.gone(name)) }
         loop.store = store
         loop.processWatcher = PidWatcher(queue: queue)
@@ -130,6 +133,7 @@ public final class Daemon: @unchecked Sendable {
         spawner.baseEnvironment[Handover.variable] = nil
         for (name, state) in handover?.services ?? [:] { loop.send(.resume(name, state)) }
         adopt(leftovers, strays: strays, duplicates: duplicates)
+        sweepCgroups()
         if let handover {
             journal.record("daemon_restarted", name: nil, time: scheduler.wallNow, fields: [
                 "cause": .string(handover.cause), "utc": .string(ServiceEvent.utc(scheduler.wallNow)),
@@ -202,6 +206,7 @@ public final class Daemon: @unchecked Sendable {
             self.server = server
         } catch {
             Console.error("ppm-lua: \(error)\n")
+            spawner.cgroups?.removeIfEmpty()
             exit(1)
         }
         if let pidfile = options.pidfile { try? AtomicFile.write("\(getpid())\n", to: pidfile) }
@@ -218,6 +223,7 @@ public final class Daemon: @unchecked Sendable {
             remote?.resume()
             log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)"
                 + (remote.map { ", TCP \($0.endpoint)" } ?? ""))
+            logCgroups()
             releaseUnusedMemory()
         }
         dispatchMain()
@@ -252,6 +258,7 @@ public final class Daemon: @unchecked Sendable {
             output.keeper = nil
             output.closeAll()
             holder?.quit()
+            removeCgroups()
             RemainingChildren.end(grace: supervisor.settings.stopTimeout) { log("info", $0) }
             quitWaiters.forEach { $0() }
             store.sync()
@@ -277,8 +284,8 @@ public final class Daemon: @unchecked Sendable {
         // After the Lua that asked returns: the reload replaces its state.
         hooks.reload = { [unowned self] in self.queue.async { if !self.quitting { self.reload(trigger: "ppm.reload()") } } }
         hooks.stats = { [unowned self] name in
-            guard let s = self.supervisor.snapshot(name), let pid = s.pid else { return nil }
-            return ProcessStats.group(pid)
+            guard let s = self.supervisor.snapshot(name), let group = self.statsGroup(s) else { return nil }
+            return ProcessStats.usage(group)
         }
         hooks.spawn = { [unowned self] cmd, env, dir, input, timeout, done in
             self.helpers.spawn(cmd: cmd, env: env, dir: dir, stdin: input, timeout: timeout,

@@ -24,6 +24,9 @@ public struct ServiceSnapshot: Sendable {
     public var stopTimeout: Double = 10
     /// Stopped on request: stays down until started on request.
     public var held = false
+    /// The service's cgroup directory, when services run in cgroups (the
+    /// daemon fills it in; the member is left out otherwise).
+    public var cgroup: String?
 
     public var name: String { spec.name }
 
@@ -37,8 +40,9 @@ public struct ServiceSnapshot: Sendable {
     /// The names of the service object's members, in the order they are written.
     public static let memberNames: [String] = {
         var names: [String] = []
-        ServiceSnapshot(spec: ServiceSpec(name: "", cmd: []), state: .created, pid: nil, starts: 0, restarts: 0, crashes: 0)
-            .members { key, _ in names.append(key.description) }
+        var sample = ServiceSnapshot(spec: ServiceSpec(name: "", cmd: []), state: .created, pid: nil, starts: 0, restarts: 0, crashes: 0)
+        sample.cgroup = ""
+        sample.members { key, _ in names.append(key.description) }
         return names
     }()
 
@@ -62,6 +66,7 @@ public struct ServiceSnapshot: Sendable {
     /// `write(to:)` share; `write` relies on the order).
     private func members(_ put: (StaticString, JSONValue) -> Void) {
         put("autostart", .bool(spec.autostart))
+        if let cgroup { put("cgroup", .string(cgroup)) }
         put("cmd", .init(spec.cmd))
         put("crashes", .init(crashes))
         put("dir", .init(spec.dir))

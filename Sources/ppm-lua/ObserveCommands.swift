@@ -20,6 +20,11 @@ struct StatusCommand: ParsableCommand {
         print("home      \(s["home"]?.stringValue ?? "?")")
         print("services  \(s["services"]?.intValue ?? 0)")
         if let listen = s["listen"]?.stringValue { print("listen    \(listen) (TCP)") }
+        if let cgroups = s["cgroups"]?.stringValue {
+            print("cgroups   \(cgroups) (one per service)")
+        } else if let off = s["cgroups_off"]?.stringValue {
+            print("cgroups   off, process groups only: \(off)")
+        }
     }
 }
 

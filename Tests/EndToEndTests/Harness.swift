@@ -35,6 +35,16 @@ func alive(_ pid: Int32) -> Bool {
     return !status.contains("State:\tZ")
 }
 
+/// Waits for a file holding a pid and reads it.
+func pidFile(_ path: String) -> Int32? {
+    var pid: Int32?
+    eventually {
+        pid = (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        return pid != nil
+    }
+    return pid
+}
+
 /// A field of /proc/PID/status, e.g. "SigBlk".
 func procStatus(_ pid: Int32, _ field: String) -> String? {
     guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }

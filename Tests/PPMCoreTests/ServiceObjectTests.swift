@@ -26,10 +26,13 @@ import Testing
     @Test func writtenBytesEqualTheBuiltValue() {
         let list = snapshots()
         #expect(list.count == 3)
-        for snapshot in list {
-            var writer = JSONWriter()
-            snapshot.write(to: &writer)
-            #expect(String(decoding: writer.bytes, as: UTF8.self) == snapshot.json.text)
+        for var snapshot in list {
+            for cgroup in [nil, "/sys/fs/cgroup/ppm-lua/\(snapshot.name)"] {
+                snapshot.cgroup = cgroup
+                var writer = JSONWriter()
+                snapshot.write(to: &writer)
+                #expect(String(decoding: writer.bytes, as: UTF8.self) == snapshot.json.text)
+            }
         }
     }
 
@@ -46,7 +49,7 @@ import Testing
         let names = ServiceSnapshot.memberNames
         #expect(names == names.sorted())
         // SPEC 3: the members a service object has at least.
-        for name in ["name", "state", "pid", "starts", "restarts", "uptime", "cmd", "last_exit", "autostart"] {
+        for name in ["name", "state", "pid", "starts", "restarts", "uptime", "cmd", "last_exit", "autostart", "cgroup"] {
             #expect(names.contains(name))
         }
     }
