@@ -74,12 +74,12 @@ public final class LinuxSpawner: Spawner {
     public func spawn(_ spec: ServiceSpec, output: ChildOutput) -> Result<Int32, SpawnFailure> {
         guard let cgroups else { return spawn(spec, stdinFD: -1, output: output) }
         let fd: Int32
-        switch cgroups.openProcs(spec.name) {
+        switch cgroups.openDirectory(spec.name) {
         case .success(let opened): fd = opened
         case .failure(let failure): return .failure(failure)
         }
         defer { close(fd) }
-        let target = CgroupTarget(procs: fd, path: cgroups.directory(for: spec.name) + "/cgroup.procs")
+        let target = CgroupTarget(directory: fd, path: cgroups.directory(for: spec.name))
         switch launch(spec, stdinFD: -1, output: output, cgroup: target) {
         case .started(let pid): return .success(pid)
         case .failed(let failure, _, _, _): return .failure(failure)

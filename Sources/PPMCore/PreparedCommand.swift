@@ -116,7 +116,7 @@ final class PreparedCommand {
         s.stdout_fd = output.stdout
         s.stderr_fd = output.stderr
         s.pidfd = pidfd
-        s.cgroup_fd = cgroup?.procs ?? -1
+        s.cgroup_fd = cgroup?.directory ?? -1
         var pid: pid_t = 0
         var step: Int32 = 0
         return (cgroup?.path ?? "").withCString { path in
@@ -168,10 +168,10 @@ enum SpawnOutcome {
     case failed(SpawnFailure, errno: Int32, step: Int32, pid: Int32)
 }
 
-/// The cgroup a service's child joins: its `cgroup.procs` open for
-/// writing, and that file's path for error messages.
+/// The cgroup a service's child starts in: its directory, open, and that
+/// directory's path for error messages.
 struct CgroupTarget {
-    var procs: Int32
+    var directory: Int32
     var path: String
 }
 

@@ -82,20 +82,19 @@ public struct ServiceCgroups: Sendable, Equatable {
 
     // MARK: Processes
 
-    /// Opens the service's `cgroup.procs` for a child to join, making the
-    /// cgroup first when it does not exist (first start, or removed from
+    /// Opens the service's cgroup directory for a child to start in, making
+    /// the cgroup first when it does not exist (first start, or removed from
     /// outside). The caller closes the descriptor.
-    func openProcs(_ name: String) -> Result<Int32, SpawnFailure> {
+    func openDirectory(_ name: String) -> Result<Int32, SpawnFailure> {
         let dir = directory(for: name)
-        let procs = dir + "/cgroup.procs"
-        var fd = open(procs, O_WRONLY | O_CLOEXEC)
+        var fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd < 0 && errno == ENOENT {
             if mkdir(dir, 0o755) != 0 && errno != EEXIST {
                 return .failure(SpawnFailure("\(dir): \(String(cString: strerror(errno)))"))
             }
-            fd = open(procs, O_WRONLY | O_CLOEXEC)
+            fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         }
-        if fd < 0 { return .failure(SpawnFailure("\(procs): \(String(cString: strerror(errno)))")) }
+        if fd < 0 { return .failure(SpawnFailure("\(dir): \(String(cString: strerror(errno)))")) }
         return .success(fd)
     }
 

@@ -41,10 +41,10 @@ typedef struct {
     int stdin_fd;
     int stdout_fd;
     int stderr_fd;
-    /// The cgroup the child joins before anything else (so its first fork
-    /// lands there too): `cgroup_fd` is that cgroup's `cgroup.procs`, opened
-    /// for writing by the caller; `cgroup_path` names it in errors. NULL: the
-    /// child stays in the caller's cgroup (and `cgroup_fd` is not used).
+    /// The cgroup the child starts in (so its first fork lands there too):
+    /// `cgroup_fd` is that cgroup's directory, opened by the caller;
+    /// `cgroup_path` names it in errors. NULL: the child stays in the
+    /// caller's cgroup (and `cgroup_fd` is not used).
     int cgroup_fd;
     const char *cgroup_path;
     /// Where to store a pidfd for the started child (close-on-exec), or
