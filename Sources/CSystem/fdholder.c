@@ -23,7 +23,9 @@
 
 #define MSG_MAX 512
 
-typedef struct { char name[MSG_MAX]; int fds[2]; } entry;
+// One kept pipe: its name (malloc'd, as long as it is: a fixed array of
+// MSG_MAX bytes cost half a kilobyte per pipe) and both ends.
+typedef struct { char *name; int fds[2]; } entry;
 
 static int send_msg(int sock, const char *text, const int *fds, int nfds) {
     struct iovec iov = { (void *)text, strlen(text) };
@@ -94,7 +96,7 @@ int ppm_fdholder_main(const char *path, int idle_seconds) {
     umask(old);
     if (rc < 0 || listen(listener, 4) < 0) return 1;
     entry *entries = NULL;
-    size_t count = 0;
+    size_t count = 0, capacity = 0;
     for (;;) {
         // Without a daemon for `idle_seconds`, give up: nobody will take the pipes back.
         struct pollfd p = { listener, POLLIN, 0 };
@@ -116,11 +118,15 @@ int ppm_fdholder_main(const char *path, int idle_seconds) {
                 size_t i = 0;
                 while (i < count && strcmp(entries[i].name, text + 4) != 0) i++;
                 if (i == count) {
-                    entry *grown = realloc(entries, (count + 1) * sizeof *entries);
-                    if (!grown) { close(fds[0]); close(fds[1]); continue; }
-                    entries = grown;
+                    char *name = strdup(text + 4);
+                    if (count == capacity) {
+                        size_t more = capacity ? capacity * 2 : 64;
+                        entry *grown = name ? realloc(entries, more * sizeof *entries) : NULL;
+                        if (grown) { entries = grown; capacity = more; }
+                    }
+                    if (!name || count == capacity) { free(name); close(fds[0]); close(fds[1]); continue; }
                     count++;
-                    strcpy(entries[i].name, text + 4);
+                    entries[i].name = name;
                 } else {
                     close(entries[i].fds[0]);
                     close(entries[i].fds[1]);
@@ -136,6 +142,7 @@ int ppm_fdholder_main(const char *path, int idle_seconds) {
                     if (strcmp(entries[i].name, text + 5) != 0) continue;
                     close(entries[i].fds[0]);
                     close(entries[i].fds[1]);
+                    free(entries[i].name);
                     entries[i] = entries[--count];
                     break;
                 }

@@ -158,6 +158,14 @@ int ppm_pidfd_open(pid_t pid) {
 #endif
 }
 
+int ppm_pidfd_signal(int pidfd, int sig) {
+#ifdef SYS_pidfd_send_signal
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+#else
+    return (int)syscall(424, pidfd, sig, NULL, 0);
+#endif
+}
+
 int ppm_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 
 int ppm_epoll_set(int epfd, int fd, int interest) {

@@ -29,7 +29,7 @@ extension Daemon {
         }
         switch request.cmd {
         case "status": reply(.success(status()))
-        case "ls", "list", "info": reply(.success(.array(supervisor.list().map(\.json))))
+        case "ls", "list", "info": list(request, connection)
         case "show", "desc": reply(show(request))
         case "events": events(request, connection)
         case "start": start(request, reply)
@@ -61,14 +61,40 @@ extension Daemon {
     }
 
     private func status() -> JSONValue {
-        .object([
+        .object(cgroupStatus.merging([
             "pid": .int(Int64(getpid())), "uptime": .double(scheduler.now - startedAt), "version": .string(options.version),
             "config": .init(options.configPath), "home": .string(options.locations.home),
             "socket": .string(options.locations.socket), "listen": .init(remote?.endpoint.description),
             "services": .init(supervisor.names.count),
             "state_writes": .init(loop.store?.writes ?? 0),
             "hooks": .object(["calls": .init(host.hookCalls), "seconds": .double(host.hookSeconds)]),
-        ])
+        ]) { $1 })
+    }
+
+    /// `ls`: every service object, written straight to bytes; with
+    /// `fields`, only those members of each (what the table shows).
+    private func list(_ request: ControlRequest, _ connection: ControlConnection) {
+        var only: Set<String>?
+        if let given = request.args["fields"] {
+            guard let array = given.arrayValue, array.allSatisfy({ $0.stringValue != nil }) else {
+                return connection.send(ControlReply.error(request.id, "ls: 'fields' must be an array of member names"))
+            }
+            let fields = array.compactMap(\.stringValue)
+            if let unknown = fields.first(where: { !ServiceSnapshot.memberNames.contains($0) }) {
+                let hint = Suggest.hint(unknown, in: ServiceSnapshot.memberNames)
+                return connection.send(ControlReply.error(request.id, "ls: unknown field '\(unknown)'\(hint)"))
+            }
+            only = Set(fields)
+        }
+        let services = supervisor.list()
+        var writer = JSONWriter(capacity: services.count * (only == nil ? 700 : 160) + 2)
+        writer.appendByte(UInt8(ascii: "["))
+        for (i, service) in services.enumerated() {
+            if i > 0 { writer.appendByte(UInt8(ascii: ",")) }
+            withCgroup(service).write(to: &writer, only: only)
+        }
+        writer.appendByte(UInt8(ascii: "]"))
+        connection.send(ControlReply.ok(request.id, rawResult: writer.bytes))
     }
 
     private func name(_ request: ControlRequest) -> Result<String, ControlFailure> {
@@ -80,7 +106,7 @@ extension Daemon {
     private func show(_ request: ControlRequest) -> Result<JSONValue, ControlFailure> {
         name(request).map { name in
             let snapshot = supervisor.snapshot(name)!
-            guard case .object(var o) = snapshot.json else { return snapshot.json }
+            guard case .object(var o) = serviceObject(snapshot) else { return snapshot.json }
             o["spec"] = SpecJSON.encode(snapshot.spec)
             return .object(o)
         }
@@ -100,12 +126,13 @@ extension Daemon {
     }
 
     /// `stats`: one /proc pass for every service, off the loop (the loop
-    /// keeps answering meanwhile); CPU % over the interval since the last sample.
+    /// keeps answering meanwhile); CPU % over the interval since the last
+    /// sample. A service with a cgroup counts every process in it.
     private func stats(_ request: ControlRequest, _ connection: ControlConnection) {
         let services = supervisor.list()
-        let groups = services.compactMap(\.pid)
+        let groups = services.compactMap(statsGroup)
         DispatchQueue.global(qos: .utility).async {
-            let usage = StatsSampler.shared.usage(groups: groups)
+            let usage = StatsSampler.shared.usage(of: groups)
             let rows: [JSONValue] = services.map { s in
                 let u = s.pid.flatMap { usage[$0] } ?? .none
                 return .object([
@@ -146,11 +173,17 @@ extension Daemon {
 
     private func events(_ request: ControlRequest, _ connection: ControlConnection) {
         let name = request.string("name")
-        if let name, supervisor.snapshot(name) == nil, journal.last(journal.capacity, name: name).isEmpty {
+        if let name, supervisor.snapshot(name) == nil, !journal.mentions(name) {
             return connection.send(ControlReply.error(request.id, "unknown service '\(name)'"))
         }
-        let entries = journal.last(request.int("n") ?? 20, name: name)
-        connection.send(ControlReply.ok(request.id, .array(entries.map(\.json))))
+        var list = JSONWriter()
+        list.appendByte(UInt8(ascii: "["))
+        for (i, line) in journal.lastLines(request.int("n") ?? 20, name: name).enumerated() {
+            if i > 0 { list.appendByte(UInt8(ascii: ",")) }
+            list.appendRaw(line.utf8)
+        }
+        list.appendByte(UInt8(ascii: "]"))
+        connection.send(ControlReply.ok(request.id, rawResult: list.bytes))
         guard request.bool("follow") else { return }
         let observer = journal.addObserver { [weak connection] entry in
             guard let connection, name == nil || entry.name == name else { return }

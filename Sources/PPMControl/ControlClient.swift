@@ -48,10 +48,12 @@ public final class ControlClient {
     }
 
     /// Sends one request and returns its result with the bytes it came in
-    /// (for `--json`, which prints them as received).
-    public func callRaw(_ cmd: String, _ args: [String: JSONValue] = [:]) throws(Failure) -> ControlResult {
+    /// (for `--json`, which prints them as received). Without `parsing`,
+    /// the result is checked but not built (`value` is null): the cheap way
+    /// to pass a large result on.
+    public func callRaw(_ cmd: String, _ args: [String: JSONValue] = [:], parsing: Bool = true) throws(Failure) -> ControlResult {
         try send(cmd, args)
-        return try receiveRaw()
+        return try receiveRaw(parsing: parsing)
     }
 
     /// Sends a request without waiting (for following commands).
@@ -84,9 +86,9 @@ public final class ControlClient {
 
     /// Reads the next reply's result with the bytes it came in (progress
     /// replies are skipped).
-    public func receiveRaw() throws(Failure) -> ControlResult {
+    public func receiveRaw(parsing: Bool = true) throws(Failure) -> ControlResult {
         while true {
-            if case .result(let r)? = try receiveReply() { return r }
+            if case .result(let r)? = try receiveReply(parsing: parsing) { return r }
         }
     }
 
@@ -115,13 +117,13 @@ public final class ControlClient {
     }
 
     /// Reads the next reply (not one to an `Interrupter`); nil when `timeout`
-    /// seconds pass without one.
-    public func receiveReply(timeout: Double? = nil) throws(Failure) -> Reply? {
+    /// seconds pass without one. Without `parsing`, a result is checked but not built.
+    public func receiveReply(timeout: Double? = nil, parsing: Bool = true) throws(Failure) -> Reply? {
         var next: (line: [UInt8], reply: JSONValue, member: JSONMemberRange?)?
         while next == nil {
             guard let line = try readLine(timeout: timeout) else { return nil }
             let parsed = line.withUnsafeBufferPointer { bytes in
-                Result { () throws(JSONParseError) in try JSONReader.parse(bytes, capturing: "result") }
+                Result { () throws(JSONParseError) in try JSONReader.parse(bytes, capturing: "result", skippingCaptured: !parsing) }
             }
             guard case .success(let (reply, member)) = parsed, reply.objectValue != nil else {
                 throw .failed("malformed reply from the daemon: \(String(decoding: line, as: UTF8.self))")

@@ -51,6 +51,7 @@ extension Daemon {
         configWatcher?.watch(Self.withTargets(fresh.configFiles()))
         followDepends()
         log("info", "config reloaded (\(trigger)): \(change.summary)")
+        releaseUnusedMemory()
         return .success(change)
     }
 
@@ -133,6 +134,7 @@ extension Daemon {
     private func swap(to fresh: ScriptHost) {
         let old = host
         noteListenChange(fresh)
+        noteCgroupsChange(fresh)
         for name in old.scriptedServices where configured[name] == nil && supervisor.snapshot(name) != nil {
             log("warn", "service '\(name)': its Lua functions belonged to the replaced Lua state; "
                 + "it keeps running with its data fields and the default policy")
@@ -146,10 +148,17 @@ extension Daemon {
     }
 }
 
-/// A service the config declared, as the last load saw it.
-struct ConfiguredService {
-    var spec: ServiceSpec
-    var hookSources: [String]
+/// A service the config declared, as the last load saw it. A class: the
+/// table of a thousand services holds a reference each, not a spec each
+/// in every one of its (twice as many) slots.
+final class ConfiguredService {
+    let spec: ServiceSpec
+    let hookSources: [String]
+
+    init(spec: ServiceSpec, hookSources: [String]) {
+        self.spec = spec
+        self.hookSources = hookSources
+    }
 }
 
 extension ConfigChange {

@@ -64,13 +64,15 @@ public final class Daemon: @unchecked Sendable {
     var dependsWatcher: DependsWatcher?
     private let signals: SignalLoop
     /// Reaps children through their pidfds; SIGCHLD schedules a sweep.
-    private lazy var reaper = ChildReaper(queue: queue) { [unowned self] event in self.handleSignal(event) }
+    lazy var reaper = ChildReaper(queue: queue) { [unowned self] event in self.handleSignal(event) }
     /// Told once every service has stopped, just before the daemon exits
     /// (non-empty once a quit was asked).
     private var quitWaiters: [() -> Void] = []
     /// Whether a quit was asked (the daemon is stopping every service).
     var quitting: Bool { !quitWaiters.isEmpty }
     let store: StateStore
+    /// Whether the config asked for services' cgroups at start, and why they are off (nil: on).
+    var cgroupSetting: (asked: Bool, off: String?) = (true, nil)
 
     /// Loads the config and prepares everything; nothing runs yet. Throws
     /// with a one-line message for the user.
@@ -101,7 +103,7 @@ public final class Daemon: @unchecked Sendable {
         helpers = HelperProcesses(queue: queue, spawner: spawner, clock: scheduler)
         // A pipe per captured stream: room for thousands of services.
         spawner.childFileLimit = LinuxSpawner.raiseFileLimit()
-        output = OutputCapture(directory: locations.logs, queue: queue, policy: host.logPolicy)
+        output = OutputCapture(directory: locations.logs, watcher: ReadinessSet(queue: queue), policy: host.logPolicy)
         output.hooks = host
         loop.output = output
         holder = FDHolder.connectOrStart(path: locations.fdHolder)
@@ -135,6 +137,7 @@ public final class Daemon: @unchecked Sendable {
             duplicates += pids.filter { $0 != kept }.map { (name, $0) }
         }
         spawner.home = locations.home
+        cgroupSetting = (host.cgroups, setUpCgroups(home: locations.home))
         for name in store.processes.keys { store.apply(.gone(name)) }
         loop.store = store
         loop.processWatcher = PidWatcher(queue: queue)
@@ -144,6 +147,7 @@ public final class Daemon: @unchecked Sendable {
         spawner.baseEnvironment[Handover.variable] = nil
         for (name, state) in handover?.services ?? [:] { loop.send(.resume(name, state)) }
         adopt(leftovers, strays: strays, duplicates: duplicates, helpers: strayHelpers)
+        sweepCgroups()
         if let handover {
             // Still children: reaped through pidfds again, as services are.
             for pid in helpers.takeOver(handover.helpers, lost: { [unowned self] in lostHelperCallback($0) }) { reaper.watch(child: pid) }
@@ -152,46 +156,6 @@ public final class Daemon: @unchecked Sendable {
                 "adopted": .init(leftovers.count),
             ])
         }
-    }
-
-    /// Takes over the processes a killed daemon left running, for the
-    /// services still declared (never a second copy); ends the others (stop
-    /// signal, SIGKILL after a few seconds). Groups it was stopping already
-    /// had their stop signal: they get SIGKILL. `ppm.spawn` helpers it left
-    /// are ended too (their `on_exit` died with it).
-    private func adopt(_ leftovers: [(name: String, pid: Int32)], strays: [(name: String, pgid: Int32)],
-                       duplicates: [(name: String, pgid: Int32)], helpers: [Int32]) {
-        for (name, pgid) in strays {
-            log("warn", "killing what is left of '\(name)' (process group \(pgid)): a previous daemon was stopping it")
-            kill(-pgid, SIGKILL)
-        }
-        var ending = duplicates
-        for (name, pid) in leftovers {
-            if supervisor.snapshot(name) != nil, let age = StateStore.age(pid) {
-                let child = Self.parent(of: pid) == getpid()
-                if !child { log("info", "adopting '\(name)' (pid \(pid)) left running by a previous daemon") }
-                // Still a child (this daemon re-executed): reaped through a pidfd again.
-                if child { reaper.watch(child: pid) }
-                loop.send(.adopt(name, AdoptedProcess(pid: pid, age: age, child: child)))
-            } else {
-                ending.append((name, pid))
-            }
-        }
-        // Pipes kept for services that are gone (their processes end below).
-        for name in output.names where supervisor.snapshot(name) == nil { output.remove(name) }
-        for (name, pgid) in ending {
-            log("warn", "ending '\(name)' (process group \(pgid)) left running by a previous daemon: no such service now")
-            kill(-pgid, SIGTERM)
-        }
-        for pgid in helpers {
-            log("warn", "ending a ppm.spawn helper (process group \(pgid)) left running by a previous daemon")
-            kill(-pgid, SIGTERM)
-            ending.append((HelperProcesses.mark, pgid))
-        }
-        guard !ending.isEmpty else { return }
-        let deadline = scheduler.now + 5
-        while scheduler.now < deadline && ending.contains(where: { spawner.groupAlive($0.pgid) }) { usleep(20_000) }
-        for (_, pgid) in ending where spawner.groupAlive(pgid) { kill(-pgid, SIGKILL) }
     }
 
     /// Brings back the services added at run time before the last exit.
@@ -224,6 +188,7 @@ public final class Daemon: @unchecked Sendable {
             self.server = server
         } catch {
             Console.error("ppm-lua: \(error)\n")
+            spawner.cgroups?.removeIfEmpty()
             exit(1)
         }
         if let pidfile = options.pidfile { try? AtomicFile.write("\(getpid())\n", to: pidfile) }
@@ -240,6 +205,8 @@ public final class Daemon: @unchecked Sendable {
             remote?.resume()
             log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)"
                 + (remote.map { ", TCP \($0.endpoint)" } ?? ""))
+            logCgroups()
+            releaseUnusedMemory()
         }
         queue.resume()  // held since init
         dispatchMain()
@@ -274,6 +241,7 @@ public final class Daemon: @unchecked Sendable {
             output.keeper = nil
             output.closeAll()
             holder?.quit()
+            removeCgroups()
             RemainingChildren.end(grace: supervisor.settings.stopTimeout) { log("info", $0) }
             quitWaiters.forEach { $0() }
             store.sync()
@@ -299,8 +267,8 @@ public final class Daemon: @unchecked Sendable {
         // After the Lua that asked returns: the reload replaces its state.
         hooks.reload = { [unowned self] in self.queue.async { if !self.quitting { self.reload(trigger: "ppm.reload()") } } }
         hooks.stats = { [unowned self] name in
-            guard let s = self.supervisor.snapshot(name), let pid = s.pid else { return nil }
-            return ProcessStats.group(pid)
+            guard let s = self.supervisor.snapshot(name), let group = self.statsGroup(s) else { return nil }
+            return ProcessStats.usage(group)
         }
         hooks.spawn = { [unowned self] cmd, env, dir, input, timeout, onExit, done in
             self.helpers.spawn(cmd: cmd, env: env, dir: dir, stdin: input, timeout: timeout, onExit: onExit,

@@ -5,8 +5,11 @@ public enum Effect: Sendable, Equatable {
     /// Start the service's process in its own process group; the loop
     /// answers with `spawned` at once.
     case spawn(ServiceSpec)
-    /// Send a signal to every process of a group.
+    /// Send a signal to every process of a group (`ppm-lua signal`).
     case signal(pgid: Int32, Int32)
+    /// Send a signal to everything the service runs: its process group and,
+    /// where services have cgroups, every process of its cgroup (stop, kill).
+    case signalService(String, pgid: Int32, Int32)
     /// Fire `timer(id)` after the delay.
     case arm(TimerID, after: Double)
     /// Forget a timer armed before.
@@ -14,11 +17,13 @@ public enum Effect: Sendable, Equatable {
     /// Journal the event and run the hooks that listen. With `decide`, the
     /// loop answers with `decided` (what `on_exit` or the policy function said).
     case event(ServiceEvent, decide: Bool)
-    /// End what is left of a process group whose leader exited on its own:
-    /// `signal` now, SIGKILL after `killAfter` seconds if members remain.
-    /// Nothing to do (one system call) when the leader was alone.
-    case endGroup(pgid: Int32, signal: Int32, killAfter: Double)
-    /// Report `groupGone` once the process group has no member left.
+    /// End what is left of a service whose leader exited on its own (its
+    /// process group, and its cgroup's processes at this moment): `signal`
+    /// now, SIGKILL after `killAfter` seconds to those that remain. Nothing
+    /// to do (a system call or two) when the leader was alone. Comes before
+    /// anything that could start the next run.
+    case endGroup(String, pgid: Int32, signal: Int32, killAfter: Double)
+    /// Report `groupGone` once nothing the service ran is left (group and cgroup).
     case watchGroup(String, pgid: Int32)
     /// The service is gone for good: drop what the world keeps for it.
     case forget(String)

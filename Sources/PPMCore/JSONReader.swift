@@ -40,19 +40,26 @@ public struct JSONReader {
     private var at = 0
     private let captureKey: String?
     private var capture: JSONMemberRange?
+    /// Whether the captured member's value is only checked, not built.
+    private let skipsCaptured: Bool
+    /// False while checking without building (containers stay empty, strings "").
+    private var building = true
 
-    private init(_ input: UnsafeBufferPointer<UInt8>, captureKey: String?) {
+    private init(_ input: UnsafeBufferPointer<UInt8>, captureKey: String?, skipsCaptured: Bool) {
         self.input = input
         self.captureKey = captureKey
+        self.skipsCaptured = skipsCaptured
     }
 
     /// Parses one document; nothing but whitespace may follow it. With
     /// `capturing`, also returns where the top-level object's member of
-    /// that name lies (nil when the document has no such member).
-    public static func parse(_ input: UnsafeBufferPointer<UInt8>, capturing key: String? = nil)
+    /// that name lies (nil when the document has no such member). With
+    /// `skippingCaptured`, that member's value is checked as strictly but not
+    /// built (it reads as null): for text that is passed on as it came.
+    public static func parse(_ input: UnsafeBufferPointer<UInt8>, capturing key: String? = nil, skippingCaptured: Bool = false)
         throws(JSONParseError) -> (value: JSONValue, member: JSONMemberRange?)
     {
-        var reader = JSONReader(input, captureKey: key)
+        var reader = JSONReader(input, captureKey: key, skipsCaptured: skippingCaptured)
         reader.skipSpace()
         let value = try reader.value(depth: 1)
         reader.skipSpace()
@@ -126,7 +133,10 @@ public struct JSONReader {
             let captured = depth == 1 && captureKey != nil && key == captureKey
             if captured { capture = JSONMemberRange(value: start..<start) }
             let isArray = at < input.count && input[at] == UInt8(ascii: "[")
-            members[key] = captured && isArray ? try array(depth: depth + 1, recording: true) : try value(depth: depth + 1)
+            if captured && skipsCaptured { building = false }
+            let member = captured && isArray ? try array(depth: depth + 1, recording: true) : try value(depth: depth + 1)
+            if captured { building = true }
+            if building { members[key] = captured && skipsCaptured ? .null : member }
             if captured { capture?.value = start..<at }
             skipSpace()
             guard at < input.count else { throw fail("unexpected end of input in an object") }
@@ -152,7 +162,8 @@ public struct JSONReader {
         }
         while true {
             let start = at
-            elements.append(try value(depth: depth + 1))
+            let element = try value(depth: depth + 1)
+            if building { elements.append(element) }
             if recording { ranges.append(start..<at) }
             skipSpace()
             guard at < input.count else { throw fail("unexpected end of input in an array") }
@@ -183,6 +194,7 @@ public struct JSONReader {
         if at < input.count && input[at] == UInt8(ascii: "\"") {
             at += 1
             let bytes = UnsafeBufferPointer(rebasing: input[start..<at - 1])
+            if !building && bytes.allSatisfy({ $0 < 0x80 }) { return "" }
             guard let s = String(validating: bytes, as: UTF8.self) else { throw fail("invalid UTF-8 in a string", at: open) }
             return s
         }

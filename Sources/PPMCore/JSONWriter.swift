@@ -43,6 +43,25 @@ public struct JSONWriter {
         }
     }
 
+    /// Appends one byte as it is (a bracket or comma of a document written
+    /// piece by piece; the caller keeps it valid).
+    public mutating func appendByte(_ byte: UInt8) {
+        bytes.append(byte)
+    }
+
+    /// Appends bytes that are already JSON text (a value written earlier).
+    public mutating func appendRaw(_ json: some Collection<UInt8>) {
+        bytes.append(contentsOf: json)
+    }
+
+    /// Appends `"key":` for a key that needs no escaping (a member name of ours).
+    public mutating func writeKey(_ key: StaticString) {
+        bytes.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+    }
+
     /// Appends a string literal, quoted and escaped.
     public mutating func writeString(_ s: String) {
         var s = s

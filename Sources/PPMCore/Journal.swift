@@ -40,12 +40,22 @@ public struct JournalEntry: Sendable {
 /// JSON Lines file that is compacted to those entries when it grows past
 /// `maxFileBytes`. Observers see every new entry (`events -f`).
 ///
+/// Entries are kept as their JSON line (about 200 bytes; as values they
+/// took 600: a thousand services' start events were half a megabyte) and
+/// read back when asked for.
+///
 /// Recording costs the same whatever the journal holds: the memory copy is
 /// trimmed in batches, and the file is written on a background queue (the
 /// appends and the rare compaction alike, in order).
 public final class Journal {
     public let capacity: Int
-    private var entries: [JournalEntry] = []
+    /// One kept entry: its service (to filter without reading it) and its line.
+    private struct Stored {
+        var name: String?
+        var line: String
+    }
+
+    private var entries: [Stored] = []
     private var nextSeq: Int64 = 1
     private let file: BackgroundFile?
     private let maxFileBytes: Int
@@ -64,7 +74,7 @@ public final class Journal {
             fileBytes = text.utf8.count
             for line in text.split(separator: "\n") {
                 if let json = try? JSONValue.parse(String(line)), let entry = JournalEntry(json: json) {
-                    entries.append(entry)
+                    entries.append(Stored(name: entry.name, line: entry.json.text))
                     nextSeq = max(nextSeq, entry.seq + 1)
                 }
             }
@@ -77,18 +87,29 @@ public final class Journal {
     public func record(_ type: String, name: String?, time: Double, fields: [String: JSONValue] = [:]) -> JournalEntry {
         let entry = JournalEntry(seq: nextSeq, time: time, type: type, name: name, fields: fields)
         nextSeq += 1
-        entries.append(entry)
+        let line = entry.json.text
+        entries.append(Stored(name: name, line: line))
         if entries.count >= 2 * capacity { entries.removeFirst(entries.count - capacity) }
-        persist(entry)
+        persist(line)
         for observer in observers.values { observer(entry) }
         return entry
     }
 
     /// The last `count` entries, optionally of one service, oldest first.
     public func last(_ count: Int, name: String? = nil) -> [JournalEntry] {
+        lastLines(count, name: name).compactMap { line in (try? JSONValue.parse(line)).flatMap(JournalEntry.init(json:)) }
+    }
+
+    /// The same entries as their JSON text (as written to the file).
+    public func lastLines(_ count: Int, name: String? = nil) -> [String] {
         let kept = entries.suffix(capacity)
-        guard let name else { return Array(kept.suffix(max(0, count))) }
-        return Array(kept.filter { $0.name == name }.suffix(max(0, count)))
+        guard let name else { return kept.suffix(max(0, count)).map(\.line) }
+        return kept.filter { $0.name == name }.suffix(max(0, count)).map(\.line)
+    }
+
+    /// Whether an entry of `name` is kept.
+    public func mentions(_ name: String) -> Bool {
+        entries.suffix(capacity).contains { $0.name == name }
     }
 
     /// Calls `observer` for every new entry until `removeObserver`.
@@ -105,11 +126,11 @@ public final class Journal {
 
     deinit { file?.drain() }
 
-    private func persist(_ entry: JournalEntry) {
+    private func persist(_ text: String) {
         guard let file else { return }
-        let line = entry.json.text + "\n"
+        let line = text + "\n"
         if fileBytes + line.utf8.count > maxFileBytes {
-            let all = entries.suffix(capacity).map { $0.json.text + "\n" }.joined()
+            let all = entries.suffix(capacity).map { $0.line + "\n" }.joined()
             fileBytes = all.utf8.count
             file.replace(with: all, sync: false)
         } else {

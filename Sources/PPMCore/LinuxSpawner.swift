@@ -47,6 +47,11 @@ public final class LinuxSpawner: Spawner {
         didSet { prepared.removeAll() }
     }
 
+    /// One cgroup per service (`ServiceCgroups`), where the daemon may make
+    /// them; nil: process groups only. Helpers (`spawn(_:stdinFD:output:)`)
+    /// never join one.
+    public var cgroups: ServiceCgroups?
+
     /// Prepared commands by service name.
     private(set) var prepared: [String: PreparedCommand] = [:]
     /// Beyond this many names the cache starts over (services added and removed at run time).
@@ -64,8 +69,21 @@ public final class LinuxSpawner: Spawner {
 
     /// Starts the service's process in its own session, writing to the
     /// given pipe ends (or its spec's files); its pid, or why not.
+    /// With `cgroups`, the child joins the service's cgroup before anything
+    /// else; failing that, the spawn fails naming the cgroup.
     public func spawn(_ spec: ServiceSpec, output: ChildOutput) -> Result<Int32, SpawnFailure> {
-        spawn(spec, stdinFD: -1, output: output)
+        guard let cgroups else { return spawn(spec, stdinFD: -1, output: output) }
+        let fd: Int32
+        switch cgroups.openDirectory(spec.name) {
+        case .success(let opened): fd = opened
+        case .failure(let failure): return .failure(failure)
+        }
+        defer { close(fd) }
+        let target = CgroupTarget(directory: fd, path: cgroups.directory(for: spec.name))
+        switch launch(spec, stdinFD: -1, output: output, cgroup: target) {
+        case .started(let pid): return .success(pid)
+        case .failed(let failure, _, _, _): return .failure(failure)
+        }
     }
 
     /// Spawns with pipe ends as stdin/stdout/stderr (-1: use the spec's paths).
@@ -79,17 +97,20 @@ public final class LinuxSpawner: Spawner {
     /// Gets a pidfd for every child started from now on; none when nil.
     public weak var childWatcher: ChildWatcher?
 
-    /// Drops the prepared command of a service that is gone.
-    public func forget(_ name: String) { prepared[name] = nil }
+    /// Drops the prepared command of a service that is gone, and its cgroup.
+    public func forget(_ name: String) {
+        prepared[name] = nil
+        cgroups?.remove(name)
+    }
 
     /// Tells the C spawner that signal handlers or ignored signals changed
     /// outside `ppm_signal_pipe`, so children reset them too.
     public static func signalDispositionsChanged() { ppm_spawn_signals_changed() }
 
     /// One spawn, with the detail tests need (errno, step, the reaped pid).
-    func launch(_ spec: ServiceSpec, stdinFD: Int32, output: ChildOutput = ChildOutput()) -> SpawnOutcome {
+    func launch(_ spec: ServiceSpec, stdinFD: Int32, output: ChildOutput = ChildOutput(), cgroup: CgroupTarget? = nil) -> SpawnOutcome {
         if let cached = prepared[spec.name], isCurrent(cached, for: spec) {
-            let outcome = run(cached, stdinFD: stdinFD, output: output)
+            let outcome = run(cached, stdinFD: stdinFD, output: output, cgroup: cgroup)
             guard Self.isStalePath(outcome) else { return outcome }
             // The cached executable is gone: search again, once.
             prepared[spec.name] = nil
@@ -100,7 +121,7 @@ public final class LinuxSpawner: Spawner {
         case .success(let c): command = c
         case .failure(let f): return .failed(f, errno: 0, step: Int32(PPM_STEP_SPAWN), pid: 0)
         }
-        let outcome = run(command, stdinFD: stdinFD, output: output)
+        let outcome = run(command, stdinFD: stdinFD, output: output, cgroup: cgroup)
         if !Self.execFailed(outcome) {
             if prepared[spec.name] == nil && prepared.count >= Self.cacheLimit { prepared.removeAll() }
             prepared[spec.name] = command
@@ -109,10 +130,10 @@ public final class LinuxSpawner: Spawner {
     }
 
     /// Runs `command`, handing the child's pidfd to `childWatcher`.
-    private func run(_ command: PreparedCommand, stdinFD: Int32, output: ChildOutput) -> SpawnOutcome {
-        guard let watcher = childWatcher else { return command.run(stdinFD: stdinFD, output: output, pidfd: nil) }
+    private func run(_ command: PreparedCommand, stdinFD: Int32, output: ChildOutput, cgroup: CgroupTarget?) -> SpawnOutcome {
+        guard let watcher = childWatcher else { return command.run(stdinFD: stdinFD, output: output, pidfd: nil, cgroup: cgroup) }
         var pidfd: Int32 = -1
-        let outcome = command.run(stdinFD: stdinFD, output: output, pidfd: &pidfd)
+        let outcome = command.run(stdinFD: stdinFD, output: output, pidfd: &pidfd, cgroup: cgroup)
         if case .started(let pid) = outcome, pidfd >= 0 { watcher.watch(child: pid, pidfd: pidfd) }
         return outcome
     }
@@ -164,6 +185,36 @@ public final class LinuxSpawner: Spawner {
 
     /// Whether any process of the group still exists.
     public func groupAlive(_ pgid: Int32) -> Bool { ppm_group_alive(pgid) != 0 }
+
+    /// The process group, and the service's cgroup when services have them.
+    public func signalService(_ name: String, pgid: Int32, _ signal: Int32) {
+        signalGroup(pgid, signal)
+        cgroups?.signal(name, signal)
+    }
+
+    /// Whether the group or the service's cgroup still holds a process.
+    public func serviceAlive(_ name: String, pgid: Int32) -> Bool {
+        groupAlive(pgid) || cgroups?.populated(name) == true
+    }
+
+    /// The group, and each process in the service's cgroup now, held by a
+    /// pidfd: the later SIGKILL reaches exactly these (the next run, in the
+    /// same cgroup by then, is not touched), and no process that reused a pid.
+    public func endLeftovers(_ name: String, pgid: Int32, signal: Int32) -> (() -> Void)? {
+        let members = cgroups?.pids(name) ?? []
+        let group = groupAlive(pgid)
+        guard group || !members.isEmpty else { return nil }
+        let handles = members.map { ppm_pidfd_open($0) }.filter { $0 >= 0 }
+        if group { signalGroup(pgid, signal) }
+        for fd in handles { ppm_pidfd_signal(fd, signal) }
+        return { [weak self] in
+            if let self, self.groupAlive(pgid) { self.signalGroup(pgid, SIGKILL) }
+            for fd in handles {
+                ppm_pidfd_signal(fd, SIGKILL)
+                close(fd)
+            }
+        }
+    }
 
     /// Finds the executable as a shell would: a word with a slash is a path
     /// (relative to `dir`), otherwise each folder of PATH in turn.

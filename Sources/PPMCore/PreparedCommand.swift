@@ -108,20 +108,25 @@ final class PreparedCommand {
 
     deinit { for p in owned { free(p) } }
 
-    /// Starts the command; pipe ends (-1: none) replace the spec's stdin/stdout/stderr.
-    func run(stdinFD: Int32, output: ChildOutput, pidfd: UnsafeMutablePointer<Int32>?) -> SpawnOutcome {
+    /// Starts the command; pipe ends (-1: none) replace the spec's
+    /// stdin/stdout/stderr; with `cgroup`, the child joins it first.
+    func run(stdinFD: Int32, output: ChildOutput, pidfd: UnsafeMutablePointer<Int32>?, cgroup: CgroupTarget? = nil) -> SpawnOutcome {
         var s = template
         s.stdin_fd = stdinFD
         s.stdout_fd = output.stdout
         s.stderr_fd = output.stderr
         s.pidfd = pidfd
+        s.cgroup_fd = cgroup?.directory ?? -1
         var pid: pid_t = 0
         var step: Int32 = 0
-        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 512) { message in
-            message[0] = 0
-            let rc = ppm_spawn(&s, &pid, &step, message.baseAddress, message.count)
-            if rc == 0 { return .started(pid) }
-            return .failed(SpawnFailure(String(cString: message.baseAddress!)), errno: rc, step: step, pid: pid)
+        return (cgroup?.path ?? "").withCString { path in
+            if cgroup != nil { s.cgroup_path = path }
+            return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 512) { message in
+                message[0] = 0
+                let rc = ppm_spawn(&s, &pid, &step, message.baseAddress, message.count)
+                if rc == 0 { return .started(pid) }
+                return .failed(SpawnFailure(String(cString: message.baseAddress!)), errno: rc, step: step, pid: pid)
+            }
         }
     }
 
@@ -161,6 +166,13 @@ enum SpawnOutcome {
     /// `errno` and `step` (`PPM_STEP_*`) from `ppm_spawn`; `pid` is the
     /// already reaped child (0 when none was made).
     case failed(SpawnFailure, errno: Int32, step: Int32, pid: Int32)
+}
+
+/// The cgroup a service's child starts in: its directory, open, and that
+/// directory's path for error messages.
+struct CgroupTarget {
+    var directory: Int32
+    var path: String
 }
 
 /// uid, gid and supplementary groups a child switches to.

@@ -8,8 +8,23 @@ public enum ProcessStats {
     /// `{cpu, rss, pids}` for the group, from one read of /proc: CPU percent
     /// averaged since each process started, resident memory in bytes, and
     /// the member pids (ascending).
-    public static func group(_ pgid: Int32) -> JSONValue {
-        usageSinceStart(groups: [pgid], table: ProcessTable.read())[pgid, default: .none].json
+    public static func group(_ pgid: Int32) -> JSONValue { usage(StatsGroup(pgid: pgid)) }
+
+    /// The same for a service measured by its cgroup where it has one
+    /// (every process in it, also those that left the process group).
+    public static func usage(_ group: StatsGroup) -> JSONValue {
+        let table = ProcessTable.read()
+        guard let dir = group.cgroup else {
+            return usageSinceStart(groups: [group.pgid], table: table)[group.pgid, default: .none].json
+        }
+        let pids = Set(ServiceCgroups.pids(in: dir))
+        // The cgroup's members, counted as members of the service's group.
+        let members = table.entries.filter { pids.contains($0.pid) }.map { entry in
+            var member = entry
+            member.pgrp = group.pgid
+            return member
+        }
+        return usageSinceStart(groups: [group.pgid], table: ProcessTable(entries: members))[group.pgid, default: .none].json
     }
 
     /// Each group's usage with CPU averaged since each process started.

@@ -16,7 +16,7 @@ public enum ServiceFinder {
         let serviceMark = Array("\(serviceVariable)=".utf8)
         var found: [String: [(start: UInt64, pid: Int32)]] = [:]
         for entry in ProcessTable.read().entries where entry.pid == entry.pgrp && entry.pid != getpid() {
-            guard let environ = read("/proc/\(entry.pid)/environ") else { continue }
+            guard let environ = KernelFile.bytes("/proc/\(entry.pid)/environ") else { continue }
             var ours = false
             var name: String?
             for variable in environ.split(separator: 0) {
@@ -26,19 +26,5 @@ public enum ServiceFinder {
             if ours, let name { found[name, default: []].append((entry.start, entry.pid)) }
         }
         return found.mapValues { $0.sorted { $0.start < $1.start }.map(\.pid) }
-    }
-
-    private static func read(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            bytes += chunk[..<n]
-        }
-        return bytes
     }
 }

@@ -24,32 +24,75 @@ public struct ServiceSnapshot: Sendable {
     public var stopTimeout: Double = 10
     /// Stopped on request: stays down until started on request.
     public var held = false
+    /// The service's cgroup directory, when services run in cgroups (the
+    /// daemon fills it in; the member is left out otherwise).
+    public var cgroup: String?
 
     public var name: String { spec.name }
 
-    /// The service object of SPEC 3 (`ls --json`, `show --json`).
+    /// The service object of SPEC 3 (`show --json`, `ppm.get`).
     public var json: JSONValue {
-        var o: [String: JSONValue] = [
-            "name": .string(name), "state": .string(state.rawValue), "pid": .init(pid),
-            "starts": .init(starts), "restarts": .init(restarts), "crashes": .init(crashes),
-            "uptime": .init(uptime), "cmd": .init(spec.cmd), "autostart": .bool(spec.autostart),
-            "groups": .init(spec.groups), "requires": .init(spec.requires),
-            "restart": .string(spec.restart.rawValue), "once": .bool(spec.once),
-            "stdout": .init(stdoutPath), "stderr": .init(stderrPath),
-            "dir": .init(spec.dir), "user": .init(spec.user),
-            "env": .object(spec.env.mapValues { .string($0) }),
-            "stop_signal": .string(Signals.name(spec.stopSignal)), "stop_timeout": .double(stopTimeout),
-            "hooks": .init(spec.scriptedFields), "spawn_failures": .init(spawnFailures), "last_error": .init(lastError),
-            "starts_in": .init(startsIn), "waiting_for": .init(waitingFor),
-        ]
-        if let e = lastExit {
-            o["last_exit"] = .object([
-                "result": .init(e.result), "signal": .init(e.signal),
-                "runtime": .double(e.runtime), "time": .double(e.time),
-            ])
-        } else {
-            o["last_exit"] = .null
-        }
+        var o: [String: JSONValue] = [:]
+        members { key, value in o[key.description] = value }
         return .object(o)
+    }
+
+    /// The names of the service object's members, in the order they are written.
+    public static let memberNames: [String] = {
+        var names: [String] = []
+        var sample = ServiceSnapshot(spec: ServiceSpec(name: "", cmd: []), state: .created, pid: nil, starts: 0, restarts: 0, crashes: 0)
+        sample.cgroup = ""
+        sample.members { key, _ in names.append(key.description) }
+        return names
+    }()
+
+    /// Appends the service object to `writer`: the bytes `json.bytes` gives,
+    /// without building a dictionary first (`ls` writes a thousand of them).
+    /// With `only`, just those members.
+    public func write(to writer: inout JSONWriter, only: Set<String>? = nil) {
+        writer.appendByte(UInt8(ascii: "{"))
+        var first = true
+        members { key, value in
+            if let only, !only.contains(key.description) { return }
+            if !first { writer.appendByte(UInt8(ascii: ",")) }
+            first = false
+            writer.writeKey(key)
+            writer.write(value)
+        }
+        writer.appendByte(UInt8(ascii: "}"))
+    }
+
+    /// Each member of the service object, in key order (what `json` and
+    /// `write(to:)` share; `write` relies on the order).
+    private func members(_ put: (StaticString, JSONValue) -> Void) {
+        put("autostart", .bool(spec.autostart))
+        if let cgroup { put("cgroup", .string(cgroup)) }
+        put("cmd", .init(spec.cmd))
+        put("crashes", .init(crashes))
+        put("dir", .init(spec.dir))
+        put("env", .object(spec.env.mapValues { .string($0) }))
+        put("groups", .init(spec.groups))
+        put("hooks", .init(spec.scriptedFields))
+        put("last_error", .init(lastError))
+        put("last_exit", lastExit.map { e in
+            .object(["result": .init(e.result), "signal": .init(e.signal), "runtime": .double(e.runtime), "time": .double(e.time)])
+        } ?? .null)
+        put("name", .string(name))
+        put("once", .bool(spec.once))
+        put("pid", .init(pid))
+        put("requires", .init(spec.requires))
+        put("restart", .string(spec.restart.rawValue))
+        put("restarts", .init(restarts))
+        put("spawn_failures", .init(spawnFailures))
+        put("starts", .init(starts))
+        put("starts_in", .init(startsIn))
+        put("state", .string(state.rawValue))
+        put("stderr", .init(stderrPath))
+        put("stdout", .init(stdoutPath))
+        put("stop_signal", .string(Signals.name(spec.stopSignal)))
+        put("stop_timeout", .double(stopTimeout))
+        put("uptime", .init(uptime))
+        put("user", .init(spec.user))
+        put("waiting_for", .init(waitingFor))
     }
 }

@@ -26,9 +26,26 @@ public struct GroupUsage: Sendable, Equatable {
     }
 }
 
-/// Measures process groups from two reads of /proc: CPU % is the ticks
-/// used between the previous sample and now (by processes present in both)
-/// over the time between them, not an average since the process started.
+/// What `stats` measures for one service: its process group, or its
+/// cgroup where it has one (every process it started, also those that left
+/// the group; CPU from the cgroup's `cpu.stat`, which also counts processes
+/// that ended between the two samples).
+public struct StatsGroup: Sendable, Hashable {
+    /// The process group (the service's main pid); results are keyed by it.
+    public var pgid: Int32
+    /// The cgroup directory, or nil for the process group alone.
+    public var cgroup: String?
+
+    /// A group measured by its process group, or by its cgroup.
+    public init(pgid: Int32, cgroup: String? = nil) {
+        self.pgid = pgid
+        self.cgroup = cgroup
+    }
+}
+
+/// Measures services from two reads of /proc (and of their cgroups): CPU %
+/// is the time used between the previous sample and now over the time
+/// between them, not an average since the process started.
 ///
 /// When the previous sample is missing or older than `maximumAge`, a fresh
 /// one is taken first; a sample younger than `minimumInterval` is waited
@@ -38,9 +55,13 @@ public final class StatsSampler: Sendable {
     /// The sampler the daemon shares between requests.
     public static let shared = StatsSampler()
 
-    private struct Sample {
+    /// /proc, and the cgroups asked for, at one moment.
+    struct Sample {
         var time: Double
         var table: ProcessTable
+        /// `cpu.stat` usage (µs) and members of each cgroup directory read.
+        var cgroupCPU: [String: UInt64] = [:]
+        var cgroupPids: [String: [Int32]] = [:]
     }
 
     private let minimumInterval: Double
@@ -57,36 +78,61 @@ public final class StatsSampler: Sendable {
     /// The usage of each of `groups` (process group ids), from one pass over
     /// /proc (two when there is no recent sample). Every group asked for is
     /// in the answer; a group without processes is `GroupUsage.none`.
-    public func usage(groups: [Int32]) -> [Int32: GroupUsage] {
-        previous.withLock { previous in
-            var before = previous ?? Self.sample()
-            if Self.now() - before.time > maximumAge { before = Self.sample() }
+    public func usage(groups: [Int32]) -> [Int32: GroupUsage] { usage(of: groups.map { StatsGroup(pgid: $0) }) }
+
+    /// The same for services measured by process group or cgroup, keyed by pgid.
+    public func usage(of groups: [StatsGroup]) -> [Int32: GroupUsage] {
+        let cgroups = groups.compactMap(\.cgroup)
+        return previous.withLock { previous in
+            var before = previous ?? Self.sample(cgroups)
+            if Self.now() - before.time > maximumAge { before = Self.sample(cgroups) }
             let wait = before.time + minimumInterval - Self.now()
             if wait > 0 { usleep(useconds_t(wait * 1_000_000)) }
-            let after = Self.sample()
+            let after = Self.sample(cgroups)
             previous = after
-            return Self.usage(groups: groups, before: before.table, after: after.table, seconds: after.time - before.time)
+            return Self.usage(groups, before: before, after: after)
         }
     }
 
-    /// CPU % from the ticks each process used between two tables.
+    /// CPU % from the ticks each process used between two tables (process groups only).
     static func usage(groups: [Int32], before: ProcessTable, after: ProcessTable, seconds: Double) -> [Int32: GroupUsage] {
-        let members = after.members(of: Set(groups))
+        usage(groups.map { StatsGroup(pgid: $0) }, before: Sample(time: 0, table: before), after: Sample(time: seconds, table: after))
+    }
+
+    /// Each group's members in `after` (its cgroup's processes, or its
+    /// process group's); CPU from the cgroup's usage when both samples have
+    /// it, else from the ticks of the processes present in both tables.
+    static func usage(_ groups: [StatsGroup], before: Sample, after: Sample) -> [Int32: GroupUsage] {
+        let seconds = after.time - before.time
+        var members = after.table.members(of: Set(groups.filter { $0.cgroup == nil }.map(\.pgid)))
+        if !after.cgroupPids.isEmpty {
+            var entries: [Int32: ProcessEntry] = [:]
+            for entry in after.table.entries { entries[entry.pid] = entry }
+            for group in groups {
+                guard let dir = group.cgroup else { continue }
+                members[group.pgid] = (after.cgroupPids[dir] ?? []).compactMap { entries[$0] }.sorted { $0.pid < $1.pid }
+            }
+        }
         let wanted = Set(members.values.joined().map(\.pid))
         var earlier: [Int32: ProcessEntry] = [:]
-        for entry in before.entries where wanted.contains(entry.pid) { earlier[entry.pid] = entry }
+        for entry in before.table.entries where wanted.contains(entry.pid) { earlier[entry.pid] = entry }
         var result: [Int32: GroupUsage] = [:]
         for group in groups {
-            guard let processes = members[group] else {
-                result[group] = GroupUsage.none
+            guard let processes = members[group.pgid], !processes.isEmpty else {
+                result[group.pgid] = GroupUsage.none
                 continue
             }
-            var ticks: UInt64 = 0
-            for p in processes {
-                if let e = earlier[p.pid], e.start == p.start, p.ticks >= e.ticks { ticks += p.ticks - e.ticks }
+            var percent: Double
+            if let dir = group.cgroup, let used = after.cgroupCPU[dir], let was = before.cgroupCPU[dir], used >= was {
+                percent = seconds > 0 ? Double(used - was) / 1e6 / seconds * 100 : 0
+            } else {
+                var ticks: UInt64 = 0
+                for p in processes {
+                    if let e = earlier[p.pid], e.start == p.start, p.ticks >= e.ticks { ticks += p.ticks - e.ticks }
+                }
+                percent = seconds > 0 ? Double(ticks) / ProcessTable.ticksPerSecond / seconds * 100 : 0
             }
-            let percent = seconds > 0 ? Double(ticks) / ProcessTable.ticksPerSecond / seconds * 100 : 0
-            result[group] = GroupUsage(
+            result[group.pgid] = GroupUsage(
                 cpu: (percent * 10).rounded() / 10,
                 rss: processes.reduce(0) { $0 + $1.rssPages } * ProcessTable.pageSize,
                 pids: processes.map(\.pid))
@@ -94,9 +140,13 @@ public final class StatsSampler: Sendable {
         return result
     }
 
-    private static func sample() -> Sample {
-        let time = now()
-        return Sample(time: time, table: ProcessTable.read())
+    private static func sample(_ cgroups: [String]) -> Sample {
+        var sample = Sample(time: now(), table: ProcessTable.read())
+        for dir in cgroups {
+            sample.cgroupCPU[dir] = ServiceCgroups.cpuMicroseconds(in: dir)
+            sample.cgroupPids[dir] = ServiceCgroups.pids(in: dir)
+        }
+        return sample
     }
 
     /// Seconds on the monotonic clock.

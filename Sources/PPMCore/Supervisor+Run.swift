@@ -89,6 +89,12 @@ extension Supervisor {
             service.crashes = 0
         }
         let decide = outcome != .stopped && !isShuttingDown && service.spec.hasDecidingHooks
+        // What the process left (children it started) goes with it; first,
+        // since the exit's hook may start the next run (in the same cgroup).
+        if outcome != .stopped, let pgid = service.pgid {
+            effects.append(.endGroup(service.spec.name, pgid: pgid, signal: service.spec.stopSignal,
+                                     killAfter: service.spec.stopTimeout ?? settings.stopTimeout))
+        }
         emit(.exit, service, pid: pid, status: status, runtime: runtime, outcome: outcome, decide: decide)
 
         if outcome == .stopped {
@@ -99,11 +105,6 @@ extension Supervisor {
                 finishStop(service)
             }
             return
-        }
-        // What the process left in its group (children it started) goes with it.
-        if let pgid = service.pgid {
-            effects.append(.endGroup(pgid: pgid, signal: service.spec.stopSignal,
-                                     killAfter: service.spec.stopTimeout ?? settings.stopTimeout))
         }
         effects.append(.persist(.gone(service.spec.name)))
         if isShuttingDown {

@@ -48,8 +48,8 @@ extension Supervisor {
         service.state = .stopping
         cancelTimer(service, .start)
         emit(.stop, service, pid: service.pid)
-        effects.append(.signal(pgid: pgid, service.spec.stopSignal))
-        if wasPaused { effects.append(.signal(pgid: pgid, 18)) }
+        effects.append(.signalService(service.spec.name, pgid: pgid, service.spec.stopSignal))
+        if wasPaused { effects.append(.signalService(service.spec.name, pgid: pgid, 18)) }
         arm(service, .kill, after: service.spec.stopTimeout ?? settings.stopTimeout)
     }
 

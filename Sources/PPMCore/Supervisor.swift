@@ -196,7 +196,7 @@ public final class Supervisor {
         case .start:
             if service.state == .waiting { launch(service) }
         case .kill:
-            if service.state == .stopping, let pgid = service.pgid { effects.append(.signal(pgid: pgid, 9)) }
+            if service.state == .stopping, let pgid = service.pgid { effects.append(.signalService(id.name, pgid: pgid, 9)) }
         case .bounce:
             guard service.state.hasProcess else { return }
             service.restarts += 1

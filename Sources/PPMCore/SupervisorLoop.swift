@@ -34,9 +34,9 @@ public final class SupervisorLoop {
     private var timers: [TimerID: TimerToken] = [:]
     private var waiters: [Int: () -> Void] = [:]
     private var nextWaiter = 0
-    /// Stopped services' process groups still draining.
+    /// Stopped services still draining (process group, cgroup).
     private var watched: [String: Int32] = [:]
-    /// Looks at draining groups again: members that are not children
+    /// Looks at draining services again: members that are not children
     /// (an adopted group) end without a SIGCHLD.
     private var recheck: TimerToken?
 
@@ -112,6 +112,8 @@ public final class SupervisorLoop {
                 carryOut(supervisor.handle(.spawned(spec.name, result)))
             case .signal(let pgid, let sig):
                 spawner.signalGroup(pgid, sig)
+            case .signalService(let name, let pgid, let sig):
+                spawner.signalService(name, pgid: pgid, sig)
             case .arm(let id, let after):
                 timers[id] = scheduler.schedule(after: after) { [weak self] in
                     guard let self, self.timers.removeValue(forKey: id) != nil else { return }
@@ -135,12 +137,9 @@ public final class SupervisorLoop {
             case .forget(let name):
                 spawner.forget(name)
                 output?.remove(name)
-            case .endGroup(let pgid, let sig, let after):
-                guard spawner.groupAlive(pgid) else { break }
-                spawner.signalGroup(pgid, sig)
-                _ = scheduler.schedule(after: after) { [spawner] in
-                    if spawner.groupAlive(pgid) { spawner.signalGroup(pgid, SIGKILL) }
-                }
+            case .endGroup(let name, let pgid, let sig, let after):
+                guard let killRest = spawner.endLeftovers(name, pgid: pgid, signal: sig) else { break }
+                _ = scheduler.schedule(after: after, killRest)
             case .watchProcess(let pid):
                 let watching = processWatcher?.watch(pid) { [weak self] in self?.send(.exited(pid: pid, status: .unknown)) } ?? false
                 if !watching { inputs.append(.exited(pid: pid, status: .unknown)) }
@@ -156,7 +155,7 @@ public final class SupervisorLoop {
     /// each reaped child: a group empties when its last member is reaped.
     private func checkWatchedGroups() {
         guard !watched.isEmpty else { return }
-        for (name, pgid) in watched where !spawner.groupAlive(pgid) {
+        for (name, pgid) in watched where !spawner.serviceAlive(name, pgid: pgid) {
             watched[name] = nil
             inputs.append(.groupGone(name))
         }

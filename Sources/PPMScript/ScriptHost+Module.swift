@@ -236,7 +236,8 @@ extension ScriptHost {
     }
 
     /// The keys `ppm.settings{}` accepts.
-    static let settingKeys = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog", "listen"]
+    static let settingKeys = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog", "listen",
+                              "cgroups"]
 
     func applySettings(_ t: LuaTable) throws {
         let known = Self.settingKeys
@@ -270,6 +271,10 @@ extension ScriptHost {
         logs.keep = try field.count(t["log_keep"], "log_keep") ?? logs.keep
         logs.timestamps = try field.bool(t["log_timestamps"], "log_timestamps") ?? logs.timestamps
         let listen = try listenSettings(t["listen"])
+        let cgroups = try field.bool(t["cgroups"], "cgroups")
+        if cgroups != nil && loop != nil {
+            throw LuaHostError("ppm.settings: 'cgroups' is read from the config when the daemon starts; restart the daemon to change it")
+        }
         logPolicy = logs
         watchdog = try field.duration(t["watchdog"], "watchdog") ?? watchdog
         loop?.output?.policy = logs
@@ -278,6 +283,7 @@ extension ScriptHost {
         lua.memoryLimit = memory
         supervisor?.settings = s
         if let listen { self.listen = listen }
+        if let cgroups { self.cgroups = cgroups }
     }
 
     /// `listen = {...}`: read from the config only, since the listener

@@ -73,6 +73,9 @@ public final class ScriptHost: SupervisorHooks {
     }
     /// The TCP listener the config asked for (`ppm.settings { listen = ... }`).
     public internal(set) var listen: ListenSettings?
+    /// Whether services get a cgroup each where the daemon may make them
+    /// (`ppm.settings { cgroups = false }` turns it off); read at daemon start.
+    public internal(set) var cgroups = true
 
     /// Events that ran Lua hooks, and the seconds spent building their
     /// tables and running them (`status` reports both).

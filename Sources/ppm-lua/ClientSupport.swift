@@ -56,10 +56,11 @@ struct ClientOptions: ParsableArguments {
         do { return try client.call(cmd, args) } catch { throw fail(error) }
     }
 
-    /// One request, with the result's bytes as the daemon sent them.
-    func callRaw(_ cmd: String, _ args: [String: JSONValue] = [:]) throws -> ControlResult {
+    /// One request, with the result's bytes as the daemon sent them
+    /// (without `parsing`, only checked: for `--json`, which prints them).
+    func callRaw(_ cmd: String, _ args: [String: JSONValue] = [:], parsing: Bool = true) throws -> ControlResult {
         let client = try connect()
-        do { return try client.callRaw(cmd, args) } catch { throw fail(error) }
+        do { return try client.callRaw(cmd, args, parsing: parsing) } catch { throw fail(error) }
     }
 }
 

@@ -20,6 +20,11 @@ struct StatusCommand: ParsableCommand {
         print("home      \(s["home"]?.stringValue ?? "?")")
         print("services  \(s["services"]?.intValue ?? 0)")
         if let listen = s["listen"]?.stringValue { print("listen    \(listen) (TCP)") }
+        if let cgroups = s["cgroups"]?.stringValue {
+            print("cgroups   \(cgroups) (one per service)")
+        } else if let off = s["cgroups_off"]?.stringValue {
+            print("cgroups   off, process groups only: \(off)")
+        }
     }
 }
 
@@ -30,9 +35,9 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let reply = try client.callRaw("ls")
-        if json { return printJSON(raw: reply.raw) }
-        let list = reply.value
+        if json { return printJSON(raw: try client.callRaw("ls", parsing: false).raw) }
+        // The table needs six members of each service: the daemon sends only those.
+        let list = try client.call("ls", ["fields": .init(["name", "state", "pid", "starts", "uptime", "last_exit"])])
         printTable(["NAME", "STATE", "PID", "STARTS", "UPTIME", "LAST EXIT"], (list.arrayValue ?? []).map { s in
             [s["name"]?.stringValue ?? "?", s["state"]?.stringValue ?? "?", s["pid"]?.intValue.map(String.init) ?? "-",
              String(s["starts"]?.intValue ?? 0), formatDuration(s["uptime"]?.doubleValue), formatExit(s["last_exit"])]
@@ -47,9 +52,8 @@ struct StatsCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let reply = try client.callRaw("stats")
-        if json { return printJSON(raw: reply.raw) }
-        let rows = reply.value
+        if json { return printJSON(raw: try client.callRaw("stats", parsing: false).raw) }
+        let rows = try client.call("stats")
         printTable(["NAME", "PID", "CPU%", "RSS", "UPTIME", "RESTARTS"], (rows.arrayValue ?? []).map { r in
             let rss = Double(r["rss"]?.intValue ?? 0) / 1_048_576
             let running = r["pid"]?.intValue != nil

@@ -42,7 +42,7 @@ struct ShowCommand: ParsableCommand {
             ("last exit", Self.lastExit(s["last_exit"])),
             ("stdout", text("stdout") ?? "-"),
             ("stderr", text("stderr") ?? "-"),
-        ]
+        ] + (text("cgroup").map { [("cgroup", $0)] } ?? [])
         for (k, v) in rows { print(padded(k, to: 11) + v) }
     }
 

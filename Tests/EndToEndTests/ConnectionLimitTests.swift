@@ -46,11 +46,4 @@ import Testing
         #expect(eventually(10) { box.run("status").status == 0 })
         #expect(box.pid("a") == pid)
     }
-
-    /// User plus system CPU time of a process, in clock ticks.
-    private func cpuTicks(_ pid: Int32) -> Int {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return 0 }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
-    }
 }

@@ -35,6 +35,16 @@ func alive(_ pid: Int32) -> Bool {
     return !status.contains("State:\tZ")
 }
 
+/// Waits for a file holding a pid and reads it.
+func pidFile(_ path: String) -> Int32? {
+    var pid: Int32?
+    eventually {
+        pid = (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        return pid != nil
+    }
+    return pid
+}
+
 /// A field of /proc/PID/status, e.g. "SigBlk".
 func procStatus(_ pid: Int32, _ field: String) -> String? {
     guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
@@ -42,6 +52,13 @@ func procStatus(_ pid: Int32, _ field: String) -> String? {
         return line.dropFirst(field.count + 1).trimmingCharacters(in: .whitespaces)
     }
     return nil
+}
+
+/// User plus system CPU time of a process, in clock ticks.
+func cpuTicks(_ pid: Int32) -> Int {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return 0 }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
 }
 
 /// A temporary home, a config, and a daemon run in the foreground as a

@@ -155,4 +155,29 @@ final class OutputCollector {
         try box.write(#"ppm.settings { log_keep = -1 }"#, to: "bad2.lua")
         #expect(box.run("check", box.dir + "/bad2.lua").stderr.contains("'log_keep' must not be negative"))
     }
+
+    /// With the fd holder gone, a pipe has no writer between two runs of its
+    /// service: the daemon stops watching it until the next run (no spin on
+    /// the end of file) and still captures every run's lines.
+    @Test func withoutTheHolderEachRunIsCapturedAndTheDaemonStaysIdle() throws {
+        let box = try Sandbox()
+        try box.write("""
+            ppm.settings { backoff = { interval = 0.3 } }
+            ppm.service { name = "blip", cmd = { "/bin/sh", "-c", "echo run; exit 1" } }
+            """)
+        try box.startDaemon()
+        let holderCommand = (binary as NSString).deletingLastPathComponent + "/ppm-lua-fdholder " + box.dir + "/home/fdholder.sock 600"
+        let holder = try #require(processes(holderCommand).first)
+        kill(holder, SIGKILL)
+        #expect(eventually { processes(holderCommand).isEmpty })
+        let log = box.dir + "/home/logs/blip.out.log"
+        func runs() -> Int { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").count }
+        let before = runs()
+        let daemon = try #require(box.daemonProcess).processIdentifier
+        let ticks = cpuTicks(daemon)
+        #expect(eventually { runs() >= before + 3 })
+        usleep(500_000)
+        // A loop spinning on the end of file would burn every tick meanwhile.
+        #expect(cpuTicks(daemon) - ticks < 100)
+    }
 }

@@ -172,6 +172,20 @@ import Testing
         #expect(try capture(#"{"result":[]}"#).2 == [])
     }
 
+    @Test func aSkippedMemberIsCheckedButNotBuilt() throws {
+        let line = Array(#"{"id":1,"ok":true,"result":[{"a":"\u00e9x","b":[1,2.5e3,null]},"é"]}"#.utf8)
+        let (value, member) = try line.withUnsafeBufferPointer { try JSONReader.parse($0, capturing: "result", skippingCaptured: true) }
+        #expect(value["result"] == .null)
+        #expect(value["ok"] == .bool(true))
+        #expect(member?.elements.count == 2)
+        for bad in [#"{"result":[1,}"#, #"{"result":{"a":01}}"#, #"{"result":["\x"]}"#, #"{"result":[1e400]}"#] {
+            let bytes = Array(bad.utf8)
+            #expect(throws: JSONParseError.self) { try bytes.withUnsafeBufferPointer { try JSONReader.parse($0, capturing: "result", skippingCaptured: true) } }
+        }
+        let invalid: [UInt8] = Array(#"{"result":[""#.utf8) + [0xC3, 0x28] + Array(#""]}"#.utf8)
+        #expect(throws: JSONParseError.self) { try invalid.withUnsafeBufferPointer { try JSONReader.parse($0, capturing: "result", skippingCaptured: true) } }
+    }
+
     @Test func onlyTheTopLevelMemberIsCaptured() throws {
         let (_, raw, _) = try capture(#"{"x":{"result":1},"ok":false}"#)
         #expect(raw == nil)

@@ -17,7 +17,7 @@ import PPMCoreTesting
     }
 
     func signals(_ effects: [Effect]) -> [Int32] {
-        effects.compactMap { if case .signal(let pgid, _) = $0 { pgid } else { nil } }
+        effects.compactMap { if case .signalService(_, let pgid, _) = $0 { pgid } else { nil } }
     }
 
     /// Stops `pid`'s service as the loop would report it: exited, group gone.

@@ -45,8 +45,8 @@ import PPMCoreTesting
         let effects = supervisor.handle(.exited(pid: 7, status: .exited(3)))
         let timer = TimerID(name: "web", kind: .start, serial: 1)
         #expect(effects == [
+            .endGroup("web", pgid: 7, signal: SIGTERM, killAfter: 10),  // whatever the process left, before any new run
             .event(exitEvent("web", pid: 7, .exited(3), outcome: .crashed, crashes: 1), decide: false),
-            .endGroup(pgid: 7, signal: SIGTERM, killAfter: 10),  // whatever the process left in its group
             .persist(.gone("web")),
             .arm(timer, after: 1),
         ])
@@ -59,8 +59,8 @@ import PPMCoreTesting
         running(web, pid: 7)
         let effects = supervisor.handle(.exited(pid: 7, status: .exited(1)))
         #expect(effects == [
+            .endGroup("web", pgid: 7, signal: SIGTERM, killAfter: 10),  // before the hook that may start the next run
             .event(exitEvent("web", pid: 7, .exited(1), outcome: .crashed, crashes: 1), decide: true),
-            .endGroup(pgid: 7, signal: SIGTERM, killAfter: 10),
             .persist(.gone("web")),
         ])
         #expect(supervisor.snapshot("web")?.state == .crashed)  // what a hook reading ppm.get sees
@@ -75,9 +75,9 @@ import PPMCoreTesting
         let stop = ServiceEvent(kind: .stop, name: "web", pid: 7, starts: 1, crashes: 0, time: clock.wallNow)
         let kill = TimerID(name: "web", kind: .kill, serial: 1)
         #expect(supervisor.handle(.stop("web", waiter: waiter)) == [
-            .persist(.held("web", true)), .event(stop, decide: false), .signal(pgid: 7, 15), .arm(kill, after: 3),
+            .persist(.held("web", true)), .event(stop, decide: false), .signalService("web", pgid: 7, 15), .arm(kill, after: 3),
         ])
-        #expect(supervisor.handle(.timer(kill)) == [.signal(pgid: 7, 9)])
+        #expect(supervisor.handle(.timer(kill)) == [.signalService("web", pgid: 7, 9)])
         let exit = supervisor.handle(.exited(pid: 7, status: .signaled(9)))
         #expect(exit == [
             .event(exitEvent("web", pid: 7, .signaled(9), outcome: .stopped, crashes: 0), decide: false),
@@ -150,7 +150,7 @@ import PPMCoreTesting
         running(spec("web"), pid: 7)
         clock.now += 12
         let effects = supervisor.handle(.exited(pid: 7, status: .exited(0)))
-        guard case .event(let ev, _)? = effects.first else {
+        guard let ev = effects.lazy.compactMap({ if case .event(let ev, _) = $0 { ev } else { nil } }).first else {
             Issue.record("no event")
             return
         }

@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func everySettingTakesEveryType() {
-        let settings = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog"]
+        let settings = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog", "cgroups"]
         for field in settings + ["backoff.interval", "backoff.max", "backoff.reset_after"] {
             for value in Self.values {
                 let parts = field.split(separator: ".")

@@ -169,6 +169,7 @@
 ---@field log_timestamps? boolean default: prefix captured lines with the time
 ---@field watchdog? ppm.Duration seconds the loop may be stuck before the daemon re-executes itself
 ---@field listen? ppm.ListenSettings the TCP listener (read when the daemon starts; restart it to change)
+---@field cgroups? boolean a cgroup v2 per service where the daemon may make them (default true; read when the daemon starts)
 
 ---`ppm.settings{ listen = ... }`: control from other hosts, authenticated by a shared secret.
 ---@class (exact) ppm.ListenSettings

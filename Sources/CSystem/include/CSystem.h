@@ -41,6 +41,12 @@ typedef struct {
     int stdin_fd;
     int stdout_fd;
     int stderr_fd;
+    /// The cgroup the child starts in (so its first fork lands there too):
+    /// `cgroup_fd` is that cgroup's directory, opened by the caller;
+    /// `cgroup_path` names it in errors. NULL: the child stays in the
+    /// caller's cgroup (and `cgroup_fd` is not used).
+    int cgroup_fd;
+    const char *cgroup_path;
     /// Where to store a pidfd for the started child (close-on-exec), or
     /// NULL for none. -1 is stored when the spawn failed.
     int *pidfd;
@@ -52,7 +58,7 @@ enum {
     PPM_STEP_SPAWN = -2,  ///< no child was made (pipe, stack or clone failed)
     PPM_STEP_EXEC = 0, PPM_STEP_DIR, PPM_STEP_STDIN, PPM_STEP_STDOUT, PPM_STEP_STDERR,
     PPM_STEP_SETSID, PPM_STEP_GROUPS, PPM_STEP_GID, PPM_STEP_UID, PPM_STEP_RLIMIT,
-    PPM_STEP_NICE, PPM_STEP_CPU,
+    PPM_STEP_NICE, PPM_STEP_CPU, PPM_STEP_CGROUP,
 };
 
 /// Starts a child with clone(CLONE_VM | CLONE_VFORK) (no page-table copy)
@@ -136,6 +142,10 @@ int ppm_epoll_ready(int epfd, int *fds, int *ready, int max);
 /// or -1 with errno.
 int ppm_pidfd_open(pid_t pid);
 
+/// Sends `sig` to the process of a pidfd (pidfd_send_signal): never to a
+/// later process that reused its pid. 0 or -1 with errno.
+int ppm_pidfd_signal(int pidfd, int sig);
+
 /// Accepts a connection as a non-blocking, close-on-exec fd, or -1.
 int ppm_accept(int fd);
 
@@ -153,5 +163,12 @@ int ppm_list_children(pid_t parent, pid_t *out, int max);
 
 /// Gives the free pages inside malloc's heap back to the kernel (malloc_trim).
 void ppm_release_free_memory(void);
+
+/// Drops this process's mappings of the pages of its read-only file
+/// mappings (the program's and libraries' code and constants) that hold no
+/// private copy: pages only start-up used stop counting as resident, and
+/// the kernel maps back from the page cache (a minor fault, no I/O) what is
+/// used again. Returns the kilobytes that were resident there, or -1.
+long ppm_release_code_pages(void);
 
 #endif

@@ -1,5 +1,4 @@
 import CSystem
-import Dispatch
 import Glibc
 
 /// One captured stream of one service: a pipe whose write end every process
@@ -22,42 +21,57 @@ final class CapturedStream {
     /// The end the daemon reads.
     let readFD: Int32
     private var splitter = LineSplitter()
-    private var source: DispatchSourceRead?
+    /// Tells when the pipe has input; nil once closed.
+    private var watcher: ReadinessWatcher?
+    /// Whether `watcher` watches the read end now: not while no writer is
+    /// left (end of file would be reported again and again).
+    private var watching = false
     /// Runs of complete lines, after they reach the file (for followers and hooks).
     var onLines: ((UnsafeRawBufferPointer) -> Void)?
     /// Whether `onLines` wants this stream's lines now (checked before any work for it).
     var wantsLines: () -> Bool = { false }
 
-    /// A new pipe for `kind`, read on `queue`; nil when no pipe can be made
-    /// (out of file descriptors).
-    convenience init?(kind: OutputKind, file: LogFile, queue: DispatchQueue, buffer: ReadBuffer) {
+    /// A new pipe for `kind`, read when `watcher` says it has input; nil
+    /// when no pipe can be made (out of file descriptors).
+    convenience init?(kind: OutputKind, file: LogFile, watcher: ReadinessWatcher, buffer: ReadBuffer) {
         var fds: [Int32] = [-1, -1]
         guard ppm_pipe(&fds) == 0 else { return nil }
-        self.init(kind: kind, file: file, queue: queue, buffer: buffer, readFD: fds[0], writeFD: fds[1])
+        self.init(kind: kind, file: file, watcher: watcher, buffer: buffer, readFD: fds[0], writeFD: fds[1])
     }
 
     /// Reads an existing pipe (one a previous daemon made, kept by the fd holder).
-    init(kind: OutputKind, file: LogFile, queue: DispatchQueue, buffer: ReadBuffer, readFD: Int32, writeFD: Int32) {
+    init(kind: OutputKind, file: LogFile, watcher: ReadinessWatcher, buffer: ReadBuffer, readFD: Int32, writeFD: Int32) {
         _ = fcntl(readFD, F_SETFL, fcntl(readFD, F_GETFL) | O_NONBLOCK)
         self.kind = kind
         self.file = file
         self.readFD = readFD
         self.writeFD = writeFD
-        let source = DispatchSource.makeReadSource(fileDescriptor: readFD, queue: queue)
-        source.setEventHandler { [unowned self] in self.drain(buffer, rounds: 4) }
-        source.setCancelHandler { Glibc.close(readFD) }  // closed once Dispatch no longer watches it
-        source.resume()
-        self.source = source
+        self.watcher = watcher
+        self.buffer = buffer
+        watch()
     }
 
-    /// Reads what the pipe holds now (up to `rounds` buffers; the source
-    /// fires again for the rest) into the file.
+    private let buffer: ReadBuffer
+
+    private func watch() {
+        guard !watching, let watcher else { return }
+        watching = watcher.watchReadable(readFD) { [unowned self] in self.drain(self.buffer, rounds: 4) }
+    }
+
+    /// Reads what the pipe holds now (up to `rounds` buffers; the watcher
+    /// calls again for the rest) into the file. At the end of file (no
+    /// writer left: the fd holder is gone and the last process exited) the
+    /// pipe is not watched until the next process gets a write end.
     func drain(_ buffer: ReadBuffer, rounds: Int) {
         var round = 0
         while round < rounds {
             round += 1
             let n = read(readFD, buffer.bytes.baseAddress, buffer.bytes.count)
             if n < 0 && errno == EINTR { continue }
+            if n == 0 && watching {
+                watcher?.forget(readFD)
+                watching = false
+            }
             guard n > 0 else { return }
             let timestamp = file.policy.timestamps ? LogText.timestamp(now: SystemClock.wall()) : nil
             splitter.feed(UnsafeRawBufferPointer(rebasing: buffer.bytes[..<n])) { deliver($0, timestamp: timestamp, buffer: buffer) }
@@ -68,6 +82,7 @@ final class CapturedStream {
     /// through /proc/self/fd that the caller closes once the child has it
     /// (`temporary`). -1 if none can be opened.
     func childEnd() -> (fd: Int32, temporary: Bool) {
+        watch()
         if writeFD >= 0 { return (writeFD, false) }
         let fd = open("/proc/self/fd/\(readFD)", O_WRONLY | O_CLOEXEC)
         return (fd, fd >= 0)
@@ -88,8 +103,11 @@ final class CapturedStream {
 
     /// Stops reading and closes both ends and the file.
     func close() {
-        source?.cancel()
-        source = nil
+        guard let watcher else { return }
+        if watching { watcher.forget(readFD) }
+        watching = false
+        self.watcher = nil
+        Glibc.close(readFD)
         releaseWriteEnd()
         file.close()
     }

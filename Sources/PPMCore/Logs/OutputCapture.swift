@@ -1,4 +1,3 @@
-import Dispatch
 import Glibc
 
 /// What listens to captured lines besides the files: the Lua output hooks.
@@ -55,7 +54,7 @@ public final class OutputCapture {
     /// Reads at most this many buffers (1 MiB) when a process exits: a
     /// grandchild that keeps writing cannot hold the loop.
     private static let drainLimit = 16
-    private let queue: DispatchQueue
+    private let watcher: ReadinessWatcher
     private let buffer = ReadBuffer()
     private var streams: [String: [OutputKind: CapturedStream]] = [:]
     /// Write ends opened for the spawn under way, closed by `spawned`.
@@ -63,10 +62,10 @@ public final class OutputCapture {
     private var followers: [Int: (names: Set<String>?, streams: Set<OutputKind>, send: (OutputLine) -> Void)] = [:]
     private var nextFollower = 0
 
-    /// Capture into `directory`, reading on `queue` (the loop's).
-    public init(directory: String, queue: DispatchQueue, policy: LogPolicy = .standard) {
+    /// Capture into `directory`, reading each pipe when `watcher` says it has input.
+    public init(directory: String, watcher: ReadinessWatcher, policy: LogPolicy = .standard) {
         self.directory = directory
-        self.queue = queue
+        self.watcher = watcher
         self.policy = policy
     }
 
@@ -120,7 +119,7 @@ public final class OutputCapture {
             }
             let name = String(key[..<dot])
             streams[name]?[kind]?.close()
-            let s = CapturedStream(kind: kind, file: LogFile(path: path(name, kind), policy: policy), queue: queue,
+            let s = CapturedStream(kind: kind, file: LogFile(path: path(name, kind), policy: policy), watcher: watcher,
                                    buffer: buffer, readFD: fds.read, writeFD: fds.write)
             s.file.mark()
             register(s, name, kind)
@@ -164,7 +163,7 @@ public final class OutputCapture {
             s.file.mark()
             return s
         }
-        guard let s = CapturedStream(kind: kind, file: LogFile(path: path(name, kind), policy: policy), queue: queue, buffer: buffer) else {
+        guard let s = CapturedStream(kind: kind, file: LogFile(path: path(name, kind), policy: policy), watcher: watcher, buffer: buffer) else {
             return nil
         }
         s.file.mark()

@@ -1,0 +1,46 @@
+import Glibc
+import PPMCore
+
+/// Adoption at start-up: what a killed daemon (or the image before a
+/// re-exec) left running.
+extension Daemon {
+    /// Takes over the processes a killed daemon left running, for the
+    /// services still declared (never a second copy); ends the others (stop
+    /// signal, SIGKILL after a few seconds). Groups it was stopping already
+    /// had their stop signal: they get SIGKILL. `ppm.spawn` helpers it left
+    /// are ended too (their `on_exit` died with it).
+    func adopt(_ leftovers: [(name: String, pid: Int32)], strays: [(name: String, pgid: Int32)],
+               duplicates: [(name: String, pgid: Int32)], helpers: [Int32]) {
+        for (name, pgid) in strays {
+            log("warn", "killing what is left of '\(name)' (process group \(pgid)): a previous daemon was stopping it")
+            kill(-pgid, SIGKILL)
+        }
+        var ending = duplicates
+        for (name, pid) in leftovers {
+            if supervisor.snapshot(name) != nil, let age = StateStore.age(pid) {
+                let child = Self.parent(of: pid) == getpid()
+                if !child { log("info", "adopting '\(name)' (pid \(pid)) left running by a previous daemon") }
+                // Still a child (this daemon re-executed): reaped through a pidfd again.
+                if child { reaper.watch(child: pid) }
+                loop.send(.adopt(name, AdoptedProcess(pid: pid, age: age, child: child)))
+            } else {
+                ending.append((name, pid))
+            }
+        }
+        // Pipes kept for services that are gone (their processes end below).
+        for name in output.names where supervisor.snapshot(name) == nil { output.remove(name) }
+        for (name, pgid) in ending {
+            log("warn", "ending '\(name)' (process group \(pgid)) left running by a previous daemon: no such service now")
+            kill(-pgid, SIGTERM)
+        }
+        for pgid in helpers {
+            log("warn", "ending a ppm.spawn helper (process group \(pgid)) left running by a previous daemon")
+            kill(-pgid, SIGTERM)
+            ending.append((HelperProcesses.mark, pgid))
+        }
+        guard !ending.isEmpty else { return }
+        let deadline = scheduler.now + 5
+        while scheduler.now < deadline && ending.contains(where: { spawner.groupAlive($0.pgid) }) { usleep(20_000) }
+        for (_, pgid) in ending where spawner.groupAlive(pgid) { kill(-pgid, SIGKILL) }
+    }
+}
