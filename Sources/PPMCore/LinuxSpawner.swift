@@ -51,6 +51,8 @@ public final class LinuxSpawner: Spawner {
     /// them; nil: process groups only. Helpers (`spawn(_:stdinFD:output:)`)
     /// never join one.
     public var cgroups: ServiceCgroups?
+    /// Services whose cgroup this daemon has made or checked (see `ServiceCgroups.renew`).
+    private var renewedCgroups: Set<String> = []
 
     /// Prepared commands by service name.
     private(set) var prepared: [String: PreparedCommand] = [:]
@@ -73,6 +75,7 @@ public final class LinuxSpawner: Spawner {
     /// else; failing that, the spawn fails naming the cgroup.
     public func spawn(_ spec: ServiceSpec, output: ChildOutput) -> Result<Int32, SpawnFailure> {
         guard let cgroups else { return spawn(spec, stdinFD: -1, output: output) }
+        if renewedCgroups.insert(spec.name).inserted { cgroups.renew(spec.name) }
         let fd: Int32
         switch cgroups.openDirectory(spec.name) {
         case .success(let opened): fd = opened
@@ -101,6 +104,7 @@ public final class LinuxSpawner: Spawner {
     public func forget(_ name: String) {
         prepared[name] = nil
         cgroups?.remove(name)
+        renewedCgroups.remove(name)
     }
 
     /// Tells the C spawner that signal handlers or ignored signals changed

@@ -113,13 +113,23 @@ public struct ServiceCgroups: Sendable, Equatable {
     /// (`cpu.stat` `usage_usec`); nil if it cannot be read.
     public static func cpuMicroseconds(in dir: String) -> UInt64? { KernelFile.value(dir + "/cpu.stat", key: "usage_usec") }
 
-    /// Sends `signal` to every process in the service's cgroup. SIGKILL goes
-    /// through `cgroup.kill` (atomic: no fork escapes it); without it
-    /// (kernels before 5.14) the members are killed until none is left.
+    /// Sends `signal` to every process in the service's cgroup; SIGKILL
+    /// again, up to ten rounds, until none is left (a process forking meanwhile).
+    ///
+    /// Not through `cgroup.kill`: once a cgroup has been killed that way,
+    /// Linux (6.18 here) kills every child later created in it with
+    /// `CLONE_INTO_CGROUP` at once, so the service could never start again.
     public func signal(_ name: String, _ signal: Int32) { Self.signal(directory(for: name), signal) }
 
+    /// Makes the service's cgroup anew when it exists and is empty: one a
+    /// `cgroup.kill` reached (another program, or an earlier daemon) would
+    /// kill every child started in it (see `signal`).
+    public func renew(_ name: String) {
+        let dir = directory(for: name)
+        if access(dir, F_OK) == 0 && !populated(name) { rmdir(dir) }
+    }
+
     static func signal(_ dir: String, _ signal: Int32) {
-        if signal == SIGKILL && KernelFile.write(dir + "/cgroup.kill", "1") == 0 { return }
         var rounds = signal == SIGKILL ? 10 : 1
         var sent = Set<Int32>()
         while rounds > 0 {

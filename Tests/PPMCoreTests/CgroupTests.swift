@@ -142,6 +142,32 @@ struct ServiceCgroupTests {
         }
     }
 
+    @Test func aServiceStartsAgainInACgroupThatWasKilled() throws {
+        try withCgroups { spawner, cgroups in
+            let spec = ServiceSpec(name: "again", cmd: ["/bin/sleep", "35"])
+            let first = try spawner.spawn(spec, output: ChildOutput()).get()
+            spawner.signalService("again", pgid: first, SIGKILL)
+            #expect(waitFor(first) == SIGKILL)
+            // The next run lives (a `cgroup.kill` would have doomed every later child).
+            let next = try spawner.spawn(spec, output: ChildOutput()).get()
+            defer { kill(next, SIGKILL); _ = waitFor(next) }
+            usleep(100_000)
+            #expect(kill(next, 0) == 0 && cgroups.pids("again") == [next])
+        }
+    }
+
+    @Test func aCgroupKilledBeforeThisDaemonIsMadeAnewAtItsFirstStart() throws {
+        try withCgroups { spawner, cgroups in
+            let dir = cgroups.directory(for: "old")
+            #expect(mkdir(dir, 0o755) == 0)
+            #expect(KernelFile.write(dir + "/cgroup.kill", "1") == 0)  // as another program might
+            let pid = try spawner.spawn(ServiceSpec(name: "old", cmd: ["/bin/sleep", "36"]), output: ChildOutput()).get()
+            defer { kill(pid, SIGKILL); _ = waitFor(pid) }
+            usleep(100_000)
+            #expect(kill(pid, 0) == 0 && cgroups.pids("old") == [pid])
+        }
+    }
+
     @Test func aRemovedServicesCgroupGoes() throws {
         try withCgroups { spawner, cgroups in
             let pid = try spawner.spawn(ServiceSpec(name: "once", cmd: ["/bin/true"]), output: ChildOutput()).get()
