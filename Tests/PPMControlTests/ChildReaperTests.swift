@@ -23,12 +23,18 @@ import Testing
         }
     }
 
-    @Test func aSpawnedChildIsReapedThroughItsPidfdWithoutASweep() throws {
+    /// A reaper on a queue of its own, the exits it reports, and a spawner handing it every pidfd.
+    func makeReaper() -> (DispatchQueue, Reports, ChildReaper, LinuxSpawner) {
         let queue = DispatchQueue(label: "reaper-test")
         let reports = Reports()
         let reaper = ChildReaper(queue: queue) { reports.add($0) }
         let spawner = LinuxSpawner()
         spawner.childWatcher = reaper
+        return (queue, reports, reaper, spawner)
+    }
+
+    @Test func aSpawnedChildIsReapedThroughItsPidfdWithoutASweep() throws {
+        let (queue, reports, reaper, spawner) = makeReaper()
         var pids: [Int32] = []
         queue.sync {
             for code in 0..<3 {
@@ -49,11 +55,7 @@ import Testing
     /// (No test calls `sweep`: its `waitpid(-1)` would reap the children of
     /// tests running alongside in this process.)
     @Test func aChildReapedElsewhereFirstLeavesNoPidfdBehind() throws {
-        let queue = DispatchQueue(label: "reaper-test")
-        let reports = Reports()
-        let reaper = ChildReaper(queue: queue) { reports.add($0) }
-        let spawner = LinuxSpawner()
-        spawner.childWatcher = reaper
+        let (queue, reports, reaper, spawner) = makeReaper()
         let pid = try queue.sync { try spawner.spawn(ServiceSpec(name: "k", cmd: ["/bin/sleep", "30"])).get() }
         queue.sync {
             kill(pid, SIGKILL)
