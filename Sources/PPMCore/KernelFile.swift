@@ -3,8 +3,10 @@ import Glibc
 /// Reads and writes the small files of /proc and cgroupfs, whole.
 enum KernelFile {
     /// The whole file, or nil when it cannot be opened or read.
-    static func bytes(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    /// A relative `path` is taken from the directory `base` is open on
+    /// (a walk of fewer components than the absolute path's).
+    static func bytes(_ path: String, under base: Int32 = AT_FDCWD) -> [UInt8]? {
+        let fd = openat(base, path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var bytes: [UInt8] = []
@@ -30,8 +32,8 @@ enum KernelFile {
     }
 
     /// The numbers of a file holding one per line (`cgroup.procs`).
-    static func numbers(_ path: String) -> [Int32] {
-        guard let bytes = bytes(path) else { return [] }
+    static func numbers(_ path: String, under base: Int32 = AT_FDCWD) -> [Int32] {
+        guard let bytes = bytes(path, under: base) else { return [] }
         var result: [Int32] = []
         var value: Int32 = 0, digits = 0
         for b in bytes {
@@ -48,12 +50,28 @@ enum KernelFile {
         return result
     }
 
-    /// The value of `key` in a flat keyed file ("populated 1\nfrozen 0\n").
-    static func value(_ path: String, key: String) -> UInt64? {
-        guard let text = text(path) else { return nil }
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2, parts[0] == key { return UInt64(parts[1]) }
+    /// The value of `key` in a flat keyed file ("populated 1\nfrozen 0\n"),
+    /// parsed from the bytes (`stats` reads one per service).
+    static func value(_ path: String, key: String, under base: Int32 = AT_FDCWD) -> UInt64? {
+        guard let bytes = bytes(path, under: base) else { return nil }
+        let key = Array(key.utf8)
+        var start = 0
+        while start < bytes.count {
+            let end = bytes[start...].firstIndex(of: 10) ?? bytes.count
+            let valueStart = start + key.count + 1
+            if valueStart < end, bytes[valueStart - 1] == UInt8(ascii: " "),
+               bytes[start..<valueStart - 1].elementsEqual(key) {
+                var value: UInt64 = 0
+                for b in bytes[valueStart..<end] {
+                    guard b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") else { return nil }
+                    let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+                    let (sum, o2) = times10.addingReportingOverflow(UInt64(b - UInt8(ascii: "0")))
+                    guard !o1, !o2 else { return nil }
+                    value = sum
+                }
+                return value
+            }
+            start = end + 1
         }
         return nil
     }

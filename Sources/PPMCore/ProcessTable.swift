@@ -42,24 +42,41 @@ public struct ProcessTable: Sendable {
     }
 
     /// Reads /proc now.
-    public static func read() -> ProcessTable {
-        guard let dir = opendir("/proc") else { return ProcessTable(entries: []) }
+    public static func read() -> ProcessTable { ProcessTable(entries: entries(of: pids()[...])) }
+
+    /// The pids /proc lists now, in its order.
+    static func pids() -> [Int32] {
+        guard let dir = opendir("/proc") else { return [] }
         defer { closedir(dir) }
-        var entries: [ProcessEntry] = []
-        entries.reserveCapacity(512)
+        var pids: [Int32] = []
+        pids.reserveCapacity(512)
         let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+        while let dirent = readdir(dir) {
+            let name = UnsafeRawPointer(dirent).advanced(by: nameOffset).assumingMemoryBound(to: UInt8.self)
+            if let pid = pid(named: name) { pids.append(pid) }
+        }
+        return pids
+    }
+
+    /// The entries of those of `pids` that still exist, in the same order.
+    static func entries(of pids: ArraySlice<Int32>) -> [ProcessEntry] {
+        var entries: [ProcessEntry] = []
+        entries.reserveCapacity(pids.count)
+        // Each file is opened from /proc: a walk of two components, not three.
+        let proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard proc >= 0 else { return [] }
+        defer { close(proc) }
         var path = [CChar](repeating: 0, count: 32)
         let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 4096)
         defer { buffer.deallocate() }
-        while let dirent = readdir(dir) {
-            let name = UnsafeRawPointer(dirent).advanced(by: nameOffset).assumingMemoryBound(to: UInt8.self)
-            guard let pid = statPath(name, into: &path) else { continue }
-            let count = readFile(path, into: buffer)
+        for pid in pids {
+            statPath(pid, into: &path)
+            let count = readFile(path, under: proc, into: buffer)
             if count > 0, let entry = parseStat(UnsafeBufferPointer(rebasing: buffer[..<count]), pid: pid) {
                 entries.append(entry)
             }
         }
-        return ProcessTable(entries: entries)
+        return entries
     }
 
     /// The members of each of `groups`, by pid (groups with no process are left out).
@@ -71,9 +88,8 @@ public struct ProcessTable: Sendable {
         return found.mapValues { $0.sorted { $0.pid < $1.pid } }
     }
 
-    /// Writes `/proc/NAME/stat` into `path` when the directory entry's
-    /// name is all digits, and returns the pid it names.
-    private static func statPath(_ name: UnsafePointer<UInt8>, into path: inout [CChar]) -> Int32? {
+    /// The pid a /proc directory entry names, if its name is all digits.
+    private static func pid(named name: UnsafePointer<UInt8>) -> Int32? {
         var pid: Int32 = 0
         var length = 0
         while name[length] != 0 {
@@ -82,27 +98,34 @@ public struct ProcessTable: Sendable {
             pid = pid &* 10 &+ Int32(digit)
             length += 1
         }
-        guard length > 0 else { return nil }
+        return length > 0 ? pid : nil
+    }
+
+    /// Writes `PID/stat` into `path` (NUL-terminated).
+    private static func statPath(_ pid: Int32, into path: inout [CChar]) {
         var at = 0
-        for byte in "/proc/".utf8 {
-            path[at] = CChar(bitPattern: byte)
-            at += 1
+        var length = 1
+        var rest = pid / 10
+        while rest > 0 {
+            length += 1
+            rest /= 10
         }
-        for i in 0..<length {
-            path[at] = CChar(bitPattern: name[i])
-            at += 1
+        rest = pid
+        for i in stride(from: at + length - 1, through: at, by: -1) {
+            path[i] = CChar(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
         }
+        at += length
         for byte in "/stat".utf8 {
             path[at] = CChar(bitPattern: byte)
             at += 1
         }
         path[at] = 0
-        return pid
     }
 
     /// Reads up to the buffer's size; 0 when the file cannot be read.
-    private static func readFile(_ path: [CChar], into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    private static func readFile(_ path: [CChar], under base: Int32, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        let fd = openat(base, path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return 0 }
         defer { close(fd) }
         var count = 0

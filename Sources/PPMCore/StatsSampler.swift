@@ -47,10 +47,14 @@ public struct StatsGroup: Sendable, Hashable {
 /// is the time used between the previous sample and now over the time
 /// between them, not an average since the process started.
 ///
-/// When the previous sample is missing or older than `maximumAge`, a fresh
-/// one is taken first; a sample younger than `minimumInterval` is waited
-/// out. So a call may block for up to `minimumInterval` (100 ms): call it
-/// off the daemon's loop. Safe from any thread; concurrent calls take turns.
+/// With a previous sample no older than `maximumAge`, that sample is the
+/// start and a full one is read now (waiting first if it is younger than
+/// `minimumInterval`). Without one, a full sample is read, and once
+/// `minimumInterval` has passed only the counters of what it found (its
+/// members' /proc entries, its cgroups' usage) are read again: the wait
+/// hides the first read. So a call may block for up to `minimumInterval`
+/// (100 ms): call it off the daemon's loop. Safe from any thread;
+/// concurrent calls take turns.
 public final class StatsSampler: Sendable {
     /// The sampler the daemon shares between requests.
     public static let shared = StatsSampler()
@@ -84,14 +88,25 @@ public final class StatsSampler: Sendable {
     public func usage(of groups: [StatsGroup]) -> [Int32: GroupUsage] {
         let cgroups = groups.compactMap(\.cgroup)
         return previous.withLock { previous in
-            var before = previous ?? Self.sample(cgroups)
-            if Self.now() - before.time > maximumAge { before = Self.sample(cgroups) }
-            let wait = before.time + minimumInterval - Self.now()
-            if wait > 0 { usleep(useconds_t(wait * 1_000_000)) }
-            let after = Self.sample(cgroups)
+            let before: Sample, after: Sample
+            if let last = previous, Self.now() - last.time <= maximumAge {
+                before = last
+                waitOut(before)
+                after = Self.read(cgroups, members: true, pids: ProcessTable.pids())
+            } else {
+                before = Self.read(cgroups, members: true, pids: ProcessTable.pids())
+                waitOut(before)
+                after = Self.counters(of: before, groups)
+            }
             previous = after
             return Self.usage(groups, before: before, after: after)
         }
+    }
+
+    /// Sleeps until `minimumInterval` has passed since `sample` was taken.
+    private func waitOut(_ sample: Sample) {
+        let wait = sample.time + minimumInterval - Self.now()
+        if wait > 0 { usleep(useconds_t(wait * 1_000_000)) }
     }
 
     /// CPU % from the ticks each process used between two tables (process groups only).
@@ -140,15 +155,21 @@ public final class StatsSampler: Sendable {
         return result
     }
 
-    private static func sample(_ cgroups: [String]) -> Sample {
-        var sample = Sample(time: now(), table: ProcessTable.read())
-        for dir in cgroups {
-            sample.cgroupCPU[dir] = ServiceCgroups.cpuMicroseconds(in: dir)
-            sample.cgroupPids[dir] = ServiceCgroups.pids(in: dir)
-        }
-        return sample
+    /// `sample`'s members read again: the /proc entries of its groups'
+    /// processes (those still running, not a later process with a reused
+    /// pid) and its cgroups' usage; the cgroups' members as they were.
+    static func counters(of sample: Sample, _ groups: [StatsGroup]) -> Sample {
+        let processGroups = Set(groups.filter { $0.cgroup == nil }.map(\.pgid))
+        let inCgroups = Set(sample.cgroupPids.values.joined())
+        let wanted = sample.table.entries.filter { processGroups.contains($0.pgrp) || inCgroups.contains($0.pid) }
+        var fresh = read(groups.compactMap(\.cgroup), members: false, pids: wanted.map(\.pid))
+        var started: [Int32: UInt64] = [:]
+        for entry in wanted { started[entry.pid] = entry.start }
+        fresh.table = ProcessTable(entries: fresh.table.entries.filter { started[$0.pid] == $0.start })
+        fresh.cgroupPids = sample.cgroupPids
+        return fresh
     }
 
     /// Seconds on the monotonic clock.
-    private static func now() -> Double { SystemClock.monotonic() }
+    static func now() -> Double { SystemClock.monotonic() }
 }

@@ -112,6 +112,24 @@ func within5s(_ condition: () -> Bool) -> Bool {
         #expect(abs((again[busy.pid]?.cpu ?? -100) - expectedAgain) < 20)
     }
 
+    /// A first call reads everything once, then only its members' counters:
+    /// a pid now held by another process, or a process outside every
+    /// group, is not read again.
+    @Test func theSecondReadOfAFirstCallKeepsOnlyTheSameProcesses() throws {
+        let group = try SpawnedGroup(["/bin/sleep", "30"])
+        defer { group.stop() }
+        let table = ProcessTable.read()
+        let member = try #require(table.entries.first { $0.pid == group.pid })
+        var reused = try #require(table.entries.first { $0.pid == getpid() })
+        reused.pgrp = group.pid
+        reused.start += 1
+        let outsider = try #require(table.entries.first { $0.pid == 1 })
+        let first = StatsSampler.Sample(time: 0, table: ProcessTable(entries: [member, reused, outsider]))
+        let again = StatsSampler.counters(of: first, [StatsGroup(pgid: group.pid)])
+        #expect(again.table.entries.map(\.pid) == [group.pid])
+        #expect(again.time > 0)
+    }
+
     @Test func commandsWithSpacesAndParenthesesAreParsed() throws {
         let dir = NSTemporaryDirectory() + "ppm-comm-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -151,5 +169,40 @@ func within5s(_ condition: () -> Bool) -> Bool {
         #expect(usage[10] == GroupUsage(cpu: 50, rss: 9 * ProcessTable.pageSize, pids: [10, 11, 13]))
         #expect(usage[30] == GroupUsage.none)
         #expect(usage[20] == nil)
+    }
+}
+
+/// The flat keyed files of cgroupfs (`cpu.stat`, `cgroup.events`), parsed from bytes.
+@Suite struct KernelFileTests {
+    func file(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kernelfile-\(UUID().uuidString)").path
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        return path
+    }
+
+    @Test func aKeyedValueIsFoundOnItsOwnLineOnly() throws {
+        let path = try file("usage_usec_extra 5\nusage_usec 1234567\nuser_usec 9\n")
+        defer { unlink(path) }
+        #expect(KernelFile.value(path, key: "usage_usec") == 1_234_567)
+        #expect(KernelFile.value(path, key: "user_usec") == 9)
+        #expect(KernelFile.value(path, key: "usage") == nil)
+        #expect(KernelFile.value(path, key: "system_usec") == nil)
+    }
+
+    @Test func aValueThatIsNotANumberIsNone() throws {
+        let path = try file("populated 1x\nfrozen 0\nhuge 99999999999999999999\n")
+        defer { unlink(path) }
+        #expect(KernelFile.value(path, key: "populated") == nil)
+        #expect(KernelFile.value(path, key: "frozen") == 0)
+        #expect(KernelFile.value(path, key: "huge") == nil)
+        #expect(KernelFile.value("/nonexistent/cpu.stat", key: "usage_usec") == nil)
+    }
+
+    @Test func aRelativePathIsTakenFromTheDirectoryGiven() throws {
+        let path = try file("usage_usec 42\n")
+        defer { unlink(path) }
+        let dir = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY)
+        defer { close(dir) }
+        #expect(KernelFile.value((path as NSString).lastPathComponent, key: "usage_usec", under: dir) == 42)
     }
 }

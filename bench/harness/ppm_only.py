@@ -5,6 +5,7 @@ import os
 import socket
 import statistics
 import subprocess
+import threading
 import time
 
 from measure import Session, pct
@@ -13,25 +14,36 @@ from systems import request
 
 def stats_with_status(session, timeout_s=600):
     """`ppm-lua stats --json` end to end, and raw `status` round trips (a fresh
-    connection each, as the CLI makes) sent while stats is running."""
+    connection each, as the CLI makes) sent while stats is running. A thread
+    waits for the CLI, so its end is timed when it exits, not at the next
+    turn of the status loop."""
     s = session.system
     t0 = time.perf_counter()
     stats = subprocess.Popen(s.cli("stats", "--json"), env=s.env(),
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    status_ms, deadline = [], time.monotonic() + timeout_s
-    while stats.poll() is None and time.monotonic() < deadline:
+    ended = {}
+
+    def wait_for_stats():
+        try:
+            stats.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            stats.kill()
+            stats.wait()
+        ended["t"] = time.perf_counter()
+
+    waiter = threading.Thread(target=wait_for_stats, daemon=True)
+    waiter.start()
+    status_ms = []
+    while waiter.is_alive():
         t = time.perf_counter()
         try:
             request(s.sock, {"id": 1, "cmd": "status"}, timeout=timeout_s)
             status_ms.append((time.perf_counter() - t) * 1000)
         except OSError:
             break
-        time.sleep(0.02)
-    try:
-        stats.wait(timeout=max(1, deadline - time.monotonic()))
-    except subprocess.TimeoutExpired:
-        stats.kill()
-    out = {"stats_ms": (time.perf_counter() - t0) * 1000, "rc": stats.returncode,
+        waiter.join(0.02)
+    waiter.join()
+    out = {"stats_ms": (ended["t"] - t0) * 1000, "rc": stats.returncode,
            "status_samples": len(status_ms)}
     if status_ms:
         out.update(status_p50_ms=pct(status_ms, 50), status_max_ms=max(status_ms))
