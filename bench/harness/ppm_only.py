@@ -15,8 +15,8 @@ from systems import request
 def stats_with_status(session, timeout_s=600):
     """`ppm-lua stats --json` end to end, and raw `status` round trips (a fresh
     connection each, as the CLI makes) sent while stats is running. A thread
-    waits for the CLI, so its end is timed when it exits, not at the next
-    turn of the status loop."""
+    blocks in waitpid for the CLI, so its end is timed when it exits (Popen's
+    wait with a timeout polls, up to 50 ms late)."""
     s = session.system
     t0 = time.perf_counter()
     stats = subprocess.Popen(s.cli("stats", "--json"), env=s.env(),
@@ -24,17 +24,16 @@ def stats_with_status(session, timeout_s=600):
     ended = {}
 
     def wait_for_stats():
-        try:
-            stats.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            stats.kill()
-            stats.wait()
+        stats.wait()
         ended["t"] = time.perf_counter()
 
     waiter = threading.Thread(target=wait_for_stats, daemon=True)
     waiter.start()
-    status_ms = []
+    status_ms, deadline = [], time.monotonic() + timeout_s
     while waiter.is_alive():
+        if time.monotonic() > deadline:
+            stats.kill()
+            break
         t = time.perf_counter()
         try:
             request(s.sock, {"id": 1, "cmd": "status"}, timeout=timeout_s)
