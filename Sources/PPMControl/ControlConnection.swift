@@ -168,7 +168,21 @@ final class ControlConnection: @unchecked Sendable {
         guard output.count + line.utf8.count < Self.maxPending else { return close() }
         output += Array(line.utf8)
         output.append(10)
+        if output.count > Self.largeReply && !sendBufferRaised { raiseSendBuffer() }
         flush()
+    }
+
+    /// Replies above this size (`ls` at 1000 services is ~700 KB) raise the
+    /// socket's send buffer, so they go out in fewer rounds of waiting for room.
+    static let largeReply = 128 << 10
+    private var sendBufferRaised = false
+
+    /// Asks for a 4 MB send buffer (the kernel caps it at twice
+    /// `net.core.wmem_max`); memory is charged only for bytes in flight.
+    private func raiseSendBuffer() {
+        sendBufferRaised = true
+        var size: Int32 = 4 << 20
+        _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
     }
 
     private func flush() {
