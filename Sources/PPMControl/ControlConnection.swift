@@ -177,11 +177,11 @@ final class ControlConnection: @unchecked Sendable {
     static let largeReply = 128 << 10
     private var sendBufferRaised = false
 
-    /// Asks for a 4 MB send buffer (the kernel caps it at twice
-    /// `net.core.wmem_max`); memory is charged only for bytes in flight.
+    /// Asks for a 1 MB send buffer (capped at `net.core.wmem_max`, then
+    /// doubled by the kernel); memory is charged only for bytes in flight.
     private func raiseSendBuffer() {
         sendBufferRaised = true
-        var size: Int32 = 4 << 20
+        var size: Int32 = 1 << 20
         _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
     }
 

@@ -115,9 +115,10 @@ private func eventually(_ seconds: Double = 10, _ condition: () -> Bool) -> Bool
         let pair = Pair(echo: false)
         shutdown(pair.client, Int32(SHUT_WR))
         #expect(eventually { pair.calls.withLock { $0 } == ["end of input"] })
-        // The client stops reading, the replies back up, then it goes away.
+        // The client stops reading, the replies back up (past the send
+        // buffer a large reply raises), then it goes away.
         let line = String(repeating: "y", count: 100_000)
-        for _ in 0..<20 { pair.connection.send(line) }
+        for _ in 0..<60 { pair.connection.send(line) }
         #expect(eventually { pair.watched == 1 })
         pair.hangUp()
         #expect(eventually { pair.isClosed })
