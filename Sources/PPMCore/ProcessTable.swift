@@ -4,6 +4,8 @@ import Glibc
 public struct ProcessEntry: Sendable, Equatable {
     /// The process id.
     public var pid: Int32
+    /// Its parent (field 4).
+    public var ppid: Int32
     /// Its process group (field 5).
     public var pgrp: Int32
     /// CPU time used, user + system, in clock ticks (fields 14 + 15).
@@ -15,8 +17,9 @@ public struct ProcessEntry: Sendable, Equatable {
     public var rssPages: Int64
 
     /// An entry with these fields.
-    public init(pid: Int32, pgrp: Int32, ticks: UInt64, start: UInt64, rssPages: Int64) {
+    public init(pid: Int32, pgrp: Int32, ticks: UInt64, start: UInt64, rssPages: Int64, ppid: Int32 = 0) {
         self.pid = pid
+        self.ppid = ppid
         self.pgrp = pgrp
         self.ticks = ticks
         self.start = start
@@ -151,6 +154,7 @@ public struct ProcessTable: Sendable {
             var end = at
             while end < line.count && line[end] != UInt8(ascii: " ") && line[end] != UInt8(ascii: "\n") { end += 1 }
             switch field {
+            case 4: entry.ppid = Int32(truncatingIfNeeded: number(line, at..<end))
             case 5: entry.pgrp = Int32(truncatingIfNeeded: number(line, at..<end))
             case 14, 15: entry.ticks += UInt64(max(0, number(line, at..<end)))
             case 22: entry.start = UInt64(max(0, number(line, at..<end)))

@@ -10,12 +10,16 @@ public enum ServiceFinder {
     public static let homeVariable = "PPM_LUA_HOME"
     public static let serviceVariable = "PPM_LUA_SERVICE"
 
-    /// Group leaders marked with `home`, by service name, oldest first.
+    /// Group leaders marked with `home`, by service name, oldest first. A
+    /// descendant of another leader of the same service (a child that made
+    /// its own session with `setsid` inherits the marks) is not a copy of
+    /// the service and is left out.
     public static func find(home: String) -> [String: [Int32]] {
         let homeMark = Array("\(homeVariable)=\(home)".utf8)
         let serviceMark = Array("\(serviceVariable)=".utf8)
+        let table = ProcessTable.read()
         var found: [String: [(start: UInt64, pid: Int32)]] = [:]
-        for entry in ProcessTable.read().entries where entry.pid == entry.pgrp && entry.pid != getpid() {
+        for entry in table.entries where entry.pid == entry.pgrp && entry.pid != getpid() {
             guard let environ = KernelFile.bytes("/proc/\(entry.pid)/environ") else { continue }
             var ours = false
             var name: String?
@@ -25,6 +29,21 @@ public enum ServiceFinder {
             }
             if ours, let name { found[name, default: []].append((entry.start, entry.pid)) }
         }
-        return found.mapValues { $0.sorted { $0.start < $1.start }.map(\.pid) }
+        var parents: [Int32: Int32] = [:]
+        for entry in table.entries { parents[entry.pid] = entry.ppid }
+        return found.mapValues { copies in
+            let leaders = Set(copies.map(\.pid))
+            return copies.filter { !descends($0.pid, fromAnyOf: leaders, parents) }.sorted { $0.start < $1.start }.map(\.pid)
+        }
+    }
+
+    /// Whether one of `pid`'s ancestors (up to 64 generations) is in `leaders`.
+    static func descends(_ pid: Int32, fromAnyOf leaders: Set<Int32>, _ parents: [Int32: Int32]) -> Bool {
+        var current = parents[pid] ?? 0
+        for _ in 0..<64 where current > 1 {
+            if leaders.contains(current) { return true }
+            current = parents[current] ?? 0
+        }
+        return false
     }
 }

@@ -27,6 +27,30 @@ func processes(containing text: String) -> [Int32] {
         #expect(box.waitForDaemonExit() != nil)
     }
 
+    /// A child a service started in a session of its own (`setsid`) has the
+    /// service's marks: after a killed daemon it is not taken for a second
+    /// copy of the service and ended.
+    @Test func aServicesSetsidChildIsNotTakenForASecondCopy() throws {
+        let box = try Sandbox()
+        let marker = "/bin/sleep 6\(getpid() % 1000)1"
+        try box.write("""
+            ppm.service { name = "web", cmd = { "/bin/sh", "-c", "setsid \(marker)2 & exec \(marker)" } }
+            """)
+        try box.startDaemon()
+        #expect(eventually { box.state("web") == "running" && processes(marker + "2").count == 1 })
+        let web = try #require(box.pid("web"))
+        let child = try #require(processes(marker + "2").first)
+        defer { kill(child, SIGKILL) }
+        try killDaemon(box)
+        try box.startDaemon()
+        #expect(box.pid("web") == web)
+        let log = (try? String(contentsOfFile: box.daemonLog, encoding: .utf8)) ?? ""
+        #expect(!log.contains("ending 'web'"), "\(log)")
+        #expect(alive(child))
+        #expect(box.run("quit").status == 0)
+        #expect(box.waitForDaemonExit() == 0)
+    }
+
     @Test func theNextDaemonAdoptsWhatAKilledOneLeftRunning() throws {
         let box = try Sandbox()
         let marker = "/bin/sleep 7\(getpid() % 1000)1"

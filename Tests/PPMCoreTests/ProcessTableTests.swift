@@ -147,7 +147,7 @@ func within5s(_ condition: () -> Bool) -> Bool {
     @Test func statLinesAreParsedFromTheLastParenthesis() {
         let line = "4242 (x) (y ) 1 2) S 1 4200 4200 0 -1 4194560 120 0 0 0 7 5 0 0 20 0 1 0 987654 1000 33 18446744073709551615 1 1\n"
         let entry = Array(line.utf8).withUnsafeBufferPointer { ProcessTable.parseStat($0, pid: 4242) }
-        #expect(entry == ProcessEntry(pid: 4242, pgrp: 4200, ticks: 12, start: 987654, rssPages: 33))
+        #expect(entry == ProcessEntry(pid: 4242, pgrp: 4200, ticks: 12, start: 987654, rssPages: 33, ppid: 1))
         #expect(Array("12 (short) S 1".utf8).withUnsafeBufferPointer { ProcessTable.parseStat($0, pid: 12) } == nil)
         #expect(Array("garbage".utf8).withUnsafeBufferPointer { ProcessTable.parseStat($0, pid: 1) } == nil)
     }
