@@ -127,7 +127,8 @@ public final class Daemon: @unchecked Sendable {
         // killed right after a spawn had no time to record it): one per
         // service is adopted, any other copy is ended.
         var duplicates: [(name: String, pgid: Int32)] = []
-        var found = ServiceFinder.find(home: locations.home)
+        let adopting = Set(declared).union(store.services.map(\.spec.name))
+        var found = ServiceFinder.find(home: locations.home, adopting: adopting)
         // `ppm.spawn` helpers: taken over after a re-exec, ended after a kill.
         let handedOver = Set((handover?.helpers ?? []).map(\.pid))
         let strayHelpers = (found.removeValue(forKey: HelperProcesses.mark) ?? []).filter { !handedOver.contains($0) }

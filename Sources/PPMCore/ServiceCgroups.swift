@@ -101,8 +101,11 @@ public struct ServiceCgroups: Sendable, Equatable {
     /// The processes in the service's cgroup (none when it does not exist).
     public func pids(_ name: String) -> [Int32] { Self.pids(in: directory(for: name)) }
 
-    /// The processes in a cgroup directory.
-    public static func pids(in dir: String) -> [Int32] { KernelFile.numbers(dir + "/cgroup.procs") }
+    /// The processes in a cgroup directory (a relative `dir` is taken from
+    /// the directory `base` is open on).
+    public static func pids(in dir: String, under base: Int32 = AT_FDCWD) -> [Int32] {
+        KernelFile.numbers(dir + "/cgroup.procs", under: base)
+    }
 
     /// Whether any process is left in the service's cgroup or below.
     public func populated(_ name: String) -> Bool { Self.populated(directory(for: name)) }
@@ -111,7 +114,9 @@ public struct ServiceCgroups: Sendable, Equatable {
 
     /// CPU time used by every process that ever ran in the cgroup, in µs
     /// (`cpu.stat` `usage_usec`); nil if it cannot be read.
-    public static func cpuMicroseconds(in dir: String) -> UInt64? { KernelFile.value(dir + "/cpu.stat", key: "usage_usec") }
+    public static func cpuMicroseconds(in dir: String, under base: Int32 = AT_FDCWD) -> UInt64? {
+        KernelFile.value(dir + "/cpu.stat", key: "usage_usec", under: base)
+    }
 
     /// Sends `signal` to every process in the service's cgroup; SIGKILL
     /// again, up to ten rounds, until none is left (a process forking meanwhile).

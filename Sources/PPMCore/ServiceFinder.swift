@@ -10,11 +10,12 @@ public enum ServiceFinder {
     public static let homeVariable = "PPM_LUA_HOME"
     public static let serviceVariable = "PPM_LUA_SERVICE"
 
-    /// Group leaders marked with `home`, by service name, oldest first. A
-    /// descendant of another leader of the same service (a child that made
-    /// its own session with `setsid` inherits the marks) is not a copy of
-    /// the service and is left out.
-    public static func find(home: String) -> [String: [Int32]] {
+    /// Group leaders marked with `home`, by service name, oldest first.
+    /// Under the names in `adopting`, a descendant of another leader of the
+    /// same service (a child that made its own session with `setsid`
+    /// inherits the marks) is not a copy of the service and is left out;
+    /// under other names, all are ended, so all are returned.
+    public static func find(home: String, adopting: Set<String> = []) -> [String: [Int32]] {
         let homeMark = Array("\(homeVariable)=\(home)".utf8)
         let serviceMark = Array("\(serviceVariable)=".utf8)
         let table = ProcessTable.read()
@@ -31,10 +32,11 @@ public enum ServiceFinder {
         }
         var parents: [Int32: Int32] = [:]
         for entry in table.entries { parents[entry.pid] = entry.ppid }
-        return found.mapValues { copies in
+        for (name, copies) in found where adopting.contains(name) {
             let leaders = Set(copies.map(\.pid))
-            return copies.filter { !descends($0.pid, fromAnyOf: leaders, parents) }.sorted { $0.start < $1.start }.map(\.pid)
+            found[name] = copies.filter { !descends($0.pid, fromAnyOf: leaders, parents) }
         }
+        return found.mapValues { $0.sorted { $0.start < $1.start }.map(\.pid) }
     }
 
     /// Whether one of `pid`'s ancestors (up to 64 generations) is in `leaders`.

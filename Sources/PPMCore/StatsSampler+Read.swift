@@ -10,8 +10,8 @@ extension StatsSampler {
         defer { parents.close() }
         for dir in cgroups {
             let (base, leaf) = parents.open(dir)
-            sample.cgroupCPU[dir] = KernelFile.value(leaf + "/cpu.stat", key: "usage_usec", under: base)
-            if members { sample.cgroupPids[dir] = KernelFile.numbers(leaf + "/cgroup.procs", under: base) }
+            sample.cgroupCPU[dir] = ServiceCgroups.cpuMicroseconds(in: leaf, under: base)
+            if members { sample.cgroupPids[dir] = ServiceCgroups.pids(in: leaf, under: base) }
         }
         return sample
     }

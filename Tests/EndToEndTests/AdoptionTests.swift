@@ -29,24 +29,28 @@ func processes(containing text: String) -> [Int32] {
 
     /// A child a service started in a session of its own (`setsid`) has the
     /// service's marks: after a killed daemon it is not taken for a second
-    /// copy of the service and ended.
+    /// copy of the service and ended. A removed service's such child is
+    /// ended with it.
     @Test func aServicesSetsidChildIsNotTakenForASecondCopy() throws {
         let box = try Sandbox()
         let marker = "/bin/sleep 6\(getpid() % 1000)1"
-        try box.write("""
-            ppm.service { name = "web", cmd = { "/bin/sh", "-c", "setsid \(marker)2 & exec \(marker)" } }
-            """)
+        let web = #"ppm.service { name = "web", cmd = { "/bin/sh", "-c", "setsid \#(marker)2 & exec \#(marker)" } }"#
+        let gone = #"ppm.service { name = "gone", cmd = { "/bin/sh", "-c", "setsid \#(marker)4 & exec \#(marker)3" } }"#
+        try box.write(web + "\n" + gone + "\n")
         try box.startDaemon()
-        #expect(eventually { box.state("web") == "running" && processes(marker + "2").count == 1 })
-        let web = try #require(box.pid("web"))
+        #expect(eventually { box.state("web") == "running" && processes(marker + "2").count == 1 && processes(marker + "4").count == 1 })
+        let webPid = try #require(box.pid("web"))
         let child = try #require(processes(marker + "2").first)
-        defer { kill(child, SIGKILL) }
+        let goneChild = try #require(processes(marker + "4").first)
+        defer { kill(child, SIGKILL); kill(goneChild, SIGKILL) }
         try killDaemon(box)
+        try box.write(web + "\n")
         try box.startDaemon()
-        #expect(box.pid("web") == web)
+        #expect(box.pid("web") == webPid)
         let log = (try? String(contentsOfFile: box.daemonLog, encoding: .utf8)) ?? ""
         #expect(!log.contains("ending 'web'"), "\(log)")
         #expect(alive(child))
+        #expect(eventually(10) { !alive(goneChild) && processes(marker + "3").isEmpty })
         #expect(box.run("quit").status == 0)
         #expect(box.waitForDaemonExit() == 0)
     }

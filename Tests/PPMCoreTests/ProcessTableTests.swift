@@ -1,3 +1,4 @@
+import CSystem
 import Foundation
 @testable import PPMCore
 import Testing
@@ -204,5 +205,36 @@ func within5s(_ condition: () -> Bool) -> Bool {
         let dir = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY)
         defer { close(dir) }
         #expect(KernelFile.value((path as NSString).lastPathComponent, key: "usage_usec", under: dir) == 42)
+    }
+}
+
+/// Whether a process group still runs: `kill(-pgid, 0)` also reaches
+/// zombies, which an adopted service's ended members stay until whoever
+/// inherited them reaps them; a group of zombies only is gone.
+@Suite(.serialized) struct GroupAliveTests {
+    /// Field 3 of /proc/PID/stat.
+    func state(_ pid: pid_t) -> Character? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        return stat[stat.index(after: close)...].dropFirst().first
+    }
+
+    @Test func aGroupOfZombiesIsGone() throws {
+        let group = try SpawnedGroup(["/bin/true"])
+        defer { group.stop() }
+        #expect(within5s { state(group.pid) == "Z" })
+        #expect(kill(-group.pid, 0) == 0)
+        #expect(ppm_group_alive(group.pid) == 0)
+    }
+
+    @Test func aGroupRunsWhileAMemberDoesEvenWithItsLeaderEnded() throws {
+        let group = try SpawnedGroup(["/bin/sh", "-c", "/bin/sleep 30 & exit 0"])
+        defer { group.stop() }
+        #expect(within5s { state(group.pid) == "Z" })
+        #expect(ppm_group_alive(group.pid) == 1)
+        let running = try SpawnedGroup(["/bin/sleep", "30"])
+        defer { running.stop() }
+        #expect(ppm_group_alive(running.pid) == 1)
+        #expect(ppm_group_alive(999_999_999) == 0)
     }
 }
