@@ -58,7 +58,8 @@ final class FDHolder: PipeKeeper {
         var fds: [Int32] = [-1, -1]
         while ppm_fdholder_receive(sock, &name, name.count, &fds) == 1 {
             guard fds[0] >= 0, fds[1] >= 0 else { continue }
-            pipes[String(cString: name)] = (fds[0], fds[1])
+            let key = name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+            pipes[String(decoding: key, as: UTF8.self)] = (fds[0], fds[1])
         }
         return pipes
     }
