@@ -109,46 +109,9 @@ long ppm_peer_uid(int fd) {
     return (long)cred.uid;
 }
 
-/* Fields 3 to 5 of /proc/PID/stat. */
-struct proc_stat { char state; long ppid; long pgrp; };
-
-/* Reads them; 0 when the process is gone. */
-static int read_stat(long pid, struct proc_stat *out) {
-    char path[64], text[512];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    ssize_t len = read(fd, text, sizeof text - 1);
-    close(fd);
-    if (len <= 0) return 0;
-    text[len] = '\0';
-    /* "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses. */
-    char *close_paren = strrchr(text, ')');
-    return close_paren != NULL && sscanf(close_paren + 1, " %c %ld %ld", &out->state, &out->ppid, &out->pgrp) == 3;
-}
-
 int ppm_group_alive(pid_t pgid) {
     if (pgid <= 0) return 0;
-    if (kill(-pgid, 0) != 0 && errno != EPERM) return 0;
-    /* kill() also reaches zombies. An adopted service's members are not our
-       children: when they end, they wait as zombies until whoever inherited
-       them reaps them (seconds, for some inits). A group of zombies only is
-       gone. The leader is looked at first; the whole of /proc only when the
-       leader has ended and members are left. */
-    struct proc_stat st;
-    if (read_stat(pgid, &st) && st.pgrp == pgid && st.state != 'Z') return 1;
-    DIR *proc = opendir("/proc");
-    if (proc == NULL) return 1;
-    int alive = 0;
-    struct dirent *entry;
-    while (!alive && (entry = readdir(proc)) != NULL) {
-        char *end;
-        long pid = strtol(entry->d_name, &end, 10);
-        if (*end != '\0' || pid <= 0) continue;
-        alive = read_stat(pid, &st) && st.pgrp == pgid && st.state != 'Z';
-    }
-    closedir(proc);
-    return alive;
+    return kill(-pgid, 0) == 0 || errno == EPERM;
 }
 
 int ppm_accept(int fd) { return accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK); }
@@ -168,8 +131,20 @@ int ppm_list_children(pid_t parent, pid_t *out, int max) {
         char *end;
         long pid = strtol(entry->d_name, &end, 10);
         if (*end != '\0' || pid <= 0) continue;
-        struct proc_stat st;
-        if (read_stat(pid, &st) && st.ppid == parent && n < max) out[n++] = (pid_t)pid;
+        char path[64], text[512];
+        snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        ssize_t len = read(fd, text, sizeof text - 1);
+        close(fd);
+        if (len <= 0) continue;
+        text[len] = '\0';
+        /* "pid (comm) state ppid ...": comm may hold spaces and parentheses. */
+        char *close_paren = strrchr(text, ')');
+        char state;
+        long ppid;
+        if (close_paren == NULL || sscanf(close_paren + 1, " %c %ld", &state, &ppid) != 2) continue;
+        if (ppid == parent && n < max) out[n++] = (pid_t)pid;
     }
     closedir(proc);
     return n;

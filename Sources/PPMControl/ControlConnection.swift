@@ -179,8 +179,13 @@ final class ControlConnection: @unchecked Sendable {
 
     /// Asks for a 1 MB send buffer (capped at `net.core.wmem_max`, then
     /// doubled by the kernel); memory is charged only for bytes in flight.
+    /// Unix sockets only: on TCP a fixed size would turn off the kernel's
+    /// own tuning, which goes further.
     private func raiseSendBuffer() {
         sendBufferRaised = true
+        var domain: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) == 0, domain == AF_UNIX else { return }
         var size: Int32 = 1 << 20
         _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
     }

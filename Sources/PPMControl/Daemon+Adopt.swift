@@ -39,8 +39,15 @@ extension Daemon {
             ending.append((HelperProcesses.mark, pgid))
         }
         guard !ending.isEmpty else { return }
+        // Their ended members are not our children: zombies until reaped
+        // elsewhere, which does not count as running.
+        var running = Set(ending.map(\.pgid))
         let deadline = scheduler.now + 5
-        while scheduler.now < deadline && ending.contains(where: { spawner.groupAlive($0.pgid) }) { usleep(20_000) }
-        for (_, pgid) in ending where spawner.groupAlive(pgid) { kill(-pgid, SIGKILL) }
+        while true {
+            running = ProcessTable.read().runningGroups(among: running)
+            if running.isEmpty || scheduler.now >= deadline { break }
+            usleep(20_000)
+        }
+        for pgid in running { kill(-pgid, SIGKILL) }
     }
 }

@@ -15,6 +15,8 @@ public struct ProcessEntry: Sendable, Equatable {
     public var start: UInt64
     /// Resident pages (field 24).
     public var rssPages: Int64
+    /// Whether it has ended and waits to be reaped (state `Z`, field 3).
+    public var zombie = false
 
     /// An entry with these fields.
     public init(pid: Int32, pgrp: Int32, ticks: UInt64, start: UInt64, rssPages: Int64, ppid: Int32 = 0) {
@@ -80,6 +82,20 @@ public struct ProcessTable: Sendable {
             }
         }
         return entries
+    }
+
+    /// Those of `groups` that still run: `kill(-pgid, 0)` also reaches
+    /// zombies, and an adopted service's ended members stay zombies until
+    /// whoever inherited them reaps them (seconds, for some inits). A group
+    /// with a member that is not a zombie runs; so does one `kill` reaches
+    /// but /proc does not show (another user's, under `hidepid`).
+    public func runningGroups(among groups: Set<Int32>) -> Set<Int32> {
+        var seen: Set<Int32> = [], running: Set<Int32> = []
+        for entry in entries where groups.contains(entry.pgrp) {
+            seen.insert(entry.pgrp)
+            if !entry.zombie { running.insert(entry.pgrp) }
+        }
+        return running.union(groups.filter { !seen.contains($0) && (kill(-$0, 0) == 0 || errno == EPERM) })
     }
 
     /// The members of each of `groups`, by pid (groups with no process are left out).
@@ -150,6 +166,7 @@ public struct ProcessTable: Sendable {
         var entry = ProcessEntry(pid: pid, pgrp: 0, ticks: 0, start: 0, rssPages: 0)
         var field = 3
         var at = close + 2
+        entry.zombie = at < line.count && line[at] == UInt8(ascii: "Z")
         while at < line.count && field <= 24 {
             var end = at
             while end < line.count && line[end] != UInt8(ascii: " ") && line[end] != UInt8(ascii: "\n") { end += 1 }

@@ -8,10 +8,15 @@ extension StatsSampler {
         var sample = Sample(time: now(), table: ProcessTable(entries: ProcessTable.entries(of: pids[...])))
         var parents = ParentDirectories()
         defer { parents.close() }
-        for dir in cgroups {
-            let (base, leaf) = parents.open(dir)
+        let dirs = cgroups.map { parents.open($0) }
+        // The usages in one run of their own, timed apart: the same shape in
+        // every sample, so each cgroup's interval is the samples' interval.
+        sample.cgroupTime = now()
+        for (dir, (base, leaf)) in zip(cgroups, dirs) {
             sample.cgroupCPU[dir] = ServiceCgroups.cpuMicroseconds(in: leaf, under: base)
-            if members { sample.cgroupPids[dir] = ServiceCgroups.pids(in: leaf, under: base) }
+        }
+        if members {
+            for (dir, (base, leaf)) in zip(cgroups, dirs) { sample.cgroupPids[dir] = ServiceCgroups.pids(in: leaf, under: base) }
         }
         return sample
     }

@@ -63,6 +63,8 @@ public final class StatsSampler: Sendable {
     struct Sample {
         var time: Double
         var table: ProcessTable
+        /// When the cgroups' usage was read (nil: at `time`).
+        var cgroupTime: Double?
         /// `cpu.stat` usage (µs) and members of each cgroup directory read.
         var cgroupCPU: [String: UInt64] = [:]
         var cgroupPids: [String: [Int32]] = [:]
@@ -80,7 +82,8 @@ public final class StatsSampler: Sendable {
     }
 
     /// The usage of each of `groups` (process group ids), from one pass over
-    /// /proc (two when there is no recent sample). Every group asked for is
+    /// /proc (two when there is no recent sample, the second over the
+    /// processes the first found). Every group asked for is
     /// in the answer; a group without processes is `GroupUsage.none`.
     public func usage(groups: [Int32]) -> [Int32: GroupUsage] { usage(of: groups.map { StatsGroup(pgid: $0) }) }
 
@@ -96,6 +99,8 @@ public final class StatsSampler: Sendable {
             } else {
                 before = Self.read(cgroups, members: true, pids: ProcessTable.pids())
                 waitOut(before)
+                // The next call starts from these counters: a process that
+                // started during the interval counts from its first sample.
                 after = Self.counters(of: before, groups)
             }
             previous = after
@@ -119,6 +124,7 @@ public final class StatsSampler: Sendable {
     /// it, else from the ticks of the processes present in both tables.
     static func usage(_ groups: [StatsGroup], before: Sample, after: Sample) -> [Int32: GroupUsage] {
         let seconds = after.time - before.time
+        let cgroupSeconds = (after.cgroupTime ?? after.time) - (before.cgroupTime ?? before.time)
         var members = after.table.members(of: Set(groups.filter { $0.cgroup == nil }.map(\.pgid)))
         if !after.cgroupPids.isEmpty {
             var entries: [Int32: ProcessEntry] = [:]
@@ -139,7 +145,7 @@ public final class StatsSampler: Sendable {
             }
             var percent: Double
             if let dir = group.cgroup, let used = after.cgroupCPU[dir], let was = before.cgroupCPU[dir], used >= was {
-                percent = seconds > 0 ? Double(used - was) / 1e6 / seconds * 100 : 0
+                percent = cgroupSeconds > 0 ? Double(used - was) / 1e6 / cgroupSeconds * 100 : 0
             } else {
                 var ticks: UInt64 = 0
                 for p in processes {

@@ -84,6 +84,11 @@ import CSystem
         let usage = StatsSampler.usage([StatsGroup(pgid: 10, cgroup: "/cg/web.service")], before: before, after: after)
         // 1 s of CPU over 2 s (processes that ended meanwhile included), the cgroup's members.
         #expect(usage[10] == GroupUsage(cpu: 50, rss: 5 * ProcessTable.pageSize, pids: [10, 40]))
+        // Usages read at their own times: CPU over the time between those reads.
+        var early = before, late = after
+        early.cgroupTime = 10.5
+        late.cgroupTime = 11.5
+        #expect(StatsSampler.usage([StatsGroup(pgid: 10, cgroup: "/cg/web.service")], before: early, after: late)[10]?.cpu == 100)
     }
 }
 

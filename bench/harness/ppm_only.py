@@ -41,7 +41,10 @@ def stats_with_status(session, timeout_s=600):
         except OSError:
             break
         waiter.join(0.02)
-    waiter.join()
+    waiter.join(max(1, deadline - time.monotonic()))
+    if waiter.is_alive():
+        stats.kill()
+        waiter.join()
     out = {"stats_ms": (ended["t"] - t0) * 1000, "rc": stats.returncode,
            "status_samples": len(status_ms)}
     if status_ms:

@@ -107,8 +107,7 @@ int ppm_signal_pipe_read_info(int fd, pid_t *pid, int *code);
 /// The uid of the process at the other end of a unix socket, or -1.
 long ppm_peer_uid(int fd);
 
-/// Whether any process of the process group still runs (zombies waiting
-/// to be reaped do not count).
+/// Whether any process of the process group still exists.
 int ppm_group_alive(pid_t pgid);
 
 /// Runs the fd holder (see fdholder.c) on the unix socket `path`; returns
