@@ -52,6 +52,8 @@ public final class Daemon: @unchecked Sendable {
     let output: OutputCapture
     /// Keeps the output pipes open when the daemon dies; nil if it could not start.
     private let holder: FDHolder?
+    /// Holds the home for this daemon while it runs (`HomeLock`).
+    private var homeLock: Int32 = -1
     let scheduler: DispatchScheduler
     /// When the daemon started, on the monotonic clock.
     let startedAt: Double
@@ -93,6 +95,7 @@ public final class Daemon: @unchecked Sendable {
         if let config = options.configPath { try host.loadConfig(path: config) }
         interrupter = CurrentInterrupter(host.lua.interrupter)
         try Self.checkNoOtherDaemon(locations.socket)
+        homeLock = try HomeLock.take(locations.home)
         // Nothing below throws (a suspended queue must not be released).
         queue.suspend()
         scheduler = DispatchScheduler(queue: queue)

@@ -43,6 +43,25 @@ import Testing
         #expect(out.stderr.hasPrefix("ppm-lua: "))
     }
 
+    /// A daemon whose socket file was deleted still holds its home: a second
+    /// one on the same home refuses to start, until the first has exited.
+    @Test func aSecondDaemonOnAHomeWhoseSocketIsGoneRefusesToStart() throws {
+        let box = try Sandbox()
+        try box.write(#"ppm.service { name = "a", cmd = "/bin/sleep 100" }"#)
+        try box.startDaemon()
+        let first = try #require(box.daemonProcess)
+        #expect(unlink(box.dir + "/home/ppm.sock") == 0)
+        // Killed after 30 s if it runs instead (the test then fails, not hangs).
+        let second = box.run(["daemon", "-c", box.config], deadline: 30)
+        #expect(second?.status == 1)
+        #expect(second?.stderr.contains("another daemon already runs on \(box.dir)/home (its socket is gone)") == true, "\(second?.stderr ?? "it ran")")
+        kill(first.processIdentifier, SIGTERM)
+        #expect(box.waitForDaemonExit() != nil)
+        try box.startDaemon()
+        #expect(box.run("quit").status == 0)
+        #expect(box.waitForDaemonExit() == 0)
+    }
+
     @Test func detachReturnsOnceTheSocketAnswersAndStatusReports() throws {
         let box = try Sandbox()
         try box.write(#"ppm.service { name = "a", cmd = "/bin/sleep 100" }"#)
