@@ -1,7 +1,6 @@
 #define _GNU_SOURCE
 #include "CSystem.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -121,34 +120,6 @@ int ppm_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 void ppm_malloc_one_arena(void) { mallopt(M_ARENA_MAX, 1); }
 
 void ppm_release_free_memory(void) { malloc_trim(0); }
-
-int ppm_list_children(pid_t parent, pid_t *out, int max) {
-    DIR *proc = opendir("/proc");
-    if (proc == NULL) return -1;
-    int n = 0;
-    struct dirent *entry;
-    while ((entry = readdir(proc)) != NULL) {
-        char *end;
-        long pid = strtol(entry->d_name, &end, 10);
-        if (*end != '\0' || pid <= 0) continue;
-        char path[64], text[512];
-        snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) continue;
-        ssize_t len = read(fd, text, sizeof text - 1);
-        close(fd);
-        if (len <= 0) continue;
-        text[len] = '\0';
-        /* "pid (comm) state ppid ...": comm may hold spaces and parentheses. */
-        char *close_paren = strrchr(text, ')');
-        char state;
-        long ppid;
-        if (close_paren == NULL || sscanf(close_paren + 1, " %c %ld", &state, &ppid) != 2) continue;
-        if (ppid == parent && n < max) out[n++] = (pid_t)pid;
-    }
-    closedir(proc);
-    return n;
-}
 
 int ppm_pidfd_open(pid_t pid) {
 #ifdef SYS_pidfd_open

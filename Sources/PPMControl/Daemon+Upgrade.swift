@@ -132,9 +132,5 @@ extension Daemon {
     }
 
     /// The parent of a process, from /proc (nil if it is gone).
-    static func parent(of pid: Int32) -> Int32? {
-        guard let stat = FileContents.read("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.count > 1 ? Int32(fields[1]) : nil
-    }
+    static func parent(of pid: Int32) -> Int32? { ProcessTable.entry(pid)?.ppid }
 }

@@ -55,9 +55,8 @@ enum RemainingChildren {
     }
 
     private static func list() -> [Int32] {
-        var pids = [Int32](repeating: 0, count: 4096)
-        let n = ppm_list_children(getpid(), &pids, Int32(pids.count))
-        return n > 0 ? Array(pids[0..<Int(n)]) : []
+        let me = getpid()
+        return ProcessTable.read().entries.filter { $0.ppid == me }.map(\.pid)
     }
 
     private static func now() -> Double { SystemClock.monotonic() }

@@ -49,6 +49,9 @@ public struct ProcessTable: Sendable {
     /// Reads /proc now.
     public static func read() -> ProcessTable { ProcessTable(entries: entries(of: pids()[...])) }
 
+    /// One process's entry now (nil if it is gone).
+    public static func entry(_ pid: Int32) -> ProcessEntry? { entries(of: [pid]).first }
+
     /// The pids /proc lists now, in its order.
     static func pids() -> [Int32] {
         guard let dir = opendir("/proc") else { return [] }

@@ -72,8 +72,9 @@ public struct ServiceCgroups: Sendable, Equatable {
         return String(decoding: out, as: UTF8.self) + ".service"
     }
 
-    /// 16 hex digits of FNV-1a over the text's bytes.
-    static func hash(_ text: String) -> String {
+    /// 16 hex digits of FNV-1a over the text's bytes (names the cgroups
+    /// of a home, and the daemon's hold on the home).
+    public static func hash(_ text: String) -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         let digits = String(h, radix: 16)

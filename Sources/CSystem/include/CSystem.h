@@ -157,10 +157,6 @@ int ppm_pipe(int fds[2]);
 /// all of it. Call before starting threads.
 void ppm_malloc_one_arena(void);
 
-/// The pids whose parent is `parent` (from /proc; zombies included), at
-/// most `max` of them; -1 if /proc cannot be read.
-int ppm_list_children(pid_t parent, pid_t *out, int max);
-
 /// Gives the free pages inside malloc's heap back to the kernel (malloc_trim).
 void ppm_release_free_memory(void);
 
