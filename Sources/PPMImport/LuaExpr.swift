@@ -32,7 +32,7 @@ public indirect enum LuaExpr: Equatable, Sendable {
 
     /// A Lua string literal for `s`: in double quotes, or single quotes when
     /// `s` holds double quotes and no single ones; `\\`, the quote, `\n`,
-    /// `\t`, `\r` and other control bytes escaped.
+    /// `\t`, `\r` escaped, other control bytes as `\ddd` (three digits).
     public static func quote(_ s: String) -> String {
         let mark: Unicode.Scalar = s.contains("\"") && !s.contains("'") ? "'" : "\""
         var out = String(mark)
@@ -43,7 +43,8 @@ public indirect enum LuaExpr: Equatable, Sendable {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where u.value < 0x20 || u.value == 0x7F: out += "\\\(u.value)"
+            // Three digits always: `\7` followed by `1` would read as `\71`.
+            case _ where u.value < 0x20 || u.value == 0x7F: out += "\\" + String(u.value + 1000).dropFirst()
             default: out.unicodeScalars.append(u)
             }
         }

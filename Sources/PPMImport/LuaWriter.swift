@@ -35,8 +35,35 @@ public enum LuaWriter {
         "line \(item.line): not translated: \(item.text) (\(item.reason))"
     }
 
-    private static func comment(_ text: String) -> String {
-        text.isEmpty ? "--" : text.split(separator: "\n", omittingEmptySubsequences: false).map { "-- " + $0 }.joined(separator: "\n")
+    /// `-- text`, a line each: one per `\n` of `text`, every other control
+    /// character shown escaped (Lua also ends a comment at `\r`, and text from
+    /// the imported file must never become code).
+    static func comment(_ text: String) -> String {
+        text.isEmpty ? "--" : text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { "-- " + visible(String($0)) }.joined(separator: "\n")
+    }
+
+    /// `text` with each control character (C0, DEL, C1, and the line and
+    /// paragraph separators) written as `\r`, `\t` or `\xHH` / `\u{HHHH}`: safe
+    /// inside a one-line Lua comment and visible to whoever reads it.
+    public static func visible(_ text: String) -> String {
+        var out = ""
+        for u in text.unicodeScalars {
+            switch u.value {
+            case 0x0D: out += "\\r"
+            case 0x09: out += "\\t"
+            case 0x0A: out += "\\n"
+            case 0..<0x20, 0x7F: out += "\\x" + hex(u.value, width: 2)
+            case 0x80..<0xA0, 0x2028, 0x2029: out += "\\u{" + hex(u.value, width: 4) + "}"
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
+    private static func hex(_ value: UInt32, width: Int) -> String {
+        let digits = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 
     private static func service(_ s: ServiceBlock) -> [String] {
@@ -57,7 +84,7 @@ public enum LuaWriter {
             let prefix = "\(indent)  \(LuaExpr.key(field.key)) = "
             var lines = render(field.value, indent: indent + "  ", prefix: prefix)
             lines[lines.count - 1] += ","
-            if let note = field.comment { lines[lines.count - 1] += "  -- " + note.replacingOccurrences(of: "\n", with: " ") }
+            if let note = field.comment { lines[lines.count - 1] += "  -- " + visible(note) }
             out += lines
         }
         out.append("\(indent)}")

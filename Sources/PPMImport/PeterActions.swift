@@ -95,7 +95,7 @@ struct PeterActions {
                     default: untranslated.append(Untranslated(line: exit.line, text: "\(key)=\"\(value)\"", reason: "<exit> matches result and signal only"))
                     }
                 }
-                lines.append("if \(conditions.isEmpty ? "true" : conditions.joined(separator: " and ")) then  -- \(exit.tag) at line \(exit.line)")
+                lines.append("if \(conditions.isEmpty ? "true" : conditions.joined(separator: " and ")) then  -- \(LuaWriter.visible(exit.tag)) at line \(exit.line)")
                 var selfStart: Double??
                 for action in exit.children {
                     let target = action.attributes["name"]

@@ -104,6 +104,6 @@ struct PeterProgram {
 
     /// Lua name of the function that runs a helper.
     var runner: String {
-        "run_" + String(name.map { $0.isLetter || $0.isNumber ? $0 : "_" })
+        "run_" + String(name.unicodeScalars.map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) ? Character($0) : "_" })
     }
 }

@@ -31,12 +31,12 @@ struct ImportTool: ParsableCommand {
         do {
             result = try Importer.importFile(file, from: from)
         } catch {
-            report("\(error)")
+            report(LuaWriter.visible("\(error)"))
             throw ExitCode(1)
         }
         FileHandle.standardOutput.write(Data(result.lua.utf8))
         for item in result.untranslated {
-            report("\(file):\(item.line): not translated: \(item.text) (\(item.reason))")
+            report("\(file):\(item.line): not translated: \(LuaWriter.visible(item.text)) (\(LuaWriter.visible(item.reason)))")
         }
         let locations = Locations()
         switch ImportCheck.run(result.lua, path: "imported ppm.lua", home: locations.home, pluginFolders: Locations.pluginFolders()) {
@@ -44,7 +44,7 @@ struct ImportTool: ParsableCommand {
             let kept = result.untranslated.isEmpty ? "" : "; \(result.untranslated.count) item(s) kept as comments"
             report("\(file): \(count) service\(count == 1 ? "" : "s") imported from \(result.format.title); the result loads as `check` loads it\(kept)")
         case .failure(let failure):
-            report("the imported config does not load: \(failure)")
+            report("the imported config does not load: \(LuaWriter.visible(failure.description))")
             throw ExitCode(1)
         }
     }
