@@ -185,10 +185,13 @@ static void fail(int fd, int step) {
     _exit(127);
 }
 
-/// Opens `path` as fd `target` (not close-on-exec).
+/// Opens `path` as fd `target` (not close-on-exec). The open never blocks
+/// (O_NONBLOCK, cleared again once open: the service sees a blocking file).
 static int redirect(const char *path, int target, int flags) {
-    int fd = open(path, flags | O_CLOEXEC, 0644);
+    int fd = open(path, flags | O_CLOEXEC | O_NONBLOCK, 0644);
     if (fd < 0) return -1;
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) return -1;
     if (fd != target) {
         if (dup2(fd, target) < 0) return -1;  // dup2 clears CLOEXEC on target
         close(fd);
@@ -239,10 +242,34 @@ static int child_main(void *arg) {
     // 3. Its own session and process group, so stop/kill reach the group.
     if (setsid() < 0) fail(report, PPM_STEP_SETSID);
 
-    // 4. Working directory.
-    if (s->dir && chdir(s->dir) < 0) fail(report, PPM_STEP_DIR);
+    // 4. Resource limits (raising a hard limit needs root: before the switch).
+    for (int i = 0; i < s->nrlimits; i++) {
+        struct rlimit rl = { s->rlimits[i].soft, s->rlimits[i].hard };
+        if (setrlimit(s->rlimits[i].resource, &rl) < 0) fail(report, PPM_STEP_RLIMIT);
+    }
 
-    // 5. stdin (pipe end, file, or /dev/null), stdout, stderr.
+    // 5. Nice value (-1 is a valid answer of setpriority's peers, so check errno).
+    if (s->set_nice) {
+        errno = 0;
+        if (setpriority(PRIO_PROCESS, 0, s->nice) < 0 && errno != 0) fail(report, PPM_STEP_NICE);
+    }
+
+    // 6. CPU affinity (the set was built by the parent).
+    if (a->cpus && sched_setaffinity(0, sizeof *a->cpus, a->cpus) < 0) fail(report, PPM_STEP_CPU);
+
+    // 7. Groups, then gid, then uid (after setuid we may no longer change the others).
+    if (s->set_ids) {
+        if (syscall(SYS_setgroups, (size_t)s->ngroups, s->groups) < 0) fail(report, PPM_STEP_GROUPS);
+        if (syscall(SYS_setgid, s->gid) < 0) fail(report, PPM_STEP_GID);
+        if (syscall(SYS_setuid, s->uid) < 0) fail(report, PPM_STEP_UID);
+    }
+
+    // 8. Working directory and stdin, stdout, stderr (pipe end, file, or
+    //    /dev/null): after the switch, so a service's own paths reach only
+    //    what its user may (a `web.out -> /etc/cron.d/x` planted by that user
+    //    is refused), and without blocking: a FIFO with no reader fails
+    //    (ENXIO) instead of suspending the daemon, which waits for this child.
+    if (s->dir && chdir(s->dir) < 0) fail(report, PPM_STEP_DIR);
     if (a->stdin_fd >= 0) {
         if (dup2(a->stdin_fd, 0) < 0) fail(report, PPM_STEP_STDIN);
     } else if (redirect(s->stdin_path ? s->stdin_path : "/dev/null", 0, O_RDONLY) < 0) {
@@ -259,29 +286,7 @@ static int child_main(void *arg) {
         fail(report, PPM_STEP_STDERR);
     }
 
-    // 6. Resource limits.
-    for (int i = 0; i < s->nrlimits; i++) {
-        struct rlimit rl = { s->rlimits[i].soft, s->rlimits[i].hard };
-        if (setrlimit(s->rlimits[i].resource, &rl) < 0) fail(report, PPM_STEP_RLIMIT);
-    }
-
-    // 7. Nice value (-1 is a valid answer of setpriority's peers, so check errno).
-    if (s->set_nice) {
-        errno = 0;
-        if (setpriority(PRIO_PROCESS, 0, s->nice) < 0 && errno != 0) fail(report, PPM_STEP_NICE);
-    }
-
-    // 8. CPU affinity (the set was built by the parent).
-    if (a->cpus && sched_setaffinity(0, sizeof *a->cpus, a->cpus) < 0) fail(report, PPM_STEP_CPU);
-
-    // 9. Groups, then gid, then uid (after setuid we may no longer change the others).
-    if (s->set_ids) {
-        if (syscall(SYS_setgroups, (size_t)s->ngroups, s->groups) < 0) fail(report, PPM_STEP_GROUPS);
-        if (syscall(SYS_setgid, s->gid) < 0) fail(report, PPM_STEP_GID);
-        if (syscall(SYS_setuid, s->uid) < 0) fail(report, PPM_STEP_UID);
-    }
-
-    // 10. Everything above fd 2 closes at exec, the report pipe included.
+    // 9. Everything above fd 2 closes at exec, the report pipe included.
     if (syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) < 0) {
         for (int fd = 3; fd < 65536; fd++) {
             int fl = fcntl(fd, F_GETFD);
@@ -289,7 +294,7 @@ static int child_main(void *arg) {
         }
     }
 
-    // 11. Exec. Success closes the pipe; the parent reads end-of-file.
+    // 10. Exec. Success closes the pipe; the parent reads end-of-file.
     execve(s->path, s->argv, s->envp);
     fail(report, PPM_STEP_EXEC);
     return 127;

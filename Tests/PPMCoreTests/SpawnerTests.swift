@@ -182,7 +182,7 @@ private func run(_ spawner: LinuxSpawner, _ spec: ServiceSpec) -> PPMCore.ExitSt
 }
 
 /// Waits up to `seconds` for the child to end and reaps it; kills it past the deadline.
-private func reap(_ pid: Int32, seconds: Double = 10) -> PPMCore.ExitStatus? {
+func reap(_ pid: Int32, seconds: Double = 10) -> PPMCore.ExitStatus? {
     let deadline = Date().addingTimeInterval(seconds)
     var status: Int32 = 0
     while true {
@@ -200,7 +200,7 @@ private func reap(_ pid: Int32, seconds: Double = 10) -> PPMCore.ExitStatus? {
     return code == 0 ? .exited((status >> 8) & 0xff) : .signaled(code)
 }
 
-private func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
+func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
 
 /// A field of /proc/PID/status, e.g. "SigBlk".
 private func procStatus(_ pid: Int32, _ field: String) -> String? {
@@ -212,7 +212,7 @@ private func procStatus(_ pid: Int32, _ field: String) -> String? {
 }
 
 /// A temporary folder, removed at the end.
-private final class TempDir {
+final class TempDir {
     let path: String
 
     init() throws {
