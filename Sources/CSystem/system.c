@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -160,4 +161,42 @@ int ppm_epoll_ready(int epfd, int *fds, int *ready, int max) {
                  | ((e & (EPOLLHUP | EPOLLERR)) ? 4 : 0);
     }
     return n;
+}
+
+int ppm_open_regular_as(const char *path, uid_t uid, gid_t gid, const gid_t *groups, int ngroups) {
+    int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+    int fd;
+    if (uid == geteuid()) {
+        fd = open(path, flags);
+    } else {
+        // Raw calls: the switch is this thread's alone (glibc would apply
+        // setgroups to every thread). Groups first, ids back before groups:
+        // with a non-zero fsuid the thread lacks nothing setgroups needs,
+        // but a failed step must never leave the thread switched.
+        int nsaved = getgroups(0, NULL);
+        gid_t *saved = nsaved >= 0 ? malloc(sizeof(gid_t) * (size_t)(nsaved + 1)) : NULL;
+        if (!saved) return -1;
+        nsaved = getgroups(nsaved, saved);
+        if (nsaved < 0 || syscall(SYS_setgroups, (size_t)ngroups, groups) < 0) {
+            free(saved);
+            return -1;
+        }
+        gid_t old_gid = (gid_t)syscall(SYS_setfsgid, gid);
+        uid_t old_uid = (uid_t)syscall(SYS_setfsuid, uid);
+        fd = open(path, flags);
+        int e = errno;
+        syscall(SYS_setfsuid, old_uid);
+        syscall(SYS_setfsgid, old_gid);
+        syscall(SYS_setgroups, (size_t)nsaved, saved);
+        free(saved);
+        errno = e;
+    }
+    if (fd < 0) return -1;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    return fd;
 }

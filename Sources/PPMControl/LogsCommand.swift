@@ -26,10 +26,18 @@ extension Daemon {
         }
         var history: [JSONValue] = []
         for name in names {
-            let path = ownFile(name, kind) ?? output.path(name, kind)
-            for line in LogText.lastLines(of: path, count: count) {
-                history.append(Self.line(OutputLine(name: name, stream: kind, text: line)))
+            let lines: [String]
+            if let own = ownFile(name, kind), let spec = supervisor.snapshot(name)?.spec {
+                // A path the service's user controls: read as that user.
+                do {
+                    lines = try LogText.lastLines(of: own, count: count, user: spec.user, group: spec.group)
+                } catch {
+                    return connection.send(ControlReply.error(request.id, "cannot read \(name)'s std\(kind.rawValue) file: \(error.message)"))
+                }
+            } else {
+                lines = LogText.lastLines(of: output.path(name, kind), count: count)
             }
+            for line in lines { history.append(Self.line(OutputLine(name: name, stream: kind, text: line))) }
         }
         connection.send(ControlReply.ok(request.id, .array(history)))
         guard follow else { return }

@@ -152,6 +152,13 @@ int ppm_accept(int fd);
 /// A close-on-exec pipe; 0 or -1.
 int ppm_pipe(int fds[2]);
 
+/// Opens `path` for reading as `uid`/`gid` with `groups` would (this
+/// thread's file-system ids and groups switch for the one call and back),
+/// with O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, and keeps it only if it is a
+/// regular file: the fd, or -1 with errno (ELOOP for a symlink, EINVAL for
+/// anything but a regular file). With `uid` == the caller's, no switch.
+int ppm_open_regular_as(const char *path, uid_t uid, gid_t gid, const gid_t *groups, int ngroups);
+
 /// One malloc arena for every thread (mallopt M_ARENA_MAX): memory freed by
 /// one thread is reused by the others and `ppm_release_free_memory` reaches
 /// all of it. Call before starting threads.

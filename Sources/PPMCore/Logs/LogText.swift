@@ -1,3 +1,4 @@
+import CSystem
 import Glibc
 
 /// Reading log text back: lines of a byte range, the last lines of a file
@@ -27,20 +28,43 @@ public enum LogText {
     static func timestamp(now: Double) -> [UInt8] { Array((ServiceEvent.utc(now) + " ").utf8) }
 
     /// The last `count` lines of the file at `path`, continuing into
-    /// `path.1` when the file holds fewer. Missing files give no lines.
+    /// `path.1` when the file holds fewer. Missing or refused files give no lines.
     public static func lastLines(of path: String, count: Int) -> [String] {
+        (try? lastLines(of: path, count: count, user: nil, group: nil)) ?? []
+    }
+
+    /// The last `count` lines, the file opened as `user` (and `group`) would
+    /// open it when a user is given: a service's own stdout or stderr file is
+    /// a path its user controls. Only a regular file is read, never through
+    /// a symlink, and opening never blocks (a FIFO is refused). A missing
+    /// file gives no lines; any other failure throws "PATH: reason".
+    public static func lastLines(of path: String, count: Int, user: String?, group: String?) throws(SpawnFailure) -> [String] {
         guard count > 0 else { return [] }
-        var lines = lastLines(inFile: path, count: count)
+        var ids: Identity = (geteuid(), getegid(), [])
+        if user != nil || group != nil {
+            switch LinuxSpawner.identity(user: user, group: group) {
+            case .success(let i): ids = i
+            case .failure(let f): throw f
+            }
+        }
+        var lines = try lastLines(inFile: path, count: count, ids: ids)
         if lines.count < count {
-            lines = lastLines(inFile: path + ".1", count: count - lines.count) + lines
+            lines = (try lastLines(inFile: path + ".1", count: count - lines.count, ids: ids)) + lines
         }
         return lines
     }
 
     /// Reads backwards in blocks until `count` whole lines are found or the file starts.
-    private static func lastLines(inFile path: String, count: Int) -> [String] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return [] }
+    private static func lastLines(inFile path: String, count: Int, ids: Identity) throws(SpawnFailure) -> [String] {
+        let fd = ppm_open_regular_as(path, ids.uid, ids.gid, ids.groups, Int32(ids.groups.count))
+        guard fd >= 0 else {
+            switch errno {
+            case ENOENT: return []
+            case ELOOP: throw SpawnFailure("\(path): a symbolic link (not followed)")
+            case EINVAL: throw SpawnFailure("\(path): not a regular file")
+            case let e: throw SpawnFailure("\(path): \(String(cString: strerror(e)))")
+            }
+        }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { return [] }
