@@ -82,6 +82,8 @@ public final class Daemon: @unchecked Sendable {
         // Few threads, little contention: one arena keeps the daemon's
         // resident memory close to what it uses (see ControlConnection.close).
         ppm_malloc_one_arena()
+        // libdispatch traps where it first opens descriptors: before any can run short.
+        DescriptorBudget.prepareDispatch()
         self.options = options
         let queue = DispatchQueue(label: "ppm-lua.loop")
         self.queue = queue
@@ -109,14 +111,23 @@ public final class Daemon: @unchecked Sendable {
         output = OutputCapture(directory: locations.logs, watcher: ReadinessSet(queue: queue), policy: host.logPolicy)
         output.hooks = host
         loop.output = output
+        store = StateStore(path: locations.state, legacy: (locations.home + "/services.json", locations.home + "/pids.json"))
         holder = FDHolder.connectOrStart(path: locations.fdHolder)
         if let holder {
             output.keeper = holder
-            output.restore(holder.takeAll())  // pipes of services a killed daemon left running
+            // Pipes of services a killed daemon left running, as many as the
+            // limit allows: each costs its read end and its log file.
+            let services = host.declared.count + store.services.count
+            let (pipes, lost) = holder.takeAll(budget: DescriptorBudget.available(services: services) / 2)
+            output.restore(pipes)
+            if !lost.isEmpty {
+                Console.error("ppm-lua: warning: the open-files limit (\(DescriptorBudget.limit())) leaves no room to read "
+                    + "the output of \(lost.count) stream(s): \(lost.sorted().prefix(10).joined(separator: ", "))\(lost.count > 10 ? " …" : ""); their lines wait in "
+                    + "the fd holder's pipes until a daemon with a higher limit (ulimit -n) takes them back\n")
+            }
         } else {
             Console.error("ppm-lua: warning: the fd holder did not start: captured output will not survive a killed daemon\n")
         }
-        store = StateStore(path: locations.state, legacy: (locations.home + "/services.json", locations.home + "/pids.json"))
         host.daemon = daemonHooks()
         let declared = host.declared.map(\.name)
         for spec in host.declared {

@@ -50,18 +50,28 @@ final class FDHolder: PipeKeeper {
         return [exe, "fdholder", path, String(idleSeconds)]
     }
 
-    /// Every pipe the holder keeps, by key (`NAME.out`, `NAME.err`).
-    func takeAll() -> [String: (read: Int32, write: Int32)] {
-        guard ppm_fdholder_send(sock, "get", -1, -1) == 0 else { return [:] }
+    /// The read end of every pipe the holder keeps, by key (`NAME.out`,
+    /// `NAME.err`), at most `budget` of them: the holder keeps the write
+    /// ends (closed here at once; a child gets one from /proc/self/fd/READ).
+    /// `lost`: the keys past the budget, which stay with the holder unread.
+    func takeAll(budget: Int) -> (pipes: [String: (read: Int32, write: Int32)], lost: [String]) {
+        guard ppm_fdholder_send(sock, "get", -1, -1) == 0 else { return ([:], []) }
         var pipes: [String: (read: Int32, write: Int32)] = [:]
+        var lost: [String] = []
         var name = [CChar](repeating: 0, count: 512)
         var fds: [Int32] = [-1, -1]
         while ppm_fdholder_receive(sock, &name, name.count, &fds) == 1 {
-            guard fds[0] >= 0, fds[1] >= 0 else { continue }
-            let key = name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-            pipes[String(decoding: key, as: UTF8.self)] = (fds[0], fds[1])
+            if fds[1] >= 0 { close(fds[1]) }
+            guard fds[0] >= 0 else { continue }
+            let key = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if pipes.count < budget {
+                pipes[key] = (fds[0], -1)
+            } else {
+                close(fds[0])
+                lost.append(key)
+            }
         }
-        return pipes
+        return (pipes, lost)
     }
 
     func keep(_ key: String, read: Int32, write: Int32) { _ = ppm_fdholder_send(sock, "put " + key, read, write) }
