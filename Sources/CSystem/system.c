@@ -200,3 +200,5 @@ int ppm_open_regular_as(const char *path, uid_t uid, gid_t gid, const gid_t *gro
     }
     return fd;
 }
+
+int ppm_memfd(const char *name) { return (int)syscall(SYS_memfd_create, name, 0U); }

@@ -1,3 +1,4 @@
+import CSystem
 import Dispatch
 import Glibc
 import LuaKit
@@ -7,6 +8,11 @@ import PPMCore
 /// everything else is on disk (state store, journal) or kept by the fd
 /// holder (output pipes), and the services stay its children.
 struct Handover {
+    /// The environment variable naming the memory file (memfd) that holds
+    /// the handover: the kernel caps one variable at 128 KiB, which 2000
+    /// services' states outgrow.
+    static let fdVariable = "PPM_LUA_HANDOVER_FD"
+    /// Where images before the memfd put the whole handover (still read).
     static let variable = "PPM_LUA_HANDOVER"
     /// Why the daemon re-executed ("upgrade", "watchdog: …").
     var cause: String
@@ -14,10 +20,13 @@ struct Handover {
     var services: [String: ResumedService]
     /// The `ppm.spawn` helpers still running.
     var helpers: [HelperProcesses.HandedOver] = []
+    /// The descriptor holding the home's lock (`HomeLock`), kept open across the exec.
+    var homeLock: Int32 = -1
 
     var json: JSONValue {
         .object([
             "cause": .string(cause),
+            "home_lock": .init(homeLock),
             "services": .object(services.mapValues { r in
                 var o: [String: JSONValue] = [
                     "state": .string(r.state.rawValue), "held": .bool(r.held),
@@ -40,11 +49,41 @@ struct Handover {
         ])
     }
 
-    /// The handover this process was started with, removed from its environment.
+    /// Writes the handover to a memory file the exec keeps open and names
+    /// it in the environment; the descriptor, or why it failed.
+    func publish() -> Result<Int32, POSIXFailure> {
+        let fd = ppm_memfd("ppm-lua-handover")
+        guard fd >= 0 else { return .failure(POSIXFailure("memfd_create: \(String(cString: strerror(errno)))")) }
+        guard AtomicFile.writeAll(fd, json.text), lseek(fd, 0, SEEK_SET) == 0 else {
+            let why = POSIXFailure("cannot write the handover: \(String(cString: strerror(errno)))")
+            close(fd)
+            return .failure(why)
+        }
+        setenv(Self.fdVariable, String(fd), 1)
+        return .success(fd)
+    }
+
+    /// The handover this process was started with (its memory file closed,
+    /// the variable removed from the environment).
     static func take() -> Handover? {
-        guard let text = getenv(variable).map({ String(cString: $0) }) else { return nil }
-        unsetenv(variable)
-        guard let json = try? JSONValue.parse(text) else { return nil }
+        var text: String?
+        if let fdText = getenv(fdVariable).map({ String(cString: $0) }), let fd = Int32(fdText) {
+            unsetenv(fdVariable)
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = read(fd, &chunk, chunk.count)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                bytes += chunk[0..<n]
+            }
+            close(fd)
+            text = String(decoding: bytes, as: UTF8.self)
+        } else if let old = getenv(variable).map({ String(cString: $0) }) {
+            unsetenv(variable)
+            text = old
+        }
+        guard let text, let json = try? JSONValue.parse(text) else { return nil }
         var services: [String: ResumedService] = [:]
         for (name, o) in json["services"]?.objectValue ?? [:] {
             func int(_ key: String) -> Int { o[key]?.intValue.map { Int($0) } ?? 0 }
@@ -67,7 +106,9 @@ struct Handover {
                 deadline: h["deadline"]?.doubleValue, killAfter: h["kill_after"]?.doubleValue ?? 0,
                 pipes: (h["pipes"]?.arrayValue ?? []).compactMap { $0.intValue.map { Int32(truncatingIfNeeded: $0) } })
         }
-        return Handover(cause: json["cause"]?.stringValue ?? "re-exec", services: services, helpers: helpers)
+        var handover = Handover(cause: json["cause"]?.stringValue ?? "re-exec", services: services, helpers: helpers)
+        handover.homeLock = json["home_lock"]?.intValue.map { Int32(truncatingIfNeeded: $0) } ?? -1
+        return handover
     }
 }
 
@@ -98,18 +139,27 @@ extension Daemon {
                                               crashes: s.crashes, lastExit: s.lastExit, startsIn: s.startsIn)
         }
         var handover = Handover(cause: cause, services: services)
+        handover.homeLock = homeLock?.lock ?? -1
         handover.helpers = helpers.handOver { lostHelperCallback($0) }
         log("info", "re-executing the daemon (\(cause)); every service keeps running")
         store.sync()
         journal.sync()
-        setenv(Handover.variable, handover.json.text, 1)
         let path = Self.executablePath()
-        var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) } + [nil]
-        execv(path, &argv)
-        let why = "cannot re-execute \(path): \(String(cString: strerror(errno)))"
-        unsetenv(Handover.variable)
+        var why: String
+        switch handover.publish() {
+        case .failure(let f):
+            why = "cannot re-execute \(path): \(f.description)"
+        case .success(let memory):
+            HomeLock.keepAcrossExec(handover.homeLock, true)
+            var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) } + [nil]
+            execv(path, &argv)
+            why = "cannot re-execute \(path): \(String(cString: strerror(errno)))"
+            for p in argv { free(p) }
+            HomeLock.keepAcrossExec(handover.homeLock, false)
+            unsetenv(Handover.fdVariable)
+            close(memory)
+        }
         _ = helpers.handOver(keep: false) { _ in }
-        for p in argv { free(p) }
         log("error", why)
         return why
     }

@@ -53,7 +53,7 @@ public final class Daemon: @unchecked Sendable {
     /// Keeps the output pipes open when the daemon dies; nil if it could not start.
     private let holder: FDHolder?
     /// Holds the home for this daemon while it runs (`HomeLock`).
-    private var homeLock: Int32 = -1
+    private(set) var homeLock: HomeLock?
     let scheduler: DispatchScheduler
     /// When the daemon started, on the monotonic clock.
     let startedAt: Double
@@ -97,7 +97,8 @@ public final class Daemon: @unchecked Sendable {
         if let config = options.configPath { try host.loadConfig(path: config) }
         interrupter = CurrentInterrupter(host.lua.interrupter)
         try Self.checkNoOtherDaemon(locations.socket)
-        homeLock = try HomeLock.take(locations.home)
+        homeLock = try HomeLock.take(locations.home, inherited: handover?.homeLock ?? -1)
+        if let warning = homeLock?.warning { Console.error("ppm-lua: warning: \(warning)\n") }
         // Nothing below throws (a suspended queue must not be released).
         queue.suspend()
         scheduler = DispatchScheduler(queue: queue)
@@ -160,6 +161,7 @@ public final class Daemon: @unchecked Sendable {
         recordConfig(ConfigChange(added: declared))
         restoreRuntimeServices(configNames: Set(declared))
         spawner.baseEnvironment[Handover.variable] = nil
+        spawner.baseEnvironment[Handover.fdVariable] = nil
         for (name, state) in handover?.services ?? [:] { loop.send(.resume(name, state)) }
         adopt(leftovers, strays: strays, duplicates: duplicates, helpers: strayHelpers)
         sweepCgroups()

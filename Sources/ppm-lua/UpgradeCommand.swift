@@ -17,6 +17,7 @@ struct UpgradeCommand: ParsableCommand {
 
     func run() throws {
         let asked = SystemClock.monotonic()
+        let askedAt = Double(time(nil)) - 1
         let endpoint = try client.endpoint()
         let reply = try client.call("upgrade")
         let pid = reply["pid"]?.intValue ?? 0
@@ -24,10 +25,16 @@ struct UpgradeCommand: ParsableCommand {
         // been up for less time than has passed since the request.
         for _ in 0..<500 {
             usleep(20_000)
-            if let status = try? endpoint.connect().call("status"),
-               status["pid"]?.intValue == pid, (status["uptime"]?.doubleValue ?? .infinity) < SystemClock.monotonic() - asked {
+            guard let connection = try? endpoint.connect(), let status = try? connection.call("status"),
+                  status["pid"]?.intValue == pid else { continue }
+            if (status["uptime"]?.doubleValue ?? .infinity) < SystemClock.monotonic() - asked {
                 print("daemon re-executed \(reply["binary"]?.stringValue ?? "") (pid \(pid)); \(status["services"]?.intValue ?? 0) services kept")
                 return
+            }
+            // The old image answers: an exec that failed is journaled with why.
+            let recent = (try? connection.call("events", ["n": .init(20)]))?.arrayValue ?? []
+            if let failed = recent.last(where: { $0["type"]?.stringValue == "daemon_error" && ($0["time"]?.doubleValue ?? 0) >= askedAt }) {
+                throw fail(ControlClient.Failure.failed(failed["error"]?.stringValue ?? "the daemon could not re-execute"))
             }
         }
         throw fail(ControlClient.Failure.failed("the daemon did not answer after re-executing; see its log"))

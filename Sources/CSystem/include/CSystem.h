@@ -152,6 +152,10 @@ int ppm_accept(int fd);
 /// A close-on-exec pipe; 0 or -1.
 int ppm_pipe(int fds[2]);
 
+/// An anonymous memory file (memfd_create) that stays open across exec:
+/// the fd, or -1 with errno.
+int ppm_memfd(const char *name);
+
 /// Opens `path` for reading as `uid`/`gid` with `groups` would (this
 /// thread's file-system ids and groups switch for the one call and back),
 /// with O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, and keeps it only if it is a
