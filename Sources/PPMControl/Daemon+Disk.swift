@@ -40,6 +40,15 @@ extension Daemon {
         journal.onProblem = { [unowned self] failure in diskChanged(failure, other: store.problem) }
     }
 
+    /// Logs what the state log and the journal repaired at start (a torn
+    /// last line cut, lines that did not parse dropped).
+    func logRepairs() {
+        for (path, repaired) in [(store.path, store.repaired), (options.locations.journal, journal.repaired)] {
+            if repaired.tornBytes > 0 { log("warn", "\(path): cut a torn last line (\(repaired.tornBytes) bytes) left by a crash or a full disk") }
+            if repaired.badLines > 0 { log("warn", "\(path): dropped \(repaired.badLines) line(s) that did not parse") }
+        }
+    }
+
     private func diskChanged(_ failure: WriteFailure?, other: WriteFailure?) {
         guard other == nil else { return }  // the episode began (or goes on) with the other file
         let now = scheduler.wallNow

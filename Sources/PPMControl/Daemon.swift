@@ -118,6 +118,7 @@ public final class Daemon: @unchecked Sendable {
         }
         store = StateStore(path: locations.state, legacy: (locations.home + "/services.json", locations.home + "/pids.json"), queue: queue)
         watchDisk()
+        logRepairs()
         host.daemon = daemonHooks()
         let declared = host.declared.map(\.name)
         for spec in host.declared {

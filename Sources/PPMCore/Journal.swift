@@ -71,6 +71,9 @@ public final class Journal: @unchecked Sendable {
     public private(set) var problem: WriteFailure?
     /// Told when writing starts failing (with why) and when it works again (nil).
     public var onProblem: ((WriteFailure?) -> Void)?
+    /// What was repaired at start: the bytes of a torn last line cut off,
+    /// and the lines that did not parse (the file was rewritten without them).
+    public private(set) var repaired: (tornBytes: Int, badLines: Int) = (0, 0)
 
     /// A journal persisted at `path` (nil: memory only); earlier entries of
     /// the file are loaded so that `seq` keeps growing across restarts. A
@@ -84,7 +87,7 @@ public final class Journal: @unchecked Sendable {
         file?.onFailure = { [weak self] in self?.writeFailed($0) }
         file?.onRecovery = { [weak self] in self?.writeRecovered() }
         guard let path else { return }
-        BackgroundFile.cutTornTail(path)
+        repaired.tornBytes = BackgroundFile.cutTornTail(path)
         guard let text = FileContents.read(path) else { return }
         fileBytes = text.utf8.count
         var bad = 0
@@ -97,6 +100,7 @@ public final class Journal: @unchecked Sendable {
             }
         }
         if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
+        repaired.badLines = bad
         if bad > 0 { rewrite(wait: true) }
     }
 

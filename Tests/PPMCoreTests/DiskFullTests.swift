@@ -150,6 +150,7 @@ final class TinyDisk {
         handle.write(Data(fragment.utf8))
         try handle.close()
         let journal = Journal(path: path)
+        #expect(journal.repaired.tornBytes == fragment.utf8.count)
         #expect(journal.last(10).map(\.seq) == [1, 2])
         journal.record("start", name: "web", time: 4)
         journal.sync()
