@@ -15,19 +15,22 @@ extension Daemon {
         case .success(let n): names = n
         case .failure(let f): return reply(.failure(f))
         }
-        var already: [String: ServiceOutcome] = [:]
-        for n in names {
-            if let s = supervisor.snapshot(n), s.state.hasProcess {
-                already[n] = ServiceOutcome(name: n, message: "already running (pid \(s.pid.map(String.init) ?? "-"))", pid: s.pid)
+        // A run-time service stopped on request is recorded as such: its start is, first.
+        durably(names.map { .held($0, false) }, reply, unchanged: "nothing started") { [self] in
+            var already: [String: ServiceOutcome] = [:]
+            for n in names {
+                if let s = supervisor.snapshot(n), s.state.hasProcess {
+                    already[n] = ServiceOutcome(name: n, message: "already running (pid \(s.pid.map(String.init) ?? "-"))", pid: s.pid)
+                }
+                loop.send(.start(n))
             }
-            loop.send(.start(n))
-        }
-        loop.whenSettled { [supervisor] in
-            reply(.success(.array(names.map { n in
-                if let outcome = already[n] { return outcome.json }
-                guard let s = supervisor.snapshot(n) else { return ServiceOutcome(name: n, message: "removed meanwhile").json }
-                return ServiceOutcome.started(s, verb: "started").json
-            })))
+            loop.whenSettled { [supervisor] in
+                reply(.success(.array(names.map { n in
+                    if let outcome = already[n] { return outcome.json }
+                    guard let s = supervisor.snapshot(n) else { return ServiceOutcome(name: n, message: "removed meanwhile").json }
+                    return ServiceOutcome.started(s, verb: "started").json
+                })))
+            }
         }
     }
 
@@ -42,6 +45,14 @@ extension Daemon {
         case .success(let n): names = n
         case .failure(let f): return reply(.failure(f))
         }
+        // What run-time services' records say changes first: on disk, or refused.
+        let changes: [StateChange] = names.map { n in cmd == "rm" ? .forgotten(n) : .held(n, cmd == "stop") }
+        let unchanged = ["rm": "nothing removed", "stop": "nothing stopped"][cmd] ?? "nothing restarted"
+        durably(changes, reply, unchanged: unchanged) { [self] in stop(names, cmd: cmd, request, connection, reply) }
+    }
+
+    /// The stopping part of `stopping`, once the records are on disk.
+    private func stop(_ names: [String], cmd: String, _ request: ControlRequest, _ connection: ControlConnection, _ reply: @escaping Reply) {
         let progress = request.bool("progress")
         var results: [String: JSONValue] = [:]
         var left = names.count
@@ -112,8 +123,9 @@ extension Daemon {
     }
 
     /// `add`: a run-time service, validated like `ppm.service{}` and
-    /// persisted. Replies once its first spawn is done; a service whose
-    /// first spawn fails is not kept, and the reply says why.
+    /// persisted (its record written and fsynced before it starts; a home
+    /// that cannot be written refuses it). Replies once its first spawn is
+    /// done; a service whose first spawn fails is not kept, and the reply says why.
     func add(_ request: ControlRequest, _ reply: @escaping Reply) {
         let cmd = request.strings("cmd")
         guard let program = cmd.first else { return reply(.failure(ControlFailure("add needs a command: ppm-lua add [options] -- CMD [ARG...]"))) }
@@ -129,18 +141,24 @@ extension Daemon {
         }
         if let env = request.args["env"], env != .null { table["env"] = LuaValue(json: env) }
         if request.bool("once") { table["once"] = .boolean(true) }
+        let live: LiveService
         do {
-            try host.addLive(table)
+            live = try host.checkLive(table)
         } catch let e as LuaHostError {
             return reply(.failure(ControlFailure(e.message)))
         } catch {
             return reply(.failure(ControlFailure("\(error)")))
         }
-        loop.whenSettled { [unowned self, supervisor, loop] in
-            guard let s = supervisor.snapshot(name) else { return reply(.failure(ControlFailure("'\(name)' was removed meanwhile"))) }
-            guard s.pid == nil, let error = s.lastError else { return reply(.success(s.json)) }
-            loop.send(.remove(name, waiter: loop.waiter { [unowned self] in host.forget(name) }))
-            reply(.failure(ControlFailure("cannot start '\(name)': \(error); not added")))
+        // Its record is on disk before it runs, and before the client hears of it.
+        durably([.saved(live.spec, held: live.held)], reply, unchanged: "'\(name)' not added",
+                refused: { [unowned self] in host.forget(name) }) { [unowned self] in
+            host.add(live)
+            loop.whenSettled { [unowned self, supervisor, loop] in
+                guard let s = supervisor.snapshot(name) else { return reply(.failure(ControlFailure("'\(name)' was removed meanwhile"))) }
+                guard s.pid == nil, let error = s.lastError else { return reply(.success(s.json)) }
+                loop.send(.remove(name, waiter: loop.waiter { [unowned self] in host.forget(name) }))
+                reply(.failure(ControlFailure("cannot start '\(name)': \(error); not added")))
+            }
         }
     }
 

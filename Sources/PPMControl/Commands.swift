@@ -61,7 +61,7 @@ extension Daemon {
     }
 
     private func status() -> JSONValue {
-        .object(cgroupStatus.merging([
+        .object(cgroupStatus.merging(diskStatus) { $1 }.merging([
             "pid": .int(Int64(getpid())), "uptime": .double(scheduler.now - startedAt), "version": .string(options.version),
             "config": .init(options.configPath), "home": .string(options.locations.home),
             "socket": .string(options.locations.socket), "listen": .init(remote?.endpoint.description),

@@ -29,7 +29,7 @@ extension Daemon {
         do {
             fresh = try ScriptHost(context: host.context)
             try fresh.loadConfig(path: path)
-            for spec in fresh.declared where configured[spec.name] == nil && supervisor.snapshot(spec.name) != nil {
+            for spec in fresh.declared where configured[spec.name] == nil && (supervisor.snapshot(spec.name) != nil || host.isPending(spec.name)) {
                 throw LuaHostError("\(path): service '\(spec.name)' already exists as a run-time service (remove it with ppm-lua rm first)")
             }
         } catch {

@@ -105,14 +105,14 @@ public final class Daemon: @unchecked Sendable {
         startedAt = scheduler.now
         let supervisor = Supervisor(clock: scheduler)
         supervisor.logDirectory = locations.logs
-        loop = SupervisorLoop(supervisor: supervisor, spawner: spawner, scheduler: scheduler, journal: Journal(path: locations.journal))
+        loop = SupervisorLoop(supervisor: supervisor, spawner: spawner, scheduler: scheduler, journal: Journal(path: locations.journal, queue: queue))
         helpers = HelperProcesses(queue: queue, spawner: spawner, clock: scheduler)
         // A pipe per captured stream: room for thousands of services.
         spawner.childFileLimit = LinuxSpawner.raiseFileLimit()
         output = OutputCapture(directory: locations.logs, watcher: ReadinessSet(queue: queue), policy: host.logPolicy)
         output.hooks = host
         loop.output = output
-        store = StateStore(path: locations.state, legacy: (locations.home + "/services.json", locations.home + "/pids.json"))
+        store = StateStore(path: locations.state, legacy: (locations.home + "/services.json", locations.home + "/pids.json"), queue: queue)
         holder = FDHolder.connectOrStart(path: locations.fdHolder)
         if let holder {
             output.keeper = holder
@@ -129,6 +129,8 @@ public final class Daemon: @unchecked Sendable {
         } else {
             Console.error("ppm-lua: warning: the fd holder did not start: captured output will not survive a killed daemon\n")
         }
+        watchDisk()
+        logRepairs()
         host.daemon = daemonHooks()
         let declared = host.declared.map(\.name)
         for spec in host.declared {

@@ -6,16 +6,22 @@ import Glibc
 public enum AtomicFile {
     /// `sync: false` skips the fsync: the rename still guarantees the old or
     /// the new version after a crash of the process (not of the machine).
+    /// Throws a `WriteFailure` (its `errno`: a full disk is `ENOSPC`); the
+    /// temporary file is removed then, and the old version stays.
     public static func write(_ text: String, to path: String, sync: Bool = true) throws {
         let tmp = path + ".tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw POSIXFailure("\(tmp): \(String(cString: strerror(errno)))") }
-        let ok = writeAll(fd, text)
-        if sync { fsync(fd) }
+        guard fd >= 0 else { throw WriteFailure(path: tmp, code: errno) }
+        var ok = writeAll(fd, text) && (!sync || fsync(fd) == 0)
+        var code = errno
         close(fd)
-        guard ok, rename(tmp, path) == 0 else {
+        if ok && rename(tmp, path) != 0 {
+            ok = false
+            code = errno
+        }
+        guard ok else {
             unlink(tmp)
-            throw POSIXFailure("\(path): \(String(cString: strerror(errno)))")
+            throw WriteFailure(path: path, code: code)
         }
     }
 
@@ -27,7 +33,8 @@ public enum AtomicFile {
         close(fd)
     }
 
-    /// Writes all of `text` to `fd`, retrying short writes and EINTR.
+    /// Writes all of `text` to `fd`, retrying short writes and EINTR. On
+    /// false, `errno` says why (a write that took nothing is `EIO`).
     public static func writeAll(_ fd: Int32, _ text: String) -> Bool {
         var text = text
         return text.withUTF8 { buf in
@@ -35,6 +42,7 @@ public enum AtomicFile {
             while offset < buf.count {
                 let n = Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset)
                 if n < 0 && errno == EINTR { continue }
+                if n == 0 { errno = EIO }
                 if n <= 0 { return false }
                 offset += n
             }

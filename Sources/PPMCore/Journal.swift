@@ -1,4 +1,4 @@
-import Glibc
+import Dispatch
 
 /// One journal line: `seq, time, type, name` and the fields of the event.
 public struct JournalEntry: Sendable {
@@ -46,8 +46,13 @@ public struct JournalEntry: Sendable {
 ///
 /// Recording costs the same whatever the journal holds: the memory copy is
 /// trimmed in batches, and the file is written on a background queue (the
-/// appends and the rare compaction alike, in order).
-public final class Journal {
+/// appends and the rare compaction alike, in order). A write that fails (a
+/// full disk) leaves no torn line; once writing works again the file is
+/// rewritten from the kept entries, so those recorded meanwhile are there.
+///
+/// `@unchecked Sendable`: confined to the daemon's loop queue, where the
+/// file's answers are delivered too.
+public final class Journal: @unchecked Sendable {
     public let capacity: Int
     /// One kept entry: its service (to filter without reading it) and its line.
     private struct Stored {
@@ -60,26 +65,43 @@ public final class Journal {
     private let file: BackgroundFile?
     private let maxFileBytes: Int
     private var fileBytes = 0
-    /// The journal file, open for appending (-1: not open yet).
     private var observers: [Int: (JournalEntry) -> Void] = [:]
     private var nextObserver = 0
+    /// Why writing the file fails now (nil: it works).
+    public private(set) var problem: WriteFailure?
+    /// Told when writing starts failing (with why) and when it works again (nil).
+    public var onProblem: ((WriteFailure?) -> Void)?
+    /// What was repaired at start: the bytes of a torn last line cut off,
+    /// and the lines that did not parse (the file was rewritten without them).
+    public private(set) var repaired: (tornBytes: Int, badLines: Int) = (0, 0)
 
     /// A journal persisted at `path` (nil: memory only); earlier entries of
-    /// the file are loaded so that `seq` keeps growing across restarts.
-    public init(path: String?, capacity: Int = 1000, maxFileBytes: Int = 1 << 20) {
-        file = path.map { BackgroundFile(path: $0, label: "ppm-lua.journal") }
+    /// the file are loaded so that `seq` keeps growing across restarts. A
+    /// torn last line is cut off, and a file with lines that do not parse is
+    /// rewritten without them. `queue` is where the file's answers run (the
+    /// daemon's loop; nil: on the writing queue).
+    public init(path: String?, capacity: Int = 1000, maxFileBytes: Int = 1 << 20, queue: DispatchQueue? = nil) {
+        file = path.map { BackgroundFile(path: $0, label: "ppm-lua.journal", callbackQueue: queue) }
         self.capacity = capacity
         self.maxFileBytes = maxFileBytes
-        if let path, let text = FileContents.read(path) {
-            fileBytes = text.utf8.count
-            for line in text.split(separator: "\n") {
-                if let json = try? JSONValue.parse(String(line)), let entry = JournalEntry(json: json) {
-                    entries.append(Stored(name: entry.name, line: entry.json.text))
-                    nextSeq = max(nextSeq, entry.seq + 1)
-                }
+        file?.onFailure = { [weak self] in self?.writeFailed($0) }
+        file?.onRecovery = { [weak self] in self?.writeRecovered() }
+        guard let path else { return }
+        repaired.tornBytes = BackgroundFile.cutTornTail(path)
+        guard let text = FileContents.read(path) else { return }
+        fileBytes = text.utf8.count
+        var bad = 0
+        for line in text.split(separator: "\n") {
+            if let json = try? JSONValue.parse(String(line)), let entry = JournalEntry(json: json) {
+                entries.append(Stored(name: entry.name, line: entry.json.text))
+                nextSeq = max(nextSeq, entry.seq + 1)
+            } else {
+                bad += 1
             }
-            if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
         }
+        if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
+        repaired.badLines = bad
+        if bad > 0 { rewrite(wait: true) }
     }
 
     /// Appends an entry and returns it.
@@ -130,12 +152,31 @@ public final class Journal {
         guard let file else { return }
         let line = text + "\n"
         if fileBytes + line.utf8.count > maxFileBytes {
-            let all = entries.suffix(capacity).map { $0.line + "\n" }.joined()
-            fileBytes = all.utf8.count
-            file.replace(with: all, sync: false)
+            rewrite(wait: false)
         } else {
             fileBytes += line.utf8.count
             file.append(line)
         }
+    }
+
+    /// Replaces the file with the kept entries.
+    private func rewrite(wait: Bool) {
+        let all = entries.suffix(capacity).map { $0.line + "\n" }.joined()
+        fileBytes = all.utf8.count
+        file?.replace(with: all, sync: false, wait: wait)
+    }
+
+    /// Those who listen hear of the first failure of a series.
+    private func writeFailed(_ failure: WriteFailure) {
+        guard problem == nil else { return }
+        problem = failure
+        onProblem?(failure)
+    }
+
+    /// Writing works again: the entries recorded meanwhile are written now.
+    private func writeRecovered() {
+        problem = nil
+        onProblem?(nil)
+        rewrite(wait: false)
     }
 }

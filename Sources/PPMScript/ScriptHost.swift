@@ -294,31 +294,6 @@ public final class ScriptHost: SupervisorHooks {
 
     // MARK: The ppm module
 
-    /// Adds a service to the running supervisor (`ppm.service` from a hook or
-    /// the REPL, `ppm-lua add`). Lua functions in it cannot be persisted:
-    /// that is logged as a warning.
-    @discardableResult
-    public func addLive(_ table: LuaTable, persist: Bool = true) throws -> ServiceSpec {
-        guard let supervisor else { throw LuaHostError("the daemon is not running") }
-        let (spec, scripts) = try readSpec(table)
-        // `scripts` also knows the services added earlier in this chunk, not in the supervisor yet.
-        guard supervisor.snapshot(spec.name) == nil, self.scripts[spec.name] == nil else {
-            throw LuaHostError("service '\(spec.name)': a service with this name already exists")
-        }
-        for r in spec.requires where supervisor.snapshot(r) == nil {
-            throw LuaHostError("service '\(spec.name)': requires unknown service '\(ConfigErrors.clip(r))'")
-        }
-        if !spec.scriptedFields.isEmpty && persist {
-            warn("service '\(spec.name)': \(spec.scriptedFields.joined(separator: ", ")) cannot be persisted; "
-                + "after a daemon restart it comes back with its data fields and the default policy")
-        }
-        self.scripts[spec.name] = scripts
-        let deferred = scripts.firstStart != nil && spec.autostart && !spec.disabled
-        send(.add(spec, held: deferred, persist: persist))
-        if deferred { loop?.whenSettled { [weak self] in self?.scheduleFirstStart(spec) } }
-        return spec
-    }
-
     /// Seconds before the first start of a service whose policy was given
     /// to `ppm.first_start` (nil: it starts as any other). Runs Lua: call
     /// it outside a Lua call.
@@ -335,13 +310,6 @@ public final class ScriptHost: SupervisorHooks {
             recordHookError("first start of '\(name)' returned \(answer.typeName), expected seconds or nil", service: name)
             return nil
         }
-    }
-
-    /// Starts a service with a scheduled first start at its time (boot then
-    /// leaves it alone); without one, boot or `add` starts it as usual.
-    private func scheduleFirstStart(_ spec: ServiceSpec) {
-        guard scripts[spec.name]?.firstStart != nil, spec.autostart, !spec.disabled else { return }
-        send(.start(spec.name, after: firstStartDelay(of: spec.name) ?? 0))
     }
 
     /// Forgets the Lua functions of a removed service.

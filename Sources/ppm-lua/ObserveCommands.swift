@@ -20,6 +20,9 @@ struct StatusCommand: ParsableCommand {
         print("home      \(s["home"]?.stringValue ?? "?")")
         print("services  \(s["services"]?.intValue ?? 0)")
         if let listen = s["listen"]?.stringValue { print("listen    \(listen) (TCP)") }
+        if let disk = s["disk_full"] ?? s["write_error"], let error = disk["error"]?.stringValue {
+            print("warning   \(error): \(disk["path"]?.stringValue ?? "?") cannot be written; run-time changes are refused")
+        }
         if let cgroups = s["cgroups"]?.stringValue {
             print("cgroups   \(cgroups) (one per service)")
         } else if let off = s["cgroups_off"]?.stringValue {

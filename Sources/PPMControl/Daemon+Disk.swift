@@ -1,0 +1,68 @@
+import PPMCore
+
+/// The home's disk: run-time changes reach it before a client hears of
+/// them, and a home that cannot be written (full, quota, I/O error) is
+/// shown by `status` and journaled once per episode.
+extension Daemon {
+    /// Runs `body` as a turn of the loop once `changes` are on disk (written
+    /// and fsynced; at once when they change nothing). When they cannot be
+    /// written, `refused` runs instead and the reply is the cause, e.g.
+    /// `no space left on /var/lib/ppm-lua; 'web' not added`: nothing changed.
+    func durably(_ changes: [StateChange], _ reply: @escaping Reply, unchanged: String,
+                 refused: @escaping () -> Void = {}, _ body: @escaping () -> Void) {
+        var answeredAtOnce = true
+        store.commit(changes) { [self] failure in
+            if let failure {
+                refused()
+                return reply(.failure(ControlFailure("\(failure); \(unchanged)")))
+            }
+            // At once: still inside the request's turn. Later: a turn of its own.
+            if answeredAtOnce { return body() }
+            loop.turn(body)
+            followDepends()
+        }
+        answeredAtOnce = false
+    }
+
+    /// What `status` says while a home file cannot be written: `disk_full`
+    /// (or `write_error` for another cause) with the file and the error.
+    var diskStatus: [String: JSONValue] {
+        guard let failure = store.problem ?? journal.problem else { return [:] }
+        return [Self.diskKey(failure): .object(["path": .string(failure.path), "error": .string(failure.description)])]
+    }
+
+    /// Listens to the state log and the journal: the first failure of a
+    /// series is journaled (`disk_full` or `write_error`, with `path` and
+    /// `error`) and logged, and so is the end of it (`disk_ok`), once for
+    /// the home whichever of its files hears it first.
+    func watchDisk() {
+        store.onProblem = { [unowned self] failure in diskChanged(failure, other: journal.problem) }
+        journal.onProblem = { [unowned self] failure in diskChanged(failure, other: store.problem) }
+    }
+
+    /// Logs what the state log and the journal repaired at start (a torn
+    /// last line cut, lines that did not parse dropped).
+    func logRepairs() {
+        for (path, repaired) in [(store.path, store.repaired), (options.locations.journal, journal.repaired)] {
+            if repaired.tornBytes > 0 { log("warn", "\(path): cut a torn last line (\(repaired.tornBytes) bytes) left by a crash or a full disk") }
+            if repaired.badLines > 0 { log("warn", "\(path): dropped \(repaired.badLines) line(s) that did not parse") }
+        }
+    }
+
+    private func diskChanged(_ failure: WriteFailure?, other: WriteFailure?) {
+        guard other == nil else { return }  // the episode began (or goes on) with the other file
+        let now = scheduler.wallNow
+        var fields: [String: JSONValue] = ["utc": .string(ServiceEvent.utc(now)), "home": .string(options.locations.home)]
+        if let failure {
+            fields["path"] = .string(failure.path)
+            fields["error"] = .string(failure.description)
+            log("error", "\(failure): \(failure.path) cannot be written; run-time changes are refused until it can")
+            journal.record(Self.diskKey(failure), name: nil, time: now, fields: fields)
+        } else {
+            log("info", "\(options.locations.home) can be written again")
+            journal.record("disk_ok", name: nil, time: now, fields: fields)
+        }
+    }
+
+    private static func diskKey(_ failure: WriteFailure) -> String { failure.isFull ? "disk_full" : "write_error" }
+}
