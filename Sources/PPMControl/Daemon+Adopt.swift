@@ -50,4 +50,15 @@ extension Daemon {
         }
         for pgid in running { kill(-pgid, SIGKILL) }
     }
+
+    /// The uid each service with a `user` runs as (unknown users left out:
+    /// such a service cannot have run, so nothing is adopted for it).
+    static func owners(_ specs: [ServiceSpec]) -> [String: uid_t] {
+        var owners: [String: uid_t] = [:]
+        for spec in specs {
+            guard let user = spec.user else { continue }
+            owners[spec.name] = getpwnam(user).map { $0.pointee.pw_uid } ?? uid_t.max
+        }
+        return owners
+    }
 }

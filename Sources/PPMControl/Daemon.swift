@@ -145,7 +145,11 @@ public final class Daemon: @unchecked Sendable {
         // service is adopted, any other copy is ended.
         var duplicates: [(name: String, pgid: Int32)] = []
         let adopting = Set(declared).union(store.services.map(\.spec.name))
-        var found = ServiceFinder.find(home: locations.home, adopting: adopting)
+        spawner.home = locations.home
+        cgroupSetting = (host.cgroups, setUpCgroups(home: locations.home))
+        let check = AdoptionCheck(owners: Self.owners(host.declared + store.services.map(\.spec)), cgroups: spawner.cgroups,
+                                  withoutCgroup: [HelperProcesses.mark])
+        var found = ServiceFinder.find(home: locations.home, adopting: adopting, check: check)
         // `ppm.spawn` helpers: taken over after a re-exec, ended after a kill.
         let handedOver = Set((handover?.helpers ?? []).map(\.pid))
         let strayHelpers = (found.removeValue(forKey: HelperProcesses.mark) ?? []).filter { !handedOver.contains($0) }
@@ -154,8 +158,6 @@ public final class Daemon: @unchecked Sendable {
             if !leftovers.contains(where: { $0.name == name }) { leftovers.append((name, kept)) }
             duplicates += pids.filter { $0 != kept }.map { (name, $0) }
         }
-        spawner.home = locations.home
-        cgroupSetting = (host.cgroups, setUpCgroups(home: locations.home))
         for name in store.processes.keys { store.apply(.gone(name)) }
         loop.store = store
         loop.processWatcher = PidWatcher(queue: queue)

@@ -10,12 +10,13 @@ public enum ServiceFinder {
     public static let homeVariable = "PPM_LUA_HOME"
     public static let serviceVariable = "PPM_LUA_SERVICE"
 
-    /// Group leaders marked with `home`, by service name, oldest first.
+    /// Group leaders marked with `home`, by service name, oldest first,
+    /// among those `check` trusts (the marks alone are text anyone can set).
     /// Under the names in `adopting`, a descendant of another leader of the
     /// same service (a child that made its own session with `setsid`
     /// inherits the marks) is not a copy of the service and is left out;
     /// under other names, all are ended, so all are returned.
-    public static func find(home: String, adopting: Set<String> = []) -> [String: [Int32]] {
+    public static func find(home: String, adopting: Set<String> = [], check: AdoptionCheck? = nil) -> [String: [Int32]] {
         let homeMark = Array("\(homeVariable)=\(home)".utf8)
         let serviceMark = Array("\(serviceVariable)=".utf8)
         let table = ProcessTable.read()
@@ -28,7 +29,8 @@ public enum ServiceFinder {
                 if variable.elementsEqual(homeMark) { ours = true }
                 if variable.starts(with: serviceMark) { name = String(decoding: variable.dropFirst(serviceMark.count), as: UTF8.self) }
             }
-            if ours, let name { found[name, default: []].append((entry.start, entry.pid)) }
+            guard ours, let name, check?.trusts(entry.pid, as: name) ?? true else { continue }
+            found[name, default: []].append((entry.start, entry.pid))
         }
         var parents: [Int32: Int32] = [:]
         for entry in table.entries { parents[entry.pid] = entry.ppid }

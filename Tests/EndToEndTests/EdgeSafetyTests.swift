@@ -45,4 +45,34 @@ struct EdgeSafetyTests {
         // The spawn, made as nobody, was refused too: the key was never read.
         #expect(box.state("web") != "running")
     }
+
+    /// A process of another user that sets a service's marks in its
+    /// environment is neither adopted as that service nor ended as a stray.
+    @Test func anotherUsersProcessWithAServicesMarksIsNeitherAdoptedNorEnded() throws {
+        let box = try Sandbox()
+        try box.write(#"ppm.service { name = "web", cmd = "/bin/sleep 1000" }"#)
+        let home = box.dir + "/home"
+        mkdir(home, 0o700)
+        var spoofs: [Process] = []
+        for name in ["web", "removed-long-ago"] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", "--", "/usr/bin/env",
+                           "PPM_LUA_HOME=\(home)", "PPM_LUA_SERVICE=\(name)", "/bin/sleep", "300"]
+            try p.run()
+            spoofs.append(p)
+        }
+        defer { for p in spoofs { p.terminate() } }
+        // Each leads its own process group (Process makes it so), as a service does.
+        #expect(eventually(10) { spoofs.allSatisfy { procStatus($0.processIdentifier, "NSpgid") == "\($0.processIdentifier)" } })
+        try box.startDaemon()
+        #expect(eventually { box.state("web") == "running" })
+        let web = try #require(box.pid("web"))
+        #expect(!spoofs.map(\.processIdentifier).contains(web))
+        let log = (try? String(contentsOfFile: box.daemonLog, encoding: .utf8)) ?? ""
+        #expect(!log.contains("adopting"), "\(log)")
+        #expect(spoofs.allSatisfy { alive($0.processIdentifier) }, "\(spoofs.map { ($0.processIdentifier, $0.isRunning) }) \(log)")
+        #expect(box.run("quit").status == 0)
+        #expect(spoofs.allSatisfy { alive($0.processIdentifier) })
+    }
 }
