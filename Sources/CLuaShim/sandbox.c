@@ -243,12 +243,13 @@ void ppm_lua_close_sandbox_holes(lua_State *L) {
     }
     lua_pop(L, 2);
 
-    /* `require`: the Lua-file searcher checks the files it would open, and
-     * no C modules (their code would run outside the budget). */
+    /* `require`: the Lua-file searcher checks the files it would open and
+     * loads text only (no precompiled chunks: a crafted one crashes the VM),
+     * and no C modules (their code would run outside the budget). */
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "searchers");
-    lua_rawgeti(L, -1, 2);
-    lua_pushcclosure(L, ppm_lua_safe_lua_searcher, 1);
+    lua_pushvalue(L, -2);
+    lua_pushcclosure(L, ppm_lua_text_lua_searcher, 1);
     lua_rawseti(L, -2, 2);
     lua_pop(L, 1);
     lua_pushliteral(L, "");

@@ -4,6 +4,7 @@
  * it. The functions that open a file by name check it first. */
 #include "shim_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -86,17 +87,46 @@ int ppm_lua_safe_searchpath(lua_State *L) {
     return ppm_lua_call_standard(L);
 }
 
-int ppm_lua_safe_lua_searcher(lua_State *L) {
-    if (lua_type(L, 1) == LUA_TSTRING) {
-        /* The standard searcher's upvalue is the package table it reads. */
-        if (lua_getupvalue(L, lua_upvalueindex(1), 1) && lua_type(L, -1) == LUA_TTABLE &&
-            lua_getfield(L, -1, "path") == LUA_TSTRING)
-            check_search(L, lua_tostring(L, 1), lua_tostring(L, -1), ".", "/");
-        lua_settop(L, 1);
+/* `require`'s Lua-file searcher (package.searchers[2]), in place of the
+ * standard one, which loads precompiled chunks too (luaL_loadfilex with mode
+ * NULL): a crafted binary chunk crashes the VM. Same search as the standard
+ * one over package.path (upvalue 1 is the package table), each candidate
+ * checked by blocking_kind first; the file found is loaded as text only. */
+int ppm_lua_text_lua_searcher(lua_State *L) {
+    const char *name = luaL_checkstring(L, 1);
+    lua_getfield(L, lua_upvalueindex(1), "path");
+    const char *templates = lua_tostring(L, -1);
+    if (templates == NULL) return luaL_error(L, "'package.path' must be a string");
+    check_search(L, name, templates, ".", "/");
+    const char *file = strchr(name, '.') ? luaL_gsub(L, name, ".", "/") : name;
+    luaL_Buffer tried;  /* "no file 'a'\n\tno file 'b'", as the standard searcher says */
+    int tries = 0;
+    luaL_buffinit(L, &tried);
+    for (const char *paths = templates; *paths;) {
+        const char *end = strchr(paths, ';');
+        size_t len = end ? (size_t)(end - paths) : strlen(paths);
+        if (len > 0 && len < 4096) {
+            char pattern[4096];
+            memcpy(pattern, paths, len);
+            pattern[len] = '\0';
+            /* A copy: the buffer below needs the stack as it left it. */
+            char path[4096];
+            snprintf(path, sizeof path, "%s", luaL_gsub(L, pattern, "?", file));
+            lua_pop(L, 1);
+            FILE *f = fopen(path, "r");
+            if (f) {
+                fclose(f);
+                if (luaL_loadfilex(L, path, "t") != LUA_OK)
+                    return luaL_error(L, "error loading module '%s' from file '%s':\n\t%s", name, path, lua_tostring(L, -1));
+                lua_pushstring(L, path);
+                return 2;
+            }
+            luaL_addstring(&tried, tries++ ? "\n\tno file '" : "no file '");
+            luaL_addstring(&tried, path);
+            luaL_addstring(&tried, "'");
+        }
+        paths += end ? len + 1 : len;
     }
-    /* The standard searcher uses its own upvalue: call it as a function. */
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
+    luaL_pushresult(&tried);
+    return 1;
 }

@@ -21,6 +21,6 @@ int ppm_lua_call_standard(lua_State *L);
  * function (for the searcher: the standard Lua-file searcher). */
 int ppm_lua_safe_open(lua_State *L);
 int ppm_lua_safe_searchpath(lua_State *L);
-int ppm_lua_safe_lua_searcher(lua_State *L);
+int ppm_lua_text_lua_searcher(lua_State *L);
 
 #endif

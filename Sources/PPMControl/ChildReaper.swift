@@ -63,11 +63,11 @@ final class ChildReaper: ChildWatcher, @unchecked Sendable {
         if exit && (pidfds[pid] != nil || reapedSinceSweep.contains(pid)) {
             guard !sweepLate && !sweepSoon else { return }
             sweepLate = true
-            queue.asyncAfter(deadline: .now() + Self.lateSweepDelay) { [weak self] in self?.sweep() }
+            queue.turnAsyncAfter(deadline: .now() + Self.lateSweepDelay) { [weak self] in self?.sweep() }
         } else {
             guard !sweepSoon else { return }
             sweepSoon = true
-            queue.asyncAfter(deadline: .now() + Self.sweepDelay) { [weak self] in self?.sweep() }
+            queue.turnAsyncAfter(deadline: .now() + Self.sweepDelay) { [weak self] in self?.sweep() }
         }
     }
 

@@ -47,7 +47,7 @@ extension Daemon {
             // The reply goes out first; the socket closes with the exec.
             reply(.success(.object(["pid": .int(Int64(getpid())), "binary": .string(Self.executablePath())])))
             connection.afterReplies { [self] in
-                queue.async { [self] in
+                queue.turnAsync { [self] in
                     if quitting { return }
                     let why = reexec(cause: "upgrade")
                     journal.record("daemon_error", name: nil, time: scheduler.wallNow, fields: ["error": .string(why)])
@@ -191,7 +191,7 @@ extension Daemon {
         }
         connection.addCleanup { [weak self] in
             guard let self else { return }
-            self.queue.async { self.journal.removeObserver(observer) }
+            self.queue.turnAsync { self.journal.removeObserver(observer) }
         }
     }
 

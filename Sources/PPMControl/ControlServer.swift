@@ -105,7 +105,7 @@ final class ControlServer: @unchecked Sendable {
             connection.onEndOfInput = { [loop] in
                 // The loop serves requests in order: once it reaches this,
                 // the replies to the earlier ones have been queued.
-                loop.async { connection.closeAfterWrites() }
+                loop.turnAsync { connection.closeAfterWrites() }
             }
             connection.start { [loop, interrupter] line in
                 switch ControlRequest.parse(line) {
@@ -115,8 +115,8 @@ final class ControlServer: @unchecked Sendable {
                 case .success(let request) where request.cmd == "eval":
                     let call = LuaCallID.next()
                     connection.evals.append(call)
-                    loop.async { handler(request, connection, call) }
-                case .success(let request): loop.async { handler(request, connection, nil) }
+                    loop.turnAsync { handler(request, connection, call) }
+                case .success(let request): loop.turnAsync { handler(request, connection, nil) }
                 case .failure(let f): connection.send(ControlReply.error(.null, f.description))
                 }
             }

@@ -15,7 +15,7 @@ extension Daemon {
             interrupt: { [interrupter] connection in !connection.evals.filter { interrupter.interrupt($0) }.isEmpty },
             handler: { [unowned self] request, connection, call in self.handle(request, connection, call: call) },
             refused: { [unowned self] refusal in
-                self.queue.async { self.journalRefusal(refusal) }
+                self.queue.turnAsync { self.journalRefusal(refusal) }
             })
     }
 

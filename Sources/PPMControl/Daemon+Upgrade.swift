@@ -116,23 +116,26 @@ struct Handover {
 nonisolated(unsafe) private var guardedDaemon: Daemon?
 
 extension Daemon {
-    /// Arms the last-resort watchdog: a Lua call that outlives the hard
-    /// limit (`watchdog` setting, else ten times its budget, at least 10 s)
-    /// makes the daemon re-execute itself in place from the watchdog's
-    /// thread. The loop is stuck inside Lua then, so nothing else touches
-    /// the state that is handed over.
+    /// Arms the last-resort watchdog: a turn of the loop or a Lua call that
+    /// outlives the hard limit (`watchdog` setting, else 10 s a turn and ten
+    /// times a call's budget, at least 10 s) makes the daemon re-execute
+    /// itself in place from the watchdog's thread. The loop is stuck then,
+    /// so nothing else touches the state that is handed over.
     func installWatchdog(fixedSeconds: Double) {
         guardedDaemon = self
-        StallGuard.install(fixedSeconds: fixedSeconds) { seconds in
+        StallGuard.install(fixedSeconds: fixedSeconds) { seconds, lua in
             guard let daemon = guardedDaemon else { return }
-            _ = daemon.reexec(cause: "watchdog: a Lua call ran past \(seconds) s")
+            let what = lua != 0 ? "a Lua call" : "a loop turn"
+            _ = daemon.reexec(cause: "watchdog: \(what) ran past \(Console.fixed(seconds, decimals: 1)) s", quiet: true)
         }
     }
 
     /// Runs the binary now on disk in place of this one: same pid, so every
     /// service stays its child; the new image adopts them without a restart.
     /// Returns only if exec failed (with why).
-    func reexec(cause: String) -> String {
+    /// `quiet`: the log line is left out if stderr would block (the watchdog
+    /// must reach the exec even when the loop is stuck writing there).
+    func reexec(cause: String, quiet: Bool = false) -> String {
         var services: [String: ResumedService] = [:]
         for s in supervisor.list() {
             services[s.name] = ResumedService(state: s.state, held: s.held, starts: s.starts, restarts: s.restarts,
@@ -141,7 +144,8 @@ extension Daemon {
         var handover = Handover(cause: cause, services: services)
         handover.homeLock = homeLock?.lock ?? -1
         handover.helpers = helpers.handOver { lostHelperCallback($0) }
-        log("info", "re-executing the daemon (\(cause)); every service keeps running")
+        let line = "re-executing the daemon (\(cause)); every service keeps running"
+        if quiet { Console.errorIfWritable("\(ServiceEvent.utc(scheduler.wallNow)) info: \(line)\n") } else { log("info", line) }
         store.sync()
         journal.sync()
         let path = Self.executablePath()

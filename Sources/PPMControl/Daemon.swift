@@ -87,6 +87,7 @@ public final class Daemon: @unchecked Sendable {
         self.options = options
         let queue = DispatchQueue(label: "ppm-lua.loop")
         self.queue = queue
+        LoopTurns.loop = queue
         let handover = Handover.take()
         signals = try SignalLoop()
         let locations = options.locations
@@ -213,7 +214,7 @@ public final class Daemon: @unchecked Sendable {
             exit(1)
         }
         if let pidfile = options.pidfile { try? AtomicFile.write("\(getpid())\n", to: pidfile) }
-        queue.async { [self] in
+        queue.turnAsync { [self] in
             loop.queue = queue
             spawner.childWatcher = reaper
             signals.start(queue: queue) { [unowned self] event in self.handleSignal(event) }
@@ -262,6 +263,8 @@ public final class Daemon: @unchecked Sendable {
             output.keeper = nil
             output.closeAll()
             holder?.quit()
+            // Waiting for the children to end is this turn's job: the watchdog lets it.
+            StallGuard.allow(2 * supervisor.settings.stopTimeout + 15)
             removeCgroups()
             RemainingChildren.end(grace: supervisor.settings.stopTimeout) { log("info", $0) }
             quitWaiters.forEach { $0() }
@@ -286,7 +289,7 @@ public final class Daemon: @unchecked Sendable {
         hooks.log = { [unowned self] level, message in self.log(level, message) }
         hooks.shutdown = { [unowned self] in self.quit {} }
         // After the Lua that asked returns: the reload replaces its state.
-        hooks.reload = { [unowned self] in self.queue.async { if !self.quitting { self.reload(trigger: "ppm.reload()") } } }
+        hooks.reload = { [unowned self] in self.queue.turnAsync { if !self.quitting { self.reload(trigger: "ppm.reload()") } } }
         hooks.stats = { [unowned self] name in
             guard let s = self.supervisor.snapshot(name), let group = self.statsGroup(s) else { return nil }
             return ProcessStats.usage(group)

@@ -18,10 +18,10 @@ final class DispatchScheduler: Scheduler {
         let source = DispatchSource.makeTimerSource(queue: queue)
         let token = TimerToken { source.cancel() }
         source.schedule(deadline: .now() + max(0, seconds))
-        source.setEventHandler {
+        source.setEventHandler { [queue] in
             source.cancel()
             guard !token.isCancelled else { return }
-            action()
+            LoopTurns.run(on: queue, action)
         }
         source.resume()
         return token

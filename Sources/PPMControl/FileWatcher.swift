@@ -31,7 +31,7 @@ final class FileWatcher: @unchecked Sendable {
         self.debounce = debounce
         self.changed = changed
         source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { [weak self] in self?.readEvents() }
+        source.setEventHandler { [weak self, queue] in LoopTurns.run(on: queue) { self?.readEvents() } }
         // Closed only once Dispatch no longer watches it (closing earlier
         // lets its manager thread trip over a dead or reused descriptor).
         source.setCancelHandler { [fd] in close(fd) }
@@ -93,7 +93,7 @@ final class FileWatcher: @unchecked Sendable {
         guard !touched.isEmpty else { return }
         generation += 1
         let current = generation
-        queue.asyncAfter(deadline: .now() + debounce) { [weak self] in
+        queue.turnAsyncAfter(deadline: .now() + debounce) { [weak self] in
             guard let self, self.generation == current else { return }
             let paths = self.touched
             self.touched = []

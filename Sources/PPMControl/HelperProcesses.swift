@@ -114,7 +114,7 @@ final class HelperProcesses: @unchecked Sendable {
         helper.deadline = deadline
         helper.killAfter = killAfter
         let pid = helper.pid
-        queue.asyncAfter(deadline: .now() + max(0, deadline - clock.now)) { [weak self] in
+        queue.turnAsyncAfter(deadline: .now() + max(0, deadline - clock.now)) { [weak self] in
             guard self?.running[pid] === helper, helper.status == nil else { return }
             helper.timedOut = true
             self?.end(pid, helper, killAfter: killAfter)
@@ -209,7 +209,7 @@ final class HelperProcesses: @unchecked Sendable {
     /// SIGTERM to the helper's process group, SIGKILL `killAfter` seconds later.
     private func end(_ pid: Int32, _ helper: Helper, killAfter: Double) {
         kill(-pid, SIGTERM)
-        queue.asyncAfter(deadline: .now() + killAfter) { [weak self] in
+        queue.turnAsyncAfter(deadline: .now() + killAfter) { [weak self] in
             guard self?.running[pid] === helper, helper.status == nil else { return }
             kill(-pid, SIGKILL)
         }

@@ -47,7 +47,7 @@ extension Daemon {
         }
         connection.addCleanup { [weak self] in
             guard let self else { return }
-            self.queue.async { self.output.unfollow(id) }
+            self.queue.turnAsync { self.output.unfollow(id) }
         }
     }
 

@@ -70,7 +70,7 @@ final class ReadinessSet: @unchecked Sendable {
         guard fd >= 0 else { return nil }
         epollFD = fd
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { [weak self] in self?.dispatchReady() }
+        source.setEventHandler { [weak self, queue] in LoopTurns.run(on: queue) { self?.dispatchReady() } }
         source.resume()
         self.source = source
         return fd

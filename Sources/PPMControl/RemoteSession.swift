@@ -77,7 +77,7 @@ final class RemoteSession: @unchecked Sendable {
     /// of holding one of `max_clients` until the idle timeout.
     private func inputEnded() {
         guard !following else { return }
-        listener.loop.async { [connection] in connection.closeAfterWrites() }
+        listener.loop.turnAsync { [connection] in connection.closeAfterWrites() }
     }
 
     private func received(_ line: String) {
@@ -155,7 +155,7 @@ final class RemoteSession: @unchecked Sendable {
             call = LuaCallID.next()
             connection.evals.append(call!)
         }
-        listener.loop.async { [call] in handler(request, connection, call) }
+        listener.loop.turnAsync { [call] in handler(request, connection, call) }
     }
 
     /// Journals the refusal, replies, and closes.

@@ -9,6 +9,14 @@ public enum Console {
         _ = AtomicFile.writeAll(2, text)
     }
 
+    /// Writes `text` to standard error only if that cannot block (a full
+    /// pipe nobody reads): for the watchdog, which must get to its exec.
+    public static func errorIfWritable(_ text: String) {
+        var p = pollfd(fd: 2, events: Int16(POLLOUT), revents: 0)
+        guard poll(&p, 1, 0) == 1, p.revents & Int16(POLLOUT) != 0 else { return }
+        _ = AtomicFile.writeAll(2, text)
+    }
+
     /// `value` with `decimals` digits after the point, rounded as printf's
     /// `%.Nf` does (what `String(format:)` gave).
     public static func fixed(_ value: Double, decimals: Int) -> String {

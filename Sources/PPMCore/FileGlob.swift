@@ -31,24 +31,47 @@ public struct FileGlob: Sendable, Equatable {
         return found.sorted()
     }
 
-    /// The folders under `base` a recursive pattern can reach (to watch).
+    /// The folders under `base` a recursive pattern can reach (to watch),
+    /// each once however many symlinks lead to it.
     public func folders() -> [String] {
-        var result = [base.isEmpty ? "." : base]
+        let root = base.isEmpty ? "." : base
+        var result = [root]
         guard recursive else { return result }
+        var seen: Set<FileID> = Self.identity(root).map { [$0] } ?? []
         var index = 0
         while index < result.count {
-            for entry in Self.entries(result[index]) where entry.isFolder { result.append(Self.join(result[index], entry.name)) }
+            for entry in Self.entries(result[index]) where entry.isFolder && seen.insert(entry.id).inserted {
+                result.append(Self.join(result[index], entry.name))
+            }
             index += 1
         }
         return result
     }
 
+    /// A file's identity: `**` enters a folder once, however many symlinks
+    /// lead to it (`ln -s . x; ln -s . y` would make the walk exponential).
+    struct FileID: Hashable {
+        var device: UInt64
+        var inode: UInt64
+        /// The pattern segment the walk is at (two `**` may both pass a folder).
+        var depth = 0
+    }
+
     private func expand(_ folder: String, _ rest: ArraySlice<String>, into found: inout [String]) {
+        var seen: Set<FileID> = []
+        expand(folder, rest, seen: &seen, into: &found)
+    }
+
+    private func expand(_ folder: String, _ rest: ArraySlice<String>, seen: inout Set<FileID>, into found: inout [String]) {
         guard let segment = rest.first else { return }
         let tail = rest.dropFirst()
         if segment == "**" {
-            expand(folder, tail, into: &found)  // zero folders
-            for entry in Self.entries(folder) where entry.isFolder { expand(Self.join(folder, entry.name), rest, into: &found) }
+            if let id = Self.identity(folder) { seen.insert(FileID(device: id.device, inode: id.inode, depth: rest.startIndex)) }
+            expand(folder, tail, seen: &seen, into: &found)  // zero folders
+            for entry in Self.entries(folder) where entry.isFolder {
+                let id = FileID(device: entry.id.device, inode: entry.id.inode, depth: rest.startIndex)
+                if seen.insert(id).inserted { expand(Self.join(folder, entry.name), rest, seen: &seen, into: &found) }
+            }
             return
         }
         for entry in Self.entries(folder) where fnmatch(segment, entry.name, FNM_PERIOD) == 0 {
@@ -56,39 +79,33 @@ public struct FileGlob: Sendable, Equatable {
             if tail.isEmpty {
                 if !entry.isFolder { found.append(path) }
             } else if entry.isFolder {
-                expand(path, tail, into: &found)
+                expand(path, tail, seen: &seen, into: &found)
             }
         }
     }
 
     static func join(_ folder: String, _ name: String) -> String { folder == "/" ? "/" + name : folder + "/" + name }
 
-    /// The entries of a folder (without `.` and `..`), folders told apart.
-    static func entries(_ folder: String) -> [(name: String, isFolder: Bool)] {
+    static func identity(_ path: String) -> FileID? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return FileID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
+    /// The entries of a folder (without `.` and `..`), folders told apart
+    /// (a symlink counts as what it points to; `stat` opens nothing).
+    static func entries(_ folder: String) -> [(name: String, isFolder: Bool, id: FileID)] {
         guard let dir = opendir(folder) else { return [] }
         defer { closedir(dir) }
-        var result: [(String, Bool)] = []
+        var result: [(String, Bool, FileID)] = []
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
             guard name != "." && name != ".." else { continue }
             var info = stat()
-            let isFolder = stat(join(folder, name), &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
-            result.append((name, isFolder))
+            let found = stat(join(folder, name), &info) == 0
+            let isFolder = found && (info.st_mode & S_IFMT) == S_IFDIR
+            result.append((name, isFolder, FileID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))))
         }
         return result
-    }
-
-    /// A 64-bit FNV-1a digest of a file's content, nil if it cannot be read.
-    public static func digest(_ path: String) -> UInt64? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            guard n > 0 else { return n == 0 ? hash : nil }
-            for byte in buffer[..<n] { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        }
     }
 }

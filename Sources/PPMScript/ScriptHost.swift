@@ -61,7 +61,7 @@ public final class ScriptHost: SupervisorHooks {
     public internal(set) var settings = SupervisorSettings()
     /// How long one hook may run (`hook_timeout`).
     public internal(set) var hookTimeout: Double = 1
-    /// The watchdog's hard limit for one Lua call (`watchdog`; 0: ten times its budget, at least 10 s).
+    /// The watchdog's hard limit for one loop turn or Lua call (`watchdog`; 0: 10 s a turn, ten times a call's budget, at least 10 s).
     public internal(set) var watchdog: Double = 0
     /// How captured output is kept (`log_max_size`, `log_keep`, `log_timestamps`).
     public internal(set) var logPolicy = LogPolicy.standard

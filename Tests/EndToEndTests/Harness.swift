@@ -151,7 +151,8 @@ final class Sandbox {
         let log = FileHandle(forWritingAtPath: daemonLog)!
         let p = try launch(["daemon", "-c", config] + extra, stdout: log, stderr: log, wrapper: wrapper)
         daemon = p
-        let up = eventually(20) { run("status").status == 0 || !p.isRunning }
+        // Each status with a deadline: a daemon that never answers fails the test instead of hanging it.
+        let up = eventually(20) { run(["status"], deadline: 5)?.status == 0 || !p.isRunning }
         guard up, p.isRunning else {
             throw SandboxError("daemon did not start: " + ((try? String(contentsOfFile: daemonLog, encoding: .utf8)) ?? ""))
         }

@@ -140,3 +140,35 @@ import Testing
                 == [.boolean(true), .boolean(false)])
     }
 }
+
+@Suite struct PrecompiledChunkTests {
+    /// `require` loads Lua text only: a precompiled chunk (string.dump's
+    /// output; a crafted one crashed the daemon) saved as a module is refused
+    /// with an error naming the file, and the state goes on.
+    @Test func requireRefusesAPrecompiledModule() throws {
+        let folder = NSTemporaryDirectory() + "ppm-luac-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let lua = try LuaState()
+        try lua.hardenForDaemon(DaemonAlternatives(exit: "x", run: "y"))
+        try lua.run("""
+            local f = assert(io.open('\(folder)/dumped.lua', 'wb'))
+            f:write(string.dump(function() return 42 end))
+            f:close()
+            f = assert(io.open('\(folder)/plain.lua', 'w'))
+            f:write('return 7')
+            f:close()
+            """, chunkName: "write.lua")
+        #expect(try lua.run("package.path = '\(folder)/?.lua' return require('plain')", chunkName: "t") == [.integer(7), .string(folder + "/plain.lua")])
+        do {
+            try lua.run("return require('dumped')", chunkName: "t", budget: 2)
+            Issue.record("a precompiled module was loaded")
+        } catch let e as LuaError {
+            #expect(e.message.contains("error loading module 'dumped' from file '\(folder)/dumped.lua'"), "\(e.message)")
+            #expect(e.message.contains("attempt to load a binary chunk (mode is 't')"), "\(e.message)")
+        }
+        #expect(try lua.run("return (pcall(require, 'nothing.here')), select(2, pcall(require, 'nothing.here'))", chunkName: "t")
+                == [.boolean(false), .string("module 'nothing.here' not found:\n\tno field package.preload['nothing.here']\n\tno file '\(folder)/nothing/here.lua'")])
+        #expect(try lua.run("return 1 + 1", chunkName: "t") == [.integer(2)])
+    }
+}

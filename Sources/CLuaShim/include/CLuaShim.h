@@ -36,14 +36,22 @@ size_t ppm_lua_memory_used(lua_State *L);
 /// away (0: none). Returns a lua status code.
 int ppm_lua_pcall(lua_State *L, int nargs, int nresults, double budget);
 
-/// Called on the watchdog's own thread when one Lua call ran past the hard limit (seconds).
-typedef void (*ppm_stall_handler)(double seconds);
+/// Called on the watchdog's own thread when a loop turn or an outermost Lua
+/// call (`lua` nonzero) ran past its hard limit (`seconds`).
+typedef void (*ppm_stall_handler)(double seconds, int lua);
 
-/// Installs the last-resort watchdog (stallguard.c): every outermost Lua call
-/// may run at most `fixed_seconds` (0: ten times its budget, at least 10 s).
+/// Installs the last-resort watchdog (stallguard.c): every loop turn may run
+/// at most `fixed_seconds` (0: 10 s), every outermost Lua call as long (0:
+/// ten times its budget, at least 10 s).
 int ppm_stall_guard_install(ppm_stall_handler handler, double fixed_seconds);
+/// Around an outermost Lua call (shim.c).
 void ppm_stall_guard_arm(double budget);
 void ppm_stall_guard_disarm(void);
+/// Around a turn of the loop: no system call unless the timer is off.
+void ppm_stall_guard_turn_begin(void);
+void ppm_stall_guard_turn_end(void);
+/// Lets the running turn take `seconds` more from now (a quit that waits for children).
+void ppm_stall_guard_allow(double seconds);
 /// The fault of the last outermost call (enum ppm_lua_fault).
 int ppm_lua_last_fault(lua_State *L);
 /// "source:line" where Lua last ran while memory use was past half the cap
