@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -286,6 +287,9 @@ static int child_main(void *arg) {
         fail(report, PPM_STEP_STDERR);
     }
 
+    // 8b. No privileges gained through exec, when asked.
+    if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(report, PPM_STEP_NO_NEW_PRIVS);
+
     // 9. Everything above fd 2 closes at exec, the report pipe included.
     if (syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) < 0) {
         for (int fd = 3; fd < 65536; fd++) {
@@ -367,6 +371,7 @@ static void describe(const ppm_spawn_spec *s, struct child_failure f, char *out,
     case PPM_STEP_NICE: what = "setpriority"; break;
     case PPM_STEP_CPU: what = "sched_setaffinity"; break;
     case PPM_STEP_CGROUP: what = s->cgroup_path; break;
+    case PPM_STEP_NO_NEW_PRIVS: what = "prctl(PR_SET_NO_NEW_PRIVS)"; break;
     }
     snprintf(out, size, "%s: %s", what, strerror(f.err));
 }

@@ -30,7 +30,7 @@ extension Daemon {
         switch request.cmd {
         case "status": reply(.success(status()))
         case "ls", "list", "info": list(request, connection)
-        case "show", "desc": reply(show(request))
+        case "show", "desc": reply(show(request, masked: connection.isRemote))
         case "events": events(request, connection)
         case "start": start(request, reply)
         case "stop", "restart", "rm", "del", "drop": stopping(request, connection, reply)
@@ -38,7 +38,7 @@ extension Daemon {
         case "eval": reply(eval(request, call: call))
         case "complete": reply(complete(request))
         case "add", "exec": add(request, reply)
-        case "export": reply(.success(.string(export())))
+        case "export": reply(.success(.string(export(masked: connection.isRemote))))
         case "stats": stats(request, connection)
         case "logs": logs(request, connection)
         case "reload": reply(quitting ? .failure(ControlFailure("the daemon is shutting down")) : reload(trigger: "ppm-lua reload").map(\.json))
@@ -91,7 +91,9 @@ extension Daemon {
         writer.appendByte(UInt8(ascii: "["))
         for (i, service) in services.enumerated() {
             if i > 0 { writer.appendByte(UInt8(ascii: ",")) }
-            withCgroup(service).write(to: &writer, only: only)
+            var shown = withCgroup(service)
+            if connection.isRemote { shown.spec = SecretEnv.masked(shown.spec) }
+            shown.write(to: &writer, only: only)
         }
         writer.appendByte(UInt8(ascii: "]"))
         connection.send(ControlReply.ok(request.id, rawResult: writer.bytes))
@@ -103,9 +105,10 @@ extension Daemon {
         return .success(name)
     }
 
-    private func show(_ request: ControlRequest) -> Result<JSONValue, ControlFailure> {
+    private func show(_ request: ControlRequest, masked: Bool) -> Result<JSONValue, ControlFailure> {
         name(request).map { name in
-            let snapshot = supervisor.snapshot(name)!
+            var snapshot = supervisor.snapshot(name)!
+            if masked { snapshot.spec = SecretEnv.masked(snapshot.spec) }
             guard case .object(var o) = serviceObject(snapshot) else { return snapshot.json }
             o["spec"] = SpecJSON.encode(snapshot.spec)
             return .object(o)
@@ -145,9 +148,10 @@ extension Daemon {
     }
 
     /// `export`: the live services as a config `check` accepts.
-    private func export() -> String {
+    private func export(masked: Bool) -> String {
         var text = "-- ppm-lua export: the services of the daemon (pid \(getpid())) as a config.\n"
-        for snapshot in supervisor.list() {
+        for var snapshot in supervisor.list() {
+            if masked { snapshot.spec = SecretEnv.masked(snapshot.spec) }
             text += "\n"
             if !snapshot.spec.scriptedFields.isEmpty {
                 text += "-- \(snapshot.spec.scriptedFields.joined(separator: ", ")): Lua functions, not exported\n"

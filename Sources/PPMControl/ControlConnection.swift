@@ -35,6 +35,9 @@ final class ControlConnection: @unchecked Sendable {
     /// Extra work to undo at close (a `events -f` observer).
     private var cleanups: [@Sendable () -> Void] = []
 
+    /// Whether the client came over TCP: it sees secrets masked (`SecretEnv`).
+    var isRemote = false
+
     /// Lines longer than this end the connection.
     static let maxLine = 4 << 20
     /// This connection's line limit (a TCP client's is smaller).
@@ -108,20 +111,23 @@ final class ControlConnection: @unchecked Sendable {
             }
             input += buffer[0..<n]
             while let newline = input.firstIndex(of: 10) {
+                // A whole line read at once is held to the limit too.
+                if newline > maxLine { return refuseLongLine() }
                 let line = String(decoding: input[..<newline], as: UTF8.self)
                 input.removeSubrange(...newline)
                 if !line.allSatisfy(\.isWhitespace) { onLine?(line) }
                 if isClosed { return }
             }
-            if input.count > maxLine {
-                // Read no more: the error goes out, then the connection closes.
-                stopReading()
-                input = []
-                send(ControlReply.error(.null, "request line longer than \(maxLine) bytes"))
-                closeAfterWrites()
-                return
-            }
+            if input.count > maxLine { return refuseLongLine() }
         }
+    }
+
+    /// Reads no more: the error goes out, then the connection closes.
+    private func refuseLongLine() {
+        stopReading()
+        input = []
+        send(ControlReply.error(.null, "request line longer than \(maxLine) bytes"))
+        closeAfterWrites()
     }
 
     private func stopReading() {

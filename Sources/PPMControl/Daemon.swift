@@ -100,6 +100,9 @@ public final class Daemon: @unchecked Sendable {
         try Self.checkNoOtherDaemon(locations.socket)
         homeLock = try HomeLock.take(locations.home, inherited: handover?.homeLock ?? -1)
         if let warning = homeLock?.warning { Console.error("ppm-lua: warning: \(warning)\n") }
+        for warning in TrustedPaths.warnings(config: options.configPath, tokenFile: host.listen?.tokenFile) {
+            Console.error("ppm-lua: warning: \(warning)\n")
+        }
         // Nothing below throws (a suspended queue must not be released).
         queue.suspend()
         scheduler = DispatchScheduler(queue: queue)

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import PPMCore
 
 /// Where ppm-lua keeps its files (SPEC section 2).
 public struct Locations: Sendable {
@@ -28,11 +29,27 @@ public struct Locations: Sendable {
         self.socket = socket ?? environment["PPM_LUA_SOCKET"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/ppm.sock"
     }
 
-    /// Creates home (0700) and its logs folder.
+    /// Creates home (0700) and its logs folder, and refuses them when they
+    /// are not this user's own: a symlink, another owner, or writable by
+    /// group or others (the daemon would write through whatever they plant).
     public func create() throws {
         for dir in [home, logs] {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            if let why = Self.unsafe(dir) { throw POSIXFailure("refusing \(dir == home ? "home" : "the logs folder") \(dir): \(why)") }
         }
+    }
+
+    /// Why `dir` is not safe to write into as this user, or nil.
+    static func unsafe(_ dir: String) -> String? {
+        var st = stat()
+        guard lstat(dir, &st) == 0 else { return String(cString: strerror(errno)) }
+        if (st.st_mode & S_IFMT) == S_IFLNK { return "it is a symbolic link" }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else { return "not a directory" }
+        if st.st_uid != geteuid() { return "owned by uid \(st.st_uid), not by uid \(geteuid()) that runs the daemon" }
+        if st.st_mode & 0o022 != 0 {
+            return "writable by group or others (mode \(String(st.st_mode & 0o777, radix: 8))); chmod go-w it"
+        }
+        return nil
     }
 
     /// The config file: `-c`, `$PPM_LUA_CONFIG`, `./ppm.lua`,

@@ -39,6 +39,7 @@ final class RemoteSession: @unchecked Sendable {
         rule = listener.settings.rule(for: address)
         stage = .challenged(RemoteToken.challenge())
         connection.maxLine = Self.maxLineBeforeAuth
+        connection.isRemote = true
     }
 
     var isAuthenticated: Bool { if case .authenticated = stage { true } else { false } }

@@ -10,7 +10,9 @@ public enum AtomicFile {
     /// temporary file is removed then, and the old version stays.
     public static func write(_ text: String, to path: String, sync: Bool = true) throws {
         let tmp = path + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        // Made anew, never through a symlink someone planted (O_EXCL | O_NOFOLLOW).
+        unlink(tmp)
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw WriteFailure(path: tmp, code: errno) }
         var ok = writeAll(fd, text) && (!sync || fsync(fd) == 0)
         var code = errno
@@ -27,7 +29,7 @@ public enum AtomicFile {
 
     /// Appends one line-sized record (O_APPEND keeps concurrent lines whole).
     public static func append(_ text: String, to path: String) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600)
         guard fd >= 0 else { return }
         _ = writeAll(fd, text)
         close(fd)

@@ -65,7 +65,7 @@ public final class BackgroundFile: @unchecked Sendable {
     /// starts on a line of its own. Returns how many bytes were cut.
     @discardableResult
     public static func cutTornTail(_ path: String) -> Int {
-        let fd = open(path, O_RDWR | O_CLOEXEC)
+        let fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard fd >= 0 else { return 0 }
         defer { close(fd) }
         let size = lseek(fd, 0, SEEK_END)
@@ -90,7 +90,7 @@ public final class BackgroundFile: @unchecked Sendable {
 
     /// One append, on `queue`: whole, or truncated back to where it began.
     private func write(_ text: String, sync: Bool) -> WriteFailure? {
-        if fd < 0 { fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600) }
+        if fd < 0 { fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600) }
         guard fd >= 0 else { return WriteFailure(path: path, code: errno) }
         let length = lseek(fd, 0, SEEK_END)
         guard !AtomicFile.writeAll(fd, text) || (sync && fsync(fd) != 0) else { return nil }

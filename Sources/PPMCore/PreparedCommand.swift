@@ -80,7 +80,8 @@ final class PreparedCommand {
         var t = ppm_spawn_spec()
         t.path = UnsafePointer(own(strdup(path)!))
         t.argv = UnsafePointer(own(cStringArray(spec.cmd.map { own(strdup($0)!) })))
-        t.envp = UnsafePointer(own(cStringArray(mergedEnvironment(spec.env.merging(marks) { $1 }))))
+        let account = Self.accountVariables(spec.user)
+        t.envp = UnsafePointer(own(cStringArray(mergedEnvironment(account.merging(spec.env) { $1 }.merging(marks) { $1 }))))
         t.dir = ownOptional(spec.dir)
         t.stdin_path = ownOptional(spec.stdin)
         t.stdout_path = ownOptional(spec.stdout)
@@ -98,6 +99,7 @@ final class PreparedCommand {
             t.set_nice = 1
             t.nice = Int32(nice)
         }
+        t.no_new_privs = spec.noNewPrivs ? 1 : 0
         t.cpus = UnsafePointer(own(copy(spec.cpu.map { Int32($0) })))
         t.ncpus = Int32(spec.cpu.count)
         t.stdin_fd = -1
@@ -128,6 +130,16 @@ final class PreparedCommand {
                 return .failed(SpawnFailure(String(cString: message.baseAddress!)), errno: rc, step: step, pid: pid)
             }
         }
+    }
+
+    /// `HOME`, `USER`, `LOGNAME` and `SHELL` of a service run as `user`, from
+    /// the password database (as su and systemd set them): not the daemon's.
+    static func accountVariables(_ user: String?) -> [String: String] {
+        guard let user, let pw = getpwnam(user) else { return [:] }
+        var vars = ["USER": user, "LOGNAME": user]
+        if let dir = pw.pointee.pw_dir { vars["HOME"] = String(cString: dir) }
+        if let shell = pw.pointee.pw_shell, shell.pointee != 0 { vars["SHELL"] = String(cString: shell) }
+        return vars
     }
 
     /// The spec's variables over the base ones (or alone with `clean_env`),

@@ -8,8 +8,14 @@ public struct ServiceSpec: Sendable, Equatable {
     public var dir: String?
     public var env: [String: String] = [:]
     public var cleanEnv = false
+    /// `secret_env`: variables whose values only the local owner may see
+    /// (besides those named like a password, secret, token or key).
+    public var secretEnv: [String] = []
     public var user: String?
     public var group: String?
+    /// `no_new_privs`: the service and its children cannot gain privileges
+    /// through exec (setuid programs, file capabilities).
+    public var noNewPrivs = false
     public var stdin: String?
     public var stdout: String?
     public var stderr: String?

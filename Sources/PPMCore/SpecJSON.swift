@@ -6,8 +6,10 @@ public enum SpecJSON {
         if let v = spec.dir { o["dir"] = .string(v) }
         if !spec.env.isEmpty { o["env"] = .object(spec.env.mapValues { .string($0) }) }
         if spec.cleanEnv { o["clean_env"] = .bool(true) }
+        if !spec.secretEnv.isEmpty { o["secret_env"] = .init(spec.secretEnv) }
         if let v = spec.user { o["user"] = .string(v) }
         if let v = spec.group { o["group"] = .string(v) }
+        if spec.noNewPrivs { o["no_new_privs"] = .bool(true) }
         if let v = spec.stdin { o["stdin"] = .string(v) }
         if let v = spec.stdout { o["stdout"] = .string(v) }
         if let v = spec.stderr { o["stderr"] = .string(v) }
@@ -47,7 +49,7 @@ extension SpecJSON {
     public static func full(_ spec: ServiceSpec) -> JSONValue {
         guard case .object(var o) = encode(spec) else { return .null }
         let defaults: [String: JSONValue] = [
-            "dir": .null, "env": .object([:]), "clean_env": .bool(false), "user": .null, "group": .null,
+            "dir": .null, "env": .object([:]), "clean_env": .bool(false), "secret_env": .array([]), "user": .null, "group": .null, "no_new_privs": .bool(false),
             "stdin": .null, "stdout": .null, "stderr": .null, "ulimit": .object([:]), "nice": .null, "cpu": .array([]),
             "requires": .array([]), "groups": .array([]), "autostart": .bool(true), "start_after": .double(0),
             "once": .bool(false), "wait": .bool(false), "disabled": .bool(false), "depends": .array([]), "bounce": .null,
@@ -82,10 +84,12 @@ extension SpecJSON {
         spec.cpu = o["cpu"]?.arrayValue?.compactMap { $0.intValue.map { Int($0) } } ?? []
         spec.requires = strings("requires")
         spec.groups = strings("groups")
+        spec.secretEnv = strings("secret_env")
         spec.autostart = o["autostart"]?.boolValue ?? true
         spec.startAfter = o["start_after"]?.doubleValue ?? 0
         spec.once = o["once"]?.boolValue ?? false
         spec.wait = o["wait"]?.boolValue ?? false
+        spec.noNewPrivs = o["no_new_privs"]?.boolValue ?? false
         spec.disabled = o["disabled"]?.boolValue ?? false
         spec.depends = strings("depends")
         spec.bounce = o["bounce"]?.doubleValue

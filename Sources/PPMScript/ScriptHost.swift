@@ -125,7 +125,8 @@ public final class ScriptHost: SupervisorHooks {
         try installModule()
     }
 
-    static func folder(of path: String) -> String {
+    /// The folder holding `path` ("." for a bare name).
+    public static func folder(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         let dir = String(path[..<slash])
         return dir.isEmpty ? "/" : dir

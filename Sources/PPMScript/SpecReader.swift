@@ -19,7 +19,7 @@ struct ServiceScripts {
 /// field is named with the field it probably meant.
 struct SpecReader {
     static let fields = [
-        "name", "cmd", "dir", "env", "clean_env", "user", "group", "stdin", "stdout", "stderr",
+        "name", "cmd", "dir", "env", "clean_env", "secret_env", "user", "group", "no_new_privs", "stdin", "stdout", "stderr",
         "ulimit", "nice", "cpu", "requires", "groups", "autostart", "start_after", "once", "wait",
         "disabled", "depends", "bounce", "stop_signal", "stop_timeout", "restart", "on_start", "on_exit",
         "on_output", "log_max_size", "log_keep", "log_timestamps",
@@ -59,8 +59,10 @@ struct SpecReader {
         }
         spec.env = try field.stringMap(t["env"], "env") ?? [:]
         spec.cleanEnv = try field.bool(t["clean_env"], "clean_env") ?? false
+        spec.secretEnv = try field.strings(t["secret_env"], "secret_env") ?? []
         spec.user = try field.string(t["user"], "user")
         spec.group = try field.string(t["group"], "group")
+        spec.noNewPrivs = try field.bool(t["no_new_privs"], "no_new_privs") ?? false
         if checksPrivileges, spec.user != nil || spec.group != nil { try checkPrivileges(spec) }
         spec.stdin = try field.string(t["stdin"], "stdin")
         spec.stdout = try field.string(t["stdout"], "stdout")

@@ -238,6 +238,22 @@ extension Sandbox {
         #expect(!FileManager.default.fileExists(atPath: box.dir + "/home/ppm.sock"))
     }
 
+    /// Secrets in services' environments are masked for TCP clients and
+    /// shown whole to the local owner.
+    @Test func secretsAreMaskedForTCPClients() throws {
+        let services = #"ppm.service { name = "web", cmd = "/bin/sleep 1000", "#
+            + #"env = { DB_PASSWORD = "hunter2", API_KEY = "k-123", DSN = "pg://u:p@db", PORT = "8080" }, secret_env = { "DSN" } }"#
+        let (box, port) = try remoteBox(listen: #"allow = { ["127.0.0.1"] = { "read" } }"#, services: services)
+        for args in [["show", "web", "--json"], ["ls", "--json"]] {
+            let remote = box.remote(port, args)
+            #expect(remote.status == 0, "\(remote.stderr)")
+            for secret in ["hunter2", "k-123", "pg://u:p@db"] { #expect(!remote.stdout.contains(secret), "\(args): \(remote.stdout)") }
+            #expect(remote.stdout.contains(#""DB_PASSWORD":"***""#) && remote.stdout.contains(#""PORT":"8080""#), "\(remote.stdout)")
+        }
+        let local = box.run("show", "web", "--json")
+        #expect(local.stdout.contains("hunter2") && local.stdout.contains("pg://u:p@db"))
+    }
+
     @Test func theClientSaysWhatIsMissing() throws {
         let box = try Sandbox()
         let noToken = box.run("ls", "--host", "127.0.0.1:1")

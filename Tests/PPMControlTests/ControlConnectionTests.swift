@@ -145,6 +145,17 @@ private func eventually(_ seconds: Double = 10, _ condition: () -> Bool) -> Bool
         #expect(pair.lines.withLock { $0 }.isEmpty)
     }
 
+    /// The limit holds for a whole line that arrives in one read, too.
+    @Test func aWholeLineOverTheLimitInOneReadIsRefused() {
+        let pair = Pair()
+        pair.queue.sync { pair.connection.maxLine = 1000 }
+        pair.write(String(repeating: "z", count: 3000) + "\n")
+        let reply = pair.readLines(1)
+        #expect(reply.count == 1 && reply[0].contains("longer than 1000 bytes"))
+        #expect(eventually { pair.isClosed })
+        #expect(pair.lines.withLock { $0 }.isEmpty)
+    }
+
     @Test func cleanupsRunOnceAtCloseAndAtOnceAfterIt() {
         let pair = Pair()
         final class Count: Sendable { let value = Mutex(0) }

@@ -96,4 +96,29 @@ struct SpawnPrivilegeTests {
         }
         #expect(result == .failure(SpawnFailure("web.out: No such device or address")))
     }
+
+    /// A service run as another user gets that user's HOME, USER, LOGNAME
+    /// (as su and systemd set them), not the daemon's; its own `env` wins.
+    @Test func itsAccountVariablesAreItsUsers() throws {
+        let p = try Planted()
+        let home = String(cString: getpwnam("nobody")!.pointee.pw_dir)
+        var spec = p.spec(["/bin/sh", "-c", "echo \"$HOME $USER $LOGNAME\""])
+        spec.stdout = "env.out"
+        #expect(reap(try LinuxSpawner().spawn(spec).get()) == .exited(0))
+        #expect(read(p.own + "/env.out") == "\(home) nobody nobody\n")
+        spec.env = ["HOME": "/srv/web"]
+        spec.stdout = "env2.out"
+        #expect(reap(try LinuxSpawner().spawn(spec).get()) == .exited(0))
+        #expect(read(p.own + "/env2.out") == "/srv/web nobody nobody\n")
+    }
+
+    @Test func noNewPrivsIsSetWhenAsked() throws {
+        let p = try Planted()
+        var spec = p.spec(["/bin/sleep", "30"])
+        spec.noNewPrivs = true
+        let pid = try LinuxSpawner().spawn(spec).get()
+        defer { kill(pid, SIGKILL); _ = reap(pid) }
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        #expect(status.contains("NoNewPrivs:\t1"))
+    }
 }

@@ -38,6 +38,8 @@
 ---@field dir? string working directory (relative to the config's folder)
 ---@field env? table<string, string> added to the daemon's environment
 ---@field clean_env? boolean true: start from an empty environment (+ `env`)
+---@field secret_env? string[] variables shown as *** to clients but the local owner (besides names holding PASSWORD, SECRET, TOKEN or KEY)
+---@field no_new_privs? boolean true: the service and its children cannot gain privileges through exec (setuid programs, file capabilities)
 ---@field user? string run as this user (needs root)
 ---@field group? string run with this group (needs root)
 ---@field stdin? string file for standard input

@@ -35,6 +35,8 @@ typedef struct {
     int nrlimits;
     int set_nice;
     int nice;
+    /// Non-zero: PR_SET_NO_NEW_PRIVS before exec.
+    int no_new_privs;
     const int *cpus;
     int ncpus;
     /// Pipe ends to use as stdin/stdout/stderr instead of the paths (-1: none).
@@ -58,7 +60,7 @@ enum {
     PPM_STEP_SPAWN = -2,  ///< no child was made (pipe, stack or clone failed)
     PPM_STEP_EXEC = 0, PPM_STEP_DIR, PPM_STEP_STDIN, PPM_STEP_STDOUT, PPM_STEP_STDERR,
     PPM_STEP_SETSID, PPM_STEP_GROUPS, PPM_STEP_GID, PPM_STEP_UID, PPM_STEP_RLIMIT,
-    PPM_STEP_NICE, PPM_STEP_CPU, PPM_STEP_CGROUP,
+    PPM_STEP_NICE, PPM_STEP_CPU, PPM_STEP_CGROUP, PPM_STEP_NO_NEW_PRIVS,
 };
 
 /// Starts a child with clone(CLONE_VM | CLONE_VFORK) (no page-table copy)

@@ -69,7 +69,7 @@ final class LogFile {
 
     private func open() -> Bool {
         if fd >= 0 { return true }
-        fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o640)
         guard fd >= 0 else {
             fail("open")
             return false
