@@ -26,6 +26,8 @@ let package = Package(
         .target(name: "CLuaShim", dependencies: ["CLua"]),
         // C helpers for process spawning and Linux system calls.
         .target(name: "CSystem"),
+        // TLS 1.3, SHA-256 and HMAC from the system's OpenSSL (Debian: libssl-dev).
+        .target(name: "COpenSSL", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         // The fd holder (a C program: the process that keeps output pipes open stays small).
         // Release builds link it as a static executable without Swift's start-up object, so
         // neither the Swift runtime nor libstdc++ comes along: 0.7 MB resident instead of 3.7.
@@ -37,7 +39,7 @@ let package = Package(
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
         .target(name: "PPMCore", dependencies: ["CSystem"]),
         .target(name: "PPMScript", dependencies: ["LuaKit", "PPMCore"]),
-        .target(name: "PPMControl", dependencies: ["PPMCore", "PPMScript", "LuaKit", "CSystem"]),
+        .target(name: "PPMControl", dependencies: ["PPMCore", "PPMScript", "LuaKit", "CSystem", "COpenSSL"]),
         // Readers for pmtr, PETeR, PPM, supervisord and pm2 configs and the ppm.lua writer.
         .target(name: "PPMImport", dependencies: [
             "PPMCore", "PPMScript", "LuaKit", .product(name: "Yams", package: "Yams"),
@@ -62,7 +64,7 @@ let package = Package(
         .testTarget(name: "PPMCoreTests", dependencies: ["PPMCore", "PPMCoreTesting"]),
         .testTarget(name: "PPMControlTests", dependencies: ["PPMControl", "PPMCore"]),
         // Drives the built ppm-lua binary (run `swift build` first, as scripts/test.sh does).
-        // PPMControl: the raw TCP client of the remote tests answers the challenge with its HMAC.
+        // PPMControl: the raw TCP client of the remote tests speaks TLS through its channel.
         .testTarget(name: "EndToEndTests", dependencies: ["PPMControl", "PPMCore"]),
         .testTarget(name: "PPMImportTests", dependencies: ["PPMImport", "PPMScript", "PPMCore", "LuaKit"], exclude: ["Fixtures"]),
         .testTarget(name: "PPMScriptTests", dependencies: ["PPMScript", "PPMCore", "PPMCoreTesting", "LuaKit"]),

@@ -1,7 +1,8 @@
 import Glibc
 import PPMCore
 
-/// The CLI's end of the control socket: one blocking connection.
+/// The CLI's end of the control socket (or of a TCP listener, in TLS): one
+/// blocking connection.
 public final class ControlClient {
     /// Why a request got no result.
     public enum Failure: Error, CustomStringConvertible {
@@ -19,7 +20,7 @@ public final class ControlClient {
         }
     }
 
-    private let fd: Int32
+    private let channel: ClientChannel
     private var buffer: [UInt8] = []
     private var nextID: Int64 = 0
 
@@ -32,15 +33,13 @@ public final class ControlClient {
             Glibc.close(sock)
             throw .noDaemon(path)
         }
-        fd = sock
+        channel = ClientChannel(plain: sock)
     }
 
-    /// A client over a connected socket (a TCP one, see `ControlEndpoint`).
-    init(connected fd: Int32) {
-        self.fd = fd
+    /// A client over a connected channel (a TCP one, see `ControlEndpoint`).
+    init(_ channel: ClientChannel) {
+        self.channel = channel
     }
-
-    deinit { Glibc.close(fd) }
 
     /// Sends one request and returns its result.
     public func call(_ cmd: String, _ args: [String: JSONValue] = [:]) throws(Failure) -> JSONValue {
@@ -60,23 +59,11 @@ public final class ControlClient {
     public func send(_ cmd: String, _ args: [String: JSONValue] = [:]) throws(Failure) {
         nextID += 1
         let line = ControlRequest(id: .int(nextID), cmd: cmd, args: args).line + "\n"
-        guard sendAll(Array(line.utf8)) else {
+        guard channel.send(Array(line.utf8)) else {
             // A daemon that refuses a client says why before it hangs up.
             _ = try receiveReply(timeout: 1)
             throw .failed("the daemon closed the connection")
         }
-    }
-
-    /// Writes all of `bytes`; false when the daemon has hung up (no SIGPIPE).
-    private func sendAll(_ bytes: [UInt8]) -> Bool {
-        var at = 0
-        while at < bytes.count {
-            let n = bytes[at...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return false }
-            at += n
-        }
-        return true
     }
 
     /// Reads the next reply's result (streams send several).
@@ -102,17 +89,17 @@ public final class ControlClient {
 
     /// Interrupts this connection's running `eval` from another thread
     /// (Ctrl-C in the REPL): the daemon stops this client's chunk and no other.
-    public var interrupter: Interrupter { Interrupter(fd: fd) }
+    public var interrupter: Interrupter { Interrupter(channel: channel) }
 
     /// Sends `interrupt` on a connection while its owner waits for a reply;
     /// the reply to the interrupt itself is skipped by `receive`.
     public struct Interrupter: Sendable {
         fileprivate static let requestID = "interrupt"
-        let fd: Int32
+        let channel: ClientChannel
 
         /// Asks the daemon to stop the chunk this connection sent.
         public func interrupt() {
-            _ = AtomicFile.writeAll(fd, ControlRequest(id: .string(Self.requestID), cmd: "interrupt").line + "\n")
+            _ = channel.send(Array((ControlRequest(id: .string(Self.requestID), cmd: "interrupt").line + "\n").utf8))
         }
     }
 
@@ -128,7 +115,8 @@ public final class ControlClient {
             guard case .success(let (reply, member)) = parsed, reply.objectValue != nil else {
                 throw .failed("malformed reply from the daemon: \(String(decoding: line, as: UTF8.self))")
             }
-            if reply["id"] != .string(Interrupter.requestID) { next = (line, reply, member) }
+            // Skipped: the reply to an interrupt, and a TCP listener's hello.
+            if reply["id"] != .string(Interrupter.requestID) && (reply["hello"] == nil || reply["id"] != nil) { next = (line, reply, member) }
         }
         guard let (line, reply, member) = next else { return nil }
         guard reply["ok"]?.boolValue == true else { throw .failed(reply["error"]?.stringValue ?? "request failed") }
@@ -148,14 +136,7 @@ public final class ControlClient {
                 return line
             }
             searched = buffer.count
-            if let timeout {
-                var pending = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                let ready = poll(&pending, 1, Int32(max(0, timeout * 1000)))
-                if ready < 0 && errno == EINTR { continue }
-                if ready == 0 { return nil }
-            }
-            let n = Glibc.read(fd, &chunk, chunk.count)
-            if n < 0 && errno == EINTR { continue }
+            guard let n = channel.read(into: &chunk, timeout: timeout) else { return nil }
             if n <= 0 { throw .failed("the daemon closed the connection") }
             buffer += chunk[0..<n]
         }

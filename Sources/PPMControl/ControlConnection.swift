@@ -9,9 +9,15 @@ import PPMCore
 /// among all its connections: watched for input until the input ends, for
 /// room to write only while replies wait. Confined to the set's queue;
 /// `send`, `closeAfterWrites`, `afterReplies`, `evalFinished` and
-/// `addCleanup` may be called from any queue.
+/// `addCleanup` may be called from any queue. Bytes cross the socket
+/// through its `ByteChannel`: as they are, or through TLS.
 final class ControlConnection: @unchecked Sendable {
     private let fd: Int32
+    private let channel: ByteChannel
+    /// Called once the channel is set up (nil) or could not be (why), by `establish`.
+    private var onEstablished: ((String?) -> Void)?
+    /// Whether reading is held back (`pauseReading`) until `resumeReading`.
+    private var paused = false
     private let queue: DispatchQueue
     private let watchSet: ReadinessSet
     /// Called with each request line while input is read (set by `start`).
@@ -43,11 +49,65 @@ final class ControlConnection: @unchecked Sendable {
     /// This connection's line limit (a TCP client's is smaller).
     var maxLine = ControlConnection.maxLine
 
-    /// A connection on the accepted socket `fd` (non-blocking), watched in `watchSet`.
-    init(fd: Int32, watchSet: ReadinessSet) {
+    /// A connection on the accepted socket `fd` (non-blocking), watched in
+    /// `watchSet`; `channel`: how bytes cross it (plain by default).
+    init(fd: Int32, watchSet: ReadinessSet, channel: ByteChannel? = nil) {
         self.fd = fd
         self.watchSet = watchSet
+        self.channel = channel ?? SocketChannel(fd: fd)
         queue = watchSet.queue
+    }
+
+    /// Sets the channel up (the TLS handshake) without blocking: `done`
+    /// gets nil once it is, or why not (the connection is then closed).
+    func establish(_ done: @escaping (String?) -> Void) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        onEstablished = done
+        advanceHandshake()
+    }
+
+    private func advanceHandshake() {
+        guard let done = onEstablished else { return }
+        let step = channel.establish()
+        var wanted: ReadinessSet.Readiness = .readable
+        switch step {
+        case .bytes:
+            onEstablished = nil
+            if !interest.isEmpty { watchSet.forget(fd) }
+            interest = []
+            return done(nil)
+        case .wouldBlock(let wantsWrite): if wantsWrite { wanted = .writable }
+        case .ended, .failed:
+            onEstablished = nil
+            let why = (channel as? TLSChannel)?.failure ?? ""
+            done(why.isEmpty ? "the client closed the connection" : why)
+            return close()
+        }
+        if interest.isEmpty {
+            guard watchSet.watch(fd, for: wanted, { [self] _ in advanceHandshake() }) else { return close() }
+        } else if wanted != interest {
+            guard watchSet.setInterest(fd, wanted) else { return close() }
+        }
+        interest = wanted
+    }
+
+    /// Reads no further requests until `resumeReading` (a client with
+    /// enough requests in flight); lines already read wait too.
+    func pauseReading() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard reading, !paused else { return }
+        paused = true
+        updateInterest()
+    }
+
+    /// Reads again: first the lines already received, then the socket.
+    func resumeReading() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard paused else { return }
+        paused = false
+        guard reading, !isClosed else { return }
+        updateInterest()
+        readAvailable()
     }
 
     /// Starts reading request lines; each non-blank one goes to `onLine`.
@@ -63,7 +123,7 @@ final class ControlConnection: @unchecked Sendable {
     /// while reading, room while replies wait; out of the set when neither.
     private func updateInterest() {
         var wanted: ReadinessSet.Readiness = []
-        if reading { wanted.insert(.readable) }
+        if reading && !paused { wanted.insert(.readable) }
         if !output.isEmpty { wanted.insert(.writable) }
         guard wanted != interest, !isClosed else { return }
         if wanted.isEmpty {
@@ -81,7 +141,7 @@ final class ControlConnection: @unchecked Sendable {
     private func ready(_ readiness: ReadinessSet.Readiness) {
         if readiness.contains(.writable) && !output.isEmpty { flush() }
         if isClosed { return }
-        if reading && readiness.contains(.readable) {
+        if reading && !paused && readiness.contains(.readable) {
             readAvailable()
         } else if readiness.contains(.hungUp) {
             // Input had ended, and now the peer is gone entirely (or the
@@ -91,35 +151,53 @@ final class ControlConnection: @unchecked Sendable {
         }
     }
 
+    /// Hands out the lines received, then reads until the socket (and the
+    /// channel's own buffer) has no more, unless reading stops meanwhile.
     private func readAvailable() {
         var buffer = [UInt8](repeating: 0, count: 65536)
         while reading && !isClosed {
-            let n = read(fd, &buffer, buffer.count)
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 && errno == EAGAIN { break }
-            if n <= 0 {
-                if n < 0 || peerGone() {
+            if !handOutLines() || paused { return }
+            let step = buffer.withUnsafeMutableBytes { channel.read(into: $0) }
+            switch step {
+            case .bytes(let n): input += buffer[0..<n]
+            case .wouldBlock: return
+            case .failed:
+                onPeerGone?()
+                return close()
+            case .ended:
+                if peerGone() {
                     onPeerGone?()
-                    close()
-                } else {
-                    // Half-closed (`echo … | socat`): no more requests, but
-                    // the replies still go out once the loop has served them.
-                    stopReading()
-                    onEndOfInput?()
+                    return close()
                 }
+                // Half-closed (`echo … | socat`): no more requests, but
+                // the replies still go out once the loop has served them.
+                _ = handOutLines()
+                stopReading()
+                onEndOfInput?()
                 return
             }
-            input += buffer[0..<n]
-            while let newline = input.firstIndex(of: 10) {
-                // A whole line read at once is held to the limit too.
-                if newline > maxLine { return refuseLongLine() }
-                let line = String(decoding: input[..<newline], as: UTF8.self)
-                input.removeSubrange(...newline)
-                if !line.allSatisfy(\.isWhitespace) { onLine?(line) }
-                if isClosed { return }
-            }
-            if input.count > maxLine { return refuseLongLine() }
         }
+    }
+
+    /// Passes each whole line of `input` to `onLine` while reading goes on;
+    /// false when the connection ended (a line over the limit, or closed).
+    private func handOutLines() -> Bool {
+        while !paused, !isClosed, let newline = input.firstIndex(of: 10) {
+            // A whole line read at once is held to the limit too.
+            if newline > maxLine {
+                refuseLongLine()
+                return false
+            }
+            let line = String(decoding: input[..<newline], as: UTF8.self)
+            input.removeSubrange(...newline)
+            if !line.allSatisfy(\.isWhitespace) { onLine?(line) }
+        }
+        if isClosed { return false }
+        if input.count > maxLine && input.firstIndex(of: 10) == nil {
+            refuseLongLine()
+            return false
+        }
+        return true
     }
 
     /// Reads no more: the error goes out, then the connection closes.
@@ -198,16 +276,16 @@ final class ControlConnection: @unchecked Sendable {
 
     private func flush() {
         while !output.isEmpty {
-            // No SIGPIPE when the client is gone: the write fails instead.
-            let n = output.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 && errno == EAGAIN { break }
-            if n <= 0 {
-                close()
-                return
+            switch output.withUnsafeBytes({ channel.write($0) }) {
+            case .bytes(let n): output.removeFirst(n)
+            case .wouldBlock: return finishFlush()
+            case .ended, .failed: return close()
             }
-            output.removeFirst(n)
         }
+        finishFlush()
+    }
+
+    private func finishFlush() {
         updateInterest()
         if closing && output.isEmpty { close() }
     }
@@ -231,6 +309,7 @@ final class ControlConnection: @unchecked Sendable {
         // Out of the set before the number can be reused.
         if !interest.isEmpty { watchSet.forget(fd) }
         interest = []
+        channel.finish()
         Glibc.close(fd)
         onLine = nil
         input = []

@@ -3,13 +3,13 @@ import PPMCore
 import PPMScript
 
 /// Where a client reaches the daemon: its unix socket, or its TCP listener
-/// with the token file that answers the listener's challenge.
+/// with the token (the TLS pre-shared key) or the certificates it takes.
 public enum ControlEndpoint: Sendable, CustomStringConvertible {
     /// The control socket's path.
     case socket(String)
-    /// `HOST:PORT` (a name, an IPv4 address or `[IPv6]`), the token file,
-    /// and optionally the local address to connect from.
-    case host(String, tokenFile: String, bind: String?)
+    /// `HOST:PORT` (a name, an IPv4 address or `[IPv6]`), how to prove who
+    /// the client is, and optionally the local address to connect from.
+    case host(String, credentials: RemoteCredentials, bind: String?)
 
     /// The socket path or `HOST:PORT`, as messages name it.
     public var description: String {
@@ -24,16 +24,47 @@ public enum ControlEndpoint: Sendable, CustomStringConvertible {
 
     /// Connects, and over TCP authenticates; `noDaemon` when nothing
     /// answers, `failed` when the listener refuses.
+    ///
+    /// TLS comes first: the client sends its ClientHello at once. A
+    /// plaintext listener (`tls = false`, loopback only) has sent its hello
+    /// line by then, which the client sees instead of a ServerHello: it
+    /// connects again in clear and answers the challenge.
     public func connect() throws(ControlClient.Failure) -> ControlClient {
         switch self {
         case .socket(let path): return try ControlClient(socket: path)
-        case .host(let host, let tokenFile, let bind):
-            let token: RemoteToken
-            do { token = try RemoteToken.forClient(at: tokenFile) } catch { throw .failed("\(error)") }
-            let client = ControlClient(connected: try Self.open(host, bind: bind))
-            try Self.authenticate(client, token, host)
-            return client
+        case .host(let host, let credentials, let bind):
+            let context: TLSContext, token: RemoteToken?
+            do {
+                switch credentials {
+                case .token(let file):
+                    token = try RemoteToken.forClient(at: file)
+                    context = try TLSContext.psk(server: false, key: token!.key)
+                case .certificates(let ca, let cert, let key):
+                    token = nil
+                    context = try TLSContext.certificates(server: false, cert: cert, key: key, ca: ca)
+                }
+            } catch { throw .failed("\(error)") }
+            let fd = try Self.open(host, bind: bind)
+            switch TLSDial.handshake(fd, context, host: Self.name(host)) {
+            case .established(let channel): return ControlClient(ClientChannel(tls: channel, fd: fd))
+            case .failed(let reason):
+                close(fd)
+                throw .failed("\(host): TLS handshake failed (\(credentials.mismatch)): \(reason)")
+            case .plaintext:
+                close(fd)
+                guard let token else { throw .failed("\(host) speaks in clear (tls = false): connect with --token-file") }
+                let client = ControlClient(ClientChannel(plain: try Self.open(host, bind: bind)))
+                try Self.authenticate(client, token, host)
+                return client
+            }
         }
+    }
+
+    /// The host part of `HOST:PORT`, without brackets.
+    private static func name(_ text: String) -> String {
+        var name = String(text[..<(text.lastIndex(of: ":") ?? text.endIndex)])
+        if name.hasPrefix("[") && name.hasSuffix("]") { name = String(name.dropFirst().dropLast()) }
+        return name
     }
 
     /// The first address of `host` that accepts a connection.
@@ -96,7 +127,7 @@ public enum ControlEndpoint: Sendable, CustomStringConvertible {
         return getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) == 0 && error == 0
     }
 
-    /// Reads the challenge and answers it; the listener's refusal (a full
+    /// Reads the challenge of a plaintext listener and answers it; the listener's refusal (a full
     /// listener, an address it does not allow, a wrong token) is `failed`.
     private static func authenticate(_ client: ControlClient, _ token: RemoteToken, _ host: String) throws(ControlClient.Failure) {
         guard let line = try? client.readLine(timeout: nil) else { throw .failed("\(host) closed the connection before authentication") }

@@ -32,7 +32,9 @@ extension Daemon {
             "address": .string(refusal.address), "reason": .string(refusal.reason), "utc": .string(ServiceEvent.utc(time)),
         ]
         if let cmd = refusal.cmd { fields["cmd"] = .string(cmd) }
+        if let count = refusal.count { fields["count"] = .int(Int64(count)) }
         journal.record("remote_refused", name: nil, time: time, fields: fields)
-        log("warn", "TCP client \(refusal.address) refused: \(refusal.reason)\(refusal.cmd.map { " ('\($0)')" } ?? "")")
+        guard refusal.count == nil else { return log("warn", "TCP listener: \(refusal.reason)") }
+        log("warn", "TCP client \(refusal.address) refused: \(refusal.reason)\(refusal.cmd.map { " ('\($0)')" } ?? "")\(refusal.detail.map { ": \($0)" } ?? "")")
     }
 }

@@ -5,14 +5,18 @@ import PPMCore
 import PPMScript
 
 /// The TCP listener (`ppm.settings { listen = ... }`): the control protocol
-/// for other hosts, behind an HMAC challenge-response and per-network
-/// command allow lists.
+/// for other hosts over TLS 1.3 (the token as pre-shared key, or client
+/// certificates), with per-network command allow lists; on loopback, with
+/// `tls = false`, in clear behind an HMAC challenge-response.
 ///
 /// Its sockets live on a queue of their own, apart from the unix socket's,
-/// so a flood of TCP clients never delays a local one; requests go to the
-/// loop queue through the same handler. At most `maxClients` connections
-/// are held, at most `maxUnauthenticatedPerAddress` of them from one
-/// address before it authenticates. `@unchecked Sendable`: its state is
+/// so a flood of TCP clients never delays a local one; handshakes run
+/// there without blocking (non-blocking sockets in one epoll set), and
+/// requests go to the loop queue through the same handler. Connections
+/// that have not authenticated yet have a pool of their own (`maxClients`,
+/// at most `maxPendingPerAddress` per address; when full, the oldest
+/// waiting one makes room), so they never take an authenticated client's
+/// place among the `maxClients` held. `@unchecked Sendable`: its state is
 /// confined to `io`.
 final class RemoteListener: @unchecked Sendable {
     /// Why a client was turned away, for the journal (`remote_refused`).
@@ -20,10 +24,22 @@ final class RemoteListener: @unchecked Sendable {
         var address: String
         var reason: String
         var cmd: String?
+        /// For a summary line: how many refusals it stands for.
+        var count: Int?
+        /// What went wrong, for the daemon's log (OpenSSL's reason).
+        var detail: String?
+    }
+
+    /// How connections authenticate.
+    enum Security {
+        /// TLS 1.3 with the token as pre-shared key, or with certificates.
+        case tls(TLSContext, certificates: Bool)
+        /// In clear (loopback only), with an HMAC challenge.
+        case challenge(RemoteToken)
     }
 
     let settings: ListenSettings
-    let token: RemoteToken
+    let security: Security
     let version: String
     /// Where it listens, e.g. `127.0.0.1:7070` (the port the system chose for port 0).
     let endpoint: IPEndpoint
@@ -32,21 +48,25 @@ final class RemoteListener: @unchecked Sendable {
     /// Stops the running `eval` chunks of one connection; whether any was stopped.
     let interrupt: @Sendable (ControlConnection) -> Bool
     let handler: ControlServer.Handler
-    let refused: @Sendable (Refusal) -> Void
+    private let journal: @Sendable (Refusal) -> Void
     var throttle = FailureThrottle()
+    private var refusals = RefusalLog()
+    private var refusalTimer: DispatchSourceTimer?
     private let fd: Int32
     private let acceptSource: DispatchSourceRead
     private var sessions: [ObjectIdentifier: RemoteSession] = [:]
+    /// Sessions not yet authenticated, oldest first.
+    private var pending: [ObjectIdentifier] = []
     /// Every client's socket, watched on `io` (no Dispatch source per client).
-    private lazy var clientSockets = ReadinessSet(queue: io)
+    private(set) lazy var clientSockets = ReadinessSet(queue: io)
 
-    /// Unauthenticated connections one address may hold at once.
-    static let maxUnauthenticatedPerAddress = 8
+    /// Connections one address may hold before they authenticate.
+    static let maxPendingPerAddress = 8
     /// Seconds a connection may take to authenticate (at most the idle timeout).
     static let authTimeout = 10.0
 
-    /// Reads the token (refusing a file others can read) and binds the
-    /// address; throws with a message for the user.
+    /// Reads the token (refusing a file others can read or a weak secret)
+    /// or the certificates, and binds the address; throws with a message for the user.
     init(settings: ListenSettings, version: String, loop: DispatchQueue, interrupt: @escaping @Sendable (ControlConnection) -> Bool,
          handler: @escaping ControlServer.Handler, refused: @escaping @Sendable (Refusal) -> Void) throws {
         self.settings = settings
@@ -54,8 +74,8 @@ final class RemoteListener: @unchecked Sendable {
         self.loop = loop
         self.interrupt = interrupt
         self.handler = handler
-        self.refused = refused
-        token = try RemoteToken.forDaemon(at: settings.tokenFile)
+        journal = refused
+        security = try Self.security(settings)
         let wanted = IPEndpoint(address: settings.address, port: settings.port)
         let sock = socket(wanted.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard sock >= 0 else { throw POSIXFailure("listen \(wanted): socket: \(String(cString: strerror(errno)))") }
@@ -70,6 +90,17 @@ final class RemoteListener: @unchecked Sendable {
         acceptSource = DispatchSource.makeReadSource(fileDescriptor: sock, queue: io)
     }
 
+    private static func security(_ settings: ListenSettings) throws -> Security {
+        if let files = settings.certificates {
+            do {
+                return .tls(try TLSContext.certificates(server: true, cert: files.cert, key: files.key, ca: files.ca), certificates: true)
+            } catch { throw POSIXFailure("listen: \(error)") }
+        }
+        let token = try RemoteToken.forDaemon(at: settings.tokenFile ?? "")
+        guard settings.tls else { return .challenge(token) }
+        do { return .tls(try TLSContext.psk(server: true, key: token.key), certificates: false) } catch { throw POSIXFailure("listen: \(error)") }
+    }
+
     /// Starts accepting connections.
     func resume() {
         acceptSource.setEventHandler { [weak self] in self?.acceptAll() }
@@ -81,6 +112,7 @@ final class RemoteListener: @unchecked Sendable {
         io.sync {
             acceptSource.cancel()
             close(fd)
+            refusalTimer?.cancel()
             for s in sessions.values { s.connection.close() }
         }
     }
@@ -121,29 +153,64 @@ final class RemoteListener: @unchecked Sendable {
         IPEndpoint.setOption(fd, Int32(IPPROTO_TCP), TCP_KEEPIDLE, 60)
         IPEndpoint.setOption(fd, Int32(IPPROTO_TCP), TCP_KEEPINTVL, 10)
         IPEndpoint.setOption(fd, Int32(IPPROTO_TCP), TCP_KEEPCNT, 6)
-        let connection = ControlConnection(fd: fd, watchSet: clientSockets)
-        if sessions.count >= settings.maxClients {
-            return turnAway(connection, "too many connections (max_clients \(settings.maxClients)); try again later")
+        let channel: ByteChannel
+        if case .tls(let context, _) = security {
+            guard let tls = TLSChannel(context, fd: fd) else {
+                close(fd)
+                return
+            }
+            channel = tls
+        } else {
+            channel = SocketChannel(fd: fd)
         }
-        let waiting = sessions.values.count { !$0.isAuthenticated && $0.address == address }
-        if waiting >= Self.maxUnauthenticatedPerAddress {
-            return turnAway(connection, "too many connections from \(IPAddress.text(address)) waiting to authenticate")
-        }
+        let connection = ControlConnection(fd: fd, watchSet: clientSockets, channel: channel)
+        makeRoom(for: address)
         let session = RemoteSession(connection: connection, address: address, listener: self)
         // A client that goes away stops its own chunks, as on the unix socket.
         connection.onPeerGone = { [interrupt] in _ = interrupt(connection) }
         let id = ObjectIdentifier(session)
         sessions[id] = session
+        pending.append(id)
         connection.onClose = { [weak self] in
             self?.sessions[id]?.stop()
             self?.sessions[id] = nil
+            self?.pending.removeAll { $0 == id }
         }
         session.start()
     }
 
-    /// Refused before any work: not journaled, or a flood would fill the journal.
-    private func turnAway(_ connection: ControlConnection, _ message: String) {
-        connection.send(ControlReply.error(.null, message))
-        connection.closeAfterWrites()
+    /// Closes the oldest connection still authenticating from `address`
+    /// (or from anywhere) when its pool is full.
+    private func makeRoom(for address: [UInt8]) {
+        let mine = pending.filter { sessions[$0]?.address == address }
+        let oldest = mine.count >= Self.maxPendingPerAddress ? mine.first : pending.count >= settings.maxClients ? pending.first : nil
+        if let oldest { sessions[oldest]?.connection.close() }
+    }
+
+    /// `session` has authenticated: it leaves the pending pool; false when
+    /// `maxClients` authenticated connections are held already.
+    func authenticated(_ session: RemoteSession) -> Bool {
+        let id = ObjectIdentifier(session)
+        pending.removeAll { $0 == id }
+        return sessions.count - pending.count <= settings.maxClients
+    }
+
+    /// Journals a refusal, or counts it when its network has had its share
+    /// of the journal in this window (see `RefusalLog`).
+    func refused(_ refusal: Refusal) {
+        let now = Self.now
+        if refusals.admit(refusal, now: now) { journal(refusal) }
+        guard refusalTimer == nil, let end = refusals.windowEnd else { return }
+        let timer = DispatchSource.makeTimerSource(queue: io)
+        timer.schedule(deadline: .now() + max(0, end - now))
+        timer.setEventHandler { [weak self] in self?.flushRefusals() }
+        refusalTimer = timer
+        timer.resume()
+    }
+
+    private func flushRefusals() {
+        refusalTimer?.cancel()
+        refusalTimer = nil
+        refusals.flush(now: Self.now + 0.001).forEach(journal)
     }
 }

@@ -3,16 +3,22 @@ import LuaKit
 import PPMCore
 import PPMScript
 
-/// One TCP client of the `RemoteListener`: the challenge, the judgement of
-/// its answer (slowed down after failures from its address), then each
-/// request checked against its network's allow list before it goes to the
-/// loop. Closed after `idle_timeout` without a request, unless it follows
-/// events or logs. `@unchecked Sendable`: confined to the listener's queue.
+/// One TCP client of the `RemoteListener`: its authentication in its
+/// address's turn (see `FailureThrottle`) — the TLS handshake, or on a
+/// plaintext listener the challenge — then each request checked against
+/// its network's allow list before it goes to the loop, at most
+/// `maxInFlight` at a time. Closed after `idle_timeout` without a request,
+/// unless it follows events or logs. `@unchecked Sendable`: confined to
+/// the listener's queue.
 final class RemoteSession: @unchecked Sendable {
-    private enum Stage {
+    enum Stage {
+        /// Waiting for its turn to authenticate.
+        case waiting
+        /// The TLS handshake runs.
+        case handshaking
         /// The challenge is out; the first line must answer it.
         case challenged(String)
-        /// The answer waits for its turn (see `FailureThrottle`).
+        /// The answer waits for its turn.
         case judging
         case authenticated
     }
@@ -20,50 +26,100 @@ final class RemoteSession: @unchecked Sendable {
     let connection: ControlConnection
     /// The client's address (IPv4 clients of an IPv6 socket as IPv4).
     let address: [UInt8]
-    private unowned let listener: RemoteListener
-    private let rule: (network: ClientNetwork, commands: Set<String>)?
-    private var stage: Stage
-    private var following = false
-    private var lastRequest = RemoteListener.now
+    unowned let listener: RemoteListener
+    let rule: (network: ClientNetwork, commands: Set<String>)?
+    var stage = Stage.waiting
+    var following = false
+    var lastRequest = RemoteListener.now
     private var idleTimer: DispatchSourceTimer?
+    /// Requests handed to the loop that it has not run yet.
+    private var inFlight = 0
+    /// Set when the connection closes, read from the loop.
+    private let closed = ClosedFlag()
 
     /// Lines before authentication: an answer is about 100 bytes.
     static let maxLineBeforeAuth = 4096
     /// Lines after it: room for an `eval` chunk or an `add`.
     static let maxLine = 1 << 20
+    /// Requests of one connection queued for the loop at once; reading
+    /// stops until one has run.
+    static let maxInFlight = 4
 
     init(connection: ControlConnection, address: [UInt8], listener: RemoteListener) {
         self.connection = connection
         self.address = address
         self.listener = listener
         rule = listener.settings.rule(for: address)
-        stage = .challenged(RemoteToken.challenge())
         connection.maxLine = Self.maxLineBeforeAuth
         connection.isRemote = true
+        connection.addCleanup { [closed] in closed.set() }
     }
 
     var isAuthenticated: Bool { if case .authenticated = stage { true } else { false } }
-    private var addressText: String { IPAddress.text(address) }
+    var addressText: String { IPAddress.text(address) }
 
-    /// Sends the challenge (or, for an address outside the allow list, the
-    /// refusal in its turn) and starts reading.
+    /// Authenticates in this address's turn: a TLS handshake, or the challenge.
     func start() {
-        guard rule != nil else {
-            stage = .judging
-            return judge { [self] in
-                refuse("network not allowed", "\(addressText) is not in the listener's allow list")
-                return false
-            }
-        }
-        guard case .challenged(let challenge) = stage else { return }
-        let hello: JSONValue = .object([
-            "hello": .string("ppm-lua"), "version": .string(listener.version),
-            "auth": .string("hmac-sha256"), "challenge": .string(challenge),
-        ])
-        connection.send(hello.text)
         connection.onEndOfInput = { [weak self] in self?.inputEnded() }
-        connection.start { [weak self] line in self?.received(line) }
-        armIdleTimer(after: min(listener.settings.idleTimeout, RemoteListener.authTimeout))
+        switch listener.security {
+        case .tls(_, let certificates):
+            judge { [self] settle in
+                stage = .handshaking
+                armIdleTimer(after: min(listener.settings.idleTimeout, RemoteListener.authTimeout))
+                connection.establish { [weak self] failure in
+                    guard let self else { return }
+                    if let failure {
+                        listener.refused(.init(address: addressText, reason: "tls handshake failed", detail: failure))
+                        return settle(false)
+                    }
+                    settle(admitted(auth: certificates ? "tls-certificate" : "tls-psk"))
+                }
+            }
+        case .challenge:
+            guard rule != nil else {
+                stage = .judging
+                return judge { [self] settle in settle(admitted(auth: "")) }
+            }
+            let challenge = RemoteToken.challenge()
+            stage = .challenged(challenge)
+            connection.send(JSONValue.object([
+                "hello": .string("ppm-lua"), "version": .string(listener.version),
+                "auth": .string("hmac-sha256"), "challenge": .string(challenge),
+            ]).text)
+            connection.start { [weak self] line in self?.received(line) }
+            armIdleTimer(after: min(listener.settings.idleTimeout, RemoteListener.authTimeout))
+        }
+    }
+
+    /// The client has proved it holds the key: refused when its network is
+    /// not allowed or the listener is full, else it is told what it may run
+    /// and its requests are read. Whether it was admitted.
+    func admitted(auth: String, id: JSONValue? = nil) -> Bool {
+        guard let rule else {
+            refuse("network not allowed", "\(addressText) is not in the listener's allow list")
+            return false
+        }
+        guard listener.authenticated(self) else {
+            connection.send(ControlReply.error(id ?? .null, "too many connections (max_clients \(listener.settings.maxClients)); try again later"))
+            connection.closeAfterWrites()
+            return true
+        }
+        stage = .authenticated
+        connection.maxLine = Self.maxLine
+        armIdleTimer(after: listener.settings.idleTimeout)
+        var fields: [String: JSONValue] = [
+            "address": .string(addressText), "network": .string(rule.network.description), "commands": .init(rule.commands.sorted()),
+        ]
+        if let id {
+            connection.send(ControlReply.ok(id, .object(fields)))
+        } else {
+            fields["hello"] = .string("ppm-lua")
+            fields["version"] = .string(listener.version)
+            fields["auth"] = .string(auth)
+            connection.send(JSONValue.object(fields).text)
+            connection.start { [weak self] line in self?.received(line) }
+        }
+        return true
     }
 
     /// Undoes what the session holds (its timer); the connection is closed.
@@ -85,50 +141,31 @@ final class RemoteSession: @unchecked Sendable {
         lastRequest = RemoteListener.now
         switch stage {
         case .challenged(let challenge): answer(line, challenge)
-        case .judging: connection.send(ControlReply.error(.null, "wait for the answer to authentication"))
+        case .judging, .waiting, .handshaking: connection.send(ControlReply.error(.null, "wait for the answer to authentication"))
         case .authenticated: request(line)
         }
     }
 
-    private func answer(_ line: String, _ challenge: String) {
-        stage = .judging
-        let request = try? ControlRequest.parse(line).get()
-        judge { [self] in
-            guard let request, request.cmd == "auth" else {
-                refuse("not authenticated", "authenticate first: answer the challenge with {\"cmd\": \"auth\", \"args\": {\"hmac\": HEX}}",
-                       id: request?.id ?? .null)
-                return false
-            }
-            guard let hmac = request.string("hmac"), listener.token.accepts(hmac, for: challenge), let rule else {
-                refuse("authentication failed", "authentication failed: the answer does not match the daemon's token", id: request.id)
-                return false
-            }
-            stage = .authenticated
-            connection.maxLine = Self.maxLine
-            armIdleTimer(after: listener.settings.idleTimeout)
-            connection.send(ControlReply.ok(request.id, .object([
-                "address": .string(addressText), "network": .string(rule.network.description),
-                "commands": .init(rule.commands.sorted()),
-            ])))
-            return true
-        }
-    }
-
-    /// Runs `verdict` in this address's turn; its result feeds the throttle.
-    private func judge(_ verdict: @escaping @Sendable () -> Bool) {
+    /// Runs `attempt` in this address's turn; what it settles feeds the throttle.
+    func judge(_ attempt: @escaping (_ settle: @escaping (Bool) -> Void) -> Void) {
         let at = listener.throttle.slot(for: address, now: RemoteListener.now)
+        nonisolated(unsafe) let attempt = attempt
         let run: @Sendable () -> Void = { [weak self] in
             guard let self, !self.connection.isClosed else { return }
-            if verdict() {
-                self.listener.throttle.succeeded(self.address)
-            } else {
-                self.listener.throttle.failed(self.address, now: RemoteListener.now)
+            attempt { [weak self] ok in
+                guard let self else { return }
+                if ok {
+                    self.listener.throttle.succeeded(self.address)
+                } else {
+                    self.listener.throttle.failed(self.address, now: RemoteListener.now)
+                }
             }
         }
         let wait = at - RemoteListener.now
         if wait <= 0 { run() } else { listener.io.asyncAfter(deadline: .now() + wait, execute: run) }
     }
 
+    /// A request of an authenticated client, checked against its allow list.
     private func request(_ line: String) {
         let request: ControlRequest
         switch ControlRequest.parse(line) {
@@ -150,17 +187,33 @@ final class RemoteSession: @unchecked Sendable {
             return connection.send(ControlReply.ok(request.id, .bool(listener.interrupt(connection))))
         }
         if (name == "events" || name == "logs") && request.bool("follow") { following = true }
-        let (handler, connection) = (listener.handler, connection)
+        dispatch(request)
+    }
+
+    /// Hands the request to the loop; a connection closed before its turn
+    /// comes has its request dropped.
+    private func dispatch(_ request: ControlRequest) {
+        let (handler, connection, io) = (listener.handler, connection, listener.io)
         var call: LuaCallID?
         if request.cmd == "eval" {
             call = LuaCallID.next()
             connection.evals.append(call!)
         }
-        listener.loop.turnAsync { [call] in handler(request, connection, call) }
+        inFlight += 1
+        if inFlight >= Self.maxInFlight { connection.pauseReading() }
+        listener.loop.turnAsync { [weak self, closed, call] in
+            if !closed.isSet { handler(request, connection, call) }
+            io.async { [weak self] in self?.ranOne() }
+        }
+    }
+
+    private func ranOne() {
+        inFlight -= 1
+        if inFlight < Self.maxInFlight { connection.resumeReading() }
     }
 
     /// Journals the refusal, replies, and closes.
-    private func refuse(_ reason: String, _ message: String, id: JSONValue = .null) {
+    func refuse(_ reason: String, _ message: String, id: JSONValue = .null) {
         listener.refused(.init(address: addressText, reason: reason))
         connection.send(ControlReply.error(id, message))
         connection.closeAfterWrites()
@@ -168,24 +221,12 @@ final class RemoteSession: @unchecked Sendable {
 
     /// Closes the connection once it has been silent for `seconds` (checked
     /// when the timer fires, so requests do not re-arm it each time).
-    private func armIdleTimer(after seconds: Double) {
+    func armIdleTimer(after seconds: Double) {
         idleTimer?.cancel()
         let timer = DispatchSource.makeTimerSource(queue: listener.io)
         timer.schedule(deadline: .now() + seconds)
         timer.setEventHandler { [weak self] in self?.idleCheck(seconds) }
         idleTimer = timer
         timer.resume()
-    }
-
-    private func idleCheck(_ seconds: Double) {
-        if following { return stop() }
-        // An answer waiting for its turn is not idle (the wait is bounded).
-        if case .judging = stage { return armIdleTimer(after: seconds) }
-        let silent = RemoteListener.now - lastRequest
-        if silent < seconds, isAuthenticated { return armIdleTimer(after: seconds - silent) }
-        let message = isAuthenticated ? "closed after \(Console.fixed(seconds, decimals: 1)) s without a request (idle_timeout)"
-                                      : "closed: no authentication within \(Console.fixed(seconds, decimals: 1)) s"
-        connection.send(ControlReply.error(.null, message))
-        connection.closeAfterWrites()
     }
 }

@@ -1,17 +1,18 @@
 import Glibc
 import PPMCore
 
-/// The TCP listener's shared secret and the HMAC-SHA256 challenge-response
-/// built on it: the daemon sends a random challenge, the client answers
-/// with HMAC-SHA256(secret, challenge) in hex, so the secret never crosses
-/// the wire and an answer is good for one connection only.
+/// The TCP listener's shared secret: the TLS 1.3 pre-shared key, and on a
+/// plaintext loopback listener (`tls = false`) the key of an HMAC-SHA256
+/// challenge-response (the daemon sends a random challenge, the client
+/// answers with HMAC-SHA256(secret, challenge) in hex).
 struct RemoteToken {
     /// The secret: the file's bytes without trailing whitespace.
-    private let key: [UInt8]
+    let key: [UInt8]
 
-    /// Shorter secrets are refused: they could be guessed offline from
-    /// one recorded challenge and answer.
-    static let minimumLength = 16
+    /// Weaker secrets are refused: they could be guessed.
+    static let minimumBits = 128.0
+    /// The longest secret (OpenSSL's limit for a pre-shared key).
+    static let maximumLength = 256
 
     /// The challenge's size in random bytes (sent as hex).
     static let challengeBytes = 32
@@ -34,10 +35,43 @@ struct RemoteToken {
             throw POSIXFailure("token file \(path) is readable by others (mode \(String(mode, radix: 8))): run chmod 600 \(path)")
         }
         let secret = trimmed(bytes)
-        guard secret.count >= minimumLength else {
-            throw POSIXFailure("token file \(path) holds \(secret.count) characters, fewer than \(minimumLength): write a long random secret, e.g. head -c 32 /dev/urandom | base64 > \(path)")
+        let bits = estimatedBits(secret)
+        guard bits >= minimumBits else {
+            throw POSIXFailure("token file \(path) holds about \(Int(bits)) bits of entropy, fewer than \(Int(minimumBits)): make a random one with openssl rand -hex 32 > \(path)")
+        }
+        guard secret.count <= maximumLength else {
+            throw POSIXFailure("token file \(path) holds \(secret.count) bytes, more than \(maximumLength): make one with openssl rand -hex 32 > \(path)")
         }
         return RemoteToken(secret: secret)
+    }
+
+    /// A simple estimate of the secret's entropy: its length times the
+    /// Shannon entropy of its characters' frequencies, at most the bits of
+    /// the alphabet they come from (hex digits: 4; otherwise digits, lower
+    /// and upper case letters and other printable characters, as far as
+    /// they occur; any other byte: 8). `aaaa…` is worth nothing however long;
+    /// `openssl rand -hex 32` gives about 240 bits.
+    static func estimatedBits(_ secret: [UInt8]) -> Double {
+        guard !secret.isEmpty else { return 0 }
+        let isHex = secret.allSatisfy { (48...57).contains($0) || (97...102).contains($0) || (65...70).contains($0) }
+        var alphabet = 0
+        if isHex {
+            alphabet = 16
+        } else if secret.contains(where: { $0 < 32 || $0 > 126 }) {
+            alphabet = 256
+        } else {
+            let digit = { (b: UInt8) in (48...57).contains(b) }, lower = { (b: UInt8) in (97...122).contains(b) }
+            let upper = { (b: UInt8) in (65...90).contains(b) }
+            if secret.contains(where: digit) { alphabet += 10 }
+            if secret.contains(where: lower) { alphabet += 26 }
+            if secret.contains(where: upper) { alphabet += 26 }
+            if secret.contains(where: { !digit($0) && !lower($0) && !upper($0) }) { alphabet += 33 }
+        }
+        var counts: [UInt8: Int] = [:]
+        for b in secret { counts[b, default: 0] += 1 }
+        let n = Double(secret.count)
+        let shannon = counts.values.reduce(0.0) { sum, c in sum - Double(c) / n * log2(Double(c) / n) }
+        return n * min(shannon, log2(Double(alphabet)))
     }
 
     /// The client's token: any readable file with a secret in it.

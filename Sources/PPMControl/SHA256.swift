@@ -1,86 +1,31 @@
-/// SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104) over whole messages:
-/// all the TCP listener's challenge-response needs, in a few pages of
-/// code instead of a cryptography library that would add a megabyte to
-/// the daemon's resident memory whether a listener is configured or not.
-/// Checked against the standards' test vectors (SHA256Tests).
+import COpenSSL
+
+/// SHA-256 and HMAC-SHA256 from the system's libcrypto (no hand-written
+/// primitive): what the plaintext listener's challenge-response needs.
 enum SHA256 {
     /// Bytes in a digest.
     static let digestSize = 32
-    /// Bytes in a block (HMAC pads its key to this).
-    static let blockSize = 64
-
-    /// The first 32 bits of the fractional parts of the cube roots of the
-    /// first 64 primes (FIPS 180-4, 4.2.2).
-    static let roundConstants: [UInt32] = [
-        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-        0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-        0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-        0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-        0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-        0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-        0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-    ]
-
-    /// The first 32 bits of the fractional parts of the square roots of the
-    /// first 8 primes (FIPS 180-4, 5.3.3).
-    static let initialHash: [UInt32] = [
-        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-    ]
 
     /// The digest of `message`.
     static func hash(_ message: [UInt8]) -> [UInt8] {
-        // Padding: a 1 bit, zeros up to 56 mod 64, the length in bits (big endian).
-        var data = message
-        data.append(0x80)
-        while data.count % blockSize != blockSize - 8 { data.append(0) }
-        let bits = UInt64(message.count) &* 8
-        for shift in stride(from: 56, through: 0, by: -8) { data.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
-
-        var state = initialHash
-        var schedule = [UInt32](repeating: 0, count: 64)
-        for block in stride(from: 0, to: data.count, by: blockSize) {
-            for t in 0..<16 {
-                let i = block + 4 * t
-                schedule[t] = UInt32(data[i]) << 24 | UInt32(data[i + 1]) << 16 | UInt32(data[i + 2]) << 8 | UInt32(data[i + 3])
-            }
-            for t in 16..<64 {
-                let s0 = rotate(schedule[t - 15], 7) ^ rotate(schedule[t - 15], 18) ^ (schedule[t - 15] >> 3)
-                let s1 = rotate(schedule[t - 2], 17) ^ rotate(schedule[t - 2], 19) ^ (schedule[t - 2] >> 10)
-                schedule[t] = schedule[t - 16] &+ s0 &+ schedule[t - 7] &+ s1
-            }
-            var (a, b, c, d, e, f, g, h) = (state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7])
-            for t in 0..<64 {
-                let sum1 = rotate(e, 6) ^ rotate(e, 11) ^ rotate(e, 25)
-                let choice = (e & f) ^ (~e & g)
-                let t1 = h &+ sum1 &+ choice &+ roundConstants[t] &+ schedule[t]
-                let sum0 = rotate(a, 2) ^ rotate(a, 13) ^ rotate(a, 22)
-                let majority = (a & b) ^ (a & c) ^ (b & c)
-                let t2 = sum0 &+ majority
-                (h, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
-            }
-            for (i, v) in [a, b, c, d, e, f, g, h].enumerated() { state[i] = state[i] &+ v }
-        }
-        return state.flatMap { word in [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: word >> UInt32($0)) } }
+        var digest = [UInt8](repeating: 0, count: digestSize)
+        message.withUnsafeBufferPointer { ppm_sha256($0.baseAddress, $0.count, &digest) }
+        return digest
     }
 
-    /// HMAC-SHA256 of `message` keyed with `key` (RFC 2104; a key longer
-    /// than a block is hashed first).
+    /// HMAC-SHA256 (RFC 2104) of `message` keyed with `key`.
     static func hmac(key: [UInt8], message: [UInt8]) -> [UInt8] {
-        var block = key.count > blockSize ? hash(key) : key
-        block += [UInt8](repeating: 0, count: blockSize - block.count)
-        let inner = hash(block.map { $0 ^ 0x36 } + message)
-        return hash(block.map { $0 ^ 0x5c } + inner)
+        var code = [UInt8](repeating: 0, count: digestSize)
+        _ = key.withUnsafeBufferPointer { k in
+            message.withUnsafeBufferPointer { m in ppm_hmac_sha256(k.baseAddress, k.count, m.baseAddress, m.count, &code) }
+        }
+        return code
     }
 
-    /// Whether two byte strings are equal, in a time that depends only on
-    /// their lengths (no early exit at the first difference).
-    static func constantTimeEqual(_ x: [UInt8], _ y: [UInt8]) -> Bool {
-        guard x.count == y.count else { return false }
-        var difference: UInt8 = 0
-        for i in 0..<x.count { difference |= x[i] ^ y[i] }
-        return difference == 0
+    /// Whether `a` equals `b`, in time that does not depend on where they differ.
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        guard !a.isEmpty else { return true }
+        return a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in ppm_equal_constant_time(x.baseAddress, y.baseAddress, x.count) } } != 0
     }
-
-    private static func rotate(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }
 }

@@ -60,6 +60,16 @@ public enum IPAddress {
         return ok ? String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
     }
 
+    /// Whether `bytes` is a loopback address (127.0.0.0/8 or ::1).
+    public static func isLoopback(_ bytes: [UInt8]) -> Bool {
+        bytes.count == 4 ? bytes[0] == 127 : bytes == [UInt8](repeating: 0, count: 15) + [1]
+    }
+
+    /// The network an address's throttling shares: its /24 (IPv4) or /64 (IPv6).
+    public static func prefix(of bytes: [UInt8]) -> [UInt8] {
+        bytes.count == 4 ? Array(bytes[0..<3]) + [0] : Array(bytes.prefix(8)) + [UInt8](repeating: 0, count: 8)
+    }
+
     /// An IPv4 client seen through an IPv6 socket (`::ffff:10.0.0.1`) as
     /// its 4-byte IPv4 address; any other address unchanged.
     public static func unmapped(_ bytes: [UInt8]) -> [UInt8] {

@@ -9,8 +9,14 @@ public struct ListenSettings: Sendable, Equatable {
     public var address: [UInt8]
     /// The port; 0 lets the system choose (`status` shows the one chosen).
     public var port: UInt16
-    /// The file holding the shared secret (absolute).
-    public var tokenFile: String
+    /// The file holding the shared secret (absolute): the TLS pre-shared
+    /// key; nil with certificates.
+    public var tokenFile: String?
+    /// Whether connections speak TLS 1.3 (`tls = false`: loopback only).
+    public var tls = true
+    /// Mutual TLS: the listener's certificate chain, its key, and the CA
+    /// that signs clients' certificates (absolute paths); nil with a token.
+    public var certificates: Certificates?
     /// Networks and what they may run, most specific network first.
     public var allow: [(network: ClientNetwork, commands: Set<String>)]
     /// Connections held at once; more are refused.
@@ -19,8 +25,15 @@ public struct ListenSettings: Sendable, Equatable {
     /// follows events or logs is exempt).
     public var idleTimeout = 300.0
 
+    /// The files of mutual TLS.
+    public struct Certificates: Sendable, Equatable {
+        public var cert: String
+        public var key: String
+        public var ca: String
+    }
+
     /// The fields `listen` accepts.
-    static let fields = ["address", "token_file", "allow", "max_clients", "idle_timeout"]
+    static let fields = ["address", "token_file", "tls", "cert", "key", "ca", "allow", "max_clients", "idle_timeout"]
 
     /// What a client at `address` may run, with the network that granted
     /// it (the most specific one containing it); nil when none does.
@@ -31,6 +44,7 @@ public struct ListenSettings: Sendable, Equatable {
     /// Equal when every field is (the allow list in the same order).
     public static func == (a: ListenSettings, b: ListenSettings) -> Bool {
         a.address == b.address && a.port == b.port && a.tokenFile == b.tokenFile && a.maxClients == b.maxClients
+            && a.tls == b.tls && a.certificates == b.certificates
             && a.idleTimeout == b.idleTimeout && a.allow.map(\.network) == b.allow.map(\.network)
             && a.allow.map(\.commands) == b.allow.map(\.commands)
     }
@@ -49,10 +63,33 @@ public struct ListenSettings: Sendable, Equatable {
         }
         self.address = address
         self.port = port
-        guard case .string(let file) = table["token_file"], !file.isEmpty else {
-            throw Self.error("'token_file' must name the file holding the shared secret (readable only by the daemon's user)")
+        let path = { (file: String) in file.hasPrefix("/") ? file : folder + "/" + file }
+        switch table["tls"] {
+        case .nil: break
+        case .boolean(let on): tls = on
+        default: throw Self.error("'tls' must be true or false")
         }
-        tokenFile = file.hasPrefix("/") ? file : folder + "/" + file
+        var files: [String: String] = [:]
+        for name in ["cert", "key", "ca"] where table[name] != .nil {
+            guard case .string(let file) = table[name], !file.isEmpty else { throw Self.error("'\(name)' must name a PEM file") }
+            files[name] = path(file)
+        }
+        if !files.isEmpty {
+            guard let cert = files["cert"], let key = files["key"], let ca = files["ca"] else {
+                throw Self.error("mutual TLS needs all of 'cert', 'key' and 'ca' (missing: \(["cert", "key", "ca"].filter { files[$0] == nil }.joined(separator: ", ")))")
+            }
+            guard tls else { throw Self.error("'cert', 'key' and 'ca' need TLS: remove tls = false") }
+            certificates = Certificates(cert: cert, key: key, ca: ca)
+        }
+        switch table["token_file"] {
+        case .string(let file) where !file.isEmpty: tokenFile = path(file)
+        case .nil where certificates != nil: break
+        default:
+            throw Self.error("'token_file' must name the file holding the shared secret (readable only by the daemon's user), or set 'cert', 'key' and 'ca'")
+        }
+        guard tls || IPAddress.isLoopback(address) else {
+            throw Self.error("tls = false is accepted only on a loopback address (127.0.0.0/8 or [::1]), not \(text): remove it")
+        }
         allow = try Self.allowList(table["allow"])
         if table["max_clients"] != .nil {
             guard let n = table["max_clients"].integerValue, n >= 1 else { throw Self.error("'max_clients' must be a whole number of at least 1") }

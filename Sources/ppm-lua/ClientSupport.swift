@@ -13,7 +13,8 @@ struct SocketOption: ParsableArguments {
 }
 
 /// Options every client command takes: the unix socket, or a daemon's TCP
-/// listener and the token that answers its challenge.
+/// listener (TLS 1.3) with the token that is its pre-shared key, or the
+/// certificates of mutual TLS.
 struct ClientOptions: ParsableArguments {
     @OptionGroup var local: SocketOption
 
@@ -26,6 +27,15 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "With --host: the local address to connect from (to match an allow list).")
     var bind: String?
 
+    @Option(help: "With --host, mutual TLS: the CA certificate that signs the daemon's certificate.")
+    var ca: String?
+
+    @Option(help: "With --host, mutual TLS: this client's certificate (signed by the daemon's CA).")
+    var cert: String?
+
+    @Option(help: "With --host, mutual TLS: the key of --cert.")
+    var key: String?
+
     func validate() throws {
         if local.socket != nil && host != nil { throw ValidationError("--socket and --host exclude each other") }
     }
@@ -37,11 +47,19 @@ struct ClientOptions: ParsableArguments {
         let environment = ProcessInfo.processInfo.environment
         let remote = local.socket == nil ? host ?? environment["PPM_LUA_HOST"].flatMap { $0.isEmpty ? nil : $0 } : nil
         guard let remote else { return .socket(locations.socket) }
+        let files = [ca, cert, key]
+        if files.contains(where: { $0 != nil }) {
+            guard let ca, let cert, let key else {
+                printError("\(remote): mutual TLS needs --ca, --cert and --key together")
+                throw ExitCode(1)
+            }
+            return .host(remote, credentials: .certificates(ca: ca, cert: cert, key: key), bind: bind)
+        }
         guard let token = tokenFile ?? environment["PPM_LUA_TOKEN_FILE"].flatMap({ $0.isEmpty ? nil : $0 }) else {
-            printError("\(remote): a TCP listener needs its token: --token-file FILE or PPM_LUA_TOKEN_FILE")
+            printError("\(remote): a TCP listener needs its token: --token-file FILE or PPM_LUA_TOKEN_FILE (or --ca, --cert and --key)")
             throw ExitCode(1)
         }
-        return .host(remote, tokenFile: token, bind: bind)
+        return .host(remote, credentials: .token(token), bind: bind)
     }
 
     /// Connects, or exits 3 naming the socket or host (1 when refused).

@@ -13,7 +13,7 @@ import Testing
     @Test func theDaemonSurvivesConnectionChurn() throws {
         let seconds = Double(ProcessInfo.processInfo.environment["PPM_CHURN_SECONDS"] ?? "") ?? 8
         let box = try Sandbox()
-        try "churn-secret-0123456789abcdef\n".write(toFile: box.dir + "/token", atomically: true, encoding: .utf8)
+        try "churn-secret-0123456789abcdef-ghijklmnopqrstuvwxyz\n".write(toFile: box.dir + "/token", atomically: true, encoding: .utf8)
         chmod(box.dir + "/token", 0o600)
         try box.write("""
             ppm.settings { backoff = { interval = 0.01, max = 0.05 },
@@ -114,23 +114,23 @@ private func unixClient(_ path: String, kind: Int) {
 private func tcpClient(port: Int, token: String, kind: Int) {
     guard let c = try? TCPClient(port: port) else { return }
     switch kind {
-    case 0:  // connects and vanishes before the challenge is read
+    case 0:  // connects and vanishes before its handshake
         break
     case 1:  // authenticates, follows events, resets the connection mid-stream
-        guard (try? c.authenticate(tokenFile: token))?["ok"] as? Bool == true else { return }
+        guard (try? c.startTLS(tokenFile: token)) != nil, c.readObject()?["hello"] != nil else { return }
         c.send(#"{"id":2,"cmd":"events","args":{"follow":true,"n":20}}"#)
         _ = c.readLine(0.1)
         var reset = linger(l_onoff: 1, l_linger: 0)
         setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &reset, socklen_t(MemoryLayout<linger>.size))
     case 2:  // authenticates, asks, half-closes, reads the reply
-        guard (try? c.authenticate(tokenFile: token))?["ok"] as? Bool == true else { return }
+        guard (try? c.startTLS(tokenFile: token)) != nil, c.readObject()?["hello"] != nil else { return }
         c.send(#"{"id":2,"cmd":"ls"}"#)
-        shutdown(c.fd, Int32(SHUT_WR))
+        c.closeWriting()
         _ = c.readLine(5)
     default:  // authenticates, follows logs, half-closes, gone
-        guard (try? c.authenticate(tokenFile: token))?["ok"] as? Bool == true else { return }
+        guard (try? c.startTLS(tokenFile: token)) != nil, c.readObject()?["hello"] != nil else { return }
         c.send(#"{"id":2,"cmd":"logs","args":{"names":["flap"],"follow":true}}"#)
-        shutdown(c.fd, Int32(SHUT_WR))
+        c.closeWriting()
     }
 }
 

@@ -1,11 +1,13 @@
 import Foundation
 @testable import PPMControl
 
-/// A raw client of the daemon's TCP listener, as a socat user would drive
-/// it: lines in, lines out, the challenge answered by hand.
+/// A raw client of the daemon's TCP listener, as a socat or `openssl
+/// s_client` user would drive it: lines in, lines out; in clear until
+/// `startTLS` makes the TLS 1.3 handshake with the token as pre-shared key.
 final class TCPClient {
     let fd: Int32
     private var buffer: [UInt8] = []
+    private var channel: ClientChannel?
 
     /// Connects to `127.0.0.1:port` from `source` (a loopback address).
     init(port: Int, from source: String = "127.0.0.1") throws {
@@ -26,11 +28,47 @@ final class TCPClient {
         }
     }
 
-    deinit { close(fd) }
+    /// Connects and makes the TLS handshake with the secret in `tokenFile`.
+    convenience init(port: Int, from source: String = "127.0.0.1", tokenFile: String) throws {
+        try self.init(port: port, from: source)
+        try startTLS(tokenFile: tokenFile)
+    }
+
+    deinit { if channel == nil { close(fd) } }
+
+    /// The TLS 1.3 handshake with the token (trailing whitespace removed) as key.
+    func startTLS(tokenFile: String) throws {
+        let context = try TLSContext.psk(server: false, key: RemoteToken.forClient(at: tokenFile).key)
+        guard case .established(let tls) = TLSDial.handshake(fd, context, host: "127.0.0.1") else { throw SandboxError("TLS handshake failed") }
+        channel = ClientChannel(tls: tls, fd: fd)
+    }
 
     func send(_ line: String) {
         let bytes = Array((line + "\n").utf8)
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if let channel {
+            _ = channel.send(bytes)
+        } else {
+            _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        }
+    }
+
+    /// Sends TLS close_notify (if in TLS) and shuts the socket's writing side.
+    func closeWriting() {
+        channel?.closeWriting()
+        shutdown(fd, Int32(SHUT_WR))
+    }
+
+    /// Bytes read within `seconds`: nil after that long without any, empty at end of input.
+    func readBytes(_ seconds: Double) -> [UInt8]? {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        if let channel {
+            guard let n = channel.read(into: &chunk, timeout: seconds) else { return nil }
+            return Array(chunk[0..<max(0, n)])
+        }
+        var pending = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&pending, 1, Int32(seconds * 1000) + 1) == 1 else { return nil }
+        let n = read(fd, &chunk, chunk.count)
+        return Array(chunk[0..<max(0, n)])
     }
 
     /// The next line; nil at end of input or after `seconds` without one.
@@ -44,12 +82,9 @@ final class TCPClient {
             }
             let left = deadline.timeIntervalSinceNow
             guard left > 0 else { return nil }
-            var pending = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&pending, 1, Int32(left * 1000) + 1) == 1 else { continue }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let n = read(fd, &chunk, chunk.count)
-            if n <= 0 { return nil }
-            buffer += chunk[0..<n]
+            guard let bytes = readBytes(left) else { continue }
+            if bytes.isEmpty { return nil }
+            buffer += bytes
         }
     }
 
@@ -63,23 +98,8 @@ final class TCPClient {
     func closedWithin(_ seconds: Double) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while deadline.timeIntervalSinceNow > 0 {
-            var pending = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&pending, 1, 50) == 1 else { continue }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            if read(fd, &chunk, chunk.count) <= 0 { return true }
+            if readBytes(0.05)?.isEmpty == true { return true }
         }
         return false
-    }
-
-    /// Reads the challenge and answers it with HMAC-SHA256 of the secret in
-    /// `tokenFile` (trailing whitespace removed); returns the reply.
-    func authenticate(tokenFile: String) throws -> [String: Any] {
-        guard let hello = readObject(), let challenge = hello["challenge"] as? String else { throw SandboxError("no challenge") }
-        let secret = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let mac = SHA256.hmac(key: Array(secret.utf8), message: Array(challenge.utf8))
-        let hex = mac.map { String(format: "%02x", $0) }.joined()
-        send(#"{"id":1,"cmd":"auth","args":{"hmac":"\#(hex)"}}"#)
-        guard let reply = readObject() else { throw SandboxError("no answer to auth") }
-        return reply
     }
 }

@@ -35,25 +35,6 @@ private func hex(_ bytes: [UInt8]) -> String {
         for (n, digest) in digests { #expect(hex(SHA256.hash((0..<n).map { UInt8($0) })) == digest, "\(n) bytes") }
     }
 
-    @Test func theConstantsAreTheRootsOfThePrimes() {
-        let primes = (2...311).filter { n in (2..<n).allSatisfy { n % $0 != 0 } }
-        #expect(primes.count == 64)
-        // floor(cbrt(p) * 2^32) and floor(sqrt(p) * 2^32), found exactly with integers.
-        func root(_ p: Int, _ power: Int) -> UInt32 {
-            let target = UInt128(p) << (32 * UInt128(power))
-            var low: UInt128 = 0, high: UInt128 = 1 << 36
-            while low < high {
-                let mid = (low + high + 1) / 2
-                var raised: UInt128 = 1
-                for _ in 0..<power { raised *= mid }
-                if raised <= target { low = mid } else { high = mid - 1 }
-            }
-            return UInt32(truncatingIfNeeded: low)
-        }
-        #expect(SHA256.roundConstants == primes.map { root($0, 3) })
-        #expect(SHA256.initialHash == primes.prefix(8).map { root($0, 2) })
-    }
-
     @Test func hmacMatchesRFC4231() {
         let cases: [([UInt8], String, String)] = [
             ([UInt8](repeating: 0x0b, count: 20), "Hi There", "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),

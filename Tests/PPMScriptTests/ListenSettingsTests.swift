@@ -43,12 +43,20 @@ import Testing
             """)
         let listen = try #require(host.listen)
         #expect(listen.address == [UInt8](repeating: 0, count: 16) && listen.port == 7070)
-        #expect(listen.tokenFile.hasSuffix("/secret/token") && listen.tokenFile.hasPrefix("/"))
+        #expect(listen.tokenFile?.hasSuffix("/secret/token") == true && listen.tokenFile?.hasPrefix("/") == true)
+        #expect(listen.tls && listen.certificates == nil)
         #expect(listen.maxClients == 8 && listen.idleTimeout == 120)
         // The most specific network decides: 10.0.0.5 may not restart.
         #expect(listen.rule(for: IPAddress.bytes("10.0.0.5")!)?.commands == ["eval", "ls"])
         #expect(listen.rule(for: IPAddress.bytes("10.9.9.9")!)?.commands == RemoteCommands.readOnly.union(["restart"]))
         #expect(listen.rule(for: IPAddress.bytes("192.168.0.1")!) == nil)
+    }
+
+    @Test func plaintextOnLoopbackAndMutualTLSWithoutAToken() throws {
+        let plain = try #require(try load(#"ppm.settings { listen = { address = "127.0.0.2:7070", token_file = "t", tls = false } }"#).listen)
+        #expect(!plain.tls)
+        let mutual = try #require(try load(#"ppm.settings { listen = { address = "[::]:7070", cert = "c.pem", key = "k.pem", ca = "/ca.pem" } }"#).listen)
+        #expect(mutual.tokenFile == nil && mutual.certificates?.ca == "/ca.pem" && mutual.certificates?.cert.hasSuffix("/c.pem") == true)
     }
 
     @Test func withoutAnAllowListEveryoneMayOnlyRead() throws {
@@ -76,6 +84,12 @@ import Testing
             (#"address = "127.0.0.1:7070", token_file = "t", idle_timeout = 0"#, "'idle_timeout' must be a positive duration"),
             (#"address = "127.0.0.1:7070", token_file = "t", max_clients = 0"#, "'max_clients' must be a whole number of at least 1"),
             (#"address = "127.0.0.1:7070", token_file = "t", adress = 1"#, "unknown field 'adress' (did you mean 'address'?)"),
+            (#"address = "10.0.0.5:7070", token_file = "t", tls = false"#,
+             "listen: tls = false is accepted only on a loopback address (127.0.0.0/8 or [::1]), not 10.0.0.5:7070: remove it"),
+            (#"address = "[::]:7070", token_file = "t", tls = false"#, "tls = false is accepted only on a loopback address"),
+            (#"address = "127.0.0.1:7070", token_file = "t", tls = "no""#, "'tls' must be true or false"),
+            (#"address = "127.0.0.1:7070", cert = "c.pem", key = "k.pem""#, "mutual TLS needs all of 'cert', 'key' and 'ca' (missing: ca)"),
+            (#"address = "127.0.0.1:7070", cert = "c", key = "k", ca = "a", tls = false"#, "'cert', 'key' and 'ca' need TLS"),
         ]
         for (fields, expected) in cases {
             let error = configError("ppm.settings { listen = { \(fields) } }")

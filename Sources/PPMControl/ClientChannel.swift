@@ -1,0 +1,96 @@
+import Glibc
+import Synchronization
+
+/// The CLI's end of a connection, blocking: plain bytes over a unix or TCP
+/// socket, or TLS over a non-blocking one waited on with `poll`. Safe to
+/// use from two threads at once (the REPL's Ctrl-C writes `interrupt`
+/// while the main thread waits for a reply): TLS calls hold a lock, which
+/// is never held while waiting.
+final class ClientChannel: Sendable {
+    let fd: Int32
+    /// The TLS connection, used only under `lock`.
+    nonisolated(unsafe) private let tls: TLSChannel?
+    private let lock = Mutex(())
+
+    /// Plain bytes over the blocking socket `fd`.
+    init(plain fd: Int32) {
+        self.fd = fd
+        tls = nil
+    }
+
+    /// TLS over `fd`, whose handshake is done (the socket stays non-blocking).
+    init(tls channel: TLSChannel, fd: Int32) {
+        self.fd = fd
+        tls = channel
+        // OpenSSL writes with write(2): a daemon that hung up must not kill the client.
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    deinit {
+        tls?.finish()
+        Glibc.close(fd)
+    }
+
+    /// Sends TLS close_notify (in TLS) and shuts the socket's writing side:
+    /// no more requests, replies still come.
+    func closeWriting() {
+        if let tls { lock.withLock { _ in tls.finish() } }
+        shutdown(fd, Int32(SHUT_WR))
+    }
+
+    /// Writes all of `bytes`; false when the daemon has hung up.
+    func send(_ bytes: [UInt8]) -> Bool {
+        var at = 0
+        while at < bytes.count {
+            let step: ChannelStep
+            if let tls {
+                step = lock.withLock { _ in bytes[at...].withUnsafeBytes { tls.write($0) } }
+            } else {
+                let n = bytes[at...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                step = n > 0 ? .bytes(n) : n < 0 && errno == EINTR ? .wouldBlock(wantsWrite: true) : .failed
+            }
+            switch step {
+            case .bytes(let n): at += n
+            case .wouldBlock(let wantsWrite): _ = wait(writable: wantsWrite, timeout: nil)
+            case .ended, .failed: return false
+            }
+        }
+        return true
+    }
+
+    /// Reads what is available into `buffer`, waiting for it; 0 when the
+    /// daemon closed the connection, nil when `timeout` seconds passed first.
+    func read(into buffer: inout [UInt8], timeout: Double?) -> Int? {
+        while true {
+            if let timeout, !readable(timeout: timeout) { return nil }
+            let step: ChannelStep
+            if let tls {
+                step = lock.withLock { _ in buffer.withUnsafeMutableBytes { tls.read(into: $0) } }
+            } else {
+                let n = Glibc.read(fd, &buffer, buffer.count)
+                step = n > 0 ? .bytes(n) : n == 0 ? .ended : errno == EINTR ? .wouldBlock(wantsWrite: false) : .failed
+            }
+            switch step {
+            case .bytes(let n): return n
+            case .wouldBlock(let wantsWrite): if timeout == nil { _ = wait(writable: wantsWrite, timeout: nil) }
+            case .ended, .failed: return 0
+            }
+        }
+    }
+
+    /// Whether input (or decrypted bytes already held) is there within `timeout` seconds.
+    private func readable(timeout: Double) -> Bool {
+        if let tls, lock.withLock({ _ in tls.buffered }) > 0 { return true }
+        return wait(writable: false, timeout: timeout)
+    }
+
+    /// Waits until the socket is readable (or writable); false on timeout.
+    private func wait(writable: Bool, timeout: Double?) -> Bool {
+        var pending = pollfd(fd: fd, events: Int16(writable ? POLLOUT : POLLIN), revents: 0)
+        while true {
+            let n = poll(&pending, 1, timeout.map { Int32(max(0, $0 * 1000)) } ?? -1)
+            if n < 0 && errno == EINTR { continue }
+            return n > 0
+        }
+    }
+}
