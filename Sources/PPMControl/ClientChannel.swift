@@ -58,6 +58,14 @@ final class ClientChannel: Sendable {
         return true
     }
 
+    /// Why TLS ended, when the daemon ended it with an alert (a client
+    /// certificate it does not accept: TLS 1.3 says so after the handshake).
+    var tlsFailure: String? {
+        guard let tls else { return nil }
+        let failure = lock.withLock { _ in tls.failure }
+        return failure.isEmpty ? nil : failure
+    }
+
     /// Reads what is available into `buffer`, waiting for it; 0 when the
     /// daemon closed the connection, nil when `timeout` seconds passed first.
     func read(into buffer: inout [UInt8], timeout: Double?) -> Int? {

@@ -137,6 +137,9 @@ public final class ControlClient {
             }
             searched = buffer.count
             guard let n = channel.read(into: &chunk, timeout: timeout) else { return nil }
+            if n <= 0, let alert = channel.tlsFailure, alert.contains("alert") {
+                throw .failed("the daemon refused this client's certificate (is it signed by the daemon's CA?): \(alert)")
+            }
             if n <= 0 { throw .failed("the daemon closed the connection") }
             buffer += chunk[0..<n]
         }

@@ -4,6 +4,9 @@ import PPMCore
 /// (with `follow`) every new line as it is captured, across restarts and
 /// rotations, until the client closes.
 extension Daemon {
+    /// Lines of history a TCP client gets at most per service (`logs -n`).
+    static let maxRemoteLines = 10_000
+
     func logs(_ request: ControlRequest, _ connection: ControlConnection) {
         let words = request.strings("names")
         let kind: OutputKind
@@ -12,8 +15,10 @@ extension Daemon {
         case "err": kind = .err
         case let other: return connection.send(ControlReply.error(request.id, "unknown stream '\(other)' (expected \"out\" or \"err\")"))
         }
-        let count = request.int("n") ?? 20
+        var count = request.int("n") ?? 20
         guard count >= 0 else { return connection.send(ControlReply.error(request.id, "'n' must not be negative")) }
+        // A TCP client cannot make the daemon read and hold unbounded history.
+        if connection.isRemote { count = min(count, Self.maxRemoteLines) }
         let names: [String]
         switch resolve(words) {
         case .success(let n): names = n

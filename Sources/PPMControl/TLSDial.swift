@@ -21,7 +21,10 @@ enum TLSDial {
             switch channel.establish() {
             case .bytes: return .established(channel)
             case .ended: return .failed("the daemon closed the connection")
-            case .failed: return .failed(channel.failure.isEmpty ? "the daemon closed the connection" : channel.failure)
+            case .failed:
+                // A plaintext listener's hello read as a TLS record (`{"` is no record header).
+                if channel.failure.hasSuffix("wrong version number") { return .plaintext }
+                return .failed(channel.failure.isEmpty ? "the daemon closed the connection" : channel.failure)
             case .wouldBlock(let wantsWrite):
                 var pending = pollfd(fd: fd, events: Int16(wantsWrite ? POLLOUT : POLLIN), revents: 0)
                 let left = deadline - DispatchTimeNow.seconds

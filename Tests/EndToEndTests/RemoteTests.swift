@@ -3,7 +3,7 @@ import Testing
 
 /// A sandbox whose daemon also listens on 127.0.0.1 (a port the system
 /// picks), with a token file only its user can read.
-private func remoteBox(listen: String, services: String = #"ppm.service { name = "web", cmd = "/bin/sleep 1000" }"#) throws -> (Sandbox, port: Int) {
+func remoteBox(listen: String, services: String = #"ppm.service { name = "web", cmd = "/bin/sleep 1000" }"#) throws -> (Sandbox, port: Int) {
     let box = try Sandbox()
     try "0123456789abcdef0123456789abcdef\n".write(toFile: box.dir + "/token", atomically: true, encoding: .utf8)
     chmod(box.dir + "/token", 0o600)
