@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what building ppm-lua needs on a fresh Debian/Ubuntu machine:
-# the Lua 5.4 headers and library (liblua5.4-dev) and pkg-config.
+# the Lua 5.4 headers and library (liblua5.4-dev), OpenSSL's (libssl-dev:
+# TLS for the TCP listener, SHA-256/HMAC) and pkg-config; openssl itself
+# for the tests (they drive `openssl s_client` and make certificates).
 set -euo pipefail
-if pkg-config --exists lua5.4 2>/dev/null; then
+if pkg-config --exists lua5.4 openssl 2>/dev/null && command -v openssl >/dev/null; then
   exit 0
 fi
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-echo "ppm-lua: installing liblua5.4-dev and pkg-config" >&2
+echo "ppm-lua: installing liblua5.4-dev, libssl-dev, openssl and pkg-config" >&2
 $sudo apt-get update
-$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y liblua5.4-dev pkg-config
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y liblua5.4-dev libssl-dev openssl pkg-config
