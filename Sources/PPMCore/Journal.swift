@@ -107,6 +107,9 @@ public final class Journal: @unchecked Sendable {
     /// Appends an entry and returns it.
     @discardableResult
     public func record(_ type: String, name: String?, time: Double, fields: [String: JSONValue] = [:]) -> JournalEntry {
+        var fields = fields
+        // Every event carries `utc` (SPEC 5.2), whoever wrote it.
+        if fields["utc"] == nil { fields["utc"] = .string(ServiceEvent.utc(time)) }
         let entry = JournalEntry(seq: nextSeq, time: time, type: type, name: name, fields: fields)
         nextSeq += 1
         let line = entry.json.text
