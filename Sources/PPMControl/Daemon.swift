@@ -116,7 +116,7 @@ public final class Daemon: @unchecked Sendable {
         output = OutputCapture(directory: locations.logs, watcher: ReadinessSet(queue: queue), policy: host.logPolicy)
         output.hooks = host
         loop.output = output
-        store = StateStore(path: locations.state, legacy: (locations.home + "/services.json", locations.home + "/pids.json"), queue: queue)
+        store = StateStore(path: locations.state, queue: queue)
         holder = FDHolder.connectOrStart(path: locations.fdHolder)
         if let holder {
             output.keeper = holder

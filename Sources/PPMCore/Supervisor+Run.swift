@@ -73,7 +73,7 @@ extension Supervisor {
         let outcome: Outcome
         if service.stopRequested {
             outcome = .stopped
-        } else if status == .exited(0) || status == .signaled(15) {
+        } else if status == .exited(0) || status == .signaled(Signals.term) {
             outcome = .finished
         } else {
             outcome = .crashed

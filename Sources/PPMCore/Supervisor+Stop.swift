@@ -49,7 +49,7 @@ extension Supervisor {
         cancelTimer(service, .start)
         emit(.stop, service, pid: service.pid)
         effects.append(.signalService(service.spec.name, pgid: pgid, service.spec.stopSignal))
-        if wasPaused { effects.append(.signalService(service.spec.name, pgid: pgid, 18)) }
+        if wasPaused { effects.append(.signalService(service.spec.name, pgid: pgid, Signals.cont)) }
         arm(service, .kill, after: service.spec.stopTimeout ?? settings.stopTimeout)
     }
 
