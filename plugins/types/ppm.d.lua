@@ -29,7 +29,7 @@
 ---A policy: decides what follows an exit (SPEC 5.3).
 ---@alias ppm.Policy fun(ev: ppm.Event, svc: ppm.Snapshot?): ppm.Action
 
----@alias ppm.EventType "start"|"exit"|"stop"|"spawn_failed"|"fatal"|"adopt"
+---@alias ppm.EventType "start"|"exit"|"stop"|"spawn_failed"|"fatal"|"adopted"
 
 ---The table of `ppm.service{}` (SPEC 5.1). An unknown field is an error.
 ---@class (exact) ppm.ServiceSpec
@@ -69,7 +69,7 @@
 
 ---The event table every hook receives (SPEC 5.2).
 ---@class ppm.Event
----@field type ppm.EventType what happened; "adopt": a process left by a killed daemon was taken over
+---@field type ppm.EventType what happened; "adopted": a process left by a killed daemon was taken over
 ---@field name string the service's name
 ---@field pid? integer the process id (the exited one for `exit`)
 ---@field result? integer exit status 0–255 if it exited
