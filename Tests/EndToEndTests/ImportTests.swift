@@ -20,6 +20,7 @@ private func fixture(_ name: String) -> String {
 
     @Test func everyFixtureImportsAndPassesCheck() throws {
         let box = try Sandbox()
+        box.env["LOG_LEVEL"] = "info"  // supervisord.conf's %(ENV_LOG_LEVEL)s
         let fixtures = ["pmtr.conf", "pmtr-manual.conf", "peter/simplest.xml", "peter/monitoring.xml", "peter/notification.xml",
                         "peter/periodic.xml", "ppm.yml", "supervisord.conf", "ecosystem.json", "ecosystem.yaml"]
         for name in fixtures {
@@ -33,6 +34,7 @@ private func fixture(_ name: String) -> String {
 
     @Test func untranslatedItemsAreListedWithTheirLine() throws {
         let box = try Sandbox()
+        box.env["LOG_LEVEL"] = "info"
         let out = box.run("import", fixture("supervisord.conf"), "--from", "supervisord")
         #expect(out.status == 0)
         #expect(out.stderr.contains("ppm-lua: \(fixture("supervisord.conf")):33: not translated: umask=022"))
