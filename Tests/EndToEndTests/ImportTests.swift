@@ -116,10 +116,13 @@ private func fixture(_ name: String) -> String {
 
     @Test func badInputsAreRefusedWithFileAndLine() throws {
         let box = try Sandbox()
-        try box.write("job {\n  name a\n  cmd /bin/true\n  colour red\n}\n", to: "bad.conf")
+        try box.write("job {\n  name a\n  cmd /bin/true\n  nice 40\n}\n", to: "bad.conf")
         let bad = box.run("import", box.dir + "/bad.conf")
         #expect(bad.status == 1 && bad.stdout.isEmpty)
-        #expect(bad.stderr == "ppm-lua: \(box.dir)/bad.conf:4: unknown job option 'colour'\n")
+        #expect(bad.stderr == "ppm-lua: \(box.dir)/bad.conf:4: 'nice' must be -20…19, got '40'\n")
+        try box.write("job {\n  name a\n  cmd /bin/true\n  colour red\n}\n", to: "odd.conf")
+        let odd = box.run("import", box.dir + "/odd.conf")
+        #expect(odd.status == 0 && odd.stderr.contains("odd.conf:4: not translated: colour red"), "\(odd.stderr)")
         let js = box.run("import", box.dir + "/ecosystem.config.js")
         #expect(js.status == 1 && js.stderr.contains("export it as JSON"))
         let missing = box.run("import", box.dir + "/nope.xml")
