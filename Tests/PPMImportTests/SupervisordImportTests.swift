@@ -28,7 +28,7 @@ import Testing
         #expect(worker.groups == ["app"])
         let scheduler = try #require(c["scheduler"])
         #expect(!scheduler.autostart && scheduler.stdout == "/dev/null" && scheduler.stderr == nil)
-        #expect(c.untranslatedLines == [2, 7, 8, 11, 14, 33, 62, 64, 68])
+        #expect(c.untranslatedLines == [2, 7, 8, 11, 14, 33, 62, 64])  // [include] at 68 is followed (conf.d/ matches nothing)
         #expect(c.result.lua.contains("-- line 33: not translated: umask=022"))
     }
 
@@ -57,6 +57,28 @@ import Testing
         }
         #expect(failure.description.contains("environment variable PPM_SURELY_UNSET_DIR is not set (supervisord's %(ENV_PPM_SURELY_UNSET_DIR)s at line 3)"),
                 "\(failure)")
+    }
+
+    /// The Debian layout: supervisord.conf includes conf.d/*.conf, relative
+    /// to itself; the included programs are imported, errors name their file.
+    @Test func includedFilesAreFollowed() throws {
+        let dir = NSTemporaryDirectory() + "ppm-include-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir + "/conf.d", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "[supervisord]\nlogfile=/var/log/supervisord.log\n\n[include]\nfiles = conf.d/*.conf\n"
+            .write(toFile: dir + "/supervisord.conf", atomically: false, encoding: .utf8)
+        try "[program:web]\ncommand=/bin/sleep 100\ndirectory=%(here)s\n".write(toFile: dir + "/conf.d/web.conf", atomically: false, encoding: .utf8)
+        try "[program:worker]\ncommand=/bin/sleep 200\n".write(toFile: dir + "/conf.d/worker.conf", atomically: false, encoding: .utf8)
+        let c = try load(dir + "/supervisord.conf")
+        #expect(c.specs.map(\.name) == ["web", "worker"])
+        #expect(c["web"]?.dir == dir + "/conf.d")
+        try "[program:bad]\ndirectory=/tmp\n".write(toFile: dir + "/conf.d/worker.conf", atomically: false, encoding: .utf8)
+        #expect(throws: ImportError.self) { try Importer.importFile(dir + "/supervisord.conf") }
+        do {
+            _ = try Importer.importFile(dir + "/supervisord.conf")
+        } catch {
+            #expect(error.description.hasPrefix(dir + "/conf.d/worker.conf:1: [program:bad] has no command"), "\(error)")
+        }
     }
 
     @Test func errorsNameTheLine() {
