@@ -116,7 +116,8 @@ extension Daemon {
         for spec in fresh.declared {
             let entry = ConfiguredService(spec: spec, hookSources: fresh.hookSources[spec.name] ?? [])
             next[spec.name] = entry
-            guard let old = configured[spec.name] else {
+            // A config service removed with `rm` comes back, as supervisord's `update` brings it.
+            guard let old = configured[spec.name], supervisor.snapshot(spec.name) != nil else {
                 change.added.append(spec.name)
                 continue
             }
