@@ -125,13 +125,13 @@ extension Daemon {
         return .success(names)
     }
 
-    /// `stats`: one /proc pass for every service, off the loop (the loop
-    /// keeps answering meanwhile); CPU % over the interval since the last
+    /// `stats`: one /proc pass for every service, off the loop on the
+    /// daemon's side thread (the loop keeps answering meanwhile); CPU % over the interval since the last
     /// sample. A service with a cgroup counts every process in it.
     private func stats(_ request: ControlRequest, _ connection: ControlConnection) {
         let services = supervisor.list()
         let groups = services.compactMap(statsGroup)
-        DispatchQueue.global(qos: .utility).async {
+        sideWork.perform {
             let usage = StatsSampler.shared.usage(of: groups)
             let rows: [JSONValue] = services.map { s in
                 let u = s.pid.flatMap { usage[$0] } ?? .none

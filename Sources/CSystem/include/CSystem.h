@@ -123,6 +123,17 @@ int ppm_fdholder_send(int sock, const char *text, int read_fd, int write_fd);
 /// After "get": 1 and one entry's name and ends, 0 at the end, -1 on error.
 int ppm_fdholder_receive(int sock, char *name, size_t cap, int fds[2]);
 
+/// Drains the main Dispatch queue on the calling (main) thread, forever:
+/// instead of `dispatchMain()`, which leaves the main queue to worker
+/// threads that libdispatch makes on demand (and spins on when a pids limit
+/// is used up). Work on the main queue, or on queues that target it, then
+/// never needs a new thread.
+void ppm_run_main_queue(void) __attribute__((noreturn));
+/// A non-blocking, close-on-exec eventfd for waking a thread; -1 with errno.
+int ppm_wake_fd(void);
+/// Names the calling thread (15 characters kept), for `ps -L` and debuggers.
+void ppm_name_thread(const char *name);
+
 /// An epoll set of our own (close-on-exec), for short-lived descriptors
 /// watched through one long-lived Dispatch source; -1 with errno.
 int ppm_epoll_create(void);
