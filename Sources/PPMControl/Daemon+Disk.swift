@@ -64,5 +64,16 @@ extension Daemon {
         }
     }
 
+    /// The fd holder could not keep a pipe of `name`: logged, and journaled
+    /// as `output_not_kept` (`stream`, `error`): that output will not survive a killed daemon.
+    func reportUnkept(_ name: String, _ stream: OutputKind, _ reason: String) {
+        let now = scheduler.wallNow
+        log("warn", "\(name): its \(stream.rawValue) pipe is not kept by the fd holder (\(reason)): "
+            + "that output will not survive a killed daemon")
+        journal.record("output_not_kept", name: name, time: now, fields: [
+            "utc": .string(ServiceEvent.utc(now)), "stream": .string(stream.rawValue), "error": .string(reason),
+        ])
+    }
+
     private static func diskKey(_ failure: WriteFailure) -> String { failure.isFull ? "disk_full" : "write_error" }
 }

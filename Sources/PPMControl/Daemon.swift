@@ -122,6 +122,7 @@ public final class Daemon: @unchecked Sendable {
         holder = FDHolder.connectOrStart(path: locations.fdHolder)
         if let holder {
             output.keeper = holder
+            output.onUnkept = { [unowned self] name, stream, reason in reportUnkept(name, stream, reason) }
             // Pipes of services a killed daemon left running, as many as the
             // limit allows: each costs its read end and its log file.
             let services = host.declared.count + store.services.count

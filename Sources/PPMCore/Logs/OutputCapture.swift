@@ -11,8 +11,9 @@ public protocol OutputHooks: AnyObject {
 /// Keeps a copy of each output pipe outside the daemon (the fd holder), so
 /// a daemon that dies or re-executes leaves the services' pipes open.
 public protocol PipeKeeper: AnyObject {
-    /// Keeps both ends of the pipe `key` (`NAME.out`, `NAME.err`).
-    func keep(_ key: String, read: Int32, write: Int32)
+    /// Keeps both ends of the pipe `key` (`NAME.out`, `NAME.err`); why it
+    /// could not, or nil.
+    func keep(_ key: String, read: Int32, write: Int32) -> String?
     /// Closes and forgets the pipe `key`.
     func release(_ key: String)
 }
@@ -50,6 +51,9 @@ public final class OutputCapture {
     public weak var hooks: OutputHooks?
     /// Where copies of the pipes are kept; nil: nowhere.
     public var keeper: PipeKeeper?
+    /// Told when the keeper could not keep a stream's pipe (the service's
+    /// output on it will not survive a killed daemon), with the reason.
+    public var onUnkept: ((_ name: String, _ stream: OutputKind, _ reason: String) -> Void)?
 
     /// Reads at most this many buffers (1 MiB) when a process exits: a
     /// grandchild that keeps writing cannot hold the loop.
@@ -169,7 +173,7 @@ public final class OutputCapture {
         s.file.mark()
         register(s, name, kind)
         if let keeper {
-            keeper.keep(key(name, kind), read: s.readFD, write: s.writeFD)
+            if let reason = keeper.keep(key(name, kind), read: s.readFD, write: s.writeFD) { onUnkept?(name, kind, reason) }
             s.releaseWriteEnd()
         }
         return s
