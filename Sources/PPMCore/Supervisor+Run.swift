@@ -10,6 +10,8 @@ extension Supervisor {
     func launch(_ service: Service) {
         guard !isShuttingDown, table[service.spec.name] === service, !service.isActive else { return }
         cancelTimer(service, .start)
+        // Never next to the remains of the last run: once they are gone (`groupGone`).
+        if service.remainsPending { return service.launchWhenClear = true }
         guard service.spec.requires.allSatisfy({ table[$0]?.state == .running }) else {
             service.state = .waiting  // started again when they run (see `spawned`)
             return
@@ -94,6 +96,8 @@ extension Supervisor {
         if outcome != .stopped, let pgid = service.pgid {
             effects.append(.endGroup(service.spec.name, pgid: pgid, signal: service.spec.stopSignal,
                                      killAfter: service.spec.stopTimeout ?? settings.stopTimeout))
+            service.remainsPending = true
+            effects.append(.watchGroup(service.spec.name, pgid: pgid))
         }
         emit(.exit, service, pid: pid, status: status, runtime: runtime, outcome: outcome, decide: decide)
 
