@@ -243,8 +243,8 @@ public final class Daemon: @unchecked Sendable {
     private func handleSignal(_ event: SignalLoop.Event) {
         dispatchPrecondition(condition: .onQueue(queue))
         switch event {
-        case .exited(let pid, let status):
-            if !helpers.exited(pid: pid, status: status) { loop.send(.exited(pid: pid, status: status)) }
+        case .exited(let pid, let status, let ended):
+            if !helpers.exited(pid: pid, status: status) { loop.send(.exited(pid: pid, status: status, ended: ended)) }
         case .childSignalled(let pid, let code): reaper.childSignalled(pid: pid, code: code)
         case .paused(let pid): loop.send(.paused(pid: pid))
         case .continued(let pid): loop.send(.continued(pid: pid))
