@@ -178,7 +178,9 @@ extension Daemon {
         }
         var list = JSONWriter()
         list.appendByte(UInt8(ascii: "["))
-        for (i, line) in journal.lastLines(request.int("n") ?? 20, name: name).enumerated() {
+        // `after`: a follower coming back (after an upgrade) asks for what it missed.
+        let backlog = request.int("after").map { journal.lines(after: Int64($0), name: name) } ?? journal.lastLines(request.int("n") ?? 20, name: name)
+        for (i, line) in backlog.enumerated() {
             if i > 0 { list.appendByte(UInt8(ascii: ",")) }
             list.appendRaw(line.utf8)
         }

@@ -1,3 +1,4 @@
+import CSystem
 import Glibc
 import PPMCore
 
@@ -9,12 +10,15 @@ public final class ControlClient {
         case noDaemon(String)
         /// The daemon answered with an error (exit code 1).
         case failed(String)
+        /// The daemon hung up (it exited, or re-executed itself: `upgrade`).
+        case closed
 
         /// The message for the user.
         public var description: String {
             switch self {
             case .noDaemon(let path): "no daemon answers on \(path) (start one with `ppm-lua daemon`)"
             case .failed(let message): message
+            case .closed: "the daemon closed the connection"
             }
         }
     }
@@ -50,6 +54,13 @@ public final class ControlClient {
 
     deinit { Glibc.close(fd) }
 
+    /// The daemon's pid (unix sockets only): the same process after an
+    /// `upgrade` (it re-executes in place), gone after a `quit`.
+    public var daemonPid: Int32? {
+        let pid = ppm_peer_pid(fd)
+        return pid > 0 ? Int32(pid) : nil
+    }
+
     /// Sends one request and returns its result.
     public func call(_ cmd: String, _ args: [String: JSONValue] = [:]) throws(Failure) -> JSONValue {
         try callRaw(cmd, args).value
@@ -72,7 +83,7 @@ public final class ControlClient {
         guard sendAll(Array(line.utf8)) else {
             // A daemon that refuses a client says why before it hangs up.
             _ = try receiveReply(timeout: 1)
-            throw .failed("the daemon closed the connection")
+            throw .closed
         }
     }
 
@@ -169,7 +180,7 @@ public final class ControlClient {
             }
             let n = Glibc.read(fd, &chunk, chunk.count)
             if n < 0 && errno == EINTR { continue }
-            if n <= 0 { throw .failed("the daemon closed the connection") }
+            if n <= 0 { throw .closed }
             answerDeadline = nil  // it answers: what follows may take its time (a stop waits for its services)
             buffer += chunk[0..<n]
         }

@@ -42,7 +42,7 @@ public enum ProcessEnd {
     nonisolated(unsafe) private static var measured: (offset: Double, at: Double)?
 
     /// Whether `pid` has exited and waits to be reaped (state Z).
-    static func isZombie(_ pid: Int32) -> Bool {
+    public static func isZombie(_ pid: Int32) -> Bool {
         guard let stat = KernelFile.bytes("/proc/\(pid)/stat"), let close = stat.lastIndex(of: UInt8(ascii: ")")),
               close + 2 < stat.count else { return false }
         return stat[close + 2] == UInt8(ascii: "Z")

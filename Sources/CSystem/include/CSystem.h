@@ -106,6 +106,9 @@ int ppm_signal_pipe_read_info(int fd, pid_t *pid, int *code);
 
 /// The uid of the process at the other end of a unix socket, or -1.
 long ppm_peer_uid(int fd);
+/// The pid of the process at the other end of a unix socket (when it
+/// connected or listened), or -1 (0 over TCP: no such process here).
+long ppm_peer_pid(int fd);
 
 /// Whether any process of the process group still exists.
 int ppm_group_alive(pid_t pgid);
