@@ -108,6 +108,10 @@ extension Daemon {
             let snapshot = supervisor.snapshot(name)!
             guard case .object(var o) = serviceObject(snapshot) else { return snapshot.json }
             o["spec"] = SpecJSON.encode(snapshot.spec)
+            // Its output waits in its pipe while its log file cannot be written.
+            if let failure = output.writeProblem(name) {
+                o[failure.isFull ? "disk_full" : "write_error"] = .object(["path": .string(failure.path), "error": .string(failure.description)])
+            }
             return .object(o)
         }
     }

@@ -65,6 +65,16 @@ public final class OutputCapture {
     private var temporaries: [Int32] = []
     private var followers: [Int: (names: Set<String>?, streams: Set<OutputKind>, send: (OutputLine) -> Void)] = [:]
     private var nextFollower = 0
+    /// Told of the first stream whose file cannot be written (a full disk)
+    /// and, with nil, when every stream writes again (see OutputCapture+Disk).
+    public var onProblem: ((WriteFailure?) -> Void)?
+    /// Runs a closure on the loop after some seconds: the retries of stalled streams.
+    public var schedule: ((Double, @escaping () -> Void) -> Void)?
+    /// Why the log files cannot be written now (nil: they can).
+    public internal(set) var problem: WriteFailure?
+    /// Streams whose file cannot be written, by stream, with their service.
+    var stalled: [ObjectIdentifier: (name: String, stream: CapturedStream)] = [:]
+    var retryArmed = false
 
     /// Capture into `directory`, reading each pipe when `watcher` says it has input.
     public init(directory: String, watcher: ReadinessWatcher, policy: LogPolicy = .standard) {
@@ -131,6 +141,9 @@ public final class OutputCapture {
         }
     }
 
+    /// The captured streams of `name`.
+    func capturedStreams(of name: String) -> [CapturedStream] { streams[name].map { Array($0.values) } ?? [] }
+
     /// Names with captured streams.
     public var names: [String] { Array(streams.keys) }
 
@@ -142,6 +155,7 @@ public final class OutputCapture {
             s.drain(buffer, rounds: Self.drainLimit)
             s.flushPartial(buffer)
             s.close()
+            streamFailed(name, s, nil)
         }
     }
 
@@ -184,6 +198,7 @@ public final class OutputCapture {
     private func register(_ s: CapturedStream, _ name: String, _ kind: OutputKind) {
         s.wantsLines = { [unowned self] in !self.followers.isEmpty || self.hooks?.listensToOutput(of: name) == true }
         s.onLines = { [unowned self] run in self.deliver(name, kind, run) }
+        s.onFailure = { [unowned self, unowned s] failure in self.streamFailed(name, s, failure) }
         streams[name, default: [:]][kind] = s
     }
 
