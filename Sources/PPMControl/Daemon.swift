@@ -48,8 +48,7 @@ public final class Daemon: @unchecked Sendable {
     let helpers: HelperProcesses
     /// The sockets of `ppm.udp.listen`, watched on the loop queue.
     lazy var udpSockets = ReadinessSet(queue: queue)
-    /// Slow work off the loop (`stats`), on a thread made at start: a
-    /// Dispatch global queue may need a new thread, which a used-up pids limit refuses.
+    /// Slow work off the loop (`stats`), on a thread made at start (see `WorkerThread`).
     let sideWork = WorkerThread(name: "ppm-lua.side")
     /// Captured stdout/stderr of the services (`<home>/logs`).
     let output: OutputCapture
@@ -88,9 +87,7 @@ public final class Daemon: @unchecked Sendable {
         // libdispatch traps where it first opens descriptors: before any can run short.
         DescriptorBudget.prepareDispatch()
         self.options = options
-        // Drained by the main thread (`ppm_run_main_queue`): the loop never
-        // waits for libdispatch to make a thread, so it answers and reaps
-        // under a used-up pids limit.
+        // Drained by the main thread (`ppm_run_main_queue`): no thread to make, even at a pids limit.
         let queue = DispatchQueue(label: "ppm-lua.loop", target: .main)
         self.queue = queue
         let handover = Handover.take()

@@ -152,9 +152,13 @@ public protocol WorkQueue: AnyObject, Sendable {
     func onReadable(_ fd: Int32, _ handler: @escaping () -> Void) -> AnyObject?
 }
 
+/// A Dispatch queue as a `WorkQueue` (where no thread limit matters: tests,
+/// clients, the loop's own queue).
 extension DispatchQueue: WorkQueue {
+    /// `async(execute:)`.
     public func perform(_ work: @escaping @Sendable () -> Void) { async(execute: work) }
 
+    /// A read source on this queue, returned to be kept.
     public func onReadable(_ fd: Int32, _ handler: @escaping () -> Void) -> AnyObject? {
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: self)
         source.setEventHandler(handler: handler)

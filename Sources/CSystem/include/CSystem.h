@@ -134,6 +134,11 @@ int ppm_fdholder_receive(int sock, char *name, size_t cap, int fds[2]);
 void ppm_run_main_queue(void) __attribute__((noreturn));
 /// A non-blocking, close-on-exec eventfd for waking a thread; -1 with errno.
 int ppm_wake_fd(void);
+/// The monotonic clock minus CPU `cpu`'s scheduler task clock (what
+/// `se.exec_start` in /proc/PID/sched counts; each CPU's lags by its own
+/// steal and interrupt time), measured by running this thread there for a
+/// moment (its affinity is restored); 0, or -1 when it cannot be.
+int ppm_sched_clock_offset(int cpu, double *offset);
 /// Names the calling thread (15 characters kept), for `ps -L` and debuggers.
 void ppm_name_thread(const char *name);
 
