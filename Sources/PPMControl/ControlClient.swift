@@ -1,3 +1,4 @@
+import CSystem
 import Glibc
 import PPMCore
 
@@ -9,12 +10,15 @@ public final class ControlClient {
         case noDaemon(String)
         /// The daemon answered with an error (exit code 1).
         case failed(String)
+        /// The daemon hung up (it exited, or re-executed itself: `upgrade`).
+        case closed
 
         /// The message for the user.
         public var description: String {
             switch self {
             case .noDaemon(let path): "no daemon answers on \(path) (start one with `ppm-lua daemon`)"
             case .failed(let message): message
+            case .closed: "the daemon closed the connection"
             }
         }
     }
@@ -22,6 +26,14 @@ public final class ControlClient {
     private let fd: Int32
     private var buffer: [UInt8] = []
     private var nextID: Int64 = 0
+
+    /// The default of `answerTimeout` for the CLI's commands.
+    public static let standardAnswerTimeout = 30.0
+    /// Seconds a request waits for the daemon's first reply line (nil:
+    /// forever); past it the request fails: "the daemon did not answer within 30 s".
+    public var answerTimeout: Double?
+    /// When the reply to the last request must have begun (monotonic).
+    private var answerDeadline: Double?
 
     /// Connects to the daemon's socket.
     public init(socket path: String) throws(Failure) {
@@ -42,6 +54,13 @@ public final class ControlClient {
 
     deinit { Glibc.close(fd) }
 
+    /// The daemon's pid (unix sockets only): the same process after an
+    /// `upgrade` (it re-executes in place), gone after a `quit`.
+    public var daemonPid: Int32? {
+        let pid = ppm_peer_pid(fd)
+        return pid > 0 ? Int32(pid) : nil
+    }
+
     /// Sends one request and returns its result.
     public func call(_ cmd: String, _ args: [String: JSONValue] = [:]) throws(Failure) -> JSONValue {
         try callRaw(cmd, args).value
@@ -60,10 +79,11 @@ public final class ControlClient {
     public func send(_ cmd: String, _ args: [String: JSONValue] = [:]) throws(Failure) {
         nextID += 1
         let line = ControlRequest(id: .int(nextID), cmd: cmd, args: args).line + "\n"
+        answerDeadline = answerTimeout.map { SystemClock.monotonic() + $0 }
         guard sendAll(Array(line.utf8)) else {
             // A daemon that refuses a client says why before it hangs up.
             _ = try receiveReply(timeout: 1)
-            throw .failed("the daemon closed the connection")
+            throw .closed
         }
     }
 
@@ -148,17 +168,29 @@ public final class ControlClient {
                 return line
             }
             searched = buffer.count
-            if let timeout {
+            let answerLeft = answerDeadline.map { max(0, $0 - SystemClock.monotonic()) }
+            if let wait = [timeout, answerLeft].compactMap({ $0 }).min() {
                 var pending = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                let ready = poll(&pending, 1, Int32(max(0, timeout * 1000)))
+                let ready = poll(&pending, 1, Int32(min(Double(Int32.max), (wait * 1000).rounded(.up))))
                 if ready < 0 && errno == EINTR { continue }
+                if ready == 0 && answerLeft == wait, let limit = answerTimeout {
+                    throw .failed("the daemon did not answer within \(Self.seconds(limit)) (--timeout to wait longer)")
+                }
                 if ready == 0 { return nil }
             }
             let n = Glibc.read(fd, &chunk, chunk.count)
             if n < 0 && errno == EINTR { continue }
-            if n <= 0 { throw .failed("the daemon closed the connection") }
+            if n <= 0 { throw .closed }
+            answerDeadline = nil  // it answers: what follows may take its time (a stop waits for its services)
             buffer += chunk[0..<n]
         }
+    }
+}
+
+extension ControlClient {
+    /// "30 s", "2.5 s".
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() && value < 1e9 ? "\(Int(value)) s" : "\(value) s"
     }
 }
 

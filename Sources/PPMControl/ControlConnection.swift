@@ -12,7 +12,7 @@ import PPMCore
 /// `addCleanup` may be called from any queue.
 final class ControlConnection: @unchecked Sendable {
     private let fd: Int32
-    private let queue: DispatchQueue
+    private let queue: any WorkQueue
     private let watchSet: ReadinessSet
     /// Called with each request line while input is read (set by `start`).
     private var onLine: ((String) -> Void)?
@@ -52,7 +52,6 @@ final class ControlConnection: @unchecked Sendable {
 
     /// Starts reading request lines; each non-blank one goes to `onLine`.
     func start(_ onLine: @escaping (String) -> Void) {
-        dispatchPrecondition(condition: .onQueue(queue))
         guard !isClosed else { return }
         self.onLine = onLine
         reading = true
@@ -144,23 +143,23 @@ final class ControlConnection: @unchecked Sendable {
 
     /// The `eval` chunk `call` has finished: an interrupt no longer concerns it.
     func evalFinished(_ call: LuaCallID) {
-        queue.async { self.evals.removeAll { $0 == call } }
+        queue.perform { self.evals.removeAll { $0 == call } }
     }
 
     /// Queues one reply line.
     func send(_ line: String) {
-        queue.async { self.sendNow(line) }
+        queue.perform { self.sendNow(line) }
     }
 
     /// Runs `body` on the connection's queue once the replies sent so far
     /// have been handed to the socket (a short reply is written at once).
     func afterReplies(_ body: @escaping @Sendable () -> Void) {
-        queue.async { body() }
+        queue.perform { body() }
     }
 
     /// Runs `cleanup` when the connection closes (at once if it has).
     func addCleanup(_ cleanup: @escaping @Sendable () -> Void) {
-        queue.async {
+        queue.perform {
             if self.isClosed { cleanup() } else { self.cleanups.append(cleanup) }
         }
     }
@@ -214,7 +213,7 @@ final class ControlConnection: @unchecked Sendable {
 
     /// Closes once the queued replies are written. Safe from any queue.
     func closeAfterWrites() {
-        queue.async { self.closeAfterWritesNow() }
+        queue.perform { self.closeAfterWritesNow() }
     }
 
     private func closeAfterWritesNow() {
@@ -224,7 +223,6 @@ final class ControlConnection: @unchecked Sendable {
 
     /// Closes now (on the connection's queue), without waiting for replies.
     func close() {
-        dispatchPrecondition(condition: .onQueue(queue))
         guard !isClosed else { return }
         isClosed = true
         reading = false

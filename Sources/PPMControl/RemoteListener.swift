@@ -8,8 +8,9 @@ import PPMScript
 /// for other hosts, behind an HMAC challenge-response and per-network
 /// command allow lists.
 ///
-/// Its sockets live on a queue of their own, apart from the unix socket's,
-/// so a flood of TCP clients never delays a local one; requests go to the
+/// Its sockets live on a thread of their own (made at start: nothing here
+/// waits for a new thread under a used-up pids limit), apart from the unix
+/// socket's, so a flood of TCP clients never delays a local one; requests go to the
 /// loop queue through the same handler. At most `maxClients` connections
 /// are held, at most `maxUnauthenticatedPerAddress` of them from one
 /// address before it authenticates. `@unchecked Sendable`: its state is
@@ -27,7 +28,7 @@ final class RemoteListener: @unchecked Sendable {
     let version: String
     /// Where it listens, e.g. `127.0.0.1:7070` (the port the system chose for port 0).
     let endpoint: IPEndpoint
-    let io = DispatchQueue(label: "ppm-lua.remote")
+    let io = WorkerThread(name: "ppm-lua.remote")
     let loop: DispatchQueue
     /// Stops the running `eval` chunks of one connection; whether any was stopped.
     let interrupt: @Sendable (ControlConnection) -> Bool
@@ -35,7 +36,6 @@ final class RemoteListener: @unchecked Sendable {
     let refused: @Sendable (Refusal) -> Void
     var throttle = FailureThrottle()
     private let fd: Int32
-    private let acceptSource: DispatchSourceRead
     private var sessions: [ObjectIdentifier: RemoteSession] = [:]
     /// Every client's socket, watched on `io` (no Dispatch source per client).
     private lazy var clientSockets = ReadinessSet(queue: io)
@@ -67,19 +67,23 @@ final class RemoteListener: @unchecked Sendable {
         }
         fd = sock
         endpoint = bound
-        acceptSource = DispatchSource.makeReadSource(fileDescriptor: sock, queue: io)
     }
 
     /// Starts accepting connections.
     func resume() {
-        acceptSource.setEventHandler { [weak self] in self?.acceptAll() }
-        acceptSource.resume()
+        io.onReadable(fd) { [weak self] in self?.acceptAll() }
+    }
+
+    /// Runs `body` on `io` after `seconds`, timed by the loop's queue (a
+    /// Dispatch timer there needs no thread of libdispatch's making).
+    func after(_ seconds: Double, _ body: @escaping @Sendable () -> Void) {
+        loop.asyncAfter(deadline: .now() + seconds) { [io] in io.perform(body) }
     }
 
     /// Stops accepting and closes every connection.
     func shutdown() {
-        io.sync {
-            acceptSource.cancel()
+        io.performAndWait { [self] in
+            io.forgetReadable(fd)
             close(fd)
             for s in sessions.values { s.connection.close() }
         }
@@ -111,8 +115,8 @@ final class RemoteListener: @unchecked Sendable {
 
     /// Out of file descriptors: accepting again at once would spin.
     private func pauseAccepting() {
-        acceptSource.suspend()
-        io.asyncAfter(deadline: .now() + 0.1) { [self] in acceptSource.resume() }
+        io.forgetReadable(fd)
+        after(0.1) { [self] in resume() }
     }
 
     private func admit(_ fd: Int32, address: [UInt8]) {

@@ -25,7 +25,8 @@ final class RemoteSession: @unchecked Sendable {
     private var stage: Stage
     private var following = false
     private var lastRequest = RemoteListener.now
-    private var idleTimer: DispatchSourceTimer?
+    /// Counts the idle timers armed: one that fires after another was armed does nothing.
+    private var idleTimer = 0
 
     /// Lines before authentication: an answer is about 100 bytes.
     static let maxLineBeforeAuth = 4096
@@ -68,8 +69,7 @@ final class RemoteSession: @unchecked Sendable {
 
     /// Undoes what the session holds (its timer); the connection is closed.
     func stop() {
-        idleTimer?.cancel()
-        idleTimer = nil
+        idleTimer += 1  // the armed one finds it changed
     }
 
     /// The client closed its writing side: no request can come any more.
@@ -126,7 +126,7 @@ final class RemoteSession: @unchecked Sendable {
             }
         }
         let wait = at - RemoteListener.now
-        if wait <= 0 { run() } else { listener.io.asyncAfter(deadline: .now() + wait, execute: run) }
+        if wait <= 0 { run() } else { listener.after(wait, run) }
     }
 
     private func request(_ line: String) {
@@ -169,12 +169,12 @@ final class RemoteSession: @unchecked Sendable {
     /// Closes the connection once it has been silent for `seconds` (checked
     /// when the timer fires, so requests do not re-arm it each time).
     private func armIdleTimer(after seconds: Double) {
-        idleTimer?.cancel()
-        let timer = DispatchSource.makeTimerSource(queue: listener.io)
-        timer.schedule(deadline: .now() + seconds)
-        timer.setEventHandler { [weak self] in self?.idleCheck(seconds) }
-        idleTimer = timer
-        timer.resume()
+        idleTimer += 1
+        let armed = idleTimer
+        listener.after(seconds) { [weak self] in
+            guard let self, self.idleTimer == armed else { return }
+            self.idleCheck(seconds)
+        }
     }
 
     private func idleCheck(_ seconds: Double) {

@@ -168,15 +168,22 @@ public final class LinuxSpawner: Spawner {
         return made
     }
 
-    /// Raises this process's soft open-files limit to its hard limit (at
-    /// most 1,048,576) and returns the limit it had, for `childFileLimit`;
-    /// nil when it was already there.
+    /// Raises this process's open-files limit: as root (CAP_SYS_RESOURCE)
+    /// both limits to `fs.nr_open`, else the soft one to the hard one (at
+    /// most 1,048,576 either way); returns the limit it had, for
+    /// `childFileLimit`; nil when it was already there.
     public static func raiseFileLimit() -> (soft: UInt64, hard: UInt64)? {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
+        let original = (soft: UInt64(limit.rlim_cur), hard: UInt64(limit.rlim_max))
+        let nrOpen = KernelFile.text("/proc/sys/fs/nr_open").flatMap { rlim_t($0.split(separator: "\n").first ?? "") } ?? 0
+        let ceiling = min(nrOpen, 1 << 20)
+        if ceiling > limit.rlim_max {
+            var higher = rlimit(rlim_cur: ceiling, rlim_max: ceiling)
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &higher) == 0 { return original }
+        }
         let target = min(limit.rlim_max, 1 << 20)
         guard limit.rlim_cur < target else { return nil }
-        let original = (soft: UInt64(limit.rlim_cur), hard: UInt64(limit.rlim_max))
         limit.rlim_cur = target
         return setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 ? original : nil
     }

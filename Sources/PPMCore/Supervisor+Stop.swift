@@ -30,6 +30,7 @@ extension Supervisor {
             // Nothing runs (a pending spawn answers before any other input).
             cancelTimer(service, .start)
             cancelTimer(service, .bounce)
+            service.launchWhenClear = false
             service.awaitingDecision = nil
             let restart = service.restartAfterStop
             service.restartAfterStop = false
@@ -53,8 +54,17 @@ extension Supervisor {
         arm(service, .kill, after: service.spec.stopTimeout ?? settings.stopTimeout)
     }
 
-    /// The stopped service's group has no member left.
+    /// The stopped service's group has no member left, or the remains of a
+    /// run whose leader exited on its own are gone (a start waiting for
+    /// that happens now).
     func groupGone(_ name: String) {
+        if let service = table[name], service.remainsPending {
+            service.remainsPending = false
+            if service.launchWhenClear {
+                service.launchWhenClear = false
+                launch(service)
+            }
+        }
         guard draining.contains(name), let service = table[name] else { return }
         finishStop(service)
     }

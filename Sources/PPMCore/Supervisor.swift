@@ -45,7 +45,7 @@ public final class Supervisor {
         case .signal(let name, let sig): signal(name, sig)
         case .remove(let name, let waiter): remove(name, waiter: waiter)
         case .shutdown(let waiter): shutdown(waiter: waiter)
-        case .exited(let pid, let status): exited(pid: pid, status: status)
+        case .exited(let pid, let status, let ended): exited(pid: pid, status: status, ended: ended)
         case .paused(let pid): setPaused(pid: pid, true)
         case .continued(let pid): setPaused(pid: pid, false)
         case .spawned(let name, let result): spawned(name, result)

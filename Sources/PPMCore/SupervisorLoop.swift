@@ -160,7 +160,9 @@ public final class SupervisorLoop {
                 guard let killRest = spawner.endLeftovers(name, pgid: pgid, signal: sig) else { break }
                 _ = scheduler.schedule(after: after, killRest)
             case .watchProcess(let pid):
-                let watching = processWatcher?.watch(pid) { [weak self] in self?.send(.exited(pid: pid, status: .unknown)) } ?? false
+                let watching = processWatcher?.watch(pid) { [weak self] in
+                    self?.send(.exited(pid: pid, status: .unknown, ended: ProcessEnd.lastRan(pid)))
+                } ?? false
                 if !watching { inputs.append(.exited(pid: pid, status: .unknown)) }
             case .done(let waiter):
                 completed.append(waiter)

@@ -6,7 +6,7 @@ import PPMCore
 /// `ppm-lua eval CODE`.
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "eval", abstract: "Run a Lua chunk inside the daemon and print its values.")
-    @OptionGroup var client: ClientOptions
+    @OptionGroup var client: EndpointOptions
     @Option(help: "Seconds the chunk may run (at most 30).") var timeout: Double = EvalTimeout.standard
     @Argument(help: "Lua code.") var code: String
 
@@ -15,7 +15,10 @@ struct EvalCommand: ParsableCommand {
             printError("--timeout: \(problem)")
             throw ExitCode(1)
         }
-        let result = try client.call("eval", ["code": .string(code), "timeout": .double(timeout)])
+        // The daemon answers once the chunk ends: allow its run time on top.
+        let connection = try client.connect(answerTimeout: timeout + ControlClient.standardAnswerTimeout)
+        let result: JSONValue
+        do { result = try connection.call("eval", ["code": .string(code), "timeout": .double(timeout)]) } catch { throw fail(error) }
         printWarnings(result)
         if let output = result["output"]?.stringValue, !output.isEmpty { print(output, terminator: "") }
         for value in result["values"]?.arrayValue ?? [] { print(value.stringValue ?? "") }

@@ -43,7 +43,13 @@ struct ShowCommand: ParsableCommand {
             ("stdout", text("stdout") ?? "-"),
             ("stderr", text("stderr") ?? "-"),
         ] + (text("cgroup").map { [("cgroup", $0)] } ?? [])
-        for (k, v) in rows { print(padded(k, to: 11) + v) }
+        for (k, v) in rows + Self.outputWaiting(s) { print(padded(k, to: 11) + v) }
+    }
+
+    /// While its log file cannot be written (`disk_full`): its output waits in its pipe.
+    static func outputWaiting(_ s: JSONValue) -> [(String, String)] {
+        guard let disk = s["disk_full"] ?? s["write_error"], let error = disk["error"]?.stringValue else { return [] }
+        return [("output", "waiting in its pipe: \(error) (\(disk["path"]?.stringValue ?? "?") cannot be written)")]
     }
 
     /// Why a service waits or gave up: backoff, `requires`, spawn failures.
