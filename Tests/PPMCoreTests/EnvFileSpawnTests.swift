@@ -66,6 +66,28 @@ import Testing
         spec.envFile = [bad]
         #expect(try run(spawner, spec).get() == .exited(0))
     }
+
+    /// A root daemon reads a service's env_file as the service's user: a
+    /// root-only file is refused, the user's own file is read.
+    @Test(.enabled(if: geteuid() == 0 && getpwnam("nobody") != nil, "needs root and the user nobody"))
+    func theFileIsOpenedAsTheServicesUser() throws {
+        let dir = try TempDir()
+        chmod(dir.path, 0o755)
+        let secret = dir.file("root.env", "KEY=TOPSECRET\n", mode: 0o600)
+        let own = dir.file("own.env", "KEY=mine\n", mode: 0o600)
+        chown(own, getpwnam("nobody")!.pointee.pw_uid, getpwnam("nobody")!.pointee.pw_gid)
+        let out = dir.path + "/out"
+        let spawner = LinuxSpawner(baseEnvironment: ["PATH": "/usr/bin:/bin"])
+        var spec = ServiceSpec(name: "web", cmd: ["/bin/sh", "-c", "echo $KEY"])
+        spec.user = "nobody"
+        spec.envFile = [secret]
+        #expect(run(spawner, spec).failureMessage == "\(secret): Permission denied")
+        spec.envFile = [own]
+        spec.stdout = out
+        _ = dir.file("out", "", mode: 0o666)
+        #expect(try run(spawner, spec).get() == .exited(0))
+        #expect(read(out) == "mine\n")
+    }
 }
 
 extension Result where Failure == SpawnFailure {
