@@ -41,7 +41,10 @@ extension Daemon {
         case "export": reply(.success(.string(export(masked: connection.isRemote))))
         case "stats": stats(request, connection)
         case "logs": logs(request, connection)
-        case "reload": reply(quitting ? .failure(ControlFailure("the daemon is shutting down")) : reload(trigger: "ppm-lua reload").map(\.json))
+        case "reload":
+            if quitting { return reply(.failure(ControlFailure("the daemon is shutting down"))) }
+            if request.args["dry_run"]?.boolValue == true { return reply(reloadPlan().map(\.planJSON)) }
+            reply(reload(trigger: "ppm-lua reload").map(\.json))
         case "quit": quitting(request, connection, reply)
         case "upgrade":
             // The reply goes out first; the socket closes with the exec.

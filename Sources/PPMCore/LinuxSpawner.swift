@@ -112,8 +112,16 @@ public final class LinuxSpawner: Spawner {
     public static func signalDispositionsChanged() { ppm_spawn_signals_changed() }
 
     /// One spawn, with the detail tests need (errno, step, the reaped pid).
+    /// The `env_file`s are read at each spawn: a changed file gives a new command.
     func launch(_ spec: ServiceSpec, stdinFD: Int32, output: ChildOutput = ChildOutput(), cgroup: CgroupTarget? = nil) -> SpawnOutcome {
-        if let cached = prepared[spec.name], isCurrent(cached, for: spec) {
+        var fileEnvironment: [String: String] = [:]
+        if !spec.envFile.isEmpty {
+            switch readEnvFiles(spec) {
+            case .success(let variables): fileEnvironment = variables
+            case .failure(let f): return .failed(f, errno: 0, step: Int32(PPM_STEP_SPAWN), pid: 0)
+            }
+        }
+        if let cached = prepared[spec.name], isCurrent(cached, for: spec), cached.fileEnvironment == fileEnvironment {
             let outcome = run(cached, stdinFD: stdinFD, output: output, cgroup: cgroup)
             guard Self.isStalePath(outcome) else { return outcome }
             // The cached executable is gone: search again, once.
@@ -121,7 +129,8 @@ public final class LinuxSpawner: Spawner {
         }
         let command: PreparedCommand
         let marks = home.map { [ServiceFinder.homeVariable: $0, ServiceFinder.serviceVariable: spec.name] } ?? [:]
-        switch PreparedCommand.make(spec, environment: currentEnvironment(), fileLimit: childFileLimit, marks: marks) {
+        switch PreparedCommand.make(spec, environment: currentEnvironment(), fileLimit: childFileLimit, marks: marks,
+                                    fileEnvironment: fileEnvironment) {
         case .success(let c): command = c
         case .failure(let f): return .failed(f, errno: 0, step: Int32(PPM_STEP_SPAWN), pid: 0)
         }
@@ -131,6 +140,18 @@ public final class LinuxSpawner: Spawner {
             prepared[spec.name] = command
         }
         return outcome
+    }
+
+    /// The variables of the spec's `env_file`s, each opened as the service's user.
+    private func readEnvFiles(_ spec: ServiceSpec) -> Result<[String: String], SpawnFailure> {
+        var ids: Identity = (geteuid(), getegid(), [])
+        if spec.user != nil || spec.group != nil {
+            switch Self.identity(user: spec.user, group: spec.group) {
+            case .success(let i): ids = i
+            case .failure(let f): return .failure(f)
+            }
+        }
+        return EnvFileLoader.load(spec.envFile, ids: ids)
     }
 
     /// Runs `command`, handing the child's pidfd to `childWatcher`.

@@ -32,16 +32,25 @@ func printWarnings(_ result: JSONValue) {
     }
 }
 
-/// `ppm-lua reload`: prints what changed, or fails with the config's error.
+/// `ppm-lua reload [--dry-run]`: prints what changed (or would change, with
+/// the changed fields of each service), or fails with the config's error.
 struct ReloadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "reload", abstract: "Re-read the config and apply the difference.")
     @OptionGroup var client: ClientOptions
+    @Flag(help: "Print what a reload would apply (with the changed fields) and apply nothing.")
+    var dryRun = false
+
     func run() throws {
-        let result = try client.call("reload")
+        let result = try client.call("reload", dryRun ? ["dry_run": .bool(true)] : [:])
         for key in ["added", "removed", "changed"] {
-            let names = (result[key]?.arrayValue ?? []).compactMap(\.stringValue)
+            let names = (result[key]?.arrayValue ?? []).compactMap(\.stringValue).map { name in
+                guard dryRun, key == "changed" else { return name }
+                let fields = (result["reasons"]?[name]?.arrayValue ?? []).compactMap(\.stringValue)
+                return fields.isEmpty ? name : "\(name) (\(fields.joined(separator: ", ")))"
+            }
             print("\(key): \(names.isEmpty ? "-" : names.joined(separator: ", "))")
         }
+        if dryRun { print("(dry run: nothing applied)") }
     }
 }
 

@@ -22,7 +22,8 @@ private func fixture(_ name: String) -> String {
         let box = try Sandbox()
         box.env["LOG_LEVEL"] = "info"  // supervisord.conf's %(ENV_LOG_LEVEL)s
         let fixtures = ["pmtr.conf", "pmtr-manual.conf", "peter/simplest.xml", "peter/monitoring.xml", "peter/notification.xml",
-                        "peter/periodic.xml", "ppm.yml", "supervisord.conf", "ecosystem.json", "ecosystem.yaml"]
+                        "peter/periodic.xml", "ppm.yml", "supervisord.conf", "ecosystem.json", "ecosystem.yaml",
+                        "Procfile", "systemd/app.service", "systemd"]
         for name in fixtures {
             let out = box.run("import", fixture(name))
             #expect(out.status == 0, "\(name): \(out.stderr)")
@@ -127,6 +128,6 @@ private func fixture(_ name: String) -> String {
         #expect(js.status == 1 && js.stderr.contains("export it as JSON"))
         let missing = box.run("import", box.dir + "/nope.xml")
         #expect(missing.status == 1 && missing.stderr.contains("nope.xml: no such file"))
-        #expect(box.run("import", box.dir + "/bad.conf", "--from", "systemd").status == 64)
+        #expect(box.run("import", box.dir + "/bad.conf", "--from", "launchd").status == 64)
     }
 }

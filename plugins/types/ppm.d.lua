@@ -37,6 +37,7 @@
 ---@field cmd ppm.Command required: the program and its arguments
 ---@field dir? string working directory (relative to the config's folder)
 ---@field env? table<string, string> added to the daemon's environment
+---@field env_file? string|string[] KEY=VALUE files (systemd EnvironmentFile / dotenv syntax), relative to the config's folder, read at each start; "-path" may be missing; `env` wins over them, later files over earlier ones
 ---@field clean_env? boolean true: start from an empty environment (+ `env`)
 ---@field secret_env? string[] variables shown as *** to clients but the local owner (besides names holding PASSWORD, SECRET, TOKEN or KEY)
 ---@field no_new_privs? boolean true: the service and its children cannot gain privileges through exec (setuid programs, file capabilities)
