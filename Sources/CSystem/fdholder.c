@@ -8,6 +8,13 @@
 //   "drop NAME"                         close and forget NAME
 //   "get"                               one "NAME" message with both ends per entry, then "end"
 //   "quit"                              remove the socket and exit
+//   "acks"                              answered "acks"; from then on each "put" on this
+//                                       connection is answered "ok", or "lost REASON" when
+//                                       the pipe could not be kept (a daemon sends it before
+//                                       its first "get": a holder that does not answer it,
+//                                       started by an older daemon, sends the entries at once)
+// The holder raises its open-files limit at start (as root up to fs.nr_open):
+// it keeps two descriptors per stream, twice what the daemon keeps.
 #define _GNU_SOURCE
 #include "CSystem.h"
 
@@ -16,6 +23,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -49,8 +58,9 @@ static int send_msg(int sock, const char *text, const int *fds, int nfds) {
 }
 
 // Receives one message: its text (NUL-terminated) and up to two descriptors
-// (close-on-exec; -1 when absent). 1: a message, 0: the peer closed, -1: error.
-static int recv_msg(int sock, char *text, size_t cap, int fds[2]) {
+// (close-on-exec; -1 when absent: with `truncated` set, the kernel could not
+// pass them, the table being full). 1: a message, 0: the peer closed, -1: error.
+static int recv_msg(int sock, char *text, size_t cap, int fds[2], int *truncated) {
     char control[CMSG_SPACE(2 * sizeof(int))];
     struct iovec iov = { text, cap - 1 };
     struct msghdr msg = { 0 };
@@ -63,6 +73,7 @@ static int recv_msg(int sock, char *text, size_t cap, int fds[2]) {
     do { n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
     if (n <= 0) return (int)n;
     text[n] = 0;
+    if (truncated) *truncated = (msg.msg_flags & MSG_CTRUNC) != 0;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
         int count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
@@ -83,7 +94,36 @@ static int unix_socket(const char *path, struct sockaddr_un *addr) {
     return socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 }
 
+// Raises the open-files limit as far as it goes: the soft limit to the hard
+// one, and as root the hard one to fs.nr_open (what the daemon does, SPEC 13).
+static void raise_file_limit(void) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) < 0) return;
+    FILE *f = fopen("/proc/sys/fs/nr_open", "re");
+    unsigned long nr_open = 0;
+    if (f) {
+        if (fscanf(f, "%lu", &nr_open) != 1) nr_open = 0;
+        fclose(f);
+    }
+    if (nr_open > limit.rlim_max) {
+        struct rlimit higher = { nr_open, nr_open };
+        if (setrlimit(RLIMIT_NOFILE, &higher) == 0) return;  /* root (CAP_SYS_RESOURCE) */
+    }
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+// Answers a "put" on a connection that asked for acks: "ok", or why not.
+static void ack_put(int client, int acks, const char *lost) {
+    if (!acks) return;
+    char reply[MSG_MAX];
+    if (!lost) snprintf(reply, sizeof reply, "ok");
+    else snprintf(reply, sizeof reply, "lost %s", lost);
+    send_msg(client, reply, NULL, 0);
+}
+
 int ppm_fdholder_main(const char *path, int idle_seconds) {
+    raise_file_limit();
     signal(SIGPIPE, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
     signal(SIGINT, SIG_IGN);
@@ -112,9 +152,20 @@ int ppm_fdholder_main(const char *path, int idle_seconds) {
             continue;
         }
         char text[MSG_MAX];
-        int fds[2];
-        while (recv_msg(client, text, sizeof text, fds) == 1) {
-            if (strncmp(text, "put ", 4) == 0 && fds[0] >= 0 && fds[1] >= 0) {
+        int fds[2], truncated = 0, acks = 0;
+        while (recv_msg(client, text, sizeof text, fds, &truncated) == 1) {
+            if (strncmp(text, "put ", 4) == 0 && (fds[0] < 0 || fds[1] < 0)) {
+                if (fds[0] >= 0) close(fds[0]);
+                if (fds[1] >= 0) close(fds[1]);
+                struct rlimit limit = { 0, 0 };
+                getrlimit(RLIMIT_NOFILE, &limit);
+                char reason[128];
+                if (truncated) snprintf(reason, sizeof reason, "the fd holder has no descriptors left (open-files limit %lu)", (unsigned long)limit.rlim_cur);
+                else snprintf(reason, sizeof reason, "no descriptors came with the request");
+                ack_put(client, acks, reason);
+                continue;
+            }
+            if (strncmp(text, "put ", 4) == 0) {
                 size_t i = 0;
                 while (i < count && strcmp(entries[i].name, text + 4) != 0) i++;
                 if (i == count) {
@@ -124,7 +175,13 @@ int ppm_fdholder_main(const char *path, int idle_seconds) {
                         entry *grown = name ? realloc(entries, more * sizeof *entries) : NULL;
                         if (grown) { entries = grown; capacity = more; }
                     }
-                    if (!name || count == capacity) { free(name); close(fds[0]); close(fds[1]); continue; }
+                    if (!name || count == capacity) {
+                        free(name);
+                        close(fds[0]);
+                        close(fds[1]);
+                        ack_put(client, acks, "the fd holder is out of memory");
+                        continue;
+                    }
                     count++;
                     entries[i].name = name;
                 } else {
@@ -133,6 +190,7 @@ int ppm_fdholder_main(const char *path, int idle_seconds) {
                 }
                 entries[i].fds[0] = fds[0];
                 entries[i].fds[1] = fds[1];
+                ack_put(client, acks, NULL);
                 continue;
             }
             if (fds[0] >= 0) close(fds[0]);
@@ -146,6 +204,9 @@ int ppm_fdholder_main(const char *path, int idle_seconds) {
                     entries[i] = entries[--count];
                     break;
                 }
+            } else if (strcmp(text, "acks") == 0) {
+                acks = 1;
+                send_msg(client, "acks", NULL, 0);
             } else if (strcmp(text, "get") == 0) {
                 for (size_t i = 0; i < count; i++) send_msg(client, entries[i].name, entries[i].fds, 2);
                 send_msg(client, "end", NULL, 0);
@@ -180,7 +241,7 @@ int ppm_fdholder_send(int sock, const char *text, int read_fd, int write_fd) {
 }
 
 int ppm_fdholder_receive(int sock, char *name, size_t cap, int fds[2]) {
-    int rc = recv_msg(sock, name, cap, fds);
+    int rc = recv_msg(sock, name, cap, fds, NULL);
     if (rc != 1) return -1;
     if (strcmp(name, "end") == 0) return 0;
     return 1;

@@ -109,6 +109,13 @@ long ppm_peer_uid(int fd) {
     return (long)cred.uid;
 }
 
+long ppm_peer_pid(int fd) {
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) return -1;
+    return (long)cred.pid;
+}
+
 int ppm_group_alive(pid_t pgid) {
     if (pgid <= 0) return 0;
     return kill(-pgid, 0) == 0 || errno == EPERM;

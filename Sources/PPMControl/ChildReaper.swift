@@ -77,7 +77,7 @@ final class ChildReaper: ChildWatcher, @unchecked Sendable {
         sweepLate = false
         reapedSinceSweep = []
         SignalLoop.reap { event in
-            if case .exited(let pid, _) = event { forget(pid) }
+            if case .exited(let pid, _, _) = event { forget(pid) }
             report(event)
         }
     }
@@ -88,12 +88,14 @@ final class ChildReaper: ChildWatcher, @unchecked Sendable {
     private func reap(_ pid: Int32) {
         guard let fd = pidfds[pid] else { return }
         var kind: Int32 = 0, code: Int32 = 0
+        // Read while it is a zombie: the exit may be noticed late (a stopped daemon).
+        let ended = ProcessEnd.lastRan(pid)
         let reaped = ppm_wait_pidfd(fd, &kind, &code)
         if reaped == 0 { return }  // still running: a readiness left over from a reused number
         forget(pid)
         guard reaped > 0 else { return }  // reaped elsewhere, and reported there
         reapedSinceSweep.insert(pid)
-        report(.exited(pid: pid, status: kind == Int32(PPM_WAIT_EXITED) ? .exited(code) : .signaled(code)))
+        report(.exited(pid: pid, status: kind == Int32(PPM_WAIT_EXITED) ? .exited(code) : .signaled(code), ended: ended))
     }
 
     private func forget(_ pid: Int32) {

@@ -96,7 +96,7 @@ final class ClientChannel: Sendable {
     private func wait(writable: Bool, timeout: Double?) -> Bool {
         var pending = pollfd(fd: fd, events: Int16(writable ? POLLOUT : POLLIN), revents: 0)
         while true {
-            let n = poll(&pending, 1, timeout.map { Int32(max(0, $0 * 1000)) } ?? -1)
+            let n = poll(&pending, 1, timeout.map { Int32(min(Double(Int32.max), max(0, $0 * 1000).rounded(.up))) } ?? -1)
             if n < 0 && errno == EINTR { continue }
             return n > 0
         }

@@ -41,7 +41,10 @@ extension Daemon {
         case "export": reply(.success(.string(export(masked: connection.isRemote))))
         case "stats": stats(request, connection)
         case "logs": logs(request, connection)
-        case "reload": reply(quitting ? .failure(ControlFailure("the daemon is shutting down")) : reload(trigger: "ppm-lua reload").map(\.json))
+        case "reload":
+            if quitting { return reply(.failure(ControlFailure("the daemon is shutting down"))) }
+            if request.args["dry_run"]?.boolValue == true { return reply(reloadPlan().map(\.planJSON)) }
+            reply(reload(trigger: "ppm-lua reload").map(\.json))
         case "quit": quitting(request, connection, reply)
         case "upgrade":
             // The reply goes out first; the socket closes with the exec.
@@ -111,6 +114,10 @@ extension Daemon {
             if masked { snapshot.spec = SecretEnv.masked(snapshot.spec) }
             guard case .object(var o) = serviceObject(snapshot) else { return snapshot.json }
             o["spec"] = SpecJSON.encode(snapshot.spec)
+            // Its output waits in its pipe while its log file cannot be written.
+            if let failure = output.writeProblem(name) {
+                o[failure.isFull ? "disk_full" : "write_error"] = .object(["path": .string(failure.path), "error": .string(failure.description)])
+            }
             return .object(o)
         }
     }
@@ -128,13 +135,13 @@ extension Daemon {
         return .success(names)
     }
 
-    /// `stats`: one /proc pass for every service, off the loop (the loop
-    /// keeps answering meanwhile); CPU % over the interval since the last
+    /// `stats`: one /proc pass for every service, off the loop on the
+    /// daemon's side thread (the loop keeps answering meanwhile); CPU % over the interval since the last
     /// sample. A service with a cgroup counts every process in it.
     private func stats(_ request: ControlRequest, _ connection: ControlConnection) {
         let services = supervisor.list()
         let groups = services.compactMap(statsGroup)
-        DispatchQueue.global(qos: .utility).async {
+        sideWork.perform {
             let usage = StatsSampler.shared.usage(of: groups)
             let rows: [JSONValue] = services.map { s in
                 let u = s.pid.flatMap { usage[$0] } ?? .none
@@ -182,7 +189,9 @@ extension Daemon {
         }
         var list = JSONWriter()
         list.appendByte(UInt8(ascii: "["))
-        for (i, line) in journal.lastLines(request.int("n") ?? 20, name: name).enumerated() {
+        // `after`: a follower coming back (after an upgrade) asks for what it missed.
+        let backlog = request.int("after").map { journal.lines(after: Int64($0), name: name) } ?? journal.lastLines(request.int("n") ?? 20, name: name)
+        for (i, line) in backlog.enumerated() {
             if i > 0 { list.appendByte(UInt8(ascii: ",")) }
             list.appendRaw(line.utf8)
         }

@@ -1,3 +1,4 @@
+import CSystem
 import Glibc
 import PPMCore
 
@@ -10,12 +11,15 @@ public final class ControlClient {
         case noDaemon(String)
         /// The daemon answered with an error (exit code 1).
         case failed(String)
+        /// The daemon hung up (it exited, or re-executed itself: `upgrade`).
+        case closed
 
         /// The message for the user.
         public var description: String {
             switch self {
             case .noDaemon(let path): "no daemon answers on \(path) (start one with `ppm-lua daemon`)"
             case .failed(let message): message
+            case .closed: "the daemon closed the connection"
             }
         }
     }
@@ -23,6 +27,14 @@ public final class ControlClient {
     private let channel: ClientChannel
     private var buffer: [UInt8] = []
     private var nextID: Int64 = 0
+
+    /// The default of `answerTimeout` for the CLI's commands.
+    public static let standardAnswerTimeout = 30.0
+    /// Seconds a request waits for the daemon's first reply line (nil:
+    /// forever); past it the request fails: "the daemon did not answer within 30 s".
+    public var answerTimeout: Double?
+    /// When the reply to the last request must have begun (monotonic).
+    private var answerDeadline: Double?
 
     /// Connects to the daemon's socket.
     public init(socket path: String) throws(Failure) {
@@ -39,6 +51,13 @@ public final class ControlClient {
     /// A client over a connected channel (a TCP one, see `ControlEndpoint`).
     init(_ channel: ClientChannel) {
         self.channel = channel
+    }
+
+    /// The daemon's pid (unix sockets only): the same process after an
+    /// `upgrade` (it re-executes in place), gone after a `quit`.
+    public var daemonPid: Int32? {
+        let pid = ppm_peer_pid(channel.fd)
+        return pid > 0 ? Int32(pid) : nil
     }
 
     /// Sends one request and returns its result.
@@ -59,10 +78,11 @@ public final class ControlClient {
     public func send(_ cmd: String, _ args: [String: JSONValue] = [:]) throws(Failure) {
         nextID += 1
         let line = ControlRequest(id: .int(nextID), cmd: cmd, args: args).line + "\n"
+        answerDeadline = answerTimeout.map { SystemClock.monotonic() + $0 }
         guard channel.send(Array(line.utf8)) else {
             // A daemon that refuses a client says why before it hangs up.
             _ = try receiveReply(timeout: 1)
-            throw .failed("the daemon closed the connection")
+            throw .closed
         }
     }
 
@@ -136,13 +156,28 @@ public final class ControlClient {
                 return line
             }
             searched = buffer.count
-            guard let n = channel.read(into: &chunk, timeout: timeout) else { return nil }
+            let answerLeft = answerDeadline.map { max(0, $0 - SystemClock.monotonic()) }
+            let wait = [timeout, answerLeft].compactMap { $0 }.min()
+            guard let n = channel.read(into: &chunk, timeout: wait) else {
+                if answerLeft != nil && answerLeft == wait, let limit = answerTimeout {
+                    throw .failed("the daemon did not answer within \(Self.seconds(limit)) (--timeout to wait longer)")
+                }
+                return nil
+            }
             if n <= 0, let alert = channel.tlsFailure, alert.contains("alert") {
                 throw .failed("the daemon refused this client's certificate (is it signed by the daemon's CA?): \(alert)")
             }
-            if n <= 0 { throw .failed("the daemon closed the connection") }
+            if n <= 0 { throw .closed }
+            answerDeadline = nil  // it answers: what follows may take its time (a stop waits for its services)
             buffer += chunk[0..<n]
         }
+    }
+}
+
+extension ControlClient {
+    /// "30 s", "2.5 s".
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() && value < 1e9 ? "\(Int(value)) s" : "\(value) s"
     }
 }
 

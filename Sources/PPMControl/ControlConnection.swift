@@ -18,7 +18,7 @@ final class ControlConnection: @unchecked Sendable {
     private var onEstablished: ((String?) -> Void)?
     /// Whether reading is held back (`pauseReading`) until `resumeReading`.
     private var paused = false
-    private let queue: DispatchQueue
+    private let queue: any WorkQueue
     private let watchSet: ReadinessSet
     /// Called with each request line while input is read (set by `start`).
     private var onLine: ((String) -> Void)?
@@ -61,7 +61,6 @@ final class ControlConnection: @unchecked Sendable {
     /// Sets the channel up (the TLS handshake) without blocking: `done`
     /// gets nil once it is, or why not (the connection is then closed).
     func establish(_ done: @escaping (String?) -> Void) {
-        dispatchPrecondition(condition: .onQueue(queue))
         onEstablished = done
         advanceHandshake()
     }
@@ -94,7 +93,6 @@ final class ControlConnection: @unchecked Sendable {
     /// Reads no further requests until `resumeReading` (a client with
     /// enough requests in flight); lines already read wait too.
     func pauseReading() {
-        dispatchPrecondition(condition: .onQueue(queue))
         guard reading, !paused else { return }
         paused = true
         updateInterest()
@@ -102,7 +100,6 @@ final class ControlConnection: @unchecked Sendable {
 
     /// Reads again: first the lines already received, then the socket.
     func resumeReading() {
-        dispatchPrecondition(condition: .onQueue(queue))
         guard paused else { return }
         paused = false
         guard reading, !isClosed else { return }
@@ -112,7 +109,6 @@ final class ControlConnection: @unchecked Sendable {
 
     /// Starts reading request lines; each non-blank one goes to `onLine`.
     func start(_ onLine: @escaping (String) -> Void) {
-        dispatchPrecondition(condition: .onQueue(queue))
         guard !isClosed else { return }
         self.onLine = onLine
         reading = true
@@ -222,23 +218,23 @@ final class ControlConnection: @unchecked Sendable {
 
     /// The `eval` chunk `call` has finished: an interrupt no longer concerns it.
     func evalFinished(_ call: LuaCallID) {
-        queue.async { self.evals.removeAll { $0 == call } }
+        queue.perform { self.evals.removeAll { $0 == call } }
     }
 
     /// Queues one reply line.
     func send(_ line: String) {
-        queue.async { self.sendNow(line) }
+        queue.perform { self.sendNow(line) }
     }
 
     /// Runs `body` on the connection's queue once the replies sent so far
     /// have been handed to the socket (a short reply is written at once).
     func afterReplies(_ body: @escaping @Sendable () -> Void) {
-        queue.async { body() }
+        queue.perform { body() }
     }
 
     /// Runs `cleanup` when the connection closes (at once if it has).
     func addCleanup(_ cleanup: @escaping @Sendable () -> Void) {
-        queue.async {
+        queue.perform {
             if self.isClosed { cleanup() } else { self.cleanups.append(cleanup) }
         }
     }
@@ -292,7 +288,7 @@ final class ControlConnection: @unchecked Sendable {
 
     /// Closes once the queued replies are written. Safe from any queue.
     func closeAfterWrites() {
-        queue.async { self.closeAfterWritesNow() }
+        queue.perform { self.closeAfterWritesNow() }
     }
 
     private func closeAfterWritesNow() {
@@ -302,7 +298,6 @@ final class ControlConnection: @unchecked Sendable {
 
     /// Closes now (on the connection's queue), without waiting for replies.
     func close() {
-        dispatchPrecondition(condition: .onQueue(queue))
         guard !isClosed else { return }
         isClosed = true
         reading = false

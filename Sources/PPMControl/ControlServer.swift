@@ -7,9 +7,10 @@ import PPMCore
 /// The daemon's end of the control socket: a unix stream socket (mode 0600)
 /// speaking JSON lines. Only the daemon's uid and root may connect.
 ///
-/// All socket I/O happens on its own `io` queue, so a client is served even
-/// while the loop runs Lua: requests go to the loop queue, except
-/// `interrupt`, which stops from here the chunks of the connection that
+/// All socket I/O happens on its own `io` thread, made once at start (so
+/// that clients are answered under a used-up pids limit, when no thread can
+/// be made), and a client is served even while the loop runs Lua: requests
+/// go to the loop queue, except `interrupt`, which stops from here the chunks of the connection that
 /// asked (and nothing else). A client that goes away stops its chunks too.
 /// `@unchecked Sendable`: its state is confined to `io`.
 final class ControlServer: @unchecked Sendable {
@@ -19,10 +20,9 @@ final class ControlServer: @unchecked Sendable {
 
     let path: String
     private let fd: Int32
-    private let io = DispatchQueue(label: "ppm-lua.control")
+    private let io = WorkerThread(name: "ppm-lua.control")
     private let loop: DispatchQueue
     private let interrupter: CurrentInterrupter
-    private let acceptSource: DispatchSourceRead
     private var connections: [ObjectIdentifier: ControlConnection] = [:]
     /// Every client's socket, watched on `io` (no Dispatch source per client).
     private lazy var clientSockets = ReadinessSet(queue: io)
@@ -47,7 +47,6 @@ final class ControlServer: @unchecked Sendable {
             throw POSIXFailure("\(path): \(message)")
         }
         fd = sock
-        acceptSource = DispatchSource.makeReadSource(fileDescriptor: sock, queue: io)
         self.handler = handler
     }
 
@@ -56,8 +55,7 @@ final class ControlServer: @unchecked Sendable {
     /// Starts accepting connections.
     func resume() {
         guard let handler else { return }
-        acceptSource.setEventHandler { [weak self] in self?.acceptAll(handler) }
-        acceptSource.resume()
+        io.onReadable(fd) { [weak self] in self?.acceptAll(handler) }
     }
 
     /// A descriptor held in reserve: when the daemon runs out, it is given
@@ -134,8 +132,8 @@ final class ControlServer: @unchecked Sendable {
     /// Stops accepting and removes the socket file, after the replies
     /// already sent are written.
     func shutdown() {
-        io.sync {
-            acceptSource.cancel()
+        io.performAndWait { [self] in
+            io.forgetReadable(fd)
             close(fd)
             unlink(path)
             for c in connections.values { c.close() }

@@ -24,10 +24,11 @@ extension Daemon {
         answeredAtOnce = false
     }
 
-    /// What `status` says while a home file cannot be written: `disk_full`
-    /// (or `write_error` for another cause) with the file and the error.
+    /// What `status` says while a home file (state log, journal, a
+    /// service's log) cannot be written: `disk_full` (or `write_error` for
+    /// another cause) with the file and the error.
     var diskStatus: [String: JSONValue] {
-        guard let failure = store.problem ?? journal.problem else { return [:] }
+        guard let failure = store.problem ?? journal.problem ?? output.problem else { return [:] }
         return [Self.diskKey(failure): .object(["path": .string(failure.path), "error": .string(failure.description)])]
     }
 
@@ -36,8 +37,11 @@ extension Daemon {
     /// `error`) and logged, and so is the end of it (`disk_ok`), once for
     /// the home whichever of its files hears it first.
     func watchDisk() {
-        store.onProblem = { [unowned self] failure in diskChanged(failure, other: journal.problem) }
-        journal.onProblem = { [unowned self] failure in diskChanged(failure, other: store.problem) }
+        store.onProblem = { [unowned self] failure in diskChanged(failure, other: journal.problem ?? output.problem) }
+        journal.onProblem = { [unowned self] failure in diskChanged(failure, other: store.problem ?? output.problem) }
+        // A log file that cannot be written: the service's output waits in its pipe.
+        output.onProblem = { [unowned self] failure in diskChanged(failure, other: store.problem ?? journal.problem) }
+        output.schedule = { [unowned self] delay, body in _ = scheduler.schedule(after: delay, body) }
     }
 
     /// Logs what the state log and the journal repaired at start (a torn
@@ -56,12 +60,24 @@ extension Daemon {
         if let failure {
             fields["path"] = .string(failure.path)
             fields["error"] = .string(failure.description)
-            log("error", "\(failure): \(failure.path) cannot be written; run-time changes are refused until it can")
+            log("error", "\(failure): \(failure.path) cannot be written; run-time changes are refused and "
+                + "captured output waits in its pipes until it can")
             journal.record(Self.diskKey(failure), name: nil, time: now, fields: fields)
         } else {
             log("info", "\(options.locations.home) can be written again")
             journal.record("disk_ok", name: nil, time: now, fields: fields)
         }
+    }
+
+    /// The fd holder could not keep a pipe of `name`: logged, and journaled
+    /// as `output_not_kept` (`stream`, `error`): that output will not survive a killed daemon.
+    func reportUnkept(_ name: String, _ stream: OutputKind, _ reason: String) {
+        let now = scheduler.wallNow
+        log("warn", "\(name): its \(stream.rawValue) pipe is not kept by the fd holder (\(reason)): "
+            + "that output will not survive a killed daemon")
+        journal.record("output_not_kept", name: name, time: now, fields: [
+            "utc": .string(ServiceEvent.utc(now)), "stream": .string(stream.rawValue), "error": .string(reason),
+        ])
     }
 
     private static func diskKey(_ failure: WriteFailure) -> String { failure.isFull ? "disk_full" : "write_error" }

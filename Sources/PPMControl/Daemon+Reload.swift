@@ -10,8 +10,18 @@ struct ConfigChange {
     var added: [String] = []
     var removed: [String] = []
     var changed: [String] = []
+    /// For each changed service, the fields that differ (`reload --dry-run`).
+    var reasons: [String: [String]] = [:]
 
     var json: JSONValue { .object(["added": .init(added), "removed": .init(removed), "changed": .init(changed)]) }
+
+    /// `json` with `reasons` (name → changed fields) and `dry_run`.
+    var planJSON: JSONValue {
+        guard case .object(var o) = json else { return json }
+        o["reasons"] = .object(reasons.mapValues { .init($0) })
+        o["dry_run"] = .bool(true)
+        return .object(o)
+    }
 }
 
 /// Reload (SPEC 8): the config runs in a fresh Lua state; if it loads, only
@@ -22,23 +32,20 @@ extension Daemon {
     @discardableResult
     func reload(trigger: String) -> Result<ConfigChange, ControlFailure> {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard let path = options.configPath else {
-            return .failure(ControlFailure("the daemon runs without a config file: nothing to reload"))
-        }
         let fresh: ScriptHost
-        do {
-            fresh = try ScriptHost(context: host.context)
-            try fresh.loadConfig(path: path)
-            for spec in fresh.declared where configured[spec.name] == nil && (supervisor.snapshot(spec.name) != nil || host.isPending(spec.name)) {
-                throw LuaHostError("\(path): service '\(spec.name)' already exists as a run-time service (remove it with ppm-lua rm first)")
+        switch loadFresh() {
+        case .success(let host): fresh = host
+        case .failure(let failure):
+            if let path = options.configPath {
+                journal.record("config_error", name: nil, time: scheduler.wallNow, fields: ["path": .string(path), "error": .string(failure.description)])
+                log("error", "reload (\(trigger)) failed; the current config keeps running: \(failure.description)")
             }
-        } catch {
-            let message = (error as? LuaError)?.message ?? (error as? LuaHostError)?.message ?? "\(error)"
-            journal.record("config_error", name: nil, time: scheduler.wallNow, fields: ["path": .string(path), "error": .string(message)])
-            log("error", "reload (\(trigger)) failed; the current config keeps running: \(message)")
-            return .failure(ControlFailure(message))
+            return .failure(failure)
         }
-        let change = difference(to: fresh)
+        let plan = plan(for: fresh)
+        let change = plan.change
+        configured = plan.next
+        configOrder = fresh.declared.map(\.name)
         swap(to: fresh)
         // Changed specs first: a dependent that no longer requires a removed
         // service is not stopped on its account.
@@ -53,6 +60,34 @@ extension Daemon {
         log("info", "config reloaded (\(trigger)): \(change.summary)")
         releaseUnusedMemory()
         return .success(change)
+    }
+
+    /// `reload --dry-run`: what a reload would apply now, with the fields
+    /// that changed for each changed service; nothing is applied, journaled
+    /// or watched, and the new Lua state is dropped.
+    func reloadPlan() -> Result<ConfigChange, ControlFailure> {
+        dispatchPrecondition(condition: .onQueue(queue))
+        return loadFresh().map { fresh in
+            defer { fresh.retire() }
+            return plan(for: fresh).change
+        }
+    }
+
+    /// The config loaded in a fresh Lua state, or its error (`FILE:LINE: message`).
+    private func loadFresh() -> Result<ScriptHost, ControlFailure> {
+        guard let path = options.configPath else {
+            return .failure(ControlFailure("the daemon runs without a config file: nothing to reload"))
+        }
+        do {
+            let fresh = try ScriptHost(context: host.context)
+            try fresh.loadConfig(path: path)
+            for spec in fresh.declared where configured[spec.name] == nil && (supervisor.snapshot(spec.name) != nil || host.isPending(spec.name)) {
+                throw LuaHostError("\(path): service '\(spec.name)' already exists as a run-time service (remove it with ppm-lua rm first)")
+            }
+            return .success(fresh)
+        } catch {
+            return .failure(ControlFailure((error as? LuaError)?.message ?? (error as? LuaHostError)?.message ?? "\(error)"))
+        }
     }
 
     /// Starts watching the config's files: a save (in place or by rename)
@@ -107,25 +142,27 @@ extension Daemon {
         journal.record("config", name: nil, time: scheduler.wallNow, fields: fields)
     }
 
-    /// Compares the new config's services to the current ones and makes them
-    /// the current ones. Changed: any field of the spec, or the source text
-    /// of one of its Lua functions.
-    private func difference(to fresh: ScriptHost) -> ConfigChange {
+    /// Compares the new config's services to the current ones. Changed: any
+    /// field of the spec, or the source text of one of its Lua functions.
+    private func plan(for fresh: ScriptHost) -> (change: ConfigChange, next: [String: ConfiguredService]) {
         var change = ConfigChange()
         var next: [String: ConfiguredService] = [:]
         for spec in fresh.declared {
             let entry = ConfiguredService(spec: spec, hookSources: fresh.hookSources[spec.name] ?? [])
             next[spec.name] = entry
-            guard let old = configured[spec.name] else {
+            // A config service removed with `rm` comes back, as supervisord's `update` brings it.
+            guard let old = configured[spec.name], supervisor.snapshot(spec.name) != nil else {
                 change.added.append(spec.name)
                 continue
             }
-            if old.spec != spec || old.hookSources != entry.hookSources { change.changed.append(spec.name) }
+            let fields = ReloadReasons.changedFields(old: old.spec, oldHooks: old.hookSources, new: spec, newHooks: entry.hookSources)
+            if !fields.isEmpty {
+                change.changed.append(spec.name)
+                change.reasons[spec.name] = fields
+            }
         }
         change.removed = configOrder.filter { next[$0] == nil }
-        configured = next
-        configOrder = fresh.declared.map(\.name)
-        return change
+        return (change, next)
     }
 
     /// Installs the new Lua state: hooks, output hooks, settings, timers and

@@ -48,6 +48,8 @@ public final class Daemon: @unchecked Sendable {
     let helpers: HelperProcesses
     /// The sockets of `ppm.udp.listen`, watched on the loop queue.
     lazy var udpSockets = ReadinessSet(queue: queue)
+    /// Slow work off the loop (`stats`), on a thread made at start (see `WorkerThread`).
+    let sideWork = WorkerThread(name: "ppm-lua.side")
     /// Captured stdout/stderr of the services (`<home>/logs`).
     let output: OutputCapture
     /// Keeps the output pipes open when the daemon dies; nil if it could not start.
@@ -85,7 +87,8 @@ public final class Daemon: @unchecked Sendable {
         // libdispatch traps where it first opens descriptors: before any can run short.
         DescriptorBudget.prepareDispatch()
         self.options = options
-        let queue = DispatchQueue(label: "ppm-lua.loop")
+        // Drained by the main thread (`ppm_run_main_queue`): no thread to make, even at a pids limit.
+        let queue = DispatchQueue(label: "ppm-lua.loop", target: .main)
         self.queue = queue
         LoopTurns.loop = queue
         let handover = Handover.take()
@@ -116,10 +119,11 @@ public final class Daemon: @unchecked Sendable {
         output = OutputCapture(directory: locations.logs, watcher: ReadinessSet(queue: queue), policy: host.logPolicy)
         output.hooks = host
         loop.output = output
-        store = StateStore(path: locations.state, legacy: (locations.home + "/services.json", locations.home + "/pids.json"), queue: queue)
+        store = StateStore(path: locations.state, queue: queue)
         holder = FDHolder.connectOrStart(path: locations.fdHolder)
         if let holder {
             output.keeper = holder
+            output.onUnkept = { [unowned self] name, stream, reason in reportUnkept(name, stream, reason) }
             // Pipes of services a killed daemon left running, as many as the
             // limit allows: each costs its read end and its log file.
             let services = host.declared.count + store.services.count
@@ -234,7 +238,7 @@ public final class Daemon: @unchecked Sendable {
             releaseUnusedMemory()
         }
         queue.resume()  // held since init
-        dispatchMain()
+        ppm_run_main_queue()
     }
 
     // MARK: Signals and children
@@ -242,8 +246,8 @@ public final class Daemon: @unchecked Sendable {
     private func handleSignal(_ event: SignalLoop.Event) {
         dispatchPrecondition(condition: .onQueue(queue))
         switch event {
-        case .exited(let pid, let status):
-            if !helpers.exited(pid: pid, status: status) { loop.send(.exited(pid: pid, status: status)) }
+        case .exited(let pid, let status, let ended):
+            if !helpers.exited(pid: pid, status: status) { loop.send(.exited(pid: pid, status: status, ended: ended)) }
         case .childSignalled(let pid, let code): reaper.childSignalled(pid: pid, code: code)
         case .paused(let pid): loop.send(.paused(pid: pid))
         case .continued(let pid): loop.send(.continued(pid: pid))

@@ -8,10 +8,17 @@ import PPMCore
 /// pipe is full instead of dying of SIGPIPE); the next daemon connects to
 /// the same holder and takes the pipes back. A holder left without a daemon
 /// for 10 minutes exits. Confined to the loop (calls block for at most 2 s).
+///
+/// A holder answers each `put` ("ok", or "lost REASON" when its descriptor
+/// table is full) once asked with "acks", which `takeAll` sends before its
+/// "get"; one started by an older daemon does not answer "acks", and its
+/// `put`s go unanswered as before.
 final class FDHolder: PipeKeeper {
     /// Seconds a holder waits for a daemon before it gives the pipes up.
     static let idleSeconds: Int32 = 600
     private var sock: Int32
+    /// Whether the holder answers each `put`.
+    private(set) var acks = false
 
     private init(sock: Int32) { self.sock = sock }
 
@@ -55,15 +62,16 @@ final class FDHolder: PipeKeeper {
     /// ends (closed here at once; a child gets one from /proc/self/fd/READ).
     /// `lost`: the keys past the budget, which stay with the holder unread.
     func takeAll(budget: Int) -> (pipes: [String: (read: Int32, write: Int32)], lost: [String]) {
-        guard ppm_fdholder_send(sock, "get", -1, -1) == 0 else { return ([:], []) }
+        guard ppm_fdholder_send(sock, "acks", -1, -1) == 0, ppm_fdholder_send(sock, "get", -1, -1) == 0 else { return ([:], []) }
         var pipes: [String: (read: Int32, write: Int32)] = [:]
         var lost: [String] = []
         var name = [CChar](repeating: 0, count: 512)
         var fds: [Int32] = [-1, -1]
         while ppm_fdholder_receive(sock, &name, name.count, &fds) == 1 {
             if fds[1] >= 0 { close(fds[1]) }
-            guard fds[0] >= 0 else { continue }
             let key = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if fds[0] < 0 && key == "acks" { acks = true }  // keys end in .out or .err: never "acks"
+            guard fds[0] >= 0 else { continue }
             if pipes.count < budget {
                 pipes[key] = (fds[0], -1)
             } else {
@@ -74,7 +82,22 @@ final class FDHolder: PipeKeeper {
         return (pipes, lost)
     }
 
-    func keep(_ key: String, read: Int32, write: Int32) { _ = ppm_fdholder_send(sock, "put " + key, read, write) }
+    /// Hands both ends of pipe `key` to the holder; the reason when it says
+    /// it could not keep them (or the request failed), nil when kept or
+    /// when an older holder does not say.
+    func keep(_ key: String, read: Int32, write: Int32) -> String? {
+        guard ppm_fdholder_send(sock, "put " + key, read, write) == 0 else {
+            return "the fd holder did not take it (\(String(cString: strerror(errno))))"
+        }
+        guard acks else { return nil }
+        var reply = [CChar](repeating: 0, count: 512)
+        var fds: [Int32] = [-1, -1]
+        guard ppm_fdholder_receive(sock, &reply, reply.count, &fds) == 1 else { return "the fd holder did not answer" }
+        for fd in fds where fd >= 0 { close(fd) }
+        let text = String(decoding: reply.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if text == "ok" { return nil }
+        return text.hasPrefix("lost ") ? String(text.dropFirst(5)) : "the fd holder answered '\(text)'"
+    }
 
     func release(_ key: String) { _ = ppm_fdholder_send(sock, "drop " + key, -1, -1) }
 

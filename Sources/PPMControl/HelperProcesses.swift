@@ -97,14 +97,7 @@ final class HelperProcesses: @unchecked Sendable {
         helper.onExit = onExit
         running[pid] = helper
         if let timeout { armTimeout(helper, deadline: clock.now + timeout, killAfter: killAfter) }
-        if let stdin, input[1] >= 0 {
-            let fd = input[1]
-            // A blocking write off the loop: the helper may read slowly.
-            DispatchQueue.global().async {
-                _ = AtomicFile.writeAll(fd, stdin)
-                close(fd)
-            }
-        }
+        if let stdin, input[1] >= 0 { feed(input[1], Array(stdin.utf8)) }
         collect(out[0], into: 0, of: helper)
         collect(err[0], into: 1, of: helper)
     }
@@ -176,6 +169,25 @@ final class HelperProcesses: @unchecked Sendable {
     private static func lostMessage(_ cmd: [String], pid: Int32, ending: String) -> String {
         "ppm.spawn helper '\(cmd.joined(separator: " "))' (pid \(pid)) \(ending): its on_exit was not called "
             + "(Lua functions do not survive an upgrade)"
+    }
+
+    /// Writes `bytes` to a helper's stdin `fd` as it reads them (non-blocking,
+    /// on the loop: no thread to make), then closes it.
+    private func feed(_ fd: Int32, _ bytes: [UInt8]) {
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        var rest = bytes[...]
+        let write: (ReadinessSet.Readiness) -> Void = { [weak self] _ in
+            while !rest.isEmpty {
+                let n = rest.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 && errno == EAGAIN { return }
+                if n <= 0 { break }
+                rest = rest.dropFirst(n)
+            }
+            self?.watchSet.forget(fd)
+            close(fd)
+        }
+        if !watchSet.watch(fd, for: .writable, write) { close(fd) }
     }
 
     /// Reads one output pipe to its end into `helper.output[stream]`.

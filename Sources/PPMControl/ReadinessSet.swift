@@ -1,9 +1,10 @@
 import CSystem
 import Dispatch
 import Glibc
+import PPMCore
 
 /// Descriptors watched in an epoll set of our own, seen through one Dispatch
-/// source that lives as long as the set.
+/// source (or one `WorkerThread` watch) that lives as long as the set.
 ///
 /// Short-lived descriptors (helper pipes, pidfds, control clients, UDP
 /// listeners) must not get a Dispatch source each: sources made and
@@ -28,13 +29,13 @@ final class ReadinessSet: @unchecked Sendable {
     }
 
     /// Where the handlers run, and the only queue that may call the set.
-    let queue: DispatchQueue
+    let queue: any WorkQueue
     private var epollFD: Int32 = -1
-    private var source: DispatchSourceRead?
+    private var source: AnyObject?
     private var handlers: [Int32: (Readiness) -> Void] = [:]
 
     /// An empty set on `queue`; the epoll descriptor is made at the first watch.
-    init(queue: DispatchQueue) { self.queue = queue }
+    init(queue: any WorkQueue) { self.queue = queue }
 
     /// Calls `handler` on the queue whenever `fd` is ready for what it is
     /// watched for (`interest`: readable, writable or both; its end and
@@ -69,10 +70,10 @@ final class ReadinessSet: @unchecked Sendable {
         let fd = ppm_epoll_create()
         guard fd >= 0 else { return nil }
         epollFD = fd
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { [weak self, queue] in LoopTurns.run(on: queue) { self?.dispatchReady() } }
-        source.resume()
-        self.source = source
+        // On the loop, each wake-up is a guarded turn (the stall guard).
+        source = queue.onReadable(fd) { [weak self, queue] in
+            if let loop = queue as? DispatchQueue { LoopTurns.run(on: loop) { self?.dispatchReady() } } else { self?.dispatchReady() }
+        }
         return fd
     }
 

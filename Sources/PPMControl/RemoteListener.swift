@@ -9,14 +9,16 @@ import PPMScript
 /// certificates), with per-network command allow lists; on loopback, with
 /// `tls = false`, in clear behind an HMAC challenge-response.
 ///
-/// Its sockets live on a queue of their own, apart from the unix socket's,
-/// so a flood of TCP clients never delays a local one; handshakes run
-/// there without blocking (non-blocking sockets in one epoll set), and
-/// requests go to the loop queue through the same handler. Connections
-/// that have not authenticated yet have a pool of their own (`maxClients`,
-/// at most `maxPendingPerAddress` per address; when full, the oldest
-/// waiting one makes room), so they never take an authenticated client's
-/// place among the `maxClients` held. `@unchecked Sendable`: its state is
+/// Its sockets live on a thread of their own (made at start: nothing here
+/// waits for a new thread under a used-up pids limit), apart from the unix
+/// socket's, so a flood of TCP clients never delays a local one; handshakes
+/// run there without blocking (non-blocking sockets in one epoll set), its
+/// timers run on the loop's queue and hop back, and requests go to the
+/// loop queue through the same handler. Connections that have not
+/// authenticated yet have a pool of their own (`maxClients`, at most
+/// `maxPendingPerAddress` per address; when full, the oldest waiting one
+/// makes room), so they never take an authenticated client's place among
+/// the `maxClients` held. `@unchecked Sendable`: its state is
 /// confined to `io`.
 final class RemoteListener: @unchecked Sendable {
     /// Why a client was turned away, for the journal (`remote_refused`).
@@ -43,7 +45,7 @@ final class RemoteListener: @unchecked Sendable {
     let version: String
     /// Where it listens, e.g. `127.0.0.1:7070` (the port the system chose for port 0).
     let endpoint: IPEndpoint
-    let io = DispatchQueue(label: "ppm-lua.remote")
+    let io = WorkerThread(name: "ppm-lua.remote")
     let loop: DispatchQueue
     /// Stops the running `eval` chunks of one connection; whether any was stopped.
     let interrupt: @Sendable (ControlConnection) -> Bool
@@ -51,9 +53,11 @@ final class RemoteListener: @unchecked Sendable {
     private let journal: @Sendable (Refusal) -> Void
     var throttle = FailureThrottle()
     private var refusals = RefusalLog()
-    private var refusalTimer: DispatchSourceTimer?
+    /// Whether a flush of `refusals` is timed (at the end of its window).
+    private var refusalFlushArmed = false
+    /// Set by `shutdown`: a timed flush then does nothing.
+    private var stopped = false
     private let fd: Int32
-    private let acceptSource: DispatchSourceRead
     private var sessions: [ObjectIdentifier: RemoteSession] = [:]
     /// Sessions not yet authenticated, oldest first.
     private var pending: [ObjectIdentifier] = []
@@ -87,7 +91,6 @@ final class RemoteListener: @unchecked Sendable {
         }
         fd = sock
         endpoint = bound
-        acceptSource = DispatchSource.makeReadSource(fileDescriptor: sock, queue: io)
     }
 
     private static func security(_ settings: ListenSettings) throws -> Security {
@@ -103,16 +106,21 @@ final class RemoteListener: @unchecked Sendable {
 
     /// Starts accepting connections.
     func resume() {
-        acceptSource.setEventHandler { [weak self] in self?.acceptAll() }
-        acceptSource.resume()
+        io.onReadable(fd) { [weak self] in self?.acceptAll() }
+    }
+
+    /// Runs `body` on `io` after `seconds`, timed by the loop's queue (a
+    /// Dispatch timer there needs no thread of libdispatch's making).
+    func after(_ seconds: Double, _ body: @escaping @Sendable () -> Void) {
+        loop.asyncAfter(deadline: .now() + seconds) { [io] in io.perform(body) }
     }
 
     /// Stops accepting and closes every connection.
     func shutdown() {
-        io.sync {
-            acceptSource.cancel()
+        io.performAndWait { [self] in
+            io.forgetReadable(fd)
             close(fd)
-            refusalTimer?.cancel()
+            stopped = true
             for s in sessions.values { s.connection.close() }
         }
     }
@@ -143,8 +151,8 @@ final class RemoteListener: @unchecked Sendable {
 
     /// Out of file descriptors: accepting again at once would spin.
     private func pauseAccepting() {
-        acceptSource.suspend()
-        io.asyncAfter(deadline: .now() + 0.1) { [self] in acceptSource.resume() }
+        io.forgetReadable(fd)
+        after(0.1) { [self] in resume() }
     }
 
     private func admit(_ fd: Int32, address: [UInt8]) {
@@ -200,17 +208,14 @@ final class RemoteListener: @unchecked Sendable {
     func refused(_ refusal: Refusal) {
         let now = Self.now
         if refusals.admit(refusal, now: now) { journal(refusal) }
-        guard refusalTimer == nil, let end = refusals.windowEnd else { return }
-        let timer = DispatchSource.makeTimerSource(queue: io)
-        timer.schedule(deadline: .now() + max(0, end - now))
-        timer.setEventHandler { [weak self] in self?.flushRefusals() }
-        refusalTimer = timer
-        timer.resume()
+        guard !refusalFlushArmed, let end = refusals.windowEnd else { return }
+        refusalFlushArmed = true
+        after(max(0, end - now)) { [weak self] in self?.flushRefusals() }
     }
 
     private func flushRefusals() {
-        refusalTimer?.cancel()
-        refusalTimer = nil
+        refusalFlushArmed = false
+        guard !stopped else { return }
         refusals.flush(now: Self.now + 0.001).forEach(journal)
     }
 }

@@ -31,7 +31,8 @@ final class RemoteSession: @unchecked Sendable {
     var stage = Stage.waiting
     var following = false
     var lastRequest = RemoteListener.now
-    private var idleTimer: DispatchSourceTimer?
+    /// Counts the idle timers armed: one that fires after another was armed does nothing.
+    private var idleTimer = 0
     /// Requests handed to the loop that it has not run yet.
     private var inFlight = 0
     /// Set when the connection closes, read from the loop.
@@ -124,8 +125,7 @@ final class RemoteSession: @unchecked Sendable {
 
     /// Undoes what the session holds (its timer); the connection is closed.
     func stop() {
-        idleTimer?.cancel()
-        idleTimer = nil
+        idleTimer += 1  // the armed one finds it changed
     }
 
     /// The client closed its writing side: no request can come any more.
@@ -162,7 +162,7 @@ final class RemoteSession: @unchecked Sendable {
             }
         }
         let wait = at - RemoteListener.now
-        if wait <= 0 { run() } else { listener.io.asyncAfter(deadline: .now() + wait, execute: run) }
+        if wait <= 0 { run() } else { listener.after(wait, run) }
     }
 
     /// A request of an authenticated client, checked against its allow list.
@@ -203,7 +203,7 @@ final class RemoteSession: @unchecked Sendable {
         if inFlight >= Self.maxInFlight { connection.pauseReading() }
         listener.loop.turnAsync { [weak self, closed, call] in
             if !closed.isSet { handler(request, connection, call) }
-            io.async { [weak self] in self?.ranOne() }
+            io.perform { [weak self] in self?.ranOne() }
         }
     }
 
@@ -222,11 +222,11 @@ final class RemoteSession: @unchecked Sendable {
     /// Closes the connection once it has been silent for `seconds` (checked
     /// when the timer fires, so requests do not re-arm it each time).
     func armIdleTimer(after seconds: Double) {
-        idleTimer?.cancel()
-        let timer = DispatchSource.makeTimerSource(queue: listener.io)
-        timer.schedule(deadline: .now() + seconds)
-        timer.setEventHandler { [weak self] in self?.idleCheck(seconds) }
-        idleTimer = timer
-        timer.resume()
+        idleTimer += 1
+        let armed = idleTimer
+        listener.after(seconds) { [weak self] in
+            guard let self, self.idleTimer == armed else { return }
+            self.idleCheck(seconds)
+        }
     }
 }

@@ -11,7 +11,8 @@ final class SignalLoop {
         /// A SIGCHLD, about `pid` with `si_code` `code` (one SIGCHLD may stand
         /// for several children: they coalesce).
         case childSignalled(pid: Int32, code: Int32)
-        case exited(pid: Int32, status: ExitStatus)
+        /// `ended`: when it last ran, read before it was reaped (`ProcessEnd`).
+        case exited(pid: Int32, status: ExitStatus, ended: Double? = nil)
         case paused(pid: Int32)
         case continued(pid: Int32)
         case terminate(signal: Int32)

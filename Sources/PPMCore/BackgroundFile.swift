@@ -1,8 +1,8 @@
 import Dispatch
 import Glibc
 
-/// A file written on its own serial queue, so the loop never waits for the
-/// disk: appends and whole-file replacements happen in the order asked.
+/// A file written on a thread of its own (made once: writing goes on under a
+/// used-up pids limit), so the loop never waits for the disk: appends and whole-file replacements happen in the order asked.
 ///
 /// A write either lands whole or not at all: an append that fails or is
 /// cut short (a full disk) is truncated back to the file's length before
@@ -15,7 +15,7 @@ import Glibc
 /// `queue`; the callbacks only on `callbackQueue`.
 public final class BackgroundFile: @unchecked Sendable {
     public let path: String
-    private let queue: DispatchQueue
+    private let queue: WorkerThread
     /// Where `done` and `onChange` run (nil: on the writing queue itself,
     /// for tests that wait with `drain`).
     private let callbackQueue: DispatchQueue?
@@ -30,7 +30,7 @@ public final class BackgroundFile: @unchecked Sendable {
 
     public init(path: String, label: String, callbackQueue: DispatchQueue? = nil) {
         self.path = path
-        queue = DispatchQueue(label: label)
+        queue = WorkerThread(name: label)
         self.callbackQueue = callbackQueue
     }
 
@@ -38,7 +38,7 @@ public final class BackgroundFile: @unchecked Sendable {
     /// is written (with `sync`: on disk), or why not (then nothing of it is).
     public func append(_ text: String, sync: Bool = false, done: ((WriteFailure?) -> Void)? = nil) {
         let done = done.map { LoopBound($0, queue: callbackQueue) }
-        queue.async { [self] in
+        queue.perform { [self] in
             finished(write(text, sync: sync), done)
         }
     }
@@ -54,11 +54,11 @@ public final class BackgroundFile: @unchecked Sendable {
             fd = -1
             finished(failure, done)
         }
-        if wait { queue.sync(execute: write) } else { queue.async(execute: write) }
+        if wait { queue.performAndWait(write) } else { queue.perform(write) }
     }
 
     /// Waits until everything asked so far is written.
-    public func drain() { queue.sync {} }
+    public func drain() { queue.performAndWait {} }
 
     /// Cuts a torn last line (bytes after the last newline: a write cut
     /// short by a crash) off the file at `path`, so that the next record

@@ -2,7 +2,7 @@ import Glibc
 
 /// A `depends` pattern: a path whose segments may hold shell wildcards
 /// (`*`, `?`, `[...]`, matched per segment) and `**` (any number of
-/// folders). Expands against the file system.
+/// folders; at the end, every file below). Expands against the file system.
 public struct FileGlob: Sendable, Equatable {
     /// The pattern as written (made absolute by the config reader).
     public let pattern: String
@@ -64,6 +64,8 @@ public struct FileGlob: Sendable, Equatable {
 
     private func expand(_ folder: String, _ rest: ArraySlice<String>, seen: inout Set<FileID>, into found: inout [String]) {
         guard let segment = rest.first else { return }
+        // A final `**` is every file below: `dir/**` reads as `dir/**/*`.
+        if segment == "**", rest.count == 1 { return expand(folder, ["**", "*"], seen: &seen, into: &found) }
         let tail = rest.dropFirst()
         if segment == "**" {
             if let id = Self.identity(folder) { seen.insert(FileID(device: id.device, inode: id.inode, depth: rest.startIndex)) }

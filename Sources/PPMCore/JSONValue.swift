@@ -2,9 +2,8 @@ import Glibc
 
 /// A JSON document: the currency of the journal and the control protocol.
 ///
-/// `text` and `parse` go through the byte-level `JSONWriter` and `JSONReader`;
-/// the `Codable` conformance is kept for `JSONEncoder`/`JSONDecoder` users.
-public enum JSONValue: Sendable, Equatable, Codable {
+/// `text` and `parse` go through the byte-level `JSONWriter` and `JSONReader`.
+public enum JSONValue: Sendable, Equatable {
     /// `null`.
     case null
     /// `true` or `false`.
@@ -19,32 +18,6 @@ public enum JSONValue: Sendable, Equatable, Codable {
     case array([JSONValue])
     /// An object (written with sorted keys).
     case object([String: JSONValue])
-
-    /// Decodes any JSON value (slow: one failed attempt per kind; use `parse`).
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let i = try? c.decode(Int64.self) { self = .int(i) }
-        else if let d = try? c.decode(Double.self) { self = .double(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
-    }
-
-    /// Encodes the value; non-finite doubles become 0.
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .null: try c.encodeNil()
-        case .bool(let b): try c.encode(b)
-        case .int(let i): try c.encode(i)
-        case .double(let d): try c.encode(d.isFinite ? d : 0)
-        case .string(let s): try c.encode(s)
-        case .array(let a): try c.encode(a)
-        case .object(let o): try c.encode(o)
-        }
-    }
 
     /// One line of compact JSON with sorted keys (see `JSONWriter`).
     public var text: String {

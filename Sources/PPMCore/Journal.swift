@@ -56,6 +56,7 @@ public final class Journal: @unchecked Sendable {
     public let capacity: Int
     /// One kept entry: its service (to filter without reading it) and its line.
     private struct Stored {
+        var seq: Int64
         var name: String?
         var line: String
     }
@@ -93,7 +94,7 @@ public final class Journal: @unchecked Sendable {
         var bad = 0
         for line in text.split(separator: "\n") {
             if let json = try? JSONValue.parse(String(line)), let entry = JournalEntry(json: json) {
-                entries.append(Stored(name: entry.name, line: entry.json.text))
+                entries.append(Stored(seq: entry.seq, name: entry.name, line: entry.json.text))
                 nextSeq = max(nextSeq, entry.seq + 1)
             } else {
                 bad += 1
@@ -107,10 +108,13 @@ public final class Journal: @unchecked Sendable {
     /// Appends an entry and returns it.
     @discardableResult
     public func record(_ type: String, name: String?, time: Double, fields: [String: JSONValue] = [:]) -> JournalEntry {
+        var fields = fields
+        // Every event carries `utc` (SPEC 5.2), whoever wrote it.
+        if fields["utc"] == nil { fields["utc"] = .string(ServiceEvent.utc(time)) }
         let entry = JournalEntry(seq: nextSeq, time: time, type: type, name: name, fields: fields)
         nextSeq += 1
         let line = entry.json.text
-        entries.append(Stored(name: name, line: line))
+        entries.append(Stored(seq: entry.seq, name: name, line: line))
         if entries.count >= 2 * capacity { entries.removeFirst(entries.count - capacity) }
         persist(line)
         for observer in observers.values { observer(entry) }
@@ -127,6 +131,12 @@ public final class Journal: @unchecked Sendable {
         let kept = entries.suffix(capacity)
         guard let name else { return kept.suffix(max(0, count)).map(\.line) }
         return kept.filter { $0.name == name }.suffix(max(0, count)).map(\.line)
+    }
+
+    /// The kept entries after `seq` (of `name` only, if given), oldest first:
+    /// what a follower that saw `seq` last has missed.
+    public func lines(after seq: Int64, name: String? = nil) -> [String] {
+        entries.suffix(capacity).filter { $0.seq > seq && (name == nil || $0.name == name) }.map(\.line)
     }
 
     /// Whether an entry of `name` is kept.

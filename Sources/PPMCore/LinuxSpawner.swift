@@ -112,8 +112,16 @@ public final class LinuxSpawner: Spawner {
     public static func signalDispositionsChanged() { ppm_spawn_signals_changed() }
 
     /// One spawn, with the detail tests need (errno, step, the reaped pid).
+    /// The `env_file`s are read at each spawn: a changed file gives a new command.
     func launch(_ spec: ServiceSpec, stdinFD: Int32, output: ChildOutput = ChildOutput(), cgroup: CgroupTarget? = nil) -> SpawnOutcome {
-        if let cached = prepared[spec.name], isCurrent(cached, for: spec) {
+        var fileEnvironment: [String: String] = [:]
+        if !spec.envFile.isEmpty {
+            switch readEnvFiles(spec) {
+            case .success(let variables): fileEnvironment = variables
+            case .failure(let f): return .failed(f, errno: 0, step: Int32(PPM_STEP_SPAWN), pid: 0)
+            }
+        }
+        if let cached = prepared[spec.name], isCurrent(cached, for: spec), cached.fileEnvironment == fileEnvironment {
             let outcome = run(cached, stdinFD: stdinFD, output: output, cgroup: cgroup)
             guard Self.isStalePath(outcome) else { return outcome }
             // The cached executable is gone: search again, once.
@@ -121,7 +129,8 @@ public final class LinuxSpawner: Spawner {
         }
         let command: PreparedCommand
         let marks = home.map { [ServiceFinder.homeVariable: $0, ServiceFinder.serviceVariable: spec.name] } ?? [:]
-        switch PreparedCommand.make(spec, environment: currentEnvironment(), fileLimit: childFileLimit, marks: marks) {
+        switch PreparedCommand.make(spec, environment: currentEnvironment(), fileLimit: childFileLimit, marks: marks,
+                                    fileEnvironment: fileEnvironment) {
         case .success(let c): command = c
         case .failure(let f): return .failed(f, errno: 0, step: Int32(PPM_STEP_SPAWN), pid: 0)
         }
@@ -131,6 +140,18 @@ public final class LinuxSpawner: Spawner {
             prepared[spec.name] = command
         }
         return outcome
+    }
+
+    /// The variables of the spec's `env_file`s, each opened as the service's user.
+    private func readEnvFiles(_ spec: ServiceSpec) -> Result<[String: String], SpawnFailure> {
+        var ids: Identity = (geteuid(), getegid(), [])
+        if spec.user != nil || spec.group != nil {
+            switch Self.identity(user: spec.user, group: spec.group) {
+            case .success(let i): ids = i
+            case .failure(let f): return .failure(f)
+            }
+        }
+        return EnvFileLoader.load(spec.envFile, ids: ids)
     }
 
     /// Runs `command`, handing the child's pidfd to `childWatcher`.
@@ -168,15 +189,22 @@ public final class LinuxSpawner: Spawner {
         return made
     }
 
-    /// Raises this process's soft open-files limit to its hard limit (at
-    /// most 1,048,576) and returns the limit it had, for `childFileLimit`;
-    /// nil when it was already there.
+    /// Raises this process's open-files limit: as root (CAP_SYS_RESOURCE)
+    /// both limits to `fs.nr_open`, else the soft one to the hard one (at
+    /// most 1,048,576 either way); returns the limit it had, for
+    /// `childFileLimit`; nil when it was already there.
     public static func raiseFileLimit() -> (soft: UInt64, hard: UInt64)? {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
+        let original = (soft: UInt64(limit.rlim_cur), hard: UInt64(limit.rlim_max))
+        let nrOpen = KernelFile.text("/proc/sys/fs/nr_open").flatMap { rlim_t($0.split(separator: "\n").first ?? "") } ?? 0
+        let ceiling = min(nrOpen, 1 << 20)
+        if ceiling > limit.rlim_max {
+            var higher = rlimit(rlim_cur: ceiling, rlim_max: ceiling)
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &higher) == 0 { return original }
+        }
         let target = min(limit.rlim_max, 1 << 20)
         guard limit.rlim_cur < target else { return nil }
-        let original = (soft: UInt64(limit.rlim_cur), hard: UInt64(limit.rlim_max))
         limit.rlim_cur = target
         return setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 ? original : nil
     }

@@ -31,6 +31,8 @@ final class PreparedCommand {
     let environment: CEnvironment
     /// The executable found by the PATH search (or the spec's path).
     let path: String
+    /// The variables read from the spec's `env_file`s for this command.
+    let fileEnvironment: [String: String]
     /// /etc/passwd and /etc/group times when `user`/`group` were looked up; nil without them.
     let accounts: AccountsStamp?
     /// The C view handed to `ppm_spawn`; its pointers live as long as `self`.
@@ -42,8 +44,9 @@ final class PreparedCommand {
     /// (empty command, executable not found, unknown user, group or ulimit).
     /// `fileLimit`: the open-files limit for a spec that sets none.
     /// `marks`: variables set in every process of the spec, over its own.
-    static func make(_ spec: ServiceSpec, environment: CEnvironment,
-                     fileLimit: (soft: UInt64, hard: UInt64)? = nil, marks: [String: String] = [:]) -> Result<PreparedCommand, SpawnFailure> {
+    /// `fileEnvironment`: what the `env_file`s hold now (under `env`).
+    static func make(_ spec: ServiceSpec, environment: CEnvironment, fileLimit: (soft: UInt64, hard: UInt64)? = nil,
+                     marks: [String: String] = [:], fileEnvironment: [String: String] = [:]) -> Result<PreparedCommand, SpawnFailure> {
         guard let program = spec.cmd.first, !program.isEmpty else { return .failure(SpawnFailure("empty command")) }
         var limits: [ppm_rlimit] = []
         for l in spec.ulimit {
@@ -53,7 +56,7 @@ final class PreparedCommand {
         if let fileLimit, !spec.ulimit.contains(where: { $0.name == "nofile" }) {
             limits.append(ppm_rlimit(resource: Int32(RLIMIT_NOFILE.rawValue), soft: fileLimit.soft, hard: fileLimit.hard))
         }
-        let searchPath = spec.env["PATH"] ?? environment.values["PATH"]
+        let searchPath = spec.env["PATH"] ?? fileEnvironment["PATH"] ?? environment.values["PATH"]
         let path: String
         switch LinuxSpawner.resolve(program, searchPath: searchPath, dir: spec.dir) {
         case .success(let p): path = p
@@ -68,20 +71,24 @@ final class PreparedCommand {
             case .failure(let f): return .failure(f)
             }
         }
-        return .success(PreparedCommand(spec, environment: environment, path: path, limits: limits, ids: ids, accounts: accounts, marks: marks))
+        return .success(PreparedCommand(spec, environment: environment, path: path, limits: limits, ids: ids, accounts: accounts,
+                                        marks: marks, fileEnvironment: fileEnvironment))
     }
 
     private init(_ spec: ServiceSpec, environment: CEnvironment, path: String, limits: [ppm_rlimit], ids: Identity?,
-                 accounts: AccountsStamp?, marks: [String: String]) {
+                 accounts: AccountsStamp?, marks: [String: String], fileEnvironment: [String: String]) {
         self.spec = spec
         self.environment = environment
+        self.fileEnvironment = fileEnvironment
         self.path = path
         self.accounts = accounts
         var t = ppm_spawn_spec()
         t.path = UnsafePointer(own(strdup(path)!))
         t.argv = UnsafePointer(own(cStringArray(spec.cmd.map { own(strdup($0)!) })))
         let account = Self.accountVariables(spec.user)
-        t.envp = UnsafePointer(own(cStringArray(mergedEnvironment(account.merging(spec.env) { $1 }.merging(marks) { $1 }))))
+        // daemon < account < env_file < env < marks
+        let variables = account.merging(fileEnvironment) { $1 }.merging(spec.env) { $1 }.merging(marks) { $1 }
+        t.envp = UnsafePointer(own(cStringArray(mergedEnvironment(variables))))
         t.dir = ownOptional(spec.dir)
         t.stdin_path = ownOptional(spec.stdin)
         t.stdout_path = ownOptional(spec.stdout)

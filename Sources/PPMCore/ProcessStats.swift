@@ -7,11 +7,8 @@ import Glibc
 public enum ProcessStats {
     /// `{cpu, rss, pids}` for the group, from one read of /proc: CPU percent
     /// averaged since each process started, resident memory in bytes, and
-    /// the member pids (ascending).
-    public static func group(_ pgid: Int32) -> JSONValue { usage(StatsGroup(pgid: pgid)) }
-
-    /// The same for a service measured by its cgroup where it has one
-    /// (every process in it, also those that left the process group).
+    /// the member pids (ascending); measured by the service's cgroup where
+    /// it has one (every process in it, also those that left the group).
     public static func usage(_ group: StatsGroup) -> JSONValue {
         let table = ProcessTable.read()
         guard let dir = group.cgroup else {

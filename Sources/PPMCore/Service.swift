@@ -25,6 +25,11 @@ final class Service {
     var held = false
     /// A spawn effect was sent and its answer has not come back yet.
     var launching = false
+    /// The last run's leader exited on its own and what it left (group,
+    /// cgroup) is being ended: no new run starts until it is gone.
+    var remainsPending = false
+    /// A start was asked while `remainsPending`: it happens once they are gone.
+    var launchWhenClear = false
     /// A stop was asked for the current process.
     var stopRequested = false
     /// Start again as soon as the current stop completes (`restart`, `bounce`).

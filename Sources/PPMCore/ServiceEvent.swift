@@ -5,8 +5,9 @@ public struct ServiceEvent: Sendable, Equatable {
     public enum Kind: String, Sendable {
         case start, exit, stop, fatal
         case spawnFailed = "spawn_failed"
-        /// A process left running by a daemon that was killed was taken over.
-        case adopt
+        /// A process left running by a daemon that was killed was taken over
+        /// (`adopted`, SPEC 3).
+        case adopted
     }
 
     public var kind: Kind

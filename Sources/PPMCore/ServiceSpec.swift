@@ -7,6 +7,10 @@ public struct ServiceSpec: Sendable, Equatable {
     public var cmd: [String]
     public var dir: String?
     public var env: [String: String] = [:]
+    /// `env_file`: KEY=VALUE files read at each start (absolute once the
+    /// config is read; a leading `-` lets the file be missing). `env` wins
+    /// over them, later files over earlier ones.
+    public var envFile: [String] = []
     public var cleanEnv = false
     /// `secret_env`: variables whose values only the local owner may see
     /// (besides those named like a password, secret, token or key).
@@ -31,7 +35,7 @@ public struct ServiceSpec: Sendable, Equatable {
     public var disabled = false
     public var depends: [String] = []
     public var bounce: Double?
-    public var stopSignal: Int32 = 15
+    public var stopSignal: Int32 = Signals.term
     public var stopTimeout: Double?
     public var restart: RestartPolicy = .onFailure
     /// Rotation size of captured output in bytes (nil: the daemon's setting).

@@ -1,5 +1,12 @@
 /// Signal names (without "SIG") and numbers on Linux.
 public enum Signals {
+    /// SIGTERM: the default stop signal, and a clean end when nobody asked.
+    public static let term: Int32 = 15
+    /// SIGKILL: what a stop that outlived `stop_timeout` sends.
+    public static let kill: Int32 = 9
+    /// SIGCONT: wakes a stopped (paused) group so it can see its stop signal.
+    public static let cont: Int32 = 18
+
     public static let numbers: [String: Int32] = [
         "HUP": 1, "INT": 2, "QUIT": 3, "ILL": 4, "TRAP": 5, "ABRT": 6, "BUS": 7, "FPE": 8,
         "KILL": 9, "USR1": 10, "SEGV": 11, "USR2": 12, "PIPE": 13, "ALRM": 14, "TERM": 15,

@@ -5,6 +5,7 @@ public enum SpecJSON {
         var o: [String: JSONValue] = ["name": .string(spec.name), "cmd": .init(spec.cmd)]
         if let v = spec.dir { o["dir"] = .string(v) }
         if !spec.env.isEmpty { o["env"] = .object(spec.env.mapValues { .string($0) }) }
+        if !spec.envFile.isEmpty { o["env_file"] = .init(spec.envFile) }
         if spec.cleanEnv { o["clean_env"] = .bool(true) }
         if !spec.secretEnv.isEmpty { o["secret_env"] = .init(spec.secretEnv) }
         if let v = spec.user { o["user"] = .string(v) }
@@ -49,7 +50,7 @@ extension SpecJSON {
     public static func full(_ spec: ServiceSpec) -> JSONValue {
         guard case .object(var o) = encode(spec) else { return .null }
         let defaults: [String: JSONValue] = [
-            "dir": .null, "env": .object([:]), "clean_env": .bool(false), "secret_env": .array([]), "user": .null, "group": .null, "no_new_privs": .bool(false),
+            "dir": .null, "env": .object([:]), "env_file": .array([]), "clean_env": .bool(false), "secret_env": .array([]), "user": .null, "group": .null, "no_new_privs": .bool(false),
             "stdin": .null, "stdout": .null, "stderr": .null, "ulimit": .object([:]), "nice": .null, "cpu": .array([]),
             "requires": .array([]), "groups": .array([]), "autostart": .bool(true), "start_after": .double(0),
             "once": .bool(false), "wait": .bool(false), "disabled": .bool(false), "depends": .array([]), "bounce": .null,
@@ -69,6 +70,7 @@ extension SpecJSON {
         func strings(_ key: String) -> [String] { o[key]?.arrayValue?.compactMap(\.stringValue) ?? [] }
         spec.dir = o["dir"]?.stringValue
         spec.env = o["env"]?.objectValue?.compactMapValues(\.stringValue) ?? [:]
+        spec.envFile = strings("env_file")
         spec.cleanEnv = o["clean_env"]?.boolValue ?? false
         spec.user = o["user"]?.stringValue
         spec.group = o["group"]?.stringValue

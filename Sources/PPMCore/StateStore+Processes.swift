@@ -2,24 +2,8 @@ import CSystem
 import Glibc
 
 /// What a store remembers besides run-time services: the process groups
-/// recorded by a previous daemon (adoption at start), and the files of
-/// earlier versions.
+/// recorded by a previous daemon (adoption at start).
 extension StateStore {
-    func loadLegacy(services servicesPath: String, pids pidsPath: String) {
-        if let text = FileContents.read(servicesPath), let json = try? JSONValue.parse(text) {
-            for item in json["services"]?.arrayValue ?? [] {
-                guard let spec = item["spec"].flatMap(SpecJSON.decode) else { continue }
-                save(Entry(spec: spec, held: item["stopped"]?.boolValue ?? false))
-            }
-        }
-        if let text = FileContents.read(pidsPath), let json = try? JSONValue.parse(text), let o = json.objectValue {
-            for (name, entry) in o {
-                guard let pid = entry["pid"]?.intValue, let start = entry["start"]?.intValue else { continue }
-                processes[name] = Process(pid: Int32(truncatingIfNeeded: pid), start: UInt64(max(0, start)))
-            }
-        }
-    }
-
     /// The recorded process groups whose leader still runs (same pid, same
     /// start time), by service name.
     public func leftovers() -> [(name: String, pid: Int32)] {

@@ -64,11 +64,9 @@ public final class StateStore: @unchecked Sendable {
 
     /// Loads the log at `path`; a missing file is an empty state. A torn
     /// last line is cut off, and a log with lines that do not parse is
-    /// rewritten without them. `legacy` names the files of earlier versions
-    /// (`services.json`, `pids.json`), read once when the log does not exist
-    /// yet. `queue` is where the file's answers run (the daemon's loop; nil:
+    /// rewritten without them. `queue` is where the file's answers run (the daemon's loop; nil:
     /// on the writing queue, for tests that wait with `sync`).
-    public init(path: String, legacy: (services: String, pids: String)? = nil, queue: DispatchQueue? = nil) {
+    public init(path: String, queue: DispatchQueue? = nil) {
         file = BackgroundFile(path: path, label: "ppm-lua.state", callbackQueue: queue)
         file.onFailure = { [weak self] in self?.writeFailed($0) }
         file.onRecovery = { [weak self] in self?.writeRecovered() }
@@ -78,9 +76,6 @@ public final class StateStore: @unchecked Sendable {
             for line in text.split(separator: "\n") {
                 if let json = try? JSONValue.parse(String(line)), replay(json) { lines += 1 } else { bad += 1 }
             }
-        } else if let legacy {
-            loadLegacy(services: legacy.services, pids: legacy.pids)
-            if !services.isEmpty || !processes.isEmpty { compact(wait: true) }
         }
         repaired = (torn, bad)
         if bad > 0 { compact(wait: true) }

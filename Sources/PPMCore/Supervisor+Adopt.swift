@@ -16,7 +16,7 @@ extension Supervisor {
         effects.append(.persist(.running(name, pid: pid)))
         // Not a child of this daemon: its end is seen through a pidfd, without a status.
         if !process.child { effects.append(.watchProcess(pid: pid)) }
-        emit(.adopt, service, pid: pid)
+        emit(.adopted, service, pid: pid)
         if let bounce = service.spec.bounce, bounce > 0 { arm(service, .bounce, after: bounce) }
     }
 

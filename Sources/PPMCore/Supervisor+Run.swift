@@ -10,6 +10,8 @@ extension Supervisor {
     func launch(_ service: Service) {
         guard !isShuttingDown, table[service.spec.name] === service, !service.isActive else { return }
         cancelTimer(service, .start)
+        // Never next to the remains of the last run: once they are gone (`groupGone`).
+        if service.remainsPending { return service.launchWhenClear = true }
         guard service.spec.requires.allSatisfy({ table[$0]?.state == .running }) else {
             service.state = .waiting  // started again when they run (see `spawned`)
             return
@@ -63,17 +65,20 @@ extension Supervisor {
         releaseBoot(service)
     }
 
-    func exited(pid: Int32, status: ExitStatus) {
+    func exited(pid: Int32, status: ExitStatus, ended: Double? = nil) {
         guard let service = table.byPid.removeValue(forKey: pid) else { return }
         let now = clock.now
-        let runtime = service.startedAt.map { now - $0 } ?? 0
+        // Noticed late (the daemon was stopped, or re-executed): the run
+        // lasted until the process last ran, not until now.
+        let end = ended.flatMap { now - $0 > Self.lateExit ? $0 : nil } ?? now
+        let runtime = service.startedAt.map { max(0, end - $0) } ?? 0
         service.pid = nil
         cancelTimer(service, .bounce)
         service.lastExit = LastExit(result: status.result, signal: status.signal, runtime: runtime, time: clock.wallNow)
         let outcome: Outcome
         if service.stopRequested {
             outcome = .stopped
-        } else if status == .exited(0) || status == .signaled(15) {
+        } else if status == .exited(0) || status == .signaled(Signals.term) {
             outcome = .finished
         } else {
             outcome = .crashed
@@ -94,6 +99,8 @@ extension Supervisor {
         if outcome != .stopped, let pgid = service.pgid {
             effects.append(.endGroup(service.spec.name, pgid: pgid, signal: service.spec.stopSignal,
                                      killAfter: service.spec.stopTimeout ?? settings.stopTimeout))
+            service.remainsPending = true
+            effects.append(.watchGroup(service.spec.name, pgid: pgid))
         }
         emit(.exit, service, pid: pid, status: status, runtime: runtime, outcome: outcome, decide: decide)
 
@@ -116,6 +123,10 @@ extension Supervisor {
             apply(policy(service.spec, outcome), to: service, outcome: outcome)
         }
     }
+
+    /// An exit noticed this long after the process last ran counts its
+    /// runtime up to then (below it, the time the daemon took is noise).
+    static let lateExit = 0.5
 
     func decided(_ name: String, starts: Int, _ decision: Decision?) {
         guard let service = table[name], service.awaitingDecision == starts, let outcome = service.pendingOutcome else { return }

@@ -30,6 +30,7 @@ extension Supervisor {
             // Nothing runs (a pending spawn answers before any other input).
             cancelTimer(service, .start)
             cancelTimer(service, .bounce)
+            service.launchWhenClear = false
             service.awaitingDecision = nil
             let restart = service.restartAfterStop
             service.restartAfterStop = false
@@ -49,12 +50,21 @@ extension Supervisor {
         cancelTimer(service, .start)
         emit(.stop, service, pid: service.pid)
         effects.append(.signalService(service.spec.name, pgid: pgid, service.spec.stopSignal))
-        if wasPaused { effects.append(.signalService(service.spec.name, pgid: pgid, 18)) }
+        if wasPaused { effects.append(.signalService(service.spec.name, pgid: pgid, Signals.cont)) }
         arm(service, .kill, after: service.spec.stopTimeout ?? settings.stopTimeout)
     }
 
-    /// The stopped service's group has no member left.
+    /// The stopped service's group has no member left, or the remains of a
+    /// run whose leader exited on its own are gone (a start waiting for
+    /// that happens now).
     func groupGone(_ name: String) {
+        if let service = table[name], service.remainsPending {
+            service.remainsPending = false
+            if service.launchWhenClear {
+                service.launchWhenClear = false
+                launch(service)
+            }
+        }
         guard draining.contains(name), let service = table[name] else { return }
         finishStop(service)
     }

@@ -45,7 +45,7 @@ public final class Supervisor {
         case .signal(let name, let sig): signal(name, sig)
         case .remove(let name, let waiter): remove(name, waiter: waiter)
         case .shutdown(let waiter): shutdown(waiter: waiter)
-        case .exited(let pid, let status): exited(pid: pid, status: status)
+        case .exited(let pid, let status, let ended): exited(pid: pid, status: status, ended: ended)
         case .paused(let pid): setPaused(pid: pid, true)
         case .continued(let pid): setPaused(pid: pid, false)
         case .spawned(let name, let result): spawned(name, result)
@@ -120,7 +120,6 @@ public final class Supervisor {
         }
         service.spawnFailures = 0
         service.crashes = 0  // a start on request begins a new streak
-        service.crashes = 0
         if service.state == .disabled { service.spec.disabled = false }
         if let after, after > 0 { delayStart(service, after: after) } else { launch(service) }
     }
@@ -137,7 +136,6 @@ public final class Supervisor {
         setHeld(service, false)
         service.restarts += 1
         service.crashes = 0  // a restart on request begins a new streak
-        service.crashes = 0
         if let waiter { service.restartWaiters.append(waiter) }
         if service.isActive {
             service.restartAfterStop = true
@@ -196,7 +194,7 @@ public final class Supervisor {
         case .start:
             if service.state == .waiting { launch(service) }
         case .kill:
-            if service.state == .stopping, let pgid = service.pgid { effects.append(.signalService(id.name, pgid: pgid, 9)) }
+            if service.state == .stopping, let pgid = service.pgid { effects.append(.signalService(id.name, pgid: pgid, Signals.kill)) }
         case .bounce:
             guard service.state.hasProcess else { return }
             service.restarts += 1

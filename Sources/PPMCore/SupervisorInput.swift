@@ -26,8 +26,10 @@ public enum SupervisorInput: Sendable, Equatable {
     case remove(String, waiter: Waiter? = nil)
     /// Stops every service, dependents first; nothing starts afterwards.
     case shutdown(waiter: Waiter? = nil)
-    /// A child exited or was killed (unknown pids are fine: orphans).
-    case exited(pid: Int32, status: ExitStatus)
+    /// A child exited or was killed (unknown pids are fine: orphans);
+    /// `ended`: when it last ran (monotonic seconds, `ProcessEnd.lastRan`),
+    /// for an exit that may be noticed late.
+    case exited(pid: Int32, status: ExitStatus, ended: Double? = nil)
     /// A child was stopped by a signal (SIGSTOP, SIGTSTP…).
     case paused(pid: Int32)
     /// A stopped child was continued.

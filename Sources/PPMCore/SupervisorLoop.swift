@@ -102,14 +102,33 @@ public final class SupervisorLoop {
         inputs.removeAll(keepingCapacity: true)
     }
 
+    /// Carries out `effects` in the order the transition wrote them. What
+    /// the world answers (a spawn's pid, a hook's decision) is an input
+    /// handled after the whole list, never in the middle of it: a later
+    /// effect of the list (a `persist(.gone)`) must not undo what the
+    /// answer recorded (the new process). Waiters are told last, so that a
+    /// reply shows the answers too (`restarted (pid 1 → 2)`).
     private func carryOut(_ effects: [Effect]) {
+        var answers: [SupervisorInput] = []
+        var completed: [Waiter] = []
+        run(effects, answers: &answers, completed: &completed)
+        var next = 0
+        while next < answers.count {
+            let answer = answers[next]
+            next += 1
+            run(supervisor.handle(answer), answers: &answers, completed: &completed)
+        }
+        for waiter in completed { waiters.removeValue(forKey: waiter.id)?() }
+    }
+
+    private func run(_ effects: [Effect], answers: inout [SupervisorInput], completed: inout [Waiter]) {
         for effect in effects {
             switch effect {
             case .spawn(let spec):
                 let ends = output?.childOutput(for: spec) ?? ChildOutput()
                 let result = spawner.spawn(spec, output: ends)
                 output?.spawned()
-                carryOut(supervisor.handle(.spawned(spec.name, result)))
+                answers.append(.spawned(spec.name, result))
             case .signal(let pgid, let sig):
                 spawner.signalGroup(pgid, sig)
             case .signalService(let name, let pgid, let sig):
@@ -130,7 +149,7 @@ public final class SupervisorLoop {
                         "error": .string(message), "utc": .string(ServiceEvent.utc(scheduler.wallNow)),
                     ])
                 }
-                if decide { carryOut(supervisor.handle(.decided(event.name, starts: event.starts, result.decision))) }
+                if decide { answers.append(.decided(event.name, starts: event.starts, result.decision)) }
             case .watchGroup(let name, let pgid):
                 watched[name] = pgid
                 checkWatchedGroups()
@@ -141,10 +160,12 @@ public final class SupervisorLoop {
                 guard let killRest = spawner.endLeftovers(name, pgid: pgid, signal: sig) else { break }
                 _ = scheduler.schedule(after: after, killRest)
             case .watchProcess(let pid):
-                let watching = processWatcher?.watch(pid) { [weak self] in self?.send(.exited(pid: pid, status: .unknown)) } ?? false
+                let watching = processWatcher?.watch(pid) { [weak self] in
+                    self?.send(.exited(pid: pid, status: .unknown, ended: ProcessEnd.lastRan(pid)))
+                } ?? false
                 if !watching { inputs.append(.exited(pid: pid, status: .unknown)) }
             case .done(let waiter):
-                waiters.removeValue(forKey: waiter.id)?()
+                completed.append(waiter)
             case .persist(let change):
                 store?.apply(change)
             }

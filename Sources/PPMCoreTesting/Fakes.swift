@@ -41,12 +41,21 @@ public final class FakeSpawner: Spawner {
     public var signals: [(pgid: Int32, signal: Int32)] = []
     public var failing: Set<String> = []
     public var aliveGroups: Set<Int32> = []
+    /// Pids to hand out first, in order (real processes, for a test whose
+    /// state store checks them); then `nextPid` counts on.
+    public var pids: [Int32] = []
 
     public func spawn(_ spec: ServiceSpec, output: ChildOutput) -> Result<Int32, SpawnFailure> {
         if failing.contains(spec.name) { return .failure(SpawnFailure("\(spec.cmd[0]): No such file or directory")) }
-        nextPid += 1
-        spawned.append((spec.name, nextPid))
-        return .success(nextPid)
+        let pid: Int32
+        if pids.isEmpty {
+            nextPid += 1
+            pid = nextPid
+        } else {
+            pid = pids.removeFirst()
+        }
+        spawned.append((spec.name, pid))
+        return .success(pid)
     }
 
     public func signalGroup(_ pgid: Int32, _ signal: Int32) { signals.append((pgid, signal)) }

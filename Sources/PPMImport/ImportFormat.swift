@@ -10,6 +10,10 @@ public enum ImportFormat: String, CaseIterable, Sendable {
     case supervisord
     /// A pm2 ecosystem file in JSON or YAML: `apps: [...]`.
     case pm2
+    /// A Procfile (foreman, Heroku): `NAME: COMMAND` lines.
+    case procfile
+    /// systemd `.service` units (one or more files, or a folder of them).
+    case systemd
 
     /// What the source system is called in comments.
     public var title: String {
@@ -19,6 +23,8 @@ public enum ImportFormat: String, CaseIterable, Sendable {
         case .ppm: "PPM"
         case .supervisord: "supervisord"
         case .pm2: "pm2"
+        case .procfile: "Procfile"
+        case .systemd: "systemd"
         }
     }
 
@@ -32,8 +38,11 @@ public enum ImportFormat: String, CaseIterable, Sendable {
 
     /// Tells the format from the content: XML is PETeR, a JSON document or a
     /// YAML `apps:` list is pm2, `[section]` lines are supervisord, `job {`
-    /// is pmtr and a YAML `services:` list is PPM.
+    /// is pmtr and a YAML `services:` list is PPM; a `[Service]` section is a
+    /// systemd unit, a file named `Procfile` (or `Procfile.*`) a Procfile.
     public static func guess(path: String, text: String) throws(ImportError) -> ImportFormat {
+        if path.hasSuffix(".service") || text.split(separator: "\n").contains(where: { $0.trimmingSpaces == "[Service]" }) { return .systemd }
+        if basename(path) == "Procfile" || basename(path).hasPrefix("Procfile.") { return .procfile }
         let first = text.unicodeScalars.first { !$0.properties.isWhitespace }
         if first == "<" { return .peter }
         if first == "{" || (first == "[" && !isIni(text)) { return .pm2 }

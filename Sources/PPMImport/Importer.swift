@@ -10,18 +10,57 @@ public struct ImportResult: Sendable {
     public var untranslated: [Untranslated]
 }
 
-/// Reads a pmtr, PETeR, PPM, supervisord or pm2 config and writes the
-/// equivalent ppm.lua.
+/// Reads a pmtr, PETeR, PPM, supervisord, pm2, Procfile or systemd config
+/// and writes the equivalent ppm.lua.
 public enum Importer {
-    /// Imports the file at `path`, in `format` or the one its content shows.
-    public static func importFile(_ path: String, from format: ImportFormat? = nil) throws(ImportError) -> ImportResult {
-        try ImportFormat.refuseScript(path)
+    /// Imports several files (or folders of `.service` units) at once:
+    /// systemd units only; any other format takes one file.
+    public static func importFiles(_ paths: [String], from format: ImportFormat? = nil) throws(ImportError) -> ImportResult {
+        guard paths.count > 1 || paths.first.map(isFolder) == true else {
+            guard let path = paths.first else { throw ImportError("import", line: nil, "no file given") }
+            return try importFile(path, from: format)
+        }
+        if let format, format != .systemd {
+            throw ImportError(paths[0], line: nil, "only systemd units are imported several at a time (--from systemd); \(format.rawValue) takes one file")
+        }
+        var files: [(path: String, text: String)] = []
+        for path in paths {
+            for unit in try unitFiles(path) { files.append((unit, try readText(unit))) }
+        }
+        guard !files.isEmpty else { throw ImportError(paths[0], line: nil, "no .service files found") }
+        var config = try SystemdReader(files: files).read()
+        config.header = [
+            "ppm.lua imported from \(files.map { ImportFormat.basename($0.path) }.joined(separator: ", ")) (systemd) by `ppm-lua import`.",
+            "Check it with `ppm-lua check FILE`; run it with `ppm-lua daemon -c FILE`.", "",
+        ] + config.header
+        return ImportResult(format: .systemd, lua: LuaWriter.write(config), untranslated: config.allUntranslated)
+    }
+
+    private static func isFolder(_ path: String) -> Bool {
+        var folder: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &folder) && folder.boolValue
+    }
+
+    /// `path` itself, or the `.service` files of the folder it names, sorted.
+    private static func unitFiles(_ path: String) throws(ImportError) -> [String] {
+        guard isFolder(path) else { return [path] }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { throw ImportError(path, line: nil, "cannot list the folder") }
+        return names.filter { $0.hasSuffix(".service") }.sorted().map { path + "/" + $0 }
+    }
+
+    private static func readText(_ path: String) throws(ImportError) -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
             throw ImportError(path, line: nil, reason)
         }
         guard let text = String(data: data, encoding: .utf8) else { throw ImportError(path, line: nil, "not UTF-8 text") }
-        return try importText(text, path: path, from: format)
+        return text
+    }
+
+    /// Imports the file at `path`, in `format` or the one its content shows.
+    public static func importFile(_ path: String, from format: ImportFormat? = nil) throws(ImportError) -> ImportResult {
+        try ImportFormat.refuseScript(path)
+        return try importText(try readText(path), path: path, from: format)
     }
 
     /// Imports `text`, read from `path` (named in comments and errors).
@@ -45,6 +84,8 @@ public enum Importer {
         case .ppm: return try PPMYamlReader(file: path).read(text)
         case .supervisord: return try SupervisordReader(file: path).read(text)
         case .pm2: return try Pm2Reader(file: path).read(text)
+        case .procfile: return try ProcfileReader(file: path).read(text)
+        case .systemd: return try SystemdReader(files: [(path, text)]).read()
         }
     }
 }

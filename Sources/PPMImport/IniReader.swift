@@ -15,6 +15,8 @@ struct IniSection: Equatable {
     var name: String
     var line: Int
     var entries: [IniEntry] = []
+    /// The file it was read from when it is not the imported one (`[include]`).
+    var file: String?
 
     /// The last entry with this key.
     subscript(key: String) -> IniEntry? { entries.last { $0.key == key } }

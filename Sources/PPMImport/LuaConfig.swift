@@ -7,12 +7,15 @@ public struct Untranslated: Equatable, Sendable {
     public var text: String
     /// Why it was not translated.
     public var reason: String
+    /// The source file, when an import reads several (systemd units).
+    public var file: String?
 
     /// An item left out.
-    public init(line: Int, text: String, reason: String) {
+    public init(line: Int, text: String, reason: String, file: String? = nil) {
         self.line = line
         self.text = text
         self.reason = reason
+        self.file = file
     }
 }
 
@@ -86,6 +89,6 @@ public struct LuaConfig: Equatable, Sendable {
     public var allUntranslated: [Untranslated] {
         var all = untranslated
         for case .service(let s) in blocks { all += s.untranslated }
-        return all.sorted { $0.line < $1.line }
+        return all.sorted { ($0.file ?? "", $0.line) < ($1.file ?? "", $1.line) }
     }
 }

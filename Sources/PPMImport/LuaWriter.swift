@@ -30,9 +30,11 @@ public enum LuaWriter {
         return out.joined(separator: "\n") + "\n"
     }
 
-    /// `line N: not translated: TEXT (REASON)`.
+    /// `line N: not translated: TEXT (REASON)`, after the file's name
+    /// when the item names one (`db.service line N: …`).
     public static func describe(_ item: Untranslated) -> String {
-        "line \(item.line): not translated: \(item.text) (\(item.reason))"
+        let place = item.file.map { "\(ImportFormat.basename($0)) line \(item.line)" } ?? "line \(item.line)"
+        return "\(place): not translated: \(item.text) (\(item.reason))"
     }
 
     /// `-- text`, a line each: one per `\n` of `text`, every other control

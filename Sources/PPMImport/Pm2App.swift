@@ -9,6 +9,8 @@ struct Pm2App {
     let fields: [(key: String, line: Int, value: Node)]
     /// The service name (`name`, else the script's file name).
     var name: String
+    /// pm2's name when ppm-lua's had to differ (no spaces or slashes).
+    var renamedFrom: String?
     /// `cron_restart`, handled by a timer after the service.
     var cronRestart: (expr: String, line: Int)?
 
@@ -20,6 +22,7 @@ struct Pm2App {
 
     /// Keys with no ppm-lua equivalent, and why.
     static let reasons: [String: String] = [
+        "pid_file": "ppm-lua keeps each service's pid in <home>/state.jsonl (`ppm-lua ls --json` shows it)",
         "exec_mode": "instances run as separate processes; pm2's cluster mode (one shared port) has no equivalent",
         "max_memory_restart": "no memory limit restarts; a policy can check ppm.stats(name).rss",
         "ignore_watch": "`depends` takes files and globs, without exclusions",
@@ -41,7 +44,9 @@ struct Pm2App {
         }
         let base = script.split(separator: "/").last.map(String.init) ?? script
         name = fields.first { $0.key == "name" }?.value.text ?? String(base.split(separator: ".").first ?? Substring(base))
+        let given = name
         name = String(name.map { $0.isWhitespace || $0 == "/" ? "-" : $0 })
+        if name != given { renamedFrom = given }
     }
 
     private func get(_ key: String) -> (key: String, line: Int, value: Node)? { fields.first { $0.key == key } }
@@ -66,6 +71,10 @@ struct Pm2App {
     mutating func translate(config: inout LuaConfig) throws(ImportError) -> ServiceBlock {
         var block = ServiceBlock()
         block.comments = ["pm2 app at line \(node.line)"]
+        if let renamedFrom, let f = get("name") {
+            block.untranslated.append(Untranslated(line: f.line, text: "name: \(renamedFrom)",
+                                                   reason: "renamed '\(name)': ppm-lua names have no spaces or slashes"))
+        }
         let script = get("script")!.value.text!
         let ext = script.split(separator: "/").last.flatMap { $0.contains(".") ? $0.split(separator: ".").last.map(String.init) : nil }
         var argv: [String] = []
@@ -78,8 +87,10 @@ struct Pm2App {
         argv += [script] + (try words("args"))
         var instances = 1
         if let f = get("instances") {
-            if let n = f.value.int, n > 0 { instances = n } else if f.value.text == "max" || f.value.int == 0 || f.value.int == -1 {
-                let cpus = max(1, ProcessInfo.processInfo.activeProcessorCount - (f.value.int == -1 ? 1 : 0))
+            // pm2 takes numeric strings too (`instances: '2'`).
+            let count = f.value.int ?? f.value.text.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            if let n = count, n > 0 { instances = n } else if f.value.text == "max" || count == 0 || count == -1 {
+                let cpus = max(1, ProcessInfo.processInfo.activeProcessorCount - (count == -1 ? 1 : 0))
                 instances = cpus
                 block.comments.append("instances: \(f.value.text!) is \(cpus) on the machine that imported this")
             } else {
@@ -89,6 +100,11 @@ struct Pm2App {
         if instances > 1 {
             block.loop = .init(variable: "i", from: 0, to: instances - 1)
             block.comments.append("instances = \(instances): one service each, NODE_APP_INSTANCE = 0 … \(instances - 1)")
+            // pm2 runs node scripts in cluster mode unless told otherwise: one shared port.
+            if get("exec_mode") == nil, ext.map({ ["js", "cjs", "mjs"].contains($0) }) ?? false, let f = get("instances") {
+                block.untranslated.append(Untranslated(line: f.line, text: "instances: \(instances) (cluster mode, pm2's default for node)",
+                    reason: "pm2's instances share one port; these are separate processes: give each its own PORT (e.g. 3000 + i)"))
+            }
             block.set("name", .code("(\(LuaExpr.quote(name + "-%d"))):format(i)"))
         } else {
             block.set("name", .string(name))

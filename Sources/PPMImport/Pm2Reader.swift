@@ -7,13 +7,19 @@ import Yams
 struct Pm2Reader {
     let file: String
 
-    func read(_ text: String) throws(ImportError) -> LuaConfig {
+    func read(_ source: String) throws(ImportError) -> LuaConfig {
+        var text = source
         let first = text.unicodeScalars.first { !$0.properties.isWhitespace }
-        if first == "{" || first == "[" { try checkJSON(text) }
+        if first == "{" || first == "[" || first == "/" {
+            text = JSComments.blanked(source)  // pm2 reads JSON as JavaScript: comments are fine
+            try checkJSON(text)
+        }
         let root = try YAMLTree.parse(text, file: file)
         let apps: [Node]
         if let list = root.items {
             apps = list
+        } else if let top = root.entries, !top.contains(where: { $0.key == "apps" }), top.contains(where: { $0.key == "script" }) {
+            apps = [root]  // one bare app, as pm2 start process.json takes it
         } else if let top = root.entries {
             guard let list = top.first(where: { $0.key == "apps" }) else {
                 throw ImportError(file, line: root.line, "no `apps` list (a pm2 ecosystem file has apps: [...])")

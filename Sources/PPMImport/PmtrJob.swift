@@ -13,6 +13,8 @@ struct PmtrJob {
     var depends: [String] = []
     var order: Int?
     var once = false
+    /// Options pmtr does not have (or ppm-lua cannot translate), kept as comments.
+    var untranslated: [Untranslated] = []
 
     init(line: Int) { self.line = line }
 
@@ -49,6 +51,7 @@ struct PmtrJob {
         guard !cmd.isEmpty else { throw ImportError(file, line: line, "job '\(name)' has no 'cmd'") }
         var block = ServiceBlock()
         block.comments = ["pmtr job at line \(line)" + (order.map { ", order \($0)" } ?? "")]
+        block.untranslated += untranslated
         block.set("name", .string(name))
         block.set("cmd", Self.command(cmd))
         if !env.isEmpty { block.set("env", .table(env)) }

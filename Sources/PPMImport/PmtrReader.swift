@@ -185,7 +185,10 @@ struct PmtrReader {
             try flag(t)
             job.once = true
         default:
-            throw ImportError(file, line: t.line, "unknown job option '\(t.text)'")
+            // The import rule: kept as a comment naming its line, listed on stderr.
+            let rest = arguments(of: t).map(\.raw)
+            job.untranslated.append(Untranslated(line: t.line, text: ([t.raw] + rest).joined(separator: " "),
+                                                 reason: "not a pmtr job option ppm-lua knows"))
         }
     }
 }

@@ -2,7 +2,8 @@ import Foundation
 
 /// supervisord's `%(name)s` expansions in a value, resolved to Lua: known
 /// names become text now; `process_num` (the numprocs loop variable) and
-/// `ENV_X` (the daemon's environment when the config loads) stay Lua.
+/// `ENV_X` (the daemon's environment when the config loads; an error there
+/// when it is unset, as supervisord refuses to start) stay Lua.
 struct SupervisordExpansion {
     /// Names known when importing: program_name, group_name, numprocs, here, host_node_name.
     var known: [String: String]
@@ -44,7 +45,10 @@ struct SupervisordExpansion {
                 pieces.append(.lua(spec: "%" + spec + luaType, expr: v))
             } else if name.hasPrefix("ENV_") {
                 pieces.append(.text(text)); text = ""
-                pieces.append(.lua(spec: "%" + spec + "s", expr: "os.getenv(\(LuaExpr.quote(String(name.dropFirst(4))))) or \"\""))
+                // Unset, supervisord refuses to start: so does the config (and the import's check).
+                let variable = String(name.dropFirst(4))
+                let unset = "environment variable \(variable) is not set (supervisord's %(\(name))s at line \(line))"
+                pieces.append(.lua(spec: "%" + spec + "s", expr: "(os.getenv(\(LuaExpr.quote(variable))) or error(\(LuaExpr.quote(unset)), 0))"))
             } else {
                 let known: String
                 if name == "process_num", case .value(let n) = processNum { known = String(n) } else {

@@ -55,7 +55,7 @@ struct SupervisordProgram {
 
         var block = ServiceBlock()
         let priority = try int("priority") ?? 999
-        block.comments = ["[\(section.name)] at line \(section.line)" + (section["priority"] != nil ? ", priority \(priority)" : "")]
+        block.comments = ["[\(section.name)] at line \(section.line)" + (section.file.map { " of \($0)" } ?? "") + (section["priority"] != nil ? ", priority \(priority)" : "")]
         if numprocs > 1 {
             block.loop = .init(variable: "i", from: start, to: start + numprocs - 1)
             block.comments.append("numprocs = \(numprocs): one service per process_num, \(start) to \(start + numprocs - 1)")

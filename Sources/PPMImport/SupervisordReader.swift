@@ -11,11 +11,10 @@ struct SupervisordReader {
         "unix_http_server": "ppm-lua's control socket is <home>/ppm.sock (or --socket / PPM_LUA_SOCKET)",
         "inet_http_server": "ppm-lua has no HTTP interface; its control protocol is JSON lines on the socket",
         "supervisorctl": "the client is `ppm-lua` itself",
-        "include": "import each included file on its own and join the results",
     ]
 
     func read(_ text: String) throws(ImportError) -> LuaConfig {
-        let sections = try IniReader.sections(text, file: file)
+        let sections = try SupervisordIncludes.expand(try IniReader.sections(text, file: file), file: file)
         var config = LuaConfig()
         var inherited: [(key: String, value: String, line: Int)] = []
         var groupOf: [String: String] = [:]
@@ -51,7 +50,7 @@ struct SupervisordReader {
         var programs: [(priority: Int, block: ServiceBlock)] = []
         for section in sections {
             if section.name.hasPrefix("program:") {
-                let program = SupervisordProgram(section: section, file: file, here: here,
+                let program = SupervisordProgram(section: section, file: section.file ?? file, here: section.file.map(Self.folder(of:)) ?? here,
                                                  group: groupOf[String(section.name.dropFirst(8))], inheritedEnv: inherited)
                 programs.append(try program.translate())
             } else if section.name != "supervisord" && !section.name.hasPrefix("group:") {
@@ -61,7 +60,8 @@ struct SupervisordReader {
                     : kind == "eventlistener" ? "no event listener protocol; ppm.on(type, fn) hooks run Lua on every event"
                     : kind == "fcgi-program" ? "ppm-lua does not open sockets for its services"
                     : "not a supervisord section ppm-lua knows")
-                config.untranslated.append(Untranslated(line: section.line, text: "[\(section.name)]", reason: reason))
+                let from = section.file.map { " (in \($0))" } ?? ""
+                config.untranslated.append(Untranslated(line: section.line, text: "[\(section.name)]\(from)", reason: reason))
             }
         }
         // supervisord starts lower priorities first; the sort keeps file order for equal ones.
@@ -77,7 +77,10 @@ struct SupervisordReader {
     }
 
     /// The config file's folder, absolute (`%(here)s`).
-    private func folder() -> String {
+    private func folder() -> String { Self.folder(of: file) }
+
+    /// A file's folder, absolute (`%(here)s` of the sections it holds).
+    static func folder(of file: String) -> String {
         let absolute = file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
         return URL(fileURLWithPath: absolute).standardizedFileURL.deletingLastPathComponent().path
     }

@@ -121,6 +121,19 @@ struct FieldReader {
         }
     }
 
+    /// `env_file`: one path or a list, each made absolute against `base`
+    /// (a leading `-`, "may be missing", is kept in front).
+    func envFiles(_ v: LuaValue, base: String?) throws -> [String] {
+        try (strings(v, "env_file") ?? []).map { entry in
+            let optional = entry.hasPrefix("-")
+            let path = optional ? String(entry.dropFirst()) : entry
+            guard !path.isEmpty else { throw error("'env_file' has an empty path") }
+            guard !path.utf8.contains(0) else { throw error("'env_file' path holds a NUL byte") }
+            let absolute = path.hasPrefix("/") || base == nil ? path : "\(base!)/\(path)"
+            return (optional ? "-" : "") + absolute
+        }
+    }
+
     func integers(_ v: LuaValue, _ field: String) throws -> [Int]? {
         switch v {
         case .nil: return nil

@@ -94,8 +94,9 @@ extension ScriptHost {
             return [.boolean(!running.isEmpty)]
         }
         def("on") { [unowned self] args in
-            let type = try args.string(1)
-            let valid = ["start", "exit", "stop", "spawn_failed", "fatal", "adopt", "output", "*"]
+            var type = try args.string(1)
+            if type == "adopt" { type = "adopted" }  // the name before SPEC 3's
+            let valid = ["start", "exit", "stop", "spawn_failed", "fatal", "adopted", "output", "*"]
             guard valid.contains(type) else {
                 throw args.error(1, "unknown event type '\(type)' (expected \(valid.joined(separator: ", ")))")
             }

@@ -19,7 +19,7 @@ struct ServiceScripts {
 /// field is named with the field it probably meant.
 struct SpecReader {
     static let fields = [
-        "name", "cmd", "dir", "env", "clean_env", "secret_env", "user", "group", "no_new_privs", "stdin", "stdout", "stderr",
+        "name", "cmd", "dir", "env", "env_file", "clean_env", "secret_env", "user", "group", "no_new_privs", "stdin", "stdout", "stderr",
         "ulimit", "nice", "cpu", "requires", "groups", "autostart", "start_after", "once", "wait",
         "disabled", "depends", "bounce", "stop_signal", "stop_timeout", "restart", "on_start", "on_exit",
         "on_output", "log_max_size", "log_keep", "log_timestamps",
@@ -58,6 +58,7 @@ struct SpecReader {
             return "\(base)/\(dir)"
         }
         spec.env = try field.stringMap(t["env"], "env") ?? [:]
+        spec.envFile = try field.envFiles(t["env_file"], base: baseDirectory ?? spec.dir)
         spec.cleanEnv = try field.bool(t["clean_env"], "clean_env") ?? false
         spec.secretEnv = try field.strings(t["secret_env"], "secret_env") ?? []
         spec.user = try field.string(t["user"], "user")

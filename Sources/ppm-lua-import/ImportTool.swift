@@ -5,14 +5,15 @@ import PPMImport
 
 extension ImportFormat: ExpressibleByArgument {}
 
-/// `ppm-lua-import FILE [--from FORMAT]`, which `ppm-lua import` runs: prints
-/// the ppm.lua equivalent of a pmtr, PETeR, PPM, supervisord or pm2 config,
+/// `ppm-lua-import FILE… [--from FORMAT]`, which `ppm-lua import` runs: prints
+/// the ppm.lua equivalent of a pmtr, PETeR, PPM, supervisord, pm2, Procfile
+/// or systemd config (several systemd units, or a folder of them, at once),
 /// lists what it could not translate on stderr, and checks the result.
 @main
 struct ImportTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ppm-lua import",
-        abstract: "Translate a pmtr, PETeR, PPM, supervisord or pm2 config into a ppm.lua (on stdout).",
+        abstract: "Translate a pmtr, PETeR, PPM, supervisord, pm2, Procfile or systemd config into a ppm.lua (on stdout).",
         discussion: """
             The format is told from the content unless --from names it. What cannot be translated \
             is kept as a comment naming its line, and listed on stderr. Exit 0 when the result \
@@ -20,23 +21,30 @@ struct ImportTool: ParsableCommand {
             (FILE:LINE: message) or the result does not load.
             """)
 
-    @Argument(help: "The config file to translate.")
-    var file: String
+    @Argument(help: "The config file to translate (systemd: one or more .service files, or a folder of them).")
+    var files: [String]
+
+    /// The file named in messages: the first one given.
+    private var file: String { files[0] }
 
     @Option(help: "The source format: \(ImportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var from: ImportFormat?
 
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("name the config file to translate") }
+    }
+
     func run() throws {
         let result: ImportResult
         do {
-            result = try Importer.importFile(file, from: from)
+            result = try Importer.importFiles(files, from: from)
         } catch {
             report(LuaWriter.visible("\(error)"))
             throw ExitCode(1)
         }
         FileHandle.standardOutput.write(Data(result.lua.utf8))
         for item in result.untranslated {
-            report("\(file):\(item.line): not translated: \(LuaWriter.visible(item.text)) (\(LuaWriter.visible(item.reason)))")
+            report("\(item.file ?? file):\(item.line): not translated: \(LuaWriter.visible(item.text)) (\(LuaWriter.visible(item.reason)))")
         }
         let locations = Locations()
         switch ImportCheck.run(result.lua, path: "imported ppm.lua", home: locations.home, pluginFolders: Locations.pluginFolders()) {

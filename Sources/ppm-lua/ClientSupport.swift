@@ -12,10 +12,11 @@ struct SocketOption: ParsableArguments {
     var locations: Locations { Locations(socket: socket) }
 }
 
-/// Options every client command takes: the unix socket, or a daemon's TCP
-/// listener (TLS 1.3) with the token that is its pre-shared key, or the
-/// certificates of mutual TLS.
-struct ClientOptions: ParsableArguments {
+/// Where the daemon is: the unix socket, or a daemon's TCP listener (TLS
+/// 1.3) with the token that is its pre-shared key, or the certificates of
+/// mutual TLS (`eval` and `repl`, whose `--timeout` is the chunk's, take
+/// only these).
+struct EndpointOptions: ParsableArguments {
     @OptionGroup var local: SocketOption
 
     @Option(help: "A daemon's TCP listener, HOST:PORT (default: $PPM_LUA_HOST).")
@@ -62,10 +63,39 @@ struct ClientOptions: ParsableArguments {
         return .host(remote, credentials: .token(token), bind: bind)
     }
 
-    /// Connects, or exits 3 naming the socket or host (1 when refused).
-    func connect() throws -> ControlClient {
+    /// Connects, or exits 3 naming the socket or host (1 when refused);
+    /// each request then fails when no answer starts within `answerTimeout` seconds.
+    func connect(answerTimeout: Double?) throws -> ControlClient {
         let endpoint = try endpoint()
-        do { return try endpoint.connect() } catch { throw fail(error) }
+        do {
+            let client = try endpoint.connect()
+            client.answerTimeout = answerTimeout
+            return client
+        } catch { throw fail(error) }
+    }
+}
+
+/// Options every client command takes: where the daemon is, and how long
+/// to wait for it to answer.
+struct ClientOptions: ParsableArguments {
+    @OptionGroup var endpointOptions: EndpointOptions
+
+    @Option(help: "Seconds to wait for the daemon to start answering (0: forever).")
+    var timeout: Double = ControlClient.standardAnswerTimeout
+
+    func validate() throws {
+        if !(timeout >= 0) { throw ValidationError("--timeout must be 0 or more seconds") }
+    }
+
+    var locations: Locations { endpointOptions.locations }
+
+    func endpoint() throws -> ControlEndpoint { try endpointOptions.endpoint() }
+
+    /// Connects, or exits 3 naming the socket or host (1 when refused). The
+    /// timeout bounds only the wait for an answer to begin: `-f` then
+    /// follows for as long as it runs.
+    func connect() throws -> ControlClient {
+        try endpointOptions.connect(answerTimeout: timeout == 0 ? nil : timeout)
     }
 
     /// One request; failures exit 1 (or 3 without a daemon).

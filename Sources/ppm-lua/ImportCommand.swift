@@ -1,15 +1,15 @@
 import ArgumentParser
 import Glibc
 
-/// `ppm-lua import FILE [--from FORMAT]`: runs `ppm-lua-import`, the program
+/// `ppm-lua import FILE… [--from FORMAT]`: runs `ppm-lua-import`, the program
 /// beside this one that holds the readers. Their parsers need Foundation
 /// (FoundationXML for PETeR, Yams for YAML), which the daemon never loads.
 struct ImportCommand: ParsableCommand {
-    static let formats = ["pmtr", "peter", "ppm", "supervisord", "pm2"]
+    static let formats = ["pmtr", "peter", "ppm", "supervisord", "pm2", "procfile", "systemd"]
 
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Translate a pmtr, PETeR, PPM, supervisord or pm2 config into a ppm.lua (on stdout).",
+        abstract: "Translate a pmtr, PETeR, PPM, supervisord, pm2, Procfile or systemd config into a ppm.lua (on stdout).",
         discussion: """
             The format is told from the content unless --from names it. What cannot be translated \
             is kept as a comment naming its line, and listed on stderr. Exit 0 when the result \
@@ -17,13 +17,14 @@ struct ImportCommand: ParsableCommand {
             Runs the `ppm-lua-import` program installed beside ppm-lua.
             """)
 
-    @Argument(help: "The config file to translate.")
-    var file: String
+    @Argument(help: "The config file to translate (systemd: one or more .service files, or a folder of them).")
+    var files: [String]
 
     @Option(help: "The source format: \(formats.joined(separator: ", ")).")
     var from: String?
 
     func validate() throws {
+        if files.isEmpty { throw ValidationError("name the config file to translate") }
         if let from, !Self.formats.contains(from) {
             throw ValidationError("unknown format '\(from)' (expected \(Self.formats.joined(separator: ", ")))")
         }
@@ -34,7 +35,7 @@ struct ImportCommand: ParsableCommand {
             printError("ppm-lua-import is missing: it is built and installed beside ppm-lua (swift build builds both)")
             throw ExitCode(1)
         }
-        let args = [helper, file] + (from.map { ["--from", $0] } ?? [])
+        let args = [helper] + files + (from.map { ["--from", $0] } ?? [])
         var argv = args.map { strdup($0) } + [nil]
         execv(helper, &argv)
         printError("cannot run \(helper): \(String(cString: strerror(errno)))")

@@ -9,6 +9,7 @@ struct AddCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Add and start a service at run time (kept until `rm`).", aliases: ["exec"])
     @OptionGroup var client: ClientOptions
+    @OptionGroup var output: QuietOption
     @Flag(help: "Print the new service as JSON.") var json = false
     @Option(help: "The service's name (default: the program's file name).") var name: String?
     @Option(help: "An environment variable, KEY=VALUE (repeatable).") var env: [String] = []
@@ -43,6 +44,7 @@ struct AddCommand: ParsableCommand {
         if let policy = noAutorestart ? "never" : restart { args["restart"] = .string(policy) }
         let reply = try client.callRaw("add", args)
         if json { return printJSON(raw: reply.raw) }
+        if output.quiet { return }
         let service = reply.value
         print("added \(service["name"]?.stringValue ?? "?"): \(service["state"]?.stringValue ?? "?"), pid \(service["pid"]?.intValue.map(String.init) ?? "-")")
     }

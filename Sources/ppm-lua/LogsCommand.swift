@@ -28,21 +28,36 @@ struct LogsCommand: ParsableCommand {
         guard n >= 0 else { throw ValidationError("-n must not be negative") }
     }
 
+    /// Lines a follower asks for again after an upgrade, to find where it was.
+    static let resumeWindow = 1000
+
     func run() throws {
-        let c = try client.connect()
-        let args: [String: JSONValue] = [
+        var c = try client.connect()
+        let daemon = c.daemonPid
+        var args: [String: JSONValue] = [
             "names": .init(names), "n": .init(n), "follow": .bool(follow), "stream": .string(err ? "err" : "out"),
         ]
         let prefixed = names.count > 1 || names.contains { $0 == "all" || $0.hasPrefix("@") }
         // A service's escape sequences would act on the terminal (clipboard, title, cursor).
         let escaped = !raw && isatty(1) != 0
-        do {
+        var shown = RecentLines()
+        do throws(any Error) {
             let first = try c.callRaw("logs", args)
-            for (line, raw) in zip(first.value.arrayValue ?? [], first.items) { show(line, raw: raw, prefixed, escaped: escaped) }
+            for (line, raw) in zip(first.value.arrayValue ?? [], first.items) { show(line, raw: raw, prefixed, &shown, escaped: escaped) }
             fflush(nil)
             while follow {
-                let next = try c.receiveRaw()
-                show(next.value, raw: next.raw, prefixed, escaped: escaped)
+                do throws(any Error) {
+                    let next = try c.receiveRaw()
+                    show(next.value, raw: next.raw, prefixed, &shown, escaped: escaped)
+                } catch where Reconnect.isHangUp(error) {
+                    // An upgrade: the same daemon answers again; the lines since
+                    // the last one shown come first (found in the files' tails).
+                    args["n"] = .init(shown.isEmpty ? 0 : Self.resumeWindow)
+                    let tail: ControlResult
+                    (c, tail) = try Reconnect.resume(client, pid: daemon) { [args] in try $0.callRaw("logs", args) }
+                    let lines = Array(zip(tail.value.arrayValue ?? [], tail.items))
+                    for (line, raw) in lines[shown.newStart(in: lines.map(\.0))...] { show(line, raw: raw, prefixed, &shown, escaped: escaped) }
+                }
                 fflush(nil)  // a reader of a pipe sees each line at once
             }
         } catch {
@@ -50,10 +65,37 @@ struct LogsCommand: ParsableCommand {
         }
     }
 
-    private func show(_ line: JSONValue, raw: ArraySlice<UInt8>, _ prefixed: Bool, escaped: Bool) {
+    private func show(_ line: JSONValue, raw: ArraySlice<UInt8>, _ prefixed: Bool, _ shown: inout RecentLines, escaped: Bool) {
+        shown.append(line)
         if json { return printJSON(raw: raw) }
         let text = line["line"]?.stringValue ?? ""
-        let shown = prefixed ? "\(line["name"]?.stringValue ?? "?") | \(text)" : text
-        print(escaped ? TerminalText.visible(shown) : shown)
+        let printed = prefixed ? "\(line["name"]?.stringValue ?? "?") | \(text)" : text
+        print(escaped ? TerminalText.visible(printed) : printed)
+    }
+}
+
+/// The last lines a follower printed (service and text), to find in a
+/// file's tail where it stopped.
+struct RecentLines {
+    private var lines: [JSONValue] = []
+    static let kept = 3
+
+    var isEmpty: Bool { lines.isEmpty }
+
+    mutating func append(_ line: JSONValue) {
+        lines.append(.object(["name": line["name"] ?? .null, "line": line["line"] ?? .null]))
+        if lines.count > Self.kept { lines.removeFirst() }
+    }
+
+    /// Where the lines not shown yet begin in `tail`: after the last place
+    /// the lines shown last appear in it; all of it when they do not.
+    func newStart(in tail: [JSONValue]) -> Int {
+        let wanted = lines
+        guard !wanted.isEmpty, tail.count >= wanted.count else { return 0 }
+        let plain = tail.map { JSONValue.object(["name": $0["name"] ?? .null, "line": $0["line"] ?? .null]) }
+        for end in stride(from: plain.count, through: wanted.count, by: -1) where Array(plain[(end - wanted.count)..<end]) == wanted {
+            return end
+        }
+        return 0
     }
 }

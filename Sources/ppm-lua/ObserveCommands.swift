@@ -21,7 +21,7 @@ struct StatusCommand: ParsableCommand {
         print("services  \(s["services"]?.intValue ?? 0)")
         if let listen = s["listen"]?.stringValue { print("listen    \(listen) (TCP)") }
         if let disk = s["disk_full"] ?? s["write_error"], let error = disk["error"]?.stringValue {
-            print("warning   \(error): \(disk["path"]?.stringValue ?? "?") cannot be written; run-time changes are refused")
+            print("warning   \(error): \(disk["path"]?.stringValue ?? "?") cannot be written; run-time changes are refused, captured output waits")
         }
         if let cgroups = s["cgroups"]?.stringValue {
             print("cgroups   \(cgroups) (one per service)")

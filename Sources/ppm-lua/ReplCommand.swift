@@ -10,7 +10,7 @@ import PPMCore
 /// `ppm-lua repl`: Lua inside the running daemon (SPEC 6).
 struct ReplCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "repl", abstract: "Interactive Lua inside the running daemon.")
-    @OptionGroup var client: ClientOptions
+    @OptionGroup var client: EndpointOptions
     @Option(help: "Seconds one chunk may run (at most 30).") var timeout: Double = EvalTimeout.standard
 
     func run() throws {
@@ -18,7 +18,7 @@ struct ReplCommand: ParsableCommand {
             printError("--timeout: \(problem)")
             throw ExitCode(1)
         }
-        let connection = try client.connect()
+        let connection = try client.connect(answerTimeout: timeout + ControlClient.standardAnswerTimeout)
         let interactive = isatty(0) != 0
         let syntax = try LuaState(memoryLimit: 8 << 20)  // only to tell complete chunks from incomplete ones
         let history = History()

@@ -21,13 +21,17 @@ struct ShowCommand: ParsableCommand {
         }
         let env = (s["env"]?.objectValue ?? [:]).sorted { $0.key < $1.key }
             .map { "\($0.key)=\(ShellWords.join([$0.value.stringValue ?? ""]))" }
-        let rows: [(String, String)] = [
+        let envFiles = (s["spec"]?["env_file"]?.arrayValue ?? []).compactMap(\.stringValue)
+        let headRows: [(String, String)] = [
             ("name", text("name") ?? name),
             ("state", Style.state(text("state") ?? "?") + (Self.why(s).map { " (\($0))" } ?? "")),
             ("pid", s["pid"]?.intValue.map(String.init) ?? "-"),
             ("command", ShellWords.join((s["cmd"]?.arrayValue ?? []).compactMap(\.stringValue))),
             ("dir", text("dir") ?? "-"),
             ("env", env.isEmpty ? "-" : env.joined(separator: " ")),
+        ]
+        let fileRows: [(String, String)] = envFiles.isEmpty ? [] : [("env_file", envFiles.joined(separator: ", "))]
+        let restRows: [(String, String)] = [
             ("user", text("user") ?? "-"),
             ("autostart", s["autostart"]?.boolValue == false ? "no" : "yes"),
             ("restart", (text("restart") ?? "?") + (s["once"]?.boolValue == true ? " (once)" : "")),
@@ -43,7 +47,13 @@ struct ShowCommand: ParsableCommand {
             ("stdout", text("stdout") ?? "-"),
             ("stderr", text("stderr") ?? "-"),
         ] + (text("cgroup").map { [("cgroup", $0)] } ?? [])
-        for (k, v) in rows { print(padded(k, to: 11) + v) }
+        for (k, v) in headRows + fileRows + restRows + Self.outputWaiting(s) { print(padded(k, to: 11) + v) }
+    }
+
+    /// While its log file cannot be written (`disk_full`): its output waits in its pipe.
+    static func outputWaiting(_ s: JSONValue) -> [(String, String)] {
+        guard let disk = s["disk_full"] ?? s["write_error"], let error = disk["error"]?.stringValue else { return [] }
+        return [("output", "waiting in its pipe: \(error) (\(disk["path"]?.stringValue ?? "?") cannot be written)")]
     }
 
     /// Why a service waits or gave up: backoff, `requires`, spawn failures.

@@ -71,7 +71,7 @@ func processes(containing text: String) -> [Int32] {
         try box.startDaemon()
         #expect(box.pid("web") == web && box.pid("pair") == pair)
         #expect(processes(marker).count == 1 && processes(marker + "3").count == 1)
-        let adopted = box.events().filter { $0["type"] as? String == "adopt" }.compactMap { $0["name"] as? String }
+        let adopted = box.events().filter { $0["type"] as? String == "adopted" }.compactMap { $0["name"] as? String }
         #expect(Set(adopted) == ["web", "pair"])
         // An adopted process that dies is seen (through its pidfd) and restarted by the policy.
         kill(web, SIGKILL)

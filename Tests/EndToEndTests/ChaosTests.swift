@@ -116,7 +116,7 @@ func processGroup(of pid: Int32) -> Int32? {
         for e in journal[current...] {
             guard let pid = e["pid"] as? Int else { continue }
             switch e["type"] as? String {
-            case "start", "adopt": open.insert(pid)
+            case "start", "adopted": open.insert(pid)
             case "exit": open.remove(pid)
             default: break
             }

@@ -20,8 +20,10 @@ private func fixture(_ name: String) -> String {
 
     @Test func everyFixtureImportsAndPassesCheck() throws {
         let box = try Sandbox()
+        box.env["LOG_LEVEL"] = "info"  // supervisord.conf's %(ENV_LOG_LEVEL)s
         let fixtures = ["pmtr.conf", "pmtr-manual.conf", "peter/simplest.xml", "peter/monitoring.xml", "peter/notification.xml",
-                        "peter/periodic.xml", "ppm.yml", "supervisord.conf", "ecosystem.json", "ecosystem.yaml"]
+                        "peter/periodic.xml", "ppm.yml", "supervisord.conf", "ecosystem.json", "ecosystem.yaml",
+                        "Procfile", "systemd/app.service", "systemd"]
         for name in fixtures {
             let out = box.run("import", fixture(name))
             #expect(out.status == 0, "\(name): \(out.stderr)")
@@ -33,6 +35,7 @@ private func fixture(_ name: String) -> String {
 
     @Test func untranslatedItemsAreListedWithTheirLine() throws {
         let box = try Sandbox()
+        box.env["LOG_LEVEL"] = "info"
         let out = box.run("import", fixture("supervisord.conf"), "--from", "supervisord")
         #expect(out.status == 0)
         #expect(out.stderr.contains("ppm-lua: \(fixture("supervisord.conf")):33: not translated: umask=022"))
@@ -114,14 +117,17 @@ private func fixture(_ name: String) -> String {
 
     @Test func badInputsAreRefusedWithFileAndLine() throws {
         let box = try Sandbox()
-        try box.write("job {\n  name a\n  cmd /bin/true\n  colour red\n}\n", to: "bad.conf")
+        try box.write("job {\n  name a\n  cmd /bin/true\n  nice 40\n}\n", to: "bad.conf")
         let bad = box.run("import", box.dir + "/bad.conf")
         #expect(bad.status == 1 && bad.stdout.isEmpty)
-        #expect(bad.stderr == "ppm-lua: \(box.dir)/bad.conf:4: unknown job option 'colour'\n")
+        #expect(bad.stderr == "ppm-lua: \(box.dir)/bad.conf:4: 'nice' must be -20…19, got '40'\n")
+        try box.write("job {\n  name a\n  cmd /bin/true\n  colour red\n}\n", to: "odd.conf")
+        let odd = box.run("import", box.dir + "/odd.conf")
+        #expect(odd.status == 0 && odd.stderr.contains("odd.conf:4: not translated: colour red"), "\(odd.stderr)")
         let js = box.run("import", box.dir + "/ecosystem.config.js")
         #expect(js.status == 1 && js.stderr.contains("export it as JSON"))
         let missing = box.run("import", box.dir + "/nope.xml")
         #expect(missing.status == 1 && missing.stderr.contains("nope.xml: no such file"))
-        #expect(box.run("import", box.dir + "/bad.conf", "--from", "systemd").status == 64)
+        #expect(box.run("import", box.dir + "/bad.conf", "--from", "launchd").status == 64)
     }
 }

@@ -52,6 +52,20 @@ import Testing
         #expect(log().components(separatedBy: "old hook").count == 2)  // only the first run
     }
 
+    /// A config service removed with `rm` comes back at the next reload, as
+    /// supervisord's `update` brings it back (issue #24 item 3).
+    @Test func aConfigServiceRemovedWithRmComesBackAtReload() throws {
+        let box = try Sandbox()
+        try box.write(#"ppm.service { name = "web", cmd = "/bin/sleep 1000" }"#)
+        try box.startDaemon()
+        #expect(eventually { box.state("web") == "running" })
+        #expect(box.run("rm", "web").status == 0)
+        #expect(box.state("web") == nil)
+        let reload = box.run("reload")
+        #expect(reload.status == 0 && reload.stdout.contains("added: web"), "\(reload.stdout)")
+        #expect(eventually { box.state("web") == "running" })
+    }
+
     @Test func brokenConfigKeepsEverythingAndReloadSaysWhere() throws {
         let box = try Sandbox()
         try box.write(Self.before)

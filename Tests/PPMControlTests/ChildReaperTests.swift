@@ -11,7 +11,7 @@ import Testing
     final class Reports: @unchecked Sendable {
         let events = Mutex<[String]>([])
         func add(_ event: SignalLoop.Event) {
-            if case .exited(let pid, let status) = event { events.withLock { $0.append("\(pid) \(status)") } }
+            if case .exited(let pid, let status, _) = event { events.withLock { $0.append("\(pid) \(status)") } }
         }
         func wait(for text: String, seconds: Double = 10) -> Bool {
             let deadline = Date.now + seconds

@@ -23,6 +23,8 @@ import Testing
         #expect(Set(all.folders()) == Set(["", "/a", "/a/b", "/a/b/c", "/a/.hidden"].map { root + $0 }))
         #expect(FileGlob.digest(root + "/x.py") == FileGlob.digest(root + "/a/y.py"))
         #expect(FileGlob.digest(root + "/missing") == nil)
+        // A final `**` is every file below (pm2's `watch: true` becomes `DIR/**`).
+        #expect(FileGlob(root + "/a/**").matches() == ["a/.hidden/h.py", "a/b/c/z.py", "a/b/c/z.txt", "a/y.py"].map { root + "/" + $0 })
     }
 
     /// `ln -s . x; ln -s . y` under `**`: each folder is walked once (a

@@ -61,7 +61,7 @@ func within5s(_ condition: () -> Bool) -> Bool {
         #expect(abs(usage.rss - expected) <= expected / 10 + 65536, "rss \(usage.rss) vs VmRSS sum \(expected)")
         #expect(usage.cpu < 5)
 
-        let old = try JSONValue.parse(ProcessStats.group(group.pid).text)
+        let old = try JSONValue.parse(ProcessStats.usage(StatsGroup(pgid: group.pid)).text)
         #expect(old["pids"] == .array(members.map { .int(Int64($0.pid)) }))
         #expect((old["rss"]?.intValue ?? 0) > 0)
     }
@@ -69,7 +69,7 @@ func within5s(_ condition: () -> Bool) -> Bool {
     @Test func groupsWithoutProcessesAreZero() {
         let usage = StatsSampler(minimumInterval: 0.01).usage(groups: [999_999_999])
         #expect(usage == [999_999_999: GroupUsage.none])
-        #expect(ProcessStats.group(999_999_999) == .object(["cpu": .double(0), "rss": .int(0), "pids": .array([])]))
+        #expect(ProcessStats.usage(StatsGroup(pgid: 999_999_999)) == .object(["cpu": .double(0), "rss": .int(0), "pids": .array([])]))
     }
 
     /// utime + stime of a process in seconds, from /proc/PID/stat.

@@ -50,17 +50,4 @@ import Testing
         #expect(store.writes == 0)
         #expect(FileContents.read(path) == nil)
     }
-
-    @Test func earlierVersionsFilesAreReadOnce() throws {
-        let dir = "/tmp/ppm-legacy-\(getpid())-\(Int.random(in: 0..<1_000_000))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let spec = SpecJSON.encode(ServiceSpec(name: "old", cmd: ["/bin/true"]))
-        try AtomicFile.write(JSONValue.object(["version": .int(1), "services": .array([.object(["spec": spec, "stopped": .bool(true)])])]).text,
-                             to: dir + "/services.json")
-        let store = StateStore(path: dir + "/state.jsonl", legacy: (dir + "/services.json", dir + "/pids.json"))
-        #expect(store.services.map(\.spec.name) == ["old"])
-        #expect(store.services.first?.held == true)
-        #expect(StateStore(path: dir + "/state.jsonl").services.map(\.spec.name) == ["old"])
-    }
 }

@@ -46,10 +46,12 @@ import PPMCoreTesting
         let timer = TimerID(name: "web", kind: .start, serial: 1)
         #expect(effects == [
             .endGroup("web", pgid: 7, signal: SIGTERM, killAfter: 10),  // whatever the process left, before any new run
+            .watchGroup("web", pgid: 7),
             .event(exitEvent("web", pid: 7, .exited(3), outcome: .crashed, crashes: 1), decide: false),
             .persist(.gone("web")),
             .arm(timer, after: 1),
         ])
+        #expect(supervisor.handle(.groupGone("web")) == [])  // what it left is gone
         #expect(supervisor.handle(.timer(TimerID(name: "web", kind: .start, serial: 99))) == [])  // stale
         #expect(supervisor.handle(.timer(timer)) == [.spawn(web)])
     }
@@ -60,12 +62,15 @@ import PPMCoreTesting
         let effects = supervisor.handle(.exited(pid: 7, status: .exited(1)))
         #expect(effects == [
             .endGroup("web", pgid: 7, signal: SIGTERM, killAfter: 10),  // before the hook that may start the next run
+            .watchGroup("web", pgid: 7),
             .event(exitEvent("web", pid: 7, .exited(1), outcome: .crashed, crashes: 1), decide: true),
             .persist(.gone("web")),
         ])
         #expect(supervisor.snapshot("web")?.state == .crashed)  // what a hook reading ppm.get sees
         #expect(supervisor.handle(.decided("web", starts: 0, .restart(after: 0))) == [])  // another run's answer
-        #expect(supervisor.handle(.decided("web", starts: 1, .restart(after: 0))) == [.spawn(web)])
+        // The answer's restart waits for what the last run left to be gone.
+        #expect(supervisor.handle(.decided("web", starts: 1, .restart(after: 0))) == [])
+        #expect(supervisor.handle(.groupGone("web")) == [.spawn(web)])
     }
 
     @Test func aStopSignalsArmsTheKillAndCompletesWhenTheGroupIsGone() {
@@ -179,6 +184,7 @@ import PPMCoreTesting
         _ = supervisor.handle(.boot)
         _ = supervisor.handle(.spawned("web", .success(7)))
         let crash = supervisor.handle(.exited(pid: 7, status: .signaled(9)))
+        _ = supervisor.handle(.groupGone("web"))
         #expect(delay(crash) == 1)
         for case .arm(let timer, _) in crash { _ = supervisor.handle(.timer(timer)) }
         _ = supervisor.handle(.spawned("web", .success(8)))  // the timer's spawn
@@ -197,6 +203,7 @@ import PPMCoreTesting
         _ = supervisor.handle(.boot)
         _ = supervisor.handle(.spawned("web", .success(7)))
         #expect(delay(supervisor.handle(.exited(pid: 7, status: .exited(1)))) == 1)
+        _ = supervisor.handle(.groupGone("web"))
         _ = supervisor.handle(.spawned("web", .success(8)))
         _ = supervisor.handle(.exited(pid: 8, status: .exited(0)))  // finished: stays down
         _ = supervisor.handle(.start("web"))

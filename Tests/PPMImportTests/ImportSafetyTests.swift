@@ -23,6 +23,8 @@ import Testing
             (.peter, "<peter><programs>\n<program name=\"web\" foo=\"a&#13;\(code)\"><cmd>/bin/sleep 1</cmd></program>\n</programs></peter>\n"),
             (.ppm, "services:\n  - name: web\n    command:\n      path: /bin/sleep\n    bogus: \"a\\r\(code)\"\n"),
             (.pm2, "{\"apps\":[{\"name\":\"web\",\"script\":\"/bin/sleep\",\"bogus\":\"a\\r\(code)\"}]}\n"),
+            (.procfile, "web: /bin/sleep 1\nnot a process a\r\(code)\n"),
+            (.systemd, "[Service]\nExecStart=/bin/sleep 1\nBogus=a\r\(code)\n"),
         ]
     }
 

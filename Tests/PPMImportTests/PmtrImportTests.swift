@@ -51,9 +51,16 @@ import Testing
         #expect(clean == [.string("restart"), .integer(0)])
     }
 
+    /// The import rule: an option pmtr's reader does not know stays a comment
+    /// naming its line and is listed; the import goes on.
+    @Test func anUnknownOptionIsKeptAsACommentNotAnError() throws {
+        let result = try Importer.importText("job {\n  name a\n  cmd /bin/true\n  colour red \"dark\"\n}\n", path: "p.conf", from: .pmtr)
+        #expect(result.untranslated.map(\.line) == [4])
+        #expect(result.lua.contains(#"-- line 4: not translated: colour red "dark" (not a pmtr job option ppm-lua knows)"#), "\(result.lua)")
+    }
+
     @Test func syntaxErrorsNameTheLine() {
         let cases: [(String, Int, String)] = [
-            ("job {\n  name a\n  cmd /bin/true\n  colour red\n}\n", 4, "unknown job option 'colour'"),
             ("job {\n  name a\n  cmd /bin/echo \"open\n}\n", 3, "unterminated \" quote"),
             ("job {\n  cmd /bin/true\n}\n", 1, "job has no 'name'"),
             ("job {\n  name a\n  cmd /bin/true\n  nice 40\n}\n", 4, "'nice' must be -20…19"),

@@ -1,3 +1,4 @@
+import Foundation
 import LuaKit
 import PPMCore
 import Testing
@@ -5,13 +6,14 @@ import Testing
 
 @Suite struct SupervisordImportTests {
     @Test func programsGroupsAndExpansions() throws {
+        setenv("LOG_LEVEL", "info", 1)  // %(ENV_LOG_LEVEL)s must be set, as supervisord wants
         let c = try load(fixture("supervisord.conf"))
         #expect(c.result.format == .supervisord)
         // priority order: migrate (1), worker (100), web (200), scheduler (999)
         #expect(c.specs.map(\.name) == ["migrate", "worker_01", "worker_02", "web", "scheduler"])
         let web = try #require(c["web"])
         // %(ENV_LOG_LEVEL)s: the daemon's environment when the config loads
-        #expect(c.result.lua.contains(#"--log-level %s"):format(os.getenv("LOG_LEVEL") or "")"#))
+        #expect(c.result.lua.contains(#"--log-level %s"):format((os.getenv("LOG_LEVEL") or error("environment variable LOG_LEVEL is not set (supervisord's %(ENV_LOG_LEVEL)s at line 18)", 0)))"#))
         #expect(web.dir == "/srv/app" && web.user == "www-data")
         #expect(web.env == ["APP_ENV": "production", "LANG": "C.UTF-8", "PORT": "8000", "WORKERS": "4"])
         #expect(web.groups == ["app"])
@@ -26,7 +28,7 @@ import Testing
         #expect(worker.groups == ["app"])
         let scheduler = try #require(c["scheduler"])
         #expect(!scheduler.autostart && scheduler.stdout == "/dev/null" && scheduler.stderr == nil)
-        #expect(c.untranslatedLines == [2, 7, 8, 11, 14, 33, 62, 64, 68])
+        #expect(c.untranslatedLines == [2, 7, 8, 11, 14, 33, 62, 64])  // [include] at 68 is followed (conf.d/ matches nothing)
         #expect(c.result.lua.contains("-- line 33: not translated: umask=022"))
     }
 
@@ -42,6 +44,41 @@ import Testing
         // After startsecs: exit codes in exitcodes are expected (not restarted), others are.
         #expect(try decide("{ name = 'w', result = 2, runtime = 5 }, { name = 'w', result = 3, runtime = 5 }")
                 == [.string("stop"), .string("restart+0")])
+    }
+
+    /// supervisord refuses to start when an `%(ENV_X)s` names an unset
+    /// variable; so does the imported config, and the import's check says so.
+    @Test func anUnsetEnvironmentVariableIsAnErrorNamingIt() throws {
+        let text = "[program:web]\ncommand=/bin/sleep 1\ndirectory=%(ENV_PPM_SURELY_UNSET_DIR)s\n"
+        let result = try Importer.importText(text, path: "s.conf", from: .supervisord)
+        guard case .failure(let failure) = ImportCheck.run(result.lua, path: "imported", home: "/tmp", pluginFolders: []) else {
+            Issue.record("the check passed with an unset variable")
+            return
+        }
+        #expect(failure.description.contains("environment variable PPM_SURELY_UNSET_DIR is not set (supervisord's %(ENV_PPM_SURELY_UNSET_DIR)s at line 3)"),
+                "\(failure)")
+    }
+
+    /// The Debian layout: supervisord.conf includes conf.d/*.conf, relative
+    /// to itself; the included programs are imported, errors name their file.
+    @Test func includedFilesAreFollowed() throws {
+        let dir = NSTemporaryDirectory() + "ppm-include-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir + "/conf.d", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "[supervisord]\nlogfile=/var/log/supervisord.log\n\n[include]\nfiles = conf.d/*.conf\n"
+            .write(toFile: dir + "/supervisord.conf", atomically: false, encoding: .utf8)
+        try "[program:web]\ncommand=/bin/sleep 100\ndirectory=%(here)s\n".write(toFile: dir + "/conf.d/web.conf", atomically: false, encoding: .utf8)
+        try "[program:worker]\ncommand=/bin/sleep 200\n".write(toFile: dir + "/conf.d/worker.conf", atomically: false, encoding: .utf8)
+        let c = try load(dir + "/supervisord.conf")
+        #expect(c.specs.map(\.name) == ["web", "worker"])
+        #expect(c["web"]?.dir == dir + "/conf.d")
+        try "[program:bad]\ndirectory=/tmp\n".write(toFile: dir + "/conf.d/worker.conf", atomically: false, encoding: .utf8)
+        #expect(throws: ImportError.self) { try Importer.importFile(dir + "/supervisord.conf") }
+        do {
+            _ = try Importer.importFile(dir + "/supervisord.conf")
+        } catch {
+            #expect(error.description.hasPrefix(dir + "/conf.d/worker.conf:1: [program:bad] has no command"), "\(error)")
+        }
     }
 
     @Test func errorsNameTheLine() {

@@ -89,7 +89,7 @@ import Testing
                 types = text[open.upperBound..<close].components(separatedBy: ", ")
             }
         }
-        #expect(types.contains("adopt"))
+        #expect(types.contains("adopted"))
         for type in types where type != "*" && type != "output" {
             #expect(lines.contains { $0.hasPrefix("---@alias ppm.EventType") && $0.contains("\"\(type)\"") },
                     "event type '\(type)' is not in ppm.d.lua")

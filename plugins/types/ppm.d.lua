@@ -29,7 +29,7 @@
 ---A policy: decides what follows an exit (SPEC 5.3).
 ---@alias ppm.Policy fun(ev: ppm.Event, svc: ppm.Snapshot?): ppm.Action
 
----@alias ppm.EventType "start"|"exit"|"stop"|"spawn_failed"|"fatal"|"adopt"
+---@alias ppm.EventType "start"|"exit"|"stop"|"spawn_failed"|"fatal"|"adopted"
 
 ---The table of `ppm.service{}` (SPEC 5.1). An unknown field is an error.
 ---@class (exact) ppm.ServiceSpec
@@ -37,6 +37,7 @@
 ---@field cmd ppm.Command required: the program and its arguments
 ---@field dir? string working directory (relative to the config's folder)
 ---@field env? table<string, string> added to the daemon's environment
+---@field env_file? string|string[] KEY=VALUE files (systemd EnvironmentFile / dotenv syntax), relative to the config's folder, read at each start; "-path" may be missing; `env` wins over them, later files over earlier ones
 ---@field clean_env? boolean true: start from an empty environment (+ `env`)
 ---@field secret_env? string[] variables shown as *** to clients but the local owner (besides names holding PASSWORD, SECRET, TOKEN or KEY)
 ---@field no_new_privs? boolean true: the service and its children cannot gain privileges through exec (setuid programs, file capabilities)
@@ -69,7 +70,7 @@
 
 ---The event table every hook receives (SPEC 5.2).
 ---@class ppm.Event
----@field type ppm.EventType what happened; "adopt": a process left by a killed daemon was taken over
+---@field type ppm.EventType what happened; "adopted": a process left by a killed daemon was taken over
 ---@field name string the service's name
 ---@field pid? integer the process id (the exited one for `exit`)
 ---@field result? integer exit status 0–255 if it exited

@@ -108,6 +108,9 @@ int ppm_signal_pipe_read_info(int fd, pid_t *pid, int *code);
 
 /// The uid of the process at the other end of a unix socket, or -1.
 long ppm_peer_uid(int fd);
+/// The pid of the process at the other end of a unix socket (when it
+/// connected or listened), or -1 (0 over TCP: no such process here).
+long ppm_peer_pid(int fd);
 
 /// Whether any process of the process group still exists.
 int ppm_group_alive(pid_t pgid);
@@ -124,6 +127,22 @@ int ppm_fdholder_send(int sock, const char *text, int read_fd, int write_fd);
 
 /// After "get": 1 and one entry's name and ends, 0 at the end, -1 on error.
 int ppm_fdholder_receive(int sock, char *name, size_t cap, int fds[2]);
+
+/// Drains the main Dispatch queue on the calling (main) thread, forever:
+/// instead of `dispatchMain()`, which leaves the main queue to worker
+/// threads that libdispatch makes on demand (and spins on when a pids limit
+/// is used up). Work on the main queue, or on queues that target it, then
+/// never needs a new thread.
+void ppm_run_main_queue(void) __attribute__((noreturn));
+/// A non-blocking, close-on-exec eventfd for waking a thread; -1 with errno.
+int ppm_wake_fd(void);
+/// The monotonic clock minus CPU `cpu`'s scheduler task clock (what
+/// `se.exec_start` in /proc/PID/sched counts; each CPU's lags by its own
+/// steal and interrupt time), measured by running this thread there for a
+/// moment (its affinity is restored); 0, or -1 when it cannot be.
+int ppm_sched_clock_offset(int cpu, double *offset);
+/// Names the calling thread (15 characters kept), for `ps -L` and debuggers.
+void ppm_name_thread(const char *name);
 
 /// An epoll set of our own (close-on-exec), for short-lived descriptors
 /// watched through one long-lived Dispatch source; -1 with errno.

@@ -30,6 +30,16 @@ final class CapturedStream {
     var onLines: ((UnsafeRawBufferPointer) -> Void)?
     /// Whether `onLines` wants this stream's lines now (checked before any work for it).
     var wantsLines: () -> Bool = { false }
+    /// Why the file cannot be written now (a full disk): the pipe is not
+    /// read meanwhile, so its writers wait (back-pressure) and no line is lost.
+    private(set) var failure: WriteFailure?
+    /// Told when writing fails (the stream stops reading) and when `retry`
+    /// works again (nil).
+    var onFailure: ((WriteFailure?) -> Void)?
+    /// Lines read but not written yet, as they go to the file and as
+    /// `onLines` wants them: whole lines, at most what one drain read.
+    private var heldForFile: [UInt8] = []
+    private var heldForLines: [UInt8] = []
 
     /// A new pipe for `kind`, read when `watcher` says it has input; nil
     /// when no pipe can be made (out of file descriptors).
@@ -54,7 +64,7 @@ final class CapturedStream {
     private let buffer: ReadBuffer
 
     private func watch() {
-        guard !watching, let watcher else { return }
+        guard !watching, failure == nil, let watcher else { return }
         watching = watcher.watchReadable(readFD) { [unowned self] in self.drain(self.buffer, rounds: 4) }
     }
 
@@ -64,7 +74,7 @@ final class CapturedStream {
     /// pipe is not watched until the next process gets a write end.
     func drain(_ buffer: ReadBuffer, rounds: Int) {
         var round = 0
-        while round < rounds {
+        while round < rounds && failure == nil {
             round += 1
             let n = read(readFD, buffer.bytes.baseAddress, buffer.bytes.count)
             if n < 0 && errno == EINTR { continue }
@@ -101,9 +111,28 @@ final class CapturedStream {
         splitter.flush { deliver($0, timestamp: timestamp, buffer: buffer) }
     }
 
+    /// Writes the lines held back since writing failed; when that works
+    /// the pipe is read again. False while the file still cannot be written.
+    @discardableResult
+    func retry() -> Bool {
+        guard failure != nil else { return true }
+        if let again = heldForFile.withUnsafeBytes({ file.write($0) }) {
+            failure = again
+            return false
+        }
+        failure = nil
+        if !heldForLines.isEmpty { heldForLines.withUnsafeBytes { onLines?($0) } }
+        heldForFile.removeAll()
+        heldForLines.removeAll()
+        onFailure?(nil)
+        watch()
+        return true
+    }
+
     /// Stops reading and closes both ends and the file.
     func close() {
         guard let watcher else { return }
+        if failure != nil { retry() }  // a last try: what still cannot be written is lost
         if watching { watcher.forget(readFD) }
         watching = false
         self.watcher = nil
@@ -113,6 +142,7 @@ final class CapturedStream {
     }
 
     private func deliver(_ lines: UnsafeRawBufferPointer, timestamp: [UInt8]?, buffer: ReadBuffer) {
+        var written: WriteFailure?
         if let timestamp {
             buffer.stamped.removeAll(keepingCapacity: true)
             var start = 0
@@ -121,11 +151,35 @@ final class CapturedStream {
                 buffer.stamped.append(contentsOf: UnsafeRawBufferPointer(rebasing: lines[start...i]))
                 start = i + 1
             }
-            buffer.stamped.withUnsafeBytes { file.write($0) }
+            written = buffer.stamped.withUnsafeBytes { hold($0) ?? file.write($0) }
         } else {
-            file.write(lines)
+            written = hold(lines) ?? file.write(lines)
+        }
+        guard written == nil else {
+            // Kept, whole, for `retry`; the pipe is left alone until then.
+            if failure == nil {
+                heldForFile.append(contentsOf: timestamp == nil ? Array(lines) : buffer.stamped)
+                stall(written!)
+            }
+            if wantsLines() { heldForLines.append(contentsOf: lines) }
+            return
         }
         if wantsLines() { onLines?(lines) }
+    }
+
+    /// While stalled: keeps `bytes` for `retry` and says so (a failure).
+    private func hold(_ bytes: UnsafeRawBufferPointer) -> WriteFailure? {
+        guard let failure else { return nil }
+        heldForFile.append(contentsOf: bytes)
+        return failure
+    }
+
+    /// Stops reading the pipe: what it holds waits there.
+    private func stall(_ why: WriteFailure) {
+        failure = why
+        if watching { watcher?.forget(readFD) }
+        watching = false
+        onFailure?(why)
     }
 }
 

@@ -3,7 +3,8 @@ import Glibc
 /// One captured stream's file. Whole lines are appended in one `write`
 /// each run; before a write would take the file past `policy.maxSize` the
 /// file is rotated (`NAME.out.log` → `.1` → … → `.keep`), so a line is
-/// never cut at a rotation.
+/// never cut at a rotation, and a write that fails (a full disk) is cut
+/// back to where it began: no torn line is left.
 final class LogFile {
     let path: String
     var policy: LogPolicy
@@ -24,22 +25,29 @@ final class LogFile {
 
     deinit { close() }
 
-    /// Appends whole lines (rotating first when they would not fit).
-    func write(_ bytes: UnsafeRawBufferPointer) {
-        guard !bytes.isEmpty, open() else { return }
+    /// Appends whole lines (rotating first when they would not fit): all
+    /// of them, or none and why not.
+    @discardableResult
+    func write(_ bytes: UnsafeRawBufferPointer) -> WriteFailure? {
+        guard !bytes.isEmpty else { return nil }
+        guard open() else { return WriteFailure(path: path, code: errno) }
         if policy.maxSize > 0, size > 0, size + bytes.count > policy.maxSize { rotate() }
+        guard fd >= 0 else { return WriteFailure(path: path, code: errno) }
         var offset = 0
         while offset < bytes.count {
             let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
+                let code = errno
                 fail("write")
-                return
+                if offset > 0 { _ = ftruncate(fd, off_t(size)) }  // no torn line
+                return WriteFailure(path: path, code: code)
             }
             offset += n
         }
         size += bytes.count
         sinceMark += bytes.count
+        return nil
     }
 
     /// Starts counting what the next process writes (see `tail`).

@@ -11,8 +11,9 @@ public protocol OutputHooks: AnyObject {
 /// Keeps a copy of each output pipe outside the daemon (the fd holder), so
 /// a daemon that dies or re-executes leaves the services' pipes open.
 public protocol PipeKeeper: AnyObject {
-    /// Keeps both ends of the pipe `key` (`NAME.out`, `NAME.err`).
-    func keep(_ key: String, read: Int32, write: Int32)
+    /// Keeps both ends of the pipe `key` (`NAME.out`, `NAME.err`); why it
+    /// could not, or nil.
+    func keep(_ key: String, read: Int32, write: Int32) -> String?
     /// Closes and forgets the pipe `key`.
     func release(_ key: String)
 }
@@ -50,6 +51,9 @@ public final class OutputCapture {
     public weak var hooks: OutputHooks?
     /// Where copies of the pipes are kept; nil: nowhere.
     public var keeper: PipeKeeper?
+    /// Told when the keeper could not keep a stream's pipe (the service's
+    /// output on it will not survive a killed daemon), with the reason.
+    public var onUnkept: ((_ name: String, _ stream: OutputKind, _ reason: String) -> Void)?
 
     /// Reads at most this many buffers (1 MiB) when a process exits: a
     /// grandchild that keeps writing cannot hold the loop.
@@ -61,6 +65,16 @@ public final class OutputCapture {
     private var temporaries: [Int32] = []
     private var followers: [Int: (names: Set<String>?, streams: Set<OutputKind>, send: (OutputLine) -> Void)] = [:]
     private var nextFollower = 0
+    /// Told of the first stream whose file cannot be written (a full disk)
+    /// and, with nil, when every stream writes again (see OutputCapture+Disk).
+    public var onProblem: ((WriteFailure?) -> Void)?
+    /// Runs a closure on the loop after some seconds: the retries of stalled streams.
+    public var schedule: ((Double, @escaping () -> Void) -> Void)?
+    /// Why the log files cannot be written now (nil: they can).
+    public internal(set) var problem: WriteFailure?
+    /// Streams whose file cannot be written, by stream, with their service.
+    var stalled: [ObjectIdentifier: (name: String, stream: CapturedStream)] = [:]
+    var retryArmed = false
 
     /// Capture into `directory`, reading each pipe when `watcher` says it has input.
     public init(directory: String, watcher: ReadinessWatcher, policy: LogPolicy = .standard) {
@@ -127,6 +141,9 @@ public final class OutputCapture {
         }
     }
 
+    /// The captured streams of `name`.
+    func capturedStreams(of name: String) -> [CapturedStream] { streams[name].map { Array($0.values) } ?? [] }
+
     /// Names with captured streams.
     public var names: [String] { Array(streams.keys) }
 
@@ -138,6 +155,7 @@ public final class OutputCapture {
             s.drain(buffer, rounds: Self.drainLimit)
             s.flushPartial(buffer)
             s.close()
+            streamFailed(name, s, nil)
         }
     }
 
@@ -169,7 +187,7 @@ public final class OutputCapture {
         s.file.mark()
         register(s, name, kind)
         if let keeper {
-            keeper.keep(key(name, kind), read: s.readFD, write: s.writeFD)
+            if let reason = keeper.keep(key(name, kind), read: s.readFD, write: s.writeFD) { onUnkept?(name, kind, reason) }
             s.releaseWriteEnd()
         }
         return s
@@ -180,6 +198,7 @@ public final class OutputCapture {
     private func register(_ s: CapturedStream, _ name: String, _ kind: OutputKind) {
         s.wantsLines = { [unowned self] in !self.followers.isEmpty || self.hooks?.listensToOutput(of: name) == true }
         s.onLines = { [unowned self] run in self.deliver(name, kind, run) }
+        s.onFailure = { [unowned self, unowned s] failure in self.streamFailed(name, s, failure) }
         streams[name, default: [:]][kind] = s
     }
 

@@ -1,0 +1,47 @@
+import Glibc
+import PPMControl
+import PPMCore
+
+/// Following (`events -f`, `logs -f`) across an `upgrade`: the daemon
+/// re-executes in place and hangs up on every client, but its process goes
+/// on. A follower whose daemon still runs connects again and resumes; one
+/// whose daemon is gone (`quit`) ends as before.
+enum Reconnect {
+    /// Seconds the re-executed daemon has to answer again.
+    static let patience = 30.0
+
+    /// A new connection to the same daemon process `pid`, once it answers;
+    /// nil when it is gone or does not answer within `patience`.
+    static func sameDaemon(_ options: ClientOptions, pid: Int32?) -> ControlClient? {
+        guard let pid else { return nil }
+        let deadline = SystemClock.monotonic() + patience
+        while SystemClock.monotonic() < deadline {
+            guard kill(pid, 0) == 0 || errno == EPERM, !ProcessEnd.isZombie(pid) else { return nil }
+            if let client = try? options.endpoint().connect(), client.daemonPid == pid {
+                client.answerTimeout = options.timeout == 0 ? nil : options.timeout
+                return client
+            }
+            usleep(50_000)
+        }
+        return nil
+    }
+
+    /// Connects again to daemon `pid` and runs `body` (the request that
+    /// resumes the stream) on the new connection; again after each hang-up
+    /// (the old image may take one last connection before it executes).
+    /// Throws `.closed` when the daemon is gone or does not come back.
+    static func resume<T>(_ options: ClientOptions, pid: Int32?, _ body: (ControlClient) throws -> T) throws -> (ControlClient, T) {
+        let deadline = SystemClock.monotonic() + patience
+        while SystemClock.monotonic() < deadline {
+            guard let client = sameDaemon(options, pid: pid) else { break }
+            do { return (client, try body(client)) } catch where isHangUp(error) { usleep(50_000) }
+        }
+        throw ControlClient.Failure.closed
+    }
+
+    /// Whether `error` is the daemon hanging up.
+    static func isHangUp(_ error: Error) -> Bool {
+        if case .closed? = error as? ControlClient.Failure { return true }
+        return false
+    }
+}
