@@ -53,11 +53,15 @@ public final class ControlClient {
         self.channel = channel
     }
 
-    /// The daemon's pid (unix sockets only): the same process after an
-    /// `upgrade` (it re-executes in place), gone after a `quit`.
+    /// The pid a TCP listener's daemon gave when it admitted this client.
+    var remotePid: Int32?
+
+    /// The daemon's pid (the peer's on a unix socket, the one a TCP
+    /// listener gave otherwise): the same process after an `upgrade` (it
+    /// re-executes in place), gone after a `quit`.
     public var daemonPid: Int32? {
         let pid = ppm_peer_pid(channel.fd)
-        return pid > 0 ? Int32(pid) : nil
+        return pid > 0 ? Int32(pid) : remotePid
     }
 
     /// Sends one request and returns its result.

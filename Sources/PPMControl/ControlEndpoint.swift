@@ -46,7 +46,10 @@ public enum ControlEndpoint: Sendable, CustomStringConvertible {
             } catch { throw .failed("\(error)") }
             let fd = try Self.open(host, bind: bind)
             switch TLSDial.handshake(fd, context, host: Self.name(host)) {
-            case .established(let channel): return ControlClient(ClientChannel(tls: channel, fd: fd))
+            case .established(let channel):
+                let client = ControlClient(ClientChannel(tls: channel, fd: fd))
+                try Self.welcome(client, host)
+                return client
             case .failed(let reason):
                 close(fd)
                 throw .failed("\(host): TLS handshake failed (\(credentials.mismatch)): \(reason)")
@@ -127,6 +130,19 @@ public enum ControlEndpoint: Sendable, CustomStringConvertible {
         return getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) == 0 && error == 0
     }
 
+    /// Reads a TLS listener's hello (what the client may run, the daemon's
+    /// pid), or its refusal (a full listener, an address it does not allow).
+    private static func welcome(_ client: ControlClient, _ host: String) throws(ControlClient.Failure) {
+        guard let line = try client.readLine(timeout: Double(connectTimeout)) else {
+            throw .failed("\(host): no answer within \(connectTimeout) s after the TLS handshake")
+        }
+        guard let hello = try? JSONValue.parse(String(decoding: line, as: UTF8.self)) else {
+            throw .failed("\(host) does not speak the ppm-lua protocol")
+        }
+        if hello["ok"]?.boolValue == false { throw .failed(hello["error"]?.stringValue ?? "refused") }
+        client.remotePid = hello["pid"]?.intValue.flatMap { Int32(exactly: $0) }
+    }
+
     /// Reads the challenge of a plaintext listener and answers it; the listener's refusal (a full
     /// listener, an address it does not allow, a wrong token) is `failed`.
     private static func authenticate(_ client: ControlClient, _ token: RemoteToken, _ host: String) throws(ControlClient.Failure) {
@@ -139,7 +155,8 @@ public enum ControlEndpoint: Sendable, CustomStringConvertible {
             throw .failed("\(host) does not speak the ppm-lua protocol (no hmac-sha256 challenge)")
         }
         do {
-            _ = try client.call("auth", ["hmac": .string(token.answer(challenge))])
+            let admitted = try client.call("auth", ["hmac": .string(token.answer(challenge))])
+            client.remotePid = admitted["pid"]?.intValue.flatMap { Int32(exactly: $0) }
         } catch {
             throw .failed("\(host): \(error.description)")
         }

@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import LuaKit
 import PPMCore
 import PPMScript
@@ -110,6 +111,8 @@ final class RemoteSession: @unchecked Sendable {
         armIdleTimer(after: listener.settings.idleTimeout)
         var fields: [String: JSONValue] = [
             "address": .string(addressText), "network": .string(rule.network.description), "commands": .init(rule.commands.sorted()),
+            // The daemon's process: a follower that lost the connection knows it again after an `upgrade`.
+            "pid": .int(Int64(getpid())),
         ]
         if let id {
             connection.send(ControlReply.ok(id, .object(fields)))

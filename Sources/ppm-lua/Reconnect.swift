@@ -5,7 +5,10 @@ import PPMCore
 /// Following (`events -f`, `logs -f`) across an `upgrade`: the daemon
 /// re-executes in place and hangs up on every client, but its process goes
 /// on. A follower whose daemon still runs connects again and resumes; one
-/// whose daemon is gone (`quit`) ends as before.
+/// whose daemon is gone (`quit`) ends as before. Over TCP (TLS or the
+/// plaintext challenge) the listener names its daemon's pid when it admits
+/// a client; a remote follower cannot see that process, so it tries again
+/// until the same daemon answers, another one does, or `patience` runs out.
 enum Reconnect {
     /// Seconds the re-executed daemon has to answer again.
     static let patience = 30.0
@@ -13,15 +16,20 @@ enum Reconnect {
     /// A new connection to the same daemon process `pid`, once it answers;
     /// nil when it is gone or does not answer within `patience`.
     static func sameDaemon(_ options: ClientOptions, pid: Int32?) -> ControlClient? {
-        guard let pid else { return nil }
+        guard let pid, let endpoint = try? options.endpoint() else { return nil }
+        let local = if case .socket = endpoint { true } else { false }
         let deadline = SystemClock.monotonic() + patience
         while SystemClock.monotonic() < deadline {
-            guard kill(pid, 0) == 0 || errno == EPERM, !ProcessEnd.isZombie(pid) else { return nil }
-            if let client = try? options.endpoint().connect(), client.daemonPid == pid {
+            if local { guard kill(pid, 0) == 0 || errno == EPERM, !ProcessEnd.isZombie(pid) else { return nil } }
+            if let client = try? endpoint.connect() {
+                guard client.daemonPid == pid else {
+                    if local { usleep(50_000); continue }
+                    return nil  // another daemon listens there now
+                }
                 client.answerTimeout = options.timeout == 0 ? nil : options.timeout
                 return client
             }
-            usleep(50_000)
+            usleep(local ? 50_000 : 200_000)
         }
         return nil
     }
