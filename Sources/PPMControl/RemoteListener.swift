@@ -152,7 +152,8 @@ final class RemoteListener: @unchecked Sendable {
     /// Out of file descriptors: accepting again at once would spin.
     private func pauseAccepting() {
         io.forgetReadable(fd)
-        after(0.1) { [self] in resume() }
+        // Not after `shutdown`: its descriptor is closed, and its number may be another's.
+        after(0.1) { [self] in if !stopped { resume() } }
     }
 
     private func admit(_ fd: Int32, address: [UInt8]) {

@@ -1,4 +1,5 @@
 import Glibc
+import PPMCore
 
 /// The client's TLS handshake over a freshly connected TCP socket, bounded
 /// by `ControlEndpoint.connectTimeout`; it tells a plaintext listener
@@ -16,7 +17,7 @@ enum TLSDial {
     static func handshake(_ fd: Int32, _ context: TLSContext, host: String) -> Outcome {
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         guard let channel = TLSChannel(context, fd: fd, host: host) else { return .failed("cannot set up TLS for \(host)") }
-        let deadline = Double(DispatchTimeNow.seconds) + Double(ControlEndpoint.connectTimeout)
+        let deadline = SystemClock.monotonic() + Double(ControlEndpoint.connectTimeout)
         while true {
             switch channel.establish() {
             case .bytes: return .established(channel)
@@ -27,7 +28,7 @@ enum TLSDial {
                 return .failed(channel.failure.isEmpty ? "the daemon closed the connection" : channel.failure)
             case .wouldBlock(let wantsWrite):
                 var pending = pollfd(fd: fd, events: Int16(wantsWrite ? POLLOUT : POLLIN), revents: 0)
-                let left = deadline - DispatchTimeNow.seconds
+                let left = deadline - SystemClock.monotonic()
                 guard left > 0 else { return .failed("no answer within \(ControlEndpoint.connectTimeout) s") }
                 let n = poll(&pending, 1, Int32(left * 1000) + 1)
                 if n < 0 && errno == EINTR { continue }
@@ -41,14 +42,5 @@ enum TLSDial {
     private static func firstByte(_ fd: Int32) -> UInt8? {
         var byte: UInt8 = 0
         return recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT)) == 1 ? byte : nil
-    }
-}
-
-/// The monotonic clock in seconds.
-enum DispatchTimeNow {
-    static var seconds: Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 }
