@@ -177,10 +177,14 @@
 ---`ppm.settings{ listen = ... }`: control from other hosts, authenticated by a shared secret.
 ---@class (exact) ppm.ListenSettings
 ---@field address string numeric "IPv4:PORT" or "[IPv6]:PORT" ("[::]:7070": every address; port 0: any free one)
----@field token_file string the shared secret's file (mode 600), relative to the config's folder
+---@field token_file? string the shared secret's file (mode 600), relative to the config's folder: the TLS pre-shared key (required unless cert, key and ca are set)
 ---@field allow? table<string, string[]> client network (CIDR or address) → commands, "read" (the read-only set) or "repl" (eval); default: "read" from anywhere
 ---@field max_clients? integer connections held at once (default 64)
 ---@field idle_timeout? ppm.Duration close a connection silent that long (default 5 m)
+---@field tls? boolean false: plaintext with the HMAC challenge, on a loopback address only (default true: TLS 1.3)
+---@field cert? string the daemon's certificate (PEM) for mutual TLS, relative to the config's folder
+---@field key? string the daemon's private key (PEM) for mutual TLS
+---@field ca? string the CA (PEM) that signs the clients' certificates for mutual TLS
 
 ---@class ppm.StartOptions
 ---@field after? ppm.Duration start after this delay
