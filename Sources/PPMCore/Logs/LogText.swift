@@ -54,6 +54,10 @@ public enum LogText {
         return lines
     }
 
+    /// The most a tail reads from one file (16 MiB): `logs -n` with a huge
+    /// count shows the last lines that fit.
+    static let maxBytes = 16 << 20
+
     /// Reads backwards in blocks until `count` whole lines are found or the file starts.
     private static func lastLines(inFile path: String, count: Int, ids: Identity) throws(SpawnFailure) -> [String] {
         let fd = ppm_open_regular_as(path, ids.uid, ids.gid, ids.groups, Int32(ids.groups.count))
@@ -73,7 +77,8 @@ public enum LogText {
         var chunks: [[UInt8]] = []  // read backwards, joined once at the end
         var newlines = 0
         let block = 64 * 1024
-        while start > 0 {
+        // Bounded: the read runs on the daemon's loop, for any `-n`.
+        while start > 0, size - start < maxBytes {
             let n = min(block, start)
             start -= n
             var chunk = [UInt8](repeating: 0, count: n)
