@@ -83,7 +83,7 @@ extension Supervisor {
         let outcome: Outcome
         if stopThen != nil {
             outcome = .stopped
-        } else if status == .exited(0) || status == .signaled(Signals.term) {
+        } else if status == .exited(0) || status == .signaled(Signal.term.rawValue) {
             outcome = .finished
         } else {
             outcome = .crashed
@@ -109,7 +109,7 @@ extension Supervisor {
         let decide = !isShuttingDown && service.spec.hasDecidingHooks
         // What the process left (children it started) goes with it; first,
         // since the exit's hook may start the next run (in the same cgroup).
-        effects.append(.endGroup(name, pgid: run.pgid, signal: service.spec.stopSignal,
+        effects.append(.endGroup(name, pgid: run.pgid, signal: Signal(service.spec.stopSignal),
                                  killAfter: service.spec.stopTimeout ?? settings.stopTimeout))
         service.leftovers = run.pgid
         effects.append(.watchGroup(name, pgid: run.pgid))

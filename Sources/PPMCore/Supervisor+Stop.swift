@@ -51,8 +51,8 @@ extension Supervisor {
             service.phase = .stopping(run, then: then)
             cancelTimer(service, .start)
             emit(.stop, service, pid: run.pid)
-            effects.append(.signalService(service.spec.name, pgid: run.pgid, service.spec.stopSignal))
-            if run.paused { effects.append(.signalService(service.spec.name, pgid: run.pgid, Signals.cont)) }
+            effects.append(.signalService(service.spec.name, pgid: run.pgid, Signal(service.spec.stopSignal)))
+            if run.paused { effects.append(.signalService(service.spec.name, pgid: run.pgid, .cont)) }
             arm(service, .kill, after: service.spec.stopTimeout ?? settings.stopTimeout)
         case .stopping, .draining, .launching:
             // Joins the stop under way (or the one asked for as soon as the spawn answers).

@@ -8,9 +8,10 @@
 /// order in `Supervisor+Boot.swift`, stopping, removal and shutdown in
 /// `Supervisor+Stop.swift`.
 public final class Supervisor {
-    public var settings = SupervisorSettings()
+    /// Backoff, stop timeout, spawn attempts: changed by the `configure` input.
+    public private(set) var settings = SupervisorSettings()
     /// Where services without their own `stdout`/`stderr` write (`<home>/logs`).
-    public var logDirectory: String?
+    public let logDirectory: String?
 
     let clock: Clock
     var table = ServiceTable()
@@ -28,7 +29,10 @@ public final class Supervisor {
     /// The services in phase `draining` (shutdown waits until none is).
     var draining: Set<String> = []
 
-    public init(clock: Clock) { self.clock = clock }
+    public init(clock: Clock, logDirectory: String? = nil) {
+        self.clock = clock
+        self.logDirectory = logDirectory
+    }
 
     // MARK: The transition
 
@@ -54,6 +58,7 @@ public final class Supervisor {
         case .groupGone(let name): groupGone(name)
         case .adopt(let name, let process): adopt(name, process)
         case .resume(let name, let state): resume(name, state)
+        case .configure(let settings): self.settings = settings
         }
         defer { effects = [] }
         return effects
@@ -166,7 +171,7 @@ public final class Supervisor {
 
     private func signal(_ name: String, _ sig: Int32) {
         guard let service = table[name], let pgid = service.phase.pgid else { return }
-        effects.append(.signal(pgid: pgid, sig))
+        effects.append(.signal(pgid: pgid, Signal(sig)))
     }
 
     /// SIGSTOP / SIGCONT seen for a process: only a running one shows it.
@@ -204,9 +209,9 @@ public final class Supervisor {
         case (.start, .waiting):
             launch(service)
         case (.kill, .stopping(let run, _)):
-            effects.append(.signalService(id.name, pgid: run.pgid, Signals.kill))
+            effects.append(.signalService(id.name, pgid: run.pgid, .kill))
         case (.kill, .draining(let pgid, _)):
-            effects.append(.signalService(id.name, pgid: pgid, Signals.kill))
+            effects.append(.signalService(id.name, pgid: pgid, .kill))
         case (.bounce, .running):
             service.restarts += 1
             requestStop(service, then: .restart, waiter: nil)
