@@ -110,8 +110,7 @@ public final class Daemon: @unchecked Sendable {
         queue.suspend()
         scheduler = DispatchScheduler(queue: queue)
         startedAt = scheduler.now
-        let supervisor = Supervisor(clock: scheduler)
-        supervisor.logDirectory = locations.logs
+        let supervisor = Supervisor(clock: scheduler, logDirectory: locations.logs)
         loop = SupervisorLoop(supervisor: supervisor, spawner: spawner, scheduler: scheduler, journal: Journal(path: locations.journal, queue: queue))
         helpers = HelperProcesses(queue: queue, spawner: spawner, clock: scheduler)
         // A pipe per captured stream: room for thousands of services.

@@ -6,10 +6,10 @@ public enum Effect: Sendable, Equatable {
     /// answers with `spawned` at once.
     case spawn(ServiceSpec)
     /// Send a signal to every process of a group (`ppm-lua signal`).
-    case signal(pgid: Int32, Int32)
+    case signal(pgid: Int32, Signal)
     /// Send a signal to everything the service runs: its process group and,
     /// where services have cgroups, every process of its cgroup (stop, kill).
-    case signalService(String, pgid: Int32, Int32)
+    case signalService(String, pgid: Int32, Signal)
     /// Fire `timer(id)` after the delay.
     case arm(TimerID, after: Double)
     /// Forget a timer armed before.
@@ -22,7 +22,7 @@ public enum Effect: Sendable, Equatable {
     /// now, SIGKILL after `killAfter` seconds to those that remain. Nothing
     /// to do (a system call or two) when the leader was alone. Comes before
     /// anything that could start the next run.
-    case endGroup(String, pgid: Int32, signal: Int32, killAfter: Double)
+    case endGroup(String, pgid: Int32, signal: Signal, killAfter: Double)
     /// Report `groupGone` once nothing the service ran is left (group and cgroup).
     case watchGroup(String, pgid: Int32)
     /// The service is gone for good: drop what the world keeps for it.

@@ -4,12 +4,12 @@ final class Service {
     var spec: ServiceSpec
     /// A run-time service: its changes go to the state file.
     let persist: Bool
-    var state: ServiceState = .created
-    var pid: Int32?
-    /// The process group of the last process, kept while a stop drains it.
-    var pgid: Int32?
-    /// When the current process started, on the monotonic clock.
-    var startedAt: Double?
+    /// Where it is in its life, with that phase's data (`Phase`).
+    var phase: Phase = .created
+    /// The SPEC state its phase shows as.
+    var state: ServiceState { phase.state }
+    /// The current process, while one runs (running or stopping).
+    var pid: Int32? { phase.run?.pid }
     var starts = 0
     var restarts = 0
     /// Consecutive crashes and spawn failures (SPEC 5.2 `crashes`), ended
@@ -18,33 +18,18 @@ final class Service {
     var spawnFailures = 0
     /// Why the last spawn failed (cleared by a successful one).
     var lastError: String?
-    /// When the armed start timer fires, on the monotonic clock.
-    var startDue: Double?
     var lastExit: LastExit?
-    /// Stopped on request: stays down until started on request.
+    /// Stopped on request: stays down until started on request (persisted;
+    /// it outlives the phase, e.g. across a daemon restart).
     var held = false
-    /// A spawn effect was sent and its answer has not come back yet.
-    var launching = false
-    /// The last run's leader exited on its own and what it left (group,
-    /// cgroup) is being ended: no new run starts until it is gone.
-    var remainsPending = false
-    /// A start was asked while `remainsPending`: it happens once they are gone.
-    var launchWhenClear = false
-    /// A stop was asked for the current process.
-    var stopRequested = false
-    /// Start again as soon as the current stop completes (`restart`, `bounce`).
-    var restartAfterStop = false
-    /// Forget the service once the current stop completes (`remove`).
-    var removeAfterStop = false
-    /// The run (`starts`) whose exit waits for the hooks' decision.
-    var awaitingDecision: Int?
-    /// The outcome of that exit.
-    var pendingOutcome: Outcome?
+    /// The process group of an earlier run whose leader exited on its own,
+    /// while what it left is being ended: no new run starts next to it.
+    var leftovers: Int32?
+    /// A stop asked while services requiring this one still run: it is
+    /// carried out once none does (`then`, and the waiters told then).
+    var queuedStop: QueuedStop?
     /// Armed timers by kind.
     var timers: [TimerID.Kind: TimerID] = [:]
-    /// Stop once no service requiring this one has a process any more; the
-    /// waiters are told when that stop completes. Nil: no such stop pending.
-    var stopAfterDependents: [Waiter]?
     /// Told once the current stop has completed.
     var stopWaiters: [Waiter] = []
     /// Told once the restart asked on request has spawned (or failed to).
@@ -58,18 +43,34 @@ final class Service {
         self.persist = persist
     }
 
-    /// Whether a process runs or is being started.
-    var isActive: Bool { state.hasProcess || launching }
+    /// Whether a process runs, is being stopped, or is being spawned.
+    var isActive: Bool { phase.isActive }
+
+    /// Whether it is being removed (now or once its dependents stopped).
+    var isBeingRemoved: Bool {
+        switch phase {
+        case .stopping(_, .remove), .draining(_, .remove), .launching(.remove): true
+        default: queuedStop?.then == .remove
+        }
+    }
 
     func snapshot(now: Double) -> ServiceSnapshot {
+        let run = phase.run
         var s = ServiceSnapshot(
-            spec: spec, state: state, pid: pid, starts: starts, restarts: restarts, crashes: crashes,
-            uptime: state.hasProcess && pid != nil ? startedAt.map { now - $0 } : nil,
-            lastExit: lastExit, stdoutPath: stdoutPath, stderrPath: stderrPath)
+            spec: spec, state: state, pid: run?.pid, starts: starts, restarts: restarts, crashes: crashes,
+            uptime: run.map { now - $0.startedAt }, lastExit: lastExit, stdoutPath: stdoutPath, stderrPath: stderrPath)
         s.held = held
         s.spawnFailures = spawnFailures
         s.lastError = lastError
-        if state == .waiting, timers[.start] != nil, let due = startDue { s.startsIn = max(0, due - now) }
+        if case .waiting(.timer(let due)) = phase { s.startsIn = max(0, due - now) }
         return s
     }
+}
+
+/// A stop waiting for the services that require it to stop first.
+struct QueuedStop {
+    /// What follows the stop.
+    var then: Phase.AfterStop
+    /// Told once the stop has completed.
+    var waiters: [Waiter]
 }

@@ -35,7 +35,7 @@ public struct ServiceSpec: Sendable, Equatable {
     public var disabled = false
     public var depends: [String] = []
     public var bounce: Double?
-    public var stopSignal: Int32 = Signals.term
+    public var stopSignal: Int32 = Signal.term.rawValue
     public var stopTimeout: Double?
     public var restart: RestartPolicy = .onFailure
     /// Rotation size of captured output in bytes (nil: the daemon's setting).

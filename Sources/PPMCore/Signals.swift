@@ -1,12 +1,29 @@
+/// A signal the core asks to send: typed, so that a pid, a pgid or an
+/// exit code cannot pass for one, and named for logs and the journal.
+public struct Signal: RawRepresentable, Hashable, Sendable, ExpressibleByIntegerLiteral, CustomStringConvertible {
+    /// Its number on Linux.
+    public let rawValue: Int32
+
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+    /// The signal with this number.
+    public init(_ number: Int32) { rawValue = number }
+    public init(integerLiteral value: Int32) { rawValue = value }
+
+    /// SIGTERM: the default stop signal, and a clean end when nobody asked.
+    public static let term: Signal = 15
+    /// SIGKILL: what a stop that outlived `stop_timeout` sends.
+    public static let kill: Signal = 9
+    /// SIGCONT: wakes a stopped (paused) group so it can see its stop signal.
+    public static let cont: Signal = 18
+
+    /// "TERM", "KILL"…; digits for a number without a name.
+    public var name: String { Signals.name(rawValue) }
+    /// "SIGTERM".
+    public var description: String { Int32(name) == nil ? "SIG" + name : name }
+}
+
 /// Signal names (without "SIG") and numbers on Linux.
 public enum Signals {
-    /// SIGTERM: the default stop signal, and a clean end when nobody asked.
-    public static let term: Int32 = 15
-    /// SIGKILL: what a stop that outlived `stop_timeout` sends.
-    public static let kill: Int32 = 9
-    /// SIGCONT: wakes a stopped (paused) group so it can see its stop signal.
-    public static let cont: Int32 = 18
-
     public static let numbers: [String: Int32] = [
         "HUP": 1, "INT": 2, "QUIT": 3, "ILL": 4, "TRAP": 5, "ABRT": 6, "BUS": 7, "FPE": 8,
         "KILL": 9, "USR1": 10, "SEGV": 11, "USR2": 12, "PIPE": 13, "ALRM": 14, "TERM": 15,

@@ -7,10 +7,7 @@ extension Supervisor {
     func adopt(_ name: String, _ process: AdoptedProcess) {
         guard let service = table[name], !service.isActive, !isShuttingDown else { return }
         let pid = process.pid
-        service.pid = pid
-        service.pgid = pid
-        service.startedAt = clock.now - max(0, process.age)
-        service.state = .running
+        service.phase = .running(Phase.Run(pid: pid, pgid: pid, startedAt: clock.now - max(0, process.age)))
         service.starts = max(service.starts, 1)
         table.byPid[pid] = service
         effects.append(.persist(.running(name, pid: pid)))
@@ -32,9 +29,13 @@ extension Supervisor {
         service.lastExit = r.lastExit
         service.held = r.held
         switch r.state {
-        case .finished, .crashed, .fatal, .stopped, .disabled: service.state = r.state
+        case .finished: service.phase = .down(.finished)
+        case .crashed: service.phase = .down(.crashed)
+        case .fatal: service.phase = .down(.fatal)
+        case .stopped: service.phase = .down(.stopped)
+        case .disabled: service.phase = .disabled
         case .waiting where r.startsIn != nil: delayStart(service, after: r.startsIn!)
-        default: break
+        case .created, .waiting, .running, .paused, .stopping: break
         }
     }
 }

@@ -27,11 +27,11 @@ extension Supervisor {
     /// a Lua call already scheduled (`ppm.first_start`) is left alone.
     func initialStart(_ service: Service) {
         // Adopted or resumed services (a re-exec, a killed daemon) are where they were.
-        guard !isShuttingDown, service.state == .created else { return }
+        guard !isShuttingDown, service.phase == .created else { return }
         if service.spec.disabled {
-            service.state = .disabled
+            service.phase = .disabled
         } else if !service.spec.autostart || service.held {
-            service.state = .stopped
+            service.phase = .down(.stopped)
         } else if service.spec.startAfter > 0 {
             delayStart(service, after: service.spec.startAfter)
         } else {

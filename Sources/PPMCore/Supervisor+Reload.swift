@@ -4,16 +4,21 @@ extension Supervisor {
     func replace(_ spec: ServiceSpec) {
         guard let service = table[spec.name] else { return }
         table.respec(service, spec)
-        if service.state == .disabled && !spec.disabled {
-            service.state = .stopped
-            if hasBooted { initialStart(service) }  // enabled by the new config
+        if service.phase == .disabled && !spec.disabled {
+            // Enabled by the new config: it starts as it would have at boot.
+            service.phase = .created
+            if hasBooted { initialStart(service) }
             return
         }
-        if spec.disabled && !service.isActive { service.state = .disabled }
-        guard service.isActive, !isShuttingDown else { return }
-        service.restarts += 1
-        service.restartAfterStop = true
-        requestStop(service, waiter: nil)
+        if spec.disabled && !service.isActive { service.phase = .disabled }
+        guard !isShuttingDown else { return }
+        switch service.phase {
+        case .running, .launching(stopThen: nil):
+            service.restarts += 1
+            requestStop(service, then: .restart, waiter: nil)
+        case .created, .disabled, .waiting, .launching, .stopping, .draining, .deciding, .down:
+            break  // the new spec applies at its next start (a stop under way keeps its aim)
+        }
     }
 
     func declare(_ specs: [ServiceSpec]) {

@@ -2,39 +2,33 @@
 /// Nothing here grows with the number of services.
 extension Supervisor {
     func delayStart(_ service: Service, after seconds: Double) {
-        service.state = .waiting
+        service.phase = .waiting(.timer(due: clock.now + max(0, seconds)))
         arm(service, .start, after: seconds)
-        service.startDue = clock.now + max(0, seconds)
     }
 
     func launch(_ service: Service) {
         guard !isShuttingDown, table[service.spec.name] === service, !service.isActive else { return }
         cancelTimer(service, .start)
         // Never next to the remains of the last run: once they are gone (`groupGone`).
-        if service.remainsPending { return service.launchWhenClear = true }
+        if service.leftovers != nil { return service.phase = .waiting(.leftovers) }
         guard service.spec.requires.allSatisfy({ table[$0]?.state == .running }) else {
-            service.state = .waiting  // started again when they run (see `spawned`)
+            service.phase = .waiting(.requires)  // started again when they run (see `spawned`)
             return
         }
         let spec = service.spec
         // Streams without a file of their own are captured by the loop into these.
         service.stdoutPath = spec.stdout ?? logDirectory.map { "\($0)/\(spec.name).out.log" }
         service.stderrPath = spec.stderr ?? logDirectory.map { "\($0)/\(spec.name).err.log" }
-        service.stopRequested = false
         service.starts += 1
-        service.launching = true
+        service.phase = .launching(stopThen: nil)
         effects.append(.spawn(spec))
     }
 
     func spawned(_ name: String, _ result: Result<Int32, SpawnFailure>) {
-        guard let service = table[name], service.launching else { return }
-        service.launching = false
+        guard let service = table[name], case .launching(let stopThen) = service.phase else { return }
         switch result {
         case .success(let pid):
-            service.pid = pid
-            service.pgid = pid
-            service.startedAt = clock.now
-            service.state = .running
+            service.phase = .running(Phase.Run(pid: pid, pgid: pid, startedAt: clock.now))
             service.spawnFailures = 0
             service.lastError = nil
             table.byPid[pid] = service
@@ -42,15 +36,20 @@ extension Supervisor {
             emit(.start, service, pid: pid)
             if let bounce = service.spec.bounce, bounce > 0 { arm(service, .bounce, after: bounce) }
             for d in table.dependents[name] ?? [] {
-                if let dependent = table[d], dependent.state == .waiting, dependent.timers[.start] == nil { launch(dependent) }
+                guard let dependent = table[d], case .waiting(let why) = dependent.phase else { continue }
+                if case .timer = why { continue }
+                launch(dependent)
             }
+            // A stop asked while it was being spawned.
+            if let stopThen { requestStop(service, then: stopThen, waiter: nil) }
         case .failure(let failure):
+            service.phase = .down(.crashed)
             spawnFailed(service, failure)
+            if let stopThen { requestStop(service, then: stopThen, waiter: nil) }
         }
     }
 
     private func spawnFailed(_ service: Service, _ failure: SpawnFailure) {
-        service.pid = nil
         service.spawnFailures += 1
         service.crashes += 1
         service.lastError = failure.message
@@ -67,23 +66,28 @@ extension Supervisor {
 
     func exited(pid: Int32, status: ExitStatus, ended: Double? = nil) {
         guard let service = table.byPid.removeValue(forKey: pid) else { return }
+        let run: Phase.Run, stopThen: Phase.AfterStop?
+        switch service.phase {
+        case .running(let r): (run, stopThen) = (r, nil)
+        case .stopping(let r, let then): (run, stopThen) = (r, then)
+        case .created, .disabled, .waiting, .launching, .draining, .deciding, .down:
+            return  // only a running process is indexed by pid
+        }
         let now = clock.now
         // Noticed late (the daemon was stopped, or re-executed): the run
         // lasted until the process last ran, not until now.
         let end = ended.flatMap { now - $0 > Self.lateExit ? $0 : nil } ?? now
-        let runtime = service.startedAt.map { max(0, end - $0) } ?? 0
-        service.pid = nil
+        let runtime = max(0, end - run.startedAt)
         cancelTimer(service, .bounce)
         service.lastExit = LastExit(result: status.result, signal: status.signal, runtime: runtime, time: clock.wallNow)
         let outcome: Outcome
-        if service.stopRequested {
+        if stopThen != nil {
             outcome = .stopped
-        } else if status == .exited(0) || status == .signaled(Signals.term) {
+        } else if status == .exited(0) || status == .signaled(Signal.term.rawValue) {
             outcome = .finished
         } else {
             outcome = .crashed
         }
-        if outcome != .stopped { service.state = outcome == .crashed ? .crashed : .finished }
         // Only consecutive quick crashes grow the backoff (`crashes` is the
         // exponent); a long run, a clean exit, a stop or a start or restart
         // on request ends the streak.
@@ -93,32 +97,28 @@ extension Supervisor {
         } else {
             service.crashes = 0
         }
-        let decide = outcome != .stopped && !isShuttingDown && service.spec.hasDecidingHooks
-        // What the process left (children it started) goes with it; first,
-        // since the exit's hook may start the next run (in the same cgroup).
-        if outcome != .stopped, let pgid = service.pgid {
-            effects.append(.endGroup(service.spec.name, pgid: pgid, signal: service.spec.stopSignal,
-                                     killAfter: service.spec.stopTimeout ?? settings.stopTimeout))
-            service.remainsPending = true
-            effects.append(.watchGroup(service.spec.name, pgid: pgid))
-        }
-        emit(.exit, service, pid: pid, status: status, runtime: runtime, outcome: outcome, decide: decide)
-
-        if outcome == .stopped {
-            if let pgid = service.pgid {
-                draining.insert(service.spec.name)
-                effects.append(.watchGroup(service.spec.name, pgid: pgid))
-            } else {
-                finishStop(service)
-            }
+        let name = service.spec.name
+        if let stopThen {
+            service.phase = .draining(pgid: run.pgid, then: stopThen)
+            draining.insert(name)
+            emit(.exit, service, pid: pid, status: status, runtime: runtime, outcome: outcome)
+            effects.append(.watchGroup(name, pgid: run.pgid))
             return
         }
-        effects.append(.persist(.gone(service.spec.name)))
+        service.phase = .down(Phase.Down.after(outcome))
+        let decide = !isShuttingDown && service.spec.hasDecidingHooks
+        // What the process left (children it started) goes with it; first,
+        // since the exit's hook may start the next run (in the same cgroup).
+        effects.append(.endGroup(name, pgid: run.pgid, signal: Signal(service.spec.stopSignal),
+                                 killAfter: service.spec.stopTimeout ?? settings.stopTimeout))
+        service.leftovers = run.pgid
+        effects.append(.watchGroup(name, pgid: run.pgid))
+        emit(.exit, service, pid: pid, status: status, runtime: runtime, outcome: outcome, decide: decide)
+        effects.append(.persist(.gone(name)))
         if isShuttingDown {
             shutdownProgress(service)
         } else if decide {
-            service.awaitingDecision = service.starts
-            service.pendingOutcome = outcome
+            service.phase = .deciding(run: service.starts, outcome: outcome)
         } else {
             apply(policy(service.spec, outcome), to: service, outcome: outcome)
         }
@@ -129,13 +129,13 @@ extension Supervisor {
     static let lateExit = 0.5
 
     func decided(_ name: String, starts: Int, _ decision: Decision?) {
-        guard let service = table[name], service.awaitingDecision == starts, let outcome = service.pendingOutcome else { return }
-        service.awaitingDecision = nil
-        service.pendingOutcome = nil
-        // Something asked for meanwhile (a stop, a start from the hook) wins.
-        guard !isShuttingDown, !service.isActive, !service.held, service.state == .crashed || service.state == .finished else {
+        guard let service = table[name] else { return }
+        guard case .deciding(let run, let outcome) = service.phase, run == starts else {
+            // Something asked for meanwhile (a stop, a start from the hook) won.
             return releaseBoot(service)
         }
+        service.phase = .down(Phase.Down.after(outcome))
+        guard !isShuttingDown, !service.held else { return releaseBoot(service) }
         apply(decision ?? policy(service.spec, outcome), to: service, outcome: outcome)
     }
 
@@ -163,18 +163,18 @@ extension Supervisor {
             let delay = after ?? settings.backoff.delay(max(1, service.crashes))
             if delay <= 0 { launch(service) } else { delayStart(service, after: delay) }
         case .stop:
-            service.state = outcome == .crashed ? .crashed : .finished
+            service.phase = .down(Phase.Down.after(outcome))
         case .fatal:
             giveUp(service, as: .fatal)
         }
         releaseBoot(service)
     }
 
-    func giveUp(_ service: Service, as state: ServiceState) {
+    func giveUp(_ service: Service, as down: Phase.Down) {
         cancelTimer(service, .start)
         cancelTimer(service, .bounce)
-        service.state = state
-        if state == .fatal { emit(.fatal, service) }
+        service.phase = .down(down)
+        if down == .fatal { emit(.fatal, service) }
     }
 }
 

@@ -3,14 +3,31 @@
 extension Supervisor {
     /// Stops `service` after the services that require it (transitively):
     /// those are stopped and held first, then `service` stops.
-    func stopDependentsFirst(_ service: Service, waiter: Waiter?) {
+    func stopDependentsFirst(_ service: Service, then: Phase.AfterStop, waiter: Waiter?) {
         let active = (table.dependents[service.spec.name] ?? []).compactMap { table[$0] }.filter(\.isActive)
-        guard !active.isEmpty else { return requestStop(service, waiter: waiter) }
-        service.stopAfterDependents = (service.stopAfterDependents ?? []) + (waiter.map { [$0] } ?? [])
-        for dependent in active where dependent.state != .stopping || dependent.restartAfterStop {
-            setHeld(dependent, true)
-            dependent.restartAfterStop = false
-            stopDependentsFirst(dependent, waiter: nil)
+        guard !active.isEmpty else { return requestStop(service, then: then, waiter: waiter) }
+        let queued = service.queuedStop
+        service.queuedStop = QueuedStop(then: queued?.then.joined(by: then) ?? then,
+                                        waiters: (queued?.waiters ?? []) + (waiter.map { [$0] } ?? []))
+        for dependent in active {
+            switch dependent.phase {
+            case .stopping(_, .hold), .stopping(_, .remove), .draining(_, .hold), .draining(_, .remove):
+                continue  // already on its way down
+            default:
+                setHeld(dependent, true)
+                retarget(dependent, .hold)
+                stopDependentsFirst(dependent, then: .hold, waiter: nil)
+            }
+        }
+    }
+
+    /// Changes what follows a stop already under way (a removal stays one).
+    func retarget(_ service: Service, _ then: Phase.AfterStop) {
+        switch service.phase {
+        case .stopping(let run, let now): service.phase = .stopping(run, then: now.joined(by: then))
+        case .draining(let pgid, let now): service.phase = .draining(pgid: pgid, then: now.joined(by: then))
+        case .launching(let now): service.phase = .launching(stopThen: now.map { $0.joined(by: then) })
+        case .created, .disabled, .waiting, .running, .deciding, .down: break
         }
     }
 
@@ -18,69 +35,72 @@ extension Supervisor {
     /// for its dependents to stop may stop now.
     func dependentStopped(_ service: Service) {
         for r in service.spec.requires {
-            guard let required = table[r], let waiters = required.stopAfterDependents, !table.hasActiveDependents(r) else { continue }
-            required.stopAfterDependents = nil
-            if waiters.isEmpty { requestStop(required, waiter: nil) }
-            for w in waiters { requestStop(required, waiter: w) }
+            guard let required = table[r], let queued = required.queuedStop, !table.hasActiveDependents(r) else { continue }
+            required.queuedStop = nil
+            if queued.waiters.isEmpty { requestStop(required, then: queued.then, waiter: nil) }
+            for w in queued.waiters { requestStop(required, then: queued.then, waiter: w) }
         }
     }
 
-    func requestStop(_ service: Service, waiter: Waiter?) {
-        guard service.state.hasProcess, let pgid = service.pgid else {
-            // Nothing runs (a pending spawn answers before any other input).
+    /// Stops the service's run (the stop signal to its whole group, SIGKILL
+    /// after the timeout), or, when nothing runs, settles it at once.
+    func requestStop(_ service: Service, then: Phase.AfterStop, waiter: Waiter?) {
+        switch service.phase {
+        case .running(let run):
+            if let waiter { service.stopWaiters.append(waiter) }
+            service.phase = .stopping(run, then: then)
             cancelTimer(service, .start)
-            cancelTimer(service, .bounce)
-            service.launchWhenClear = false
-            service.awaitingDecision = nil
-            let restart = service.restartAfterStop
-            service.restartAfterStop = false
-            if service.state != .disabled && service.state != .fatal { service.state = .stopped }
-            if let waiter { effects.append(.done(waiter)) }
-            dependentStopped(service)
-            if service.removeAfterStop { return forget(service) }
-            if restart && !isShuttingDown { launch(service) }
-            restarted(service)
-            return
+            emit(.stop, service, pid: run.pid)
+            effects.append(.signalService(service.spec.name, pgid: run.pgid, Signal(service.spec.stopSignal)))
+            if run.paused { effects.append(.signalService(service.spec.name, pgid: run.pgid, .cont)) }
+            arm(service, .kill, after: service.spec.stopTimeout ?? settings.stopTimeout)
+        case .stopping, .draining, .launching:
+            // Joins the stop under way (or the one asked for as soon as the spawn answers).
+            if let waiter { service.stopWaiters.append(waiter) }
+            if case .launching(nil) = service.phase { service.phase = .launching(stopThen: then) }
+            retarget(service, then)
+        case .created, .disabled, .waiting, .deciding, .down:
+            settleWithoutProcess(service, then: then, waiter: waiter)
         }
-        if let waiter { service.stopWaiters.append(waiter) }
-        guard service.state != .stopping else { return }
-        let wasPaused = service.state == .paused
-        service.stopRequested = true
-        service.state = .stopping
+    }
+
+    /// A stop of a service with no process: it is down at once.
+    private func settleWithoutProcess(_ service: Service, then: Phase.AfterStop, waiter: Waiter?) {
         cancelTimer(service, .start)
-        emit(.stop, service, pid: service.pid)
-        effects.append(.signalService(service.spec.name, pgid: pgid, service.spec.stopSignal))
-        if wasPaused { effects.append(.signalService(service.spec.name, pgid: pgid, Signals.cont)) }
-        arm(service, .kill, after: service.spec.stopTimeout ?? settings.stopTimeout)
-    }
-
-    /// The stopped service's group has no member left, or the remains of a
-    /// run whose leader exited on its own are gone (a start waiting for
-    /// that happens now).
-    func groupGone(_ name: String) {
-        if let service = table[name], service.remainsPending {
-            service.remainsPending = false
-            if service.launchWhenClear {
-                service.launchWhenClear = false
-                launch(service)
-            }
+        cancelTimer(service, .bounce)
+        switch service.phase {
+        case .disabled, .down(.fatal): break
+        default: service.phase = .down(.stopped)
         }
-        guard draining.contains(name), let service = table[name] else { return }
-        finishStop(service)
+        effects += (service.stopWaiters + (waiter.map { [$0] } ?? [])).map { .done($0) }
+        service.stopWaiters = []
+        dependentStopped(service)
+        if then == .remove { return forget(service) }
+        if then == .restart && !isShuttingDown { launch(service) }
+        restarted(service)
     }
 
-    func finishStop(_ service: Service) {
+    /// The stopped service's group has no member left, or the leftovers of a
+    /// run whose leader exited on its own are gone (a start waiting for
+    /// them happens now).
+    func groupGone(_ name: String) {
+        guard let service = table[name] else { return }
+        if service.leftovers != nil {
+            service.leftovers = nil
+            if case .waiting(.leftovers) = service.phase { launch(service) }
+        }
+        if case .draining(_, let then) = service.phase { finishStop(service, then: then) }
+    }
+
+    func finishStop(_ service: Service, then: Phase.AfterStop) {
         cancelTimer(service, .kill)
-        service.pgid = nil
-        service.stopRequested = false
-        service.state = .stopped
+        service.phase = .down(.stopped)
         effects.append(.persist(.gone(service.spec.name)))
         effects += service.stopWaiters.map { .done($0) }
         service.stopWaiters = []
-        if service.removeAfterStop {
+        if then == .remove {
             forget(service)
-        } else if service.restartAfterStop && !isShuttingDown {
-            service.restartAfterStop = false
+        } else if then == .restart && !isShuttingDown {
             launch(service)
         }
         restarted(service)
@@ -93,9 +113,8 @@ extension Supervisor {
     func remove(_ name: String, waiter: Waiter?) {
         guard let service = table[name] else { return waiter.map { effects.append(.done($0)) } ?? () }
         if let waiter { service.removeWaiters.append(waiter) }
-        service.removeAfterStop = true
-        service.restartAfterStop = false
-        stopDependentsFirst(service, waiter: nil)
+        retarget(service, .remove)
+        stopDependentsFirst(service, then: .remove, waiter: nil)
     }
 
     /// Drops a stopped service from the table.
@@ -120,13 +139,21 @@ extension Supervisor {
         bootCursor = nil
         for name in table.order {
             guard let service = table[name] else { continue }
-            if service.state.hasProcess {
-                if !table.hasActiveDependents(name) { requestStop(service, waiter: nil) }
-            } else {
+            switch service.phase {
+            case .running, .stopping, .draining:
+                if !table.hasActiveDependents(name) { requestStop(service, then: .hold, waiter: nil) }
+            case .deciding(_, let outcome):
+                cancelTimer(service, .bounce)
+                service.phase = .down(Phase.Down.after(outcome))
+            case .waiting, .created:
                 cancelTimer(service, .start)
                 cancelTimer(service, .bounce)
-                service.awaitingDecision = nil
-                if service.state == .waiting || service.state == .created { service.state = .stopped }
+                service.phase = .down(.stopped)
+            case .launching:
+                service.phase = .launching(stopThen: .hold)  // stopped as soon as the spawn answers
+            case .disabled, .down:
+                cancelTimer(service, .start)
+                cancelTimer(service, .bounce)
             }
         }
         shutdownProgress(nil)
@@ -138,9 +165,8 @@ extension Supervisor {
     func shutdownProgress(_ service: Service?) {
         guard isShuttingDown else { return }
         for r in service?.spec.requires ?? [] {
-            guard let required = table[r], required.state.hasProcess, required.state != .stopping,
-                  !table.hasActiveDependents(r) else { continue }
-            requestStop(required, waiter: nil)
+            guard let required = table[r], case .running = required.phase, !table.hasActiveDependents(r) else { continue }
+            requestStop(required, then: .hold, waiter: nil)
         }
         if table.byPid.isEmpty && draining.isEmpty {
             effects += shutdownWaiters.map { .done($0) }

@@ -8,9 +8,10 @@
 /// order in `Supervisor+Boot.swift`, stopping, removal and shutdown in
 /// `Supervisor+Stop.swift`.
 public final class Supervisor {
-    public var settings = SupervisorSettings()
+    /// Backoff, stop timeout, spawn attempts: changed by the `configure` input.
+    public private(set) var settings = SupervisorSettings()
     /// Where services without their own `stdout`/`stderr` write (`<home>/logs`).
-    public var logDirectory: String?
+    public let logDirectory: String?
 
     let clock: Clock
     var table = ServiceTable()
@@ -25,10 +26,13 @@ public final class Supervisor {
 
     public internal(set) var isShuttingDown = false
     var shutdownWaiters: [Waiter] = []
-    /// Stopped services whose main process is gone but whose group is not.
+    /// The services in phase `draining` (shutdown waits until none is).
     var draining: Set<String> = []
 
-    public init(clock: Clock) { self.clock = clock }
+    public init(clock: Clock, logDirectory: String? = nil) {
+        self.clock = clock
+        self.logDirectory = logDirectory
+    }
 
     // MARK: The transition
 
@@ -54,6 +58,7 @@ public final class Supervisor {
         case .groupGone(let name): groupGone(name)
         case .adopt(let name, let process): adopt(name, process)
         case .resume(let name, let state): resume(name, state)
+        case .configure(let settings): self.settings = settings
         }
         defer { effects = [] }
         return effects
@@ -81,7 +86,7 @@ public final class Supervisor {
     private func snapshot(_ service: Service, now: Double) -> ServiceSnapshot {
         var s = service.snapshot(now: now)
         s.stopTimeout = service.spec.stopTimeout ?? settings.stopTimeout
-        if service.state == .waiting {
+        if case .waiting = service.phase {
             s.waitingFor = service.spec.requires.filter { table[$0]?.state != .running }
         }
         return s
@@ -107,40 +112,49 @@ public final class Supervisor {
     }
 
     private func start(_ name: String, after: Double?) {
-        guard let service = table[name] else { return }
+        guard let service = table[name], !service.isBeingRemoved else { return }
         setHeld(service, false)
-        if let waiters = service.stopAfterDependents {  // a start cancels a pending stop
-            effects += waiters.map { .done($0) }
-            service.stopAfterDependents = nil
+        if let queued = service.queuedStop {  // a start cancels a pending stop
+            effects += queued.waiters.map { .done($0) }
+            service.queuedStop = nil
         }
-        guard !service.isActive else {
+        switch service.phase {
+        case .stopping(let run, _):
             // Asked while it stops (a hook's ppm.stop then ppm.start): it starts once stopped.
-            if service.state == .stopping && !service.removeAfterStop { service.restartAfterStop = true }
+            service.phase = .stopping(run, then: .restart)
             return
+        case .draining(let pgid, _):
+            service.phase = .draining(pgid: pgid, then: .restart)
+            return
+        case .launching, .running:
+            return
+        case .created, .disabled, .waiting, .deciding, .down:
+            break
         }
         service.spawnFailures = 0
         service.crashes = 0  // a start on request begins a new streak
-        if service.state == .disabled { service.spec.disabled = false }
+        if service.phase == .disabled { service.spec.disabled = false }
         if let after, after > 0 { delayStart(service, after: after) } else { launch(service) }
     }
 
     private func stop(_ name: String, waiter: Waiter?) {
         guard let service = table[name] else { return waiter.map { effects.append(.done($0)) } ?? () }
         setHeld(service, true)
-        service.restartAfterStop = false  // a stop after a restart (or a start while stopping) wins
-        stopDependentsFirst(service, waiter: waiter)
+        retarget(service, .hold)  // a stop after a restart (or a start while stopping) wins
+        stopDependentsFirst(service, then: .hold, waiter: waiter)
     }
 
     private func restart(_ name: String, waiter: Waiter?) {
         guard let service = table[name] else { return waiter.map { effects.append(.done($0)) } ?? () }
+        guard !service.isBeingRemoved else { return waiter.map { effects.append(.done($0)) } ?? () }
         setHeld(service, false)
         service.restarts += 1
         service.crashes = 0  // a restart on request begins a new streak
         if let waiter { service.restartWaiters.append(waiter) }
-        if service.isActive {
-            service.restartAfterStop = true
-            requestStop(service, waiter: nil)
-        } else {
+        switch service.phase {
+        case .launching, .running, .stopping, .draining:
+            requestStop(service, then: .restart, waiter: nil)
+        case .created, .disabled, .waiting, .deciding, .down:
             cancelTimer(service, .start)
             cancelTimer(service, .bounce)
             service.spawnFailures = 0
@@ -156,14 +170,15 @@ public final class Supervisor {
     }
 
     private func signal(_ name: String, _ sig: Int32) {
-        guard let service = table[name], service.state.hasProcess, let pgid = service.pgid else { return }
-        effects.append(.signal(pgid: pgid, sig))
+        guard let service = table[name], let pgid = service.phase.pgid else { return }
+        effects.append(.signal(pgid: pgid, Signal(sig)))
     }
 
+    /// SIGSTOP / SIGCONT seen for a process: only a running one shows it.
     private func setPaused(pid: Int32, _ paused: Bool) {
-        guard let service = table.byPid[pid] else { return }
-        if paused && service.state == .running { service.state = .paused }
-        if !paused && service.state == .paused { service.state = .running }
+        guard let service = table.byPid[pid], case .running(var run) = service.phase else { return }
+        run.paused = paused
+        service.phase = .running(run)
     }
 
     func setHeld(_ service: Service, _ held: Bool) {
@@ -190,16 +205,18 @@ public final class Supervisor {
     private func fired(_ id: TimerID) {
         guard let service = table[id.name], service.timers[id.kind] == id else { return }
         service.timers[id.kind] = nil
-        switch id.kind {
-        case .start:
-            if service.state == .waiting { launch(service) }
-        case .kill:
-            if service.state == .stopping, let pgid = service.pgid { effects.append(.signalService(id.name, pgid: pgid, Signals.kill)) }
-        case .bounce:
-            guard service.state.hasProcess else { return }
+        switch (id.kind, service.phase) {
+        case (.start, .waiting):
+            launch(service)
+        case (.kill, .stopping(let run, _)):
+            effects.append(.signalService(id.name, pgid: run.pgid, .kill))
+        case (.kill, .draining(let pgid, _)):
+            effects.append(.signalService(id.name, pgid: pgid, .kill))
+        case (.bounce, .running):
             service.restarts += 1
-            service.restartAfterStop = true
-            requestStop(service, waiter: nil)
+            requestStop(service, then: .restart, waiter: nil)
+        case (.start, _), (.kill, _), (.bounce, _):
+            break  // a timer outlived its phase (a stop already under way ignores a bounce)
         }
     }
 

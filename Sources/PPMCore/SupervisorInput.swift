@@ -48,6 +48,8 @@ public enum SupervisorInput: Sendable, Equatable {
     case adopt(String, AdoptedProcess)
     /// The state a re-executed daemon had for this service (before `adopt` and `boot`).
     case resume(String, ResumedService)
+    /// New settings (`ppm.settings`): they apply to what happens from now on.
+    case configure(SupervisorSettings)
 }
 
 /// A process taken over instead of started: left running by a daemon that

@@ -130,9 +130,9 @@ public final class SupervisorLoop {
                 output?.spawned()
                 answers.append(.spawned(spec.name, result))
             case .signal(let pgid, let sig):
-                spawner.signalGroup(pgid, sig)
+                spawner.signalGroup(pgid, sig.rawValue)
             case .signalService(let name, let pgid, let sig):
-                spawner.signalService(name, pgid: pgid, sig)
+                spawner.signalService(name, pgid: pgid, sig.rawValue)
             case .arm(let id, let after):
                 timers[id] = scheduler.schedule(after: after) { [weak self] in
                     guard let self, self.timers.removeValue(forKey: id) != nil else { return }
@@ -157,7 +157,7 @@ public final class SupervisorLoop {
                 spawner.forget(name)
                 output?.remove(name)
             case .endGroup(let name, let pgid, let sig, let after):
-                guard let killRest = spawner.endLeftovers(name, pgid: pgid, signal: sig) else { break }
+                guard let killRest = spawner.endLeftovers(name, pgid: pgid, signal: sig.rawValue) else { break }
                 _ = scheduler.schedule(after: after, killRest)
             case .watchProcess(let pid):
                 let watching = processWatcher?.watch(pid) { [weak self] in

@@ -282,7 +282,7 @@ extension ScriptHost {
         settings = s
         hookTimeout = timeout
         lua.memoryLimit = memory
-        supervisor?.settings = s
+        loop?.send(.configure(s))
         if let listen { self.listen = listen }
         if let cgroups { self.cgroups = cgroups }
     }

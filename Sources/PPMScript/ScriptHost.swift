@@ -173,7 +173,7 @@ public final class ScriptHost: SupervisorHooks {
     public func attach(_ loop: SupervisorLoop, scheduler: Scheduler, addDeclared: Bool = true) {
         self.loop = loop
         self.scheduler = scheduler
-        loop.supervisor.settings = settings
+        loop.send(.configure(settings))
         loop.hooks = self
         loop.output?.policy = logPolicy
         if addDeclared {

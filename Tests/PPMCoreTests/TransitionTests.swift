@@ -45,7 +45,7 @@ import PPMCoreTesting
         let effects = supervisor.handle(.exited(pid: 7, status: .exited(3)))
         let timer = TimerID(name: "web", kind: .start, serial: 1)
         #expect(effects == [
-            .endGroup("web", pgid: 7, signal: SIGTERM, killAfter: 10),  // whatever the process left, before any new run
+            .endGroup("web", pgid: 7, signal: .term, killAfter: 10),  // whatever the process left, before any new run
             .watchGroup("web", pgid: 7),
             .event(exitEvent("web", pid: 7, .exited(3), outcome: .crashed, crashes: 1), decide: false),
             .persist(.gone("web")),
@@ -61,7 +61,7 @@ import PPMCoreTesting
         running(web, pid: 7)
         let effects = supervisor.handle(.exited(pid: 7, status: .exited(1)))
         #expect(effects == [
-            .endGroup("web", pgid: 7, signal: SIGTERM, killAfter: 10),  // before the hook that may start the next run
+            .endGroup("web", pgid: 7, signal: .term, killAfter: 10),  // before the hook that may start the next run
             .watchGroup("web", pgid: 7),
             .event(exitEvent("web", pid: 7, .exited(1), outcome: .crashed, crashes: 1), decide: true),
             .persist(.gone("web")),
