@@ -59,6 +59,9 @@ public final class Supervisor {
         case .adopt(let name, let process): adopt(name, process)
         case .resume(let name, let state): resume(name, state)
         case .configure(let settings): self.settings = settings
+        case .ready(let name, let pid): ready(name, pid: pid)
+        case .probed(let name, let pid, let purpose, let ok, let message): probed(name, pid: pid, purpose, ok: ok, message: message)
+        case .healthDecided(let name, let starts, let decision): healthDecided(name, starts: starts, decision)
         }
         defer { effects = [] }
         return effects
@@ -87,7 +90,8 @@ public final class Supervisor {
         var s = service.snapshot(now: now)
         s.stopTimeout = service.spec.stopTimeout ?? settings.stopTimeout
         if case .waiting = service.phase {
-            s.waitingFor = service.spec.requires.filter { table[$0]?.state != .running }
+            s.waitingFor = service.spec.requires.filter { !isMet($0, for: service.spec) }
+            s.blocked = s.waitingFor.lazy.compactMap { self.neverMet($0, for: service.spec) }.first
         }
         return s
     }
@@ -126,7 +130,7 @@ public final class Supervisor {
         case .draining(let pgid, _):
             service.phase = .draining(pgid: pgid, then: .restart)
             return
-        case .launching, .running:
+        case .launching, .starting, .running:
             return
         case .created, .disabled, .waiting, .deciding, .down:
             break
@@ -152,7 +156,7 @@ public final class Supervisor {
         service.crashes = 0  // a restart on request begins a new streak
         if let waiter { service.restartWaiters.append(waiter) }
         switch service.phase {
-        case .launching, .running, .stopping, .draining:
+        case .launching, .starting, .running, .stopping, .draining:
             requestStop(service, then: .restart, waiter: nil)
         case .created, .disabled, .waiting, .deciding, .down:
             cancelTimer(service, .start)
@@ -215,6 +219,8 @@ public final class Supervisor {
         case (.bounce, .running):
             service.restarts += 1
             requestStop(service, then: .restart, waiter: nil)
+        case (.ready, _): readyTimedOut(service)
+        case (.probe, _): probeDue(service)
         case (.start, _), (.kill, _), (.bounce, _):
             break  // a timer outlived its phase (a stop already under way ignores a bounce)
         }
@@ -223,10 +229,13 @@ public final class Supervisor {
     // MARK: Events
 
     func emit(_ kind: ServiceEvent.Kind, _ service: Service, pid: Int32? = nil, status: ExitStatus? = nil,
-              runtime: Double? = nil, outcome: Outcome? = nil, error: String? = nil, decide: Bool = false) {
-        let event = ServiceEvent(
+              runtime: Double? = nil, outcome: Outcome? = nil, error: String? = nil, cause: String? = nil,
+              decide: Bool = false, extra: [String: JSONValue] = [:]) {
+        var event = ServiceEvent(
             kind: kind, name: service.spec.name, pid: pid, status: status, runtime: runtime,
             starts: service.starts, crashes: service.crashes, outcome: outcome, time: clock.wallNow, error: error)
+        event.cause = cause
+        event.extra = extra
         effects.append(.event(event, decide: decide))
     }
 }

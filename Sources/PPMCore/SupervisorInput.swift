@@ -50,6 +50,14 @@ public enum SupervisorInput: Sendable, Equatable {
     case resume(String, ResumedService)
     /// New settings (`ppm.settings`): they apply to what happens from now on.
     case configure(SupervisorSettings)
+    /// The service's process `pid` said it is ready (sd_notify `READY=1`,
+    /// its notification descriptor, a matching log line).
+    case ready(String, pid: Int32)
+    /// The answer of a `probe` effect for the process `pid`.
+    case probed(String, pid: Int32, ProbePurpose, ok: Bool, message: String?)
+    /// What `on_health` decided about an `unhealthy` event of run `starts`
+    /// (nil: only report).
+    case healthDecided(String, starts: Int, Decision?)
 }
 
 /// A process taken over instead of started: left running by a daemon that
@@ -113,6 +121,10 @@ public struct TimerID: Sendable, Hashable {
         case kill
         /// The periodic restart of `bounce`.
         case bounce
+        /// `ready_timeout`: the start failed if not ready by then.
+        case ready
+        /// The next readiness probe or health check.
+        case probe
     }
 
     public let name: String

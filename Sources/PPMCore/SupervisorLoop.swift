@@ -22,6 +22,8 @@ public final class SupervisorLoop {
     /// Watches adopted processes (not children: no SIGCHLD); nil: their
     /// end is never seen.
     public var processWatcher: ProcessWatcher?
+    /// Runs readiness probes and health checks; nil: every probe fails.
+    public var prober: Prober?
     /// Captures the output of services without files of their own; nil:
     /// such children write to the daemon's own stdout and stderr.
     public var output: OutputCapture?
@@ -149,7 +151,11 @@ public final class SupervisorLoop {
                         "error": .string(message), "utc": .string(ServiceEvent.utc(scheduler.wallNow)),
                     ])
                 }
-                if decide { answers.append(.decided(event.name, starts: event.starts, result.decision)) }
+                if decide {
+                    answers.append(event.kind == .unhealthy
+                        ? .healthDecided(event.name, starts: event.starts, result.decision)
+                        : .decided(event.name, starts: event.starts, result.decision))
+                }
             case .watchGroup(let name, let pgid):
                 watched[name] = pgid
                 checkWatchedGroups()
@@ -164,6 +170,14 @@ public final class SupervisorLoop {
                     self?.send(.exited(pid: pid, status: .unknown, ended: ProcessEnd.lastRan(pid)))
                 } ?? false
                 if !watching { inputs.append(.exited(pid: pid, status: .unknown)) }
+            case .probe(let spec, let pid, let purpose, let probe, let timeout):
+                guard let prober else {
+                    answers.append(.probed(spec.name, pid: pid, purpose, ok: false, message: "no probe runner"))
+                    break
+                }
+                prober.run(probe, for: spec, pid: pid, timeout: timeout) { [weak self] ok, message in
+                    self?.send(.probed(spec.name, pid: pid, purpose, ok: ok, message: message))
+                }
             case .done(let waiter):
                 completed.append(waiter)
             case .persist(let change):
