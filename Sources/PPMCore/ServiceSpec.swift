@@ -33,9 +33,13 @@ public struct ServiceSpec: Sendable, Equatable {
     /// `ready =`: how it tells that it is ready.
     public var ready: ReadySpec = .started
     /// `ready_timeout`: seconds from spawn to readiness before the start counts as failed.
-    public var readyTimeout: Double = 60
+    public var readyTimeout: Double = ServiceSpec.defaultReadyTimeout
     /// `ready_every`: seconds between two readiness probes.
-    public var readyEvery: Double = 0.5
+    public var readyEvery: Double = ServiceSpec.defaultReadyEvery
+    /// 60 s.
+    public static let defaultReadyTimeout: Double = 60
+    /// 0.5 s.
+    public static let defaultReadyEvery: Double = 0.5
     /// `health =`: the check run while it is ready.
     public var health: HealthSpec?
     /// `watchdog`: with `ready = "notify"`, seconds without `WATCHDOG=1` that make it unhealthy.

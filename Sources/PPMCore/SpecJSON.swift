@@ -40,6 +40,7 @@ public enum SpecJSON {
         if let v = spec.logMaxSize { o["log_max_size"] = .init(v) }
         if let v = spec.logKeep { o["log_keep"] = .init(v) }
         if let v = spec.logTimestamps { o["log_timestamps"] = .bool(v) }
+        encodeReadiness(spec, into: &o)
         return .object(o)
     }
 }
@@ -102,6 +103,7 @@ extension SpecJSON {
         spec.logMaxSize = o["log_max_size"]?.intValue.map { Int($0) }
         spec.logKeep = o["log_keep"]?.intValue.map { Int($0) }
         spec.logTimestamps = o["log_timestamps"]?.boolValue
+        decodeReadiness(o, into: &spec)
         return spec
     }
 
