@@ -88,14 +88,11 @@ extension ScriptHost {
         if let stop = listener.stop { stop() } else if listener.fd >= 0 { close(listener.fd) }
     }
 
-    /// Closes every socket and cancels every timer this state made: call
-    /// before dropping a state (a reload swaps in a new one).
-    public func closeResources() {
+    /// Closes every `ppm.udp.listen` socket and the sending sockets (`retire`).
+    func closeSockets() {
         for id in Array(udpListeners.keys) { closeListener(id) }
         for fd in udpSenders.values { close(fd) }
         udpSenders = [:]
-        for token in timers.values { token.cancel() }
-        timers = [:]
     }
 }
 
