@@ -36,10 +36,12 @@ let package = Package(
             name: "ppm-lua-fdholder", dependencies: ["CSystem"],
             linkerSettings: [.unsafeFlags(["-static-executable", "-nostartfiles"], .when(configuration: .release))]
         ),
-        .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
-        .target(name: "PPMCore", dependencies: ["CSystem"]),
-        .target(name: "PPMScript", dependencies: ["LuaKit", "PPMCore"]),
-        .target(name: "PPMControl", dependencies: ["PPMCore", "PPMScript", "LuaKit", "CSystem", "COpenSSL"]),
+        // System calls from Swift: EINTR retried in one place, errno as a typed error, writeAll.
+        .target(name: "SystemCalls"),
+        .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim", "SystemCalls"]),
+        .target(name: "PPMCore", dependencies: ["CSystem", "SystemCalls"]),
+        .target(name: "PPMScript", dependencies: ["LuaKit", "PPMCore", "SystemCalls"]),
+        .target(name: "PPMControl", dependencies: ["PPMCore", "PPMScript", "LuaKit", "CSystem", "COpenSSL", "SystemCalls"]),
         // Readers for pmtr, PETeR, PPM, supervisord and pm2 configs and the ppm.lua writer.
         .target(name: "PPMImport", dependencies: [
             "PPMCore", "PPMScript", "LuaKit", .product(name: "Yams", package: "Yams"),
@@ -61,8 +63,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
-        .testTarget(name: "PPMCoreTests", dependencies: ["PPMCore", "PPMCoreTesting"]),
-        .testTarget(name: "PPMControlTests", dependencies: ["PPMControl", "PPMCore"]),
+        .testTarget(name: "PPMCoreTests", dependencies: ["PPMCore", "PPMCoreTesting", "SystemCalls"]),
+        .testTarget(name: "PPMControlTests", dependencies: ["PPMControl", "PPMCore", "SystemCalls"]),
         // Drives the built ppm-lua binary (run `swift build` first, as scripts/test.sh does).
         // PPMControl: the raw TCP client of the remote tests speaks TLS through its channel.
         .testTarget(name: "EndToEndTests", dependencies: ["PPMControl", "PPMCore"]),

@@ -1,6 +1,7 @@
 import CLua
 import CLuaShim
 import Glibc
+import SystemCalls
 
 /// A Swift-owned Lua 5.4 state that is safe to call from a long-running host.
 ///
@@ -28,7 +29,7 @@ public final class LuaState {
 
     /// Receives what `print` writes (each call's text ends with a newline).
     /// Defaults to the process's standard output.
-    public var output: (String) -> Void = { text in writeAll(1, text) }
+    public var output: (String) -> Void = { text in try? writeAll(1, text) }
 
     /// Stops a running call from another thread.
     public let interrupter: LuaInterrupter
@@ -297,18 +298,4 @@ private func luaKitDispatch(_ host: UnsafeMutableRawPointer?, _ L: OpaquePointer
     guard let host, let L else { return PPM_HOST_ERROR }
     let state = Unmanaged<LuaState>.fromOpaque(host).takeUnretainedValue()
     return state.dispatch(index: Int(index), thread: L)
-}
-
-/// Writes all of `text` to a file descriptor, retrying short writes and EINTR.
-func writeAll(_ fd: Int32, _ text: String) {
-    var text = text
-    text.withUTF8 { buf in
-        var offset = 0
-        while offset < buf.count {
-            let n = Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return }
-            offset += n
-        }
-    }
 }

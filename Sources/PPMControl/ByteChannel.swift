@@ -1,5 +1,6 @@
 import COpenSSL
 import Glibc
+import SystemCalls
 
 /// What one step of reading, writing or a handshake on a channel came to.
 enum ChannelStep: Equatable {
@@ -37,22 +38,21 @@ final class SocketChannel: ByteChannel {
     func establish() -> ChannelStep { .bytes(0) }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) -> ChannelStep {
-        while true {
-            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
-            if n > 0 { return .bytes(n) }
-            if n == 0 { return .ended }
-            if errno == EINTR { continue }
-            return errno == EAGAIN ? .wouldBlock(wantsWrite: false) : .failed
+        do throws(SystemCallError) {
+            let n = try syscall { Glibc.read(fd, buffer.baseAddress, buffer.count) }
+            return n > 0 ? .bytes(n) : .ended
+        } catch {
+            return error.code == EAGAIN ? .wouldBlock(wantsWrite: false) : .failed
         }
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) -> ChannelStep {
-        while true {
+        do throws(SystemCallError) {
             // No SIGPIPE when the client is gone: the write fails instead.
-            let n = Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
-            if n > 0 { return .bytes(n) }
-            if n < 0 && errno == EINTR { continue }
-            return n < 0 && errno == EAGAIN ? .wouldBlock(wantsWrite: true) : .failed
+            let n = try syscall { Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }
+            return n > 0 ? .bytes(n) : .failed
+        } catch {
+            return error.code == EAGAIN ? .wouldBlock(wantsWrite: true) : .failed
         }
     }
 

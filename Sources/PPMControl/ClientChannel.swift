@@ -1,6 +1,7 @@
 import Glibc
 import PPMCore
 import Synchronization
+import SystemCalls
 
 /// The CLI's end of a connection, blocking: plain bytes over a unix or TCP
 /// socket, or TLS over a non-blocking one waited on with `poll`. Safe to
@@ -47,8 +48,8 @@ final class ClientChannel: Sendable {
             if let tls {
                 step = lock.withLock { _ in bytes[at...].withUnsafeBytes { tls.write($0) } }
             } else {
-                let n = bytes[at...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                step = n > 0 ? .bytes(n) : n < 0 && errno == EINTR ? .wouldBlock(wantsWrite: true) : .failed
+                let n = (try? syscall { bytes[at...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }) ?? -1
+                step = n > 0 ? .bytes(n) : .failed
             }
             switch step {
             case .bytes(let n): at += n
@@ -78,8 +79,8 @@ final class ClientChannel: Sendable {
             if let tls {
                 step = lock.withLock { _ in buffer.withUnsafeMutableBytes { tls.read(into: $0) } }
             } else {
-                let n = Glibc.read(fd, &buffer, buffer.count)
-                step = n > 0 ? .bytes(n) : n == 0 ? .ended : errno == EINTR ? .wouldBlock(wantsWrite: false) : .failed
+                let n = (try? syscall { Glibc.read(fd, &buffer, buffer.count) }) ?? -1
+                step = n > 0 ? .bytes(n) : n == 0 ? .ended : .failed
             }
             switch step {
             case .bytes(let n): return n
@@ -98,10 +99,7 @@ final class ClientChannel: Sendable {
     /// Waits until the socket is readable (or writable); false on timeout.
     private func wait(writable: Bool, timeout: Double?) -> Bool {
         var pending = pollfd(fd: fd, events: Int16(writable ? POLLOUT : POLLIN), revents: 0)
-        while true {
-            let n = poll(&pending, 1, timeout.map { Int32(min(Double(Int32.max), max(0, $0 * 1000).rounded(.up))) } ?? -1)
-            if n < 0 && errno == EINTR { continue }
-            return n > 0
-        }
+        let milliseconds = timeout.map { Int32(min(Double(Int32.max), max(0, $0 * 1000).rounded(.up))) } ?? -1
+        return ((try? syscall { poll(&pending, 1, milliseconds) }) ?? -1) > 0
     }
 }

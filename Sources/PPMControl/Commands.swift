@@ -163,7 +163,7 @@ extension Daemon {
             if !snapshot.spec.scriptedFields.isEmpty {
                 text += "-- \(snapshot.spec.scriptedFields.joined(separator: ", ")): Lua functions, not exported\n"
             }
-            text += SpecJSON.lua(snapshot.spec)
+            text += SpecLua.statement(snapshot.spec)
         }
         return text
     }

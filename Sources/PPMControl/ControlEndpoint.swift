@@ -1,6 +1,7 @@
 import Glibc
 import PPMCore
 import PPMScript
+import SystemCalls
 
 /// Where a client reaches the daemon: its unix socket, or its TCP listener
 /// with the token (the TLS pre-shared key) or the certificates it takes.
@@ -119,12 +120,7 @@ public enum ControlEndpoint: Sendable, CustomStringConvertible {
         if Glibc.connect(fd, address, length) == 0 { return true }
         guard errno == EINPROGRESS else { return false }
         var pending = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-        while true {
-            let n = poll(&pending, 1, connectTimeout * 1000)
-            if n < 0 && errno == EINTR { continue }
-            guard n == 1 else { return false }
-            break
-        }
+        guard (try? syscall { poll(&pending, 1, connectTimeout * 1000) }) == 1 else { return false }
         var error: Int32 = 0
         var size = socklen_t(MemoryLayout<Int32>.size)
         return getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) == 0 && error == 0

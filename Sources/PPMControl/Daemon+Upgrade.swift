@@ -3,6 +3,7 @@ import Dispatch
 import Glibc
 import LuaKit
 import PPMCore
+import SystemCalls
 
 /// What a daemon hands to the image it re-executes (`ppm-lua upgrade`):
 /// everything else is on disk (state store, journal) or kept by the fd
@@ -54,10 +55,12 @@ struct Handover {
     func publish() -> Result<Int32, POSIXFailure> {
         let fd = ppm_memfd("ppm-lua-handover")
         guard fd >= 0 else { return .failure(POSIXFailure("memfd_create: \(String(cString: strerror(errno)))")) }
-        guard AtomicFile.writeAll(fd, json.text), lseek(fd, 0, SEEK_SET) == 0 else {
-            let why = POSIXFailure("cannot write the handover: \(String(cString: strerror(errno)))")
+        do throws(SystemCallError) {
+            try writeAll(fd, json.text)
+            guard lseek(fd, 0, SEEK_SET) == 0 else { throw SystemCallError(code: errno) }
+        } catch {
             close(fd)
-            return .failure(why)
+            return .failure(POSIXFailure("cannot write the handover: \(error)"))
         }
         setenv(Self.fdVariable, String(fd), 1)
         return .success(fd)
@@ -71,10 +74,7 @@ struct Handover {
             unsetenv(fdVariable)
             var bytes: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let n = read(fd, &chunk, chunk.count)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { break }
+            while let n = try? syscall({ read(fd, &chunk, chunk.count) }), n > 0 {
                 bytes += chunk[0..<n]
             }
             close(fd)

@@ -3,6 +3,7 @@ import CSystem
 import Glibc
 import PPMCore
 import PPMScript
+import SystemCalls
 
 /// Unsupervised helper commands started by `ppm.spawn`: stdin text goes in
 /// through a pipe, stdout and stderr are collected, and the callback runs
@@ -178,10 +179,12 @@ final class HelperProcesses: @unchecked Sendable {
         var rest = bytes[...]
         let write: (ReadinessSet.Readiness) -> Void = { [weak self] _ in
             while !rest.isEmpty {
-                let n = rest.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-                if n < 0 && errno == EINTR { continue }
-                if n < 0 && errno == EAGAIN { return }
-                if n <= 0 { break }
+                let n: Int
+                do throws(SystemCallError) { n = try syscall { rest.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } } } catch {
+                    if error.code == EAGAIN { return }
+                    break
+                }
+                if n == 0 { break }
                 rest = rest.dropFirst(n)
             }
             self?.watchSet.forget(fd)
@@ -204,10 +207,12 @@ final class HelperProcesses: @unchecked Sendable {
         guard let (helper, stream) = pipes[fd] else { return }
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 && errno == EAGAIN { return }
-            if n <= 0 { break }
+            let n: Int
+            do throws(SystemCallError) { n = try syscall { read(fd, &buffer, buffer.count) } } catch {
+                if error.code == EAGAIN { return }
+                break
+            }
+            if n == 0 { break }
             let room = Self.maxOutput - helper.output[stream].count
             if room > 0 { helper.output[stream] += buffer[0..<min(n, room)] }
         }

@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// Reads lines from a terminal with editing, history (up/down), Tab
 /// completion and Ctrl-L, in raw mode only while a line is typed.
@@ -152,12 +153,7 @@ public final class LineEditor {
 
     private static func readStandardInput() -> UInt8? {
         var b: UInt8 = 0
-        while true {
-            let n = Glibc.read(0, &b, 1)
-            if n == 1 { return b }
-            if n < 0 && errno == EINTR { continue }
-            return nil
-        }
+        return (try? syscall { Glibc.read(0, &b, 1) }) == 1 ? b : nil
     }
 
     private static func terminalColumns() -> Int {

@@ -3,6 +3,7 @@ import Dispatch
 import Glibc
 import PPMCore
 import PPMScript
+import SystemCalls
 
 /// The TCP listener (`ppm.settings { listen = ... }`): the control protocol
 /// for other hosts over TLS 1.3 (the token as pre-shared key, or client
@@ -130,10 +131,10 @@ final class RemoteListener: @unchecked Sendable {
 
     private func acceptAll() {
         while true {
-            let client = ppm_accept(fd)
-            if client < 0 {
-                if errno == EINTR || errno == ECONNABORTED { continue }
-                if errno == EMFILE || errno == ENFILE { pauseAccepting() }
+            let client: Int32
+            do throws(SystemCallError) { client = try syscall { ppm_accept(fd) } } catch {
+                if error.code == ECONNABORTED { continue }
+                if error.code == EMFILE || error.code == ENFILE { pauseAccepting() }
                 return
             }
             var storage = sockaddr_storage()

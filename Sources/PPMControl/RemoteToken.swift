@@ -1,5 +1,6 @@
 import Glibc
 import PPMCore
+import SystemCalls
 
 /// The TCP listener's shared secret: the TLS 1.3 pre-shared key, and on a
 /// plaintext loopback listener (`tls = false`) the key of an HMAC-SHA256
@@ -109,9 +110,8 @@ struct RemoteToken {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while bytes.count < 1 << 16 {
-            let n = Glibc.read(fd, &chunk, chunk.count)
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw POSIXFailure("token file \(path): \(String(cString: strerror(errno)))") }
+            let n: Int
+            do throws(SystemCallError) { n = try syscall { Glibc.read(fd, &chunk, chunk.count) } } catch { throw POSIXFailure("token file \(path): \(error)") }
             if n == 0 { break }
             bytes += chunk[0..<n]
         }

@@ -1,5 +1,6 @@
 import Glibc
 import PPMCore
+import SystemCalls
 
 /// The client's TLS handshake over a freshly connected TCP socket, bounded
 /// by `ControlEndpoint.connectTimeout`; it tells a plaintext listener
@@ -30,8 +31,7 @@ enum TLSDial {
                 var pending = pollfd(fd: fd, events: Int16(wantsWrite ? POLLOUT : POLLIN), revents: 0)
                 let left = deadline - SystemClock.monotonic()
                 guard left > 0 else { return .failed("no answer within \(ControlEndpoint.connectTimeout) s") }
-                let n = poll(&pending, 1, Int32(left * 1000) + 1)
-                if n < 0 && errno == EINTR { continue }
+                let n = (try? syscall { poll(&pending, 1, Int32(left * 1000) + 1) }) ?? -1
                 guard n > 0 else { return .failed("no answer within \(ControlEndpoint.connectTimeout) s") }
                 if !wantsWrite && firstByte(fd) == UInt8(ascii: "{") { return .plaintext }
             }

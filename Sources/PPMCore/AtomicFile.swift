@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import SystemCalls
 
 /// Writes files so that a crash at any instant leaves the old or the new
 /// version: temporary file, fsync, rename.
@@ -14,8 +15,11 @@ public enum AtomicFile {
         unlink(tmp)
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw WriteFailure(path: tmp, code: errno) }
-        var ok = writeAll(fd, text) && (!sync || fsync(fd) == 0)
-        var code = errno
+        var ok = true, code: Int32 = 0
+        do throws(SystemCallError) {
+            try writeAll(fd, text)
+            if sync && fsync(fd) != 0 { (ok, code) = (false, errno) }
+        } catch { (ok, code) = (false, error.code) }
         close(fd)
         if ok && rename(tmp, path) != 0 {
             ok = false
@@ -31,25 +35,8 @@ public enum AtomicFile {
     public static func append(_ text: String, to path: String) {
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600)
         guard fd >= 0 else { return }
-        _ = writeAll(fd, text)
+        try? writeAll(fd, text)
         close(fd)
-    }
-
-    /// Writes all of `text` to `fd`, retrying short writes and EINTR. On
-    /// false, `errno` says why (a write that took nothing is `EIO`).
-    public static func writeAll(_ fd: Int32, _ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { buf in
-            var offset = 0
-            while offset < buf.count {
-                let n = Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                if n == 0 { errno = EIO }
-                if n <= 0 { return false }
-                offset += n
-            }
-            return true
-        }
     }
 }
 
@@ -74,9 +61,8 @@ public enum FileContents {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = Glibc.read(fd, &chunk, chunk.count)
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { return .failure(POSIXFailure(String(cString: strerror(errno)))) }
+            let n: Int
+            do throws(SystemCallError) { n = try syscall { Glibc.read(fd, &chunk, chunk.count) } } catch { return .failure(POSIXFailure(error.description)) }
             if n == 0 { return .success(bytes) }
             bytes += chunk[0..<n]
         }

@@ -1,5 +1,6 @@
 import Dispatch
 import Glibc
+import SystemCalls
 
 /// A file written on a thread of its own (made once: writing goes on under a
 /// used-up pids limit), so the loop never waits for the disk: appends and whole-file replacements happen in the order asked.
@@ -93,8 +94,12 @@ public final class BackgroundFile: @unchecked Sendable {
         if fd < 0 { fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600) }
         guard fd >= 0 else { return WriteFailure(path: path, code: errno) }
         let length = lseek(fd, 0, SEEK_END)
-        guard !AtomicFile.writeAll(fd, text) || (sync && fsync(fd) != 0) else { return nil }
-        let code = errno
+        let code: Int32
+        do throws(SystemCallError) {
+            try writeAll(fd, text)
+            guard sync && fsync(fd) != 0 else { return nil }
+            code = errno
+        } catch { code = error.code }
         if length >= 0 { ftruncate(fd, length) }
         return WriteFailure(path: path, code: code)
     }

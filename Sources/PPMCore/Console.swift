@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// The little of full Foundation the project needs, on Glibc: the binary
 /// imports FoundationEssentials only, so it does not load Foundation, its
@@ -6,7 +7,7 @@ import Glibc
 public enum Console {
     /// Writes `text` whole to standard error (unbuffered; failures ignored).
     public static func error(_ text: String) {
-        _ = AtomicFile.writeAll(2, text)
+        try? writeAll(2, text)
     }
 
     /// Writes `text` to standard error only if that cannot block (a full
@@ -14,7 +15,7 @@ public enum Console {
     public static func errorIfWritable(_ text: String) {
         var p = pollfd(fd: 2, events: Int16(POLLOUT), revents: 0)
         guard poll(&p, 1, 0) == 1, p.revents & Int16(POLLOUT) != 0 else { return }
-        _ = AtomicFile.writeAll(2, text)
+        try? writeAll(2, text)
     }
 
     /// `value` with `decimals` digits after the point, rounded as printf's

@@ -1,5 +1,6 @@
 import CSystem
 import Glibc
+import SystemCalls
 
 /// Reads a service's `env_file`s when it is spawned. The files are paths
 /// the service's user may control, so each is opened as that user (its
@@ -47,10 +48,9 @@ enum EnvFileLoader {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .failure(SpawnFailure("\(path): \(String(cString: strerror(errno)))"))
+            let n: Int
+            do throws(SystemCallError) { n = try syscall { chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } } } catch {
+                return .failure(SpawnFailure("\(path): \(error)"))
             }
             if n == 0 { break }
             bytes += chunk[..<n]

@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// O_PATH (the same on every Linux architecture; Glibc's module leaves it out).
 private let pathOnly: Int32 = 0o10000000
@@ -35,9 +36,7 @@ extension FileGlob {
         defer { buffer.deallocate() }
         var total = 0
         while total < cap {
-            let n = read(fd, buffer.baseAddress, min(buffer.count, cap - total))
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { return nil }
+            guard let n = try? syscall({ read(fd, buffer.baseAddress, min(buffer.count, cap - total)) }) else { return nil }
             if n == 0 { return hash }
             for byte in UnsafeRawBufferPointer(rebasing: buffer[..<n]) { mix(byte) }
             total += n

@@ -90,24 +90,3 @@ extension JSONValue {
     /// An array of strings.
     public init(_ value: [String]) { self = .array(value.map { .string($0) }) }
 }
-
-/// Double-quoted string literals with C-style escapes and a caller-chosen
-/// escape for other control characters (Lua literals in `SpecJSON`; JSON text
-/// goes through `JSONWriter`).
-enum Quoting {
-    static func quoted(_ s: String, control: (UInt32) -> String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20 || u.value == 0x7f: out += control(u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
-}

@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// Reads and writes the small files of /proc and cgroupfs, whole.
 enum KernelFile {
@@ -12,9 +13,7 @@ enum KernelFile {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { return nil }
+            guard let n = try? syscall({ chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }) else { return nil }
             if n == 0 { return bytes }
             bytes += chunk[..<n]
         }

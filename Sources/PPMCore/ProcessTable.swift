@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// What `stats` needs from one process's `/proc/PID/stat`.
 public struct ProcessEntry: Sendable, Equatable {
@@ -152,9 +153,7 @@ public struct ProcessTable: Sendable {
         defer { close(fd) }
         var count = 0
         while count < buffer.count {
-            let n = Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count)
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { return 0 }
+            guard let n = try? syscall({ Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count) }) else { return 0 }
             if n == 0 { break }
             count += n
         }

@@ -106,36 +106,4 @@ extension SpecJSON {
         decodeReadiness(o, into: &spec)
         return spec
     }
-
-    /// The spec as a `ppm.service { ... }` statement (for `export`).
-    public static func lua(_ spec: ServiceSpec) -> String {
-        guard case .object(let o) = encode(spec) else { return "" }
-        let order = ["name", "cmd"] + o.keys.filter { $0 != "name" && $0 != "cmd" }.sorted()
-        let fields = order.compactMap { key in o[key].map { "  \(key) = \(luaLiteral($0)),\n" } }
-        return "ppm.service {\n" + fields.joined() + "}\n"
-    }
-
-    static func luaLiteral(_ v: JSONValue) -> String {
-        switch v {
-        case .null: return "nil"
-        case .bool(let b): return b ? "true" : "false"
-        case .int(let i): return String(i)
-        case .double(let d): return d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
-        case .string(let s): return luaString(s)
-        case .array(let a): return "{ " + a.map(luaLiteral).joined(separator: ", ") + " }"
-        case .object(let o):
-            let parts = o.keys.sorted().map { k in
-                let key = k.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } && !(k.first?.isNumber ?? true) ? k : "[\(luaString(k))]"
-                return "\(key) = \(luaLiteral(o[k]!))"
-            }
-            return "{ " + parts.joined(separator: ", ") + " }"
-        }
-    }
-
-    static func luaString(_ s: String) -> String {
-        Quoting.quoted(s) { code in
-            let digits = String(code)
-            return "\\" + String(repeating: "0", count: 3 - digits.count) + digits
-        }
-    }
 }

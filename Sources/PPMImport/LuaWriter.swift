@@ -1,3 +1,5 @@
+import LuaKit
+
 /// Writes a `LuaConfig` as a readable ppm.lua: a header, the helpers, the
 /// settings, then each service as a `ppm.service { ... }` with one field a
 /// line and its comments above it.
@@ -83,7 +85,7 @@ public enum LuaWriter {
     private static func table(call: String, _ fields: [LuaField], indent: String) -> [String] {
         var out = ["\(indent)\(call) {"]
         for field in fields {
-            let prefix = "\(indent)  \(LuaExpr.key(field.key)) = "
+            let prefix = "\(indent)  \(LuaLiteral.key(field.key)) = "
             var lines = render(field.value, indent: indent + "  ", prefix: prefix)
             lines[lines.count - 1] += ","
             if let note = field.comment { lines[lines.count - 1] += "  -- " + visible(note) }
@@ -108,7 +110,7 @@ public enum LuaWriter {
         case .table(let fields):
             var out = [prefix + "{"]
             for f in fields {
-                var lines = render(f.value, indent: indent + "  ", prefix: "\(indent)  \(LuaExpr.key(f.key)) = ")
+                var lines = render(f.value, indent: indent + "  ", prefix: "\(indent)  \(LuaLiteral.key(f.key)) = ")
                 lines[lines.count - 1] += ","
                 out += lines
             }

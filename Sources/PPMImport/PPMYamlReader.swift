@@ -1,5 +1,6 @@
 import Foundation
 import Yams
+import LuaKit
 
 /// Reads a PPM (Partner Process Monitor) YAML config with Yams: `services`
 /// with `command: {path, args, env}`, `workdir`, `schedule` (cron) and
@@ -91,7 +92,7 @@ struct PPMYamlReader {
                     block.untranslated.append(Untranslated(line: line, text: "schedule: \(expr)", reason: problem))
                 } else {
                     config.use(.cron)
-                    block.set("restart", .code("cron { \(LuaExpr.quote(expr)) }"), comment: "schedule: started again at these times")
+                    block.set("restart", .code("cron { \(LuaLiteral.string(expr)) }"), comment: "schedule: started again at these times")
                 }
             case "watch":
                 block.set("depends", .array(try watch(value, line: line, block: &block).map { .string($0) }),

@@ -1,3 +1,5 @@
+import LuaKit
+
 /// Turns PETeR programs into services and helpers: `<init>` into
 /// `autostart`/`start_after`, `<exit>` actions into `on_exit` code.
 struct PeterActions {
@@ -51,7 +53,7 @@ struct PeterActions {
         let body = try exitBranches(p, event: "done", untranslated: &untranslated) { after in
             after.map { ["ppm.after(\(LuaExpr.number($0).inline), function() \(p.runner)(ev) end)", "return"] } ?? ["\(p.runner)(ev)", "return"]
         }
-        let cmd = "peter_fill(\(LuaExpr.quote(p.cmd)), ev)"
+        let cmd = "peter_fill(\(LuaLiteral.string(p.cmd)), ev)"
         var lines = (isFirstHelper(p) ? ["local " + programs.filter(\.isHelper).map(\.runner).joined(separator: ", ")] : [])
         lines.append("function \(p.runner)(ev)")
         if body.isEmpty {
@@ -111,7 +113,7 @@ struct PeterActions {
                         if other.isHelper {
                             untranslated.append(Untranslated(line: action.line, text: action.tag, reason: "'\(other.name)' runs unsupervised and cannot be stopped"))
                         } else {
-                            lines.append("  ppm.stop(\(LuaExpr.quote(other.name)))")
+                            lines.append("  ppm.stop(\(LuaLiteral.string(other.name)))")
                         }
                     default:
                         untranslated.append(Untranslated(line: action.line, text: action.tag, reason: "<exit> actions are <start> and <stop>"))
@@ -135,7 +137,7 @@ struct PeterActions {
         if other.isHelper {
             return after.map { "ppm.after(\(LuaExpr.number($0).inline), function() \(other.runner)(ev) end)" } ?? "\(other.runner)(ev)"
         }
-        return after.map { "ppm.start(\(LuaExpr.quote(name)), { after = \(LuaExpr.number($0).inline) })" } ?? "ppm.start(\(LuaExpr.quote(name)))"
+        return after.map { "ppm.start(\(LuaLiteral.string(name)), { after = \(LuaExpr.number($0).inline) })" } ?? "ppm.start(\(LuaLiteral.string(name)))"
     }
 
     private func seconds(_ node: XMLNode) throws(ImportError) -> Double? {

@@ -1,6 +1,7 @@
 import Foundation
 import PPMScript
 import Yams
+import LuaKit
 
 /// One pm2 app (an entry of `apps`) and its translation.
 struct Pm2App {
@@ -105,7 +106,7 @@ struct Pm2App {
                 block.untranslated.append(Untranslated(line: f.line, text: "instances: \(instances) (cluster mode, pm2's default for node)",
                     reason: "pm2's instances share one port; these are separate processes: give each its own PORT (e.g. 3000 + i)"))
             }
-            block.set("name", .code("(\(LuaExpr.quote(name + "-%d"))):format(i)"))
+            block.set("name", .code("(\(LuaLiteral.string(name + "-%d"))):format(i)"))
         } else {
             block.set("name", .string(name))
         }

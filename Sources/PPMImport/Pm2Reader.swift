@@ -1,5 +1,6 @@
 import PPMCore
 import Yams
+import LuaKit
 
 /// Reads a pm2 ecosystem file, JSON (checked strictly by PPMCore's JSON
 /// reader, which gives errors a line) or YAML, with Yams for the line of
@@ -50,7 +51,7 @@ struct Pm2Reader {
             if let cron = app.cronRestart {
                 config.use(.restartAt)
                 config.blocks.append(.code(comments: ["pm2 cron_restart (line \(cron.line)): restart '\(app.name)' at \(cron.expr)."],
-                                           lines: ["restart_at(\(LuaExpr.quote(app.name)), \(LuaExpr.quote(cron.expr)))"]))
+                                           lines: ["restart_at(\(LuaLiteral.string(app.name)), \(LuaLiteral.string(cron.expr)))"]))
             }
         }
         config.header = [

@@ -1,5 +1,6 @@
 import PPMCore
 import PPMScript
+import LuaKit
 
 /// Reads a pmtr.conf (pmtr 1.7: `job { ... }` blocks, `report to`, `listen
 /// on`) by its grammar, and translates each job into a `ppm.service`.
@@ -27,11 +28,11 @@ struct PmtrReader {
                 jobs.append(try job(opening: t))
             case ("report", true):
                 let url = try value(after: t, word: "to")
-                plugin("report", "report to \(url)", line: t.line, call: "{ to = \(LuaExpr.quote(url)), every = 10 }",
+                plugin("report", "report to \(url)", line: t.line, call: "{ to = \(LuaLiteral.string(url)), every = 10 }",
                        does: "a status datagram every 10 s", missing: "no status is sent")
             case ("listen", true):
                 let url = try value(after: t, word: "on")
-                plugin("listen", "listen on \(url)", line: t.line, call: "{ on = \(LuaExpr.quote(url)) }",
+                plugin("listen", "listen on \(url)", line: t.line, call: "{ on = \(LuaLiteral.string(url)) }",
                        does: "`enable NAME` / `disable NAME` datagrams", missing: "datagrams are not read")
             default:
                 throw ImportError(file, line: t.line, "unexpected '\(t.raw)' (expected `job {`, `report to` or `listen on`)")
@@ -54,11 +55,11 @@ struct PmtrReader {
     private mutating func plugin(_ name: String, _ source: String, line: Int, call: String, does: String, missing: String) {
         config.use(.plugin)
         config.blocks.append(.code(comments: ["pmtr `\(source)` (line \(line)): \(does), by the `\(name)` plugin."], lines: [
-            "local \(name) = plugin(\(LuaExpr.quote(name)))",
+            "local \(name) = plugin(\(LuaLiteral.string(name)))",
             "if \(name) then",
             "  \(name) \(call)",
             "else",
-            "  ppm.log.warn(\(LuaExpr.quote("\(source): the \(name) plugin is not installed; \(missing)")))",
+            "  ppm.log.warn(\(LuaLiteral.string("\(source): the \(name) plugin is not installed; \(missing)")))",
             "end",
         ]))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LuaKit
 
 /// supervisord's `%(name)s` expansions in a value, resolved to Lua: known
 /// names become text now; `process_num` (the numprocs loop variable) and
@@ -48,7 +49,7 @@ struct SupervisordExpansion {
                 // Unset, supervisord refuses to start: so does the config (and the import's check).
                 let variable = String(name.dropFirst(4))
                 let unset = "environment variable \(variable) is not set (supervisord's %(\(name))s at line \(line))"
-                pieces.append(.lua(spec: "%" + spec + "s", expr: "(os.getenv(\(LuaExpr.quote(variable))) or error(\(LuaExpr.quote(unset)), 0))"))
+                pieces.append(.lua(spec: "%" + spec + "s", expr: "(os.getenv(\(LuaLiteral.string(variable))) or error(\(LuaLiteral.string(unset)), 0))"))
             } else {
                 let known: String
                 if name == "process_num", case .value(let n) = processNum { known = String(n) } else {
@@ -71,7 +72,7 @@ struct SupervisordExpansion {
             case .lua(let spec, _): spec
             }
         }.joined()
-        return .code("(\(LuaExpr.quote(format))):format(\(dynamic.map(\.1).joined(separator: ", ")))")
+        return .code("(\(LuaLiteral.string(format))):format(\(dynamic.map(\.1).joined(separator: ", ")))")
     }
 
     private static func format(_ value: String, spec: String, type: String) -> String {

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import LuaKit
 import PPMCore
+import SystemCalls
 
 /// `ppm-lua test`: runs a config's or a plugin's policies offline, without
 /// starting anything. A test file gets `expect(policy, event).to_be(action)`
@@ -13,7 +14,7 @@ public final class PolicyTester {
     /// Prepares a state for `file` (which runs with `run`).
     public init(file: String, home: String, pluginFolders: [String]) throws {
         host = try ScriptHost(context: .init(version: "test", configPath: file, home: home, pluginFolders: pluginFolders))
-        host.lua.output = { _ = AtomicFile.writeAll(1, $0) }
+        host.lua.output = { try? writeAll(1, $0) }
         let service = host.lua.function("service_policy") { [unowned host] args in
             [host.offlinePolicy(try args.string(1)).map { .table($0) } ?? .nil]
         }

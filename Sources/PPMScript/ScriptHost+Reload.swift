@@ -5,13 +5,16 @@ import PPMCore
 /// What a config reload needs of a Lua state: the files it was read from,
 /// and retiring the state a new one replaces.
 extension ScriptHost {
-    /// Ends this state's part in the daemon after a reload replaced it:
-    /// timers cancelled, global and service hooks dropped, and callbacks of
-    /// its `ppm.spawn` helpers ignored when they come.
+    /// Ends this state's part in the daemon after a reload replaced it
+    /// (or a dry run read it): everything it holds is let go at once —
+    /// timers cancelled, UDP sockets closed, global and service hooks
+    /// dropped, and callbacks of its `ppm.spawn` helpers ignored when they
+    /// come. A reload that fails never calls it: the old state stays.
     public func retire() {
         isRetired = true
         for timer in timers.values { timer.cancel() }
         timers = [:]
+        closeSockets()
         unarmed = []
         afterAttach = []
         globalHooks = []

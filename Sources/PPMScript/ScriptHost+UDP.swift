@@ -1,6 +1,7 @@
 import Glibc
 import LuaKit
 import PPMCore
+import SystemCalls
 
 /// `ppm.udp`: datagrams sent and received on the daemon's loop without
 /// ever blocking it (the `report` and `listen` plugins use them).
@@ -67,15 +68,16 @@ extension ScriptHost {
             guard udpListeners[id]?.fd == fd else { break }
             var from = sockaddr_storage()
             var fromLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let n = buffer.withUnsafeMutableBytes { b in
-                withUnsafeMutablePointer(to: &from) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        recvfrom(fd, b.baseAddress, b.count, Int32(MSG_DONTWAIT), $0, &fromLength)
+            let received = try? syscall {
+                buffer.withUnsafeMutableBytes { b in
+                    withUnsafeMutablePointer(to: &from) {
+                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                            recvfrom(fd, b.baseAddress, b.count, Int32(MSG_DONTWAIT), $0, &fromLength)
+                        }
                     }
                 }
             }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { break }
+            guard let n = received else { break }
             let bytes = Array(buffer[0..<n])
             let text: LuaValue = String(validating: bytes, as: UTF8.self).map { .string($0) } ?? .bytes(bytes)
             _ = callHook(fn, [text, .string(UDPEndpoint.describe(from))], label: "ppm.udp.listen handler", errors: &errors)
@@ -88,14 +90,11 @@ extension ScriptHost {
         if let stop = listener.stop { stop() } else if listener.fd >= 0 { close(listener.fd) }
     }
 
-    /// Closes every socket and cancels every timer this state made: call
-    /// before dropping a state (a reload swaps in a new one).
-    public func closeResources() {
+    /// Closes every `ppm.udp.listen` socket and the sending sockets (`retire`).
+    func closeSockets() {
         for id in Array(udpListeners.keys) { closeListener(id) }
         for fd in udpSenders.values { close(fd) }
         udpSenders = [:]
-        for token in timers.values { token.cancel() }
-        timers = [:]
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 @testable import PPMControl
 import PPMCore
+import SystemCalls
 import Testing
 
 /// A one-connection unix socket server that answers every request line with
@@ -24,7 +25,7 @@ private final class CannedServer: @unchecked Sendable {
             for var reply in replies {
                 if reply.hasPrefix("+") {
                     reply.removeFirst()
-                    _ = AtomicFile.writeAll(client, reply + "\n")
+                    try? writeAll(client, reply + "\n")
                     continue
                 }
                 while !pending.contains(10) {
@@ -36,7 +37,7 @@ private final class CannedServer: @unchecked Sendable {
                     requests.append(String(decoding: pending[..<newline], as: UTF8.self))
                     pending.removeSubrange(...newline)
                 }
-                _ = AtomicFile.writeAll(client, reply + "\n")
+                try? writeAll(client, reply + "\n")
             }
             close(client)
             done.signal()

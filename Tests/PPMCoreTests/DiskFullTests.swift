@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SystemCalls
 import Testing
 @testable import PPMCore
 
@@ -23,7 +24,7 @@ final class TinyDisk {
     func fill() {
         let fd = open(filler, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         let block = String(repeating: "0", count: 4096)
-        while AtomicFile.writeAll(fd, block) {}
+        while (try? writeAll(fd, block)) != nil {}
         close(fd)
     }
 

@@ -59,13 +59,6 @@ import Testing
         #expect(try state.run(written + "return x", chunkName: "=w") == [.nil])
     }
 
-    @Test func controlBytesInStringsKeepTheirValueBeforeADigit() throws {
-        let text = "\u{07}1\u{00}2\u{1B}[0m"
-        let state = try LuaState()
-        #expect(try state.run("return " + LuaExpr.quote(text), chunkName: "=q") == [.string(text)])
-        #expect(LuaExpr.quote("\u{07}1") == #""\0071""#)
-    }
-
     @Test func theCheckRunsTheResultWithNothingThatReachesOutside() throws {
         let path = marker()
         let attempts = [

@@ -114,10 +114,4 @@ import Testing
         #expect(try ImportFormat.guess(path: "x", text: "stats_interval: 10s\nservices:\n  - name: a\n") == .ppm)
         #expect(throws: ImportError.self) { try ImportFormat.guess(path: "x", text: "hello\n") }
     }
-
-    @Test func luaLiteralsAreQuotedAndKeysBareWhenTheyCanBe() {
-        #expect(LuaExpr.quote("a\"b") == "'a\"b'")
-        #expect(LuaExpr.quote("it's \"x\"\n") == "\"it's \\\"x\\\"\\n\"")
-        #expect(LuaExpr.key("PORT") == "PORT" && LuaExpr.key("end") == "[\"end\"]" && LuaExpr.key("A-B") == "[\"A-B\"]")
-    }
 }

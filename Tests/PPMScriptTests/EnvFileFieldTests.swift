@@ -33,7 +33,7 @@ import Testing
         let json = SpecJSON.encode(spec)
         #expect(json["env_file"] == .array([.string("/srv/.env"), .string("-/srv/local.env")]))
         #expect(SpecJSON.decode(json) == spec)
-        let host = try load(SpecJSON.lua(spec))
+        let host = try load(SpecLua.statement(spec))
         #expect(host.declared.first?.envFile == spec.envFile)
     }
 }

@@ -1,5 +1,6 @@
 import CSystem
 import Glibc
+import SystemCalls
 
 /// One captured stream of one service: a pipe whose write end every process
 /// of the service gets as fd 1 (or 2), read on the loop's queue into the log
@@ -76,8 +77,7 @@ final class CapturedStream {
         var round = 0
         while round < rounds && failure == nil {
             round += 1
-            let n = read(readFD, buffer.bytes.baseAddress, buffer.bytes.count)
-            if n < 0 && errno == EINTR { continue }
+            let n = (try? syscall { read(readFD, buffer.bytes.baseAddress, buffer.bytes.count) }) ?? -1
             if n == 0 && watching {
                 watcher?.forget(readFD)
                 watching = false

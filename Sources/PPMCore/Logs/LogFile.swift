@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// One captured stream's file. Whole lines are appended in one `write`
 /// each run; before a write would take the file past `policy.maxSize` the
@@ -35,15 +36,13 @@ final class LogFile {
         guard fd >= 0 else { return WriteFailure(path: path, code: errno) }
         var offset = 0
         while offset < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                fail("write")
+            do throws(SystemCallError) {
+                offset += try syscall { Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset) }
+            } catch {
+                fail("write", code: error.code)
                 if offset > 0 { _ = ftruncate(fd, off_t(size)) }  // no torn line
-                return WriteFailure(path: path, code: code)
+                return WriteFailure(path: path, code: error.code)
             }
-            offset += n
         }
         size += bytes.count
         sinceMark += bytes.count
@@ -99,8 +98,8 @@ final class LogFile {
         _ = open()
     }
 
-    private func fail(_ what: String) {
+    private func fail(_ what: String, code: Int32 = errno) {
         failures += 1
-        lastError = "\(what) \(path): \(String(cString: strerror(errno)))"
+        lastError = "\(what) \(path): \(String(cString: strerror(code)))"
     }
 }

@@ -1,0 +1,31 @@
+import LuaKit
+import PPMCore
+
+/// A spec as Lua source: the `ppm.service { ... }` statement `export` writes,
+/// with the fields `SpecJSON.encode` keeps (defaults left out).
+public enum SpecLua {
+    /// `ppm.service {` and one field a line: `name` and `cmd` first, the
+    /// others in alphabetical order.
+    public static func statement(_ spec: ServiceSpec) -> String {
+        guard case .object(let o) = SpecJSON.encode(spec) else { return "" }
+        let order = ["name", "cmd"] + o.keys.filter { $0 != "name" && $0 != "cmd" }.sorted()
+        let fields = order.compactMap { key in
+            o[key].map { "  \(LuaLiteral.key(key)) = \(LuaLiteral.value(luaValue($0)) ?? "nil"),\n" }
+        }
+        return "ppm.service {\n" + fields.joined() + "}\n"
+    }
+
+    /// JSON as the Lua value the field reader takes: whole numbers of
+    /// seconds as integers (`stop_timeout = 5`, not `5.0`).
+    private static func luaValue(_ json: JSONValue) -> LuaValue {
+        switch json {
+        case .double(let d) where d == d.rounded() && abs(d) < 9_007_199_254_740_992: return .integer(Int64(d))
+        case .array(let a): return .table(LuaTable(array: a.map(luaValue)))
+        case .object(let o):
+            var t = LuaTable()
+            for (k, v) in o { t[k] = luaValue(v) }
+            return .table(t)
+        default: return LuaValue(json: json)
+        }
+    }
+}
