@@ -44,6 +44,8 @@ final class SupervisorNotifier {
     private var statusTimer: TimerToken?
     private var watchdogTimer: TimerToken?
     private var sendFailed = false
+    /// Set by `stopping`: no `STATUS=` counts after `STOPPING=1`.
+    private var stopped = false
 
     /// A notifier for this process's `$NOTIFY_SOCKET`, or nil when it is
     /// unset (or names an address kind other than a path or `@name`).
@@ -106,6 +108,7 @@ final class SupervisorNotifier {
 
     /// Sends `READY=1` when due, and `STATUS=` when the counts changed.
     func evaluate() {
+        guard !stopped else { return }
         let now = summary()
         if !readySent, !reloading, now.settled {
             readySent = true
@@ -148,7 +151,11 @@ final class SupervisorNotifier {
     }
 
     /// The daemon stops every service and exits.
-    func stopping() { send("STOPPING=1\nSTATUS=stopping every service") }
+    func stopping() {
+        stopped = true
+        statusTimer?.cancel()
+        send("STOPPING=1\nSTATUS=stopping every service")
+    }
 
     /// Just before a re-exec (maybe from the stall guard's thread): one last
     /// ping, so the exec and the new image's start-up have a whole interval.
