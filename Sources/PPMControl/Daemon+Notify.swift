@@ -21,6 +21,7 @@ extension Daemon {
                     .init(name: s.name, pgid: s.state.hasProcess ? s.pid : nil, cgroup: spawner.cgroups?.directory(for: s.name))
                 }
             })
+        notifications.onDelivery = { [unowned self] d in log("debug", "'\(d.service)' (pid \(d.sender)) notified \(d.messages)") }
         serviceNotify = notifications
         spawner.extraEnvironment = { [unowned notifications] spec in notifications.environment(for: spec) }
         selfNotifier = SupervisorNotifier.fromEnvironment(scheduler: scheduler, log: { [unowned self] in log("warn", $0) }) {

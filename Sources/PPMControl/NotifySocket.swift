@@ -46,8 +46,9 @@ final class NotifySocket: @unchecked Sendable {
     private let deliver: (NotifyDelivery) -> Void
     private let log: (String) -> Void
     private var loggedSenders: Set<Int32> = []
-    /// Datagrams from no service's process, too long, without credentials.
+    /// Datagrams from no service's process (or without credentials).
     private(set) var ignored = 0
+    /// Datagrams over `maxDatagram` bytes, dropped unread.
     private(set) var oversized = 0
     private var buffer = [UInt8](repeating: 0, count: NotifySocket.maxDatagram)
 
@@ -65,7 +66,7 @@ final class NotifySocket: @unchecked Sendable {
         } else {
             var bound = try Self.bind(wanted)
             if bound == nil {
-                // Someone else holds the name: a name of our own (services adopted later keep the old one).
+                // Another process holds the name: this daemon's services get a name of its own.
                 let own = "\(wanted)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
                 log("the notify socket @\(wanted) is taken by another process; using @\(own)")
                 bound = try Self.bind(own)

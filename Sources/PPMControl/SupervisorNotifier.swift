@@ -86,14 +86,11 @@ final class SupervisorNotifier {
     /// Starts the `WATCHDOG=1` pings (on the loop: a stuck loop stops them).
     func startWatchdog() {
         guard let every = watchdogEvery, watchdogTimer == nil else { return }
-        func arm() {
-            watchdogTimer = scheduler.schedule(after: every) { [weak self] in
-                self?.send("WATCHDOG=1")
-                self?.watchdogTimer = nil
-                self?.startWatchdog()
-            }
+        watchdogTimer = scheduler.schedule(after: every) { [weak self] in
+            self?.send("WATCHDOG=1")
+            self?.watchdogTimer = nil
+            self?.startWatchdog()
         }
-        arm()
     }
 
     /// Services changed: readiness and counts are looked at once, after this turn.
@@ -145,8 +142,8 @@ final class SupervisorNotifier {
     func reloadEnded(error: String?) {
         guard reloading else { return }
         reloading = false
+        // A failure stays the status until the counts change.
         send("READY=1" + (error.map { "\nSTATUS=reload failed: \(Self.oneLine($0))" } ?? ""))
-        lastStatus = error == nil ? lastStatus : nil
         servicesChanged()
     }
 
