@@ -3,12 +3,20 @@
 # the Lua 5.4 headers and library (liblua5.4-dev), OpenSSL's (libssl-dev:
 # TLS for the TCP listener, SHA-256/HMAC) and pkg-config; openssl itself
 # for the tests (they drive `openssl s_client` and make certificates).
+# With --tests (test.sh, sanitize.sh): also systemd, for its `systemd-notify`
+# (the sd_notify tests run systemd's own client).
 set -euo pipefail
-if pkg-config --exists lua5.4 openssl 2>/dev/null && command -v openssl >/dev/null; then
+packages="liblua5.4-dev libssl-dev openssl pkg-config"
+missing() { ! pkg-config --exists lua5.4 openssl 2>/dev/null || ! command -v openssl >/dev/null; }
+if [ "${1:-}" = "--tests" ]; then
+  packages="$packages systemd"
+  missing() { ! pkg-config --exists lua5.4 openssl 2>/dev/null || ! command -v openssl >/dev/null || ! command -v systemd-notify >/dev/null; }
+fi
+if ! missing; then
   exit 0
 fi
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-echo "ppm-lua: installing liblua5.4-dev, libssl-dev, openssl and pkg-config" >&2
+echo "ppm-lua: installing $packages" >&2
 $sudo apt-get update
-$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y liblua5.4-dev libssl-dev openssl pkg-config
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $packages

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzing (docs/reliability.md):
+# Fuzzing (docs/internals/tests.md):
 #   scripts/fuzz.sh [SECONDS]          coverage-guided libFuzzer runs of the byte-level
 #                                      targets (json, lines, shellwords), SECONDS each
 #                                      (default 60), then the end-to-end fuzz tests of the

@@ -10,7 +10,7 @@
 # memory bounds (shadow memory), nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/ensure-deps.sh
+bash scripts/ensure-deps.sh --tests
 sanitizers=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do sanitizers+=("$1"); shift; done
 [ "${1:-}" = "--" ] && shift  # the rest goes to swift test (e.g. --filter AdoptionTests)

@@ -3,7 +3,7 @@
 # arguments, they go to `swift test` as they are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/ensure-deps.sh
+bash scripts/ensure-deps.sh --tests
 swift build
 if [ $# -gt 0 ]; then exec swift test "$@"; fi
 # The chaos and end-to-end fuzz tests load the machine on purpose: they run on

@@ -114,6 +114,7 @@ extension Daemon {
             if masked { snapshot.spec = SecretEnv.masked(snapshot.spec) }
             guard case .object(var o) = serviceObject(snapshot) else { return snapshot.json }
             o["spec"] = SpecJSON.encode(snapshot.spec)
+            o.merge(notifyFields(name)) { $1 }
             // Its output waits in its pipe while its log file cannot be written.
             if let failure = output.writeProblem(name) {
                 o[failure.isFull ? "disk_full" : "write_error"] = .object(["path": .string(failure.path), "error": .string(failure.description)])

@@ -32,6 +32,7 @@ extension Daemon {
     @discardableResult
     func reload(trigger: String) -> Result<ConfigChange, ControlFailure> {
         dispatchPrecondition(condition: .onQueue(queue))
+        selfNotifier?.reloadStarts()
         let fresh: ScriptHost
         switch loadFresh() {
         case .success(let host): fresh = host
@@ -40,6 +41,7 @@ extension Daemon {
                 journal.record("config_error", name: nil, time: scheduler.wallNow, fields: ["path": .string(path), "error": .string(failure.description)])
                 log("error", "reload (\(trigger)) failed; the current config keeps running: \(failure.description)")
             }
+            selfNotifier?.reloadEnded(error: failure.description)
             return .failure(failure)
         }
         let plan = plan(for: fresh)
@@ -59,6 +61,7 @@ extension Daemon {
         followDepends()
         log("info", "config reloaded (\(trigger)): \(change.summary)")
         releaseUnusedMemory()
+        selfNotifier?.reloadEnded(error: nil)
         return .success(change)
     }
 

@@ -155,11 +155,14 @@ extension Daemon {
             why = "cannot re-execute \(path): \(f.description)"
         case .success(let memory):
             HomeLock.keepAcrossExec(handover.homeLock, true)
+            serviceNotify?.socket?.keepAcrossExec(true)
+            selfNotifier?.beforeExec()
             var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) } + [nil]
             execv(path, &argv)
             why = "cannot re-execute \(path): \(String(cString: strerror(errno)))"
             for p in argv { free(p) }
             HomeLock.keepAcrossExec(handover.homeLock, false)
+            serviceNotify?.socket?.keepAcrossExec(false)
             unsetenv(Handover.fdVariable)
             close(memory)
         }

@@ -77,6 +77,9 @@ public final class Daemon: @unchecked Sendable {
     let store: StateStore
     /// Whether the config asked for services' cgroups at start, and why they are off (nil: on).
     var cgroupSetting: (asked: Bool, off: String?) = (true, nil)
+    /// Services' sd_notify socket, and the daemon's own `$NOTIFY_SOCKET` (`Daemon+Notify`).
+    var serviceNotify: ServiceNotifications?
+    var selfNotifier: SupervisorNotifier?
 
     /// Loads the config and prepares everything; nothing runs yet. Throws
     /// with a one-line message for the user.
@@ -138,6 +141,7 @@ public final class Daemon: @unchecked Sendable {
         }
         watchDisk()
         logRepairs()
+        setUpNotify()
         host.daemon = daemonHooks()
         let declared = host.declared.map(\.name)
         for spec in host.declared {
@@ -227,6 +231,7 @@ public final class Daemon: @unchecked Sendable {
             // Children that ended while a previous image of this daemon re-executed.
             reaper.sweep()
             loop.send(.boot)
+            startNotifying()
             watchConfig()
             watchDepends()
             server?.resume()
@@ -264,6 +269,7 @@ public final class Daemon: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         quitWaiters.append(done)
         if quitWaiters.count > 1 { return }
+        selfNotifier?.stopping()
         helpers.terminateAll()
         loop.send(.shutdown(waiter: loop.waiter { [self] in
             output.keeper = nil

@@ -47,6 +47,13 @@ public final class LinuxSpawner: Spawner {
         didSet { prepared.removeAll() }
     }
 
+    /// Variables a service gets over its own, by spec (the daemon's
+    /// `NOTIFY_SOCKET` for a service that speaks sd_notify). Setting it
+    /// drops every prepared command.
+    public var extraEnvironment: ((ServiceSpec) -> [String: String])? {
+        didSet { prepared.removeAll() }
+    }
+
     /// One cgroup per service (`ServiceCgroups`), where the daemon may make
     /// them; nil: process groups only. Helpers (`spawn(_:stdinFD:output:)`)
     /// never join one.
@@ -128,7 +135,8 @@ public final class LinuxSpawner: Spawner {
             prepared[spec.name] = nil
         }
         let command: PreparedCommand
-        let marks = home.map { [ServiceFinder.homeVariable: $0, ServiceFinder.serviceVariable: spec.name] } ?? [:]
+        var marks = home.map { [ServiceFinder.homeVariable: $0, ServiceFinder.serviceVariable: spec.name] } ?? [:]
+        if let extra = extraEnvironment?(spec) { marks.merge(extra) { $1 } }
         switch PreparedCommand.make(spec, environment: currentEnvironment(), fileLimit: childFileLimit, marks: marks,
                                     fileEnvironment: fileEnvironment) {
         case .success(let c): command = c

@@ -62,7 +62,7 @@ struct PeterReader {
         for child in node.children {
             if child.name == "socket" {
                 config.untranslated.append(Untranslated(line: child.line, text: child.tag,
-                    reason: "PETeR's XML command socket; ppm-lua is controlled through <home>/ppm.sock (JSON lines, docs/files-and-protocol.md)"))
+                    reason: "PETeR's XML command socket; ppm-lua is controlled through <home>/ppm.sock (JSON lines, docs/reference/protocol.md)"))
                 for allow in child.children {
                     config.untranslated.append(Untranslated(line: allow.line, text: allow.tag + allow.text.trimmingSpaces,
                         reason: "socket allow list: ppm-lua's socket admits only the daemon's user and root"))

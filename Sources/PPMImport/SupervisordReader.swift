@@ -56,7 +56,7 @@ struct SupervisordReader {
             } else if section.name != "supervisord" && !section.name.hasPrefix("group:") {
                 let kind = String(section.name.prefix { $0 != ":" })
                 let reason = Self.sectionReasons[kind]
-                    ?? (kind == "rpcinterface" ? "ppm-lua's control protocol is fixed (docs/files-and-protocol.md)"
+                    ?? (kind == "rpcinterface" ? "ppm-lua's control protocol is fixed (docs/reference/protocol.md)"
                     : kind == "eventlistener" ? "no event listener protocol; ppm.on(type, fn) hooks run Lua on every event"
                     : kind == "fcgi-program" ? "ppm-lua does not open sockets for its services"
                     : "not a supervisord section ppm-lua knows")

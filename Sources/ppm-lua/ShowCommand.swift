@@ -47,6 +47,8 @@ struct ShowCommand: ParsableCommand {
             ("stdout", text("stdout") ?? "-"),
             ("stderr", text("stderr") ?? "-"),
         ] + (text("cgroup").map { [("cgroup", $0)] } ?? [])
+            // What the service said of itself with sd_notify's STATUS= (its own text: control bytes escaped).
+            + (text("status_text").map { [("status", TerminalText.visible($0))] } ?? [])
         for (k, v) in headRows + fileRows + restRows + Self.outputWaiting(s) { print(padded(k, to: 11) + v) }
     }
 

@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include "ppm_notify.h"
 
 /// Marks the calling process as a child subreaper (PR_SET_CHILD_SUBREAPER).
 int ppm_set_child_subreaper(void);

@@ -1,0 +1,71 @@
+import Glibc
+import PPMCore
+
+/// sd_notify both ways (SPEC 9): the socket services notify the daemon on
+/// (`ServiceNotifications`), and the daemon notifying its own supervisor
+/// (`SupervisorNotifier`).
+extension Daemon {
+    /// Opens the services' notify socket and reads `$NOTIFY_SOCKET`; called
+    /// by `init` before any service can start. Services never inherit the
+    /// daemon's own `NOTIFY_SOCKET` or watchdog variables.
+    func setUpNotify() {
+        for variable in SupervisorNotifier.daemonVariables + [NotifySocket.inheritedVariable, ServiceNotifications.everyServiceVariable] {
+            spawner.baseEnvironment[variable] = nil
+        }
+        let everyService = getenv(ServiceNotifications.everyServiceVariable).map { String(cString: $0) == "1" } ?? false
+        let notifications = ServiceNotifications(
+            home: options.locations.home, watcher: ReadinessSet(queue: queue), everyService: everyService,
+            log: { [unowned self] in log("warn", $0) },
+            members: { [unowned self] in
+                supervisor.list().map { s in
+                    .init(name: s.name, pgid: s.state.hasProcess ? s.pid : nil, cgroup: spawner.cgroups?.directory(for: s.name))
+                }
+            })
+        notifications.onDelivery = { [unowned self] d in log("debug", "'\(d.service)' (pid \(d.sender)) notified \(d.messages)") }
+        serviceNotify = notifications
+        spawner.extraEnvironment = { [unowned notifications] spec in notifications.environment(for: spec) }
+        selfNotifier = SupervisorNotifier.fromEnvironment(scheduler: scheduler, log: { [unowned self] in log("warn", $0) }) {
+            [unowned self] in notifySummary()
+        }
+        _ = journal.addObserver { [unowned self] entry in
+            serviceNotify?.noteJournal(type: entry.type, name: entry.name)
+            if entry.name != nil { selfNotifier?.servicesChanged() }
+        }
+    }
+
+    /// Once the loop runs: watchdog pings start, and READY=1 goes out as soon as services settle.
+    func startNotifying() {
+        selfNotifier?.startWatchdog()
+        selfNotifier?.servicesChanged()
+    }
+
+    /// Where services stand for the daemon's supervisor. Settled: every
+    /// autostart service has run (a crash-looping one has), gave up, is
+    /// stopped, or waits only for its own `start_after` delay or for a
+    /// service that gave up.
+    func notifySummary() -> SupervisorNotifier.Summary {
+        let services = supervisor.list()
+        var states: [String: ServiceState] = [:]
+        for s in services { states[s.name] = s.state }
+        let gaveUp: Set<ServiceState> = [.fatal, .crashed, .stopped, .disabled]
+        var summary = SupervisorNotifier.Summary(settled: true)
+        for s in services {
+            switch s.state {
+            case .running, .paused: summary.running += 1
+            case .created, .waiting: summary.waiting += 1
+            case .fatal: summary.fatal += 1
+            default: break
+            }
+            guard s.spec.autostart, !s.spec.disabled, s.starts == 0, s.state == .created || s.state == .waiting else { continue }
+            let blocked = !s.waitingFor.isEmpty && s.waitingFor.allSatisfy { states[$0].map(gaveUp.contains) ?? true }
+            let delayed = s.state == .waiting && s.waitingFor.isEmpty && s.spec.startAfter > 0
+            if !blocked && !delayed { summary.settled = false }
+        }
+        return summary
+    }
+
+    /// `show`'s sd_notify fields: the last `STATUS=` text of the current run.
+    func notifyFields(_ name: String) -> [String: JSONValue] {
+        serviceNotify?.statusText(name).map { ["status_text": .string($0)] } ?? [:]
+    }
+}

@@ -1,0 +1,101 @@
+import Glibc
+import PPMCore
+
+/// The daemon's side of its services' `sd_notify` messages: which service a
+/// sending process belongs to, the `NOTIFY_SOCKET` a service gets, and what
+/// the messages said (for now the last `STATUS=` text, shown by `show`).
+/// Confined to the loop.
+final class ServiceNotifications {
+    /// Set at daemon start to give every service `NOTIFY_SOCKET` (until
+    /// `ready = "notify"` exists to ask for it per service): internal, for tests.
+    static let everyServiceVariable = "PPM_LUA_NOTIFY_EVERY_SERVICE"
+
+    /// A service's process group leader and, with cgroups, its cgroup directory.
+    struct Member {
+        var name: String
+        var pgid: Int32?
+        var cgroup: String?
+    }
+
+    private(set) var socket: NotifySocket?
+    /// Whether every service gets `NOTIFY_SOCKET` (`everyServiceVariable`).
+    let everyService: Bool
+    /// Told of every delivery after it is recorded (readiness, watchdog: the integration's).
+    var onDelivery: ((NotifyDelivery) -> Void)?
+    private let members: () -> [Member]
+    private var statusTexts: [String: String] = [:]
+    private var byGroup: [Int32: String] = [:]
+    /// `ppm-lua-<hash>/<dir>.service` (the last two parts of a service's cgroup) → name.
+    private var byCgroup: [String: String] = [:]
+    private var stale = true
+
+    /// Opens the socket for `home`; without it (logged) services get no `NOTIFY_SOCKET`.
+    init(home: String, watcher: ReadinessSet, everyService: Bool, log: @escaping (String) -> Void,
+         members: @escaping () -> [Member]) {
+        self.members = members
+        self.everyService = everyService
+        do {
+            socket = try NotifySocket(home: home, watcher: watcher, lookup: { [unowned self] in service(of: $0) }, log: log) {
+                [unowned self] delivery in record(delivery)
+            }
+        } catch {
+            log("services cannot use sd_notify: \(error)")
+        }
+    }
+
+    /// The variables `spec` gets for sd_notify: `NOTIFY_SOCKET` when it asks for it.
+    func environment(for spec: ServiceSpec) -> [String: String] {
+        guard let socket, everyService else { return [:] }
+        return ["NOTIFY_SOCKET": socket.address]
+    }
+
+    /// The last `STATUS=` text of the service's current run, if it sent one.
+    func statusText(_ name: String) -> String? { statusTexts[name] }
+
+    /// A journal entry: a start drops the previous run's status; any
+    /// process change makes the sender index stale.
+    func noteJournal(type: String, name: String?) {
+        guard let name else { return }
+        switch type {
+        case "start":
+            statusTexts[name] = nil
+            stale = true
+        case "adopted", "exit", "stop", "fatal": stale = true
+        default: break
+        }
+    }
+
+    private func record(_ delivery: NotifyDelivery) {
+        for case .status(let text) in delivery.messages {
+            statusTexts[delivery.service] = text.isEmpty ? nil : text
+        }
+        onDelivery?(delivery)
+    }
+
+    /// The service whose process group or cgroup holds `pid`, or nil.
+    func service(of pid: Int32) -> String? {
+        if stale { rebuild() }
+        let pgid = getpgid(pid)
+        if pgid > 0, let name = byGroup[pgid] { return name }
+        guard !byCgroup.isEmpty, case .success(let bytes) = FileContents.bytes("/proc/\(pid)/cgroup"),
+              let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n").first(where: { $0.hasPrefix("0::") }) else { return nil }
+        return byCgroup[Self.lastTwo(line.dropFirst(3))]
+    }
+
+    private func rebuild() {
+        stale = false
+        byGroup.removeAll(keepingCapacity: true)
+        byCgroup.removeAll(keepingCapacity: true)
+        var known: Set<String> = []
+        for member in members() {
+            known.insert(member.name)
+            if let pgid = member.pgid { byGroup[pgid] = member.name }
+            if let dir = member.cgroup { byCgroup[Self.lastTwo(Substring(dir))] = member.name }
+        }
+        statusTexts = statusTexts.filter { known.contains($0.key) }
+    }
+
+    private static func lastTwo(_ path: Substring) -> String {
+        path.split(separator: "/").suffix(2).joined(separator: "/")
+    }
+}
