@@ -21,7 +21,10 @@ extension Daemon {
                     .init(name: s.name, pgid: s.state.hasProcess ? s.pid : nil, cgroup: spawner.cgroups?.directory(for: s.name))
                 }
             })
-        notifications.onDelivery = { [unowned self] d in log("debug", "'\(d.service)' (pid \(d.sender)) notified \(d.messages)") }
+        notifications.onDelivery = { [unowned self] d in
+            log("debug", "'\(d.service)' (pid \(d.sender)) notified \(d.messages)")
+            notified(d)
+        }
         serviceNotify = notifications
         spawner.extraEnvironment = { [unowned notifications] spec in notifications.environment(for: spec) }
         selfNotifier = SupervisorNotifier.fromEnvironment(scheduler: scheduler, log: { [unowned self] in log("warn", $0) }) {
@@ -30,6 +33,21 @@ extension Daemon {
         _ = journal.addObserver { [unowned self] entry in
             serviceNotify?.noteJournal(type: entry.type, name: entry.name)
             if entry.name != nil { selfNotifier?.servicesChanged() }
+        }
+    }
+
+    /// What a service's sd_notify message means to the supervisor: `READY=1`
+    /// makes the current run ready, `WATCHDOG=1` keeps it healthy,
+    /// `WATCHDOG=trigger` makes it unhealthy at once.
+    private func notified(_ delivery: NotifyDelivery) {
+        guard let pid = supervisor.snapshot(delivery.service)?.pid else { return }
+        for message in delivery.messages {
+            switch message {
+            case .ready: loop.send(.ready(delivery.service, pid: pid))
+            case .watchdog: loop.send(.watchdog(delivery.service, pid: pid, trigger: false))
+            case .watchdogTrigger: loop.send(.watchdog(delivery.service, pid: pid, trigger: true))
+            default: break
+            }
         }
     }
 

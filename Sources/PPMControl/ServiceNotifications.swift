@@ -43,10 +43,13 @@ final class ServiceNotifications {
         }
     }
 
-    /// The variables `spec` gets for sd_notify: `NOTIFY_SOCKET` when it asks for it.
+    /// The variables `spec` gets for sd_notify: `NOTIFY_SOCKET` with
+    /// `ready = "notify"`, and `WATCHDOG_USEC` with `watchdog`.
     func environment(for spec: ServiceSpec) -> [String: String] {
-        guard let socket, everyService else { return [:] }
-        return ["NOTIFY_SOCKET": socket.address]
+        guard let socket, everyService || spec.ready == .notify else { return [:] }
+        var variables = ["NOTIFY_SOCKET": socket.address]
+        if let watchdog = spec.watchdog { variables["WATCHDOG_USEC"] = String(UInt64(watchdog * 1_000_000)) }
+        return variables
     }
 
     /// The last `STATUS=` text of the service's current run, if it sent one.

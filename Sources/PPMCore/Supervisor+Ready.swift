@@ -31,9 +31,22 @@ extension Supervisor {
     }
 
     private func startHealthChecks(_ service: Service) {
+        if let watchdog = service.spec.watchdog { arm(service, .watchdog, after: watchdog) }
         guard let health = service.spec.health else { return }
         arm(service, .probe, after: health.startPeriod + health.every)
     }
+
+    /// `WATCHDOG=1` (or `=trigger`) from the current run.
+    func watchdog(_ name: String, pid: Int32, trigger: Bool) {
+        guard let service = table[name], case .running(let run) = service.phase, run.pid == pid else { return }
+        if trigger { return checkFailed(service, run, "WATCHDOG=trigger", at: .immediately) }
+        guard let watchdog = service.spec.watchdog else { return }
+        arm(service, .watchdog, after: watchdog)
+        if run.health == .unhealthy { checkPassed(service, run) }
+    }
+
+    /// How a failed check counts: one of `failures` in a row, or unhealthy at once (watchdog).
+    enum FailureWeight { case one, immediately }
 
     /// A probe's timer fired: ask the world to run it (the answer is `probed`).
     func probeDue(_ service: Service) {
@@ -63,27 +76,33 @@ extension Supervisor {
             guard let health = service.spec.health else { return }
             run.probeMessage = message
             arm(service, .probe, after: health.every)
-            if ok {
-                run.healthFailures = 0
-                let changed = run.health != .healthy
-                run.health = .healthy
-                service.phase = .running(run)
-                if changed {
-                    emit(.healthy, service, pid: pid)
-                    wakeDependents(of: service)
-                }
-                return
-            }
-            run.healthFailures += 1
-            guard run.healthFailures >= health.failures, run.health != .unhealthy else { return service.phase = .running(run) }
-            run.health = .unhealthy
-            service.phase = .running(run)
-            let hooked = service.spec.scriptedFields.contains("on_health")
-            emit(.unhealthy, service, pid: pid, error: message, decide: hooked, extra: ["failures": .init(run.healthFailures)])
-            if !hooked { act(on: service, .restart(after: nil)) }
+            if ok { checkPassed(service, run) } else { checkFailed(service, run, message, at: .one) }
         default:
             break  // an answer for an earlier process, or a phase that no longer checks
         }
+    }
+
+    private func checkPassed(_ service: Service, _ run: Phase.Run) {
+        var run = run
+        run.healthFailures = 0
+        let changed = run.health != .healthy
+        run.health = .healthy
+        service.phase = .running(run)
+        guard changed else { return }
+        emit(.healthy, service, pid: run.pid)
+        wakeDependents(of: service)
+    }
+
+    func checkFailed(_ service: Service, _ run: Phase.Run, _ message: String?, at weight: FailureWeight) {
+        var run = run
+        run.healthFailures += 1
+        let needed = weight == .immediately ? 1 : service.spec.health?.failures ?? 1
+        guard run.healthFailures >= needed, run.health != .unhealthy else { return service.phase = .running(run) }
+        run.health = .unhealthy
+        service.phase = .running(run)
+        let hooked = service.spec.scriptedFields.contains("on_health")
+        emit(.unhealthy, service, pid: run.pid, error: message, decide: hooked, extra: ["failures": .init(run.healthFailures)])
+        if !hooked { act(on: service, .restart(after: nil)) }
     }
 
     /// What `on_health` answered about the run `starts` (nil: only report).
@@ -109,10 +128,13 @@ extension Supervisor {
     /// `ready_timeout` passed while `starting`: the start failed.
     func readyTimedOut(_ service: Service) {
         guard case .starting = service.phase else { return }
-        let seconds = service.spec.readyTimeout
-        let text = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
         cancelTimer(service, .probe)
-        requestStop(service, then: .fail("not ready after \(text) s"), waiter: nil)
+        requestStop(service, then: .fail("not ready after \(Self.seconds(service.spec.readyTimeout)) s"), waiter: nil)
+    }
+
+    /// Seconds as a config would write them: `30`, `2.5`.
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 
     // MARK: Dependencies

@@ -82,6 +82,7 @@ extension Supervisor {
         cancelTimer(service, .bounce)
         cancelTimer(service, .ready)
         cancelTimer(service, .probe)
+        cancelTimer(service, .watchdog)
         service.lastExit = LastExit(result: status.result, signal: status.signal, runtime: runtime, time: clock.wallNow)
         let outcome: Outcome
         if stopThen != nil {

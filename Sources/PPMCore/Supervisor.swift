@@ -60,6 +60,7 @@ public final class Supervisor {
         case .resume(let name, let state): resume(name, state)
         case .configure(let settings): self.settings = settings
         case .ready(let name, let pid): ready(name, pid: pid)
+        case .watchdog(let name, let pid, let trigger): watchdog(name, pid: pid, trigger: trigger)
         case .probed(let name, let pid, let purpose, let ok, let message): probed(name, pid: pid, purpose, ok: ok, message: message)
         case .healthDecided(let name, let starts, let decision): healthDecided(name, starts: starts, decision)
         }
@@ -94,6 +95,14 @@ public final class Supervisor {
             s.blocked = s.waitingFor.lazy.compactMap { self.neverMet($0, for: service.spec) }.first
         }
         return s
+    }
+
+    /// The Lua pattern and process of a `starting` service whose readiness
+    /// is a log line (`ready = {log = …}`); nil otherwise. Constant time: the
+    /// output capture asks for each batch of lines.
+    public func readyPattern(of name: String) -> (String, Int32)? {
+        guard let service = table[name], case .starting(let run) = service.phase, case .log(let pattern) = service.spec.ready else { return nil }
+        return (pattern, run.pid)
     }
 
     /// Names of the services a CLI word means: a name, `all`, or `@group`.
@@ -221,7 +230,8 @@ public final class Supervisor {
             requestStop(service, then: .restart, waiter: nil)
         case (.ready, _): readyTimedOut(service)
         case (.probe, _): probeDue(service)
-        case (.start, _), (.kill, _), (.bounce, _):
+        case (.watchdog, .running(let run)): checkFailed(service, run, "no WATCHDOG=1 in \(Self.seconds(service.spec.watchdog ?? 0)) s", at: .immediately)
+        case (.start, _), (.kill, _), (.bounce, _), (.watchdog, _):
             break  // a timer outlived its phase (a stop already under way ignores a bounce)
         }
     }

@@ -53,6 +53,9 @@ public enum SupervisorInput: Sendable, Equatable {
     /// The service's process `pid` said it is ready (sd_notify `READY=1`,
     /// its notification descriptor, a matching log line).
     case ready(String, pid: Int32)
+    /// `WATCHDOG=1` from the service of process `pid` (with `trigger`:
+    /// `WATCHDOG=trigger`, unhealthy at once).
+    case watchdog(String, pid: Int32, trigger: Bool)
     /// The answer of a `probe` effect for the process `pid`.
     case probed(String, pid: Int32, ProbePurpose, ok: Bool, message: String?)
     /// What `on_health` decided about an `unhealthy` event of run `starts`
@@ -125,6 +128,8 @@ public struct TimerID: Sendable, Hashable {
         case ready
         /// The next readiness probe or health check.
         case probe
+        /// `watchdog`: no `WATCHDOG=1` since it was armed makes the service unhealthy.
+        case watchdog
     }
 
     public let name: String

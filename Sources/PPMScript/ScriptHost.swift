@@ -83,6 +83,8 @@ public final class ScriptHost: SupervisorHooks {
     public private(set) var hookSeconds = 0.0
 
     var scripts: [String: ServiceScripts] = [:]
+    /// `string.find(line, pattern) ~= nil`, loaded once (`ready = {log = …}`).
+    var readyLineMatcher: LuaRef?
     var globalHooks: [(id: Int, type: String, fn: LuaRef)] = []
     var nextHandle = 0
     var timers: [Int: TimerToken] = [:]

@@ -94,6 +94,9 @@ struct SpecReader {
             scripts.healthProbe = probe
         }
         spec.watchdog = try readiness.positive(t["watchdog"], "watchdog")
+        if case .log = spec.ready, t["stdout"] != .nil, t["stderr"] != .nil {
+            throw field.error("'ready.log' reads the output the daemon captures; with both 'stdout' and 'stderr' going to files there is none")
+        }
         if spec.watchdog != nil && spec.ready != .notify {
             throw field.error("'watchdog' needs ready = \"notify\" (WATCHDOG=1 comes over the notify socket)")
         }
