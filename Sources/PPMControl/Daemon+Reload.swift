@@ -37,7 +37,7 @@ extension Daemon {
         case .success(let host): fresh = host
         case .failure(let failure):
             if let path = options.configPath {
-                journal.record("config_error", name: nil, time: scheduler.wallNow, fields: ["path": .string(path), "error": .string(failure.description)])
+                loop.record(JournalNote("config_error", fields: ["path": .string(path), "error": .string(failure.description)]))
                 log("error", "reload (\(trigger)) failed; the current config keeps running: \(failure.description)")
             }
             return .failure(failure)
@@ -139,7 +139,7 @@ extension Daemon {
     func recordConfig(_ change: ConfigChange) {
         guard case .object(var fields) = change.json else { return }
         fields["path"] = .init(options.configPath)
-        journal.record("config", name: nil, time: scheduler.wallNow, fields: fields)
+        loop.record(JournalNote("config", fields: fields))
     }
 
     /// Compares the new config's services to the current ones. Changed: any

@@ -27,13 +27,10 @@ extension Daemon {
     }
 
     private func journalRefusal(_ refusal: RemoteListener.Refusal) {
-        let time = scheduler.wallNow
-        var fields: [String: JSONValue] = [
-            "address": .string(refusal.address), "reason": .string(refusal.reason), "utc": .string(ServiceEvent.utc(time)),
-        ]
+        var fields: [String: JSONValue] = ["address": .string(refusal.address), "reason": .string(refusal.reason)]
         if let cmd = refusal.cmd { fields["cmd"] = .string(cmd) }
         if let count = refusal.count { fields["count"] = .int(Int64(count)) }
-        journal.record("remote_refused", name: nil, time: time, fields: fields)
+        loop.record(JournalNote("remote_refused", fields: fields))
         guard refusal.count == nil else { return log("warn", "TCP listener: \(refusal.reason)") }
         log("warn", "TCP client \(refusal.address) refused: \(refusal.reason)\(refusal.cmd.map { " ('\($0)')" } ?? "")\(refusal.detail.map { ": \($0)" } ?? "")")
     }

@@ -180,10 +180,7 @@ public final class Daemon: @unchecked Sendable {
         if let handover {
             // Still children: reaped through pidfds again, as services are.
             for pid in helpers.takeOver(handover.helpers, lost: { [unowned self] in lostHelperCallback($0) }) { reaper.watch(child: pid) }
-            journal.record("daemon_restarted", name: nil, time: scheduler.wallNow, fields: [
-                "cause": .string(handover.cause), "utc": .string(ServiceEvent.utc(scheduler.wallNow)),
-                "adopted": .init(leftovers.count),
-            ])
+            loop.record(JournalNote("daemon_restarted", fields: ["cause": .string(handover.cause), "adopted": .init(leftovers.count)]))
         }
     }
 

@@ -25,6 +25,8 @@ public final class Supervisor {
 
     public internal(set) var isShuttingDown = false
     var shutdownWaiters: [Waiter] = []
+    /// Waiters for the end of a service's process (`whenGone`), by service.
+    var goneWaiters: [String: [Waiter]] = [:]
     /// Stopped services whose main process is gone but whose group is not.
     var draining: Set<String> = []
 
@@ -54,7 +56,10 @@ public final class Supervisor {
         case .groupGone(let name): groupGone(name)
         case .adopt(let name, let process): adopt(name, process)
         case .resume(let name, let state): resume(name, state)
+        case .journal(let note): effects.append(.journal(note))
+        case .whenGone(let name, let waiter): whenGone(name, waiter)
         }
+        if !goneWaiters.isEmpty { tellGoneWaiters() }
         defer { effects = [] }
         return effects
     }
