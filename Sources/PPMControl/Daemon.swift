@@ -68,7 +68,7 @@ public final class Daemon: @unchecked Sendable {
     var dependsWatcher: DependsWatcher?
     private let signals: SignalLoop
     /// Reaps children through their pidfds; SIGCHLD schedules a sweep.
-    lazy var reaper = ChildReaper(queue: queue) { [unowned self] event in self.handleSignal(event) }
+    lazy var reaper = ChildReaper(queue: queue, scheduler: scheduler) { [unowned self] event in self.handleSignal(event) }
     /// Told once every service has stopped, just before the daemon exits
     /// (non-empty once a quit was asked).
     private var quitWaiters: [() -> Void] = []
