@@ -62,7 +62,7 @@ let package = Package(
         ),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
         .testTarget(name: "PPMCoreTests", dependencies: ["PPMCore", "PPMCoreTesting"]),
-        .testTarget(name: "PPMControlTests", dependencies: ["PPMControl", "PPMCore", "PPMCoreTesting"]),
+        .testTarget(name: "PPMControlTests", dependencies: ["PPMControl", "PPMCore", "PPMCoreTesting", "PPMScript"]),
         // Drives the built ppm-lua binary (run `swift build` first, as scripts/test.sh does).
         // PPMControl: the raw TCP client of the remote tests speaks TLS through its channel.
         .testTarget(name: "EndToEndTests", dependencies: ["PPMControl", "PPMCore"]),
