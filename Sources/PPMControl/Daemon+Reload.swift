@@ -95,7 +95,7 @@ extension Daemon {
     func watchConfig() {
         guard options.configPath != nil else { return }
         do {
-            configWatcher = try FileWatcher(queue: queue, debounce: 0.2) { [unowned self] _ in
+            configWatcher = try FileWatcher(queue: queue, scheduler: scheduler, debounce: 0.2) { [unowned self] _ in
                 if !quitting { reload(trigger: "config saved") }
             }
             configWatcher?.watch(Self.withTargets(host.configFiles()))
@@ -119,7 +119,7 @@ extension Daemon {
     /// Starts following the `depends` of the services.
     func watchDepends() {
         do {
-            dependsWatcher = try DependsWatcher(queue: queue) { [unowned self] name in
+            dependsWatcher = try DependsWatcher(queue: queue, scheduler: scheduler) { [unowned self] name in
                 guard !quitting, supervisor.snapshot(name)?.state.hasProcess == true else { return }
                 log("info", "'\(name)': a file it depends on changed; restarting it")
                 loop.send(.restart(name))
