@@ -11,7 +11,7 @@ extension Daemon {
     func makeRemoteListener() throws -> RemoteListener? {
         guard let settings = host.listen else { return nil }
         return try RemoteListener(
-            settings: settings, version: options.version, loop: queue,
+            settings: settings, version: options.version, loop: queue, scheduler: scheduler,
             interrupt: { [interrupter] connection in !connection.evals.filter { interrupter.interrupt($0) }.isEmpty },
             handler: { [unowned self] request, connection, call in self.handle(request, connection, call: call) },
             refused: { [unowned self] refusal in
