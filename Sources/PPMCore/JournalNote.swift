@@ -7,7 +7,8 @@ public struct JournalNote: Sendable, Equatable {
     public var type: String
     /// The service it is about, if any.
     public var name: String?
-    /// The fields besides `seq`, `time`, `type`, `name` and `utc`.
+    /// The fields besides `seq`, `time`, `type` and `name` (a `utc` here is
+    /// replaced by the one of the entry's time).
     public var fields: [String: JSONValue]
     /// When it happened (unix time); nil: when the loop writes it.
     public var time: Double?
