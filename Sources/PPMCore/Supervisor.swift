@@ -26,6 +26,8 @@ public final class Supervisor {
 
     public internal(set) var isShuttingDown = false
     var shutdownWaiters: [Waiter] = []
+    /// Waiters for the end of a service's process (`whenGone`), by service.
+    var goneWaiters: [String: [Waiter]] = [:]
     /// The services in phase `draining` (shutdown waits until none is).
     var draining: Set<String> = []
 
@@ -59,7 +61,10 @@ public final class Supervisor {
         case .adopt(let name, let process): adopt(name, process)
         case .resume(let name, let state): resume(name, state)
         case .configure(let settings): self.settings = settings
+        case .journal(let note): effects.append(.journal(note))
+        case .whenGone(let name, let waiter): whenGone(name, waiter)
         }
+        if !goneWaiters.isEmpty { tellGoneWaiters() }
         defer { effects = [] }
         return effects
     }
