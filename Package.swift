@@ -64,7 +64,7 @@ let package = Package(
         ),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
         .testTarget(name: "PPMCoreTests", dependencies: ["PPMCore", "PPMCoreTesting", "SystemCalls"]),
-        .testTarget(name: "PPMControlTests", dependencies: ["PPMControl", "PPMCore", "SystemCalls"]),
+        .testTarget(name: "PPMControlTests", dependencies: ["PPMControl", "PPMCore", "PPMCoreTesting", "PPMScript", "SystemCalls"]),
         // Drives the built ppm-lua binary (run `swift build` first, as scripts/test.sh does).
         // PPMControl: the raw TCP client of the remote tests speaks TLS through its channel.
         .testTarget(name: "EndToEndTests", dependencies: ["PPMControl", "PPMCore"]),

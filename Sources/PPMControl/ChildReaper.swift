@@ -23,9 +23,11 @@ final class ChildReaper: ChildWatcher, @unchecked Sendable {
     /// on how long another child's exit hidden behind it stays unreaped).
     static let lateSweepDelay = 1.0
 
-    private let queue: DispatchQueue
+    private let scheduler: Scheduler
     private let watchSet: ReadinessSet
     private let report: (SignalLoop.Event) -> Void
+    /// Reaps every child that changed state (`waitpid(-1)`; tests count calls instead).
+    private let reapAll: ((SignalLoop.Event) -> Void) -> Void
     /// The pidfd of each child being watched, by pid.
     private var pidfds: [Int32: Int32] = [:]
     /// Children reaped through their pidfds since the last sweep.
@@ -33,9 +35,12 @@ final class ChildReaper: ChildWatcher, @unchecked Sendable {
     private var sweepSoon = false
     private var sweepLate = false
 
-    /// A reaper on `queue` that reports each exit, stop and continue to `report`.
-    init(queue: DispatchQueue, report: @escaping (SignalLoop.Event) -> Void) {
-        self.queue = queue
+    /// A reaper on `queue` that reports each exit, stop and continue to
+    /// `report`; its sweeps are timed by `scheduler` (on the same queue).
+    init(queue: DispatchQueue, scheduler: Scheduler, reapAll: @escaping ((SignalLoop.Event) -> Void) -> Void = SignalLoop.reap,
+         report: @escaping (SignalLoop.Event) -> Void) {
+        self.scheduler = scheduler
+        self.reapAll = reapAll
         self.report = report
         watchSet = ReadinessSet(queue: queue)
     }
@@ -63,11 +68,11 @@ final class ChildReaper: ChildWatcher, @unchecked Sendable {
         if exit && (pidfds[pid] != nil || reapedSinceSweep.contains(pid)) {
             guard !sweepLate && !sweepSoon else { return }
             sweepLate = true
-            queue.turnAsyncAfter(deadline: .now() + Self.lateSweepDelay) { [weak self] in self?.sweep() }
+            _ = scheduler.schedule(after: Self.lateSweepDelay) { [weak self] in self?.sweep() }
         } else {
             guard !sweepSoon else { return }
             sweepSoon = true
-            queue.turnAsyncAfter(deadline: .now() + Self.sweepDelay) { [weak self] in self?.sweep() }
+            _ = scheduler.schedule(after: Self.sweepDelay) { [weak self] in self?.sweep() }
         }
     }
 
@@ -76,7 +81,7 @@ final class ChildReaper: ChildWatcher, @unchecked Sendable {
         sweepSoon = false
         sweepLate = false
         reapedSinceSweep = []
-        SignalLoop.reap { event in
+        reapAll { event in
             if case .exited(let pid, _, _) = event { forget(pid) }
             report(event)
         }

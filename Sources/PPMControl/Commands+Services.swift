@@ -170,17 +170,17 @@ extension Daemon {
         if progress && !running.isEmpty {
             connection.send(ControlReply.progress(request.id, .object(["stopping": .array(running.map(ServiceOutcome.stopping))])))
         }
-        let asked = scheduler.wallNow
+        let asked = scheduler.now
         var outcomes: [String: ServiceOutcome] = [:]
-        let before = Dictionary(running.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let observer = journal.addObserver { [supervisor] entry in
-            guard entry.type == "exit", let name = entry.name, let b = before[name], outcomes[name] == nil else { return }
-            let outcome = ServiceOutcome.stopped(b, after: supervisor.snapshot(name), took: entry.time - asked)
-            outcomes[name] = outcome
-            if progress { connection.send(ControlReply.progress(request.id, .object(["done": outcome.json]))) }
+        // Each service's waiter is told as its process ends; the shutdown's after all of them.
+        for before in running {
+            loop.send(.whenGone(before.name, waiter: loop.waiter { [unowned self] in
+                let outcome = ServiceOutcome.stopped(before, after: supervisor.snapshot(before.name), took: scheduler.now - asked)
+                outcomes[before.name] = outcome
+                if progress { connection.send(ControlReply.progress(request.id, .object(["done": outcome.json]))) }
+            }))
         }
-        quit { [journal] in
-            journal.removeObserver(observer)
+        quit {
             reply(.success(.array(running.map { (outcomes[$0.name] ?? ServiceOutcome(name: $0.name, message: "stopped")).json })))
         }
     }

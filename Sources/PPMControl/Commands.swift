@@ -53,7 +53,7 @@ extension Daemon {
                 queue.turnAsync { [self] in
                     if quitting { return }
                     let why = reexec(cause: "upgrade")
-                    journal.record("daemon_error", name: nil, time: scheduler.wallNow, fields: ["error": .string(why)])
+                    loop.record(JournalNote("daemon_error", fields: ["error": .string(why)]))
                 }
             }
         default:

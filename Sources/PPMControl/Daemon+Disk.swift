@@ -55,29 +55,25 @@ extension Daemon {
 
     private func diskChanged(_ failure: WriteFailure?, other: WriteFailure?) {
         guard other == nil else { return }  // the episode began (or goes on) with the other file
-        let now = scheduler.wallNow
-        var fields: [String: JSONValue] = ["utc": .string(ServiceEvent.utc(now)), "home": .string(options.locations.home)]
+        var fields: [String: JSONValue] = ["home": .string(options.locations.home)]
         if let failure {
             fields["path"] = .string(failure.path)
             fields["error"] = .string(failure.description)
             log("error", "\(failure): \(failure.path) cannot be written; run-time changes are refused and "
                 + "captured output waits in its pipes until it can")
-            journal.record(Self.diskKey(failure), name: nil, time: now, fields: fields)
+            loop.record(JournalNote(Self.diskKey(failure), fields: fields))
         } else {
             log("info", "\(options.locations.home) can be written again")
-            journal.record("disk_ok", name: nil, time: now, fields: fields)
+            loop.record(JournalNote("disk_ok", fields: fields))
         }
     }
 
     /// The fd holder could not keep a pipe of `name`: logged, and journaled
     /// as `output_not_kept` (`stream`, `error`): that output will not survive a killed daemon.
     func reportUnkept(_ name: String, _ stream: OutputKind, _ reason: String) {
-        let now = scheduler.wallNow
         log("warn", "\(name): its \(stream.rawValue) pipe is not kept by the fd holder (\(reason)): "
             + "that output will not survive a killed daemon")
-        journal.record("output_not_kept", name: name, time: now, fields: [
-            "utc": .string(ServiceEvent.utc(now)), "stream": .string(stream.rawValue), "error": .string(reason),
-        ])
+        loop.record(JournalNote("output_not_kept", name: name, fields: ["stream": .string(stream.rawValue), "error": .string(reason)]))
     }
 
     private static func diskKey(_ failure: WriteFailure) -> String { failure.isFull ? "disk_full" : "write_error" }

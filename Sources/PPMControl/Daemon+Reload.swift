@@ -38,7 +38,7 @@ extension Daemon {
         case .success(let host): fresh = host
         case .failure(let failure):
             if let path = options.configPath {
-                journal.record("config_error", name: nil, time: scheduler.wallNow, fields: ["path": .string(path), "error": .string(failure.description)])
+                loop.record(JournalNote("config_error", fields: ["path": .string(path), "error": .string(failure.description)]))
                 log("error", "reload (\(trigger)) failed; the current config keeps running: \(failure.description)")
             }
             selfNotifier?.reloadEnded(error: failure.description)
@@ -98,7 +98,7 @@ extension Daemon {
     func watchConfig() {
         guard options.configPath != nil else { return }
         do {
-            configWatcher = try FileWatcher(queue: queue, debounce: 0.2) { [unowned self] _ in
+            configWatcher = try FileWatcher(queue: queue, scheduler: scheduler, debounce: 0.2) { [unowned self] _ in
                 if !quitting { reload(trigger: "config saved") }
             }
             configWatcher?.watch(Self.withTargets(host.configFiles()))
@@ -122,7 +122,7 @@ extension Daemon {
     /// Starts following the `depends` of the services.
     func watchDepends() {
         do {
-            dependsWatcher = try DependsWatcher(queue: queue) { [unowned self] name in
+            dependsWatcher = try DependsWatcher(queue: queue, scheduler: scheduler) { [unowned self] name in
                 guard !quitting, supervisor.snapshot(name)?.state.hasProcess == true else { return }
                 log("info", "'\(name)': a file it depends on changed; restarting it")
                 loop.send(.restart(name))
@@ -142,7 +142,7 @@ extension Daemon {
     func recordConfig(_ change: ConfigChange) {
         guard case .object(var fields) = change.json else { return }
         fields["path"] = .init(options.configPath)
-        journal.record("config", name: nil, time: scheduler.wallNow, fields: fields)
+        loop.record(JournalNote("config", fields: fields))
     }
 
     /// Compares the new config's services to the current ones. Changed: any

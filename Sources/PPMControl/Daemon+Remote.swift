@@ -11,7 +11,7 @@ extension Daemon {
     func makeRemoteListener() throws -> RemoteListener? {
         guard let settings = host.listen else { return nil }
         return try RemoteListener(
-            settings: settings, version: options.version, loop: queue,
+            settings: settings, version: options.version, loop: queue, scheduler: scheduler,
             interrupt: { [interrupter] connection in !connection.evals.filter { interrupter.interrupt($0) }.isEmpty },
             handler: { [unowned self] request, connection, call in self.handle(request, connection, call: call) },
             refused: { [unowned self] refusal in
@@ -27,13 +27,10 @@ extension Daemon {
     }
 
     private func journalRefusal(_ refusal: RemoteListener.Refusal) {
-        let time = scheduler.wallNow
-        var fields: [String: JSONValue] = [
-            "address": .string(refusal.address), "reason": .string(refusal.reason), "utc": .string(ServiceEvent.utc(time)),
-        ]
+        var fields: [String: JSONValue] = ["address": .string(refusal.address), "reason": .string(refusal.reason)]
         if let cmd = refusal.cmd { fields["cmd"] = .string(cmd) }
         if let count = refusal.count { fields["count"] = .int(Int64(count)) }
-        journal.record("remote_refused", name: nil, time: time, fields: fields)
+        loop.record(JournalNote("remote_refused", fields: fields))
         guard refusal.count == nil else { return log("warn", "TCP listener: \(refusal.reason)") }
         log("warn", "TCP client \(refusal.address) refused: \(refusal.reason)\(refusal.cmd.map { " ('\($0)')" } ?? "")\(refusal.detail.map { ": \($0)" } ?? "")")
     }

@@ -175,8 +175,7 @@ extension Daemon {
     /// re-executed while the helper ran): logged and journaled as a `hook_error`.
     func lostHelperCallback(_ message: String) {
         log("warn", message)
-        let time = scheduler.wallNow
-        journal.record("hook_error", name: nil, time: time, fields: ["error": .string(message), "utc": .string(ServiceEvent.utc(time))])
+        loop.record(.hookError(message))
     }
 
     /// The daemon's executable (the file now at the path it was started from).

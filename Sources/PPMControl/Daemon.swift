@@ -68,7 +68,7 @@ public final class Daemon: @unchecked Sendable {
     var dependsWatcher: DependsWatcher?
     private let signals: SignalLoop
     /// Reaps children through their pidfds; SIGCHLD schedules a sweep.
-    lazy var reaper = ChildReaper(queue: queue) { [unowned self] event in self.handleSignal(event) }
+    lazy var reaper = ChildReaper(queue: queue, scheduler: scheduler) { [unowned self] event in self.handleSignal(event) }
     /// Told once every service has stopped, just before the daemon exits
     /// (non-empty once a quit was asked).
     private var quitWaiters: [() -> Void] = []
@@ -115,7 +115,7 @@ public final class Daemon: @unchecked Sendable {
         startedAt = scheduler.now
         let supervisor = Supervisor(clock: scheduler, logDirectory: locations.logs)
         loop = SupervisorLoop(supervisor: supervisor, spawner: spawner, scheduler: scheduler, journal: Journal(path: locations.journal, queue: queue))
-        helpers = HelperProcesses(queue: queue, spawner: spawner, clock: scheduler)
+        helpers = HelperProcesses(queue: queue, spawner: spawner, scheduler: scheduler)
         // A pipe per captured stream: room for thousands of services.
         spawner.childFileLimit = LinuxSpawner.raiseFileLimit()
         output = OutputCapture(directory: locations.logs, watcher: ReadinessSet(queue: queue), policy: host.logPolicy)
@@ -183,10 +183,7 @@ public final class Daemon: @unchecked Sendable {
         if let handover {
             // Still children: reaped through pidfds again, as services are.
             for pid in helpers.takeOver(handover.helpers, lost: { [unowned self] in lostHelperCallback($0) }) { reaper.watch(child: pid) }
-            journal.record("daemon_restarted", name: nil, time: scheduler.wallNow, fields: [
-                "cause": .string(handover.cause), "utc": .string(ServiceEvent.utc(scheduler.wallNow)),
-                "adopted": .init(leftovers.count),
-            ])
+            loop.record(JournalNote("daemon_restarted", fields: ["cause": .string(handover.cause), "adopted": .init(leftovers.count)]))
         }
     }
 

@@ -32,11 +32,12 @@ final class DependsWatcher: @unchecked Sendable {
     private var services: [String: Watched] = [:]
     private let restart: (String) -> Void
 
-    /// `restart` is called on `queue` with the name of a service whose files changed.
-    init(queue: DispatchQueue, restart: @escaping (String) -> Void) throws {
+    /// `restart` is called on `queue` with the name of a service whose
+    /// files changed; `scheduler` (on `queue`) times the debounce.
+    init(queue: DispatchQueue, scheduler: Scheduler, restart: @escaping (String) -> Void) throws {
         self.queue = queue
         self.restart = restart
-        watcher = try FileWatcher(queue: queue, debounce: 1) { [unowned self] touched in self.changed(touched) }
+        watcher = try FileWatcher(queue: queue, scheduler: scheduler, debounce: 1) { [unowned self] touched in self.changed(touched) }
     }
 
     /// Follows the `depends` of these services from now on (a service whose

@@ -13,7 +13,7 @@ import PPMCore
 final class FileWatcher: @unchecked Sendable {
     private let fd: Int32
     private let source: DispatchSourceRead
-    private let queue: DispatchQueue
+    private let scheduler: Scheduler
     private let debounce: Double
     private let changed: (Set<String>) -> Void
     /// Watch descriptor → folder, and the names wanted in each folder.
@@ -21,13 +21,15 @@ final class FileWatcher: @unchecked Sendable {
     /// Per folder, the names wanted (nil: any name).
     private var wanted: [String: Set<String>?] = [:]
     private var touched: Set<String> = []
-    private var generation = 0
+    /// The quiet period running: each change starts it again.
+    private var quiet: TimerToken?
 
-    /// Opens the inotify descriptor; throws if the kernel refuses one.
-    init(queue: DispatchQueue, debounce: Double, changed: @escaping (Set<String>) -> Void) throws {
+    /// Opens the inotify descriptor, read on `queue`; `scheduler` (on the
+    /// same queue) times the quiet period. Throws if the kernel refuses one.
+    init(queue: DispatchQueue, scheduler: Scheduler, debounce: Double, changed: @escaping (Set<String>) -> Void) throws {
         fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         guard fd >= 0 else { throw POSIXFailure("inotify_init1: \(String(cString: strerror(errno)))") }
-        self.queue = queue
+        self.scheduler = scheduler
         self.debounce = debounce
         self.changed = changed
         source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
@@ -39,6 +41,7 @@ final class FileWatcher: @unchecked Sendable {
     }
 
     deinit {
+        quiet?.cancel()
         source.cancel()
     }
 
@@ -91,12 +94,12 @@ final class FileWatcher: @unchecked Sendable {
             }
         }
         guard !touched.isEmpty else { return }
-        generation += 1
-        let current = generation
-        queue.turnAsyncAfter(deadline: .now() + debounce) { [weak self] in
-            guard let self, self.generation == current else { return }
+        quiet?.cancel()
+        quiet = scheduler.schedule(after: debounce) { [weak self] in
+            guard let self else { return }
             let paths = self.touched
             self.touched = []
+            self.quiet = nil
             self.changed(paths)
         }
     }

@@ -60,17 +60,18 @@ final class HelperProcesses: @unchecked Sendable {
     static let maxOutput = 1 << 20
     private let queue: DispatchQueue
     private let spawner: LinuxSpawner
-    private let clock: Scheduler
+    /// Times the timeouts (and reads the monotonic clock).
+    private let scheduler: Scheduler
     private var running: [Int32: Helper] = [:]
     /// Helper output pipes being read: descriptor → helper and stream.
     private var pipes: [Int32: (helper: Helper, stream: Int)] = [:]
     /// Watches `pipes` (short-lived: see `ReadinessSet`).
     private let watchSet: ReadinessSet
 
-    init(queue: DispatchQueue, spawner: LinuxSpawner, clock: Scheduler) {
+    init(queue: DispatchQueue, spawner: LinuxSpawner, scheduler: Scheduler) {
         self.queue = queue
         self.spawner = spawner
-        self.clock = clock
+        self.scheduler = scheduler
         watchSet = ReadinessSet(queue: queue)
     }
 
@@ -94,10 +95,10 @@ final class HelperProcesses: @unchecked Sendable {
             return done(HelperResult(error: f.message))
         case .success(let p): pid = p
         }
-        let helper = Helper(pid: pid, cmd: cmd, started: clock.now, done: done)
+        let helper = Helper(pid: pid, cmd: cmd, started: scheduler.now, done: done)
         helper.onExit = onExit
         running[pid] = helper
-        if let timeout { armTimeout(helper, deadline: clock.now + timeout, killAfter: killAfter) }
+        if let timeout { armTimeout(helper, deadline: scheduler.now + timeout, killAfter: killAfter) }
         if let stdin, input[1] >= 0 { feed(input[1], Array(stdin.utf8)) }
         collect(out[0], into: 0, of: helper)
         collect(err[0], into: 1, of: helper)
@@ -108,7 +109,7 @@ final class HelperProcesses: @unchecked Sendable {
         helper.deadline = deadline
         helper.killAfter = killAfter
         let pid = helper.pid
-        queue.turnAsyncAfter(deadline: .now() + max(0, deadline - clock.now)) { [weak self] in
+        _ = scheduler.schedule(after: max(0, deadline - scheduler.now)) { [weak self] in
             guard self?.running[pid] === helper, helper.status == nil else { return }
             helper.timedOut = true
             self?.end(pid, helper, killAfter: killAfter)
@@ -226,11 +227,14 @@ final class HelperProcesses: @unchecked Sendable {
     /// SIGTERM to the helper's process group, SIGKILL `killAfter` seconds later.
     private func end(_ pid: Int32, _ helper: Helper, killAfter: Double) {
         kill(-pid, SIGTERM)
-        queue.turnAsyncAfter(deadline: .now() + killAfter) { [weak self] in
+        _ = scheduler.schedule(after: killAfter) { [weak self] in
             guard self?.running[pid] === helper, helper.status == nil else { return }
             kill(-pid, SIGKILL)
         }
     }
+
+    /// The pids of the helpers not finished yet (running, or their output still read).
+    var pids: [Int32] { Array(running.keys) }
 
     /// Sends SIGTERM to every running helper (the daemon is quitting; what
     /// is left at exit is killed with the daemon's other children).
@@ -243,7 +247,7 @@ final class HelperProcesses: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         guard let helper = running[pid] else { return false }
         helper.status = status
-        helper.ended = clock.now
+        helper.ended = scheduler.now
         finish(pid)
         return true
     }

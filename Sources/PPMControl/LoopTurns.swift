@@ -2,8 +2,8 @@ import Dispatch
 import LuaKit
 
 /// Which work is a turn of the daemon's loop for the stall guard: every
-/// entry onto the loop queue (a source's handler, an `async`, a timer) runs
-/// through `run(on:)` or the `DispatchQueue` helpers below, so a turn stuck
+/// entry onto the loop queue (a source's handler, an `async`, a timer of
+/// `DispatchScheduler`) runs through `run(on:)` or `turnAsync` below, so a turn stuck
 /// anywhere, inside Lua or not, re-executes the daemon in place. Work on
 /// other queues (the control sockets' `io`) runs unguarded.
 enum LoopTurns {
@@ -21,10 +21,5 @@ extension DispatchQueue {
     /// `async`, as a guarded turn on the loop queue.
     func turnAsync(_ body: @escaping @Sendable () -> Void) {
         async { LoopTurns.run(on: self, body) }
-    }
-
-    /// `asyncAfter`, as a guarded turn on the loop queue.
-    func turnAsyncAfter(deadline: DispatchTime, _ body: @escaping @Sendable () -> Void) {
-        asyncAfter(deadline: deadline) { LoopTurns.run(on: self, body) }
     }
 }

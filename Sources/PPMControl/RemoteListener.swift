@@ -14,7 +14,7 @@ import SystemCalls
 /// waits for a new thread under a used-up pids limit), apart from the unix
 /// socket's, so a flood of TCP clients never delays a local one; handshakes
 /// run there without blocking (non-blocking sockets in one epoll set), its
-/// timers run on the loop's queue and hop back, and requests go to the
+/// timers run on the loop's `Scheduler` and hop back, and requests go to the
 /// loop queue through the same handler. Connections that have not
 /// authenticated yet have a pool of their own (`maxClients`, at most
 /// `maxPendingPerAddress` per address; when full, the oldest waiting one
@@ -48,6 +48,9 @@ final class RemoteListener: @unchecked Sendable {
     let endpoint: IPEndpoint
     let io = WorkerThread(name: "ppm-lua.remote")
     let loop: DispatchQueue
+    /// Times the idle timeouts, throttle waits and refusal windows (on the
+    /// loop's queue; thread-safe to arm from `io`), and reads the monotonic clock.
+    let scheduler: Scheduler
     /// Stops the running `eval` chunks of one connection; whether any was stopped.
     let interrupt: @Sendable (ControlConnection) -> Bool
     let handler: ControlServer.Handler
@@ -72,11 +75,13 @@ final class RemoteListener: @unchecked Sendable {
 
     /// Reads the token (refusing a file others can read or a weak secret)
     /// or the certificates, and binds the address; throws with a message for the user.
-    init(settings: ListenSettings, version: String, loop: DispatchQueue, interrupt: @escaping @Sendable (ControlConnection) -> Bool,
+    init(settings: ListenSettings, version: String, loop: DispatchQueue, scheduler: Scheduler,
+         interrupt: @escaping @Sendable (ControlConnection) -> Bool,
          handler: @escaping ControlServer.Handler, refused: @escaping @Sendable (Refusal) -> Void) throws {
         self.settings = settings
         self.version = version
         self.loop = loop
+        self.scheduler = scheduler
         self.interrupt = interrupt
         self.handler = handler
         journal = refused
@@ -110,10 +115,10 @@ final class RemoteListener: @unchecked Sendable {
         io.onReadable(fd) { [weak self] in self?.acceptAll() }
     }
 
-    /// Runs `body` on `io` after `seconds`, timed by the loop's queue (a
-    /// Dispatch timer there needs no thread of libdispatch's making).
+    /// Runs `body` on `io` after `seconds`, timed by the scheduler (the
+    /// loop queue's timers need no thread of libdispatch's making).
     func after(_ seconds: Double, _ body: @escaping @Sendable () -> Void) {
-        loop.asyncAfter(deadline: .now() + seconds) { [io] in io.perform(body) }
+        _ = scheduler.schedule(after: seconds) { [io] in io.perform(body) }
     }
 
     /// Stops accepting and closes every connection.
@@ -127,7 +132,7 @@ final class RemoteListener: @unchecked Sendable {
     }
 
     /// Now on the monotonic clock, in seconds.
-    static var now: Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+    var now: Double { scheduler.now }
 
     private func acceptAll() {
         while true {
@@ -208,7 +213,7 @@ final class RemoteListener: @unchecked Sendable {
     /// Journals a refusal, or counts it when its network has had its share
     /// of the journal in this window (see `RefusalLog`).
     func refused(_ refusal: Refusal) {
-        let now = Self.now
+        let now = self.now
         if refusals.admit(refusal, now: now) { journal(refusal) }
         guard !refusalFlushArmed, let end = refusals.windowEnd else { return }
         refusalFlushArmed = true
@@ -218,6 +223,6 @@ final class RemoteListener: @unchecked Sendable {
     private func flushRefusals() {
         refusalFlushArmed = false
         guard !stopped else { return }
-        refusals.flush(now: Self.now + 0.001).forEach(journal)
+        refusals.flush(now: now + 0.001).forEach(journal)
     }
 }

@@ -33,9 +33,11 @@ extension RemoteSession {
         case .handshaking: return connection.close()
         case .challenged, .authenticated: break
         }
-        let silent = RemoteListener.now - lastRequest
-        if silent < seconds, isAuthenticated { return armIdleTimer(after: seconds - silent) }
-        let message = isAuthenticated ? "closed after \(Console.fixed(seconds, decimals: 1)) s without a request (idle_timeout)"
+        // Authenticated: silent for the whole idle_timeout, whatever this timer was armed for.
+        let idle = listener.settings.idleTimeout
+        let silent = listener.now - lastRequest
+        if silent < idle, isAuthenticated { return armIdleTimer(after: idle - silent) }
+        let message = isAuthenticated ? "closed after \(Console.fixed(idle, decimals: 1)) s without a request (idle_timeout)"
                                       : "closed: no authentication within \(Console.fixed(seconds, decimals: 1)) s"
         connection.send(ControlReply.error(.null, message))
         connection.closeAfterWrites()

@@ -31,7 +31,7 @@ final class RemoteSession: @unchecked Sendable {
     let rule: (network: ClientNetwork, commands: Set<String>)?
     var stage = Stage.waiting
     var following = false
-    var lastRequest = RemoteListener.now
+    var lastRequest: Double
     /// Counts the idle timers armed: one that fires after another was armed does nothing.
     private var idleTimer = 0
     /// Requests handed to the loop that it has not run yet.
@@ -52,6 +52,7 @@ final class RemoteSession: @unchecked Sendable {
         self.address = address
         self.listener = listener
         rule = listener.settings.rule(for: address)
+        lastRequest = listener.now
         connection.maxLine = Self.maxLineBeforeAuth
         connection.isRemote = true
         connection.addCleanup { [closed] in closed.set() }
@@ -141,7 +142,7 @@ final class RemoteSession: @unchecked Sendable {
     }
 
     private func received(_ line: String) {
-        lastRequest = RemoteListener.now
+        lastRequest = listener.now
         switch stage {
         case .challenged(let challenge): answer(line, challenge)
         case .judging, .waiting, .handshaking: connection.send(ControlReply.error(.null, "wait for the answer to authentication"))
@@ -151,7 +152,7 @@ final class RemoteSession: @unchecked Sendable {
 
     /// Runs `attempt` in this address's turn; what it settles feeds the throttle.
     func judge(_ attempt: @escaping (_ settle: @escaping (Bool) -> Void) -> Void) {
-        let at = listener.throttle.slot(for: address, now: RemoteListener.now)
+        let at = listener.throttle.slot(for: address, now: listener.now)
         nonisolated(unsafe) let attempt = attempt
         let run: @Sendable () -> Void = { [weak self] in
             guard let self, !self.connection.isClosed else { return }
@@ -160,11 +161,11 @@ final class RemoteSession: @unchecked Sendable {
                 if ok {
                     self.listener.throttle.succeeded(self.address)
                 } else {
-                    self.listener.throttle.failed(self.address, now: RemoteListener.now)
+                    self.listener.throttle.failed(self.address, now: self.listener.now)
                 }
             }
         }
-        let wait = at - RemoteListener.now
+        let wait = at - listener.now
         if wait <= 0 { run() } else { listener.after(wait, run) }
     }
 

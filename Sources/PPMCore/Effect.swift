@@ -17,6 +17,9 @@ public enum Effect: Sendable, Equatable {
     /// Journal the event and run the hooks that listen. With `decide`, the
     /// loop answers with `decided` (what `on_exit` or the policy function said).
     case event(ServiceEvent, decide: Bool)
+    /// Journal a daemon-level entry (`config`, `daemon_error`, a hook error
+    /// outside an event…), in its place among the other effects.
+    case journal(JournalNote)
     /// End what is left of a service whose leader exited on its own (its
     /// process group, and its cgroup's processes at this moment): `signal`
     /// now, SIGKILL after `killAfter` seconds to those that remain. Nothing

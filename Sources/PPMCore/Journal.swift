@@ -38,7 +38,8 @@ public struct JournalEntry: Sendable {
 
 /// The event journal: the last `capacity` entries in memory, appended to a
 /// JSON Lines file that is compacted to those entries when it grows past
-/// `maxFileBytes`. Observers see every new entry (`events -f`).
+/// `maxFileBytes`. Observers see every new entry (`events -f`). The loop
+/// writes every entry (`SupervisorLoop.record`); others only read.
 ///
 /// Entries are kept as their JSON line (about 200 bytes; as values they
 /// took 600: a thousand services' start events were half a megabyte) and
@@ -105,16 +106,18 @@ public final class Journal: @unchecked Sendable {
         if bad > 0 { rewrite(wait: true) }
     }
 
-    /// Appends an entry and returns it.
+    /// Appends `note` at `time` (its own time wins) with the next `seq` and
+    /// its `utc` (SPEC 5.2), and returns the entry. Called by the loop alone
+    /// (`SupervisorLoop`), so every entry is numbered and stamped in one place.
     @discardableResult
-    public func record(_ type: String, name: String?, time: Double, fields: [String: JSONValue] = [:]) -> JournalEntry {
-        var fields = fields
-        // Every event carries `utc` (SPEC 5.2), whoever wrote it.
-        if fields["utc"] == nil { fields["utc"] = .string(ServiceEvent.utc(time)) }
-        let entry = JournalEntry(seq: nextSeq, time: time, type: type, name: name, fields: fields)
+    func record(_ note: JournalNote, at time: Double) -> JournalEntry {
+        let time = note.time ?? time
+        var fields = note.fields
+        fields["utc"] = .string(ServiceEvent.utc(time))
+        let entry = JournalEntry(seq: nextSeq, time: time, type: note.type, name: note.name, fields: fields)
         nextSeq += 1
         let line = entry.json.text
-        entries.append(Stored(seq: entry.seq, name: name, line: line))
+        entries.append(Stored(seq: entry.seq, name: note.name, line: line))
         if entries.count >= 2 * capacity { entries.removeFirst(entries.count - capacity) }
         persist(line)
         for observer in observers.values { observer(entry) }

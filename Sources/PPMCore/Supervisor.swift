@@ -26,6 +26,8 @@ public final class Supervisor {
 
     public internal(set) var isShuttingDown = false
     var shutdownWaiters: [Waiter] = []
+    /// Waiters for the end of a service's process (`whenGone`), by service.
+    var goneWaiters: [String: [Waiter]] = [:]
     /// The services in phase `draining` (shutdown waits until none is).
     var draining: Set<String> = []
 
@@ -63,7 +65,10 @@ public final class Supervisor {
         case .watchdog(let name, let pid, let trigger): watchdog(name, pid: pid, trigger: trigger)
         case .probed(let name, let pid, let purpose, let ok, let message): probed(name, pid: pid, purpose, ok: ok, message: message)
         case .healthDecided(let name, let starts, let decision): healthDecided(name, starts: starts, decision)
+        case .journal(let note): effects.append(.journal(note))
+        case .whenGone(let name, let waiter): whenGone(name, waiter)
         }
+        if !goneWaiters.isEmpty { tellGoneWaiters() }
         defer { effects = [] }
         return effects
     }

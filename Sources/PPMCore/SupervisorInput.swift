@@ -61,6 +61,14 @@ public enum SupervisorInput: Sendable, Equatable {
     /// What `on_health` decided about an `unhealthy` event of run `starts`
     /// (nil: only report).
     case healthDecided(String, starts: Int, Decision?)
+    /// Something the daemon journals (`config`, `config_error`, `daemon_error`,
+    /// `remote_refused`…): passed on as a `journal` effect, so it is written in
+    /// order with what the inputs before it journaled (`SupervisorLoop.record`).
+    case journal(JournalNote)
+    /// Tells `waiter` once the service's process is gone (at once when it has
+    /// none): right after the `persist(.gone)` that records it, however it
+    /// ended (a stop, a shutdown, an exit of its own). Asks nothing of it.
+    case whenGone(String, waiter: Waiter)
 }
 
 /// A process taken over instead of started: left running by a daemon that

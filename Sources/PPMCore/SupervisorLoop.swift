@@ -81,6 +81,18 @@ public final class SupervisorLoop {
         if turning { settled.append(body) } else { body() }
     }
 
+    /// Journals `note` (a daemon-level entry: `config`, `daemon_error`, a
+    /// hook error outside an event…) after the inputs sent before it, as
+    /// the `journal` effect of a `journal` input.
+    public func record(_ note: JournalNote) {
+        send(.journal(note))
+    }
+
+    /// The journal's one writer: numbers, times and stamps `utc` on every entry.
+    private func write(_ note: JournalNote) {
+        journal.record(note, at: scheduler.wallNow)
+    }
+
     /// A waiter to put in an input; `done` runs when the request completes.
     public func waiter(_ done: @escaping () -> Void) -> Waiter {
         assertOnQueue()
@@ -144,18 +156,16 @@ public final class SupervisorLoop {
                 timers.removeValue(forKey: id)?.cancel()
             case .event(var event, let decide):
                 if event.kind == .exit, let output { event.tail = output.exited(event.name) }
-                journal.record(event.kind.rawValue, name: event.name, time: event.time, fields: event.fields)
+                write(JournalNote(event))
                 let result = hooks?.handle(event, decide: decide) ?? HookResult()
-                for message in result.errors {
-                    journal.record("hook_error", name: event.name, time: scheduler.wallNow, fields: [
-                        "error": .string(message), "utc": .string(ServiceEvent.utc(scheduler.wallNow)),
-                    ])
-                }
+                for message in result.errors { write(.hookError(message, name: event.name)) }
                 if decide {
                     answers.append(event.kind == .unhealthy
                         ? .healthDecided(event.name, starts: event.starts, result.decision)
                         : .decided(event.name, starts: event.starts, result.decision))
                 }
+            case .journal(let note):
+                write(note)
             case .watchGroup(let name, let pgid):
                 watched[name] = pgid
                 checkWatchedGroups()

@@ -232,8 +232,7 @@ extension ScriptHost {
     /// Journals and logs a failed hook outside an event (timers, helpers, output hooks).
     func recordHookError(_ message: String, service: String? = nil) {
         daemon.log("error", "hook_error: \(message)")
-        let time = scheduler?.wallNow ?? 0
-        loop?.journal.record("hook_error", name: service, time: time, fields: ["error": .string(message), "utc": .string(ServiceEvent.utc(time))])
+        loop?.record(.hookError(message, name: service))
     }
 
     /// The keys `ppm.settings{}` accepts.

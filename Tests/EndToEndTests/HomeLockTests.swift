@@ -94,6 +94,14 @@ import Testing
         #expect(upgrade.status != 0)
         #expect(upgrade.stderr.contains("cannot re-execute \(copy): No such file or directory"), "\(upgrade.stderr)")
         #expect(box.state("web") == "running")
+        // Journaled as `daemon_error`, stamped like every entry (SPEC 5.2).
+        var entry: [String: Any]?
+        #expect(eventually(10) {
+            entry = box.events().first { $0["type"] as? String == "daemon_error" }
+            return entry != nil
+        })
+        #expect((entry?["error"] as? String)?.contains("cannot re-execute") == true, "\(entry ?? [:])")
+        #expect((entry?["utc"] as? String)?.count == 24 && entry?["seq"] != nil && entry?["time"] != nil, "\(entry ?? [:])")
         #expect(box.run("quit").status == 0)
     }
 }

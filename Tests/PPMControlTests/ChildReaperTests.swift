@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 @testable import PPMControl
 import PPMCore
+import PPMCoreTesting
 import Synchronization
 import Testing
 
@@ -27,7 +28,7 @@ import Testing
     func makeReaper() -> (DispatchQueue, Reports, ChildReaper, LinuxSpawner) {
         let queue = DispatchQueue(label: "reaper-test")
         let reports = Reports()
-        let reaper = ChildReaper(queue: queue) { reports.add($0) }
+        let reaper = ChildReaper(queue: queue, scheduler: DispatchScheduler(queue: queue)) { reports.add($0) }
         let spawner = LinuxSpawner()
         spawner.childWatcher = reaper
         return (queue, reports, reaper, spawner)
@@ -66,5 +67,54 @@ import Testing
         while Date.now < deadline, queue.sync(execute: { reaper.watched }) > 0 { usleep(5_000) }
         #expect(queue.sync { reaper.watched } == 0)
         #expect(reports.events.withLock { $0.isEmpty })
+    }
+
+    /// Counts the sweeps instead of reaping every child of the test process.
+    final class Sweeps: @unchecked Sendable {
+        var count = 0
+    }
+
+    /// The timers pending, in milliseconds from now (the clock counts in large floats).
+    func due(_ clock: ManualScheduler) -> [Double] { clock.pending.map { ($0 * 1000).rounded() / 1000 } }
+
+    @Test func aSigchldNothingExplainsIsSweptSoonAndOnce() {
+        let queue = DispatchQueue(label: "reaper-sweep-test")
+        let clock = ManualScheduler(), sweeps = Sweeps()
+        let reaper = ChildReaper(queue: queue, scheduler: clock, reapAll: { _ in sweeps.count += 1 }) { _ in }
+        queue.sync {
+            reaper.childSignalled(pid: 999_991, code: Int32(CLD_STOPPED))
+            reaper.childSignalled(pid: 999_992, code: Int32(CLD_EXITED))  // coalesced into the sweep already due
+            #expect(due(clock) == [ChildReaper.sweepDelay])
+            clock.advance(ChildReaper.sweepDelay / 2)
+            #expect(sweeps.count == 0)
+            clock.advance(ChildReaper.sweepDelay)
+            #expect(sweeps.count == 1)
+            #expect(clock.pending.isEmpty)
+            reaper.childSignalled(pid: 999_993, code: Int32(CLD_CONTINUED))  // a new episode: a new sweep
+            clock.advance(ChildReaper.sweepDelay)
+            #expect(sweeps.count == 2)
+        }
+    }
+
+    /// A SIGCHLD about a child whose pidfd reports its exit sweeps late only
+    /// (it may hide another child's), and a sweep due soon makes the late one needless.
+    @Test func anExitAPidfdExplainsIsSweptLate() throws {
+        let queue = DispatchQueue(label: "reaper-late-test")
+        let clock = ManualScheduler(), sweeps = Sweeps()
+        let reports = Reports()
+        let reaper = ChildReaper(queue: queue, scheduler: clock, reapAll: { _ in sweeps.count += 1 }) { reports.add($0) }
+        let spawner = LinuxSpawner()
+        spawner.childWatcher = reaper
+        let pid = try queue.sync { try spawner.spawn(ServiceSpec(name: "late", cmd: ["/bin/sleep", "30"])).get() }
+        queue.sync {
+            reaper.childSignalled(pid: pid, code: Int32(CLD_EXITED))
+            #expect(due(clock) == [ChildReaper.lateSweepDelay])
+            clock.advance(ChildReaper.sweepDelay)
+            #expect(sweeps.count == 0)
+            clock.advance(ChildReaper.lateSweepDelay)
+            #expect(sweeps.count == 1)
+        }
+        kill(pid, SIGKILL)
+        #expect(reports.wait(for: "\(pid) \(ExitStatus.signaled(SIGKILL))"))
     }
 }

@@ -141,8 +141,8 @@ final class TinyDisk {
         let path = dir.path + "/events.jsonl"
         do {
             let journal = Journal(path: path)
-            journal.record("start", name: "web", time: 1)
-            journal.record("exit", name: "web", time: 2)
+            journal.record(JournalNote("start", name: "web"), at: 1)
+            journal.record(JournalNote("exit", name: "web"), at: 2)
             journal.sync()
         }
         let fragment = #"{"seq":3,"time":3,"type":"st"#
@@ -153,7 +153,7 @@ final class TinyDisk {
         let journal = Journal(path: path)
         #expect(journal.repaired.tornBytes == fragment.utf8.count)
         #expect(journal.last(10).map(\.seq) == [1, 2])
-        journal.record("start", name: "web", time: 4)
+        journal.record(JournalNote("start", name: "web"), at: 4)
         journal.sync()
         let lines = Self.parsedLines(path)
         #expect(lines.compactMap { $0["seq"]?.intValue } == [1, 2, 3])

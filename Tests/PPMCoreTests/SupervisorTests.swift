@@ -299,13 +299,13 @@ import Glibc
         defer { unlink(path) }
         do {
             let journal = Journal(path: path, capacity: 10, maxFileBytes: 2000)
-            for i in 0..<100 { journal.record("start", name: "s\(i)", time: Double(i)) }
+            for i in 0..<100 { journal.record(JournalNote("start", name: "s\(i)"), at: Double(i)) }
         }
         let size = try #require(FileContents.read(path)).utf8.count
         #expect(size <= 2000)
         let again = Journal(path: path, capacity: 10, maxFileBytes: 2000)
         #expect(again.last(3).map(\.name) == ["s97", "s98", "s99"])
-        #expect(again.record("exit", name: "x", time: 200).seq == 101)
+        #expect(again.record(JournalNote("exit", name: "x"), at: 200).seq == 101)
         #expect(again.last(5, name: "x").count == 1)
     }
 }
