@@ -9,12 +9,11 @@ extension Daemon {
     /// by `init` before any service can start. Services never inherit the
     /// daemon's own `NOTIFY_SOCKET` or watchdog variables.
     func setUpNotify() {
-        for variable in SupervisorNotifier.daemonVariables + [NotifySocket.inheritedVariable, ServiceNotifications.everyServiceVariable] {
+        for variable in SupervisorNotifier.daemonVariables + [NotifySocket.inheritedVariable] {
             spawner.baseEnvironment[variable] = nil
         }
-        let everyService = getenv(ServiceNotifications.everyServiceVariable).map { String(cString: $0) == "1" } ?? false
         let notifications = ServiceNotifications(
-            home: options.locations.home, watcher: ReadinessSet(queue: queue), everyService: everyService,
+            home: options.locations.home, watcher: ReadinessSet(queue: queue),
             log: { [unowned self] in log("warn", $0) },
             members: { [unowned self] in
                 supervisor.list().map { s in
