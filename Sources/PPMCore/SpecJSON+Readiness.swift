@@ -2,6 +2,12 @@
 /// persisted run-time services): written as `ppm.service{}` takes them,
 /// defaults left out; Lua functions are not written (`hooks` names them).
 extension SpecJSON {
+    /// SPEC 9's fields at their defaults, for `full` (`check --json`).
+    static let readinessDefaults: [String: JSONValue] = [
+        "ready": .string("started"), "ready_timeout": .double(ServiceSpec.defaultReadyTimeout),
+        "ready_every": .double(ServiceSpec.defaultReadyEvery), "health": .null, "watchdog": .null,
+    ]
+
     static func encodeReadiness(_ spec: ServiceSpec, into o: inout [String: JSONValue]) {
         switch spec.ready {
         case .started: break

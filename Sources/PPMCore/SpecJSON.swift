@@ -57,7 +57,7 @@ extension SpecJSON {
             "once": .bool(false), "wait": .bool(false), "disabled": .bool(false), "depends": .array([]), "bounce": .null,
             "stop_signal": .string("TERM"), "stop_timeout": .null,
         ]
-        for (key, value) in defaults where o[key] == nil { o[key] = value }
+        for (key, value) in defaults.merging(readinessDefaults, uniquingKeysWith: { a, _ in a }) where o[key] == nil { o[key] = value }
         o["restart"] = .string(spec.restart.rawValue)
         o["hooks"] = .init(spec.scriptedFields)
         return .object(o)
