@@ -57,7 +57,7 @@ extension Daemon {
     }
 
     /// Where services stand for the daemon's supervisor. Settled: every
-    /// autostart service has run (a crash-looping one has), gave up, is
+    /// autostart service is ready or has run (a crash-looping one has), gave up, is
     /// stopped, or waits only for its own `start_after` delay or for a
     /// service that gave up.
     func notifySummary() -> SupervisorNotifier.Summary {
@@ -69,10 +69,12 @@ extension Daemon {
         for s in services {
             switch s.state {
             case .running, .paused: summary.running += 1
-            case .created, .waiting: summary.waiting += 1
+            case .created, .waiting, .starting: summary.waiting += 1
             case .fatal: summary.fatal += 1
             default: break
             }
+            // Started but not ready yet: READY=1 waits for it (or its ready_timeout).
+            if s.state == .starting && s.spec.autostart { summary.settled = false }
             guard s.spec.autostart, !s.spec.disabled, s.starts == 0, s.state == .created || s.state == .waiting else { continue }
             let blocked = !s.waitingFor.isEmpty && s.waitingFor.allSatisfy { states[$0].map(gaveUp.contains) ?? true }
             let delayed = s.state == .waiting && s.waitingFor.isEmpty && s.spec.startAfter > 0

@@ -66,6 +66,26 @@ func freeTCPPort() throws -> Int {
         #expect(try #require(position(s, "ready", "api")) < (try #require(position(s, "start", "worker"))))
     }
 
+    @Test func theDaemonsOwnReadyWaitsForItsServicesReadiness() throws {
+        let s = try Sandbox()
+        let listener = try NotifyListener(path: s.dir + "/systemd.sock")
+        s.env["NOTIFY_SOCKET"] = listener.path
+        try s.write("tick", to: "go")
+        try s.write("""
+        ppm.service { name = "slow", ready = "notify",
+                      cmd = { "/bin/sh", "-c", "while [ -e \(s.dir)/go ]; do sleep 0.05; done; systemd-notify --ready; exec sleep 1000" } }
+        """)
+        try s.startDaemon()
+        #expect(eventually { s.state("slow") == "starting" })
+        // The daemon's status went out (and says the service waits), its READY=1 not.
+        #expect(listener.next { $0.contains("STATUS=") } != nil)
+        #expect(!listener.received.contains { $0.contains("READY=1") }, "\(listener.received)")
+        try FileManager.default.removeItem(atPath: s.dir + "/go")
+        let ready = listener.next { $0.contains("READY=1") }
+        #expect(ready != nil)
+        #expect(s.state("slow") == "running")
+    }
+
     @Test func notReadyInTimeIsACrashWithItsReason() throws {
         let s = try Sandbox()
         try s.write("""
