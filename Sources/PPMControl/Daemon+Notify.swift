@@ -25,6 +25,8 @@ extension Daemon {
             notified(d)
         }
         serviceNotify = notifications
+        // s6's notification-fd: a newline on it makes the run ready.
+        loop.notificationPipes?.onReady = { [unowned self] name, pid in loop.send(.ready(name, pid: pid)) }
         spawner.extraEnvironment = { [unowned notifications] spec in notifications.environment(for: spec) }
         selfNotifier = SupervisorNotifier.fromEnvironment(scheduler: scheduler, log: { [unowned self] in log("warn", $0) }) {
             [unowned self] in notifySummary()

@@ -121,6 +121,7 @@ public final class Daemon: @unchecked Sendable {
         output = OutputCapture(directory: locations.logs, watcher: ReadinessSet(queue: queue), policy: host.logPolicy)
         output.hooks = host
         loop.output = output
+        loop.notificationPipes = NotificationPipes(watcher: ReadinessSet(queue: queue))
         store = StateStore(path: locations.state, queue: queue)
         holder = FDHolder.connectOrStart(path: locations.fdHolder)
         if let holder {

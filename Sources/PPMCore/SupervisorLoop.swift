@@ -22,6 +22,8 @@ public final class SupervisorLoop {
     /// Watches adopted processes (not children: no SIGCHLD); nil: their
     /// end is never seen.
     public var processWatcher: ProcessWatcher?
+    /// The notification pipes of services with `ready = {fd = N}`; nil: none is made.
+    public var notificationPipes: NotificationPipes?
     /// Runs readiness probes and health checks; nil: every probe fails.
     public var prober: Prober?
     /// Captures the output of services without files of their own; nil:
@@ -139,9 +141,12 @@ public final class SupervisorLoop {
         for effect in effects {
             switch effect {
             case .spawn(let spec):
-                let ends = output?.childOutput(for: spec) ?? ChildOutput()
+                var ends = output?.childOutput(for: spec) ?? ChildOutput()
+                let notifies = if case .fd = spec.ready { true } else { false }
+                if notifies, let pipes = notificationPipes { ends.notify = pipes.prepare(spec.name) }
                 let result = spawner.spawn(spec, output: ends)
                 output?.spawned()
+                if notifies { notificationPipes?.spawned(spec.name, result) }
                 answers.append(.spawned(spec.name, result))
             case .signal(let pgid, let sig):
                 spawner.signalGroup(pgid, sig.rawValue)
@@ -172,6 +177,7 @@ public final class SupervisorLoop {
             case .forget(let name):
                 spawner.forget(name)
                 output?.remove(name)
+                notificationPipes?.forget(name)
             case .endGroup(let name, let pgid, let sig, let after):
                 guard let killRest = spawner.endLeftovers(name, pgid: pgid, signal: sig.rawValue) else { break }
                 _ = scheduler.schedule(after: after, killRest)

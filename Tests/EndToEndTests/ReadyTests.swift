@@ -86,6 +86,32 @@ func freeTCPPort() throws -> Int {
         #expect(s.state("slow") == "running")
     }
 
+    @Test func aNewlineOnTheNotificationDescriptorIsReadiness() throws {
+        let s = try Sandbox()
+        try s.write("tick", to: "go")
+        // fd 3 as s6 services use it, fd 7 elsewhere; the descriptor exists in the
+        // service (and nothing else the daemon holds does: only 0-2 and it).
+        try s.write("""
+        ppm.service { name = "three", ready = { fd = 3 },
+                      cmd = { "/bin/sh", "-c", "ls /proc/$$/fd > \(s.dir)/fds; while [ -e \(s.dir)/go ]; do sleep 0.05; done; echo >&3; exec sleep 1000" } }
+        ppm.service { name = "seven", ready = { fd = 7 }, cmd = { "/bin/sh", "-c", "printf 'up\\n' >&7; exec sleep 1000" } }
+        ppm.service { name = "closer", ready = { fd = 5 }, ready_timeout = "1s", restart = "never",
+                      cmd = { "/bin/sh", "-c", "exec 5>&-; exec sleep 1000" } }
+        ppm.service { name = "after", requires = { "three" }, cmd = "sleep 1000" }
+        """)
+        try s.startDaemon()
+        #expect(eventually { s.state("seven") == "running" })
+        #expect(eventually { s.state("three") == "starting" })
+        let fds = ((try? String(contentsOfFile: s.dir + "/fds", encoding: .utf8)) ?? "").split(separator: "\n").compactMap { Int($0) }
+        #expect(fds.contains(3), "fds \(fds)")
+        #expect(s.state("after") == "waiting")
+        try FileManager.default.removeItem(atPath: s.dir + "/go")
+        #expect(eventually { s.state("after") == "running" })
+        // Closed without a newline: never ready, a failed start at its ready_timeout.
+        #expect(eventually { s.state("closer") == "crashed" })
+        #expect(events(s, "exit").first { $0["name"] as? String == "closer" }?["error"] as? String == "not ready after 1 s")
+    }
+
     @Test func notReadyInTimeIsACrashWithItsReason() throws {
         let s = try Sandbox()
         try s.write("""
