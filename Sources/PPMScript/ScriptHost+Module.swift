@@ -201,6 +201,7 @@ extension ScriptHost {
         }
 
         installUDP(into: &host)
+        installProbes(into: &host)
         let make = try lua.load(preludeSource, chunkName: "=ppm")
         try lua.call(make, [
             .table(host), .string(context.version), context.configPath.map { .string($0) } ?? .nil, .string(context.home),
