@@ -96,6 +96,7 @@ extension ScriptHost {
         udpSenders = [:]
         for token in timers.values { token.cancel() }
         timers = [:]
+        abandonTasks()
     }
 }
 

@@ -256,8 +256,8 @@ public final class ScriptHost: SupervisorHooks {
         var result = HookResult()
         switch event.kind {
         case .start:
-            if let f = scripts.onStart {
-                _ = callHook(f, [ev], label: "on_start of '\(event.name)'", errors: &result.errors)
+            if let f = scripts.onStart, let error = startTask(f, [ev], label: "on_start of '\(event.name)'", service: event.name) {
+                result.errors.append(error)
             }
         case .exit where decide:
             if let f = scripts.onExit {
@@ -273,7 +273,7 @@ public final class ScriptHost: SupervisorHooks {
             break
         }
         for hook in globalHooks where hook.type == event.kind.rawValue || hook.type == "*" {
-            _ = callHook(hook.fn, [ev], label: "ppm.on('\(hook.type)') hook", errors: &result.errors)
+            if let error = startTask(hook.fn, [ev], label: "ppm.on('\(hook.type)') hook") { result.errors.append(error) }
         }
         for error in result.errors { daemon.log("error", "hook_error: \(error)") }
         return result
