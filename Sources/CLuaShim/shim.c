@@ -214,6 +214,44 @@ int ppm_lua_pcall(lua_State *L, int nargs, int nresults, double budget) {
     return status;
 }
 
+int ppm_lua_resume(lua_State *L, lua_State *co, int nargs, int *nresults, double budget) {
+    ppm_lua_ctl *c = ctl_of(L);
+    int outer = c->depth == 0;
+    if (outer) {
+        c->fault = PPM_FAULT_NONE;
+        c->refused = 0;
+        c->deadline = budget > 0 ? monotonic_now() + budget : 0;
+        c->where[0] = 0;
+        ppm_stall_guard_arm(budget);
+    }
+    lua_sethook(co, watchdog, LUA_MASKCOUNT, PPM_HOOK_COUNT);
+    int saved_cap = c->cap_enabled;
+    c->cap_enabled = 1;
+    c->depth++;
+    int status = lua_resume(co, L, nargs, nresults);
+    c->depth--;
+    c->cap_enabled = saved_cap;
+    if (status != LUA_OK && status != LUA_YIELD) {
+        const char *msg = lua_tostring(co, -1);
+        if (msg == NULL) msg = lua_pushfstring(co, "(error object is a %s value)", luaL_typename(co, -1));
+        luaL_traceback(co, co, msg, 0);
+        *nresults = 1;
+    }
+    if (outer) {
+        ppm_stall_guard_disarm();
+        if (status != LUA_OK && status != LUA_YIELD && c->fault == PPM_FAULT_NONE && c->refused) {
+            if (status == LUA_ERRMEM) c->fault = PPM_FAULT_MEMORY;
+            else {
+                const char *m = lua_tostring(co, -1);
+                if (m && strstr(m, "not enough memory")) c->fault = PPM_FAULT_MEMORY;
+            }
+        }
+        c->deadline = 0;
+        lua_sethook(L, watchdog, LUA_MASKCOUNT, PPM_HOOK_COUNT);
+    }
+    return status;
+}
+
 int ppm_lua_last_fault(lua_State *L) { return ctl_of(L)->fault; }
 
 const char *ppm_lua_fault_position(lua_State *L) { return ctl_of(L)->where; }
@@ -257,6 +295,11 @@ static int host_trampoline(lua_State *L) {
     c->cap_enabled = 0; /* host pushes never fail on the cap */
     int n = c->dispatch(c->host, L, index);
     c->cap_enabled = saved_cap;
+    if (n == PPM_HOST_YIELD) {
+        /* Suspends the coroutine: the values it is resumed with become
+         * this call's results. */
+        return lua_yield(L, 0);
+    }
     if (n == PPM_HOST_ERROR) {
         /* The Swift frame has returned: raising is safe now. */
         luaL_where(L, 1);

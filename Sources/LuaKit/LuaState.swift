@@ -17,7 +17,7 @@ public final class LuaState {
     private var hosts: [(name: String, body: LuaHostFunction)] = []
     private var releasedRefs: [Int32] = []
     /// Nesting of `call` (a host function may call back into Lua).
-    private var callDepth = 0
+    var callDepth = 0
     /// Chunk names too long for Lua, by the alias Lua knows them as.
     let chunkNames = ChunkNames()
     /// The thread running the host function being called, if any.
@@ -124,13 +124,14 @@ public final class LuaState {
         for a in args { stack.push(a) }
         let status = ppm_lua_pcall(L, Int32(args.count), LUA_MULTRET, budget ?? 0)
         drainReleasedRefs()
-        guard status == LUA_OK else { throw error(status: status, budget: budget ?? 0) }
+        guard status == LUA_OK else { throw error(text: stringAt(-1), budget: budget ?? 0) }
         let n = lua_gettop(L) - top
         return try (0..<n).map { try stack.value(at: top + 1 + $0) }
     }
 
-    private func error(status: Int32, budget: Double) -> LuaError {
-        let text = expandChunkNames(stringAt(-1) ?? "unknown error")
+    /// The error an outer call or resume ended with, from its message and traceback text.
+    func error(text: String?, budget: Double) -> LuaError {
+        let text = expandChunkNames(text ?? "unknown error")
         let (message, traceback) = LuaError.split(text)
         let noted = String(cString: ppm_lua_fault_position(L))
         lastFaultPosition = LuaError.firstPosition(traceback) ?? (noted.isEmpty ? nil : expandChunkNames(noted))
@@ -225,6 +226,12 @@ public final class LuaState {
             }
             for r in results { stack.push(r) }
             return Int32(results.count)
+        } catch is LuaYield {
+            guard lua_isyieldable(thread) != 0 else {
+                stack.push(.string("'\(name)' cannot wait here: only a function the daemon runs as a coroutine may"))
+                return PPM_HOST_ERROR
+            }
+            return PPM_HOST_YIELD
         } catch let e as LuaHostError {
             stack.push(.string(e.message))
         } catch let e as LuaError {
@@ -252,13 +259,14 @@ public final class LuaState {
         if releasedRefs.count > 64 { drainReleasedRefs() }
     }
 
-    private func drainReleasedRefs() {
+    func drainReleasedRefs() {
         let refs = releasedRefs
         releasedRefs.removeAll()
         for r in refs { luaL_unref(L, ppm_lua_registryindex(), r) }
     }
 
-    func stringAt(_ index: Int32) -> String? {
+    func stringAt(_ index: Int32, of thread: OpaquePointer? = nil) -> String? {
+        let L = thread ?? self.L
         guard lua_type(L, index) == LUA_TSTRING else { return nil }
         var len = 0
         guard let p = lua_tolstring(L, index, &len) else { return nil }

@@ -48,6 +48,14 @@ public final class Daemon: @unchecked Sendable {
     let helpers: HelperProcesses
     /// The sockets of `ppm.udp.listen`, watched on the loop queue.
     lazy var udpSockets = ReadinessSet(queue: queue)
+    /// Runs tcp, http and exec probes on the loop (`ppm.probe.*`).
+    lazy var prober: Prober = {
+        let prober = Prober(queue: queue, sockets: udpSockets, clock: scheduler, launch: { [unowned self] spec, timeout, done in
+            self.helpers.spawn(spec, stdin: nil, timeout: timeout, onExit: false, killAfter: 0, done: done)
+        }, endHelper: { [unowned self] pid in self.helpers.killProbe(pid) })
+        prober.specOf = { [unowned self] name in self.supervisor.snapshot(name)?.spec }
+        return prober
+    }()
     /// Slow work off the loop (`stats`), on a thread made at start (see `WorkerThread`).
     let sideWork = WorkerThread(name: "ppm-lua.side")
     /// Captured stdout/stderr of the services (`<home>/logs`).
@@ -308,6 +316,7 @@ public final class Daemon: @unchecked Sendable {
             self.helpers.spawn(cmd: cmd, env: env, dir: dir, stdin: input, timeout: timeout, onExit: onExit,
                                killAfter: self.supervisor.settings.stopTimeout, done: done)
         }
+        hooks.probe = { [unowned self] request, timeout, done in self.prober.run(request, timeout: timeout, done: done) }
         hooks.watchReadable = { [unowned self] fd, readable in
             // A reload makes its listeners again: no Dispatch source each.
             self.udpSockets.watch(fd) { _ in readable() }

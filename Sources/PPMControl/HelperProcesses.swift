@@ -80,11 +80,22 @@ final class HelperProcesses: @unchecked Sendable {
         var spec = ServiceSpec(name: Self.mark, cmd: cmd)
         spec.env = env
         spec.dir = dir
+        spawn(spec, stdin: stdin, timeout: timeout, onExit: onExit, killAfter: killAfter, done: done)
+    }
+
+    /// Starts `spec` (named `mark`: an exec probe runs with a service's
+    /// user, dir and environment) as a helper; returns its pid, or nil
+    /// when it could not start (`done` was told why).
+    @discardableResult
+    func spawn(_ spec: ServiceSpec, stdin: String?, timeout: Double?, onExit: Bool, killAfter: Double,
+               done: @escaping (HelperResult) -> Void) -> Int32? {
+        let cmd = spec.cmd
         var out: [Int32] = [-1, -1], err: [Int32] = [-1, -1], input: [Int32] = [-1, -1]
         guard ppm_pipe(&out) == 0, ppm_pipe(&err) == 0, stdin == nil || ppm_pipe(&input) == 0 else {
             let message = "pipe: \(String(cString: strerror(errno)))"
             for fd in out + err + input where fd >= 0 { close(fd) }
-            return done(HelperResult(error: message))
+            done(HelperResult(error: message))
+            return nil
         }
         let result = spawner.spawn(spec, stdinFD: input[0], output: ChildOutput(stdout: out[1], stderr: err[1]))
         for fd in [out[1], err[1], input[0]] where fd >= 0 { close(fd) }
@@ -92,7 +103,8 @@ final class HelperProcesses: @unchecked Sendable {
         switch result {
         case .failure(let f):
             for fd in [out[0], err[0], input[1]] where fd >= 0 { close(fd) }
-            return done(HelperResult(error: f.message))
+            done(HelperResult(error: f.message))
+            return nil
         case .success(let p): pid = p
         }
         let helper = Helper(pid: pid, cmd: cmd, started: scheduler.now, done: done)
@@ -102,6 +114,14 @@ final class HelperProcesses: @unchecked Sendable {
         if let stdin, input[1] >= 0 { feed(input[1], Array(stdin.utf8)) }
         collect(out[0], into: 0, of: helper)
         collect(err[0], into: 1, of: helper)
+        return pid
+    }
+
+    /// SIGKILL to the group of a helper that has not exited yet (a probe
+    /// given up on); nothing once it has.
+    func killProbe(_ pid: Int32) {
+        guard let helper = running[pid], helper.status == nil else { return }
+        Glibc.kill(-pid, SIGKILL)
     }
 
     /// Ends `helper` at `deadline` (SIGTERM, SIGKILL `killAfter` seconds later).

@@ -36,6 +36,8 @@ ppm.udp = {
   listen = function(url, fn) return setmetatable({ id = host.udp_listen(url, fn) }, Listener) end,
 }
 ppm.every = timer("every")
+ppm.sleep = host.sleep
+ppm.probe = { tcp = host.probe_tcp, http = host.probe_http, exec = host.probe_exec }
 -- Checks a plugin's options (see PluginOptions.swift); errors point at the
 -- line that called the plugin's constructor.
 function ppm.options(plugin, given, declared)

@@ -201,6 +201,7 @@ extension ScriptHost {
         }
 
         installUDP(into: &host)
+        installProbes(into: &host)
         let make = try lua.load(preludeSource, chunkName: "=ppm")
         try lua.call(make, [
             .table(host), .string(context.version), context.configPath.map { .string($0) } ?? .nil, .string(context.home),
@@ -223,9 +224,7 @@ extension ScriptHost {
         timers[id] = scheduler.schedule(after: seconds) { [weak self] in
             guard let self, self.timers[id] != nil else { return }
             if kind == "every" { self.arm(id, kind: kind, seconds: seconds, fn: fn, scheduler: scheduler) } else { self.timers[id] = nil }
-            var errors: [String] = []
-            _ = self.callHook(fn, [], label: "ppm.\(kind) timer", errors: &errors)
-            errors.forEach { self.recordHookError($0) }
+            if let error = self.startTask(fn, [], label: "ppm.\(kind) timer") { self.recordHookError(error) }
         }
     }
 

@@ -15,6 +15,7 @@ extension ScriptHost {
         for timer in timers.values { timer.cancel() }
         timers = [:]
         closeSockets()
+        abandonTasks()  // hooks and probes waiting in ppm.sleep / ppm.probe.*
         unarmed = []
         afterAttach = []
         globalHooks = []

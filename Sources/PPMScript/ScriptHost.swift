@@ -20,6 +20,10 @@ public struct DaemonHooks {
     /// Calls `readable` on the loop whenever `fd` has data; the returned
     /// closure stops watching and closes `fd`.
     public var watchReadable: (_ fd: Int32, _ readable: @escaping () -> Void) -> () -> Void = { fd, _ in { close(fd) } }
+    /// Starts a probe on the loop: `done` runs once, in a later turn, with
+    /// its result, unless the handle is cancelled first (nil: no daemon,
+    /// `ppm.probe.*` answer that they cannot run).
+    public var probe: ((_ request: ProbeRequest, _ timeout: Double, _ done: @escaping (ProbeResult) -> Void) -> ProbeHandle)?
     public init() {}
 }
 
@@ -91,6 +95,10 @@ public final class ScriptHost: SupervisorHooks {
     var afterAttach: [() -> Void] = []
     var unarmed: [(id: Int, kind: String, seconds: Double, fn: LuaRef)] = []
     var udpListeners: [Int: UDPListener] = [:]
+    /// Hook, timer and probe functions suspended in `ppm.sleep` or `ppm.probe.*`.
+    var suspendedTasks: [ObjectIdentifier: LuaTask] = [:]
+    /// The task whose coroutine runs now, if any.
+    var runningTask: LuaTask?
     /// One sending socket per address family, made at the first send.
     var udpSenders: [Int32: Int32] = [:]
     /// Policies whose services start later than boot (`ppm.first_start`).
@@ -223,7 +231,7 @@ public final class ScriptHost: SupervisorHooks {
     }
 
     /// The error with the line where a timeout or the memory cap stopped the hook.
-    private func describe(_ e: LuaError) -> String {
+    func describe(_ e: LuaError) -> String {
         let position = lua.lastFaultPosition.map { "\($0): " } ?? ""
         switch e {
         case .timeout:
@@ -255,8 +263,8 @@ public final class ScriptHost: SupervisorHooks {
         var result = HookResult()
         switch event.kind {
         case .start:
-            if let f = scripts.onStart {
-                _ = callHook(f, [ev], label: "on_start of '\(event.name)'", errors: &result.errors)
+            if let f = scripts.onStart, let error = startTask(f, [ev], label: "on_start of '\(event.name)'", service: event.name) {
+                result.errors.append(error)
             }
         case .exit where decide:
             if let f = scripts.onExit {
@@ -283,7 +291,7 @@ public final class ScriptHost: SupervisorHooks {
             break
         }
         for hook in globalHooks where hook.type == event.kind.rawValue || hook.type == "*" {
-            _ = callHook(hook.fn, [ev], label: "ppm.on('\(hook.type)') hook", errors: &result.errors)
+            if let error = startTask(hook.fn, [ev], label: "ppm.on('\(hook.type)') hook") { result.errors.append(error) }
         }
         for error in result.errors { daemon.log("error", "hook_error: \(error)") }
         return result

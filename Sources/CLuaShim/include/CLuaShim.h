@@ -12,6 +12,9 @@
 typedef int (*ppm_lua_dispatch_fn)(void *host, lua_State *L, int index);
 
 #define PPM_HOST_ERROR (-1)
+/// Returned by the dispatch function to suspend the running coroutine (the
+/// trampoline yields, after the Swift frame has returned).
+#define PPM_HOST_YIELD (-2)
 
 /// What ended the last outermost protected call, beyond an ordinary error.
 enum ppm_lua_fault {
@@ -35,6 +38,13 @@ size_t ppm_lua_memory_used(lua_State *L);
 /// message handler and, for the outermost call, a deadline `budget` seconds
 /// away (0: none). Returns a lua status code.
 int ppm_lua_pcall(lua_State *L, int nargs, int nresults, double budget);
+
+/// Resumes the coroutine `co` (a thread of `L`) with the `nargs` values on
+/// top of its stack, under the same budget, fault tracking and memory cap
+/// as `ppm_lua_pcall` (the budget covers this resume only). Returns
+/// LUA_YIELD, LUA_OK (`*nresults` results on `co`'s stack) or an error
+/// status with "message\nstack traceback:..." on top of `co`'s stack.
+int ppm_lua_resume(lua_State *L, lua_State *co, int nargs, int *nresults, double budget);
 
 /// Called on the watchdog's own thread when a loop turn or an outermost Lua
 /// call (`lua` nonzero) ran past its hard limit (`seconds`).

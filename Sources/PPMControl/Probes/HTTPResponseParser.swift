@@ -1,0 +1,248 @@
+/// A strict, incremental reader of one HTTP/1.x response to a GET: the
+/// status line, the header fields, then a body delimited by Content-Length,
+/// chunked transfer coding, or the end of the connection. Bytes may arrive
+/// split anywhere. The head is limited to `maxHead` bytes and the body kept
+/// to `maxBody` bytes (the answer is complete, marked `truncated`, once that
+/// much arrived). Anything malformed ends it with a one-line reason.
+struct HTTPResponseParser {
+    /// A response read to its end (or to `maxBody`).
+    struct Response: Equatable {
+        var status: Int
+        var reason: String
+        /// Header fields in order, names as sent.
+        var headers: [(name: String, value: String)]
+        var body: [UInt8]
+        /// Whether the body was longer than `maxBody` and cut there.
+        var truncated: Bool
+
+        static func == (a: Response, b: Response) -> Bool {
+            a.status == b.status && a.reason == b.reason && a.body == b.body && a.truncated == b.truncated
+                && a.headers.map(\.name) == b.headers.map(\.name) && a.headers.map(\.value) == b.headers.map(\.value)
+        }
+
+        /// The value of the first field named `name` (any case).
+        func header(_ name: String) -> String? {
+            headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        }
+    }
+
+    /// Where reading stands after a feed.
+    enum Progress: Equatable {
+        case needMore
+        case done(Response)
+        case failed(String)
+    }
+
+    private enum Phase {
+        case statusLine, headers
+        case fixed(remaining: Int)
+        case chunkSize, chunkData(remaining: Int), chunkEnd, trailers
+        case untilClose
+        case finished
+    }
+
+    static let maxHead = 16 * 1024
+    static let maxBody = 64 * 1024
+    /// The longest chunk-size line accepted (with extensions).
+    static let maxChunkLine = 1024
+
+    private var phase = Phase.statusLine
+    private var pending: [UInt8] = []
+    private var headBytes = 0
+    private var response = Response(status: 0, reason: "", headers: [], body: [], truncated: false)
+    private var outcome: Progress = .needMore
+
+    /// Takes the next bytes read from the connection.
+    mutating func feed<C: Collection>(_ bytes: C) -> Progress where C.Element == UInt8 {
+        guard outcome == .needMore else { return outcome }
+        pending.append(contentsOf: bytes)
+        outcome = advance()
+        return outcome
+    }
+
+    /// The connection ended: a close-delimited body is complete; anything
+    /// else unfinished is a failure.
+    mutating func end() -> Progress {
+        guard outcome == .needMore else { return outcome }
+        switch phase {
+        case .untilClose:
+            outcome = .done(response)
+        case .statusLine where headBytes == 0 && pending.isEmpty:
+            outcome = .failed("the server closed the connection without answering")
+        case .statusLine, .headers:
+            outcome = .failed("the connection closed before the end of the headers")
+        case .fixed(let remaining):
+            outcome = .failed("the connection closed \(remaining) bytes before the end of the body")
+        default:
+            outcome = .failed("the connection closed before the last chunk")
+        }
+        return outcome
+    }
+
+    private mutating func advance() -> Progress {
+        while true {
+            switch phase {
+            case .statusLine, .headers, .chunkSize, .chunkEnd, .trailers:
+                let limit = isHead ? Self.maxHead - headBytes : Self.maxChunkLine
+                guard let line = takeLine(limit: limit) else {
+                    if pending.count > limit { return .failed(isHead ? "the headers are longer than \(Self.maxHead / 1024) KiB" : "a chunk-size line is too long") }
+                    return .needMore
+                }
+                if isHead { headBytes += line.count + 2 }
+                if let failure = take(line) { return .failed(failure) }
+            case .fixed(let remaining):
+                let n = min(remaining, pending.count)
+                keep(pending.prefix(n))
+                pending.removeFirst(n)
+                if n == remaining { phase = .finished; continue }
+                if cutShort() { continue }
+                phase = .fixed(remaining: remaining - n)
+                return .needMore
+            case .chunkData(let remaining):
+                let n = min(remaining, pending.count)
+                keep(pending.prefix(n))
+                pending.removeFirst(n)
+                if cutShort() { continue }
+                guard n == remaining else { phase = .chunkData(remaining: remaining - n); return .needMore }
+                phase = .chunkEnd
+            case .untilClose:
+                keep(pending[...])
+                pending.removeAll()
+                if response.truncated { phase = .finished; continue }
+                return .needMore
+            case .finished:
+                return .done(response)
+            }
+        }
+    }
+
+    private var isHead: Bool {
+        switch phase {
+        case .statusLine, .headers: return true
+        default: return false
+        }
+    }
+
+    /// Appends body bytes up to `maxBody`; marks the cut.
+    private mutating func keep(_ bytes: ArraySlice<UInt8>) {
+        let room = Self.maxBody - response.body.count
+        response.body += bytes.prefix(room)
+        if bytes.count > room { response.truncated = true }
+    }
+
+    /// Ends the answer once `maxBody` bytes are kept while more are due.
+    private mutating func cutShort() -> Bool {
+        guard response.body.count >= Self.maxBody else { return false }
+        response.truncated = true
+        phase = .finished
+        return true
+    }
+
+    /// One line without its CRLF (or bare LF), if a whole one is pending.
+    private mutating func takeLine(limit: Int) -> [UInt8]? {
+        guard let lf = pending.prefix(limit + 2).firstIndex(of: 10) else { return nil }
+        var line = Array(pending[..<lf])
+        pending.removeFirst(lf + 1)
+        if line.last == 13 { line.removeLast() }
+        return line
+    }
+
+    /// Handles one line of the head or of the chunk framing; a reason on failure.
+    private mutating func take(_ line: [UInt8]) -> String? {
+        switch phase {
+        case .statusLine: return statusLine(line)
+        case .headers: return line.isEmpty ? endOfHead() : headerLine(line)
+        case .chunkSize: return chunkSize(line)
+        case .chunkEnd:
+            guard line.isEmpty else { return "a chunk is longer than its size" }
+            phase = .chunkSize
+        case .trailers:
+            if line.isEmpty { phase = .finished }
+        default: break
+        }
+        return nil
+    }
+
+    private mutating func statusLine(_ line: [UInt8]) -> String? {
+        let text = String(decoding: line, as: UTF8.self)
+        let parts = text.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count >= 2, parts[0] == "HTTP/1.1" || parts[0] == "HTTP/1.0" else {
+            return "not an HTTP/1.x status line: '\(Self.clip(text))'"
+        }
+        guard parts[1].count == 3, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let status = Int(parts[1]), status >= 100 else {
+            return "bad status code '\(Self.clip(String(parts[1])))'"
+        }
+        response.status = status
+        response.reason = parts.count > 2 ? String(parts[2]) : ""
+        phase = .headers
+        return nil
+    }
+
+    private mutating func headerLine(_ line: [UInt8]) -> String? {
+        guard line.first != 32, line.first != 9 else { return "folded header lines are not allowed" }
+        guard let colon = line.firstIndex(of: 58), colon > 0 else { return "a header line without a name: '\(Self.clip(String(decoding: line, as: UTF8.self)))'" }
+        let name = line[..<colon]
+        guard name.allSatisfy(Self.isTokenByte) else { return "bad header name '\(Self.clip(String(decoding: name, as: UTF8.self)))'" }
+        let value = line[(colon + 1)...].drop { $0 == 32 || $0 == 9 }
+        let trimmed = value.reversed().drop { $0 == 32 || $0 == 9 }.reversed()
+        guard !trimmed.contains(where: { $0 == 0 || $0 == 13 }) else { return "a header value holds a control character" }
+        response.headers.append((String(decoding: name, as: UTF8.self), String(decoding: trimmed, as: UTF8.self)))
+        return nil
+    }
+
+    private mutating func endOfHead() -> String? {
+        if response.status < 200 {
+            // An interim answer (100 Continue): the real one follows.
+            guard response.status != 101 else { return "the server switched protocols" }
+            response = Response(status: 0, reason: "", headers: [], body: [], truncated: false)
+            phase = .statusLine
+            return nil
+        }
+        let lengths = response.headers.filter { $0.name.lowercased() == "content-length" }.map(\.value)
+        let codings = response.headers.filter { $0.name.lowercased() == "transfer-encoding" }.map(\.value)
+        if response.status == 204 || response.status == 304 {
+            phase = .finished
+        } else if !codings.isEmpty {
+            guard lengths.isEmpty else { return "both Content-Length and Transfer-Encoding are set" }
+            guard codings.count == 1, codings[0].lowercased() == "chunked" else { return "unsupported Transfer-Encoding '\(Self.clip(codings.joined(separator: ", ")))'" }
+            phase = .chunkSize
+        } else if let first = lengths.first {
+            let values = Set(lengths.flatMap { $0.split(separator: ",").map { $0.trimmingSpaces } })
+            guard values.count == 1, let only = values.first, !only.isEmpty, only.count <= 18, only.allSatisfy({ $0.isASCII && $0.isNumber }),
+                  let length = Int(only) else { return "bad Content-Length '\(Self.clip(first))'" }
+            phase = length == 0 ? .finished : .fixed(remaining: length)
+        } else {
+            phase = .untilClose
+        }
+        return nil
+    }
+
+    private mutating func chunkSize(_ line: [UInt8]) -> String? {
+        let size = line.prefix { $0 != 59 }  // ';' starts extensions
+        let digits = String(decoding: size, as: UTF8.self).trimmingSpaces
+        guard !digits.isEmpty, digits.count <= 15, let n = Int(digits, radix: 16), digits.allSatisfy(\.isHexDigit) else {
+            return "bad chunk size '\(Self.clip(String(decoding: line, as: UTF8.self)))'"
+        }
+        phase = n == 0 ? .trailers : .chunkData(remaining: n)
+        return nil
+    }
+
+    private static func isTokenByte(_ b: UInt8) -> Bool {
+        switch b {
+        case 48...57, 65...90, 97...122: return true
+        default: return "!#$%&'*+-.^_`|~".utf8.contains(b)
+        }
+    }
+
+    /// At most 60 characters of `text`, for an error line.
+    static func clip(_ text: String) -> String {
+        let printable = String(text.unicodeScalars.map { $0.value < 32 || $0.value == 127 ? "?" : Character($0) })
+        return printable.count > 60 ? String(printable.prefix(60)) + "…" : printable
+    }
+}
+
+private extension StringProtocol {
+    var trimmingSpaces: String {
+        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+}

@@ -1,0 +1,98 @@
+import Dispatch
+import Glibc
+import PPMCore
+import PPMScript
+
+/// Runs probes (`tcp`, `http`, `exec`) on the daemon's loop without ever
+/// blocking it: non-blocking sockets in a `ReadinessSet`, commands as
+/// helper processes, a timer for each timeout. Each probe's completion is
+/// called exactly once, on the loop and never inside `run`, unless the
+/// probe is cancelled first. Confined to the loop queue.
+final class Prober: @unchecked Sendable {
+    /// Starts a helper process for an `exec` probe (output captured, ended
+    /// at its timeout); returns its pid, nil when it failed (`done` then
+    /// told why).
+    typealias ExecLauncher = (_ spec: ServiceSpec, _ timeout: Double, _ done: @escaping (HelperResult) -> Void) -> Int32?
+
+    let queue: DispatchQueue
+    let sockets: ReadinessSet
+    let clock: Scheduler
+    private let launch: ExecLauncher
+    /// Ends a helper still running (SIGKILL to its group).
+    private let endHelper: (Int32) -> Void
+    /// The spec of a service, for an `exec` probe run as it.
+    var specOf: (String) -> ServiceSpec? = { _ in nil }
+
+    init(queue: DispatchQueue, sockets: ReadinessSet, clock: Scheduler, launch: @escaping ExecLauncher, endHelper: @escaping (Int32) -> Void) {
+        self.queue = queue
+        self.sockets = sockets
+        self.clock = clock
+        self.launch = launch
+        self.endHelper = endHelper
+    }
+
+    /// Starts `request`; `done` gets its result once, at the latest
+    /// `timeout` seconds from now. `cancel()` on the handle closes what it
+    /// opened and drops the completion.
+    @discardableResult
+    func run(_ request: ProbeRequest, timeout: Double, done: @escaping (ProbeResult) -> Void) -> ProbeHandle {
+        let probe = ProbeRun(sockets: sockets, done: done)
+        let handle = ProbeHandle { probe.cancel() }
+        probe.handle = handle
+        queue.turnAsync { [self] in
+            guard !probe.isOver else { return }
+            probe.deadline = clock.now + timeout
+            probe.timer = clock.schedule(after: timeout) { probe.finish(.failed("timed out after \(LuaSeconds.text(timeout))")) }
+            start(request, probe)
+        }
+        return handle
+    }
+
+    private func start(_ request: ProbeRequest, _ probe: ProbeRun) {
+        switch request {
+        case .tcp(let address):
+            do {
+                let target = try ProbeTarget.tcp(address)
+                probe.connect(target.endpoint) { probe.finish(ProbeResult(ok: true, message: "connected to \(target.endpoint)")) }
+            } catch { probe.finish(.failed(error.message)) }
+        case .http(let url, let headers):
+            do {
+                let target = try ProbeTarget.http(url)
+                let request = try HTTPExchange.request(target, headers: headers)
+                probe.connect(target.endpoint) { HTTPExchange(probe: probe, request: request).start() }
+            } catch { probe.finish(.failed(error.message)) }
+        case .exec(let cmd, let service):
+            startExec(cmd, service: service, probe)
+        }
+    }
+
+    private func startExec(_ cmd: [String], service: String?, _ probe: ProbeRun) {
+        guard !cmd.isEmpty else { return probe.finish(.failed("exec probe: empty command")) }
+        var spec: ServiceSpec
+        if let service {
+            guard let found = specOf(service) else { return probe.finish(.failed("exec probe: no service '\(service)'")) }
+            spec = found
+        } else {
+            spec = ServiceSpec(name: HelperProcesses.mark, cmd: cmd)
+        }
+        spec.name = HelperProcesses.mark
+        spec.cmd = cmd
+        spec.stdin = nil
+        spec.stdout = nil
+        spec.stderr = nil
+        let timeout = max(0.001, probe.deadline - clock.now)
+        let pid = launch(spec, timeout) { result in
+            if let error = result.error { return probe.finish(.failed("exec probe: \(error)")) }
+            let output = Array(result.stdout.utf8.prefix(ProbeResult.maxOutput))
+            let code = result.status?.result
+            let how = code.map { "exit status \($0)" } ?? result.status?.signal.map { "killed by SIG\(Signals.name($0))" } ?? "ended"
+            probe.finish(ProbeResult(ok: code == 0, message: how, status: code.map(Int.init), output: output))
+        }
+        if let pid { probe.onEnd = { [endHelper] in endHelper(pid) } }
+    }
+}
+
+/// Seconds as probe messages write them ("2 s", "0.5 s").
+enum LuaSeconds {
+    static func text(_ s: Double) -> String { s == s.rounded() ? "\(Int64(s)) s" : "\(s) s" }
+}
