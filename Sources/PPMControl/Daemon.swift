@@ -317,6 +317,7 @@ public final class Daemon: @unchecked Sendable {
                                killAfter: self.supervisor.settings.stopTimeout, done: done)
         }
         hooks.probe = { [unowned self] request, timeout, done in self.prober.run(request, timeout: timeout, done: done) }
+        loop.probeRunner = self
         hooks.watchReadable = { [unowned self] fd, readable in
             // A reload makes its listeners again: no Dispatch source each.
             self.udpSockets.watch(fd) { _ in readable() }

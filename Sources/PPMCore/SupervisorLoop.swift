@@ -25,7 +25,7 @@ public final class SupervisorLoop {
     /// The notification pipes of services with `ready = {fd = N}`; nil: none is made.
     public var notificationPipes: NotificationPipes?
     /// Runs readiness probes and health checks; nil: every probe fails.
-    public var prober: Prober?
+    public var probeRunner: ProbeRunner?
     /// Captures the output of services without files of their own; nil:
     /// such children write to the daemon's own stdout and stderr.
     public var output: OutputCapture?
@@ -187,11 +187,11 @@ public final class SupervisorLoop {
                 } ?? false
                 if !watching { inputs.append(.exited(pid: pid, status: .unknown)) }
             case .probe(let spec, let pid, let purpose, let probe, let timeout):
-                guard let prober else {
+                guard let probeRunner else {
                     answers.append(.probed(spec.name, pid: pid, purpose, ok: false, message: "no probe runner"))
                     break
                 }
-                prober.run(probe, for: spec, pid: pid, timeout: timeout) { [weak self] ok, message in
+                probeRunner.run(probe, purpose, for: spec, pid: pid, timeout: timeout) { [weak self] ok, message in
                     self?.send(.probed(spec.name, pid: pid, purpose, ok: ok, message: message))
                 }
             case .done(let waiter):
