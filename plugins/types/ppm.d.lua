@@ -352,6 +352,37 @@ function ppm.log.warn(...) end
 ---@param ... any
 function ppm.log.error(...) end
 
+---Suspends the calling hook, timer or probe function (it runs as a coroutine)
+---for `seconds`; the daemon goes on meanwhile. Not in `on_exit` or a restart
+---policy, which answer at once.
+---@param seconds number
+function ppm.sleep(seconds) end
+
+---Checks that suspend the caller, never the daemon (SPEC 9 probes); default timeout 10 s.
+---@class ppm.probe
+ppm.probe = {}
+
+---A TCP connection to `HOST:PORT` (`[::1]:PORT` for IPv6).
+---@param address string
+---@param options? {timeout: number?}
+---@return boolean ok
+---@return string message
+function ppm.probe.tcp(address, options) end
+
+---An HTTP/1.1 GET: the status and the body (cut at 64 KiB), or nil and why.
+---@param url string `http://HOST:PORT/PATH`
+---@param options? {timeout: number?, headers: table<string, string>?}
+---@return integer? status
+---@return string body_or_error
+function ppm.probe.http(url, options) end
+
+---Runs a command (a string through /bin/sh -c, or an array): its exit status and stdout (cut at 64 KiB), or nil and why.
+---@param cmd string|string[]
+---@param options? {timeout: number?}
+---@return integer? status
+---@return string stdout_or_error
+function ppm.probe.exec(cmd, options) end
+
 ---Non-blocking datagrams (`udp://HOST:PORT`).
 ---@class ppm.udp
 ppm.udp = {}
