@@ -64,7 +64,7 @@ void ppm_spawn_signals_changed(void) { atomic_store(&reset_stale, 1); }
 /// table of its own holding only the descriptors below `slot_end`. Copying
 /// the whole table instead (thousands of log pipe ends with many services)
 /// and closing it again at exec cost more than the rest of the spawn.
-enum { SLOT_REPORT, SLOT_STDIN, SLOT_STDOUT, SLOT_STDERR, SLOT_COUNT };
+enum { SLOT_REPORT, SLOT_STDIN, SLOT_STDOUT, SLOT_STDERR, SLOT_NOTIFY, SLOT_COUNT };
 static int slots[SLOT_COUNT];
 /// /dev/null, put back into the slots after each spawn.
 static int null_fd = -1;
@@ -169,6 +169,7 @@ struct child_args {
     const ppm_spawn_spec *spec;
     int report;               // write end of the CLOEXEC report pipe (a slot)
     int stdin_fd, stdout_fd, stderr_fd;  // slots holding the spec's pipe ends, or -1
+    int notify_fd;            // the slot holding the notification pipe's end, or -1
     int keep_below;           // the child's own table keeps descriptors below this
     int cgroup_procs;         // cgroup.procs to write "0" to first (no CLONE_INTO_CGROUP), or -1
     const cpu_set_t *cpus;    // built by the parent; NULL: leave affinity alone
@@ -287,16 +288,28 @@ static int child_main(void *arg) {
         fail(report, PPM_STEP_STDERR);
     }
 
+    // 8a. The notification descriptor at the number the service expects; the
+    //     report pipe moves out of its way first (its slot may be that number).
+    int notify = s->notify_target >= 3 ? s->notify_target : -1;
+    if (notify >= 0 && a->notify_fd >= 0) {
+        if (report == notify && (report = fcntl(report, F_DUPFD_CLOEXEC, 3)) < 0) _exit(127);
+        if (a->notify_fd != notify && dup2(a->notify_fd, notify) < 0) fail(report, PPM_STEP_SPAWN);
+    } else {
+        notify = -1;
+    }
+
     // 8b. No privileges gained through exec, when asked.
     if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(report, PPM_STEP_NO_NEW_PRIVS);
 
-    // 9. Everything above fd 2 closes at exec, the report pipe included.
+    // 9. Everything above fd 2 closes at exec, the report pipe included
+    //    (but the notification descriptor).
     if (syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) < 0) {
         for (int fd = 3; fd < 65536; fd++) {
             int fl = fcntl(fd, F_GETFD);
             if (fl >= 0) fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
         }
     }
+    if (notify >= 0 && fcntl(notify, F_SETFD, 0) < 0) fail(report, PPM_STEP_SPAWN);
 
     // 10. Exec. Success closes the pipe; the parent reads end-of-file.
     execve(s->path, s->argv, s->envp);
@@ -404,13 +417,14 @@ int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, si
     int e = ensure_child_stack();
     const char *failed = "mmap";
     if (e == 0 && (e = ensure_slots()) != 0) failed = "open /dev/null";
-    struct child_args args = { spec, -1, -1, -1, -1, slot_end, -1, spec->ncpus > 0 ? &cpus : NULL };
+    struct child_args args = { spec, -1, -1, -1, -1, -1, slot_end, -1, spec->ncpus > 0 ? &cpus : NULL };
     if (e == 0) {
         args.report = fill_slot(SLOT_REPORT, fds[1]);
         args.stdin_fd = fill_slot(SLOT_STDIN, spec->stdin_fd);
         args.stdout_fd = fill_slot(SLOT_STDOUT, spec->stdout_fd);
         args.stderr_fd = fill_slot(SLOT_STDERR, spec->stderr_fd);
-        if (args.report == -2 || args.stdin_fd == -2 || args.stdout_fd == -2 || args.stderr_fd == -2) {
+        args.notify_fd = spec->notify_target >= 3 ? fill_slot(SLOT_NOTIFY, spec->notify_fd) : -1;
+        if (args.report == -2 || args.stdin_fd == -2 || args.stdout_fd == -2 || args.stderr_fd == -2 || args.notify_fd == -2) {
             e = errno;
             failed = "dup3";
             clear_slots();

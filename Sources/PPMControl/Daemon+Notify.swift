@@ -9,20 +9,24 @@ extension Daemon {
     /// by `init` before any service can start. Services never inherit the
     /// daemon's own `NOTIFY_SOCKET` or watchdog variables.
     func setUpNotify() {
-        for variable in SupervisorNotifier.daemonVariables + [NotifySocket.inheritedVariable, ServiceNotifications.everyServiceVariable] {
+        for variable in SupervisorNotifier.daemonVariables + [NotifySocket.inheritedVariable] {
             spawner.baseEnvironment[variable] = nil
         }
-        let everyService = getenv(ServiceNotifications.everyServiceVariable).map { String(cString: $0) == "1" } ?? false
         let notifications = ServiceNotifications(
-            home: options.locations.home, watcher: ReadinessSet(queue: queue), everyService: everyService,
+            home: options.locations.home, watcher: ReadinessSet(queue: queue),
             log: { [unowned self] in log("warn", $0) },
             members: { [unowned self] in
                 supervisor.list().map { s in
                     .init(name: s.name, pgid: s.state.hasProcess ? s.pid : nil, cgroup: spawner.cgroups?.directory(for: s.name))
                 }
             })
-        notifications.onDelivery = { [unowned self] d in log("debug", "'\(d.service)' (pid \(d.sender)) notified \(d.messages)") }
+        notifications.onDelivery = { [unowned self] d in
+            log("debug", "'\(d.service)' (pid \(d.sender)) notified \(d.messages)")
+            notified(d)
+        }
         serviceNotify = notifications
+        // s6's notification-fd: a newline on it makes the run ready.
+        loop.notificationPipes?.onReady = { [unowned self] name, pid in loop.send(.ready(name, pid: pid)) }
         spawner.extraEnvironment = { [unowned notifications] spec in notifications.environment(for: spec) }
         selfNotifier = SupervisorNotifier.fromEnvironment(scheduler: scheduler, log: { [unowned self] in log("warn", $0) }) {
             [unowned self] in notifySummary()
@@ -33,6 +37,21 @@ extension Daemon {
         }
     }
 
+    /// What a service's sd_notify message means to the supervisor: `READY=1`
+    /// makes the current run ready, `WATCHDOG=1` keeps it healthy,
+    /// `WATCHDOG=trigger` makes it unhealthy at once.
+    private func notified(_ delivery: NotifyDelivery) {
+        guard let pid = supervisor.snapshot(delivery.service)?.pid else { return }
+        for message in delivery.messages {
+            switch message {
+            case .ready: loop.send(.ready(delivery.service, pid: pid))
+            case .watchdog: loop.send(.watchdog(delivery.service, pid: pid, trigger: false))
+            case .watchdogTrigger: loop.send(.watchdog(delivery.service, pid: pid, trigger: true))
+            default: break
+            }
+        }
+    }
+
     /// Once the loop runs: watchdog pings start, and READY=1 goes out as soon as services settle.
     func startNotifying() {
         selfNotifier?.startWatchdog()
@@ -40,7 +59,7 @@ extension Daemon {
     }
 
     /// Where services stand for the daemon's supervisor. Settled: every
-    /// autostart service has run (a crash-looping one has), gave up, is
+    /// autostart service is ready or has run (a crash-looping one has), gave up, is
     /// stopped, or waits only for its own `start_after` delay or for a
     /// service that gave up.
     func notifySummary() -> SupervisorNotifier.Summary {
@@ -52,10 +71,12 @@ extension Daemon {
         for s in services {
             switch s.state {
             case .running, .paused: summary.running += 1
-            case .created, .waiting: summary.waiting += 1
+            case .created, .waiting, .starting: summary.waiting += 1
             case .fatal: summary.fatal += 1
             default: break
             }
+            // Started but not ready yet: READY=1 waits for it (or its ready_timeout).
+            if s.state == .starting && s.spec.autostart { summary.settled = false }
             guard s.spec.autostart, !s.spec.disabled, s.starts == 0, s.state == .created || s.state == .waiting else { continue }
             let blocked = !s.waitingFor.isEmpty && s.waitingFor.allSatisfy { states[$0].map(gaveUp.contains) ?? true }
             let delayed = s.state == .waiting && s.waitingFor.isEmpty && s.spec.startAfter > 0

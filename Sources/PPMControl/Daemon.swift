@@ -129,6 +129,7 @@ public final class Daemon: @unchecked Sendable {
         output = OutputCapture(directory: locations.logs, watcher: ReadinessSet(queue: queue), policy: host.logPolicy)
         output.hooks = host
         loop.output = output
+        loop.notificationPipes = NotificationPipes(watcher: ReadinessSet(queue: queue))
         store = StateStore(path: locations.state, queue: queue)
         holder = FDHolder.connectOrStart(path: locations.fdHolder)
         if let holder {
@@ -316,6 +317,7 @@ public final class Daemon: @unchecked Sendable {
                                killAfter: self.supervisor.settings.stopTimeout, done: done)
         }
         hooks.probe = { [unowned self] request, timeout, done in self.prober.run(request, timeout: timeout, done: done) }
+        loop.probeRunner = self
         hooks.watchReadable = { [unowned self] fd, readable in
             // A reload makes its listeners again: no Dispatch source each.
             self.udpSockets.watch(fd) { _ in readable() }

@@ -6,10 +6,6 @@ import PPMCore
 /// the messages said (for now the last `STATUS=` text, shown by `show`).
 /// Confined to the loop.
 final class ServiceNotifications {
-    /// Set at daemon start to give every service `NOTIFY_SOCKET` (until
-    /// `ready = "notify"` exists to ask for it per service): internal, for tests.
-    static let everyServiceVariable = "PPM_LUA_NOTIFY_EVERY_SERVICE"
-
     /// A service's process group leader and, with cgroups, its cgroup directory.
     struct Member {
         var name: String
@@ -18,8 +14,6 @@ final class ServiceNotifications {
     }
 
     private(set) var socket: NotifySocket?
-    /// Whether every service gets `NOTIFY_SOCKET` (`everyServiceVariable`).
-    let everyService: Bool
     /// Told of every delivery after it is recorded (readiness, watchdog: the integration's).
     var onDelivery: ((NotifyDelivery) -> Void)?
     private let members: () -> [Member]
@@ -30,10 +24,9 @@ final class ServiceNotifications {
     private var stale = true
 
     /// Opens the socket for `home`; without it (logged) services get no `NOTIFY_SOCKET`.
-    init(home: String, watcher: ReadinessSet, everyService: Bool, log: @escaping (String) -> Void,
+    init(home: String, watcher: ReadinessSet, log: @escaping (String) -> Void,
          members: @escaping () -> [Member]) {
         self.members = members
-        self.everyService = everyService
         do {
             socket = try NotifySocket(home: home, watcher: watcher, lookup: { [unowned self] in service(of: $0) }, log: log) {
                 [unowned self] delivery in record(delivery)
@@ -43,10 +36,13 @@ final class ServiceNotifications {
         }
     }
 
-    /// The variables `spec` gets for sd_notify: `NOTIFY_SOCKET` when it asks for it.
+    /// The variables `spec` gets for sd_notify: `NOTIFY_SOCKET` with
+    /// `ready = "notify"`, and `WATCHDOG_USEC` with `watchdog`.
     func environment(for spec: ServiceSpec) -> [String: String] {
-        guard let socket, everyService else { return [:] }
-        return ["NOTIFY_SOCKET": socket.address]
+        guard let socket, spec.ready == .notify else { return [:] }
+        var variables = ["NOTIFY_SOCKET": socket.address]
+        if let watchdog = spec.watchdog { variables["WATCHDOG_USEC"] = String(UInt64(watchdog * 1_000_000)) }
+        return variables
     }
 
     /// The last `STATUS=` text of the service's current run, if it sent one.

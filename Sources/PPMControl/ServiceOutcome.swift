@@ -26,6 +26,8 @@ struct ServiceOutcome {
             if let error = s.lastError {
                 outcome.ok = false
                 outcome.message = "could not start: \(error)" + (s.startsIn.map { "; retrying in \(seconds($0))" } ?? "")
+            } else if let blocked = s.blocked {
+                outcome.message = "will not start: \(blocked)"
             } else if !s.waitingFor.isEmpty {
                 outcome.message = "waiting for \(s.waitingFor.joined(separator: ", ")) to run"
             } else if let due = s.startsIn {

@@ -32,6 +32,9 @@ public enum Effect: Sendable, Equatable {
     case forget(String)
     /// Watch a process that is not a child (adopted): `exited(pid, .unknown)` when it ends.
     case watchProcess(pid: Int32)
+    /// Run a readiness probe or health check for the process `pid`; the
+    /// loop answers with `probed` (within `timeout` seconds).
+    case probe(ServiceSpec, pid: Int32, ProbePurpose, Probe, timeout: Double)
     /// Tell a waiter its request completed.
     case done(Waiter)
     /// Persistence: what the state file must remember.

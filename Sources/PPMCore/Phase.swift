@@ -12,10 +12,14 @@
 /// | created, down, disabled | launch | down (stopped) | launch | – | – | leftovers gone |
 /// | waiting | launch now | down (stopped) | launch now | – | start: launch | leftovers gone: launch |
 /// | launching | – | stop once spawned | – | – | – | – |
-/// | running | – | stopping | stopping, then launch | exited: deciding, waiting or down | bounce: restart | – |
+/// | starting | – | stopping | stopping, then launch | exited: as running | ready: a failed start; probe | – |
+/// | running | – | stopping | stopping, then launch | exited: deciding, waiting or down | bounce: restart; probe: health | – |
 /// | stopping | a hold becomes a restart | joins the stop | the stop restarts | draining | kill: SIGKILL | – |
 /// | draining | a hold becomes a restart | joins the stop | the stop restarts | – | kill: SIGKILL | stop completes |
 /// | deciding | launch | down (stopped) | launch | – | – | leftovers gone |
+///
+/// Readiness (`ready`, `probed`) moves `starting` to `running`; health checks
+/// (`probed`, `healthDecided`) act on `running` only. Both are ignored elsewhere.
 enum Phase: Equatable, Sendable {
     /// Declared; boot (or `ppm.first_start`) has not considered it yet.
     case created
@@ -27,7 +31,9 @@ enum Phase: Equatable, Sendable {
     /// The spawn effect is out; its answer is the next input. A stop asked
     /// meanwhile (`then`) is carried out once the process exists.
     case launching(stopThen: AfterStop?)
-    /// A process runs.
+    /// A process runs and has not said it is ready yet (`ready =`).
+    case starting(Run)
+    /// A process runs (and is ready).
     case running(Run)
     /// The stop signal was sent to the run; `then` says what follows.
     case stopping(Run, then: AfterStop)
@@ -56,6 +62,11 @@ enum Phase: Equatable, Sendable {
         case restart
         /// Forget the service (`remove`).
         case remove
+        /// The run failed (not ready in time): its exit is a crash with
+        /// this error, and the policy decides.
+        case fail(String)
+        /// Stay down as `fatal` (a health action).
+        case giveUp
 
         /// The request that wins when another joins a stop in progress: the
         /// latest, except that a removal stays a removal.
@@ -90,6 +101,20 @@ enum Phase: Equatable, Sendable {
         var startedAt: Double
         /// Stopped by a signal (SIGSTOP, SIGTSTP): shown as `paused`.
         var paused = false
+        /// The last health checks' verdict (nil: none yet).
+        var health: Health?
+        /// Failed health checks in a row.
+        var healthFailures = 0
+        /// The last probe's result, for `show`.
+        var probeMessage: String?
+        /// Why it is being stopped, when not on request (`cause` of its exit event).
+        var cause: String?
+
+        init(pid: Int32, pgid: Int32, startedAt: Double) {
+            self.pid = pid
+            self.pgid = pgid
+            self.startedAt = startedAt
+        }
     }
 
     /// The public state of SPEC section 4.
@@ -98,6 +123,7 @@ enum Phase: Equatable, Sendable {
         case .created: .created
         case .disabled: .disabled
         case .waiting, .launching: .waiting
+        case .starting: .starting
         case .running(let run): run.paused ? .paused : .running
         case .stopping, .draining: .stopping
         case .deciding(_, let outcome): Down.after(outcome).state
@@ -108,7 +134,7 @@ enum Phase: Equatable, Sendable {
     /// The run whose process is alive (running or stopping).
     var run: Run? {
         switch self {
-        case .running(let run), .stopping(let run, _): run
+        case .starting(let run), .running(let run), .stopping(let run, _): run
         default: nil
         }
     }
@@ -116,7 +142,7 @@ enum Phase: Equatable, Sendable {
     /// The process group something of the service may still live in.
     var pgid: Int32? {
         switch self {
-        case .running(let run), .stopping(let run, _): run.pgid
+        case .starting(let run), .running(let run), .stopping(let run, _): run.pgid
         case .draining(let pgid, _): pgid
         default: nil
         }
@@ -125,7 +151,7 @@ enum Phase: Equatable, Sendable {
     /// A process runs, is being stopped or drained, or is being spawned.
     var isActive: Bool {
         switch self {
-        case .launching, .running, .stopping, .draining: true
+        case .launching, .starting, .running, .stopping, .draining: true
         case .created, .disabled, .waiting, .deciding, .down: false
         }
     }

@@ -124,6 +124,8 @@ final class PreparedCommand {
         s.stdin_fd = stdinFD
         s.stdout_fd = output.stdout
         s.stderr_fd = output.stderr
+        s.notify_fd = output.notify
+        if case .fd(let n) = spec.ready, output.notify >= 0 { s.notify_target = n } else { s.notify_target = -1 }
         s.pidfd = pidfd
         s.cgroup_fd = cgroup?.directory ?? -1
         var pid: pid_t = 0

@@ -63,6 +63,8 @@ final class Service {
         s.spawnFailures = spawnFailures
         s.lastError = lastError
         if case .waiting(.timer(let due)) = phase { s.startsIn = max(0, due - now) }
+        s.health = run?.health
+        s.probeMessage = run?.probeMessage
         return s
     }
 }

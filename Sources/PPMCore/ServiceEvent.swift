@@ -8,6 +8,12 @@ public struct ServiceEvent: Sendable, Equatable {
         /// A process left running by a daemon that was killed was taken over
         /// (`adopted`, SPEC 3).
         case adopted
+        /// It said it is ready (`ready =`, SPEC 9), `after` seconds from its spawn.
+        case ready
+        /// `failures` health checks failed in a row (`error`: the last one's message).
+        case unhealthy
+        /// A health check passed after none had, or after it was unhealthy.
+        case healthy
     }
 
     public var kind: Kind
@@ -23,6 +29,10 @@ public struct ServiceEvent: Sendable, Equatable {
     /// For `exit`: up to the last 10 lines the process wrote to stderr
     /// (stdout when stderr had none), filled in by the loop from the capture.
     public var tail: String?
+    /// For `exit`: why the daemon ended the run when not on request (`unhealthy`).
+    public var cause: String?
+    /// Fields of one kind only (`after` of `ready`, `failures` of `unhealthy`).
+    public var extra: [String: JSONValue] = [:]
 
     public init(kind: Kind, name: String, pid: Int32? = nil, status: ExitStatus? = nil, runtime: Double? = nil,
                 starts: Int, crashes: Int, outcome: Outcome? = nil, time: Double, error: String? = nil) {
@@ -52,6 +62,8 @@ public struct ServiceEvent: Sendable, Equatable {
         if let outcome { f["outcome"] = .string(outcome.rawValue) }
         if let error { f["error"] = .string(error) }
         if let tail { f["tail"] = .string(tail) }
+        if let cause { f["cause"] = .string(cause) }
+        for (key, value) in extra { f[key] = value }
         return f
     }
 

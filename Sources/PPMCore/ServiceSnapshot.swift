@@ -24,6 +24,13 @@ public struct ServiceSnapshot: Sendable {
     public var stopTimeout: Double = 10
     /// Stopped on request: stays down until started on request.
     public var held = false
+    /// Why a waiting service will not start: a service it requires can no
+    /// longer meet its condition (`requires = { migrate = "succeeded" }`).
+    public var blocked: String?
+    /// The last health checks' verdict (nil: no check, or none yet).
+    public var health: Health?
+    /// The last readiness probe's or health check's message.
+    public var probeMessage: String?
     /// The service's cgroup directory, when services run in cgroups (the
     /// daemon fills it in; the member is left out otherwise).
     public var cgroup: String?
@@ -66,12 +73,14 @@ public struct ServiceSnapshot: Sendable {
     /// `write(to:)` share; `write` relies on the order).
     private func members(_ put: (StaticString, JSONValue) -> Void) {
         put("autostart", .bool(spec.autostart))
+        put("blocked", .init(blocked))
         if let cgroup { put("cgroup", .string(cgroup)) }
         put("cmd", .init(spec.cmd))
         put("crashes", .init(crashes))
         put("dir", .init(spec.dir))
         put("env", .object(spec.env.mapValues { .string($0) }))
         put("groups", .init(spec.groups))
+        put("health", .init(health?.rawValue))
         put("hooks", .init(spec.scriptedFields))
         put("last_error", .init(lastError))
         put("last_exit", lastExit.map { e in
@@ -80,6 +89,8 @@ public struct ServiceSnapshot: Sendable {
         put("name", .string(name))
         put("once", .bool(spec.once))
         put("pid", .init(pid))
+        put("probe_message", .init(probeMessage))
+        put("ready", .string(spec.ready.kind))
         put("requires", .init(spec.requires))
         put("restart", .string(spec.restart.rawValue))
         put("restarts", .init(restarts))

@@ -27,6 +27,23 @@ public struct ServiceSpec: Sendable, Equatable {
     public var nice: Int?
     public var cpu: [Int] = []
     public var requires: [String] = []
+    /// What it waits for in each service it requires, where the map form of
+    /// `requires` names it (otherwise `ready`, or `succeeded` for a `once` job).
+    public var requireConditions: [String: RequireCondition] = [:]
+    /// `ready =`: how it tells that it is ready.
+    public var ready: ReadySpec = .started
+    /// `ready_timeout`: seconds from spawn to readiness before the start counts as failed.
+    public var readyTimeout: Double = ServiceSpec.defaultReadyTimeout
+    /// `ready_every`: seconds between two readiness probes.
+    public var readyEvery: Double = ServiceSpec.defaultReadyEvery
+    /// 60 s.
+    public static let defaultReadyTimeout: Double = 60
+    /// 0.5 s.
+    public static let defaultReadyEvery: Double = 0.5
+    /// `health =`: the check run while it is ready.
+    public var health: HealthSpec?
+    /// `watchdog`: with `ready = "notify"`, seconds without `WATCHDOG=1` that make it unhealthy.
+    public var watchdog: Double?
     public var groups: [String] = []
     public var autostart = true
     public var startAfter: Double = 0

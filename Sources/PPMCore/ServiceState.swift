@@ -1,9 +1,9 @@
 /// The states of SPEC section 4.
 public enum ServiceState: String, Sendable, Codable {
-    case created, waiting, running, paused, stopping, stopped, finished, crashed, fatal, disabled
+    case created, waiting, starting, running, paused, stopping, stopped, finished, crashed, fatal, disabled
 
     /// Whether a process of the service may be alive in this state.
-    public var hasProcess: Bool { self == .running || self == .paused || self == .stopping }
+    public var hasProcess: Bool { self == .starting || self == .running || self == .paused || self == .stopping }
 }
 
 /// How a process ended.

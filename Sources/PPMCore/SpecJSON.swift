@@ -40,6 +40,7 @@ public enum SpecJSON {
         if let v = spec.logMaxSize { o["log_max_size"] = .init(v) }
         if let v = spec.logKeep { o["log_keep"] = .init(v) }
         if let v = spec.logTimestamps { o["log_timestamps"] = .bool(v) }
+        encodeReadiness(spec, into: &o)
         return .object(o)
     }
 }
@@ -56,7 +57,7 @@ extension SpecJSON {
             "once": .bool(false), "wait": .bool(false), "disabled": .bool(false), "depends": .array([]), "bounce": .null,
             "stop_signal": .string("TERM"), "stop_timeout": .null,
         ]
-        for (key, value) in defaults where o[key] == nil { o[key] = value }
+        for (key, value) in defaults.merging(readinessDefaults, uniquingKeysWith: { a, _ in a }) where o[key] == nil { o[key] = value }
         o["restart"] = .string(spec.restart.rawValue)
         o["hooks"] = .init(spec.scriptedFields)
         return .object(o)
@@ -102,6 +103,7 @@ extension SpecJSON {
         spec.logMaxSize = o["log_max_size"]?.intValue.map { Int($0) }
         spec.logKeep = o["log_keep"]?.intValue.map { Int($0) }
         spec.logTimestamps = o["log_timestamps"]?.boolValue
+        decodeReadiness(o, into: &spec)
         return spec
     }
 }

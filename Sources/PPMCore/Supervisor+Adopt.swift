@@ -35,7 +35,7 @@ extension Supervisor {
         case .stopped: service.phase = .down(.stopped)
         case .disabled: service.phase = .disabled
         case .waiting where r.startsIn != nil: delayStart(service, after: r.startsIn!)
-        case .created, .waiting, .running, .paused, .stopping: break
+        case .created, .waiting, .starting, .running, .paused, .stopping: break
         }
     }
 }

@@ -11,7 +11,7 @@ extension Supervisor {
         cancelTimer(service, .start)
         // Never next to the remains of the last run: once they are gone (`groupGone`).
         if service.leftovers != nil { return service.phase = .waiting(.leftovers) }
-        guard service.spec.requires.allSatisfy({ table[$0]?.state == .running }) else {
+        guard service.spec.requires.allSatisfy({ isMet($0, for: service.spec) }) else {
             service.phase = .waiting(.requires)  // started again when they run (see `spawned`)
             return
         }
@@ -28,18 +28,14 @@ extension Supervisor {
         guard let service = table[name], case .launching(let stopThen) = service.phase else { return }
         switch result {
         case .success(let pid):
-            service.phase = .running(Phase.Run(pid: pid, pgid: pid, startedAt: clock.now))
             service.spawnFailures = 0
             service.lastError = nil
             table.byPid[pid] = service
             effects.append(.persist(.running(name, pid: pid)))
             emit(.start, service, pid: pid)
+            afterSpawn(service, Phase.Run(pid: pid, pgid: pid, startedAt: clock.now))
             if let bounce = service.spec.bounce, bounce > 0 { arm(service, .bounce, after: bounce) }
-            for d in table.dependents[name] ?? [] {
-                guard let dependent = table[d], case .waiting(let why) = dependent.phase else { continue }
-                if case .timer = why { continue }
-                launch(dependent)
-            }
+            wakeDependents(of: service)
             // A stop asked while it was being spawned.
             if let stopThen { requestStop(service, then: stopThen, waiter: nil) }
         case .failure(let failure):
@@ -66,9 +62,14 @@ extension Supervisor {
 
     func exited(pid: Int32, status: ExitStatus, ended: Double? = nil) {
         guard let service = table.byPid.removeValue(forKey: pid) else { return }
-        let run: Phase.Run, stopThen: Phase.AfterStop?
+        var run: Phase.Run, stopThen: Phase.AfterStop?
+        var error: String?
         switch service.phase {
-        case .running(let r): (run, stopThen) = (r, nil)
+        case .starting(let r), .running(let r): (run, stopThen) = (r, nil)
+        case .stopping(let r, .fail(let why)):
+            // Stopped because the start failed: a crash the policy judges.
+            (run, stopThen, error) = (r, nil, why)
+            cancelTimer(service, .kill)
         case .stopping(let r, let then): (run, stopThen) = (r, then)
         case .created, .disabled, .waiting, .launching, .draining, .deciding, .down:
             return  // only a running process is indexed by pid
@@ -79,10 +80,15 @@ extension Supervisor {
         let end = ended.flatMap { now - $0 > Self.lateExit ? $0 : nil } ?? now
         let runtime = max(0, end - run.startedAt)
         cancelTimer(service, .bounce)
+        cancelTimer(service, .ready)
+        cancelTimer(service, .probe)
+        cancelTimer(service, .watchdog)
         service.lastExit = LastExit(result: status.result, signal: status.signal, runtime: runtime, time: clock.wallNow)
         let outcome: Outcome
         if stopThen != nil {
             outcome = .stopped
+        } else if error != nil {
+            outcome = .crashed
         } else if status == .exited(0) || status == .signaled(Signal.term.rawValue) {
             outcome = .finished
         } else {
@@ -101,7 +107,7 @@ extension Supervisor {
         if let stopThen {
             service.phase = .draining(pgid: run.pgid, then: stopThen)
             draining.insert(name)
-            emit(.exit, service, pid: pid, status: status, runtime: runtime, outcome: outcome)
+            emit(.exit, service, pid: pid, status: status, runtime: runtime, outcome: outcome, cause: run.cause)
             effects.append(.watchGroup(name, pgid: run.pgid))
             return
         }
@@ -113,7 +119,8 @@ extension Supervisor {
                                  killAfter: service.spec.stopTimeout ?? settings.stopTimeout))
         service.leftovers = run.pgid
         effects.append(.watchGroup(name, pgid: run.pgid))
-        emit(.exit, service, pid: pid, status: status, runtime: runtime, outcome: outcome, decide: decide)
+        emit(.exit, service, pid: pid, status: status, runtime: runtime, outcome: outcome, error: error, cause: run.cause,
+             decide: decide)
         effects.append(.persist(.gone(name)))
         if isShuttingDown {
             shutdownProgress(service)
@@ -122,6 +129,7 @@ extension Supervisor {
         } else {
             apply(policy(service.spec, outcome), to: service, outcome: outcome)
         }
+        if outcome == .finished { wakeDependents(of: service) }  // those waiting for it to succeed
     }
 
     /// An exit noticed this long after the process last ran counts its

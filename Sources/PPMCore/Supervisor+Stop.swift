@@ -27,7 +27,7 @@ extension Supervisor {
         case .stopping(let run, let now): service.phase = .stopping(run, then: now.joined(by: then))
         case .draining(let pgid, let now): service.phase = .draining(pgid: pgid, then: now.joined(by: then))
         case .launching(let now): service.phase = .launching(stopThen: now.map { $0.joined(by: then) })
-        case .created, .disabled, .waiting, .running, .deciding, .down: break
+        case .created, .disabled, .waiting, .starting, .running, .deciding, .down: break
         }
     }
 
@@ -46,7 +46,7 @@ extension Supervisor {
     /// after the timeout), or, when nothing runs, settles it at once.
     func requestStop(_ service: Service, then: Phase.AfterStop, waiter: Waiter?) {
         switch service.phase {
-        case .running(let run):
+        case .starting(let run), .running(let run):
             if let waiter { service.stopWaiters.append(waiter) }
             service.phase = .stopping(run, then: then)
             cancelTimer(service, .start)
@@ -68,8 +68,9 @@ extension Supervisor {
     private func settleWithoutProcess(_ service: Service, then: Phase.AfterStop, waiter: Waiter?) {
         cancelTimer(service, .start)
         cancelTimer(service, .bounce)
-        switch service.phase {
-        case .disabled, .down(.fatal): break
+        switch (service.phase, then) {
+        case (.disabled, _), (.down(.fatal), _): break
+        case (_, .giveUp): giveUp(service, as: .fatal)
         default: service.phase = .down(.stopped)
         }
         effects += (service.stopWaiters + (waiter.map { [$0] } ?? [])).map { .done($0) }
@@ -94,7 +95,7 @@ extension Supervisor {
 
     func finishStop(_ service: Service, then: Phase.AfterStop) {
         cancelTimer(service, .kill)
-        service.phase = .down(.stopped)
+        if then == .giveUp { giveUp(service, as: .fatal) } else { service.phase = .down(.stopped) }
         effects.append(.persist(.gone(service.spec.name)))
         effects += service.stopWaiters.map { .done($0) }
         service.stopWaiters = []
@@ -140,7 +141,7 @@ extension Supervisor {
         for name in table.order {
             guard let service = table[name] else { continue }
             switch service.phase {
-            case .running, .stopping, .draining:
+            case .starting, .running, .stopping, .draining:
                 if !table.hasActiveDependents(name) { requestStop(service, then: .hold, waiter: nil) }
             case .deciding(_, let outcome):
                 cancelTimer(service, .bounce)

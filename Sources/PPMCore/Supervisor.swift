@@ -61,6 +61,10 @@ public final class Supervisor {
         case .adopt(let name, let process): adopt(name, process)
         case .resume(let name, let state): resume(name, state)
         case .configure(let settings): self.settings = settings
+        case .ready(let name, let pid): ready(name, pid: pid)
+        case .watchdog(let name, let pid, let trigger): watchdog(name, pid: pid, trigger: trigger)
+        case .probed(let name, let pid, let purpose, let ok, let message): probed(name, pid: pid, purpose, ok: ok, message: message)
+        case .healthDecided(let name, let starts, let decision): healthDecided(name, starts: starts, decision)
         case .journal(let note): effects.append(.journal(note))
         case .whenGone(let name, let waiter): whenGone(name, waiter)
         }
@@ -92,9 +96,18 @@ public final class Supervisor {
         var s = service.snapshot(now: now)
         s.stopTimeout = service.spec.stopTimeout ?? settings.stopTimeout
         if case .waiting = service.phase {
-            s.waitingFor = service.spec.requires.filter { table[$0]?.state != .running }
+            s.waitingFor = service.spec.requires.filter { !isMet($0, for: service.spec) }
+            s.blocked = s.waitingFor.lazy.compactMap { self.neverMet($0, for: service.spec) }.first
         }
         return s
+    }
+
+    /// The Lua pattern and process of a `starting` service whose readiness
+    /// is a log line (`ready = {log = …}`); nil otherwise. Constant time: the
+    /// output capture asks for each batch of lines.
+    public func readyPattern(of name: String) -> (String, Int32)? {
+        guard let service = table[name], case .starting(let run) = service.phase, case .log(let pattern) = service.spec.ready else { return nil }
+        return (pattern, run.pid)
     }
 
     /// Names of the services a CLI word means: a name, `all`, or `@group`.
@@ -131,7 +144,7 @@ public final class Supervisor {
         case .draining(let pgid, _):
             service.phase = .draining(pgid: pgid, then: .restart)
             return
-        case .launching, .running:
+        case .launching, .starting, .running:
             return
         case .created, .disabled, .waiting, .deciding, .down:
             break
@@ -157,7 +170,7 @@ public final class Supervisor {
         service.crashes = 0  // a restart on request begins a new streak
         if let waiter { service.restartWaiters.append(waiter) }
         switch service.phase {
-        case .launching, .running, .stopping, .draining:
+        case .launching, .starting, .running, .stopping, .draining:
             requestStop(service, then: .restart, waiter: nil)
         case .created, .disabled, .waiting, .deciding, .down:
             cancelTimer(service, .start)
@@ -220,7 +233,10 @@ public final class Supervisor {
         case (.bounce, .running):
             service.restarts += 1
             requestStop(service, then: .restart, waiter: nil)
-        case (.start, _), (.kill, _), (.bounce, _):
+        case (.ready, _): readyTimedOut(service)
+        case (.probe, _): probeDue(service)
+        case (.watchdog, .running(let run)): checkFailed(service, run, "no WATCHDOG=1 in \(Self.seconds(service.spec.watchdog ?? 0)) s", at: .immediately)
+        case (.start, _), (.kill, _), (.bounce, _), (.watchdog, _):
             break  // a timer outlived its phase (a stop already under way ignores a bounce)
         }
     }
@@ -228,10 +244,13 @@ public final class Supervisor {
     // MARK: Events
 
     func emit(_ kind: ServiceEvent.Kind, _ service: Service, pid: Int32? = nil, status: ExitStatus? = nil,
-              runtime: Double? = nil, outcome: Outcome? = nil, error: String? = nil, decide: Bool = false) {
-        let event = ServiceEvent(
+              runtime: Double? = nil, outcome: Outcome? = nil, error: String? = nil, cause: String? = nil,
+              decide: Bool = false, extra: [String: JSONValue] = [:]) {
+        var event = ServiceEvent(
             kind: kind, name: service.spec.name, pid: pid, status: status, runtime: runtime,
             starts: service.starts, crashes: service.crashes, outcome: outcome, time: clock.wallNow, error: error)
+        event.cause = cause
+        event.extra = extra
         effects.append(.event(event, decide: decide))
     }
 }

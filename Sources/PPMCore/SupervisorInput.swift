@@ -50,6 +50,17 @@ public enum SupervisorInput: Sendable, Equatable {
     case resume(String, ResumedService)
     /// New settings (`ppm.settings`): they apply to what happens from now on.
     case configure(SupervisorSettings)
+    /// The service's process `pid` said it is ready (sd_notify `READY=1`,
+    /// its notification descriptor, a matching log line).
+    case ready(String, pid: Int32)
+    /// `WATCHDOG=1` from the service of process `pid` (with `trigger`:
+    /// `WATCHDOG=trigger`, unhealthy at once).
+    case watchdog(String, pid: Int32, trigger: Bool)
+    /// The answer of a `probe` effect for the process `pid`.
+    case probed(String, pid: Int32, ProbePurpose, ok: Bool, message: String?)
+    /// What `on_health` decided about an `unhealthy` event of run `starts`
+    /// (nil: only report).
+    case healthDecided(String, starts: Int, Decision?)
     /// Something the daemon journals (`config`, `config_error`, `daemon_error`,
     /// `remote_refused`…): passed on as a `journal` effect, so it is written in
     /// order with what the inputs before it journaled (`SupervisorLoop.record`).
@@ -121,6 +132,12 @@ public struct TimerID: Sendable, Hashable {
         case kill
         /// The periodic restart of `bounce`.
         case bounce
+        /// `ready_timeout`: the start failed if not ready by then.
+        case ready
+        /// The next readiness probe or health check.
+        case probe
+        /// `watchdog`: no `WATCHDOG=1` since it was armed makes the service unhealthy.
+        case watchdog
     }
 
     public let name: String

@@ -22,6 +22,10 @@ public final class SupervisorLoop {
     /// Watches adopted processes (not children: no SIGCHLD); nil: their
     /// end is never seen.
     public var processWatcher: ProcessWatcher?
+    /// The notification pipes of services with `ready = {fd = N}`; nil: none is made.
+    public var notificationPipes: NotificationPipes?
+    /// Runs readiness probes and health checks; nil: every probe fails.
+    public var probeRunner: ProbeRunner?
     /// Captures the output of services without files of their own; nil:
     /// such children write to the daemon's own stdout and stderr.
     public var output: OutputCapture?
@@ -137,9 +141,12 @@ public final class SupervisorLoop {
         for effect in effects {
             switch effect {
             case .spawn(let spec):
-                let ends = output?.childOutput(for: spec) ?? ChildOutput()
+                var ends = output?.childOutput(for: spec) ?? ChildOutput()
+                let notifies = if case .fd = spec.ready { true } else { false }
+                if notifies, let pipes = notificationPipes { ends.notify = pipes.prepare(spec.name) }
                 let result = spawner.spawn(spec, output: ends)
                 output?.spawned()
+                if notifies { notificationPipes?.spawned(spec.name, result) }
                 answers.append(.spawned(spec.name, result))
             case .signal(let pgid, let sig):
                 spawner.signalGroup(pgid, sig.rawValue)
@@ -157,7 +164,11 @@ public final class SupervisorLoop {
                 write(JournalNote(event))
                 let result = hooks?.handle(event, decide: decide) ?? HookResult()
                 for message in result.errors { write(.hookError(message, name: event.name)) }
-                if decide { answers.append(.decided(event.name, starts: event.starts, result.decision)) }
+                if decide {
+                    answers.append(event.kind == .unhealthy
+                        ? .healthDecided(event.name, starts: event.starts, result.decision)
+                        : .decided(event.name, starts: event.starts, result.decision))
+                }
             case .journal(let note):
                 write(note)
             case .watchGroup(let name, let pgid):
@@ -166,6 +177,7 @@ public final class SupervisorLoop {
             case .forget(let name):
                 spawner.forget(name)
                 output?.remove(name)
+                notificationPipes?.forget(name)
             case .endGroup(let name, let pgid, let sig, let after):
                 guard let killRest = spawner.endLeftovers(name, pgid: pgid, signal: sig.rawValue) else { break }
                 _ = scheduler.schedule(after: after, killRest)
@@ -174,6 +186,14 @@ public final class SupervisorLoop {
                     self?.send(.exited(pid: pid, status: .unknown, ended: ProcessEnd.lastRan(pid)))
                 } ?? false
                 if !watching { inputs.append(.exited(pid: pid, status: .unknown)) }
+            case .probe(let spec, let pid, let purpose, let probe, let timeout):
+                guard let probeRunner else {
+                    answers.append(.probed(spec.name, pid: pid, purpose, ok: false, message: "no probe runner"))
+                    break
+                }
+                probeRunner.run(probe, purpose, for: spec, pid: pid, timeout: timeout) { [weak self] ok, message in
+                    self?.send(.probed(spec.name, pid: pid, purpose, ok: ok, message: message))
+                }
             case .done(let waiter):
                 completed.append(waiter)
             case .persist(let change):

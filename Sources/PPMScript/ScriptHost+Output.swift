@@ -7,10 +7,11 @@ import PPMCore
 /// a Lua value (or even a String).
 extension ScriptHost: OutputHooks {
     public func listensToOutput(of name: String) -> Bool {
-        scripts[name]?.onOutput != nil || globalHooks.contains { $0.type == "output" }
+        scripts[name]?.onOutput != nil || globalHooks.contains { $0.type == "output" } || supervisor?.readyPattern(of: name) != nil
     }
 
     public func output(_ name: String, _ stream: OutputKind, _ lines: [String]) {
+        if let (pattern, pid) = supervisor?.readyPattern(of: name) { matchReadyLine(name, pid: pid, pattern, lines) }
         let own = scripts[name]?.onOutput
         let global = globalHooks.filter { $0.type == "output" }
         guard own != nil || !global.isEmpty else { return }
@@ -26,5 +27,20 @@ extension ScriptHost: OutputHooks {
         // A hook failing on every line must not flood the journal: one record per batch.
         let more = errors.count > 1 ? " (and \(errors.count - 1) more errors for this batch of lines)" : ""
         recordHookError(first + more, service: name)
+    }
+
+    /// `ready = {log = PATTERN}`: the first captured line the Lua pattern
+    /// finds makes the starting run ready.
+    private func matchReadyLine(_ name: String, pid: Int32, _ pattern: String, _ lines: [String]) {
+        var errors: [String] = []
+        if readyLineMatcher == nil {
+            readyLineMatcher = try? lua.load("local line, pattern = ... return string.find(line, pattern) ~= nil", chunkName: "=ready.log")
+        }
+        guard let matcher = readyLineMatcher else { return }
+        for line in lines where callHook(matcher, [.string(line), .string(pattern)], label: "ready.log of '\(name)'", errors: &errors) == .boolean(true) {
+            loop?.send(.ready(name, pid: pid))
+            break
+        }
+        if let first = errors.first { recordHookError(first, service: name) }
     }
 }

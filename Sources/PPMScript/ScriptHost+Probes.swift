@@ -108,6 +108,11 @@ extension ScriptHost {
         }
     }
 
+    /// The service's Lua probe function for readiness or health, if it has one.
+    public func probeFunction(of name: String, _ purpose: ProbePurpose) -> LuaRef? {
+        purpose == .ready ? scripts[name]?.readyProbe : scripts[name]?.healthProbe
+    }
+
     /// The first line of a message (a traceback follows it).
     static func oneLine(_ text: String) -> String {
         String(text.prefix { $0 != "\n" })

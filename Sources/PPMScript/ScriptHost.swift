@@ -87,6 +87,8 @@ public final class ScriptHost: SupervisorHooks {
     public private(set) var hookSeconds = 0.0
 
     var scripts: [String: ServiceScripts] = [:]
+    /// `string.find(line, pattern) ~= nil`, loaded once (`ready = {log = …}`).
+    var readyLineMatcher: LuaRef?
     var globalHooks: [(id: Int, type: String, fn: LuaRef)] = []
     var nextHandle = 0
     var timers: [Int: TimerToken] = [:]
@@ -243,7 +245,12 @@ public final class ScriptHost: SupervisorHooks {
 
     public func handle(_ event: ServiceEvent, decide: Bool) -> HookResult {
         let scripts = self.scripts[event.name] ?? ServiceScripts()
-        let own = event.kind == .start ? scripts.onStart != nil : decide
+        let own = switch event.kind {
+        case .start: scripts.onStart != nil
+        case .ready: scripts.onReady != nil
+        case .healthy, .unhealthy: scripts.onHealth != nil
+        default: decide
+        }
         guard own || globalHooks.contains(where: { $0.type == event.kind.rawValue || $0.type == "*" }) else {
             return HookResult()  // nobody listens: no table is built
         }
@@ -268,6 +275,17 @@ public final class ScriptHost: SupervisorHooks {
                 let svc = LuaValue.table(snapshotTable(service))
                 let answer = callHook(f, [ev, svc], label: "restart policy of '\(event.name)'", errors: &result.errors)
                 result.decision = decision(answer, from: "restart policy of '\(event.name)'", errors: &result.errors)
+            }
+        case .ready:
+            if let f = scripts.onReady {
+                _ = callHook(f, [ev], label: "on_ready of '\(event.name)'", errors: &result.errors)
+            }
+        case .healthy, .unhealthy:
+            if let f = scripts.onHealth {
+                let answer = callHook(f, [ev], label: "on_health of '\(event.name)'", errors: &result.errors)
+                if event.kind == .unhealthy {
+                    result.decision = decision(answer, from: "on_health of '\(event.name)'", errors: &result.errors)
+                }
             }
         default:
             break

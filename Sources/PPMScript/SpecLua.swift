@@ -7,12 +7,26 @@ public enum SpecLua {
     /// `ppm.service {` and one field a line: `name` and `cmd` first, the
     /// others in alphabetical order.
     public static func statement(_ spec: ServiceSpec) -> String {
-        guard case .object(let o) = SpecJSON.encode(spec) else { return "" }
-        let order = ["name", "cmd"] + o.keys.filter { $0 != "name" && $0 != "cmd" }.sorted()
-        let fields = order.compactMap { key in
+        guard case .object(var o) = SpecJSON.encode(spec) else { return "" }
+        // The conditions of `requires` are its map form in Lua: `{ "cache", db = "healthy" }`.
+        if case .object(let conditions)? = o.removeValue(forKey: "require_conditions") {
+            var requires = LuaTable(array: spec.requires.filter { conditions[$0] == nil }.map { .string($0) })
+            for (name, condition) in conditions { requires[name] = LuaValue(json: condition) }
+            let fields = order(o.keys + ["requires"]).compactMap { key in
+                key == "requires" ? "  requires = \(LuaLiteral.value(.table(requires)) ?? "nil"),\n"
+                    : o[key].map { "  \(LuaLiteral.key(key)) = \(LuaLiteral.value(luaValue($0)) ?? "nil"),\n" }
+            }
+            return "ppm.service {\n" + fields.joined() + "}\n"
+        }
+        let fields = order(Array(o.keys)).compactMap { key in
             o[key].map { "  \(LuaLiteral.key(key)) = \(LuaLiteral.value(luaValue($0)) ?? "nil"),\n" }
         }
         return "ppm.service {\n" + fields.joined() + "}\n"
+    }
+
+    /// `name` and `cmd` first, the others in alphabetical order (once each).
+    private static func order(_ keys: [String]) -> [String] {
+        ["name", "cmd"] + Set(keys).subtracting(["name", "cmd"]).sorted()
     }
 
     /// JSON as the Lua value the field reader takes: whole numbers of

@@ -10,8 +10,17 @@ struct ServiceScripts {
     var onOutput: LuaRef?
     /// When the policy was given to `ppm.first_start`: seconds before the first start.
     var firstStart: LuaRef?
+    /// `ready = function`: the readiness probe.
+    var readyProbe: LuaRef?
+    /// `health = function` or `health = {check = function}`.
+    var healthProbe: LuaRef?
+    var onReady: LuaRef?
+    var onHealth: LuaRef?
 
-    var hasFunctions: Bool { onStart != nil || onExit != nil || policy != nil || onOutput != nil }
+    var hasFunctions: Bool {
+        onStart != nil || onExit != nil || policy != nil || onOutput != nil || readyProbe != nil || healthProbe != nil
+            || onReady != nil || onHealth != nil
+    }
 }
 
 /// Turns the table given to `ppm.service{}` into a `ServiceSpec`, strictly:
@@ -23,6 +32,7 @@ struct SpecReader {
         "ulimit", "nice", "cpu", "requires", "groups", "autostart", "start_after", "once", "wait",
         "disabled", "depends", "bounce", "stop_signal", "stop_timeout", "restart", "on_start", "on_exit",
         "on_output", "log_max_size", "log_keep", "log_timestamps",
+        "ready", "ready_timeout", "ready_every", "health", "on_ready", "on_health", "watchdog",
     ]
 
     /// Relative `dir` values are taken from here (the config file's folder).
@@ -74,7 +84,22 @@ struct SpecReader {
             spec.nice = nice
         }
         spec.cpu = try field.integers(t["cpu"], "cpu") ?? []
-        spec.requires = try field.strings(t["requires"], "requires") ?? []
+        let readiness = ReadinessReader(field: field)
+        (spec.requires, spec.requireConditions) = try readiness.requires(t["requires"])
+        (spec.ready, scripts.readyProbe) = try readiness.ready(t["ready"])
+        spec.readyTimeout = try readiness.positive(t["ready_timeout"], "ready_timeout") ?? spec.readyTimeout
+        spec.readyEvery = try readiness.positive(t["ready_every"], "ready_every") ?? spec.readyEvery
+        if let (health, probe) = try readiness.health(t["health"]) {
+            spec.health = health
+            scripts.healthProbe = probe
+        }
+        spec.watchdog = try readiness.positive(t["watchdog"], "watchdog")
+        if case .log = spec.ready, t["stdout"] != .nil, t["stderr"] != .nil {
+            throw field.error("'ready.log' reads the output the daemon captures; with both 'stdout' and 'stderr' going to files there is none")
+        }
+        if spec.watchdog != nil && spec.ready != .notify {
+            throw field.error("'watchdog' needs ready = \"notify\" (WATCHDOG=1 comes over the notify socket)")
+        }
         spec.groups = try field.strings(t["groups"], "groups") ?? []
         spec.autostart = try field.bool(t["autostart"], "autostart") ?? true
         spec.startAfter = try field.duration(t["start_after"], "start_after") ?? 0
@@ -107,8 +132,14 @@ struct SpecReader {
         scripts.onStart = try field.function(t["on_start"], "on_start")
         scripts.onExit = try field.function(t["on_exit"], "on_exit")
         scripts.onOutput = try field.function(t["on_output"], "on_output")
+        scripts.onReady = try field.function(t["on_ready"], "on_ready")
+        scripts.onHealth = try field.function(t["on_health"], "on_health")
+        if scripts.onHealth != nil && spec.health == nil && spec.watchdog == nil {
+            throw field.error("'on_health' needs a 'health' check (or a 'watchdog')")
+        }
         spec.scriptedFields = [("restart", scripts.policy), ("on_start", scripts.onStart), ("on_exit", scripts.onExit),
-                               ("on_output", scripts.onOutput)]
+                               ("on_output", scripts.onOutput), ("ready", scripts.readyProbe), ("health", scripts.healthProbe),
+                               ("on_ready", scripts.onReady), ("on_health", scripts.onHealth)]
             .filter { $0.1 != nil }.map(\.0)
         return (spec, scripts)
     }

@@ -36,6 +36,7 @@ struct ShowCommand: ParsableCommand {
             ("autostart", s["autostart"]?.boolValue == false ? "no" : "yes"),
             ("restart", (text("restart") ?? "?") + (s["once"]?.boolValue == true ? " (once)" : "")),
             ("requires", list("requires")),
+            ("ready", Self.readiness(s)),
             ("groups", list("groups")),
             ("stop", "\(text("stop_signal") ?? "TERM"), SIGKILL after \(formatSeconds(s["stop_timeout"]?.doubleValue ?? 10))"),
             ("hooks", list("hooks")),
@@ -47,9 +48,24 @@ struct ShowCommand: ParsableCommand {
             ("stdout", text("stdout") ?? "-"),
             ("stderr", text("stderr") ?? "-"),
         ] + (text("cgroup").map { [("cgroup", $0)] } ?? [])
+            + Self.healthRows(s)
             // What the service said of itself with sd_notify's STATUS= (its own text: control bytes escaped).
             + (text("status_text").map { [("status", TerminalText.visible($0))] } ?? [])
         for (k, v) in headRows + fileRows + restRows + Self.outputWaiting(s) { print(padded(k, to: 11) + v) }
+    }
+
+    /// The health verdict with the last check's message.
+    static func healthRows(_ s: JSONValue) -> [(String, String)] {
+        guard let health = s["health"]?.stringValue else { return [] }
+        let message = s["probe_message"]?.stringValue.map { ": " + TerminalText.visible($0) } ?? ""
+        return [("health", health + message)]
+    }
+
+    /// The readiness kind, with the last probe's message while it is starting.
+    static func readiness(_ s: JSONValue) -> String {
+        let kind = s["ready"]?.stringValue ?? "started"
+        guard s["state"]?.stringValue == "starting" else { return kind }
+        return kind + " (not ready yet" + (s["probe_message"]?.stringValue.map { ": \(TerminalText.visible($0))" } ?? "") + ")"
     }
 
     /// While its log file cannot be written (`disk_full`): its output waits in its pipe.
@@ -64,6 +80,7 @@ struct ShowCommand: ParsableCommand {
         let error = s["last_error"]?.stringValue
         switch s["state"]?.stringValue {
         case "waiting":
+            if let blocked = s["blocked"]?.stringValue { return "will not start: \(blocked)" }
             let waitingFor = (s["waiting_for"]?.arrayValue ?? []).compactMap(\.stringValue)
             if !waitingFor.isEmpty { return "waiting for \(waitingFor.joined(separator: ", ")) to run" }
             var parts: [String] = []

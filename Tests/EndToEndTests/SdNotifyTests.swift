@@ -73,11 +73,10 @@ func sendDatagram(_ bytes: [UInt8], toAbstract name: String) {
 
     @Test func systemdNotifyFromAServiceShowsItsStatusAndOthersAreIgnored() throws {
         let s = try Sandbox()
-        // Until `ready = "notify"` exists, the internal switch gives every service NOTIFY_SOCKET.
-        s.env["PPM_LUA_NOTIFY_EVERY_SERVICE"] = "1"
         try s.write("""
-        ppm.service { name = "n", cmd = { "/bin/sh", "-c", "systemd-notify --ready --status='up and serving'; echo rc=$?; exec sleep 1000" } }
-        ppm.service { name = "later", autostart = false,
+        ppm.service { name = "n", ready = "notify",
+                      cmd = { "/bin/sh", "-c", "systemd-notify --ready --status='up and serving'; echo rc=$?; exec sleep 1000" } }
+        ppm.service { name = "later", autostart = false, ready = "notify", ready_timeout = "1h",
                       cmd = { "/bin/sh", "-c", "systemd-notify --status=second; echo rc=$?; exec sleep 1000" } }
         """)
         try s.startDaemon()

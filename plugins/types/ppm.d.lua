@@ -29,7 +29,7 @@
 ---A policy: decides what follows an exit (SPEC 5.3).
 ---@alias ppm.Policy fun(ev: ppm.Event, svc: ppm.Snapshot?): ppm.Action
 
----@alias ppm.EventType "start"|"exit"|"stop"|"spawn_failed"|"fatal"|"adopted"
+---@alias ppm.EventType "start"|"exit"|"stop"|"spawn_failed"|"fatal"|"adopted"|"ready"|"unhealthy"|"healthy"
 
 ---The table of `ppm.service{}` (SPEC 5.1). An unknown field is an error.
 ---@class (exact) ppm.ServiceSpec
@@ -49,7 +49,14 @@
 ---@field ulimit? table<string, integer|"infinity"> soft and hard limits, names as in prlimit (`nofile`, `memlock`…)
 ---@field nice? integer scheduling priority, -20..19
 ---@field cpu? integer[] CPU affinity
----@field requires? string[] start once these run; stop before them
+---@field requires? string[]|table<string, "started"|"ready"|"healthy"|"succeeded"> start once these are ready (or meet the named condition); stop before them
+---@field ready? "started"|"notify"|{fd: integer}|{log: string}|{tcp: string}|{http: string}|{exec: string|string[]}|fun(svc: table): boolean, string? how it tells it is ready (state `starting` until then)
+---@field ready_timeout? number|string not ready in time: the start failed (default 60 s)
+---@field ready_every? number|string seconds between readiness probes (default 0.5)
+---@field health? {tcp: string?, http: string?, exec: (string|string[])?, check: (fun(svc: table): boolean, string?)?, every: (number|string)?, timeout: (number|string)?, failures: integer?, start_period: (number|string)?}|fun(svc: table): boolean, string? a check run while it is ready
+---@field on_ready? fun(ev: ppm.Event) when it became ready
+---@field on_health? fun(ev: ppm.Event): ("restart"|"stop"|"fatal"|nil) on "unhealthy"/"healthy"; for unhealthy the answer acts (nil: only report)
+---@field watchdog? number|string with ready = "notify": no WATCHDOG=1 this long makes it unhealthy
 ---@field groups? string[] CLI names accept `@group` for every member
 ---@field autostart? boolean false: start only on request (default true)
 ---@field start_after? ppm.Duration seconds before the first start (default 0)
@@ -85,6 +92,9 @@
 ---@field utc string ISO-8601 UTC time, e.g. "2026-11-22T21:28:11.821Z"
 ---@field error? string for `spawn_failed`: why
 ---@field tail? string for `exit`: up to the last 10 lines written to stderr (stdout if stderr is empty)
+---@field cause? string for `exit`: why the daemon ended the run when nobody asked ("unhealthy")
+---@field after? number for `ready`: seconds from the spawn
+---@field failures? integer for `unhealthy`: failed checks in a row
 
 ---A journal entry (`ppm.events`): the event fields plus these.
 ---@class ppm.JournalEntry: ppm.Event
@@ -341,6 +351,37 @@ function ppm.log.warn(...) end
 
 ---@param ... any
 function ppm.log.error(...) end
+
+---Suspends the calling hook, timer or probe function (it runs as a coroutine)
+---for `seconds`; the daemon goes on meanwhile. Not in `on_exit` or a restart
+---policy, which answer at once.
+---@param seconds number
+function ppm.sleep(seconds) end
+
+---Checks that suspend the caller, never the daemon (SPEC 9 probes); default timeout 10 s.
+---@class ppm.probe
+ppm.probe = {}
+
+---A TCP connection to `HOST:PORT` (`[::1]:PORT` for IPv6).
+---@param address string
+---@param options? {timeout: number?}
+---@return boolean ok
+---@return string message
+function ppm.probe.tcp(address, options) end
+
+---An HTTP/1.1 GET: the status and the body (cut at 64 KiB), or nil and why.
+---@param url string `http://HOST:PORT/PATH`
+---@param options? {timeout: number?, headers: table<string, string>?}
+---@return integer? status
+---@return string body_or_error
+function ppm.probe.http(url, options) end
+
+---Runs a command (a string through /bin/sh -c, or an array): its exit status and stdout (cut at 64 KiB), or nil and why.
+---@param cmd string|string[]
+---@param options? {timeout: number?}
+---@return integer? status
+---@return string stdout_or_error
+function ppm.probe.exec(cmd, options) end
 
 ---Non-blocking datagrams (`udp://HOST:PORT`).
 ---@class ppm.udp

@@ -53,6 +53,11 @@ typedef struct {
     /// Where to store a pidfd for the started child (close-on-exec), or
     /// NULL for none. -1 is stored when the spawn failed.
     int *pidfd;
+    /// s6's notification-fd (`ready = {fd = N}`): the pipe end `notify_fd`
+    /// becomes the child's descriptor `notify_target` (3 or more), kept
+    /// across exec. `notify_target` below 3: none.
+    int notify_fd;
+    int notify_target;
 } ppm_spawn_spec;
 
 /// The step of the child's setup that failed (`ppm_spawn`'s `step`).

@@ -5,6 +5,9 @@ public struct ChildOutput: Sendable, Equatable {
     public var stdout: Int32
     /// The write end given to the child as fd 2, or -1.
     public var stderr: Int32
+    /// The write end given to the child as its notification descriptor
+    /// (`ready = {fd = N}`), or -1.
+    public var notify: Int32 = -1
 
     /// Both streams as the spec says (no pipes).
     public init(stdout: Int32 = -1, stderr: Int32 = -1) {
