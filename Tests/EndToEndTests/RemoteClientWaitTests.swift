@@ -51,14 +51,14 @@ struct RemoteClientWaitTests {
         let events = try follow(["events", "-f", "--json", "-n", "1"], into: "events.out")
         let logs = try follow(["logs", "tick", "-f", "-n", "0"], into: "logs.out")
         defer { [events, logs].filter(\.isRunning).forEach { kill($0.processIdentifier, SIGKILL) } }
-        #expect(eventually { text("logs.out").split(separator: "\n").count > 20 })
+        #expect(eventually { text("logs.out").split(separator: "\n").count > 20 }, "logs -f: \(text("logs.out.err"))")
         let upgrade = box.run("upgrade")
         #expect(upgrade.status == 0, "\(upgrade.stderr)")
         #expect(box.run("start", "later").status == 0)
         #expect(eventually(20) { text("events.out").contains("\"later\"") }, "events -f over TCP shows what happened after the upgrade")
         let before = text("logs.out").split(separator: "\n").count
         #expect(eventually(20) { text("logs.out").split(separator: "\n").count > before + 50 }, "logs -f over TCP goes on")
-        #expect(events.isRunning && logs.isRunning)
+        #expect(events.isRunning && logs.isRunning, "events -f: \(text("events.out.err")); logs -f: \(text("logs.out.err"))")
         let numbers = text("logs.out").split(separator: "\n").dropLast().compactMap { Int($0) }
         #expect(zip(numbers, numbers.dropFirst()).allSatisfy { $1 == $0 + 1 }, "lines \(numbers.first ?? 0)…\(numbers.last ?? 0) have gaps or repeats")
         // A quit ends them: another daemon does not answer there within their patience.
