@@ -13,17 +13,8 @@ import Testing
         let fd: Int32
         let port: Int
         init() throws {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            self.fd = fd
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let ok = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-            }
-            guard ok, listen(fd, 64) == 0 else { throw SandboxError("cannot listen") }
-            port = Int(UInt16(bigEndian: address.sin_port))
+            (fd, port) = try boundTCPSocket()
+            guard listen(fd, 64) == 0 else { throw SandboxError("cannot listen") }
         }
         deinit { close(fd) }
     }

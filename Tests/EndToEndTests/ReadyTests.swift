@@ -1,10 +1,9 @@
 import Foundation
 import Testing
 
-/// A TCP port nothing listens on right now.
-func freeTCPPort() throws -> Int {
+/// A TCP socket bound to a free port of 127.0.0.1, and that port.
+func boundTCPSocket() throws -> (fd: Int32, port: Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -12,8 +11,18 @@ func freeTCPPort() throws -> Int {
     let bound = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
     }
-    guard bound else { throw SandboxError("no free port") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    guard bound else {
+        close(fd)
+        throw SandboxError("no free port")
+    }
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
+}
+
+/// A TCP port nothing listens on right now.
+func freeTCPPort() throws -> Int {
+    let (fd, port) = try boundTCPSocket()
+    close(fd)
+    return port
 }
 
 /// Readiness end to end (SPEC 9): real programs tell the daemon they are

@@ -10,11 +10,7 @@ import PPMCoreTesting
 
     init() { supervisor = Supervisor(clock: clock) }
 
-    func spec(_ name: String, _ configure: (inout ServiceSpec) -> Void = { _ in }) -> ServiceSpec {
-        var s = ServiceSpec(name: name, cmd: ["/bin/\(name)"])
-        configure(&s)
-        return s
-    }
+    func spec(_ name: String, _ configure: (inout ServiceSpec) -> Void = { _ in }) -> ServiceSpec { testSpec(name, configure) }
 
     @discardableResult
     func spawn(_ spec: ServiceSpec, pid: Int32) -> [Effect] {

@@ -6,11 +6,7 @@ import PPMCoreTesting
 @Suite struct ReloadTransitionTests {
     let supervisor = Supervisor(clock: ManualScheduler())
 
-    func spec(_ name: String, _ configure: (inout ServiceSpec) -> Void = { _ in }) -> ServiceSpec {
-        var s = ServiceSpec(name: name, cmd: ["/bin/\(name)"])
-        configure(&s)
-        return s
-    }
+    func spec(_ name: String, _ configure: (inout ServiceSpec) -> Void = { _ in }) -> ServiceSpec { testSpec(name, configure) }
 
     func spawns(_ effects: [Effect]) -> [String] {
         effects.compactMap { if case .spawn(let s) = $0 { s.name } else { nil } }
