@@ -7,7 +7,7 @@ extension Supervisor {
     func adopt(_ name: String, _ process: AdoptedProcess) {
         guard let service = table[name], !service.isActive, !isShuttingDown else { return }
         let pid = process.pid
-        service.phase = .running(Phase.Run(pid: pid, pgid: pid, startedAt: clock.now - max(0, process.age)))
+        service.phase = .running(Phase.Run(pid: pid, pgid: pid, startedAt: now.monotonic - max(0, process.age)))
         service.starts = max(service.starts, 1)
         table.byPid[pid] = service
         effects.append(.persist(.running(name, pid: pid)))

@@ -25,7 +25,7 @@ extension Supervisor {
         service.phase = .running(run)
         cancelTimer(service, .ready)
         cancelTimer(service, .probe)
-        emit(.ready, service, pid: run.pid, extra: ["after": .double(max(0, clock.now - run.startedAt))])
+        emit(.ready, service, pid: run.pid, extra: ["after": .double(max(0, now.monotonic - run.startedAt))])
         startHealthChecks(service)
         wakeDependents(of: service)
     }

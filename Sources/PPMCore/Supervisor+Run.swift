@@ -2,7 +2,7 @@
 /// Nothing here grows with the number of services.
 extension Supervisor {
     func delayStart(_ service: Service, after seconds: Double) {
-        service.phase = .waiting(.timer(due: clock.now + max(0, seconds)))
+        service.phase = .waiting(.timer(due: now.monotonic + max(0, seconds)))
         arm(service, .start, after: seconds)
     }
 
@@ -33,7 +33,7 @@ extension Supervisor {
             table.byPid[pid] = service
             effects.append(.persist(.running(name, pid: pid)))
             emit(.start, service, pid: pid)
-            afterSpawn(service, Phase.Run(pid: pid, pgid: pid, startedAt: clock.now))
+            afterSpawn(service, Phase.Run(pid: pid, pgid: pid, startedAt: now.monotonic))
             if let bounce = service.spec.bounce, bounce > 0 { arm(service, .bounce, after: bounce) }
             wakeDependents(of: service)
             // A stop asked while it was being spawned.
@@ -74,16 +74,15 @@ extension Supervisor {
         case .created, .disabled, .waiting, .launching, .draining, .deciding, .down:
             return  // only a running process is indexed by pid
         }
-        let now = clock.now
         // Noticed late (the daemon was stopped, or re-executed): the run
         // lasted until the process last ran, not until now.
-        let end = ended.flatMap { now - $0 > Self.lateExit ? $0 : nil } ?? now
+        let end = ended.flatMap { now.monotonic - $0 > Self.lateExit ? $0 : nil } ?? now.monotonic
         let runtime = max(0, end - run.startedAt)
         cancelTimer(service, .bounce)
         cancelTimer(service, .ready)
         cancelTimer(service, .probe)
         cancelTimer(service, .watchdog)
-        service.lastExit = LastExit(result: status.result, signal: status.signal, runtime: runtime, time: clock.wallNow)
+        service.lastExit = LastExit(result: status.result, signal: status.signal, runtime: runtime, time: now.wall)
         let outcome: Outcome
         if stopThen != nil {
             outcome = .stopped

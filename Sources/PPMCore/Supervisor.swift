@@ -17,6 +17,9 @@ public final class Supervisor {
     var table = ServiceTable()
     /// The effects of the transition running now.
     var effects: [Effect] = []
+    /// When the input being handled happened: every time a transition
+    /// records comes from here, read once per input.
+    var now = Instant(monotonic: 0, wall: 0)
     var timerSerial = 0
 
     // Boot: the next service to consider, and the `wait` service holding it.
@@ -38,8 +41,14 @@ public final class Supervisor {
 
     // MARK: The transition
 
-    /// Applies one input and returns what to do, in order.
+    /// Applies one input, at this moment of the clock, and returns what to do, in order.
     public func handle(_ input: SupervisorInput) -> [Effect] {
+        handle(input, at: Instant(monotonic: clock.now, wall: clock.wallNow))
+    }
+
+    /// Applies one input that happened at `time` and returns what to do, in order.
+    public func handle(_ input: SupervisorInput, at time: Instant) -> [Effect] {
+        now = time
         switch input {
         case .add(let spec, let held, let persist): add(spec, held: held, persist: persist)
         case .replace(let spec): replace(spec)
@@ -248,10 +257,22 @@ public final class Supervisor {
               decide: Bool = false, extra: [String: JSONValue] = [:]) {
         var event = ServiceEvent(
             kind: kind, name: service.spec.name, pid: pid, status: status, runtime: runtime,
-            starts: service.starts, crashes: service.crashes, outcome: outcome, time: clock.wallNow, error: error)
+            starts: service.starts, crashes: service.crashes, outcome: outcome, time: now.wall, error: error)
         event.cause = cause
         event.extra = extra
         effects.append(.event(event, decide: decide))
+    }
+}
+
+/// A moment, on the monotonic clock (durations, timers) and the wall clock
+/// (event times).
+public struct Instant: Sendable, Equatable {
+    public var monotonic: Double
+    public var wall: Double
+
+    public init(monotonic: Double, wall: Double) {
+        self.monotonic = monotonic
+        self.wall = wall
     }
 }
 

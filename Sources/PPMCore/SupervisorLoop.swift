@@ -103,6 +103,9 @@ public final class SupervisorLoop {
         return Waiter(id: nextWaiter)
     }
 
+    /// The moment an input is handled: the time it comes in with.
+    private func moment() -> Instant { Instant(monotonic: scheduler.now, wall: scheduler.wallNow) }
+
     private func assertOnQueue() {
         if let queue { dispatchPrecondition(condition: .onQueue(queue)) }
     }
@@ -112,7 +115,7 @@ public final class SupervisorLoop {
         while next < inputs.count {
             let input = inputs[next]
             next += 1
-            carryOut(supervisor.handle(input))
+            carryOut(supervisor.handle(input, at: moment()))
             if case .exited = input { checkWatchedGroups() }
         }
         inputs.removeAll(keepingCapacity: true)
@@ -132,7 +135,7 @@ public final class SupervisorLoop {
         while next < answers.count {
             let answer = answers[next]
             next += 1
-            run(supervisor.handle(answer), answers: &answers, completed: &completed)
+            run(supervisor.handle(answer, at: moment()), answers: &answers, completed: &completed)
         }
         for waiter in completed { waiters.removeValue(forKey: waiter.id)?() }
     }
