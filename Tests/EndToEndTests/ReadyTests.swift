@@ -121,6 +121,27 @@ func freeTCPPort() throws -> Int {
         #expect(events(s, "exit").first { $0["name"] as? String == "closer" }?["error"] as? String == "not ready after 1 s")
     }
 
+    @Test func aReloadKeepsTheReadinessAndHealthOfUnchangedServices() throws {
+        let s = try Sandbox()
+        let port = try freeTCPPort()
+        let config = """
+        ppm.service { name = "db", ready = "notify", health = { tcp = "127.0.0.1:\(port)", every = "200ms" },
+                      cmd = { "python3", "-c", "import socket,subprocess; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', \(port))); s.listen(); subprocess.run(['systemd-notify', '--ready']); import time; time.sleep(1000)" } }
+        ppm.service { name = "web", requires = { db = "healthy" }, cmd = "sleep 1000" }
+        """
+        try s.write(config)
+        try s.startDaemon()
+        #expect(eventually { s.state("web") == "running" })
+        let pids = (s.pid("db"), s.pid("web"))
+        #expect(s.services()["db"]?["health"] as? String == "healthy")
+        try s.write(config + "\nppm.service { name = \"extra\", cmd = \"sleep 1000\" }\n")
+        #expect(s.run("reload").status == 0)
+        #expect(eventually { s.state("extra") == "running" })
+        #expect(s.state("db") == "running" && s.services()["db"]?["health"] as? String == "healthy")
+        #expect(s.pid("db") == pids.0 && s.pid("web") == pids.1)
+        #expect(events(s, "ready").count == 1)
+    }
+
     @Test func notReadyInTimeIsACrashWithItsReason() throws {
         let s = try Sandbox()
         try s.write("""

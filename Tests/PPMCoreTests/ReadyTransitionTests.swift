@@ -86,6 +86,25 @@ import PPMCoreTesting
         #expect(spawned(supervisor.handle(.groupGone("web"))) == ["web"])
     }
 
+    @Test func checksStartAfterStartPeriodAndEveryEveryAfterThat() {
+        let web = spec("web") {
+            $0.ready = .notify
+            $0.health = HealthSpec(probe: .tcp("127.0.0.1:1"))
+            $0.health?.every = 5
+            $0.health?.startPeriod = 60
+        }
+        spawn(web, pid: 7)
+        // Nothing is checked before readiness, the first check start_period + every after it.
+        let ready = supervisor.handle(.ready("web", pid: 7))
+        let first = armed(ready, .probe)!
+        #expect(ready.contains(.arm(first, after: 65)))
+        let check = supervisor.handle(.timer(first))
+        #expect(check == [.probe(web, pid: 7, .health, .tcp("127.0.0.1:1"), timeout: 5)])
+        #expect(supervisor.handle(.probed("web", pid: 7, .health, ok: true, message: nil)).contains { effect in
+            if case .arm(let id, 5) = effect { id.kind == .probe } else { false }
+        })
+    }
+
     @Test func onHealthDecidesAndNilOnlyReports() {
         let web = spec("web") {
             $0.health = HealthSpec(probe: .function)
