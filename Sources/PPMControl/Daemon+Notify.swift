@@ -47,6 +47,8 @@ extension Daemon {
             case .ready: loop.send(.ready(delivery.service, pid: pid))
             case .watchdog: loop.send(.watchdog(delivery.service, pid: pid, trigger: false))
             case .watchdogTrigger: loop.send(.watchdog(delivery.service, pid: pid, trigger: true))
+            case .extendTimeout(let microseconds):
+                loop.send(.extendReadyTimeout(delivery.service, pid: pid, seconds: Double(microseconds) / 1_000_000))
             default: break
             }
         }

@@ -109,6 +109,8 @@ enum Phase: Equatable, Sendable {
         var probeMessage: String?
         /// Why it is being stopped, when not on request (`cause` of its exit event).
         var cause: String?
+        /// While starting: when `ready_timeout` runs out (monotonic seconds).
+        var readyDue: Double?
 
         init(pid: Int32, pgid: Int32, startedAt: Double) {
             self.pid = pid

@@ -9,6 +9,8 @@ extension Supervisor {
             service.phase = .running(run)
             return startHealthChecks(service)
         }
+        var run = run
+        run.readyDue = now.monotonic + spec.readyTimeout
         service.phase = .starting(run)
         arm(service, .ready, after: spec.readyTimeout)
         if case .probe = spec.ready { arm(service, .probe, after: spec.readyEvery) }
@@ -21,7 +23,18 @@ extension Supervisor {
         becameReady(service, run)
     }
 
+    /// `EXTEND_TIMEOUT_USEC`: the start may take `seconds` more from now.
+    func extendReadyTimeout(_ name: String, pid: Int32, seconds: Double) {
+        guard let service = table[name], case .starting(var run) = service.phase, run.pid == pid else { return }
+        let due = max(run.readyDue ?? now.monotonic, now.monotonic + seconds)
+        run.readyDue = due
+        service.phase = .starting(run)
+        arm(service, .ready, after: due - now.monotonic)
+    }
+
     private func becameReady(_ service: Service, _ run: Phase.Run) {
+        var run = run
+        run.readyDue = nil
         service.phase = .running(run)
         cancelTimer(service, .ready)
         cancelTimer(service, .probe)

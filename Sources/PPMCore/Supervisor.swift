@@ -71,6 +71,7 @@ public final class Supervisor {
         case .resume(let name, let state): resume(name, state)
         case .configure(let settings): self.settings = settings
         case .ready(let name, let pid): ready(name, pid: pid)
+        case .extendReadyTimeout(let name, let pid, let seconds): extendReadyTimeout(name, pid: pid, seconds: seconds)
         case .watchdog(let name, let pid, let trigger): watchdog(name, pid: pid, trigger: trigger)
         case .probed(let name, let pid, let purpose, let ok, let message): probed(name, pid: pid, purpose, ok: ok, message: message)
         case .healthDecided(let name, let starts, let decision): healthDecided(name, starts: starts, decision)

@@ -56,6 +56,9 @@ public enum SupervisorInput: Sendable, Equatable {
     /// `WATCHDOG=1` from the service of process `pid` (with `trigger`:
     /// `WATCHDOG=trigger`, unhealthy at once).
     case watchdog(String, pid: Int32, trigger: Bool)
+    /// `EXTEND_TIMEOUT_USEC=` from the service of process `pid`: while it
+    /// starts, `ready_timeout` runs out no sooner than `seconds` from now.
+    case extendReadyTimeout(String, pid: Int32, seconds: Double)
     /// The answer of a `probe` effect for the process `pid`.
     case probed(String, pid: Int32, ProbePurpose, ok: Bool, message: String?)
     /// What `on_health` decided about an `unhealthy` event of run `starts`

@@ -142,6 +142,17 @@ func freeTCPPort() throws -> Int {
         #expect(events(s, "ready").count == 1)
     }
 
+    @Test func extendTimeoutUsecGivesASlowStartMoreTime() throws {
+        let s = try Sandbox()
+        try s.write("""
+        ppm.service { name = "slow", ready = "notify", ready_timeout = "1s", restart = "never",
+                      cmd = { "/bin/sh", "-c", "systemd-notify EXTEND_TIMEOUT_USEC=30000000; sleep 2; systemd-notify --ready; exec sleep 1000" } }
+        """)
+        try s.startDaemon()
+        #expect(eventually { s.state("slow") == "running" }, "\(s.state("slow") ?? "?")")
+        #expect(events(s, "exit").isEmpty)
+    }
+
     @Test func notReadyInTimeIsACrashWithItsReason() throws {
         let s = try Sandbox()
         try s.write("""

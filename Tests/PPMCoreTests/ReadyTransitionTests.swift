@@ -57,6 +57,19 @@ import PPMCoreTesting
         #expect(supervisor.snapshot("db")?.crashes == 1)
     }
 
+    @Test func extendingTheReadyTimeoutNeverShortensIt() {
+        let effects = spawn(spec("db") { $0.ready = .notify; $0.readyTimeout = 30 }, pid: 7)
+        #expect(armed(effects, .ready) != nil)
+        #expect(supervisor.handle(.extendReadyTimeout("db", pid: 7, seconds: 90)).contains { e in
+            if case .arm(let id, 90) = e { id.kind == .ready } else { false }
+        })
+        clock.advance(10)
+        #expect(supervisor.handle(.extendReadyTimeout("db", pid: 7, seconds: 5)).contains { e in
+            if case .arm(let id, 80) = e { id.kind == .ready } else { false }
+        })
+        #expect(supervisor.handle(.extendReadyTimeout("db", pid: 8, seconds: 500)) == [])
+    }
+
     @Test func aProbeRunsEveryReadyEveryUntilItPasses() {
         let db = spec("db") { $0.ready = .probe(.tcp("127.0.0.1:6390")); $0.readyEvery = 0.5 }
         let first = armed(spawn(db, pid: 7), .probe)!
