@@ -15,6 +15,7 @@ extension Daemon {
         let notifications = ServiceNotifications(
             home: options.locations.home, watcher: ReadinessSet(queue: queue),
             log: { [unowned self] in log("warn", $0) },
+            leader: { [unowned self] pgid in supervisor.service(leading: pgid) },
             members: { [unowned self] in
                 supervisor.list().map { s in
                     .init(name: s.name, pgid: s.state.hasProcess ? s.pid : nil, cgroup: spawner.cgroups?.directory(for: s.name))

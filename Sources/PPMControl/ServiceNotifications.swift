@@ -17,6 +17,8 @@ final class ServiceNotifications {
     /// Told of every delivery after it is recorded (readiness, watchdog: the integration's).
     var onDelivery: ((NotifyDelivery) -> Void)?
     private let members: () -> [Member]
+    /// The service whose running process leads this process group (constant time).
+    private let leader: (Int32) -> String?
     private var statusTexts: [String: String] = [:]
     private var byGroup: [Int32: String] = [:]
     /// `ppm-lua-<hash>/<dir>.service` (the last two parts of a service's cgroup) → name.
@@ -25,8 +27,9 @@ final class ServiceNotifications {
 
     /// Opens the socket for `home`; without it (logged) services get no `NOTIFY_SOCKET`.
     init(home: String, watcher: ReadinessSet, log: @escaping (String) -> Void,
-         members: @escaping () -> [Member]) {
+         leader: @escaping (Int32) -> String?, members: @escaping () -> [Member]) {
         self.members = members
+        self.leader = leader
         do {
             socket = try NotifySocket(home: home, watcher: watcher, lookup: { [unowned self] in service(of: $0) }, log: log) {
                 [unowned self] delivery in record(delivery)
@@ -70,8 +73,12 @@ final class ServiceNotifications {
 
     /// The service whose process group or cgroup holds `pid`, or nil.
     func service(of pid: Int32) -> String? {
-        if stale { rebuild() }
         let pgid = getpgid(pid)
+        // Most senders are in their service's own process group: no index needed.
+        if pgid > 0, let name = leader(pgid) { return name }
+        // Otherwise (a process that left the group, in the service's cgroup),
+        // the index over every service, rebuilt only when a miss finds it stale.
+        if stale { rebuild() }
         if pgid > 0, let name = byGroup[pgid] { return name }
         guard !byCgroup.isEmpty, case .success(let bytes) = FileContents.bytes("/proc/\(pid)/cgroup"),
               let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n").first(where: { $0.hasPrefix("0::") }) else { return nil }

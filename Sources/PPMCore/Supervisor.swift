@@ -112,6 +112,10 @@ public final class Supervisor {
         return s
     }
 
+    /// The service whose current process leads the process group `pgid`
+    /// (a service's process is its group's leader). Constant time.
+    public func service(leading pgid: Int32) -> String? { table.byPid[pgid]?.spec.name }
+
     /// The Lua pattern and process of a `starting` service whose readiness
     /// is a log line (`ready = {log = …}`); nil otherwise. Constant time: the
     /// output capture asks for each batch of lines.
