@@ -120,7 +120,7 @@ extension Supervisor {
         effects.append(.watchGroup(name, pgid: run.pgid))
         emit(.exit, service, pid: pid, status: status, runtime: runtime, outcome: outcome, error: error, cause: run.cause,
              decide: decide)
-        effects.append(.persist(.gone(name)))
+        recordGone(service)
         if isShuttingDown {
             shutdownProgress(service)
         } else if decide {

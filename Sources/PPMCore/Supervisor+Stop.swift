@@ -96,7 +96,7 @@ extension Supervisor {
     func finishStop(_ service: Service, then: Phase.AfterStop) {
         cancelTimer(service, .kill)
         if then == .giveUp { giveUp(service, as: .fatal) } else { service.phase = .down(.stopped) }
-        effects.append(.persist(.gone(service.spec.name)))
+        recordGone(service)
         effects += service.stopWaiters.map { .done($0) }
         service.stopWaiters = []
         if then == .remove {

@@ -78,7 +78,6 @@ public final class Supervisor {
         case .journal(let note): effects.append(.journal(note))
         case .whenGone(let name, let waiter): whenGone(name, waiter)
         }
-        if !goneWaiters.isEmpty { tellGoneWaiters() }
         defer { effects = [] }
         return effects
     }

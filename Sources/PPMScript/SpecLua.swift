@@ -7,21 +7,19 @@ public enum SpecLua {
     /// `ppm.service {` and one field a line: `name` and `cmd` first, the
     /// others in alphabetical order.
     public static func statement(_ spec: ServiceSpec) -> String {
-        guard case .object(var o) = SpecJSON.encode(spec) else { return "" }
+        guard case .object(let json) = SpecJSON.encode(spec) else { return "" }
+        var fields = json.mapValues(luaValue)
         // The conditions of `requires` are its map form in Lua: `{ "cache", db = "healthy" }`.
-        if case .object(let conditions)? = o.removeValue(forKey: "require_conditions") {
+        if case .object(let conditions)? = json["require_conditions"] {
             var requires = LuaTable(array: spec.requires.filter { conditions[$0] == nil }.map { .string($0) })
             for (name, condition) in conditions { requires[name] = LuaValue(json: condition) }
-            let fields = order(o.keys + ["requires"]).compactMap { key in
-                key == "requires" ? "  requires = \(LuaLiteral.value(.table(requires)) ?? "nil"),\n"
-                    : o[key].map { "  \(LuaLiteral.key(key)) = \(LuaLiteral.value(luaValue($0)) ?? "nil"),\n" }
-            }
-            return "ppm.service {\n" + fields.joined() + "}\n"
+            fields["require_conditions"] = nil
+            fields["requires"] = .table(requires)
         }
-        let fields = order(Array(o.keys)).compactMap { key in
-            o[key].map { "  \(LuaLiteral.key(key)) = \(LuaLiteral.value(luaValue($0)) ?? "nil"),\n" }
+        let lines = order(Array(fields.keys)).compactMap { key in
+            fields[key].map { "  \(LuaLiteral.key(key)) = \(LuaLiteral.value($0) ?? "nil"),\n" }
         }
-        return "ppm.service {\n" + fields.joined() + "}\n"
+        return "ppm.service {\n" + lines.joined() + "}\n"
     }
 
     /// `name` and `cmd` first, the others in alphabetical order (once each).

@@ -75,6 +75,24 @@ struct MarkdownLinkChecker {
     /// blocks and code spans.
     static func links(in text: String) -> [Link] {
         var found: [Link] = []
+        for (number, raw) in linesOutsideFences(text) {
+            let line = raw.replacingOccurrences(of: "(`+)(?:(?!\\1).)+?\\1", with: "", options: .regularExpression)
+            let range = NSRange(line.startIndex..., in: line)
+            for match in linkPattern.matches(in: line, range: range) {
+                guard let r = Range(match.range(at: 1), in: line) else { continue }
+                found.append(Link(line: number, target: String(line[r])))
+            }
+        }
+        return found
+    }
+
+    /// `[text](target "title")`: the target.
+    private static let linkPattern = try! NSRegularExpression(pattern: #"\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)"#)
+
+    /// The lines of Markdown text (numbered from 1) that are not inside a
+    /// fenced code block, nor its fences.
+    static func linesOutsideFences(_ text: String) -> [(number: Int, text: String)] {
+        var lines: [(Int, String)] = []
         var fence: String?
         for (index, raw) in text.components(separatedBy: "\n").enumerated() {
             let trimmed = raw.trimmingCharacters(in: .whitespaces)
@@ -86,15 +104,9 @@ struct MarkdownLinkChecker {
                 fence = String(trimmed.prefix(3))
                 continue
             }
-            let line = raw.replacingOccurrences(of: "(`+)(?:(?!\\1).)+?\\1", with: "", options: .regularExpression)
-            let pattern = try! NSRegularExpression(pattern: #"\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)"#)
-            let range = NSRange(line.startIndex..., in: line)
-            for match in pattern.matches(in: line, range: range) {
-                guard let r = Range(match.range(at: 1), in: line) else { continue }
-                found.append(Link(line: index + 1, target: String(line[r])))
-            }
+            lines.append((index + 1, raw))
         }
-        return found
+        return lines
     }
 
     /// The anchors GitHub makes for the headings of Markdown text: the
@@ -103,17 +115,7 @@ struct MarkdownLinkChecker {
     static func headingSlugs(in text: String) -> Set<String> {
         var slugs: Set<String> = []
         var seen: [String: Int] = [:]
-        var fence: String?
-        for raw in text.components(separatedBy: "\n") {
-            let trimmed = raw.trimmingCharacters(in: .whitespaces)
-            if let open = fence {
-                if trimmed.hasPrefix(open) { fence = nil }
-                continue
-            }
-            if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") {
-                fence = String(trimmed.prefix(3))
-                continue
-            }
+        for (_, raw) in linesOutsideFences(text) {
             guard let heading = raw.range(of: "^#{1,6}\\s+", options: .regularExpression) else { continue }
             let base = slug(String(raw[heading.upperBound...]))
             let count = seen[base, default: 0]
