@@ -39,12 +39,19 @@ let package = Package(
         // System calls from Swift: EINTR retried in one place, errno as a typed error, writeAll.
         .target(name: "SystemCalls"),
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim", "SystemCalls"]),
-        .target(name: "PPMCore", dependencies: ["CSystem", "SystemCalls"]),
-        .target(name: "PPMScript", dependencies: ["LuaKit", "PPMCore", "SystemCalls"]),
-        .target(name: "PPMControl", dependencies: ["PPMCore", "PPMScript", "LuaKit", "CSystem", "COpenSSL", "SystemCalls"]),
+        // The pure state machine: specs, phases, the transition, effects, JSON. It depends on
+        // nothing, so the compiler keeps the OS out ("the core knows nothing about the OS");
+        // MachineImportTests refuses Glibc, Dispatch and Foundation in its sources.
+        .target(name: "PPMMachine"),
+        // The Linux side that carries effects out: the loop, spawner, cgroups, /proc, logs, files.
+        .target(name: "PPMRuntime", dependencies: ["PPMMachine", "CSystem", "SystemCalls"]),
+        .target(name: "PPMScript", dependencies: ["LuaKit", "PPMMachine", "PPMRuntime", "SystemCalls"]),
+        .target(name: "PPMControl", dependencies: [
+            "PPMMachine", "PPMRuntime", "PPMScript", "LuaKit", "CSystem", "COpenSSL", "SystemCalls",
+        ]),
         // Readers for pmtr, PETeR, PPM, supervisord and pm2 configs and the ppm.lua writer.
         .target(name: "PPMImport", dependencies: [
-            "PPMCore", "PPMScript", "LuaKit", .product(name: "Yams", package: "Yams"),
+            "PPMMachine", "PPMRuntime", "PPMScript", "LuaKit", .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(
             name: "ppm-lua-import",
@@ -54,21 +61,25 @@ let package = Package(
             ]
         ),
         // A manual clock and a fake spawner for tests.
-        .target(name: "PPMCoreTesting", dependencies: ["PPMCore"]),
+        .target(name: "PPMMachineTesting", dependencies: ["PPMMachine"]),
         .executableTarget(
             name: "ppm-lua",
             dependencies: [
-                "LuaKit", "PPMCore", "PPMScript", "PPMControl", "CSystem",
+                "LuaKit", "PPMMachine", "PPMRuntime", "PPMScript", "PPMControl", "CSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
-        .testTarget(name: "PPMCoreTests", dependencies: ["PPMCore", "PPMCoreTesting", "SystemCalls"]),
-        .testTarget(name: "PPMControlTests", dependencies: ["PPMControl", "PPMCore", "PPMCoreTesting", "PPMScript", "SystemCalls"]),
+        // The transition, through the loop on fakes (the loop is PPMRuntime's).
+        .testTarget(name: "PPMMachineTests", dependencies: ["PPMMachine", "PPMMachineTesting", "PPMRuntime"]),
+        .testTarget(name: "PPMRuntimeTests", dependencies: ["PPMRuntime", "PPMMachine", "PPMMachineTesting", "SystemCalls"]),
+        .testTarget(name: "PPMControlTests", dependencies: [
+            "PPMControl", "PPMMachine", "PPMRuntime", "PPMMachineTesting", "PPMScript", "SystemCalls",
+        ]),
         // Drives the built ppm-lua binary (run `swift build` first, as scripts/test.sh does).
         // PPMControl: the raw TCP client of the remote tests speaks TLS through its channel.
-        .testTarget(name: "EndToEndTests", dependencies: ["PPMControl", "PPMCore"]),
-        .testTarget(name: "PPMImportTests", dependencies: ["PPMImport", "PPMScript", "PPMCore", "LuaKit"], exclude: ["Fixtures"]),
-        .testTarget(name: "PPMScriptTests", dependencies: ["PPMScript", "PPMCore", "PPMCoreTesting", "LuaKit"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["PPMControl", "PPMMachine", "PPMRuntime"]),
+        .testTarget(name: "PPMImportTests", dependencies: ["PPMImport", "PPMScript", "PPMMachine", "PPMRuntime", "LuaKit"], exclude: ["Fixtures"]),
+        .testTarget(name: "PPMScriptTests", dependencies: ["PPMScript", "PPMMachine", "PPMRuntime", "PPMMachineTesting", "LuaKit"]),
     ]
 )

@@ -23,7 +23,7 @@ For each exit the daemon asks about (never for a stop that was asked for):
 This file is what the daemon does by default: restart = "on-failure" is
 require("backoff"){} and restart = "always" is require("backoff"){always = true},
 both with the options of ppm.settings{backoff = ...}. For those two the daemon
-runs the same rule in Swift (Sources/PPMCore/Supervisor+Run.swift, policy() and
+runs the same rule in Swift (Sources/PPMMachine/Supervisor/Supervisor+Run.swift, policy() and
 apply()) so that a crash is answered without a Lua call: restart latency is a
 benchmark figure. Tests/PPMScriptTests/BackoffPluginTests.swift feeds the same
 exits to both and checks every decision matches; change them together.

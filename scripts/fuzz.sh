@@ -27,8 +27,8 @@ targets=("$@")
 # The sources each target is built from (compiled into the target's module).
 sources_for() {
     case "$1" in
-        json) echo Sources/PPMCore/JSONReader.swift Sources/PPMCore/JSONValue.swift Sources/PPMCore/JSONWriter.swift ;;
-        lines) echo Sources/PPMCore/Logs/LineSplitter.swift ;;
+        json) echo Sources/PPMMachine/JSON/JSONReader.swift Sources/PPMMachine/JSON/JSONValue.swift Sources/PPMMachine/JSON/JSONWriter.swift ;;
+        lines) echo Sources/PPMRuntime/Logs/LineSplitter.swift ;;
         shellwords) echo Sources/PPMScript/ShellWords.swift ;;
         *) echo "unknown fuzz target: $1 (json, lines, shellwords)" >&2; exit 2 ;;
     esac

@@ -1,7 +1,8 @@
 import CSystem
 import Dispatch
 import Glibc
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// Reaps the daemon's children.
 ///

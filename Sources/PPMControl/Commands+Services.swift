@@ -1,5 +1,5 @@
 import LuaKit
-import PPMCore
+import PPMMachine
 import PPMScript
 
 /// The control commands that act on services (`start stop restart signal

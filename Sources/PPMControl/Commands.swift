@@ -1,7 +1,8 @@
 import Dispatch
 import Glibc
 import LuaKit
-import PPMCore
+import PPMMachine
+import PPMRuntime
 import PPMScript
 
 /// The control commands (SPEC 7), one method each. Every reply goes through

@@ -1,6 +1,7 @@
 import CSystem
 import Glibc
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// The CLI's end of the control socket (or of a TCP listener, in TLS): one
 /// blocking connection.

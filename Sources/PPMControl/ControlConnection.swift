@@ -2,7 +2,8 @@ import CSystem
 import Dispatch
 import Glibc
 import LuaKit
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// One client: reads request lines, buffers replies until the socket
 /// takes them. Its socket sits in the `ReadinessSet` its server shares

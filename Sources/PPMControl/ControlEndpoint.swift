@@ -1,5 +1,5 @@
 import Glibc
-import PPMCore
+import PPMMachine
 import PPMScript
 import SystemCalls
 

@@ -1,4 +1,4 @@
-import PPMCore
+import PPMMachine
 
 /// One request line: `{"id": 1, "cmd": "ls", "args": {...}}` (SPEC 7).
 public struct ControlRequest: Sendable {

@@ -2,7 +2,8 @@ import CSystem
 import Dispatch
 import Glibc
 import LuaKit
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// The daemon's end of the control socket: a unix stream socket (mode 0600)
 /// speaking JSON lines. Only the daemon's uid and root may connect.

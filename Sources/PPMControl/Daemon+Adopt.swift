@@ -1,5 +1,6 @@
 import Glibc
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// Adoption at start-up: what a killed daemon (or the image before a
 /// re-exec) left running.

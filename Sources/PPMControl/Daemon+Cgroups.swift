@@ -1,5 +1,6 @@
 import Glibc
-import PPMCore
+import PPMMachine
+import PPMRuntime
 import PPMScript
 
 /// One cgroup v2 per service where the daemon may make them (see

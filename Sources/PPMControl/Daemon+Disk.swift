@@ -1,4 +1,5 @@
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// The home's disk: run-time changes reach it before a client hears of
 /// them, and a home that cannot be written (full, quota, I/O error) is

@@ -1,5 +1,5 @@
 import Glibc
-import PPMCore
+import PPMMachine
 
 /// sd_notify both ways (SPEC 9): the socket services notify the daemon on
 /// (`ServiceNotifications`), and the daemon notifying its own supervisor

@@ -1,4 +1,4 @@
-import PPMCore
+import PPMMachine
 import PPMScript
 
 /// Readiness probes and health checks of services (SPEC 9): the engines of

@@ -1,7 +1,7 @@
 import Dispatch
 import Glibc
 import LuaKit
-import PPMCore
+import PPMMachine
 import PPMScript
 
 /// What a config load changed: the fields of the `config` event and of the

@@ -1,5 +1,5 @@
 import Glibc
-import PPMCore
+import PPMMachine
 import PPMScript
 
 /// The TCP listener's place in the daemon: made at start when the config

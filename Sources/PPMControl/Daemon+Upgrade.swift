@@ -2,7 +2,8 @@ import CSystem
 import Dispatch
 import Glibc
 import LuaKit
-import PPMCore
+import PPMMachine
+import PPMRuntime
 import SystemCalls
 
 /// What a daemon hands to the image it re-executes (`ppm-lua upgrade`):

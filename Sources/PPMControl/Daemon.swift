@@ -2,7 +2,8 @@ import CSystem
 import Dispatch
 import Glibc
 import LuaKit
-import PPMCore
+import PPMMachine
+import PPMRuntime
 import PPMScript
 
 /// How `ppm-lua daemon` was asked to run.

@@ -1,5 +1,6 @@
 import Dispatch
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// Restarts a service when what its `depends` patterns match changes: the
 /// content of a matched file (a write leaving it equal does not count), or

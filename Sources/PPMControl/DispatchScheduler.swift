@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// Timers on the daemon's loop queue. Durations run on the monotonic clock
 /// (a wall-clock step changes no runtime, uptime or backoff); wall time is

@@ -1,6 +1,7 @@
 import CSystem
 import Glibc
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// The daemon's side of the fd holder (Sources/CSystem/fdholder.c): a small
 /// process, started once, that keeps a copy of every output pipe. When the

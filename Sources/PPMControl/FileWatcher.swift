@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// Tells when files change, through one inotify descriptor read on the
 /// loop queue: no polling, no wake-up while nothing changes.

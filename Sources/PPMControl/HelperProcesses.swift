@@ -1,7 +1,8 @@
-import Dispatch
 import CSystem
+import Dispatch
 import Glibc
-import PPMCore
+import PPMMachine
+import PPMRuntime
 import PPMScript
 import SystemCalls
 

@@ -1,6 +1,7 @@
 import CSystem
 import Glibc
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// One daemon per home. The lock is `flock` on `<home>/daemon.lock`: inside
 /// the 0700 home, so no other user can take it first (an abstract socket

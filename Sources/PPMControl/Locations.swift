@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// Where ppm-lua keeps its files (SPEC section 2).
 public struct Locations: Sendable {

@@ -1,4 +1,5 @@
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// The `logs` control command: the last lines of services' output, then
 /// (with `follow`) every new line as it is captured, across restarts and

@@ -1,6 +1,7 @@
 import CSystem
 import Glibc
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// What a service's process told the daemon in one datagram.
 struct NotifyDelivery: Sendable {

@@ -1,7 +1,7 @@
 import CSystem
 import Dispatch
 import Glibc
-import PPMCore
+import PPMMachine
 
 /// Watches processes that are not the daemon's children (adopted after a
 /// daemon was killed) through pidfds: a pidfd becomes readable when its

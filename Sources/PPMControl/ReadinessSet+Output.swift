@@ -1,4 +1,4 @@
-import PPMCore
+import PPMMachine
 
 /// The services' output pipes are read through an epoll set (`OutputCapture`).
 extension ReadinessSet: ReadinessWatcher {

@@ -1,7 +1,8 @@
 import CSystem
 import Dispatch
 import Glibc
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// Descriptors watched in an epoll set of our own, seen through one Dispatch
 /// source (or one `WorkerThread` watch) that lives as long as the set.

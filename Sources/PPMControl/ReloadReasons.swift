@@ -1,4 +1,4 @@
-import PPMCore
+import PPMMachine
 
 /// Why a reload counts a service as changed: the names of the fields that
 /// differ, as `ppm.service{}` spells them.

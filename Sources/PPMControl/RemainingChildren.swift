@@ -1,6 +1,7 @@
 import CSystem
 import Glibc
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// Ends the processes still children of the daemon when it exits: helpers
 /// from `ppm.spawn` and orphans it adopted as a child subreaper (a

@@ -1,4 +1,5 @@
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// The plaintext listener's challenge-response (`tls = false`, loopback
 /// only) and the idle timer of every session.

@@ -1,7 +1,7 @@
 import Dispatch
 import Glibc
 import LuaKit
-import PPMCore
+import PPMMachine
 import PPMScript
 
 /// One TCP client of the `RemoteListener`: its authentication in its

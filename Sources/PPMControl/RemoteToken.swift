@@ -1,5 +1,6 @@
 import Glibc
-import PPMCore
+import PPMMachine
+import PPMRuntime
 import SystemCalls
 
 /// The TCP listener's shared secret: the TLS 1.3 pre-shared key, and on a

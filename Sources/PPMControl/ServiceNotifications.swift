@@ -1,5 +1,6 @@
 import Glibc
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// The daemon's side of its services' `sd_notify` messages: which service a
 /// sending process belongs to, the `NOTIFY_SOCKET` a service gets, and what

@@ -1,4 +1,5 @@
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// What a control request did to one service, as the client prints it:
 /// `{"name": "web", "ok": true, "message": "stopped (pid 123, 0.2 s)", "pid": 123}`.

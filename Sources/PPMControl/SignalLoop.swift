@@ -1,7 +1,8 @@
 import CSystem
 import Dispatch
 import Glibc
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// The daemon's signal handling: signal handlers only write the signal's
 /// number to a pipe, which the loop queue reads (a self-pipe works whichever

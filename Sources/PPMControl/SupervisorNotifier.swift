@@ -1,5 +1,6 @@
 import Glibc
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// The daemon speaking systemd's `sd_notify` protocol to whatever started
 /// it (SPEC 9: a `Type=notify` unit sets `$NOTIFY_SOCKET`): `READY=1` once

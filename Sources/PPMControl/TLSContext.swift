@@ -1,5 +1,6 @@
 import COpenSSL
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// The TLS 1.3 settings a listener's connections (or a client's) share:
 /// a pre-shared key (identity `ppm-lua`), or certificates with the CA

@@ -1,5 +1,6 @@
 import Glibc
-import PPMCore
+import PPMMachine
+import PPMRuntime
 import SystemCalls
 
 /// The client's TLS handshake over a freshly connected TCP socket, bounded

@@ -1,5 +1,5 @@
 import Glibc
-import PPMCore
+import PPMMachine
 import PPMScript
 
 /// What a root daemon reads as code or as a secret must be root's alone:

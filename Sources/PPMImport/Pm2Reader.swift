@@ -1,8 +1,8 @@
-import PPMCore
+import PPMMachine
 import Yams
 import LuaKit
 
-/// Reads a pm2 ecosystem file, JSON (checked strictly by PPMCore's JSON
+/// Reads a pm2 ecosystem file, JSON (checked strictly by PPMMachine's JSON
 /// reader, which gives errors a line) or YAML, with Yams for the line of
 /// every key, and translates its `apps`.
 struct Pm2Reader {

@@ -1,4 +1,4 @@
-import PPMCore
+import PPMMachine
 import PPMScript
 import LuaKit
 

@@ -1,4 +1,4 @@
-import PPMCore
+import PPMMachine
 
 /// One systemd `.service` unit translated into a `ppm.service { … }`
 /// (SPEC 10): what has a ppm-lua field is set, the rest is kept as a

@@ -1,5 +1,5 @@
 import LuaKit
-import PPMCore
+import PPMMachine
 
 /// Type checks for the fields of one table, with errors that name what it
 /// belongs to: `service 'web': ...`, `ppm.settings: ...`, `ppm.spawn: ...`.

@@ -1,4 +1,4 @@
-import PPMCore
+import PPMMachine
 
 /// How a helper command started by `ppm.spawn` ended: what its `on_exit`
 /// event table carries.

@@ -1,5 +1,5 @@
 import LuaKit
-import PPMCore
+import PPMMachine
 
 extension LuaValue {
     /// JSON data as Lua values.

@@ -1,5 +1,5 @@
 import LuaKit
-import PPMCore
+import PPMMachine
 
 /// Checks the options table a plugin constructor was given against the
 /// options it declares (`ppm.options`): unknown names (with a "did you

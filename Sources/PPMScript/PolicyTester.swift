@@ -1,6 +1,6 @@
 import FoundationEssentials
 import LuaKit
-import PPMCore
+import PPMMachine
 import SystemCalls
 
 /// `ppm-lua test`: runs a config's or a plugin's policies offline, without

@@ -1,5 +1,5 @@
 import LuaKit
-import PPMCore
+import PPMMachine
 
 /// Reads SPEC 9's service fields: `ready`, `ready_timeout`, `ready_every`,
 /// `health`, `watchdog` and the map form of `requires`, with one-line

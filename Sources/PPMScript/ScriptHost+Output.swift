@@ -1,5 +1,6 @@
 import LuaKit
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// Output hooks: `on_output = function(line, stream, svc)` per service and
 /// `ppm.on("output", fn)`, called for each captured line under the hook

@@ -1,5 +1,5 @@
 import LuaKit
-import PPMCore
+import PPMMachine
 
 /// `ppm.sleep` and `ppm.probe.tcp/http/exec`: they suspend the calling
 /// hook, timer or probe function (a coroutine) until the loop has their

@@ -1,6 +1,6 @@
 import Glibc
 import LuaKit
-import PPMCore
+import PPMMachine
 
 /// What a config reload needs of a Lua state: the files it was read from,
 /// and retiring the state a new one replaces.

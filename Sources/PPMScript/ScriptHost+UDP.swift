@@ -1,6 +1,6 @@
 import Glibc
 import LuaKit
-import PPMCore
+import PPMMachine
 import SystemCalls
 
 /// `ppm.udp`: datagrams sent and received on the daemon's loop without

@@ -1,7 +1,8 @@
 import FoundationEssentials
 import Glibc
 import LuaKit
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// What the daemon lends the `ppm` module beyond the supervisor.
 public struct DaemonHooks {

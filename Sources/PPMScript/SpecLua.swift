@@ -1,5 +1,5 @@
 import LuaKit
-import PPMCore
+import PPMMachine
 
 /// A spec as Lua source: the `ppm.service { ... }` statement `export` writes,
 /// with the fields `SpecJSON.encode` keeps (defaults left out).

@@ -1,6 +1,6 @@
 import Glibc
 import LuaKit
-import PPMCore
+import PPMMachine
 
 /// The Lua functions a service declared; the core never sees them.
 struct ServiceScripts {

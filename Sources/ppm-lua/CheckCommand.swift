@@ -2,7 +2,8 @@ import ArgumentParser
 import Glibc
 import LuaKit
 import PPMControl
-import PPMCore
+import PPMMachine
+import PPMRuntime
 import PPMScript
 
 /// `ppm-lua check FILE`: loads a config without starting anything.

@@ -2,7 +2,8 @@ import ArgumentParser
 import FoundationEssentials
 import Glibc
 import PPMControl
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// The `--socket` option: the daemon's, and every client's.
 struct SocketOption: ParsableArguments {

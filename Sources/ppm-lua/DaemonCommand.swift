@@ -4,7 +4,8 @@ import FoundationEssentials
 import Glibc
 import LuaKit
 import PPMControl
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// `ppm-lua daemon`: runs the supervisor.
 struct DaemonCommand: ParsableCommand {

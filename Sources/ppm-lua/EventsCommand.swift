@@ -1,7 +1,8 @@
 import ArgumentParser
 import Glibc
 import PPMControl
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// `ppm-lua events [NAME] [-n N] [-f]`: the journal, in aligned columns
 /// (JSON Lines with `--json`).

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Glibc
 import PPMControl
-import PPMCore
+import PPMMachine
 
 /// `ppm-lua health [NAME…|@group] [--json]`: exit 0 when every named service
 /// (by default every autostart one that is not disabled) is running and

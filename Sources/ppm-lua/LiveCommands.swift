@@ -2,7 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import Glibc
 import PPMControl
-import PPMCore
+import PPMMachine
 
 /// `ppm-lua add [options] -- CMD [ARG…]` (alias `exec`).
 struct AddCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import Glibc
 import PPMControl
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// Following (`events -f`, `logs -f`) across an `upgrade`: the daemon
 /// re-executes in place and hangs up on every client, but its process goes

@@ -5,7 +5,8 @@ import FoundationEssentials
 import Glibc
 import LuaKit
 import PPMControl
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// `ppm-lua repl`: Lua inside the running daemon (SPEC 6).
 struct ReplCommand: ParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import PPMControl
-import PPMCore
+import PPMMachine
 
 /// Names of services on the command line: names, `all`, `@group`.
 struct ServiceNames: ParsableArguments {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import PPMControl
-import PPMCore
+import PPMMachine
+import PPMRuntime
 import PPMScript
 
 /// `ppm-lua show NAME` (alias `desc`): the spec, the state and why.

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Glibc
 import PPMControl
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 /// `ppm-lua upgrade`: the daemon re-executes its binary in place.
 struct UpgradeCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
-import PPMCore
+import PPMMachine
+import PPMRuntime
 import Testing
 
 /// Whether a daemon started here may make cgroups (what `ServiceCgroups.make`

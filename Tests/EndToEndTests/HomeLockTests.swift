@@ -1,5 +1,6 @@
 import Foundation
-import PPMCore
+import PPMMachine
+import PPMRuntime
 import Testing
 
 /// One daemon per home, and nobody else can take a home's place: another

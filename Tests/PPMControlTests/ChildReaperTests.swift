@@ -2,8 +2,9 @@ import Dispatch
 import Foundation
 import Glibc
 @testable import PPMControl
-import PPMCore
-import PPMCoreTesting
+import PPMMachine
+import PPMMachineTesting
+import PPMRuntime
 import Synchronization
 import Testing
 

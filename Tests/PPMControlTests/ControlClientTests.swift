@@ -1,6 +1,7 @@
 import Foundation
 @testable import PPMControl
-import PPMCore
+import PPMMachine
+import PPMRuntime
 import SystemCalls
 import Testing
 

@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 import Glibc
 @testable import PPMControl
-import PPMCoreTesting
+import PPMMachineTesting
 import Synchronization
 import Testing
 

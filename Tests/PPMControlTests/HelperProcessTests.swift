@@ -2,8 +2,9 @@ import Dispatch
 import Foundation
 import Glibc
 @testable import PPMControl
-import PPMCore
-import PPMCoreTesting
+import PPMMachine
+import PPMMachineTesting
+import PPMRuntime
 import PPMScript
 import Synchronization
 import Testing
@@ -33,10 +34,10 @@ import Testing
         func advance(_ seconds: Double) { queue.sync { clock.advance(seconds) } }
 
         /// Reaps the helper (the daemon's reaper does it there) and hands its exit over.
-        func reap(_ pid: Int32) -> PPMCore.ExitStatus? {
+        func reap(_ pid: Int32) -> PPMMachine.ExitStatus? {
             var status: Int32 = 0
             guard waitpid(pid, &status, 0) == pid else { return nil }
-            let exit: PPMCore.ExitStatus = (status & 0x7f) == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
+            let exit: PPMMachine.ExitStatus = (status & 0x7f) == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
             queue.sync { _ = helpers.exited(pid: pid, status: exit) }
             return exit
         }

@@ -1,7 +1,8 @@
 import Foundation
 import Glibc
 @testable import PPMControl
-import PPMCore
+import PPMMachine
+import PPMRuntime
 import Testing
 
 /// The daemon writes only into a home that is its user's own, never

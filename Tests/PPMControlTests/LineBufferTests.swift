@@ -1,5 +1,5 @@
 import PPMControl
-import PPMCore
+import PPMMachine
 import Testing
 
 @Suite struct LineBufferTests {

@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 @testable import PPMControl
-import PPMCore
+import PPMMachine
 import Testing
 
 /// The tcp and http probe engines against real sockets: a port opened

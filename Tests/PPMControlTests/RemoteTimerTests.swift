@@ -3,8 +3,8 @@ import Foundation
 import Glibc
 import LuaKit
 @testable import PPMControl
-import PPMCore
-import PPMCoreTesting
+import PPMMachine
+import PPMMachineTesting
 @testable import PPMScript
 import Synchronization
 import Testing

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import LuaKit
-import PPMCore
+import PPMMachine
 import PPMScript
 @testable import PPMImport
 

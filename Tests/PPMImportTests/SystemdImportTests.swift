@@ -1,5 +1,5 @@
 import Foundation
-import PPMCore
+import PPMMachine
 import PPMScript
 import Testing
 @testable import PPMImport

@@ -1,6 +1,6 @@
 import Foundation
 import LuaKit
-import PPMCore
+import PPMMachine
 import Testing
 @testable import PPMImport
 

@@ -1,6 +1,6 @@
 import LuaKit
-import PPMCore
-import PPMCoreTesting
+import PPMMachine
+import PPMMachineTesting
 import Testing
 @testable import PPMScript
 
@@ -36,7 +36,7 @@ import Testing
             random = random &* 6364136223846793005 &+ 1442695040888963407
             return Int((random >> 33) % n)
         }
-        let statuses: [PPMCore.ExitStatus] = [.exited(0), .exited(1), .exited(3), .signaled(9), .signaled(15)]
+        let statuses: [PPMMachine.ExitStatus] = [.exited(0), .exited(1), .exited(3), .signaled(9), .signaled(15)]
         let runtimes: [Double] = [0.1, 1, 2.5, 9.9, 10, 30]
         var decisions = 0, maxCrashes = 0
         for _ in 0..<300 {

@@ -1,5 +1,5 @@
 import LuaKit
-import PPMCore
+import PPMMachine
 import Testing
 @testable import PPMScript
 

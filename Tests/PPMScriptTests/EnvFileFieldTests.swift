@@ -1,5 +1,5 @@
 import Foundation
-import PPMCore
+import PPMMachine
 import Testing
 @testable import PPMScript
 

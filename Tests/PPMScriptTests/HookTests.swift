@@ -1,8 +1,9 @@
 import LuaKit
-import PPMCore
-import PPMCoreTesting
-import Testing
+import PPMMachine
+import PPMMachineTesting
+import PPMRuntime
 @testable import PPMScript
+import Testing
 
 /// A config loaded into a supervisor that runs on fakes.
 struct ScriptRig {
@@ -19,7 +20,7 @@ struct ScriptRig {
         loop.send(.boot)
     }
 
-    func exit(_ name: String, _ status: PPMCore.ExitStatus) {
+    func exit(_ name: String, _ status: PPMMachine.ExitStatus) {
         loop.send(.exited(pid: supervisor.snapshot(name)!.pid!, status: status))
     }
 

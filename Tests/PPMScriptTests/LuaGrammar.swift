@@ -1,4 +1,4 @@
-import PPMCore
+import PPMMachine
 @testable import PPMScript
 
 /// Random config programs from a small grammar: locals, `ppm.service` and

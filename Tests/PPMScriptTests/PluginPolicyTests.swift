@@ -1,6 +1,6 @@
 import LuaKit
-import PPMCore
-import PPMCoreTesting
+import PPMMachine
+import PPMMachineTesting
 import Testing
 @testable import PPMScript
 

@@ -1,6 +1,6 @@
 // Micro-benchmark: the old JSON paths (String writer, Codable/JSONDecoder)
 // against the byte-level JSONWriter/JSONReader on an `ls` reply for 1000
-// services. Run with bench/json/run.sh (release build of the PPMCore JSON files).
+// services. Run with bench/json/run.sh (release build of the PPMMachine JSON files).
 import Foundation
 
 /// One service object shaped like ServiceSnapshot.json (20 fields).

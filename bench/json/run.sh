@@ -4,6 +4,6 @@ set -e
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${TMPDIR:-/tmp}/ppm-json-bench
 swiftc -O -module-name JSONBench -o "$out" \
-    "$root/bench/json/main.swift" "$root"/Sources/PPMCore/JSONValue.swift \
-    "$root"/Sources/PPMCore/JSONWriter.swift "$root"/Sources/PPMCore/JSONReader.swift 2>&1 | grep -v warning || true
+    "$root/bench/json/main.swift" "$root"/Sources/PPMMachine/JSON/JSONValue.swift \
+    "$root"/Sources/PPMMachine/JSON/JSONWriter.swift "$root"/Sources/PPMMachine/JSON/JSONReader.swift 2>&1 | grep -v warning || true
 "$out"

@@ -1,6 +1,6 @@
 // Micro-benchmark: one pass over /proc (ProcessTable) against the old
 // per-service scan, with ~1000 extra `sleep 60` processes running.
-// Run with bench/stats/run.sh (release build of the PPMCore files it needs).
+// Run with bench/stats/run.sh (release build of the PPMRuntime and PPMMachine files it needs).
 import Foundation
 
 /// The old ProcessStats.group: one String-parsing scan of /proc per service.

@@ -3,8 +3,10 @@
 set -e
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${TMPDIR:-/tmp}/ppm-stats-bench
-core="$root/Sources/PPMCore"
+proc="$root/Sources/PPMRuntime/Proc"
+json="$root/Sources/PPMMachine/JSON"
 swiftc -O -module-name StatsBench -o "$out" "$root/bench/stats/main.swift" \
-    "$core/ProcessTable.swift" "$core/StatsSampler.swift" "$core/ProcessStats.swift" \
-    "$core/JSONValue.swift" "$core/JSONWriter.swift" "$core/JSONReader.swift"
+    "$proc/ProcessTable.swift" "$proc/ProcessEntry.swift" "$proc/StatsSampler.swift" "$proc/GroupUsage.swift" \
+    "$proc/StatsGroup.swift" "$proc/ProcessStats.swift" \
+    "$json/JSONValue.swift" "$json/JSONWriter.swift" "$json/JSONReader.swift"
 "$out" "$@"

@@ -1,4 +1,4 @@
-/// libFuzzer target: the byte-level JSON reader (Sources/PPMCore/JSONReader.swift).
+/// libFuzzer target: the byte-level JSON reader (Sources/PPMMachine/JSON/JSONReader.swift).
 /// Any input either fails with a JSONParseError or parses to a value that
 /// the writer prints as JSON reading back to the same value.
 @_cdecl("LLVMFuzzerTestOneInput")

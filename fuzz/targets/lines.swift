@@ -1,4 +1,4 @@
-/// libFuzzer target: the log line splitter (Sources/PPMCore/Logs/LineSplitter.swift).
+/// libFuzzer target: the log line splitter (Sources/PPMRuntime/Logs/LineSplitter.swift).
 /// The first input byte picks how the rest is cut into chunks (of at most
 /// `limit` bytes, as the daemon reads); the lines
 /// emitted must not depend on the chunking, each piece ends in a newline and

@@ -1,5 +1,5 @@
 import Glibc
-import PPMCore
+import PPMMachine
 
 /// One HTTP/1.1 GET over a connected probe socket: writes the request as
 /// the socket takes it, then reads the answer through `HTTPResponseParser`.

@@ -1,5 +1,5 @@
 import Glibc
-import PPMCore
+import PPMMachine
 
 /// One probe under way: its socket, its timer, its helper, and the
 /// completion it must call exactly once. Whatever ends it first (the

@@ -1,6 +1,6 @@
 import Dispatch
 import Glibc
-import PPMCore
+import PPMMachine
 import PPMScript
 
 /// Runs probes (`tcp`, `http`, `exec`) on the daemon's loop without ever

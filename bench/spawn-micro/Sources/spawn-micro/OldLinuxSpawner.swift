@@ -2,7 +2,8 @@
 // renamed, for the micro-benchmark only.
 import CSystem
 import OldSpawn
-import PPMCore
+import PPMMachine
+import PPMRuntime
 import Foundation
 
 /// Starts services as real processes through the C spawner (fork/exec in C,

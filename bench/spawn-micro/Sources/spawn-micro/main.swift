@@ -5,7 +5,8 @@ import CSystem
 import Foundation
 import Glibc
 import OldSpawn
-import PPMCore
+import PPMMachine
+import PPMRuntime
 
 let total = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1])! : 2000
 let ballastMB = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2])! : 0

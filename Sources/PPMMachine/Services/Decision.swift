@@ -1,0 +1,9 @@
+/// What happens after an exit (SPEC 5.3).
+public enum Decision: Sendable, Equatable {
+    /// Start again, after the delay (nil: the policy's backoff delay).
+    case restart(after: Double?)
+    /// Stay down as finished or crashed, by outcome.
+    case stop
+    /// Stay down as fatal.
+    case fatal
+}

@@ -1,0 +1,14 @@
+/// The summary of a service's last exit.
+public struct LastExit: Sendable, Equatable {
+    public var result: Int32?
+    public var signal: Int32?
+    public var runtime: Double
+    public var time: Double
+
+    public init(result: Int32?, signal: Int32?, runtime: Double, time: Double) {
+        self.result = result
+        self.signal = signal
+        self.runtime = runtime
+        self.time = time
+    }
+}

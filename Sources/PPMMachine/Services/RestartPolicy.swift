@@ -1,0 +1,8 @@
+/// How a service's exits are answered when no hook decides.
+public enum RestartPolicy: String, Sendable, Equatable {
+    case onFailure = "on-failure"
+    case always
+    case never
+    /// A Lua policy function decides; the script layer holds it.
+    case function
+}

@@ -1,0 +1,71 @@
+/// What a service is: everything `ppm.service{...}` declares, as plain data.
+///
+/// Lua functions (hooks, policy functions) are not part of the spec; the
+/// script layer keeps them and the core reaches them through `SupervisorHooks`.
+public struct ServiceSpec: Sendable, Equatable {
+    public var name: String
+    public var cmd: [String]
+    public var dir: String?
+    public var env: [String: String] = [:]
+    /// `env_file`: KEY=VALUE files read at each start (absolute once the
+    /// config is read; a leading `-` lets the file be missing). `env` wins
+    /// over them, later files over earlier ones.
+    public var envFile: [String] = []
+    public var cleanEnv = false
+    /// `secret_env`: variables whose values only the local owner may see
+    /// (besides those named like a password, secret, token or key).
+    public var secretEnv: [String] = []
+    public var user: String?
+    public var group: String?
+    /// `no_new_privs`: the service and its children cannot gain privileges
+    /// through exec (setuid programs, file capabilities).
+    public var noNewPrivs = false
+    public var stdin: String?
+    public var stdout: String?
+    public var stderr: String?
+    public var ulimit: [ResourceLimit] = []
+    public var nice: Int?
+    public var cpu: [Int] = []
+    public var requires: [String] = []
+    /// What it waits for in each service it requires, where the map form of
+    /// `requires` names it (otherwise `ready`, or `succeeded` for a `once` job).
+    public var requireConditions: [String: RequireCondition] = [:]
+    /// `ready =`: how it tells that it is ready.
+    public var ready: ReadySpec = .started
+    /// `ready_timeout`: seconds from spawn to readiness before the start counts as failed.
+    public var readyTimeout: Double = ServiceSpec.defaultReadyTimeout
+    /// `ready_every`: seconds between two readiness probes.
+    public var readyEvery: Double = ServiceSpec.defaultReadyEvery
+    /// 60 s.
+    public static let defaultReadyTimeout: Double = 60
+    /// 0.5 s.
+    public static let defaultReadyEvery: Double = 0.5
+    /// `health =`: the check run while it is ready.
+    public var health: HealthSpec?
+    /// `watchdog`: with `ready = "notify"`, seconds without `WATCHDOG=1` that make it unhealthy.
+    public var watchdog: Double?
+    public var groups: [String] = []
+    public var autostart = true
+    public var startAfter: Double = 0
+    public var once = false
+    public var wait = false
+    public var disabled = false
+    public var depends: [String] = []
+    public var bounce: Double?
+    public var stopSignal: Int32 = Signal.term.rawValue
+    public var stopTimeout: Double?
+    public var restart: RestartPolicy = .onFailure
+    /// Rotation size of captured output in bytes (nil: the daemon's setting).
+    public var logMaxSize: Int?
+    /// Rotated files kept (nil: the daemon's setting).
+    public var logKeep: Int?
+    /// Timestamps on captured lines (nil: the daemon's setting).
+    public var logTimestamps: Bool?
+    /// Names of the fields that held Lua functions (`on_exit`, `restart`…).
+    public var scriptedFields: [String] = []
+
+    public init(name: String, cmd: [String]) {
+        self.name = name
+        self.cmd = cmd
+    }
+}

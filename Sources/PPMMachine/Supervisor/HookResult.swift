@@ -1,0 +1,12 @@
+/// What the hooks said about one event.
+public struct HookResult: Sendable {
+    /// For exits: what happens next (nil: the service's `restart` policy).
+    public var decision: Decision?
+    /// Hooks that failed (error, timeout, memory), with their tracebacks.
+    public var errors: [String]
+
+    public init(decision: Decision? = nil, errors: [String] = []) {
+        self.decision = decision
+        self.errors = errors
+    }
+}

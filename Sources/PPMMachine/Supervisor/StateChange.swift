@@ -1,0 +1,14 @@
+/// One change of the persisted state: running processes (so a later daemon
+/// never runs a service twice) and the services added at run time.
+public enum StateChange: Sendable, Equatable {
+    /// The service's process group runs with this leader.
+    case running(String, pid: Int32)
+    /// The service has no process left.
+    case gone(String)
+    /// A run-time service was added (or replaced), with its held flag.
+    case saved(ServiceSpec, held: Bool)
+    /// A run-time service was stopped on request (true) or started again.
+    case held(String, Bool)
+    /// A run-time service was removed.
+    case forgotten(String)
+}

@@ -1,0 +1,39 @@
+/// Adoption: a daemon that was killed outright leaves its services running;
+/// the next one takes each over (the daemon checked pid and start time)
+/// instead of starting a second copy.
+extension Supervisor {
+    func adopt(_ name: String, _ process: AdoptedProcess) {
+        guard let service = table[name], !service.isActive, !isShuttingDown else { return }
+        let pid = process.pid
+        service.phase = .running(Phase.Run(pid: pid, pgid: pid, startedAt: now.monotonic - max(0, process.age)))
+        service.starts = max(service.starts, 1)
+        table.byPid[pid] = service
+        effects.append(.persist(.running(name, pid: pid)))
+        // Not a child of this daemon: its end is seen through a pidfd, without a status.
+        if !process.child { effects.append(.watchProcess(pid: pid)) }
+        emit(.adopted, service, pid: pid)
+        if let bounce = service.spec.bounce, bounce > 0 { arm(service, .bounce, after: bounce) }
+    }
+
+    /// Takes back what a re-executed daemon knew of a service. A service that
+    /// had finished, crashed, gone fatal or been stopped stays so at boot; one
+    /// waiting for a delayed start starts when it was due (boot leaves it);
+    /// one waiting for the services it requires is started by boot.
+    func resume(_ name: String, _ r: ResumedService) {
+        guard let service = table[name], !service.isActive else { return }
+        service.starts = r.starts
+        service.restarts = r.restarts
+        service.crashes = r.crashes
+        service.lastExit = r.lastExit
+        service.held = r.held
+        switch r.state {
+        case .finished: service.phase = .down(.finished)
+        case .crashed: service.phase = .down(.crashed)
+        case .fatal: service.phase = .down(.fatal)
+        case .stopped: service.phase = .down(.stopped)
+        case .disabled: service.phase = .disabled
+        case .waiting where r.startsIn != nil: delayStart(service, after: r.startsIn!)
+        case .created, .waiting, .starting, .running, .paused, .stopping: break
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import CSystem
+import Dispatch
+import Glibc
+
+/// A thread of its own, made once, that runs work in the order given and
+/// calls handlers when descriptors turn readable.
+///
+/// For work that must go on when no thread can be made (a pids limit used
+/// up by the services): a Dispatch queue cannot promise that, since
+/// libdispatch makes its worker threads on demand, lets them go after a few
+/// idle seconds, and spins until `pthread_create` works when it needs one.
+/// `@unchecked Sendable`: the shared state is behind `lock`.
+public final class WorkerThread: WorkQueue, @unchecked Sendable {
+    private let state: State
+
+    /// Starts the thread, named `name` (15 characters are kept). If it
+    /// cannot be made, work runs on the caller's thread instead.
+    public init(name: String) {
+        state = State()
+        state.start(name: name)
+    }
+
+    deinit { state.stop() }
+
+    /// Runs `work` on the thread, after what was asked before.
+    public func perform(_ work: @escaping @Sendable () -> Void) {
+        if !state.enqueue(work) { work() }
+    }
+
+    /// Runs `work` on the thread and waits for it (at once when called there).
+    public func performAndWait(_ work: @escaping @Sendable () -> Void) {
+        if state.isCurrent || !state.running { return work() }
+        let done = DispatchSemaphore(value: 0)
+        perform {
+            work()
+            done.signal()
+        }
+        done.wait()
+    }
+
+    /// Calls `handler` on the thread whenever `fd` is readable (level
+    /// triggered), until `forgetReadable(fd)`. The returned token is nil:
+    /// the watch lasts until forgotten.
+    @discardableResult
+    public func onReadable(_ fd: Int32, _ handler: @escaping () -> Void) -> AnyObject? {
+        state.watch(fd, handler)
+        return nil
+    }
+
+    /// Stops calling the handler of `fd`; takes effect before the next wait.
+    public func forgetReadable(_ fd: Int32) { state.watch(fd, nil) }
+
+    /// Whether the caller runs on this thread.
+    public var isCurrent: Bool { state.isCurrent }
+
+    private final class State: @unchecked Sendable {
+        private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        private var jobs: [@Sendable () -> Void] = []
+        private var handlers: [Int32: () -> Void] = [:]
+        private var stopping = false
+        private let wake: Int32 = ppm_wake_fd()
+        private var thread = pthread_t()
+        private(set) var running = false
+
+        init() { pthread_mutex_init(lock, nil) }
+
+        private var name = ""
+
+        func start(name: String) {
+            guard wake >= 0 else { return }
+            self.name = name
+            let context = Unmanaged.passRetained(self).toOpaque()
+            var attr = pthread_attr_t()
+            pthread_attr_init(&attr)
+            pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
+            let rc = pthread_create(&thread, &attr, { context in
+                let state = Unmanaged<State>.fromOpaque(context!).takeRetainedValue()
+                state.run()
+                return nil
+            }, context)
+            pthread_attr_destroy(&attr)
+            guard rc == 0 else {
+                Unmanaged<State>.fromOpaque(context).release()
+                return
+            }
+            running = true
+        }
+
+        var isCurrent: Bool { running && pthread_equal(pthread_self(), thread) != 0 }
+
+        func enqueue(_ work: @escaping @Sendable () -> Void) -> Bool {
+            guard running else { return false }
+            locked { jobs.append(work) }
+            poke()
+            return true
+        }
+
+        func watch(_ fd: Int32, _ handler: (() -> Void)?) {
+            locked { handlers[fd] = handler }
+            poke()
+        }
+
+        func stop() {
+            locked { stopping = true }
+            poke()
+        }
+
+        private func poke() {
+            var one: UInt64 = 1
+            _ = write(wake, &one, 8)
+        }
+
+        private func locked<T>(_ body: () -> T) -> T {
+            pthread_mutex_lock(lock)
+            defer { pthread_mutex_unlock(lock) }
+            return body()
+        }
+
+        private func run() {
+            ppm_name_thread(name)
+            while true {
+                let (work, watched, stop) = locked { () -> ([@Sendable () -> Void], [Int32: () -> Void], Bool) in
+                    defer { jobs = [] }
+                    return (jobs, handlers, stopping)
+                }
+                for job in work { job() }
+                if stop && work.isEmpty { break }
+                if !work.isEmpty { continue }
+                var fds = [pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
+                fds += watched.keys.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+                guard poll(&fds, nfds_t(fds.count), -1) > 0 else { continue }
+                if fds[0].revents != 0 {
+                    var count: UInt64 = 0
+                    _ = read(wake, &count, 8)
+                }
+                for p in fds.dropFirst() where p.revents != 0 {
+                    // Forgotten meanwhile: skipped.
+                    if let handler = locked({ handlers[p.fd] }) { handler() }
+                }
+            }
+            close(wake)
+        }
+    }
+}

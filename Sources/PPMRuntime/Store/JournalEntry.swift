@@ -1,0 +1,38 @@
+import Dispatch
+import PPMMachine
+
+/// One journal line: `seq, time, type, name` and the fields of the event.
+public struct JournalEntry: Sendable {
+    public var seq: Int64
+    public var time: Double
+    public var type: String
+    public var name: String?
+    public var fields: [String: JSONValue]
+
+    public var json: JSONValue {
+        var o = fields
+        o["seq"] = .int(seq)
+        o["time"] = .double(time)
+        o["type"] = .string(type)
+        o["name"] = .init(name)
+        return .object(o)
+    }
+
+    init?(json: JSONValue) {
+        guard var o = json.objectValue, let seq = o["seq"]?.intValue, let type = o["type"]?.stringValue else { return nil }
+        self.seq = seq
+        self.time = o["time"]?.doubleValue ?? 0
+        self.type = type
+        self.name = o["name"]?.stringValue
+        for k in ["seq", "time", "type", "name"] { o[k] = nil }
+        self.fields = o
+    }
+
+    init(seq: Int64, time: Double, type: String, name: String?, fields: [String: JSONValue]) {
+        self.seq = seq
+        self.time = time
+        self.type = type
+        self.name = name
+        self.fields = fields
+    }
+}

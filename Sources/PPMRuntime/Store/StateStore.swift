@@ -1,0 +1,262 @@
+import Dispatch
+import PPMMachine
+
+/// What the daemon must remember across its own restarts: the process group
+/// each service runs (pid + start time, so a later daemon never runs a
+/// service twice and never touches a recycled pid) and the services added at
+/// run time (with whether they were stopped on request).
+///
+/// Kept as an append-only log of JSON lines (`<home>/state.jsonl`): each
+/// loop turn appends what changed in one write, on a background queue, so
+/// no event waits for the disk; the log is rewritten as a snapshot (temporary
+/// file, fsync, rename) once it holds several times more lines than live
+/// records, and after a write failed (what it held is not in the file). A
+/// `gone` record alone forces no write: it rides along with the next one (a
+/// later daemon checks pid and start time anyway), so the exits of `stop
+/// all` cost no write each.
+///
+/// Run-time service definitions asked by a client go through `commit`: they
+/// are written and fsynced (with whatever else is pending) before the client
+/// hears of them, or refused and undone. Process records never wait for the
+/// disk and are not fsynced.
+///
+/// `@unchecked Sendable`: confined to the daemon's loop queue (`queue`),
+/// where the file's answers are delivered too.
+public final class StateStore: @unchecked Sendable {
+    /// A recorded process group: its leader and when it started (clock
+    /// ticks since boot, /proc/PID/stat field 22).
+    public struct Process: Sendable, Equatable {
+        public var pid: Int32
+        public var start: UInt64
+    }
+
+    /// One run-time service: its spec and whether it was stopped on request.
+    public struct Entry: Sendable, Equatable {
+        public var spec: ServiceSpec
+        public var held: Bool
+    }
+
+    public var path: String { file.path }
+    private let file: BackgroundFile
+    /// Running process groups by service, as recorded.
+    public internal(set) var processes: [String: Process] = [:]
+    /// Run-time services in the order they were added.
+    public var services: [Entry] { serviceOrder.compactMap { serviceEntries[$0] } }
+    private var serviceEntries: [String: Entry] = [:]
+    private var serviceOrder: [String] = []
+    /// How many batches have been written (a diagnostic for tests and `status`).
+    public private(set) var writes = 0
+    /// Why writing the log fails now (nil: it works).
+    public private(set) var problem: WriteFailure?
+    /// Told when writing starts failing (with why) and when it works again (nil).
+    public var onProblem: ((WriteFailure?) -> Void)?
+    /// What was repaired at start: the bytes of a torn last line cut off,
+    /// and the lines that did not parse (the log was rewritten without them).
+    public private(set) var repaired: (tornBytes: Int, badLines: Int) = (0, 0)
+
+    private var pending = ""
+    private var pendingSync = false
+    /// Whether what is pending must be written at the next flush.
+    private var pendingUrgent = false
+    private var lines = 0
+    /// A write failed: the file lacks what it held, so the next write is a
+    /// whole snapshot of what is remembered.
+    private var needsSnapshot = false
+
+    /// Loads the log at `path`; a missing file is an empty state. A torn
+    /// last line is cut off, and a log with lines that do not parse is
+    /// rewritten without them. `queue` is where the file's answers run (the daemon's loop; nil:
+    /// on the writing queue, for tests that wait with `sync`).
+    public init(path: String, queue: DispatchQueue? = nil) {
+        file = BackgroundFile(path: path, label: "ppm-lua.state", callbackQueue: queue)
+        file.onFailure = { [weak self] in self?.writeFailed($0) }
+        file.onRecovery = { [weak self] in self?.writeRecovered() }
+        let torn = BackgroundFile.cutTornTail(path)
+        var bad = 0
+        if let text = FileContents.read(path) {
+            for line in text.split(separator: "\n") {
+                if let json = try? JSONValue.parse(String(line)), replay(json) { lines += 1 } else { bad += 1 }
+            }
+        }
+        repaired = (torn, bad)
+        if bad > 0 { compact(wait: true) }
+    }
+
+    /// Records a change; written at the next `flush`. A change that changes
+    /// nothing (a service saved as it is, a second `forget`) writes nothing.
+    public func apply(_ change: StateChange) {
+        guard let line = record(change) else { return }
+        pending += line + "\n"
+        lines += 1
+        switch change {
+        case .gone: return  // rides along with the next write
+        case .running: break
+        case .saved, .held, .forgotten: pendingSync = true
+        }
+        pendingUrgent = true
+    }
+
+    /// Writes `changes` at once, fsynced, with whatever else is pending (a
+    /// group commit), and then calls `done` with nil; or, when they could
+    /// not be written, undoes them here and calls `done` with why (nothing
+    /// of them is in the file). Changes that change nothing write nothing:
+    /// `done` runs at once. For run-time service definitions (`saved`,
+    /// `held`, `forgotten`) asked by a client, which hears of them only then.
+    public func commit(_ changes: [StateChange], done: @escaping (WriteFailure?) -> Void) {
+        var undo: [(name: String, before: Entry?, index: Int?, after: Entry?)] = []
+        var text = ""
+        for change in changes {
+            let name = change.serviceName
+            let before = serviceEntries[name], index = serviceOrder.firstIndex(of: name)
+            guard let line = record(change) else { continue }
+            undo.append((name, before, index, serviceEntries[name]))
+            text += line + "\n"
+            lines += 1
+        }
+        guard !text.isEmpty else { return done(nil) }
+        let answer: (WriteFailure?) -> Void = { [weak self] failure in
+            if let self, failure != nil {
+                for step in undo.reversed() where self.serviceEntries[step.name] == step.after {
+                    self.restore(step.name, step.before, at: step.index)
+                }
+            }
+            done(failure)
+        }
+        pending += text
+        pendingSync = true
+        pendingUrgent = true
+        flush(done: answer)
+    }
+
+    /// Writes what changed since the last flush: one append, or a snapshot
+    /// when the log has grown well past the live records or a write failed.
+    public func flush() { flush(done: nil) }
+
+    private func flush(done: ((WriteFailure?) -> Void)?) {
+        guard pendingUrgent else { return }
+        writes += 1
+        let text = pending, sync = pendingSync
+        pending = ""
+        pendingSync = false
+        pendingUrgent = false
+        if needsSnapshot || lines > 256 + 4 * (processes.count + serviceEntries.count) {
+            return compact(wait: false, done: done)
+        }
+        file.append(text, sync: sync, done: done)
+    }
+
+    /// Waits until every write queued so far is on disk (before the daemon exits).
+    public func sync() {
+        if !pending.isEmpty { pendingUrgent = true }
+        flush()
+        file.drain()
+    }
+
+    /// Rewrites the log as the live records only.
+    private func compact(wait: Bool, done: ((WriteFailure?) -> Void)? = nil) {
+        needsSnapshot = false
+        var text = ""
+        for entry in services {
+            text += JSONValue.object(["add": SpecJSON.encode(entry.spec), "held": .bool(entry.held)]).text + "\n"
+        }
+        for (name, p) in processes.sorted(by: { $0.key < $1.key }) {
+            text += JSONValue.object(["run": .string(name), "pid": .int(Int64(p.pid)), "start": .int(Int64(p.start))]).text + "\n"
+        }
+        lines = serviceEntries.count + processes.count
+        file.replace(with: text, sync: true, wait: wait, done: done)
+    }
+
+    /// A write failed: nothing of it is in the file. The next write is a
+    /// snapshot; those who listen hear of the first failure of a series.
+    private func writeFailed(_ failure: WriteFailure) {
+        needsSnapshot = true
+        guard problem == nil else { return }
+        problem = failure
+        onProblem?(failure)
+    }
+
+    /// Writing works again: what the failed writes held is written now.
+    private func writeRecovered() {
+        problem = nil
+        onProblem?(nil)
+        if needsSnapshot {
+            pending = ""
+            pendingSync = false
+            pendingUrgent = false
+            writes += 1
+            compact(wait: false)
+        }
+    }
+
+    /// Updates what is remembered; returns the line to write, or nil when
+    /// nothing changed.
+    private func record(_ change: StateChange) -> String? {
+        switch change {
+        case .running(let name, let pid):
+            guard let start = Self.startTime(pid) else { return nil }
+            processes[name] = Process(pid: pid, start: start)
+            return JSONValue.object(["run": .string(name), "pid": .int(Int64(pid)), "start": .int(Int64(start))]).text
+        case .gone(let name):
+            guard processes.removeValue(forKey: name) != nil else { return nil }
+            return JSONValue.object(["gone": .string(name)]).text
+        case .saved(let spec, let held):
+            let entry = Entry(spec: spec, held: held)
+            guard serviceEntries[spec.name] != entry else { return nil }
+            save(entry)
+            return JSONValue.object(["add": SpecJSON.encode(spec), "held": .bool(held)]).text
+        case .held(let name, let held):
+            guard let entry = serviceEntries[name], entry.held != held else { return nil }
+            serviceEntries[name]?.held = held
+            return JSONValue.object(["held": .string(name), "value": .bool(held)]).text
+        case .forgotten(let name):
+            guard serviceEntries[name] != nil else { return nil }
+            forget(name)
+            return JSONValue.object(["forget": .string(name)]).text
+        }
+    }
+
+    /// Applies one line of the log; false when it is no record.
+    private func replay(_ json: JSONValue) -> Bool {
+        if let name = json["run"]?.stringValue, let pid = json["pid"]?.intValue, let start = json["start"]?.intValue {
+            processes[name] = Process(pid: Int32(truncatingIfNeeded: pid), start: UInt64(max(0, start)))
+        } else if let name = json["gone"]?.stringValue {
+            processes[name] = nil
+        } else if let specJSON = json["add"], let spec = SpecJSON.decode(specJSON) {
+            save(Entry(spec: spec, held: json["held"]?.boolValue ?? false))
+        } else if let name = json["held"]?.stringValue {
+            serviceEntries[name]?.held = json["value"]?.boolValue ?? false
+        } else if let name = json["forget"]?.stringValue {
+            forget(name)
+        } else {
+            return false
+        }
+        return true
+    }
+
+    func save(_ entry: Entry) {
+        if serviceEntries.updateValue(entry, forKey: entry.spec.name) == nil { serviceOrder.append(entry.spec.name) }
+    }
+
+    private func forget(_ name: String) {
+        guard serviceEntries.removeValue(forKey: name) != nil else { return }
+        serviceOrder.removeAll { $0 == name }
+    }
+
+    /// Puts back what a refused commit changed (at its place in the order).
+    private func restore(_ name: String, _ entry: Entry?, at index: Int?) {
+        guard let entry else { return forget(name) }
+        if serviceEntries.updateValue(entry, forKey: name) == nil {
+            serviceOrder.insert(name, at: min(index ?? serviceOrder.count, serviceOrder.count))
+        }
+    }
+}
+
+extension StateChange {
+    /// The service the change is about.
+    var serviceName: String {
+        switch self {
+        case .running(let name, _), .gone(let name), .held(let name, _), .forgotten(let name): name
+        case .saved(let spec, _): spec.name
+        }
+    }
+}

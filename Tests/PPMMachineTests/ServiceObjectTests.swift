@@ -1,0 +1,56 @@
+import Testing
+@testable import PPMMachine
+
+/// The service object `ls` writes straight to bytes is the one `show` and
+/// `ppm.get` build as a value: same members, same text.
+@Suite struct ServiceObjectTests {
+    /// Services in several states: running with env and groups, crashed with
+    /// a last exit, waiting for a requirement, failing to spawn.
+    private func snapshots() -> [ServiceSnapshot] {
+        let rig = Rig()
+        rig.add("web") { spec in
+            spec.env = ["PORT": "8080", "QUOTE": "say \"hi\"\n"]
+            spec.groups = ["front", "é"]
+            spec.dir = "/srv/web"
+            spec.scriptedFields = ["on_exit"]
+        }
+        rig.add("db") { $0.once = true; $0.stopTimeout = 2.5 }
+        rig.add("app") { $0.requires = ["db"] }
+        rig.boot()
+        rig.exit("db", .exited(3))
+        rig.spawner.failing = ["web"]
+        rig.exit("web", .signaled(9))
+        return rig.supervisor.list()
+    }
+
+    @Test func writtenBytesEqualTheBuiltValue() {
+        let list = snapshots()
+        #expect(list.count == 3)
+        for var snapshot in list {
+            for cgroup in [nil, "/sys/fs/cgroup/ppm-lua/\(snapshot.name)"] {
+                snapshot.cgroup = cgroup
+                var writer = JSONWriter()
+                snapshot.write(to: &writer)
+                #expect(String(decoding: writer.bytes, as: UTF8.self) == snapshot.json.text)
+            }
+        }
+    }
+
+    @Test func onlyTheAskedMembersAreWritten() throws {
+        let snapshot = snapshots()[0]
+        var writer = JSONWriter()
+        snapshot.write(to: &writer, only: ["name", "pid", "last_exit"])
+        let value = try JSONValue.parse(String(decoding: writer.bytes, as: UTF8.self))
+        #expect(value.objectValue.map { Set($0.keys) } == ["name", "pid", "last_exit"])
+        #expect(value["name"] == .string(snapshot.name))
+    }
+
+    @Test func memberNamesAreSortedAndCoverSpec() {
+        let names = ServiceSnapshot.memberNames
+        #expect(names == names.sorted())
+        // SPEC 3: the members a service object has at least.
+        for name in ["name", "state", "pid", "starts", "restarts", "uptime", "cmd", "last_exit", "autostart", "cgroup"] {
+            #expect(names.contains(name))
+        }
+    }
+}
