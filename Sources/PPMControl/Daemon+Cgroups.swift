@@ -47,7 +47,7 @@ extension Daemon {
     }
 
     /// A reload cannot change `cgroups`: it is read when the daemon starts.
-    func noteCgroupsChange(_ fresh: ScriptHost) {
+    func noteCgroupsChange(_ fresh: ConfigLoader) {
         guard fresh.cgroups != cgroupSetting.asked else { return }
         log("warn", "ppm.settings cgroups changed: it takes effect when the daemon restarts")
     }

@@ -33,9 +33,9 @@ extension Daemon {
     func reload(trigger: String) -> Result<ConfigChange, ControlFailure> {
         dispatchPrecondition(condition: .onQueue(queue))
         selfNotifier?.reloadStarts()
-        let fresh: ScriptHost
+        let fresh: ConfigLoader
         switch loadFresh() {
-        case .success(let host): fresh = host
+        case .success(let loaded): fresh = loaded
         case .failure(let failure):
             if let path = options.configPath {
                 loop.record(JournalNote("config_error", fields: ["path": .string(path), "error": .string(failure.description)]))
@@ -70,19 +70,18 @@ extension Daemon {
     /// or watched, and the new Lua state is dropped.
     func reloadPlan() -> Result<ConfigChange, ControlFailure> {
         dispatchPrecondition(condition: .onQueue(queue))
-        return loadFresh().map { fresh in
-            defer { fresh.retire() }
-            return plan(for: fresh).change
-        }
+        // The fresh loader never ran anything (no timer armed, no socket
+        // bound: that waits for a daemon), so dropping it is all it takes.
+        return loadFresh().map { fresh in plan(for: fresh).change }
     }
 
     /// The config loaded in a fresh Lua state, or its error (`FILE:LINE: message`).
-    private func loadFresh() -> Result<ScriptHost, ControlFailure> {
+    private func loadFresh() -> Result<ConfigLoader, ControlFailure> {
         guard let path = options.configPath else {
             return .failure(ControlFailure("the daemon runs without a config file: nothing to reload"))
         }
         do {
-            let fresh = try ScriptHost(context: host.context)
+            let fresh = try ConfigLoader(context: host.context)
             try fresh.loadConfig(path: path)
             for spec in fresh.declared where configured[spec.name] == nil && (supervisor.snapshot(spec.name) != nil || host.isPending(spec.name)) {
                 throw LuaHostError("\(path): service '\(spec.name)' already exists as a run-time service (remove it with ppm-lua rm first)")
@@ -147,7 +146,7 @@ extension Daemon {
 
     /// Compares the new config's services to the current ones. Changed: any
     /// field of the spec, or the source text of one of its Lua functions.
-    private func plan(for fresh: ScriptHost) -> (change: ConfigChange, next: [String: ConfiguredService]) {
+    private func plan(for fresh: ConfigLoader) -> (change: ConfigChange, next: [String: ConfiguredService]) {
         var change = ConfigChange()
         var next: [String: ConfiguredService] = [:]
         for spec in fresh.declared {
@@ -169,9 +168,9 @@ extension Daemon {
     }
 
     /// Installs the new Lua state: hooks, output hooks, settings, timers and
-    /// eval now use it; the old one is retired. Lua functions the old state
+    /// eval now use it; the old host is closed. Lua functions the old state
     /// held for run-time services are dropped (as after a daemon restart).
-    private func swap(to fresh: ScriptHost) {
+    private func swap(to fresh: ConfigLoader) {
         let old = host
         noteListenChange(fresh)
         noteCgroupsChange(fresh)
@@ -179,12 +178,13 @@ extension Daemon {
             log("warn", "service '\(name)': its Lua functions belonged to the replaced Lua state; "
                 + "it keeps running with its data fields and the default policy")
         }
-        old.retire()
-        fresh.daemon = daemonHooks()
-        host = fresh
-        output.hooks = fresh
-        interrupter.set(fresh.lua.interrupter)
-        fresh.attach(loop, scheduler: scheduler, addDeclared: false)
+        old.close()
+        let next = HookHost(fresh)
+        next.daemon = daemonHooks()
+        host = next
+        output.hooks = next
+        interrupter.set(next.lua.interrupter)
+        next.attach(loop, scheduler: scheduler, addDeclared: false)
     }
 }
 

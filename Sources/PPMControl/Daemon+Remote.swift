@@ -21,7 +21,7 @@ extension Daemon {
 
     /// A reloaded config keeps the running listener: says so when its
     /// `listen` settings differ (they apply when the daemon starts again).
-    func noteListenChange(_ fresh: ScriptHost) {
+    func noteListenChange(_ fresh: ConfigLoader) {
         guard fresh.listen != remote?.settings else { return }
         log("warn", "ppm.settings listen changed: the TCP listener keeps its current settings until the daemon restarts")
     }

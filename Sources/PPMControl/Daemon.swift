@@ -35,8 +35,8 @@ public final class Daemon: @unchecked Sendable {
     /// pipes, pidfds, helpers taken over) deliver nothing while `init` still
     /// works on the main thread.
     let queue: DispatchQueue
-    /// The current Lua state; a reload replaces it.
-    var host: ScriptHost
+    /// The hook host of the current Lua state; a reload replaces it.
+    var host: HookHost
     /// Its interrupter, for the control socket's off-loop `interrupt`.
     let interrupter: CurrentInterrupter
     /// The services the config declared at the last load, and their order.
@@ -107,10 +107,11 @@ public final class Daemon: @unchecked Sendable {
         signals = try SignalLoop()
         let locations = options.locations
         try locations.create()
-        host = try ScriptHost(context: .init(
+        let config = try ConfigLoader(context: .init(
             version: options.version, configPath: options.configPath, home: locations.home,
             pluginFolders: Locations.pluginFolders()))
-        if let config = options.configPath { try host.loadConfig(path: config) }
+        if let path = options.configPath { try config.loadConfig(path: path) }
+        host = HookHost(config)
         interrupter = CurrentInterrupter(host.lua.interrupter)
         try Self.checkNoOtherDaemon(locations.socket)
         homeLock = try HomeLock.take(locations.home, inherited: handover?.homeLock ?? -1)
@@ -138,7 +139,7 @@ public final class Daemon: @unchecked Sendable {
             output.onUnkept = { [unowned self] name, stream, reason in reportUnkept(name, stream, reason) }
             // Pipes of services a killed daemon left running, as many as the
             // limit allows: each costs its read end and its log file.
-            let services = host.declared.count + store.services.count
+            let services = config.declared.count + store.services.count
             let (pipes, lost) = holder.takeAll(budget: DescriptorBudget.available(services: services) / 2)
             output.restore(pipes)
             if !lost.isEmpty {
@@ -153,9 +154,9 @@ public final class Daemon: @unchecked Sendable {
         logRepairs()
         setUpNotify()
         host.daemon = daemonHooks()
-        let declared = host.declared.map(\.name)
-        for spec in host.declared {
-            configured[spec.name] = ConfiguredService(spec: spec, hookSources: host.hookSources[spec.name] ?? [])
+        let declared = config.declared.map(\.name)
+        for spec in config.declared {
+            configured[spec.name] = ConfiguredService(spec: spec, hookSources: config.hookSources[spec.name] ?? [])
         }
         configOrder = declared
         // What a killed daemon left running; the store then records only this daemon's processes.
@@ -168,7 +169,7 @@ public final class Daemon: @unchecked Sendable {
         let adopting = Set(declared).union(store.services.map(\.spec.name))
         spawner.home = locations.home
         cgroupSetting = (host.cgroups, setUpCgroups(home: locations.home))
-        let check = AdoptionCheck(owners: Self.owners(host.declared + store.services.map(\.spec)), cgroups: spawner.cgroups,
+        let check = AdoptionCheck(owners: Self.owners(config.declared + store.services.map(\.spec)), cgroups: spawner.cgroups,
                                   withoutCgroup: [HelperProcesses.mark])
         var found = ServiceFinder.find(home: locations.home, adopting: adopting, check: check)
         // `ppm.spawn` helpers: taken over after a re-exec, ended after a kill.

@@ -3,7 +3,7 @@ import PPMMachine
 /// Why a reload counts a service as changed: the names of the fields that
 /// differ, as `ppm.service{}` spells them.
 enum ReloadReasons {
-    /// The Lua function fields, in the order of `ScriptHost.hookSources`.
+    /// The Lua function fields, in the order of `ConfigLoader.hookSources`.
     static let functionFields = ["on_start", "on_exit", "restart", "on_output"]
 
     /// The data fields whose values differ (every field of `check --json`),

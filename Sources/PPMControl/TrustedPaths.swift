@@ -11,14 +11,14 @@ enum TrustedPaths {
         guard geteuid() == 0 else { return [] }
         var out: [String] = []
         if let config {
-            let folder = ScriptHost.folder(of: config)
+            let folder = ConfigLoader.folder(of: config)
             if let why = writableByOthers(config) { out.append("the config \(config) \(why): whoever can change it runs code as root") }
             if let why = writableByOthers(folder) {
                 out.append("the config's folder \(folder) \(why): whoever can write there runs code as root (`require` searches it first)")
             }
         }
         if let tokenFile {
-            let folder = ScriptHost.folder(of: tokenFile)
+            let folder = ConfigLoader.folder(of: tokenFile)
             if let why = writableByOthers(folder) { out.append("the token's folder \(folder) \(why): whoever can write there can replace the token") }
         }
         return out

@@ -16,7 +16,7 @@ public enum ImportCheck {
     /// `check` would print.
     public static func run(_ lua: String, path: String, home: String, pluginFolders: [String]) -> Result<Int, Failure> {
         do {
-            let host = try ScriptHost(context: .init(version: "import", configPath: nil, home: home, pluginFolders: pluginFolders))
+            let host = try ConfigLoader(context: .init(version: "import", configPath: nil, home: home, pluginFolders: pluginFolders))
             // The config is meant for the machine it will run on, perhaps as root.
             host.checksPrivileges = false
             _ = try host.lua.run(confinement, chunkName: "=import check")

@@ -60,9 +60,18 @@ public struct EvalResult: Sendable {
     public var warnings: [String] = []
 }
 
-extension ScriptHost {
+extension HookHost {
     /// How much `print` output one chunk may return.
     static let maxOutput = 1 << 20
+
+    /// The function that runs a chunk and prints its results (loaded once).
+    func printer() throws -> LuaRef {
+        if let inspector { return inspector }
+        let made = try lua.call(try lua.load(inspectSource, chunkName: "=inspect"))
+        guard case .function(let f)? = made.first else { throw LuaError.conversion("inspect did not load") }
+        inspector = f
+        return f
+    }
 
     /// Runs a chunk typed by a user: an expression prints its values
     /// (`1 + 1`, `=x`), statements run as they are. Errors carry a traceback.

@@ -8,12 +8,12 @@ import SystemCalls
 /// and `load_config(path)`; a recorded journal is replayed through the
 /// services' policies, each decision printed.
 public final class PolicyTester {
-    public let host: ScriptHost
+    public let host: ConfigLoader
     private var harness: LuaTable = LuaTable()
 
     /// Prepares a state for `file` (which runs with `run`).
     public init(file: String, home: String, pluginFolders: [String]) throws {
-        host = try ScriptHost(context: .init(version: "test", configPath: file, home: home, pluginFolders: pluginFolders))
+        host = try ConfigLoader(context: .init(version: "test", configPath: file, home: home, pluginFolders: pluginFolders))
         host.lua.output = { try? writeAll(1, $0) }
         let service = host.lua.function("service_policy") { [unowned host] args in
             [host.offlinePolicy(try args.string(1)).map { .table($0) } ?? .nil]
@@ -52,13 +52,13 @@ public final class PolicyTester {
     }
 }
 
-extension ScriptHost {
+extension ConfigLoader {
     /// What decides a declared service's exits, for `ppm-lua test`: its
     /// `on_exit`, its policy function, or the default as plugin options.
     func offlinePolicy(_ name: String) -> LuaTable? {
         guard let spec = declared.first(where: { $0.name == name }) else { return nil }
         var t = LuaTable()
-        let scripts = self.scripts[name]
+        let scripts = state.scripts[name]
         if let f = scripts?.onExit { t["on_exit"] = .function(f) }
         if let f = scripts?.policy { t["policy"] = .function(f) }
         t["restart"] = .string(spec.once || spec.restart == .never ? "never" : spec.restart.rawValue)

@@ -19,10 +19,10 @@ struct CheckCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let host: ScriptHost
+        let host: ConfigLoader
         do {
             let home = Locations().home
-            host = try ScriptHost(context: .init(version: PPMLua.version, configPath: file, home: home,
+            host = try ConfigLoader(context: .init(version: PPMLua.version, configPath: file, home: home,
                                                  pluginFolders: Locations.pluginFolders()))
             try host.loadConfig(path: file)
         } catch let e as LuaError {

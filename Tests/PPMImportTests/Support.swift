@@ -25,7 +25,7 @@ struct Loaded {
 /// Imports `file` and loads the result as `check` does.
 func load(_ file: String, from format: ImportFormat? = nil) throws -> Loaded {
     let result = try Importer.importFile(file, from: format)
-    let host = try ScriptHost(context: .init(version: "test", configPath: nil, home: NSTemporaryDirectory(), pluginFolders: []))
+    let host = try ConfigLoader(context: .init(version: "test", configPath: nil, home: NSTemporaryDirectory(), pluginFolders: []))
     host.checksPrivileges = false
     do {
         try host.loadConfig(source: result.lua, path: "imported.lua")

@@ -9,7 +9,7 @@ import Testing
     /// Imports the units (or folder) and loads the result as `check` does.
     private func loadUnits(_ paths: [String]) throws -> (ImportResult, [ServiceSpec]) {
         let result = try Importer.importFiles(paths, from: .systemd)
-        let host = try ScriptHost(context: .init(version: "test", configPath: nil, home: NSTemporaryDirectory(), pluginFolders: []))
+        let host = try ConfigLoader(context: .init(version: "test", configPath: nil, home: NSTemporaryDirectory(), pluginFolders: []))
         host.checksPrivileges = false
         try host.loadConfig(source: result.lua, path: "imported.lua")
         #expect((try? ImportCheck.run(result.lua, path: "imported.lua", home: NSTemporaryDirectory(), pluginFolders: []).get()) == 3)

@@ -3,10 +3,10 @@ import PPMMachine
 import Testing
 @testable import PPMScript
 
-/// What Tab at the REPL offers (`ScriptHost.complete`), on a loaded config.
+/// What Tab at the REPL offers (`HookHost.complete`), on a loaded config.
 @Suite struct CompletionTests {
     @Test func globalsFieldsAndMethods() throws {
-        let host = try load("""
+        let host = try loadHost("""
             limits = { nofile = 10, nproc = 20, [3] = "x", ["not a name"] = 1 }
             handle = ppm.every(60, function() end)
             """)
@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func nothingInsideStringsCommentsOrAfterNonPaths() throws {
-        let host = try load("t = { field = 1 }")
+        let host = try loadHost("t = { field = 1 }")
         #expect(try host.complete("print(\"t.f") == [])
         #expect(try host.complete("-- t.f") == [])
         #expect(try host.complete("x = 1 .. t.") == ["x = 1 .. t.field"])
@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func onlySideEffectFreeCallsAreEvaluated() throws {
-        let host = try load("""
+        let host = try loadHost("""
             calls = 0
             function make() calls = calls + 1; return { secret = 1 } end
             lazy = setmetatable({}, { __index = function() calls = calls + 1; return { y = 1 } end })
@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func aReplacedPpmGetIsNotCalled() throws {
-        let host = try load("""
+        let host = try loadHost("""
             called = false
             ppm.get = function() called = true; return { x = 1 } end
             """)

@@ -4,19 +4,24 @@ import PPMMachine
 import Testing
 @testable import PPMScript
 
-/// Writes `source` as a config file and loads it into a fresh host.
+/// Writes `source` as a config file and loads it into a fresh Lua state.
 /// The source tree's `plugins/` folder.
 let bundledPlugins = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("plugins").path
 
-func load(_ source: String) throws -> ScriptHost {
+func load(_ source: String) throws -> ConfigLoader {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ppm-script-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let path = dir.appendingPathComponent("ppm.lua").path
     try source.write(toFile: path, atomically: true, encoding: .utf8)
-    let host = try ScriptHost(context: .init(version: "test", configPath: path, home: dir.path, pluginFolders: [bundledPlugins]))
+    let host = try ConfigLoader(context: .init(version: "test", configPath: path, home: dir.path, pluginFolders: [bundledPlugins]))
     try host.loadConfig(path: path)
     return host
+}
+
+/// A config loaded and handed to a hook host, not attached to a loop (eval, completion).
+func loadHost(_ source: String) throws -> HookHost {
+    HookHost(try load(source))
 }
 
 /// The error a config produces, without the temporary folder.
@@ -159,7 +164,7 @@ func configError(_ source: String) -> String {
         try FileManager.default.createDirectory(atPath: deep, withIntermediateDirectories: true)
         let path = deep + "/ppm-config-with-a-long-name.lua"
         try "local x = 1\nerror('boom')".write(toFile: path, atomically: true, encoding: .utf8)
-        let host = try ScriptHost(context: .init(version: "test", configPath: path, home: deep, pluginFolders: []))
+        let host = try ConfigLoader(context: .init(version: "test", configPath: path, home: deep, pluginFolders: []))
         #expect(throws: LuaError.self) { try host.loadConfig(path: path) }
         do { try host.loadConfig(path: path) } catch let e as LuaError {
             #expect(e.message == "\(path):2: boom")
@@ -185,21 +190,21 @@ func configError(_ source: String) -> String {
 @Suite struct ModuleTests {
     @Test func logIsCallableAndHasLevels() throws {
         var lines: [String] = []
-        let host = try load("")
+        let host = try loadHost("")
         host.daemon.log = { level, message in lines.append("\(level): \(message)") }
         _ = try host.lua.run("ppm.log('a', 1) ppm.log.warn('b') ppm.log.error('c') assert(require('ppm') == ppm)", chunkName: "=t")
         #expect(lines == ["info: a 1", "warn: b", "error: c"])
     }
 
     @Test func evalPrintsValuesAndCapturesPrint() throws {
-        let host = try load("")
+        let host = try loadHost("")
         let r = try host.eval("t = { 1, 2, x = { y = 'z' } } t.self = t print('hi', 2) return t, nil, 1.0", budget: 1)
         #expect(r.values == [#"{ 1, 2, self = <cycle>, x = { y = "z" } }"#, "nil", "1.0"])
         #expect(r.output == "hi\t2\n")
         #expect(try host.eval("1 + 1", budget: 1).values == ["2"])
         #expect(try host.eval("=t[1]", budget: 1).values == ["1"])
         let flood = try host.eval("for i = 1, 20000 do print(string.rep('x', 100)) end", budget: 20)
-        #expect(flood.output.utf8.count < ScriptHost.maxOutput + 200)
-        #expect(flood.output.hasSuffix("truncated at \(ScriptHost.maxOutput) bytes)\n"))
+        #expect(flood.output.utf8.count < HookHost.maxOutput + 200)
+        #expect(flood.output.hasSuffix("truncated at \(HookHost.maxOutput) bytes)\n"))
     }
 }

@@ -1,3 +1,4 @@
+import Glibc
 import LuaKit
 import PPMMachine
 import PPMMachineTesting
@@ -10,11 +11,11 @@ struct ScriptRig {
     let clock = ManualScheduler()
     let spawner = FakeSpawner()
     let loop: SupervisorLoop
-    let host: ScriptHost
+    let host: HookHost
     var supervisor: Supervisor { loop.supervisor }
 
     init(_ config: String) throws {
-        host = try load(config)
+        host = HookHost(try load(config))
         loop = SupervisorLoop(supervisor: Supervisor(clock: clock), spawner: spawner, scheduler: clock, journal: Journal(path: nil))
         host.attach(loop, scheduler: clock)
         loop.send(.boot)
@@ -149,5 +150,56 @@ struct ScriptRig {
         _ = rig
         rig.clock.advance(5)
         #expect(try rig.global("ticks") == 2)
+    }
+}
+
+/// `HookHost.close()`: what a replaced config held in the daemon is let go
+/// at once (issue #22; `ReloadUDPTests` checks the daemon's descriptors).
+@Suite struct HookHostCloseTests {
+    /// A UDP port nothing listens on now.
+    static func freePort() -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: 0, sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                _ = bind(fd, $0, length)
+                _ = getsockname(fd, $0, &length)
+            }
+        }
+        return UInt16(bigEndian: address.sin_port)
+    }
+
+    @Test func closeCancelsTimersClosesSocketsAndAbandonsWaitingHooks() throws {
+        let port = Self.freePort()
+        let host = HookHost(try load("""
+            ran = 0
+            ppm.every(60, function() ran = ran + 1 end)
+            ppm.after(0, function() ppm.udp.send("udp://127.0.0.1:\(port)", "x") end)
+            ppm.udp.listen("udp://127.0.0.1:\(port)", function() end)
+            ppm.service { name = "a", cmd = "/bin/a", on_start = function() ppm.sleep(100) ran = ran + 100 end }
+            """))
+        var watched: [Int32] = [], closed: [Int32] = []
+        host.daemon.watchReadable = { fd, _ in
+            watched.append(fd)
+            return { closed.append(fd); close(fd) }
+        }
+        let clock = ManualScheduler()
+        let loop = SupervisorLoop(supervisor: Supervisor(clock: clock), spawner: FakeSpawner(), scheduler: clock, journal: Journal(path: nil))
+        host.attach(loop, scheduler: clock)
+        loop.send(.boot)
+        clock.advance(0)
+        #expect(watched.count == 1 && host.udpSenders.count == 1)
+        #expect(host.suspendedTasks.count == 1)  // on_start, in ppm.sleep
+        #expect(clock.pending.contains(60) && clock.pending.contains(100))
+
+        host.close()
+        #expect(closed == watched)
+        #expect(host.udpSenders.isEmpty && host.state.udpListeners.isEmpty)
+        #expect(host.suspendedTasks.isEmpty && host.state.timers.isEmpty)
+        #expect(!clock.pending.contains(60) && !clock.pending.contains(100))
+        clock.advance(200)
+        #expect(try host.lua.global("ran") == 0)
     }
 }

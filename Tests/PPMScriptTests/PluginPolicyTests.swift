@@ -6,7 +6,7 @@ import Testing
 
 /// Runs `code` (a chunk that returns a policy's answer) in a config's
 /// state; tables come back as "restart after N".
-func answer(_ host: ScriptHost, _ code: String) throws -> String {
+func answer(_ host: ConfigLoader, _ code: String) throws -> String {
     let values = try host.lua.run("""
         local a = (function() \(code) end)()
         if type(a) == "table" then return a.action .. (a.after and (" after " .. a.after) or "") end

@@ -64,8 +64,8 @@ import Testing
         for name in SpecReader.fields { #expect(spec.contains(name), "ppm.service field '\(name)' is not in ppm.d.lua") }
         #expect(spec.count == SpecReader.fields.count, "ppm.d.lua annotates fields ppm.service refuses")
         let settings = fields(of: "ppm.Settings")
-        for key in ScriptHost.settingKeys { #expect(settings.contains(key), "ppm.settings key '\(key)' is not in ppm.d.lua") }
-        #expect(settings.count == ScriptHost.settingKeys.count)
+        for key in ScriptState.settingKeys { #expect(settings.contains(key), "ppm.settings key '\(key)' is not in ppm.d.lua") }
+        #expect(settings.count == ScriptState.settingKeys.count)
         let listen = fields(of: "ppm.ListenSettings")
         for key in ListenSettings.fields { #expect(listen.contains(key), "ppm.settings listen field '\(key)' is not in ppm.d.lua") }
         #expect(listen.count == ListenSettings.fields.count)

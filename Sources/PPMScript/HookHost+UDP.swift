@@ -4,13 +4,11 @@ import PPMMachine
 import SystemCalls
 
 /// `ppm.udp`: datagrams sent and received on the daemon's loop without
-/// ever blocking it (the `report` and `listen` plugins use them).
-extension ScriptHost {
-    /// The largest datagram read; longer ones are cut.
-    static let maxDatagram = 65_507
-
-    func installUDP(into host: inout LuaTable) {
-        host["udp_send"] = lua.function("ppm.udp.send") { [unowned self] args in
+/// ever blocking it (the `report` and `listen` plugins use them). A
+/// listener the config makes is bound once the daemon runs.
+extension ScriptState {
+    func installUDP(into functions: inout LuaTable) {
+        functions["udp_send"] = lua.function("ppm.udp.send") { [unowned self] args in
             let endpoint = try UDPEndpoint(try args.string(1))
             let bytes: [UInt8]
             switch args[2] {
@@ -18,25 +16,41 @@ extension ScriptHost {
             case .bytes(let b): bytes = b
             default: throw args.error(2, "string expected, got \(args[2].typeName)")
             }
-            guard loop != nil else { return [.boolean(false), .string("the daemon is not running")] }
-            let fd = try self.sender(for: endpoint.family)
-            if let failure = endpoint.send(bytes, on: fd) { return [.boolean(false), .string(failure)] }
-            return [.boolean(true)]
+            guard let host = self.attached else { return [.boolean(false), .string("the daemon is not running")] }
+            return try host.send(bytes, to: endpoint)
         }
-        host["udp_listen"] = lua.function("ppm.udp.listen") { [unowned self] args in
+        functions["udp_listen"] = lua.function("ppm.udp.listen") { [unowned self] args in
             let url = try args.string(1)
             let endpoint = try UDPEndpoint(url)
             let fn = try args.function(2)
             self.nextHandle += 1
             let id = self.nextHandle
             self.udpListeners[id] = UDPListener(fd: -1, stop: nil)
-            self.whenRunning { self.bind(id, endpoint, fn) }
+            self.whenRunning { host in host.bind(id, endpoint, fn) }
             return [.integer(Int64(id))]
         }
-        host["udp_close"] = lua.function("ppm.udp.close") { [unowned self] args in
+        functions["udp_close"] = lua.function("ppm.udp.close") { [unowned self] args in
             self.closeListener(Int(try args.integer(1)))
             return []
         }
+    }
+
+    /// Closes one `ppm.udp.listen` socket (or forgets one not bound yet).
+    func closeListener(_ id: Int) {
+        guard let listener = udpListeners.removeValue(forKey: id) else { return }
+        if let stop = listener.stop { stop() } else if listener.fd >= 0 { close(listener.fd) }
+    }
+}
+
+extension HookHost {
+    /// The largest datagram read; longer ones are cut.
+    static let maxDatagram = 65_507
+
+    /// Sends one datagram from the sending socket of the endpoint's family.
+    func send(_ bytes: [UInt8], to endpoint: UDPEndpoint) throws -> [LuaValue] {
+        let fd = try sender(for: endpoint.family)
+        if let failure = endpoint.send(bytes, on: fd) { return [.boolean(false), .string(failure)] }
+        return [.boolean(true)]
     }
 
     private func sender(for family: Int32) throws -> Int32 {
@@ -46,18 +60,19 @@ extension ScriptHost {
         return fd
     }
 
-    private func bind(_ id: Int, _ endpoint: UDPEndpoint, _ fn: LuaRef) {
-        guard udpListeners[id] != nil else { return }  // closed before the daemon ran
+    /// Binds a listener the Lua state registered and watches it on the loop.
+    func bind(_ id: Int, _ endpoint: UDPEndpoint, _ fn: LuaRef) {
+        guard state.udpListeners[id] != nil else { return }  // closed before the daemon ran
         let fd: Int32
         do { fd = try endpoint.bound() } catch {
-            udpListeners[id] = nil
+            state.udpListeners[id] = nil
             let message = "ppm.udp.listen: \((error as? LuaHostError)?.message ?? "\(error)")"
-            daemon.log("error", message)
+            state.daemon.log("error", message)
             recordHookError(message)
             return
         }
-        let stop = daemon.watchReadable(fd) { [weak self] in self?.receive(id, fd, fn) }
-        udpListeners[id] = UDPListener(fd: fd, stop: stop)
+        let stop = state.daemon.watchReadable(fd) { [weak self] in self?.receive(id, fd, fn) }
+        state.udpListeners[id] = UDPListener(fd: fd, stop: stop)
     }
 
     /// Reads every datagram waiting and hands each to the listener's function.
@@ -65,7 +80,7 @@ extension ScriptHost {
         var buffer = [UInt8](repeating: 0, count: Self.maxDatagram)
         var errors: [String] = []
         for _ in 0..<64 {  // the source fires again if more wait: other work gets its turn
-            guard udpListeners[id]?.fd == fd else { break }
+            guard state.udpListeners[id]?.fd == fd else { break }
             var from = sockaddr_storage()
             var fromLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let received = try? syscall {
@@ -85,21 +100,10 @@ extension ScriptHost {
         errors.forEach { recordHookError($0) }
     }
 
-    func closeListener(_ id: Int) {
-        guard let listener = udpListeners.removeValue(forKey: id) else { return }
-        if let stop = listener.stop { stop() } else if listener.fd >= 0 { close(listener.fd) }
-    }
-
-    /// Closes every `ppm.udp.listen` socket and the sending sockets (`retire`).
+    /// Closes every `ppm.udp.listen` socket and the sending sockets (`close`).
     func closeSockets() {
-        for id in Array(udpListeners.keys) { closeListener(id) }
-        for fd in udpSenders.values { close(fd) }
+        for id in Array(state.udpListeners.keys) { state.closeListener(id) }
+        for fd in udpSenders.values { Glibc.close(fd) }
         udpSenders = [:]
     }
-}
-
-/// One `ppm.udp.listen` socket; `stop` cancels its watch and closes it.
-struct UDPListener {
-    var fd: Int32
-    var stop: (() -> Void)?
 }

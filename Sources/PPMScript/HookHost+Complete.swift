@@ -142,18 +142,20 @@ return function(text)
 end
 """#
 
-extension ScriptHost {
+extension HookHost {
     /// How long one completion may run.
     static let completionBudget = 0.5
 
     /// The texts that complete `text`'s last word (REPL Tab, the `complete`
     /// control command): each is `text` with that word finished.
     public func complete(_ text: String) throws -> [String] {
-        guard let completer else { return [] }
+        guard let completer = state.completer else { return [] }
         let found = try runLua { try lua.call(completer, [.string(text)], budget: Self.completionBudget) }
         return found.first?.tableValue?.sequence.compactMap(\.stringValue) ?? []
     }
+}
 
+extension ScriptState {
     /// Loads the completer over the `ppm` table as the prelude made it, so
     /// that a config replacing `ppm.get` does not make Tab call its function.
     func installCompleter() throws {

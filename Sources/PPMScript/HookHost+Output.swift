@@ -6,17 +6,19 @@ import PPMRuntime
 /// `ppm.on("output", fn)`, called for each captured line under the hook
 /// budget. The capture asks first, so with no output hook no line becomes
 /// a Lua value (or even a String).
-extension ScriptHost: OutputHooks {
+extension HookHost: OutputHooks {
+    /// Whether a captured line of `name` is of interest: an output hook or a `ready = {log = …}` pattern.
     public func listensToOutput(of name: String) -> Bool {
-        scripts[name]?.onOutput != nil || globalHooks.contains { $0.type == "output" } || supervisor?.readyPattern(of: name) != nil
+        state.scripts[name]?.onOutput != nil || state.globalHooks.contains { $0.type == "output" } || supervisor?.readyPattern(of: name) != nil
     }
 
+    /// Runs the output hooks over a batch of captured lines (and matches the readiness pattern).
     public func output(_ name: String, _ stream: OutputKind, _ lines: [String]) {
         if let (pattern, pid) = supervisor?.readyPattern(of: name) { matchReadyLine(name, pid: pid, pattern, lines) }
-        let own = scripts[name]?.onOutput
-        let global = globalHooks.filter { $0.type == "output" }
+        let own = state.scripts[name]?.onOutput
+        let global = state.globalHooks.filter { $0.type == "output" }
         guard own != nil || !global.isEmpty else { return }
-        let svc = supervisor?.snapshot(name).map { LuaValue.table(snapshotTable($0)) } ?? .nil
+        let svc = supervisor?.snapshot(name).map { LuaValue.table(state.snapshotTable($0)) } ?? .nil
         let kind = LuaValue.string(stream.rawValue)
         var errors: [String] = []
         for line in lines {

@@ -1,5 +1,6 @@
 import LuaKit
 import PPMMachine
+import PPMRuntime
 
 /// A run-time service read and checked, its name taken, not added yet:
 /// `ppm-lua add` adds it once its record is on disk.
@@ -14,7 +15,7 @@ public struct LiveService {
 
 /// Services added while the daemon runs (`ppm.service` from a hook or the
 /// REPL, `ppm-lua add`).
-extension ScriptHost {
+extension HookHost {
     /// Adds a service to the running supervisor at once. Lua functions in it
     /// cannot be persisted: that is logged as a warning.
     @discardableResult
@@ -29,9 +30,9 @@ extension ScriptHost {
     /// `forget`; nothing is added yet.
     public func checkLive(_ table: LuaTable, persist: Bool = true) throws -> LiveService {
         guard let supervisor else { throw LuaHostError("the daemon is not running") }
-        let (spec, scripts) = try readSpec(table)
+        let (spec, scripts) = try state.readSpec(table)
         // `scripts` also knows the services added earlier in this chunk, not in the supervisor yet.
-        guard supervisor.snapshot(spec.name) == nil, self.scripts[spec.name] == nil else {
+        guard supervisor.snapshot(spec.name) == nil, state.scripts[spec.name] == nil else {
             throw LuaHostError("service '\(spec.name)': a service with this name already exists")
         }
         for r in spec.requires where supervisor.snapshot(r) == nil {
@@ -41,14 +42,14 @@ extension ScriptHost {
             warn("service '\(spec.name)': \(spec.scriptedFields.joined(separator: ", ")) cannot be persisted; "
                 + "after a daemon restart it comes back with its data fields and the default policy")
         }
-        self.scripts[spec.name] = scripts
+        state.scripts[spec.name] = scripts
         return LiveService(spec: spec, held: scripts.firstStart != nil && spec.autostart && !spec.disabled, scripts: scripts)
     }
 
     /// Adds a service `checkLive` returned (of this Lua state or, after a
     /// reload, of the one before: `ppm-lua add` services hold no Lua function).
     public func add(_ live: LiveService, persist: Bool = true) {
-        scripts[live.spec.name] = live.scripts
+        state.scripts[live.spec.name] = live.scripts
         send(.add(live.spec, held: live.held, persist: persist))
         if live.held { loop?.whenSettled { [weak self] in self?.scheduleFirstStart(live.spec) } }
     }
@@ -56,10 +57,10 @@ extension ScriptHost {
     /// Starts a service with a scheduled first start at its time (boot then
     /// leaves it alone); without one, boot or `add` starts it as usual.
     func scheduleFirstStart(_ spec: ServiceSpec) {
-        guard scripts[spec.name]?.firstStart != nil, spec.autostart, !spec.disabled else { return }
+        guard state.scripts[spec.name]?.firstStart != nil, spec.autostart, !spec.disabled else { return }
         send(.start(spec.name, after: firstStartDelay(of: spec.name) ?? 0))
     }
 
     /// Whether a `checkLive` took the name and the service is not added yet.
-    public func isPending(_ name: String) -> Bool { scripts[name] != nil && supervisor?.snapshot(name) == nil }
+    public func isPending(_ name: String) -> Bool { state.scripts[name] != nil && supervisor?.snapshot(name) == nil }
 }

@@ -6,7 +6,7 @@ import PPMMachine
 /// answer arrives on the loop. Deciding hooks (`on_exit`, restart
 /// policies, `ppm.first_start`) still run as plain calls: their answer is
 /// needed at once, so waiting there raises a clear error.
-extension ScriptHost {
+extension HookHost {
     /// Runs `fn(args...)` as a coroutine until it ends or first suspends.
     /// An error before the first suspension is returned; a later one (or
     /// any, when `ended` is given) goes to `ended`, or is journaled as a
@@ -35,7 +35,7 @@ extension ScriptHost {
     /// One run of the task; the error of a first run without `ended` is returned.
     @discardableResult
     private func step(_ task: LuaTask, _ values: [LuaValue], first: Bool) -> String? {
-        guard !isRetired else { return nil }
+        guard !isClosed else { return nil }
         let outer = runningTask
         runningTask = task
         defer { runningTask = outer }
@@ -63,11 +63,14 @@ extension ScriptHost {
     /// The task that may suspend in the host function running now, or an
     /// error naming why `function` cannot wait here.
     func suspendableTask(_ function: String) throws -> LuaTask {
-        guard let task = runningTask, lua.canSuspend(task.coroutine) else {
-            throw LuaHostError("\(function) can only wait inside a hook, timer or probe function the daemon runs "
-                + "(not in the config, eval, on_exit, a restart policy or a coroutine of its own: they must answer at once)")
-        }
+        guard let task = runningTask, lua.canSuspend(task.coroutine) else { throw Self.cannotWait(function) }
         return task
+    }
+
+    /// Why `function` cannot wait where it was called.
+    static func cannotWait(_ function: String) -> LuaHostError {
+        LuaHostError("\(function) can only wait inside a hook, timer or probe function the daemon runs "
+            + "(not in the config, eval, on_exit, a restart policy or a coroutine of its own: they must answer at once)")
     }
 
     /// Ends every suspended task (the state is being dropped): probes
