@@ -18,6 +18,8 @@ import Testing
         try box.write("""
             ppm.service { name = "web", stop_signal = { "QUIT", "1500ms", "TERM", "1500ms" },
               cmd = { "/bin/sh", "-c", "trap 'echo QUIT >> \(got)' QUIT; trap 'echo TERM >> \(got)' TERM; echo up >> \(got); while :; do sleep 0.1; done" } }
+            steps = ""
+            ppm.on("stop_step", function(ev) steps = steps .. ev.signame .. " " end)
             """)
         try box.startDaemon()
         #expect(eventually { read(got) == "up\n" })
@@ -47,6 +49,7 @@ import Testing
         #expect(t2 - t0 < 10, "\(t2 - t0)")
         #expect((term["after"] as? Double ?? 0) >= 1.45 && (kill["after"] as? Double ?? 0) >= 2.95)
         #expect(term["step"] as? Int == 2 && kill["step"] as? Int == 3)
+        #expect(box.run("eval", "return steps").stdout == "\"TERM KILL \"\n")  // ppm.on("stop_step") hooks saw them
     }
 
     @Test func aStopCommandRunsFirstAndTheLadderGoesOnIfTheServiceIsStillThere() throws {
