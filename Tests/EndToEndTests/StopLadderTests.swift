@@ -102,4 +102,44 @@ import Testing
         let exit = try #require(box.events("web").first { $0["type"] as? String == "exit" })
         #expect(exit["signame"] as? String == "TERM")
     }
+
+    @Test func theFieldsRoundTripThroughCheckExportAndReload() throws {
+        let box = try Sandbox()
+        // The ladder comes from a file the daemon does not watch: a change there waits for a reload.
+        let data = box.dir + "/data"
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        try #"return { "QUIT", "2s", "TERM" }"#.write(toFile: data + "/ladder.lua", atomically: true, encoding: .utf8)
+        try box.write("""
+            ppm.service { name = "web", cmd = "/bin/sleep 1000", stop_signal = dofile(\(String(reflecting: data + "/ladder.lua"))),
+              stop_timeout = 3, stop_cmd = { "/bin/kill", "-USR2", "0" },
+              pre_start = { "true", { "/bin/true", "--ok" } }, post_stop = "true", start_timeout = 20 }
+            """)
+        let check = box.run("check", "--json", box.config)
+        #expect(check.status == 0, "\(check.stderr)")
+        let web = try #require((try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [[String: Any]])?.first)
+        let fields = ["stop_signal", "stop_timeout", "stop_cmd", "pre_start", "post_stop", "start_timeout"]
+        func text(_ o: [String: Any]) -> String {
+            fields.map { key in
+                let data = try? JSONSerialization.data(withJSONObject: o[key] ?? NSNull(), options: [.fragmentsAllowed, .withoutEscapingSlashes])
+                return "\(key)=" + String(decoding: data ?? Data(), as: UTF8.self)
+            }.joined(separator: " ")
+        }
+        #expect(text(web) == #"stop_signal=["QUIT",2,"TERM"] stop_timeout=3 stop_cmd=["/bin/kill","-USR2","0"] "#
+            + #"pre_start=["true",["/bin/true","--ok"]] post_stop=["true"] start_timeout=20"#, "\(text(web))")
+
+        // export, read back by check, gives the same fields.
+        try box.startDaemon()
+        #expect(eventually { box.state("web") == "running" })
+        let exported = box.run("export")
+        #expect(exported.stdout.contains(#"stop_signal = { "QUIT", 2, "TERM" },"#), "\(exported.stdout)")
+        #expect(exported.stdout.contains(#"pre_start = { "true", { "/bin/true", "--ok" } },"#), "\(exported.stdout)")
+        try box.write(exported.stdout, to: "exported.lua")
+        let again = box.run("check", "--json", box.dir + "/exported.lua")
+        let reread = try #require((try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [[String: Any]])?.first)
+        #expect(text(reread) == text(web))
+        // A reload names the changed field.
+        try #"return { "QUIT", "4s", "TERM" }"#.write(toFile: data + "/ladder.lua", atomically: true, encoding: .utf8)
+        let dry = box.run("reload", "--dry-run")
+        #expect(dry.stdout.contains("changed: web (stop_signal)"), "\(dry.stdout)")
+    }
 }
