@@ -123,6 +123,8 @@ extension Supervisor {
         effects.append(.endGroup(name, pgid: run.pgid, signal: Signal(firstStep.signal),
                                  killAfter: firstStep.wait ?? settings.stopTimeout))
         service.leftovers = run.pgid
+        // Its post_stop commands follow once the group is gone: a shutdown waits for them.
+        if !service.spec.postStop.isEmpty { cleaning.insert(name) }
         effects.append(.watchGroup(name, pgid: run.pgid))
         emit(.exit, service, pid: pid, status: status, runtime: runtime, outcome: outcome, error: error, cause: run.cause,
              decide: decide)

@@ -93,7 +93,9 @@ extension Supervisor {
         if service.leftovers != nil {
             service.leftovers = nil
             if beginPostStop(service) { return }
+            cleaning.remove(name)  // its spec lost its post_stop meanwhile (a reload)
             if case .waiting(.leftovers) = service.phase { launch(service) }
+            shutdownProgress(nil)
         }
         if case .draining(_, let then) = service.phase {
             cancelTimer(service, .kill)

@@ -142,4 +142,15 @@ import PPMCoreTesting
         #expect(!gone.contains(.done(waiter)))
         #expect(supervisor.handle(.commandEnded(command.id, Self.ok)).contains(.done(waiter)))
     }
+
+    @Test func shutdownWaitsForThePostStopOfARunThatEndedOnItsOwn() throws {
+        _ = supervisor.handle(.add(spec("job") { $0.postStop = [["/bin/cleanup"]]; $0.once = true }))
+        _ = supervisor.handle(.boot)
+        _ = supervisor.handle(.spawned("job", .success(7)))
+        let waiter = Waiter(id: 1)
+        _ = supervisor.handle(.exited(pid: 7, status: .exited(0)))
+        #expect(supervisor.handle(.shutdown(waiter: waiter)) == [])  // its post_stop is still to come
+        let command = try #require(commands(supervisor.handle(.groupGone("job"))).first)
+        #expect(supervisor.handle(.commandEnded(command.id, Self.ok)).contains(.done(waiter)))
+    }
 }
