@@ -110,3 +110,32 @@ import PPMCoreTesting
         #expect(snapshot?.lastError?.contains("open-files limit") == true)
     }
 }
+
+/// A boot of many services is taken in batches, each in a turn of its own,
+/// so that the loop answers clients in between (a boot of 2000 was one
+/// turn of over 10 s on a loaded machine: the stall watchdog re-executed the daemon).
+@Suite struct BootBatchTests {
+    @Test func aLargeBootStartsEveryServiceOnceInBatchesOfItsOwnTurn() {
+        let supervisor = Supervisor(clock: ManualScheduler())
+        for i in 0..<250 { _ = supervisor.handle(.add(testSpec("s\(i)"))) }
+        let first = supervisor.handle(.boot)
+        let spawned = { (effects: [Effect]) in effects.compactMap { if case .spawn(let s) = $0 { s.name } else { nil } } }
+        #expect(spawned(first) == (0..<Supervisor.bootBatch).map { "s\($0)" })
+        let bootTimer = { (effects: [Effect]) in
+            effects.compactMap { if case .arm(let id, let after) = $0, id.kind == .boot, after == 0 { id } else { nil } }.first
+        }
+        var all = spawned(first)
+        var timer = bootTimer(first)
+        var turns = 1
+        while let due = timer {
+            let next = supervisor.handle(.timer(due))
+            all += spawned(next)
+            timer = bootTimer(next)
+            turns += 1
+            // A stale timer starts nothing.
+            #expect(spawned(supervisor.handle(.timer(due))).isEmpty)
+        }
+        #expect(all == (0..<250).map { "s\($0)" })
+        #expect(turns == 3)
+    }
+}
