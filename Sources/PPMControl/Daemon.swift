@@ -124,6 +124,7 @@ public final class Daemon: @unchecked Sendable {
         let supervisor = Supervisor(clock: scheduler, logDirectory: locations.logs)
         loop = SupervisorLoop(supervisor: supervisor, spawner: spawner, scheduler: scheduler, journal: Journal(path: locations.journal, queue: queue))
         helpers = HelperProcesses(queue: queue, spawner: spawner, scheduler: scheduler)
+        loop.commandRunner = ServiceCommandRunner(helpers: helpers)
         // A pipe per captured stream: room for thousands of services.
         spawner.childFileLimit = LinuxSpawner.raiseFileLimit()
         output = OutputCapture(directory: locations.logs, watcher: ReadinessSet(queue: queue), policy: host.logPolicy)

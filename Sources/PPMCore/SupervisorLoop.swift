@@ -26,6 +26,9 @@ public final class SupervisorLoop {
     public var notificationPipes: NotificationPipes?
     /// Runs readiness probes and health checks; nil: every probe fails.
     public var probeRunner: ProbeRunner?
+    /// Runs services' `pre_start`, `stop_cmd` and `post_stop` commands; nil:
+    /// each fails at once.
+    public var commandRunner: CommandRunner?
     /// Captures the output of services without files of their own; nil:
     /// such children write to the daemon's own stdout and stderr.
     public var output: OutputCapture?
@@ -196,6 +199,14 @@ public final class SupervisorLoop {
                 probeRunner.run(probe, purpose, for: spec, pid: pid, timeout: timeout) { [weak self] ok, message in
                     self?.send(.probed(spec.name, pid: pid, purpose, ok: ok, message: message))
                 }
+            case .runCommand(let command):
+                guard let commandRunner else {
+                    answers.append(.commandEnded(command.id, CommandResult(status: nil, error: "no command runner")))
+                    break
+                }
+                commandRunner.run(command) { [weak self] result in self?.send(.commandEnded(command.id, result)) }
+            case .endCommand(let id):
+                commandRunner?.end(id)
             case .done(let waiter):
                 completed.append(waiter)
             case .persist(let change):
