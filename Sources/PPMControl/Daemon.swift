@@ -150,6 +150,7 @@ public final class Daemon: @unchecked Sendable {
             Console.error("ppm-lua: warning: the fd holder did not start: captured output will not survive a killed daemon\n")
         }
         watchDisk()
+        setUpDescriptorGate()
         logRepairs()
         setUpNotify()
         host.daemon = daemonHooks()
@@ -237,10 +238,11 @@ public final class Daemon: @unchecked Sendable {
             signals.start(queue: queue) { [unowned self] event in self.handleSignal(event) }
             // Children that ended while a previous image of this daemon re-executed.
             reaper.sweep()
-            loop.send(.boot)
-            startNotifying()
+            // Their descriptors before any service's (SPEC 13).
             watchConfig()
             watchDepends()
+            loop.send(.boot)
+            startNotifying()
             server?.resume()
             remote?.resume()
             log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)"

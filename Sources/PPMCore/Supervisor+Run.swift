@@ -55,7 +55,8 @@ extension Supervisor {
         service.crashes += 1
         service.lastError = failure.message
         emit(.spawnFailed, service, error: failure.message, extra: tail.map { ["tail": .string($0)] } ?? [:])
-        let exhausted = service.spawnFailures >= settings.spawnAttempts
+        // Out of descriptors: no retry (each would fail alike), one event.
+        let exhausted = service.spawnFailures >= settings.spawnAttempts || failure.outOfDescriptors
         if exhausted || service.spec.once || service.spec.restart == .never {
             giveUp(service, as: exhausted ? .fatal : .crashed)
         } else {

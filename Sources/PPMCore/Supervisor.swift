@@ -25,6 +25,8 @@ public final class Supervisor {
     // Boot: the next service to consider, and the `wait` service holding it.
     var bootCursor: Int?
     var bootBlocker: String?
+    /// The timer that starts the next batch of the boot (`Supervisor+Boot`).
+    var bootTimer: TimerID?
     var hasBooted = false
 
     public internal(set) var isShuttingDown = false
@@ -242,6 +244,7 @@ public final class Supervisor {
     }
 
     private func fired(_ id: TimerID) {
+        if id.kind == .boot { return bootBatchDue(id) }
         guard let service = table[id.name], service.timers[id.kind] == id else { return }
         service.timers[id.kind] = nil
         switch (id.kind, service.phase) {
@@ -257,7 +260,7 @@ public final class Supervisor {
         case (.ready, _): readyTimedOut(service)
         case (.probe, _): probeDue(service)
         case (.watchdog, .running(let run)): checkFailed(service, run, "no WATCHDOG=1 in \(Self.seconds(service.spec.watchdog ?? 0)) s", at: .immediately)
-        case (.start, _), (.kill, _), (.bounce, _), (.watchdog, _):
+        case (.start, _), (.kill, _), (.bounce, _), (.watchdog, _), (.boot, _):
             break  // a timer outlived its phase (a stop already under way ignores a bounce)
         }
     }

@@ -148,6 +148,8 @@ public struct TimerID: Sendable, Hashable {
         case probe
         /// `watchdog`: no `WATCHDOG=1` since it was armed makes the service unhealthy.
         case watchdog
+        /// The next batch of the boot (no service: `name` is empty).
+        case boot
     }
 
     public let name: String
