@@ -1,5 +1,6 @@
 import LuaKit
 import PPMCore
+import PPMProtocol
 
 /// The TCP listener (`ppm.settings { listen = {...} }`): where it listens,
 /// the shared secret's file, and which client networks may run which
