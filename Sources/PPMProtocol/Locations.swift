@@ -4,9 +4,13 @@ import PPMCore
 
 /// Where ppm-lua keeps its files (SPEC section 2).
 public struct Locations: Sendable {
+    /// The daemon's home folder (`$PPM_LUA_HOME`, or a default by user).
     public var home: String
+    /// The control socket (`--socket`, `$PPM_LUA_SOCKET`, or `<home>/ppm.sock`).
     public var socket: String
+    /// The services' log files.
     public var logs: String { home + "/logs" }
+    /// The journal of events.
     public var journal: String { home + "/events.jsonl" }
     /// Running processes and run-time services (an append log, see `StateStore`).
     public var state: String { home + "/state.jsonl" }

@@ -7,6 +7,7 @@ public final class LineEditor {
     /// What one read gave.
     public enum Input: Equatable { case line(String), interrupt, end }
 
+    /// The lines entered, oldest first (up and down walk it).
     public private(set) var history: [String]
     /// The candidates for the text before the cursor: whole texts that
     /// start with it (the REPL asks the daemon's `complete` command).

@@ -18,8 +18,8 @@ import Testing
         #expect(listen.tls && listen.certificates == nil)
         #expect(listen.maxClients == 8 && listen.idleTimeout == 120)
         // The most specific network decides: 10.0.0.5 may not restart.
-        #expect(listen.rule(for: IPAddress.bytes("10.0.0.5")!)?.commands == ["eval", "ls"])
-        #expect(listen.rule(for: IPAddress.bytes("10.9.9.9")!)?.commands == RemoteCommands.readOnly.union(["restart"]))
+        #expect(listen.rule(for: IPAddress.bytes("10.0.0.5")!)?.commands == [.eval, .ls])
+        #expect(listen.rule(for: IPAddress.bytes("10.9.9.9")!)?.commands == ControlCommand.readOnly.union([.restart]))
         #expect(listen.rule(for: IPAddress.bytes("192.168.0.1")!) == nil)
     }
 
@@ -33,8 +33,8 @@ import Testing
     @Test func withoutAnAllowListEveryoneMayOnlyRead() throws {
         let host = try load(#"ppm.settings { listen = { address = "127.0.0.1:7070", token_file = "/etc/ppm-lua/token" } }"#)
         let listen = try #require(host.listen)
-        #expect(listen.rule(for: IPAddress.bytes("203.0.113.9")!)?.commands == ["status", "ls", "show", "events", "stats", "logs"])
-        #expect(listen.rule(for: IPAddress.bytes("2001:db8::1")!)?.commands == RemoteCommands.readOnly)
+        #expect(listen.rule(for: IPAddress.bytes("203.0.113.9")!)?.commands == [.status, .ls, .show, .events, .stats, .logs])
+        #expect(listen.rule(for: IPAddress.bytes("2001:db8::1")!)?.commands == ControlCommand.readOnly)
         #expect(listen.idleTimeout == 300 && listen.maxClients == 64)
     }
 

@@ -37,9 +37,8 @@ extension Daemon {
 
     /// `stop`, `restart`, `rm` (`del`, `drop`): each waits until the
     /// service's processes are gone (and, for `restart`, the new one runs).
-    func stopping(_ request: ControlRequest, _ connection: ControlConnection, _ reply: @escaping Reply) {
-        let cmd = ["del": "rm", "drop": "rm"][request.cmd] ?? request.cmd
-        let all = cmd == "rm" && (request.bool("all") || request.cmd == "drop")
+    func stopping(_ command: ControlCommand, _ request: ControlRequest, _ connection: ControlConnection, _ reply: @escaping Reply) {
+        let all = command == .rm && (request.bool("all") || request.cmd == "drop")
         if all && supervisor.names.isEmpty { return reply(.success(.array([]))) }
         let names: [String]
         switch resolve(all ? supervisor.names : request.strings("names")) {
@@ -47,13 +46,13 @@ extension Daemon {
         case .failure(let f): return reply(.failure(f))
         }
         // What run-time services' records say changes first: on disk, or refused.
-        let changes: [StateChange] = names.map { n in cmd == "rm" ? .forgotten(n) : .held(n, cmd == "stop") }
-        let unchanged = ["rm": "nothing removed", "stop": "nothing stopped"][cmd] ?? "nothing restarted"
-        durably(changes, reply, unchanged: unchanged) { [self] in stop(names, cmd: cmd, request, connection, reply) }
+        let changes: [StateChange] = names.map { n in command == .rm ? .forgotten(n) : .held(n, command == .stop) }
+        let unchanged = [.rm: "nothing removed", .stop: "nothing stopped"][command] ?? "nothing restarted"
+        durably(changes, reply, unchanged: unchanged) { [self] in stop(names, command, request, connection, reply) }
     }
 
     /// The stopping part of `stopping`, once the records are on disk.
-    private func stop(_ names: [String], cmd: String, _ request: ControlRequest, _ connection: ControlConnection, _ reply: @escaping Reply) {
+    private func stop(_ names: [String], _ command: ControlCommand, _ request: ControlRequest, _ connection: ControlConnection, _ reply: @escaping Reply) {
         let progress = request.bool("progress")
         var results: [String: JSONValue] = [:]
         var left = names.count
@@ -71,8 +70,8 @@ extension Daemon {
             }
             if before.state.hasProcess { signalled.append(ServiceOutcome.stopping(before)) }
             let asked = scheduler.now
-            switch cmd {
-            case "stop":
+            switch command {
+            case .stop:
                 guard before.state.hasProcess else {
                     loop.send(.stop(n))  // held down, and a pending start is cancelled
                     complete(n, ServiceOutcome.notRunning(before))
@@ -81,7 +80,7 @@ extension Daemon {
                 loop.send(.stop(n, waiter: loop.waiter { [supervisor, scheduler] in
                     complete(n, ServiceOutcome.stopped(before, after: supervisor.snapshot(n), took: scheduler.now - asked))
                 }))
-            case "restart":
+            case .restart:
                 loop.send(.restart(n, waiter: loop.waiter { [supervisor] in
                     guard let after = supervisor.snapshot(n) else { return complete(n, ServiceOutcome(name: n, message: "removed meanwhile")) }
                     var outcome = ServiceOutcome.started(after, verb: before.pid == nil ? "started" : "restarted")

@@ -18,7 +18,7 @@ extension Daemon {
         loop.turn { serve(request, connection, call: call) }
         if let call { connection.evalFinished(call) }
         // Services added or removed: their `depends` are followed or dropped.
-        if ["add", "exec", "eval", "rm", "del", "drop"].contains(request.cmd) { followDepends() }
+        if ControlCommand(named: request.cmd)?.addsOrRemovesServices == true { followDepends() }
     }
 
     private func serve(_ request: ControlRequest, _ connection: ControlConnection, call: LuaCallID?) {
@@ -28,26 +28,27 @@ extension Daemon {
             case .failure(let failure): connection.send(ControlReply.error(request.id, failure.description))
             }
         }
-        switch request.cmd {
-        case "status": reply(.success(status()))
-        case "ls", "list", "info": list(request, connection)
-        case "show", "desc": reply(show(request, masked: connection.isRemote))
-        case "events": events(request, connection)
-        case "start": start(request, reply)
-        case "stop", "restart", "rm", "del", "drop": stopping(request, connection, reply)
-        case "signal": reply(signal(request))
-        case "eval": reply(eval(request, call: call))
-        case "complete": reply(complete(request))
-        case "add", "exec": add(request, reply)
-        case "export": reply(.success(.string(export(masked: connection.isRemote))))
-        case "stats": stats(request, connection)
-        case "logs": logs(request, connection)
-        case "reload":
+        guard let command = ControlCommand(named: request.cmd) else { return reply(.failure(Self.unknown(request.cmd))) }
+        switch command {
+        case .status: reply(.success(status()))
+        case .ls: list(request, connection)
+        case .show: reply(show(request, masked: connection.isRemote))
+        case .events: events(request, connection)
+        case .start: start(request, reply)
+        case .stop, .restart, .rm: stopping(command, request, connection, reply)
+        case .signal: reply(signal(request))
+        case .eval: reply(eval(request, call: call))
+        case .complete: reply(complete(request))
+        case .add: add(request, reply)
+        case .export: reply(.success(.string(export(masked: connection.isRemote))))
+        case .stats: stats(request, connection)
+        case .logs: logs(request, connection)
+        case .reload:
             if quitting { return reply(.failure(ControlFailure("the daemon is shutting down"))) }
             if request.args["dry_run"]?.boolValue == true { return reply(reloadPlan().map(\.planJSON)) }
             reply(reload(trigger: "ppm-lua reload").map(\.json))
-        case "quit": quitting(request, connection, reply)
-        case "upgrade":
+        case .quit: quitting(request, connection, reply)
+        case .upgrade:
             // The reply goes out first; the socket closes with the exec.
             reply(.success(.object(["pid": .int(Int64(getpid())), "binary": .string(Self.executablePath())])))
             connection.afterReplies { [self] in
@@ -57,11 +58,16 @@ extension Daemon {
                     loop.record(JournalNote("daemon_error", fields: ["error": .string(why)]))
                 }
             }
-        default:
-            let known = ["status", "stats", "logs", "upgrade", "ls", "show", "events", "start", "stop", "restart", "signal", "rm", "eval", "complete", "add", "export", "reload", "quit"]
-            let hint = Suggest.hint(request.cmd, in: known)
-            reply(.failure(ControlFailure("unknown command '\(request.cmd)'\(hint)")))
+        case .interrupt, .auth:
+            // Answered before the loop: `interrupt` by the connection's
+            // server, `auth` by a plaintext TCP listener; nowhere else.
+            reply(.failure(Self.unknown(request.cmd)))
         }
+    }
+
+    /// `unknown command 'lss' (did you mean 'ls'?)`.
+    static func unknown(_ cmd: String) -> ControlFailure {
+        ControlFailure("unknown command '\(cmd)'\(Suggest.hint(cmd, in: ControlCommand.clientNames))")
     }
 
     private func status() -> JSONValue {

@@ -13,13 +13,13 @@ import PPMProtocol
 /// `addCleanup` may be called from any queue. Bytes cross the socket
 /// through its `ByteChannel`: as they are, or through TLS.
 final class ControlConnection: @unchecked Sendable {
-    private let fd: Int32
-    private let channel: ByteChannel
+    let fd: Int32
+    let channel: ByteChannel
     /// Called once the channel is set up (nil) or could not be (why), by `establish`.
     private var onEstablished: ((String?) -> Void)?
     /// Whether reading is held back (`pauseReading`) until `resumeReading`.
     private var paused = false
-    private let queue: any WorkQueue
+    let queue: any WorkQueue
     private let watchSet: ReadinessSet
     /// Called with each request line while input is read (set by `start`).
     private var onLine: ((String) -> Void)?
@@ -28,9 +28,14 @@ final class ControlConnection: @unchecked Sendable {
     private var reading = false
     /// What the socket is watched for now (empty: not in the set).
     private var interest: ReadinessSet.Readiness = []
-    private var input: [UInt8] = []
-    private var output: [UInt8] = []
-    private var closing = false
+    /// Request lines, cut from what the channel reads (at most `maxLine` bytes each).
+    private var input = LineFramer(maxLine: ControlConnection.maxLine)
+    /// Reply bytes the socket has not taken yet.
+    var output: [UInt8] = []
+    /// Set by `closeAfterWrites`: the connection closes once `output` is written.
+    var closing = false
+    /// Whether the socket's send buffer was raised for a large reply.
+    var sendBufferRaised = false
     private(set) var isClosed = false
     var onClose: (() -> Void)?
     /// Runs when the client is gone for good (not a half-closed socket).
@@ -40,7 +45,7 @@ final class ControlConnection: @unchecked Sendable {
     /// The `eval` chunks sent on this connection that have not finished.
     var evals: [LuaCallID] = []
     /// Extra work to undo at close (a `events -f` observer).
-    private var cleanups: [@Sendable () -> Void] = []
+    var cleanups: [@Sendable () -> Void] = []
 
     /// Whether the client came over TCP: it sees secrets masked (`SecretEnv`).
     var isRemote = false
@@ -48,7 +53,10 @@ final class ControlConnection: @unchecked Sendable {
     /// Lines longer than this end the connection.
     static let maxLine = 4 << 20
     /// This connection's line limit (a TCP client's is smaller).
-    var maxLine = ControlConnection.maxLine
+    var maxLine: Int {
+        get { input.maxLine }
+        set { input.maxLine = newValue }
+    }
 
     /// A connection on the accepted socket `fd` (non-blocking), watched in
     /// `watchSet`; `channel`: how bytes cross it (plain by default).
@@ -118,7 +126,7 @@ final class ControlConnection: @unchecked Sendable {
 
     /// Watches the socket for what the connection waits for now: input
     /// while reading, room while replies wait; out of the set when neither.
-    private func updateInterest() {
+    func updateInterest() {
         var wanted: ReadinessSet.Readiness = []
         if reading && !paused { wanted.insert(.readable) }
         if !output.isEmpty { wanted.insert(.writable) }
@@ -156,7 +164,7 @@ final class ControlConnection: @unchecked Sendable {
             if !handOutLines() || paused { return }
             let step = buffer.withUnsafeMutableBytes { channel.read(into: $0) }
             switch step {
-            case .bytes(let n): input += buffer[0..<n]
+            case .bytes(let n): input.append(buffer[0..<n])
             case .wouldBlock: return
             case .failed:
                 onPeerGone?()
@@ -179,28 +187,26 @@ final class ControlConnection: @unchecked Sendable {
     /// Passes each whole line of `input` to `onLine` while reading goes on;
     /// false when the connection ended (a line over the limit, or closed).
     private func handOutLines() -> Bool {
-        while !paused, !isClosed, let newline = input.firstIndex(of: 10) {
-            // A whole line read at once is held to the limit too.
-            if newline > maxLine {
+        while !paused, !isClosed {
+            let bytes: [UInt8]
+            do throws(LineFramer.LineTooLong) {
+                // A whole line read at once is held to the limit too.
+                guard let next = try input.nextLine() else { break }
+                bytes = next
+            } catch {
                 refuseLongLine()
                 return false
             }
-            let line = String(decoding: input[..<newline], as: UTF8.self)
-            input.removeSubrange(...newline)
+            let line = String(decoding: bytes, as: UTF8.self)
             if !line.allSatisfy(\.isWhitespace) { onLine?(line) }
         }
-        if isClosed { return false }
-        if input.count > maxLine && input.firstIndex(of: 10) == nil {
-            refuseLongLine()
-            return false
-        }
-        return true
+        return !isClosed
     }
 
     /// Reads no more: the error goes out, then the connection closes.
     private func refuseLongLine() {
         stopReading()
-        input = []
+        input.reset()
         send(ControlReply.error(.null, "request line longer than \(maxLine) bytes"))
         closeAfterWrites()
     }
@@ -222,81 +228,6 @@ final class ControlConnection: @unchecked Sendable {
         queue.perform { self.evals.removeAll { $0 == call } }
     }
 
-    /// Queues one reply line.
-    func send(_ line: String) {
-        queue.perform { self.sendNow(line) }
-    }
-
-    /// Runs `body` on the connection's queue once the replies sent so far
-    /// have been handed to the socket (a short reply is written at once).
-    func afterReplies(_ body: @escaping @Sendable () -> Void) {
-        queue.perform { body() }
-    }
-
-    /// Runs `cleanup` when the connection closes (at once if it has).
-    func addCleanup(_ cleanup: @escaping @Sendable () -> Void) {
-        queue.perform {
-            if self.isClosed { cleanup() } else { self.cleanups.append(cleanup) }
-        }
-    }
-
-    /// Replies a client has not read beyond this end the connection (a
-    /// follower that stopped reading must not grow the daemon's memory).
-    static let maxPending = 16 << 20
-
-    private func sendNow(_ line: String) {
-        guard !isClosed else { return }
-        guard output.count + line.utf8.count < Self.maxPending else { return close() }
-        output += Array(line.utf8)
-        output.append(10)
-        if output.count > Self.largeReply && !sendBufferRaised { raiseSendBuffer() }
-        flush()
-    }
-
-    /// Replies above this size (`ls` at 1000 services is ~700 KB) raise the
-    /// socket's send buffer, so they go out in fewer rounds of waiting for room.
-    static let largeReply = 128 << 10
-    private var sendBufferRaised = false
-
-    /// Asks for a 1 MB send buffer (capped at `net.core.wmem_max`, then
-    /// doubled by the kernel); memory is charged only for bytes in flight.
-    /// Unix sockets only: on TCP a fixed size would turn off the kernel's
-    /// own tuning, which goes further.
-    private func raiseSendBuffer() {
-        sendBufferRaised = true
-        var domain: Int32 = 0
-        var length = socklen_t(MemoryLayout<Int32>.size)
-        guard getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) == 0, domain == AF_UNIX else { return }
-        var size: Int32 = 1 << 20
-        _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-    }
-
-    private func flush() {
-        while !output.isEmpty {
-            switch output.withUnsafeBytes({ channel.write($0) }) {
-            case .bytes(let n): output.removeFirst(n)
-            case .wouldBlock: return finishFlush()
-            case .ended, .failed: return close()
-            }
-        }
-        finishFlush()
-    }
-
-    private func finishFlush() {
-        updateInterest()
-        if closing && output.isEmpty { close() }
-    }
-
-    /// Closes once the queued replies are written. Safe from any queue.
-    func closeAfterWrites() {
-        queue.perform { self.closeAfterWritesNow() }
-    }
-
-    private func closeAfterWritesNow() {
-        closing = true
-        if output.isEmpty { close() }
-    }
-
     /// Closes now (on the connection's queue), without waiting for replies.
     func close() {
         guard !isClosed else { return }
@@ -308,7 +239,7 @@ final class ControlConnection: @unchecked Sendable {
         channel.finish()
         Glibc.close(fd)
         onLine = nil
-        input = []
+        input.reset()
         output = []
         cleanups.forEach { $0() }
         cleanups = []

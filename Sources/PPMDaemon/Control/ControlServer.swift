@@ -108,10 +108,10 @@ final class ControlServer: @unchecked Sendable {
             }
             connection.start { [loop, interrupter] line in
                 switch ControlRequest.parse(line) {
-                case .success(let request) where request.cmd == "interrupt":
+                case .success(let request) where ControlCommand(named: request.cmd) == .interrupt:
                     let stopped = connection.evals.filter { interrupter.interrupt($0) }
                     connection.send(ControlReply.ok(request.id, .bool(!stopped.isEmpty)))
-                case .success(let request) where request.cmd == "eval":
+                case .success(let request) where ControlCommand(named: request.cmd) == .eval:
                     let call = LuaCallID.next()
                     connection.evals.append(call)
                     loop.turnAsync { handler(request, connection, call) }

@@ -6,6 +6,8 @@ import PPMScript
 /// function kind. The supervisor asks with `probe` effects; the answer goes
 /// back as the `probed` input.
 extension Daemon: ProbeRunner {
+    /// Runs one check of `probe` for the service of `spec` (its process
+    /// `pid`) within `timeout` seconds; `done` gets the verdict on the loop.
     public func run(_ probe: Probe, _ purpose: ProbePurpose, for spec: ServiceSpec, pid: Int32, timeout: Double,
                     done: @escaping (_ ok: Bool, _ message: String?) -> Void) {
         let request: ProbeRequest

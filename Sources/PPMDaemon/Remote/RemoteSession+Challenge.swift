@@ -12,7 +12,7 @@ extension RemoteSession {
         stage = .judging
         let request = try? ControlRequest.parse(line).get()
         judge { [self] settle in
-            guard let request, request.cmd == "auth" else {
+            guard let request, ControlCommand(named: request.cmd) == .auth else {
                 refuse("not authenticated", "authenticate first: answer the challenge with {\"cmd\": \"auth\", \"args\": {\"hmac\": HEX}}",
                        id: request?.id ?? .null)
                 return settle(false)

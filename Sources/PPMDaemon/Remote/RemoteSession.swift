@@ -29,7 +29,7 @@ final class RemoteSession: @unchecked Sendable {
     /// The client's address (IPv4 clients of an IPv6 socket as IPv4).
     let address: [UInt8]
     unowned let listener: RemoteListener
-    let rule: (network: ClientNetwork, commands: Set<String>)?
+    let rule: (network: ClientNetwork, commands: Set<ControlCommand>)?
     var stage = Stage.waiting
     var following = false
     var lastRequest: Double
@@ -112,7 +112,7 @@ final class RemoteSession: @unchecked Sendable {
         connection.maxLine = Self.maxLine
         armIdleTimer(after: listener.settings.idleTimeout)
         var fields: [String: JSONValue] = [
-            "address": .string(addressText), "network": .string(rule.network.description), "commands": .init(rule.commands.sorted()),
+            "address": .string(addressText), "network": .string(rule.network.description), "commands": .init(rule.commands.map(\.rawValue).sorted()),
             // The daemon's process: a follower that lost the connection knows it again after an `upgrade`.
             "pid": .int(Int64(getpid())),
         ]
@@ -177,30 +177,28 @@ final class RemoteSession: @unchecked Sendable {
         case .success(let r): request = r
         case .failure(let f): return connection.send(ControlReply.error(.null, f.description))
         }
-        guard request.cmd != "auth" else { return connection.send(ControlReply.error(request.id, "already authenticated")) }
-        guard let name = RemoteCommands.canonical(request.cmd) else {
-            return connection.send(ControlReply.error(request.id, "unknown command '\(request.cmd)'\(Suggest.hint(request.cmd, in: RemoteCommands.all))"))
-        }
-        guard let rule, rule.commands.contains(name) else {
-            let granted = rule.map { $0.commands.sorted().joined(separator: ", ") } ?? ""
+        guard let command = ControlCommand(named: request.cmd) else { return connection.send(ControlReply.error(request.id, Daemon.unknown(request.cmd).description)) }
+        guard command != .auth else { return connection.send(ControlReply.error(request.id, "already authenticated")) }
+        guard let rule, rule.commands.contains(command.permission ?? command) else {
+            let granted = rule.map { $0.commands.map(\.rawValue).sorted().joined(separator: ", ") } ?? ""
             listener.refused(.init(address: addressText, reason: "command not allowed", cmd: request.cmd))
             return connection.send(ControlReply.error(request.id,
                 "'\(request.cmd)' is not allowed from \(addressText) (its network \(rule?.network.description ?? "?") may run: \(granted))"))
         }
-        if request.cmd == "interrupt" {
+        if command == .interrupt {
             // Only this connection's chunks, never another client's or a hook.
             return connection.send(ControlReply.ok(request.id, .bool(listener.interrupt(connection))))
         }
-        if (name == "events" || name == "logs") && request.bool("follow") { following = true }
-        dispatch(request)
+        if (command == .events || command == .logs) && request.bool("follow") { following = true }
+        dispatch(request, command)
     }
 
     /// Hands the request to the loop; a connection closed before its turn
     /// comes has its request dropped.
-    private func dispatch(_ request: ControlRequest) {
+    private func dispatch(_ request: ControlRequest, _ command: ControlCommand) {
         let (handler, connection, io) = (listener.handler, connection, listener.io)
         var call: LuaCallID?
-        if request.cmd == "eval" {
+        if command == .eval {
             call = LuaCallID.next()
             connection.evals.append(call!)
         }

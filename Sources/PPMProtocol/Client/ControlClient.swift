@@ -25,7 +25,8 @@ public final class ControlClient {
     }
 
     private let channel: ClientChannel
-    private var buffer: [UInt8] = []
+    /// Reply lines, cut from what the channel reads.
+    private var framer = LineFramer()
     private var nextID: Int64 = 0
 
     /// The default of `answerTimeout` for the CLI's commands.
@@ -123,7 +124,7 @@ public final class ControlClient {
 
         /// Asks the daemon to stop the chunk this connection sent.
         public func interrupt() {
-            _ = channel.send(Array((ControlRequest(id: .string(Self.requestID), cmd: "interrupt").line + "\n").utf8))
+            _ = channel.send(Array((ControlRequest(id: .string(Self.requestID), cmd: ControlCommand.interrupt.rawValue).line + "\n").utf8))
         }
     }
 
@@ -152,14 +153,9 @@ public final class ControlClient {
     /// The next line, without its newline; nil when `timeout` passes first.
     func readLine(timeout: Double?) throws(Failure) -> [UInt8]? {
         var chunk = [UInt8](repeating: 0, count: 65536)
-        var searched = 0
         while true {
-            if let newline = buffer[searched...].firstIndex(of: 10) {
-                let line = Array(buffer[..<newline])
-                buffer.removeSubrange(...newline)
-                return line
-            }
-            searched = buffer.count
+            // Replies have no length limit: the framer never refuses one.
+            if let line = try? framer.nextLine() { return line }
             let answerLeft = answerDeadline.map { max(0, $0 - SystemClock.monotonic()) }
             let wait = [timeout, answerLeft].compactMap { $0 }.min()
             guard let n = channel.read(into: &chunk, timeout: wait) else {
@@ -173,7 +169,7 @@ public final class ControlClient {
             }
             if n <= 0 { throw .closed }
             answerDeadline = nil  // it answers: what follows may take its time (a stop waits for its services)
-            buffer += chunk[0..<n]
+            framer.append(chunk[0..<n])
         }
     }
 }
@@ -183,14 +179,4 @@ extension ControlClient {
     static func seconds(_ value: Double) -> String {
         value == value.rounded() && value < 1e9 ? "\(Int(value)) s" : "\(value) s"
     }
-}
-
-/// A reply's result as a value and as the bytes the daemon sent.
-public struct ControlResult: Sendable {
-    /// The parsed result.
-    public let value: JSONValue
-    /// The result's JSON text exactly as received (one line, valid JSON).
-    public let raw: ArraySlice<UInt8>
-    /// When the result is an array: each element's text as received.
-    public let items: [ArraySlice<UInt8>]
 }

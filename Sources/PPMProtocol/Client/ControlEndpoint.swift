@@ -150,7 +150,7 @@ public enum ControlEndpoint: Sendable, CustomStringConvertible {
             throw .failed("\(host) does not speak the ppm-lua protocol (no hmac-sha256 challenge)")
         }
         do {
-            let admitted = try client.call("auth", ["hmac": .string(token.answer(challenge))])
+            let admitted = try client.call(ControlCommand.auth.rawValue, ["hmac": .string(token.answer(challenge))])
             client.remotePid = admitted["pid"]?.intValue.flatMap { Int32(exactly: $0) }
         } catch {
             throw .failed("\(host): \(error.description)")
