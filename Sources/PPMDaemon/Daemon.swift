@@ -6,36 +6,20 @@ import PPMCore
 import PPMProtocol
 import PPMScript
 
-/// How `ppm-lua daemon` was asked to run.
-public struct DaemonOptions: Sendable {
-    /// The config file (nil: none found; the daemon runs without services).
-    public var configPath: String?
-    /// The home, socket and file paths.
-    public var locations: Locations
-    /// Whether debug messages are logged.
-    public var verbose = false
-    /// A file to write the daemon's pid into (`--pidfile`).
-    public var pidfile: String?
-    /// The version `status` reports.
-    public var version: String
-
-    /// Options as `ppm-lua daemon` parsed them.
-    public init(configPath: String?, locations: Locations, verbose: Bool, pidfile: String?, version: String) {
-        self.configPath = configPath
-        self.locations = locations
-        self.verbose = verbose
-        self.pidfile = pidfile
-        self.version = version
-    }
-}
-
-/// The running supervisor: owns the loop queue and everything on it (the
-/// supervisor, the Lua state, the control socket, the reaper).
+/// The running supervisor, and the composition root of the daemon: it makes
+/// the loop queue and the parts on it, in order (the supervisor's loop, the
+/// Lua state, output capture and the fd holder, the home's disk, sd_notify,
+/// cgroups, the upgrader, the control socket and the TCP listener), adopts
+/// what a previous daemon left, and wires the parts to one another. The
+/// control commands (`Control/Commands*.swift`), reload (`Reload/`) and
+/// adoption (`Processes/Daemon+Adopt.swift`) are its extensions.
 ///
 /// `@unchecked Sendable` because all state is confined to `queue`: every
 /// entry (signals, timers, sockets) is a Dispatch source on that queue.
 public final class Daemon: @unchecked Sendable {
     let options: DaemonOptions
+    /// The daemon's log on stderr.
+    let log: DaemonLog
     /// The loop's queue. Held (suspended) from the end of the set-up's
     /// checks until `run`: sources and timers the set-up makes on it (output
     /// pipes, pidfds, helpers taken over) deliver nothing while `init` still
@@ -69,14 +53,12 @@ public final class Daemon: @unchecked Sendable {
     let output: OutputCapture
     /// Keeps the output pipes open when the daemon dies; nil if it could not start.
     private let holder: FDHolder?
-    /// Holds the home for this daemon while it runs (`HomeLock`).
-    private(set) var homeLock: HomeLock?
     let scheduler: DispatchScheduler
     /// When the daemon started, on the monotonic clock.
     let startedAt: Double
     private var server: ControlServer?
     /// The TCP listener, when the config asks for one.
-    private(set) var remote: RemoteListener?
+    let remote: RemoteAccess
     /// Watches the config and the modules it loaded; a save reloads.
     var configWatcher: FileWatcher?
     /// Restarts services whose `depends` files change.
@@ -90,11 +72,14 @@ public final class Daemon: @unchecked Sendable {
     /// Whether a quit was asked (the daemon is stopping every service).
     var quitting: Bool { !quitWaiters.isEmpty }
     let store: StateStore
-    /// Whether the config asked for services' cgroups at start, and why they are off (nil: on).
-    var cgroupSetting: (asked: Bool, off: String?) = (true, nil)
-    /// Services' sd_notify socket, and the daemon's own `$NOTIFY_SOCKET` (`Daemon+Notify`).
-    var serviceNotify: ServiceNotifications?
-    var selfNotifier: SupervisorNotifier?
+    /// The home's disk: write failures shown and journaled.
+    let disk: HomeDisk
+    /// A cgroup per service, or process groups only.
+    let cgroups: CgroupPlacement
+    /// Services' sd_notify socket, and the daemon's own `$NOTIFY_SOCKET`.
+    let notify: SdNotify
+    /// Re-executes the daemon in place (`upgrade`, the watchdog).
+    let upgrader: Upgrader
 
     /// Loads the config and prepares everything; nothing runs yet. Throws
     /// with a one-line message for the user.
@@ -105,6 +90,8 @@ public final class Daemon: @unchecked Sendable {
         // libdispatch traps where it first opens descriptors: before any can run short.
         DescriptorBudget.prepareDispatch()
         self.options = options
+        let log = DaemonLog(verbose: options.verbose)
+        self.log = log
         // Drained by the main thread (`ppm_run_main_queue`): no thread to make, even at a pids limit.
         let queue = DispatchQueue(label: "ppm-lua.loop", target: .main)
         self.queue = queue
@@ -119,8 +106,8 @@ public final class Daemon: @unchecked Sendable {
         if let config = options.configPath { try host.loadConfig(path: config) }
         interrupter = CurrentInterrupter(host.lua.interrupter)
         try Self.checkNoOtherDaemon(locations.socket)
-        homeLock = try HomeLock.take(locations.home, inherited: handover?.homeLock ?? -1)
-        if let warning = homeLock?.warning { Console.error("ppm-lua: warning: \(warning)\n") }
+        let homeLock = try HomeLock.take(locations.home, inherited: handover?.homeLock ?? -1)
+        if let warning = homeLock.warning { Console.error("ppm-lua: warning: \(warning)\n") }
         for warning in TrustedPaths.warnings(config: options.configPath, tokenFile: host.listen?.tokenFile) {
             Console.error("ppm-lua: warning: \(warning)\n")
         }
@@ -138,53 +125,28 @@ public final class Daemon: @unchecked Sendable {
         loop.output = output
         loop.notificationPipes = NotificationPipes(watcher: ReadinessSet(queue: queue))
         store = StateStore(path: locations.state, queue: queue)
+        let disk = HomeDisk(home: locations.home, store: store, loop: loop, output: output, log: log)
+        self.disk = disk
+        cgroups = CgroupPlacement(spawner: spawner, log: log)
+        remote = RemoteAccess(loop: loop, log: log)
         holder = FDHolder.connectOrStart(path: locations.fdHolder)
-        if let holder {
-            output.keeper = holder
-            output.onUnkept = { [unowned self] name, stream, reason in reportUnkept(name, stream, reason) }
-            // Pipes of services a killed daemon left running, as many as the
-            // limit allows: each costs its read end and its log file.
-            let services = host.declared.count + store.services.count
-            let (pipes, lost) = holder.takeAll(budget: DescriptorBudget.available(services: services) / 2)
-            output.restore(pipes)
-            if !lost.isEmpty {
-                Console.error("ppm-lua: warning: the open-files limit (\(DescriptorBudget.limit())) leaves no room to read "
-                    + "the output of \(lost.count) stream(s): \(lost.sorted().prefix(10).joined(separator: ", "))\(lost.count > 10 ? " …" : ""); their lines wait in "
-                    + "the fd holder's pipes until a daemon with a higher limit (ulimit -n) takes them back\n")
-            }
-        } else {
-            Console.error("ppm-lua: warning: the fd holder did not start: captured output will not survive a killed daemon\n")
-        }
-        watchDisk()
-        logRepairs()
-        setUpNotify()
+        Self.keepOutput(output, in: holder, services: host.declared.count + store.services.count, disk: disk)
+        disk.watch(scheduler: scheduler)
+        disk.logRepairs(journalPath: locations.journal)
+        notify = SdNotify(home: locations.home, queue: queue, loop: loop, spawner: spawner, scheduler: scheduler, log: log)
+        upgrader = Upgrader(loop: loop, store: store, helpers: helpers, homeLock: homeLock, notify: notify, log: log)
+        // Every part is made: what follows wires them to the daemon.
         host.daemon = daemonHooks()
         let declared = host.declared.map(\.name)
         for spec in host.declared {
             configured[spec.name] = ConfiguredService(spec: spec, hookSources: host.hookSources[spec.name] ?? [])
         }
         configOrder = declared
-        // What a killed daemon left running; the store then records only this daemon's processes.
-        var leftovers = store.leftovers()
-        let strays = store.strays()
-        // Processes marked as this home's services, recorded or not (a daemon
-        // killed right after a spawn had no time to record it): one per
-        // service is adopted, any other copy is ended.
-        var duplicates: [(name: String, pgid: Int32)] = []
-        let adopting = Set(declared).union(store.services.map(\.spec.name))
         spawner.home = locations.home
-        cgroupSetting = (host.cgroups, setUpCgroups(home: locations.home))
-        let check = AdoptionCheck(owners: Self.owners(host.declared + store.services.map(\.spec)), cgroups: spawner.cgroups,
-                                  withoutCgroup: [HelperProcesses.mark])
-        var found = ServiceFinder.find(home: locations.home, adopting: adopting, check: check)
-        // `ppm.spawn` helpers: taken over after a re-exec, ended after a kill.
-        let handedOver = Set((handover?.helpers ?? []).map(\.pid))
-        let strayHelpers = (found.removeValue(forKey: HelperProcesses.mark) ?? []).filter { !handedOver.contains($0) }
-        for (name, pids) in found {
-            let kept = leftovers.first { $0.name == name }?.pid ?? pids[0]
-            if !leftovers.contains(where: { $0.name == name }) { leftovers.append((name, kept)) }
-            duplicates += pids.filter { $0 != kept }.map { (name, $0) }
-        }
+        cgroups.setUp(asked: host.cgroups, home: locations.home)
+        // What a killed daemon left running; the store then records only this daemon's processes.
+        let leftovers = Leftovers.find(store: store, specs: host.declared + store.services.map(\.spec), home: locations.home,
+                                       cgroups: spawner.cgroups, handedOver: Set((handover?.helpers ?? []).map(\.pid)))
         for name in store.processes.keys { store.apply(.gone(name)) }
         loop.store = store
         loop.processWatcher = PidWatcher(queue: queue)
@@ -194,12 +156,30 @@ public final class Daemon: @unchecked Sendable {
         spawner.baseEnvironment[Handover.variable] = nil
         spawner.baseEnvironment[Handover.fdVariable] = nil
         for (name, state) in handover?.services ?? [:] { loop.send(.resume(name, state)) }
-        adopt(leftovers, strays: strays, duplicates: duplicates, helpers: strayHelpers)
-        sweepCgroups()
+        adopt(leftovers)
+        cgroups.sweep(supervisor)
         if let handover {
             // Still children: reaped through pidfds again, as services are.
-            for pid in helpers.takeOver(handover.helpers, lost: { [unowned self] in lostHelperCallback($0) }) { reaper.watch(child: pid) }
-            loop.record(JournalNote("daemon_restarted", fields: ["cause": .string(handover.cause), "adopted": .init(leftovers.count)]))
+            for pid in helpers.takeOver(handover.helpers, lost: { [unowned upgrader] in upgrader.lostHelper($0) }) { reaper.watch(child: pid) }
+            loop.record(JournalNote("daemon_restarted", fields: ["cause": .string(handover.cause), "adopted": .init(leftovers.processes.count)]))
+        }
+    }
+
+    /// Makes `holder` keep the output pipes, and takes back the pipes of
+    /// services a killed daemon left running, as many as the limit allows
+    /// (each costs its read end and its log file; about `services` may run).
+    private static func keepOutput(_ output: OutputCapture, in holder: FDHolder?, services: Int, disk: HomeDisk) {
+        guard let holder else {
+            return Console.error("ppm-lua: warning: the fd holder did not start: captured output will not survive a killed daemon\n")
+        }
+        output.keeper = holder
+        output.onUnkept = { [unowned disk] name, stream, reason in disk.reportUnkept(name, stream, reason) }
+        let (pipes, lost) = holder.takeAll(budget: DescriptorBudget.available(services: services) / 2)
+        output.restore(pipes)
+        if !lost.isEmpty {
+            Console.error("ppm-lua: warning: the open-files limit (\(DescriptorBudget.limit())) leaves no room to read "
+                + "the output of \(lost.count) stream(s): \(lost.sorted().prefix(10).joined(separator: ", "))\(lost.count > 10 ? " …" : ""); their lines wait in "
+                + "the fd holder's pipes until a daemon with a higher limit (ulimit -n) takes them back\n")
         }
     }
 
@@ -224,9 +204,11 @@ public final class Daemon: @unchecked Sendable {
     /// Starts serving and never returns; the process exits after `quit`.
     public func run() -> Never {
         ppm_set_child_subreaper()
-        installWatchdog(fixedSeconds: host.watchdog)
+        upgrader.installWatchdog(fixedSeconds: host.watchdog)
         do {
-            remote = try makeRemoteListener()
+            try remote.open(host.listen, version: options.version, queue: queue, scheduler: scheduler, interrupter: interrupter) {
+                [unowned self] request, connection, call in self.handle(request, connection, call: call)
+            }
             let server = try ControlServer(path: options.locations.socket, loop: queue, interrupter: interrupter) {
                 [unowned self] request, connection, call in self.handle(request, connection, call: call)
             }
@@ -244,14 +226,14 @@ public final class Daemon: @unchecked Sendable {
             // Children that ended while a previous image of this daemon re-executed.
             reaper.sweep()
             loop.send(.boot)
-            startNotifying()
+            notify.start()
             watchConfig()
             watchDepends()
             server?.resume()
-            remote?.resume()
+            remote.resume()
             log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)"
-                + (remote.map { ", TCP \($0.endpoint)" } ?? ""))
-            logCgroups()
+                + (remote.endpoint.map { ", TCP \($0)" } ?? ""))
+            cgroups.logWhereServicesRun()
             releaseUnusedMemory()
         }
         queue.resume()  // held since init
@@ -282,7 +264,7 @@ public final class Daemon: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         quitWaiters.append(done)
         if quitWaiters.count > 1 { return }
-        selfNotifier?.stopping()
+        notify.supervisorNotifier?.stopping()
         helpers.terminateAll()
         loop.send(.shutdown(waiter: loop.waiter { [self] in
             output.keeper = nil
@@ -290,49 +272,16 @@ public final class Daemon: @unchecked Sendable {
             holder?.quit()
             // Waiting for the children to end is this turn's job: the watchdog lets it.
             StallGuard.allow(2 * supervisor.settings.stopTimeout + 15)
-            removeCgroups()
+            cgroups.removeAll()
             RemainingChildren.end(grace: supervisor.settings.stopTimeout) { log("info", $0) }
             quitWaiters.forEach { $0() }
             store.sync()
             journal.sync()
             server?.shutdown()
-            remote?.shutdown()
+            remote.shutdown()
             if let pidfile = options.pidfile { unlink(pidfile) }
             log("info", "every service stopped; exiting")
             exit(0)
         }))
-    }
-
-    func log(_ level: String, _ message: String) {
-        if level == "debug" && !options.verbose { return }
-        let line = "\(ServiceEvent.utc(scheduler.wallNow)) \(level): \(message)\n"
-        Console.error(line)
-    }
-
-    func daemonHooks() -> DaemonHooks {
-        var hooks = DaemonHooks()
-        hooks.log = { [unowned self] level, message in self.log(level, message) }
-        hooks.shutdown = { [unowned self] in self.quit {} }
-        // After the Lua that asked returns: the reload replaces its state.
-        hooks.reload = { [unowned self] in self.queue.turnAsync { if !self.quitting { self.reload(trigger: "ppm.reload()") } } }
-        hooks.stats = { [unowned self] name in
-            guard let s = self.supervisor.snapshot(name), let group = self.statsGroup(s) else { return nil }
-            return ProcessStats.usage(group)
-        }
-        hooks.spawn = { [unowned self] cmd, env, dir, input, timeout, onExit, done in
-            self.helpers.spawn(cmd: cmd, env: env, dir: dir, stdin: input, timeout: timeout, onExit: onExit,
-                               killAfter: self.supervisor.settings.stopTimeout, done: done)
-        }
-        hooks.probe = { [unowned self] request, timeout, done in self.prober.run(request, timeout: timeout, done: done) }
-        loop.probeRunner = self
-        hooks.watchReadable = { [unowned self] fd, readable in
-            // A reload makes its listeners again: no Dispatch source each.
-            self.udpSockets.watch(fd) { _ in readable() }
-            return { [unowned self] in
-                self.udpSockets.forget(fd)
-                close(fd)
-            }
-        }
-        return hooks
     }
 }

@@ -184,4 +184,26 @@ extension Daemon {
             reply(.success(.array(running.map { (outcomes[$0.name] ?? ServiceOutcome(name: $0.name, message: "stopped")).json })))
         }
     }
+
+    // The home's disk: run-time changes reach it before a client hears of them.
+
+    /// Runs `body` as a turn of the loop once `changes` are on disk (written
+    /// and fsynced; at once when they change nothing). When they cannot be
+    /// written, `refused` runs instead and the reply is the cause, e.g.
+    /// `no space left on /var/lib/ppm-lua; 'web' not added`: nothing changed.
+    func durably(_ changes: [StateChange], _ reply: @escaping Reply, unchanged: String,
+                 refused: @escaping () -> Void = {}, _ body: @escaping () -> Void) {
+        var answeredAtOnce = true
+        store.commit(changes) { [self] failure in
+            if let failure {
+                refused()
+                return reply(.failure(ControlFailure("\(failure); \(unchanged)")))
+            }
+            // At once: still inside the request's turn. Later: a turn of its own.
+            if answeredAtOnce { return body() }
+            loop.turn(body)
+            followDepends()
+        }
+        answeredAtOnce = false
+    }
 }

@@ -50,11 +50,11 @@ extension Daemon {
         case .quit: quitting(request, connection, reply)
         case .upgrade:
             // The reply goes out first; the socket closes with the exec.
-            reply(.success(.object(["pid": .int(Int64(getpid())), "binary": .string(Self.executablePath())])))
+            reply(.success(.object(["pid": .int(Int64(getpid())), "binary": .string(Upgrader.executablePath())])))
             connection.afterReplies { [self] in
                 queue.turnAsync { [self] in
                     if quitting { return }
-                    let why = reexec(cause: "upgrade")
+                    let why = upgrader.reexec(cause: "upgrade")
                     loop.record(JournalNote("daemon_error", fields: ["error": .string(why)]))
                 }
             }
@@ -71,10 +71,10 @@ extension Daemon {
     }
 
     private func status() -> JSONValue {
-        .object(cgroupStatus.merging(diskStatus) { $1 }.merging([
+        .object(cgroups.status.merging(disk.status) { $1 }.merging([
             "pid": .int(Int64(getpid())), "uptime": .double(scheduler.now - startedAt), "version": .string(options.version),
             "config": .init(options.configPath), "home": .string(options.locations.home),
-            "socket": .string(options.locations.socket), "listen": .init(remote?.endpoint.description),
+            "socket": .string(options.locations.socket), "listen": .init(remote.endpoint?.description),
             "services": .init(supervisor.names.count),
             "state_writes": .init(loop.store?.writes ?? 0),
             "hooks": .object(["calls": .init(host.hookCalls), "seconds": .double(host.hookSeconds)]),
@@ -101,7 +101,7 @@ extension Daemon {
         writer.appendByte(UInt8(ascii: "["))
         for (i, service) in services.enumerated() {
             if i > 0 { writer.appendByte(UInt8(ascii: ",")) }
-            var shown = withCgroup(service)
+            var shown = cgroups.withCgroup(service)
             if connection.isRemote { shown.spec = SecretEnv.masked(shown.spec) }
             shown.write(to: &writer, only: only)
         }
@@ -119,9 +119,9 @@ extension Daemon {
         name(request).map { name in
             var snapshot = supervisor.snapshot(name)!
             if masked { snapshot.spec = SecretEnv.masked(snapshot.spec) }
-            guard case .object(var o) = serviceObject(snapshot) else { return snapshot.json }
+            guard case .object(var o) = cgroups.withCgroup(snapshot).json else { return snapshot.json }
             o["spec"] = SpecJSON.encode(snapshot.spec)
-            o.merge(notifyFields(name)) { $1 }
+            o.merge(notify.fields(of: name)) { $1 }
             // Its output waits in its pipe while its log file cannot be written.
             if let failure = output.writeProblem(name) {
                 o[failure.isFull ? "disk_full" : "write_error"] = .object(["path": .string(failure.path), "error": .string(failure.description)])
@@ -148,7 +148,7 @@ extension Daemon {
     /// sample. A service with a cgroup counts every process in it.
     private func stats(_ request: ControlRequest, _ connection: ControlConnection) {
         let services = supervisor.list()
-        let groups = services.compactMap(statsGroup)
+        let groups = services.compactMap(cgroups.statsGroup)
         sideWork.perform {
             let usage = StatsSampler.shared.usage(of: groups)
             let rows: [JSONValue] = services.map { s in

@@ -9,14 +9,13 @@ extension Daemon {
     /// signal, SIGKILL after a few seconds). Groups it was stopping already
     /// had their stop signal: they get SIGKILL. `ppm.spawn` helpers it left
     /// are ended too (their `on_exit` died with it).
-    func adopt(_ leftovers: [(name: String, pid: Int32)], strays: [(name: String, pgid: Int32)],
-               duplicates: [(name: String, pgid: Int32)], helpers: [Int32]) {
-        for (name, pgid) in strays {
+    func adopt(_ left: Leftovers) {
+        for (name, pgid) in left.strays {
             log("warn", "killing what is left of '\(name)' (process group \(pgid)): a previous daemon was stopping it")
             kill(-pgid, SIGKILL)
         }
-        var ending = duplicates
-        for (name, pid) in leftovers {
+        var ending = left.duplicates
+        for (name, pid) in left.processes {
             if supervisor.snapshot(name) != nil, let age = StateStore.age(pid) {
                 let child = Self.parent(of: pid) == getpid()
                 if !child { log("info", "adopting '\(name)' (pid \(pid)) left running by a previous daemon") }
@@ -33,7 +32,7 @@ extension Daemon {
             log("warn", "ending '\(name)' (process group \(pgid)) left running by a previous daemon: no such service now")
             kill(-pgid, SIGTERM)
         }
-        for pgid in helpers {
+        for pgid in left.helpers {
             log("warn", "ending a ppm.spawn helper (process group \(pgid)) left running by a previous daemon")
             kill(-pgid, SIGTERM)
             ending.append((HelperProcesses.mark, pgid))
@@ -51,14 +50,6 @@ extension Daemon {
         for pgid in running { kill(-pgid, SIGKILL) }
     }
 
-    /// The uid each service with a `user` runs as (unknown users left out:
-    /// such a service cannot have run, so nothing is adopted for it).
-    static func owners(_ specs: [ServiceSpec]) -> [String: uid_t] {
-        var owners: [String: uid_t] = [:]
-        for spec in specs {
-            guard let user = spec.user else { continue }
-            owners[spec.name] = getpwnam(user).map { $0.pointee.pw_uid } ?? uid_t.max
-        }
-        return owners
-    }
+    /// The parent of a process, from /proc (nil if it is gone).
+    static func parent(of pid: Int32) -> Int32? { ProcessTable.entry(pid)?.ppid }
 }

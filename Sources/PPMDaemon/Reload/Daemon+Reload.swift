@@ -5,26 +5,6 @@ import PPMCore
 import PPMProtocol
 import PPMScript
 
-/// What a config load changed: the fields of the `config` event and of the
-/// `reload` reply.
-struct ConfigChange {
-    var added: [String] = []
-    var removed: [String] = []
-    var changed: [String] = []
-    /// For each changed service, the fields that differ (`reload --dry-run`).
-    var reasons: [String: [String]] = [:]
-
-    var json: JSONValue { .object(["added": .init(added), "removed": .init(removed), "changed": .init(changed)]) }
-
-    /// `json` with `reasons` (name → changed fields) and `dry_run`.
-    var planJSON: JSONValue {
-        guard case .object(var o) = json else { return json }
-        o["reasons"] = .object(reasons.mapValues { .init($0) })
-        o["dry_run"] = .bool(true)
-        return .object(o)
-    }
-}
-
 /// Reload (SPEC 8): the config runs in a fresh Lua state; if it loads, only
 /// the difference with the previous config is applied, else nothing changes.
 extension Daemon {
@@ -33,7 +13,7 @@ extension Daemon {
     @discardableResult
     func reload(trigger: String) -> Result<ConfigChange, ControlFailure> {
         dispatchPrecondition(condition: .onQueue(queue))
-        selfNotifier?.reloadStarts()
+        notify.supervisorNotifier?.reloadStarts()
         let fresh: ScriptHost
         switch loadFresh() {
         case .success(let host): fresh = host
@@ -42,7 +22,7 @@ extension Daemon {
                 loop.record(JournalNote("config_error", fields: ["path": .string(path), "error": .string(failure.description)]))
                 log("error", "reload (\(trigger)) failed; the current config keeps running: \(failure.description)")
             }
-            selfNotifier?.reloadEnded(error: failure.description)
+            notify.supervisorNotifier?.reloadEnded(error: failure.description)
             return .failure(failure)
         }
         let plan = plan(for: fresh)
@@ -62,7 +42,7 @@ extension Daemon {
         followDepends()
         log("info", "config reloaded (\(trigger)): \(change.summary)")
         releaseUnusedMemory()
-        selfNotifier?.reloadEnded(error: nil)
+        notify.supervisorNotifier?.reloadEnded(error: nil)
         return .success(change)
     }
 
@@ -174,8 +154,8 @@ extension Daemon {
     /// held for run-time services are dropped (as after a daemon restart).
     private func swap(to fresh: ScriptHost) {
         let old = host
-        noteListenChange(fresh)
-        noteCgroupsChange(fresh)
+        remote.noteChange(fresh.listen)
+        cgroups.noteChange(asked: fresh.cgroups)
         for name in old.scriptedServices where configured[name] == nil && supervisor.snapshot(name) != nil {
             log("warn", "service '\(name)': its Lua functions belonged to the replaced Lua state; "
                 + "it keeps running with its data fields and the default policy")
@@ -186,26 +166,5 @@ extension Daemon {
         output.hooks = fresh
         interrupter.set(fresh.lua.interrupter)
         fresh.attach(loop, scheduler: scheduler, addDeclared: false)
-    }
-}
-
-/// A service the config declared, as the last load saw it. A class: the
-/// table of a thousand services holds a reference each, not a spec each
-/// in every one of its (twice as many) slots.
-final class ConfiguredService {
-    let spec: ServiceSpec
-    let hookSources: [String]
-
-    init(spec: ServiceSpec, hookSources: [String]) {
-        self.spec = spec
-        self.hookSources = hookSources
-    }
-}
-
-extension ConfigChange {
-    /// `added: a, b; removed: -; changed: c`.
-    var summary: String {
-        func list(_ names: [String]) -> String { names.isEmpty ? "-" : names.joined(separator: ", ") }
-        return "added: \(list(added)); removed: \(list(removed)); changed: \(list(changed))"
     }
 }

@@ -51,7 +51,7 @@ final class FDHolder: PipeKeeper {
     /// `ppm-lua-fdholder` next to the daemon's executable (a small C
     /// program), else the daemon's own hidden `fdholder` command.
     private static func command(_ path: String) -> [String] {
-        let exe = Daemon.executablePath()
+        let exe = Upgrader.executablePath()
         let small = (exe.lastIndex(of: "/").map { String(exe[..<$0]) } ?? ".") + "/ppm-lua-fdholder"
         if access(small, X_OK) == 0 { return [small, path, String(idleSeconds)] }
         return [exe, "fdholder", path, String(idleSeconds)]

@@ -1,40 +1,52 @@
+import Dispatch
 import Glibc
 import PPMCore
 
 /// sd_notify both ways (SPEC 9): the socket services notify the daemon on
 /// (`ServiceNotifications`), and the daemon notifying its own supervisor
-/// (`SupervisorNotifier`).
-extension Daemon {
-    /// Opens the services' notify socket and reads `$NOTIFY_SOCKET`; called
-    /// by `init` before any service can start. Services never inherit the
-    /// daemon's own `NOTIFY_SOCKET` or watchdog variables.
-    func setUpNotify() {
+/// (`SupervisorNotifier`). Made by the daemon's `init` before any service
+/// can start; confined to the loop.
+final class SdNotify {
+    /// The services' notify socket and what they sent on it.
+    let services: ServiceNotifications
+    /// The daemon's own `$NOTIFY_SOCKET`, when its supervisor gave one.
+    private(set) var supervisorNotifier: SupervisorNotifier?
+    private let loop: SupervisorLoop
+    private let log: DaemonLog
+    private var supervisor: Supervisor { loop.supervisor }
+
+    /// Opens the services' notify socket in `home` and reads
+    /// `$NOTIFY_SOCKET`. Services never inherit the daemon's own
+    /// `NOTIFY_SOCKET` or watchdog variables; `spawner` gives each its own.
+    init(home: String, queue: DispatchQueue, loop: SupervisorLoop, spawner: LinuxSpawner, scheduler: Scheduler, log: DaemonLog) {
+        self.loop = loop
+        self.log = log
         for variable in SupervisorNotifier.daemonVariables + [NotifySocket.inheritedVariable] {
             spawner.baseEnvironment[variable] = nil
         }
-        let notifications = ServiceNotifications(
-            home: options.locations.home, watcher: ReadinessSet(queue: queue),
-            log: { [unowned self] in log("warn", $0) },
-            leader: { [unowned self] pgid in supervisor.service(leading: pgid) },
-            members: { [unowned self] in
-                supervisor.list().map { s in
+        let supervisor = { [unowned loop] in loop.supervisor }
+        services = ServiceNotifications(
+            home: home, watcher: ReadinessSet(queue: queue),
+            log: { log("warn", $0) },
+            leader: { pgid in supervisor().service(leading: pgid) },
+            members: { [unowned spawner] in
+                supervisor().list().map { s in
                     .init(name: s.name, pgid: s.state.hasProcess ? s.pid : nil, cgroup: spawner.cgroups?.directory(for: s.name))
                 }
             })
-        notifications.onDelivery = { [unowned self] d in
+        services.onDelivery = { [unowned self] d in
             log("debug", "'\(d.service)' (pid \(d.sender)) notified \(d.messages)")
             notified(d)
         }
-        serviceNotify = notifications
         // s6's notification-fd: a newline on it makes the run ready.
-        loop.notificationPipes?.onReady = { [unowned self] name, pid in loop.send(.ready(name, pid: pid)) }
-        spawner.extraEnvironment = { [unowned notifications] spec in notifications.environment(for: spec) }
-        selfNotifier = SupervisorNotifier.fromEnvironment(scheduler: scheduler, log: { [unowned self] in log("warn", $0) }) {
-            [unowned self] in notifySummary()
+        loop.notificationPipes?.onReady = { [unowned loop] name, pid in loop.send(.ready(name, pid: pid)) }
+        spawner.extraEnvironment = { [unowned services] spec in services.environment(for: spec) }
+        supervisorNotifier = SupervisorNotifier.fromEnvironment(scheduler: scheduler, log: { log("warn", $0) }) {
+            [unowned self] in summary()
         }
-        _ = journal.addObserver { [unowned self] entry in
-            serviceNotify?.noteJournal(type: entry.type, name: entry.name)
-            if entry.name != nil { selfNotifier?.servicesChanged() }
+        _ = loop.journal.addObserver { [unowned self] entry in
+            services.noteJournal(type: entry.type, name: entry.name)
+            if entry.name != nil { supervisorNotifier?.servicesChanged() }
         }
     }
 
@@ -56,16 +68,16 @@ extension Daemon {
     }
 
     /// Once the loop runs: watchdog pings start, and READY=1 goes out as soon as services settle.
-    func startNotifying() {
-        selfNotifier?.startWatchdog()
-        selfNotifier?.servicesChanged()
+    func start() {
+        supervisorNotifier?.startWatchdog()
+        supervisorNotifier?.servicesChanged()
     }
 
     /// Where services stand for the daemon's supervisor. Settled: every
     /// autostart service is ready or has run (a crash-looping one has), gave up, is
     /// stopped, or waits only for its own `start_after` delay or for a
     /// service that gave up.
-    func notifySummary() -> SupervisorNotifier.Summary {
+    func summary() -> SupervisorNotifier.Summary {
         let services = supervisor.list()
         var states: [String: ServiceState] = [:]
         for s in services { states[s.name] = s.state }
@@ -89,7 +101,15 @@ extension Daemon {
     }
 
     /// `show`'s sd_notify fields: the last `STATUS=` text of the current run.
-    func notifyFields(_ name: String) -> [String: JSONValue] {
-        serviceNotify?.statusText(name).map { ["status_text": .string($0)] } ?? [:]
+    func fields(of name: String) -> [String: JSONValue] {
+        services.statusText(name).map { ["status_text": .string($0)] } ?? [:]
+    }
+
+    /// Keeps the services' socket open across the daemon's exec (`upgrade`),
+    /// or closes it on exec again when the exec failed; tells the daemon's
+    /// supervisor it is alive just before.
+    func keepAcrossExec(_ keep: Bool) {
+        services.socket?.keepAcrossExec(keep)
+        if keep { supervisorNotifier?.beforeExec() }
     }
 }
