@@ -118,6 +118,7 @@ public final class Daemon: @unchecked Sendable {
         let supervisor = Supervisor(clock: scheduler, logDirectory: locations.logs)
         loop = SupervisorLoop(supervisor: supervisor, spawner: spawner, scheduler: scheduler, journal: Journal(path: locations.journal, queue: queue))
         helpers = HelperProcesses(queue: queue, spawner: spawner, scheduler: scheduler)
+        loop.commandRunner = ServiceCommandRunner(helpers: helpers)
         // A pipe per captured stream: room for thousands of services.
         spawner.childFileLimit = LinuxSpawner.raiseFileLimit()
         output = OutputCapture(directory: locations.logs, watcher: ReadinessSet(queue: queue), policy: host.logPolicy)
@@ -132,6 +133,7 @@ public final class Daemon: @unchecked Sendable {
         holder = FDHolder.connectOrStart(path: locations.fdHolder)
         Self.keepOutput(output, in: holder, services: host.declared.count + store.services.count, disk: disk)
         disk.watch(scheduler: scheduler)
+        Self.setUpDescriptorGate(loop: loop, output: output, log: log)
         disk.logRepairs(journalPath: locations.journal)
         notify = SdNotify(home: locations.home, queue: queue, loop: loop, spawner: spawner, scheduler: scheduler, log: log)
         upgrader = Upgrader(loop: loop, store: store, helpers: helpers, homeLock: homeLock, notify: notify, log: log)
@@ -225,10 +227,11 @@ public final class Daemon: @unchecked Sendable {
             signals.start(queue: queue) { [unowned self] event in self.handleSignal(event) }
             // Children that ended while a previous image of this daemon re-executed.
             reaper.sweep()
-            loop.send(.boot)
-            notify.start()
+            // Their descriptors before any service's (SPEC 13).
             watchConfig()
             watchDepends()
+            loop.send(.boot)
+            notify.start()
             server?.resume()
             remote.resume()
             log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)"
