@@ -4,8 +4,9 @@ import Glibc
 import PPMCore
 
 /// Watches processes that are not the daemon's children (adopted after a
-/// daemon was killed) through pidfds: a pidfd becomes readable when its
-/// process ends. The pidfds sit in one `ReadinessSet` on the loop's queue.
+/// daemon was killed, a main process named by `MAINPID=`) through pidfds: a
+/// pidfd becomes readable when its process ends (or, for a child, once it
+/// is a zombie). The pidfds sit in one `ReadinessSet` on the loop's queue.
 final class PidWatcher: ProcessWatcher, @unchecked Sendable {
     private let watchSet: ReadinessSet
     /// The pidfd of each watched process.
@@ -13,15 +14,22 @@ final class PidWatcher: ProcessWatcher, @unchecked Sendable {
 
     init(queue: DispatchQueue) { watchSet = ReadinessSet(queue: queue) }
 
-    func watch(_ pid: Int32, exited: @escaping () -> Void) -> Bool {
+    func watch(_ pid: Int32, exited: @escaping (ExitStatus, Double?) -> Void) -> Bool {
         let fd = ppm_pidfd_open(pid)
         guard fd >= 0 else { return false }
         end(pid)
         pidfds[pid] = fd
         let watched = watchSet.watch(fd) { [weak self] _ in
             guard self?.pidfds[pid] == fd else { return }
+            // Read while it is a zombie; reaped here if it became the daemon's
+            // child (a main process whose parent ended first, as subreaper).
+            let ended = ProcessEnd.lastRan(pid)
+            var kind: Int32 = 0, code: Int32 = 0
+            let reaped = ppm_wait_pidfd(fd, &kind, &code)
+            if reaped == 0 { return }  // not ended yet: a readiness of a child still running
             self?.end(pid)
-            exited()
+            let status: ExitStatus = reaped < 0 ? .unknown : kind == Int32(PPM_WAIT_EXITED) ? .exited(code) : .signaled(code)
+            exited(status, ended)
         }
         if !watched { end(pid) }
         return watched

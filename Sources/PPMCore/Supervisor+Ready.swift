@@ -19,7 +19,9 @@ extension Supervisor {
     /// The world saw the current process say it is ready (`READY=1`, a
     /// line on its notification descriptor, a matching log line).
     func ready(_ name: String, pid: Int32) {
-        guard let service = table[name], case .starting(let run) = service.phase, run.pid == pid else { return }
+        guard let service = table[name], case .starting(let run) = service.phase, run.pid == pid else {
+            return reloaded(name, pid: pid)
+        }
         becameReady(service, run)
     }
 
@@ -162,7 +164,7 @@ extension Supervisor {
         guard let service = table[required] else { return false }
         switch (condition(of: required, for: spec), service.phase) {
         case (.started, .starting), (.started, .running): return true
-        case (.ready, .running(let run)): return !run.paused
+        case (.ready, .running(let run)): return !run.paused  // a reloading service stays ready
         case (.healthy, .running(let run)): return run.health == .healthy
         case (.succeeded, .down(.finished)): return service.lastExit?.result == 0
         default: return false

@@ -185,8 +185,8 @@ public final class SupervisorLoop {
                 guard let killRest = spawner.endLeftovers(name, pgid: pgid, signal: sig.rawValue) else { break }
                 _ = scheduler.schedule(after: after, killRest)
             case .watchProcess(let pid):
-                let watching = processWatcher?.watch(pid) { [weak self] in
-                    self?.send(.exited(pid: pid, status: .unknown, ended: ProcessEnd.lastRan(pid)))
+                let watching = processWatcher?.watch(pid) { [weak self] status, ended in
+                    self?.send(.exited(pid: pid, status: status, ended: ended))
                 } ?? false
                 if !watching { inputs.append(.exited(pid: pid, status: .unknown)) }
             case .probe(let spec, let pid, let purpose, let probe, let timeout):
