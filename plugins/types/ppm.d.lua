@@ -95,6 +95,7 @@
 ---@field cause? string for `exit`: why the daemon ended the run when nobody asked ("unhealthy")
 ---@field after? number for `ready`: seconds from the spawn
 ---@field failures? integer for `unhealthy`: failed checks in a row
+---@field errno? integer for `exit`: the run's last sd_notify `ERRNO=`
 
 ---A journal entry (`ppm.events`): the event fields plus these.
 ---@class ppm.JournalEntry: ppm.Event
@@ -130,11 +131,12 @@
 ---@field signal? integer
 ---@field runtime number
 ---@field time number
+---@field errno? integer the run's last sd_notify `ERRNO=`
 
 ---A service as `ppm.get` returns it (and the `svc` of a policy).
 ---@class ppm.Snapshot
 ---@field name string
----@field state "created"|"waiting"|"running"|"paused"|"stopping"|"stopped"|"finished"|"crashed"|"fatal"|"disabled"
+---@field state "created"|"waiting"|"starting"|"running"|"reloading"|"paused"|"stopping"|"stopped"|"finished"|"crashed"|"fatal"|"disabled"
 ---@field pid? integer
 ---@field starts integer
 ---@field restarts integer
@@ -160,6 +162,11 @@
 ---@field last_error? string why the last spawn failed
 ---@field starts_in? number seconds until a delayed start
 ---@field waiting_for? string[] the `requires` not running yet
+---@field ready string its readiness kind ("started", "notify", "fd", "log", "tcp", "http", "exec", "function")
+---@field health? "healthy"|"unhealthy" the last health checks' verdict
+---@field probe_message? string the last readiness probe's or health check's message
+---@field errno? integer the run's last sd_notify `ERRNO=`
+---@field stopping_notified boolean the run sent sd_notify's `STOPPING=1`
 
 ---@class ppm.Stats
 ---@field cpu number percent
