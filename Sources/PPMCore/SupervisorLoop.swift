@@ -167,7 +167,7 @@ public final class SupervisorLoop {
                 write(JournalNote(event))
                 let result = hooks?.handle(event, decide: decide) ?? HookResult()
                 for message in result.errors { write(.hookError(message, name: event.name)) }
-                if decide {
+                if decide && !result.pending {
                     answers.append(event.kind == .unhealthy
                         ? .healthDecided(event.name, starts: event.starts, result.decision)
                         : .decided(event.name, starts: event.starts, result.decision))

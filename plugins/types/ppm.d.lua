@@ -182,7 +182,8 @@
 ---@class (exact) ppm.Settings
 ---@field backoff? ppm.BackoffSettings the default policy's timings
 ---@field stop_timeout? ppm.Duration default seconds between the stop signal and SIGKILL (10)
----@field hook_timeout? ppm.Duration how long one hook may run (default 1 s)
+---@field hook_timeout? ppm.Duration how long one hook may run (default 1 s; a waiting hook: each run between two waits)
+---@field decide_timeout? ppm.Duration how long on_exit, a restart policy or on_health may wait in all before the default policy decides (default 30 s)
 ---@field memory_limit? integer bytes all Lua may use (default 64 MiB, at least 1 MiB)
 ---@field log_max_size? ppm.Size default rotation size of captured output
 ---@field log_keep? integer default number of rotated files kept
@@ -359,9 +360,9 @@ function ppm.log.warn(...) end
 ---@param ... any
 function ppm.log.error(...) end
 
----Suspends the calling hook, timer or probe function (it runs as a coroutine)
----for `seconds`; the daemon goes on meanwhile. Not in `on_exit` or a restart
----policy, which answer at once.
+---Suspends the calling hook (`on_exit`, restart policies and `on_health` too),
+---timer or probe function (it runs as a coroutine) for `seconds`; the daemon
+---goes on meanwhile. Not in the config, `eval` or `first_start`, which answer at once.
 ---@param seconds number
 function ppm.sleep(seconds) end
 
