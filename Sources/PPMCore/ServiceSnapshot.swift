@@ -90,6 +90,7 @@ public struct ServiceSnapshot: Sendable {
         put("errno", .init(errno))
         put("groups", .init(spec.groups))
         put("health", .init(health?.rawValue))
+        put("health_check", .init(spec.healthCheck))
         put("hooks", .init(spec.scriptedFields))
         put("last_error", .init(lastError))
         put("last_exit", lastExit.map { e in

@@ -57,7 +57,8 @@ extension Supervisor {
         if trigger { return checkFailed(service, run, "WATCHDOG=trigger", at: .immediately) }
         guard let watchdog = service.spec.watchdog else { return }
         arm(service, .watchdog, after: watchdog)
-        if run.health == .unhealthy { checkPassed(service, run) }
+        // The watchdog alone judges health: its first ping is a passed check.
+        if run.health == .unhealthy || (run.health == nil && service.spec.health == nil) { checkPassed(service, run) }
     }
 
     /// How a failed check counts: one of `failures` in a row, or unhealthy at once (watchdog).

@@ -58,7 +58,8 @@ struct ShowCommand: ParsableCommand {
 
     /// The health verdict with the last check's message.
     static func healthRows(_ s: JSONValue) -> [(String, String)] {
-        guard let health = s["health"]?.stringValue else { return [] }
+        let check = s["health_check"]?.stringValue
+        guard let health = s["health"]?.stringValue else { return check.map { [("health", "\($0) check (no verdict yet)")] } ?? [] }
         let message = s["probe_message"]?.stringValue.map { ": " + TerminalText.visible($0) } ?? ""
         return [("health", health + message)]
     }

@@ -164,6 +164,7 @@
 ---@field waiting_for? string[] the `requires` not running yet
 ---@field ready string its readiness kind ("started", "notify", "fd", "log", "tcp", "http", "exec", "function")
 ---@field health? "healthy"|"unhealthy" the last health checks' verdict
+---@field health_check? "tcp"|"http"|"exec"|"function"|"watchdog" how its health is checked
 ---@field probe_message? string the last readiness probe's or health check's message
 ---@field errno? integer the run's last sd_notify `ERRNO=`
 ---@field stopping_notified boolean the run sent sd_notify's `STOPPING=1`
