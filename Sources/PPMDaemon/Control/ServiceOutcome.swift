@@ -20,7 +20,7 @@ struct ServiceOutcome {
     static func started(_ s: ServiceSnapshot, verb: String) -> ServiceOutcome {
         var outcome = ServiceOutcome(name: s.name, message: s.state.rawValue, pid: s.pid)
         switch s.state {
-        case .running, .paused:
+        case .running, .paused, .reloading:
             outcome.message = "\(verb) (pid \(s.pid.map(String.init) ?? "-"))"
         case .waiting:
             if let error = s.lastError {

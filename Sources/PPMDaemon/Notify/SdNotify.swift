@@ -31,7 +31,7 @@ final class SdNotify {
             leader: { pgid in supervisor().service(leading: pgid) },
             members: { [unowned spawner] in
                 supervisor().list().map { s in
-                    .init(name: s.name, pgid: s.state.hasProcess ? s.pid : nil, cgroup: spawner.cgroups?.directory(for: s.name))
+                    .init(name: s.name, pgid: s.state.hasProcess ? s.pgid : nil, cgroup: spawner.cgroups?.directory(for: s.name))
                 }
             })
         services.onDelivery = { [unowned self] d in
@@ -51,18 +51,30 @@ final class SdNotify {
     }
 
     /// What a service's sd_notify message means to the supervisor: `READY=1`
-    /// makes the current run ready, `WATCHDOG=1` keeps it healthy,
-    /// `WATCHDOG=trigger` makes it unhealthy at once.
+    /// makes the current run ready (or ends its reload), `WATCHDOG=1` keeps
+    /// it healthy, `WATCHDOG=trigger` makes it unhealthy at once;
+    /// `RELOADING=1`, `STOPPING=1`, `ERRNO=` and `MAINPID=` are noted in the run.
     private func notified(_ delivery: NotifyDelivery) {
-        guard let pid = supervisor.snapshot(delivery.service)?.pid else { return }
+        guard let service = supervisor.snapshot(delivery.service), let pid = service.pid else { return }
+        let name = delivery.service
         for message in delivery.messages {
             switch message {
-            case .ready: loop.send(.ready(delivery.service, pid: pid))
-            case .watchdog: loop.send(.watchdog(delivery.service, pid: pid, trigger: false))
-            case .watchdogTrigger: loop.send(.watchdog(delivery.service, pid: pid, trigger: true))
+            case .ready: loop.send(.ready(name, pid: pid))
+            case .watchdog: loop.send(.watchdog(name, pid: pid, trigger: false))
+            case .watchdogTrigger: loop.send(.watchdog(name, pid: pid, trigger: true))
             case .extendTimeout(let microseconds):
-                loop.send(.extendReadyTimeout(delivery.service, pid: pid, seconds: Double(microseconds) / 1_000_000))
-            default: break
+                loop.send(.extendReadyTimeout(name, pid: pid, seconds: Double(microseconds) / 1_000_000))
+            case .reloading: loop.send(.notice(name, pid: pid, .reloading))
+            case .stopping: loop.send(.notice(name, pid: pid, .stopping))
+            case .errno(let number): loop.send(.notice(name, pid: pid, .errno(number)))
+            case .mainPID(let main):
+                let group = getpgid(main)
+                guard group > 0, group == service.pgid else {
+                    log("warn", "'\(name)' sent MAINPID=\(main), not a process of its own process group: ignored")
+                    continue
+                }
+                loop.send(.notice(name, pid: pid, .mainPID(main, group: group)))
+            case .status, .watchdogInterval, .barrier: break
             }
         }
     }
@@ -85,7 +97,7 @@ final class SdNotify {
         var summary = SupervisorNotifier.Summary(settled: true)
         for s in services {
             switch s.state {
-            case .running, .paused: summary.running += 1
+            case .running, .paused, .reloading: summary.running += 1
             case .created, .waiting, .starting: summary.waiting += 1
             case .fatal: summary.fatal += 1
             default: break

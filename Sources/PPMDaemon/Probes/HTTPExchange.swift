@@ -40,16 +40,18 @@ final class HTTPExchange {
     }
 
     /// Sends the request, then reads the answer (the exchange keeps itself
-    /// alive through the socket's handlers until the probe finishes).
+    /// alive through the socket's handlers until the probe finishes). A
+    /// connected socket has room for a request: it is sent at once, and
+    /// waits for room only when the socket says so.
     func start() {
-        probe.watch(for: .writable) { [self] in send() }
+        send()
     }
 
     private func send() {
         while !unsent.isEmpty {
             let n = unsent.withUnsafeBytes { Glibc.send(probe.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if n < 0 && errno == EINTR { continue }
-            if n < 0 && errno == EAGAIN { return }
+            if n < 0 && errno == EAGAIN { return probe.watch(for: .writable) { [self] in send() } }
             guard n > 0 else { return probe.finish(.failed("sending the request: \(ProbeRun.reason(errno))")) }
             unsent = unsent.dropFirst(n)
         }

@@ -55,8 +55,9 @@ final class ProbeRun: @unchecked Sendable {
     }
 
     /// Opens a non-blocking TCP connection to `endpoint`; `connected` runs
-    /// once it is up (the socket is then `fd`, watched by nothing). A
-    /// failure finishes the probe with the system's reason.
+    /// once it is up (the socket is then `fd`, possibly still watched for
+    /// room to write: `watch` replaces that). A failure finishes the probe
+    /// with the system's reason.
     func connect(_ endpoint: IPEndpoint, _ connected: @escaping () -> Void) {
         fd = socket(endpoint.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return finish(.failed("socket: \(Self.reason(errno))")) }
@@ -70,7 +71,6 @@ final class ProbeRun: @unchecked Sendable {
             var length = socklen_t(MemoryLayout<Int32>.size)
             if getsockopt(socket, SOL_SOCKET, SO_ERROR, &error, &length) != 0 { error = errno }
             guard error == 0 else { return self.finish(.failed("\(endpoint): \(Self.reason(error))")) }
-            self.sockets.forget(socket)
             connected()
         }
         if !watching { finish(.failed("\(endpoint): cannot watch the socket")) }

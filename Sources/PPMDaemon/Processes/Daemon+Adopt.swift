@@ -21,9 +21,11 @@ extension Daemon {
                 if !child { log("info", "adopting '\(name)' (pid \(pid)) left running by a previous daemon") }
                 // Still a child (this daemon re-executed): reaped through a pidfd again.
                 if child { reaper.watch(child: pid) }
-                loop.send(.adopt(name, AdoptedProcess(pid: pid, age: age, child: child)))
+                let group = getpgid(pid)
+                loop.send(.adopt(name, AdoptedProcess(pid: pid, pgid: group > 0 ? group : pid, age: age, child: child)))
             } else {
-                ending.append((name, pid))
+                let group = getpgid(pid)  // the recorded pid may be a main process set by MAINPID=
+                ending.append((name, group > 0 ? group : pid))
             }
         }
         // Pipes kept for services that are gone (their processes end below).

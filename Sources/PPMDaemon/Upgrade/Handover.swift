@@ -90,7 +90,8 @@ struct Handover {
                 guard e.objectValue != nil else { return nil }
                 return LastExit(result: e["result"]?.intValue.map { Int32(truncatingIfNeeded: $0) },
                                 signal: e["signal"]?.intValue.map { Int32(truncatingIfNeeded: $0) },
-                                runtime: e["runtime"]?.doubleValue ?? 0, time: e["time"]?.doubleValue ?? 0)
+                                runtime: e["runtime"]?.doubleValue ?? 0, time: e["time"]?.doubleValue ?? 0,
+                                errno: e["errno"]?.intValue.map { Int32(truncatingIfNeeded: $0) })
             }
             services[name] = ResumedService(
                 state: o["state"]?.stringValue.flatMap(ServiceState.init(rawValue:)) ?? .created,

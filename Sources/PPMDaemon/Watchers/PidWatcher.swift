@@ -4,8 +4,9 @@ import Glibc
 import PPMCore
 
 /// Watches processes that are not the daemon's children (adopted after a
-/// daemon was killed) through pidfds: a pidfd becomes readable when its
-/// process ends. The pidfds sit in one `ReadinessSet` on the loop's queue.
+/// daemon was killed, a main process named by `MAINPID=`) through pidfds: a
+/// pidfd becomes readable when its process ends (or, for a child, once it
+/// is a zombie). The pidfds sit in one `ReadinessSet` on the loop's queue.
 final class PidWatcher: ProcessWatcher, @unchecked Sendable {
     private let watchSet: ReadinessSet
     /// The pidfd of each watched process.
@@ -18,12 +19,12 @@ final class PidWatcher: ProcessWatcher, @unchecked Sendable {
         watchSet = ReadinessSet(queue: queue)
     }
 
-    func watch(_ pid: Int32, exited: @escaping () -> Void) -> Bool {
+    func watch(_ pid: Int32, exited: @escaping (ExitStatus, Double?) -> Void) -> Bool {
         let fd = ppm_pidfd_open(pid)
         // No descriptor free: the process lives on (taking it for ended would
         // start a second copy). Asked again each second until one is had.
         if fd < 0, DescriptorGate.isExhaustion(errno) {
-            let retry = UncheckedClosure { [weak self] in if self?.watch(pid, exited: exited) == false { exited() } }
+            let retry = UncheckedClosure { [weak self] in if self?.watch(pid, exited: exited) == false { exited(.unknown, nil) } }
             queue.asyncAfter(deadline: .now() + 1) { [queue] in LoopTurns.run(on: queue, retry.body) }
             return true
         }
@@ -32,8 +33,15 @@ final class PidWatcher: ProcessWatcher, @unchecked Sendable {
         pidfds[pid] = fd
         let watched = watchSet.watch(fd) { [weak self] _ in
             guard self?.pidfds[pid] == fd else { return }
+            // Read while it is a zombie; reaped here if it became the daemon's
+            // child (a main process whose parent ended first, as subreaper).
+            let ended = ProcessEnd.lastRan(pid)
+            var kind: Int32 = 0, code: Int32 = 0
+            let reaped = ppm_wait_pidfd(fd, &kind, &code)
+            if reaped == 0 { return }  // not ended yet: a readiness of a child still running
             self?.end(pid)
-            exited()
+            let status: ExitStatus = reaped < 0 ? .unknown : kind == Int32(PPM_WAIT_EXITED) ? .exited(code) : .signaled(code)
+            exited(status, ended)
         }
         if !watched { end(pid) }
         return watched
