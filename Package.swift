@@ -45,9 +45,15 @@ let package = Package(
         .target(name: "PPMMachine"),
         // The Linux side that carries effects out: the loop, spawner, cgroups, /proc, logs, files.
         .target(name: "PPMRuntime", dependencies: ["PPMMachine", "CSystem", "SystemCalls"]),
-        .target(name: "PPMScript", dependencies: ["LuaKit", "PPMMachine", "PPMRuntime", "SystemCalls"]),
-        .target(name: "PPMControl", dependencies: [
-            "PPMMachine", "PPMRuntime", "PPMScript", "LuaKit", "CSystem", "COpenSSL", "SystemCalls",
+        // What the client and the daemon share: requests and replies, the command table, line
+        // framing, the client, endpoints, TLS, file locations. No Lua, no daemon.
+        .target(name: "PPMProtocol", dependencies: ["PPMMachine", "PPMRuntime", "CSystem", "COpenSSL", "SystemCalls"]),
+        .target(name: "PPMScript", dependencies: ["LuaKit", "PPMMachine", "PPMRuntime", "PPMProtocol", "SystemCalls"]),
+        // The REPL's terminal: line editor, escape sequences, completion listing, safe text.
+        .target(name: "PPMTerminal", dependencies: ["SystemCalls"]),
+        // The daemon: the composition root (Daemon) and its parts.
+        .target(name: "PPMDaemon", dependencies: [
+            "PPMMachine", "PPMRuntime", "PPMScript", "PPMProtocol", "LuaKit", "CSystem", "COpenSSL", "SystemCalls",
         ]),
         // Readers for pmtr, PETeR, PPM, supervisord and pm2 configs and the ppm.lua writer.
         .target(name: "PPMImport", dependencies: [
@@ -56,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "ppm-lua-import",
             dependencies: [
-                "PPMImport", "PPMControl",
+                "PPMImport", "PPMProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "ppm-lua",
             dependencies: [
-                "LuaKit", "PPMMachine", "PPMRuntime", "PPMScript", "PPMControl", "CSystem",
+                "LuaKit", "PPMMachine", "PPMRuntime", "PPMScript", "PPMProtocol", "PPMTerminal", "PPMDaemon", "CSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -73,13 +79,15 @@ let package = Package(
         // The transition, through the loop on fakes (the loop is PPMRuntime's).
         .testTarget(name: "PPMMachineTests", dependencies: ["PPMMachine", "PPMMachineTesting", "PPMRuntime"]),
         .testTarget(name: "PPMRuntimeTests", dependencies: ["PPMRuntime", "PPMMachine", "PPMMachineTesting", "SystemCalls"]),
-        .testTarget(name: "PPMControlTests", dependencies: [
-            "PPMControl", "PPMMachine", "PPMRuntime", "PPMMachineTesting", "PPMScript", "SystemCalls",
+        .testTarget(name: "PPMProtocolTests", dependencies: ["PPMProtocol", "PPMMachine", "PPMRuntime", "SystemCalls"]),
+        .testTarget(name: "PPMTerminalTests", dependencies: ["PPMTerminal"]),
+        .testTarget(name: "PPMDaemonTests", dependencies: [
+            "PPMDaemon", "PPMProtocol", "PPMMachine", "PPMRuntime", "PPMMachineTesting", "PPMScript", "SystemCalls",
         ]),
         // Drives the built ppm-lua binary (run `swift build` first, as scripts/test.sh does).
-        // PPMControl: the raw TCP client of the remote tests speaks TLS through its channel.
-        .testTarget(name: "EndToEndTests", dependencies: ["PPMControl", "PPMMachine", "PPMRuntime"]),
+        // PPMProtocol: the raw TCP client of the remote tests speaks TLS through its channel.
+        .testTarget(name: "EndToEndTests", dependencies: ["PPMProtocol", "PPMMachine", "PPMRuntime"]),
         .testTarget(name: "PPMImportTests", dependencies: ["PPMImport", "PPMScript", "PPMMachine", "PPMRuntime", "LuaKit"], exclude: ["Fixtures"]),
-        .testTarget(name: "PPMScriptTests", dependencies: ["PPMScript", "PPMMachine", "PPMRuntime", "PPMMachineTesting", "LuaKit"]),
+        .testTarget(name: "PPMScriptTests", dependencies: ["PPMScript", "PPMProtocol", "PPMMachine", "PPMRuntime", "PPMMachineTesting", "LuaKit"]),
     ]
 )

@@ -3,11 +3,13 @@ import PPMMachine
 import PPMRuntime
 
 /// The hooks of each event (`SupervisorHooks`): the service's own
-/// (`on_start`, `on_exit`, its restart policy, `on_ready`, `on_health`), then
-/// the global ones (`ppm.on`); and the first-start delays of `ppm.first_start`.
+/// (`on_start`, `on_exit` and its restart policy, deciding as in
+/// `HookHost+Decisions.swift`, `on_ready`, `on_health`), then the global ones
+/// (`ppm.on`); and the first-start delays of `ppm.first_start`.
 extension HookHost {
     /// Runs the hooks that listen to `event`; with `decide`, the answer of
-    /// `on_exit` or the restart policy (`on_health` for `unhealthy`) is the decision.
+    /// `on_exit` or the restart policy (`on_health` for `unhealthy`) is the
+    /// decision, now or (`pending`) later as an input.
     public func handle(_ event: ServiceEvent, decide: Bool) -> HookResult {
         let scripts = state.scripts[event.name] ?? ServiceScripts()
         let own = switch event.kind {
@@ -32,25 +34,24 @@ extension HookHost {
                 result.errors.append(error)
             }
         case .exit where decide:
-            if let f = scripts.onExit {
-                let answer = callHook(f, [ev], label: "on_exit of '\(event.name)'", errors: &result.errors)
-                result.decision = decision(answer, from: "on_exit of '\(event.name)'", errors: &result.errors)
-            }
-            if result.decision == nil, let f = scripts.policy, let service = supervisor?.snapshot(event.name) {
-                let svc = LuaValue.table(state.snapshotTable(service))
-                let answer = callHook(f, [ev, svc], label: "restart policy of '\(event.name)'", errors: &result.errors)
-                result.decision = decision(answer, from: "restart policy of '\(event.name)'", errors: &result.errors)
+            let (name, starts) = (event.name, event.starts)
+            runDecision(exitSteps(event, ev, scripts), service: name, into: &result) { [weak self] decision in
+                self?.send(.decided(name, starts: starts, decision))
             }
         case .ready:
-            if let f = scripts.onReady {
-                _ = callHook(f, [ev], label: "on_ready of '\(event.name)'", errors: &result.errors)
+            if let f = scripts.onReady, let error = startTask(f, [ev], label: "on_ready of '\(event.name)'", service: event.name) {
+                result.errors.append(error)
+            }
+        case .unhealthy where decide:
+            guard let f = scripts.onHealth else { break }
+            let (name, starts) = (event.name, event.starts)
+            let step = DecidingStep(fn: f, arguments: { [ev] }, label: "on_health of '\(name)'")
+            runDecision([step], service: name, into: &result) { [weak self] decision in
+                self?.send(.healthDecided(name, starts: starts, decision))
             }
         case .healthy, .unhealthy:
-            if let f = scripts.onHealth {
-                let answer = callHook(f, [ev], label: "on_health of '\(event.name)'", errors: &result.errors)
-                if event.kind == .unhealthy {
-                    result.decision = decision(answer, from: "on_health of '\(event.name)'", errors: &result.errors)
-                }
+            if let f = scripts.onHealth, let error = startTask(f, [ev], label: "on_health of '\(event.name)'", service: event.name) {
+                result.errors.append(error)
             }
         default:
             break
@@ -60,29 +61,6 @@ extension HookHost {
         }
         for error in result.errors { state.daemon.log("error", "hook_error: \(error)") }
         return result
-    }
-
-    /// What a deciding hook's answer means; an invalid one is an error line and no decision.
-    private func decision(_ v: LuaValue, from label: String, errors: inout [String]) -> Decision? {
-        switch v {
-        case .nil: return nil
-        case .string("restart"): return .restart(after: 0)
-        case .string("stop"): return .stop
-        case .string("fatal"): return .fatal
-        case .table(let t) where t["action"] == .string("restart"):
-            switch t["after"] {
-            case .nil: return .restart(after: 0)
-            case .integer(let i) where i >= 0: return .restart(after: Double(i))
-            case .number(let d) where d >= 0 && d.isFinite: return .restart(after: d)
-            case .string(let s) where Durations.seconds(s) != nil: return .restart(after: Durations.seconds(s))
-            default: break
-            }
-        case .table(let t) where t["action"] == .string("stop"): return .stop
-        case .table(let t) where t["action"] == .string("fatal"): return .fatal
-        default: break
-        }
-        errors.append("\(label) returned an invalid action (expected nil, \"restart\", \"stop\", \"fatal\" or {action = \"restart\", after = seconds})")
-        return nil
     }
 
     /// Seconds before the first start of a service whose policy was given

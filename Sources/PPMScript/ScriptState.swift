@@ -43,6 +43,9 @@ final class ScriptState {
     var settings = SupervisorSettings()
     /// How long one hook may run (`hook_timeout`).
     var hookTimeout: Double = 1
+    /// How long a deciding hook (`on_exit`, a restart policy, `on_health`)
+    /// may wait in `ppm.sleep` and `ppm.probe.*` in all (`decide_timeout`).
+    var decideTimeout: Double = 30
     /// The watchdog's hard limit for one loop turn or Lua call (`watchdog`).
     var watchdog: Double = 0
     /// How captured output is kept (`log_max_size`, `log_keep`, `log_timestamps`).

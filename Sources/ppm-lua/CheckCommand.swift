@@ -1,8 +1,8 @@
 import ArgumentParser
 import Glibc
 import LuaKit
-import PPMControl
 import PPMMachine
+import PPMProtocol
 import PPMRuntime
 import PPMScript
 

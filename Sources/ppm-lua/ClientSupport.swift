@@ -1,8 +1,8 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
-import PPMControl
 import PPMMachine
+import PPMProtocol
 import PPMRuntime
 
 /// The `--socket` option: the daemon's, and every client's.

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Glibc
-import PPMControl
 import PPMMachine
+import PPMProtocol
+import PPMRuntime
 
 /// `ppm-lua eval CODE`.
 struct EvalCommand: ParsableCommand {

@@ -3,8 +3,9 @@ import CSystem
 import FoundationEssentials
 import Glibc
 import LuaKit
-import PPMControl
+import PPMDaemon
 import PPMMachine
+import PPMProtocol
 import PPMRuntime
 
 /// `ppm-lua daemon`: runs the supervisor.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Glibc
-import PPMControl
 import PPMMachine
+import PPMProtocol
 import PPMRuntime
 
 /// `ppm-lua events [NAME] [-n N] [-f]`: the journal, in aligned columns

@@ -1,8 +1,8 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
-import PPMControl
 import PPMMachine
+import PPMRuntime
 
 /// `ppm-lua add [options] -- CMD [ARG…]` (alias `exec`).
 struct AddCommand: ParsableCommand {

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Glibc
-import PPMControl
 import PPMMachine
+import PPMProtocol
+import PPMRuntime
+import PPMTerminal
 
 /// `ppm-lua logs NAME... [-n N] [-f] [--err] [--json]`.
 struct LogsCommand: ParsableCommand {

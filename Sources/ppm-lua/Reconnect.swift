@@ -1,6 +1,6 @@
 import Glibc
-import PPMControl
 import PPMMachine
+import PPMProtocol
 import PPMRuntime
 
 /// Following (`events -f`, `logs -f`) across an `upgrade`: the daemon

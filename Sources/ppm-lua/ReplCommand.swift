@@ -4,9 +4,10 @@ import Dispatch
 import FoundationEssentials
 import Glibc
 import LuaKit
-import PPMControl
 import PPMMachine
+import PPMProtocol
 import PPMRuntime
+import PPMTerminal
 
 /// `ppm-lua repl`: Lua inside the running daemon (SPEC 6).
 struct ReplCommand: ParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
-import PPMControl
 import PPMMachine
+import PPMRuntime
 
 /// Names of services on the command line: names, `all`, `@group`.
 struct ServiceNames: ParsableArguments {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Glibc
-import PPMControl
 import PPMMachine
+import PPMProtocol
 import PPMRuntime
 
 /// `ppm-lua upgrade`: the daemon re-executes its binary in place.

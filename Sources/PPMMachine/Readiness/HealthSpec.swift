@@ -12,3 +12,9 @@ public struct HealthSpec: Sendable, Equatable {
 
     public init(probe: Probe) { self.probe = probe }
 }
+
+extension ServiceSpec {
+    /// How its health is checked: the probe's kind (`tcp`, `http`, `exec`,
+    /// `function`), `watchdog` for a watchdog alone, nil without a check.
+    public var healthCheck: String? { health?.probe.kind ?? (watchdog != nil ? "watchdog" : nil) }
+}

@@ -1,16 +1,20 @@
 /// A process taken over instead of started: left running by a daemon that
 /// was killed, or kept across a re-exec of this one.
 public struct AdoptedProcess: Sendable, Equatable {
-    /// Its pid (and process group).
+    /// Its pid.
     public var pid: Int32
+    /// Its process group: `pid`, unless sd_notify's `MAINPID=` had made
+    /// another process of the group the service's main one.
+    public var pgid: Int32
     /// Seconds since it started.
     public var age: Double
     /// Still a child of this process (a re-exec): its exit comes with SIGCHLD
     /// and a status; otherwise a pidfd tells only that it ended.
     public var child: Bool
 
-    public init(pid: Int32, age: Double, child: Bool) {
+    public init(pid: Int32, pgid: Int32? = nil, age: Double, child: Bool) {
         self.pid = pid
+        self.pgid = pgid ?? pid
         self.age = age
         self.child = child
     }

@@ -4,6 +4,9 @@ public struct HookResult: Sendable {
     public var decision: Decision?
     /// Hooks that failed (error, timeout, memory), with their tracebacks.
     public var errors: [String]
+    /// A deciding hook is waiting (`ppm.sleep`, `ppm.probe.*`): its decision
+    /// arrives later as the `decided` (or `healthDecided`) input, not here.
+    public var pending = false
 
     public init(decision: Decision? = nil, errors: [String] = []) {
         self.decision = decision

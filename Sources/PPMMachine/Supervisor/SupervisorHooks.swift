@@ -2,7 +2,8 @@
 /// it. The Lua layer implements it; tests use a fake.
 public protocol SupervisorHooks: AnyObject {
     /// Runs the service's hooks and the global ones for `event`. With
-    /// `decide`, also its `on_exit` and policy function, whose answer is
-    /// the decision. Nothing listening must cost next to nothing.
+    /// `decide`, also its `on_exit` and policy function (or `on_health`),
+    /// whose answer is the decision, or comes later as an input (`pending`).
+    /// Nothing listening must cost next to nothing.
     func handle(_ event: ServiceEvent, decide: Bool) -> HookResult
 }

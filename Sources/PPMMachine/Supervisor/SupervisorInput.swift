@@ -59,6 +59,10 @@ public enum SupervisorInput: Sendable, Equatable {
     /// `EXTEND_TIMEOUT_USEC=` from the service of process `pid`: while it
     /// starts, `ready_timeout` runs out no sooner than `seconds` from now.
     case extendReadyTimeout(String, pid: Int32, seconds: Double)
+    /// The service of process `pid` (its main process when this was seen)
+    /// said something else over sd_notify: `RELOADING=1`, `STOPPING=1`,
+    /// `ERRNO=`, `MAINPID=`.
+    case notice(String, pid: Int32, ServiceNotice)
     /// The answer of a `probe` effect for the process `pid`.
     case probed(String, pid: Int32, ProbePurpose, ok: Bool, message: String?)
     /// What `on_health` decided about an `unhealthy` event of run `starts`
@@ -68,6 +72,12 @@ public enum SupervisorInput: Sendable, Equatable {
     /// `remote_refused`…): passed on as a `journal` effect, so it is written in
     /// order with what the inputs before it journaled (`SupervisorLoop.record`).
     case journal(JournalNote)
+    /// A command of a `runCommand` effect ended.
+    case commandEnded(CommandID, CommandResult)
+    /// Tells `waiter` once the service's start is done: at once, unless its
+    /// `pre_start` commands run (then once they ended and it was spawned or
+    /// could not be).
+    case whenStarted(String, waiter: Waiter)
     /// Tells `waiter` once the service's process is gone (at once when it has
     /// none): right after the `persist(.gone)` that records it, however it
     /// ended (a stop, a shutdown, an exit of its own). Asks nothing of it.

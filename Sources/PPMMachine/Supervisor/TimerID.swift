@@ -4,7 +4,8 @@ public struct TimerID: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
         /// A delayed start or restart (backoff, `start_after`, `after =`).
         case start
-        /// SIGKILL once a stop has waited `stop_timeout`.
+        /// The next step of the stop ladder (SIGKILL after the last) once a
+        /// step has waited its time.
         case kill
         /// The periodic restart of `bounce`.
         case bounce
@@ -14,6 +15,8 @@ public struct TimerID: Sendable, Hashable {
         case probe
         /// `watchdog`: no `WATCHDOG=1` since it was armed makes the service unhealthy.
         case watchdog
+        /// The next batch of the boot (no service: `name` is empty).
+        case boot
     }
 
     public let name: String
