@@ -1,6 +1,5 @@
 import FoundationEssentials
 import Glibc
-import PPMMachine
 import PPMRuntime
 
 /// Where ppm-lua keeps its files (SPEC section 2).

@@ -1,6 +1,5 @@
 import LuaKit
 import PPMMachine
-import PPMRuntime
 
 /// A run-time service read and checked, its name taken, not added yet:
 /// `ppm-lua add` adds it once its record is on disk.

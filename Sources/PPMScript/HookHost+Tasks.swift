@@ -1,5 +1,4 @@
 import LuaKit
-import PPMMachine
 
 /// Hook, timer and probe functions run as coroutines (SPEC 9): they may
 /// call `ppm.sleep` and `ppm.probe.*`, which suspend them until their

@@ -1,6 +1,5 @@
 import Glibc
 import LuaKit
-import PPMMachine
 import SystemCalls
 
 /// `ppm.udp`: datagrams sent and received on the daemon's loop without

@@ -1,7 +1,6 @@
 import LuaKit
 import PPMMachine
 import PPMProtocol
-import PPMRuntime
 
 /// The TCP listener (`ppm.settings { listen = {...} }`): where it listens,
 /// the shared secret's file, and which client networks may run which

@@ -1,5 +1,4 @@
 import LuaKit
-import PPMMachine
 
 /// A hook, timer or probe function the host runs as a coroutine, so that
 /// `ppm.sleep` and `ppm.probe.*` can suspend it without blocking the loop.

@@ -1,6 +1,5 @@
 import LuaKit
 import PPMMachine
-import PPMRuntime
 
 /// The `ppm` module's functions (SPEC 5.5): each checks its arguments at
 /// once; control calls become inputs of the daemon's loop. Before the

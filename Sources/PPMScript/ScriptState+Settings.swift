@@ -1,6 +1,4 @@
 import LuaKit
-import PPMMachine
-import PPMRuntime
 
 /// `ppm.settings{}`: daemon-wide settings, read from the config and, for
 /// most of them, changed at run time (`listen` and `cgroups` only at start).

@@ -1,6 +1,5 @@
 import LuaKit
 import PPMMachine
-import PPMRuntime
 
 /// Reads SPEC 10's fields for what runs around a service's process: the
 /// `stop_signal` ladder, `stop_timeout`, `stop_cmd`, `pre_start`,

@@ -2,7 +2,6 @@ import ArgumentParser
 import Glibc
 import PPMMachine
 import PPMProtocol
-import PPMRuntime
 
 /// `ppm-lua eval CODE`.
 struct EvalCommand: ParsableCommand {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Glibc
 import PPMMachine
-import PPMRuntime
 
 /// `ppm-lua health [NAME…|@group] [--json]`: exit 0 when every named service
 /// (by default every autostart one that is not disabled) is running and

@@ -2,7 +2,6 @@ import ArgumentParser
 import FoundationEssentials
 import Glibc
 import PPMMachine
-import PPMRuntime
 
 /// `ppm-lua add [options] -- CMD [ARG…]` (alias `exec`).
 struct AddCommand: ParsableCommand {

@@ -2,7 +2,6 @@ import ArgumentParser
 import Glibc
 import PPMMachine
 import PPMProtocol
-import PPMRuntime
 import PPMTerminal
 
 /// `ppm-lua logs NAME... [-n N] [-f] [--err] [--json]`.

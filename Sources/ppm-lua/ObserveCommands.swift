@@ -1,6 +1,5 @@
 import ArgumentParser
 import Glibc
-import PPMMachine
 import PPMRuntime
 
 /// `ppm-lua status`.

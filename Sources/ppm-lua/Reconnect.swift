@@ -1,5 +1,4 @@
 import Glibc
-import PPMMachine
 import PPMProtocol
 import PPMRuntime
 

@@ -1,6 +1,5 @@
 import ArgumentParser
 import PPMMachine
-import PPMRuntime
 
 /// Names of services on the command line: names, `all`, `@group`.
 struct ServiceNames: ParsableArguments {

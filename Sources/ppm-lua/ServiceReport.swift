@@ -2,7 +2,6 @@ import ArgumentParser
 import FoundationEssentials
 import Glibc
 import PPMMachine
-import PPMRuntime
 
 /// Runs a request whose result is one item per service
 /// (`{name, ok, message}`) and prints `name: message` for each, as each

@@ -1,5 +1,4 @@
 import PPMMachine
-import PPMRuntime
 import PPMScript
 import PPMTerminal
 

@@ -1,5 +1,4 @@
 import PPMMachine
-import PPMRuntime
 
 /// What a client prints while a stop takes its time (SPEC 10): for each
 /// step of a service's stop ladder that lasts longer than `patience`, one

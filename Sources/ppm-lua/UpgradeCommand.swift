@@ -1,6 +1,5 @@
 import ArgumentParser
 import Glibc
-import PPMMachine
 import PPMProtocol
 import PPMRuntime
 

@@ -1,6 +1,5 @@
 import Foundation
 import Glibc
-import PPMMachine
 import PPMRuntime
 import Testing
 

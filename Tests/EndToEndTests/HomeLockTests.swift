@@ -1,5 +1,4 @@
 import Foundation
-import PPMMachine
 import PPMRuntime
 import Testing
 

@@ -1,7 +1,6 @@
 import Foundation
 import Glibc
 @testable import PPMDaemon
-import PPMMachine
 import PPMProtocol
 import PPMRuntime
 import Testing

@@ -3,7 +3,6 @@ import Foundation
 @testable import PPMDaemon
 import PPMMachine
 import PPMProtocol
-import PPMRuntime
 import Testing
 
 /// The tcp and http probe engines against real sockets: a port opened

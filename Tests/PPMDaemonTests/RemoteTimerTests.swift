@@ -6,7 +6,6 @@ import LuaKit
 import PPMMachine
 import PPMMachineTesting
 import PPMProtocol
-import PPMRuntime
 @testable import PPMScript
 import Synchronization
 import Testing

@@ -2,7 +2,6 @@ import Dispatch
 import Foundation
 @testable import PPMDaemon
 import PPMMachine
-import PPMRuntime
 import Testing
 
 /// The scheduler's timers: one heap behind one timerfd, in due order,

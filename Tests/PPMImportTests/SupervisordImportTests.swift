@@ -1,6 +1,5 @@
 import Foundation
 import LuaKit
-import PPMMachine
 import Testing
 @testable import PPMImport
 

@@ -1,6 +1,5 @@
 import Testing
 @testable import PPMMachine
-import PPMRuntime
 import PPMMachineTesting
 
 /// `pre_start` and `post_stop` (SPEC 10) in the transition: the spawn waits

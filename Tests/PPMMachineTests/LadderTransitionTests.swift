@@ -1,6 +1,5 @@
 import Testing
 @testable import PPMMachine
-import PPMRuntime
 import PPMMachineTesting
 
 /// Stop ladders and `stop_cmd` (SPEC 10) in the transition: each signal

@@ -1,6 +1,5 @@
 import Testing
 @testable import PPMMachine
-import PPMRuntime
 import PPMMachineTesting
 
 /// sd_notify's `RELOADING=1`, `STOPPING=1`, `ERRNO=` and `MAINPID=` (SPEC 9)

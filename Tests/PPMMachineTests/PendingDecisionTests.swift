@@ -1,6 +1,5 @@
 import Testing
 @testable import PPMMachine
-import PPMRuntime
 import PPMMachineTesting
 
 /// A deciding hook that suspends (`ppm.sleep`, `ppm.probe.*` in `on_exit`, a

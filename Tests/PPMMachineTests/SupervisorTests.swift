@@ -1,6 +1,5 @@
 import Glibc
 @testable import PPMMachine
-import PPMRuntime
 import Testing
 
 @Suite struct RestartPolicyTests {

@@ -1,5 +1,3 @@
-import PPMMachine
-import PPMRuntime
 import PPMProtocol
 import Testing
 

@@ -1,5 +1,4 @@
 import LuaKit
-import PPMMachine
 import Testing
 @testable import PPMScript
 

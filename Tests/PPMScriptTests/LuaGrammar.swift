@@ -1,4 +1,3 @@
-import PPMMachine
 @testable import PPMScript
 
 /// Random config programs from a small grammar: locals, `ppm.service` and

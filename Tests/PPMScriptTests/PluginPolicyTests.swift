@@ -1,5 +1,4 @@
 import LuaKit
-import PPMMachine
 import PPMMachineTesting
 import Testing
 @testable import PPMScript

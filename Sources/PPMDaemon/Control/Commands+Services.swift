@@ -1,7 +1,6 @@
 import LuaKit
 import PPMMachine
 import PPMProtocol
-import PPMRuntime
 import PPMScript
 
 /// The control commands that act on services (`start stop restart signal

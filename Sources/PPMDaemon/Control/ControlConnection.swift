@@ -2,7 +2,6 @@ import CSystem
 import Dispatch
 import Glibc
 import LuaKit
-import PPMMachine
 import PPMProtocol
 import PPMRuntime
 

@@ -1,5 +1,4 @@
 import PPMMachine
-import PPMRuntime
 
 /// The pending timers of `DispatchScheduler`, earliest first: a binary
 /// min-heap ordered by due time, then by the order they were scheduled.

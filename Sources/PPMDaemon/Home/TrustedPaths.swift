@@ -1,5 +1,4 @@
 import Glibc
-import PPMMachine
 import PPMScript
 
 /// What a root daemon reads as code or as a secret must be root's alone:

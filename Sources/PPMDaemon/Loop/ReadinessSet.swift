@@ -1,7 +1,6 @@
 import CSystem
 import Dispatch
 import Glibc
-import PPMMachine
 import PPMRuntime
 
 /// Descriptors watched in an epoll set of our own, seen through one Dispatch

@@ -1,6 +1,5 @@
 import CSystem
 import Glibc
-import PPMMachine
 import PPMProtocol
 import PPMRuntime
 

@@ -1,7 +1,6 @@
 import Glibc
 import PPMMachine
 import PPMProtocol
-import PPMRuntime
 
 /// One probe under way: its socket, its timer, its helper, and the
 /// completion it must call exactly once. Whatever ends it first (the

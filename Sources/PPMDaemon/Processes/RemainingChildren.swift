@@ -1,6 +1,5 @@
 import CSystem
 import Glibc
-import PPMMachine
 import PPMRuntime
 
 /// Ends the processes still children of the daemon when it exits: helpers

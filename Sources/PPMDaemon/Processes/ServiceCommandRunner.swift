@@ -1,5 +1,4 @@
 import PPMMachine
-import PPMRuntime
 import PPMScript
 
 /// Runs services' `pre_start`, `stop_cmd` and `post_stop` commands (SPEC

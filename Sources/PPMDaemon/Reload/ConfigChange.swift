@@ -1,5 +1,4 @@
 import PPMMachine
-import PPMRuntime
 
 /// What a config load changed: the fields of the `config` event and of the
 /// `reload` reply.

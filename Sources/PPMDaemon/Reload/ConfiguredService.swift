@@ -1,5 +1,4 @@
 import PPMMachine
-import PPMRuntime
 
 /// A service the config declared, as the last load saw it. A class: the
 /// table of a thousand services holds a reference each, not a spec each

@@ -3,7 +3,6 @@ import Glibc
 import LuaKit
 import PPMMachine
 import PPMProtocol
-import PPMRuntime
 import PPMScript
 
 /// Reload (SPEC 8): the config runs in a fresh Lua state; if it loads, only

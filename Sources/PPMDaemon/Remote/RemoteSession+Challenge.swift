@@ -1,4 +1,3 @@
-import PPMMachine
 import PPMProtocol
 import PPMRuntime
 

@@ -3,7 +3,6 @@ import Glibc
 import LuaKit
 import PPMMachine
 import PPMProtocol
-import PPMRuntime
 import PPMScript
 
 /// One TCP client of the `RemoteListener`: its authentication in its

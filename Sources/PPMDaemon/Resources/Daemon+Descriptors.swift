@@ -1,4 +1,3 @@
-import PPMMachine
 import PPMRuntime
 
 /// The descriptor budget (SPEC 13): the daemon raised its open-files limit

@@ -1,5 +1,4 @@
 import COpenSSL
-import PPMMachine
 import PPMRuntime
 
 /// The TLS 1.3 settings a listener's connections (or a client's) share:

@@ -1,5 +1,4 @@
 import Glibc
-import PPMMachine
 import PPMRuntime
 import Synchronization
 import SystemCalls

@@ -1,6 +1,5 @@
 import Glibc
 import PPMMachine
-import PPMRuntime
 import SystemCalls
 
 /// Where a client reaches the daemon: its unix socket, or its TCP listener

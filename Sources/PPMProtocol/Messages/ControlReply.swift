@@ -1,5 +1,4 @@
 import PPMMachine
-import PPMRuntime
 
 /// Reply lines: `{"id": 1, "ok": true, "result": ...}` or `{"ok": false, "error": "..."}`.
 public enum ControlReply {

@@ -1,5 +1,4 @@
 import PPMMachine
-import PPMRuntime
 
 /// A reply's result as a value and as the bytes the daemon sent.
 public struct ControlResult: Sendable {

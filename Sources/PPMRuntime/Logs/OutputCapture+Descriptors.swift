@@ -1,5 +1,3 @@
-import PPMMachine
-
 /// What captured output keeps open, for the daemon's descriptor budget
 /// (`DescriptorGate`): a pipe read end per stream from its first process
 /// on, and its log file from the first line written.
