@@ -59,19 +59,21 @@ extension ScriptHost {
             if let opts = try args.optionalTable(2) {
                 after = try FieldReader(label: "ppm.start").duration(opts["after"], "after")
             }
+            names.forEach { self.recordOffline("start", $0, after.map { ["{ after = \(LuaLiteral.number($0)) }"] } ?? []) }
             for name in names { self.send(.start(name, after: after)) }
             return []
         }
         def("stop") { [unowned self] args in
-            for name in try self.resolve(args, "stop") { self.send(.stop(name)) }
+            for name in try self.resolve(args, "stop") { self.recordOffline("stop", name); self.send(.stop(name)) }
             return []
         }
         def("restart") { [unowned self] args in
-            for name in try self.resolve(args, "restart") { self.send(.restart(name)) }
+            for name in try self.resolve(args, "restart") { self.recordOffline("restart", name); self.send(.restart(name)) }
             return []
         }
         def("remove") { [unowned self] args in
             let names = try self.resolve(args, "remove")
+            names.forEach { self.recordOffline("remove", $0) }
             guard let loop = self.loop else { return [] }
             for name in names { self.send(.remove(name, waiter: loop.waiter { self.scripts[name] = nil })) }
             return []
@@ -86,6 +88,7 @@ extension ScriptHost {
             case .integer(let i) where i > 0 && i < 65: sig = Int32(i)
             default: throw args.error(2, "signal name or number expected, got \(args[2].typeName)")
             }
+            if names.allSatisfy({ self.recordOffline("signal", $0, [LuaLiteral.string(Signals.name(sig))]) }) { return [.boolean(true)] }
             let running = names.filter { self.supervisor?.snapshot($0)?.pid != nil }
             if running.isEmpty, names.count == 1, let name = names.first, (try? args.string(1)) == name {
                 throw LuaHostError("\(SupervisorError.notRunning(name))")
@@ -142,6 +145,7 @@ extension ScriptHost {
             let onExit = try field.function(opts["on_exit"], "on_exit")
             let timeout = try field.duration(opts["timeout"], "timeout")
             if let timeout, timeout <= 0 { throw args.error(2, "'timeout' must be more than 0 seconds") }
+            if self.recordOffline("spawn", cmd.joined(separator: " ")) { return [] }
             self.whenRunning {
                 self.daemon.spawn(cmd, env, dir, input, timeout, onExit != nil) { [weak self] helper in
                     guard let self, !self.isRetired else { return }  // a reload replaced this state
@@ -192,10 +196,12 @@ extension ScriptHost {
             return []
         }
         def("shutdown") { [unowned self] _ in
+            if self.recordOffline("shutdown", "") { return [] }
             self.whenRunning { self.daemon.shutdown() }
             return []
         }
         def("reload") { [unowned self] _ in
+            if self.recordOffline("reload", "") { return [] }
             self.whenRunning { self.daemon.reload() }
             return []
         }
@@ -301,15 +307,5 @@ extension ScriptHost {
     func warn(_ message: String) {
         daemon.log("warn", message)
         chunkWarnings?.append(message)
-    }
-
-    /// The services argument 1 names: a name, `all` or `@group`, as on the CLI.
-    func resolve(_ args: LuaArguments, _ call: String) throws -> [String] {
-        let supervisor = try requireSupervisor(call)
-        let word = try args.string(1)
-        guard let names = supervisor.resolve(word) else {
-            throw LuaHostError(word.hasPrefix("@") ? "no service in group '\(word.dropFirst())'" : "unknown service '\(word)'")
-        }
-        return names
     }
 }

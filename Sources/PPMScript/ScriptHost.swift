@@ -52,6 +52,9 @@ public final class ScriptHost: SupervisorHooks {
     public let lua: LuaState
     public let context: Context
     public var daemon = DaemonHooks()
+    /// Set by `ppm-lua test`: with no daemon, control calls are recorded here
+    /// instead of failing.
+    public var offline: OfflineCalls?
     /// Services the config declared, in order, before `attach`.
     public internal(set) var declared: [ServiceSpec] = []
     /// Where each declared service's `ppm.service` call is (`FILE:LINE`).

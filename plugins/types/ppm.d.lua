@@ -464,6 +464,14 @@ function ListenHandle:close() end
 ---@return ppm.Expectation
 function expect(policy, ev) end
 
+---Checks that the hooks of the last `expect` called `ppm.<call>(target)`:
+---offline, `ppm.start/stop/restart/remove/signal/spawn/shutdown/reload` are
+---recorded, not carried out. For `spawn`, target is the command or its first word.
+---@param call "start"|"stop"|"restart"|"remove"|"signal"|"spawn"|"shutdown"|"reload"
+---@param target? string the service (any when nil)
+---@return boolean
+function expect_call(call, target) end
+
 ---Loads a config (relative to the test file) so its services can be named in `expect`.
 ---@param path string
 function load_config(path) end
