@@ -71,6 +71,9 @@ extension Daemon {
             "services": .init(supervisor.names.count),
             "state_writes": .init(loop.store?.writes ?? 0),
             "hooks": .object(["calls": .init(host.hookCalls), "seconds": .double(host.hookSeconds)]),
+            "reload_error": reloadFailure.map { f in
+                .object(["time": .double(f.time), "utc": .string(ServiceEvent.utc(f.time)), "error": .string(f.error)])
+            } ?? .null,
         ]) { $1 })
     }
 

@@ -41,9 +41,11 @@ extension Daemon {
                 loop.record(JournalNote("config_error", fields: ["path": .string(path), "error": .string(failure.description)]))
                 log("error", "reload (\(trigger)) failed; the current config keeps running: \(failure.description)")
             }
+            reloadFailure = (scheduler.wallNow, failure.description)
             selfNotifier?.reloadEnded(error: failure.description)
             return .failure(failure)
         }
+        reloadFailure = nil
         let plan = plan(for: fresh)
         let change = plan.change
         configured = plan.next

@@ -41,6 +41,8 @@ public final class Daemon: @unchecked Sendable {
     /// The services the config declared at the last load, and their order.
     var configured: [String: ConfiguredService] = [:]
     var configOrder: [String] = []
+    /// The last reload's failure (wall time, `FILE:LINE: message`), until a reload succeeds: `status` shows it.
+    var reloadFailure: (time: Double, error: String)?
     let loop: SupervisorLoop
     var supervisor: Supervisor { loop.supervisor }
     var journal: Journal { loop.journal }

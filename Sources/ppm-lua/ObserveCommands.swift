@@ -20,6 +20,10 @@ struct StatusCommand: ParsableCommand {
         print("home      \(s["home"]?.stringValue ?? "?")")
         print("services  \(s["services"]?.intValue ?? 0)")
         if let listen = s["listen"]?.stringValue { print("listen    \(listen) (TCP)") }
+        if let failed = s["reload_error"], let error = failed["error"]?.stringValue {
+            let line = error.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? error
+            print("warning   last reload failed at \(failed["utc"]?.stringValue ?? "?"): \(line) (the config loaded before keeps running)")
+        }
         if let disk = s["disk_full"] ?? s["write_error"], let error = disk["error"]?.stringValue {
             print("warning   \(error): \(disk["path"]?.stringValue ?? "?") cannot be written; run-time changes are refused, captured output waits")
         }

@@ -91,6 +91,25 @@ import Testing
         #expect(box.pid("same") == same)
     }
 
+    /// `status` says that the last reload failed, where and when, until a reload succeeds.
+    @Test func statusShowsTheLastFailedReloadUntilAGoodOne() throws {
+        let box = try Sandbox()
+        try box.write(Self.before)
+        try box.startDaemon()
+        #expect(!box.run("status").stdout.contains("reload failed"))
+        try box.write("ppm.service { name = \"same\", cmd = \"/bin/sleep 1000\" }\nppm.service { name = }\n")
+        #expect(box.run("reload").status == 1)
+        let status = box.run("status").stdout
+        let line = status.split(separator: "\n").first { $0.contains("last reload failed at ") }
+        #expect(line?.contains(#/last reload failed at 20\d\d-\d\d-\d\dT[0-9:.]+Z: .*ppm\.lua:2: /#) == true, "\(status)")
+        let json = box.run("status", "--json").stdout
+        #expect(json.contains(#""reload_error":{"#) && json.contains("ppm.lua:2:"), "\(json)")
+        try box.write(Self.before)
+        #expect(box.run("reload").status == 0)
+        #expect(!box.run("status").stdout.contains("reload failed"))
+        #expect(box.run("status", "--json").stdout.contains(#""reload_error":null"#))
+    }
+
     @Test func sighupAndPpmReloadReload() throws {
         let box = try Sandbox()
         try box.write(#"ppm.service { name = "a", cmd = "/bin/sleep 1000" }"#)
