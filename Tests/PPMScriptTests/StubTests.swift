@@ -27,6 +27,13 @@ import Testing
         return names
     }
 
+    /// Output hooks get the service as `ppm.get` returns it, not its name.
+    @Test func outputHooksTakeTheServiceSnapshot() {
+        let onOutput = lines.first { $0.hasPrefix("---@field on_output? ") } ?? ""
+        #expect(onOutput.contains("svc: ppm.Snapshot)"), "\(onOutput)")
+        #expect(!stubs.contains("svc: string"))
+    }
+
     @Test func stubsAreLua() throws {
         let lua = try LuaState(memoryLimit: 8 << 20)
         _ = try lua.load(stubs, chunkName: "=ppm.d.lua")

@@ -70,7 +70,7 @@
 ---@field restart? "on-failure"|"always"|"never"|ppm.Policy what follows an exit (default "on-failure" with backoff)
 ---@field on_start? fun(ev: ppm.Event) called after each start
 ---@field on_exit? fun(ev: ppm.Event): ppm.Action called after each exit; its answer wins over `restart`
----@field on_output? fun(line: string, stream: "out"|"err", svc: string) each captured line
+---@field on_output? fun(line: string, stream: "out"|"err", svc: ppm.Snapshot) each captured line; `svc` is the service as `ppm.get` returns it
 ---@field log_max_size? ppm.Size rotate captured output past this size (default "10M")
 ---@field log_keep? integer rotated files kept (default 5)
 ---@field log_timestamps? boolean prefix captured lines with the time (default false)
@@ -271,7 +271,7 @@ function ppm.signal(name, signal) end
 
 ---Installs a hook for every service; returns a handle for `ppm.off`.
 ---@param type ppm.EventType|"output"|"*"
----@param fn fun(ev: ppm.Event)
+---@param fn fun(ev: ppm.Event)|fun(line: string, stream: "out"|"err", svc: ppm.Snapshot) the second form for "output"
 ---@return integer
 function ppm.on(type, fn) end
 
