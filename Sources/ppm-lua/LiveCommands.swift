@@ -10,7 +10,7 @@ struct AddCommand: ParsableCommand {
         commandName: "add", abstract: "Add and start a service at run time (kept until `rm`).", aliases: ["exec"])
     @OptionGroup var client: ClientOptions
     @OptionGroup var output: QuietOption
-    @Flag(help: "Print the new service as JSON.") var json = false
+    @Flag(help: "Print the new service object as JSON (the fields of `show --json`: name, state, pid, starts, cmd, spec...).") var json = false
     @Option(help: "The service's name (default: the program's file name).") var name: String?
     @Option(help: "An environment variable, KEY=VALUE (repeatable).") var env: [String] = []
     @Option(help: "Working directory (default: the current one).") var dir: String?

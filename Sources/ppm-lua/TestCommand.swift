@@ -10,19 +10,29 @@ struct TestCommand: ParsableCommand {
         commandName: "test",
         abstract: "Run policies offline: expectations in FILE, or a recorded journal replayed through FILE's services.",
         discussion: """
-            FILE is a config or a test file; it is loaded as a config (nothing starts) with two more globals:
-              expect(policy, event).to_be(action)  policy: a function or the name of a service declared so far;
-                                                   event: a partial event table ({result = 33, runtime = 2});
-                                                   action: "restart", {action = "restart", after = 10}, "stop", "fatal" or nil
-              expect_call(call, target)            the hooks of the last expect called ppm.<call>(target): hooks'
-                                                   ppm.start/stop/restart/remove/signal/spawn/shutdown/reload
-                                                   calls are recorded, not carried out (spawn: target is the command
-                                                   or its first word)
-              load_config(path)                    runs a config (relative to FILE's folder) to declare its services
-            Each expectation prints ok or FAIL with its line; a hook that raises is a FAIL. A summary line
-            ends the output; the exit status is 1 if an expectation failed or an error stopped FILE.
-            With --events, every exit in the journal (events.jsonl) is replayed through the service's
-            on_exit, policy or default, and the decision printed.
+            FILE is a config or a test file, loaded as a config (nothing starts)
+            with three more globals:
+
+            expect(policy, event).to_be(action)
+              policy: a function, or the name of a service declared so far
+              event: a partial event table, e.g. {result = 33, runtime = 2}
+              action: "restart", {action = "restart", after = 10}, "stop",
+              "fatal" or nil
+            expect_call(call, target)
+              the hooks of the last expect called ppm.<call>(target); offline,
+              ppm.start, stop, restart, remove, signal, spawn, shutdown and
+              reload are recorded, not carried out (spawn: the command or its
+              first word)
+            load_config(path)
+              runs a config (relative to FILE's folder) to declare its services
+
+            Each expectation prints ok or FAIL with its line; a hook that raises
+            is a FAIL. A summary line ends the output; the exit status is 1 when
+            an expectation failed or an error stopped FILE.
+
+            With --events, every exit in the journal (events.jsonl) goes through
+            its service's on_exit, policy or default, and the decision is printed
+            with the ppm.* calls it made.
             """)
 
     @Argument(help: "The config or test file.")
