@@ -46,8 +46,10 @@ enum Phase: Equatable, Sendable {
 
     /// Why a service waits.
     enum Wait: Equatable, Sendable {
-        /// A start timer (backoff, `start_after`, `after =`) fires at `due` (monotonic seconds).
-        case timer(due: Double)
+        /// A start timer (backoff, `start_after`, `after =`) fires at `due`
+        /// (monotonic seconds); `scheduled`: the time a schedule set (`cron`),
+        /// not a restart after an exit.
+        case timer(due: Double, scheduled: Bool = false)
         /// A service it requires does not run yet.
         case requires
         /// What the last run left (its group, its cgroup) is being ended.

@@ -62,7 +62,10 @@ final class Service {
         s.held = held
         s.spawnFailures = spawnFailures
         s.lastError = lastError
-        if case .waiting(.timer(let due)) = phase { s.startsIn = max(0, due - now) }
+        if case .waiting(.timer(let due, let scheduled)) = phase {
+            s.startsIn = max(0, due - now)
+            s.scheduled = scheduled
+        }
         s.health = run?.health
         s.probeMessage = run?.probeMessage
         return s

@@ -18,6 +18,8 @@ public struct ServiceSnapshot: Sendable {
     public var lastError: String?
     /// Seconds until a delayed start or restart (backoff, `start_after`, `after =`).
     public var startsIn: Double?
+    /// Whether that start is a schedule's next time (`cron`): idle, not restarting.
+    public var scheduled = false
     /// The `requires` it waits for: those not running while it waits.
     public var waitingFor: [String] = []
     /// Seconds between the stop signal and SIGKILL (its own or the daemon's default).
@@ -94,6 +96,7 @@ public struct ServiceSnapshot: Sendable {
         put("requires", .init(spec.requires))
         put("restart", .string(spec.restart.rawValue))
         put("restarts", .init(restarts))
+        put("scheduled", .bool(scheduled))
         put("spawn_failures", .init(spawnFailures))
         put("starts", .init(starts))
         put("starts_in", .init(startsIn))

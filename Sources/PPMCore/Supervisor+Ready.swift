@@ -130,7 +130,7 @@ extension Supervisor {
         run.cause = "unhealthy"
         service.phase = .running(run)
         switch decision {
-        case .restart:
+        case .restart, .schedule:
             service.restarts += 1
             requestStop(service, then: .restart, waiter: nil)
         case .stop: requestStop(service, then: .hold, waiter: nil)

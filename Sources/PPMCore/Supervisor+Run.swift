@@ -1,8 +1,8 @@
 /// Starting a process and what happens when it dies: the restart path.
 /// Nothing here grows with the number of services.
 extension Supervisor {
-    func delayStart(_ service: Service, after seconds: Double) {
-        service.phase = .waiting(.timer(due: now.monotonic + max(0, seconds)))
+    func delayStart(_ service: Service, after seconds: Double, scheduled: Bool = false) {
+        service.phase = .waiting(.timer(due: now.monotonic + max(0, seconds), scheduled: scheduled))
         arm(service, .start, after: seconds)
     }
 
@@ -169,6 +169,8 @@ extension Supervisor {
             service.restarts += 1
             let delay = after ?? settings.backoff.delay(max(1, service.crashes))
             if delay <= 0 { launch(service) } else { delayStart(service, after: delay) }
+        case .schedule(let after):
+            if after <= 0 { launch(service) } else { delayStart(service, after: after, scheduled: true) }
         case .stop:
             service.phase = .down(Phase.Down.after(outcome))
         case .fatal:

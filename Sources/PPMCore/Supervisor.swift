@@ -54,7 +54,7 @@ public final class Supervisor {
         case .replace(let spec): replace(spec)
         case .declare(let specs): declare(specs)
         case .boot: boot()
-        case .start(let name, let after): start(name, after: after)
+        case .start(let name, let after, let scheduled): start(name, after: after, scheduled: scheduled)
         case .stop(let name, let waiter): stop(name, waiter: waiter)
         case .restart(let name, let waiter): restart(name, waiter: waiter)
         case .signal(let name, let sig): signal(name, sig)
@@ -142,7 +142,7 @@ public final class Supervisor {
         if hasBooted && bootCursor == nil { initialStart(service) }
     }
 
-    private func start(_ name: String, after: Double?) {
+    private func start(_ name: String, after: Double?, scheduled: Bool) {
         guard let service = table[name], !service.isBeingRemoved else { return }
         setHeld(service, false)
         if let queued = service.queuedStop {  // a start cancels a pending stop
@@ -165,7 +165,7 @@ public final class Supervisor {
         service.spawnFailures = 0
         service.crashes = 0  // a start on request begins a new streak
         if service.phase == .disabled { service.spec.disabled = false }
-        if let after, after > 0 { delayStart(service, after: after) } else { launch(service) }
+        if let after, after > 0 { delayStart(service, after: after, scheduled: scheduled) } else { launch(service) }
     }
 
     private func stop(_ name: String, waiter: Waiter?) {

@@ -13,8 +13,9 @@ public enum SupervisorInput: Sendable, Equatable {
     case replace(ServiceSpec)
     /// Starts the declared services in order, honouring `wait`.
     case boot
-    /// Starts a service now or after a delay (no-op if it runs); clears a held stop.
-    case start(String, after: Double? = nil)
+    /// Starts a service now or after a delay (no-op if it runs); clears a
+    /// held stop. `scheduled`: the delay is a schedule's (`ppm.first_start`).
+    case start(String, after: Double? = nil, scheduled: Bool = false)
     /// Stops a service and holds it down; `waiter` is told once its processes are gone.
     case stop(String, waiter: Waiter? = nil)
     /// Stops a running service and starts it again; `waiter` is told once

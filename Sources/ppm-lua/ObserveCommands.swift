@@ -44,12 +44,12 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         if json { return printJSON(raw: try client.callRaw("ls", parsing: false).raw) }
         // The table needs six members of each service: the daemon sends only those.
-        let list = try client.call("ls", ["fields": .init(["name", "state", "pid", "starts", "uptime", "last_exit", "health"])])
+        let list = try client.call("ls", ["fields": .init(["name", "state", "pid", "starts", "uptime", "last_exit", "health", "scheduled", "starts_in"])])
         let services = list.arrayValue ?? []
         // A HEALTH column once any service has a verdict (SPEC 9).
         let health = services.contains { $0["health"]?.stringValue != nil }
         printTable(["NAME", "STATE", "PID", "STARTS", "UPTIME", "LAST EXIT"] + (health ? ["HEALTH"] : []), services.map { s in
-            [s["name"]?.stringValue ?? "?", s["state"]?.stringValue ?? "?", s["pid"]?.intValue.map(String.init) ?? "-",
+            [s["name"]?.stringValue ?? "?", displayState(s), s["pid"]?.intValue.map(String.init) ?? "-",
              String(s["starts"]?.intValue ?? 0), formatDuration(s["uptime"]?.doubleValue), formatExit(s["last_exit"])]
                 + (health ? [s["health"]?.stringValue ?? "-"] : [])
         }, colour: [1: Style.state])

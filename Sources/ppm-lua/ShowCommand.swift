@@ -81,6 +81,7 @@ struct ShowCommand: ParsableCommand {
         switch s["state"]?.stringValue {
         case "waiting":
             if let blocked = s["blocked"]?.stringValue { return "will not start: \(blocked)" }
+            if let next = scheduledNext(s) { return next }
             let waitingFor = (s["waiting_for"]?.arrayValue ?? []).compactMap(\.stringValue)
             if !waitingFor.isEmpty { return "waiting for \(waitingFor.joined(separator: ", ")) to run" }
             var parts: [String] = []

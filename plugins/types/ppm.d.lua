@@ -25,6 +25,7 @@
 ---@class ppm.RestartAfter
 ---@field action "restart"
 ---@field after? ppm.Duration seconds before the restart
+---@field scheduled? boolean true: `after` is a schedule's next time (`cron`): the service idles as "scheduled, next HH:MM:SS" and the run is not counted as a restart
 
 ---A policy: decides what follows an exit (SPEC 5.3).
 ---@alias ppm.Policy fun(ev: ppm.Event, svc: ppm.Snapshot?): ppm.Action
@@ -159,6 +160,7 @@
 ---@field spawn_failures integer
 ---@field last_error? string why the last spawn failed
 ---@field starts_in? number seconds until a delayed start
+---@field scheduled boolean that start is a schedule's next time (`cron`), not a restart
 ---@field waiting_for? string[] the `requires` not running yet
 
 ---@class ppm.Stats
