@@ -1,5 +1,5 @@
 /// Boot: the declared services start in order; a `wait` service holds the
-/// ones after it while it may still run (pmtr `wait`).
+/// ones after it until its first exit (pmtr `wait`).
 extension Supervisor {
     func boot() {
         guard !hasBooted else { return }
@@ -39,9 +39,12 @@ extension Supervisor {
         }
     }
 
-    /// Lets boot go on once the `wait` service holding it can no longer run.
+    /// Lets boot go on once the `wait` service holding it has exited (pmtr:
+    /// "waits until it exits before starting up subsequent jobs"), even when
+    /// its policy restarts it later; a service that waits for its first run
+    /// (`start_after`, `requires`) still holds it.
     func releaseBoot(_ service: Service) {
-        guard bootBlocker == service.spec.name, !service.isActive, service.state != .waiting else { return }
+        guard bootBlocker == service.spec.name, !service.isActive, service.state != .waiting || service.starts > 0 else { return }
         bootBlocker = nil
         continueBoot()
     }

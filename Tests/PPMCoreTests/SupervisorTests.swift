@@ -177,6 +177,27 @@ import Glibc
         #expect(rig.state("web") == .running)
     }
 
+    /// pmtr: "waits until it exits before starting up subsequent jobs" —
+    /// its first exit, even when its policy restarts it later (#24 item 1).
+    @Test func theFirstExitOfAWaitServiceReleasesTheOnesAfterIt() {
+        let rig = Rig()
+        rig.add("setup") { $0.wait = true; $0.restart = .always }
+        rig.add("late") { $0.wait = true; $0.startAfter = 5 }  // holds boot while it waits for its first run
+        rig.add("web")
+        rig.boot()
+        #expect(rig.state("late") == .created)
+        rig.exit("setup", .exited(0))
+        #expect(rig.state("setup") == .waiting)  // restarted after the backoff delay
+        #expect(rig.state("late") == .waiting)
+        #expect(rig.state("web") == .created)   // `late` has not run yet
+        rig.clock.advance(5)
+        #expect(rig.state("late") == .running)
+        #expect(rig.state("web") == .created)
+        rig.exit("late", .exited(1))
+        #expect(rig.state("late") == .waiting)   // crashed, backing off
+        #expect(rig.state("web") == .running)
+    }
+
     @Test func startAfterAutostartAndDisabled() {
         let rig = Rig()
         rig.add("late") { $0.startAfter = 5 }
