@@ -198,6 +198,27 @@ import Glibc
         #expect(rig.state("web") == .running)
     }
 
+    /// `requires` on a `once` job waits for its successful exit, not its
+    /// start, and stays met once it has finished: a stop and start of the
+    /// dependent starts it at once (#24 item 2; SPEC 9 `succeeded`).
+    @Test func requiringAOnceJobWaitsForItsSuccessAndStaysMet() {
+        let rig = Rig()
+        rig.add("migrate") { $0.once = true }
+        rig.add("web") { $0.requires = ["migrate"] }
+        rig.boot()
+        #expect(rig.state("migrate") == .running)
+        #expect(rig.state("web") == .waiting)
+        rig.exit("migrate", .exited(0))
+        #expect(rig.state("migrate") == .finished)
+        #expect(rig.state("web") == .running)
+        let done = Flag()
+        rig.send(.stop("web", waiter: rig.waiter(done)))
+        rig.exit("web", .signaled(15))
+        #expect(rig.state("web") == .stopped)
+        rig.send(.start("web"))
+        #expect(rig.state("web") == .running)
+    }
+
     @Test func startAfterAutostartAndDisabled() {
         let rig = Rig()
         rig.add("late") { $0.startAfter = 5 }
