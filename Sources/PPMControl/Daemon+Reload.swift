@@ -127,7 +127,7 @@ extension Daemon {
             dependsWatcher = try DependsWatcher(queue: queue, scheduler: scheduler) { [unowned self] name in
                 guard !quitting, supervisor.snapshot(name)?.state.hasProcess == true else { return }
                 log("info", "'\(name)': a file it depends on changed; restarting it")
-                loop.send(.restart(name))
+                loop.send(.restart(name, cause: "depends"))
             }
             followDepends()
         } catch {

@@ -28,6 +28,9 @@ final class Service {
     /// A stop asked while services requiring this one still run: it is
     /// carried out once none does (`then`, and the waiters told then).
     var queuedStop: QueuedStop?
+    /// Why the next run starts (`cause` of its start event: `cli`, `hook`,
+    /// `policy`…), from the request until the spawn.
+    var startCause: String?
     /// Armed timers by kind.
     var timers: [TimerID.Kind: TimerID] = [:]
     /// Told once the current stop has completed.

@@ -129,6 +129,7 @@ extension Supervisor {
         guard case .running(var run) = service.phase else { return }
         run.cause = "unhealthy"
         service.phase = .running(run)
+        requestCause = "unhealthy"
         switch decision {
         case .restart, .schedule:
             service.restarts += 1

@@ -15,6 +15,7 @@ extension Supervisor {
         switch service.phase {
         case .starting, .running, .launching(stopThen: nil):
             service.restarts += 1
+            requestCause = "reload"
             requestStop(service, then: .restart, waiter: nil)
         case .waiting(.requires):
             launch(service)  // its `requires` changed: met now, or waiting for the new ones

@@ -32,7 +32,8 @@ extension Supervisor {
             service.lastError = nil
             table.byPid[pid] = service
             effects.append(.persist(.running(name, pid: pid)))
-            emit(.start, service, pid: pid)
+            emit(.start, service, pid: pid, cause: service.startCause)
+            service.startCause = nil
             afterSpawn(service, Phase.Run(pid: pid, pgid: pid, startedAt: now.monotonic))
             if let bounce = service.spec.bounce, bounce > 0 { arm(service, .bounce, after: bounce) }
             wakeDependents(of: service)
@@ -55,6 +56,7 @@ extension Supervisor {
             giveUp(service, as: exhausted ? .fatal : .crashed)
         } else {
             service.restarts += 1
+            service.startCause = "policy"
             delayStart(service, after: settings.backoff.delay(service.crashes))
         }
         releaseBoot(service)
@@ -167,9 +169,11 @@ extension Supervisor {
         switch decision {
         case .restart(let after):
             service.restarts += 1
+            service.startCause = "policy"
             let delay = after ?? settings.backoff.delay(max(1, service.crashes))
             if delay <= 0 { launch(service) } else { delayStart(service, after: delay) }
         case .schedule(let after):
+            service.startCause = "policy"
             if after <= 0 { launch(service) } else { delayStart(service, after: after, scheduled: true) }
         case .stop:
             service.phase = .down(Phase.Down.after(outcome))

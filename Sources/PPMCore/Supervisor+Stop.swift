@@ -50,6 +50,7 @@ extension Supervisor {
             if let waiter { service.stopWaiters.append(waiter) }
             service.phase = .stopping(run, then: then)
             cancelTimer(service, .start)
+            if then == .restart { service.startCause = requestCause }
             emit(.stop, service, pid: run.pid)
             effects.append(.signalService(service.spec.name, pgid: run.pgid, Signal(service.spec.stopSignal)))
             if run.paused { effects.append(.signalService(service.spec.name, pgid: run.pgid, .cont)) }

@@ -15,12 +15,14 @@ public enum SupervisorInput: Sendable, Equatable {
     case boot
     /// Starts a service now or after a delay (no-op if it runs); clears a
     /// held stop. `scheduled`: the delay is a schedule's (`ppm.first_start`).
-    case start(String, after: Double? = nil, scheduled: Bool = false)
+    /// `cause`: who asked (`cli`, `hook`), the `cause` of its start event.
+    case start(String, after: Double? = nil, scheduled: Bool = false, cause: String? = nil)
     /// Stops a service and holds it down; `waiter` is told once its processes are gone.
-    case stop(String, waiter: Waiter? = nil)
+    case stop(String, waiter: Waiter? = nil, cause: String? = nil)
     /// Stops a running service and starts it again; `waiter` is told once
-    /// the new process was spawned (or could not be).
-    case restart(String, waiter: Waiter? = nil)
+    /// the new process was spawned (or could not be). `cause`: who asked
+    /// (`cli`, `hook`, `depends`), the `cause` of its stop and start events.
+    case restart(String, waiter: Waiter? = nil, cause: String? = nil)
     /// Sends a signal to the service's process group (if it runs).
     case signal(String, Int32)
     /// Stops a service and forgets it; `waiter` is told once it is gone.
@@ -152,5 +154,17 @@ public struct TimerID: Sendable, Hashable {
         self.name = name
         self.kind = kind
         self.serial = serial
+    }
+}
+
+extension SupervisorInput {
+    /// Who asked for what this input does, as the `cause` of the stop and
+    /// start events it leads to (`cli`, `hook`, `depends`; `shutdown` for a quit).
+    var cause: String? {
+        switch self {
+        case .start(_, _, _, let cause), .stop(_, _, let cause), .restart(_, _, let cause): cause
+        case .shutdown: "shutdown"
+        default: nil
+        }
     }
 }

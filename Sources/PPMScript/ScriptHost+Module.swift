@@ -60,15 +60,15 @@ extension ScriptHost {
                 after = try FieldReader(label: "ppm.start").duration(opts["after"], "after")
             }
             names.forEach { self.recordOffline("start", $0, after.map { ["{ after = \(LuaLiteral.number($0)) }"] } ?? []) }
-            for name in names { self.send(.start(name, after: after)) }
+            for name in names { self.send(.start(name, after: after, cause: self.callerCause)) }
             return []
         }
         def("stop") { [unowned self] args in
-            for name in try self.resolve(args, "stop") { self.recordOffline("stop", name); self.send(.stop(name)) }
+            for name in try self.resolve(args, "stop") { self.recordOffline("stop", name); self.send(.stop(name, cause: self.callerCause)) }
             return []
         }
         def("restart") { [unowned self] args in
-            for name in try self.resolve(args, "restart") { self.recordOffline("restart", name); self.send(.restart(name)) }
+            for name in try self.resolve(args, "restart") { self.recordOffline("restart", name); self.send(.restart(name, cause: self.callerCause)) }
             return []
         }
         def("remove") { [unowned self] args in

@@ -26,4 +26,8 @@ extension ScriptHost {
         offline.record(call, target, extra)
         return true
     }
+
+    /// The `cause` of the stops and starts a `ppm.*` call asks for: `cli`
+    /// from `eval` and the REPL, `hook` from hooks, timers and the config.
+    var callerCause: String { chunkWarnings != nil ? "cli" : "hook" }
 }

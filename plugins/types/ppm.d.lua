@@ -93,7 +93,7 @@
 ---@field utc string ISO-8601 UTC time, e.g. "2026-11-22T21:28:11.821Z"
 ---@field error? string for `spawn_failed`: why
 ---@field tail? string for `exit`: up to the last 10 lines written to stderr (stdout if stderr is empty)
----@field cause? string for `exit`: why the daemon ended the run when nobody asked ("unhealthy")
+---@field cause? string for `exit`: why the daemon ended the run when nobody asked ("unhealthy"); for `stop` and `start`: who asked ("cli", "hook", "depends", "bounce", "reload", "policy", "unhealthy", "shutdown")
 ---@field after? number for `ready`: seconds from the spawn
 ---@field failures? integer for `unhealthy`: failed checks in a row
 
