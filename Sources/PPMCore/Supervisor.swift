@@ -29,6 +29,8 @@ public final class Supervisor {
     // Boot: the next service to consider, and the `wait` service holding it.
     var bootCursor: Int?
     var bootBlocker: String?
+    /// The timer that starts the next batch of the boot (`Supervisor+Boot`).
+    var bootTimer: TimerID?
     var hasBooted = false
 
     public internal(set) var isShuttingDown = false
@@ -37,6 +39,10 @@ public final class Supervisor {
     var goneWaiters: [String: [Waiter]] = [:]
     /// The services in phase `draining` (shutdown waits until none is).
     var draining: Set<String> = []
+    /// The services whose `post_stop` commands run (shutdown waits for them too).
+    var cleaning: Set<String> = []
+    /// The serial of the last `CommandID` made.
+    var commandSerial = 0
 
     public init(clock: Clock, logDirectory: String? = nil) {
         self.clock = clock
@@ -79,10 +85,13 @@ public final class Supervisor {
         case .ready(let name, let pid): ready(name, pid: pid)
         case .extendReadyTimeout(let name, let pid, let seconds): extendReadyTimeout(name, pid: pid, seconds: seconds)
         case .watchdog(let name, let pid, let trigger): watchdog(name, pid: pid, trigger: trigger)
+        case .notice(let name, let pid, let notice): noticed(name, pid: pid, notice)
         case .probed(let name, let pid, let purpose, let ok, let message): probed(name, pid: pid, purpose, ok: ok, message: message)
         case .healthDecided(let name, let starts, let decision): healthDecided(name, starts: starts, decision)
         case .journal(let note): effects.append(.journal(note))
         case .whenGone(let name, let waiter): whenGone(name, waiter)
+        case .commandEnded(let id, let result): commandEnded(id, result)
+        case .whenStarted(let name, let waiter): whenStarted(name, waiter)
         }
         defer { effects = [] }
         return effects
@@ -117,9 +126,10 @@ public final class Supervisor {
         return s
     }
 
-    /// The service whose current process leads the process group `pgid`
-    /// (a service's process is its group's leader). Constant time.
-    public func service(leading pgid: Int32) -> String? { table.byPid[pgid]?.spec.name }
+    /// The service whose current run is the process group `pgid` (its
+    /// process leads it, unless sd_notify's `MAINPID=` moved the main
+    /// process within the group). Constant time.
+    public func service(leading pgid: Int32) -> String? { (table.byPid[pgid] ?? table.movedGroups[pgid])?.spec.name }
 
     /// The Lua pattern and process of a `starting` service whose readiness
     /// is a log line (`ready = {log = …}`); nil otherwise. Constant time: the
@@ -163,7 +173,7 @@ public final class Supervisor {
         case .draining(let pgid, _):
             service.phase = .draining(pgid: pgid, then: .restart)
             return
-        case .launching, .starting, .running:
+        case .preStarting, .launching, .starting, .running:
             return
         case .created, .disabled, .waiting, .deciding, .down:
             break
@@ -191,7 +201,7 @@ public final class Supervisor {
         service.crashes = 0  // a restart on request begins a new streak
         if let waiter { service.restartWaiters.append(waiter) }
         switch service.phase {
-        case .launching, .starting, .running, .stopping, .draining:
+        case .preStarting, .launching, .starting, .running, .stopping, .draining:
             requestStop(service, then: .restart, waiter: nil)
         case .created, .disabled, .waiting, .deciding, .down:
             cancelTimer(service, .start)
@@ -203,8 +213,10 @@ public final class Supervisor {
         }
     }
 
-    /// Tells those who asked for a restart that it has happened (or cannot).
+    /// Tells those who asked for a restart that it has happened (or cannot);
+    /// while its `pre_start` commands run, once they have ended.
     func restarted(_ service: Service) {
+        if case .preStarting = service.phase { return }
         effects += service.restartWaiters.map { .done($0) }
         service.restartWaiters = []
     }
@@ -243,15 +255,16 @@ public final class Supervisor {
     }
 
     private func fired(_ id: TimerID) {
+        if id.kind == .boot { return bootBatchDue(id) }
         guard let service = table[id.name], service.timers[id.kind] == id else { return }
         service.timers[id.kind] = nil
         switch (id.kind, service.phase) {
         case (.start, .waiting):
             launch(service)  // its start cause was set when the delay was (a policy, a start after a delay)
         case (.kill, .stopping(let run, _)):
-            effects.append(.signalService(id.name, pgid: run.pgid, .kill))
+            nextStopStep(service, pgid: run.pgid, pid: run.pid)
         case (.kill, .draining(let pgid, _)):
-            effects.append(.signalService(id.name, pgid: pgid, .kill))
+            nextStopStep(service, pgid: pgid, pid: nil)
         case (.bounce, .running):
             service.restarts += 1
             requestCause = "bounce"
@@ -259,7 +272,7 @@ public final class Supervisor {
         case (.ready, _): readyTimedOut(service)
         case (.probe, _): probeDue(service)
         case (.watchdog, .running(let run)): checkFailed(service, run, "no WATCHDOG=1 in \(Self.seconds(service.spec.watchdog ?? 0)) s", at: .immediately)
-        case (.start, _), (.kill, _), (.bounce, _), (.watchdog, _):
+        case (.start, _), (.kill, _), (.bounce, _), (.watchdog, _), (.boot, _):
             break  // a timer outlived its phase (a stop already under way ignores a bounce)
         }
     }

@@ -62,6 +62,10 @@ public enum SupervisorInput: Sendable, Equatable {
     /// `EXTEND_TIMEOUT_USEC=` from the service of process `pid`: while it
     /// starts, `ready_timeout` runs out no sooner than `seconds` from now.
     case extendReadyTimeout(String, pid: Int32, seconds: Double)
+    /// The service of process `pid` (its main process when this was seen)
+    /// said something else over sd_notify: `RELOADING=1`, `STOPPING=1`,
+    /// `ERRNO=`, `MAINPID=`.
+    case notice(String, pid: Int32, ServiceNotice)
     /// The answer of a `probe` effect for the process `pid`.
     case probed(String, pid: Int32, ProbePurpose, ok: Bool, message: String?)
     /// What `on_health` decided about an `unhealthy` event of run `starts`
@@ -71,6 +75,12 @@ public enum SupervisorInput: Sendable, Equatable {
     /// `remote_refused`…): passed on as a `journal` effect, so it is written in
     /// order with what the inputs before it journaled (`SupervisorLoop.record`).
     case journal(JournalNote)
+    /// A command of a `runCommand` effect ended.
+    case commandEnded(CommandID, CommandResult)
+    /// Tells `waiter` once the service's start is done: at once, unless its
+    /// `pre_start` commands run (then once they ended and it was spawned or
+    /// could not be).
+    case whenStarted(String, waiter: Waiter)
     /// Tells `waiter` once the service's process is gone (at once when it has
     /// none): right after the `persist(.gone)` that records it, however it
     /// ended (a stop, a shutdown, an exit of its own). Asks nothing of it.
@@ -80,16 +90,20 @@ public enum SupervisorInput: Sendable, Equatable {
 /// A process taken over instead of started: left running by a daemon that
 /// was killed, or kept across a re-exec of this one.
 public struct AdoptedProcess: Sendable, Equatable {
-    /// Its pid (and process group).
+    /// Its pid.
     public var pid: Int32
+    /// Its process group: `pid`, unless sd_notify's `MAINPID=` had made
+    /// another process of the group the service's main one.
+    public var pgid: Int32
     /// Seconds since it started.
     public var age: Double
     /// Still a child of this process (a re-exec): its exit comes with SIGCHLD
     /// and a status; otherwise a pidfd tells only that it ended.
     public var child: Bool
 
-    public init(pid: Int32, age: Double, child: Bool) {
+    public init(pid: Int32, pgid: Int32? = nil, age: Double, child: Bool) {
         self.pid = pid
+        self.pgid = pgid ?? pid
         self.age = age
         self.child = child
     }
@@ -134,7 +148,8 @@ public struct TimerID: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
         /// A delayed start or restart (backoff, `start_after`, `after =`).
         case start
-        /// SIGKILL once a stop has waited `stop_timeout`.
+        /// The next step of the stop ladder (SIGKILL after the last) once a
+        /// step has waited its time.
         case kill
         /// The periodic restart of `bounce`.
         case bounce
@@ -144,6 +159,8 @@ public struct TimerID: Sendable, Hashable {
         case probe
         /// `watchdog`: no `WATCHDOG=1` since it was armed makes the service unhealthy.
         case watchdog
+        /// The next batch of the boot (no service: `name` is empty).
+        case boot
     }
 
     public let name: String

@@ -99,7 +99,8 @@ extension ScriptHost {
         def("on") { [unowned self] args in
             var type = try args.string(1)
             if type == "adopt" { type = "adopted" }  // the name before SPEC 3's
-            let valid = ["start", "exit", "stop", "spawn_failed", "fatal", "adopted", "ready", "unhealthy", "healthy", "output", "*"]
+            let valid = ["start", "exit", "stop", "stop_step", "spawn_failed", "fatal", "adopted", "ready", "unhealthy", "healthy",
+                         "command_failed", "output", "*"]
             guard valid.contains(type) else {
                 throw args.error(1, "unknown event type '\(type)' (expected \(valid.joined(separator: ", ")))")
             }
@@ -241,7 +242,7 @@ extension ScriptHost {
     }
 
     /// The keys `ppm.settings{}` accepts.
-    static let settingKeys = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog", "listen",
+    static let settingKeys = ["backoff", "stop_timeout", "hook_timeout", "decide_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog", "listen",
                               "cgroups"]
 
     func applySettings(_ t: LuaTable) throws {
@@ -265,6 +266,7 @@ extension ScriptHost {
         }
         s.stopTimeout = try field.duration(t["stop_timeout"], "stop_timeout") ?? s.stopTimeout
         let timeout = try field.duration(t["hook_timeout"], "hook_timeout") ?? hookTimeout
+        let deciding = try field.duration(t["decide_timeout"], "decide_timeout") ?? decideTimeout
         var memory = lua.memoryLimit
         if let m = try field.integer(t["memory_limit"], "memory_limit") {
             guard m >= 1 << 20 else { throw LuaHostError("ppm.settings: 'memory_limit' must be at least 1 MiB (bytes)") }
@@ -285,6 +287,7 @@ extension ScriptHost {
         loop?.output?.policy = logs
         settings = s
         hookTimeout = timeout
+        decideTimeout = deciding
         lua.memoryLimit = memory
         loop?.send(.configure(s))
         if let listen { self.listen = listen }

@@ -17,6 +17,15 @@
 ---no expansion, no pipes), or an array of words.
 ---@alias ppm.Command string|string[]
 
+---A command run beside a service (`stop_cmd`, `pre_start`, `post_stop`): a
+---string run by `/bin/sh -c`, or an array of words (the program and its arguments).
+---@alias ppm.ShellCommand string|string[]
+
+---A stop ladder: signals and the waits between them, SIGKILL after the last
+---wait (`{ "QUIT", "5s", "TERM", "10s" }`); the last wait may be left out
+---(`stop_timeout` then).
+---@alias ppm.StopLadder (string|integer|ppm.Duration)[]
+
 ---What an exit handler or a policy returns: nil lets the `restart` policy
 ---decide; "restart" (now), "stop" (stay down), "fatal" (stay down as fatal),
 ---or a restart after a delay.
@@ -30,7 +39,7 @@
 ---A policy: decides what follows an exit (SPEC 5.3).
 ---@alias ppm.Policy fun(ev: ppm.Event, svc: ppm.Snapshot?): ppm.Action
 
----@alias ppm.EventType "start"|"exit"|"stop"|"spawn_failed"|"fatal"|"adopted"|"ready"|"unhealthy"|"healthy"
+---@alias ppm.EventType "start"|"exit"|"stop"|"spawn_failed"|"fatal"|"adopted"|"ready"|"unhealthy"|"healthy"|"stop_step"|"command_failed"
 
 ---The table of `ppm.service{}` (SPEC 5.1). An unknown field is an error.
 ---@class (exact) ppm.ServiceSpec
@@ -66,8 +75,12 @@
 ---@field disabled? boolean declared but never started (default false)
 ---@field depends? string[] restart when the content of a file or glob match changes (debounced 1 s)
 ---@field bounce? ppm.Duration restart every interval
----@field stop_signal? string|integer signal asked to stop (default "TERM"), then SIGKILL after `stop_timeout`
----@field stop_timeout? ppm.Duration seconds between the stop signal and SIGKILL (default 10)
+---@field stop_signal? string|integer|ppm.StopLadder signal asked to stop (default "TERM"), then SIGKILL after `stop_timeout`; or a ladder `{ "QUIT", "5s", "TERM", "10s" }`: each signal, then the wait before the next, SIGKILL after the last
+---@field stop_timeout? ppm.Duration seconds between the stop signal and SIGKILL (default 10); with a ladder, the wait of a last signal written without one
+---@field stop_cmd? ppm.ShellCommand run instead of the first stop signal (systemd ExecStop; `MAINPID` set); the ladder goes on if the service outlives the first wait
+---@field pre_start? ppm.ShellCommand|ppm.ShellCommand[] run to completion before each start, as the service's user, dir and env; a failure is a `spawn_failed` with the command's output tail (systemd ExecStartPre)
+---@field post_stop? ppm.ShellCommand|ppm.ShellCommand[] run after each exit, whatever the outcome (`EXIT_CODE`, `EXIT_STATUS` set); a failure is journaled as `command_failed` (systemd ExecStopPost)
+---@field start_timeout? ppm.Duration how long the `pre_start` commands may take together (default 60 s)
 ---@field restart? "on-failure"|"always"|"never"|ppm.Policy what follows an exit (default "on-failure" with backoff)
 ---@field on_start? fun(ev: ppm.Event) called after each start
 ---@field on_exit? fun(ev: ppm.Event): ppm.Action called after each exit; its answer wins over `restart`
@@ -83,7 +96,7 @@
 ---@field pid? integer the process id (the exited one for `exit`)
 ---@field result? integer exit status 0–255 if it exited
 ---@field signal? integer signal number if a signal ended it
----@field signame? string the signal's name, e.g. "KILL"
+---@field signame? string the signal's name, e.g. "KILL"; for `stop` and `stop_step`: the signal sent
 ---@field status? "unknown" for the exit of an adopted process (not the daemon's child): no `result`/`signal`
 ---@field runtime? number seconds it ran
 ---@field starts integer how many times it has been started
@@ -91,11 +104,15 @@
 ---@field outcome? "finished"|"crashed"|"stopped" for `exit`
 ---@field time number unix time
 ---@field utc string ISO-8601 UTC time, e.g. "2026-11-22T21:28:11.821Z"
----@field error? string for `spawn_failed`: why
----@field tail? string for `exit`: up to the last 10 lines written to stderr (stdout if stderr is empty)
+---@field error? string for `spawn_failed`: why; for `command_failed`: how the command failed
+---@field tail? string for `exit`: up to the last 10 lines written to stderr (stdout if stderr is empty); for `spawn_failed` by a `pre_start` and `command_failed`: the command's
+---@field step? integer for `stop_step`: the step of the stop ladder (2, 3…; SIGKILL after the last)
+---@field stop_cmd? string for `stop`: the `stop_cmd` run instead of the first signal
+---@field field? "stop_cmd"|"post_stop" for `command_failed`: the field of the command
 ---@field cause? string for `exit`: why the daemon ended the run when nobody asked ("unhealthy"); for `stop` and `start`: who asked ("cli", "hook", "depends", "bounce", "reload", "policy", "unhealthy", "shutdown")
----@field after? number for `ready`: seconds from the spawn
+---@field after? number for `ready`: seconds from the spawn; for `stop_step`: seconds from the start of the stop
 ---@field failures? integer for `unhealthy`: failed checks in a row
+---@field errno? integer for `exit`: the run's last sd_notify `ERRNO=`
 
 ---A journal entry (`ppm.events`): the event fields plus these.
 ---@class ppm.JournalEntry: ppm.Event
@@ -108,7 +125,7 @@
 ---@field changed? string[] for `config`: services changed by a reload
 ---@field address? string for `remote_refused`: the TCP client's address
 ---@field reason? string for `remote_refused`: why it was turned away
----@field cmd? string for `remote_refused`: the command it asked for
+---@field cmd? string for `remote_refused`: the command it asked for; for `command_failed`: the command that failed
 
 ---The `on_exit` event of `ppm.spawn`.
 ---@class ppm.SpawnEvent
@@ -131,11 +148,12 @@
 ---@field signal? integer
 ---@field runtime number
 ---@field time number
+---@field errno? integer the run's last sd_notify `ERRNO=`
 
 ---A service as `ppm.get` returns it (and the `svc` of a policy).
 ---@class ppm.Snapshot
 ---@field name string
----@field state "created"|"waiting"|"running"|"paused"|"stopping"|"stopped"|"finished"|"crashed"|"fatal"|"disabled"
+---@field state "created"|"waiting"|"starting"|"running"|"reloading"|"paused"|"stopping"|"stopped"|"finished"|"crashed"|"fatal"|"disabled"
 ---@field pid? integer
 ---@field starts integer
 ---@field restarts integer
@@ -162,6 +180,12 @@
 ---@field starts_in? number seconds until a delayed start
 ---@field scheduled boolean that start is a schedule's next time (`cron`), not a restart
 ---@field waiting_for? string[] the `requires` not running yet
+---@field ready string its readiness kind ("started", "notify", "fd", "log", "tcp", "http", "exec", "function")
+---@field health? "healthy"|"unhealthy" the last health checks' verdict
+---@field health_check? "tcp"|"http"|"exec"|"function"|"watchdog" how its health is checked
+---@field probe_message? string the last readiness probe's or health check's message
+---@field errno? integer the run's last sd_notify `ERRNO=`
+---@field stopping_notified boolean the run sent sd_notify's `STOPPING=1`
 
 ---@class ppm.Stats
 ---@field cpu number percent
@@ -177,7 +201,8 @@
 ---@class (exact) ppm.Settings
 ---@field backoff? ppm.BackoffSettings the default policy's timings
 ---@field stop_timeout? ppm.Duration default seconds between the stop signal and SIGKILL (10)
----@field hook_timeout? ppm.Duration how long one hook may run (default 1 s)
+---@field hook_timeout? ppm.Duration how long one hook may run (default 1 s; a waiting hook: each run between two waits)
+---@field decide_timeout? ppm.Duration how long on_exit, a restart policy or on_health may wait in all before the default policy decides (default 30 s)
 ---@field memory_limit? integer bytes all Lua may use (default 64 MiB, at least 1 MiB)
 ---@field log_max_size? ppm.Size default rotation size of captured output
 ---@field log_keep? integer default number of rotated files kept
@@ -354,9 +379,9 @@ function ppm.log.warn(...) end
 ---@param ... any
 function ppm.log.error(...) end
 
----Suspends the calling hook, timer or probe function (it runs as a coroutine)
----for `seconds`; the daemon goes on meanwhile. Not in `on_exit` or a restart
----policy, which answer at once.
+---Suspends the calling hook (`on_exit`, restart policies and `on_health` too),
+---timer or probe function (it runs as a coroutine) for `seconds`; the daemon
+---goes on meanwhile. Not in the config, `eval` or `first_start`, which answer at once.
 ---@param seconds number
 function ppm.sleep(seconds) end
 
