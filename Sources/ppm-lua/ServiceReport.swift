@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import Glibc
 import PPMCore
+import PPMProtocol
 
 /// Runs a request whose result is one item per service
 /// (`{name, ok, message}`) and prints `name: message` for each, as each
