@@ -14,6 +14,7 @@ extension Daemon {
     /// right after it (and after any Lua it ran).
     func handle(_ request: ControlRequest, _ connection: ControlConnection, call: LuaCallID? = nil) {
         dispatchPrecondition(condition: .onQueue(queue))
+        noteRequest(request, remote: connection.isRemote)
         loop.turn { serve(request, connection, call: call) }
         if let call { connection.evalFinished(call) }
         // Services added or removed: their `depends` are followed or dropped.
@@ -31,6 +32,7 @@ extension Daemon {
         case "status": reply(.success(status()))
         case "ls", "list", "info": list(request, connection)
         case "show", "desc": reply(show(request, masked: connection.isRemote))
+        case "why": reply(why(request))
         case "events": events(request, connection)
         case "start": start(request, reply)
         case "stop", "restart", "rm", "del", "drop": stopping(request, connection, reply)
@@ -57,7 +59,7 @@ extension Daemon {
                 }
             }
         default:
-            let known = ["status", "stats", "logs", "upgrade", "ls", "show", "events", "start", "stop", "restart", "signal", "rm", "eval", "complete", "add", "export", "reload", "quit"]
+            let known = ["status", "stats", "logs", "upgrade", "ls", "show", "why", "events", "start", "stop", "restart", "signal", "rm", "eval", "complete", "add", "export", "reload", "quit"]
             let hint = Suggest.hint(request.cmd, in: known)
             reply(.failure(ControlFailure("unknown command '\(request.cmd)'\(hint)")))
         }

@@ -88,6 +88,8 @@ public final class Daemon: @unchecked Sendable {
     /// Services' sd_notify socket, and the daemon's own `$NOTIFY_SOCKET` (`Daemon+Notify`).
     var serviceNotify: ServiceNotifications?
     var selfNotifier: SupervisorNotifier?
+    /// Who last asked to start, stop, restart or signal each service (`why`).
+    var requestLog = ControlRequestLog()
 
     /// Loads the config and prepares everything; nothing runs yet. Throws
     /// with a one-line message for the user.

@@ -4,13 +4,13 @@
 public enum RemoteCommands {
     /// Every command a client may be allowed, by its main name.
     public static let all = [
-        "status", "ls", "show", "events", "stats", "logs",
+        "status", "ls", "show", "why", "events", "stats", "logs",
         "start", "stop", "restart", "signal", "rm", "add", "eval", "export", "reload", "quit", "upgrade",
     ]
 
     /// What `"read"` in an allow list stands for, and the default when the
     /// config gives no allow list: commands that change nothing.
-    public static let readOnly: Set<String> = ["status", "ls", "show", "events", "stats", "logs"]
+    public static let readOnly: Set<String> = ["status", "ls", "show", "why", "events", "stats", "logs"]
 
     /// The main name of a command as a client sends it (`list` → `ls`,
     /// `interrupt` and `complete` → `eval`: only who may run Lua may stop it
