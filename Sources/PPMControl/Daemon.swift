@@ -70,6 +70,8 @@ public final class Daemon: @unchecked Sendable {
     private var server: ControlServer?
     /// The TCP listener, when the config asks for one.
     private(set) var remote: RemoteListener?
+    /// The metrics endpoint, when the config asks for one (`Daemon+Metrics`).
+    private(set) var metricsServer: MetricsServer?
     /// Watches the config and the modules it loaded; a save reloads.
     var configWatcher: FileWatcher?
     /// Restarts services whose `depends` files change.
@@ -222,6 +224,7 @@ public final class Daemon: @unchecked Sendable {
         installWatchdog(fixedSeconds: host.watchdog)
         do {
             remote = try makeRemoteListener()
+            metricsServer = try makeMetricsServer()
             let server = try ControlServer(path: options.locations.socket, loop: queue, interrupter: interrupter) {
                 [unowned self] request, connection, call in self.handle(request, connection, call: call)
             }
@@ -244,8 +247,9 @@ public final class Daemon: @unchecked Sendable {
             watchDepends()
             server?.resume()
             remote?.resume()
+            metricsServer?.resume()
             log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)"
-                + (remote.map { ", TCP \($0.endpoint)" } ?? ""))
+                + (remote.map { ", TCP \($0.endpoint)" } ?? "") + (metricsServer.map { ", metrics http://\($0.endpoint)/metrics" } ?? ""))
             logCgroups()
             releaseUnusedMemory()
         }
@@ -292,6 +296,7 @@ public final class Daemon: @unchecked Sendable {
             journal.sync()
             server?.shutdown()
             remote?.shutdown()
+            metricsServer?.shutdown()
             if let pidfile = options.pidfile { unlink(pidfile) }
             log("info", "every service stopped; exiting")
             exit(0)

@@ -48,6 +48,7 @@ extension Supervisor {
     private func spawnFailed(_ service: Service, _ failure: SpawnFailure) {
         service.spawnFailures += 1
         service.crashes += 1
+        service.crashesTotal += 1
         service.lastError = failure.message
         emit(.spawnFailed, service, error: failure.message)
         let exhausted = service.spawnFailures >= settings.spawnAttempts
@@ -99,6 +100,7 @@ extension Supervisor {
         if runtime >= settings.backoff.resetAfter { service.crashes = 0 }
         if outcome == .crashed {
             service.crashes += 1
+            service.crashesTotal += 1
         } else {
             service.crashes = 0
         }
