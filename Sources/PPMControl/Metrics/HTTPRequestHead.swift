@@ -100,11 +100,14 @@ struct HTTPResponse {
         }
     }
 
-    /// The status line, headers and body.
-    var bytes: [UInt8] {
-        var head = "HTTP/1.1 \(status) \(Self.reason(status))\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
-        for (name, value) in headers { head += "\(name): \(value)\r\n" }
-        head += "\r\n"
-        return Array(head.utf8) + body
+    /// The status line and headers, up to the blank line.
+    var head: [UInt8] {
+        var text = "HTTP/1.1 \(status) \(Self.reason(status))\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
+        for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        text += "\r\n"
+        return Array(text.utf8)
     }
+
+    /// The head and body in one array.
+    var bytes: [UInt8] { head + body }
 }

@@ -14,7 +14,8 @@ final class MetricsConnection: @unchecked Sendable {
     private let scheduler: Scheduler
     private let timeout: Double
     private var received: [UInt8] = []
-    private var pending: [UInt8] = []
+    /// What is left to send: the response's head, then its body (not copied into one).
+    private var pending: [[UInt8]] = []
     private var written = 0
     private var stage = Stage.reading
     private var deadline: TimerToken?
@@ -24,6 +25,8 @@ final class MetricsConnection: @unchecked Sendable {
     var onRequest: ((HTTPRequestHead) -> Void)?
     /// Told once when the connection is closed.
     var onClose: (() -> Void)?
+    /// Told once the whole response has gone out (and its buffers are freed).
+    var onSent: (() -> Void)?
 
     private enum Stage { case reading, answering, writing, draining, closed }
 
@@ -50,7 +53,7 @@ final class MetricsConnection: @unchecked Sendable {
     func respond(_ response: HTTPResponse) {
         guard stage == .reading || stage == .answering else { return }
         stage = .writing
-        pending = response.bytes
+        pending = [response.head, response.body]
         written = 0
         armDeadline()
         flush()
@@ -64,6 +67,7 @@ final class MetricsConnection: @unchecked Sendable {
         sockets.forget(fd)
         Glibc.close(fd)
         onRequest = nil
+        onSent = nil
         let told = onClose
         onClose = nil
         told?()
@@ -103,8 +107,13 @@ final class MetricsConnection: @unchecked Sendable {
     }
 
     private func flush() {
-        while written < pending.count {
-            let n = pending.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + written, $0.count - written, Int32(MSG_NOSIGNAL)) }
+        while let next = pending.first {
+            guard written < next.count else {
+                pending.removeFirst()
+                written = 0
+                continue
+            }
+            let n = next.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + written, $0.count - written, Int32(MSG_NOSIGNAL)) }
             if n < 0 && errno == EINTR { continue }
             if n < 0 && errno == EAGAIN {
                 sockets.setInterest(fd, .writable)
@@ -113,7 +122,9 @@ final class MetricsConnection: @unchecked Sendable {
             guard n > 0 else { return close() }
             written += n
         }
-        pending = []
+        let sent = onSent
+        onSent = nil
+        sent?()
         // The response is out: our side ends; the client's end (or the deadline) closes.
         shutdown(fd, Int32(SHUT_WR))
         stage = .draining
