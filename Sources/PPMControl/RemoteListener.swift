@@ -117,8 +117,9 @@ final class RemoteListener: @unchecked Sendable {
 
     /// Runs `body` on `io` after `seconds`, timed by the scheduler (the
     /// loop queue's timers need no thread of libdispatch's making).
-    func after(_ seconds: Double, _ body: @escaping @Sendable () -> Void) {
-        _ = scheduler.schedule(after: seconds) { [io] in io.perform(body) }
+    @discardableResult
+    func after(_ seconds: Double, _ body: @escaping @Sendable () -> Void) -> TimerToken {
+        scheduler.schedule(after: seconds) { [io] in io.perform(body) }
     }
 
     /// Stops accepting and closes every connection.

@@ -34,6 +34,11 @@ final class RemoteSession: @unchecked Sendable {
     var lastRequest: Double
     /// Counts the idle timers armed: one that fires after another was armed does nothing.
     private var idleTimer = 0
+    /// The armed idle check, cancelled when the session ends: a timer left
+    /// to its deadline keeps its Dispatch source (about 1.6 KB) that long,
+    /// so a burst of short connections grew the daemon until the idle
+    /// timeout passed.
+    private var idleToken: TimerToken?
     /// Requests handed to the loop that it has not run yet.
     private var inFlight = 0
     /// Set when the connection closes, read from the loop.
@@ -130,6 +135,8 @@ final class RemoteSession: @unchecked Sendable {
     /// Undoes what the session holds (its timer); the connection is closed.
     func stop() {
         idleTimer += 1  // the armed one finds it changed
+        idleToken?.cancel()
+        idleToken = nil
     }
 
     /// The client closed its writing side: no request can come any more.
@@ -228,7 +235,8 @@ final class RemoteSession: @unchecked Sendable {
     func armIdleTimer(after seconds: Double) {
         idleTimer += 1
         let armed = idleTimer
-        listener.after(seconds) { [weak self] in
+        idleToken?.cancel()
+        idleToken = listener.after(seconds) { [weak self] in
             guard let self, self.idleTimer == armed else { return }
             self.idleCheck(seconds)
         }

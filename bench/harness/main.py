@@ -18,12 +18,13 @@ import procs
 import report
 from measure import Session
 from ppm_only import eval_round_trips, hook_cost, log_capture, stats_with_status
+from tls import tls_figures
 from systems import ALL, Circus, PPMLua
 
 FULL = dict(small=10, mid=100, large=1000, kills=200, idle=20, reps=5,
-            hook_kills=200, eval_cli=20, eval_socket=200, log_lines=5_000_000)
+            hook_kills=200, eval_cli=20, eval_socket=200, log_lines=5_000_000, tls_seconds=10)
 QUICK = dict(small=10, mid=100, large=200, kills=10, idle=3, reps=3,
-             hook_kills=30, eval_cli=5, eval_socket=50, log_lines=1_000_000)
+             hook_kills=30, eval_cli=5, eval_socket=50, log_lines=1_000_000, tls_seconds=3)
 
 T0 = time.monotonic()
 
@@ -35,6 +36,7 @@ def log(msg):
 class Ctx:
     def __init__(self, a):
         self.ppm, self.probe, self.floor, self.path = a.ppm, a.probe, a.floor, a.path
+        self.tlsload = a.tlsload
 
 
 def run_system(cls, ctx, root, plan, notes):
@@ -131,6 +133,14 @@ def run_system(cls, ctx, root, plan, notes):
                          f"the difference of the journal-gap medians is {h['gap_cost_us']:.0f} µs, "
                          f"but the two halves of the no-hook run alone differ by "
                          f"{h['nohook']['noise_us']:.0f} µs")
+        if ctx.tlsload:
+            t = step("tls", lambda: tls_figures(cls, ctx, root, L, plan["reps"], plan["tls_seconds"],
+                                                ctx.tlsload))
+            if t:
+                res.update({f"tls_{k}": v for k, v in t.items()})
+                log(f"{name}: tls {t}")
+                if t.get("ls_tls_rc"):
+                    notes.append(f"ppm-lua: `ls --json` over TLS exited {t['ls_tls_rc']}")
     return res
 
 
@@ -165,6 +175,13 @@ def rows(plan):
         ("eval_cli", "`ppm-lua eval 'return 1'` end to end", "ms"),
         ("eval_socket", "eval request, raw socket round trip", "ms"),
         ("eval_socket_fresh", "eval request, new connection each", "ms"),
+        ("tls_ls_unix_ms", f"`ls --json`, {L} services, unix socket", "ms"),
+        ("tls_ls_tls_ms", f"`ls --json`, {L} services, TCP + TLS 1.3 (PSK)", "ms"),
+        ("tls_handshakes_s", "TLS handshakes per second (one client)", "/s"),
+        ("tls_handshakes_cpu_s", "TLS handshakes per daemon CPU second", "/s"),
+        ("tls_rss_off", f"daemon RSS, {L} services, no listener", "MB"),
+        ("tls_rss_on", f"daemon RSS, {L} services, TLS listener", "MB"),
+        ("tls_rss_after", "… after the handshakes above", "MB"),
     ]
 
 
@@ -172,6 +189,7 @@ def main():
     ap = argparse.ArgumentParser()
     for opt in ("--ppm", "--probe", "--floor", "--path", "--repo"):
         ap.add_argument(opt, required=True)
+    ap.add_argument("--tlsload", help="the TLS handshake load generator (bench/tlsload.c)")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", help="comma-separated systems to run")
     ap.add_argument("--keep", action="store_true", help="keep the /tmp work dir")

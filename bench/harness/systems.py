@@ -80,8 +80,17 @@ class PPMLua(System):
         self.home = os.path.join(work, "home")
         self.sock = os.path.join(self.home, "ppm.sock")
         self.config = os.path.join(work, "ppm.lua")
+        text = self.config_text("policy" if variant == "listen" else variant)
+        if variant == "listen":
+            # The TCP listener over TLS, keyed with a random token (PSK).
+            self.token_file = os.path.join(work, "token")
+            with open(os.open(self.token_file, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+                f.write(os.urandom(32).hex() + "\n")
+            self.listen_port = free_port()
+            text = (f'ppm.settings {{ listen = {{ address = "127.0.0.1:{self.listen_port}", '
+                    f'token_file = "token" }} }}\n') + text
         with open(self.config, "w") as f:
-            f.write(self.config_text(variant))
+            f.write(text)
 
     def config_text(self, variant):
         """policy: a Lua restart function (after = 0) on every service;
@@ -127,6 +136,13 @@ class PPMLua(System):
         if self.proc and self.proc.poll() is None:
             subprocess.run(self.cli("quit"), env=self.env(), timeout=300,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def request(path, obj, sock=None, timeout=300):
