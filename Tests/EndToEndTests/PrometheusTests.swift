@@ -38,11 +38,11 @@ let prometheusMissing = programPath("prometheus") == nil || programPath("promtoo
         let web = try freeTCPPort()
         try """
         global:
-          scrape_interval: 1s
-          evaluation_interval: 1s
+          scrape_interval: 2s
+          scrape_timeout: 2s
+          evaluation_interval: 2s
         scrape_configs:
           - job_name: ppm
-            scrape_interval: 1s
             static_configs:
               - targets: ["127.0.0.1:\(target)"]
         """.write(toFile: s.dir + "/prometheus.yml", atomically: true, encoding: .utf8)
@@ -69,7 +69,8 @@ let prometheusMissing = programPath("prometheus") == nil || programPath("promtoo
                   let value = result.first?["value"] as? [Any], value.count == 2, let text = value[1] as? String else { return nil }
             return Double(text)
         }
-        #expect(eventually(60) { query("up{job=\"ppm\"}") == 1 }, "prometheus never scraped the daemon")
+        #expect(eventually(90) { query("up{job=\"ppm\"}") == 1 },
+                "prometheus never scraped the daemon: \(http(web, "/api/v1/targets")?.body ?? "no answer")")
         var restarts: Double?
         #expect(eventually(30) {
             restarts = query("ppm_service_restarts_total{service=\"crashy\"}")
