@@ -8,7 +8,8 @@ import PPMScript
 /// send `{"progress": {"stopping": [...]}}` at once and
 /// `{"progress": {"done": item}}` as each service completes.
 extension Daemon {
-    /// `start`: replies once the spawns are done, with what each service does now.
+    /// `start`: replies once the spawns are done (after the `pre_start`
+    /// commands of those that have them), with what each service does now.
     func start(_ request: ControlRequest, _ reply: @escaping Reply) {
         let names: [String]
         switch resolve(request.strings("names")) {
@@ -24,12 +25,20 @@ extension Daemon {
                 }
                 loop.send(.start(n))
             }
-            loop.whenSettled { [supervisor] in
-                reply(.success(.array(names.map { n in
-                    if let outcome = already[n] { return outcome.json }
-                    guard let s = supervisor.snapshot(n) else { return ServiceOutcome(name: n, message: "removed meanwhile").json }
-                    return ServiceOutcome.started(s, verb: "started").json
-                })))
+            if names.isEmpty { return loop.whenSettled { reply(.success(.array([]))) } }
+            var left = names.count
+            for n in names {
+                loop.send(.whenStarted(n, waiter: loop.waiter { [loop, supervisor] in
+                    left -= 1
+                    guard left == 0 else { return }
+                    loop.whenSettled {
+                        reply(.success(.array(names.map { n in
+                            if let outcome = already[n] { return outcome.json }
+                            guard let s = supervisor.snapshot(n) else { return ServiceOutcome(name: n, message: "removed meanwhile").json }
+                            return ServiceOutcome.started(s, verb: "started").json
+                        })))
+                    }
+                }))
             }
         }
     }

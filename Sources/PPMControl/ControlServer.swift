@@ -58,10 +58,16 @@ final class ControlServer: @unchecked Sendable {
         io.onReadable(fd) { [weak self] in self?.acceptAll(handler) }
     }
 
-    /// A descriptor held in reserve: when the daemon runs out, it is given
-    /// up for a moment to take the waiting client and tell it why it is
-    /// refused (else the listening socket stays readable and accept spins).
-    private var reserve = open("/dev/null", O_RDONLY | O_CLOEXEC)
+    /// Takes the waiting clients; out of descriptors, it turns them away
+    /// with "too many open files" or pauses, and never spins.
+    private lazy var acceptor = GuardedAcceptor(
+        listener: fd,
+        watch: { [weak self] on in if on { self?.resume() } else if let self { io.forgetReadable(fd) } },
+        after: { [loop, io] seconds, work in loop.asyncAfter(deadline: .now() + seconds) { io.perform(work) } },
+        refusal: { [weak self] in
+            "too many open files: the daemon's open-files limit (\(DescriptorGate.openFilesLimit())) is reached "
+                + "(\(self?.connections.count ?? 0) clients connected): try again later"
+        })
 
     /// At most this many clients at once (half the open-files limit), so
     /// services keep the descriptors they need to start and log.
@@ -73,16 +79,7 @@ final class ControlServer: @unchecked Sendable {
 
     private func acceptAll(_ handler: @escaping Handler) {
         while true {
-            let client = ppm_accept(fd)
-            if client < 0 {
-                guard errno == EMFILE || errno == ENFILE, reserve >= 0 else { return }
-                Glibc.close(reserve)
-                let waiting = ppm_accept(fd)
-                if waiting >= 0 { refuse(waiting, "the daemon has no file descriptors left (\(connections.count) clients connected): try again later") }
-                reserve = open("/dev/null", O_RDONLY | O_CLOEXEC)
-                if waiting < 0 { return }
-                continue
-            }
+            guard case .client(let client) = acceptor.next() else { return }
             guard connections.count < maxConnections else {
                 refuse(client, "too many clients connected (\(connections.count), the most is \(maxConnections)): try again later")
                 continue
@@ -133,6 +130,7 @@ final class ControlServer: @unchecked Sendable {
     /// already sent are written.
     func shutdown() {
         io.performAndWait { [self] in
+            acceptor.stop()
             io.forgetReadable(fd)
             close(fd)
             unlink(path)

@@ -128,6 +128,7 @@ public final class Daemon: @unchecked Sendable {
         let supervisor = Supervisor(clock: scheduler, logDirectory: locations.logs)
         loop = SupervisorLoop(supervisor: supervisor, spawner: spawner, scheduler: scheduler, journal: Journal(path: locations.journal, queue: queue))
         helpers = HelperProcesses(queue: queue, spawner: spawner, scheduler: scheduler)
+        loop.commandRunner = ServiceCommandRunner(helpers: helpers)
         // A pipe per captured stream: room for thousands of services.
         spawner.childFileLimit = LinuxSpawner.raiseFileLimit()
         output = OutputCapture(directory: locations.logs, watcher: ReadinessSet(queue: queue), policy: host.logPolicy)
@@ -153,6 +154,7 @@ public final class Daemon: @unchecked Sendable {
             Console.error("ppm-lua: warning: the fd holder did not start: captured output will not survive a killed daemon\n")
         }
         watchDisk()
+        setUpDescriptorGate()
         logRepairs()
         setUpNotify()
         host.daemon = daemonHooks()
@@ -241,10 +243,11 @@ public final class Daemon: @unchecked Sendable {
             signals.start(queue: queue) { [unowned self] event in self.handleSignal(event) }
             // Children that ended while a previous image of this daemon re-executed.
             reaper.sweep()
-            loop.send(.boot)
-            startNotifying()
+            // Their descriptors before any service's (SPEC 13).
             watchConfig()
             watchDepends()
+            loop.send(.boot)
+            startNotifying()
             server?.resume()
             remote?.resume()
             metricsServer?.resume()

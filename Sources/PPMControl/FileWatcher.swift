@@ -28,7 +28,12 @@ final class FileWatcher: @unchecked Sendable {
     /// same queue) times the quiet period. Throws if the kernel refuses one.
     init(queue: DispatchQueue, scheduler: Scheduler, debounce: Double, changed: @escaping (Set<String>) -> Void) throws {
         fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
-        guard fd >= 0 else { throw POSIXFailure("inotify_init1: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            let code = errno
+            // EMFILE here is the open-files limit or the user's inotify instances.
+            let which = code == EMFILE ? " (the open-files limit, or fs.inotify.max_user_instances)" : ""
+            throw POSIXFailure("inotify_init1: \(String(cString: strerror(code)))\(which)")
+        }
         self.scheduler = scheduler
         self.debounce = debounce
         self.changed = changed

@@ -109,6 +109,7 @@ final class HelperProcesses: @unchecked Sendable {
         }
         let helper = Helper(pid: pid, cmd: cmd, started: scheduler.now, done: done)
         helper.onExit = onExit
+        helper.killAfter = killAfter
         running[pid] = helper
         if let timeout { armTimeout(helper, deadline: scheduler.now + timeout, killAfter: killAfter) }
         if let stdin, input[1] >= 0 { feed(input[1], Array(stdin.utf8)) }
@@ -122,6 +123,14 @@ final class HelperProcesses: @unchecked Sendable {
     func killProbe(_ pid: Int32) {
         guard let helper = running[pid], helper.status == nil else { return }
         Glibc.kill(-pid, SIGKILL)
+    }
+
+    /// SIGTERM to the group of a helper still running (a service's
+    /// `pre_start` called off), SIGKILL after its `killAfter`; its `done`
+    /// is called as ever.
+    func terminate(_ pid: Int32) {
+        guard let helper = running[pid], helper.status == nil else { return }
+        end(pid, helper, killAfter: helper.killAfter)
     }
 
     /// Ends `helper` at `deadline` (SIGTERM, SIGKILL `killAfter` seconds later).

@@ -11,10 +11,22 @@ final class PidWatcher: ProcessWatcher, @unchecked Sendable {
     /// The pidfd of each watched process.
     private var pidfds: [Int32: Int32] = [:]
 
-    init(queue: DispatchQueue) { watchSet = ReadinessSet(queue: queue) }
+    private let queue: DispatchQueue
+
+    init(queue: DispatchQueue) {
+        self.queue = queue
+        watchSet = ReadinessSet(queue: queue)
+    }
 
     func watch(_ pid: Int32, exited: @escaping () -> Void) -> Bool {
         let fd = ppm_pidfd_open(pid)
+        // No descriptor free: the process lives on (taking it for ended would
+        // start a second copy). Asked again each second until one is had.
+        if fd < 0, DescriptorGate.isExhaustion(errno) {
+            let retry = UncheckedClosure { [weak self] in if self?.watch(pid, exited: exited) == false { exited() } }
+            queue.asyncAfter(deadline: .now() + 1) { [queue] in LoopTurns.run(on: queue, retry.body) }
+            return true
+        }
         guard fd >= 0 else { return false }
         end(pid)
         pidfds[pid] = fd
@@ -33,4 +45,9 @@ final class PidWatcher: ProcessWatcher, @unchecked Sendable {
         watchSet.forget(fd)
         Glibc.close(fd)
     }
+}
+
+/// A closure confined to the loop queue, carried through a `@Sendable` one.
+private struct UncheckedClosure: @unchecked Sendable {
+    let body: () -> Void
 }

@@ -125,6 +125,7 @@ final class RemoteListener: @unchecked Sendable {
     /// Stops accepting and closes every connection.
     func shutdown() {
         io.performAndWait { [self] in
+            acceptor.stop()
             io.forgetReadable(fd)
             close(fd)
             stopped = true
@@ -135,14 +136,21 @@ final class RemoteListener: @unchecked Sendable {
     /// Now on the monotonic clock, in seconds.
     var now: Double { scheduler.now }
 
+    /// Takes the waiting clients; out of descriptors, it turns them away
+    /// (a plaintext client is told "too many open files") or pauses, and never spins.
+    private lazy var acceptor = GuardedAcceptor(
+        listener: fd,
+        // Not after `shutdown`: its descriptor is closed, and its number may be another's.
+        watch: { [weak self] on in if let self { if on { if !stopped { resume() } } else { io.forgetReadable(fd) } } },
+        after: { [weak self] seconds, work in self?.after(seconds, work) },
+        refusal: { [weak self] in
+            guard let self, case .challenge = security else { return nil }
+            return "too many open files: the daemon's open-files limit (\(DescriptorGate.openFilesLimit())) is reached: try again later"
+        })
+
     private func acceptAll() {
         while true {
-            let client: Int32
-            do throws(SystemCallError) { client = try syscall { ppm_accept(fd) } } catch {
-                if error.code == ECONNABORTED { continue }
-                if error.code == EMFILE || error.code == ENFILE { pauseAccepting() }
-                return
-            }
+            guard case .client(let client) = acceptor.next() else { return }
             var storage = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let known = withUnsafeMutablePointer(to: &storage) {
@@ -154,13 +162,6 @@ final class RemoteListener: @unchecked Sendable {
             }
             admit(client, address: IPAddress.unmapped(peer.address))
         }
-    }
-
-    /// Out of file descriptors: accepting again at once would spin.
-    private func pauseAccepting() {
-        io.forgetReadable(fd)
-        // Not after `shutdown`: its descriptor is closed, and its number may be another's.
-        after(0.1) { [self] in if !stopped { resume() } }
     }
 
     private func admit(_ fd: Int32, address: [UInt8]) {

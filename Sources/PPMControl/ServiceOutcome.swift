@@ -53,21 +53,33 @@ struct ServiceOutcome {
         }
     }
 
-    /// How a stop went: `stopped (pid 123, 0.2 s)`, or SIGKILL after the timeout.
+    /// How a stop went: `stopped (pid 123, 0.2 s)`, or SIGKILL after the
+    /// ladder's last wait, naming the signals (and `stop_cmd`) it outlived.
     static func stopped(_ before: ServiceSnapshot, after: ServiceSnapshot?, took: Double, verb: String = "stopped") -> ServiceOutcome {
-        let pid = before.pid.map(String.init) ?? "-"
-        let killed = after?.lastExit?.signal == 9 && before.spec.stopSignal != 9 && took >= before.stopTimeout - 0.05
+        guard let pid = before.pid else {
+            let message = before.state == .starting ? "\(verb) before it started (its pre_start was ended)" : "\(verb) (pid -, \(seconds(took)))"
+            return ServiceOutcome(name: before.name, message: message)
+        }
+        let steps = before.spec.stopSteps(defaultTimeout: before.stopTimeout)
+        let total = steps.reduce(0) { $0 + ($1.wait ?? 0) }
+        let killed = after?.lastExit?.signal == 9 && before.spec.stopSignal != 9 && took >= total - 0.05
+        var ignored = steps.map { Signals.name($0.signal) }
+        if before.spec.stopCmd != nil { ignored[0] = "stop_cmd" }
         let message = killed
-            ? "\(verb) with SIGKILL after \(seconds(took)) (pid \(pid) ignored \(Signals.name(before.spec.stopSignal)))"
+            ? "\(verb) with SIGKILL after \(seconds(took)) (pid \(pid) ignored \(ignored.joined(separator: ", ")))"
             : "\(verb) (pid \(pid), \(seconds(took)))"
         return ServiceOutcome(name: before.name, message: message, pid: before.pid)
     }
 
-    /// A service about to be stopped, for the client's "still waiting" notice.
+    /// A service about to be stopped, for the client's "still running"
+    /// notices: its stop ladder with each wait, and when SIGKILL follows.
     static func stopping(_ s: ServiceSnapshot) -> JSONValue {
-        .object([
+        let steps = s.spec.stopSteps(defaultTimeout: s.stopTimeout)
+        var ladder: [JSONValue] = steps.map { .object(["step": .string(Signals.name($0.signal)), "wait": .init($0.wait)]) }
+        if s.spec.stopCmd != nil { ladder[0] = .object(["step": .string("stop_cmd"), "wait": .init(steps[0].wait)]) }
+        return .object([
             "name": .string(s.name), "pid": .init(s.pid), "signal": .string(Signals.name(s.spec.stopSignal)),
-            "kill_after": .double(s.stopTimeout),
+            "kill_after": .double(steps.reduce(0) { $0 + ($1.wait ?? 0) }), "ladder": .array(ladder),
         ])
     }
 

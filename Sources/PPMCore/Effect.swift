@@ -35,6 +35,11 @@ public enum Effect: Sendable, Equatable {
     /// Run a readiness probe or health check for the process `pid`; the
     /// loop answers with `probed` (within `timeout` seconds).
     case probe(ServiceSpec, pid: Int32, ProbePurpose, Probe, timeout: Double)
+    /// Run a service's command (`pre_start`, `stop_cmd`, `post_stop`); the
+    /// loop answers with `commandEnded` once it has ended.
+    case runCommand(ServiceCommand)
+    /// End a command still running (a `pre_start` whose start was called off).
+    case endCommand(CommandID)
     /// Tell a waiter its request completed.
     case done(Waiter)
     /// Persistence: what the state file must remember.

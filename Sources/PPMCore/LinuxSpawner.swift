@@ -92,7 +92,7 @@ public final class LinuxSpawner: Spawner {
         let target = CgroupTarget(directory: fd, path: cgroups.directory(for: spec.name))
         switch launch(spec, stdinFD: -1, output: output, cgroup: target) {
         case .started(let pid): return .success(pid)
-        case .failed(let failure, _, _, _): return .failure(failure)
+        case .failed(let failure, let code, _, _): return .failure(Self.named(failure, code))
         }
     }
 
@@ -100,7 +100,7 @@ public final class LinuxSpawner: Spawner {
     public func spawn(_ spec: ServiceSpec, stdinFD: Int32, output: ChildOutput) -> Result<Int32, SpawnFailure> {
         switch launch(spec, stdinFD: stdinFD, output: output) {
         case .started(let pid): return .success(pid)
-        case .failed(let failure, _, _, _): return .failure(failure)
+        case .failed(let failure, let code, _, _): return .failure(Self.named(failure, code))
         }
     }
 
@@ -112,6 +112,11 @@ public final class LinuxSpawner: Spawner {
         prepared[name] = nil
         cgroups?.remove(name)
         renewedCgroups.remove(name)
+    }
+
+    /// A failure for want of descriptors names the limit to raise.
+    private static func named(_ failure: SpawnFailure, _ code: Int32) -> SpawnFailure {
+        DescriptorGate.isExhaustion(code) ? DescriptorGate.exhausted(code) : failure
     }
 
     /// Tells the C spawner that signal handlers or ignored signals changed

@@ -7,19 +7,21 @@
 /// `Supervisor` names every phase; inputs a phase does not take are ignored
 /// there explicitly):
 ///
-/// | phase | start | stop / remove | restart | exit of its pid | timer | group gone |
-/// | --- | --- | --- | --- | --- | --- | --- |
-/// | created, down, disabled | launch | down (stopped) | launch | – | – | leftovers gone |
-/// | waiting | launch now | down (stopped) | launch now | – | start: launch | leftovers gone: launch |
-/// | launching | – | stop once spawned | – | – | – | – |
-/// | starting | – | stopping | stopping, then launch | exited: as running | ready: a failed start; probe | – |
-/// | running | – | stopping | stopping, then launch | exited: deciding, waiting or down | bounce: restart; probe: health | – |
-/// | stopping | a hold becomes a restart | joins the stop | the stop restarts | draining | kill: SIGKILL | – |
-/// | draining | a hold becomes a restart | joins the stop | the stop restarts | – | kill: SIGKILL | stop completes |
-/// | deciding | launch | down (stopped) | launch | – | – | leftovers gone |
+/// | phase | start | stop / remove | restart | exit of its pid | timer | group gone | command ended |
+/// | --- | --- | --- | --- | --- | --- | --- | --- |
+/// | created, down, disabled | launch | down (stopped) | launch | – | – | leftovers gone: post_stop | post_stop done |
+/// | waiting | launch now | down (stopped) | launch now | – | start: launch | leftovers gone: post_stop, launch | post_stop done: launch |
+/// | preStarting | – | pre_start ended, down (stopped) | pre_start ended, launch | – | – | – | pre_start: next, launching or spawn_failed |
+/// | launching | – | stop once spawned | – | – | – | – | – |
+/// | starting | – | stopping | stopping, then launch | exited: as running | ready: a failed start; probe | – | – |
+/// | running | – | stopping | stopping, then launch | exited: deciding, waiting or down | bounce: restart; probe: health | – | – |
+/// | stopping | a hold becomes a restart | joins the stop | the stop restarts | draining | kill: next step of the ladder | – | – |
+/// | draining | a hold becomes a restart | joins the stop | the stop restarts | – | kill: next step of the ladder | post_stop, or the stop completes | post_stop done: the stop completes |
+/// | deciding | launch | down (stopped) | launch | – | – | leftovers gone: post_stop | post_stop done |
 ///
 /// Readiness (`ready`, `probed`) moves `starting` to `running`; health checks
 /// (`probed`, `healthDecided`) act on `running` only. Both are ignored elsewhere.
+/// A `stop_cmd` that ended only journals a failure, in any phase.
 enum Phase: Equatable, Sendable {
     /// Declared; boot (or `ppm.first_start`) has not considered it yet.
     case created
@@ -28,6 +30,9 @@ enum Phase: Equatable, Sendable {
     /// Will start by itself: after a delay, once what it requires runs, or
     /// once the last run's leftovers are gone.
     case waiting(Wait)
+    /// Its `pre_start` commands run, one after the other; the spawn follows
+    /// the last (`start_timeout` bounds them all).
+    case preStarting(PreStart)
     /// The spawn effect is out; its answer is the next input. A stop asked
     /// meanwhile (`then`) is carried out once the process exists.
     case launching(stopThen: AfterStop?)
@@ -50,8 +55,19 @@ enum Phase: Equatable, Sendable {
         case timer(due: Double)
         /// A service it requires does not run yet.
         case requires
-        /// What the last run left (its group, its cgroup) is being ended.
+        /// What the last run left (its group, its cgroup) is being ended,
+        /// or its `post_stop` commands run.
         case leftovers
+    }
+
+    /// Where the `pre_start` commands are.
+    struct PreStart: Equatable, Sendable {
+        /// The index of the command running.
+        var step: Int
+        /// Its `CommandID.serial`.
+        var serial: Int
+        /// When `start_timeout` runs out (monotonic seconds).
+        var deadline: Double
     }
 
     /// What follows a stop.
@@ -125,7 +141,7 @@ enum Phase: Equatable, Sendable {
         case .created: .created
         case .disabled: .disabled
         case .waiting, .launching: .waiting
-        case .starting: .starting
+        case .preStarting, .starting: .starting
         case .running(let run): run.paused ? .paused : .running
         case .stopping, .draining: .stopping
         case .deciding(_, let outcome): Down.after(outcome).state
@@ -150,10 +166,11 @@ enum Phase: Equatable, Sendable {
         }
     }
 
-    /// A process runs, is being stopped or drained, or is being spawned.
+    /// A process runs, is being stopped or drained, or is being spawned
+    /// (its `pre_start` commands included).
     var isActive: Bool {
         switch self {
-        case .launching, .starting, .running, .stopping, .draining: true
+        case .preStarting, .launching, .starting, .running, .stopping, .draining: true
         case .created, .disabled, .waiting, .deciding, .down: false
         }
     }

@@ -27,6 +27,13 @@ final class Service {
     /// The process group of an earlier run whose leader exited on its own,
     /// while what it left is being ended: no new run starts next to it.
     var leftovers: Int32?
+    /// While it stops: the step of its stop ladder whose wait runs, and
+    /// when the stop began (monotonic seconds).
+    var stopStep = 0
+    var stopBegan: Double = 0
+    /// Its `post_stop` command running: the index and the serial of its
+    /// `CommandID`. No run starts until it has ended.
+    var postStop: (step: Int, serial: Int)?
     /// A stop asked while services requiring this one still run: it is
     /// carried out once none does (`then`, and the waiters told then).
     var queuedStop: QueuedStop?

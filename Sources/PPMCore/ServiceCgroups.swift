@@ -95,7 +95,11 @@ public struct ServiceCgroups: Sendable, Equatable {
             }
             fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         }
-        if fd < 0 { return .failure(SpawnFailure("\(dir): \(String(cString: strerror(errno)))")) }
+        if fd < 0 {
+            let code = errno
+            if DescriptorGate.isExhaustion(code) { return .failure(DescriptorGate.exhausted(code)) }
+            return .failure(SpawnFailure("\(dir): \(String(cString: strerror(code)))"))
+        }
         return .success(fd)
     }
 

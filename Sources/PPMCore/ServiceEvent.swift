@@ -14,6 +14,11 @@ public struct ServiceEvent: Sendable, Equatable {
         case unhealthy
         /// A health check passed after none had, or after it was unhealthy.
         case healthy
+        /// A stop went on to the next step of its ladder (SPEC 10): `signame`
+        /// sent `after` seconds from the stop's start (SIGKILL after the last).
+        case stopStep = "stop_step"
+        /// A `stop_cmd` or `post_stop` command failed (`field`, `cmd`, `error`, `tail`).
+        case commandFailed = "command_failed"
     }
 
     public var kind: Kind

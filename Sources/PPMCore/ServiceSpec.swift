@@ -52,8 +52,28 @@ public struct ServiceSpec: Sendable, Equatable {
     public var disabled = false
     public var depends: [String] = []
     public var bounce: Double?
+    /// The first signal of a stop (of the ladder, when `stopLadder` is one).
     public var stopSignal: Int32 = Signal.term.rawValue
+    /// `stop_timeout`: seconds from the stop signal to SIGKILL; with a
+    /// ladder, the wait of a last step that names none (nil: the daemon's).
     public var stopTimeout: Double?
+    /// `stop_signal` as a list (SPEC 10): each signal with the wait after
+    /// it, SIGKILL after the last; empty when it is one signal. Read it
+    /// through `stopSteps(defaultTimeout:)`.
+    public var stopLadder: [StopStep] = []
+    /// `stop_cmd`: run instead of the first stop signal (systemd `ExecStop`);
+    /// the ladder goes on when the service outlives the first wait.
+    public var stopCmd: [String]?
+    /// `pre_start`: commands run in order before each start; one that fails
+    /// is a `spawn_failed` (systemd `ExecStartPre`).
+    public var preStart: [[String]] = []
+    /// `post_stop`: commands run in order after each exit, whatever the
+    /// outcome; a failure is journaled (systemd `ExecStopPost`).
+    public var postStop: [[String]] = []
+    /// `start_timeout`: seconds the `pre_start` commands may take together.
+    public var startTimeout: Double = ServiceSpec.defaultStartTimeout
+    /// 60 s.
+    public static let defaultStartTimeout: Double = 60
     public var restart: RestartPolicy = .onFailure
     /// Rotation size of captured output in bytes (nil: the daemon's setting).
     public var logMaxSize: Int?

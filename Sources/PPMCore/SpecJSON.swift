@@ -34,13 +34,12 @@ public enum SpecJSON {
         if spec.disabled { o["disabled"] = .bool(true) }
         if !spec.depends.isEmpty { o["depends"] = .init(spec.depends) }
         if let v = spec.bounce { o["bounce"] = .double(v) }
-        if spec.stopSignal != 15 { o["stop_signal"] = .string(Signals.name(spec.stopSignal)) }
-        if let v = spec.stopTimeout { o["stop_timeout"] = .double(v) }
         if spec.restart != .onFailure && spec.restart != .function { o["restart"] = .string(spec.restart.rawValue) }
         if let v = spec.logMaxSize { o["log_max_size"] = .init(v) }
         if let v = spec.logKeep { o["log_keep"] = .init(v) }
         if let v = spec.logTimestamps { o["log_timestamps"] = .bool(v) }
         encodeReadiness(spec, into: &o)
+        encodeStopping(spec, into: &o)
         return .object(o)
     }
 }
@@ -55,9 +54,9 @@ extension SpecJSON {
             "stdin": .null, "stdout": .null, "stderr": .null, "ulimit": .object([:]), "nice": .null, "cpu": .array([]),
             "requires": .array([]), "groups": .array([]), "autostart": .bool(true), "start_after": .double(0),
             "once": .bool(false), "wait": .bool(false), "disabled": .bool(false), "depends": .array([]), "bounce": .null,
-            "stop_signal": .string("TERM"), "stop_timeout": .null,
         ]
-        for (key, value) in defaults.merging(readinessDefaults, uniquingKeysWith: { a, _ in a }) where o[key] == nil { o[key] = value }
+        let all = defaults.merging(readinessDefaults, uniquingKeysWith: { a, _ in a }).merging(stoppingDefaults, uniquingKeysWith: { a, _ in a })
+        for (key, value) in all where o[key] == nil { o[key] = value }
         o["restart"] = .string(spec.restart.rawValue)
         o["hooks"] = .init(spec.scriptedFields)
         return .object(o)
@@ -96,14 +95,13 @@ extension SpecJSON {
         spec.disabled = o["disabled"]?.boolValue ?? false
         spec.depends = strings("depends")
         spec.bounce = o["bounce"]?.doubleValue
-        spec.stopSignal = o["stop_signal"]?.stringValue.flatMap(Signals.number) ?? 15
-        spec.stopTimeout = o["stop_timeout"]?.doubleValue
         spec.restart = o["restart"]?.stringValue.flatMap(RestartPolicy.init(rawValue:)) ?? .onFailure
         if spec.restart == .function { spec.restart = .onFailure }
         spec.logMaxSize = o["log_max_size"]?.intValue.map { Int($0) }
         spec.logKeep = o["log_keep"]?.intValue.map { Int($0) }
         spec.logTimestamps = o["log_timestamps"]?.boolValue
         decodeReadiness(o, into: &spec)
+        decodeStopping(o, into: &spec)
         return spec
     }
 }

@@ -1,6 +1,13 @@
 /// Boot: the declared services start in order; a `wait` service holds the
-/// ones after it while it may still run (pmtr `wait`).
+/// ones after it while it may still run (pmtr `wait`). They start
+/// `bootBatch` at a time, each batch in a turn of its own (a `boot` timer
+/// due at once): between two, the loop answers clients and reaps, so that
+/// a boot of 10,000 services is not one long turn (which the stall
+/// watchdog would end).
 extension Supervisor {
+    /// Services taken per turn at boot.
+    static let bootBatch = 100
+
     func boot() {
         guard !hasBooted else { return }
         hasBooted = true
@@ -9,11 +16,14 @@ extension Supervisor {
     }
 
     func continueBoot() {
+        var taken = 0
         while let cursor = bootCursor, bootBlocker == nil, !isShuttingDown {
             guard cursor < table.order.count else {
                 bootCursor = nil
                 return
             }
+            if taken == Self.bootBatch { return armBootBatch() }
+            taken += 1
             bootCursor = cursor + 1
             guard let service = table[table.order[cursor]] else { continue }
             initialStart(service)
@@ -21,6 +31,21 @@ extension Supervisor {
                 bootBlocker = service.spec.name
             }
         }
+    }
+
+    /// The rest of the boot in a later turn.
+    private func armBootBatch() {
+        timerSerial += 1
+        let id = TimerID(name: "", kind: .boot, serial: timerSerial)
+        bootTimer = id
+        effects.append(.arm(id, after: 0))
+    }
+
+    /// The next batch's turn (a timer armed before the last is stale).
+    func bootBatchDue(_ id: TimerID) {
+        guard id == bootTimer else { return }
+        bootTimer = nil
+        continueBoot()
     }
 
     /// The first start of a service not handled yet (`created`): one that

@@ -71,7 +71,7 @@ extension Supervisor {
         case .running(let run):
             guard let health = service.spec.health else { return }
             effects.append(.probe(service.spec, pid: run.pid, .health, health.probe, timeout: health.timeout))
-        case .created, .disabled, .waiting, .launching, .stopping, .draining, .deciding, .down:
+        case .created, .disabled, .waiting, .preStarting, .launching, .stopping, .draining, .deciding, .down:
             break
         }
     }

@@ -13,7 +13,7 @@ extension Supervisor {
         if spec.disabled && !service.isActive { service.phase = .disabled }
         guard !isShuttingDown else { return }
         switch service.phase {
-        case .starting, .running, .launching(stopThen: nil):
+        case .preStarting, .starting, .running, .launching(stopThen: nil):
             service.restarts += 1
             requestStop(service, then: .restart, waiter: nil)
         case .created, .disabled, .waiting, .launching, .stopping, .draining, .deciding, .down:

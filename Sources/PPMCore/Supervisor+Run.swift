@@ -9,8 +9,9 @@ extension Supervisor {
     func launch(_ service: Service) {
         guard !isShuttingDown, table[service.spec.name] === service, !service.isActive else { return }
         cancelTimer(service, .start)
-        // Never next to the remains of the last run: once they are gone (`groupGone`).
-        if service.leftovers != nil { return service.phase = .waiting(.leftovers) }
+        // Never next to the remains of the last run: once they are gone
+        // (`groupGone`) and its `post_stop` commands have ended.
+        if service.leftovers != nil || service.postStop != nil { return service.phase = .waiting(.leftovers) }
         guard service.spec.requires.allSatisfy({ isMet($0, for: service.spec) }) else {
             service.phase = .waiting(.requires)  // started again when they run (see `spawned`)
             return
@@ -20,6 +21,7 @@ extension Supervisor {
         service.stdoutPath = spec.stdout ?? logDirectory.map { "\($0)/\(spec.name).out.log" }
         service.stderrPath = spec.stderr ?? logDirectory.map { "\($0)/\(spec.name).err.log" }
         service.starts += 1
+        if !spec.preStart.isEmpty { return beginPreStart(service) }
         service.phase = .launching(stopThen: nil)
         effects.append(.spawn(spec))
     }
@@ -45,13 +47,17 @@ extension Supervisor {
         }
     }
 
-    private func spawnFailed(_ service: Service, _ failure: SpawnFailure) {
+    /// A start that failed before its process ran (no program, a failing
+    /// `pre_start` with the `tail` of its output): retried after the
+    /// backoff, given up after `spawnAttempts` in a row.
+    func spawnFailed(_ service: Service, _ failure: SpawnFailure, tail: String? = nil) {
         service.spawnFailures += 1
         service.crashes += 1
         service.crashesTotal += 1
         service.lastError = failure.message
-        emit(.spawnFailed, service, error: failure.message)
-        let exhausted = service.spawnFailures >= settings.spawnAttempts
+        emit(.spawnFailed, service, error: failure.message, extra: tail.map { ["tail": .string($0)] } ?? [:])
+        // Out of descriptors: no retry (each would fail alike), one event.
+        let exhausted = service.spawnFailures >= settings.spawnAttempts || failure.outOfDescriptors
         if exhausted || service.spec.once || service.spec.restart == .never {
             giveUp(service, as: exhausted ? .fatal : .crashed)
         } else {
@@ -72,7 +78,7 @@ extension Supervisor {
             (run, stopThen, error) = (r, nil, why)
             cancelTimer(service, .kill)
         case .stopping(let r, let then): (run, stopThen) = (r, then)
-        case .created, .disabled, .waiting, .launching, .draining, .deciding, .down:
+        case .created, .disabled, .waiting, .preStarting, .launching, .draining, .deciding, .down:
             return  // only a running process is indexed by pid
         }
         // Noticed late (the daemon was stopped, or re-executed): the run
@@ -116,9 +122,12 @@ extension Supervisor {
         let decide = !isShuttingDown && service.spec.hasDecidingHooks
         // What the process left (children it started) goes with it; first,
         // since the exit's hook may start the next run (in the same cgroup).
-        effects.append(.endGroup(name, pgid: run.pgid, signal: Signal(service.spec.stopSignal),
-                                 killAfter: service.spec.stopTimeout ?? settings.stopTimeout))
+        let firstStep = service.spec.stopSteps(defaultTimeout: settings.stopTimeout)[0]
+        effects.append(.endGroup(name, pgid: run.pgid, signal: Signal(firstStep.signal),
+                                 killAfter: firstStep.wait ?? settings.stopTimeout))
         service.leftovers = run.pgid
+        // Its post_stop commands follow once the group is gone: a shutdown waits for them.
+        if !service.spec.postStop.isEmpty { cleaning.insert(name) }
         effects.append(.watchGroup(name, pgid: run.pgid))
         emit(.exit, service, pid: pid, status: status, runtime: runtime, outcome: outcome, error: error, cause: run.cause,
              decide: decide)

@@ -27,7 +27,7 @@ extension Supervisor {
         case .stopping(let run, let now): service.phase = .stopping(run, then: now.joined(by: then))
         case .draining(let pgid, let now): service.phase = .draining(pgid: pgid, then: now.joined(by: then))
         case .launching(let now): service.phase = .launching(stopThen: now.map { $0.joined(by: then) })
-        case .created, .disabled, .waiting, .starting, .running, .deciding, .down: break
+        case .created, .disabled, .waiting, .preStarting, .starting, .running, .deciding, .down: break
         }
     }
 
@@ -42,18 +42,21 @@ extension Supervisor {
         }
     }
 
-    /// Stops the service's run (the stop signal to its whole group, SIGKILL
-    /// after the timeout), or, when nothing runs, settles it at once.
+    /// Stops the service's run (the first step of its stop ladder to its
+    /// whole group, the next ones after their waits, SIGKILL after the
+    /// last), or, when nothing runs, settles it at once.
     func requestStop(_ service: Service, then: Phase.AfterStop, waiter: Waiter?) {
         switch service.phase {
         case .starting(let run), .running(let run):
             if let waiter { service.stopWaiters.append(waiter) }
             service.phase = .stopping(run, then: then)
             cancelTimer(service, .start)
-            emit(.stop, service, pid: run.pid)
-            effects.append(.signalService(service.spec.name, pgid: run.pgid, Signal(service.spec.stopSignal)))
-            if run.paused { effects.append(.signalService(service.spec.name, pgid: run.pgid, .cont)) }
-            arm(service, .kill, after: service.spec.stopTimeout ?? settings.stopTimeout)
+            beginStopLadder(service, run)
+        case .preStarting(let at):
+            // Not spawned yet: its pre_start command is ended, and it is down at once.
+            effects.append(.endCommand(CommandID(name: service.spec.name, field: .preStart, serial: at.serial)))
+            recordGone(service)
+            settleWithoutProcess(service, then: then, waiter: waiter)
         case .stopping, .draining, .launching:
             // Joins the stop under way (or the one asked for as soon as the spawn answers).
             if let waiter { service.stopWaiters.append(waiter) }
@@ -84,13 +87,21 @@ extension Supervisor {
     /// The stopped service's group has no member left, or the leftovers of a
     /// run whose leader exited on its own are gone (a start waiting for
     /// them happens now).
+    /// Its `post_stop` commands run first, if it has any.
     func groupGone(_ name: String) {
         guard let service = table[name] else { return }
         if service.leftovers != nil {
             service.leftovers = nil
+            if beginPostStop(service) { return }
+            cleaning.remove(name)  // its spec lost its post_stop meanwhile (a reload)
             if case .waiting(.leftovers) = service.phase { launch(service) }
+            shutdownProgress(nil)
         }
-        if case .draining(_, let then) = service.phase { finishStop(service, then: then) }
+        if case .draining(_, let then) = service.phase {
+            cancelTimer(service, .kill)
+            if beginPostStop(service) { return }
+            finishStop(service, then: then)
+        }
     }
 
     func finishStop(_ service: Service, then: Phase.AfterStop) {
@@ -130,6 +141,7 @@ extension Supervisor {
         effects += service.removeWaiters.map { .done($0) }
         service.removeWaiters = []
         restarted(service)
+        cleaning.remove(name)
         if let index = table.remove(name) { bootForget(name, at: index) }
     }
 
@@ -152,6 +164,8 @@ extension Supervisor {
                 service.phase = .down(.stopped)
             case .launching:
                 service.phase = .launching(stopThen: .hold)  // stopped as soon as the spawn answers
+            case .preStarting:
+                requestStop(service, then: .hold, waiter: nil)
             case .disabled, .down:
                 cancelTimer(service, .start)
                 cancelTimer(service, .bounce)
@@ -169,7 +183,7 @@ extension Supervisor {
             guard let required = table[r], case .running = required.phase, !table.hasActiveDependents(r) else { continue }
             requestStop(required, then: .hold, waiter: nil)
         }
-        if table.byPid.isEmpty && draining.isEmpty {
+        if table.byPid.isEmpty && draining.isEmpty && cleaning.isEmpty {
             effects += shutdownWaiters.map { .done($0) }
             shutdownWaiters = []
         }

@@ -25,6 +25,8 @@ public final class Supervisor {
     // Boot: the next service to consider, and the `wait` service holding it.
     var bootCursor: Int?
     var bootBlocker: String?
+    /// The timer that starts the next batch of the boot (`Supervisor+Boot`).
+    var bootTimer: TimerID?
     var hasBooted = false
 
     public internal(set) var isShuttingDown = false
@@ -33,6 +35,10 @@ public final class Supervisor {
     var goneWaiters: [String: [Waiter]] = [:]
     /// The services in phase `draining` (shutdown waits until none is).
     var draining: Set<String> = []
+    /// The services whose `post_stop` commands run (shutdown waits for them too).
+    var cleaning: Set<String> = []
+    /// The serial of the last `CommandID` made.
+    var commandSerial = 0
 
     public init(clock: Clock, logDirectory: String? = nil) {
         self.clock = clock
@@ -77,6 +83,8 @@ public final class Supervisor {
         case .healthDecided(let name, let starts, let decision): healthDecided(name, starts: starts, decision)
         case .journal(let note): effects.append(.journal(note))
         case .whenGone(let name, let waiter): whenGone(name, waiter)
+        case .commandEnded(let id, let result): commandEnded(id, result)
+        case .whenStarted(let name, let waiter): whenStarted(name, waiter)
         }
         defer { effects = [] }
         return effects
@@ -157,7 +165,7 @@ public final class Supervisor {
         case .draining(let pgid, _):
             service.phase = .draining(pgid: pgid, then: .restart)
             return
-        case .launching, .starting, .running:
+        case .preStarting, .launching, .starting, .running:
             return
         case .created, .disabled, .waiting, .deciding, .down:
             break
@@ -183,7 +191,7 @@ public final class Supervisor {
         service.crashes = 0  // a restart on request begins a new streak
         if let waiter { service.restartWaiters.append(waiter) }
         switch service.phase {
-        case .launching, .starting, .running, .stopping, .draining:
+        case .preStarting, .launching, .starting, .running, .stopping, .draining:
             requestStop(service, then: .restart, waiter: nil)
         case .created, .disabled, .waiting, .deciding, .down:
             cancelTimer(service, .start)
@@ -194,8 +202,10 @@ public final class Supervisor {
         }
     }
 
-    /// Tells those who asked for a restart that it has happened (or cannot).
+    /// Tells those who asked for a restart that it has happened (or cannot);
+    /// while its `pre_start` commands run, once they have ended.
     func restarted(_ service: Service) {
+        if case .preStarting = service.phase { return }
         effects += service.restartWaiters.map { .done($0) }
         service.restartWaiters = []
     }
@@ -234,22 +244,23 @@ public final class Supervisor {
     }
 
     private func fired(_ id: TimerID) {
+        if id.kind == .boot { return bootBatchDue(id) }
         guard let service = table[id.name], service.timers[id.kind] == id else { return }
         service.timers[id.kind] = nil
         switch (id.kind, service.phase) {
         case (.start, .waiting):
             launch(service)
         case (.kill, .stopping(let run, _)):
-            effects.append(.signalService(id.name, pgid: run.pgid, .kill))
+            nextStopStep(service, pgid: run.pgid, pid: run.pid)
         case (.kill, .draining(let pgid, _)):
-            effects.append(.signalService(id.name, pgid: pgid, .kill))
+            nextStopStep(service, pgid: pgid, pid: nil)
         case (.bounce, .running):
             service.restarts += 1
             requestStop(service, then: .restart, waiter: nil)
         case (.ready, _): readyTimedOut(service)
         case (.probe, _): probeDue(service)
         case (.watchdog, .running(let run)): checkFailed(service, run, "no WATCHDOG=1 in \(Self.seconds(service.spec.watchdog ?? 0)) s", at: .immediately)
-        case (.start, _), (.kill, _), (.bounce, _), (.watchdog, _):
+        case (.start, _), (.kill, _), (.bounce, _), (.watchdog, _), (.boot, _):
             break  // a timer outlived its phase (a stop already under way ignores a bounce)
         }
     }

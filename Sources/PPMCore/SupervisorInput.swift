@@ -68,6 +68,12 @@ public enum SupervisorInput: Sendable, Equatable {
     /// `remote_refused`…): passed on as a `journal` effect, so it is written in
     /// order with what the inputs before it journaled (`SupervisorLoop.record`).
     case journal(JournalNote)
+    /// A command of a `runCommand` effect ended.
+    case commandEnded(CommandID, CommandResult)
+    /// Tells `waiter` once the service's start is done: at once, unless its
+    /// `pre_start` commands run (then once they ended and it was spawned or
+    /// could not be).
+    case whenStarted(String, waiter: Waiter)
     /// Tells `waiter` once the service's process is gone (at once when it has
     /// none): right after the `persist(.gone)` that records it, however it
     /// ended (a stop, a shutdown, an exit of its own). Asks nothing of it.
@@ -131,7 +137,8 @@ public struct TimerID: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
         /// A delayed start or restart (backoff, `start_after`, `after =`).
         case start
-        /// SIGKILL once a stop has waited `stop_timeout`.
+        /// The next step of the stop ladder (SIGKILL after the last) once a
+        /// step has waited its time.
         case kill
         /// The periodic restart of `bounce`.
         case bounce
@@ -141,6 +148,8 @@ public struct TimerID: Sendable, Hashable {
         case probe
         /// `watchdog`: no `WATCHDOG=1` since it was armed makes the service unhealthy.
         case watchdog
+        /// The next batch of the boot (no service: `name` is empty).
+        case boot
     }
 
     public let name: String

@@ -26,11 +26,17 @@ public final class SupervisorLoop {
     public var notificationPipes: NotificationPipes?
     /// Runs readiness probes and health checks; nil: every probe fails.
     public var probeRunner: ProbeRunner?
+    /// Runs services' `pre_start`, `stop_cmd` and `post_stop` commands; nil:
+    /// each fails at once.
+    public var commandRunner: CommandRunner?
     /// Captures the output of services without files of their own; nil:
     /// such children write to the daemon's own stdout and stderr.
     public var output: OutputCapture?
+    /// Keeps the daemon's reserve of descriptors out of the services'
+    /// reach (`SupervisorLoop+Spawn`); nil: no reserve is kept.
+    public var descriptors: DescriptorGate?
 
-    private let spawner: Spawner
+    let spawner: Spawner
     private let scheduler: Scheduler
     private var inputs: [SupervisorInput] = []
     private var turning = false
@@ -72,6 +78,7 @@ public final class SupervisorLoop {
                 drain()
             }
             turning = false
+            descriptors?.turnEnded()
             store?.flush()
         }
         return try body()
@@ -144,13 +151,7 @@ public final class SupervisorLoop {
         for effect in effects {
             switch effect {
             case .spawn(let spec):
-                var ends = output?.childOutput(for: spec) ?? ChildOutput()
-                let notifies = if case .fd = spec.ready { true } else { false }
-                if notifies, let pipes = notificationPipes { ends.notify = pipes.prepare(spec.name) }
-                let result = spawner.spawn(spec, output: ends)
-                output?.spawned()
-                if notifies { notificationPipes?.spawned(spec.name, result) }
-                answers.append(.spawned(spec.name, result))
+                answers.append(.spawned(spec.name, spawnService(spec)))
             case .signal(let pgid, let sig):
                 spawner.signalGroup(pgid, sig.rawValue)
             case .signalService(let name, let pgid, let sig):
@@ -180,6 +181,7 @@ public final class SupervisorLoop {
             case .forget(let name):
                 spawner.forget(name)
                 output?.remove(name)
+                descriptors?.forget(name)
                 notificationPipes?.forget(name)
             case .endGroup(let name, let pgid, let sig, let after):
                 guard let killRest = spawner.endLeftovers(name, pgid: pgid, signal: sig.rawValue) else { break }
@@ -197,6 +199,14 @@ public final class SupervisorLoop {
                 probeRunner.run(probe, purpose, for: spec, pid: pid, timeout: timeout) { [weak self] ok, message in
                     self?.send(.probed(spec.name, pid: pid, purpose, ok: ok, message: message))
                 }
+            case .runCommand(let command):
+                guard let commandRunner else {
+                    answers.append(.commandEnded(command.id, CommandResult(status: nil, error: "no command runner")))
+                    break
+                }
+                commandRunner.run(command) { [weak self] result in self?.send(.commandEnded(command.id, result)) }
+            case .endCommand(let id):
+                commandRunner?.end(id)
             case .done(let waiter):
                 completed.append(waiter)
             case .persist(let change):

@@ -14,19 +14,16 @@ struct SystemdService {
     /// Keys read here, by section; any other is kept as a comment.
     static let handled: [String: Set<String>] = [
         "Unit": ["Description", "Documentation", "Requires", "BindsTo", "Wants", "After", "Before"],
-        "Service": [
+        "Service": Set<String>([
             "Type", "ExecStart", "Restart", "User", "Group", "WorkingDirectory", "Environment", "EnvironmentFile",
             "KillSignal", "TimeoutStopSec", "Nice", "CPUAffinity", "StandardOutput", "StandardError", "NoNewPrivileges",
-        ],
+        ]).union(commandKeys),
         "Install": ["WantedBy"],
     ]
 
     /// Keys ppm-lua has no field for (yet), and why.
     static let reasons: [String: String] = [
-        "ExecStartPre": "ppm-lua has no pre_start yet (SPEC 10); run it by hand, or as a once = true, wait = true service declared first",
         "ExecStartPost": "ppm-lua runs nothing after a start; use an on_start hook with ppm.spawn",
-        "ExecStop": "ppm-lua has no stop_cmd yet (SPEC 10); it sends stop_signal to the process group",
-        "ExecStopPost": "ppm-lua has no post_stop yet (SPEC 10); use an on_exit hook with ppm.spawn",
         "ExecReload": "ppm-lua has no reload command per service; `ppm-lua signal HUP NAME` sends a signal",
         "RestartSec": "ppm-lua restarts after its backoff (1 s, doubling up to 60 s); ppm.settings { backoff = { interval = … } } sets it for all services",
         "WatchdogSec": "ppm-lua has no watchdog for services yet (SPEC 9)",
@@ -34,7 +31,6 @@ struct SystemdService {
         "MemoryHigh": "ppm-lua has no memory_high yet (SPEC 10)",
         "CPUQuota": "ppm-lua has no cpu_max yet (SPEC 10)",
         "TasksMax": "ppm-lua has no pids_max yet (SPEC 10); ulimit = { nproc = … } bounds the user's processes",
-        "TimeoutStartSec": "ppm-lua has no start timeout (a service counts as started once spawned)",
         "RemainAfterExit": "a finished once service stays `finished` in ppm-lua; dependents are ordered by wait = true",
         "KillMode": "ppm-lua always signals the whole process group (and the service's cgroup when it has one)",
         "PIDFile": "ppm-lua supervises the process it starts; run the program in the foreground",
@@ -94,6 +90,7 @@ struct SystemdService {
             let sig = e.value.uppercased()
             block.set("stop_signal", .string(sig.hasPrefix("SIG") ? String(sig.dropFirst(3)) : sig))
         }
+        try commands(into: &block, skip: skip)
         if let e = unit.last("Service", "TimeoutStopSec") {
             if let s = SystemdValues.seconds(e.value) { block.set("stop_timeout", .number(s)) } else { skip(e, "ppm-lua always ends with SIGKILL after stop_timeout") }
         }
@@ -110,7 +107,7 @@ struct SystemdService {
     }
 
     /// The argv of an `ExecStart=` line; a note when a prefix (`-@+!:`) was dropped.
-    private func command(_ e: SystemdUnit.Entry) throws(ImportError) -> ([String], Bool, String?) {
+    func command(_ e: SystemdUnit.Entry) throws(ImportError) -> ([String], Bool, String?) {
         let prefix = e.value.prefix { "-@+!:".contains($0) }
         guard var words = SystemdValues.words(String(e.value.dropFirst(prefix.count))), !words.isEmpty else {
             throw ImportError(unit.file, line: e.line, "ExecStart= is empty or has an unterminated quote")

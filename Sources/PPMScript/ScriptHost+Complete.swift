@@ -6,9 +6,10 @@ import LuaKit
 /// `["key"]`/`[1]` indexing read raw (no metamethod runs, though an
 /// `__index` table is searched), and calls of `ppm.get`, `ppm.list`,
 /// `ppm.stats` and `ppm.events` with literal arguments. Anything else
-/// completes nothing.
+/// completes nothing. At a key of a `ppm.service { … }` table, the
+/// service fields complete (`serviceFields`).
 let completionSource = #"""
-local ppm = ...
+local ppm, serviceFields = ...
 local pure = { [ppm.get] = true, [ppm.list] = true, [ppm.stats] = true, [ppm.events] = true }
 local keywords = { "and", "break", "do", "else", "elseif", "end", "false", "for", "function", "goto", "if",
                    "in", "local", "nil", "not", "or", "repeat", "return", "then", "true", "until", "while" }
@@ -123,6 +124,8 @@ return function(text)
     end
     if not found or value == nil then return {} end
     names = keys(value, separator == ":")
+  elseif code:match("ppm%.service%s*%(?%s*{[^{}]*$") and code:match("[{,;]%s*$") then
+    names = serviceFields  -- a key of ppm.service { ... }
   else
     if word == "" then return {} end
     names = keys(_G)
@@ -157,7 +160,8 @@ extension ScriptHost {
     /// Loads the completer over the `ppm` table as the prelude made it, so
     /// that a config replacing `ppm.get` does not make Tab call its function.
     func installCompleter() throws {
-        let made = try lua.call(try lua.load(completionSource, chunkName: "=complete"), [try lua.global("ppm")])
+        let fields = LuaValue.table(LuaTable(array: SpecReader.fields.sorted().map { .string($0) }))
+        let made = try lua.call(try lua.load(completionSource, chunkName: "=complete"), [try lua.global("ppm"), fields])
         guard case .function(let f)? = made.first else { throw LuaError.conversion("the completer did not load") }
         completer = f
     }

@@ -96,7 +96,8 @@ extension ScriptHost {
         def("on") { [unowned self] args in
             var type = try args.string(1)
             if type == "adopt" { type = "adopted" }  // the name before SPEC 3's
-            let valid = ["start", "exit", "stop", "spawn_failed", "fatal", "adopted", "ready", "unhealthy", "healthy", "output", "*"]
+            let valid = ["start", "exit", "stop", "stop_step", "spawn_failed", "fatal", "adopted", "ready", "unhealthy", "healthy",
+                         "command_failed", "output", "*"]
             guard valid.contains(type) else {
                 throw args.error(1, "unknown event type '\(type)' (expected \(valid.joined(separator: ", ")))")
             }

@@ -33,6 +33,7 @@ struct SpecReader {
         "disabled", "depends", "bounce", "stop_signal", "stop_timeout", "restart", "on_start", "on_exit",
         "on_output", "log_max_size", "log_keep", "log_timestamps",
         "ready", "ready_timeout", "ready_every", "health", "on_ready", "on_health", "watchdog",
+        "stop_cmd", "pre_start", "post_stop", "start_timeout",
     ]
 
     /// Relative `dir` values are taken from here (the config file's folder).
@@ -112,8 +113,7 @@ struct SpecReader {
             return "\(base)/\(pattern)"
         }
         spec.bounce = try field.duration(t["bounce"], "bounce")
-        if let sig = t.entries["stop_signal"] { spec.stopSignal = try field.signal(sig, "stop_signal") }
-        spec.stopTimeout = try field.duration(t["stop_timeout"], "stop_timeout")
+        try StoppingReader(field: field).read(t, into: &spec)
         spec.logMaxSize = try field.size(t["log_max_size"], "log_max_size")
         spec.logKeep = try field.count(t["log_keep"], "log_keep")
         spec.logTimestamps = try field.bool(t["log_timestamps"], "log_timestamps")

@@ -7,8 +7,9 @@ import PPMCore
 /// Runs a request whose result is one item per service
 /// (`{name, ok, message}`) and prints `name: message` for each, as each
 /// completes: successes on stdout (unless `quiet`), failures on stderr.
-/// A stop that takes more than a second says what it is waiting for and
-/// when SIGKILL follows. Exits 1 if the request failed for any service.
+/// Each step of a stop that takes more than a second says what it is
+/// waiting for and what follows when (`StopNotices`). Exits 1 if the
+/// request failed for any service.
 struct ServiceReport {
     let client: ClientOptions
     let quiet: Bool
@@ -23,10 +24,9 @@ struct ServiceReport {
         var args = args
         args["progress"] = .bool(true)
         let asked = Date()
-        var stopping: [JSONValue] = []
+        var notices = StopNotices(patience: Self.patience)
         var reported = Set<String>()
         var failed = false
-        var waited = false
         func report(_ item: JSONValue) {
             let name = item["name"]?.stringValue ?? "?"
             guard reported.insert(name).inserted else { return }
@@ -42,14 +42,15 @@ struct ServiceReport {
         do {
             try connection.send(cmd, args)
             while true {
-                guard let reply = try connection.receiveReply(timeout: waited ? nil : Self.patience) else {
-                    waited = true
-                    if !quiet { sayWaiting(stopping.filter { !reported.contains($0["name"]?.stringValue ?? "") }, since: asked) }
+                let timeout = quiet ? nil : notices.wait(at: Date().timeIntervalSince(asked))
+                guard let reply = try connection.receiveReply(timeout: timeout) else {
+                    for line in notices.due(at: Date().timeIntervalSince(asked), done: reported) { print(line) }
+                    fflush(nil)
                     continue
                 }
                 switch reply {
                 case .progress(let p):
-                    stopping += p["stopping"]?.arrayValue ?? []
+                    for item in p["stopping"]?.arrayValue ?? [] { notices.add(item) }
                     if let item = p["done"] { report(item) }
                 case .result(let r):
                     (r.value.arrayValue ?? []).forEach(report)
@@ -63,16 +64,5 @@ struct ServiceReport {
         } catch {
             throw fail(error)
         }
-    }
-
-    /// `web: still running (pid 123) after TERM; SIGKILL in 9 s`.
-    private func sayWaiting(_ services: [JSONValue], since asked: Date) {
-        let elapsed = Date().timeIntervalSince(asked)
-        for s in services {
-            let left = max(0, (s["kill_after"]?.doubleValue ?? 0) - elapsed)
-            print("\(s["name"]?.stringValue ?? "?"): still running (pid \(s["pid"]?.intValue.map(String.init) ?? "-")) "
-                  + "after \(s["signal"]?.stringValue ?? "TERM"); SIGKILL in \(Int(left.rounded(.up))) s")
-        }
-        fflush(nil)
     }
 }

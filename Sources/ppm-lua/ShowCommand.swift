@@ -38,7 +38,7 @@ struct ShowCommand: ParsableCommand {
             ("requires", list("requires")),
             ("ready", Self.readiness(s)),
             ("groups", list("groups")),
-            ("stop", "\(text("stop_signal") ?? "TERM"), SIGKILL after \(formatSeconds(s["stop_timeout"]?.doubleValue ?? 10))"),
+        ] + Self.stoppingRows(s) + [
             ("hooks", list("hooks")),
             ("starts", String(s["starts"]?.intValue ?? 0)),
             ("restarts", String(s["restarts"]?.intValue ?? 0)),

@@ -29,7 +29,7 @@ import Testing
         #expect(clients.count == 200)
         let refused = clients.filter { c in
             guard let line = c.readLine(0.1), let error = replyObject(line)?["error"] as? String else { return false }
-            return error.contains("too many clients") || error.contains("no file descriptors left")
+            return error.contains("too many clients") || error.contains("too many open files")
         }
         #expect(refused.count >= 200 - 64, "\(refused.count) of 200 refused")
 

@@ -4,7 +4,7 @@ import Testing
 /// `ppm-lua import --from systemd` (SPEC 10) end to end: three units — a
 /// `Type=notify` daemon with `WatchdogSec`, a `Type=oneshot` setup unit the
 /// app requires, and the app with `EnvironmentFile`, `ExecStartPre`,
-/// `KillSignal`, `TimeoutStopSec`, `MemoryMax`, `LimitNOFILE` — imported,
+/// `ExecStopPost`, `KillSignal`, `TimeoutStopSec`, `MemoryMax`, `LimitNOFILE` — imported,
 /// checked and run.
 @Suite struct SystemdImportEndToEndTests {
     private func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
@@ -43,8 +43,9 @@ import Testing
             Environment=GREETING=hello PORT=8080
             EnvironmentFile=\(d)/app.env
             EnvironmentFile=-\(d)/missing.env
-            ExecStartPre=/bin/true
+            ExecStartPre=/bin/sh -c 'echo "$GREETING" > \(d)/pre.out'
             ExecStart=\(d)/app.sh ${PORT}
+            ExecStopPost=/bin/sh -c 'echo $EXIT_STATUS > \(d)/post.out'
             KillSignal=SIGINT
             TimeoutStopSec=5s
             MemoryMax=512M
@@ -56,7 +57,7 @@ import Testing
 
         let out = box.run("import", "--from", "systemd", units + "/app.service", units + "/notifier.service", units + "/setup.service")
         #expect(out.status == 0, "\(out.stderr)")
-        for kept in ["app.service:9: not translated: [Service] ExecStartPre=/bin/true", "app.service:13: not translated: [Service] MemoryMax=512M",
+        for kept in ["app.service:14: not translated: [Service] MemoryMax=512M",
                      "notifier.service:4: not translated: [Service] Type=notify", "notifier.service:5: not translated: [Service] WatchdogSec=10s"] {
             #expect(out.stderr.contains("ppm-lua: \(units)/\(kept)"), "\(out.stderr)")
         }
@@ -70,6 +71,7 @@ import Testing
         #expect(eventually { box.state("setup") == "finished" && box.state("app") == "running" && box.state("notifier") == "running" },
                 "\(box.services())")
         #expect(read(d + "/setup.out") == "done\n")
+        #expect(read(d + "/pre.out") == "hello\n")  // ExecStartPre, in the unit's environment
         #expect(eventually { read(d + "/app.out") == "hello|8080|read at start\n" }, "\(read(d + "/app.out"))")
         let app = try #require(box.pid("app"))
         let limits = read("/proc/\(app)/limits").split(separator: "\n").first { $0.hasPrefix("Max open files") } ?? ""
@@ -77,6 +79,7 @@ import Testing
         // KillSignal=SIGINT ends it; what requires nothing stays.
         #expect(box.run("stop", "app").status == 0)
         #expect(!alive(app))
+        #expect(read(d + "/post.out") == "INT\n")  // ExecStopPost, once it ended
         #expect(box.events("app").contains { $0["type"] as? String == "exit" && $0["signal"] as? Int == 2 }, "\(box.events("app"))")
         #expect(box.state("notifier") == "running")
     }

@@ -7,3 +7,18 @@ func testSpec(_ name: String, _ configure: (inout ServiceSpec) -> Void = { _ in 
     configure(&s)
     return s
 }
+
+extension Supervisor {
+    /// Boots, and fires each `boot` timer it arms until every batch is
+    /// taken: the effects of the whole boot, timers of the batches left out.
+    func bootAll() -> [Effect] {
+        var effects: [Effect] = []
+        var next = handle(.boot)
+        while true {
+            let batch = next.compactMap { if case .arm(let id, _) = $0, id.kind == .boot { id } else { nil } }.first
+            effects += next.filter { if case .arm(let id, _) = $0, id.kind == .boot { false } else { true } }
+            guard let batch else { return effects }
+            next = handle(.timer(batch))
+        }
+    }
+}

@@ -40,11 +40,12 @@ import Testing
             ResourceLimit(name: "core", soft: 0, hard: nil), ResourceLimit(name: "nofile", soft: 65536, hard: 65536),
         ])
         #expect(app.stdout == "/var/log/app/server.log" && app.stderr == app.stdout)
+        #expect(app.preStart == [["/bin/sh", "-c", "/srv/app/bin/check-config"]])
 
         let kept = result.untranslated.map { "\(ImportFormat.basename($0.file ?? "")):\($0.line)" }
-        #expect(kept == ["app-migrate.service:7", "app.service:5", "app.service:16", "app.service:20", "app.service:26",
+        #expect(kept == ["app-migrate.service:7", "app.service:5", "app.service:20", "app.service:26",
                          "metrics.service:4", "metrics.service:5", "metrics.service:8", "metrics.service:11", "metrics.service:13"])
-        #expect(result.lua.contains("-- app.service line 16: not translated: [Service] ExecStartPre=/srv/app/bin/check-config"))
+        #expect(result.lua.contains(#"pre_start = { "/srv/app/bin/check-config" },  -- ExecStartPre: each must succeed before the start"#))
         #expect(result.lua.contains("-- metrics.service line 8: not translated: [Service] Type=notify"))
         #expect(result.lua.contains("-- app.service line 20: not translated: [Service] MemoryMax=512M"))
     }
@@ -54,6 +55,31 @@ import Testing
         #expect(r.format == .systemd)
         #expect(r.lua.contains(#"restart = "never",  -- systemd's default: Restart=no"#))
         #expect(r.lua.contains(#"name = "one","#))
+    }
+
+    @Test func commandsAroundTheProcessBecomeShellLines() throws {
+        let unit = """
+            [Service]
+            ExecStartPre=/usr/bin/install -d -o app /run/app
+            ExecStartPre=-/bin/sh -c 'rm -f /run/app/*.sock'
+            ExecStart=/srv/app/bin/server
+            ExecStop=/srv/app/bin/ctl stop --pid $MAINPID
+            ExecStopPost=/usr/bin/logger "app stopped"
+            TimeoutStartSec=30
+            """
+        let r = try Importer.importText(unit, path: "/x/app.service", from: .systemd)
+        let host = try ScriptHost(context: .init(version: "test", configPath: nil, home: NSTemporaryDirectory(), pluginFolders: []))
+        try host.loadConfig(source: r.lua, path: "imported.lua")
+        let app = try #require(host.declared.first)
+        #expect(app.preStart == [["/bin/sh", "-c", "/usr/bin/install -d -o app /run/app"], ["/bin/sh", "-c", "rm -f /run/app/*.sock"]])
+        #expect(app.stopCmd == ["/bin/sh", "-c", "exec /srv/app/bin/ctl stop --pid $MAINPID"])
+        #expect(app.postStop == [["/bin/sh", "-c", "/usr/bin/logger 'app stopped'"]])
+        #expect(app.startTimeout == 30)
+        // The '-' prefix (a failure ignored) has no equivalent: said, not dropped silently.
+        #expect(r.untranslated.map(\.line) == [3])
+        // Without pre_start commands, TimeoutStartSec has nothing to bound.
+        let plain = try Importer.importText("[Service]\nExecStart=/bin/true\nTimeoutStartSec=5\n", path: "/x/p.service", from: .systemd)
+        #expect(plain.untranslated.map(\.line) == [3] && !plain.lua.contains("start_timeout ="))
     }
 
     @Test func malformedUnitsNameFileAndLine() {

@@ -21,6 +21,19 @@ import Testing
         #expect(try host.complete("ppm.udp.") == ["ppm.udp.listen", "ppm.udp.send"])
     }
 
+    @Test func theFieldsOfAServiceCompleteAtItsKeys() throws {
+        let host = try load("")
+        #expect(try host.complete("ppm.service { name = \"w\", pre") == ["ppm.service { name = \"w\", pre_start"])
+        #expect(try host.complete("ppm.service({ cmd = \"x\"; sto") == [
+            "ppm.service({ cmd = \"x\"; stop_cmd", "ppm.service({ cmd = \"x\"; stop_signal", "ppm.service({ cmd = \"x\"; stop_timeout",
+        ])
+        #expect(try host.complete("ppm.service { post") == ["ppm.service { post_stop"])
+        #expect(try host.complete("ppm.service { start_t") == ["ppm.service { start_timeout"])
+        // A value is not a key; a nested table is not the service's.
+        #expect(try host.complete("ppm.service { cmd = pre") == [])
+        #expect(try host.complete("ppm.service { env = { pre") == [])
+    }
+
     @Test func nothingInsideStringsCommentsOrAfterNonPaths() throws {
         let host = try load("t = { field = 1 }")
         #expect(try host.complete("print(\"t.f") == [])

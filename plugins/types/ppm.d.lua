@@ -17,6 +17,15 @@
 ---no expansion, no pipes), or an array of words.
 ---@alias ppm.Command string|string[]
 
+---A command run beside a service (`stop_cmd`, `pre_start`, `post_stop`): a
+---string run by `/bin/sh -c`, or an array of words (the program and its arguments).
+---@alias ppm.ShellCommand string|string[]
+
+---A stop ladder: signals and the waits between them, SIGKILL after the last
+---wait (`{ "QUIT", "5s", "TERM", "10s" }`); the last wait may be left out
+---(`stop_timeout` then).
+---@alias ppm.StopLadder (string|integer|ppm.Duration)[]
+
 ---What an exit handler or a policy returns: nil lets the `restart` policy
 ---decide; "restart" (now), "stop" (stay down), "fatal" (stay down as fatal),
 ---or a restart after a delay.
@@ -29,7 +38,7 @@
 ---A policy: decides what follows an exit (SPEC 5.3).
 ---@alias ppm.Policy fun(ev: ppm.Event, svc: ppm.Snapshot?): ppm.Action
 
----@alias ppm.EventType "start"|"exit"|"stop"|"spawn_failed"|"fatal"|"adopted"|"ready"|"unhealthy"|"healthy"
+---@alias ppm.EventType "start"|"exit"|"stop"|"spawn_failed"|"fatal"|"adopted"|"ready"|"unhealthy"|"healthy"|"stop_step"|"command_failed"
 
 ---The table of `ppm.service{}` (SPEC 5.1). An unknown field is an error.
 ---@class (exact) ppm.ServiceSpec
@@ -65,8 +74,12 @@
 ---@field disabled? boolean declared but never started (default false)
 ---@field depends? string[] restart when the content of a file or glob match changes (debounced 1 s)
 ---@field bounce? ppm.Duration restart every interval
----@field stop_signal? string|integer signal asked to stop (default "TERM"), then SIGKILL after `stop_timeout`
----@field stop_timeout? ppm.Duration seconds between the stop signal and SIGKILL (default 10)
+---@field stop_signal? string|integer|ppm.StopLadder signal asked to stop (default "TERM"), then SIGKILL after `stop_timeout`; or a ladder `{ "QUIT", "5s", "TERM", "10s" }`: each signal, then the wait before the next, SIGKILL after the last
+---@field stop_timeout? ppm.Duration seconds between the stop signal and SIGKILL (default 10); with a ladder, the wait of a last signal written without one
+---@field stop_cmd? ppm.ShellCommand run instead of the first stop signal (systemd ExecStop; `MAINPID` set); the ladder goes on if the service outlives the first wait
+---@field pre_start? ppm.ShellCommand|ppm.ShellCommand[] run to completion before each start, as the service's user, dir and env; a failure is a `spawn_failed` with the command's output tail (systemd ExecStartPre)
+---@field post_stop? ppm.ShellCommand|ppm.ShellCommand[] run after each exit, whatever the outcome (`EXIT_CODE`, `EXIT_STATUS` set); a failure is journaled as `command_failed` (systemd ExecStopPost)
+---@field start_timeout? ppm.Duration how long the `pre_start` commands may take together (default 60 s)
 ---@field restart? "on-failure"|"always"|"never"|ppm.Policy what follows an exit (default "on-failure" with backoff)
 ---@field on_start? fun(ev: ppm.Event) called after each start
 ---@field on_exit? fun(ev: ppm.Event): ppm.Action called after each exit; its answer wins over `restart`
@@ -82,7 +95,7 @@
 ---@field pid? integer the process id (the exited one for `exit`)
 ---@field result? integer exit status 0–255 if it exited
 ---@field signal? integer signal number if a signal ended it
----@field signame? string the signal's name, e.g. "KILL"
+---@field signame? string the signal's name, e.g. "KILL"; for `stop` and `stop_step`: the signal sent
 ---@field status? "unknown" for the exit of an adopted process (not the daemon's child): no `result`/`signal`
 ---@field runtime? number seconds it ran
 ---@field starts integer how many times it has been started
@@ -90,10 +103,13 @@
 ---@field outcome? "finished"|"crashed"|"stopped" for `exit`
 ---@field time number unix time
 ---@field utc string ISO-8601 UTC time, e.g. "2026-11-22T21:28:11.821Z"
----@field error? string for `spawn_failed`: why
----@field tail? string for `exit`: up to the last 10 lines written to stderr (stdout if stderr is empty)
+---@field error? string for `spawn_failed`: why; for `command_failed`: how the command failed
+---@field tail? string for `exit`: up to the last 10 lines written to stderr (stdout if stderr is empty); for `spawn_failed` by a `pre_start` and `command_failed`: the command's
+---@field step? integer for `stop_step`: the step of the stop ladder (2, 3…; SIGKILL after the last)
+---@field stop_cmd? string for `stop`: the `stop_cmd` run instead of the first signal
+---@field field? "stop_cmd"|"post_stop" for `command_failed`: the field of the command
 ---@field cause? string for `exit`: why the daemon ended the run when nobody asked ("unhealthy")
----@field after? number for `ready`: seconds from the spawn
+---@field after? number for `ready`: seconds from the spawn; for `stop_step`: seconds from the start of the stop
 ---@field failures? integer for `unhealthy`: failed checks in a row
 
 ---A journal entry (`ppm.events`): the event fields plus these.
@@ -107,7 +123,7 @@
 ---@field changed? string[] for `config`: services changed by a reload
 ---@field address? string for `remote_refused`: the TCP client's address
 ---@field reason? string for `remote_refused`: why it was turned away
----@field cmd? string for `remote_refused`: the command it asked for
+---@field cmd? string for `remote_refused`: the command it asked for; for `command_failed`: the command that failed
 
 ---The `on_exit` event of `ppm.spawn`.
 ---@class ppm.SpawnEvent

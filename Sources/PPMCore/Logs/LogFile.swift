@@ -68,6 +68,9 @@ final class LogFile {
         return policy.timestamps ? lines.map(LogText.withoutTimestamp) : lines
     }
 
+    /// Whether the file is open (it is opened at the first write).
+    var isOpen: Bool { fd >= 0 }
+
     /// Closes the file (it is opened again at the next write).
     func close() {
         if fd >= 0 { Glibc.close(fd) }

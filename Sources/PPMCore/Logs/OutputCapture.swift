@@ -60,7 +60,7 @@ public final class OutputCapture {
     private static let drainLimit = 16
     private let watcher: ReadinessWatcher
     private let buffer = ReadBuffer()
-    private var streams: [String: [OutputKind: CapturedStream]] = [:]
+    var streams: [String: [OutputKind: CapturedStream]] = [:]
     /// Write ends opened for the spawn under way, closed by `spawned`.
     private var temporaries: [Int32] = []
     private var followers: [Int: (names: Set<String>?, streams: Set<OutputKind>, send: (OutputLine) -> Void)] = [:]
