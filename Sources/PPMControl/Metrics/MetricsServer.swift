@@ -3,7 +3,6 @@ import Dispatch
 import Glibc
 import PPMCore
 import PPMScript
-import SystemCalls
 
 /// The metrics endpoint's HTTP side (SPEC 11): a TCP listener on the
 /// daemon's loop, its sockets in an epoll set of its own (`ReadinessSet`),
@@ -27,6 +26,15 @@ final class MetricsServer: @unchecked Sendable {
     private var stopped = false
     /// Connections turned away because `maxConnections` were open.
     private(set) var refused = 0
+    /// Never spins when the descriptor table is full (a client then is hung up on, without a word).
+    private lazy var acceptor = GuardedAcceptor(
+        listener: fd,
+        watch: { [weak self] on in
+            guard let self else { return }
+            if on { resume() } else { sockets.forget(fd) }
+        },
+        after: { [weak self] seconds, work in _ = self?.scheduler.schedule(after: seconds, work) },
+        refusal: { nil })
 
     /// Clients served at once (SPEC 11).
     static let maxConnections = 16
@@ -61,6 +69,7 @@ final class MetricsServer: @unchecked Sendable {
     func shutdown() {
         guard !stopped else { return }
         stopped = true
+        acceptor.stop()
         sockets.forget(fd)
         close(fd)
         for connection in connections.values { connection.close() }
@@ -70,13 +79,7 @@ final class MetricsServer: @unchecked Sendable {
     var connectionCount: Int { connections.count }
 
     private func acceptAll() {
-        while true {
-            let client: Int32
-            do throws(SystemCallError) { client = try syscall { ppm_accept(fd) } } catch {
-                if error.code == ECONNABORTED { continue }
-                if error.code == EMFILE || error.code == ENFILE { pauseAccepting() }
-                return
-            }
+        while case .client(let client) = acceptor.next() {
             guard connections.count < Self.maxConnections else {
                 refused += 1
                 refuse(client)
@@ -101,11 +104,5 @@ final class MetricsServer: @unchecked Sendable {
         let response = HTTPResponse(503, "too many connections (the most is \(Self.maxConnections)): try again later\n").bytes
         _ = response.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         close(client)
-    }
-
-    /// Out of file descriptors: accepting again at once would spin.
-    private func pauseAccepting() {
-        sockets.forget(fd)
-        _ = scheduler.schedule(after: 0.1) { [weak self] in self?.resume() }
     }
 }
