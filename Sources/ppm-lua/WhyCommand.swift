@@ -1,6 +1,6 @@
 import ArgumentParser
 import Glibc
-import PPMControl
+import PPMTerminal
 import PPMCore
 
 /// `ppm-lua why NAME`: one paragraph on why the service is in its state
