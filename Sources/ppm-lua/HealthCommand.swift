@@ -1,6 +1,5 @@
 import ArgumentParser
 import Glibc
-import PPMControl
 import PPMCore
 
 /// `ppm-lua health [NAME…|@group] [--json]`: exit 0 when every named service

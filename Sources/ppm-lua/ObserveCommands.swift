@@ -1,6 +1,5 @@
 import ArgumentParser
 import Glibc
-import PPMControl
 import PPMCore
 
 /// `ppm-lua status`.

@@ -1,8 +1,8 @@
 import Glibc
 import ArgumentParser
-import PPMControl
 import PPMCore
 import PPMScript
+import PPMTerminal
 
 /// `ppm-lua show NAME` (alias `desc`): the spec, the state and why.
 struct ShowCommand: ParsableCommand {
