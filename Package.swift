@@ -40,8 +40,14 @@ let package = Package(
         .target(name: "SystemCalls"),
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim", "SystemCalls"]),
         .target(name: "PPMCore", dependencies: ["CSystem", "SystemCalls"]),
-        .target(name: "PPMScript", dependencies: ["LuaKit", "PPMCore", "SystemCalls"]),
-        .target(name: "PPMControl", dependencies: ["PPMCore", "PPMScript", "LuaKit", "CSystem", "COpenSSL", "SystemCalls"]),
+        // What the client and the daemon share: requests and replies, the command table, line
+        // framing, the client, endpoints, TLS, file locations. No Lua, no daemon.
+        .target(name: "PPMProtocol", dependencies: ["PPMCore", "CSystem", "COpenSSL", "SystemCalls"]),
+        .target(name: "PPMScript", dependencies: ["LuaKit", "PPMCore", "PPMProtocol", "SystemCalls"]),
+        // The REPL's terminal: line editor, escape sequences, completion listing, safe text.
+        .target(name: "PPMTerminal", dependencies: ["SystemCalls"]),
+        // The daemon: the composition root (Daemon) and its parts.
+        .target(name: "PPMDaemon", dependencies: ["PPMCore", "PPMScript", "PPMProtocol", "LuaKit", "CSystem", "COpenSSL", "SystemCalls"]),
         // Readers for pmtr, PETeR, PPM, supervisord and pm2 configs and the ppm.lua writer.
         .target(name: "PPMImport", dependencies: [
             "PPMCore", "PPMScript", "LuaKit", .product(name: "Yams", package: "Yams"),
@@ -49,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "ppm-lua-import",
             dependencies: [
-                "PPMImport", "PPMControl",
+                "PPMImport", "PPMProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,17 +64,19 @@ let package = Package(
         .executableTarget(
             name: "ppm-lua",
             dependencies: [
-                "LuaKit", "PPMCore", "PPMScript", "PPMControl", "CSystem",
+                "LuaKit", "PPMCore", "PPMScript", "PPMProtocol", "PPMTerminal", "PPMDaemon", "CSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
         .testTarget(name: "PPMCoreTests", dependencies: ["PPMCore", "PPMCoreTesting", "SystemCalls"]),
-        .testTarget(name: "PPMControlTests", dependencies: ["PPMControl", "PPMCore", "PPMCoreTesting", "PPMScript", "SystemCalls"]),
+        .testTarget(name: "PPMProtocolTests", dependencies: ["PPMProtocol", "PPMCore", "SystemCalls"]),
+        .testTarget(name: "PPMTerminalTests", dependencies: ["PPMTerminal"]),
+        .testTarget(name: "PPMDaemonTests", dependencies: ["PPMDaemon", "PPMProtocol", "PPMCore", "PPMCoreTesting", "PPMScript", "SystemCalls"]),
         // Drives the built ppm-lua binary (run `swift build` first, as scripts/test.sh does).
-        // PPMControl: the raw TCP client of the remote tests speaks TLS through its channel.
-        .testTarget(name: "EndToEndTests", dependencies: ["PPMControl", "PPMCore"]),
+        // PPMProtocol: the raw TCP client of the remote tests speaks TLS through its channel.
+        .testTarget(name: "EndToEndTests", dependencies: ["PPMProtocol", "PPMCore"]),
         .testTarget(name: "PPMImportTests", dependencies: ["PPMImport", "PPMScript", "PPMCore", "LuaKit"], exclude: ["Fixtures"]),
-        .testTarget(name: "PPMScriptTests", dependencies: ["PPMScript", "PPMCore", "PPMCoreTesting", "LuaKit"]),
+        .testTarget(name: "PPMScriptTests", dependencies: ["PPMScript", "PPMProtocol", "PPMCore", "PPMCoreTesting", "LuaKit"]),
     ]
 )

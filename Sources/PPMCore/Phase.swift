@@ -127,6 +127,12 @@ enum Phase: Equatable, Sendable {
         var cause: String?
         /// While starting: when `ready_timeout` runs out (monotonic seconds).
         var readyDue: Double?
+        /// sd_notify `RELOADING=1` and no `READY=1` since: shown as `reloading`.
+        var reloading = false
+        /// sd_notify `STOPPING=1`: the process said it is shutting down.
+        var stoppingNoticed = false
+        /// The last sd_notify `ERRNO=`.
+        var errno: Int32?
 
         init(pid: Int32, pgid: Int32, startedAt: Double) {
             self.pid = pid
@@ -142,7 +148,7 @@ enum Phase: Equatable, Sendable {
         case .disabled: .disabled
         case .waiting, .launching: .waiting
         case .preStarting, .starting: .starting
-        case .running(let run): run.paused ? .paused : .running
+        case .running(let run): run.paused ? .paused : run.reloading ? .reloading : .running
         case .stopping, .draining: .stopping
         case .deciding(_, let outcome): Down.after(outcome).state
         case .down(let down): down.state

@@ -63,6 +63,12 @@ public struct HealthSpec: Sendable, Equatable {
     public init(probe: Probe) { self.probe = probe }
 }
 
+extension ServiceSpec {
+    /// How its health is checked: the probe's kind (`tcp`, `http`, `exec`,
+    /// `function`), `watchdog` for a watchdog alone, nil without a check.
+    public var healthCheck: String? { health?.probe.kind ?? (watchdog != nil ? "watchdog" : nil) }
+}
+
 /// What a dependent waits for in a service it requires (`requires = { db = "healthy" }`).
 public enum RequireCondition: String, Sendable, Equatable {
     /// Its process has been spawned.

@@ -72,11 +72,14 @@ public protocol ChildWatcher: AnyObject {
     func watch(child pid: Int32, pidfd: Int32)
 }
 
-/// Sees processes that are not children end (adopted ones): a pidfd each.
+/// Sees processes that may not be children end (adopted ones, a main
+/// process named by sd_notify's `MAINPID=`): a pidfd each.
 public protocol ProcessWatcher: AnyObject {
-    /// Calls `exited` once `pid` has ended; false when it cannot be watched
-    /// (it is already gone).
-    func watch(_ pid: Int32, exited: @escaping () -> Void) -> Bool
+    /// Calls `exited` once `pid` has ended, with its status when it was the
+    /// daemon's child by then (reaped here), else `.unknown`, and when it
+    /// last ran (`ProcessEnd.lastRan`); false when it cannot be watched (it
+    /// is already gone).
+    func watch(_ pid: Int32, exited: @escaping (ExitStatus, _ ended: Double?) -> Void) -> Bool
 }
 
 /// Why a process could not be started, ready for the `spawn_failed` event.

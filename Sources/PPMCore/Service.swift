@@ -72,6 +72,9 @@ final class Service {
         if case .waiting(.timer(let due)) = phase { s.startsIn = max(0, due - now) }
         s.health = run?.health
         s.probeMessage = run?.probeMessage
+        s.pgid = phase.pgid
+        s.errno = run?.errno
+        s.stoppingNotified = run?.stoppingNoticed ?? false
         return s
     }
 }

@@ -31,6 +31,14 @@ public struct ServiceSnapshot: Sendable {
     public var health: Health?
     /// The last readiness probe's or health check's message.
     public var probeMessage: String?
+    /// The process group of its current run (the group of `pid` unless
+    /// sd_notify's `MAINPID=` named another main process). Not a member of
+    /// the service object.
+    public var pgid: Int32?
+    /// The last sd_notify `ERRNO=` of the current run.
+    public var errno: Int32?
+    /// The current run sent sd_notify's `STOPPING=1`.
+    public var stoppingNotified = false
     /// The service's cgroup directory, when services run in cgroups (the
     /// daemon fills it in; the member is left out otherwise).
     public var cgroup: String?
@@ -79,12 +87,16 @@ public struct ServiceSnapshot: Sendable {
         put("crashes", .init(crashes))
         put("dir", .init(spec.dir))
         put("env", .object(spec.env.mapValues { .string($0) }))
+        put("errno", .init(errno))
         put("groups", .init(spec.groups))
         put("health", .init(health?.rawValue))
+        put("health_check", .init(spec.healthCheck))
         put("hooks", .init(spec.scriptedFields))
         put("last_error", .init(lastError))
         put("last_exit", lastExit.map { e in
-            .object(["result": .init(e.result), "signal": .init(e.signal), "runtime": .double(e.runtime), "time": .double(e.time)])
+            var o: [String: JSONValue] = ["result": .init(e.result), "signal": .init(e.signal), "runtime": .double(e.runtime), "time": .double(e.time)]
+            if let errno = e.errno { o["errno"] = .init(errno) }
+            return .object(o)
         } ?? .null)
         put("name", .string(name))
         put("once", .bool(spec.once))
@@ -102,6 +114,7 @@ public struct ServiceSnapshot: Sendable {
         put("stdout", .init(stdoutPath))
         put("stop_signal", .string(Signals.name(spec.stopSignal)))
         put("stop_timeout", .double(stopTimeout))
+        put("stopping_notified", .bool(stoppingNotified))
         put("uptime", .init(uptime))
         put("user", .init(spec.user))
         put("waiting_for", .init(waitingFor))

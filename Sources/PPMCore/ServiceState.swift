@@ -1,9 +1,16 @@
 /// The states of SPEC section 4.
 public enum ServiceState: String, Sendable, Codable {
     case created, waiting, starting, running, paused, stopping, stopped, finished, crashed, fatal, disabled
+    /// Running, and reloading after it sent sd_notify's `RELOADING=1`, until its next `READY=1` (SPEC 9).
+    case reloading
 
     /// Whether a process of the service may be alive in this state.
-    public var hasProcess: Bool { self == .starting || self == .running || self == .paused || self == .stopping }
+    public var hasProcess: Bool {
+        self == .starting || self == .running || self == .paused || self == .stopping || self == .reloading
+    }
+
+    /// Running as far as users and dependents are concerned: `running`, or `reloading`.
+    public var isUp: Bool { self == .running || self == .reloading }
 }
 
 /// How a process ended.
@@ -39,11 +46,14 @@ public struct LastExit: Sendable, Equatable {
     public var signal: Int32?
     public var runtime: Double
     public var time: Double
+    /// The last sd_notify `ERRNO=` of the run, if it sent one.
+    public var errno: Int32?
 
-    public init(result: Int32?, signal: Int32?, runtime: Double, time: Double) {
+    public init(result: Int32?, signal: Int32?, runtime: Double, time: Double, errno: Int32? = nil) {
         self.result = result
         self.signal = signal
         self.runtime = runtime
         self.time = time
+        self.errno = errno
     }
 }

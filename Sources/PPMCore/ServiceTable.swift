@@ -6,6 +6,9 @@ struct ServiceTable {
     private(set) var order: [String] = []
     /// The service whose current process has this pid.
     var byPid: [Int32: Service] = [:]
+    /// The runs whose main process is not their group's leader (sd_notify
+    /// `MAINPID=`), by process group: `byPid` knows them by the main pid.
+    var movedGroups: [Int32: Service] = [:]
     /// Services that require the key: started when it runs, stopped before it.
     private(set) var dependents: [String: Set<String>] = [:]
     /// Members of each group, in declaration order.
@@ -44,6 +47,7 @@ struct ServiceTable {
     mutating func remove(_ name: String) -> Int? {
         guard let service = byName.removeValue(forKey: name) else { return nil }
         if let pid = service.pid, byPid[pid] === service { byPid[pid] = nil }
+        if let pgid = service.phase.pgid, movedGroups[pgid] === service { movedGroups[pgid] = nil }
         for r in service.spec.requires { dependents[r]?.remove(name) }
         for g in service.spec.groups {
             groups[g]?.removeAll { $0 == name }

@@ -7,9 +7,10 @@ extension Supervisor {
     func adopt(_ name: String, _ process: AdoptedProcess) {
         guard let service = table[name], !service.isActive, !isShuttingDown else { return }
         let pid = process.pid
-        service.phase = .running(Phase.Run(pid: pid, pgid: pid, startedAt: now.monotonic - max(0, process.age)))
+        service.phase = .running(Phase.Run(pid: pid, pgid: process.pgid, startedAt: now.monotonic - max(0, process.age)))
         service.starts = max(service.starts, 1)
         table.byPid[pid] = service
+        if process.pgid != pid { table.movedGroups[process.pgid] = service }  // a main process set by MAINPID=
         effects.append(.persist(.running(name, pid: pid)))
         // Not a child of this daemon: its end is seen through a pidfd, without a status.
         if !process.child { effects.append(.watchProcess(pid: pid)) }
@@ -35,7 +36,7 @@ extension Supervisor {
         case .stopped: service.phase = .down(.stopped)
         case .disabled: service.phase = .disabled
         case .waiting where r.startsIn != nil: delayStart(service, after: r.startsIn!)
-        case .created, .waiting, .starting, .running, .paused, .stopping: break
+        case .created, .waiting, .starting, .running, .paused, .stopping, .reloading: break
         }
     }
 }

@@ -19,7 +19,9 @@ extension Supervisor {
     /// The world saw the current process say it is ready (`READY=1`, a
     /// line on its notification descriptor, a matching log line).
     func ready(_ name: String, pid: Int32) {
-        guard let service = table[name], case .starting(let run) = service.phase, run.pid == pid else { return }
+        guard let service = table[name], case .starting(let run) = service.phase, run.pid == pid else {
+            return reloaded(name, pid: pid)
+        }
         becameReady(service, run)
     }
 
@@ -55,7 +57,8 @@ extension Supervisor {
         if trigger { return checkFailed(service, run, "WATCHDOG=trigger", at: .immediately) }
         guard let watchdog = service.spec.watchdog else { return }
         arm(service, .watchdog, after: watchdog)
-        if run.health == .unhealthy { checkPassed(service, run) }
+        // The watchdog alone judges health: its first ping is a passed check.
+        if run.health == .unhealthy || (run.health == nil && service.spec.health == nil) { checkPassed(service, run) }
     }
 
     /// How a failed check counts: one of `failures` in a row, or unhealthy at once (watchdog).
@@ -162,7 +165,7 @@ extension Supervisor {
         guard let service = table[required] else { return false }
         switch (condition(of: required, for: spec), service.phase) {
         case (.started, .starting), (.started, .running): return true
-        case (.ready, .running(let run)): return !run.paused
+        case (.ready, .running(let run)): return !run.paused  // a reloading service stays ready
         case (.healthy, .running(let run)): return run.health == .healthy
         case (.succeeded, .down(.finished)): return service.lastExit?.result == 0
         default: return false

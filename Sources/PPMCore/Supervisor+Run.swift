@@ -88,7 +88,10 @@ extension Supervisor {
         cancelTimer(service, .ready)
         cancelTimer(service, .probe)
         cancelTimer(service, .watchdog)
-        service.lastExit = LastExit(result: status.result, signal: status.signal, runtime: runtime, time: now.wall)
+        if run.pid != run.pgid, table.movedGroups[run.pgid] === service { table.movedGroups[run.pgid] = nil }
+        service.lastExit = LastExit(result: status.result, signal: status.signal, runtime: runtime, time: now.wall, errno: run.errno)
+        // What the service said of its failure over sd_notify (`ERRNO=`).
+        let said: [String: JSONValue] = run.errno.map { ["errno": .init($0)] } ?? [:]
         let outcome: Outcome
         if stopThen != nil {
             outcome = .stopped
@@ -112,7 +115,7 @@ extension Supervisor {
         if let stopThen {
             service.phase = .draining(pgid: run.pgid, then: stopThen)
             draining.insert(name)
-            emit(.exit, service, pid: pid, status: status, runtime: runtime, outcome: outcome, cause: run.cause)
+            emit(.exit, service, pid: pid, status: status, runtime: runtime, outcome: outcome, cause: run.cause, extra: said)
             effects.append(.watchGroup(name, pgid: run.pgid))
             return
         }
@@ -128,7 +131,7 @@ extension Supervisor {
         if !service.spec.postStop.isEmpty { cleaning.insert(name) }
         effects.append(.watchGroup(name, pgid: run.pgid))
         emit(.exit, service, pid: pid, status: status, runtime: runtime, outcome: outcome, error: error, cause: run.cause,
-             decide: decide)
+             decide: decide, extra: said)
         recordGone(service)
         if isShuttingDown {
             shutdownProgress(service)

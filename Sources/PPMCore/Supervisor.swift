@@ -79,6 +79,7 @@ public final class Supervisor {
         case .ready(let name, let pid): ready(name, pid: pid)
         case .extendReadyTimeout(let name, let pid, let seconds): extendReadyTimeout(name, pid: pid, seconds: seconds)
         case .watchdog(let name, let pid, let trigger): watchdog(name, pid: pid, trigger: trigger)
+        case .notice(let name, let pid, let notice): noticed(name, pid: pid, notice)
         case .probed(let name, let pid, let purpose, let ok, let message): probed(name, pid: pid, purpose, ok: ok, message: message)
         case .healthDecided(let name, let starts, let decision): healthDecided(name, starts: starts, decision)
         case .journal(let note): effects.append(.journal(note))
@@ -119,9 +120,10 @@ public final class Supervisor {
         return s
     }
 
-    /// The service whose current process leads the process group `pgid`
-    /// (a service's process is its group's leader). Constant time.
-    public func service(leading pgid: Int32) -> String? { table.byPid[pgid]?.spec.name }
+    /// The service whose current run is the process group `pgid` (its
+    /// process leads it, unless sd_notify's `MAINPID=` moved the main
+    /// process within the group). Constant time.
+    public func service(leading pgid: Int32) -> String? { (table.byPid[pgid] ?? table.movedGroups[pgid])?.spec.name }
 
     /// The Lua pattern and process of a `starting` service whose readiness
     /// is a log line (`ready = {log = …}`); nil otherwise. Constant time: the

@@ -59,6 +59,10 @@ public enum SupervisorInput: Sendable, Equatable {
     /// `EXTEND_TIMEOUT_USEC=` from the service of process `pid`: while it
     /// starts, `ready_timeout` runs out no sooner than `seconds` from now.
     case extendReadyTimeout(String, pid: Int32, seconds: Double)
+    /// The service of process `pid` (its main process when this was seen)
+    /// said something else over sd_notify: `RELOADING=1`, `STOPPING=1`,
+    /// `ERRNO=`, `MAINPID=`.
+    case notice(String, pid: Int32, ServiceNotice)
     /// The answer of a `probe` effect for the process `pid`.
     case probed(String, pid: Int32, ProbePurpose, ok: Bool, message: String?)
     /// What `on_health` decided about an `unhealthy` event of run `starts`
@@ -83,16 +87,20 @@ public enum SupervisorInput: Sendable, Equatable {
 /// A process taken over instead of started: left running by a daemon that
 /// was killed, or kept across a re-exec of this one.
 public struct AdoptedProcess: Sendable, Equatable {
-    /// Its pid (and process group).
+    /// Its pid.
     public var pid: Int32
+    /// Its process group: `pid`, unless sd_notify's `MAINPID=` had made
+    /// another process of the group the service's main one.
+    public var pgid: Int32
     /// Seconds since it started.
     public var age: Double
     /// Still a child of this process (a re-exec): its exit comes with SIGCHLD
     /// and a status; otherwise a pidfd tells only that it ended.
     public var child: Bool
 
-    public init(pid: Int32, age: Double, child: Bool) {
+    public init(pid: Int32, pgid: Int32? = nil, age: Double, child: Bool) {
         self.pid = pid
+        self.pgid = pgid ?? pid
         self.age = age
         self.child = child
     }

@@ -1,5 +1,6 @@
 import LuaKit
 import PPMCore
+import PPMProtocol
 
 /// The TCP listener (`ppm.settings { listen = {...} }`): where it listens,
 /// the shared secret's file, and which client networks may run which
@@ -18,7 +19,7 @@ public struct ListenSettings: Sendable, Equatable {
     /// that signs clients' certificates (absolute paths); nil with a token.
     public var certificates: Certificates?
     /// Networks and what they may run, most specific network first.
-    public var allow: [(network: ClientNetwork, commands: Set<String>)]
+    public var allow: [(network: ClientNetwork, commands: Set<ControlCommand>)]
     /// Connections held at once; more are refused.
     public var maxClients = 64
     /// Seconds a connection may stay silent before it is closed (one that
@@ -37,7 +38,7 @@ public struct ListenSettings: Sendable, Equatable {
 
     /// What a client at `address` may run, with the network that granted
     /// it (the most specific one containing it); nil when none does.
-    public func rule(for address: [UInt8]) -> (network: ClientNetwork, commands: Set<String>)? {
+    public func rule(for address: [UInt8]) -> (network: ClientNetwork, commands: Set<ControlCommand>)? {
         allow.first { $0.network.contains(address) }
     }
 
@@ -106,15 +107,15 @@ public struct ListenSettings: Sendable, Equatable {
 
     /// `allow = { ["10.0.0.0/8"] = { "read", "restart" }, ... }`; without
     /// it, any address may run the read-only commands.
-    private static func allowList(_ value: LuaValue) throws -> [(network: ClientNetwork, commands: Set<String>)] {
+    private static func allowList(_ value: LuaValue) throws -> [(network: ClientNetwork, commands: Set<ControlCommand>)] {
         let table: LuaTable
         switch value {
-        case .nil: return [(ClientNetwork("0.0.0.0/0")!, RemoteCommands.readOnly), (ClientNetwork("::/0")!, RemoteCommands.readOnly)]
+        case .nil: return [(ClientNetwork("0.0.0.0/0")!, ControlCommand.readOnly), (ClientNetwork("::/0")!, ControlCommand.readOnly)]
         case .table(let t): table = t
         default: throw error("'allow' must be a table of networks to command lists, e.g. { [\"10.0.0.0/8\"] = { \"read\" } }")
         }
         guard !table.entries.isEmpty else { throw error("'allow' is empty: no client could connect (leave it out for read-only access from anywhere)") }
-        var rules: [(network: ClientNetwork, commands: Set<String>)] = []
+        var rules: [(network: ClientNetwork, commands: Set<ControlCommand>)] = []
         for (key, names) in table.entries {
             guard let text = key.stringValue, let network = ClientNetwork(text) else {
                 throw error("allow: \(key.stringValue.map { "'\($0)'" } ?? "a \(key.typeName) key") is not a network: use an address or CIDR text such as \"10.0.0.0/8\" or \"fd00::/8\"")
@@ -122,11 +123,11 @@ public struct ListenSettings: Sendable, Equatable {
             guard case .table(let list) = names, list.isSequence else {
                 throw error("allow[\"\(text)\"] must be a list of command names, e.g. { \"read\", \"restart\" }")
             }
-            var commands: Set<String> = []
+            var commands: Set<ControlCommand> = []
             for name in list.sequence {
-                guard let word = name.stringValue, let granted = RemoteCommands.granted(by: word) else {
+                guard let word = name.stringValue, let granted = ControlCommand.granted(byAllowName: word) else {
                     let shown = name.stringValue ?? name.typeName
-                    throw error("allow[\"\(text)\"]: unknown command '\(shown)'\(Suggest.hint(shown, in: RemoteCommands.allowNames))")
+                    throw error("allow[\"\(text)\"]: unknown command '\(shown)'\(Suggest.hint(shown, in: ControlCommand.allowNames))")
                 }
                 commands.formUnion(granted)
             }

@@ -236,7 +236,7 @@ extension ScriptHost {
     }
 
     /// The keys `ppm.settings{}` accepts.
-    static let settingKeys = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog", "listen",
+    static let settingKeys = ["backoff", "stop_timeout", "hook_timeout", "decide_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog", "listen",
                               "cgroups"]
 
     func applySettings(_ t: LuaTable) throws {
@@ -260,6 +260,7 @@ extension ScriptHost {
         }
         s.stopTimeout = try field.duration(t["stop_timeout"], "stop_timeout") ?? s.stopTimeout
         let timeout = try field.duration(t["hook_timeout"], "hook_timeout") ?? hookTimeout
+        let deciding = try field.duration(t["decide_timeout"], "decide_timeout") ?? decideTimeout
         var memory = lua.memoryLimit
         if let m = try field.integer(t["memory_limit"], "memory_limit") {
             guard m >= 1 << 20 else { throw LuaHostError("ppm.settings: 'memory_limit' must be at least 1 MiB (bytes)") }
@@ -280,6 +281,7 @@ extension ScriptHost {
         loop?.output?.policy = logs
         settings = s
         hookTimeout = timeout
+        decideTimeout = deciding
         lua.memoryLimit = memory
         loop?.send(.configure(s))
         if let listen { self.listen = listen }

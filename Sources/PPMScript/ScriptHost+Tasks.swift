@@ -3,9 +3,9 @@ import PPMCore
 
 /// Hook, timer and probe functions run as coroutines (SPEC 9): they may
 /// call `ppm.sleep` and `ppm.probe.*`, which suspend them until their
-/// answer arrives on the loop. Deciding hooks (`on_exit`, restart
-/// policies, `ppm.first_start`) still run as plain calls: their answer is
-/// needed at once, so waiting there raises a clear error.
+/// answer arrives on the loop. Deciding hooks do too
+/// (`ScriptHost+Decisions.swift`); only `ppm.first_start`'s delay function
+/// still runs as a plain call (boot needs its answer at once).
 extension ScriptHost {
     /// Runs `fn(args...)` as a coroutine until it ends or first suspends.
     /// An error before the first suspension is returned; a later one (or
@@ -23,6 +23,23 @@ extension ScriptHost {
         let task = LuaTask(coroutine, label: label, service: service)
         task.ended = ended
         return step(task, args, first: true)
+    }
+
+    /// Runs `fn(args...)` as a coroutine until it ends or first suspends;
+    /// `ended` gets how it ended (at once when it never suspended). Returns
+    /// the task, to abandon it while it waits (nil when it could not start).
+    @discardableResult
+    func launchTask(_ fn: LuaRef, _ args: [LuaValue], label: String, service: String? = nil,
+                    ended: @escaping (Result<[LuaValue], LuaTaskFailure>) -> Void) -> LuaTask? {
+        let coroutine: LuaCoroutine
+        do { coroutine = try LuaCoroutine(lua, function: fn) } catch {
+            ended(.failure(LuaTaskFailure(text: "\(label): \(error)")))
+            return nil
+        }
+        let task = LuaTask(coroutine, label: label, service: service)
+        task.ended = ended
+        step(task, args, first: true)
+        return task
     }
 
     /// Resumes `task` with `values` (the answer it waited for).
@@ -65,7 +82,7 @@ extension ScriptHost {
     func suspendableTask(_ function: String) throws -> LuaTask {
         guard let task = runningTask, lua.canSuspend(task.coroutine) else {
             throw LuaHostError("\(function) can only wait inside a hook, timer or probe function the daemon runs "
-                + "(not in the config, eval, on_exit, a restart policy or a coroutine of its own: they must answer at once)")
+                + "(not in the config, eval, ppm.first_start or a coroutine of its own: they must answer at once)")
         }
         return task
     }

@@ -65,6 +65,9 @@ public final class ScriptHost: SupervisorHooks {
     public internal(set) var settings = SupervisorSettings()
     /// How long one hook may run (`hook_timeout`).
     public internal(set) var hookTimeout: Double = 1
+    /// How long a deciding hook (`on_exit`, a restart policy, `on_health`)
+    /// may wait in `ppm.sleep` and `ppm.probe.*` in all (`decide_timeout`).
+    public internal(set) var decideTimeout: Double = 30
     /// The watchdog's hard limit for one loop turn or Lua call (`watchdog`; 0: 10 s a turn, ten times a call's budget, at least 10 s).
     public internal(set) var watchdog: Double = 0
     /// How captured output is kept (`log_max_size`, `log_keep`, `log_timestamps`).
@@ -267,25 +270,24 @@ public final class ScriptHost: SupervisorHooks {
                 result.errors.append(error)
             }
         case .exit where decide:
-            if let f = scripts.onExit {
-                let answer = callHook(f, [ev], label: "on_exit of '\(event.name)'", errors: &result.errors)
-                result.decision = decision(answer, from: "on_exit of '\(event.name)'", errors: &result.errors)
-            }
-            if result.decision == nil, let f = scripts.policy, let service = supervisor?.snapshot(event.name) {
-                let svc = LuaValue.table(snapshotTable(service))
-                let answer = callHook(f, [ev, svc], label: "restart policy of '\(event.name)'", errors: &result.errors)
-                result.decision = decision(answer, from: "restart policy of '\(event.name)'", errors: &result.errors)
+            let (name, starts) = (event.name, event.starts)
+            runDecision(exitSteps(event, ev, scripts), service: name, into: &result) { [weak self] decision in
+                self?.send(.decided(name, starts: starts, decision))
             }
         case .ready:
-            if let f = scripts.onReady {
-                _ = callHook(f, [ev], label: "on_ready of '\(event.name)'", errors: &result.errors)
+            if let f = scripts.onReady, let error = startTask(f, [ev], label: "on_ready of '\(event.name)'", service: event.name) {
+                result.errors.append(error)
+            }
+        case .unhealthy where decide:
+            guard let f = scripts.onHealth else { break }
+            let (name, starts) = (event.name, event.starts)
+            let step = DecidingStep(fn: f, arguments: { [ev] }, label: "on_health of '\(name)'")
+            runDecision([step], service: name, into: &result) { [weak self] decision in
+                self?.send(.healthDecided(name, starts: starts, decision))
             }
         case .healthy, .unhealthy:
-            if let f = scripts.onHealth {
-                let answer = callHook(f, [ev], label: "on_health of '\(event.name)'", errors: &result.errors)
-                if event.kind == .unhealthy {
-                    result.decision = decision(answer, from: "on_health of '\(event.name)'", errors: &result.errors)
-                }
+            if let f = scripts.onHealth, let error = startTask(f, [ev], label: "on_health of '\(event.name)'", service: event.name) {
+                result.errors.append(error)
             }
         default:
             break
@@ -295,28 +297,6 @@ public final class ScriptHost: SupervisorHooks {
         }
         for error in result.errors { daemon.log("error", "hook_error: \(error)") }
         return result
-    }
-
-    private func decision(_ v: LuaValue, from label: String, errors: inout [String]) -> Decision? {
-        switch v {
-        case .nil: return nil
-        case .string("restart"): return .restart(after: 0)
-        case .string("stop"): return .stop
-        case .string("fatal"): return .fatal
-        case .table(let t) where t["action"] == .string("restart"):
-            switch t["after"] {
-            case .nil: return .restart(after: 0)
-            case .integer(let i) where i >= 0: return .restart(after: Double(i))
-            case .number(let d) where d >= 0 && d.isFinite: return .restart(after: d)
-            case .string(let s) where Durations.seconds(s) != nil: return .restart(after: Durations.seconds(s))
-            default: break
-            }
-        case .table(let t) where t["action"] == .string("stop"): return .stop
-        case .table(let t) where t["action"] == .string("fatal"): return .fatal
-        default: break
-        }
-        errors.append("\(label) returned an invalid action (expected nil, \"restart\", \"stop\", \"fatal\" or {action = \"restart\", after = seconds})")
-        return nil
     }
 
     // MARK: The ppm module

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import PPMControl
 import PPMImport
+import PPMProtocol
 
 extension ImportFormat: ExpressibleByArgument {}
 

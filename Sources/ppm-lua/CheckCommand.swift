@@ -1,8 +1,8 @@
 import ArgumentParser
 import Glibc
 import LuaKit
-import PPMControl
 import PPMCore
+import PPMProtocol
 import PPMScript
 
 /// `ppm-lua check FILE`: loads a config without starting anything.

@@ -1,8 +1,8 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
-import PPMControl
 import PPMCore
+import PPMProtocol
 
 /// The `--socket` option: the daemon's, and every client's.
 struct SocketOption: ParsableArguments {

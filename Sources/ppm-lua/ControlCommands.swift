@@ -1,7 +1,7 @@
 import ArgumentParser
 import Glibc
-import PPMControl
 import PPMCore
+import PPMProtocol
 
 /// `ppm-lua eval CODE`.
 struct EvalCommand: ParsableCommand {

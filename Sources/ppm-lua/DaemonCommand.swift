@@ -3,8 +3,9 @@ import CSystem
 import FoundationEssentials
 import Glibc
 import LuaKit
-import PPMControl
 import PPMCore
+import PPMDaemon
+import PPMProtocol
 
 /// `ppm-lua daemon`: runs the supervisor.
 struct DaemonCommand: ParsableCommand {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Glibc
-import PPMControl
 import PPMCore
+import PPMProtocol
 
 /// `ppm-lua events [NAME] [-n N] [-f]`: the journal, in aligned columns
 /// (JSON Lines with `--json`).

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Glibc
-import PPMControl
 import PPMCore
 
 /// `ppm-lua health [NAME…|@group] [--json]`: exit 0 when every named service
@@ -36,7 +35,7 @@ struct HealthCommand: ParsableCommand {
         let verdicts = wanted.map { s -> (name: String, state: String, health: String?, ok: Bool) in
             let state = s["state"]?.stringValue ?? "?"
             let health = s["health"]?.stringValue
-            return (s["name"]?.stringValue ?? "?", state, health, state == "running" && health != "unhealthy")
+            return (s["name"]?.stringValue ?? "?", state, health, (state == "running" || state == "reloading") && health != "unhealthy")
         }
         if json {
             printJSON(JSONValue.array(verdicts.map { v in

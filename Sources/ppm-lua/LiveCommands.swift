@@ -1,7 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
-import PPMControl
 import PPMCore
 
 /// `ppm-lua add [options] -- CMD [ARG…]` (alias `exec`).

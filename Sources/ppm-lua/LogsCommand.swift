@@ -1,7 +1,8 @@
 import ArgumentParser
 import Glibc
-import PPMControl
 import PPMCore
+import PPMProtocol
+import PPMTerminal
 
 /// `ppm-lua logs NAME... [-n N] [-f] [--err] [--json]`.
 struct LogsCommand: ParsableCommand {

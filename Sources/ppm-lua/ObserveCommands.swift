@@ -1,6 +1,5 @@
 import ArgumentParser
 import Glibc
-import PPMControl
 import PPMCore
 
 /// `ppm-lua status`.
@@ -40,10 +39,10 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         if json { return printJSON(raw: try client.callRaw("ls", parsing: false).raw) }
         // The table needs six members of each service: the daemon sends only those.
-        let list = try client.call("ls", ["fields": .init(["name", "state", "pid", "starts", "uptime", "last_exit", "health"])])
+        let list = try client.call("ls", ["fields": .init(["name", "state", "pid", "starts", "uptime", "last_exit", "health", "health_check"])])
         let services = list.arrayValue ?? []
-        // A HEALTH column once any service has a verdict (SPEC 9).
-        let health = services.contains { $0["health"]?.stringValue != nil }
+        // A HEALTH column when any service has a check (SPEC 9), `-` until its first verdict.
+        let health = services.contains { $0["health_check"]?.stringValue != nil || $0["health"]?.stringValue != nil }
         printTable(["NAME", "STATE", "PID", "STARTS", "UPTIME", "LAST EXIT"] + (health ? ["HEALTH"] : []), services.map { s in
             [s["name"]?.stringValue ?? "?", s["state"]?.stringValue ?? "?", s["pid"]?.intValue.map(String.init) ?? "-",
              String(s["starts"]?.intValue ?? 0), formatDuration(s["uptime"]?.doubleValue), formatExit(s["last_exit"])]

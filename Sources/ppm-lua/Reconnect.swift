@@ -1,6 +1,6 @@
 import Glibc
-import PPMControl
 import PPMCore
+import PPMProtocol
 
 /// Following (`events -f`, `logs -f`) across an `upgrade`: the daemon
 /// re-executes in place and hangs up on every client, but its process goes

@@ -4,8 +4,9 @@ import Dispatch
 import FoundationEssentials
 import Glibc
 import LuaKit
-import PPMControl
 import PPMCore
+import PPMProtocol
+import PPMTerminal
 
 /// `ppm-lua repl`: Lua inside the running daemon (SPEC 6).
 struct ReplCommand: ParsableCommand {

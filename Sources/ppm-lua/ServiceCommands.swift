@@ -1,5 +1,4 @@
 import ArgumentParser
-import PPMControl
 import PPMCore
 
 /// Names of services on the command line: names, `all`, `@group`.

@@ -1,7 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
-import PPMControl
 import PPMCore
 
 /// Runs a request whose result is one item per service

@@ -1,6 +1,6 @@
-import PPMControl
 import PPMCore
 import PPMScript
+import PPMTerminal
 
 extension ShowCommand {
     /// How the service starts and stops beside its process (SPEC 10): the

@@ -1,7 +1,8 @@
+import Glibc
 import ArgumentParser
-import PPMControl
 import PPMCore
 import PPMScript
+import PPMTerminal
 
 /// `ppm-lua show NAME` (alias `desc`): the spec, the state and why.
 struct ShowCommand: ParsableCommand {
@@ -51,14 +52,30 @@ struct ShowCommand: ParsableCommand {
             + Self.healthRows(s)
             // What the service said of itself with sd_notify's STATUS= (its own text: control bytes escaped).
             + (text("status_text").map { [("status", TerminalText.visible($0))] } ?? [])
+            + Self.notifiedRows(s)
         for (k, v) in headRows + fileRows + restRows + Self.outputWaiting(s) { print(padded(k, to: 11) + v) }
     }
 
     /// The health verdict with the last check's message.
     static func healthRows(_ s: JSONValue) -> [(String, String)] {
-        guard let health = s["health"]?.stringValue else { return [] }
+        let check = s["health_check"]?.stringValue
+        guard let health = s["health"]?.stringValue else { return check.map { [("health", "\($0) check (no verdict yet)")] } ?? [] }
         let message = s["probe_message"]?.stringValue.map { ": " + TerminalText.visible($0) } ?? ""
         return [("health", health + message)]
+    }
+
+    /// What the current run said of itself with sd_notify's `ERRNO=` and `STOPPING=1`.
+    static func notifiedRows(_ s: JSONValue) -> [(String, String)] {
+        var rows: [(String, String)] = []
+        if let number = s["errno"]?.intValue { rows.append(("errno", errnoText(number))) }
+        if s["stopping_notified"]?.boolValue == true { rows.append(("notified", "STOPPING=1 (it is shutting down)")) }
+        return rows
+    }
+
+    /// `2 (No such file or directory)`.
+    static func errnoText(_ number: Int64) -> String {
+        let name = number > 0 && number < 4096 ? String(cString: strerror(Int32(number))) : nil
+        return String(number) + (name.map { " (\($0))" } ?? "")
     }
 
     /// The readiness kind, with the last probe's message while it is starting.
@@ -107,7 +124,8 @@ struct ShowCommand: ParsableCommand {
         let how = e["signal"]?.intValue.map { "signal \(Signals.name(Int32($0)))" } ?? "status \(e["result"]?.intValue ?? 0)"
         let runtime = e["runtime"]?.doubleValue.map { " after \(formatSeconds($0))" } ?? ""
         let time = e["time"]?.doubleValue.map { ", " + ServiceEvent.utc($0) } ?? ""
-        return how + runtime + time
+        let errno = e["errno"]?.intValue.map { ", ERRNO=" + errnoText($0) } ?? ""
+        return how + runtime + time + errno
     }
 }
 

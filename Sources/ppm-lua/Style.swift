@@ -15,7 +15,7 @@ enum Style {
         switch text {
         case "running": paint(text, "32")
         case "crashed", "fatal": paint(text, "31")
-        case "waiting", "stopping", "paused": paint(text, "33")
+        case "waiting", "stopping", "paused", "reloading": paint(text, "33")
         default: text
         }
     }

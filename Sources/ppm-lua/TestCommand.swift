@@ -1,6 +1,6 @@
 import ArgumentParser
 import LuaKit
-import PPMControl
+import PPMProtocol
 import PPMScript
 
 /// `ppm-lua test FILE [--events JOURNAL]`: a config's or a plugin's

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Glibc
-import PPMControl
 import PPMCore
+import PPMProtocol
 
 /// `ppm-lua upgrade`: the daemon re-executes its binary in place.
 struct UpgradeCommand: ParsableCommand {

@@ -1,5 +1,5 @@
 import Foundation
-@testable import PPMControl
+@testable import PPMProtocol
 
 /// A raw client of the daemon's TCP listener, as a socat or `openssl
 /// s_client` user would drive it: lines in, lines out; in clear until

@@ -6,10 +6,14 @@ final class RecordingHooks: SupervisorHooks {
     var events: [ServiceEvent] = []
     var decide: (ServiceEvent) -> Decision? = { _ in nil }
     var errors: [String] = []
+    /// Decisions wait (a hook suspended): they come later as inputs.
+    var pending = false
 
     func handle(_ event: ServiceEvent, decide: Bool) -> HookResult {
         events.append(event)
-        return HookResult(decision: decide ? self.decide(event) : nil, errors: errors)
+        var result = HookResult(decision: decide && !pending ? self.decide(event) : nil, errors: errors)
+        result.pending = decide && pending
+        return result
     }
 }
 

@@ -111,6 +111,7 @@
 ---@field cause? string for `exit`: why the daemon ended the run when nobody asked ("unhealthy")
 ---@field after? number for `ready`: seconds from the spawn; for `stop_step`: seconds from the start of the stop
 ---@field failures? integer for `unhealthy`: failed checks in a row
+---@field errno? integer for `exit`: the run's last sd_notify `ERRNO=`
 
 ---A journal entry (`ppm.events`): the event fields plus these.
 ---@class ppm.JournalEntry: ppm.Event
@@ -146,11 +147,12 @@
 ---@field signal? integer
 ---@field runtime number
 ---@field time number
+---@field errno? integer the run's last sd_notify `ERRNO=`
 
 ---A service as `ppm.get` returns it (and the `svc` of a policy).
 ---@class ppm.Snapshot
 ---@field name string
----@field state "created"|"waiting"|"running"|"paused"|"stopping"|"stopped"|"finished"|"crashed"|"fatal"|"disabled"
+---@field state "created"|"waiting"|"starting"|"running"|"reloading"|"paused"|"stopping"|"stopped"|"finished"|"crashed"|"fatal"|"disabled"
 ---@field pid? integer
 ---@field starts integer
 ---@field restarts integer
@@ -176,6 +178,12 @@
 ---@field last_error? string why the last spawn failed
 ---@field starts_in? number seconds until a delayed start
 ---@field waiting_for? string[] the `requires` not running yet
+---@field ready string its readiness kind ("started", "notify", "fd", "log", "tcp", "http", "exec", "function")
+---@field health? "healthy"|"unhealthy" the last health checks' verdict
+---@field health_check? "tcp"|"http"|"exec"|"function"|"watchdog" how its health is checked
+---@field probe_message? string the last readiness probe's or health check's message
+---@field errno? integer the run's last sd_notify `ERRNO=`
+---@field stopping_notified boolean the run sent sd_notify's `STOPPING=1`
 
 ---@class ppm.Stats
 ---@field cpu number percent
@@ -191,7 +199,8 @@
 ---@class (exact) ppm.Settings
 ---@field backoff? ppm.BackoffSettings the default policy's timings
 ---@field stop_timeout? ppm.Duration default seconds between the stop signal and SIGKILL (10)
----@field hook_timeout? ppm.Duration how long one hook may run (default 1 s)
+---@field hook_timeout? ppm.Duration how long one hook may run (default 1 s; a waiting hook: each run between two waits)
+---@field decide_timeout? ppm.Duration how long on_exit, a restart policy or on_health may wait in all before the default policy decides (default 30 s)
 ---@field memory_limit? integer bytes all Lua may use (default 64 MiB, at least 1 MiB)
 ---@field log_max_size? ppm.Size default rotation size of captured output
 ---@field log_keep? integer default number of rotated files kept
@@ -368,9 +377,9 @@ function ppm.log.warn(...) end
 ---@param ... any
 function ppm.log.error(...) end
 
----Suspends the calling hook, timer or probe function (it runs as a coroutine)
----for `seconds`; the daemon goes on meanwhile. Not in `on_exit` or a restart
----policy, which answer at once.
+---Suspends the calling hook (`on_exit`, restart policies and `on_health` too),
+---timer or probe function (it runs as a coroutine) for `seconds`; the daemon
+---goes on meanwhile. Not in the config, `eval` or `first_start`, which answer at once.
 ---@param seconds number
 function ppm.sleep(seconds) end
 

@@ -165,6 +165,14 @@ int ppm_epoll_del(int epfd, int fd);
 /// their count, or -1.
 int ppm_epoll_ready(int epfd, int *fds, int *ready, int max);
 
+/// A timerfd on CLOCK_MONOTONIC (non-blocking, close-on-exec); -1 with errno.
+int ppm_timerfd_create(void);
+/// Sets the timerfd to expire once at `seconds` on CLOCK_MONOTONIC (at once
+/// when that has passed); 0 or -1.
+int ppm_timerfd_at(int fd, double seconds);
+/// Clears the timerfd's expirations (a read that does not block).
+void ppm_timerfd_clear(int fd);
+
 /// A pidfd for `pid` (close-on-exec; readable once the process has ended),
 /// or -1 with errno.
 int ppm_pidfd_open(pid_t pid);

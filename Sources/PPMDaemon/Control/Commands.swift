@@ -1,0 +1,250 @@
+import Dispatch
+import Glibc
+import LuaKit
+import PPMCore
+import PPMProtocol
+import PPMScript
+
+/// The control commands (SPEC 7), one method each. Every reply goes through
+/// `connection.send`; failures become `{"ok": false, "error": ...}`.
+extension Daemon {
+    /// Sends a request's one reply.
+    typealias Reply = (Result<JSONValue, ControlFailure>) -> Void
+
+    /// Serves one request as a turn of the loop: the inputs it sends run
+    /// right after it (and after any Lua it ran).
+    func handle(_ request: ControlRequest, _ connection: ControlConnection, call: LuaCallID? = nil) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        loop.turn { serve(request, connection, call: call) }
+        if let call { connection.evalFinished(call) }
+        // Services added or removed: their `depends` are followed or dropped.
+        if ControlCommand(named: request.cmd)?.addsOrRemovesServices == true { followDepends() }
+    }
+
+    private func serve(_ request: ControlRequest, _ connection: ControlConnection, call: LuaCallID?) {
+        let reply: Reply = { result in
+            switch result {
+            case .success(let value): connection.send(ControlReply.ok(request.id, value))
+            case .failure(let failure): connection.send(ControlReply.error(request.id, failure.description))
+            }
+        }
+        guard let command = ControlCommand(named: request.cmd) else { return reply(.failure(Self.unknown(request.cmd))) }
+        switch command {
+        case .status: reply(.success(status()))
+        case .ls: list(request, connection)
+        case .show: reply(show(request, masked: connection.isRemote))
+        case .events: events(request, connection)
+        case .start: start(request, reply)
+        case .stop, .restart, .rm: stopping(command, request, connection, reply)
+        case .signal: reply(signal(request))
+        case .eval: reply(eval(request, call: call))
+        case .complete: reply(complete(request))
+        case .add: add(request, reply)
+        case .export: reply(.success(.string(export(masked: connection.isRemote))))
+        case .stats: stats(request, connection)
+        case .logs: logs(request, connection)
+        case .reload:
+            if quitting { return reply(.failure(ControlFailure("the daemon is shutting down"))) }
+            if request.args["dry_run"]?.boolValue == true { return reply(reloadPlan().map(\.planJSON)) }
+            reply(reload(trigger: "ppm-lua reload").map(\.json))
+        case .quit: quitting(request, connection, reply)
+        case .upgrade:
+            // The reply goes out first; the socket closes with the exec.
+            reply(.success(.object(["pid": .int(Int64(getpid())), "binary": .string(Upgrader.executablePath())])))
+            connection.afterReplies { [self] in
+                queue.turnAsync { [self] in
+                    if quitting { return }
+                    let why = upgrader.reexec(cause: "upgrade")
+                    loop.record(JournalNote("daemon_error", fields: ["error": .string(why)]))
+                }
+            }
+        case .interrupt, .auth:
+            // Answered before the loop: `interrupt` by the connection's
+            // server, `auth` by a plaintext TCP listener; nowhere else.
+            reply(.failure(Self.unknown(request.cmd)))
+        }
+    }
+
+    /// `unknown command 'lss' (did you mean 'ls'?)`.
+    static func unknown(_ cmd: String) -> ControlFailure {
+        ControlFailure("unknown command '\(cmd)'\(Suggest.hint(cmd, in: ControlCommand.clientNames))")
+    }
+
+    private func status() -> JSONValue {
+        .object(cgroups.status.merging(disk.status) { $1 }.merging([
+            "pid": .int(Int64(getpid())), "uptime": .double(scheduler.now - startedAt), "version": .string(options.version),
+            "config": .init(options.configPath), "home": .string(options.locations.home),
+            "socket": .string(options.locations.socket), "listen": .init(remote.endpoint?.description),
+            "services": .init(supervisor.names.count),
+            "state_writes": .init(loop.store?.writes ?? 0),
+            "hooks": .object(["calls": .init(host.hookCalls), "seconds": .double(host.hookSeconds)]),
+        ]) { $1 })
+    }
+
+    /// `ls`: every service object, written straight to bytes; with
+    /// `fields`, only those members of each (what the table shows).
+    private func list(_ request: ControlRequest, _ connection: ControlConnection) {
+        var only: Set<String>?
+        if let given = request.args["fields"] {
+            guard let array = given.arrayValue, array.allSatisfy({ $0.stringValue != nil }) else {
+                return connection.send(ControlReply.error(request.id, "ls: 'fields' must be an array of member names"))
+            }
+            let fields = array.compactMap(\.stringValue)
+            if let unknown = fields.first(where: { !ServiceSnapshot.memberNames.contains($0) }) {
+                let hint = Suggest.hint(unknown, in: ServiceSnapshot.memberNames)
+                return connection.send(ControlReply.error(request.id, "ls: unknown field '\(unknown)'\(hint)"))
+            }
+            only = Set(fields)
+        }
+        let services = supervisor.list()
+        var writer = JSONWriter(capacity: services.count * (only == nil ? 700 : 160) + 2)
+        writer.appendByte(UInt8(ascii: "["))
+        for (i, service) in services.enumerated() {
+            if i > 0 { writer.appendByte(UInt8(ascii: ",")) }
+            var shown = cgroups.withCgroup(service)
+            if connection.isRemote { shown.spec = SecretEnv.masked(shown.spec) }
+            shown.write(to: &writer, only: only)
+        }
+        writer.appendByte(UInt8(ascii: "]"))
+        connection.send(ControlReply.ok(request.id, rawResult: writer.bytes))
+    }
+
+    private func name(_ request: ControlRequest) -> Result<String, ControlFailure> {
+        guard let name = request.string("name") else { return .failure(ControlFailure("missing argument 'name'")) }
+        guard supervisor.snapshot(name) != nil else { return .failure(ControlFailure("unknown service '\(name)'")) }
+        return .success(name)
+    }
+
+    private func show(_ request: ControlRequest, masked: Bool) -> Result<JSONValue, ControlFailure> {
+        name(request).map { name in
+            var snapshot = supervisor.snapshot(name)!
+            if masked { snapshot.spec = SecretEnv.masked(snapshot.spec) }
+            guard case .object(var o) = cgroups.withCgroup(snapshot).json else { return snapshot.json }
+            o["spec"] = SpecJSON.encode(snapshot.spec)
+            o.merge(notify.fields(of: name)) { $1 }
+            // Its output waits in its pipe while its log file cannot be written.
+            if let failure = output.writeProblem(name) {
+                o[failure.isFull ? "disk_full" : "write_error"] = .object(["path": .string(failure.path), "error": .string(failure.description)])
+            }
+            return .object(o)
+        }
+    }
+
+    /// Names for CLI words (`web`, `all`, `@group`); unknown words fail.
+    func resolve(_ words: [String]) -> Result<[String], ControlFailure> {
+        guard !words.isEmpty else { return .failure(ControlFailure("no service named")) }
+        var names: [String] = []
+        for word in words {
+            guard let found = supervisor.resolve(word) else {
+                return .failure(ControlFailure(word.hasPrefix("@") ? "no service in group '\(word.dropFirst())'" : "unknown service '\(word)'"))
+            }
+            for n in found where !names.contains(n) { names.append(n) }
+        }
+        return .success(names)
+    }
+
+    /// `stats`: one /proc pass for every service, off the loop on the
+    /// daemon's side thread (the loop keeps answering meanwhile); CPU % over the interval since the last
+    /// sample. A service with a cgroup counts every process in it.
+    private func stats(_ request: ControlRequest, _ connection: ControlConnection) {
+        let services = supervisor.list()
+        let groups = services.compactMap(cgroups.statsGroup)
+        sideWork.perform {
+            let usage = StatsSampler.shared.usage(of: groups)
+            let rows: [JSONValue] = services.map { s in
+                let u = s.pid.flatMap { usage[$0] } ?? .none
+                return .object([
+                    "name": .string(s.name), "pid": .init(s.pid), "cpu": .double(u.cpu), "rss": .int(u.rss),
+                    "pids": .array(u.pids.map { .int(Int64($0)) }), "uptime": .init(s.uptime), "restarts": .init(s.restarts),
+                ])
+            }
+            connection.send(ControlReply.ok(request.id, .array(rows)))
+        }
+    }
+
+    /// `export`: the live services as a config `check` accepts.
+    private func export(masked: Bool) -> String {
+        var text = "-- ppm-lua export: the services of the daemon (pid \(getpid())) as a config.\n"
+        for var snapshot in supervisor.list() {
+            if masked { snapshot.spec = SecretEnv.masked(snapshot.spec) }
+            text += "\n"
+            if !snapshot.spec.scriptedFields.isEmpty {
+                text += "-- \(snapshot.spec.scriptedFields.joined(separator: ", ")): Lua functions, not exported\n"
+            }
+            text += SpecLua.statement(snapshot.spec)
+        }
+        return text
+    }
+
+    /// Drops the frames of the REPL's own printer (and of the sandbox's
+    /// wrappers) from a traceback; an error raised at the printer's level
+    /// (`return io.read()`, a tail call) keeps its message without the position.
+    static func withoutPrinterFrames(_ text: String) -> String {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if let first = lines.first, first.hasPrefix("inspect:"), let cut = first.firstRange(of: ": ") {
+            lines[0] = first[cut.upperBound...]
+        }
+        return lines.enumerated()
+            .filter { i, line in i == 0 || !(line.contains("inspect:") || line.contains("(...tail calls...)") || line.contains("\thardening:")) }
+            .map { $0.1.replacing("in local 'fn'", with: "in main chunk") }
+            .joined(separator: "\n")
+    }
+
+    private func events(_ request: ControlRequest, _ connection: ControlConnection) {
+        let name = request.string("name")
+        if let name, supervisor.snapshot(name) == nil, !journal.mentions(name) {
+            return connection.send(ControlReply.error(request.id, "unknown service '\(name)'"))
+        }
+        var list = JSONWriter()
+        list.appendByte(UInt8(ascii: "["))
+        // `after`: a follower coming back (after an upgrade) asks for what it missed.
+        let backlog = request.int("after").map { journal.lines(after: Int64($0), name: name) } ?? journal.lastLines(request.int("n") ?? 20, name: name)
+        for (i, line) in backlog.enumerated() {
+            if i > 0 { list.appendByte(UInt8(ascii: ",")) }
+            list.appendRaw(line.utf8)
+        }
+        list.appendByte(UInt8(ascii: "]"))
+        connection.send(ControlReply.ok(request.id, rawResult: list.bytes))
+        guard request.bool("follow") else { return }
+        let observer = journal.addObserver { [weak connection] entry in
+            guard let connection, name == nil || entry.name == name else { return }
+            connection.send(ControlReply.ok(request.id, entry.json))
+        }
+        connection.addCleanup { [weak self] in
+            guard let self else { return }
+            self.queue.turnAsync { self.journal.removeObserver(observer) }
+        }
+    }
+
+    private func eval(_ request: ControlRequest, call: LuaCallID?) -> Result<JSONValue, ControlFailure> {
+        guard let code = request.string("code") else { return .failure(ControlFailure("missing argument 'code'")) }
+        let budget = request.args["timeout"]?.doubleValue ?? EvalTimeout.standard
+        if let problem = EvalTimeout.problem(budget) { return .failure(ControlFailure(problem)) }
+        do {
+            let result = try host.eval(code, budget: budget, call: call)
+            var o: [String: JSONValue] = ["values": .init(result.values), "output": .string(result.output)]
+            if !result.warnings.isEmpty { o["warnings"] = .init(result.warnings) }
+            return .success(.object(o))
+        } catch let e as LuaError {
+            let message: String
+            switch e {
+            case .timeout(let s, let tb): message = "chunk stopped: ran past its \(s) s budget" + (tb.isEmpty ? "" : "\n" + tb)
+            case .interrupted(let tb): message = "interrupted" + (tb.isEmpty ? "" : "\n" + tb)
+            case .memoryLimit(let bytes): message = "chunk stopped: Lua memory limit of \(bytes) bytes reached"
+            default: message = e.fullText
+            }
+            return .failure(ControlFailure(Self.withoutPrinterFrames(message)))
+        } catch {
+            return .failure(ControlFailure("\(error)"))
+        }
+    }
+
+    private func complete(_ request: ControlRequest) -> Result<JSONValue, ControlFailure> {
+        guard let text = request.string("text") else { return .failure(ControlFailure("missing argument 'text'")) }
+        do {
+            return .success(.object(["completions": .init(try host.complete(text))]))
+        } catch {
+            return .failure(ControlFailure("completion failed: \((error as? LuaError)?.fullText ?? "\(error)")"))
+        }
+    }
+}

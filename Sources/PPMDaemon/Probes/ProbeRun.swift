@@ -1,0 +1,93 @@
+import Glibc
+import PPMCore
+import PPMProtocol
+
+/// One probe under way: its socket, its timer, its helper, and the
+/// completion it must call exactly once. Whatever ends it first (the
+/// answer, the timeout, a cancel) closes the rest. Confined to the loop.
+final class ProbeRun: @unchecked Sendable {
+    private let sockets: ReadinessSet
+    private var done: ((ProbeResult) -> Void)?
+    /// The connection, while one is open (watched in `sockets`).
+    private(set) var fd: Int32 = -1
+    /// The timeout's timer, and when it fires (monotonic seconds).
+    var timer: TimerToken?
+    var deadline = 0.0
+    /// Ends what the probe started beyond its socket (a helper process).
+    var onEnd: (() -> Void)?
+    weak var handle: ProbeHandle?
+
+    init(sockets: ReadinessSet, done: @escaping (ProbeResult) -> Void) {
+        self.sockets = sockets
+        self.done = done
+    }
+
+    /// Whether the probe has completed or was cancelled.
+    var isOver: Bool { done == nil }
+
+    /// Completes the probe with `result` (once; later calls do nothing).
+    func finish(_ result: ProbeResult) {
+        guard let done else { return }
+        self.done = nil
+        handle?.finished()
+        closeAll()
+        done(result)
+    }
+
+    /// Ends the probe without calling its completion.
+    func cancel() {
+        guard done != nil else { return }
+        done = nil
+        closeAll()
+    }
+
+    private func closeAll() {
+        timer?.cancel()
+        timer = nil
+        if fd >= 0 {
+            sockets.forget(fd)
+            close(fd)
+            fd = -1
+        }
+        let end = onEnd
+        onEnd = nil
+        end?()
+    }
+
+    /// Opens a non-blocking TCP connection to `endpoint`; `connected` runs
+    /// once it is up (the socket is then `fd`, possibly still watched for
+    /// room to write: `watch` replaces that). A failure finishes the probe
+    /// with the system's reason.
+    func connect(_ endpoint: IPEndpoint, _ connected: @escaping () -> Void) {
+        fd = socket(endpoint.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return finish(.failed("socket: \(Self.reason(errno))")) }
+        let rc = endpoint.withSockaddr { Glibc.connect(fd, $0, $1) }
+        if rc == 0 { return connected() }
+        guard errno == EINPROGRESS || errno == EINTR else { return finish(.failed("\(endpoint): \(Self.reason(errno))")) }
+        let socket = fd
+        let watching = sockets.watch(socket, for: .writable) { [weak self] _ in
+            guard let self, self.fd == socket else { return }
+            var error: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            if getsockopt(socket, SOL_SOCKET, SO_ERROR, &error, &length) != 0 { error = errno }
+            guard error == 0 else { return self.finish(.failed("\(endpoint): \(Self.reason(error))")) }
+            connected()
+        }
+        if !watching { finish(.failed("\(endpoint): cannot watch the socket")) }
+    }
+
+    /// Watches the connection for `interest`, calling `handler` on the loop.
+    func watch(for interest: ReadinessSet.Readiness, _ handler: @escaping () -> Void) {
+        let socket = fd
+        guard socket >= 0 else { return }
+        if !sockets.watch(socket, for: interest, { [weak self] _ in if self?.fd == socket { handler() } }) {
+            finish(.failed("cannot watch the socket"))
+        }
+    }
+
+    /// The system's text for an errno ("Connection refused" → "connection refused").
+    static func reason(_ code: Int32) -> String {
+        let text = String(cString: strerror(code))
+        return text.prefix(1).lowercased() + text.dropFirst()
+    }
+}

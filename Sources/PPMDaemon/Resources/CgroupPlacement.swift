@@ -1,0 +1,88 @@
+import Glibc
+import PPMCore
+
+/// One cgroup v2 per service where the daemon may make them (see
+/// `ServiceCgroups`); process groups alone elsewhere, or with
+/// `ppm.settings { cgroups = false }`. Decided once at start (`setUp`):
+/// a reload cannot change it.
+final class CgroupPlacement {
+    private let spawner: LinuxSpawner
+    private let log: DaemonLog
+    /// Whether the config asked for services' cgroups at start, and why they are off (nil: on).
+    private(set) var setting: (asked: Bool, off: String?) = (true, nil)
+
+    /// Services run in process groups until `setUp` makes their cgroups.
+    init(spawner: LinuxSpawner, log: DaemonLog) {
+        self.spawner = spawner
+        self.log = log
+    }
+
+    /// Decides at start whether services get cgroups (`asked`: the
+    /// config's `cgroups` setting) and makes the subtree for `home`.
+    func setUp(asked: Bool, home: String) {
+        setting = (asked, Self.make(asked: asked, home: home, spawner: spawner))
+    }
+
+    /// The cgroups the spawner puts services in; nil, or why not.
+    private static func make(asked: Bool, home: String, spawner: LinuxSpawner) -> String? {
+        guard asked else { return "turned off by ppm.settings { cgroups = false }" }
+        switch ServiceCgroups.make(home: home) {
+        case .success(let cgroups):
+            spawner.cgroups = cgroups
+            return nil
+        case .failure(let why):
+            return why.reason
+        }
+    }
+
+    /// Says where services run, once the daemon serves.
+    func logWhereServicesRun() {
+        if let cgroups = spawner.cgroups {
+            log("info", "services run in cgroups under \(cgroups.root)")
+        } else {
+            log("info", "services run in process groups only (no cgroup per service): \(setting.off ?? "?")")
+        }
+    }
+
+    /// After adoption: ends what a previous daemon left in the cgroups of
+    /// services that are not running now (a group it was stopping, strays
+    /// that left their process group), and removes those cgroups.
+    func sweep(_ supervisor: Supervisor) {
+        guard let cgroups = spawner.cgroups else { return }
+        let running = Set(supervisor.list().filter { $0.pid != nil }.map(\.name))
+        for dir in cgroups.sweep(keeping: running) {
+            log("warn", "killed what a previous daemon left in \(cgroups.root)/\(dir)")
+        }
+    }
+
+    /// At quit, once every service has stopped: kills what is left in the
+    /// cgroups (leftovers of exits still in their stop timeout), removes them.
+    func removeAll() {
+        guard let cgroups = spawner.cgroups else { return }
+        for dir in cgroups.removeAll() { log("info", "killed what was left in \(cgroups.root)/\(dir)") }
+    }
+
+    /// A reload cannot change `cgroups`: it is read when the daemon starts.
+    func noteChange(asked: Bool) {
+        guard asked != setting.asked else { return }
+        log("warn", "ppm.settings cgroups changed: it takes effect when the daemon restarts")
+    }
+
+    /// `status` fields: the subtree, or null and why.
+    var status: [String: JSONValue] {
+        if let cgroups = spawner.cgroups { return ["cgroups": .string(cgroups.root)] }
+        return ["cgroups": .null, "cgroups_off": .init(setting.off)]
+    }
+
+    /// The snapshot with its cgroup filled in (when services run in cgroups).
+    func withCgroup(_ snapshot: ServiceSnapshot) -> ServiceSnapshot {
+        var s = snapshot
+        s.cgroup = spawner.cgroups?.directory(for: snapshot.name)
+        return s
+    }
+
+    /// What `stats` measures for a running service.
+    func statsGroup(_ snapshot: ServiceSnapshot) -> StatsGroup? {
+        snapshot.pid.map { StatsGroup(pgid: $0, cgroup: spawner.cgroups?.directory(for: snapshot.name)) }
+    }
+}

@@ -1,0 +1,61 @@
+import CSystem
+import Dispatch
+import Glibc
+import PPMCore
+
+/// Watches processes that are not the daemon's children (adopted after a
+/// daemon was killed, a main process named by `MAINPID=`) through pidfds: a
+/// pidfd becomes readable when its process ends (or, for a child, once it
+/// is a zombie). The pidfds sit in one `ReadinessSet` on the loop's queue.
+final class PidWatcher: ProcessWatcher, @unchecked Sendable {
+    private let watchSet: ReadinessSet
+    /// The pidfd of each watched process.
+    private var pidfds: [Int32: Int32] = [:]
+
+    private let queue: DispatchQueue
+
+    init(queue: DispatchQueue) {
+        self.queue = queue
+        watchSet = ReadinessSet(queue: queue)
+    }
+
+    func watch(_ pid: Int32, exited: @escaping (ExitStatus, Double?) -> Void) -> Bool {
+        let fd = ppm_pidfd_open(pid)
+        // No descriptor free: the process lives on (taking it for ended would
+        // start a second copy). Asked again each second until one is had.
+        if fd < 0, DescriptorGate.isExhaustion(errno) {
+            let retry = UncheckedClosure { [weak self] in if self?.watch(pid, exited: exited) == false { exited(.unknown, nil) } }
+            queue.asyncAfter(deadline: .now() + 1) { [queue] in LoopTurns.run(on: queue, retry.body) }
+            return true
+        }
+        guard fd >= 0 else { return false }
+        end(pid)
+        pidfds[pid] = fd
+        let watched = watchSet.watch(fd) { [weak self] _ in
+            guard self?.pidfds[pid] == fd else { return }
+            // Read while it is a zombie; reaped here if it became the daemon's
+            // child (a main process whose parent ended first, as subreaper).
+            let ended = ProcessEnd.lastRan(pid)
+            var kind: Int32 = 0, code: Int32 = 0
+            let reaped = ppm_wait_pidfd(fd, &kind, &code)
+            if reaped == 0 { return }  // not ended yet: a readiness of a child still running
+            self?.end(pid)
+            let status: ExitStatus = reaped < 0 ? .unknown : kind == Int32(PPM_WAIT_EXITED) ? .exited(code) : .signaled(code)
+            exited(status, ended)
+        }
+        if !watched { end(pid) }
+        return watched
+    }
+
+    /// Stops watching `pid` and closes its pidfd.
+    private func end(_ pid: Int32) {
+        guard let fd = pidfds.removeValue(forKey: pid) else { return }
+        watchSet.forget(fd)
+        Glibc.close(fd)
+    }
+}
+
+/// A closure confined to the loop queue, carried through a `@Sendable` one.
+private struct UncheckedClosure: @unchecked Sendable {
+    let body: () -> Void
+}

@@ -1,0 +1,182 @@
+import CSystem
+import Glibc
+import PPMCore
+
+/// The CLI's end of the control socket (or of a TCP listener, in TLS): one
+/// blocking connection.
+public final class ControlClient {
+    /// Why a request got no result.
+    public enum Failure: Error, CustomStringConvertible {
+        /// Nothing listens on the socket (exit code 3).
+        case noDaemon(String)
+        /// The daemon answered with an error (exit code 1).
+        case failed(String)
+        /// The daemon hung up (it exited, or re-executed itself: `upgrade`).
+        case closed
+
+        /// The message for the user.
+        public var description: String {
+            switch self {
+            case .noDaemon(let path): "no daemon answers on \(path) (start one with `ppm-lua daemon`)"
+            case .failed(let message): message
+            case .closed: "the daemon closed the connection"
+            }
+        }
+    }
+
+    private let channel: ClientChannel
+    /// Reply lines, cut from what the channel reads.
+    private var framer = LineFramer()
+    private var nextID: Int64 = 0
+
+    /// The default of `answerTimeout` for the CLI's commands.
+    public static let standardAnswerTimeout = 30.0
+    /// Seconds a request waits for the daemon's first reply line (nil:
+    /// forever); past it the request fails: "the daemon did not answer within 30 s".
+    public var answerTimeout: Double?
+    /// When the reply to the last request must have begun (monotonic).
+    private var answerDeadline: Double?
+
+    /// Connects to the daemon's socket.
+    public init(socket path: String) throws(Failure) {
+        let sock = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard sock >= 0 else { throw .noDaemon(path) }
+        let rc = UnixAddress.with(path) { connect(sock, $0, $1) } ?? -1
+        guard rc == 0 else {
+            Glibc.close(sock)
+            throw .noDaemon(path)
+        }
+        channel = ClientChannel(plain: sock)
+    }
+
+    /// A client over a connected channel (a TCP one, see `ControlEndpoint`).
+    init(_ channel: ClientChannel) {
+        self.channel = channel
+    }
+
+    /// The pid a TCP listener's daemon gave when it admitted this client.
+    var remotePid: Int32?
+
+    /// The daemon's pid (the peer's on a unix socket, the one a TCP
+    /// listener gave otherwise): the same process after an `upgrade` (it
+    /// re-executes in place), gone after a `quit`.
+    public var daemonPid: Int32? {
+        let pid = ppm_peer_pid(channel.fd)
+        return pid > 0 ? Int32(pid) : remotePid
+    }
+
+    /// Sends one request and returns its result.
+    public func call(_ cmd: String, _ args: [String: JSONValue] = [:]) throws(Failure) -> JSONValue {
+        try callRaw(cmd, args).value
+    }
+
+    /// Sends one request and returns its result with the bytes it came in
+    /// (for `--json`, which prints them as received). Without `parsing`,
+    /// the result is checked but not built (`value` is null): the cheap way
+    /// to pass a large result on.
+    public func callRaw(_ cmd: String, _ args: [String: JSONValue] = [:], parsing: Bool = true) throws(Failure) -> ControlResult {
+        try send(cmd, args)
+        return try receiveRaw(parsing: parsing)
+    }
+
+    /// Sends a request without waiting (for following commands).
+    public func send(_ cmd: String, _ args: [String: JSONValue] = [:]) throws(Failure) {
+        nextID += 1
+        let line = ControlRequest(id: .int(nextID), cmd: cmd, args: args).line + "\n"
+        answerDeadline = answerTimeout.map { SystemClock.monotonic() + $0 }
+        guard channel.send(Array(line.utf8)) else {
+            // A daemon that refuses a client says why before it hangs up.
+            _ = try receiveReply(timeout: 1)
+            throw .closed
+        }
+    }
+
+    /// Reads the next reply's result (streams send several).
+    public func receive() throws(Failure) -> JSONValue {
+        try receiveRaw().value
+    }
+
+    /// Reads the next reply's result with the bytes it came in (progress
+    /// replies are skipped).
+    public func receiveRaw(parsing: Bool = true) throws(Failure) -> ControlResult {
+        while true {
+            if case .result(let r)? = try receiveReply(parsing: parsing) { return r }
+        }
+    }
+
+    /// One reply line: the result, or progress of a request that asked for it.
+    public enum Reply {
+        /// `{"progress": ...}`: more replies follow.
+        case progress(JSONValue)
+        /// The final reply's result.
+        case result(ControlResult)
+    }
+
+    /// Interrupts this connection's running `eval` from another thread
+    /// (Ctrl-C in the REPL): the daemon stops this client's chunk and no other.
+    public var interrupter: Interrupter { Interrupter(channel: channel) }
+
+    /// Sends `interrupt` on a connection while its owner waits for a reply;
+    /// the reply to the interrupt itself is skipped by `receive`.
+    public struct Interrupter: Sendable {
+        fileprivate static let requestID = "interrupt"
+        let channel: ClientChannel
+
+        /// Asks the daemon to stop the chunk this connection sent.
+        public func interrupt() {
+            _ = channel.send(Array((ControlRequest(id: .string(Self.requestID), cmd: ControlCommand.interrupt.rawValue).line + "\n").utf8))
+        }
+    }
+
+    /// Reads the next reply (not one to an `Interrupter`); nil when `timeout`
+    /// seconds pass without one. Without `parsing`, a result is checked but not built.
+    public func receiveReply(timeout: Double? = nil, parsing: Bool = true) throws(Failure) -> Reply? {
+        var next: (line: [UInt8], reply: JSONValue, member: JSONMemberRange?)?
+        while next == nil {
+            guard let line = try readLine(timeout: timeout) else { return nil }
+            let parsed = line.withUnsafeBufferPointer { bytes in
+                Result { () throws(JSONParseError) in try JSONReader.parse(bytes, capturing: "result", skippingCaptured: !parsing) }
+            }
+            guard case .success(let (reply, member)) = parsed, reply.objectValue != nil else {
+                throw .failed("malformed reply from the daemon: \(String(decoding: line, as: UTF8.self))")
+            }
+            // Skipped: the reply to an interrupt, and a TCP listener's hello.
+            if reply["id"] != .string(Interrupter.requestID) && (reply["hello"] == nil || reply["id"] != nil) { next = (line, reply, member) }
+        }
+        guard let (line, reply, member) = next else { return nil }
+        guard reply["ok"]?.boolValue == true else { throw .failed(reply["error"]?.stringValue ?? "request failed") }
+        if let progress = reply["progress"] { return .progress(progress) }
+        guard let member else { return .result(ControlResult(value: .null, raw: ArraySlice("null".utf8), items: [])) }
+        return .result(ControlResult(value: reply["result"] ?? .null, raw: line[member.value], items: member.elements.map { line[$0] }))
+    }
+
+    /// The next line, without its newline; nil when `timeout` passes first.
+    func readLine(timeout: Double?) throws(Failure) -> [UInt8]? {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            // Replies have no length limit: the framer never refuses one.
+            if let line = try? framer.nextLine() { return line }
+            let answerLeft = answerDeadline.map { max(0, $0 - SystemClock.monotonic()) }
+            let wait = [timeout, answerLeft].compactMap { $0 }.min()
+            guard let n = channel.read(into: &chunk, timeout: wait) else {
+                if answerLeft != nil && answerLeft == wait, let limit = answerTimeout {
+                    throw .failed("the daemon did not answer within \(Self.seconds(limit)) (--timeout to wait longer)")
+                }
+                return nil
+            }
+            if n <= 0, let alert = channel.tlsFailure, alert.contains("alert") {
+                throw .failed("the daemon refused this client's certificate (is it signed by the daemon's CA?): \(alert)")
+            }
+            if n <= 0 { throw .closed }
+            answerDeadline = nil  // it answers: what follows may take its time (a stop waits for its services)
+            framer.append(chunk[0..<n])
+        }
+    }
+}
+
+extension ControlClient {
+    /// "30 s", "2.5 s".
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() && value < 1e9 ? "\(Int(value)) s" : "\(value) s"
+    }
+}

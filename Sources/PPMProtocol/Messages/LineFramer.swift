@@ -1,0 +1,71 @@
+/// Cuts the bytes of a control connection into lines, the protocol's frames
+/// (SPEC 7: one JSON request or reply per `\n`-ended line): the daemon's
+/// end reads requests with it, the client's end replies. Bytes arrive in
+/// chunks of any size; a line is handed out once its newline has come. A
+/// line longer than `maxLine` bytes, whole or still waiting for its
+/// newline, is refused instead of held (unlike the log capture's
+/// `LineSplitter`, which cuts long lines into pieces).
+public struct LineFramer: Sendable {
+    /// A line ran past `maxLine`.
+    public struct LineTooLong: Error, Sendable {
+        /// The limit it ran past.
+        public let limit: Int
+    }
+
+    /// The longest line accepted, newline excluded; it may change between
+    /// lines (a TCP client's limit grows once it has authenticated).
+    public var maxLine: Int
+
+    /// The bytes received; those before `start` have been handed out.
+    private var bytes: [UInt8] = []
+    private var start = 0
+    /// How many bytes after `start` are known to hold no newline (each
+    /// byte is searched once, however many chunks a line comes in).
+    private var searched = 0
+
+    /// A framer refusing lines longer than `maxLine` (no limit by default).
+    public init(maxLine: Int = .max) {
+        self.maxLine = maxLine
+    }
+
+    /// Bytes received and not handed out as lines yet.
+    public var pendingCount: Int { bytes.count - start }
+
+    /// Adds what was read.
+    public mutating func append(_ chunk: ArraySlice<UInt8>) {
+        // Handed-out lines are dropped once they are half the buffer, so
+        // many short lines cost no repeated moves of what follows them.
+        if start > 0 && start >= bytes.count / 2 {
+            bytes.removeFirst(start)
+            start = 0
+        }
+        bytes += chunk
+    }
+
+    /// The next whole line without its newline; nil until its newline has
+    /// come. Throws when the line (or the part waiting for its newline) is
+    /// longer than `maxLine`.
+    public mutating func nextLine() throws(LineTooLong) -> [UInt8]? {
+        guard let newline = bytes[(start + searched)...].firstIndex(of: UInt8(ascii: "\n")) else {
+            searched = bytes.count - start
+            if searched > maxLine { throw LineTooLong(limit: maxLine) }
+            return nil
+        }
+        guard newline - start <= maxLine else { throw LineTooLong(limit: maxLine) }
+        let line = Array(bytes[start..<newline])
+        start = newline + 1
+        searched = 0
+        if start == bytes.count {
+            bytes.removeAll(keepingCapacity: true)
+            start = 0
+        }
+        return line
+    }
+
+    /// Forgets every byte received, giving their memory back.
+    public mutating func reset() {
+        bytes = []
+        start = 0
+        searched = 0
+    }
+}
