@@ -16,6 +16,8 @@ final class Service {
     /// by a clean exit or a run of `reset_after`: the backoff exponent.
     var crashes = 0
     var spawnFailures = 0
+    /// Crashes and spawn failures since the daemon started (`ppm_service_crashes_total`).
+    var crashesTotal = 0
     /// Why the last spawn failed (cleared by a successful one).
     var lastError: String?
     var lastExit: LastExit?
@@ -68,6 +70,7 @@ final class Service {
             uptime: run.map { now - $0.startedAt }, lastExit: lastExit, stdoutPath: stdoutPath, stderrPath: stderrPath)
         s.held = held
         s.spawnFailures = spawnFailures
+        s.crashesTotal = crashesTotal
         s.lastError = lastError
         if case .waiting(.timer(let due)) = phase { s.startsIn = max(0, due - now) }
         s.health = run?.health

@@ -14,6 +14,8 @@ public struct ServiceSnapshot: Sendable {
     public var stderrPath: String?
     /// Spawn failures in a row (5 make the service fatal).
     public var spawnFailures = 0
+    /// Crashes and spawn failures since the daemon started (not in the service object: a metric).
+    public var crashesTotal = 0
     /// Why the last spawn failed, until one succeeds.
     public var lastError: String?
     /// Seconds until a delayed start or restart (backoff, `start_after`, `after =`).

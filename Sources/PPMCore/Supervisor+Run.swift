@@ -53,6 +53,7 @@ extension Supervisor {
     func spawnFailed(_ service: Service, _ failure: SpawnFailure, tail: String? = nil) {
         service.spawnFailures += 1
         service.crashes += 1
+        service.crashesTotal += 1
         service.lastError = failure.message
         emit(.spawnFailed, service, error: failure.message, extra: tail.map { ["tail": .string($0)] } ?? [:])
         // Out of descriptors: no retry (each would fail alike), one event.
@@ -108,6 +109,7 @@ extension Supervisor {
         if runtime >= settings.backoff.resetAfter { service.crashes = 0 }
         if outcome == .crashed {
             service.crashes += 1
+            service.crashesTotal += 1
         } else {
             service.crashes = 0
         }

@@ -203,6 +203,7 @@ extension ScriptHost {
 
         installUDP(into: &host)
         installProbes(into: &host)
+        installMetrics(into: &host)
         let make = try lua.load(preludeSource, chunkName: "=ppm")
         try lua.call(make, [
             .table(host), .string(context.version), context.configPath.map { .string($0) } ?? .nil, .string(context.home),
@@ -237,7 +238,7 @@ extension ScriptHost {
 
     /// The keys `ppm.settings{}` accepts.
     static let settingKeys = ["backoff", "stop_timeout", "hook_timeout", "decide_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog", "listen",
-                              "cgroups"]
+                              "cgroups", "metrics"]
 
     func applySettings(_ t: LuaTable) throws {
         let known = Self.settingKeys
@@ -272,6 +273,7 @@ extension ScriptHost {
         logs.keep = try field.count(t["log_keep"], "log_keep") ?? logs.keep
         logs.timestamps = try field.bool(t["log_timestamps"], "log_timestamps") ?? logs.timestamps
         let listen = try listenSettings(t["listen"])
+        let metricsEndpoint = try metricsSettings(t["metrics"])
         let cgroups = try field.bool(t["cgroups"], "cgroups")
         if cgroups != nil && loop != nil {
             throw LuaHostError("ppm.settings: 'cgroups' is read from the config when the daemon starts; restart the daemon to change it")
@@ -285,6 +287,7 @@ extension ScriptHost {
         lua.memoryLimit = memory
         loop?.send(.configure(s))
         if let listen { self.listen = listen }
+        if let metricsEndpoint { self.metricsEndpoint = metricsEndpoint }
         if let cgroups { self.cgroups = cgroups }
     }
 

@@ -80,6 +80,10 @@ public final class ScriptHost: SupervisorHooks {
     }
     /// The TCP listener the config asked for (`ppm.settings { listen = ... }`).
     public internal(set) var listen: ListenSettings?
+    /// The metrics endpoint the config asked for (`ppm.settings { metrics = ... }`).
+    public internal(set) var metricsEndpoint: MetricsSettings?
+    /// `ppm.metric` families and the hook histogram; a reload's state follows the current one's.
+    public var metrics = MetricRegistry()
     /// Whether services get a cgroup each where the daemon may make them
     /// (`ppm.settings { cgroups = false }` turns it off); read at daemon start.
     public internal(set) var cgroups = true
@@ -259,8 +263,10 @@ public final class ScriptHost: SupervisorHooks {
         }
         let began = SystemClock.monotonic()
         defer {
+            let took = SystemClock.monotonic() - began
             hookCalls += 1
-            hookSeconds += SystemClock.monotonic() - began
+            hookSeconds += took
+            try? metrics.hookSeconds.observe(took, at: [])
         }
         let ev = LuaValue.table(event.luaTable)
         var result = HookResult()

@@ -81,6 +81,9 @@ ppm.service {
   -- env = { PORT = "8080" },
   -- groups = { "web" },                       -- `ppm-lua restart @web`
   -- restart = "on-failure",                   -- "always" | "never" | a function(ev, svc)
+  -- pre_start = "mkdir -p /run/example",      -- must succeed before each start
+  -- stop_signal = { "INT", "5s", "TERM", "5s" },  -- a stop ladder, then SIGKILL
+  -- post_stop = "rm -f /run/example/pid",     -- after each exit
   -- on_exit = function(ev)
   --   ppm.log(ev.name .. " exited with " .. tostring(ev.result))
   --   return nil                              -- nil | "restart" | "stop" | "fatal"

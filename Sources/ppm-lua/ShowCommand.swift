@@ -81,7 +81,7 @@ struct ShowCommand: ParsableCommand {
     /// The readiness kind, with the last probe's message while it is starting.
     static func readiness(_ s: JSONValue) -> String {
         let kind = s["ready"]?.stringValue ?? "started"
-        guard s["state"]?.stringValue == "starting" else { return kind }
+        guard s["state"]?.stringValue == "starting", s["pid"]?.intValue != nil else { return kind }
         return kind + " (not ready yet" + (s["probe_message"]?.stringValue.map { ": \(TerminalText.visible($0))" } ?? "") + ")"
     }
 
@@ -113,6 +113,8 @@ struct ShowCommand: ParsableCommand {
             return "gave up: a hook, policy or limit said fatal"
         case "crashed":
             return error.map { "spawn failed: \($0)" }
+        case "starting" where s["pid"]?.intValue == nil:
+            return "its pre_start commands run"
         default:
             return nil
         }

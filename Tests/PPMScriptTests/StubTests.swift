@@ -69,6 +69,8 @@ import Testing
         let listen = fields(of: "ppm.ListenSettings")
         for key in ListenSettings.fields { #expect(listen.contains(key), "ppm.settings listen field '\(key)' is not in ppm.d.lua") }
         #expect(listen.count == ListenSettings.fields.count)
+        let metrics = fields(of: "ppm.MetricsSettings")
+        #expect(metrics == Set(MetricsSettings.fields), "ppm.settings metrics fields in ppm.d.lua: \(metrics)")
     }
 
     @Test func everyEventFieldAndTypeIsAnnotated() throws {

@@ -208,6 +208,7 @@
 ---@field watchdog? ppm.Duration seconds the loop may be stuck before the daemon re-executes itself
 ---@field listen? ppm.ListenSettings the TCP listener (read when the daemon starts; restart it to change)
 ---@field cgroups? boolean a cgroup v2 per service where the daemon may make them (default true; read when the daemon starts)
+---@field metrics? ppm.MetricsSettings the HTTP endpoint for Prometheus (read when the daemon starts; restart it to change)
 
 ---`ppm.settings{ listen = ... }`: control from other hosts, authenticated by a shared secret.
 ---@class (exact) ppm.ListenSettings
@@ -220,6 +221,10 @@
 ---@field cert? string the daemon's certificate (PEM) for mutual TLS, relative to the config's folder
 ---@field key? string the daemon's private key (PEM) for mutual TLS
 ---@field ca? string the CA (PEM) that signs the clients' certificates for mutual TLS
+
+---`ppm.settings{ metrics = ... }`: `/metrics` (Prometheus text 0.0.4), `/healthz` and `/readyz` over HTTP.
+---@class (exact) ppm.MetricsSettings
+---@field address string numeric "IPv4:PORT" or "[IPv6]:PORT" (port 0: any free one; `ppm-lua status` shows it)
 
 ---@class ppm.StartOptions
 ---@field after? ppm.Duration start after this delay
@@ -424,6 +429,62 @@ function ppm.udp.send(url, text) end
 ---@param fn fun(text: string, from: string)
 ---@return ppm.UDPListener
 function ppm.udp.listen(url, fn) end
+
+---Metrics of your own, served on the metrics endpoint beside the daemon's
+---(`ppm.settings{ metrics = ... }`). Defining a name again with the same kind,
+---labels and buckets returns the same metric: after a reload it keeps its values.
+---@class ppm.metric
+ppm.metric = {}
+
+---A metric object. Labels are a table `{name = value}` naming every label the
+---metric was defined with; they may come first when `n` is left out (`c:inc({kind = "a"})`).
+---@class ppm.Metric
+---@field id integer
+---@field name string
+---@field kind "counter"|"gauge"|"histogram"
+local Metric = {}
+---Counter or gauge: adds `n` (default 1; a counter's `n` must be ≥ 0).
+---@param n? number|table<string, string|number>
+---@param labels? table<string, string|number>
+function Metric:inc(n, labels) end
+---Gauge: subtracts `n` (default 1).
+---@param n? number|table<string, string|number>
+---@param labels? table<string, string|number>
+function Metric:dec(n, labels) end
+---Gauge: sets the value.
+---@param v number
+---@param labels? table<string, string|number>
+function Metric:set(v, labels) end
+---Histogram: records one observation.
+---@param v number
+---@param labels? table<string, string|number>
+function Metric:observe(v, labels) end
+---The value (a histogram's count of observations); 0 before the first change.
+---@param labels? table<string, string|number>
+---@return number
+function Metric:get(labels) end
+
+---A counter: a value that only goes up (name it `..._total`).
+---@param name string `[a-zA-Z_:][a-zA-Z0-9_:]*`, not starting with `ppm_`
+---@param help string shown as `# HELP`
+---@param labels? string[] label names
+---@return ppm.Metric
+function ppm.metric.counter(name, help, labels) end
+
+---A gauge: a value that goes up and down.
+---@param name string
+---@param help string
+---@param labels? string[]
+---@return ppm.Metric
+function ppm.metric.gauge(name, help, labels) end
+
+---A histogram: observations counted in buckets (default Prometheus's: 0.005 … 10).
+---@param name string
+---@param help string
+---@param labels? string[]
+---@param buckets? number[] upper bounds, increasing
+---@return ppm.Metric
+function ppm.metric.histogram(name, help, labels, buckets) end
 
 -- Bundled plugins (SPEC 5.4): `require(NAME)` returns a constructor. Each
 -- plugin file annotates it with its class below (`---@param options

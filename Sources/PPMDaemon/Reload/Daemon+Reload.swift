@@ -64,6 +64,7 @@ extension Daemon {
         }
         do {
             let fresh = try ScriptHost(context: host.context)
+            fresh.metrics = MetricRegistry(following: host.metrics)
             try fresh.loadConfig(path: path)
             for spec in fresh.declared where configured[spec.name] == nil && (supervisor.snapshot(spec.name) != nil || host.isPending(spec.name)) {
                 throw LuaHostError("\(path): service '\(spec.name)' already exists as a run-time service (remove it with ppm-lua rm first)")
@@ -155,6 +156,7 @@ extension Daemon {
     private func swap(to fresh: ScriptHost) {
         let old = host
         remote.noteChange(fresh.listen)
+        noteMetricsChange(fresh)
         cgroups.noteChange(asked: fresh.cgroups)
         for name in old.scriptedServices where configured[name] == nil && supervisor.snapshot(name) != nil {
             log("warn", "service '\(name)': its Lua functions belonged to the replaced Lua state; "
