@@ -21,7 +21,9 @@ Options:
 The service does not start when the daemon starts (or when it is added)
 unless the current minute is due: it waits for the next due minute. After
 each run, whatever its outcome, it waits for the next due minute after its
-exit; a run that lasts past due minutes skips them.
+exit; a run that lasts past due minutes skips them. While it waits, `ls`
+shows it as "scheduled, next HH:MM:SS", and its runs are not counted as
+restarts (the policy answers { action = "restart", after = S, scheduled = true }).
 ]]
 
 local FIELDS = {
@@ -147,7 +149,7 @@ return function(options)
   local policy = function(ev)
     local after = wait(ev.time or o.clock(), false)
     if after == nil then return "stop" end
-    return { action = "restart", after = after }
+    return { action = "restart", after = after, scheduled = true }  -- idle until then: not a restart
   end
   return ppm.first_start(policy, function() return wait(o.clock(), true) end)
 end

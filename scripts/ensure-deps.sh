@@ -5,7 +5,8 @@
 # for the tests (they drive `openssl s_client` and make certificates).
 # With --tests (test.sh, sanitize.sh): also the real programs the tests run
 # beside the daemon: systemd's `systemd-notify` and `redis-server` (sd_notify
-# readiness), python3 (an HTTP server for the http probes).
+# readiness), python3 (an HTTP server for the http probes) and prometheus
+# (`prometheus` and `promtool`: a real server scrapes the metrics endpoint).
 set -euo pipefail
 packages="liblua5.4-dev libssl-dev openssl pkg-config"
 missing() { ! pkg-config --exists lua5.4 openssl 2>/dev/null || ! command -v openssl >/dev/null; }
@@ -16,11 +17,17 @@ if [ "${1:-}" = "--tests" ]; then
       || ! command -v redis-server >/dev/null || ! command -v python3 >/dev/null
   }
 fi
-if ! missing; then
-  exit 0
-fi
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-echo "ppm-lua: installing $packages" >&2
-$sudo apt-get update
-$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $packages
+if missing; then
+  echo "ppm-lua: installing $packages" >&2
+  $sudo apt-get update
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $packages
+fi
+# Prometheus is for one test suite only: where it cannot be installed, that
+# suite is skipped with its reason, and the rest runs.
+if [ "${1:-}" = "--tests" ] && ! { command -v prometheus && command -v promtool; } >/dev/null; then
+  echo "ppm-lua: installing prometheus (the metrics tests scrape the daemon with it)" >&2
+  { $sudo apt-get update && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y prometheus; } \
+    || echo "ppm-lua: warning: prometheus could not be installed; PrometheusTests will be skipped" >&2
+fi

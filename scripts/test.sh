@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh --tests
 swift build
 if [ $# -gt 0 ]; then exec swift test "$@"; fi
-# The chaos and end-to-end fuzz tests load the machine on purpose: they run on
-# their own, after the rest, so that the timing of the others is not theirs.
-swift test --skip 'ChaosTests|ProtocolFuzzTests|CheckFuzzTests|ConnectionLimitTests'
-swift test --skip-build --filter 'ProtocolFuzzTests|CheckFuzzTests|ConnectionLimitTests'
+# The chaos, end-to-end fuzz and scale tests load the machine on purpose: they
+# run on their own, after the rest, so that the timing of the others is not theirs.
+swift test --skip 'ChaosTests|ProtocolFuzzTests|CheckFuzzTests|ConnectionLimitTests|ScaleTests'
+swift test --skip-build --filter 'ProtocolFuzzTests|CheckFuzzTests|ConnectionLimitTests|ScaleTests'
 swift test --skip-build --filter ChaosTests

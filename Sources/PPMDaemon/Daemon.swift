@@ -33,6 +33,8 @@ public final class Daemon: @unchecked Sendable {
     /// The services the config declared at the last load, and their order.
     var configured: [String: ConfiguredService] = [:]
     var configOrder: [String] = []
+    /// The last reload's failure (wall time, `FILE:LINE: message`), until a reload succeeds: `status` shows it.
+    var reloadFailure: (time: Double, error: String)?
     let loop: SupervisorLoop
     var supervisor: Supervisor { loop.supervisor }
     var journal: Journal { loop.journal }
@@ -60,6 +62,8 @@ public final class Daemon: @unchecked Sendable {
     private var server: ControlServer?
     /// The TCP listener, when the config asks for one.
     let remote: RemoteAccess
+    /// The metrics endpoint, when the config asks for one (`Daemon+Metrics`).
+    private(set) var metricsServer: MetricsServer?
     /// Watches the config and the modules it loaded; a save reloads.
     var configWatcher: FileWatcher?
     /// Restarts services whose `depends` files change.
@@ -81,6 +85,8 @@ public final class Daemon: @unchecked Sendable {
     let notify: SdNotify
     /// Re-executes the daemon in place (`upgrade`, the watchdog).
     let upgrader: Upgrader
+    /// Who last asked to start, stop, restart or signal each service (`why`).
+    var requestLog = ControlRequestLog()
 
     /// Loads the config and prepares everything; nothing runs yet. Throws
     /// with a one-line message for the user.
@@ -213,6 +219,7 @@ public final class Daemon: @unchecked Sendable {
             try remote.open(host.listen, version: options.version, queue: queue, scheduler: scheduler, interrupter: interrupter) {
                 [unowned self] request, connection, call in self.handle(request, connection, call: call)
             }
+            metricsServer = try makeMetricsServer()
             let server = try ControlServer(path: options.locations.socket, loop: queue, interrupter: interrupter) {
                 [unowned self] request, connection, call in self.handle(request, connection, call: call)
             }
@@ -236,8 +243,10 @@ public final class Daemon: @unchecked Sendable {
             notify.start()
             server?.resume()
             remote.resume()
-            log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)"
-                + (remote.endpoint.map { ", TCP \($0)" } ?? ""))
+            metricsServer?.resume()
+            let tcp = remote.endpoint.map { ", TCP \($0)" } ?? ""
+            let metrics = metricsServer.map { ", metrics http://\($0.endpoint)/metrics" } ?? ""
+            log("info", "ppm-lua \(options.version) running, pid \(getpid()), socket \(options.locations.socket)" + tcp + metrics)
             cgroups.logWhereServicesRun()
             releaseUnusedMemory()
         }
@@ -284,6 +293,7 @@ public final class Daemon: @unchecked Sendable {
             journal.sync()
             server?.shutdown()
             remote.shutdown()
+            metricsServer?.shutdown()
             if let pidfile = options.pidfile { unlink(pidfile) }
             log("info", "every service stopped; exiting")
             exit(0)

@@ -87,6 +87,19 @@ public final class ConfigLoader {
     public var logPolicy: LogPolicy { state.logPolicy }
     /// The TCP listener the config asked for (`ppm.settings { listen = ... }`).
     public var listen: ListenSettings? { state.listen }
+    /// The metrics endpoint the config asked for (`ppm.settings { metrics = ... }`).
+    public var metricsEndpoint: MetricsSettings? { state.metricsEndpoint }
+    /// `ppm.metric` families and the hook histogram; set it before loading to
+    /// follow the values of the state a reload replaces.
+    public var metrics: MetricRegistry {
+        get { state.metrics }
+        set { state.metrics = newValue }
+    }
+    /// Set by `ppm-lua test`: with no daemon, control calls are recorded here instead of failing.
+    public var offline: OfflineCalls? {
+        get { state.offline }
+        set { state.offline = newValue }
+    }
     /// Whether services get a cgroup each where the daemon may make them
     /// (`ppm.settings { cgroups = false }` turns it off); read at daemon start.
     public var cgroups: Bool { state.cgroups }

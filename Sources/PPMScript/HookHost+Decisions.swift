@@ -156,6 +156,12 @@ extension HookHost {
         case .string("restart"): return .restart(after: 0)
         case .string("stop"): return .stop
         case .string("fatal"): return .fatal
+        case .table(let t) where t["action"] == .string("restart") && t["scheduled"] == .boolean(true):
+            switch t["after"] {
+            case .integer(let i) where i >= 0: return .schedule(after: Double(i))
+            case .number(let d) where d >= 0 && d.isFinite: return .schedule(after: d)
+            default: break
+            }
         case .table(let t) where t["action"] == .string("restart"):
             switch t["after"] {
             case .nil: return .restart(after: 0)
@@ -168,7 +174,7 @@ extension HookHost {
         case .table(let t) where t["action"] == .string("fatal"): return .fatal
         default: break
         }
-        errors.append("\(label) returned an invalid action (expected nil, \"restart\", \"stop\", \"fatal\" or {action = \"restart\", after = seconds})")
+        errors.append("\(label) returned an invalid action (expected nil, \"restart\", \"stop\", \"fatal\" or {action = \"restart\", after = seconds, scheduled = true})")
         return nil
     }
 }

@@ -23,8 +23,10 @@ extension HookHost {
         }
         let began = SystemClock.monotonic()
         defer {
+            let took = SystemClock.monotonic() - began
             hookCalls += 1
-            hookSeconds += SystemClock.monotonic() - began
+            hookSeconds += took
+            try? state.metrics.hookSeconds.observe(took, at: [])
         }
         let ev = LuaValue.table(event.luaTable)
         var result = HookResult()

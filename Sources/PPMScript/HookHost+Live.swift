@@ -57,7 +57,7 @@ extension HookHost {
     /// leaves it alone); without one, boot or `add` starts it as usual.
     func scheduleFirstStart(_ spec: ServiceSpec) {
         guard state.scripts[spec.name]?.firstStart != nil, spec.autostart, !spec.disabled else { return }
-        send(.start(spec.name, after: firstStartDelay(of: spec.name) ?? 0))
+        send(.start(spec.name, after: firstStartDelay(of: spec.name) ?? 0, scheduled: true))
     }
 
     /// Whether a `checkLive` took the name and the service is not added yet.

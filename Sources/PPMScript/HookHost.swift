@@ -61,6 +61,10 @@ public final class HookHost: SupervisorHooks {
     public var logPolicy: LogPolicy { state.logPolicy }
     /// The TCP listener the config asked for, read when the daemon starts.
     public var listen: ListenSettings? { state.listen }
+    /// The metrics endpoint the config asked for, read when the daemon starts.
+    public var metricsEndpoint: MetricsSettings? { state.metricsEndpoint }
+    /// `ppm.metric` families and the hook histogram (`/metrics` writes them).
+    public var metrics: MetricRegistry { state.metrics }
     /// Whether services get a cgroup each, read when the daemon starts.
     public var cgroups: Bool { state.cgroups }
     /// The files the config was read from (what a reload re-reads).

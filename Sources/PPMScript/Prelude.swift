@@ -38,6 +38,30 @@ ppm.udp = {
 ppm.every = timer("every")
 ppm.sleep = host.sleep
 ppm.probe = { tcp = host.probe_tcp, http = host.probe_http, exec = host.probe_exec }
+-- ppm.metric (see ScriptState+Metrics.swift): objects over a family id.
+local Metric = {}
+Metric.__index = Metric
+local function metric_op(op)
+  return function(self, n, labels)
+    if type(n) == "table" and labels == nil then n, labels = nil, n end
+    local ok, err = pcall(host.metric_update, self.id, op, n, labels)
+    if not ok then error(err, 2) end
+  end
+end
+Metric.inc, Metric.dec, Metric.set, Metric.observe = metric_op("inc"), metric_op("dec"), metric_op("set"), metric_op("observe")
+function Metric:get(labels)
+  local ok, v = pcall(host.metric_value, self.id, labels)
+  if not ok then error(v, 2) end
+  return v
+end
+local function metric(kind)
+  return function(name, help, labels, buckets)
+    local ok, id = pcall(host.metric_define, kind, name, help, labels, buckets)
+    if not ok then error(id, 2) end
+    return setmetatable({ id = id, name = name, kind = kind }, Metric)
+  end
+end
+ppm.metric = { counter = metric("counter"), gauge = metric("gauge"), histogram = metric("histogram") }
 -- Checks a plugin's options (see PluginOptions.swift); errors point at the
 -- line that called the plugin's constructor.
 function ppm.options(plugin, given, declared)

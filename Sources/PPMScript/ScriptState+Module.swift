@@ -62,19 +62,21 @@ extension ScriptState {
             if let opts = try args.optionalTable(2) {
                 after = try FieldReader(label: "ppm.start").duration(opts["after"], "after")
             }
-            for name in names { self.send(.start(name, after: after)) }
+            names.forEach { self.recordOffline("start", $0, after.map { ["{ after = \(LuaLiteral.number($0)) }"] } ?? []) }
+            for name in names { self.send(.start(name, after: after, cause: self.callerCause)) }
             return []
         }
         def("stop") { [unowned self] args in
-            for name in try self.resolve(args, "stop") { self.send(.stop(name)) }
+            for name in try self.resolve(args, "stop") { self.recordOffline("stop", name); self.send(.stop(name, cause: self.callerCause)) }
             return []
         }
         def("restart") { [unowned self] args in
-            for name in try self.resolve(args, "restart") { self.send(.restart(name)) }
+            for name in try self.resolve(args, "restart") { self.recordOffline("restart", name); self.send(.restart(name, cause: self.callerCause)) }
             return []
         }
         def("remove") { [unowned self] args in
             let names = try self.resolve(args, "remove")
+            names.forEach { self.recordOffline("remove", $0) }
             guard let loop = self.attached?.loop else { return [] }
             for name in names { self.send(.remove(name, waiter: loop.waiter { self.scripts[name] = nil })) }
             return []
@@ -89,6 +91,7 @@ extension ScriptState {
             case .integer(let i) where i > 0 && i < 65: sig = Int32(i)
             default: throw args.error(2, "signal name or number expected, got \(args[2].typeName)")
             }
+            if names.allSatisfy({ self.recordOffline("signal", $0, [LuaLiteral.string(Signals.name(sig))]) }) { return [.boolean(true)] }
             let running = names.filter { self.supervisor?.snapshot($0)?.pid != nil }
             if running.isEmpty, names.count == 1, let name = names.first, (try? args.string(1)) == name {
                 throw LuaHostError("\(SupervisorError.notRunning(name))")
@@ -146,6 +149,7 @@ extension ScriptState {
             let onExit = try field.function(opts["on_exit"], "on_exit")
             let timeout = try field.duration(opts["timeout"], "timeout")
             if let timeout, timeout <= 0 { throw args.error(2, "'timeout' must be more than 0 seconds") }
+            if self.recordOffline("spawn", cmd.joined(separator: " ")) { return [] }
             self.whenRunning { host in host.spawnHelper(cmd, env: env, dir: dir, stdin: input, timeout: timeout, onExit: onExit) }
             return []
         }
@@ -168,16 +172,19 @@ extension ScriptState {
             return []
         }
         def("shutdown") { [unowned self] _ in
+            if self.recordOffline("shutdown", "") { return [] }
             self.whenRunning { host in host.state.daemon.shutdown() }
             return []
         }
         def("reload") { [unowned self] _ in
+            if self.recordOffline("reload", "") { return [] }
             self.whenRunning { host in host.state.daemon.reload() }
             return []
         }
 
         installUDP(into: &functions)
         installProbes(into: &functions)
+        installMetrics(into: &functions)
         let make = try lua.load(preludeSource, chunkName: "=ppm")
         try lua.call(make, [
             .table(functions), .string(context.version), context.configPath.map { .string($0) } ?? .nil, .string(context.home),

@@ -5,7 +5,7 @@ import LuaKit
 extension ScriptState {
     /// The keys `ppm.settings{}` accepts.
     static let settingKeys = ["backoff", "stop_timeout", "hook_timeout", "decide_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog", "listen",
-                              "cgroups"]
+                              "cgroups", "metrics"]
 
     /// Checks every key of `t` and applies them all, or none.
     func applySettings(_ t: LuaTable) throws {
@@ -41,6 +41,7 @@ extension ScriptState {
         logs.keep = try field.count(t["log_keep"], "log_keep") ?? logs.keep
         logs.timestamps = try field.bool(t["log_timestamps"], "log_timestamps") ?? logs.timestamps
         let listen = try listenSettings(t["listen"])
+        let metricsEndpoint = try metricsSettings(t["metrics"])
         let cgroups = try field.bool(t["cgroups"], "cgroups")
         if cgroups != nil && attached != nil {
             throw LuaHostError("ppm.settings: 'cgroups' is read from the config when the daemon starts; restart the daemon to change it")
@@ -54,6 +55,7 @@ extension ScriptState {
         lua.memoryLimit = memory
         send(.configure(s))
         if let listen { self.listen = listen }
+        if let metricsEndpoint { self.metricsEndpoint = metricsEndpoint }
         if let cgroups { self.cgroups = cgroups }
     }
 

@@ -20,6 +20,11 @@ final class ScriptState {
     let context: ScriptContext
     /// What the daemon lends the module; nothing until the daemon sets it.
     var daemon = DaemonHooks()
+    /// Set by `ppm-lua test`: with no daemon, control calls are recorded here
+    /// instead of failing.
+    var offline: OfflineCalls?
+    /// `ppm.metric` families and the hook histogram; a reload's state follows the current one's.
+    var metrics = MetricRegistry()
     var reader: SpecReader
 
     // MARK: What the config and hooks registered
@@ -52,6 +57,8 @@ final class ScriptState {
     var logPolicy = LogPolicy.standard
     /// The TCP listener the config asked for (`listen = {...}`).
     var listen: ListenSettings?
+    /// The metrics endpoint the config asked for (`metrics = {...}`).
+    var metricsEndpoint: MetricsSettings?
     /// Whether services get a cgroup each (`cgroups = false` turns it off).
     var cgroups = true
 
@@ -106,16 +113,6 @@ final class ScriptState {
     func requireSupervisor(_ name: String) throws -> Supervisor {
         guard let supervisor else { throw LuaHostError("ppm.\(name) is only available once the daemon runs") }
         return supervisor
-    }
-
-    /// The services argument 1 names: a name, `all` or `@group`, as on the CLI.
-    func resolve(_ args: LuaArguments, _ call: String) throws -> [String] {
-        let supervisor = try requireSupervisor(call)
-        let word = try args.string(1)
-        guard let names = supervisor.resolve(word) else {
-            throw LuaHostError(word.hasPrefix("@") ? "no service in group '\(word.dropFirst())'" : "unknown service '\(word)'")
-        }
-        return names
     }
 
     /// Reads a `ppm.service` table; a policy given to `ppm.first_start`

@@ -56,7 +56,7 @@ struct SpecReader {
                 throw LuaHostError("service '\(name)': unexpected non-string key \(describe(key))")
             }
             if !Self.fields.contains(k) {
-                let hint = Suggest.hint(k, in: Self.fields)
+                let hint = FieldHints.hint(k, fields: Self.fields) ?? Suggest.hint(k, in: Self.fields)
                 throw LuaHostError("service '\(name)': unknown field '\(ConfigErrors.clip(k))'\(hint)")
             }
         }

@@ -42,5 +42,12 @@ struct CheckCommand: ParsableCommand {
             [spec.name, spec.disabled ? "disabled" : spec.autostart ? "yes" : "no",
              spec.once ? "once" : spec.restart.rawValue, ShellWords.join(spec.cmd)]
         })
+        let once = Set(specs.filter(\.once).map(\.name))
+        for spec in specs {
+            for required in spec.requires where once.contains(required) && spec.requireConditions[required] == nil {
+                print("note: '\(spec.name)' requires '\(required)', a once job: it starts once \(required) has exited 0 "
+                      + "(requires = { \(required) = \"started\" } starts it beside it)")
+            }
+        }
     }
 }

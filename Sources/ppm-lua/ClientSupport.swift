@@ -170,6 +170,22 @@ func formatDuration(_ seconds: Double?) -> String {
     return "\(s / 86400)d\(twoDigits(s % 86400 / 3600))h"
 }
 
+/// The STATE cell of `ls`: the state, or `scheduled, next 12:05:00`
+/// (local time) for a service idle until a schedule's next time (`cron`).
+func displayState(_ s: JSONValue) -> String {
+    let state = s["state"]?.stringValue ?? "?"
+    return scheduledNext(s) ?? state
+}
+
+/// `scheduled, next 12:05:00` when the service waits for a schedule's next time, else nil.
+func scheduledNext(_ s: JSONValue) -> String? {
+    guard s["state"]?.stringValue == "waiting", s["scheduled"]?.boolValue == true, let due = s["starts_in"]?.doubleValue else { return nil }
+    var t = time_t((SystemClock.wall() + due).rounded())
+    var local = tm()
+    localtime_r(&t, &local)
+    return "scheduled, next \(twoDigits(Int(local.tm_hour))):\(twoDigits(Int(local.tm_min))):\(twoDigits(Int(local.tm_sec)))"
+}
+
 /// "07" for 7.
 private func twoDigits(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 

@@ -54,14 +54,15 @@ struct ReloadCommand: ParsableCommand {
     }
 }
 
-/// `ppm-lua quit`: reports each service it stopped.
+/// `ppm-lua quit`: reports each service it stopped; returns once the
+/// daemon has exited (its home lock released), so a new daemon can start at once.
 struct QuitCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "quit", abstract: "Stop every service and exit the daemon.")
+    static let configuration = CommandConfiguration(commandName: "quit", abstract: "Stop every service and exit the daemon; returns once the daemon has exited.")
     @OptionGroup var client: ClientOptions
     @OptionGroup var output: QuietOption
 
     func run() throws {
-        try ServiceReport(client: client, quiet: output.quiet).run("quit", [:])
+        try ServiceReport(client: client, quiet: output.quiet).run("quit", [:], untilExit: true)
         if !output.quiet { print("daemon stopped") }
     }
 }

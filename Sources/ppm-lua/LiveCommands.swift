@@ -9,7 +9,7 @@ struct AddCommand: ParsableCommand {
         commandName: "add", abstract: "Add and start a service at run time (kept until `rm`).", aliases: ["exec"])
     @OptionGroup var client: ClientOptions
     @OptionGroup var output: QuietOption
-    @Flag(help: "Print the new service as JSON.") var json = false
+    @Flag(help: "Print the new service object as JSON (the fields of `show --json`: name, state, pid, starts, cmd, spec...).") var json = false
     @Option(help: "The service's name (default: the program's file name).") var name: String?
     @Option(help: "An environment variable, KEY=VALUE (repeatable).") var env: [String] = []
     @Option(help: "Working directory (default: the current one).") var dir: String?
@@ -81,6 +81,9 @@ ppm.service {
   -- env = { PORT = "8080" },
   -- groups = { "web" },                       -- `ppm-lua restart @web`
   -- restart = "on-failure",                   -- "always" | "never" | a function(ev, svc)
+  -- pre_start = "mkdir -p /run/example",      -- must succeed before each start
+  -- stop_signal = { "INT", "5s", "TERM", "5s" },  -- a stop ladder, then SIGKILL
+  -- post_stop = "rm -f /run/example/pid",     -- after each exit
   -- on_exit = function(ev)
   --   ppm.log(ev.name .. " exited with " .. tostring(ev.result))
   --   return nil                              -- nil | "restart" | "stop" | "fatal"

@@ -4,7 +4,7 @@ import PPMMachine
 import PPMProtocol
 import PPMTerminal
 
-/// `ppm-lua logs NAME... [-n N] [-f] [--err] [--json]`.
+/// `ppm-lua logs NAME... [-n N] [-f] [--err | --all] [--json]`.
 struct LogsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logs",
@@ -13,6 +13,9 @@ struct LogsCommand: ParsableCommand {
             NAME may be a service, `all` or `@group`; with more than one service each line \
             starts with the service's name. Lines come from <home>/logs/NAME.out.log \
             (NAME.err.log with --err), or from the service's own stdout/stderr file. \
+            --all shows both streams in the order their lines arrived, each stderr line marked: \
+            "[err] line", or "NAME[err] | line" with the service's name. (The history before -f follows \
+            arrival order when log_timestamps is on; without timestamps, stdout's lines come first.) \
             On a terminal, control characters other than tab are shown escaped (ESC as \\x1b), \
             so a service's escape sequences cannot act on it; --raw, --json and pipes get them as they are.
             """)
@@ -20,6 +23,7 @@ struct LogsCommand: ParsableCommand {
     @Option(name: .short, help: "How many lines (0: none, e.g. with -f to see only new ones).") var n = 20
     @Flag(name: .short, help: "Follow: keep printing new lines until interrupted.") var follow = false
     @Flag(help: "Stderr instead of stdout.") var err = false
+    @Flag(help: "Both stdout and stderr, stderr lines marked [err].") var all = false
     @Flag(help: "Print JSON Lines ({name, stream, line}).") var json = false
     @Flag(help: "Print control characters as they are, also on a terminal (escaped there by default).") var raw = false
     @Argument(help: "Services (names, all, @group).") var names: [String]
@@ -27,7 +31,11 @@ struct LogsCommand: ParsableCommand {
     func validate() throws {
         guard !names.isEmpty else { throw ValidationError("name a service (or all, @group)") }
         guard n >= 0 else { throw ValidationError("-n must not be negative") }
+        guard !(err && all) else { throw ValidationError("--err and --all do not go together (--all includes stderr)") }
     }
+
+    /// How `--all` marks a stderr line (after the name when lines are prefixed).
+    static let errorMark = "[err]"
 
     /// Lines a follower asks for again after an upgrade, to find where it was.
     static let resumeWindow = 1000
@@ -36,7 +44,7 @@ struct LogsCommand: ParsableCommand {
         var c = try client.connect()
         let daemon = c.daemonPid
         var args: [String: JSONValue] = [
-            "names": .init(names), "n": .init(n), "follow": .bool(follow), "stream": .string(err ? "err" : "out"),
+            "names": .init(names), "n": .init(n), "follow": .bool(follow), "stream": .string(all ? "all" : err ? "err" : "out"),
         ]
         let prefixed = names.count > 1 || names.contains { $0 == "all" || $0.hasPrefix("@") }
         // A service's escape sequences would act on the terminal (clipboard, title, cursor).
@@ -70,7 +78,8 @@ struct LogsCommand: ParsableCommand {
         shown.append(line)
         if json { return printJSON(raw: raw) }
         let text = line["line"]?.stringValue ?? ""
-        let printed = prefixed ? "\(line["name"]?.stringValue ?? "?") | \(text)" : text
+        let mark = all && line["stream"]?.stringValue == "err" ? Self.errorMark : ""
+        let printed = prefixed ? "\(line["name"]?.stringValue ?? "?")\(mark) | \(text)" : mark.isEmpty ? text : "\(mark) \(text)"
         print(escaped ? TerminalText.visible(printed) : printed)
     }
 }
@@ -84,8 +93,13 @@ struct RecentLines {
     var isEmpty: Bool { lines.isEmpty }
 
     mutating func append(_ line: JSONValue) {
-        lines.append(.object(["name": line["name"] ?? .null, "line": line["line"] ?? .null]))
+        lines.append(Self.key(line))
         if lines.count > Self.kept { lines.removeFirst() }
+    }
+
+    /// What tells two lines apart: service, stream and text.
+    private static func key(_ line: JSONValue) -> JSONValue {
+        .object(["name": line["name"] ?? .null, "stream": line["stream"] ?? .null, "line": line["line"] ?? .null])
     }
 
     /// Where the lines not shown yet begin in `tail`: after the last place
@@ -93,7 +107,7 @@ struct RecentLines {
     func newStart(in tail: [JSONValue]) -> Int {
         let wanted = lines
         guard !wanted.isEmpty, tail.count >= wanted.count else { return 0 }
-        let plain = tail.map { JSONValue.object(["name": $0["name"] ?? .null, "line": $0["line"] ?? .null]) }
+        let plain = tail.map(Self.key)
         for end in stride(from: plain.count, through: wanted.count, by: -1) where Array(plain[(end - wanted.count)..<end]) == wanted {
             return end
         }

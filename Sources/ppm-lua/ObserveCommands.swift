@@ -19,6 +19,10 @@ struct StatusCommand: ParsableCommand {
         print("home      \(s["home"]?.stringValue ?? "?")")
         print("services  \(s["services"]?.intValue ?? 0)")
         if let listen = s["listen"]?.stringValue { print("listen    \(listen) (TCP)") }
+        if let failed = s["reload_error"], let error = failed["error"]?.stringValue {
+            let line = error.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? error
+            print("warning   last reload failed at \(failed["utc"]?.stringValue ?? "?"): \(line) (the config loaded before keeps running)")
+        }
         if let disk = s["disk_full"] ?? s["write_error"], let error = disk["error"]?.stringValue {
             print("warning   \(error): \(disk["path"]?.stringValue ?? "?") cannot be written; run-time changes are refused, captured output waits")
         }
@@ -39,12 +43,13 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         if json { return printJSON(raw: try client.callRaw("ls", parsing: false).raw) }
         // The table needs six members of each service: the daemon sends only those.
-        let list = try client.call("ls", ["fields": .init(["name", "state", "pid", "starts", "uptime", "last_exit", "health", "health_check"])])
+        let list = try client.call("ls", ["fields": .init(["name", "state", "pid", "starts", "uptime", "last_exit", "health", "health_check",
+                                                           "scheduled", "starts_in"])])
         let services = list.arrayValue ?? []
         // A HEALTH column when any service has a check (SPEC 9), `-` until its first verdict.
         let health = services.contains { $0["health_check"]?.stringValue != nil || $0["health"]?.stringValue != nil }
         printTable(["NAME", "STATE", "PID", "STARTS", "UPTIME", "LAST EXIT"] + (health ? ["HEALTH"] : []), services.map { s in
-            [s["name"]?.stringValue ?? "?", s["state"]?.stringValue ?? "?", s["pid"]?.intValue.map(String.init) ?? "-",
+            [s["name"]?.stringValue ?? "?", displayState(s), s["pid"]?.intValue.map(String.init) ?? "-",
              String(s["starts"]?.intValue ?? 0), formatDuration(s["uptime"]?.doubleValue), formatExit(s["last_exit"])]
                 + (health ? [s["health"]?.stringValue ?? "-"] : [])
         }, colour: [1: Style.state])

@@ -12,7 +12,7 @@ struct PPMLua: ParsableCommand {
         abstract: "A process supervisor scripted in Lua.",
         version: version,
         subcommands: [
-            DaemonCommand.self, CheckCommand.self, StatusCommand.self, ListCommand.self, ShowCommand.self,
+            DaemonCommand.self, CheckCommand.self, StatusCommand.self, ListCommand.self, ShowCommand.self, WhyCommand.self,
             StartCommand.self, StopCommand.self, RestartCommand.self, SignalCommand.self, RemoveCommand.self, DropCommand.self,
             AddCommand.self, EventsCommand.self, EvalCommand.self, ReplCommand.self, ExportCommand.self,
             InitCommand.self, StatsCommand.self, LogsCommand.self, ReloadCommand.self, QuitCommand.self, UpgradeCommand.self, FDHolderCommand.self,
@@ -25,13 +25,25 @@ struct PPMLua: ParsableCommand {
         configuration.subcommands.flatMap { [$0.configuration.commandName ?? ""] + $0.configuration.aliases } + ["help"]
     }
 
-    /// An unknown subcommand is named, with the closest one; the rest is
-    /// swift-argument-parser's.
+    /// An unknown subcommand is named, with the closest one; a usage error
+    /// is one line `ppm-lua: message (see 'ppm-lua CMD --help')` with
+    /// swift-argument-parser's exit code; help, version and completion
+    /// scripts are swift-argument-parser's.
     static func main() {
-        if let word = CommandLine.arguments.dropFirst().first, !word.hasPrefix("-"), !commandNames.contains(word) {
+        let words = Array(CommandLine.arguments.dropFirst())
+        if let word = words.first, !word.hasPrefix("-"), !commandNames.contains(word) {
             printError("unknown command '\(word)'\(Suggest.hint(word, in: commandNames)); see 'ppm-lua --help'")
             Glibc.exit(ExitCode.validationFailure.rawValue)
         }
-        main(nil)
+        do {
+            var command = try parseAsRoot(words)
+            try command.run()
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            let help = words.first.map { commandNames.contains($0) && $0 != "help" ? "ppm-lua \($0) --help" : "ppm-lua --help" } ?? "ppm-lua --help"
+            let message = message(for: error).split(separator: "\n").map { $0.drop { $0 == " " } }.joined(separator: " ")
+            printError("\(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message) (see '\(help)')")
+            Glibc.exit(ExitCode.validationFailure.rawValue)
+        }
     }
 }

@@ -73,7 +73,7 @@ struct RemoveCommand: ParsableCommand {
     @OptionGroup var client: ClientOptions
     @OptionGroup var output: QuietOption
     @Flag(help: "Remove every service (same as `drop`).") var all = false
-    @Argument(help: "Service names, or `@group`.") var names: [String] = []
+    @Argument(help: "Service names, `all`, or `@group`.") var names: [String] = []
 
     func validate() throws {
         if names.isEmpty && !all { throw ValidationError("name at least one service, or use --all") }

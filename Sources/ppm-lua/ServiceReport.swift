@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import Glibc
 import PPMMachine
+import PPMProtocol
 
 /// Runs a request whose result is one item per service
 /// (`{name, ok, message}`) and prints `name: message` for each, as each
@@ -15,11 +16,17 @@ struct ServiceReport {
     /// Printed when the request concerned no service at all.
     var whenNone: String?
 
+    /// How long `quit` waits for the daemon's process to end once every service stopped.
+    static let exitPatience = 30.0
+
     /// How long a stop may take before the client says it is waiting.
     static let patience = 1.0
 
-    func run(_ cmd: String, _ args: [String: JSONValue]) throws {
+    /// Runs the request; with `untilExit`, returns only once the daemon's
+    /// process is gone (`quit`: the home is then free for another daemon).
+    func run(_ cmd: String, _ args: [String: JSONValue], untilExit: Bool = false) throws {
         let connection = try client.connect()
+        let exit = untilExit ? DaemonExitWatch(connection) : nil
         var args = args
         args["progress"] = .bool(true)
         let asked = Date()
@@ -55,6 +62,10 @@ struct ServiceReport {
                     (r.value.arrayValue ?? []).forEach(report)
                     if r.value.arrayValue?.isEmpty == true && !quiet, let whenNone { print(whenNone) }
                     if failed { throw ExitCode(1) }
+                    if let exit, !exit.wait(timeout: Self.exitPatience) {
+                        printError("the daemon (pid \(exit.pid)) stopped its services but has not exited after \(Int(Self.exitPatience)) s")
+                        throw ExitCode(1)
+                    }
                     return
                 }
             }

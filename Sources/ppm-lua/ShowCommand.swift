@@ -82,7 +82,7 @@ struct ShowCommand: ParsableCommand {
     /// The readiness kind, with the last probe's message while it is starting.
     static func readiness(_ s: JSONValue) -> String {
         let kind = s["ready"]?.stringValue ?? "started"
-        guard s["state"]?.stringValue == "starting" else { return kind }
+        guard s["state"]?.stringValue == "starting", s["pid"]?.intValue != nil else { return kind }
         return kind + " (not ready yet" + (s["probe_message"]?.stringValue.map { ": \(TerminalText.visible($0))" } ?? "") + ")"
     }
 
@@ -99,6 +99,7 @@ struct ShowCommand: ParsableCommand {
         switch s["state"]?.stringValue {
         case "waiting":
             if let blocked = s["blocked"]?.stringValue { return "will not start: \(blocked)" }
+            if let next = scheduledNext(s) { return next }
             let waitingFor = (s["waiting_for"]?.arrayValue ?? []).compactMap(\.stringValue)
             if !waitingFor.isEmpty { return "waiting for \(waitingFor.joined(separator: ", ")) to run" }
             var parts: [String] = []
@@ -114,6 +115,8 @@ struct ShowCommand: ParsableCommand {
             return "gave up: a hook, policy or limit said fatal"
         case "crashed":
             return error.map { "spawn failed: \($0)" }
+        case "starting" where s["pid"]?.intValue == nil:
+            return "its pre_start commands run"
         default:
             return nil
         }

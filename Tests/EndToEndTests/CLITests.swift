@@ -14,6 +14,20 @@ import Testing
         #expect(box.run("--version").stdout == "0.1.0\n")
     }
 
+    /// A usage error is one line `ppm-lua: ...` (README), exit code 64 as swift-argument-parser gives.
+    @Test func usageErrorsAreOneLineNamingTheHelp() throws {
+        let box = try Sandbox()
+        for args in [["logs"], ["logs", "-n", "x", "web"], ["status", "--bogus"], ["signal"], ["rm", "--all", "web"], ["test"]] {
+            let out = box.run(args)
+            #expect(out.status == 64, "\(args)")
+            let lines = out.stderr.split(separator: "\n")
+            #expect(lines.count == 1 && out.stderr.hasPrefix("ppm-lua: ") && !out.stderr.contains("Error:"), "\(args): \(out.stderr)")
+            #expect(out.stderr.contains("(see 'ppm-lua \(args[0]) --help')"), "\(args): \(out.stderr)")
+        }
+        #expect(box.run("rm", "--help").stdout.contains("`all`"))
+        #expect(box.run("add", "--help").stdout.contains("show --json"))
+    }
+
     @Test func checkListsServicesAndRejectsBadConfigsWithFileAndLine() throws {
         let box = try Sandbox()
         try box.write(#"ppm.service { name = "web", cmd = "/bin/sleep 100" }"#)

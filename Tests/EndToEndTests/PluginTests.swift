@@ -200,9 +200,10 @@ import Testing
         let replay = box.run("test", "ppm.lua", "--events", "events.jsonl")
         #expect(replay.status == 0)
         let lines = replay.stdout.split(separator: "\n")
-        #expect(lines.count == 2)
+        #expect(lines.count == 3)
         #expect(lines.first?.hasSuffix("->  restart after 2") == true)
-        #expect(lines.last?.hasSuffix("->  stop") == true)
+        #expect(lines.dropLast().last?.hasSuffix("->  stop") == true)
+        #expect(lines.last == "0 expectations, 0 failed; 2 exits replayed, 0 failed")
         #expect(box.run("test", "missing.lua").status == 1)
     }
 }

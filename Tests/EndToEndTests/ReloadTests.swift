@@ -91,6 +91,43 @@ import Testing
         #expect(box.pid("same") == same)
     }
 
+    /// A reload that removes a `requires` starts the service that waited for it (#24 item 4).
+    @Test func aReloadRemovingARequiresStartsTheWaitingService() throws {
+        let box = try Sandbox()
+        try box.write("""
+            ppm.service { name = "db", cmd = "/bin/sleep 1000", autostart = false }
+            ppm.service { name = "web", cmd = "/bin/sleep 1000", requires = { "db" } }
+            """)
+        try box.startDaemon()
+        #expect(eventually { box.state("web") == "waiting" })
+        try box.write("""
+            ppm.service { name = "db", cmd = "/bin/sleep 1000", autostart = false }
+            ppm.service { name = "web", cmd = "/bin/sleep 1000" }
+            """)
+        #expect(box.run("reload").status == 0)
+        #expect(eventually { box.state("web") == "running" })
+        #expect(box.state("db") == "stopped")
+    }
+
+    /// `status` says that the last reload failed, where and when, until a reload succeeds.
+    @Test func statusShowsTheLastFailedReloadUntilAGoodOne() throws {
+        let box = try Sandbox()
+        try box.write(Self.before)
+        try box.startDaemon()
+        #expect(!box.run("status").stdout.contains("reload failed"))
+        try box.write("ppm.service { name = \"same\", cmd = \"/bin/sleep 1000\" }\nppm.service { name = }\n")
+        #expect(box.run("reload").status == 1)
+        let status = box.run("status").stdout
+        let line = status.split(separator: "\n").first { $0.contains("last reload failed at ") }
+        #expect(line?.contains(#/last reload failed at 20\d\d-\d\d-\d\dT[0-9:.]+Z: .*ppm\.lua:2: /#) == true, "\(status)")
+        let json = box.run("status", "--json").stdout
+        #expect(json.contains(#""reload_error":{"#) && json.contains("ppm.lua:2:"), "\(json)")
+        try box.write(Self.before)
+        #expect(box.run("reload").status == 0)
+        #expect(!box.run("status").stdout.contains("reload failed"))
+        #expect(box.run("status", "--json").stdout.contains(#""reload_error":null"#))
+    }
+
     @Test func sighupAndPpmReloadReload() throws {
         let box = try Sandbox()
         try box.write(#"ppm.service { name = "a", cmd = "/bin/sleep 1000" }"#)
@@ -146,6 +183,25 @@ import Testing
 
 /// `requires` holds both ways: dependents start after and stop before.
 @Suite struct RequiresEndToEndTests {
+    /// `check` says that a service requiring a `once` job waits for its success (#24 item 2).
+    @Test func checkNotesThatRequiringAOnceJobWaitsForItsSuccess() throws {
+        let box = try Sandbox()
+        try box.write("""
+            ppm.service { name = "migrate", cmd = "/bin/true", once = true }
+            ppm.service { name = "web", cmd = "/bin/sleep 1000", requires = { "migrate" } }
+            ppm.service { name = "side", cmd = "/bin/sleep 1000", requires = { migrate = "started" } }
+            """)
+        let out = box.run("check", box.config)
+        #expect(out.status == 0)
+        #expect(out.stdout.contains("note: 'web' requires 'migrate', a once job: it starts once migrate has exited 0"), "\(out.stdout)")
+        #expect(!out.stdout.contains("note: 'side'"))
+        try box.startDaemon()
+        #expect(eventually { box.state("migrate") == "finished" && box.state("web") == "running" })
+        #expect(box.run(["stop", "web"], deadline: 30)?.status == 0)
+        #expect(box.run(["start", "web"], deadline: 30)?.status == 0)
+        #expect(eventually { box.state("web") == "running" })
+    }
+
     @Test func stoppingARequiredServiceStopsItsDependentsFirst() throws {
         let box = try Sandbox()
         try box.write("""

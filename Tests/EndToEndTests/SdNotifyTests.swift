@@ -1,42 +1,71 @@
 import Foundation
 import Testing
 
-/// A unix datagram socket standing in for systemd's notify socket.
-final class NotifyListener {
+/// A unix datagram socket standing in for systemd's notify socket. A thread
+/// reads it all the time, as systemd does: a socket left unread holds only
+/// `net.unix.max_dgram_qlen` (10) datagrams, and the daemon's pings would
+/// then crowd out what the test waits for.
+final class NotifyListener: @unchecked Sendable {
+    /// What the reading thread shares with the test.
+    private final class Inbox: @unchecked Sendable {
+        let lock = NSLock()
+        var all: [String] = []
+        var open = true
+    }
+
     let path: String
-    private let fd: Int32
-    /// Every datagram received so far, in order.
-    private(set) var received: [String] = []
+    private let inbox = Inbox()
+    /// How many datagrams the test has gone through with `next`.
+    private var cursor = 0
 
     init(path: String) throws {
         self.path = path
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8) + [0]) }
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard bound == 0 else { throw SandboxError("cannot bind \(path)") }
+        guard bound == 0 else {
+            close(fd)
+            throw SandboxError("cannot bind \(path)")
+        }
+        let inbox = inbox
+        Thread {
+            var buffer = [UInt8](repeating: 0, count: 8192)
+            while inbox.lock.withLock({ inbox.open }) {
+                var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                guard poll(&poller, 1, 100) == 1 else { continue }
+                let n = recv(fd, &buffer, buffer.count, 0)
+                guard n >= 0 else { continue }
+                let text = String(decoding: buffer[0..<n], as: UTF8.self)
+                inbox.lock.withLock { inbox.all.append(text) }
+            }
+            close(fd)
+        }.start()
     }
 
-    deinit { close(fd) }
+    deinit { inbox.lock.withLock { inbox.open = false } }
 
-    /// Reads datagrams until one satisfies `match` (returned), or nil after `seconds`.
+    /// Every datagram received so far, in order.
+    var received: [String] { inbox.lock.withLock { inbox.all } }
+
+    /// The first datagram after those already gone through that satisfies
+    /// `match` (those before it are gone through too), or nil after `seconds`.
     @discardableResult
     func next(within seconds: Double = 20, where match: (String) -> Bool) -> String? {
         let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 100) == 1 else { continue }
-            var buffer = [UInt8](repeating: 0, count: 8192)
-            let n = recv(fd, &buffer, buffer.count, 0)
-            guard n >= 0 else { continue }
-            let text = String(decoding: buffer[0..<n], as: UTF8.self)
-            received.append(text)
-            if match(text) { return text }
+        while true {
+            let all = received
+            while cursor < all.count {
+                let text = all[cursor]
+                cursor += 1
+                if match(text) { return text }
+            }
+            if Date() >= deadline { return nil }
+            Thread.sleep(forTimeInterval: 0.02)
         }
-        return nil
     }
 }
 

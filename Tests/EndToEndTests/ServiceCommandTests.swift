@@ -55,6 +55,9 @@ import Testing
             ppm.service { name = "slow", once = true, pre_start = "sleep 60", start_timeout = 1, cmd = "/bin/sleep 1000" }
             """)
         try box.startDaemon()
+        // Meanwhile it is starting, without a pid, and show says why (unless it already timed out).
+        let show = box.run("show", "slow").stdout
+        #expect(show.contains("state      starting (its pre_start commands run)") || show.contains("spawn failed"), "\(show)")
         #expect(eventually { box.events("slow").contains { $0["type"] as? String == "spawn_failed" } })
         let failed = try #require(box.events("slow").first { $0["type"] as? String == "spawn_failed" })
         #expect(failed["error"] as? String == "pre_start 'sleep 60' timed out after 1 s")

@@ -34,6 +34,22 @@ import PPMMachineTesting
         #expect(supervisor.snapshot("web")?.restarts == 1)
     }
 
+    /// A reload that drops a `requires`, or eases its condition, starts the
+    /// dependent waiting on it (#24 item 4).
+    @Test func aReloadReevaluatesServicesWaitingForWhatTheyRequire() {
+        _ = supervisor.handle(.add(spec("db") { $0.startAfter = 100 }))
+        _ = supervisor.handle(.add(spec("web") { $0.requires = ["db"] }))
+        _ = supervisor.handle(.add(spec("job") { $0.once = true }))
+        _ = supervisor.handle(.add(spec("api") { $0.requires = ["job"] }))
+        _ = supervisor.handle(.boot)
+        _ = supervisor.handle(.spawned("job", .success(9)))
+        #expect(supervisor.snapshot("web")?.state == .waiting && supervisor.snapshot("web")?.waitingFor == ["db"])
+        #expect(supervisor.snapshot("api")?.state == .waiting)  // a once job must succeed first
+        #expect(spawns(supervisor.handle(.replace(spec("web")))) == ["web"])
+        let started = spec("api") { $0.requires = ["job"]; $0.requireConditions = ["job": .started] }
+        #expect(spawns(supervisor.handle(.replace(started))) == ["api"])
+    }
+
     @Test func aChangedHeldServiceStaysStopped() {
         _ = supervisor.handle(.add(spec("web"), held: true))
         _ = supervisor.handle(.boot)

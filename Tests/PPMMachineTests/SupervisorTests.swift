@@ -177,6 +177,48 @@ import Testing
         #expect(rig.state("web") == .running)
     }
 
+    /// pmtr: "waits until it exits before starting up subsequent jobs" —
+    /// its first exit, even when its policy restarts it later (#24 item 1).
+    @Test func theFirstExitOfAWaitServiceReleasesTheOnesAfterIt() {
+        let rig = Rig()
+        rig.add("setup") { $0.wait = true; $0.restart = .always }
+        rig.add("late") { $0.wait = true; $0.startAfter = 5 }  // holds boot while it waits for its first run
+        rig.add("web")
+        rig.boot()
+        #expect(rig.state("late") == .created)
+        rig.exit("setup", .exited(0))
+        #expect(rig.state("setup") == .waiting)  // restarted after the backoff delay
+        #expect(rig.state("late") == .waiting)
+        #expect(rig.state("web") == .created)   // `late` has not run yet
+        rig.clock.advance(5)
+        #expect(rig.state("late") == .running)
+        #expect(rig.state("web") == .created)
+        rig.exit("late", .exited(1))
+        #expect(rig.state("late") == .waiting)   // crashed, backing off
+        #expect(rig.state("web") == .running)
+    }
+
+    /// `requires` on a `once` job waits for its successful exit, not its
+    /// start, and stays met once it has finished: a stop and start of the
+    /// dependent starts it at once (#24 item 2; SPEC 9 `succeeded`).
+    @Test func requiringAOnceJobWaitsForItsSuccessAndStaysMet() {
+        let rig = Rig()
+        rig.add("migrate") { $0.once = true }
+        rig.add("web") { $0.requires = ["migrate"] }
+        rig.boot()
+        #expect(rig.state("migrate") == .running)
+        #expect(rig.state("web") == .waiting)
+        rig.exit("migrate", .exited(0))
+        #expect(rig.state("migrate") == .finished)
+        #expect(rig.state("web") == .running)
+        let done = Flag()
+        rig.send(.stop("web", waiter: rig.waiter(done)))
+        rig.exit("web", .signaled(15))
+        #expect(rig.state("web") == .stopped)
+        rig.send(.start("web"))
+        #expect(rig.state("web") == .running)
+    }
+
     @Test func startAfterAutostartAndDisabled() {
         let rig = Rig()
         rig.add("late") { $0.startAfter = 5 }

@@ -9,7 +9,7 @@ import Testing
     }
 
     @Test func onlyTheCommandsThatChangeNothingAreReadOnly() {
-        #expect(ControlCommand.readOnly == [.status, .ls, .show, .events, .stats, .logs])
+        #expect(ControlCommand.readOnly == [.status, .ls, .show, .why, .events, .stats, .logs])
     }
 
     @Test func interruptAndCompleteNeedEvalAndAuthNeedsNoGrant() {

@@ -54,6 +54,32 @@ import Testing
         #expect(LogText.lastLines(of: path, count: 1) == ["line 10"])
     }
 
+    /// 300 lines of 45 bytes read in one batch with `log_max_size = 1k`:
+    /// split between lines, each file within the limit, the newest kept.
+    @Test func aBatchLargerThanTheLimitIsSplitBetweenLines() throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/batch.out.log"
+        let file = LogFile(path: path, policy: LogPolicy(maxSize: 1024, keep: 2, timestamps: false))
+        let lines = (1...300).map { String(format: "line %03d ", $0) + String(repeating: "x", count: 35) }  // 44 + "\n"
+        write(file, lines.joined(separator: "\n") + "\n")
+        let files = [path + ".2", path + ".1", path].map(read)
+        for text in files {
+            #expect(!text.isEmpty && text.utf8.count <= 1024 && text.hasSuffix("\n"), "\(text.utf8.count) bytes")
+            #expect(text.split(separator: "\n").allSatisfy { $0.count == 44 })
+        }
+        #expect(!FileManager.default.fileExists(atPath: path + ".3"))
+        let kept = files.joined().split(separator: "\n").map(String.init)
+        #expect(kept == Array(lines.suffix(kept.count)))
+        #expect(kept.last == lines.last)
+        // A line longer than the limit stays whole, in a file of its own.
+        let long = String(repeating: "L", count: 1500)
+        write(file, "short\n" + long + "\nafter\n")
+        #expect(read(path) == "after\n")
+        #expect(read(path + ".1") == long + "\n")
+        #expect(read(path + ".2").hasSuffix(lines.last! + "\nshort\n"))
+    }
+
     @Test func theTailHoldsOnlyWhatTheCurrentProcessWrote() throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -69,6 +69,8 @@ func answer(_ host: ConfigLoader, _ code: String) throws -> String {
         #expect(try answer(host, "return hourly({ type = 'exit', time = T })") == "restart after 3450")
         #expect(try answer(host, "local a = weekdays({ type = 'exit', time = FRIDAY }) return a.after == MONDAY_0230 - FRIDAY") == "true")
         #expect(try answer(host, "local a = listed({ type = 'exit', time = T }) return a.after == JAN_0900 - T") == "true")
+        // A schedule's wait, not a restart (`ls`: "scheduled, next HH:MM:SS"; not counted in restarts).
+        #expect(try answer(host, "return five({ type = 'exit', time = T }).scheduled") == "true")
     }
 
     @Test func cronNamesAWrongExpression() {

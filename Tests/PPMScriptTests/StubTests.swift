@@ -27,6 +27,13 @@ import Testing
         return names
     }
 
+    /// Output hooks get the service as `ppm.get` returns it, not its name.
+    @Test func outputHooksTakeTheServiceSnapshot() {
+        let onOutput = lines.first { $0.hasPrefix("---@field on_output? ") } ?? ""
+        #expect(onOutput.contains("svc: ppm.Snapshot)"), "\(onOutput)")
+        #expect(!stubs.contains("svc: string"))
+    }
+
     @Test func stubsAreLua() throws {
         let lua = try LuaState(memoryLimit: 8 << 20)
         _ = try lua.load(stubs, chunkName: "=ppm.d.lua")
@@ -69,6 +76,8 @@ import Testing
         let listen = fields(of: "ppm.ListenSettings")
         for key in ListenSettings.fields { #expect(listen.contains(key), "ppm.settings listen field '\(key)' is not in ppm.d.lua") }
         #expect(listen.count == ListenSettings.fields.count)
+        let metrics = fields(of: "ppm.MetricsSettings")
+        #expect(metrics == Set(MetricsSettings.fields), "ppm.settings metrics fields in ppm.d.lua: \(metrics)")
     }
 
     @Test func everyEventFieldAndTypeIsAnnotated() throws {

@@ -150,15 +150,34 @@ def served(port):
         return int(r.read())
 
 
-def idle_cpu(args, root, url):
-    """CPU per second of the daemon with the same services and no checks."""
+def poll_status(d, seconds, every_10s=None):
+    """`status` on a new connection every 20 ms for `seconds`: the round trips in ms."""
+    t0, status_ms, next_tick = time.monotonic(), [], time.monotonic() + 10
+    while time.monotonic() - t0 < seconds:
+        t = time.perf_counter()
+        reply = request(d.sock, {"id": 1, "cmd": "status"})
+        status_ms.append((time.perf_counter() - t) * 1000)
+        if not reply.get("ok"):
+            raise RuntimeError(f"status failed: {reply}")
+        if every_10s and time.monotonic() >= next_tick:
+            every_10s(time.monotonic() - t0)
+            next_tick += 10
+        time.sleep(0.02)
+    return status_ms
+
+
+def idle_run(args, root, url):
+    """The daemon with the same services and no checks, `status` polled as in
+    the checked window: its CPU per second (subtracted from the checked
+    window's, which removes the cost of the status calls too) and the round
+    trips (the machine's own latency at this moment)."""
     d = Daemon(args.ppm, os.path.join(root, "idle"), config(args.services, url, False, False))
     try:
         d.wait(lambda ss: all(s["state"] == "running" for s in ss), "every service runs")
         time.sleep(3)
         c0, t0 = cpu_seconds(d.pid), time.monotonic()
-        time.sleep(args.idle)
-        return (cpu_seconds(d.pid) - c0) / (time.monotonic() - t0)
+        status_ms = poll_status(d, args.idle)
+        return (cpu_seconds(d.pid) - c0) / (time.monotonic() - t0), status_ms
     finally:
         d.quit()
 
@@ -170,17 +189,7 @@ def checked_run(args, root, url, port):
         time.sleep(args.warmup)
         rss = [(0.0, rss_mb(d.pid))]
         c0, n0, t0 = cpu_seconds(d.pid), served(port), time.monotonic()
-        status_ms, next_rss = [], t0 + 10
-        while time.monotonic() - t0 < args.window:
-            t = time.perf_counter()
-            reply = request(d.sock, {"id": 1, "cmd": "status"})
-            status_ms.append((time.perf_counter() - t) * 1000)
-            if not reply.get("ok"):
-                raise RuntimeError(f"status failed: {reply}")
-            if time.monotonic() >= next_rss:
-                rss.append((time.monotonic() - t0, rss_mb(d.pid)))
-                next_rss += 10
-            time.sleep(0.02)
+        status_ms = poll_status(d, args.window, lambda at: rss.append((at, rss_mb(d.pid))))
         elapsed = time.monotonic() - t0
         cpu, checks = cpu_seconds(d.pid) - c0, served(port) - n0
         rss.append((elapsed, rss_mb(d.pid)))
@@ -197,7 +206,7 @@ def main():
     ap.add_argument("--services", type=int, default=1000)
     ap.add_argument("--window", type=float, default=40, help="seconds measured (default 40)")
     ap.add_argument("--long", action="store_true", help="a 10-minute window")
-    ap.add_argument("--idle", type=float, default=10, help="seconds of the idle window (default 10)")
+    ap.add_argument("--idle", type=float, default=20, help="seconds of the window without checks (default 20)")
     ap.add_argument("--warmup", type=float, default=5)
     ap.add_argument("--lua", action="store_true", help="the check is a Lua function calling ppm.probe.http")
     ap.add_argument("--out", help="also write the table to this file")
@@ -213,7 +222,7 @@ def main():
         floor = subprocess.run([args.httpd, "floor", str(port), "5000"], capture_output=True, text=True, check=True)
         floor_cpu_us, floor_wall_us = map(float, floor.stdout.split())
         log(f"floor: {floor_cpu_us:.1f} µs CPU per HTTP exchange")
-        idle = idle_cpu(args, root, url)
+        idle, idle_status = idle_run(args, root, url)
         log(f"idle: {idle * 1000:.2f} ms CPU per second with {args.services} services")
         log(f"{args.services} services, {'Lua ppm.probe.http' if args.lua else 'http'} check every 1 s, {args.window:.0f} s window")
         r = checked_run(args, root, url, port)
@@ -233,9 +242,12 @@ def main():
         ("window", f"{r['elapsed']:.0f} s, {r['checks']:,} checks ({r['checks'] / r['elapsed']:.0f}/s)"),
         ("daemon CPU per check", f"{per_check:.1f} µs"),
         ("HTTP exchange alone (floor client)", f"{floor_cpu_us:.1f} µs ({per_check / floor_cpu_us:.2f}×; above it: {per_check - floor_cpu_us:+.1f} µs)"),
-        ("daemon CPU, idle (same services, no checks)", f"{idle * 1000:.2f} ms/s"),
+        ("daemon CPU without checks (same services, same `status` calls)", f"{idle * 1000:.2f} ms/s"),
         ("daemon CPU with the checks", f"{r['cpu'] / r['elapsed'] * 100:.1f} % of a core"),
         ("`status` round trip meanwhile", f"p50 {statistics.median(s):.2f} ms, p99 {pct(s, 99):.2f} ms, max {max(s):.2f} ms ({len(s)} calls)"),
+        ("`status` round trip without checks (the machine's own latency)",
+         f"p50 {statistics.median(idle_status):.2f} ms, p99 {pct(idle_status, 99):.2f} ms ({len(idle_status)} calls)"),
+        ("load average at the end", "{:.1f}".format(os.getloadavg()[0])),
         ("RSS once healthy", f"{rss[0][1]:.1f} MB"),
         ("RSS at the end", f"{rss[-1][1]:.1f} MB ({rss[-1][1] - rss[0][1]:+.2f} MB; second half {rss[-1][1] - half[1]:+.2f} MB)"),
         ("not healthy at the end", ", ".join(r["unhealthy"][:5]) or "none"),

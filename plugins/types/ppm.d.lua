@@ -34,6 +34,7 @@
 ---@class ppm.RestartAfter
 ---@field action "restart"
 ---@field after? ppm.Duration seconds before the restart
+---@field scheduled? boolean true: `after` is a schedule's next time (`cron`): the service idles as "scheduled, next HH:MM:SS" and the run is not counted as a restart
 
 ---A policy: decides what follows an exit (SPEC 5.3).
 ---@alias ppm.Policy fun(ev: ppm.Event, svc: ppm.Snapshot?): ppm.Action
@@ -83,7 +84,7 @@
 ---@field restart? "on-failure"|"always"|"never"|ppm.Policy what follows an exit (default "on-failure" with backoff)
 ---@field on_start? fun(ev: ppm.Event) called after each start
 ---@field on_exit? fun(ev: ppm.Event): ppm.Action called after each exit; its answer wins over `restart`
----@field on_output? fun(line: string, stream: "out"|"err", svc: string) each captured line
+---@field on_output? fun(line: string, stream: "out"|"err", svc: ppm.Snapshot) each captured line; `svc` is the service as `ppm.get` returns it
 ---@field log_max_size? ppm.Size rotate captured output past this size (default "10M")
 ---@field log_keep? integer rotated files kept (default 5)
 ---@field log_timestamps? boolean prefix captured lines with the time (default false)
@@ -108,7 +109,7 @@
 ---@field step? integer for `stop_step`: the step of the stop ladder (2, 3…; SIGKILL after the last)
 ---@field stop_cmd? string for `stop`: the `stop_cmd` run instead of the first signal
 ---@field field? "stop_cmd"|"post_stop" for `command_failed`: the field of the command
----@field cause? string for `exit`: why the daemon ended the run when nobody asked ("unhealthy")
+---@field cause? string for `exit`: why the daemon ended the run when nobody asked ("unhealthy"); for `stop` and `start`: who asked ("cli", "hook", "depends", "bounce", "reload", "policy", "unhealthy", "shutdown")
 ---@field after? number for `ready`: seconds from the spawn; for `stop_step`: seconds from the start of the stop
 ---@field failures? integer for `unhealthy`: failed checks in a row
 ---@field errno? integer for `exit`: the run's last sd_notify `ERRNO=`
@@ -177,6 +178,7 @@
 ---@field spawn_failures integer
 ---@field last_error? string why the last spawn failed
 ---@field starts_in? number seconds until a delayed start
+---@field scheduled boolean that start is a schedule's next time (`cron`), not a restart
 ---@field waiting_for? string[] the `requires` not running yet
 ---@field ready string its readiness kind ("started", "notify", "fd", "log", "tcp", "http", "exec", "function")
 ---@field health? "healthy"|"unhealthy" the last health checks' verdict
@@ -208,6 +210,7 @@
 ---@field watchdog? ppm.Duration seconds the loop may be stuck before the daemon re-executes itself
 ---@field listen? ppm.ListenSettings the TCP listener (read when the daemon starts; restart it to change)
 ---@field cgroups? boolean a cgroup v2 per service where the daemon may make them (default true; read when the daemon starts)
+---@field metrics? ppm.MetricsSettings the HTTP endpoint for Prometheus (read when the daemon starts; restart it to change)
 
 ---`ppm.settings{ listen = ... }`: control from other hosts, authenticated by a shared secret.
 ---@class (exact) ppm.ListenSettings
@@ -220,6 +223,10 @@
 ---@field cert? string the daemon's certificate (PEM) for mutual TLS, relative to the config's folder
 ---@field key? string the daemon's private key (PEM) for mutual TLS
 ---@field ca? string the CA (PEM) that signs the clients' certificates for mutual TLS
+
+---`ppm.settings{ metrics = ... }`: `/metrics` (Prometheus text 0.0.4), `/healthz` and `/readyz` over HTTP.
+---@class (exact) ppm.MetricsSettings
+---@field address string numeric "IPv4:PORT" or "[IPv6]:PORT" (port 0: any free one; `ppm-lua status` shows it)
 
 ---@class ppm.StartOptions
 ---@field after? ppm.Duration start after this delay
@@ -296,7 +303,7 @@ function ppm.signal(name, signal) end
 
 ---Installs a hook for every service; returns a handle for `ppm.off`.
 ---@param type ppm.EventType|"output"|"*"
----@param fn fun(ev: ppm.Event)
+---@param fn fun(ev: ppm.Event)|fun(line: string, stream: "out"|"err", svc: ppm.Snapshot) the second form for "output"
 ---@return integer
 function ppm.on(type, fn) end
 
@@ -425,6 +432,62 @@ function ppm.udp.send(url, text) end
 ---@return ppm.UDPListener
 function ppm.udp.listen(url, fn) end
 
+---Metrics of your own, served on the metrics endpoint beside the daemon's
+---(`ppm.settings{ metrics = ... }`). Defining a name again with the same kind,
+---labels and buckets returns the same metric: after a reload it keeps its values.
+---@class ppm.metric
+ppm.metric = {}
+
+---A metric object. Labels are a table `{name = value}` naming every label the
+---metric was defined with; they may come first when `n` is left out (`c:inc({kind = "a"})`).
+---@class ppm.Metric
+---@field id integer
+---@field name string
+---@field kind "counter"|"gauge"|"histogram"
+local Metric = {}
+---Counter or gauge: adds `n` (default 1; a counter's `n` must be ≥ 0).
+---@param n? number|table<string, string|number>
+---@param labels? table<string, string|number>
+function Metric:inc(n, labels) end
+---Gauge: subtracts `n` (default 1).
+---@param n? number|table<string, string|number>
+---@param labels? table<string, string|number>
+function Metric:dec(n, labels) end
+---Gauge: sets the value.
+---@param v number
+---@param labels? table<string, string|number>
+function Metric:set(v, labels) end
+---Histogram: records one observation.
+---@param v number
+---@param labels? table<string, string|number>
+function Metric:observe(v, labels) end
+---The value (a histogram's count of observations); 0 before the first change.
+---@param labels? table<string, string|number>
+---@return number
+function Metric:get(labels) end
+
+---A counter: a value that only goes up (name it `..._total`).
+---@param name string `[a-zA-Z_:][a-zA-Z0-9_:]*`, not starting with `ppm_`
+---@param help string shown as `# HELP`
+---@param labels? string[] label names
+---@return ppm.Metric
+function ppm.metric.counter(name, help, labels) end
+
+---A gauge: a value that goes up and down.
+---@param name string
+---@param help string
+---@param labels? string[]
+---@return ppm.Metric
+function ppm.metric.gauge(name, help, labels) end
+
+---A histogram: observations counted in buckets (default Prometheus's: 0.005 … 10).
+---@param name string
+---@param help string
+---@param labels? string[]
+---@param buckets? number[] upper bounds, increasing
+---@return ppm.Metric
+function ppm.metric.histogram(name, help, labels, buckets) end
+
 -- Bundled plugins (SPEC 5.4): `require(NAME)` returns a constructor. Each
 -- plugin file annotates it with its class below (`---@param options
 -- ppm.plugins.NAME.Options`): with the plugins folder in `workspace.library`,
@@ -488,6 +551,14 @@ function ListenHandle:close() end
 ---@param ev table
 ---@return ppm.Expectation
 function expect(policy, ev) end
+
+---Checks that the hooks of the last `expect` called `ppm.<call>(target)`:
+---offline, `ppm.start/stop/restart/remove/signal/spawn/shutdown/reload` are
+---recorded, not carried out. For `spawn`, target is the command or its first word.
+---@param call "start"|"stop"|"restart"|"remove"|"signal"|"spawn"|"shutdown"|"reload"
+---@param target? string the service (any when nil)
+---@return boolean
+function expect_call(call, target) end
 
 ---Loads a config (relative to the test file) so its services can be named in `expect`.
 ---@param path string

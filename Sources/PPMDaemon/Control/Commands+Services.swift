@@ -24,7 +24,7 @@ extension Daemon {
                 if let s = supervisor.snapshot(n), s.state.hasProcess {
                     already[n] = ServiceOutcome(name: n, message: "already running (pid \(s.pid.map(String.init) ?? "-"))", pid: s.pid)
                 }
-                loop.send(.start(n))
+                loop.send(.start(n, cause: "cli"))
             }
             if names.isEmpty { return loop.whenSettled { reply(.success(.array([]))) } }
             var left = names.count
@@ -82,20 +82,20 @@ extension Daemon {
             switch command {
             case .stop:
                 guard before.state.hasProcess else {
-                    loop.send(.stop(n))  // held down, and a pending start is cancelled
+                    loop.send(.stop(n, cause: "cli"))  // held down, and a pending start is cancelled
                     complete(n, ServiceOutcome.notRunning(before))
                     continue
                 }
                 loop.send(.stop(n, waiter: loop.waiter { [supervisor, scheduler] in
                     complete(n, ServiceOutcome.stopped(before, after: supervisor.snapshot(n), took: scheduler.now - asked))
-                }))
+                }, cause: "cli"))
             case .restart:
                 loop.send(.restart(n, waiter: loop.waiter { [supervisor] in
                     guard let after = supervisor.snapshot(n) else { return complete(n, ServiceOutcome(name: n, message: "removed meanwhile")) }
                     var outcome = ServiceOutcome.started(after, verb: before.pid == nil ? "started" : "restarted")
                     if outcome.ok, let old = before.pid, let new = after.pid { outcome.message = "restarted (pid \(old) → \(new))" }
                     complete(n, outcome)
-                }))
+                }, cause: "cli"))
             default:
                 loop.send(.remove(n, waiter: loop.waiter { [unowned self, supervisor, scheduler] in
                     host.forget(n)  // the Lua state of now (a reload may have replaced it)

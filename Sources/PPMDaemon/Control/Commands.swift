@@ -16,6 +16,7 @@ extension Daemon {
     /// right after it (and after any Lua it ran).
     func handle(_ request: ControlRequest, _ connection: ControlConnection, call: LuaCallID? = nil) {
         dispatchPrecondition(condition: .onQueue(queue))
+        noteRequest(request, remote: connection.isRemote)
         loop.turn { serve(request, connection, call: call) }
         if let call { connection.evalFinished(call) }
         // Services added or removed: their `depends` are followed or dropped.
@@ -34,6 +35,7 @@ extension Daemon {
         case .status: reply(.success(status()))
         case .ls: list(request, connection)
         case .show: reply(show(request, masked: connection.isRemote))
+        case .why: reply(why(request))
         case .events: events(request, connection)
         case .start: start(request, reply)
         case .stop, .restart, .rm: stopping(command, request, connection, reply)
@@ -76,9 +78,13 @@ extension Daemon {
             "pid": .int(Int64(getpid())), "uptime": .double(scheduler.now - startedAt), "version": .string(options.version),
             "config": .init(options.configPath), "home": .string(options.locations.home),
             "socket": .string(options.locations.socket), "listen": .init(remote.endpoint?.description),
+            "metrics": .init(metricsServer?.endpoint.description),
             "services": .init(supervisor.names.count),
             "state_writes": .init(loop.store?.writes ?? 0),
             "hooks": .object(["calls": .init(host.hookCalls), "seconds": .double(host.hookSeconds)]),
+            "reload_error": reloadFailure.map { f in
+                .object(["time": .double(f.time), "utc": .string(ServiceEvent.utc(f.time)), "error": .string(f.error)])
+            } ?? .null,
         ]) { $1 })
     }
 

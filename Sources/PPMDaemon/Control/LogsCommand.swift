@@ -11,11 +11,12 @@ extension Daemon {
 
     func logs(_ request: ControlRequest, _ connection: ControlConnection) {
         let words = request.strings("names")
-        let kind: OutputKind
+        let kinds: [OutputKind]
         switch request.string("stream") ?? "out" {
-        case "out": kind = .out
-        case "err": kind = .err
-        case let other: return connection.send(ControlReply.error(request.id, "unknown stream '\(other)' (expected \"out\" or \"err\")"))
+        case "out": kinds = [.out]
+        case "err": kinds = [.err]
+        case "all": kinds = [.out, .err]
+        case let other: return connection.send(ControlReply.error(request.id, "unknown stream '\(other)' (expected \"out\", \"err\" or \"all\")"))
         }
         var count = request.int("n") ?? 20
         guard count >= 0 else { return connection.send(ControlReply.error(request.id, "'n' must not be negative")) }
@@ -27,29 +28,34 @@ extension Daemon {
         case .failure(let f): return connection.send(ControlReply.error(request.id, f.description))
         }
         let follow = request.bool("follow")
-        if follow, names.count == 1, let own = ownFile(names[0], kind) {
+        if follow, names.count == 1, let kind = kinds.first, let own = ownFile(names[0], kind), kinds.allSatisfy({ ownFile(names[0], $0) != nil }) {
             return connection.send(ControlReply.error(request.id,
                 "'\(names[0])' writes std\(kind.rawValue) to its own file \(own), which the daemon does not read: follow it with tail -F \(own)"))
         }
         var history: [JSONValue] = []
         for name in names {
-            let lines: [String]
-            if let own = ownFile(name, kind), let spec = supervisor.snapshot(name)?.spec {
-                // A path the service's user controls: read as that user.
-                do {
-                    lines = try LogText.lastLines(of: own, count: count, user: spec.user, group: spec.group)
-                } catch {
-                    return connection.send(ControlReply.error(request.id, "cannot read \(name)'s std\(kind.rawValue) file: \(error.message)"))
+            var streams: [[OutputLine]] = []
+            for kind in kinds {
+                let lines: [String]
+                if let own = ownFile(name, kind), let spec = supervisor.snapshot(name)?.spec {
+                    // A path the service's user controls: read as that user.
+                    do {
+                        lines = try LogText.lastLines(of: own, count: count, user: spec.user, group: spec.group)
+                    } catch {
+                        return connection.send(ControlReply.error(request.id, "cannot read \(name)'s std\(kind.rawValue) file: \(error.message)"))
+                    }
+                } else {
+                    lines = LogText.lastLines(of: output.path(name, kind), count: count)
                 }
-            } else {
-                lines = LogText.lastLines(of: output.path(name, kind), count: count)
+                streams.append(lines.map { OutputLine(name: name, stream: kind, text: $0) })
             }
-            for line in lines { history.append(Self.line(OutputLine(name: name, stream: kind, text: line))) }
+            let merged = streams.count == 2 ? LogText.merged(streams[0], streams[1], text: \.text).suffix(count) : streams[0][...]
+            history += merged.map(Self.line)
         }
         connection.send(ControlReply.ok(request.id, .array(history)))
         guard follow else { return }
         let everyone = words.contains("all")
-        let id = output.follow(names: everyone ? nil : Set(names), streams: [kind]) { [weak connection] line in
+        let id = output.follow(names: everyone ? nil : Set(names), streams: Set(kinds)) { [weak connection] line in
             connection?.send(ControlReply.ok(request.id, Self.line(line)))
         }
         connection.addCleanup { [weak self] in

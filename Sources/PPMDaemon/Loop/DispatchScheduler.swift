@@ -25,6 +25,8 @@ final class DispatchScheduler: Scheduler, @unchecked Sendable {
     /// Guards `heap` and `armed`.
     private let lock = PlainLock()
     private var heap = TimerHeap()
+    /// The action of each pending timer, by serial (dropped when it is cancelled).
+    private var actions: [UInt64: () -> Void] = [:]
     /// The deadline the timerfd is set to (nil: disarmed).
     private var armed: Double?
 
@@ -50,25 +52,41 @@ final class DispatchScheduler: Scheduler, @unchecked Sendable {
 
     func schedule(after seconds: Double, _ action: @escaping () -> Void) -> TimerToken {
         guard timerFD >= 0 else { return dispatchTimer(after: seconds, action) }
-        let token = TimerToken { [weak self] in self?.lock.run { self?.heap.cancelled += 1 } }
+        let serial = Serial()
+        let token = TimerToken { [weak self] in self?.cancel(serial.value) }
         let due = now + max(0, seconds)
         lock.run {
-            heap.push(due: due, token: token, action: action)
+            serial.value = heap.push(due: due, token: token)
+            actions[serial.value] = action
             if armed.map({ due < $0 }) ?? true { arm(at: due) }
         }
         return token
+    }
+
+    /// A timer's serial, known once it is in the heap.
+    private final class Serial: @unchecked Sendable { var value: UInt64 = 0 }
+
+    /// Forgets a cancelled timer's action at once (what it holds is freed now,
+    /// not when its time would have come); its heap entry goes later.
+    private func cancel(_ serial: UInt64) {
+        let action = lock.run { () -> (() -> Void)? in
+            heap.cancelled += 1
+            return actions.removeValue(forKey: serial)
+        }
+        _ = action  // released here, outside the lock
     }
 
     /// The timerfd fired: runs what is due, in order, then sets it for the next.
     private func fire() {
         ppm_timerfd_clear(timerFD)
         let due = lock.run {
-            let due = heap.popDue(at: now)
+            let due = heap.popDue(at: now).compactMap { e in actions.removeValue(forKey: e.serial).map { (e.token, $0) } }
             armed = nil
             if let next = heap.earliest { arm(at: next) }
             return due
         }
-        for entry in due where !entry.token.isCancelled { entry.action() }
+        // An action may cancel a timer due in the same batch: it does not run.
+        for (token, action) in due where !token.isCancelled { action() }
     }
 
     /// Sets the timerfd to fire at `deadline` (monotonic seconds; at once if past).

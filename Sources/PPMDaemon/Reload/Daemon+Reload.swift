@@ -22,9 +22,11 @@ extension Daemon {
                 loop.record(JournalNote("config_error", fields: ["path": .string(path), "error": .string(failure.description)]))
                 log("error", "reload (\(trigger)) failed; the current config keeps running: \(failure.description)")
             }
+            reloadFailure = (scheduler.wallNow, failure.description)
             notify.supervisorNotifier?.reloadEnded(error: failure.description)
             return .failure(failure)
         }
+        reloadFailure = nil
         let plan = plan(for: fresh)
         let change = plan.change
         configured = plan.next
@@ -63,6 +65,7 @@ extension Daemon {
         }
         do {
             let fresh = try ConfigLoader(context: host.context)
+            fresh.metrics = MetricRegistry(following: host.metrics)
             try fresh.loadConfig(path: path)
             for spec in fresh.declared where configured[spec.name] == nil && (supervisor.snapshot(spec.name) != nil || host.isPending(spec.name)) {
                 throw LuaHostError("\(path): service '\(spec.name)' already exists as a run-time service (remove it with ppm-lua rm first)")
@@ -105,7 +108,7 @@ extension Daemon {
             dependsWatcher = try DependsWatcher(queue: queue, scheduler: scheduler) { [unowned self] name in
                 guard !quitting, supervisor.snapshot(name)?.state.hasProcess == true else { return }
                 log("info", "'\(name)': a file it depends on changed; restarting it")
-                loop.send(.restart(name))
+                loop.send(.restart(name, cause: "depends"))
             }
             followDepends()
         } catch {
@@ -154,6 +157,7 @@ extension Daemon {
     private func swap(to fresh: ConfigLoader) {
         let old = host
         remote.noteChange(fresh.listen)
+        noteMetricsChange(fresh)
         cgroups.noteChange(asked: fresh.cgroups)
         for name in old.scriptedServices where configured[name] == nil && supervisor.snapshot(name) != nil {
             log("warn", "service '\(name)': its Lua functions belonged to the replaced Lua state; "

@@ -21,6 +21,9 @@
 ///
 /// Readiness (`ready`, `probed`) moves `starting` to `running`; health checks
 /// (`probed`, `healthDecided`) act on `running` only. Both are ignored elsewhere.
+/// sd_notify's `notice` (RELOADING, STOPPING, ERRNO, MAINPID) changes the
+/// run of `starting`, `running` or `stopping` only. `deciding` lasts until
+/// `decided`, which may come turns later (a hook waiting in `ppm.sleep`).
 /// A `stop_cmd` that ended only journals a failure, in any phase.
 enum Phase: Equatable, Sendable {
     /// Declared; boot (or `ppm.first_start`) has not considered it yet.
@@ -51,8 +54,10 @@ enum Phase: Equatable, Sendable {
 
     /// Why a service waits.
     enum Wait: Equatable, Sendable {
-        /// A start timer (backoff, `start_after`, `after =`) fires at `due` (monotonic seconds).
-        case timer(due: Double)
+        /// A start timer (backoff, `start_after`, `after =`) fires at `due`
+        /// (monotonic seconds); `scheduled`: the time a schedule set (`cron`),
+        /// not a restart after an exit.
+        case timer(due: Double, scheduled: Bool = false)
         /// A service it requires does not run yet.
         case requires
         /// What the last run left (its group, its cgroup) is being ended,

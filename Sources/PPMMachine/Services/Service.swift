@@ -16,6 +16,8 @@ final class Service {
     /// by a clean exit or a run of `reset_after`: the backoff exponent.
     var crashes = 0
     var spawnFailures = 0
+    /// Crashes and spawn failures since the daemon started (`ppm_service_crashes_total`).
+    var crashesTotal = 0
     /// Why the last spawn failed (cleared by a successful one).
     var lastError: String?
     var lastExit: LastExit?
@@ -35,6 +37,9 @@ final class Service {
     /// A stop asked while services requiring this one still run: it is
     /// carried out once none does (`then`, and the waiters told then).
     var queuedStop: QueuedStop?
+    /// Why the next run starts (`cause` of its start event: `cli`, `hook`,
+    /// `policy`…), from the request until the spawn.
+    var startCause: String?
     /// Armed timers by kind.
     var timers: [TimerID.Kind: TimerID] = [:]
     /// Told once the current stop has completed.
@@ -68,8 +73,12 @@ final class Service {
             uptime: run.map { now - $0.startedAt }, lastExit: lastExit, stdoutPath: stdoutPath, stderrPath: stderrPath)
         s.held = held
         s.spawnFailures = spawnFailures
+        s.crashesTotal = crashesTotal
         s.lastError = lastError
-        if case .waiting(.timer(let due)) = phase { s.startsIn = max(0, due - now) }
+        if case .waiting(.timer(let due, let scheduled)) = phase {
+            s.startsIn = max(0, due - now)
+            s.scheduled = scheduled
+        }
         s.health = run?.health
         s.probeMessage = run?.probeMessage
         s.pgid = phase.pgid

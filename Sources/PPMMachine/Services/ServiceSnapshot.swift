@@ -14,10 +14,14 @@ public struct ServiceSnapshot: Sendable {
     public var stderrPath: String?
     /// Spawn failures in a row (5 make the service fatal).
     public var spawnFailures = 0
+    /// Crashes and spawn failures since the daemon started (not in the service object: a metric).
+    public var crashesTotal = 0
     /// Why the last spawn failed, until one succeeds.
     public var lastError: String?
     /// Seconds until a delayed start or restart (backoff, `start_after`, `after =`).
     public var startsIn: Double?
+    /// Whether that start is a schedule's next time (`cron`): idle, not restarting.
+    public var scheduled = false
     /// The `requires` it waits for: those not running while it waits.
     public var waitingFor: [String] = []
     /// Seconds between the stop signal and SIGKILL (its own or the daemon's default).
@@ -106,6 +110,7 @@ public struct ServiceSnapshot: Sendable {
         put("requires", .init(spec.requires))
         put("restart", .string(spec.restart.rawValue))
         put("restarts", .init(restarts))
+        put("scheduled", .bool(scheduled))
         put("spawn_failures", .init(spawnFailures))
         put("starts", .init(starts))
         put("starts_in", .init(startsIn))

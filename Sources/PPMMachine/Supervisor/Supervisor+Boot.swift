@@ -1,5 +1,5 @@
 /// Boot: the declared services start in order; a `wait` service holds the
-/// ones after it while it may still run (pmtr `wait`). They start
+/// ones after it until its first exit (pmtr `wait`). They start
 /// `bootBatch` at a time, each batch in a turn of its own (a `boot` timer
 /// due at once): between two, the loop answers clients and reaps, so that
 /// a boot of 10,000 services is not one long turn (which the stall
@@ -64,9 +64,12 @@ extension Supervisor {
         }
     }
 
-    /// Lets boot go on once the `wait` service holding it can no longer run.
+    /// Lets boot go on once the `wait` service holding it has exited (pmtr:
+    /// "waits until it exits before starting up subsequent jobs"), even when
+    /// its policy restarts it later; a service that waits for its first run
+    /// (`start_after`, `requires`) still holds it.
     func releaseBoot(_ service: Service) {
-        guard bootBlocker == service.spec.name, !service.isActive, service.state != .waiting else { return }
+        guard bootBlocker == service.spec.name, !service.isActive, service.state != .waiting || service.starts > 0 else { return }
         bootBlocker = nil
         continueBoot()
     }

@@ -132,8 +132,9 @@ extension Supervisor {
         guard case .running(var run) = service.phase else { return }
         run.cause = "unhealthy"
         service.phase = .running(run)
+        requestCause = "unhealthy"
         switch decision {
-        case .restart:
+        case .restart, .schedule:
             service.restarts += 1
             requestStop(service, then: .restart, waiter: nil)
         case .stop: requestStop(service, then: .hold, waiter: nil)

@@ -15,7 +15,10 @@ extension Supervisor {
         switch service.phase {
         case .preStarting, .starting, .running, .launching(stopThen: nil):
             service.restarts += 1
+            requestCause = "reload"
             requestStop(service, then: .restart, waiter: nil)
+        case .waiting(.requires):
+            launch(service)  // its `requires` changed: met now, or waiting for the new ones
         case .created, .disabled, .waiting, .launching, .stopping, .draining, .deciding, .down:
             break  // the new spec applies at its next start (a stop under way keeps its aim)
         }

@@ -1,8 +1,8 @@
 /// Starting a process and what happens when it dies: the restart path.
 /// Nothing here grows with the number of services.
 extension Supervisor {
-    func delayStart(_ service: Service, after seconds: Double) {
-        service.phase = .waiting(.timer(due: now.monotonic + max(0, seconds)))
+    func delayStart(_ service: Service, after seconds: Double, scheduled: Bool = false) {
+        service.phase = .waiting(.timer(due: now.monotonic + max(0, seconds), scheduled: scheduled))
         arm(service, .start, after: seconds)
     }
 
@@ -34,7 +34,8 @@ extension Supervisor {
             service.lastError = nil
             table.byPid[pid] = service
             effects.append(.persist(.running(name, pid: pid)))
-            emit(.start, service, pid: pid)
+            emit(.start, service, pid: pid, cause: service.startCause)
+            service.startCause = nil
             afterSpawn(service, Phase.Run(pid: pid, pgid: pid, startedAt: now.monotonic))
             if let bounce = service.spec.bounce, bounce > 0 { arm(service, .bounce, after: bounce) }
             wakeDependents(of: service)
@@ -53,6 +54,7 @@ extension Supervisor {
     func spawnFailed(_ service: Service, _ failure: SpawnFailure, tail: String? = nil) {
         service.spawnFailures += 1
         service.crashes += 1
+        service.crashesTotal += 1
         service.lastError = failure.message
         emit(.spawnFailed, service, error: failure.message, extra: tail.map { ["tail": .string($0)] } ?? [:])
         // Out of descriptors: no retry (each would fail alike), one event.
@@ -61,6 +63,7 @@ extension Supervisor {
             giveUp(service, as: exhausted ? .fatal : .crashed)
         } else {
             service.restarts += 1
+            service.startCause = "policy"
             delayStart(service, after: settings.backoff.delay(service.crashes))
         }
         releaseBoot(service)
@@ -108,6 +111,7 @@ extension Supervisor {
         if runtime >= settings.backoff.resetAfter { service.crashes = 0 }
         if outcome == .crashed {
             service.crashes += 1
+            service.crashesTotal += 1
         } else {
             service.crashes = 0
         }
@@ -179,8 +183,12 @@ extension Supervisor {
         switch decision {
         case .restart(let after):
             service.restarts += 1
+            service.startCause = "policy"
             let delay = after ?? settings.backoff.delay(max(1, service.crashes))
             if delay <= 0 { launch(service) } else { delayStart(service, after: delay) }
+        case .schedule(let after):
+            service.startCause = "policy"
+            if after <= 0 { launch(service) } else { delayStart(service, after: after, scheduled: true) }
         case .stop:
             service.phase = .down(Phase.Down.after(outcome))
         case .fatal:

@@ -51,6 +51,7 @@ extension Supervisor {
             if let waiter { service.stopWaiters.append(waiter) }
             service.phase = .stopping(run, then: then)
             cancelTimer(service, .start)
+            if then == .restart { service.startCause = requestCause }
             beginStopLadder(service, run)
         case .preStarting(let at):
             // Not spawned yet: its pre_start command is ended, and it is down at once.

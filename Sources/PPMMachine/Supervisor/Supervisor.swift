@@ -20,6 +20,10 @@ public final class Supervisor {
     /// When the input being handled happened: every time a transition
     /// records comes from here, read once per input.
     var now = Instant(monotonic: 0, wall: 0)
+    /// Why the stops and starts of the input being handled happen (`cli`,
+    /// `hook`, `depends`, `bounce`, `reload`, `policy`, `unhealthy`,
+    /// `shutdown`): the `cause` of their stop and start events.
+    var requestCause: String?
     var timerSerial = 0
 
     // Boot: the next service to consider, and the `wait` service holding it.
@@ -55,14 +59,16 @@ public final class Supervisor {
     /// Applies one input that happened at `time` and returns what to do, in order.
     public func handle(_ input: SupervisorInput, at time: Instant) -> [Effect] {
         now = time
+        requestCause = input.cause
+        defer { requestCause = nil }
         switch input {
         case .add(let spec, let held, let persist): add(spec, held: held, persist: persist)
         case .replace(let spec): replace(spec)
         case .declare(let specs): declare(specs)
         case .boot: boot()
-        case .start(let name, let after): start(name, after: after)
-        case .stop(let name, let waiter): stop(name, waiter: waiter)
-        case .restart(let name, let waiter): restart(name, waiter: waiter)
+        case .start(let name, let after, let scheduled, _): start(name, after: after, scheduled: scheduled)
+        case .stop(let name, let waiter, _): stop(name, waiter: waiter)
+        case .restart(let name, let waiter, _): restart(name, waiter: waiter)
         case .signal(let name, let sig): signal(name, sig)
         case .remove(let name, let waiter): remove(name, waiter: waiter)
         case .shutdown(let waiter): shutdown(waiter: waiter)
@@ -152,7 +158,7 @@ public final class Supervisor {
         if hasBooted && bootCursor == nil { initialStart(service) }
     }
 
-    private func start(_ name: String, after: Double?) {
+    private func start(_ name: String, after: Double?, scheduled: Bool) {
         guard let service = table[name], !service.isBeingRemoved else { return }
         setHeld(service, false)
         if let queued = service.queuedStop {  // a start cancels a pending stop
@@ -174,12 +180,14 @@ public final class Supervisor {
         }
         service.spawnFailures = 0
         service.crashes = 0  // a start on request begins a new streak
+        service.startCause = requestCause
         if service.phase == .disabled { service.spec.disabled = false }
-        if let after, after > 0 { delayStart(service, after: after) } else { launch(service) }
+        if let after, after > 0 { delayStart(service, after: after, scheduled: scheduled) } else { launch(service) }
     }
 
     private func stop(_ name: String, waiter: Waiter?) {
         guard let service = table[name] else { return waiter.map { effects.append(.done($0)) } ?? () }
+        service.startCause = nil  // a start asked before is over
         setHeld(service, true)
         retarget(service, .hold)  // a stop after a restart (or a start while stopping) wins
         stopDependentsFirst(service, then: .hold, waiter: waiter)
@@ -199,6 +207,7 @@ public final class Supervisor {
             cancelTimer(service, .start)
             cancelTimer(service, .bounce)
             service.spawnFailures = 0
+            service.startCause = requestCause
             launch(service)
             restarted(service)
         }
@@ -251,13 +260,14 @@ public final class Supervisor {
         service.timers[id.kind] = nil
         switch (id.kind, service.phase) {
         case (.start, .waiting):
-            launch(service)
+            launch(service)  // its start cause was set when the delay was (a policy, a start after a delay)
         case (.kill, .stopping(let run, _)):
             nextStopStep(service, pgid: run.pgid, pid: run.pid)
         case (.kill, .draining(let pgid, _)):
             nextStopStep(service, pgid: pgid, pid: nil)
         case (.bounce, .running):
             service.restarts += 1
+            requestCause = "bounce"
             requestStop(service, then: .restart, waiter: nil)
         case (.ready, _): readyTimedOut(service)
         case (.probe, _): probeDue(service)
@@ -275,7 +285,7 @@ public final class Supervisor {
         var event = ServiceEvent(
             kind: kind, name: service.spec.name, pid: pid, status: status, runtime: runtime,
             starts: service.starts, crashes: service.crashes, outcome: outcome, time: now.wall, error: error)
-        event.cause = cause
+        event.cause = cause ?? (kind == .stop ? requestCause : nil)
         event.extra = extra
         effects.append(.event(event, decide: decide))
     }

@@ -13,13 +13,16 @@ public enum SupervisorInput: Sendable, Equatable {
     case replace(ServiceSpec)
     /// Starts the declared services in order, honouring `wait`.
     case boot
-    /// Starts a service now or after a delay (no-op if it runs); clears a held stop.
-    case start(String, after: Double? = nil)
+    /// Starts a service now or after a delay (no-op if it runs); clears a
+    /// held stop. `scheduled`: the delay is a schedule's (`ppm.first_start`).
+    /// `cause`: who asked (`cli`, `hook`), the `cause` of its start event.
+    case start(String, after: Double? = nil, scheduled: Bool = false, cause: String? = nil)
     /// Stops a service and holds it down; `waiter` is told once its processes are gone.
-    case stop(String, waiter: Waiter? = nil)
+    case stop(String, waiter: Waiter? = nil, cause: String? = nil)
     /// Stops a running service and starts it again; `waiter` is told once
-    /// the new process was spawned (or could not be).
-    case restart(String, waiter: Waiter? = nil)
+    /// the new process was spawned (or could not be). `cause`: who asked
+    /// (`cli`, `hook`, `depends`), the `cause` of its stop and start events.
+    case restart(String, waiter: Waiter? = nil, cause: String? = nil)
     /// Sends a signal to the service's process group (if it runs).
     case signal(String, Int32)
     /// Stops a service and forgets it; `waiter` is told once it is gone.
@@ -82,4 +85,16 @@ public enum SupervisorInput: Sendable, Equatable {
     /// none): right after the `persist(.gone)` that records it, however it
     /// ended (a stop, a shutdown, an exit of its own). Asks nothing of it.
     case whenGone(String, waiter: Waiter)
+}
+
+extension SupervisorInput {
+    /// Who asked for what this input does, as the `cause` of the stop and
+    /// start events it leads to (`cli`, `hook`, `depends`; `shutdown` for a quit).
+    var cause: String? {
+        switch self {
+        case .start(_, _, _, let cause), .stop(_, _, let cause), .restart(_, _, let cause): cause
+        case .shutdown: "shutdown"
+        default: nil
+        }
+    }
 }

@@ -66,6 +66,13 @@ public final class ControlClient {
         return pid > 0 ? Int32(pid) : remotePid
     }
 
+    /// The daemon's pid when it is a process of this machine (a unix
+    /// socket's peer), else nil.
+    public var localDaemonPid: Int32? {
+        let pid = ppm_peer_pid(channel.fd)
+        return pid > 0 ? Int32(pid) : nil
+    }
+
     /// Sends one request and returns its result.
     public func call(_ cmd: String, _ args: [String: JSONValue] = [:]) throws(Failure) -> JSONValue {
         try callRaw(cmd, args).value

@@ -10,6 +10,8 @@ public enum ControlCommand: String, CaseIterable, Sendable {
     case ls
     /// One service in full (`desc`).
     case show
+    /// Why one service is in its state (SPEC 11).
+    case why
     /// The journal, optionally followed.
     case events
     /// CPU and memory of every service.
@@ -72,7 +74,7 @@ public enum ControlCommand: String, CaseIterable, Sendable {
     /// grants, and what a network gets when the config names no allow list.
     public var isReadOnly: Bool {
         switch self {
-        case .status, .ls, .show, .events, .stats, .logs: true
+        case .status, .ls, .show, .why, .events, .stats, .logs: true
         default: false
         }
     }

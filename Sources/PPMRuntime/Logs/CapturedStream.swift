@@ -118,7 +118,8 @@ final class CapturedStream {
     func retry() -> Bool {
         guard failure != nil else { return true }
         if let again = heldForFile.withUnsafeBytes({ file.write($0) }) {
-            failure = again
+            heldForFile.removeFirst(again.written)
+            failure = again.failure
             return false
         }
         failure = nil
@@ -143,7 +144,7 @@ final class CapturedStream {
     }
 
     private func deliver(_ lines: UnsafeRawBufferPointer, timestamp: [UInt8]?, buffer: ReadBuffer) {
-        var written: WriteFailure?
+        var written: LogFile.Shortfall?
         if let timestamp {
             buffer.stamped.removeAll(keepingCapacity: true)
             var start = 0
@@ -156,11 +157,11 @@ final class CapturedStream {
         } else {
             written = hold(lines) ?? file.write(lines)
         }
-        guard written == nil else {
-            // Kept, whole, for `retry`; the pipe is left alone until then.
+        if let written {
+            // What did not reach the file is kept for `retry`; the pipe is left alone until then.
             if failure == nil {
-                heldForFile.append(contentsOf: timestamp == nil ? Array(lines) : buffer.stamped)
-                stall(written!)
+                heldForFile.append(contentsOf: (timestamp == nil ? Array(lines) : buffer.stamped).dropFirst(written.written))
+                stall(written.failure)
             }
             if wantsLines() { heldForLines.append(contentsOf: lines) }
             return
@@ -169,10 +170,10 @@ final class CapturedStream {
     }
 
     /// While stalled: keeps `bytes` for `retry` and says so (a failure).
-    private func hold(_ bytes: UnsafeRawBufferPointer) -> WriteFailure? {
+    private func hold(_ bytes: UnsafeRawBufferPointer) -> LogFile.Shortfall? {
         guard let failure else { return nil }
         heldForFile.append(contentsOf: bytes)
-        return failure
+        return LogFile.Shortfall(failure: failure, written: 0)
     }
 
     /// Stops reading the pipe: what it holds waits there.

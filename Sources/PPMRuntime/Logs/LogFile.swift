@@ -2,12 +2,21 @@ import Glibc
 import PPMMachine
 import SystemCalls
 
-/// One captured stream's file. Whole lines are appended in one `write`
-/// each run; before a write would take the file past `policy.maxSize` the
-/// file is rotated (`NAME.out.log` → `.1` → … → `.keep`), so a line is
-/// never cut at a rotation, and a write that fails (a full disk) is cut
-/// back to where it began: no torn line is left.
+/// One captured stream's file. Whole lines are appended; before a write
+/// would take the file past `policy.maxSize` the file is rotated
+/// (`NAME.out.log` → `.1` → … → `.keep`). A batch of lines larger than the
+/// room left is split between lines, rotating as often as needed, so a line
+/// is never cut at a rotation and no file grows past the limit unless one
+/// line alone is longer. A write that fails (a full disk) is cut back to
+/// where it began: no torn line is left.
 final class LogFile {
+    /// A write that did not all reach the file: why, and how many bytes at
+    /// the start of the batch (whole lines) did.
+    struct Shortfall: Error {
+        var failure: WriteFailure
+        var written: Int
+    }
+
     let path: String
     var policy: LogPolicy
     private var fd: Int32 = -1
@@ -27,13 +36,37 @@ final class LogFile {
 
     deinit { close() }
 
-    /// Appends whole lines (rotating first when they would not fit): all
-    /// of them, or none and why not.
+    /// Appends whole lines, rotating between them as the size limit asks:
+    /// all of them (nil), or the lines before the failure and why not.
     @discardableResult
-    func write(_ bytes: UnsafeRawBufferPointer) -> WriteFailure? {
-        guard !bytes.isEmpty else { return nil }
-        guard open() else { return WriteFailure(path: path, code: errno) }
-        if policy.maxSize > 0, size > 0, size + bytes.count > policy.maxSize { rotate() }
+    func write(_ bytes: UnsafeRawBufferPointer) -> Shortfall? {
+        var done = 0
+        while done < bytes.count {
+            guard open() else { return Shortfall(failure: WriteFailure(path: path, code: errno), written: done) }
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[done...])
+            var piece = rest.count
+            if policy.maxSize > 0, size + rest.count > policy.maxSize {
+                let fitting = Self.wholeLines(of: rest, within: policy.maxSize - size)
+                if fitting > 0 {
+                    piece = fitting
+                } else if size > 0 {
+                    rotate()  // not even the first line fits: it starts a new file
+                    continue
+                } else {
+                    // An empty file takes one line longer than the limit, whole.
+                    piece = Self.firstLine(of: rest)
+                }
+            }
+            if let failure = append(UnsafeRawBufferPointer(rebasing: rest[..<piece])) {
+                return Shortfall(failure: failure, written: done)
+            }
+            done += piece
+        }
+        return nil
+    }
+
+    /// Writes one piece to the current file, whole or not at all.
+    private func append(_ bytes: UnsafeRawBufferPointer) -> WriteFailure? {
         guard fd >= 0 else { return WriteFailure(path: path, code: errno) }
         var offset = 0
         while offset < bytes.count {
@@ -48,6 +81,24 @@ final class LogFile {
         size += bytes.count
         sinceMark += bytes.count
         return nil
+    }
+
+    /// The length of the longest run of whole lines at the start of
+    /// `bytes` that is at most `room` bytes long (0: not even one).
+    static func wholeLines(of bytes: UnsafeRawBufferPointer, within room: Int) -> Int {
+        guard room > 0 else { return 0 }
+        if bytes.count <= room { return bytes.count }
+        var i = room - 1
+        while i >= 0 {
+            if bytes[i] == UInt8(ascii: "\n") { return i + 1 }
+            i -= 1
+        }
+        return 0
+    }
+
+    /// The length of the first line of `bytes`, its newline included.
+    static func firstLine(of bytes: UnsafeRawBufferPointer) -> Int {
+        (bytes.firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count - 1) + 1
     }
 
     /// Starts counting what the next process writes (see `tail`).

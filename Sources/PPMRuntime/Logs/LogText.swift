@@ -25,6 +25,36 @@ public enum LogText {
         return String(line.utf8.dropFirst(timestampLength))!
     }
 
+    /// Two streams' tails as one: in the order their lines arrived when
+    /// every line carries a `log_timestamps` prefix (a stable merge), else
+    /// the first stream's lines, then the second's.
+    public static func merged<Line>(_ first: [Line], _ second: [Line], text: (Line) -> String) -> [Line] {
+        let a = first.map { text($0) }, b = second.map { text($0) }
+        guard (a + b).allSatisfy(hasTimestamp) else { return first + second }
+        // The prefixes are ASCII ISO-8601 texts of one length: they sort as times.
+        let firstTimes = a.map { $0.prefix(timestampLength) }, secondTimes = b.map { $0.prefix(timestampLength) }
+        var out: [Line] = []
+        out.reserveCapacity(first.count + second.count)
+        var i = 0, j = 0
+        while i < first.count || j < second.count {
+            if j == second.count || (i < first.count && firstTimes[i] <= secondTimes[j]) {
+                out.append(first[i])
+                i += 1
+            } else {
+                out.append(second[j])
+                j += 1
+            }
+        }
+        return out
+    }
+
+    /// Whether a stored line starts with a `log_timestamps` prefix.
+    static func hasTimestamp(_ line: String) -> Bool {
+        let u = Array(line.utf8.prefix(timestampLength))
+        return u.count == timestampLength && u[4] == UInt8(ascii: "-") && u[10] == UInt8(ascii: "T") && u[timestampLength - 2] == UInt8(ascii: "Z")
+            && u[timestampLength - 1] == UInt8(ascii: " ")
+    }
+
     /// The prefix for a line arriving now.
     static func timestamp(now: Double) -> [UInt8] { Array((ServiceEvent.utc(now) + " ").utf8) }
 

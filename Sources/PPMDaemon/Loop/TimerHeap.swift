@@ -3,7 +3,8 @@ import PPMMachine
 /// The pending timers of `DispatchScheduler`, earliest first: a binary
 /// min-heap ordered by due time, then by the order they were scheduled.
 /// Cancelled timers stay in the heap until they come up (or a compaction
-/// drops them): cancelling costs no search.
+/// drops them): cancelling costs no search. The heap holds no action: the
+/// scheduler keeps those by serial and drops one as soon as it is cancelled.
 struct TimerHeap {
     /// One pending timer.
     struct Entry {
@@ -12,7 +13,6 @@ struct TimerHeap {
         /// Breaks ties: timers due at the same time fire in the order they were scheduled.
         var serial: UInt64
         var token: TimerToken
-        var action: () -> Void
     }
 
     private var entries: [Entry] = []
@@ -26,12 +26,14 @@ struct TimerHeap {
     /// When the earliest timer is due (nil: none pending).
     var earliest: Double? { entries.first?.due }
 
-    /// Adds a timer.
-    mutating func push(due: Double, token: TimerToken, action: @escaping () -> Void) {
+    /// Adds a timer; returns its serial.
+    @discardableResult
+    mutating func push(due: Double, token: TimerToken) -> UInt64 {
         nextSerial += 1
-        entries.append(Entry(due: due, serial: nextSerial, token: token, action: action))
+        entries.append(Entry(due: due, serial: nextSerial, token: token))
         siftUp(entries.count - 1)
         if cancelled > 256 && cancelled * 2 > entries.count { compact() }
+        return nextSerial
     }
 
     /// Removes and returns the timers due at `now` or before, earliest first,
