@@ -1,6 +1,5 @@
 import LuaKit
 import PPMMachine
-import PPMRuntime
 
 /// What the control calls of hooks (`ppm.start`, `ppm.stop`, `ppm.restart`,
 /// `ppm.remove`, `ppm.signal`, `ppm.spawn`, `ppm.shutdown`, `ppm.reload`)

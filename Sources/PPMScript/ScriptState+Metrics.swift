@@ -1,5 +1,4 @@
 import LuaKit
-import PPMMachine
 
 /// `ppm.metric.counter/gauge/histogram` (SPEC 11): the host functions the
 /// prelude's metric objects call, and the `metrics` setting.

@@ -1,5 +1,4 @@
 import LuaKit
-import PPMMachine
 
 /// Naming services from Lua, and what control calls do with no daemon.
 extension ScriptState {

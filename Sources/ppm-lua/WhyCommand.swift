@@ -1,8 +1,6 @@
 import ArgumentParser
 import Glibc
 import PPMTerminal
-import PPMMachine
-import PPMRuntime
 
 /// `ppm-lua why NAME`: one paragraph on why the service is in its state
 /// (SPEC 11), made by the daemon from its live state and journal in one

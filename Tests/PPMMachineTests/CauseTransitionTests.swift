@@ -1,6 +1,5 @@
 import Testing
 @testable import PPMMachine
-import PPMRuntime
 import PPMMachineTesting
 
 /// Stop and start events say why they happen (`cause`: cli, hook, depends,

@@ -1,6 +1,5 @@
 import Testing
 @testable import PPMMachine
-import PPMRuntime
 import PPMMachineTesting
 
 /// A schedule's wait (`cron`): the service is idle until its next time,

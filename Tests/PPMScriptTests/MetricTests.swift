@@ -1,6 +1,5 @@
 import LuaKit
 import PPMMachine
-import PPMRuntime
 import Testing
 @testable import PPMScript
 

@@ -1,7 +1,5 @@
 import CSystem
 import Dispatch
-import PPMMachine
-import PPMRuntime
 import PPMScript
 
 /// The metrics endpoint's place in the daemon (SPEC 11): `/metrics`,

@@ -1,6 +1,5 @@
 import Glibc
 import PPMMachine
-import PPMRuntime
 
 /// One client of the metrics endpoint, on the loop: reads one request head
 /// (at most `HTTPRequestHead.maxBytes`), hands it on, writes the response

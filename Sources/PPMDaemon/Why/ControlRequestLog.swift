@@ -1,6 +1,3 @@
-import PPMMachine
-import PPMRuntime
-
 /// The last control request that acted on each service (`start`, `stop`,
 /// `restart`, `signal`), for `why`: the journal says a service was stopped,
 /// this says who asked. Kept in memory only (a daemon restart forgets it),

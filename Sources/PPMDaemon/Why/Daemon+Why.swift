@@ -1,5 +1,4 @@
 import PPMMachine
-import PPMRuntime
 import PPMProtocol
 
 /// `why NAME` (SPEC 11): the live state and the journal read in one turn

@@ -1,5 +1,4 @@
 import PPMMachine
-import PPMRuntime
 
 /// `why` for a service on its way up or running: waiting (timers,
 /// requirements, leftovers), starting, running or paused, stopping.

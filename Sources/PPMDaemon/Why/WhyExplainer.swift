@@ -1,5 +1,4 @@
 import PPMMachine
-import PPMRuntime
 
 /// Explains a service's state in one paragraph (SPEC 11, `ppm-lua why`):
 /// what it waits for and until when, its last exits with their status and

@@ -1,6 +1,5 @@
 import CSystem
 import Glibc
-import PPMMachine
 import PPMRuntime
 
 /// Waits for a local daemon's process to be gone (`quit`): watched through
