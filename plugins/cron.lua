@@ -146,8 +146,10 @@ return function(options)
     if due == nil then return nil end
     return math.max(0, due - now)
   end
+  -- The exit's own time, unless a clock was given: then the clock is the only time there is.
   local policy = function(ev)
-    local after = wait(ev.time or o.clock(), false)
+    local now = (o.clock == os.time and ev.time) or o.clock()
+    local after = wait(now, false)
     if after == nil then return "stop" end
     return { action = "restart", after = after, scheduled = true }  -- idle until then: not a restart
   end
