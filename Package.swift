@@ -91,3 +91,10 @@ let package = Package(
         .testTarget(name: "PPMScriptTests", dependencies: ["PPMScript", "PPMProtocol", "PPMMachine", "PPMRuntime", "PPMMachineTesting", "LuaKit"]),
     ]
 )
+
+// Every import is internal unless a file says otherwise: a file writes `package import` (or, in
+// LuaKit, `public import`) only where another module's types cross its own interface.
+let cTargets: Set<String> = ["CLua", "CLuaShim", "CSystem", "COpenSSL", "ppm-lua-fdholder"]
+for target in package.targets where !cTargets.contains(target.name) {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("InternalImportsByDefault")]
+}

@@ -49,7 +49,7 @@ run_libfuzzer() {
         srcs=$(sources_for "$t")
         echo "== building fuzz target $t"
         # shellcheck disable=SC2086
-        swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name "Fuzz_$t" \
+        swiftc -O -sanitize=fuzzer,address -parse-as-library -package-name ppm-fuzz -module-name "Fuzz_$t" \
             "fuzz/targets/$t.swift" $srcs -o "$out/$t" 2> "$out/$t.build.log" \
             || { cat "$out/$t.build.log" >&2; exit 1; }
         mkdir -p "$out/corpus/$t"

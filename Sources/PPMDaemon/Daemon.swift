@@ -17,7 +17,7 @@ import PPMScript
 ///
 /// `@unchecked Sendable` because all state is confined to `queue`: every
 /// entry (signals, timers, sockets) is a Dispatch source on that queue.
-public final class Daemon: @unchecked Sendable {
+package final class Daemon: @unchecked Sendable {
     let options: DaemonOptions
     /// The daemon's log on stderr.
     let log: DaemonLog
@@ -90,7 +90,7 @@ public final class Daemon: @unchecked Sendable {
 
     /// Loads the config and prepares everything; nothing runs yet. Throws
     /// with a one-line message for the user.
-    public init(options: DaemonOptions) throws {
+    package init(options: DaemonOptions) throws {
         // Few threads, little contention: one arena keeps the daemon's
         // resident memory close to what it uses (see ControlConnection.close).
         ppm_malloc_one_arena()
@@ -212,7 +212,7 @@ public final class Daemon: @unchecked Sendable {
     }
 
     /// Starts serving and never returns; the process exits after `quit`.
-    public func run() -> Never {
+    package func run() -> Never {
         ppm_set_child_subreaper()
         upgrader.installWatchdog(fixedSeconds: host.watchdog)
         do {

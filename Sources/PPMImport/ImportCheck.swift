@@ -5,16 +5,16 @@ import PPMScript
 /// process, without starting anything, and without letting the config's
 /// code touch anything: the imported file is untrusted, and whoever imports
 /// it has not read the result yet.
-public enum ImportCheck {
+package enum ImportCheck {
     /// Why the generated config does not load: what `check` would print.
-    public struct Failure: Error, CustomStringConvertible {
+    package struct Failure: Error, CustomStringConvertible {
         /// `PATH:LINE: message`.
-        public let description: String
+        package let description: String
     }
 
     /// The number of services the config declares, or the error that
     /// `check` would print.
-    public static func run(_ lua: String, path: String, home: String, pluginFolders: [String]) -> Result<Int, Failure> {
+    package static func run(_ lua: String, path: String, home: String, pluginFolders: [String]) -> Result<Int, Failure> {
         do {
             let host = try ConfigLoader(context: .init(version: "import", configPath: nil, home: home, pluginFolders: pluginFolders))
             // The config is meant for the machine it will run on, perhaps as root.

@@ -1,19 +1,19 @@
 /// Why a source config could not be imported: `FILE:LINE: message`.
-public struct ImportError: Error, Equatable, CustomStringConvertible {
+package struct ImportError: Error, Equatable, CustomStringConvertible {
     /// The source file.
-    public var file: String
+    package var file: String
     /// The line (1-based) when known.
-    public var line: Int?
+    package var line: Int?
     /// What is wrong.
-    public var message: String
+    package var message: String
 
     /// An error at `line` of `file`.
-    public init(_ file: String, line: Int?, _ message: String) {
+    package init(_ file: String, line: Int?, _ message: String) {
         self.file = file
         self.line = line
         self.message = message
     }
 
     /// `FILE:LINE: message` (or `FILE: message`).
-    public var description: String { line.map { "\(file):\($0): \(message)" } ?? "\(file): \(message)" }
+    package var description: String { line.map { "\(file):\($0): \(message)" } ?? "\(file): \(message)" }
 }

@@ -1,5 +1,5 @@
 /// The configuration formats `ppm-lua import` reads.
-public enum ImportFormat: String, CaseIterable, Sendable {
+package enum ImportFormat: String, CaseIterable, Sendable {
     /// pmtr.conf: `job { ... }` blocks.
     case pmtr
     /// PETeR's XML: `<peter><programs><program>`.
@@ -16,7 +16,7 @@ public enum ImportFormat: String, CaseIterable, Sendable {
     case systemd
 
     /// What the source system is called in comments.
-    public var title: String {
+    package var title: String {
         switch self {
         case .pmtr: "pmtr"
         case .peter: "PETeR"
@@ -30,7 +30,7 @@ public enum ImportFormat: String, CaseIterable, Sendable {
 
     /// Refuses what no reader handles, whatever `--from` says: pm2's
     /// JavaScript configs are programs, not data.
-    public static func refuseScript(_ path: String) throws(ImportError) {
+    package static func refuseScript(_ path: String) throws(ImportError) {
         guard path.hasSuffix(".js") || path.hasSuffix(".cjs") || path.hasSuffix(".mjs") else { return }
         throw ImportError(path, line: nil, "a pm2 JavaScript config is a program and cannot be read; export it as JSON first: "
             + "node -e 'console.log(JSON.stringify(require(\"./\(basename(path))\"), null, 2))' > ecosystem.json")
@@ -40,7 +40,7 @@ public enum ImportFormat: String, CaseIterable, Sendable {
     /// YAML `apps:` list is pm2, `[section]` lines are supervisord, `job {`
     /// is pmtr and a YAML `services:` list is PPM; a `[Service]` section is a
     /// systemd unit, a file named `Procfile` (or `Procfile.*`) a Procfile.
-    public static func guess(path: String, text: String) throws(ImportError) -> ImportFormat {
+    package static func guess(path: String, text: String) throws(ImportError) -> ImportFormat {
         if path.hasSuffix(".service") || text.split(separator: "\n").contains(where: { $0.trimmingSpaces == "[Service]" }) { return .systemd }
         if basename(path) == "Procfile" || basename(path).hasPrefix("Procfile.") { return .procfile }
         let first = text.unicodeScalars.first { !$0.properties.isWhitespace }

@@ -1,21 +1,21 @@
 import Foundation
 
 /// What `ppm-lua import` made of a source config.
-public struct ImportResult: Sendable {
+package struct ImportResult: Sendable {
     /// The format read.
-    public var format: ImportFormat
+    package var format: ImportFormat
     /// The generated ppm.lua.
-    public var lua: String
+    package var lua: String
     /// What could not be translated (also commented in `lua`).
-    public var untranslated: [Untranslated]
+    package var untranslated: [Untranslated]
 }
 
 /// Reads a pmtr, PETeR, PPM, supervisord, pm2, Procfile or systemd config
 /// and writes the equivalent ppm.lua.
-public enum Importer {
+package enum Importer {
     /// Imports several files (or folders of `.service` units) at once:
     /// systemd units only; any other format takes one file.
-    public static func importFiles(_ paths: [String], from format: ImportFormat? = nil) throws(ImportError) -> ImportResult {
+    package static func importFiles(_ paths: [String], from format: ImportFormat? = nil) throws(ImportError) -> ImportResult {
         guard paths.count > 1 || paths.first.map(isFolder) == true else {
             guard let path = paths.first else { throw ImportError("import", line: nil, "no file given") }
             return try importFile(path, from: format)
@@ -58,13 +58,13 @@ public enum Importer {
     }
 
     /// Imports the file at `path`, in `format` or the one its content shows.
-    public static func importFile(_ path: String, from format: ImportFormat? = nil) throws(ImportError) -> ImportResult {
+    package static func importFile(_ path: String, from format: ImportFormat? = nil) throws(ImportError) -> ImportResult {
         try ImportFormat.refuseScript(path)
         return try importText(try readText(path), path: path, from: format)
     }
 
     /// Imports `text`, read from `path` (named in comments and errors).
-    public static func importText(_ text: String, path: String, from format: ImportFormat? = nil) throws(ImportError) -> ImportResult {
+    package static func importText(_ text: String, path: String, from format: ImportFormat? = nil) throws(ImportError) -> ImportResult {
         let chosen: ImportFormat
         if let format { chosen = format } else { chosen = try ImportFormat.guess(path: path, text: text) }
         var config = try translate(text, path: path, format: chosen)

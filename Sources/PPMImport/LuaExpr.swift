@@ -2,7 +2,7 @@ import LuaKit
 
 /// A Lua value or expression as the importer writes it: literals through
 /// `LuaLiteral`, `code` as given.
-public indirect enum LuaExpr: Equatable, Sendable {
+package indirect enum LuaExpr: Equatable, Sendable {
     /// A string literal.
     case string(String)
     /// An integer literal.
@@ -19,7 +19,7 @@ public indirect enum LuaExpr: Equatable, Sendable {
     case code(String)
 
     /// The expression as Lua source on one line.
-    public var inline: String {
+    package var inline: String {
         switch self {
         case .string(let s): return LuaLiteral.string(s)
         case .int(let i): return LuaLiteral.integer(Int64(i))
@@ -34,16 +34,16 @@ public indirect enum LuaExpr: Equatable, Sendable {
 }
 
 /// One `key = value` of a Lua table, with an optional comment after it.
-public struct LuaField: Equatable, Sendable {
+package struct LuaField: Equatable, Sendable {
     /// The key (written bare when it is an identifier).
-    public var key: String
+    package var key: String
     /// The value.
-    public var value: LuaExpr
+    package var value: LuaExpr
     /// Written as `-- comment` at the end of the line.
-    public var comment: String?
+    package var comment: String?
 
     /// A field.
-    public init(_ key: String, _ value: LuaExpr, comment: String? = nil) {
+    package init(_ key: String, _ value: LuaExpr, comment: String? = nil) {
         self.key = key
         self.value = value
         self.comment = comment

@@ -1,7 +1,7 @@
 /// Lua written once at the top of an imported config when a service needs
 /// it: the plugin loader, and the inline policies that stand in for the
 /// bundled plugins (SPEC 5.4) when those are not installed.
-public enum LuaHelper: String, CaseIterable, Sendable {
+package enum LuaHelper: String, CaseIterable, Sendable {
     /// `plugin(name)`: require, or nil when the plugin is not installed.
     case plugin
     /// `pmtr{status, min_runtime, delay}`: the `pmtr` plugin or an inline policy.

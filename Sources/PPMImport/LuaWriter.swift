@@ -3,9 +3,9 @@ import LuaKit
 /// Writes a `LuaConfig` as a readable ppm.lua: a header, the helpers, the
 /// settings, then each service as a `ppm.service { ... }` with one field a
 /// line and its comments above it.
-public enum LuaWriter {
+package enum LuaWriter {
     /// The whole file.
-    public static func write(_ config: LuaConfig) -> String {
+    package static func write(_ config: LuaConfig) -> String {
         var out: [String] = config.header.map(comment)
         if !config.untranslated.isEmpty {
             out.append("--")
@@ -34,7 +34,7 @@ public enum LuaWriter {
 
     /// `line N: not translated: TEXT (REASON)`, after the file's name
     /// when the item names one (`db.service line N: …`).
-    public static func describe(_ item: Untranslated) -> String {
+    package static func describe(_ item: Untranslated) -> String {
         let place = item.file.map { "\(ImportFormat.basename($0)) line \(item.line)" } ?? "line \(item.line)"
         return "\(place): not translated: \(item.text) (\(item.reason))"
     }
@@ -50,7 +50,7 @@ public enum LuaWriter {
     /// `text` with each control character (C0, DEL, C1, and the line and
     /// paragraph separators) written as `\r`, `\t` or `\xHH` / `\u{HHHH}`: safe
     /// inside a one-line Lua comment and visible to whoever reads it.
-    public static func visible(_ text: String) -> String {
+    package static func visible(_ text: String) -> String {
         var out = ""
         for u in text.unicodeScalars {
             switch u.value {

@@ -3,22 +3,22 @@ import Glibc
 import PPMRuntime
 
 /// Where ppm-lua keeps its files (SPEC section 2).
-public struct Locations: Sendable {
+package struct Locations: Sendable {
     /// The daemon's home folder (`$PPM_LUA_HOME`, or a default by user).
-    public var home: String
+    package var home: String
     /// The control socket (`--socket`, `$PPM_LUA_SOCKET`, or `<home>/ppm.sock`).
-    public var socket: String
+    package var socket: String
     /// The services' log files.
-    public var logs: String { home + "/logs" }
+    package var logs: String { home + "/logs" }
     /// The journal of events.
-    public var journal: String { home + "/events.jsonl" }
+    package var journal: String { home + "/events.jsonl" }
     /// Running processes and run-time services (an append log, see `StateStore`).
-    public var state: String { home + "/state.jsonl" }
+    package var state: String { home + "/state.jsonl" }
     /// The fd holder's socket: it keeps the services' output pipes open across daemon deaths.
-    public var fdHolder: String { home + "/fdholder.sock" }
+    package var fdHolder: String { home + "/fdholder.sock" }
 
     /// Resolves home and socket from the environment; `socket` overrides.
-    public init(socket: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    package init(socket: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
         let home: String
         if let h = environment["PPM_LUA_HOME"], !h.isEmpty {
             home = h
@@ -36,7 +36,7 @@ public struct Locations: Sendable {
     /// Creates home (0700) and its logs folder, and refuses them when they
     /// are not this user's own: a symlink, another owner, or writable by
     /// group or others (the daemon would write through whatever they plant).
-    public func create() throws {
+    package func create() throws {
         for dir in [home, logs] {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             if let why = Self.unsafe(dir) { throw POSIXFailure("refusing \(dir == home ? "home" : "the logs folder") \(dir): \(why)") }
@@ -58,7 +58,7 @@ public struct Locations: Sendable {
 
     /// The config file: `-c`, `$PPM_LUA_CONFIG`, `./ppm.lua`,
     /// `~/.config/ppm-lua/ppm.lua`, `/etc/ppm-lua/ppm.lua`; nil if none exists.
-    public static func config(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+    package static func config(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
         if let explicit { return absolute(explicit) }
         if let c = environment["PPM_LUA_CONFIG"], !c.isEmpty { return absolute(c) }
         let home = environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path
@@ -71,7 +71,7 @@ public struct Locations: Sendable {
 
     /// Plugin folders after the config's own: `~/.config/ppm-lua/plugins`,
     /// `$PPM_LUA_PATH`, then the bundled `plugins/`.
-    public static func pluginFolders(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+    package static func pluginFolders(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
         let home = environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path
         var folders = [home + "/.config/ppm-lua/plugins"]
         folders += (environment["PPM_LUA_PATH"] ?? "").split(separator: ":").map(String.init)

@@ -1,5 +1,5 @@
-import LuaKit
-import PPMMachine
+package import LuaKit
+package import PPMMachine
 import PPMRuntime
 
 /// Runs a config in a fresh Lua state, without a loop: what `check`,
@@ -10,26 +10,26 @@ import PPMRuntime
 /// nothing behind.
 ///
 /// The daemon hands a loaded config to a `HookHost`, which runs its hooks.
-public final class ConfigLoader {
+package final class ConfigLoader {
     let state: ScriptState
 
     /// A fresh Lua state with the `ppm` module.
-    public init(context: ScriptContext) throws {
+    package init(context: ScriptContext) throws {
         state = try ScriptState(context: context)
     }
 
     /// The Lua state (for tools that add functions of their own: `test`, `import`).
-    public var lua: LuaState { state.lua }
+    package var lua: LuaState { state.lua }
     /// The facts the `ppm` module exposes.
-    public var context: ScriptContext { state.context }
+    package var context: ScriptContext { state.context }
 
     /// The folder holding `path` ("." for a bare name).
-    public static func folder(of path: String) -> String { ScriptState.folder(of: path) }
+    package static func folder(of path: String) -> String { ScriptState.folder(of: path) }
 
     // MARK: Loading
 
     /// Runs the config chunk. Errors read `FILE:LINE: message`.
-    public func loadConfig(path: String) throws {
+    package func loadConfig(path: String) throws {
         let bytes: [UInt8]
         switch FileContents.bytes(path) {
         case .success(let b): bytes = b
@@ -40,7 +40,7 @@ public final class ConfigLoader {
 
     /// Runs config text as the file `path` would run (`ppm-lua import` checks
     /// what it wrote this way). Errors read `PATH:LINE: message`.
-    public func loadConfig(source: String, path: String) throws {
+    package func loadConfig(source: String, path: String) throws {
         let lua = state.lua
         do {
             _ = try lua.run(source, chunkName: path, budget: 10)
@@ -65,7 +65,7 @@ public final class ConfigLoader {
 
     /// Whether `user`/`group` are refused when the process is not root
     /// (`ppm-lua import` checks a config meant for another machine).
-    public var checksPrivileges: Bool {
+    package var checksPrivileges: Bool {
         get { state.reader.checksPrivileges }
         set { state.reader.checksPrivileges = newValue }
     }
@@ -73,38 +73,38 @@ public final class ConfigLoader {
     // MARK: What the config declared
 
     /// Services the config declared, in order.
-    public var declared: [ServiceSpec] { state.declared }
+    package var declared: [ServiceSpec] { state.declared }
     /// The source text of each declared service's Lua functions (read when
     /// the config loaded): a reload compares them to tell a changed hook.
-    public private(set) var hookSources: [String: [String]] = [:]
+    package private(set) var hookSources: [String: [String]] = [:]
     /// Daemon-wide settings (`ppm.settings`: backoff, stop timeout).
-    public var settings: SupervisorSettings { state.settings }
+    package var settings: SupervisorSettings { state.settings }
     /// How long one hook may run (`hook_timeout`).
-    public var hookTimeout: Double { state.hookTimeout }
+    package var hookTimeout: Double { state.hookTimeout }
     /// The watchdog's hard limit for one loop turn or Lua call (`watchdog`; 0: 10 s a turn, ten times a call's budget, at least 10 s).
-    public var watchdog: Double { state.watchdog }
+    package var watchdog: Double { state.watchdog }
     /// How captured output is kept (`log_max_size`, `log_keep`, `log_timestamps`).
-    public var logPolicy: LogPolicy { state.logPolicy }
+    package var logPolicy: LogPolicy { state.logPolicy }
     /// The TCP listener the config asked for (`ppm.settings { listen = ... }`).
-    public var listen: ListenSettings? { state.listen }
+    package var listen: ListenSettings? { state.listen }
     /// The metrics endpoint the config asked for (`ppm.settings { metrics = ... }`).
-    public var metricsEndpoint: MetricsSettings? { state.metricsEndpoint }
+    package var metricsEndpoint: MetricsSettings? { state.metricsEndpoint }
     /// `ppm.metric` families and the hook histogram; set it before loading to
     /// follow the values of the state a reload replaces.
-    public var metrics: MetricRegistry {
+    package var metrics: MetricRegistry {
         get { state.metrics }
         set { state.metrics = newValue }
     }
     /// Set by `ppm-lua test`: with no daemon, control calls are recorded here instead of failing.
-    public var offline: OfflineCalls? {
+    package var offline: OfflineCalls? {
         get { state.offline }
         set { state.offline = newValue }
     }
     /// Whether services get a cgroup each where the daemon may make them
     /// (`ppm.settings { cgroups = false }` turns it off); read at daemon start.
-    public var cgroups: Bool { state.cgroups }
+    package var cgroups: Bool { state.cgroups }
 
     /// The files the config was read from: the config itself and the
     /// modules it `require`d from its own folder (what a reload re-reads).
-    public func configFiles() -> [String] { state.configFiles() }
+    package func configFiles() -> [String] { state.configFiles() }
 }

@@ -1,4 +1,4 @@
-import LuaKit
+package import LuaKit
 
 /// Lua that prints values the way the REPL shows them: nested tables with
 /// sorted keys, cycles marked, a depth limit; no metamethods are called.
@@ -51,13 +51,13 @@ end
 """#
 
 /// The result of a chunk run from `eval` or the REPL (SPEC 7).
-public struct EvalResult: Sendable {
+package struct EvalResult: Sendable {
     /// Each return value in printed form.
-    public var values: [String]
+    package var values: [String]
     /// What `print` wrote while the chunk ran.
-    public var output: String
+    package var output: String
     /// Warnings the chunk caused (also in the daemon's log).
-    public var warnings: [String] = []
+    package var warnings: [String] = []
 }
 
 extension HookHost {
@@ -76,7 +76,7 @@ extension HookHost {
     /// Runs a chunk typed by a user: an expression prints its values
     /// (`1 + 1`, `=x`), statements run as they are. Errors carry a traceback.
     /// `call` lets the client that sent the chunk interrupt it.
-    public func eval(_ code: String, budget: Double, call: LuaCallID? = nil) throws -> EvalResult {
+    package func eval(_ code: String, budget: Double, call: LuaCallID? = nil) throws -> EvalResult {
         let source = code.hasPrefix("=") ? "return " + code.dropFirst() : code
         let chunk: LuaRef
         if let expression = try? lua.load("return " + source, chunkName: "=repl") {

@@ -1,25 +1,25 @@
-import PPMMachine
+package import PPMMachine
 
 /// How a helper command started by `ppm.spawn` ended: what its `on_exit`
 /// event table carries.
-public struct HelperResult: Sendable {
+package struct HelperResult: Sendable {
     /// The helper's pid (nil when it could not be spawned).
-    public var pid: Int32?
+    package var pid: Int32?
     /// Its exit status (nil when it could not be spawned).
-    public var status: ExitStatus?
+    package var status: ExitStatus?
     /// Seconds it ran.
-    public var runtime: Double
+    package var runtime: Double
     /// What it wrote to stdout (kept up to 1 MiB).
-    public var stdout: String
+    package var stdout: String
     /// What it wrote to stderr (kept up to 1 MiB).
-    public var stderr: String
+    package var stderr: String
     /// Why it could not be spawned.
-    public var error: String?
+    package var error: String?
     /// Whether it was ended for running past its `timeout`.
-    public var timedOut: Bool
+    package var timedOut: Bool
 
     /// A result; a helper that could not be spawned has only `error`.
-    public init(pid: Int32? = nil, status: ExitStatus? = nil, runtime: Double = 0, stdout: String = "", stderr: String = "", error: String? = nil,
+    package init(pid: Int32? = nil, status: ExitStatus? = nil, runtime: Double = 0, stdout: String = "", stderr: String = "", error: String? = nil,
                 timedOut: Bool = false) {
         self.pid = pid
         self.status = status

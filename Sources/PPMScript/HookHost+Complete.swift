@@ -151,7 +151,7 @@ extension HookHost {
 
     /// The texts that complete `text`'s last word (REPL Tab, the `complete`
     /// control command): each is `text` with that word finished.
-    public func complete(_ text: String) throws -> [String] {
+    package func complete(_ text: String) throws -> [String] {
         guard let completer = state.completer else { return [] }
         let found = try runLua { try lua.call(completer, [.string(text)], budget: Self.completionBudget) }
         return found.first?.tableValue?.sequence.compactMap(\.stringValue) ?? []

@@ -1,5 +1,5 @@
 import LuaKit
-import PPMMachine
+package import PPMMachine
 import PPMRuntime
 
 /// The hooks of each event (`SupervisorHooks`): the service's own
@@ -10,7 +10,7 @@ extension HookHost {
     /// Runs the hooks that listen to `event`; with `decide`, the answer of
     /// `on_exit` or the restart policy (`on_health` for `unhealthy`) is the
     /// decision, now or (`pending`) later as an input.
-    public func handle(_ event: ServiceEvent, decide: Bool) -> HookResult {
+    package func handle(_ event: ServiceEvent, decide: Bool) -> HookResult {
         let scripts = state.scripts[event.name] ?? ServiceScripts()
         let own = switch event.kind {
         case .start: scripts.onStart != nil
@@ -68,7 +68,7 @@ extension HookHost {
     /// Seconds before the first start of a service whose policy was given
     /// to `ppm.first_start` (nil: it starts as any other). Runs Lua: call
     /// it outside a Lua call.
-    public func firstStartDelay(of name: String) -> Double? {
+    package func firstStartDelay(of name: String) -> Double? {
         guard let fn = state.scripts[name]?.firstStart else { return nil }
         var errors: [String] = []
         let answer = callHook(fn, [.string(name)], label: "first start of '\(name)'", errors: &errors)

@@ -1,14 +1,14 @@
-import LuaKit
-import PPMMachine
+package import LuaKit
+package import PPMMachine
 
 /// A run-time service read and checked, its name taken, not added yet:
 /// `ppm-lua add` adds it once its record is on disk.
-public struct LiveService {
+package struct LiveService {
     /// The service as it will run.
-    public let spec: ServiceSpec
+    package let spec: ServiceSpec
     /// Whether it is added held (its first start is scheduled by a
     /// `ppm.first_start` policy instead of boot).
-    public let held: Bool
+    package let held: Bool
     let scripts: ServiceScripts
 }
 
@@ -18,7 +18,7 @@ extension HookHost {
     /// Adds a service to the running supervisor at once. Lua functions in it
     /// cannot be persisted: that is logged as a warning.
     @discardableResult
-    public func addLive(_ table: LuaTable, persist: Bool = true) throws -> ServiceSpec {
+    package func addLive(_ table: LuaTable, persist: Bool = true) throws -> ServiceSpec {
         let live = try checkLive(table, persist: persist)
         add(live, persist: persist)
         return live.spec
@@ -27,7 +27,7 @@ extension HookHost {
     /// Reads and checks a run-time service and takes its name (another
     /// `add` or `ppm.service` of that name is refused) until `add` or
     /// `forget`; nothing is added yet.
-    public func checkLive(_ table: LuaTable, persist: Bool = true) throws -> LiveService {
+    package func checkLive(_ table: LuaTable, persist: Bool = true) throws -> LiveService {
         guard let supervisor else { throw LuaHostError("the daemon is not running") }
         let (spec, scripts) = try state.readSpec(table)
         // `scripts` also knows the services added earlier in this chunk, not in the supervisor yet.
@@ -47,7 +47,7 @@ extension HookHost {
 
     /// Adds a service `checkLive` returned (of this Lua state or, after a
     /// reload, of the one before: `ppm-lua add` services hold no Lua function).
-    public func add(_ live: LiveService, persist: Bool = true) {
+    package func add(_ live: LiveService, persist: Bool = true) {
         state.scripts[live.spec.name] = live.scripts
         send(.add(live.spec, held: live.held, persist: persist))
         if live.held { loop?.whenSettled { [weak self] in self?.scheduleFirstStart(live.spec) } }
@@ -61,5 +61,5 @@ extension HookHost {
     }
 
     /// Whether a `checkLive` took the name and the service is not added yet.
-    public func isPending(_ name: String) -> Bool { state.scripts[name] != nil && supervisor?.snapshot(name) == nil }
+    package func isPending(_ name: String) -> Bool { state.scripts[name] != nil && supervisor?.snapshot(name) == nil }
 }

@@ -1,5 +1,5 @@
 import LuaKit
-import PPMMachine
+package import PPMMachine
 import PPMRuntime
 
 /// Output hooks: `on_output = function(line, stream, svc)` per service and
@@ -8,12 +8,12 @@ import PPMRuntime
 /// a Lua value (or even a String).
 extension HookHost: OutputHooks {
     /// Whether a captured line of `name` is of interest: an output hook or a `ready = {log = …}` pattern.
-    public func listensToOutput(of name: String) -> Bool {
+    package func listensToOutput(of name: String) -> Bool {
         state.scripts[name]?.onOutput != nil || state.globalHooks.contains { $0.type == "output" } || supervisor?.readyPattern(of: name) != nil
     }
 
     /// Runs the output hooks over a batch of captured lines (and matches the readiness pattern).
-    public func output(_ name: String, _ stream: OutputKind, _ lines: [String]) {
+    package func output(_ name: String, _ stream: OutputKind, _ lines: [String]) {
         if let (pattern, pid) = supervisor?.readyPattern(of: name) { matchReadyLine(name, pid: pid, pattern, lines) }
         let own = state.scripts[name]?.onOutput
         let global = state.globalHooks.filter { $0.type == "output" }

@@ -1,5 +1,5 @@
-import LuaKit
-import PPMMachine
+package import LuaKit
+package import PPMMachine
 
 /// `ppm.sleep` and `ppm.probe.tcp/http/exec`: they suspend the calling
 /// hook, timer or probe function (a coroutine) until the loop has their
@@ -90,7 +90,7 @@ extension HookHost {
     /// a later turn or at the end of this call, whether it passed (a true
     /// first result) and a one-line message (its second result, or the
     /// error of a probe that raised or ran out of time).
-    public func runProbe(_ fn: LuaRef, service: String, timeout: Double, label: String? = nil,
+    package func runProbe(_ fn: LuaRef, service: String, timeout: Double, label: String? = nil,
                          done: @escaping (_ ok: Bool, _ message: String) -> Void) {
         var answered = false
         var overall: TimerToken?
@@ -125,7 +125,7 @@ extension HookHost {
     }
 
     /// The service's Lua probe function for readiness or health, if it has one.
-    public func probeFunction(of name: String, _ purpose: ProbePurpose) -> LuaRef? {
+    package func probeFunction(of name: String, _ purpose: ProbePurpose) -> LuaRef? {
         purpose == .ready ? state.scripts[name]?.readyProbe : state.scripts[name]?.healthProbe
     }
 

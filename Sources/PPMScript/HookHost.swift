@@ -1,6 +1,6 @@
-import LuaKit
-import PPMMachine
-import PPMRuntime
+package import LuaKit
+package import PPMMachine
+package import PPMRuntime
 
 /// Runs a loaded config's Lua on the daemon's loop: the hooks of each
 /// event, `ppm.after`/`ppm.every` timers, readiness and health probes
@@ -11,20 +11,20 @@ import PPMRuntime
 /// Made from a `ConfigLoader` (it takes over the loader's Lua state), then
 /// `attach`ed to the loop. `close()` lets go of everything the state holds
 /// in the daemon when a reload replaces it. Confined to the daemon's loop.
-public final class HookHost: SupervisorHooks {
+package final class HookHost: SupervisorHooks {
     let state: ScriptState
 
     /// The daemon's loop, once attached: control calls from Lua become its inputs.
-    public internal(set) weak var loop: SupervisorLoop?
+    package internal(set) weak var loop: SupervisorLoop?
     var scheduler: Scheduler?
     var supervisor: Supervisor? { loop?.supervisor }
     /// Set by `close()`: timers, hooks and helper callbacks no longer run.
-    public private(set) var isClosed = false
+    package private(set) var isClosed = false
 
     /// Events that ran Lua hooks, and the seconds spent building their
     /// tables and running them (`status` reports both).
-    public internal(set) var hookCalls = 0
-    public internal(set) var hookSeconds = 0.0
+    package internal(set) var hookCalls = 0
+    package internal(set) var hookSeconds = 0.0
 
     /// `string.find(line, pattern) ~= nil`, loaded once (`ready = {log = …}`).
     var readyLineMatcher: LuaRef?
@@ -40,37 +40,37 @@ public final class HookHost: SupervisorHooks {
     var inspector: LuaRef?
 
     /// Takes over the Lua state `config` loaded.
-    public init(_ config: ConfigLoader) {
+    package init(_ config: ConfigLoader) {
         state = config.state
     }
 
     /// The Lua state.
-    public var lua: LuaState { state.lua }
+    package var lua: LuaState { state.lua }
     /// The facts the `ppm` module exposes.
-    public var context: ScriptContext { state.context }
+    package var context: ScriptContext { state.context }
     /// What the daemon lends the `ppm` module (logging, `ppm.spawn`, probes).
-    public var daemon: DaemonHooks {
+    package var daemon: DaemonHooks {
         get { state.daemon }
         set { state.daemon = newValue }
     }
     /// How long one hook may run (`hook_timeout`).
-    public var hookTimeout: Double { state.hookTimeout }
+    package var hookTimeout: Double { state.hookTimeout }
     /// The watchdog's hard limit for one loop turn or Lua call (`watchdog`).
-    public var watchdog: Double { state.watchdog }
+    package var watchdog: Double { state.watchdog }
     /// How captured output is kept now (`ppm.settings` may change it at run time).
-    public var logPolicy: LogPolicy { state.logPolicy }
+    package var logPolicy: LogPolicy { state.logPolicy }
     /// The TCP listener the config asked for, read when the daemon starts.
-    public var listen: ListenSettings? { state.listen }
+    package var listen: ListenSettings? { state.listen }
     /// The metrics endpoint the config asked for, read when the daemon starts.
-    public var metricsEndpoint: MetricsSettings? { state.metricsEndpoint }
+    package var metricsEndpoint: MetricsSettings? { state.metricsEndpoint }
     /// `ppm.metric` families and the hook histogram (`/metrics` writes them).
-    public var metrics: MetricRegistry { state.metrics }
+    package var metrics: MetricRegistry { state.metrics }
     /// Whether services get a cgroup each, read when the daemon starts.
-    public var cgroups: Bool { state.cgroups }
+    package var cgroups: Bool { state.cgroups }
     /// The files the config was read from (what a reload re-reads).
-    public func configFiles() -> [String] { state.configFiles() }
+    package func configFiles() -> [String] { state.configFiles() }
     /// Names of the services whose Lua functions this state holds.
-    public var scriptedServices: [String] { state.scripts.filter { $0.value.hasFunctions }.map(\.key) }
+    package var scriptedServices: [String] { state.scripts.filter { $0.value.hasFunctions }.map(\.key) }
 
     // MARK: Attaching and closing
 
@@ -78,7 +78,7 @@ public final class HookHost: SupervisorHooks {
     /// config's timers and does what it asked of the daemon; from now on
     /// `ppm.service` adds services live.
     /// `addDeclared` false: a reload, where the daemon sends the difference.
-    public func attach(_ loop: SupervisorLoop, scheduler: Scheduler, addDeclared: Bool = true) {
+    package func attach(_ loop: SupervisorLoop, scheduler: Scheduler, addDeclared: Bool = true) {
         self.loop = loop
         self.scheduler = scheduler
         state.attached = self
@@ -103,7 +103,7 @@ public final class HookHost: SupervisorHooks {
     /// `ppm.probe.*` abandoned, global and service hooks dropped, and
     /// callbacks of its `ppm.spawn` helpers ignored when they come. A
     /// reload that fails never calls it: the old state stays.
-    public func close() {
+    package func close() {
         isClosed = true
         for timer in state.timers.values { timer.cancel() }
         state.timers = [:]
@@ -176,5 +176,5 @@ public final class HookHost: SupervisorHooks {
     }
 
     /// Forgets the Lua functions of a removed service.
-    public func forget(_ name: String) { state.scripts[name] = nil }
+    package func forget(_ name: String) { state.scripts[name] = nil }
 }

@@ -1,36 +1,36 @@
 import LuaKit
 import PPMMachine
-import PPMProtocol
+package import PPMProtocol
 
 /// The TCP listener (`ppm.settings { listen = {...} }`): where it listens,
 /// the shared secret's file, and which client networks may run which
 /// commands.
-public struct ListenSettings: Sendable, Equatable {
+package struct ListenSettings: Sendable, Equatable {
     /// The address to listen on: 4 bytes (IPv4) or 16 (IPv6).
-    public var address: [UInt8]
+    package var address: [UInt8]
     /// The port; 0 lets the system choose (`status` shows the one chosen).
-    public var port: UInt16
+    package var port: UInt16
     /// The file holding the shared secret (absolute): the TLS pre-shared
     /// key; nil with certificates.
-    public var tokenFile: String?
+    package var tokenFile: String?
     /// Whether connections speak TLS 1.3 (`tls = false`: loopback only).
-    public var tls = true
+    package var tls = true
     /// Mutual TLS: the listener's certificate chain, its key, and the CA
     /// that signs clients' certificates (absolute paths); nil with a token.
-    public var certificates: Certificates?
+    package var certificates: Certificates?
     /// Networks and what they may run, most specific network first.
-    public var allow: [(network: ClientNetwork, commands: Set<ControlCommand>)]
+    package var allow: [(network: ClientNetwork, commands: Set<ControlCommand>)]
     /// Connections held at once; more are refused.
-    public var maxClients = 64
+    package var maxClients = 64
     /// Seconds a connection may stay silent before it is closed (one that
     /// follows events or logs is exempt).
-    public var idleTimeout = 300.0
+    package var idleTimeout = 300.0
 
     /// The files of mutual TLS.
-    public struct Certificates: Sendable, Equatable {
-        public var cert: String
-        public var key: String
-        public var ca: String
+    package struct Certificates: Sendable, Equatable {
+        package var cert: String
+        package var key: String
+        package var ca: String
     }
 
     /// The fields `listen` accepts.
@@ -38,12 +38,12 @@ public struct ListenSettings: Sendable, Equatable {
 
     /// What a client at `address` may run, with the network that granted
     /// it (the most specific one containing it); nil when none does.
-    public func rule(for address: [UInt8]) -> (network: ClientNetwork, commands: Set<ControlCommand>)? {
+    package func rule(for address: [UInt8]) -> (network: ClientNetwork, commands: Set<ControlCommand>)? {
         allow.first { $0.network.contains(address) }
     }
 
     /// Equal when every field is (the allow list in the same order).
-    public static func == (a: ListenSettings, b: ListenSettings) -> Bool {
+    package static func == (a: ListenSettings, b: ListenSettings) -> Bool {
         a.address == b.address && a.port == b.port && a.tokenFile == b.tokenFile && a.maxClients == b.maxClients
             && a.tls == b.tls && a.certificates == b.certificates
             && a.idleTimeout == b.idleTimeout && a.allow.map(\.network) == b.allow.map(\.network)

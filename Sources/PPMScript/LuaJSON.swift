@@ -1,10 +1,10 @@
 import LuaKit
-import PPMMachine
+package import PPMMachine
 
 extension LuaValue {
     /// JSON data as Lua values.
     /// JSON data as Lua values (`null` becomes nil, so it drops out of tables).
-    public init(json: JSONValue) {
+    package init(json: JSONValue) {
         switch json {
         case .null: self = .nil
         case .bool(let b): self = .boolean(b)

@@ -5,28 +5,28 @@ import PPMMachine
 /// `ppm.remove`, `ppm.signal`, `ppm.spawn`, `ppm.shutdown`, `ppm.reload`)
 /// did while no daemon runs (`ppm-lua test`): each is recorded, in order,
 /// instead of acting, so a test can expect it.
-public final class OfflineCalls {
+package final class OfflineCalls {
     /// One recorded call: `ppm.<call>(target, extra...)`.
-    public struct Call: Equatable, Sendable {
+    package struct Call: Equatable, Sendable {
         /// The function's name after `ppm.`, e.g. `"start"`.
-        public var call: String
+        package var call: String
         /// The service named (as resolved: one per service of `all` or
         /// `@group`), or for `spawn` the command's words joined by spaces.
-        public var target: String
+        package var target: String
         /// The other arguments, printed (`after = 5`, the signal's name).
-        public var extra: [String]
+        package var extra: [String]
 
         /// `ppm.start("web")`, `ppm.signal("web", "HUP")`.
-        public var text: String {
+        package var text: String {
             let args = ([target.isEmpty ? nil : LuaLiteral.string(target)].compactMap { $0 } + extra).joined(separator: ", ")
             return "ppm.\(call)(\(args))"
         }
     }
 
     /// Every call recorded since the last `take()`.
-    public private(set) var pending: [Call] = []
+    package private(set) var pending: [Call] = []
 
-    public init() {}
+    package init() {}
 
     /// Records a call.
     func record(_ call: String, _ target: String, _ extra: [String] = []) {
@@ -34,7 +34,7 @@ public final class OfflineCalls {
     }
 
     /// Hands over the calls recorded so far and starts a new list.
-    public func take() -> [Call] {
+    package func take() -> [Call] {
         defer { pending = [] }
         return pending
     }

@@ -7,12 +7,12 @@ import SystemCalls
 /// starting anything. A test file gets `expect(policy, event).to_be(action)`
 /// and `load_config(path)`; a recorded journal is replayed through the
 /// services' policies, each decision printed.
-public final class PolicyTester {
-    public let host: ConfigLoader
+package final class PolicyTester {
+    package let host: ConfigLoader
     private var harness: LuaTable = LuaTable()
 
     /// Prepares a state for `file` (which runs with `run`).
-    public init(file: String, home: String, pluginFolders: [String]) throws {
+    package init(file: String, home: String, pluginFolders: [String]) throws {
         host = try ConfigLoader(context: .init(version: "test", configPath: file, home: home, pluginFolders: pluginFolders))
         host.lua.output = { try? writeAll(1, $0) }
         let calls = OfflineCalls()
@@ -36,12 +36,12 @@ public final class PolicyTester {
 
     /// Runs the test file (or config); throws what stopped it before its
     /// end (the expectations met before then still count: `summary`).
-    public func run(_ file: String) throws {
+    package func run(_ file: String) throws {
         try host.loadConfig(path: file)
     }
 
     /// The expectations checked so far, and how many failed.
-    public func summary() throws -> (checked: Int, failed: Int) {
+    package func summary() throws -> (checked: Int, failed: Int) {
         guard case .function(let f) = harness["summary"] else { return (0, 0) }
         let values = try host.lua.call(f)
         return (Int(values.first?.integerValue ?? 0), Int(values.dropFirst().first?.integerValue ?? 0))
@@ -50,7 +50,7 @@ public final class PolicyTester {
     /// Replays the exits of a journal (`events.jsonl`) through the
     /// services the file declares; returns a line per decision and how
     /// many of them failed (a hook that raised).
-    public func replay(journal path: String) throws -> (lines: [String], failed: Int) {
+    package func replay(journal path: String) throws -> (lines: [String], failed: Int) {
         guard let data = FileManager.default.contents(atPath: path) else { throw LuaError.syntax("\(path): cannot read the journal") }
         guard case .function(let decide) = harness["describe"] else { return ([], 0) }
         var lines: [String] = []

@@ -1,13 +1,13 @@
 /// Splits a command line into words as a POSIX shell would for quoting
 /// (`"..."`, `'...'`, backslash), with no expansion of any kind.
-public enum ShellWords {
-    public struct Failure: Error, CustomStringConvertible {
-        public let description: String
+package enum ShellWords {
+    package struct Failure: Error, CustomStringConvertible {
+        package let description: String
     }
 
     /// The words of `line`. It is read by Unicode scalar, not by character:
     /// a combining mark after a quote or a backslash must not hide it.
-    public static func split(_ line: String) throws(Failure) -> [String] {
+    package static func split(_ line: String) throws(Failure) -> [String] {
         var words: [String] = []
         var word = String.UnicodeScalarView()
         var inWord = false
@@ -52,7 +52,7 @@ public enum ShellWords {
     }
 
     /// Quotes words so that `split` gives them back.
-    public static func join(_ words: [String]) -> String {
+    package static func join(_ words: [String]) -> String {
         words.map { w in
             let plain = !w.isEmpty && w.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) }
             guard !plain else { return w }
@@ -75,9 +75,9 @@ extension String {
 /// "Did you mean" suggestions: a known synonym (`command` → `cmd`), else
 /// the nearest candidate by edit distance, else a candidate the word starts
 /// with or spells out (`enviroment` → `env`, `comand` → `cmd`).
-public enum Suggest {
+package enum Suggest {
     /// Words people write for a field, by the field.
-    public static let synonyms = [
+    package static let synonyms = [
         "command": "cmd", "commands": "cmd", "exec": "cmd", "program": "cmd", "args": "cmd", "argv": "cmd",
         "environment": "env", "environ": "env", "cwd": "dir", "directory": "dir", "workdir": "dir",
         "working_dir": "dir", "chdir": "dir", "depends_on": "requires", "after": "requires", "group_name": "groups",
@@ -86,12 +86,12 @@ public enum Suggest {
     ]
 
     /// `" (did you mean 'x'?)"` for the nearest candidate, or "".
-    public static func hint(_ word: String, in candidates: [String]) -> String {
+    package static func hint(_ word: String, in candidates: [String]) -> String {
         closest(word, in: candidates).map { " (did you mean '\($0)'?)" } ?? ""
     }
 
     /// The candidate `word` probably meant, if one is close enough.
-    public static func closest(_ word: String, in candidates: [String]) -> String? {
+    package static func closest(_ word: String, in candidates: [String]) -> String? {
         // Far longer than any candidate: no near miss, and the edit distance would cost its length squared.
         guard word.utf8.count <= 64 else { return nil }
         let lower = word.lowercased()

@@ -1,12 +1,12 @@
 import LuaKit
-import PPMMachine
+package import PPMMachine
 
 /// A spec as Lua source: the `ppm.service { ... }` statement `export` writes,
 /// with the fields `SpecJSON.encode` keeps (defaults left out).
-public enum SpecLua {
+package enum SpecLua {
     /// `ppm.service {` and one field a line: `name` and `cmd` first, the
     /// others in alphabetical order.
-    public static func statement(_ spec: ServiceSpec) -> String {
+    package static func statement(_ spec: ServiceSpec) -> String {
         guard case .object(let json) = SpecJSON.encode(spec) else { return "" }
         var fields = json.mapValues(luaValue)
         // The conditions of `requires` are its map form in Lua: `{ "cache", db = "healthy" }`.

@@ -1,8 +1,8 @@
 /// How the REPL shows the candidates of a Tab: the text they all share,
 /// and the words they end with, in columns.
-public enum Completion {
+package enum Completion {
     /// The longest text every candidate starts with ("" for none).
-    public static func sharedPrefix(_ candidates: [String]) -> String {
+    package static func sharedPrefix(_ candidates: [String]) -> String {
         guard var shared = candidates.first.map(Array.init) else { return "" }
         for candidate in candidates.dropFirst() {
             let c = Array(candidate)
@@ -16,7 +16,7 @@ public enum Completion {
     /// The candidates' last words (what follows the text before the word
     /// being completed in `head`), in columns that fit `columns`, one
     /// `\n`-ended line per row.
-    public static func listing(_ candidates: [String], after head: String, columns: Int) -> String {
+    package static func listing(_ candidates: [String], after head: String, columns: Int) -> String {
         let wordStart = head.count - head.reversed().prefix { $0.isLetter || $0.isNumber || $0 == "_" }.count
         let words = candidates.map { String($0.dropFirst(wordStart)) }
         let width = (words.map(\.count).max() ?? 0) + 2

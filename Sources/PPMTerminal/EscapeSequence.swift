@@ -1,19 +1,19 @@
 /// The keys a terminal sends as escape sequences, in the encodings common
 /// terminals use: xterm (`ESC [ H`), application mode (`ESC O H`), and the
 /// VT220 style of tmux, screen and the Linux console (`ESC [ 1 ~`).
-public enum EscapeSequence {
+package enum EscapeSequence {
     /// A key the line editor acts on.
-    public enum Key: Equatable {
+    package enum Key: Equatable {
         case up, down
         case edit(LineBuffer.Key)
     }
 
     /// Whether `byte` ends a sequence after `ESC [` (parameters are digits and `;`).
-    public static func isFinal(_ byte: UInt8) -> Bool { (0x40...0x7E).contains(byte) }
+    package static func isFinal(_ byte: UInt8) -> Bool { (0x40...0x7E).contains(byte) }
 
     /// The key for the bytes after ESC (`[1~`, `OH`, `[1;5C`…); nil for keys
     /// the editor ignores, which are then dropped whole.
-    public static func key(_ bytes: [UInt8]) -> Key? {
+    package static func key(_ bytes: [UInt8]) -> Key? {
         guard let introducer = bytes.first, let final = bytes.last, bytes.count >= 2 else { return nil }
         let parameters = String(decoding: bytes.dropFirst().dropLast(), as: UTF8.self)
         switch (introducer, final) {

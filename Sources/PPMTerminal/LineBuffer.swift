@@ -1,27 +1,27 @@
 /// The text being typed at the REPL prompt and the keys that edit it
 /// (emacs-style, as readline): pure, so it is tested without a terminal.
-public struct LineBuffer: Equatable {
+package struct LineBuffer: Equatable {
     /// The characters typed.
-    public private(set) var text: [Character] = []
+    package private(set) var text: [Character] = []
     /// Where the next character goes: 0 (before the first) to `text.count`.
-    public private(set) var cursor = 0
+    package private(set) var cursor = 0
 
     /// A buffer holding `text`, the cursor at its end.
-    public init(_ text: String = "") {
+    package init(_ text: String = "") {
         self.text = Array(text)
         cursor = self.text.count
     }
 
     /// The text as a string.
-    public var string: String { String(text) }
+    package var string: String { String(text) }
 
     /// A key the buffer understands.
-    public enum Key: Equatable {
+    package enum Key: Equatable {
         case insert(Character), backspace, delete, left, right, home, end, killToStart, killToEnd, deleteWordBack
     }
 
     /// Edits the text (or moves the cursor) as `key` says.
-    public mutating func apply(_ key: Key) {
+    package mutating func apply(_ key: Key) {
         switch key {
         case .insert(let c):
             text.insert(c, at: cursor)

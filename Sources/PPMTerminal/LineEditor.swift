@@ -3,12 +3,12 @@ import SystemCalls
 
 /// Reads lines from a terminal with editing, history (up/down), Tab
 /// completion and Ctrl-L, in raw mode only while a line is typed.
-public final class LineEditor {
+package final class LineEditor {
     /// What one read gave.
-    public enum Input: Equatable { case line(String), interrupt, end }
+    package enum Input: Equatable { case line(String), interrupt, end }
 
     /// The lines entered, oldest first (up and down walk it).
-    public private(set) var history: [String]
+    package private(set) var history: [String]
     /// The candidates for the text before the cursor: whole texts that
     /// start with it (the REPL asks the daemon's `complete` command).
     private let completer: ((String) -> [String])?
@@ -18,7 +18,7 @@ public final class LineEditor {
     /// - Parameters:
     ///   - completer: answers Tab; without one, Tab indents.
     ///   - output: where the prompt and echo go (standard output by default).
-    public init(history: [String], completer: ((String) -> [String])? = nil,
+    package init(history: [String], completer: ((String) -> [String])? = nil,
                 output: @escaping (String) -> Void = LineEditor.writeToStandardOutput) {
         self.history = history
         self.completer = completer
@@ -26,7 +26,7 @@ public final class LineEditor {
     }
 
     /// Reads one line from the terminal on standard input.
-    public func read(prompt: String) -> Input {
+    package func read(prompt: String) -> Input {
         guard tcgetattr(0, &original) == 0 else { return plainRead(prompt) }
         var raw = original
         raw.c_lflag &= ~tcflag_t(ICANON | ECHO | ISIG | IEXTEN)
@@ -43,7 +43,7 @@ public final class LineEditor {
 
     /// The key loop over the bytes `next` gives (nil: end of input); apart
     /// from the terminal so that tests feed it keys.
-    public func read(prompt: String, columns: Int = 80, from next: () -> UInt8?) -> Input {
+    package func read(prompt: String, columns: Int = 80, from next: () -> UInt8?) -> Input {
         var buffer = LineBuffer()
         var index = history.count
         var draft = ""
@@ -164,7 +164,7 @@ public final class LineEditor {
     }
 
     /// Writes to standard output at once (no buffering: raw mode echoes).
-    public static func writeToStandardOutput(_ s: String) {
+    package static func writeToStandardOutput(_ s: String) {
         _ = s.withCString { Glibc.write(1, $0, strlen($0)) }
     }
 }

@@ -1,10 +1,10 @@
 /// Text from services made safe to show on a terminal: their output may
 /// hold escape sequences that write the clipboard (OSC 52), set the title,
 /// move the cursor or clear the screen of whoever runs `ppm-lua logs`.
-public enum TerminalText {
+package enum TerminalText {
     /// `text` with each control character but tab written visibly: C0 and
     /// DEL as `\xHH` (ESC is `\x1b`), C1 (U+0080–U+009F) as `\u{HH}`.
-    public static func visible(_ text: String) -> String {
+    package static func visible(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: isControl) else { return text }
         var out = String.UnicodeScalarView()
         for u in text.unicodeScalars {

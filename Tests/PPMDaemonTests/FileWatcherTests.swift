@@ -23,6 +23,18 @@ import Testing
         return false
     }
 
+    /// Saves `text` with one system call sequence and so one event: in
+    /// place (IN_CLOSE_WRITE) or through a temporary file renamed over it
+    /// (IN_MOVED_TO). Foundation's writes may touch a file more than once.
+    func save(_ path: String, _ text: String, byRename: Bool = false) {
+        let target = byRename ? path + ".tmp" : path
+        let fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        precondition(fd >= 0, "open \(target)")
+        _ = text.withCString { write(fd, $0, strlen($0)) }
+        close(fd)
+        if byRename { precondition(rename(target, path) == 0, "rename \(target)") }
+    }
+
     @Test func changesAreReportedOnceAfterTheQuietPeriod() throws {
         let dir = NSTemporaryDirectory() + "ppm-watch-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -34,12 +46,12 @@ import Testing
         let watcher = try FileWatcher(queue: queue, scheduler: clock, debounce: 1) { calls.seen.append($0) }
         queue.sync { watcher.watch([dir + "/a.lua", dir + "/b.lua"]) }
 
-        try "1".write(toFile: dir + "/a.lua", atomically: false, encoding: .utf8)
+        save(dir + "/a.lua", "1")
         #expect(waitForQuietPeriod(queue, clock, from: 0))
         queue.sync { clock.advance(0.9) }
         #expect(queue.sync { calls.seen.isEmpty })
         // A second save within the period starts it again.
-        try "2".write(toFile: dir + "/b.lua", atomically: true, encoding: .utf8)
+        save(dir + "/b.lua", "2", byRename: true)
         #expect(waitForQuietPeriod(queue, clock, from: 0.5))
         queue.sync { clock.advance(0.9) }
         #expect(queue.sync { calls.seen.isEmpty })
@@ -47,8 +59,8 @@ import Testing
         #expect(queue.sync { calls.seen } == [[dir + "/a.lua", dir + "/b.lua"]])
         #expect(queue.sync { clock.pending.isEmpty })
         // A file not watched in the same folder arms nothing.
-        try "3".write(toFile: dir + "/c.txt", atomically: false, encoding: .utf8)
-        try "4".write(toFile: dir + "/a.lua", atomically: false, encoding: .utf8)
+        save(dir + "/c.txt", "3")
+        save(dir + "/a.lua", "4")
         #expect(waitForQuietPeriod(queue, clock, from: 0))
         queue.sync { clock.advance(1) }
         #expect(queue.sync { calls.seen.last } == [dir + "/a.lua"])

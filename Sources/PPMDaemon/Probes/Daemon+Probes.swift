@@ -1,4 +1,4 @@
-import PPMMachine
+package import PPMMachine
 import PPMScript
 
 /// Readiness probes and health checks of services (SPEC 9): the engines of
@@ -8,7 +8,7 @@ import PPMScript
 extension Daemon: ProbeRunner {
     /// Runs one check of `probe` for the service of `spec` (its process
     /// `pid`) within `timeout` seconds; `done` gets the verdict on the loop.
-    public func run(_ probe: Probe, _ purpose: ProbePurpose, for spec: ServiceSpec, pid: Int32, timeout: Double,
+    package func run(_ probe: Probe, _ purpose: ProbePurpose, for spec: ServiceSpec, pid: Int32, timeout: Double,
                     done: @escaping (_ ok: Bool, _ message: String?) -> Void) {
         let request: ProbeRequest
         switch probe {

@@ -1,6 +1,6 @@
 /// Sees processes that may not be children end (adopted ones, a main
 /// process named by sd_notify's `MAINPID=`): a pidfd each.
-public protocol ProcessWatcher: AnyObject {
+package protocol ProcessWatcher: AnyObject {
     /// Calls `exited` once `pid` has ended, with its status when it was the
     /// daemon's child by then (reaped here), else `.unknown`, and when it
     /// last ran (`ProcessEnd.lastRan`); false when it cannot be watched (it

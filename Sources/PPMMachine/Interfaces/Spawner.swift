@@ -1,5 +1,5 @@
 /// Starts and signals processes. The daemon uses `LinuxSpawner`; tests a fake.
-public protocol Spawner: AnyObject {
+package protocol Spawner: AnyObject {
     /// Starts the service's process in its own process group (pgid = pid),
     /// its stdout/stderr on the given pipe ends (-1: the spec's files).
     func spawn(_ spec: ServiceSpec, output: ChildOutput) -> Result<Int32, SpawnFailure>
@@ -23,11 +23,11 @@ public protocol Spawner: AnyObject {
 
 /// Process groups only (fakes, and spawners without cgroups).
 extension Spawner {
-    public func signalService(_ name: String, pgid: Int32, _ signal: Int32) { signalGroup(pgid, signal) }
+    package func signalService(_ name: String, pgid: Int32, _ signal: Int32) { signalGroup(pgid, signal) }
 
-    public func serviceAlive(_ name: String, pgid: Int32) -> Bool { groupAlive(pgid) }
+    package func serviceAlive(_ name: String, pgid: Int32) -> Bool { groupAlive(pgid) }
 
-    public func endLeftovers(_ name: String, pgid: Int32, signal: Int32) -> (() -> Void)? {
+    package func endLeftovers(_ name: String, pgid: Int32, signal: Int32) -> (() -> Void)? {
         guard groupAlive(pgid) else { return nil }
         signalGroup(pgid, signal)
         return { [self] in if groupAlive(pgid) { signalGroup(pgid, 9) } }

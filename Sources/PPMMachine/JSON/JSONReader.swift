@@ -1,27 +1,27 @@
 /// A document that is not JSON: what is wrong and at which byte.
-public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What is wrong, e.g. "unterminated string".
-    public let message: String
+    package let message: String
     /// Offset of the offending byte from the start of the input.
-    public let offset: Int
+    package let offset: Int
 
     /// An error found at `offset`.
-    public init(message: String, offset: Int) {
+    package init(message: String, offset: Int) {
         self.message = message
         self.offset = offset
     }
 
     /// `message at byte offset`.
-    public var description: String { "\(message) at byte \(offset)" }
+    package var description: String { "\(message) at byte \(offset)" }
 }
 
 /// Where one member of a top-level object lies in the parsed bytes
 /// (the `result` of a control reply, passed on without re-encoding).
-public struct JSONMemberRange: Sendable, Equatable {
+package struct JSONMemberRange: Sendable, Equatable {
     /// The member's value.
-    public var value: Range<Int>
+    package var value: Range<Int>
     /// When the value is an array: each element (empty otherwise).
-    public var elements: [Range<Int>] = []
+    package var elements: [Range<Int>] = []
 }
 
 /// A strict RFC 8259 reader over UTF-8 bytes, by recursive descent.
@@ -32,9 +32,9 @@ public struct JSONMemberRange: Sendable, Equatable {
 /// A number too large for a Double (`1e400`) is an error, since JSON has no
 /// infinity. Strings must be valid UTF-8 without raw control characters;
 /// `\uXXXX` surrogates must come in pairs. Duplicate keys: the last wins.
-public struct JSONReader {
+package struct JSONReader {
     /// How deep arrays and objects may nest.
-    public static let maxDepth = 512
+    package static let maxDepth = 512
 
     private let input: UnsafeBufferPointer<UInt8>
     private var at = 0
@@ -56,7 +56,7 @@ public struct JSONReader {
     /// that name lies (nil when the document has no such member). With
     /// `skippingCaptured`, that member's value is checked as strictly but not
     /// built (it reads as null): for text that is passed on as it came.
-    public static func parse(_ input: UnsafeBufferPointer<UInt8>, capturing key: String? = nil, skippingCaptured: Bool = false)
+    package static func parse(_ input: UnsafeBufferPointer<UInt8>, capturing key: String? = nil, skippingCaptured: Bool = false)
         throws(JSONParseError) -> (value: JSONValue, member: JSONMemberRange?)
     {
         var reader = JSONReader(input, captureKey: key, skipsCaptured: skippingCaptured)

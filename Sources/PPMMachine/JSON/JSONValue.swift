@@ -1,7 +1,7 @@
 /// A JSON document: the currency of the journal and the control protocol.
 ///
 /// `text` and `parse` go through the byte-level `JSONWriter` and `JSONReader`.
-public enum JSONValue: Sendable, Equatable {
+package enum JSONValue: Sendable, Equatable {
     /// `null`.
     case null
     /// `true` or `false`.
@@ -18,25 +18,25 @@ public enum JSONValue: Sendable, Equatable {
     case object([String: JSONValue])
 
     /// One line of compact JSON with sorted keys (see `JSONWriter`).
-    public var text: String {
+    package var text: String {
         String(decoding: bytes, as: UTF8.self)
     }
 
     /// The same text as `text`, as UTF-8 bytes.
-    public var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         var writer = JSONWriter()
         writer.write(self)
         return writer.bytes
     }
 
     /// Parses one JSON document (strict RFC 8259, see `JSONReader`).
-    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+    package static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
         var text = text
         return try text.withUTF8(parsing).get()
     }
 
     /// Parses one JSON document from UTF-8 bytes.
-    public static func parse(bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
+    package static func parse(bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
         if let parsed = bytes.withContiguousStorageIfAvailable(parsing) { return try parsed.get() }
         return try Array(bytes).withUnsafeBufferPointer(parsing).get()
     }
@@ -46,14 +46,14 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     /// The value of an object's member, or nil.
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         if case .object(let o) = self { o[key] } else { nil }
     }
 
     /// The string, or nil for other kinds.
-    public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+    package var stringValue: String? { if case .string(let s) = self { s } else { nil } }
     /// The integer, or a double's value when integral and in range.
-    public var intValue: Int64? {
+    package var intValue: Int64? {
         switch self {
         case .int(let i): i
         case .double(let d) where d == d.rounded(): Int64(exactly: d)
@@ -61,7 +61,7 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
     /// The number as a Double, or nil for other kinds.
-    public var doubleValue: Double? {
+    package var doubleValue: Double? {
         switch self {
         case .int(let i): Double(i)
         case .double(let d): d
@@ -69,22 +69,22 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
     /// The boolean, or nil for other kinds.
-    public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
+    package var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
     /// The elements, or nil for other kinds.
-    public var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
+    package var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
     /// The members, or nil for other kinds.
-    public var objectValue: [String: JSONValue]? { if case .object(let o) = self { o } else { nil } }
+    package var objectValue: [String: JSONValue]? { if case .object(let o) = self { o } else { nil } }
 }
 
 extension JSONValue {
     /// A string, or null for nil.
-    public init(_ value: String?) { self = value.map { .string($0) } ?? .null }
+    package init(_ value: String?) { self = value.map { .string($0) } ?? .null }
     /// An integer, or null for nil.
-    public init(_ value: Int32?) { self = value.map { .int(Int64($0)) } ?? .null }
+    package init(_ value: Int32?) { self = value.map { .int(Int64($0)) } ?? .null }
     /// An integer.
-    public init(_ value: Int) { self = .int(Int64(value)) }
+    package init(_ value: Int) { self = .int(Int64(value)) }
     /// A double, or null for nil.
-    public init(_ value: Double?) { self = value.map { .double($0) } ?? .null }
+    package init(_ value: Double?) { self = value.map { .double($0) } ?? .null }
     /// An array of strings.
-    public init(_ value: [String]) { self = .array(value.map { .string($0) }) }
+    package init(_ value: [String]) { self = .array(value.map { .string($0) }) }
 }

@@ -5,17 +5,17 @@
 /// replies and test expectations are deterministic. Doubles that are not
 /// finite have no JSON form and are written as `null`; integral doubles keep a
 /// `.0` (`2.0`) and negative zero is `-0.0`.
-public struct JSONWriter {
+package struct JSONWriter {
     /// What has been written so far.
-    public private(set) var bytes: [UInt8] = []
+    package private(set) var bytes: [UInt8] = []
 
     /// An empty writer with room for `capacity` bytes.
-    public init(capacity: Int = 256) {
+    package init(capacity: Int = 256) {
         bytes.reserveCapacity(capacity)
     }
 
     /// Appends one value.
-    public mutating func write(_ value: JSONValue) {
+    package mutating func write(_ value: JSONValue) {
         switch value {
         case .null: append("null")
         case .bool(let b): append(b ? "true" : "false")
@@ -45,17 +45,17 @@ public struct JSONWriter {
 
     /// Appends one byte as it is (a bracket or comma of a document written
     /// piece by piece; the caller keeps it valid).
-    public mutating func appendByte(_ byte: UInt8) {
+    package mutating func appendByte(_ byte: UInt8) {
         bytes.append(byte)
     }
 
     /// Appends bytes that are already JSON text (a value written earlier).
-    public mutating func appendRaw(_ json: some Collection<UInt8>) {
+    package mutating func appendRaw(_ json: some Collection<UInt8>) {
         bytes.append(contentsOf: json)
     }
 
     /// Appends `"key":` for a key that needs no escaping (a member name of ours).
-    public mutating func writeKey(_ key: StaticString) {
+    package mutating func writeKey(_ key: StaticString) {
         bytes.append(UInt8(ascii: "\""))
         key.withUTF8Buffer { bytes.append(contentsOf: $0) }
         bytes.append(UInt8(ascii: "\""))
@@ -63,7 +63,7 @@ public struct JSONWriter {
     }
 
     /// Appends a string literal, quoted and escaped.
-    public mutating func writeString(_ s: String) {
+    package mutating func writeString(_ s: String) {
         var s = s
         s.withUTF8 { writeEscaped($0) }
     }

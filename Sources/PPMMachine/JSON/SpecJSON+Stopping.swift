@@ -38,13 +38,13 @@ extension SpecJSON {
     }
 
     /// `"TEXT"` for `/bin/sh -c TEXT`, else the words.
-    public static func command(_ cmd: [String]) -> JSONValue {
+    package static func command(_ cmd: [String]) -> JSONValue {
         if cmd.count == 3 && cmd[0] == "/bin/sh" && cmd[1] == "-c" { return .string(cmd[2]) }
         return .init(cmd)
     }
 
     /// What `command` wrote, back as the words to run.
-    public static func command(_ json: JSONValue) -> [String]? {
+    package static func command(_ json: JSONValue) -> [String]? {
         if let text = json.stringValue { return ["/bin/sh", "-c", text] }
         let words = json.arrayValue?.compactMap(\.stringValue) ?? []
         return words.isEmpty ? nil : words

@@ -1,7 +1,7 @@
 /// A spec as JSON with the field names of `ppm.service{}` (for `show`,
 /// `ppm.get(name).spec`, persistence and export). Default values are left out.
-public enum SpecJSON {
-    public static func encode(_ spec: ServiceSpec) -> JSONValue {
+package enum SpecJSON {
+    package static func encode(_ spec: ServiceSpec) -> JSONValue {
         var o: [String: JSONValue] = ["name": .string(spec.name), "cmd": .init(spec.cmd)]
         if let v = spec.dir { o["dir"] = .string(v) }
         if !spec.env.isEmpty { o["env"] = .object(spec.env.mapValues { .string($0) }) }
@@ -47,7 +47,7 @@ public enum SpecJSON {
 extension SpecJSON {
     /// Every field of `ppm.service{}`, defaults included (null where unset),
     /// plus `hooks`: the fields that hold Lua functions (`check --json`).
-    public static func full(_ spec: ServiceSpec) -> JSONValue {
+    package static func full(_ spec: ServiceSpec) -> JSONValue {
         guard case .object(var o) = encode(spec) else { return .null }
         let defaults: [String: JSONValue] = [
             "dir": .null, "env": .object([:]), "env_file": .array([]), "clean_env": .bool(false), "secret_env": .array([]), "user": .null, "group": .null, "no_new_privs": .bool(false),
@@ -63,7 +63,7 @@ extension SpecJSON {
     }
 
     /// Reads back what `encode` wrote (persisted run-time services).
-    public static func decode(_ json: JSONValue) -> ServiceSpec? {
+    package static func decode(_ json: JSONValue) -> ServiceSpec? {
         guard let o = json.objectValue, let name = o["name"]?.stringValue,
               let cmd = o["cmd"]?.arrayValue?.compactMap(\.stringValue), !cmd.isEmpty else { return nil }
         var spec = ServiceSpec(name: name, cmd: cmd)

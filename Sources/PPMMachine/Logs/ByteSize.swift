@@ -1,8 +1,8 @@
 /// Sizes as a config writes them: bytes, or a number with a binary unit
 /// (`"512k"`, `"10M"`, `"1G"`; `K`/`KB`/`KiB` and the like are accepted).
-public enum ByteSize {
+package enum ByteSize {
     /// The size in bytes, or nil when `text` is not a size.
-    public static func bytes(_ text: String) -> Int? {
+    package static func bytes(_ text: String) -> Int? {
         let trimmed = text.filter { $0 != " " }
         let digits = trimmed.prefix { $0.isNumber || $0 == "." }
         guard !digits.isEmpty, let number = Double(digits), number >= 0 else { return nil }

@@ -1,4 +1,4 @@
 /// Whether the last health checks passed.
-public enum Health: String, Sendable, Equatable {
+package enum Health: String, Sendable, Equatable {
     case healthy, unhealthy
 }

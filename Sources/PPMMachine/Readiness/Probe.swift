@@ -1,5 +1,5 @@
 /// A check run from outside the process: readiness or health.
-public enum Probe: Sendable, Equatable {
+package enum Probe: Sendable, Equatable {
     /// A TCP connection to `HOST:PORT` succeeds.
     case tcp(String)
     /// A GET of the URL answers 2xx or 3xx.
@@ -10,7 +10,7 @@ public enum Probe: Sendable, Equatable {
     case function
 
     /// `tcp`, `http`, `exec` or `function`.
-    public var kind: String {
+    package var kind: String {
         switch self {
         case .tcp: "tcp"
         case .http: "http"

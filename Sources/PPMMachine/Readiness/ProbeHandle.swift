@@ -1,17 +1,17 @@
 /// A probe under way; `cancel()` ends it (its socket closed, its command
 /// killed) and its completion is never called.
-public final class ProbeHandle {
+package final class ProbeHandle {
     private var onCancel: (() -> Void)?
 
-    public init(onCancel: (() -> Void)? = nil) { self.onCancel = onCancel }
+    package init(onCancel: (() -> Void)? = nil) { self.onCancel = onCancel }
 
     /// Ends the probe; calling it again, or after the completion, does nothing.
-    public func cancel() {
+    package func cancel() {
         let action = onCancel
         onCancel = nil
         action?()
     }
 
     /// Called by the engine once it completed: a later `cancel` does nothing.
-    public func finished() { onCancel = nil }
+    package func finished() { onCancel = nil }
 }

@@ -1,4 +1,4 @@
 /// Why a check is run: readiness (until ready) or health (while ready).
-public enum ProbePurpose: Sendable, Equatable {
+package enum ProbePurpose: Sendable, Equatable {
     case ready, health
 }

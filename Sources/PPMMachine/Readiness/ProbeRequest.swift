@@ -1,6 +1,6 @@
 /// One check the daemon makes on the loop without blocking it: the kinds of
 /// `ready =` and `health =` tables and of `ppm.probe.*` (SPEC 9).
-public enum ProbeRequest: Sendable, Equatable {
+package enum ProbeRequest: Sendable, Equatable {
     /// A TCP connection to `HOST:PORT` (`[::1]:P` for IPv6) succeeds.
     case tcp(String)
     /// An HTTP/1.1 GET of `http://HOST:PORT/PATH` with these extra header
@@ -12,7 +12,7 @@ public enum ProbeRequest: Sendable, Equatable {
     case exec([String], service: String?)
 
     /// `tcp`, `http` or `exec`.
-    public var kind: String {
+    package var kind: String {
         switch self {
         case .tcp: return "tcp"
         case .http: return "http"

@@ -1,6 +1,6 @@
 /// Runs readiness probes and health checks for the loop: the daemon's probe
 /// engines (TCP, HTTP, a command, a Lua function).
-public protocol ProbeRunner: AnyObject {
+package protocol ProbeRunner: AnyObject {
     /// Runs `probe` (for `purpose`) for the process `pid` of the service
     /// `spec` and calls `done(ok, message)` once, on the loop's queue,
     /// within `timeout` seconds.

@@ -1,5 +1,5 @@
 /// How a service tells that it is ready (SPEC 9, `ready =`).
-public enum ReadySpec: Sendable, Equatable {
+package enum ReadySpec: Sendable, Equatable {
     /// Ready as soon as its process has been spawned (the default).
     case started
     /// `READY=1` over `$NOTIFY_SOCKET` (systemd's sd_notify).
@@ -12,10 +12,10 @@ public enum ReadySpec: Sendable, Equatable {
     case probe(Probe)
 
     /// Whether the service is `starting` after its spawn (anything but `started`).
-    public var waits: Bool { self != .started }
+    package var waits: Bool { self != .started }
 
     /// The kind's name, as `show` prints it.
-    public var kind: String {
+    package var kind: String {
         switch self {
         case .started: "started"
         case .notify: "notify"

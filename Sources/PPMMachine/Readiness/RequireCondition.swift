@@ -1,5 +1,5 @@
 /// What a dependent waits for in a service it requires (`requires = { db = "healthy" }`).
-public enum RequireCondition: String, Sendable, Equatable {
+package enum RequireCondition: String, Sendable, Equatable {
     /// Its process has been spawned.
     case started
     /// It is ready (`running`): the default.

@@ -1,5 +1,5 @@
 /// What happens after an exit (SPEC 5.3).
-public enum Decision: Sendable, Equatable {
+package enum Decision: Sendable, Equatable {
     /// Start again, after the delay (nil: the policy's backoff delay).
     case restart(after: Double?)
     /// Start again at the next time of a schedule (`cron`), `after` seconds

@@ -1,11 +1,11 @@
 /// Durations as SPEC 5.1 writes them: a number of seconds or text with a
 /// unit (`ms s m h d`), e.g. `"500ms"`, `"5m"`, `"1.5h"`.
-public enum Durations {
+package enum Durations {
     private static let units: [(suffix: String, scale: Double)] =
         [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
 
     /// Seconds for `text`, or nil when it is not a duration.
-    public static func seconds(_ text: String) -> Double? {
+    package static func seconds(_ text: String) -> Double? {
         let t = text.filter { $0 != " " }
         for unit in units where t.hasSuffix(unit.suffix) {
             // "1e308d" is a finite number but not a finite duration.

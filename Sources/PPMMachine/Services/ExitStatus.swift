@@ -1,11 +1,11 @@
 /// How a process ended.
-public enum ExitStatus: Sendable, Equatable {
+package enum ExitStatus: Sendable, Equatable {
     case exited(Int32)
     case signaled(Int32)
     /// An adopted process ended: it was not this daemon's child, so its
     /// status cannot be read.
     case unknown
 
-    public var result: Int32? { if case .exited(let c) = self { c } else { nil } }
-    public var signal: Int32? { if case .signaled(let s) = self { s } else { nil } }
+    package var result: Int32? { if case .exited(let c) = self { c } else { nil } }
+    package var signal: Int32? { if case .signaled(let s) = self { s } else { nil } }
 }

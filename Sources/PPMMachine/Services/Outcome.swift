@@ -1,4 +1,4 @@
 /// How an exit is judged (SPEC 5.2 `outcome`).
-public enum Outcome: String, Sendable {
+package enum Outcome: String, Sendable {
     case finished, crashed, stopped
 }

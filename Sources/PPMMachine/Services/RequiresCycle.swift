@@ -1,8 +1,8 @@
 /// Finds a cycle in the `requires` of a set of services: such services
 /// would wait for each other forever, so a config holding one is refused.
-public enum RequiresCycle {
+package enum RequiresCycle {
     /// The first cycle found, as `requires cycle: a → b → a`, or nil.
-    public static func find(in specs: [ServiceSpec]) -> String? {
+    package static func find(in specs: [ServiceSpec]) -> String? {
         let requires = Dictionary(specs.map { ($0.name, $0.requires) }, uniquingKeysWith: { a, _ in a })
         var done: Set<String> = []
         for spec in specs where !done.contains(spec.name) {

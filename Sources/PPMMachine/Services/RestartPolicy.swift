@@ -1,5 +1,5 @@
 /// How a service's exits are answered when no hook decides.
-public enum RestartPolicy: String, Sendable, Equatable {
+package enum RestartPolicy: String, Sendable, Equatable {
     case onFailure = "on-failure"
     case always
     case never

@@ -3,21 +3,21 @@
 /// `post_stop` after each exit. It runs as a helper of the daemon (as the
 /// service's user, in its dir and environment, never blocking the loop);
 /// its end comes back as the `commandEnded` input.
-public struct ServiceCommand: Sendable, Equatable {
+package struct ServiceCommand: Sendable, Equatable {
     /// Which run of which command this is.
-    public var id: CommandID
+    package var id: CommandID
     /// The service's spec: user, group, dir, env, `env_file`, limits.
-    public var spec: ServiceSpec
+    package var spec: ServiceSpec
     /// The program and its arguments.
-    public var cmd: [String]
+    package var cmd: [String]
     /// Variables it gets over the service's (`MAINPID` for `stop_cmd`,
     /// `EXIT_CODE` and `EXIT_STATUS` for `post_stop`, as systemd sets them).
-    public var environment: [String: String]
+    package var environment: [String: String]
     /// Past this many seconds it gets SIGTERM, and SIGKILL `killAfter` seconds later.
-    public var timeout: Double
-    public var killAfter: Double
+    package var timeout: Double
+    package var killAfter: Double
 
-    public init(id: CommandID, spec: ServiceSpec, cmd: [String], environment: [String: String] = [:], timeout: Double,
+    package init(id: CommandID, spec: ServiceSpec, cmd: [String], environment: [String: String] = [:], timeout: Double,
                 killAfter: Double) {
         self.id = id
         self.spec = spec
@@ -30,19 +30,19 @@ public struct ServiceCommand: Sendable, Equatable {
 
 /// Names one run of a service's command; `serial` tells a stale answer
 /// (a pre_start ended by a stop) from the current one.
-public struct CommandID: Sendable, Hashable {
+package struct CommandID: Sendable, Hashable {
     /// The field the command comes from.
-    public enum Field: String, Sendable {
+    package enum Field: String, Sendable {
         case preStart = "pre_start"
         case stopCmd = "stop_cmd"
         case postStop = "post_stop"
     }
 
-    public var name: String
-    public var field: Field
-    public var serial: Int
+    package var name: String
+    package var field: Field
+    package var serial: Int
 
-    public init(name: String, field: Field, serial: Int) {
+    package init(name: String, field: Field, serial: Int) {
         self.name = name
         self.field = field
         self.serial = serial
@@ -50,17 +50,17 @@ public struct CommandID: Sendable, Hashable {
 }
 
 /// How a service's command ended.
-public struct CommandResult: Sendable, Equatable {
+package struct CommandResult: Sendable, Equatable {
     /// Its exit status; nil when it could not be spawned.
-    public var status: ExitStatus?
+    package var status: ExitStatus?
     /// Why it could not be spawned.
-    public var error: String?
+    package var error: String?
     /// Ended for running past its timeout.
-    public var timedOut: Bool
+    package var timedOut: Bool
     /// Up to its last 10 lines of stderr (of stdout when stderr is empty).
-    public var tail: String?
+    package var tail: String?
 
-    public init(status: ExitStatus?, error: String? = nil, timedOut: Bool = false, tail: String? = nil) {
+    package init(status: ExitStatus?, error: String? = nil, timedOut: Bool = false, tail: String? = nil) {
         self.status = status
         self.error = error
         self.timedOut = timedOut
@@ -68,11 +68,11 @@ public struct CommandResult: Sendable, Equatable {
     }
 
     /// Exited 0 in time.
-    public var succeeded: Bool { status == .exited(0) && !timedOut }
+    package var succeeded: Bool { status == .exited(0) && !timedOut }
 
     /// What went wrong, for an event's `error`: "exited with status 3",
     /// "timed out after 60 s", "killed by SIGKILL", or why it did not start.
-    public func failure(timeout: Double) -> String {
+    package func failure(timeout: Double) -> String {
         if let error { return error }
         if timedOut { return "timed out after \(Supervisor.seconds(timeout)) s" }
         switch status {
@@ -84,7 +84,7 @@ public struct CommandResult: Sendable, Equatable {
 }
 
 /// Runs services' commands for the loop (the daemon's helper processes).
-public protocol CommandRunner: AnyObject {
+package protocol CommandRunner: AnyObject {
     /// Starts `command` and calls `done` once, on the loop's queue, when it
     /// has ended (at once, after `run` returned or inside it, when it
     /// could not start).

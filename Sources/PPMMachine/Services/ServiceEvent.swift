@@ -1,6 +1,6 @@
 /// Something that happened to a service: the event table of SPEC 5.2.
-public struct ServiceEvent: Sendable, Equatable {
-    public enum Kind: String, Sendable {
+package struct ServiceEvent: Sendable, Equatable {
+    package enum Kind: String, Sendable {
         case start, exit, stop, fatal
         case spawnFailed = "spawn_failed"
         /// A process left running by a daemon that was killed was taken over
@@ -19,25 +19,25 @@ public struct ServiceEvent: Sendable, Equatable {
         case commandFailed = "command_failed"
     }
 
-    public var kind: Kind
-    public var name: String
-    public var pid: Int32?
-    public var status: ExitStatus?
-    public var runtime: Double?
-    public var starts: Int
-    public var crashes: Int
-    public var outcome: Outcome?
-    public var time: Double
-    public var error: String?
+    package var kind: Kind
+    package var name: String
+    package var pid: Int32?
+    package var status: ExitStatus?
+    package var runtime: Double?
+    package var starts: Int
+    package var crashes: Int
+    package var outcome: Outcome?
+    package var time: Double
+    package var error: String?
     /// For `exit`: up to the last 10 lines the process wrote to stderr
     /// (stdout when stderr had none), filled in by the loop from the capture.
-    public var tail: String?
+    package var tail: String?
     /// For `exit`: why the daemon ended the run when not on request (`unhealthy`).
-    public var cause: String?
+    package var cause: String?
     /// Fields of one kind only (`after` of `ready`, `failures` of `unhealthy`).
-    public var extra: [String: JSONValue] = [:]
+    package var extra: [String: JSONValue] = [:]
 
-    public init(kind: Kind, name: String, pid: Int32? = nil, status: ExitStatus? = nil, runtime: Double? = nil,
+    package init(kind: Kind, name: String, pid: Int32? = nil, status: ExitStatus? = nil, runtime: Double? = nil,
                 starts: Int, crashes: Int, outcome: Outcome? = nil, time: Double, error: String? = nil) {
         self.kind = kind
         self.name = name
@@ -52,7 +52,7 @@ public struct ServiceEvent: Sendable, Equatable {
     }
 
     /// The fields that apply, by their SPEC names (`type` and `name` excluded).
-    public var fields: [String: JSONValue] {
+    package var fields: [String: JSONValue] {
         var f: [String: JSONValue] = ["starts": .init(starts), "crashes": .init(crashes), "utc": .string(Self.utc(time))]
         if let pid { f["pid"] = .init(pid) }
         if let r = status?.result { f["result"] = .init(r) }
@@ -72,7 +72,7 @@ public struct ServiceEvent: Sendable, Equatable {
 
     /// ISO-8601 UTC text with milliseconds, e.g. `2026-11-22T21:28:11.821Z`
     /// (the civil date computed here, as `gmtime_r` would: the core calls no libc).
-    public static func utc(_ time: Double) -> String {
+    package static func utc(_ time: Double) -> String {
         let whole = time.rounded(.down)
         let seconds = Int64(whole)
         let millis = Int64((time - whole) * 1000)

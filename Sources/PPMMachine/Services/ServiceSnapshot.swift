@@ -1,63 +1,63 @@
 /// A copy of one service's state, for `ppm.get`, `ls` and `show`.
-public struct ServiceSnapshot: Sendable {
-    public var spec: ServiceSpec
-    public var state: ServiceState
-    public var pid: Int32?
-    public var starts: Int
-    public var restarts: Int
-    public var crashes: Int
+package struct ServiceSnapshot: Sendable {
+    package var spec: ServiceSpec
+    package var state: ServiceState
+    package var pid: Int32?
+    package var starts: Int
+    package var restarts: Int
+    package var crashes: Int
     /// Seconds since the running process started.
-    public var uptime: Double?
-    public var lastExit: LastExit?
+    package var uptime: Double?
+    package var lastExit: LastExit?
     /// Where the service's output goes (nil: inherited from the daemon).
-    public var stdoutPath: String?
-    public var stderrPath: String?
+    package var stdoutPath: String?
+    package var stderrPath: String?
     /// Spawn failures in a row (5 make the service fatal).
-    public var spawnFailures = 0
+    package var spawnFailures = 0
     /// Crashes and spawn failures since the daemon started (not in the service object: a metric).
-    public var crashesTotal = 0
+    package var crashesTotal = 0
     /// Why the last spawn failed, until one succeeds.
-    public var lastError: String?
+    package var lastError: String?
     /// Seconds until a delayed start or restart (backoff, `start_after`, `after =`).
-    public var startsIn: Double?
+    package var startsIn: Double?
     /// Whether that start is a schedule's next time (`cron`): idle, not restarting.
-    public var scheduled = false
+    package var scheduled = false
     /// The `requires` it waits for: those not running while it waits.
-    public var waitingFor: [String] = []
+    package var waitingFor: [String] = []
     /// Seconds between the stop signal and SIGKILL (its own or the daemon's default).
-    public var stopTimeout: Double = 10
+    package var stopTimeout: Double = 10
     /// Stopped on request: stays down until started on request.
-    public var held = false
+    package var held = false
     /// Why a waiting service will not start: a service it requires can no
     /// longer meet its condition (`requires = { migrate = "succeeded" }`).
-    public var blocked: String?
+    package var blocked: String?
     /// The last health checks' verdict (nil: no check, or none yet).
-    public var health: Health?
+    package var health: Health?
     /// The last readiness probe's or health check's message.
-    public var probeMessage: String?
+    package var probeMessage: String?
     /// The process group of its current run (the group of `pid` unless
     /// sd_notify's `MAINPID=` named another main process). Not a member of
     /// the service object.
-    public var pgid: Int32?
+    package var pgid: Int32?
     /// The last sd_notify `ERRNO=` of the current run.
-    public var errno: Int32?
+    package var errno: Int32?
     /// The current run sent sd_notify's `STOPPING=1`.
-    public var stoppingNotified = false
+    package var stoppingNotified = false
     /// The service's cgroup directory, when services run in cgroups (the
     /// daemon fills it in; the member is left out otherwise).
-    public var cgroup: String?
+    package var cgroup: String?
 
-    public var name: String { spec.name }
+    package var name: String { spec.name }
 
     /// The service object of SPEC 3 (`show --json`, `ppm.get`).
-    public var json: JSONValue {
+    package var json: JSONValue {
         var o: [String: JSONValue] = [:]
         members { key, value in o[key.description] = value }
         return .object(o)
     }
 
     /// The names of the service object's members, in the order they are written.
-    public static let memberNames: [String] = {
+    package static let memberNames: [String] = {
         var names: [String] = []
         var sample = ServiceSnapshot(spec: ServiceSpec(name: "", cmd: []), state: .created, pid: nil, starts: 0, restarts: 0, crashes: 0)
         sample.cgroup = ""
@@ -68,7 +68,7 @@ public struct ServiceSnapshot: Sendable {
     /// Appends the service object to `writer`: the bytes `json.bytes` gives,
     /// without building a dictionary first (`ls` writes a thousand of them).
     /// With `only`, just those members.
-    public func write(to writer: inout JSONWriter, only: Set<String>? = nil) {
+    package func write(to writer: inout JSONWriter, only: Set<String>? = nil) {
         writer.appendByte(UInt8(ascii: "{"))
         var first = true
         members { key, value in

@@ -1,30 +1,30 @@
 /// A signal the core asks to send: typed, so that a pid, a pgid or an
 /// exit code cannot pass for one, and named for logs and the journal.
-public struct Signal: RawRepresentable, Hashable, Sendable, ExpressibleByIntegerLiteral, CustomStringConvertible {
+package struct Signal: RawRepresentable, Hashable, Sendable, ExpressibleByIntegerLiteral, CustomStringConvertible {
     /// Its number on Linux.
-    public let rawValue: Int32
+    package let rawValue: Int32
 
-    public init(rawValue: Int32) { self.rawValue = rawValue }
+    package init(rawValue: Int32) { self.rawValue = rawValue }
     /// The signal with this number.
-    public init(_ number: Int32) { rawValue = number }
-    public init(integerLiteral value: Int32) { rawValue = value }
+    package init(_ number: Int32) { rawValue = number }
+    package init(integerLiteral value: Int32) { rawValue = value }
 
     /// SIGTERM: the default stop signal, and a clean end when nobody asked.
-    public static let term: Signal = 15
+    package static let term: Signal = 15
     /// SIGKILL: what a stop that outlived `stop_timeout` sends.
-    public static let kill: Signal = 9
+    package static let kill: Signal = 9
     /// SIGCONT: wakes a stopped (paused) group so it can see its stop signal.
-    public static let cont: Signal = 18
+    package static let cont: Signal = 18
 
     /// "TERM", "KILL"…; digits for a number without a name.
-    public var name: String { Signals.name(rawValue) }
+    package var name: String { Signals.name(rawValue) }
     /// "SIGTERM".
-    public var description: String { Int32(name) == nil ? "SIG" + name : name }
+    package var description: String { Int32(name) == nil ? "SIG" + name : name }
 }
 
 /// Signal names (without "SIG") and numbers on Linux.
-public enum Signals {
-    public static let numbers: [String: Int32] = [
+package enum Signals {
+    package static let numbers: [String: Int32] = [
         "HUP": 1, "INT": 2, "QUIT": 3, "ILL": 4, "TRAP": 5, "ABRT": 6, "BUS": 7, "FPE": 8,
         "KILL": 9, "USR1": 10, "SEGV": 11, "USR2": 12, "PIPE": 13, "ALRM": 14, "TERM": 15,
         "STKFLT": 16, "CHLD": 17, "CONT": 18, "STOP": 19, "TSTP": 20, "TTIN": 21, "TTOU": 22,
@@ -33,7 +33,7 @@ public enum Signals {
     ]
 
     /// "TERM", "SIGTERM", "term" or "15" → 15.
-    public static func number(_ text: String) -> Int32? {
+    package static func number(_ text: String) -> Int32? {
         if let n = Int32(text), n > 0, n < 65 { return n }
         var name = text.uppercased()
         if name.hasPrefix("SIG") { name.removeFirst(3) }
@@ -41,7 +41,7 @@ public enum Signals {
     }
 
     /// 9 → "KILL"; unknown numbers print as digits.
-    public static func name(_ number: Int32) -> String {
+    package static func name(_ number: Int32) -> String {
         numbers.first { $0.value == number }?.key ?? String(number)
     }
 }

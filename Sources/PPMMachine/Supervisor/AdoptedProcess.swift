@@ -1,18 +1,18 @@
 /// A process taken over instead of started: left running by a daemon that
 /// was killed, or kept across a re-exec of this one.
-public struct AdoptedProcess: Sendable, Equatable {
+package struct AdoptedProcess: Sendable, Equatable {
     /// Its pid.
-    public var pid: Int32
+    package var pid: Int32
     /// Its process group: `pid`, unless sd_notify's `MAINPID=` had made
     /// another process of the group the service's main one.
-    public var pgid: Int32
+    package var pgid: Int32
     /// Seconds since it started.
-    public var age: Double
+    package var age: Double
     /// Still a child of this process (a re-exec): its exit comes with SIGCHLD
     /// and a status; otherwise a pidfd tells only that it ended.
-    public var child: Bool
+    package var child: Bool
 
-    public init(pid: Int32, pgid: Int32? = nil, age: Double, child: Bool) {
+    package init(pid: Int32, pgid: Int32? = nil, age: Double, child: Bool) {
         self.pid = pid
         self.pgid = pgid ?? pid
         self.age = age

@@ -1,7 +1,7 @@
 /// What a transition asks the world to do. `SupervisorLoop` carries effects
 /// out in order; the answers that matter come back as inputs (`spawned`,
 /// `decided`, `timer`, `groupGone`).
-public enum Effect: Sendable, Equatable {
+package enum Effect: Sendable, Equatable {
     /// Start the service's process in its own process group; the loop
     /// answers with `spawned` at once.
     case spawn(ServiceSpec)

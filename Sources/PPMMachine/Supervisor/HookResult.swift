@@ -1,14 +1,14 @@
 /// What the hooks said about one event.
-public struct HookResult: Sendable {
+package struct HookResult: Sendable {
     /// For exits: what happens next (nil: the service's `restart` policy).
-    public var decision: Decision?
+    package var decision: Decision?
     /// Hooks that failed (error, timeout, memory), with their tracebacks.
-    public var errors: [String]
+    package var errors: [String]
     /// A deciding hook is waiting (`ppm.sleep`, `ppm.probe.*`): its decision
     /// arrives later as the `decided` (or `healthDecided`) input, not here.
-    public var pending = false
+    package var pending = false
 
-    public init(decision: Decision? = nil, errors: [String] = []) {
+    package init(decision: Decision? = nil, errors: [String] = []) {
         self.decision = decision
         self.errors = errors
     }

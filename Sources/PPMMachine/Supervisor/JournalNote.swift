@@ -2,18 +2,18 @@
 /// fields. The loop writes every note (service events, hook errors and the
 /// daemon's own: `config`, `config_error`, `daemon_error`, `remote_refused`,
 /// `disk_full`…) in one place, which adds `seq`, `time` and `utc`.
-public struct JournalNote: Sendable, Equatable {
+package struct JournalNote: Sendable, Equatable {
     /// The journal type (`config`, `hook_error`, `start`…).
-    public var type: String
+    package var type: String
     /// The service it is about, if any.
-    public var name: String?
+    package var name: String?
     /// The fields besides `seq`, `time`, `type` and `name` (a `utc` here is
     /// replaced by the one of the entry's time).
-    public var fields: [String: JSONValue]
+    package var fields: [String: JSONValue]
     /// When it happened (unix time); nil: when the loop writes it.
-    public var time: Double?
+    package var time: Double?
 
-    public init(_ type: String, name: String? = nil, fields: [String: JSONValue] = [:], time: Double? = nil) {
+    package init(_ type: String, name: String? = nil, fields: [String: JSONValue] = [:], time: Double? = nil) {
         self.type = type
         self.name = name
         self.fields = fields
@@ -21,12 +21,12 @@ public struct JournalNote: Sendable, Equatable {
     }
 
     /// A service event as the journal keeps it, at the event's own time.
-    public init(_ event: ServiceEvent) {
+    package init(_ event: ServiceEvent) {
         self.init(event.kind.rawValue, name: event.name, fields: event.fields, time: event.time)
     }
 
     /// A hook that failed (`error` holds the message and traceback).
-    public static func hookError(_ message: String, name: String? = nil) -> JournalNote {
+    package static func hookError(_ message: String, name: String? = nil) -> JournalNote {
         JournalNote("hook_error", name: name, fields: ["error": .string(message)])
     }
 }

@@ -1,18 +1,18 @@
 /// What a re-executed daemon carries over for one service besides its
 /// process: counters, the last exit, a state it must not leave at boot, and
 /// the time left before a delayed start.
-public struct ResumedService: Sendable, Equatable {
-    public var state: ServiceState
-    public var held: Bool
-    public var starts: Int
-    public var restarts: Int
-    public var crashes: Int
-    public var lastExit: LastExit?
+package struct ResumedService: Sendable, Equatable {
+    package var state: ServiceState
+    package var held: Bool
+    package var starts: Int
+    package var restarts: Int
+    package var crashes: Int
+    package var lastExit: LastExit?
     /// Seconds left before a `waiting` service's delayed start (backoff,
     /// `start_after`, `after =`); nil when none is armed.
-    public var startsIn: Double?
+    package var startsIn: Double?
 
-    public init(state: ServiceState, held: Bool, starts: Int, restarts: Int, crashes: Int, lastExit: LastExit?,
+    package init(state: ServiceState, held: Bool, starts: Int, restarts: Int, crashes: Int, lastExit: LastExit?,
                 startsIn: Double? = nil) {
         self.state = state
         self.held = held

@@ -1,6 +1,6 @@
 /// What a service's process said of itself over sd_notify, beyond readiness
 /// and the watchdog (SPEC 9, "sd_notify"): the `notice` input.
-public enum ServiceNotice: Sendable, Equatable {
+package enum ServiceNotice: Sendable, Equatable {
     /// `RELOADING=1`: the running service reloads; it shows `reloading`
     /// until its next `READY=1`.
     case reloading

@@ -1,6 +1,6 @@
 /// One change of the persisted state: running processes (so a later daemon
 /// never runs a service twice) and the services added at run time.
-public enum StateChange: Sendable, Equatable {
+package enum StateChange: Sendable, Equatable {
     /// The service's process group runs with this leader.
     case running(String, pid: Int32)
     /// The service has no process left.

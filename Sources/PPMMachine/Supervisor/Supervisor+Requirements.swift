@@ -1,18 +1,18 @@
 /// What a service's `requires` stand at, for `why` (read between transitions).
 extension Supervisor {
     /// One required service, as the dependent `name` sees it.
-    public struct RequirementStatus: Sendable, Equatable {
-        public var name: String
+    package struct RequirementStatus: Sendable, Equatable {
+        package var name: String
         /// What the dependent waits for in it.
-        public var condition: RequireCondition
+        package var condition: RequireCondition
         /// Whether that holds now.
-        public var met: Bool
+        package var met: Bool
         /// Why it never will (it went `fatal`, a job that had to succeed crashed…); nil while it may.
-        public var never: String?
+        package var never: String?
     }
 
     /// The requirements of `name` in the order its spec names them (empty for an unknown service).
-    public func requirements(of name: String) -> [RequirementStatus] {
+    package func requirements(of name: String) -> [RequirementStatus] {
         guard let spec = table[name]?.spec else { return [] }
         return spec.requires.map { r in
             let met = isMet(r, for: spec)

@@ -7,11 +7,11 @@
 /// Where to read what: starting and exits in `Supervisor+Run.swift`, boot
 /// order in `Supervisor+Boot.swift`, stopping, removal and shutdown in
 /// `Supervisor+Stop.swift`.
-public final class Supervisor {
+package final class Supervisor {
     /// Backoff, stop timeout, spawn attempts: changed by the `configure` input.
-    public private(set) var settings = SupervisorSettings()
+    package private(set) var settings = SupervisorSettings()
     /// Where services without their own `stdout`/`stderr` write (`<home>/logs`).
-    public let logDirectory: String?
+    package let logDirectory: String?
 
     let clock: Clock
     var table = ServiceTable()
@@ -33,7 +33,7 @@ public final class Supervisor {
     var bootTimer: TimerID?
     var hasBooted = false
 
-    public internal(set) var isShuttingDown = false
+    package internal(set) var isShuttingDown = false
     var shutdownWaiters: [Waiter] = []
     /// Waiters for the end of a service's process (`whenGone`), by service.
     var goneWaiters: [String: [Waiter]] = [:]
@@ -44,7 +44,7 @@ public final class Supervisor {
     /// The serial of the last `CommandID` made.
     var commandSerial = 0
 
-    public init(clock: Clock, logDirectory: String? = nil) {
+    package init(clock: Clock, logDirectory: String? = nil) {
         self.clock = clock
         self.logDirectory = logDirectory
     }
@@ -52,12 +52,12 @@ public final class Supervisor {
     // MARK: The transition
 
     /// Applies one input, at this moment of the clock, and returns what to do, in order.
-    public func handle(_ input: SupervisorInput) -> [Effect] {
+    package func handle(_ input: SupervisorInput) -> [Effect] {
         handle(input, at: Instant(monotonic: clock.now, wall: clock.wallNow))
     }
 
     /// Applies one input that happened at `time` and returns what to do, in order.
-    public func handle(_ input: SupervisorInput, at time: Instant) -> [Effect] {
+    package func handle(_ input: SupervisorInput, at time: Instant) -> [Effect] {
         now = time
         requestCause = input.cause
         defer { requestCause = nil }
@@ -100,18 +100,18 @@ public final class Supervisor {
     // MARK: Reading (between transitions)
 
     /// Names in declaration order.
-    public var names: [String] { table.order }
+    package var names: [String] { table.order }
 
     /// Whether the service was stopped on request and stays down.
-    public func isHeld(_ name: String) -> Bool { table[name]?.held ?? false }
+    package func isHeld(_ name: String) -> Bool { table[name]?.held ?? false }
 
     /// A copy of one service's state, or nil.
-    public func snapshot(_ name: String) -> ServiceSnapshot? {
+    package func snapshot(_ name: String) -> ServiceSnapshot? {
         table[name].map { snapshot($0, now: clock.now) }
     }
 
     /// Every service's state, in declaration order.
-    public func list() -> [ServiceSnapshot] {
+    package func list() -> [ServiceSnapshot] {
         let now = clock.now
         return table.order.compactMap { table[$0].map { snapshot($0, now: now) } }
     }
@@ -129,18 +129,18 @@ public final class Supervisor {
     /// The service whose current run is the process group `pgid` (its
     /// process leads it, unless sd_notify's `MAINPID=` moved the main
     /// process within the group). Constant time.
-    public func service(leading pgid: Int32) -> String? { (table.byPid[pgid] ?? table.movedGroups[pgid])?.spec.name }
+    package func service(leading pgid: Int32) -> String? { (table.byPid[pgid] ?? table.movedGroups[pgid])?.spec.name }
 
     /// The Lua pattern and process of a `starting` service whose readiness
     /// is a log line (`ready = {log = …}`); nil otherwise. Constant time: the
     /// output capture asks for each batch of lines.
-    public func readyPattern(of name: String) -> (String, Int32)? {
+    package func readyPattern(of name: String) -> (String, Int32)? {
         guard let service = table[name], case .starting(let run) = service.phase, case .log(let pattern) = service.spec.ready else { return nil }
         return (pattern, run.pid)
     }
 
     /// Names of the services a CLI word means: a name, `all`, or `@group`.
-    public func resolve(_ word: String) -> [String]? {
+    package func resolve(_ word: String) -> [String]? {
         if word == "all" { return table.order }
         if word.hasPrefix("@") { return table.groups[String(word.dropFirst())] }
         return table[word] == nil ? nil : [word]

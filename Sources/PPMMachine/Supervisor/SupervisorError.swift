@@ -1,10 +1,10 @@
 /// Why a control request on the supervisor failed.
-public enum SupervisorError: Error, Equatable, CustomStringConvertible {
+package enum SupervisorError: Error, Equatable, CustomStringConvertible {
     case unknown(String)
     case duplicate(String)
     case notRunning(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unknown(let n): "unknown service '\(n)'"
         case .duplicate(let n): "a service named '\(n)' already exists"

@@ -1,6 +1,6 @@
 /// Everything that can happen to the supervisor. Each input goes through
 /// `Supervisor.handle`, which answers with the effects to carry out.
-public enum SupervisorInput: Sendable, Equatable {
+package enum SupervisorInput: Sendable, Equatable {
     /// Declares a service. `held`: it was stopped on request before the
     /// daemon restarted. `persist`: a run-time service the state file keeps.
     case add(ServiceSpec, held: Bool = false, persist: Bool = false)

@@ -1,8 +1,8 @@
 /// Daemon-wide defaults (`ppm.settings`).
-public struct SupervisorSettings: Sendable, Equatable {
-    public var backoff = Backoff()
-    public var stopTimeout: Double = 10
+package struct SupervisorSettings: Sendable, Equatable {
+    package var backoff = Backoff()
+    package var stopTimeout: Double = 10
     /// Consecutive spawn failures after which a service is `fatal`.
-    public var spawnAttempts = 5
-    public init() {}
+    package var spawnAttempts = 5
+    package init() {}
 }

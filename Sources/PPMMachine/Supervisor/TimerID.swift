@@ -1,7 +1,7 @@
 /// A timer of one service. `serial` tells a stale firing from the current one.
-public struct TimerID: Sendable, Hashable {
+package struct TimerID: Sendable, Hashable {
     /// What the timer is for.
-    public enum Kind: Sendable, Hashable {
+    package enum Kind: Sendable, Hashable {
         /// A delayed start or restart (backoff, `start_after`, `after =`).
         case start
         /// The next step of the stop ladder (SIGKILL after the last) once a
@@ -19,11 +19,11 @@ public struct TimerID: Sendable, Hashable {
         case boot
     }
 
-    public let name: String
-    public let kind: Kind
-    public let serial: Int
+    package let name: String
+    package let kind: Kind
+    package let serial: Int
 
-    public init(name: String, kind: Kind, serial: Int) {
+    package init(name: String, kind: Kind, serial: Int) {
         self.name = name
         self.kind = kind
         self.serial = serial

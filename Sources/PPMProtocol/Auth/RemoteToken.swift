@@ -6,23 +6,23 @@ import SystemCalls
 /// plaintext loopback listener (`tls = false`) the key of an HMAC-SHA256
 /// challenge-response (the daemon sends a random challenge, the client
 /// answers with HMAC-SHA256(secret, challenge) in hex).
-public struct RemoteToken: Sendable {
+package struct RemoteToken: Sendable {
     /// The secret: the file's bytes without trailing whitespace.
-    public let key: [UInt8]
+    package let key: [UInt8]
 
     /// Weaker secrets are refused: they could be guessed.
-    public static let minimumBits = 128.0
+    package static let minimumBits = 128.0
     /// The longest secret (OpenSSL's limit for a pre-shared key).
-    public static let maximumLength = 256
+    package static let maximumLength = 256
 
     /// The challenge's size in random bytes (sent as hex).
-    public static let challengeBytes = 32
+    package static let challengeBytes = 32
 
     private init(secret: [UInt8]) { key = secret }
 
     /// The daemon's token: the file must be a regular file that belongs to
     /// the daemon's user, readable by no one else, and hold a long secret.
-    public static func forDaemon(at path: String) throws -> RemoteToken {
+    package static func forDaemon(at path: String) throws -> RemoteToken {
         do { return try checked(path) } catch { throw POSIXFailure("listen: \(error)") }
     }
 
@@ -52,7 +52,7 @@ public struct RemoteToken: Sendable {
     /// and upper case letters and other printable characters, as far as
     /// they occur; any other byte: 8). `aaaa…` is worth nothing however long;
     /// `openssl rand -hex 32` gives about 240 bits.
-    public static func estimatedBits(_ secret: [UInt8]) -> Double {
+    package static func estimatedBits(_ secret: [UInt8]) -> Double {
         guard !secret.isEmpty else { return 0 }
         let isHex = secret.allSatisfy { (48...57).contains($0) || (97...102).contains($0) || (65...70).contains($0) }
         var alphabet = 0
@@ -76,26 +76,26 @@ public struct RemoteToken: Sendable {
     }
 
     /// The client's token: any readable file with a secret in it.
-    public static func forClient(at path: String) throws -> RemoteToken {
+    package static func forClient(at path: String) throws -> RemoteToken {
         let secret = trimmed(try read(path).bytes)
         guard !secret.isEmpty else { throw POSIXFailure("token file \(path) is empty") }
         return RemoteToken(secret: secret)
     }
 
     /// A fresh challenge: random bytes from the system's generator, as hex.
-    public static func challenge() -> String {
+    package static func challenge() -> String {
         var generator = SystemRandomNumberGenerator()
         return hex((0..<challengeBytes).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
 
     /// The answer to a challenge: HMAC-SHA256 of its text, as hex.
-    public func answer(_ challenge: String) -> String {
+    package func answer(_ challenge: String) -> String {
         Self.hex(SHA256.hmac(key: key, message: Array(challenge.utf8)))
     }
 
     /// Whether `answer` is the right one for `challenge`, compared in
     /// constant time.
-    public func accepts(_ answer: String, for challenge: String) -> Bool {
+    package func accepts(_ answer: String, for challenge: String) -> Bool {
         guard let code = Self.bytes(hex: answer), code.count == SHA256.digestSize else { return false }
         return SHA256.constantTimeEqual(code, SHA256.hmac(key: key, message: Array(challenge.utf8)))
     }

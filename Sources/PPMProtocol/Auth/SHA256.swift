@@ -2,19 +2,19 @@ import COpenSSL
 
 /// SHA-256 and HMAC-SHA256 from the system's libcrypto (no hand-written
 /// primitive): what the plaintext listener's challenge-response needs.
-public enum SHA256 {
+package enum SHA256 {
     /// Bytes in a digest.
-    public static let digestSize = 32
+    package static let digestSize = 32
 
     /// The digest of `message`.
-    public static func hash(_ message: [UInt8]) -> [UInt8] {
+    package static func hash(_ message: [UInt8]) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: digestSize)
         message.withUnsafeBufferPointer { ppm_sha256($0.baseAddress, $0.count, &digest) }
         return digest
     }
 
     /// HMAC-SHA256 (RFC 2104) of `message` keyed with `key`.
-    public static func hmac(key: [UInt8], message: [UInt8]) -> [UInt8] {
+    package static func hmac(key: [UInt8], message: [UInt8]) -> [UInt8] {
         var code = [UInt8](repeating: 0, count: digestSize)
         _ = key.withUnsafeBufferPointer { k in
             message.withUnsafeBufferPointer { m in ppm_hmac_sha256(k.baseAddress, k.count, m.baseAddress, m.count, &code) }
@@ -23,7 +23,7 @@ public enum SHA256 {
     }
 
     /// Whether `a` equals `b`, in time that does not depend on where they differ.
-    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    package static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         guard !a.isEmpty else { return true }
         return a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in ppm_equal_constant_time(x.baseAddress, y.baseAddress, x.count) } } != 0

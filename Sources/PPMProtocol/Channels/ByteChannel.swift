@@ -1,6 +1,6 @@
 /// How a connection's bytes cross its non-blocking socket: as they are
 /// (`SocketChannel`), or through TLS (`TLSChannel`).
-public protocol ByteChannel: AnyObject {
+package protocol ByteChannel: AnyObject {
     /// One step of setting the channel up (the TLS handshake): `.bytes(0)` once it is done.
     func establish() -> ChannelStep
     /// Reads what is available into `buffer`.

@@ -1,5 +1,5 @@
 /// What one step of reading, writing or a handshake on a channel came to.
-public enum ChannelStep: Equatable, Sendable {
+package enum ChannelStep: Equatable, Sendable {
     /// Bytes read or written.
     case bytes(Int)
     /// Nothing now: try again when the socket is readable (or writable, when `wantsWrite`).

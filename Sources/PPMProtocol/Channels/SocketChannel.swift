@@ -2,18 +2,18 @@ import Glibc
 import SystemCalls
 
 /// Bytes as they are, with `read` and `send`.
-public final class SocketChannel: ByteChannel {
+package final class SocketChannel: ByteChannel {
     /// The socket (non-blocking).
-    public let fd: Int32
+    package let fd: Int32
 
     /// Plain bytes over the socket `fd`.
-    public init(fd: Int32) { self.fd = fd }
+    package init(fd: Int32) { self.fd = fd }
 
     /// Nothing to set up: done at once.
-    public func establish() -> ChannelStep { .bytes(0) }
+    package func establish() -> ChannelStep { .bytes(0) }
 
     /// Reads what the socket holds.
-    public func read(into buffer: UnsafeMutableRawBufferPointer) -> ChannelStep {
+    package func read(into buffer: UnsafeMutableRawBufferPointer) -> ChannelStep {
         do throws(SystemCallError) {
             let n = try syscall { Glibc.read(fd, buffer.baseAddress, buffer.count) }
             return n > 0 ? .bytes(n) : .ended
@@ -23,7 +23,7 @@ public final class SocketChannel: ByteChannel {
     }
 
     /// Writes what the socket takes, without SIGPIPE.
-    public func write(_ bytes: UnsafeRawBufferPointer) -> ChannelStep {
+    package func write(_ bytes: UnsafeRawBufferPointer) -> ChannelStep {
         do throws(SystemCallError) {
             // No SIGPIPE when the client is gone: the write fails instead.
             let n = try syscall { Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }
@@ -34,8 +34,8 @@ public final class SocketChannel: ByteChannel {
     }
 
     /// Nothing is held back: always 0.
-    public var buffered: Int { 0 }
+    package var buffered: Int { 0 }
 
     /// Nothing to end before the socket closes.
-    public func finish() {}
+    package func finish() {}
 }

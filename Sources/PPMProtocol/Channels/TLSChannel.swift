@@ -2,14 +2,14 @@ import COpenSSL
 
 /// TLS 1.3 over a socket (the system's OpenSSL): the listener's end of a
 /// connection, or a client's.
-public final class TLSChannel: ByteChannel {
+package final class TLSChannel: ByteChannel {
     private let tls: OpaquePointer
     /// Why the last step failed, as OpenSSL put it.
-    public private(set) var failure = ""
+    package private(set) var failure = ""
 
     /// A channel over `fd` with `context`'s settings; `host` (a client's):
     /// the name the daemon's certificate must carry. Nil when OpenSSL cannot make one.
-    public init?(_ context: TLSContext, fd: Int32, host: String? = nil) {
+    package init?(_ context: TLSContext, fd: Int32, host: String? = nil) {
         guard let tls = ppm_tls_new(context.pointer, fd, context.isServer ? 1 : 0, host) else { return nil }
         self.tls = tls
     }
@@ -17,23 +17,23 @@ public final class TLSChannel: ByteChannel {
     deinit { ppm_tls_free(tls) }
 
     /// One step of the handshake.
-    public func establish() -> ChannelStep { step(Int(ppm_tls_handshake(tls))) }
+    package func establish() -> ChannelStep { step(Int(ppm_tls_handshake(tls))) }
 
     /// Reads and decrypts what has arrived.
-    public func read(into buffer: UnsafeMutableRawBufferPointer) -> ChannelStep {
+    package func read(into buffer: UnsafeMutableRawBufferPointer) -> ChannelStep {
         step(ppm_tls_read(tls, buffer.baseAddress, buffer.count))
     }
 
     /// Encrypts and writes what the socket takes.
-    public func write(_ bytes: UnsafeRawBufferPointer) -> ChannelStep {
+    package func write(_ bytes: UnsafeRawBufferPointer) -> ChannelStep {
         step(ppm_tls_write(tls, bytes.baseAddress, bytes.count))
     }
 
     /// Decrypted bytes waiting to be read.
-    public var buffered: Int { Int(ppm_tls_pending(tls)) }
+    package var buffered: Int { Int(ppm_tls_pending(tls)) }
 
     /// Sends close_notify (best effort).
-    public func finish() { ppm_tls_shutdown(tls) }
+    package func finish() { ppm_tls_shutdown(tls) }
 
     private func step(_ rc: Int) -> ChannelStep {
         switch rc {

@@ -4,14 +4,14 @@ import PPMRuntime
 /// The TLS 1.3 settings a listener's connections (or a client's) share:
 /// a pre-shared key (identity `ppm-lua`), or certificates with the CA
 /// that signs the peer's.
-public final class TLSContext: @unchecked Sendable {
+package final class TLSContext: @unchecked Sendable {
     /// OpenSSL's context.
-    public let pointer: OpaquePointer
+    package let pointer: OpaquePointer
     /// Whether it is a listener's (else a client's).
-    public let isServer: Bool
+    package let isServer: Bool
 
     /// The PSK identity both ends name.
-    public static let identity = PPM_TLS_PSK_IDENTITY
+    package static let identity = PPM_TLS_PSK_IDENTITY
 
     private init(_ pointer: OpaquePointer, server: Bool) {
         self.pointer = pointer
@@ -21,7 +21,7 @@ public final class TLSContext: @unchecked Sendable {
     deinit { ppm_tls_context_free(pointer) }
 
     /// Keyed with `key` (the token's bytes); throws with OpenSSL's reason.
-    public static func psk(server: Bool, key: [UInt8]) throws -> TLSContext {
+    package static func psk(server: Bool, key: [UInt8]) throws -> TLSContext {
         var error = [CChar](repeating: 0, count: 512)
         let made = key.withUnsafeBufferPointer { ppm_tls_context_psk(server ? 1 : 0, $0.baseAddress, $0.count, &error, error.count) }
         guard let made else { throw POSIXFailure(text(error)) }
@@ -30,7 +30,7 @@ public final class TLSContext: @unchecked Sendable {
 
     /// With a certificate chain, its key and the CA that signs the peer's
     /// certificate (a listener requires one of every client).
-    public static func certificates(server: Bool, cert: String?, key: String?, ca: String) throws -> TLSContext {
+    package static func certificates(server: Bool, cert: String?, key: String?, ca: String) throws -> TLSContext {
         var error = [CChar](repeating: 0, count: 512)
         guard let made = ppm_tls_context_certificates(server ? 1 : 0, cert, key, ca, &error, error.count) else { throw POSIXFailure(text(error)) }
         return TLSContext(made, server: server)

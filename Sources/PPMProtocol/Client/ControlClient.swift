@@ -1,13 +1,13 @@
 import CSystem
 import Glibc
-import PPMMachine
+package import PPMMachine
 import PPMRuntime
 
 /// The CLI's end of the control socket (or of a TCP listener, in TLS): one
 /// blocking connection.
-public final class ControlClient {
+package final class ControlClient {
     /// Why a request got no result.
-    public enum Failure: Error, CustomStringConvertible {
+    package enum Failure: Error, CustomStringConvertible {
         /// Nothing listens on the socket (exit code 3).
         case noDaemon(String)
         /// The daemon answered with an error (exit code 1).
@@ -16,7 +16,7 @@ public final class ControlClient {
         case closed
 
         /// The message for the user.
-        public var description: String {
+        package var description: String {
             switch self {
             case .noDaemon(let path): "no daemon answers on \(path) (start one with `ppm-lua daemon`)"
             case .failed(let message): message
@@ -31,15 +31,15 @@ public final class ControlClient {
     private var nextID: Int64 = 0
 
     /// The default of `answerTimeout` for the CLI's commands.
-    public static let standardAnswerTimeout = 30.0
+    package static let standardAnswerTimeout = 30.0
     /// Seconds a request waits for the daemon's first reply line (nil:
     /// forever); past it the request fails: "the daemon did not answer within 30 s".
-    public var answerTimeout: Double?
+    package var answerTimeout: Double?
     /// When the reply to the last request must have begun (monotonic).
     private var answerDeadline: Double?
 
     /// Connects to the daemon's socket.
-    public init(socket path: String) throws(Failure) {
+    package init(socket path: String) throws(Failure) {
         let sock = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard sock >= 0 else { throw .noDaemon(path) }
         let rc = UnixAddress.with(path) { connect(sock, $0, $1) } ?? -1
@@ -61,20 +61,20 @@ public final class ControlClient {
     /// The daemon's pid (the peer's on a unix socket, the one a TCP
     /// listener gave otherwise): the same process after an `upgrade` (it
     /// re-executes in place), gone after a `quit`.
-    public var daemonPid: Int32? {
+    package var daemonPid: Int32? {
         let pid = ppm_peer_pid(channel.fd)
         return pid > 0 ? Int32(pid) : remotePid
     }
 
     /// The daemon's pid when it is a process of this machine (a unix
     /// socket's peer), else nil.
-    public var localDaemonPid: Int32? {
+    package var localDaemonPid: Int32? {
         let pid = ppm_peer_pid(channel.fd)
         return pid > 0 ? Int32(pid) : nil
     }
 
     /// Sends one request and returns its result.
-    public func call(_ cmd: String, _ args: [String: JSONValue] = [:]) throws(Failure) -> JSONValue {
+    package func call(_ cmd: String, _ args: [String: JSONValue] = [:]) throws(Failure) -> JSONValue {
         try callRaw(cmd, args).value
     }
 
@@ -82,13 +82,13 @@ public final class ControlClient {
     /// (for `--json`, which prints them as received). Without `parsing`,
     /// the result is checked but not built (`value` is null): the cheap way
     /// to pass a large result on.
-    public func callRaw(_ cmd: String, _ args: [String: JSONValue] = [:], parsing: Bool = true) throws(Failure) -> ControlResult {
+    package func callRaw(_ cmd: String, _ args: [String: JSONValue] = [:], parsing: Bool = true) throws(Failure) -> ControlResult {
         try send(cmd, args)
         return try receiveRaw(parsing: parsing)
     }
 
     /// Sends a request without waiting (for following commands).
-    public func send(_ cmd: String, _ args: [String: JSONValue] = [:]) throws(Failure) {
+    package func send(_ cmd: String, _ args: [String: JSONValue] = [:]) throws(Failure) {
         nextID += 1
         let line = ControlRequest(id: .int(nextID), cmd: cmd, args: args).line + "\n"
         answerDeadline = answerTimeout.map { SystemClock.monotonic() + $0 }
@@ -100,20 +100,20 @@ public final class ControlClient {
     }
 
     /// Reads the next reply's result (streams send several).
-    public func receive() throws(Failure) -> JSONValue {
+    package func receive() throws(Failure) -> JSONValue {
         try receiveRaw().value
     }
 
     /// Reads the next reply's result with the bytes it came in (progress
     /// replies are skipped).
-    public func receiveRaw(parsing: Bool = true) throws(Failure) -> ControlResult {
+    package func receiveRaw(parsing: Bool = true) throws(Failure) -> ControlResult {
         while true {
             if case .result(let r)? = try receiveReply(parsing: parsing) { return r }
         }
     }
 
     /// One reply line: the result, or progress of a request that asked for it.
-    public enum Reply {
+    package enum Reply {
         /// `{"progress": ...}`: more replies follow.
         case progress(JSONValue)
         /// The final reply's result.
@@ -122,23 +122,23 @@ public final class ControlClient {
 
     /// Interrupts this connection's running `eval` from another thread
     /// (Ctrl-C in the REPL): the daemon stops this client's chunk and no other.
-    public var interrupter: Interrupter { Interrupter(channel: channel) }
+    package var interrupter: Interrupter { Interrupter(channel: channel) }
 
     /// Sends `interrupt` on a connection while its owner waits for a reply;
     /// the reply to the interrupt itself is skipped by `receive`.
-    public struct Interrupter: Sendable {
+    package struct Interrupter: Sendable {
         fileprivate static let requestID = "interrupt"
         let channel: ClientChannel
 
         /// Asks the daemon to stop the chunk this connection sent.
-        public func interrupt() {
+        package func interrupt() {
             _ = channel.send(Array((ControlRequest(id: .string(Self.requestID), cmd: ControlCommand.interrupt.rawValue).line + "\n").utf8))
         }
     }
 
     /// Reads the next reply (not one to an `Interrupter`); nil when `timeout`
     /// seconds pass without one. Without `parsing`, a result is checked but not built.
-    public func receiveReply(timeout: Double? = nil, parsing: Bool = true) throws(Failure) -> Reply? {
+    package func receiveReply(timeout: Double? = nil, parsing: Bool = true) throws(Failure) -> Reply? {
         var next: (line: [UInt8], reply: JSONValue, member: JSONMemberRange?)?
         while next == nil {
             guard let line = try readLine(timeout: timeout) else { return nil }

@@ -4,7 +4,7 @@ import SystemCalls
 
 /// Where a client reaches the daemon: its unix socket, or its TCP listener
 /// with the token (the TLS pre-shared key) or the certificates it takes.
-public enum ControlEndpoint: Sendable, CustomStringConvertible {
+package enum ControlEndpoint: Sendable, CustomStringConvertible {
     /// The control socket's path.
     case socket(String)
     /// `HOST:PORT` (a name, an IPv4 address or `[IPv6]`), how to prove who
@@ -12,7 +12,7 @@ public enum ControlEndpoint: Sendable, CustomStringConvertible {
     case host(String, credentials: RemoteCredentials, bind: String?)
 
     /// The socket path or `HOST:PORT`, as messages name it.
-    public var description: String {
+    package var description: String {
         switch self {
         case .socket(let path): path
         case .host(let host, _, _): host
@@ -29,7 +29,7 @@ public enum ControlEndpoint: Sendable, CustomStringConvertible {
     /// plaintext listener (`tls = false`, loopback only) has sent its hello
     /// line by then, which the client sees instead of a ServerHello: it
     /// connects again in clear and answers the challenge.
-    public func connect() throws(ControlClient.Failure) -> ControlClient {
+    package func connect() throws(ControlClient.Failure) -> ControlClient {
         switch self {
         case .socket(let path): return try ControlClient(socket: path)
         case .host(let host, let credentials, let bind):

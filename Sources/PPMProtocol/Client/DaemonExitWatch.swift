@@ -7,14 +7,14 @@ import PPMRuntime
 /// mistaken for it. The kernel closes a process's descriptors (the home's
 /// lock among them) before its pidfd reports the exit, so once `wait`
 /// returns true the home is free for the next daemon.
-public final class DaemonExitWatch {
+package final class DaemonExitWatch {
     /// The watched pid.
-    public let pid: Int32
+    package let pid: Int32
     private var pidfd: Int32
 
     /// Starts watching the daemon `client` is connected to; nil when it is
     /// not a process of this machine (a TCP listener's daemon).
-    public init?(_ client: ControlClient) {
+    package init?(_ client: ControlClient) {
         guard let pid = client.localDaemonPid else { return nil }
         self.pid = pid
         pidfd = ppm_pidfd_open(pid)
@@ -23,7 +23,7 @@ public final class DaemonExitWatch {
     deinit { if pidfd >= 0 { close(pidfd) } }
 
     /// Blocks until the process has exited (true) or `timeout` seconds passed (false).
-    public func wait(timeout: Double) -> Bool {
+    package func wait(timeout: Double) -> Bool {
         let deadline = SystemClock.monotonic() + timeout
         while true {
             let left = deadline - SystemClock.monotonic()

@@ -1,5 +1,5 @@
 /// What a client proves itself with to a daemon's TCP listener.
-public enum RemoteCredentials: Sendable {
+package enum RemoteCredentials: Sendable {
     /// The token file: its bytes are the TLS pre-shared key.
     case token(String)
     /// Mutual TLS: the CA that signs the daemon's certificate, and the

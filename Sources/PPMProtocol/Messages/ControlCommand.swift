@@ -3,7 +3,7 @@
 /// a TCP listener's allow list must grant to run it, and whether it may add
 /// or remove services. The daemon's dispatch, the listener's permission
 /// check and the config's allow lists all read this table.
-public enum ControlCommand: String, CaseIterable, Sendable {
+package enum ControlCommand: String, CaseIterable, Sendable {
     /// The daemon's pid, uptime, paths and counters.
     case status
     /// Every service (`list`, `info`).
@@ -49,7 +49,7 @@ public enum ControlCommand: String, CaseIterable, Sendable {
 
     /// The command `name` stands for: its own name or one of its aliases;
     /// nil for a name no command has.
-    public init?(named name: String) {
+    package init?(named name: String) {
         if let command = ControlCommand(rawValue: name) {
             self = command
         } else if let command = Self.allCases.first(where: { $0.aliases.contains(name) }) {
@@ -60,7 +60,7 @@ public enum ControlCommand: String, CaseIterable, Sendable {
     }
 
     /// The other names a client may send for this command.
-    public var aliases: [String] {
+    package var aliases: [String] {
         switch self {
         case .ls: ["list", "info"]
         case .show: ["desc"]
@@ -72,7 +72,7 @@ public enum ControlCommand: String, CaseIterable, Sendable {
 
     /// Whether the command changes nothing: what `"read"` in an allow list
     /// grants, and what a network gets when the config names no allow list.
-    public var isReadOnly: Bool {
+    package var isReadOnly: Bool {
         switch self {
         case .status, .ls, .show, .why, .events, .stats, .logs: true
         default: false
@@ -82,7 +82,7 @@ public enum ControlCommand: String, CaseIterable, Sendable {
     /// The command an allow list must grant for this one to run: itself,
     /// or `eval` for `interrupt` and `complete` (only who may run Lua may
     /// stop it or read its globals); nil for `auth`, which no list grants.
-    public var permission: ControlCommand? {
+    package var permission: ControlCommand? {
         switch self {
         case .interrupt, .complete: .eval
         case .auth: nil
@@ -92,7 +92,7 @@ public enum ControlCommand: String, CaseIterable, Sendable {
 
     /// Whether the command may add or remove services (a chunk of Lua may
     /// call `ppm.service`): the daemon re-reads `depends` after it.
-    public var addsOrRemovesServices: Bool {
+    package var addsOrRemovesServices: Bool {
         switch self {
         case .add, .eval, .rm: true
         default: false
@@ -100,16 +100,16 @@ public enum ControlCommand: String, CaseIterable, Sendable {
     }
 
     /// The commands that change nothing.
-    public static let readOnly: Set<ControlCommand> = Set(allCases.filter(\.isReadOnly))
+    package static let readOnly: Set<ControlCommand> = Set(allCases.filter(\.isReadOnly))
 
     /// The main names of the commands a client sends, for "did you mean" hints.
-    public static let clientNames: [String] = allCases.filter { $0 != .auth }.map(\.rawValue)
+    package static let clientNames: [String] = allCases.filter { $0 != .auth }.map(\.rawValue)
 
     /// The commands a name in an allow list grants: `"read"` the read-only
     /// set, `"repl"` eval, a command or alias the command its permission
     /// names; nil for a name that grants nothing (`interrupt`, `auth`, an
     /// unknown word).
-    public static func granted(byAllowName name: String) -> Set<ControlCommand>? {
+    package static func granted(byAllowName name: String) -> Set<ControlCommand>? {
         switch name {
         case "read": return readOnly
         case "repl": return [.eval]
@@ -120,6 +120,6 @@ public enum ControlCommand: String, CaseIterable, Sendable {
     }
 
     /// The names an allow list accepts, for "did you mean" hints.
-    public static let allowNames: [String] = ["read", "repl"]
+    package static let allowNames: [String] = ["read", "repl"]
         + allCases.filter { $0 != .interrupt && $0 != .auth }.flatMap { [$0.rawValue] + $0.aliases }
 }

@@ -1,15 +1,15 @@
-import PPMMachine
+package import PPMMachine
 
 /// Reply lines: `{"id": 1, "ok": true, "result": ...}` or `{"ok": false, "error": "..."}`.
-public enum ControlReply {
+package enum ControlReply {
     /// A success reply carrying `result`.
-    public static func ok(_ id: JSONValue, _ result: JSONValue) -> String {
+    package static func ok(_ id: JSONValue, _ result: JSONValue) -> String {
         JSONValue.object(["id": id, "ok": .bool(true), "result": result]).text
     }
 
     /// A success reply whose `result` is already JSON text (written
     /// straight to bytes, as `ls` does); the same line `ok` would give.
-    public static func ok(_ id: JSONValue, rawResult: [UInt8]) -> String {
+    package static func ok(_ id: JSONValue, rawResult: [UInt8]) -> String {
         var writer = JSONWriter(capacity: rawResult.count + 64)
         writer.appendByte(UInt8(ascii: "{"))
         writer.writeKey("id")
@@ -26,12 +26,12 @@ public enum ControlReply {
 
     /// An intermediate reply of a request that asked for progress
     /// (`"progress": true`); the final reply follows.
-    public static func progress(_ id: JSONValue, _ progress: JSONValue) -> String {
+    package static func progress(_ id: JSONValue, _ progress: JSONValue) -> String {
         JSONValue.object(["id": id, "ok": .bool(true), "progress": progress]).text
     }
 
     /// A failure reply carrying a message.
-    public static func error(_ id: JSONValue, _ message: String) -> String {
+    package static func error(_ id: JSONValue, _ message: String) -> String {
         JSONValue.object(["id": id, "ok": .bool(false), "error": .string(message)]).text
     }
 }

@@ -1,23 +1,23 @@
-import PPMMachine
+package import PPMMachine
 
 /// One request line: `{"id": 1, "cmd": "ls", "args": {...}}` (SPEC 7).
-public struct ControlRequest: Sendable {
+package struct ControlRequest: Sendable {
     /// Echoed in the reply (null when the request had none).
-    public var id: JSONValue
+    package var id: JSONValue
     /// The command, e.g. `ls`.
-    public var cmd: String
+    package var cmd: String
     /// The command's arguments.
-    public var args: [String: JSONValue]
+    package var args: [String: JSONValue]
 
     /// A request; `id` is echoed in the reply.
-    public init(id: JSONValue = .int(1), cmd: String, args: [String: JSONValue] = [:]) {
+    package init(id: JSONValue = .int(1), cmd: String, args: [String: JSONValue] = [:]) {
         self.id = id
         self.cmd = cmd
         self.args = args
     }
 
     /// Parses a line; the error names what is wrong with it.
-    public static func parse(_ line: String) -> Result<ControlRequest, ControlFailure> {
+    package static func parse(_ line: String) -> Result<ControlRequest, ControlFailure> {
         let json: JSONValue
         do { json = try JSONValue.parse(line) } catch { return .failure(ControlFailure("malformed request: not JSON (\(error))")) }
         guard let object = json.objectValue else { return .failure(ControlFailure("malformed request: not a JSON object")) }
@@ -32,16 +32,16 @@ public struct ControlRequest: Sendable {
     }
 
     /// The request as one line of JSON (without the newline).
-    public var line: String {
+    package var line: String {
         JSONValue.object(["id": id, "cmd": .string(cmd), "args": .object(args)]).text
     }
 
     /// A string argument.
-    public func string(_ key: String) -> String? { args[key]?.stringValue }
+    package func string(_ key: String) -> String? { args[key]?.stringValue }
     /// An integer argument.
-    public func int(_ key: String) -> Int? { args[key]?.intValue.map { Int($0) } }
+    package func int(_ key: String) -> Int? { args[key]?.intValue.map { Int($0) } }
     /// A boolean argument (false when missing).
-    public func bool(_ key: String) -> Bool { args[key]?.boolValue ?? false }
+    package func bool(_ key: String) -> Bool { args[key]?.boolValue ?? false }
     /// A list of strings argument (empty when missing).
-    public func strings(_ key: String) -> [String] { args[key]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+    package func strings(_ key: String) -> [String] { args[key]?.arrayValue?.compactMap(\.stringValue) ?? [] }
 }

@@ -1,11 +1,11 @@
-import PPMMachine
+package import PPMMachine
 
 /// A reply's result as a value and as the bytes the daemon sent.
-public struct ControlResult: Sendable {
+package struct ControlResult: Sendable {
     /// The parsed result.
-    public let value: JSONValue
+    package let value: JSONValue
     /// The result's JSON text exactly as received (one line, valid JSON).
-    public let raw: ArraySlice<UInt8>
+    package let raw: ArraySlice<UInt8>
     /// When the result is an array: each element's text as received.
-    public let items: [ArraySlice<UInt8>]
+    package let items: [ArraySlice<UInt8>]
 }

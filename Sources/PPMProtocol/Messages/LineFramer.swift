@@ -5,16 +5,16 @@
 /// line longer than `maxLine` bytes, whole or still waiting for its
 /// newline, is refused instead of held (unlike the log capture's
 /// `LineSplitter`, which cuts long lines into pieces).
-public struct LineFramer: Sendable {
+package struct LineFramer: Sendable {
     /// A line ran past `maxLine`.
-    public struct LineTooLong: Error, Sendable {
+    package struct LineTooLong: Error, Sendable {
         /// The limit it ran past.
-        public let limit: Int
+        package let limit: Int
     }
 
     /// The longest line accepted, newline excluded; it may change between
     /// lines (a TCP client's limit grows once it has authenticated).
-    public var maxLine: Int
+    package var maxLine: Int
 
     /// The bytes received; those before `start` have been handed out.
     private var bytes: [UInt8] = []
@@ -24,15 +24,15 @@ public struct LineFramer: Sendable {
     private var searched = 0
 
     /// A framer refusing lines longer than `maxLine` (no limit by default).
-    public init(maxLine: Int = .max) {
+    package init(maxLine: Int = .max) {
         self.maxLine = maxLine
     }
 
     /// Bytes received and not handed out as lines yet.
-    public var pendingCount: Int { bytes.count - start }
+    package var pendingCount: Int { bytes.count - start }
 
     /// Adds what was read.
-    public mutating func append(_ chunk: ArraySlice<UInt8>) {
+    package mutating func append(_ chunk: ArraySlice<UInt8>) {
         // Handed-out lines are dropped once they are half the buffer, so
         // many short lines cost no repeated moves of what follows them.
         if start > 0 && start >= bytes.count / 2 {
@@ -45,7 +45,7 @@ public struct LineFramer: Sendable {
     /// The next whole line without its newline; nil until its newline has
     /// come. Throws when the line (or the part waiting for its newline) is
     /// longer than `maxLine`.
-    public mutating func nextLine() throws(LineTooLong) -> [UInt8]? {
+    package mutating func nextLine() throws(LineTooLong) -> [UInt8]? {
         guard let newline = bytes[(start + searched)...].firstIndex(of: UInt8(ascii: "\n")) else {
             searched = bytes.count - start
             if searched > maxLine { throw LineTooLong(limit: maxLine) }
@@ -63,7 +63,7 @@ public struct LineFramer: Sendable {
     }
 
     /// Forgets every byte received, giving their memory back.
-    public mutating func reset() {
+    package mutating func reset() {
         bytes = []
         start = 0
         searched = 0

@@ -1,14 +1,14 @@
 /// A network of client addresses in CIDR notation (`10.0.0.0/8`,
 /// `2001:db8::/32`; a bare address is that one host), as the TCP
 /// listener's allow list names them.
-public struct ClientNetwork: Sendable, Hashable, CustomStringConvertible {
+package struct ClientNetwork: Sendable, Hashable, CustomStringConvertible {
     /// The network's address: 4 bytes for IPv4, 16 for IPv6, host bits zero.
-    public let bytes: [UInt8]
+    package let bytes: [UInt8]
     /// How many leading bits of an address must match.
-    public let prefix: Int
+    package let prefix: Int
 
     /// Parses `ADDRESS` or `ADDRESS/BITS`; nil when it is neither.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count <= 2, let address = IPAddress.bytes(String(parts[0])) else { return nil }
         var prefix = address.count * 8
@@ -23,14 +23,14 @@ public struct ClientNetwork: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether `address` (4 or 16 bytes) lies in this network; an IPv4
     /// address never matches an IPv6 network and the other way round.
-    public func contains(_ address: [UInt8]) -> Bool {
+    package func contains(_ address: [UInt8]) -> Bool {
         guard address.count == bytes.count else { return false }
         for i in 0..<bytes.count where address[i] & Self.mask(byte: i, prefix: prefix) != bytes[i] { return false }
         return true
     }
 
     /// The canonical text, e.g. `10.0.0.0/8`.
-    public var description: String { "\(IPAddress.text(bytes))/\(prefix)" }
+    package var description: String { "\(IPAddress.text(bytes))/\(prefix)" }
 
     /// The bits of byte `i` that a prefix of `prefix` bits covers.
     private static func mask(byte i: Int, prefix: Int) -> UInt8 {

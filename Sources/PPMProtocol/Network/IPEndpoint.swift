@@ -1,20 +1,20 @@
-import Glibc
+package import Glibc
 
 /// An IP address and port, converted to and from the socket calls' forms.
-public struct IPEndpoint: Sendable, Equatable, CustomStringConvertible {
+package struct IPEndpoint: Sendable, Equatable, CustomStringConvertible {
     /// 4 bytes for IPv4, 16 for IPv6.
-    public var address: [UInt8]
+    package var address: [UInt8]
     /// The port.
-    public var port: UInt16
+    package var port: UInt16
 
     /// The endpoint of `address` (4 or 16 bytes) and `port`.
-    public init(address: [UInt8], port: UInt16) {
+    package init(address: [UInt8], port: UInt16) {
         self.address = address
         self.port = port
     }
 
     /// The endpoint of a socket address filled in by accept or getsockname.
-    public init?(_ storage: sockaddr_storage) {
+    package init?(_ storage: sockaddr_storage) {
         var s = storage
         switch Int32(s.ss_family) {
         case AF_INET:
@@ -33,15 +33,15 @@ public struct IPEndpoint: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `AF_INET` or `AF_INET6`.
-    public var family: Int32 { address.count == 4 ? AF_INET : AF_INET6 }
+    package var family: Int32 { address.count == 4 ? AF_INET : AF_INET6 }
 
     /// `127.0.0.1:7070` or `[::1]:7070`.
-    public var description: String {
+    package var description: String {
         address.count == 4 ? "\(IPAddress.text(address)):\(port)" : "[\(IPAddress.text(address))]:\(port)"
     }
 
     /// Calls `body` with the socket address and its length.
-    public func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+    package func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
         var storage = sockaddr_storage()
         let length: Int
         if address.count == 4 {
@@ -65,7 +65,7 @@ public struct IPEndpoint: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The local endpoint of a bound socket.
-    public static func local(of fd: Int32) -> IPEndpoint? {
+    package static func local(of fd: Int32) -> IPEndpoint? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let rc = withUnsafeMutablePointer(to: &storage) {
@@ -75,7 +75,7 @@ public struct IPEndpoint: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Sets an integer socket option (best effort).
-    public static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32) {
+    package static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32) {
         var v = value
         _ = setsockopt(fd, level, name, &v, socklen_t(MemoryLayout<Int32>.size))
     }

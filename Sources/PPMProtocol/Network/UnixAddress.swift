@@ -1,15 +1,15 @@
-import Glibc
+package import Glibc
 
 /// A unix socket address for a path.
-public enum UnixAddress {
+package enum UnixAddress {
     /// Calls `body` with the address and its length; nil if the path is too long.
-    public static func with<R>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R? {
+    package static func with<R>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R? {
         with(Array(path.utf8) + [0], length: MemoryLayout<sockaddr_un>.size, body)
     }
 
     /// The same for an abstract name (Linux; no file): a NUL, then the
     /// name, whose end the address's length gives.
-    public static func with<R>(abstract name: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R? {
+    package static func with<R>(abstract name: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R? {
         let bytes = [0] + Array(name.utf8)
         return with(bytes, length: MemoryLayout<sa_family_t>.size + bytes.count, body)
     }

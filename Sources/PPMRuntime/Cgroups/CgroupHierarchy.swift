@@ -4,9 +4,9 @@ import Glibc
 /// cgroup2 mount from /proc/self/mountinfo (`/sys/fs/cgroup` on pure v2
 /// systems, `/sys/fs/cgroup/unified` in hybrid mode) and our own cgroup from
 /// the `0::` line of /proc/self/cgroup, joined into one directory.
-public enum CgroupHierarchy {
+package enum CgroupHierarchy {
     /// The directory of this process's own cgroup v2, or why there is none.
-    public static func ownDirectory() -> Result<String, CgroupUnavailable> {
+    package static func ownDirectory() -> Result<String, CgroupUnavailable> {
         guard let mountinfo = KernelFile.text("/proc/self/mountinfo"),
               let cgroups = KernelFile.text("/proc/self/cgroup") else {
             return .failure(CgroupUnavailable("/proc/self/mountinfo or /proc/self/cgroup cannot be read"))
@@ -15,7 +15,7 @@ public enum CgroupHierarchy {
     }
 
     /// The same from the two files' text (for tests).
-    public static func ownDirectory(mountinfo: String, selfCgroup: String) -> Result<String, CgroupUnavailable> {
+    package static func ownDirectory(mountinfo: String, selfCgroup: String) -> Result<String, CgroupUnavailable> {
         guard let line = selfCgroup.split(separator: "\n").first(where: { $0.hasPrefix("0::") }) else {
             return .failure(CgroupUnavailable("this process is in no cgroup v2 hierarchy (cgroup v1 only)"))
         }

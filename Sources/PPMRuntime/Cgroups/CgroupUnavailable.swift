@@ -1,8 +1,8 @@
 import Glibc
 
 /// Why services get no cgroup of their own (they run in process groups only).
-public struct CgroupUnavailable: Error, Sendable, Equatable, CustomStringConvertible {
-    public var reason: String
-    public init(_ reason: String) { self.reason = reason }
-    public var description: String { reason }
+package struct CgroupUnavailable: Error, Sendable, Equatable, CustomStringConvertible {
+    package var reason: String
+    package init(_ reason: String) { self.reason = reason }
+    package var description: String { reason }
 }

@@ -20,16 +20,16 @@ import PPMMachine
 /// service is removed or the daemon quits. Only the root path is stored:
 /// every call works on the files, so a value is `Sendable` and a daemon that
 /// re-executes or follows a killed one takes the same cgroups back.
-public struct ServiceCgroups: Sendable, Equatable {
+package struct ServiceCgroups: Sendable, Equatable {
     /// The subtree holding one cgroup per service.
-    public let root: String
+    package let root: String
 
     /// Services' cgroups under `root` (which must exist).
-    public init(root: String) { self.root = root }
+    package init(root: String) { self.root = root }
 
     /// Makes (or takes back) the subtree for `home` under the daemon's own
     /// cgroup; or says why services must do with process groups.
-    public static func make(home: String) -> Result<ServiceCgroups, CgroupUnavailable> {
+    package static func make(home: String) -> Result<ServiceCgroups, CgroupUnavailable> {
         let own: String
         switch CgroupHierarchy.ownDirectory() {
         case .success(let dir): own = dir
@@ -52,7 +52,7 @@ public struct ServiceCgroups: Sendable, Equatable {
     // MARK: Paths
 
     /// The cgroup of service `name` (made or not).
-    public func directory(for name: String) -> String { root + "/" + Self.directoryName(for: name) }
+    package func directory(for name: String) -> String { root + "/" + Self.directoryName(for: name) }
 
     /// `web.service`; other bytes than `[A-Za-z0-9_.-]` as `%XX`; a very long
     /// name is cut and ends with a hash of the whole name.
@@ -75,7 +75,7 @@ public struct ServiceCgroups: Sendable, Equatable {
 
     /// 16 hex digits of FNV-1a over the text's bytes (names the cgroups
     /// of a home, and the daemon's hold on the home).
-    public static func hash(_ text: String) -> String {
+    package static func hash(_ text: String) -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         let digits = String(h, radix: 16)
@@ -105,22 +105,22 @@ public struct ServiceCgroups: Sendable, Equatable {
     }
 
     /// The processes in the service's cgroup (none when it does not exist).
-    public func pids(_ name: String) -> [Int32] { Self.pids(in: directory(for: name)) }
+    package func pids(_ name: String) -> [Int32] { Self.pids(in: directory(for: name)) }
 
     /// The processes in a cgroup directory (a relative `dir` is taken from
     /// the directory `base` is open on).
-    public static func pids(in dir: String, under base: Int32 = AT_FDCWD) -> [Int32] {
+    package static func pids(in dir: String, under base: Int32 = AT_FDCWD) -> [Int32] {
         KernelFile.numbers(dir + "/cgroup.procs", under: base)
     }
 
     /// Whether any process is left in the service's cgroup or below.
-    public func populated(_ name: String) -> Bool { Self.populated(directory(for: name)) }
+    package func populated(_ name: String) -> Bool { Self.populated(directory(for: name)) }
 
     static func populated(_ dir: String) -> Bool { KernelFile.value(dir + "/cgroup.events", key: "populated") == 1 }
 
     /// CPU time used by every process that ever ran in the cgroup, in µs
     /// (`cpu.stat` `usage_usec`); nil if it cannot be read.
-    public static func cpuMicroseconds(in dir: String, under base: Int32 = AT_FDCWD) -> UInt64? {
+    package static func cpuMicroseconds(in dir: String, under base: Int32 = AT_FDCWD) -> UInt64? {
         KernelFile.value(dir + "/cpu.stat", key: "usage_usec", under: base)
     }
 
@@ -130,12 +130,12 @@ public struct ServiceCgroups: Sendable, Equatable {
     /// Not through `cgroup.kill`: once a cgroup has been killed that way,
     /// Linux (6.18 here) kills every child later created in it with
     /// `CLONE_INTO_CGROUP` at once, so the service could never start again.
-    public func signal(_ name: String, _ signal: Int32) { Self.signal(directory(for: name), signal) }
+    package func signal(_ name: String, _ signal: Int32) { Self.signal(directory(for: name), signal) }
 
     /// Makes the service's cgroup anew when it exists and is empty: one a
     /// `cgroup.kill` reached (another program, or an earlier daemon) would
     /// kill every child started in it (see `signal`).
-    public func renew(_ name: String) {
+    package func renew(_ name: String) {
         let dir = directory(for: name)
         if access(dir, F_OK) == 0 && !populated(name) { rmdir(dir) }
     }
@@ -156,7 +156,7 @@ public struct ServiceCgroups: Sendable, Equatable {
 
     /// Removes the service's cgroup (a removed service). Processes still in
     /// it are killed; the empty cgroup then goes at the next `removeAll`.
-    public func remove(_ name: String) {
+    package func remove(_ name: String) {
         let dir = directory(for: name)
         if rmdir(dir) != 0 && errno == EBUSY { Self.signal(dir, SIGKILL) }
     }
@@ -166,7 +166,7 @@ public struct ServiceCgroups: Sendable, Equatable {
     /// for them to be empty and removes them and the subtree.
     /// Returns the names of the cgroup directories that still held processes.
     @discardableResult
-    public func removeAll(grace: Double = 2) -> [String] {
+    package func removeAll(grace: Double = 2) -> [String] {
         let busy = end(Self.subdirectories(of: root), grace: grace)
         rmdir(root)
         return busy
@@ -174,13 +174,13 @@ public struct ServiceCgroups: Sendable, Equatable {
 
     /// Removes the subtree if no service's cgroup is in it (a daemon that
     /// could not start).
-    public func removeIfEmpty() { rmdir(root) }
+    package func removeIfEmpty() { rmdir(root) }
 
     /// At daemon start: ends the processes of every service's cgroup but
     /// those in `keeping` (adopted services), and removes those cgroups.
     /// Returns the names of the cgroup directories that still held processes.
     @discardableResult
-    public func sweep(keeping names: Set<String>, grace: Double = 2) -> [String] {
+    package func sweep(keeping names: Set<String>, grace: Double = 2) -> [String] {
         let kept = Set(names.map(Self.directoryName))
         return end(Self.subdirectories(of: root).filter { !kept.contains($0) }, grace: grace)
     }

@@ -1,10 +1,10 @@
 import CSystem
 import Glibc
-import PPMMachine
+package import PPMMachine
 
 /// Reading log text back: lines of a byte range, the last lines of a file
 /// (and its first rotated file), timestamps added and removed.
-public enum LogText {
+package enum LogText {
     /// Length of the `2026-11-23T16:50:00.123Z ` prefix `log_timestamps` adds.
     static let timestampLength = 25
 
@@ -28,7 +28,7 @@ public enum LogText {
     /// Two streams' tails as one: in the order their lines arrived when
     /// every line carries a `log_timestamps` prefix (a stable merge), else
     /// the first stream's lines, then the second's.
-    public static func merged<Line>(_ first: [Line], _ second: [Line], text: (Line) -> String) -> [Line] {
+    package static func merged<Line>(_ first: [Line], _ second: [Line], text: (Line) -> String) -> [Line] {
         let a = first.map { text($0) }, b = second.map { text($0) }
         guard (a + b).allSatisfy(hasTimestamp) else { return first + second }
         // The prefixes are ASCII ISO-8601 texts of one length: they sort as times.
@@ -60,7 +60,7 @@ public enum LogText {
 
     /// The last `count` lines of the file at `path`, continuing into
     /// `path.1` when the file holds fewer. Missing or refused files give no lines.
-    public static func lastLines(of path: String, count: Int) -> [String] {
+    package static func lastLines(of path: String, count: Int) -> [String] {
         (try? lastLines(of: path, count: count, user: nil, group: nil)) ?? []
     }
 
@@ -69,7 +69,7 @@ public enum LogText {
     /// a path its user controls. Only a regular file is read, never through
     /// a symlink, and opening never blocks (a FIFO is refused). A missing
     /// file gives no lines; any other failure throws "PATH: reason".
-    public static func lastLines(of path: String, count: Int, user: String?, group: String?) throws(SpawnFailure) -> [String] {
+    package static func lastLines(of path: String, count: Int, user: String?, group: String?) throws(SpawnFailure) -> [String] {
         guard count > 0 else { return [] }
         var ids: Identity = (geteuid(), getegid(), [])
         if user != nil || group != nil {

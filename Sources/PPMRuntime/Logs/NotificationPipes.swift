@@ -1,6 +1,6 @@
 import CSystem
 import Glibc
-import PPMMachine
+package import PPMMachine
 import SystemCalls
 
 /// s6's notification-fd (`ready = {fd = N}`): before each spawn of such a
@@ -8,9 +8,9 @@ import SystemCalls
 /// and the first newline read from it makes that run ready. End of file
 /// first (the service closed it, or exited) means no readiness from it.
 /// Confined to the loop.
-public final class NotificationPipes {
+package final class NotificationPipes {
     /// Told once per run: the service and the pid whose newline arrived.
-    public var onReady: ((_ name: String, _ pid: Int32) -> Void)?
+    package var onReady: ((_ name: String, _ pid: Int32) -> Void)?
 
     private let watcher: ReadinessWatcher
     /// The read end and the process of each watched run, by service.
@@ -18,11 +18,11 @@ public final class NotificationPipes {
     /// The pipe made for the spawn under way: (read end, write end).
     private var pending: (String, Int32, Int32)?
 
-    public init(watcher: ReadinessWatcher) { self.watcher = watcher }
+    package init(watcher: ReadinessWatcher) { self.watcher = watcher }
 
     /// A pipe for the next spawn of `name`: the write end to give the child
     /// (`ChildOutput.notify`), or -1 when no pipe could be made.
-    public func prepare(_ name: String) -> Int32 {
+    package func prepare(_ name: String) -> Int32 {
         forget(name)
         var fds: [Int32] = [-1, -1]
         guard ppm_pipe(&fds) == 0 else { return -1 }
@@ -33,7 +33,7 @@ public final class NotificationPipes {
 
     /// After the spawn: the child holds the write end now; on success the
     /// read end is watched for its newline.
-    public func spawned(_ name: String, _ result: Result<Int32, SpawnFailure>) {
+    package func spawned(_ name: String, _ result: Result<Int32, SpawnFailure>) {
         guard let (pendingName, readEnd, writeEnd) = pending, pendingName == name else { return }
         pending = nil
         close(writeEnd)
@@ -45,7 +45,7 @@ public final class NotificationPipes {
     }
 
     /// Stops reading the service's pipe (removed, or a new run).
-    public func forget(_ name: String) {
+    package func forget(_ name: String) {
         guard let (fd, _) = reading.removeValue(forKey: name) else { return }
         watcher.forget(fd)
         close(fd)

@@ -5,7 +5,7 @@ extension OutputCapture {
     /// Log files of captured streams not opened yet: each will take a
     /// descriptor at its stream's first line. O(streams): read only when
     /// the gate counts, not per start.
-    public var unopenedLogFiles: Int {
+    package var unopenedLogFiles: Int {
         streams.values.reduce(0) { sum, own in sum + own.values.reduce(0) { $0 + ($1.file.isOpen ? 0 : 1) } }
     }
 }

@@ -13,12 +13,12 @@ extension OutputCapture {
     static let retryInterval = 1.0
 
     /// Why `name`'s output cannot be written now (nil: it can).
-    public func writeProblem(_ name: String) -> WriteFailure? {
+    package func writeProblem(_ name: String) -> WriteFailure? {
         capturedStreams(of: name).lazy.compactMap(\.failure).first
     }
 
     /// Tries every stalled stream again now (the timer does it by itself).
-    public func retryStalled() {
+    package func retryStalled() {
         for (_, entry) in stalled { entry.stream.retry() }
         armRetry()
     }

@@ -1,5 +1,5 @@
 import Glibc
-import PPMMachine
+package import PPMMachine
 
 /// The captured stdout and stderr of every service that names no files of
 /// its own: `<directory>/NAME.out.log` and `NAME.err.log`, rotated by size,
@@ -8,18 +8,18 @@ import PPMMachine
 /// none, no line is ever turned into a String.
 ///
 /// Confined to the loop's queue.
-public final class OutputCapture {
+package final class OutputCapture {
     /// Where the log files are.
-    public let directory: String
+    package let directory: String
     /// The daemon-wide policy (`ppm.settings`); a service's own fields override it.
-    public var policy: LogPolicy
+    package var policy: LogPolicy
     /// The output hooks.
-    public weak var hooks: OutputHooks?
+    package weak var hooks: OutputHooks?
     /// Where copies of the pipes are kept; nil: nowhere.
-    public var keeper: PipeKeeper?
+    package var keeper: PipeKeeper?
     /// Told when the keeper could not keep a stream's pipe (the service's
     /// output on it will not survive a killed daemon), with the reason.
-    public var onUnkept: ((_ name: String, _ stream: OutputKind, _ reason: String) -> Void)?
+    package var onUnkept: ((_ name: String, _ stream: OutputKind, _ reason: String) -> Void)?
 
     /// Reads at most this many buffers (1 MiB) when a process exits: a
     /// grandchild that keeps writing cannot hold the loop.
@@ -33,29 +33,29 @@ public final class OutputCapture {
     private var nextFollower = 0
     /// Told of the first stream whose file cannot be written (a full disk)
     /// and, with nil, when every stream writes again (see OutputCapture+Disk).
-    public var onProblem: ((WriteFailure?) -> Void)?
+    package var onProblem: ((WriteFailure?) -> Void)?
     /// Runs a closure on the loop after some seconds: the retries of stalled streams.
-    public var schedule: ((Double, @escaping () -> Void) -> Void)?
+    package var schedule: ((Double, @escaping () -> Void) -> Void)?
     /// Why the log files cannot be written now (nil: they can).
-    public internal(set) var problem: WriteFailure?
+    package internal(set) var problem: WriteFailure?
     /// Streams whose file cannot be written, by stream, with their service.
     var stalled: [ObjectIdentifier: (name: String, stream: CapturedStream)] = [:]
     var retryArmed = false
 
     /// Capture into `directory`, reading each pipe when `watcher` says it has input.
-    public init(directory: String, watcher: ReadinessWatcher, policy: LogPolicy = .standard) {
+    package init(directory: String, watcher: ReadinessWatcher, policy: LogPolicy = .standard) {
         self.directory = directory
         self.watcher = watcher
         self.policy = policy
     }
 
     /// The log file of one stream of a service.
-    public func path(_ name: String, _ kind: OutputKind) -> String { "\(directory)/\(name)\(kind.fileSuffix)" }
+    package func path(_ name: String, _ kind: OutputKind) -> String { "\(directory)/\(name)\(kind.fileSuffix)" }
 
     /// The pipe ends for a new process of `spec`: a stream the spec sends to
     /// a file of its own is not captured. Starts counting lines for the
     /// next exit's tail.
-    public func childOutput(for spec: ServiceSpec) -> ChildOutput {
+    package func childOutput(for spec: ServiceSpec) -> ChildOutput {
         let policy = self.policy.overridden(by: spec)
         var output = ChildOutput()
         if spec.stdout == nil, let s = stream(spec.name, .out, policy) { output.stdout = end(of: s) }
@@ -64,7 +64,7 @@ public final class OutputCapture {
     }
 
     /// Closes the write ends opened for the last `childOutput` (the child has its own now).
-    public func spawned() {
+    package func spawned() {
         for fd in temporaries { close(fd) }
         temporaries.removeAll(keepingCapacity: true)
     }
@@ -78,7 +78,7 @@ public final class OutputCapture {
     /// After a process of `name` exited: reads what its pipes hold, writes a
     /// partial last line, and returns up to the last 10 lines it wrote to
     /// stderr (stdout when it wrote nothing there), or nil.
-    public func exited(_ name: String) -> String? {
+    package func exited(_ name: String) -> String? {
         guard let own = streams[name] else { return nil }
         for s in own.values {
             s.drain(buffer, rounds: Self.drainLimit)
@@ -90,7 +90,7 @@ public final class OutputCapture {
 
     /// Takes over pipes a previous daemon made (`NAME.out` / `NAME.err` →
     /// both ends) and starts reading them at once: their writers may run.
-    public func restore(_ pipes: [String: (read: Int32, write: Int32)]) {
+    package func restore(_ pipes: [String: (read: Int32, write: Int32)]) {
         for (key, fds) in pipes {
             guard let dot = key.lastIndex(of: "."), let kind = OutputKind(rawValue: String(key[key.index(after: dot)...])) else {
                 close(fds.read)
@@ -111,10 +111,10 @@ public final class OutputCapture {
     func capturedStreams(of name: String) -> [CapturedStream] { streams[name].map { Array($0.values) } ?? [] }
 
     /// Names with captured streams.
-    public var names: [String] { Array(streams.keys) }
+    package var names: [String] { Array(streams.keys) }
 
     /// Drains and closes the streams of a removed service.
-    public func remove(_ name: String) {
+    package func remove(_ name: String) {
         guard let own = streams.removeValue(forKey: name) else { return }
         for kind in own.keys { keeper?.release(key(name, kind)) }
         for s in own.values {
@@ -126,20 +126,20 @@ public final class OutputCapture {
     }
 
     /// Drains and closes every stream (the daemon is exiting).
-    public func closeAll() {
+    package func closeAll() {
         for name in Array(streams.keys) { remove(name) }
     }
 
     /// Sends every line that arrives from now on for `names` (nil: every
     /// service) on `kinds` to `send`; returns an id for `unfollow`.
-    public func follow(names: Set<String>?, streams kinds: Set<OutputKind>, send: @escaping (OutputLine) -> Void) -> Int {
+    package func follow(names: Set<String>?, streams kinds: Set<OutputKind>, send: @escaping (OutputLine) -> Void) -> Int {
         nextFollower += 1
         followers[nextFollower] = (names, kinds, send)
         return nextFollower
     }
 
     /// Stops a follower.
-    public func unfollow(_ id: Int) { followers[id] = nil }
+    package func unfollow(_ id: Int) { followers[id] = nil }
 
     private func stream(_ name: String, _ kind: OutputKind, _ policy: LogPolicy) -> CapturedStream? {
         if let s = streams[name]?[kind] {

@@ -1,8 +1,8 @@
 import Glibc
-import PPMMachine
+package import PPMMachine
 
 /// What listens to captured lines besides the files: the Lua output hooks.
-public protocol OutputHooks: AnyObject {
+package protocol OutputHooks: AnyObject {
     /// Whether any hook wants the lines of `name` (no line is built otherwise).
     func listensToOutput(of name: String) -> Bool
     /// Lines `name` wrote on `stream`, newlines removed.

@@ -1,17 +1,17 @@
 import Glibc
-import PPMMachine
+package import PPMMachine
 
 /// One captured line, as a follower (`logs -f`) receives it.
-public struct OutputLine: Sendable, Equatable {
+package struct OutputLine: Sendable, Equatable {
     /// The service that wrote it.
-    public var name: String
+    package var name: String
     /// Which of its streams.
-    public var stream: OutputKind
+    package var stream: OutputKind
     /// The line, newline removed.
-    public var text: String
+    package var text: String
 
     /// A line of `name` on `stream`.
-    public init(name: String, stream: OutputKind, text: String) {
+    package init(name: String, stream: OutputKind, text: String) {
         self.name = name
         self.stream = stream
         self.text = text

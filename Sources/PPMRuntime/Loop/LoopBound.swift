@@ -1,20 +1,20 @@
-import Dispatch
+package import Dispatch
 
 /// A value that may travel to other queues but is used only on its own
 /// (swift-nio's `NIOLoopBound`): reading it elsewhere stops the program, so
 /// a confinement mistake fails loudly instead of racing.
-public struct LoopBound<Value>: @unchecked Sendable {
+package struct LoopBound<Value>: @unchecked Sendable {
     private let stored: Value
     /// The queue the value belongs to (nil: not checked, for tests without a loop).
-    public let queue: DispatchQueue?
+    package let queue: DispatchQueue?
 
-    public init(_ value: Value, queue: DispatchQueue?) {
+    package init(_ value: Value, queue: DispatchQueue?) {
         stored = value
         self.queue = queue
     }
 
     /// The value; call it on `queue` only.
-    public var value: Value {
+    package var value: Value {
         if let queue { dispatchPrecondition(condition: .onQueue(queue)) }
         return stored
     }

@@ -1,6 +1,6 @@
-import Dispatch
+package import Dispatch
 import Glibc
-import PPMMachine
+package import PPMMachine
 
 /// Carries the supervisor's effects out and feeds the answers back as
 /// inputs: the one place where the core meets the world.
@@ -9,33 +9,33 @@ import PPMMachine
 /// replying) queue up and run right after, so the supervisor and the Lua
 /// state are never re-entered. At the end of each turn the state store
 /// writes what changed, once. Confined to the daemon's loop.
-public final class SupervisorLoop {
+package final class SupervisorLoop {
     /// The state machine, readable between turns (`ls`, `ppm.get`).
-    public let supervisor: Supervisor
-    public let journal: Journal
+    package let supervisor: Supervisor
+    package let journal: Journal
     /// The hooks each event runs (the Lua layer); nil runs none.
-    public weak var hooks: SupervisorHooks?
+    package weak var hooks: SupervisorHooks?
     /// Where running processes and run-time services are persisted.
-    public var store: StateStore?
+    package var store: StateStore?
     /// The queue the loop is confined to once the daemon runs: every entry
     /// checks that it is called there, so a thread mistake fails loudly.
-    public var queue: DispatchQueue?
+    package var queue: DispatchQueue?
     /// Watches adopted processes (not children: no SIGCHLD); nil: their
     /// end is never seen.
-    public var processWatcher: ProcessWatcher?
+    package var processWatcher: ProcessWatcher?
     /// The notification pipes of services with `ready = {fd = N}`; nil: none is made.
-    public var notificationPipes: NotificationPipes?
+    package var notificationPipes: NotificationPipes?
     /// Runs readiness probes and health checks; nil: every probe fails.
-    public var probeRunner: ProbeRunner?
+    package var probeRunner: ProbeRunner?
     /// Runs services' `pre_start`, `stop_cmd` and `post_stop` commands; nil:
     /// each fails at once.
-    public var commandRunner: CommandRunner?
+    package var commandRunner: CommandRunner?
     /// Captures the output of services without files of their own; nil:
     /// such children write to the daemon's own stdout and stderr.
-    public var output: OutputCapture?
+    package var output: OutputCapture?
     /// Keeps the daemon's reserve of descriptors out of the services'
     /// reach (`SupervisorLoop+Spawn`); nil: no reserve is kept.
-    public var descriptors: DescriptorGate?
+    package var descriptors: DescriptorGate?
 
     let spawner: Spawner
     private let scheduler: Scheduler
@@ -51,7 +51,7 @@ public final class SupervisorLoop {
     /// (an adopted group) end without a SIGCHLD.
     private var recheck: TimerToken?
 
-    public init(supervisor: Supervisor, spawner: Spawner, scheduler: Scheduler, journal: Journal) {
+    package init(supervisor: Supervisor, spawner: Spawner, scheduler: Scheduler, journal: Journal) {
         self.supervisor = supervisor
         self.spawner = spawner
         self.scheduler = scheduler
@@ -59,14 +59,14 @@ public final class SupervisorLoop {
     }
 
     /// Handles an input now, or after the running turn.
-    public func send(_ input: SupervisorInput) {
+    package func send(_ input: SupervisorInput) {
         assertOnQueue()
         inputs.append(input)
         turn {}
     }
 
     /// Runs `body` as part of a turn: the inputs it sends wait until it returns.
-    public func turn<T>(_ body: () throws -> T) rethrows -> T {
+    package func turn<T>(_ body: () throws -> T) rethrows -> T {
         assertOnQueue()
         if turning { return try body() }
         turning = true
@@ -87,14 +87,14 @@ public final class SupervisorLoop {
 
     /// Runs `body` once the inputs sent so far have been handled (at once
     /// outside a turn): a reply that shows their result.
-    public func whenSettled(_ body: @escaping () -> Void) {
+    package func whenSettled(_ body: @escaping () -> Void) {
         if turning { settled.append(body) } else { body() }
     }
 
     /// Journals `note` (a daemon-level entry: `config`, `daemon_error`, a
     /// hook error outside an event…) after the inputs sent before it, as
     /// the `journal` effect of a `journal` input.
-    public func record(_ note: JournalNote) {
+    package func record(_ note: JournalNote) {
         send(.journal(note))
     }
 
@@ -104,7 +104,7 @@ public final class SupervisorLoop {
     }
 
     /// A waiter to put in an input; `done` runs when the request completes.
-    public func waiter(_ done: @escaping () -> Void) -> Waiter {
+    package func waiter(_ done: @escaping () -> Void) -> Waiter {
         assertOnQueue()
         nextWaiter += 1
         waiters[nextWaiter] = done

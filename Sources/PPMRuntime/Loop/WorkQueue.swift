@@ -3,7 +3,7 @@ import Dispatch
 import Glibc
 
 /// Where confined work runs: a Dispatch queue, or a `WorkerThread`.
-public protocol WorkQueue: AnyObject, Sendable {
+package protocol WorkQueue: AnyObject, Sendable {
     /// Runs `work` there, after what was asked before.
     func perform(_ work: @escaping @Sendable () -> Void)
     /// Calls `handler` there whenever `fd` is readable; the returned token
@@ -15,10 +15,10 @@ public protocol WorkQueue: AnyObject, Sendable {
 /// clients, the loop's own queue).
 extension DispatchQueue: WorkQueue {
     /// `async(execute:)`.
-    public func perform(_ work: @escaping @Sendable () -> Void) { async(execute: work) }
+    package func perform(_ work: @escaping @Sendable () -> Void) { async(execute: work) }
 
     /// A read source on this queue, returned to be kept.
-    public func onReadable(_ fd: Int32, _ handler: @escaping () -> Void) -> AnyObject? {
+    package func onReadable(_ fd: Int32, _ handler: @escaping () -> Void) -> AnyObject? {
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: self)
         source.setEventHandler(handler: handler)
         source.resume()

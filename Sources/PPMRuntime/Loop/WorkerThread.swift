@@ -10,12 +10,12 @@ import Glibc
 /// libdispatch makes its worker threads on demand, lets them go after a few
 /// idle seconds, and spins until `pthread_create` works when it needs one.
 /// `@unchecked Sendable`: the shared state is behind `lock`.
-public final class WorkerThread: WorkQueue, @unchecked Sendable {
+package final class WorkerThread: WorkQueue, @unchecked Sendable {
     private let state: State
 
     /// Starts the thread, named `name` (15 characters are kept). If it
     /// cannot be made, work runs on the caller's thread instead.
-    public init(name: String) {
+    package init(name: String) {
         state = State()
         state.start(name: name)
     }
@@ -23,12 +23,12 @@ public final class WorkerThread: WorkQueue, @unchecked Sendable {
     deinit { state.stop() }
 
     /// Runs `work` on the thread, after what was asked before.
-    public func perform(_ work: @escaping @Sendable () -> Void) {
+    package func perform(_ work: @escaping @Sendable () -> Void) {
         if !state.enqueue(work) { work() }
     }
 
     /// Runs `work` on the thread and waits for it (at once when called there).
-    public func performAndWait(_ work: @escaping @Sendable () -> Void) {
+    package func performAndWait(_ work: @escaping @Sendable () -> Void) {
         if state.isCurrent || !state.running { return work() }
         let done = DispatchSemaphore(value: 0)
         perform {
@@ -42,16 +42,16 @@ public final class WorkerThread: WorkQueue, @unchecked Sendable {
     /// triggered), until `forgetReadable(fd)`. The returned token is nil:
     /// the watch lasts until forgotten.
     @discardableResult
-    public func onReadable(_ fd: Int32, _ handler: @escaping () -> Void) -> AnyObject? {
+    package func onReadable(_ fd: Int32, _ handler: @escaping () -> Void) -> AnyObject? {
         state.watch(fd, handler)
         return nil
     }
 
     /// Stops calling the handler of `fd`; takes effect before the next wait.
-    public func forgetReadable(_ fd: Int32) { state.watch(fd, nil) }
+    package func forgetReadable(_ fd: Int32) { state.watch(fd, nil) }
 
     /// Whether the caller runs on this thread.
-    public var isCurrent: Bool { state.isCurrent }
+    package var isCurrent: Bool { state.isCurrent }
 
     private final class State: @unchecked Sendable {
         private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)

@@ -1,27 +1,27 @@
-import Glibc
+package import Glibc
 
 /// Whether a process that carries a service's marks in its environment
 /// (`PPM_LUA_HOME`, `PPM_LUA_SERVICE`) may be taken for that service. The
 /// marks are only text any local user can set: a process is trusted when it
 /// runs as the service's user and, where services have cgroups, sits in the
 /// service's own cgroup, which only the daemon's user can move it into.
-public struct AdoptionCheck {
+package struct AdoptionCheck {
     /// The uid each service runs as; services not listed run as the daemon.
-    public var owners: [String: uid_t]
+    package var owners: [String: uid_t]
     /// The services' cgroups, when they have them.
-    public var cgroups: ServiceCgroups?
+    package var cgroups: ServiceCgroups?
     /// Names whose processes never have a cgroup (`ppm.spawn` helpers).
-    public var withoutCgroup: Set<String>
+    package var withoutCgroup: Set<String>
 
     /// A check against these owners and cgroups.
-    public init(owners: [String: uid_t], cgroups: ServiceCgroups?, withoutCgroup: Set<String> = []) {
+    package init(owners: [String: uid_t], cgroups: ServiceCgroups?, withoutCgroup: Set<String> = []) {
         self.owners = owners
         self.cgroups = cgroups
         self.withoutCgroup = withoutCgroup
     }
 
     /// Whether `pid`, marked as `name`, is one of the daemon's own.
-    public func trusts(_ pid: Int32, as name: String) -> Bool {
+    package func trusts(_ pid: Int32, as name: String) -> Bool {
         guard let uid = Self.uid(of: pid), uid == owners[name] ?? geteuid() else { return false }
         guard let cgroups, !withoutCgroup.contains(name) else { return true }
         guard let relative = Self.cgroupPath(of: pid), relative.count > 1 else { return false }
@@ -29,7 +29,7 @@ public struct AdoptionCheck {
     }
 
     /// The real uid of a process (/proc/PID/status `Uid:`), nil if it is gone.
-    public static func uid(of pid: Int32) -> uid_t? {
+    package static func uid(of pid: Int32) -> uid_t? {
         guard let status = KernelFile.text("/proc/\(pid)/status") else { return nil }
         for line in status.split(separator: "\n") where line.hasPrefix("Uid:") {
             return line.dropFirst(4).split(whereSeparator: { $0 == "\t" || $0 == " " }).first.flatMap { uid_t($0) }

@@ -5,11 +5,11 @@ import Glibc
 /// ran: about when it exited, for an exit noticed late (a daemon that was
 /// stopped, or an image that re-executed meanwhile). Its runtime is then
 /// counted up to there, not up to when the daemon noticed.
-public enum ProcessEnd {
+package enum ProcessEnd {
     /// The monotonic time (`SystemClock.monotonic`, seconds) at which zombie
     /// `pid` last ran (`se.exec_start` of /proc/PID/sched, on the task clock
     /// of the CPU it last ran on); nil when it is not a zombie or the kernel does not say.
-    public static func lastRan(_ pid: Int32) -> Double? {
+    package static func lastRan(_ pid: Int32) -> Double? {
         guard let (state, cpu) = stateAndCPU(pid), state == UInt8(ascii: "Z"),
               let ran = execStart("/proc/\(pid)/sched"), let estimate = clockOffset(cpu: cpu, within: .infinity) else { return nil }
         // Most exits are seen at once: an older offset tells. One that looks
@@ -19,7 +19,7 @@ public enum ProcessEnd {
     }
 
     /// Whether `pid` has exited and waits to be reaped (state Z).
-    public static func isZombie(_ pid: Int32) -> Bool { stateAndCPU(pid)?.state == UInt8(ascii: "Z") }
+    package static func isZombie(_ pid: Int32) -> Bool { stateAndCPU(pid)?.state == UInt8(ascii: "Z") }
 
     /// `se.exec_start` of a sched file, in seconds of the scheduler's clock.
     static func execStart(_ path: String) -> Double? {

@@ -1,16 +1,16 @@
 import Glibc
-import PPMMachine
+package import PPMMachine
 
 /// CPU and memory of one process group without waiting (kept for callers on
 /// the daemon's loop, such as `ppm.stats`). For `stats` over many services,
 /// `StatsSampler.usage(groups:)` reads /proc once for all of them and measures
 /// CPU over an interval.
-public enum ProcessStats {
+package enum ProcessStats {
     /// `{cpu, rss, pids}` for the group, from one read of /proc: CPU percent
     /// averaged since each process started, resident memory in bytes, and
     /// the member pids (ascending); measured by the service's cgroup where
     /// it has one (every process in it, also those that left the group).
-    public static func usage(_ group: StatsGroup) -> JSONValue {
+    package static func usage(_ group: StatsGroup) -> JSONValue {
         let table = ProcessTable.read()
         guard let dir = group.cgroup else {
             return usageSinceStart(groups: [group.pgid], table: table)[group.pgid, default: .none].json
@@ -26,7 +26,7 @@ public enum ProcessStats {
     }
 
     /// Each group's usage with CPU averaged since each process started.
-    public static func usageSinceStart(groups: [Int32], table: ProcessTable) -> [Int32: GroupUsage] {
+    package static func usageSinceStart(groups: [Int32], table: ProcessTable) -> [Int32: GroupUsage] {
         var boot = timespec()
         clock_gettime(CLOCK_BOOTTIME, &boot)
         let uptime = Double(boot.tv_sec) + Double(boot.tv_nsec) / 1e9

@@ -4,25 +4,25 @@ import SystemCalls
 /// Every process in /proc, read in one pass: each `/proc/PID/stat` goes
 /// through one reused byte buffer and is parsed without making Strings.
 /// Processes that vanish during the scan are skipped.
-public struct ProcessTable: Sendable {
+package struct ProcessTable: Sendable {
     /// One entry per process, in /proc's order.
-    public let entries: [ProcessEntry]
+    package let entries: [ProcessEntry]
 
     /// Clock ticks per second (`_SC_CLK_TCK`).
-    public static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+    package static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
     /// Bytes per page (`_SC_PAGESIZE`).
-    public static let pageSize = Int64(sysconf(Int32(_SC_PAGESIZE)))
+    package static let pageSize = Int64(sysconf(Int32(_SC_PAGESIZE)))
 
     /// A table of these entries (for tests).
-    public init(entries: [ProcessEntry]) {
+    package init(entries: [ProcessEntry]) {
         self.entries = entries
     }
 
     /// Reads /proc now.
-    public static func read() -> ProcessTable { ProcessTable(entries: entries(of: pids()[...])) }
+    package static func read() -> ProcessTable { ProcessTable(entries: entries(of: pids()[...])) }
 
     /// One process's entry now (nil if it is gone).
-    public static func entry(_ pid: Int32) -> ProcessEntry? { entries(of: [pid]).first }
+    package static func entry(_ pid: Int32) -> ProcessEntry? { entries(of: [pid]).first }
 
     /// The pids /proc lists now, in its order.
     static func pids() -> [Int32] {
@@ -64,7 +64,7 @@ public struct ProcessTable: Sendable {
     /// whoever inherited them reaps them (seconds, for some inits). A group
     /// with a member that is not a zombie runs; so does one `kill` reaches
     /// but /proc does not show (another user's, under `hidepid`).
-    public func runningGroups(among groups: Set<Int32>) -> Set<Int32> {
+    package func runningGroups(among groups: Set<Int32>) -> Set<Int32> {
         var seen: Set<Int32> = [], running: Set<Int32> = []
         for entry in entries where groups.contains(entry.pgrp) {
             seen.insert(entry.pgrp)
@@ -74,7 +74,7 @@ public struct ProcessTable: Sendable {
     }
 
     /// The members of each of `groups`, by pid (groups with no process are left out).
-    public func members(of groups: Set<Int32>) -> [Int32: [ProcessEntry]] {
+    package func members(of groups: Set<Int32>) -> [Int32: [ProcessEntry]] {
         var found: [Int32: [ProcessEntry]] = [:]
         for entry in entries where groups.contains(entry.pgrp) {
             found[entry.pgrp, default: []].append(entry)

@@ -6,9 +6,9 @@ import Glibc
 /// process it had just started. Only group leaders count (each service
 /// runs in its own session), so the service's own children are not taken
 /// for it.
-public enum ServiceFinder {
-    public static let homeVariable = "PPM_LUA_HOME"
-    public static let serviceVariable = "PPM_LUA_SERVICE"
+package enum ServiceFinder {
+    package static let homeVariable = "PPM_LUA_HOME"
+    package static let serviceVariable = "PPM_LUA_SERVICE"
 
     /// Group leaders marked with `home`, by service name, oldest first,
     /// among those `check` trusts (the marks alone are text anyone can set).
@@ -16,7 +16,7 @@ public enum ServiceFinder {
     /// same service (a child that made its own session with `setsid`
     /// inherits the marks) is not a copy of the service and is left out;
     /// under other names, all are ended, so all are returned.
-    public static func find(home: String, adopting: Set<String> = [], check: AdoptionCheck? = nil) -> [String: [Int32]] {
+    package static func find(home: String, adopting: Set<String> = [], check: AdoptionCheck? = nil) -> [String: [Int32]] {
         let homeMark = Array("\(homeVariable)=\(home)".utf8)
         let serviceMark = Array("\(serviceVariable)=".utf8)
         let table = ProcessTable.read()

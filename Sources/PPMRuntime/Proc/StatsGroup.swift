@@ -5,14 +5,14 @@ import Synchronization
 /// cgroup where it has one (every process it started, also those that left
 /// the group; CPU from the cgroup's `cpu.stat`, which also counts processes
 /// that ended between the two samples).
-public struct StatsGroup: Sendable, Hashable {
+package struct StatsGroup: Sendable, Hashable {
     /// The process group (the service's main pid); results are keyed by it.
-    public var pgid: Int32
+    package var pgid: Int32
     /// The cgroup directory, or nil for the process group alone.
-    public var cgroup: String?
+    package var cgroup: String?
 
     /// A group measured by its process group, or by its cgroup.
-    public init(pgid: Int32, cgroup: String? = nil) {
+    package init(pgid: Int32, cgroup: String? = nil) {
         self.pgid = pgid
         self.cgroup = cgroup
     }

@@ -13,9 +13,9 @@ import Synchronization
 /// hides the first read. So a call may block for up to `minimumInterval`
 /// (100 ms): call it off the daemon's loop. Safe from any thread;
 /// concurrent calls take turns.
-public final class StatsSampler: Sendable {
+package final class StatsSampler: Sendable {
     /// The sampler the daemon shares between requests.
-    public static let shared = StatsSampler()
+    package static let shared = StatsSampler()
 
     /// /proc, and the cgroups asked for, at one moment.
     struct Sample {
@@ -34,7 +34,7 @@ public final class StatsSampler: Sendable {
 
     /// A sampler measuring over at least `minimumInterval` seconds, reusing
     /// a previous sample up to `maximumAge` seconds old.
-    public init(minimumInterval: Double = 0.1, maximumAge: Double = 60) {
+    package init(minimumInterval: Double = 0.1, maximumAge: Double = 60) {
         self.minimumInterval = minimumInterval
         self.maximumAge = maximumAge
     }
@@ -43,10 +43,10 @@ public final class StatsSampler: Sendable {
     /// /proc (two when there is no recent sample, the second over the
     /// processes the first found). Every group asked for is
     /// in the answer; a group without processes is `GroupUsage.none`.
-    public func usage(groups: [Int32]) -> [Int32: GroupUsage] { usage(of: groups.map { StatsGroup(pgid: $0) }) }
+    package func usage(groups: [Int32]) -> [Int32: GroupUsage] { usage(of: groups.map { StatsGroup(pgid: $0) }) }
 
     /// The same for services measured by process group or cgroup, keyed by pgid.
-    public func usage(of groups: [StatsGroup]) -> [Int32: GroupUsage] {
+    package func usage(of groups: [StatsGroup]) -> [Int32: GroupUsage] {
         let cgroups = groups.compactMap(\.cgroup)
         return previous.withLock { previous in
             let before: Sample, after: Sample

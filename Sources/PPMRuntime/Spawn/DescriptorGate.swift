@@ -1,5 +1,5 @@
 import Glibc
-import PPMMachine
+package import PPMMachine
 
 /// The services' share of the daemon's open-files limit: a service is
 /// started only while `reserve` descriptors stay free for the daemon itself
@@ -16,17 +16,17 @@ import PPMMachine
 /// services refused in the same turn are refused without counting again.
 ///
 /// Confined to the loop, like the supervisor.
-public final class DescriptorGate {
+package final class DescriptorGate {
     /// Descriptors always kept free for the daemon (see `reserve(limit:)`).
-    public private(set) var reserve: Int
+    package private(set) var reserve: Int
     /// The open-files limit at the last count.
-    public private(set) var limit: Int
+    package private(set) var limit: Int
     /// Descriptors promised but not open yet (the log files of captured
     /// streams that have not written), counted as open.
-    public var promised: () -> Int = { 0 }
+    package var promised: () -> Int = { 0 }
     /// Told once per episode when a start is refused for want of
     /// descriptors (by this gate or by the kernel), with the service and the failure.
-    public var onExhausted: ((_ name: String, SpawnFailure) -> Void)?
+    package var onExhausted: ((_ name: String, SpawnFailure) -> Void)?
 
     private let countOpen: () -> Int?
     private let readLimit: () -> Int
@@ -39,7 +39,7 @@ public final class DescriptorGate {
     /// A gate over this process's descriptor table; `countOpen` and
     /// `readLimit` are for tests (nil from `countOpen`: it could not count,
     /// the table is full).
-    public init(countOpen: @escaping () -> Int? = DescriptorGate.openDescriptors,
+    package init(countOpen: @escaping () -> Int? = DescriptorGate.openDescriptors,
                 readLimit: @escaping () -> Int = DescriptorGate.openFilesLimit) {
         self.countOpen = countOpen
         self.readLimit = readLimit
@@ -48,13 +48,13 @@ public final class DescriptorGate {
     }
 
     /// Descriptors kept free: 128, or a sixteenth of a small limit (at least 16).
-    public static func reserve(limit: Int) -> Int { min(128, max(16, limit / 16)) }
+    package static func reserve(limit: Int) -> Int { min(128, max(16, limit / 16)) }
 
     /// Admits the start of `name`, which keeps `cost` descriptors open once
     /// started for the first time (nothing is charged again for a service
     /// already charged); the failure to report when the reserve would be
     /// touched.
-    public func admit(_ name: String, cost: Int) -> SpawnFailure? {
+    package func admit(_ name: String, cost: Int) -> SpawnFailure? {
         if charged[name] != nil { return nil }
         if let free, free - cost >= reserve {
             return charge(name, cost)
@@ -76,19 +76,19 @@ public final class DescriptorGate {
 
     /// The start of `name` failed for want of descriptors after all (the
     /// kernel said so): what it was charged is given back, and the episode reported.
-    public func failed(_ name: String, _ failure: SpawnFailure) {
+    package func failed(_ name: String, _ failure: SpawnFailure) {
         guard failure.outOfDescriptors else { return }
         if let cost = charged.removeValue(forKey: name), free != nil { free! += cost }
         refused(name, failure)
     }
 
     /// `name` is gone (removed): what it kept is closed, and given back.
-    public func forget(_ name: String) {
+    package func forget(_ name: String) {
         if let cost = charged.removeValue(forKey: name), free != nil { free! += cost }
     }
 
     /// The loop's turn ended: the next refusal may count again.
-    public func turnEnded() { countedThisTurn = false }
+    package func turnEnded() { countedThisTurn = false }
 
     private func charge(_ name: String, _ cost: Int) -> SpawnFailure? {
         free! -= cost
@@ -105,11 +105,11 @@ public final class DescriptorGate {
     // MARK: The descriptor table
 
     /// Whether `code` says the descriptor table (the process's or the system's) is full.
-    public static func isExhaustion(_ code: Int32) -> Bool { code == EMFILE || code == ENFILE }
+    package static func isExhaustion(_ code: Int32) -> Bool { code == EMFILE || code == ENFILE }
 
     /// The failure of a start that found no descriptor: names the limit and
     /// what to raise. `reserve` > 0: refused by the gate, before the kernel.
-    public static func exhausted(_ code: Int32, limit: Int = openFilesLimit(), reserve: Int = 0) -> SpawnFailure {
+    package static func exhausted(_ code: Int32, limit: Int = openFilesLimit(), reserve: Int = 0) -> SpawnFailure {
         if code == ENFILE {
             return SpawnFailure("no file descriptor left to start it: the system's open-files table is full "
                 + "(fs.file-max); raise fs.file-max or end other processes, then start it again", outOfDescriptors: true)
@@ -124,7 +124,7 @@ public final class DescriptorGate {
     }
 
     /// The soft open-files limit (RLIMIT_NOFILE).
-    public static func openFilesLimit() -> Int {
+    package static func openFilesLimit() -> Int {
         var l = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &l) == 0 else { return 1024 }
         return Int(min(UInt64(l.rlim_cur), UInt64(Int32.max)))
@@ -132,7 +132,7 @@ public final class DescriptorGate {
 
     /// Descriptors open now: the entries of /proc/self/fd; nil when even
     /// that directory cannot be opened (the table is full), 0 when there is no /proc.
-    public static func openDescriptors() -> Int? {
+    package static func openDescriptors() -> Int? {
         guard let dir = opendir("/proc/self/fd") else { return isExhaustion(errno) ? nil : 0 }
         defer { closedir(dir) }
         var count = -1  // the directory's own descriptor

@@ -17,29 +17,29 @@
 /// - a later assignment of a name wins; nothing is expanded (`$X` stays).
 ///
 /// Anything else is an error at the line where the assignment starts.
-public enum EnvFile {
+package enum EnvFile {
     /// A malformed line: `FILE:LINE: message` when shown.
-    public struct Failure: Error, Equatable, CustomStringConvertible {
+    package struct Failure: Error, Equatable, CustomStringConvertible {
         /// The file as named in the spec.
-        public var file: String
+        package var file: String
         /// The line (1-based).
-        public var line: Int
+        package var line: Int
         /// What is wrong with it.
-        public var message: String
+        package var message: String
 
         /// `FILE:LINE: message`.
-        public var description: String { "\(file):\(line): \(message)" }
+        package var description: String { "\(file):\(line): \(message)" }
     }
 
     /// The assignments of `text` in file order (a name may repeat; the last wins
     /// when they are merged). `file` names the file in errors.
-    public static func parse(_ text: String, file: String) throws(Failure) -> [(name: String, value: String)] {
+    package static func parse(_ text: String, file: String) throws(Failure) -> [(name: String, value: String)] {
         var parser = Parser(chars: Array(text.unicodeScalars), file: file)
         return try parser.assignments()
     }
 
     /// The assignments of `text` as a dictionary (later ones win).
-    public static func variables(_ text: String, file: String) throws(Failure) -> [String: String] {
+    package static func variables(_ text: String, file: String) throws(Failure) -> [String: String] {
         var result: [String: String] = [:]
         for (name, value) in try parse(text, file: file) { result[name] = value }
         return result

@@ -7,7 +7,7 @@ private let pathOnly: Int32 = 0o10000000
 extension FileGlob {
     /// How many bytes of a file's content its digest reads; a longer file
     /// counts through its first bytes, its size and its modification time.
-    public static let digestCap = 8 << 20
+    package static let digestCap = 8 << 20
 
     /// A 64-bit FNV-1a digest of a regular file: of its content when it has
     /// at most `cap` bytes, else of its first `cap` bytes, its size and its
@@ -15,7 +15,7 @@ extension FileGlob {
     /// (a FIFO, a device such as /dev/zero, a socket, also through a
     /// symlink): such a file is never opened for reading, so nothing blocks
     /// or reads forever.
-    public static func digest(_ path: String, cap: Int = digestCap) -> UInt64? {
+    package static func digest(_ path: String, cap: Int = digestCap) -> UInt64? {
         // O_PATH opens nothing's content (a FIFO's open would wait for a writer).
         let handle = open(path, pathOnly | O_CLOEXEC)
         guard handle >= 0 else { return nil }

@@ -3,16 +3,16 @@ import Glibc
 /// A `depends` pattern: a path whose segments may hold shell wildcards
 /// (`*`, `?`, `[...]`, matched per segment) and `**` (any number of
 /// folders; at the end, every file below). Expands against the file system.
-public struct FileGlob: Sendable, Equatable {
+package struct FileGlob: Sendable, Equatable {
     /// The pattern as written (made absolute by the config reader).
-    public let pattern: String
+    package let pattern: String
     /// The folder before the first segment with a wildcard: what to watch.
-    public let base: String
+    package let base: String
     /// Whether the pattern reaches into subfolders at any depth (`**`).
-    public let recursive: Bool
+    package let recursive: Bool
     private let segments: [String]
 
-    public init(_ pattern: String) {
+    package init(_ pattern: String) {
         self.pattern = pattern
         let parts = pattern.split(separator: "/").map(String.init)
         let firstWild = parts.firstIndex(where: Self.isWild) ?? max(parts.count - 1, 0)
@@ -25,7 +25,7 @@ public struct FileGlob: Sendable, Equatable {
     static func isWild(_ segment: String) -> Bool { segment.contains { "*?[".contains($0) } }
 
     /// The regular files the pattern matches now, sorted.
-    public func matches() -> [String] {
+    package func matches() -> [String] {
         var found: [String] = []
         expand(base.isEmpty ? "." : base, segments[...], into: &found)
         return found.sorted()
@@ -33,7 +33,7 @@ public struct FileGlob: Sendable, Equatable {
 
     /// The folders under `base` a recursive pattern can reach (to watch),
     /// each once however many symlinks lead to it.
-    public func folders() -> [String] {
+    package func folders() -> [String] {
         let root = base.isEmpty ? "." : base
         var result = [root]
         guard recursive else { return result }

@@ -1,7 +1,7 @@
 import CSystem
 import FoundationEssentials
 import Glibc
-import PPMMachine
+package import PPMMachine
 
 /// Starts services as real processes through the C spawner
 /// (clone(CLONE_VM | CLONE_VFORK), own session, empty signal mask, default
@@ -23,10 +23,10 @@ import PPMMachine
 /// old one still works; it is found once the spec or the base environment
 /// changes. User and group lookups are made again when
 /// /etc/passwd or /etc/group change (inode, size or time).
-public final class LinuxSpawner: Spawner {
+package final class LinuxSpawner: Spawner {
     /// The environment services inherit (unless `clean_env`). Setting it
     /// drops every prepared command.
-    public var baseEnvironment: [String: String] {
+    package var baseEnvironment: [String: String] {
         didSet {
             environment = nil
             prepared.removeAll()
@@ -37,28 +37,28 @@ public final class LinuxSpawner: Spawner {
     /// the daemon raises its own to hold a pipe per captured stream, and
     /// gives services the limit it was started with. Setting it drops
     /// every prepared command.
-    public var childFileLimit: (soft: UInt64, hard: UInt64)? {
+    package var childFileLimit: (soft: UInt64, hard: UInt64)? {
         didSet { prepared.removeAll() }
     }
 
     /// The daemon's home: every service process gets `PPM_LUA_HOME` (so a
     /// `ppm-lua` it runs talks to this daemon) and `PPM_LUA_SERVICE`, which
     /// let a later daemon find it even if it was never recorded (`ServiceFinder`).
-    public var home: String? {
+    package var home: String? {
         didSet { prepared.removeAll() }
     }
 
     /// Variables a service gets over its own, by spec (the daemon's
     /// `NOTIFY_SOCKET` for a service that speaks sd_notify). Setting it
     /// drops every prepared command.
-    public var extraEnvironment: ((ServiceSpec) -> [String: String])? {
+    package var extraEnvironment: ((ServiceSpec) -> [String: String])? {
         didSet { prepared.removeAll() }
     }
 
     /// One cgroup per service (`ServiceCgroups`), where the daemon may make
     /// them; nil: process groups only. Helpers (`spawn(_:stdinFD:output:)`)
     /// never join one.
-    public var cgroups: ServiceCgroups?
+    package var cgroups: ServiceCgroups?
     /// Services whose cgroup this daemon has made or checked (see `ServiceCgroups.renew`).
     private var renewedCgroups: Set<String> = []
 
@@ -72,7 +72,7 @@ public final class LinuxSpawner: Spawner {
     /// A spawner whose services inherit `baseEnvironment`.
     /// Takes the spawner's low descriptor slots now, while low numbers are
     /// likely free (see `ppm_spawn_reserve`).
-    public init(baseEnvironment: [String: String] = ProcessInfo.processInfo.environment) {
+    package init(baseEnvironment: [String: String] = ProcessInfo.processInfo.environment) {
         self.baseEnvironment = baseEnvironment
         _ = ppm_spawn_reserve()
     }
@@ -81,7 +81,7 @@ public final class LinuxSpawner: Spawner {
     /// given pipe ends (or its spec's files); its pid, or why not.
     /// With `cgroups`, the child joins the service's cgroup before anything
     /// else; failing that, the spawn fails naming the cgroup.
-    public func spawn(_ spec: ServiceSpec, output: ChildOutput) -> Result<Int32, SpawnFailure> {
+    package func spawn(_ spec: ServiceSpec, output: ChildOutput) -> Result<Int32, SpawnFailure> {
         guard let cgroups else { return spawn(spec, stdinFD: -1, output: output) }
         if renewedCgroups.insert(spec.name).inserted { cgroups.renew(spec.name) }
         let fd: Int32
@@ -98,7 +98,7 @@ public final class LinuxSpawner: Spawner {
     }
 
     /// Spawns with pipe ends as stdin/stdout/stderr (-1: use the spec's paths).
-    public func spawn(_ spec: ServiceSpec, stdinFD: Int32, output: ChildOutput) -> Result<Int32, SpawnFailure> {
+    package func spawn(_ spec: ServiceSpec, stdinFD: Int32, output: ChildOutput) -> Result<Int32, SpawnFailure> {
         switch launch(spec, stdinFD: stdinFD, output: output) {
         case .started(let pid): return .success(pid)
         case .failed(let failure, let code, _, _): return .failure(Self.named(failure, code))
@@ -106,10 +106,10 @@ public final class LinuxSpawner: Spawner {
     }
 
     /// Gets a pidfd for every child started from now on; none when nil.
-    public weak var childWatcher: ChildWatcher?
+    package weak var childWatcher: ChildWatcher?
 
     /// Drops the prepared command of a service that is gone, and its cgroup.
-    public func forget(_ name: String) {
+    package func forget(_ name: String) {
         prepared[name] = nil
         cgroups?.remove(name)
         renewedCgroups.remove(name)
@@ -122,7 +122,7 @@ public final class LinuxSpawner: Spawner {
 
     /// Tells the C spawner that signal handlers or ignored signals changed
     /// outside `ppm_signal_pipe`, so children reset them too.
-    public static func signalDispositionsChanged() { ppm_spawn_signals_changed() }
+    package static func signalDispositionsChanged() { ppm_spawn_signals_changed() }
 
     /// One spawn, with the detail tests need (errno, step, the reaped pid).
     /// The `env_file`s are read at each spawn: a changed file gives a new command.
@@ -207,7 +207,7 @@ public final class LinuxSpawner: Spawner {
     /// both limits to `fs.nr_open`, else the soft one to the hard one (at
     /// most 1,048,576 either way); returns the limit it had, for
     /// `childFileLimit`; nil when it was already there.
-    public static func raiseFileLimit() -> (soft: UInt64, hard: UInt64)? {
+    package static func raiseFileLimit() -> (soft: UInt64, hard: UInt64)? {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
         let original = (soft: UInt64(limit.rlim_cur), hard: UInt64(limit.rlim_max))
@@ -224,29 +224,29 @@ public final class LinuxSpawner: Spawner {
     }
 
     /// Sends `signal` to the process group (nothing for pgid <= 0).
-    public func signalGroup(_ pgid: Int32, _ signal: Int32) {
+    package func signalGroup(_ pgid: Int32, _ signal: Int32) {
         guard pgid > 0 else { return }
         kill(-pgid, signal)
     }
 
     /// Whether any process of the group still exists.
-    public func groupAlive(_ pgid: Int32) -> Bool { ppm_group_alive(pgid) != 0 }
+    package func groupAlive(_ pgid: Int32) -> Bool { ppm_group_alive(pgid) != 0 }
 
     /// The process group, and the service's cgroup when services have them.
-    public func signalService(_ name: String, pgid: Int32, _ signal: Int32) {
+    package func signalService(_ name: String, pgid: Int32, _ signal: Int32) {
         signalGroup(pgid, signal)
         cgroups?.signal(name, signal)
     }
 
     /// Whether the group or the service's cgroup still holds a process.
-    public func serviceAlive(_ name: String, pgid: Int32) -> Bool {
+    package func serviceAlive(_ name: String, pgid: Int32) -> Bool {
         groupAlive(pgid) || cgroups?.populated(name) == true
     }
 
     /// The group, and each process in the service's cgroup now, held by a
     /// pidfd: the later SIGKILL reaches exactly these (the next run, in the
     /// same cgroup by then, is not touched), and no process that reused a pid.
-    public func endLeftovers(_ name: String, pgid: Int32, signal: Int32) -> (() -> Void)? {
+    package func endLeftovers(_ name: String, pgid: Int32, signal: Int32) -> (() -> Void)? {
         let members = cgroups?.pids(name) ?? []
         let group = groupAlive(pgid)
         guard group || !members.isEmpty else { return nil }

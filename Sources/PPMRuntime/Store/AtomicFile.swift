@@ -4,12 +4,12 @@ import SystemCalls
 
 /// Writes files so that a crash at any instant leaves the old or the new
 /// version: temporary file, fsync, rename.
-public enum AtomicFile {
+package enum AtomicFile {
     /// `sync: false` skips the fsync: the rename still guarantees the old or
     /// the new version after a crash of the process (not of the machine).
     /// Throws a `WriteFailure` (its `errno`: a full disk is `ENOSPC`); the
     /// temporary file is removed then, and the old version stays.
-    public static func write(_ text: String, to path: String, sync: Bool = true) throws {
+    package static func write(_ text: String, to path: String, sync: Bool = true) throws {
         let tmp = path + ".tmp"
         // Made anew, never through a symlink someone planted (O_EXCL | O_NOFOLLOW).
         unlink(tmp)
@@ -32,7 +32,7 @@ public enum AtomicFile {
     }
 
     /// Appends one line-sized record (O_APPEND keeps concurrent lines whole).
-    public static func append(_ text: String, to path: String) {
+    package static func append(_ text: String, to path: String) {
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600)
         guard fd >= 0 else { return }
         try? writeAll(fd, text)

@@ -1,4 +1,4 @@
-import Dispatch
+package import Dispatch
 import Glibc
 import SystemCalls
 
@@ -14,8 +14,8 @@ import SystemCalls
 ///
 /// `@unchecked Sendable`: its descriptor and state are touched only on
 /// `queue`; the callbacks only on `callbackQueue`.
-public final class BackgroundFile: @unchecked Sendable {
-    public let path: String
+package final class BackgroundFile: @unchecked Sendable {
+    package let path: String
     private let queue: WorkerThread
     /// Where `done` and `onChange` run (nil: on the writing queue itself,
     /// for tests that wait with `drain`).
@@ -25,11 +25,11 @@ public final class BackgroundFile: @unchecked Sendable {
     private var failing = false
     /// Told of every write that failed (nothing of it is in the file). Set
     /// it before the first write.
-    public var onFailure: ((WriteFailure) -> Void)?
+    package var onFailure: ((WriteFailure) -> Void)?
     /// Told when a write works again after failures.
-    public var onRecovery: (() -> Void)?
+    package var onRecovery: (() -> Void)?
 
-    public init(path: String, label: String, callbackQueue: DispatchQueue? = nil) {
+    package init(path: String, label: String, callbackQueue: DispatchQueue? = nil) {
         self.path = path
         queue = WorkerThread(name: label)
         self.callbackQueue = callbackQueue
@@ -37,7 +37,7 @@ public final class BackgroundFile: @unchecked Sendable {
 
     /// Appends `text` (fsync after it with `sync`); `done` hears whether it
     /// is written (with `sync`: on disk), or why not (then nothing of it is).
-    public func append(_ text: String, sync: Bool = false, done: ((WriteFailure?) -> Void)? = nil) {
+    package func append(_ text: String, sync: Bool = false, done: ((WriteFailure?) -> Void)? = nil) {
         let done = done.map { LoopBound($0, queue: callbackQueue) }
         queue.perform { [self] in
             finished(write(text, sync: sync), done)
@@ -46,7 +46,7 @@ public final class BackgroundFile: @unchecked Sendable {
 
     /// Replaces the whole file atomically (temporary file, optional fsync,
     /// rename): after a failure the old version stays.
-    public func replace(with text: String, sync: Bool, wait: Bool = false, done: ((WriteFailure?) -> Void)? = nil) {
+    package func replace(with text: String, sync: Bool, wait: Bool = false, done: ((WriteFailure?) -> Void)? = nil) {
         let done = done.map { LoopBound($0, queue: callbackQueue) }
         let write: @Sendable () -> Void = { [self] in
             var failure: WriteFailure?
@@ -59,13 +59,13 @@ public final class BackgroundFile: @unchecked Sendable {
     }
 
     /// Waits until everything asked so far is written.
-    public func drain() { queue.performAndWait {} }
+    package func drain() { queue.performAndWait {} }
 
     /// Cuts a torn last line (bytes after the last newline: a write cut
     /// short by a crash) off the file at `path`, so that the next record
     /// starts on a line of its own. Returns how many bytes were cut.
     @discardableResult
-    public static func cutTornTail(_ path: String) -> Int {
+    package static func cutTornTail(_ path: String) -> Int {
         let fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard fd >= 0 else { return 0 }
         defer { close(fd) }

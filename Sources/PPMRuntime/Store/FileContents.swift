@@ -3,14 +3,14 @@ import Glibc
 import SystemCalls
 
 /// Reads a whole text file, or nil.
-public enum FileContents {
-    public static func read(_ path: String) -> String? {
+package enum FileContents {
+    package static func read(_ path: String) -> String? {
         FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Every byte of a file, read to its end (devices such as /dev/null
     /// and pipes too); the error is `strerror` text ("No such file or directory").
-    public static func bytes(_ path: String) -> Result<[UInt8], POSIXFailure> {
+    package static func bytes(_ path: String) -> Result<[UInt8], POSIXFailure> {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return .failure(POSIXFailure(String(cString: strerror(errno)))) }
         defer { close(fd) }

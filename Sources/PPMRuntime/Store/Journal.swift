@@ -1,4 +1,4 @@
-import Dispatch
+package import Dispatch
 import PPMMachine
 
 /// The event journal: the last `capacity` entries in memory, appended to a
@@ -18,8 +18,8 @@ import PPMMachine
 ///
 /// `@unchecked Sendable`: confined to the daemon's loop queue, where the
 /// file's answers are delivered too.
-public final class Journal: @unchecked Sendable {
-    public let capacity: Int
+package final class Journal: @unchecked Sendable {
+    package let capacity: Int
     /// One kept entry: its service (to filter without reading it) and its line.
     private struct Stored {
         var seq: Int64
@@ -35,19 +35,19 @@ public final class Journal: @unchecked Sendable {
     private var observers: [Int: (JournalEntry) -> Void] = [:]
     private var nextObserver = 0
     /// Why writing the file fails now (nil: it works).
-    public private(set) var problem: WriteFailure?
+    package private(set) var problem: WriteFailure?
     /// Told when writing starts failing (with why) and when it works again (nil).
-    public var onProblem: ((WriteFailure?) -> Void)?
+    package var onProblem: ((WriteFailure?) -> Void)?
     /// What was repaired at start: the bytes of a torn last line cut off,
     /// and the lines that did not parse (the file was rewritten without them).
-    public private(set) var repaired: (tornBytes: Int, badLines: Int) = (0, 0)
+    package private(set) var repaired: (tornBytes: Int, badLines: Int) = (0, 0)
 
     /// A journal persisted at `path` (nil: memory only); earlier entries of
     /// the file are loaded so that `seq` keeps growing across restarts. A
     /// torn last line is cut off, and a file with lines that do not parse is
     /// rewritten without them. `queue` is where the file's answers run (the
     /// daemon's loop; nil: on the writing queue).
-    public init(path: String?, capacity: Int = 1000, maxFileBytes: Int = 1 << 20, queue: DispatchQueue? = nil) {
+    package init(path: String?, capacity: Int = 1000, maxFileBytes: Int = 1 << 20, queue: DispatchQueue? = nil) {
         file = path.map { BackgroundFile(path: $0, label: "ppm-lua.journal", callbackQueue: queue) }
         self.capacity = capacity
         self.maxFileBytes = maxFileBytes
@@ -90,12 +90,12 @@ public final class Journal: @unchecked Sendable {
     }
 
     /// The last `count` entries, optionally of one service, oldest first.
-    public func last(_ count: Int, name: String? = nil) -> [JournalEntry] {
+    package func last(_ count: Int, name: String? = nil) -> [JournalEntry] {
         lastLines(count, name: name).compactMap { line in (try? JSONValue.parse(line)).flatMap(JournalEntry.init(json:)) }
     }
 
     /// The same entries as their JSON text (as written to the file).
-    public func lastLines(_ count: Int, name: String? = nil) -> [String] {
+    package func lastLines(_ count: Int, name: String? = nil) -> [String] {
         let kept = entries.suffix(capacity)
         guard let name else { return kept.suffix(max(0, count)).map(\.line) }
         return kept.filter { $0.name == name }.suffix(max(0, count)).map(\.line)
@@ -103,26 +103,26 @@ public final class Journal: @unchecked Sendable {
 
     /// The kept entries after `seq` (of `name` only, if given), oldest first:
     /// what a follower that saw `seq` last has missed.
-    public func lines(after seq: Int64, name: String? = nil) -> [String] {
+    package func lines(after seq: Int64, name: String? = nil) -> [String] {
         entries.suffix(capacity).filter { $0.seq > seq && (name == nil || $0.name == name) }.map(\.line)
     }
 
     /// Whether an entry of `name` is kept.
-    public func mentions(_ name: String) -> Bool {
+    package func mentions(_ name: String) -> Bool {
         entries.suffix(capacity).contains { $0.name == name }
     }
 
     /// Calls `observer` for every new entry until `removeObserver`.
-    public func addObserver(_ observer: @escaping (JournalEntry) -> Void) -> Int {
+    package func addObserver(_ observer: @escaping (JournalEntry) -> Void) -> Int {
         nextObserver += 1
         observers[nextObserver] = observer
         return nextObserver
     }
 
-    public func removeObserver(_ id: Int) { observers[id] = nil }
+    package func removeObserver(_ id: Int) { observers[id] = nil }
 
     /// Waits until every line recorded so far is written.
-    public func sync() { file?.drain() }
+    package func sync() { file?.drain() }
 
     deinit { file?.drain() }
 

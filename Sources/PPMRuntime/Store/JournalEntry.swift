@@ -1,15 +1,15 @@
 import Dispatch
-import PPMMachine
+package import PPMMachine
 
 /// One journal line: `seq, time, type, name` and the fields of the event.
-public struct JournalEntry: Sendable {
-    public var seq: Int64
-    public var time: Double
-    public var type: String
-    public var name: String?
-    public var fields: [String: JSONValue]
+package struct JournalEntry: Sendable {
+    package var seq: Int64
+    package var time: Double
+    package var type: String
+    package var name: String?
+    package var fields: [String: JSONValue]
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var o = fields
         o["seq"] = .int(seq)
         o["time"] = .double(time)

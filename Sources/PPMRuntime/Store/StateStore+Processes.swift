@@ -6,21 +6,21 @@ import Glibc
 extension StateStore {
     /// The recorded process groups whose leader still runs (same pid, same
     /// start time), by service name.
-    public func leftovers() -> [(name: String, pid: Int32)] {
+    package func leftovers() -> [(name: String, pid: Int32)] {
         processes.compactMap { name, p in Self.startTime(p.pid) == p.start ? (name, p.pid) : nil }.sorted { $0.name < $1.name }
     }
 
     /// The recorded process groups whose leader is gone while members remain
     /// (a stop was draining them when the daemon died). A pid is not given
     /// out again while a group still uses it, so these are the same groups.
-    public func strays() -> [(name: String, pgid: Int32)] {
+    package func strays() -> [(name: String, pgid: Int32)] {
         processes.compactMap { name, p in
             Self.startTime(p.pid) == nil && ppm_group_alive(p.pid) != 0 ? (name, p.pid) : nil
         }.sorted { $0.name < $1.name }
     }
 
     /// How long ago a process started, in seconds (nil if it is gone).
-    public static func age(_ pid: Int32) -> Double? {
+    package static func age(_ pid: Int32) -> Double? {
         guard let start = startTime(pid) else { return nil }
         var boot = timespec()
         clock_gettime(CLOCK_BOOTTIME, &boot)
@@ -29,7 +29,7 @@ extension StateStore {
     }
 
     /// When a process started, in clock ticks since boot (/proc/PID/stat field 22).
-    public static func startTime(_ pid: Int32) -> UInt64? {
+    package static func startTime(_ pid: Int32) -> UInt64? {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { buffer -> UInt64? in
             let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { return nil }

@@ -1,5 +1,5 @@
-import Dispatch
-import PPMMachine
+package import Dispatch
+package import PPMMachine
 
 /// What the daemon must remember across its own restarts: the process group
 /// each service runs (pid + start time, so a later daemon never runs a
@@ -22,37 +22,37 @@ import PPMMachine
 ///
 /// `@unchecked Sendable`: confined to the daemon's loop queue (`queue`),
 /// where the file's answers are delivered too.
-public final class StateStore: @unchecked Sendable {
+package final class StateStore: @unchecked Sendable {
     /// A recorded process group: its leader and when it started (clock
     /// ticks since boot, /proc/PID/stat field 22).
-    public struct Process: Sendable, Equatable {
-        public var pid: Int32
-        public var start: UInt64
+    package struct Process: Sendable, Equatable {
+        package var pid: Int32
+        package var start: UInt64
     }
 
     /// One run-time service: its spec and whether it was stopped on request.
-    public struct Entry: Sendable, Equatable {
-        public var spec: ServiceSpec
-        public var held: Bool
+    package struct Entry: Sendable, Equatable {
+        package var spec: ServiceSpec
+        package var held: Bool
     }
 
-    public var path: String { file.path }
+    package var path: String { file.path }
     private let file: BackgroundFile
     /// Running process groups by service, as recorded.
-    public internal(set) var processes: [String: Process] = [:]
+    package internal(set) var processes: [String: Process] = [:]
     /// Run-time services in the order they were added.
-    public var services: [Entry] { serviceOrder.compactMap { serviceEntries[$0] } }
+    package var services: [Entry] { serviceOrder.compactMap { serviceEntries[$0] } }
     private var serviceEntries: [String: Entry] = [:]
     private var serviceOrder: [String] = []
     /// How many batches have been written (a diagnostic for tests and `status`).
-    public private(set) var writes = 0
+    package private(set) var writes = 0
     /// Why writing the log fails now (nil: it works).
-    public private(set) var problem: WriteFailure?
+    package private(set) var problem: WriteFailure?
     /// Told when writing starts failing (with why) and when it works again (nil).
-    public var onProblem: ((WriteFailure?) -> Void)?
+    package var onProblem: ((WriteFailure?) -> Void)?
     /// What was repaired at start: the bytes of a torn last line cut off,
     /// and the lines that did not parse (the log was rewritten without them).
-    public private(set) var repaired: (tornBytes: Int, badLines: Int) = (0, 0)
+    package private(set) var repaired: (tornBytes: Int, badLines: Int) = (0, 0)
 
     private var pending = ""
     private var pendingSync = false
@@ -67,7 +67,7 @@ public final class StateStore: @unchecked Sendable {
     /// last line is cut off, and a log with lines that do not parse is
     /// rewritten without them. `queue` is where the file's answers run (the daemon's loop; nil:
     /// on the writing queue, for tests that wait with `sync`).
-    public init(path: String, queue: DispatchQueue? = nil) {
+    package init(path: String, queue: DispatchQueue? = nil) {
         file = BackgroundFile(path: path, label: "ppm-lua.state", callbackQueue: queue)
         file.onFailure = { [weak self] in self?.writeFailed($0) }
         file.onRecovery = { [weak self] in self?.writeRecovered() }
@@ -84,7 +84,7 @@ public final class StateStore: @unchecked Sendable {
 
     /// Records a change; written at the next `flush`. A change that changes
     /// nothing (a service saved as it is, a second `forget`) writes nothing.
-    public func apply(_ change: StateChange) {
+    package func apply(_ change: StateChange) {
         guard let line = record(change) else { return }
         pending += line + "\n"
         lines += 1
@@ -102,7 +102,7 @@ public final class StateStore: @unchecked Sendable {
     /// of them is in the file). Changes that change nothing write nothing:
     /// `done` runs at once. For run-time service definitions (`saved`,
     /// `held`, `forgotten`) asked by a client, which hears of them only then.
-    public func commit(_ changes: [StateChange], done: @escaping (WriteFailure?) -> Void) {
+    package func commit(_ changes: [StateChange], done: @escaping (WriteFailure?) -> Void) {
         var undo: [(name: String, before: Entry?, index: Int?, after: Entry?)] = []
         var text = ""
         for change in changes {
@@ -130,7 +130,7 @@ public final class StateStore: @unchecked Sendable {
 
     /// Writes what changed since the last flush: one append, or a snapshot
     /// when the log has grown well past the live records or a write failed.
-    public func flush() { flush(done: nil) }
+    package func flush() { flush(done: nil) }
 
     private func flush(done: ((WriteFailure?) -> Void)?) {
         guard pendingUrgent else { return }
@@ -146,7 +146,7 @@ public final class StateStore: @unchecked Sendable {
     }
 
     /// Waits until every write queued so far is on disk (before the daemon exits).
-    public func sync() {
+    package func sync() {
         if !pending.isEmpty { pendingUrgent = true }
         flush()
         file.drain()

@@ -3,28 +3,28 @@ import Glibc
 /// Why a write to one of the home's files did not reach the disk: the file
 /// and the system's error, with a one-line message for the user
 /// (`no space left on /var/lib/ppm-lua`).
-public struct WriteFailure: Error, Equatable, Sendable, CustomStringConvertible {
+package struct WriteFailure: Error, Equatable, Sendable, CustomStringConvertible {
     /// The file that could not be written.
-    public var path: String
+    package var path: String
     /// The `errno` of the failed call (`ENOSPC`, `EDQUOT`, `EIO`…).
-    public var code: Int32
+    package var code: Int32
 
-    public init(path: String, code: Int32) {
+    package init(path: String, code: Int32) {
         self.path = path
         self.code = code
     }
 
     /// Whether the file system (or the user's quota) is full.
-    public var isFull: Bool { code == ENOSPC || code == EDQUOT }
+    package var isFull: Bool { code == ENOSPC || code == EDQUOT }
 
     /// The folder holding the file (the home, for the state log and the journal).
-    public var directory: String {
+    package var directory: String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     /// `no space left on DIR`, `disk quota exceeded on DIR`, else `PATH: strerror`.
-    public var description: String {
+    package var description: String {
         switch code {
         case ENOSPC: "no space left on \(directory)"
         case EDQUOT: "disk quota exceeded on \(directory)"

@@ -4,15 +4,15 @@ import SystemCalls
 /// The little of full Foundation the project needs, on Glibc: the binary
 /// imports FoundationEssentials only, so it does not load Foundation, its
 /// internationalization library and ICU (issue #8: memory and start-up).
-public enum Console {
+package enum Console {
     /// Writes `text` whole to standard error (unbuffered; failures ignored).
-    public static func error(_ text: String) {
+    package static func error(_ text: String) {
         try? writeAll(2, text)
     }
 
     /// Writes `text` to standard error only if that cannot block (a full
     /// pipe nobody reads): for the watchdog, which must get to its exec.
-    public static func errorIfWritable(_ text: String) {
+    package static func errorIfWritable(_ text: String) {
         var p = pollfd(fd: 2, events: Int16(POLLOUT), revents: 0)
         guard poll(&p, 1, 0) == 1, p.revents & Int16(POLLOUT) != 0 else { return }
         try? writeAll(2, text)
@@ -20,7 +20,7 @@ public enum Console {
 
     /// `value` with `decimals` digits after the point, rounded as printf's
     /// `%.Nf` does (what `String(format:)` gave).
-    public static func fixed(_ value: Double, decimals: Int) -> String {
+    package static func fixed(_ value: Double, decimals: Int) -> String {
         precondition((0...20).contains(decimals))
         return withVaList([value]) { args in
             withUnsafeTemporaryAllocation(of: CChar.self, capacity: 400) { buffer in

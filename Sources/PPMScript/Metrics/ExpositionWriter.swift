@@ -3,21 +3,21 @@
 /// `name{label="value",...} number`. Label values and help texts are
 /// escaped as the format says; numbers are Go's `ParseFloat` syntax
 /// (`+Inf`, `-Inf`, `NaN`, integers without a fraction).
-public struct ExpositionWriter {
+package struct ExpositionWriter {
     /// The text so far.
-    public private(set) var bytes: [UInt8]
+    package private(set) var bytes: [UInt8]
 
     /// An empty text with room for `capacity` bytes.
-    public init(capacity: Int = 4096) {
+    package init(capacity: Int = 4096) {
         bytes = []
         bytes.reserveCapacity(capacity)
     }
 
     /// The media type of the text (the `Content-Type` of `/metrics`).
-    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+    package static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
     /// `# HELP name help` and `# TYPE name type`, before a family's samples.
-    public mutating func family(_ name: String, type: String, help: String) {
+    package mutating func family(_ name: String, type: String, help: String) {
         append("# HELP ")
         append(name)
         bytes.append(UInt8(ascii: " "))
@@ -36,13 +36,13 @@ public struct ExpositionWriter {
     }
 
     /// One sample without labels: `name value`.
-    public mutating func sample(_ name: String, _ value: Double) { sample(name, nil, nil, value) }
+    package mutating func sample(_ name: String, _ value: Double) { sample(name, nil, nil, value) }
 
     /// One sample with one label: `name{a="x"} value`.
-    public mutating func sample(_ name: String, _ label: (String, String), _ value: Double) { sample(name, label, nil, value) }
+    package mutating func sample(_ name: String, _ label: (String, String), _ value: Double) { sample(name, label, nil, value) }
 
     /// One sample with two labels: `name{a="x",b="y"} value`.
-    public mutating func sample(_ name: String, _ first: (String, String), _ second: (String, String), _ value: Double) {
+    package mutating func sample(_ name: String, _ first: (String, String), _ second: (String, String), _ value: Double) {
         sample(name, first, Optional(second), value)
     }
 
@@ -63,7 +63,7 @@ public struct ExpositionWriter {
     }
 
     /// One sample whose labels are given as two lists, `extra` (e.g. `le`) last.
-    public mutating func sample(_ name: String, names: [String], values: [String], extra: (String, String)? = nil, _ value: Double) {
+    package mutating func sample(_ name: String, names: [String], values: [String], extra: (String, String)? = nil, _ value: Double) {
         append(name)
         if !names.isEmpty || extra != nil {
             bytes.append(UInt8(ascii: "{"))
@@ -98,7 +98,7 @@ public struct ExpositionWriter {
     }
 
     /// A sample value: digits for whole numbers, Swift's shortest form otherwise.
-    public mutating func number(_ value: Double) {
+    package mutating func number(_ value: Double) {
         if value.isNaN { return append("NaN") }
         if value.isInfinite { return append(value > 0 ? "+Inf" : "-Inf") }
         if value == value.rounded(), abs(value) < 9_007_199_254_740_992 {
@@ -108,7 +108,7 @@ public struct ExpositionWriter {
     }
 
     /// A whole number in decimal.
-    public mutating func integer(_ value: Int64) {
+    package mutating func integer(_ value: Int64) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
@@ -123,21 +123,21 @@ public struct ExpositionWriter {
     }
 
     /// Bytes of `text` as they are.
-    public mutating func append(_ text: String) {
+    package mutating func append(_ text: String) {
         var text = text
         text.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
     /// Bytes written elsewhere (another writer's text).
-    public mutating func append(bytes more: [UInt8]) { bytes.append(contentsOf: more) }
+    package mutating func append(bytes more: [UInt8]) { bytes.append(contentsOf: more) }
 
     /// Whether `name` is a valid metric name: `[a-zA-Z_:][a-zA-Z0-9_:]*`.
-    public static func isMetricName(_ name: String) -> Bool {
+    package static func isMetricName(_ name: String) -> Bool {
         isName(name, colons: true)
     }
 
     /// Whether `name` is a valid label name: `[a-zA-Z_][a-zA-Z0-9_]*`, not starting with `__` (reserved).
-    public static func isLabelName(_ name: String) -> Bool {
+    package static func isLabelName(_ name: String) -> Bool {
         isName(name, colons: false) && !name.hasPrefix("__")
     }
 

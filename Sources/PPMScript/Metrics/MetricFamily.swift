@@ -3,9 +3,9 @@ import LuaKit
 /// One metric of `ppm.metric` (a counter, gauge or histogram) and its
 /// series, one per set of label values. A class: a reload's new Lua state
 /// takes over the family of the same definition, values and all.
-public final class MetricFamily {
+package final class MetricFamily {
     /// What a family counts.
-    public enum Kind: String, Sendable {
+    package enum Kind: String, Sendable {
         case counter, gauge, histogram
     }
 
@@ -18,19 +18,19 @@ public final class MetricFamily {
         var count: UInt64 = 0
     }
 
-    public let name: String
-    public internal(set) var help: String
-    public let kind: Kind
-    public let labelNames: [String]
+    package let name: String
+    package internal(set) var help: String
+    package let kind: Kind
+    package let labelNames: [String]
     /// A histogram's upper bounds, ascending (`+Inf` implied).
-    public let bounds: [Double]
+    package let bounds: [Double]
     /// Series by label values (in `labelNames` order), and the order they came in.
     private(set) var series: [[String]: Series] = [:]
     private(set) var order: [[String]] = []
 
     /// The most label sets one family keeps: a label taking unbounded
     /// values (a pid, a time) would otherwise grow the daemon without end.
-    public static let maxSeries = 10_000
+    package static let maxSeries = 10_000
 
     init(name: String, help: String, kind: Kind, labelNames: [String], bounds: [Double]) {
         self.name = name
@@ -84,7 +84,7 @@ public final class MetricFamily {
     }
 
     /// The family's lines. An unlabelled counter or gauge shows 0 before its first change.
-    public func write(to w: inout ExpositionWriter) {
+    package func write(to w: inout ExpositionWriter) {
         w.family(name, type: kind.rawValue, help: help)
         let keys = order.isEmpty && labelNames.isEmpty ? [[]] : order
         for key in keys {

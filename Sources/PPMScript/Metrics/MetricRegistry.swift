@@ -8,24 +8,24 @@ import LuaKit
 /// labels and buckets takes over its family, values included, so counters
 /// do not drop to 0 when the config is saved; one the new config no longer
 /// defines is gone with the old state. Confined to the daemon's loop.
-public final class MetricRegistry {
+package final class MetricRegistry {
     /// The families in the order they were defined.
-    public private(set) var families: [MetricFamily] = []
+    package private(set) var families: [MetricFamily] = []
     private var byName: [String: MetricFamily] = [:]
     /// The registry this one follows (nil: the first of the daemon).
     private let previous: MetricRegistry?
     /// `ppm_hook_seconds`: how long each hook call took (kept across reloads).
-    public let hookSeconds: MetricFamily
+    package let hookSeconds: MetricFamily
 
     /// The most families one Lua state defines.
-    public static let maxFamilies = 1000
+    package static let maxFamilies = 1000
     /// `ppm_hook_seconds`'s buckets: hooks take microseconds to milliseconds, their budget 1 s.
     static let hookBounds = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]
     /// Prometheus's default buckets, for a histogram that names none.
-    public static let defaultBounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    package static let defaultBounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
     /// A registry; `previous`'s families are taken over when defined again.
-    public init(following previous: MetricRegistry? = nil) {
+    package init(following previous: MetricRegistry? = nil) {
         self.previous = previous
         hookSeconds = previous?.hookSeconds ?? MetricFamily(
             name: "ppm_hook_seconds", help: "Time each Lua hook call took (on_exit, policies, ppm.on hooks, timers), in seconds.",
@@ -34,7 +34,7 @@ public final class MetricRegistry {
 
     /// Defines a family, or returns the one of that name and shape; throws
     /// with a message naming what is wrong.
-    public func define(_ kind: MetricFamily.Kind, name: String, help: String, labels: [String], bounds: [Double]?) throws -> MetricFamily {
+    package func define(_ kind: MetricFamily.Kind, name: String, help: String, labels: [String], bounds: [Double]?) throws -> MetricFamily {
         func fail(_ message: String) -> LuaHostError { LuaHostError("ppm.metric.\(kind.rawValue): \(message)") }
         guard ExpositionWriter.isMetricName(name) else { throw fail("'\(name)' is not a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)") }
         guard !name.hasPrefix("ppm_") else { throw fail("'\(name)': names starting with ppm_ are the daemon's own; choose another prefix") }
@@ -74,7 +74,7 @@ public final class MetricRegistry {
 
     /// The family's series key for a label table `{name = value}`: every
     /// label the family has, no other.
-    public static func key(_ family: MetricFamily, _ labels: [String: String]) throws -> [String] {
+    package static func key(_ family: MetricFamily, _ labels: [String: String]) throws -> [String] {
         for given in labels.keys where !family.labelNames.contains(given) {
             throw LuaHostError("ppm.metric: '\(family.name)' has no label '\(given)'"
                 + (family.labelNames.isEmpty ? " (it was defined without labels)" : " (its labels: \(family.labelNames.joined(separator: ", ")))"))
@@ -86,7 +86,7 @@ public final class MetricRegistry {
     }
 
     /// Every family's lines, the hook histogram first.
-    public func write(to w: inout ExpositionWriter) {
+    package func write(to w: inout ExpositionWriter) {
         hookSeconds.write(to: &w)
         for family in families { family.write(to: &w) }
     }

@@ -3,11 +3,11 @@ import LuaKit
 /// `ppm.settings { metrics = { address = "127.0.0.1:9321" } }` (SPEC 11):
 /// where the daemon serves `/metrics`, `/healthz` and `/readyz`. Read from
 /// the config when the daemon starts.
-public struct MetricsSettings: Sendable, Equatable {
+package struct MetricsSettings: Sendable, Equatable {
     /// The address to listen on: 4 bytes (IPv4) or 16 (IPv6).
-    public var address: [UInt8]
+    package var address: [UInt8]
     /// The port; 0 lets the system choose (`status` shows the one chosen).
-    public var port: UInt16
+    package var port: UInt16
 
     /// The fields `metrics` accepts.
     static let fields = ["address"]
