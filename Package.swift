@@ -52,13 +52,17 @@ let package = Package(
         // The REPL's terminal: line editor, escape sequences, completion listing, safe text.
         .target(name: "PPMTerminal", dependencies: ["SystemCalls"]),
         // The daemon: the composition root (Daemon) and its parts.
-        .target(name: "PPMDaemon", dependencies: [
-            "PPMMachine", "PPMRuntime", "PPMScript", "PPMProtocol", "LuaKit", "CSystem", "COpenSSL", "SystemCalls",
-        ]),
+        .target(
+            name: "PPMDaemon",
+            dependencies: [
+                "PPMMachine", "PPMRuntime", "PPMScript", "PPMProtocol", "LuaKit", "CSystem", "COpenSSL", "SystemCalls",
+            ]),
         // Readers for pmtr, PETeR, PPM, supervisord and pm2 configs and the ppm.lua writer.
-        .target(name: "PPMImport", dependencies: [
-            "PPMMachine", "PPMRuntime", "PPMScript", "LuaKit", .product(name: "Yams", package: "Yams"),
-        ]),
+        .target(
+            name: "PPMImport",
+            dependencies: [
+                "PPMMachine", "PPMRuntime", "PPMScript", "LuaKit", .product(name: "Yams", package: "Yams"),
+            ]),
         .executableTarget(
             name: "ppm-lua-import",
             dependencies: [
@@ -81,9 +85,11 @@ let package = Package(
         .testTarget(name: "PPMRuntimeTests", dependencies: ["PPMRuntime", "PPMMachine", "PPMMachineTesting", "SystemCalls"]),
         .testTarget(name: "PPMProtocolTests", dependencies: ["PPMProtocol", "PPMMachine", "PPMRuntime", "SystemCalls"]),
         .testTarget(name: "PPMTerminalTests", dependencies: ["PPMTerminal"]),
-        .testTarget(name: "PPMDaemonTests", dependencies: [
-            "PPMDaemon", "PPMProtocol", "PPMMachine", "PPMRuntime", "PPMMachineTesting", "PPMScript", "SystemCalls",
-        ]),
+        .testTarget(
+            name: "PPMDaemonTests",
+            dependencies: [
+                "PPMDaemon", "PPMProtocol", "PPMMachine", "PPMRuntime", "PPMMachineTesting", "PPMScript", "SystemCalls",
+            ]),
         // Drives the built ppm-lua binary (run `swift build` first, as scripts/test.sh does).
         // PPMProtocol: the raw TCP client of the remote tests speaks TLS through its channel.
         .testTarget(name: "EndToEndTests", dependencies: ["PPMProtocol", "PPMMachine", "PPMRuntime"]),

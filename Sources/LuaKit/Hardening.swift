@@ -1,4 +1,5 @@
 import CLuaShim
+
 /// What to suggest instead of the standard functions a daemon cannot allow.
 public struct DaemonAlternatives: Sendable {
     /// Instead of `os.exit`, e.g. `ppm.shutdown()`.
@@ -31,19 +32,25 @@ extension LuaState {
     ///   length the caller chooses check the budget as they go.
     public func hardenForDaemon(_ alternatives: DaemonAlternatives) throws {
         ppm_lua_close_sandbox_holes(L)
-        for name in ["debug", "gethook", "getlocal", "setlocal", "getupvalue", "setupvalue", "upvalueid", "upvaluejoin",
-                     "getmetatable", "setmetatable", "getregistry", "getuservalue", "setuservalue", "setcstacklimit"] {
-            forbid("debug", name, message: "debug.\(name) is not available in the daemon (it could bypass the time budget); "
-                + "debug.traceback and debug.getinfo are")
+        for name in [
+            "debug", "gethook", "getlocal", "setlocal", "getupvalue", "setupvalue", "upvalueid", "upvaluejoin",
+            "getmetatable", "setmetatable", "getregistry", "getuservalue", "setuservalue", "setcstacklimit",
+        ] {
+            forbid(
+                "debug", name,
+                message: "debug.\(name) is not available in the daemon (it could bypass the time budget); "
+                    + "debug.traceback and debug.getinfo are")
         }
         forbid("package", "loadlib", message: "package.loadlib is refused: C code would run outside the time budget")
         forbid("os", "exit", message: "os.exit would end the daemon; use \(alternatives.exit)")
         forbid("os", "execute", message: "os.execute would block the daemon; use \(alternatives.run)")
         forbid("io", "popen", message: "io.popen would block the daemon; use \(alternatives.run)")
         forbid("debug", "sethook", message: "debug.sethook is reserved for the host's time budget")
-        let noStdinMessage = LuaValue.string("reading the daemon's standard input would block it; read a file with io.open(path), "
-            + "or give text to a command with ppm.spawn(cmd, {stdin = text, on_exit = fn})")
-        let patch = try load("""
+        let noStdinMessage = LuaValue.string(
+            "reading the daemon's standard input would block it; read a file with io.open(path), "
+                + "or give text to a command with ppm.spawn(cmd, {stdin = text, on_exit = fn})")
+        let patch = try load(
+            """
             local message, rawload, rawloadfile, select, error = ...
             local function no_stdin() error(message, 3) end
             local stdin_handle = io.stdin

@@ -150,7 +150,8 @@ public enum LuaLiteral {
     /// The length of the well-formed UTF-8 sequence starting at `at`
     /// (no overlong forms, surrogates or values past U+10FFFF), or nil.
     private static func validSequence(_ bytes: [UInt8], at: Int) -> Int? {
-        let length: Int, second: ClosedRange<UInt8>
+        let length: Int
+        let second: ClosedRange<UInt8>
         switch bytes[at] {
         case 0xC2...0xDF: (length, second) = (2, 0x80...0xBF)
         case 0xE0: (length, second) = (3, 0xA0...0xBF)

@@ -11,8 +11,10 @@ extension LuaState {
         var debug = lua_Debug()
         guard lua_getinfo(L, ">S", &debug) != 0, let source = debug.source, debug.linedefined > 0 else { return nil }
         let name = String(cString: source)
-        return (name.hasPrefix("@") || name.hasPrefix("=") ? String(name.dropFirst()) : name,
-                Int(debug.linedefined), Int(debug.lastlinedefined))
+        return (
+            name.hasPrefix("@") || name.hasPrefix("=") ? String(name.dropFirst()) : name,
+            Int(debug.linedefined), Int(debug.lastlinedefined)
+        )
     }
 
     /// The source text of a Lua function, read from the file it was loaded

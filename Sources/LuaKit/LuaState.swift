@@ -277,11 +277,11 @@ public final class LuaState {
 
     private func installPrint() throws {
         let write = function("print") { [unowned self] args in
-            if case .string(let s) = args[1] { self.output(s) }
-            else if let b = args[1].byteValue { self.output(String(decoding: b, as: UTF8.self)) }
+            if case .string(let s) = args[1] { self.output(s) } else if let b = args[1].byteValue { self.output(String(decoding: b, as: UTF8.self)) }
             return []
         }
-        let make = try load("""
+        let make = try load(
+            """
             local write, select, tostring, concat = ...
             return function(...)
               local n = select('#', ...)

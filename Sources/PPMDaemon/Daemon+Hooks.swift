@@ -19,8 +19,9 @@ extension Daemon {
             return ProcessStats.usage(group)
         }
         hooks.spawn = { [unowned self] cmd, env, dir, input, timeout, onExit, done in
-            self.helpers.spawn(cmd: cmd, env: env, dir: dir, stdin: input, timeout: timeout, onExit: onExit,
-                               killAfter: self.supervisor.settings.stopTimeout, done: done)
+            self.helpers.spawn(
+                cmd: cmd, env: env, dir: dir, stdin: input, timeout: timeout, onExit: onExit,
+                killAfter: self.supervisor.settings.stopTimeout, done: done)
         }
         hooks.probe = { [unowned self] request, timeout, done in self.prober.run(request, timeout: timeout, done: done) }
         loop.probeRunner = self

@@ -44,9 +44,11 @@ package final class Daemon: @unchecked Sendable {
     lazy var udpSockets = ReadinessSet(queue: queue)
     /// Runs tcp, http and exec probes on the loop (`ppm.probe.*`).
     lazy var prober: Prober = {
-        let prober = Prober(queue: queue, sockets: udpSockets, clock: scheduler, launch: { [unowned self] spec, timeout, done in
-            self.helpers.spawn(spec, stdin: nil, timeout: timeout, onExit: false, killAfter: 0, done: done)
-        }, endHelper: { [unowned self] pid in self.helpers.killProbe(pid) })
+        let prober = Prober(
+            queue: queue, sockets: udpSockets, clock: scheduler,
+            launch: { [unowned self] spec, timeout, done in
+                self.helpers.spawn(spec, stdin: nil, timeout: timeout, onExit: false, killAfter: 0, done: done)
+            }, endHelper: { [unowned self] pid in self.helpers.killProbe(pid) })
         prober.specOf = { [unowned self] name in self.supervisor.snapshot(name)?.spec }
         return prober
     }()
@@ -107,9 +109,10 @@ package final class Daemon: @unchecked Sendable {
         signals = try SignalLoop()
         let locations = options.locations
         try locations.create()
-        let config = try ConfigLoader(context: .init(
-            version: options.version, configPath: options.configPath, home: locations.home,
-            pluginFolders: Locations.pluginFolders()))
+        let config = try ConfigLoader(
+            context: .init(
+                version: options.version, configPath: options.configPath, home: locations.home,
+                pluginFolders: Locations.pluginFolders()))
         if let path = options.configPath { try config.loadConfig(path: path) }
         host = HookHost(config)
         interrupter = CurrentInterrupter(host.lua.interrupter)
@@ -155,8 +158,9 @@ package final class Daemon: @unchecked Sendable {
         spawner.home = locations.home
         cgroups.setUp(asked: host.cgroups, home: locations.home)
         // What a killed daemon left running; the store then records only this daemon's processes.
-        let leftovers = Leftovers.find(store: store, specs: config.declared + store.services.map(\.spec), home: locations.home,
-                                       cgroups: spawner.cgroups, handedOver: Set((handover?.helpers ?? []).map(\.pid)))
+        let leftovers = Leftovers.find(
+            store: store, specs: config.declared + store.services.map(\.spec), home: locations.home,
+            cgroups: spawner.cgroups, handedOver: Set((handover?.helpers ?? []).map(\.pid)))
         for name in store.processes.keys { store.apply(.gone(name)) }
         loop.store = store
         loop.processWatcher = PidWatcher(queue: queue)
@@ -187,9 +191,10 @@ package final class Daemon: @unchecked Sendable {
         let (pipes, lost) = holder.takeAll(budget: DescriptorBudget.available(services: services) / 2)
         output.restore(pipes)
         if !lost.isEmpty {
-            Console.error("ppm-lua: warning: the open-files limit (\(DescriptorBudget.limit())) leaves no room to read "
-                + "the output of \(lost.count) stream(s): \(lost.sorted().prefix(10).joined(separator: ", "))\(lost.count > 10 ? " …" : ""); their lines wait in "
-                + "the fd holder's pipes until a daemon with a higher limit (ulimit -n) takes them back\n")
+            Console.error(
+                "ppm-lua: warning: the open-files limit (\(DescriptorBudget.limit())) leaves no room to read "
+                    + "the output of \(lost.count) stream(s): \(lost.sorted().prefix(10).joined(separator: ", "))\(lost.count > 10 ? " …" : ""); their lines wait in "
+                    + "the fd holder's pipes until a daemon with a higher limit (ulimit -n) takes them back\n")
         }
     }
 
@@ -280,23 +285,25 @@ package final class Daemon: @unchecked Sendable {
         if quitWaiters.count > 1 { return }
         notify.supervisorNotifier?.stopping()
         helpers.terminateAll()
-        loop.send(.shutdown(waiter: loop.waiter { [self] in
-            output.keeper = nil
-            output.closeAll()
-            holder?.quit()
-            // Waiting for the children to end is this turn's job: the watchdog lets it.
-            StallGuard.allow(2 * supervisor.settings.stopTimeout + 15)
-            cgroups.removeAll()
-            RemainingChildren.end(grace: supervisor.settings.stopTimeout) { log("info", $0) }
-            quitWaiters.forEach { $0() }
-            store.sync()
-            journal.sync()
-            server?.shutdown()
-            remote.shutdown()
-            metricsServer?.shutdown()
-            if let pidfile = options.pidfile { unlink(pidfile) }
-            log("info", "every service stopped; exiting")
-            exit(0)
-        }))
+        loop.send(
+            .shutdown(
+                waiter: loop.waiter { [self] in
+                    output.keeper = nil
+                    output.closeAll()
+                    holder?.quit()
+                    // Waiting for the children to end is this turn's job: the watchdog lets it.
+                    StallGuard.allow(2 * supervisor.settings.stopTimeout + 15)
+                    cgroups.removeAll()
+                    RemainingChildren.end(grace: supervisor.settings.stopTimeout) { log("info", $0) }
+                    quitWaiters.forEach { $0() }
+                    store.sync()
+                    journal.sync()
+                    server?.shutdown()
+                    remote.shutdown()
+                    metricsServer?.shutdown()
+                    if let pidfile = options.pidfile { unlink(pidfile) }
+                    log("info", "every service stopped; exiting")
+                    exit(0)
+                }))
     }
 }

@@ -32,8 +32,10 @@ package enum ImportFormat: String, CaseIterable, Sendable {
     /// JavaScript configs are programs, not data.
     package static func refuseScript(_ path: String) throws(ImportError) {
         guard path.hasSuffix(".js") || path.hasSuffix(".cjs") || path.hasSuffix(".mjs") else { return }
-        throw ImportError(path, line: nil, "a pm2 JavaScript config is a program and cannot be read; export it as JSON first: "
-            + "node -e 'console.log(JSON.stringify(require(\"./\(basename(path))\"), null, 2))' > ecosystem.json")
+        throw ImportError(
+            path, line: nil,
+            "a pm2 JavaScript config is a program and cannot be read; export it as JSON first: "
+                + "node -e 'console.log(JSON.stringify(require(\"./\(basename(path))\"), null, 2))' > ecosystem.json")
     }
 
     /// Tells the format from the content: XML is PETeR, a JSON document or a
@@ -49,22 +51,27 @@ package enum ImportFormat: String, CaseIterable, Sendable {
         let lines = text.split(separator: "\n").map { $0.trimmingSpaces }
             .filter { !$0.isEmpty && !$0.hasPrefix("#") && !$0.hasPrefix(";") }
         if lines.contains(where: { $0.hasPrefix("[") && $0.hasSuffix("]") }) && isIni(text) { return .supervisord }
-        if lines.contains(where: { $0 == "job" || $0.hasPrefix("job ") || $0.hasPrefix("job{") || $0.hasPrefix("report to ") || $0.hasPrefix("listen on ") }) {
+        if lines.contains(where: {
+            $0 == "job" || $0.hasPrefix("job ") || $0.hasPrefix("job{") || $0.hasPrefix("report to ") || $0.hasPrefix("listen on ")
+        }) {
             return .pmtr
         }
         for line in text.split(separator: "\n") {
             if line.hasPrefix("services:") { return .ppm }
             if line.hasPrefix("apps:") { return .pm2 }
         }
-        throw ImportError(path, line: nil, "cannot tell the format from the content; name it with --from "
-            + allCases.map(\.rawValue).joined(separator: "|"))
+        throw ImportError(
+            path, line: nil,
+            "cannot tell the format from the content; name it with --from "
+                + allCases.map(\.rawValue).joined(separator: "|"))
     }
 
     private static func isIni(_ text: String) -> Bool {
         text.split(separator: "\n").contains { line in
             let t = line.trimmingSpaces
-            return t.hasPrefix("[") && t.hasSuffix("]") && (t.contains("program:") || t.contains("group:") || t == "[supervisord]"
-                || t.contains("eventlistener:") || t == "[supervisorctl]" || t == "[unix_http_server]" || t == "[inet_http_server]")
+            return t.hasPrefix("[") && t.hasSuffix("]")
+                && (t.contains("program:") || t.contains("group:") || t == "[supervisord]"
+                    || t.contains("eventlistener:") || t == "[supervisorctl]" || t == "[unix_http_server]" || t == "[inet_http_server]")
         }
     }
 

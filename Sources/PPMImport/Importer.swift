@@ -21,7 +21,8 @@ package enum Importer {
             return try importFile(path, from: format)
         }
         if let format, format != .systemd {
-            throw ImportError(paths[0], line: nil, "only systemd units are imported several at a time (--from systemd); \(format.rawValue) takes one file")
+            throw ImportError(
+                paths[0], line: nil, "only systemd units are imported several at a time (--from systemd); \(format.rawValue) takes one file")
         }
         var files: [(path: String, text: String)] = []
         for path in paths {
@@ -29,10 +30,11 @@ package enum Importer {
         }
         guard !files.isEmpty else { throw ImportError(paths[0], line: nil, "no .service files found") }
         var config = try SystemdReader(files: files).read()
-        config.header = [
-            "ppm.lua imported from \(files.map { ImportFormat.basename($0.path) }.joined(separator: ", ")) (systemd) by `ppm-lua import`.",
-            "Check it with `ppm-lua check FILE`; run it with `ppm-lua daemon -c FILE`.", "",
-        ] + config.header
+        config.header =
+            [
+                "ppm.lua imported from \(files.map { ImportFormat.basename($0.path) }.joined(separator: ", ")) (systemd) by `ppm-lua import`.",
+                "Check it with `ppm-lua check FILE`; run it with `ppm-lua daemon -c FILE`.", "",
+            ] + config.header
         return ImportResult(format: .systemd, lua: LuaWriter.write(config), untranslated: config.allUntranslated)
     }
 
@@ -44,7 +46,9 @@ package enum Importer {
     /// `path` itself, or the `.service` files of the folder it names, sorted.
     private static func unitFiles(_ path: String) throws(ImportError) -> [String] {
         guard isFolder(path) else { return [path] }
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { throw ImportError(path, line: nil, "cannot list the folder") }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+            throw ImportError(path, line: nil, "cannot list the folder")
+        }
         return names.filter { $0.hasSuffix(".service") }.sorted().map { path + "/" + $0 }
     }
 
@@ -68,10 +72,11 @@ package enum Importer {
         let chosen: ImportFormat
         if let format { chosen = format } else { chosen = try ImportFormat.guess(path: path, text: text) }
         var config = try translate(text, path: path, format: chosen)
-        config.header = [
-            "ppm.lua imported from \(path) (\(chosen.title)) by `ppm-lua import`.",
-            "Check it with `ppm-lua check FILE`; run it with `ppm-lua daemon -c FILE`.",
-        ] + (config.header.isEmpty ? [] : [""] + config.header)
+        config.header =
+            [
+                "ppm.lua imported from \(path) (\(chosen.title)) by `ppm-lua import`.",
+                "Check it with `ppm-lua check FILE`; run it with `ppm-lua daemon -c FILE`.",
+            ] + (config.header.isEmpty ? [] : [""] + config.header)
         return ImportResult(format: chosen, lua: LuaWriter.write(config), untranslated: config.allUntranslated)
     }
 

@@ -14,7 +14,11 @@ enum JSComments {
             let b = bytes[i]
             if let q = quote {
                 out.append(b)
-                if b == UInt8(ascii: "\\"), i + 1 < bytes.count { out.append(bytes[i + 1]); i += 2; continue }
+                if b == UInt8(ascii: "\\"), i + 1 < bytes.count {
+                    out.append(bytes[i + 1])
+                    i += 2
+                    continue
+                }
                 if b == q || b == 0x0A { quote = nil }
                 i += 1
             } else if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") {
@@ -22,7 +26,10 @@ enum JSComments {
                 out.append(b)
                 i += 1
             } else if b == UInt8(ascii: "/"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "/") {
-                while i < bytes.count, bytes[i] != 0x0A { out.append(0x20); i += 1 }
+                while i < bytes.count, bytes[i] != 0x0A {
+                    out.append(0x20)
+                    i += 1
+                }
             } else if b == UInt8(ascii: "/"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "*") {
                 out += [0x20, 0x20]
                 i += 2
@@ -30,7 +37,10 @@ enum JSComments {
                     out.append(bytes[i] == 0x0A ? 0x0A : 0x20)
                     i += 1
                 }
-                if i < bytes.count { out += [0x20, 0x20]; i += 2 }
+                if i < bytes.count {
+                    out += [0x20, 0x20]
+                    i += 2
+                }
             } else {
                 out.append(b)
                 i += 1

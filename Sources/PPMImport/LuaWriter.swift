@@ -43,8 +43,10 @@ package enum LuaWriter {
     /// character shown escaped (Lua also ends a comment at `\r`, and text from
     /// the imported file must never become code).
     static func comment(_ text: String) -> String {
-        text.isEmpty ? "--" : text.split(separator: "\n", omittingEmptySubsequences: false)
-            .map { "-- " + visible(String($0)) }.joined(separator: "\n")
+        text.isEmpty
+            ? "--"
+            : text.split(separator: "\n", omittingEmptySubsequences: false)
+                .map { "-- " + visible(String($0)) }.joined(separator: "\n")
     }
 
     /// `text` with each control character (C0, DEL, C1, and the line and

@@ -1,6 +1,6 @@
 import Foundation
-import Yams
 import LuaKit
+import Yams
 
 /// Reads a PPM (Partner Process Monitor) YAML config with Yams: `services`
 /// with `command: {path, args, env}`, `workdir`, `schedule` (cron) and
@@ -21,19 +21,27 @@ struct PPMYamlReader {
                 for item in list { config.blocks.append(.service(try service(item, config: &config))) }
             case "restart_interval":
                 let interval = try duration(value, key: key)
-                config.settings.append(LuaField("backoff", .table([LuaField("interval", .number(interval))]),
-                                                comment: "restart_interval: PPM's backoff base, interval * 2^(n-1)"))
+                config.settings.append(
+                    LuaField(
+                        "backoff", .table([LuaField("interval", .number(interval))]),
+                        comment: "restart_interval: PPM's backoff base, interval * 2^(n-1)"))
             case "logger":
                 try logger(value, into: &config)
             case "stats_interval":
-                config.untranslated.append(Untranslated(line: line, text: Node.describe(key, value),
-                                                        reason: "ppm-lua samples on request: `ppm-lua stats`, ppm.stats(name)"))
+                config.untranslated.append(
+                    Untranslated(
+                        line: line, text: Node.describe(key, value),
+                        reason: "ppm-lua samples on request: `ppm-lua stats`, ppm.stats(name)"))
             case "watch_restart_interval":
-                config.untranslated.append(Untranslated(line: line, text: Node.describe(key, value),
-                                                        reason: "`depends` restarts are debounced 1 s in ppm-lua"))
+                config.untranslated.append(
+                    Untranslated(
+                        line: line, text: Node.describe(key, value),
+                        reason: "`depends` restarts are debounced 1 s in ppm-lua"))
             case "clock_check_interval":
-                config.untranslated.append(Untranslated(line: line, text: Node.describe(key, value),
-                                                        reason: "ppm-lua's timers run on the monotonic clock; no check is needed"))
+                config.untranslated.append(
+                    Untranslated(
+                        line: line, text: Node.describe(key, value),
+                        reason: "ppm-lua's timers run on the monotonic clock; no check is needed"))
             default:
                 config.untranslated.append(Untranslated(line: line, text: Node.describe(key, value), reason: "not a PPM setting ppm-lua knows"))
             }
@@ -95,8 +103,9 @@ struct PPMYamlReader {
                     block.set("restart", .code("cron { \(LuaLiteral.string(expr)) }"), comment: "schedule: started again at these times")
                 }
             case "watch":
-                block.set("depends", .array(try watch(value, line: line, block: &block).map { .string($0) }),
-                          comment: "watch: restarted when these change")
+                block.set(
+                    "depends", .array(try watch(value, line: line, block: &block).map { .string($0) }),
+                    comment: "watch: restarted when these change")
             default:
                 block.untranslated.append(Untranslated(line: line, text: Node.describe(key, value), reason: "not a PPM service field"))
             }
@@ -112,8 +121,10 @@ struct PPMYamlReader {
         }
         let include = parts.first { $0.key == "include" }?.value.strings
         for (key, keyLine, value) in parts where key == "exclude" || key == "max_depth" {
-            block.untranslated.append(Untranslated(line: keyLine, text: "watch " + Node.describe(key, value),
-                                                   reason: "`depends` takes files and globs to watch, without exclusions or depth"))
+            block.untranslated.append(
+                Untranslated(
+                    line: keyLine, text: "watch " + Node.describe(key, value),
+                    reason: "`depends` takes files and globs to watch, without exclusions or depth"))
         }
         guard let include else { return paths.map(Self.whole) }
         return paths.flatMap { path in include.map { glob in "\(path.hasSuffix("/") ? String(path.dropLast()) : path)/**/\(glob)" } }
@@ -140,11 +151,15 @@ struct PPMYamlReader {
                 }
                 config.settings.append(LuaField("log_max_size", .int(bytes), comment: "logger.max_file_size = \(value.text!)"))
             case "path":
-                config.untranslated.append(Untranslated(line: line, text: "logger " + Node.describe(key, value),
-                                                        reason: "logs go to <home>/logs: set PPM_LUA_HOME, or stdout/stderr per service"))
+                config.untranslated.append(
+                    Untranslated(
+                        line: line, text: "logger " + Node.describe(key, value),
+                        reason: "logs go to <home>/logs: set PPM_LUA_HOME, or stdout/stderr per service"))
             default:
-                config.untranslated.append(Untranslated(line: line, text: "logger " + Node.describe(key, value),
-                                                        reason: "not a log setting ppm-lua has"))
+                config.untranslated.append(
+                    Untranslated(
+                        line: line, text: "logger " + Node.describe(key, value),
+                        reason: "not a log setting ppm-lua has"))
             }
         }
     }

@@ -12,8 +12,10 @@ struct PeterActions {
         block.set("name", .string(p.name))
         block.set("cmd", .string(p.cmd))
         if !p.placeholders.isEmpty {
-            block.untranslated.append(Untranslated(line: p.node.line, text: "placeholders \(p.placeholders.joined(separator: " ")) in <cmd>",
-                reason: "filled only when an action starts a program; this one also starts with the others, so they stay as written"))
+            block.untranslated.append(
+                Untranslated(
+                    line: p.node.line, text: "placeholders \(p.placeholders.joined(separator: " ")) in <cmd>",
+                    reason: "filled only when an action starts a program; this one also starts with the others, so they stay as written"))
         }
         if let initNode = p.node.all("init").first {
             if p.startsOnRequest {
@@ -23,8 +25,10 @@ struct PeterActions {
                 if start.name == "start", start.attributes["name"] == nil || start.attributes["name"] == p.name {
                     if let after = try seconds(start) { block.set("start_after", .number(after), comment: "<init><start after>") }
                 } else {
-                    block.untranslated.append(Untranslated(line: start.line, text: start.tag,
-                        reason: "<init> only delays the program's own first start in ppm-lua"))
+                    block.untranslated.append(
+                        Untranslated(
+                            line: start.line, text: start.tag,
+                            reason: "<init> only delays the program's own first start in ppm-lua"))
                 }
             }
         }
@@ -41,8 +45,10 @@ struct PeterActions {
             untranslated.append(Untranslated(line: child.line, text: child.tag, reason: "not a PETeR program setting ppm-lua knows"))
         }
         for attribute in p.node.attributes.keys.sorted() where attribute != "name" {
-            untranslated.append(Untranslated(line: p.node.line, text: "\(attribute)=\"\(p.node.attributes[attribute]!)\"",
-                                             reason: "not a PETeR program attribute ppm-lua knows"))
+            untranslated.append(
+                Untranslated(
+                    line: p.node.line, text: "\(attribute)=\"\(p.node.attributes[attribute]!)\"",
+                    reason: "not a PETeR program attribute ppm-lua knows"))
         }
         block.untranslated += untranslated
         return block
@@ -64,11 +70,12 @@ struct PeterActions {
             lines.append("  end })")
         }
         lines.append("end")
-        let comments = [
-            "<program name=\"\(p.name)\"> at line \(p.node.line): <init/> and the placeholders \(p.placeholders.joined(separator: " ")):",
-            "other programs' exit actions run it with the values of their exit filled in, through",
-            "ppm.spawn (unsupervised; not listed by `ppm-lua ls`).",
-        ] + untranslated.map(LuaWriter.describe)
+        let comments =
+            [
+                "<program name=\"\(p.name)\"> at line \(p.node.line): <init/> and the placeholders \(p.placeholders.joined(separator: " ")):",
+                "other programs' exit actions run it with the values of their exit filled in, through",
+                "ppm.spawn (unsupervised; not listed by `ppm-lua ls`).",
+            ] + untranslated.map(LuaWriter.describe)
         return .code(comments: comments, lines: lines)
     }
 
@@ -76,8 +83,10 @@ struct PeterActions {
 
     /// `if … then … end` for each `<exit>`; `again` writes the program's own
     /// restart (after an optional delay).
-    private func exitBranches(_ p: PeterProgram, event: String, untranslated: inout [Untranslated],
-                              again: (Double?) -> [String]) throws(ImportError) -> [String] {
+    private func exitBranches(
+        _ p: PeterProgram, event: String, untranslated: inout [Untranslated],
+        again: (Double?) -> [String]
+    ) throws(ImportError) -> [String] {
         var lines: [String] = []
         for actions in p.node.all("actions") {
             for exit in actions.children {
@@ -94,10 +103,14 @@ struct PeterActions {
                     case "result": conditions.append("\(event).result == \(n)")
                     // The manual's example 3 reads <exit signal="0"> as "when it crashes": any signal.
                     case "signal": conditions.append(n == 0 ? "\(event).signal ~= nil" : "\(event).signal == \(n)")
-                    default: untranslated.append(Untranslated(line: exit.line, text: "\(key)=\"\(value)\"", reason: "<exit> matches result and signal only"))
+                    default:
+                        untranslated.append(
+                            Untranslated(line: exit.line, text: "\(key)=\"\(value)\"", reason: "<exit> matches result and signal only"))
                     }
                 }
-                lines.append("if \(conditions.isEmpty ? "true" : conditions.joined(separator: " and ")) then  -- \(LuaWriter.visible(exit.tag)) at line \(exit.line)")
+                lines.append(
+                    "if \(conditions.isEmpty ? "true" : conditions.joined(separator: " and ")) then  -- \(LuaWriter.visible(exit.tag)) at line \(exit.line)"
+                )
                 var selfStart: Double??
                 for action in exit.children {
                     let target = action.attributes["name"]
@@ -111,7 +124,8 @@ struct PeterActions {
                             throw ImportError(file, line: action.line, "<stop name=\"\(target!)\">: no program has that name")
                         }
                         if other.isHelper {
-                            untranslated.append(Untranslated(line: action.line, text: action.tag, reason: "'\(other.name)' runs unsupervised and cannot be stopped"))
+                            untranslated.append(
+                                Untranslated(line: action.line, text: action.tag, reason: "'\(other.name)' runs unsupervised and cannot be stopped"))
                         } else {
                             lines.append("  ppm.stop(\(LuaLiteral.string(other.name)))")
                         }
@@ -137,7 +151,8 @@ struct PeterActions {
         if other.isHelper {
             return after.map { "ppm.after(\(LuaExpr.number($0).inline), function() \(other.runner)(ev) end)" } ?? "\(other.runner)(ev)"
         }
-        return after.map { "ppm.start(\(LuaLiteral.string(name)), { after = \(LuaExpr.number($0).inline) })" } ?? "ppm.start(\(LuaLiteral.string(name)))"
+        return after.map { "ppm.start(\(LuaLiteral.string(name)), { after = \(LuaExpr.number($0).inline) })" }
+            ?? "ppm.start(\(LuaLiteral.string(name)))"
     }
 
     private func seconds(_ node: XMLNode) throws(ImportError) -> Double? {

@@ -14,7 +14,9 @@ struct PeterReader {
         switch root.name {
         case "peter":
             for child in root.children where child.name != "programs" {
-                if child.name == "general" { general(child, into: &config) } else {
+                if child.name == "general" {
+                    general(child, into: &config)
+                } else {
                     config.untranslated.append(Untranslated(line: child.line, text: child.tag, reason: "not a PETeR section ppm-lua knows"))
                 }
             }
@@ -61,11 +63,15 @@ struct PeterReader {
     private func general(_ node: XMLNode, into config: inout LuaConfig) {
         for child in node.children {
             if child.name == "socket" {
-                config.untranslated.append(Untranslated(line: child.line, text: child.tag,
-                    reason: "PETeR's XML command socket; ppm-lua is controlled through <home>/ppm.sock (JSON lines, docs/reference/protocol.md)"))
+                config.untranslated.append(
+                    Untranslated(
+                        line: child.line, text: child.tag,
+                        reason: "PETeR's XML command socket; ppm-lua is controlled through <home>/ppm.sock (JSON lines, docs/reference/protocol.md)"))
                 for allow in child.children {
-                    config.untranslated.append(Untranslated(line: allow.line, text: allow.tag + allow.text.trimmingSpaces,
-                        reason: "socket allow list: ppm-lua's socket admits only the daemon's user and root"))
+                    config.untranslated.append(
+                        Untranslated(
+                            line: allow.line, text: allow.tag + allow.text.trimmingSpaces,
+                            reason: "socket allow list: ppm-lua's socket admits only the daemon's user and root"))
                 }
             } else {
                 config.untranslated.append(Untranslated(line: child.line, text: child.tag, reason: "a setting of PETeR itself"))
@@ -85,7 +91,10 @@ struct PeterProgram {
         var words: [String] = []
         var word = ""
         for c in cmd + " " {
-            if c.isASCII && c.isUppercase { word.append(c); continue }
+            if c.isASCII && c.isUppercase {
+                word.append(c)
+                continue
+            }
             if PeterReader.placeholders.contains(word) && !words.contains(word) { words.append(word) }
             word = ""
         }

@@ -1,7 +1,7 @@
 import Foundation
+import LuaKit
 import PPMScript
 import Yams
-import LuaKit
 
 /// One pm2 app (an entry of `apps`) and its translation.
 struct Pm2App {
@@ -73,8 +73,10 @@ struct Pm2App {
         var block = ServiceBlock()
         block.comments = ["pm2 app at line \(node.line)"]
         if let renamedFrom, let f = get("name") {
-            block.untranslated.append(Untranslated(line: f.line, text: "name: \(renamedFrom)",
-                                                   reason: "renamed '\(name)': ppm-lua names have no spaces or slashes"))
+            block.untranslated.append(
+                Untranslated(
+                    line: f.line, text: "name: \(renamedFrom)",
+                    reason: "renamed '\(name)': ppm-lua names have no spaces or slashes"))
         }
         let script = get("script")!.value.text!
         let ext = script.split(separator: "/").last.flatMap { $0.contains(".") ? $0.split(separator: ".").last.map(String.init) : nil }
@@ -90,7 +92,9 @@ struct Pm2App {
         if let f = get("instances") {
             // pm2 takes numeric strings too (`instances: '2'`).
             let count = f.value.int ?? f.value.text.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            if let n = count, n > 0 { instances = n } else if f.value.text == "max" || count == 0 || count == -1 {
+            if let n = count, n > 0 {
+                instances = n
+            } else if f.value.text == "max" || count == 0 || count == -1 {
                 let cpus = max(1, ProcessInfo.processInfo.activeProcessorCount - (count == -1 ? 1 : 0))
                 instances = cpus
                 block.comments.append("instances: \(f.value.text!) is \(cpus) on the machine that imported this")
@@ -103,8 +107,10 @@ struct Pm2App {
             block.comments.append("instances = \(instances): one service each, NODE_APP_INSTANCE = 0 … \(instances - 1)")
             // pm2 runs node scripts in cluster mode unless told otherwise: one shared port.
             if get("exec_mode") == nil, ext.map({ ["js", "cjs", "mjs"].contains($0) }) ?? false, let f = get("instances") {
-                block.untranslated.append(Untranslated(line: f.line, text: "instances: \(instances) (cluster mode, pm2's default for node)",
-                    reason: "pm2's instances share one port; these are separate processes: give each its own PORT (e.g. 3000 + i)"))
+                block.untranslated.append(
+                    Untranslated(
+                        line: f.line, text: "instances: \(instances) (cluster mode, pm2's default for node)",
+                        reason: "pm2's instances share one port; these are separate processes: give each its own PORT (e.g. 3000 + i)"))
             }
             block.set("name", .code("(\(LuaLiteral.string(name + "-%d"))):format(i)"))
         } else {
@@ -154,7 +160,9 @@ struct Pm2App {
         ]
         for (key, line, value) in fields where !handled.contains(key) {
             if key == "exec_mode" && value.text == "fork" || key == "exec_mode" && instances == 1 { continue }
-            let reason = key.hasPrefix("env_") ? "pm2 --env \(key.dropFirst(4)): import picks `env`; copy these values to use them"
+            let reason =
+                key.hasPrefix("env_")
+                ? "pm2 --env \(key.dropFirst(4)): import picks `env`; copy these values to use them"
                 : Self.reasons[key] ?? "not a pm2 option ppm-lua knows"
             block.untranslated.append(Untranslated(line: line, text: Node.describe(key, value), reason: reason))
         }

@@ -1,6 +1,6 @@
+import LuaKit
 import PPMMachine
 import Yams
-import LuaKit
 
 /// Reads a pm2 ecosystem file, JSON (checked strictly by PPMMachine's JSON
 /// reader, which gives errors a line) or YAML, with Yams for the line of
@@ -29,8 +29,10 @@ struct Pm2Reader {
             apps = items
             var config = LuaConfig()
             for (key, line, value) in top where key != "apps" {
-                config.untranslated.append(Untranslated(line: line, text: Node.describe(key, value),
-                    reason: key == "deploy" ? "pm2 deployment is not a supervisor's job" : "not a pm2 ecosystem section ppm-lua knows"))
+                config.untranslated.append(
+                    Untranslated(
+                        line: line, text: Node.describe(key, value),
+                        reason: key == "deploy" ? "pm2 deployment is not a supervisor's job" : "not a pm2 ecosystem section ppm-lua knows"))
             }
             return try translate(apps, into: config)
         } else {
@@ -50,8 +52,10 @@ struct Pm2Reader {
             config.blocks.append(.service(block))
             if let cron = app.cronRestart {
                 config.use(.restartAt)
-                config.blocks.append(.code(comments: ["pm2 cron_restart (line \(cron.line)): restart '\(app.name)' at \(cron.expr)."],
-                                           lines: ["restart_at(\(LuaLiteral.string(app.name)), \(LuaLiteral.string(cron.expr)))"]))
+                config.blocks.append(
+                    .code(
+                        comments: ["pm2 cron_restart (line \(cron.line)): restart '\(app.name)' at \(cron.expr)."],
+                        lines: ["restart_at(\(LuaLiteral.string(app.name)), \(LuaLiteral.string(cron.expr)))"]))
             }
         }
         config.header = [

@@ -1,6 +1,6 @@
+import LuaKit
 import PPMMachine
 import PPMScript
-import LuaKit
 
 /// Reads a pmtr.conf (pmtr 1.7: `job { ... }` blocks, `report to`, `listen
 /// on`) by its grammar, and translates each job into a `ppm.service`.
@@ -28,12 +28,14 @@ struct PmtrReader {
                 jobs.append(try job(opening: t))
             case ("report", true):
                 let url = try value(after: t, word: "to")
-                plugin("report", "report to \(url)", line: t.line, call: "{ to = \(LuaLiteral.string(url)), every = 10 }",
-                       does: "a status datagram every 10 s", missing: "no status is sent")
+                plugin(
+                    "report", "report to \(url)", line: t.line, call: "{ to = \(LuaLiteral.string(url)), every = 10 }",
+                    does: "a status datagram every 10 s", missing: "no status is sent")
             case ("listen", true):
                 let url = try value(after: t, word: "on")
-                plugin("listen", "listen on \(url)", line: t.line, call: "{ on = \(LuaLiteral.string(url)) }",
-                       does: "`enable NAME` / `disable NAME` datagrams", missing: "datagrams are not read")
+                plugin(
+                    "listen", "listen on \(url)", line: t.line, call: "{ on = \(LuaLiteral.string(url)) }",
+                    does: "`enable NAME` / `disable NAME` datagrams", missing: "datagrams are not read")
             default:
                 throw ImportError(file, line: t.line, "unexpected '\(t.raw)' (expected `job {`, `report to` or `listen on`)")
             }
@@ -54,14 +56,17 @@ struct PmtrReader {
     /// Calls a hooks plugin (`report`, `listen`) when it is installed, else logs a warning.
     private mutating func plugin(_ name: String, _ source: String, line: Int, call: String, does: String, missing: String) {
         config.use(.plugin)
-        config.blocks.append(.code(comments: ["pmtr `\(source)` (line \(line)): \(does), by the `\(name)` plugin."], lines: [
-            "local \(name) = plugin(\(LuaLiteral.string(name)))",
-            "if \(name) then",
-            "  \(name) \(call)",
-            "else",
-            "  ppm.log.warn(\(LuaLiteral.string("\(source): the \(name) plugin is not installed; \(missing)")))",
-            "end",
-        ]))
+        config.blocks.append(
+            .code(
+                comments: ["pmtr `\(source)` (line \(line)): \(does), by the `\(name)` plugin."],
+                lines: [
+                    "local \(name) = plugin(\(LuaLiteral.string(name)))",
+                    "if \(name) then",
+                    "  \(name) \(call)",
+                    "else",
+                    "  ppm.log.warn(\(LuaLiteral.string("\(source): the \(name) plugin is not installed; \(missing)")))",
+                    "end",
+                ]))
     }
 
     private mutating func next() -> PmtrToken? {
@@ -73,7 +78,10 @@ struct PmtrReader {
     /// The tokens after `keyword` on its own line.
     private mutating func arguments(of keyword: PmtrToken) -> [PmtrToken] {
         var args: [PmtrToken] = []
-        while at < tokens.count, !tokens[at].startsLine { args.append(tokens[at]); at += 1 }
+        while at < tokens.count, !tokens[at].startsLine {
+            args.append(tokens[at])
+            at += 1
+        }
         return args
     }
 
@@ -188,8 +196,10 @@ struct PmtrReader {
         default:
             // The import rule: kept as a comment naming its line, listed on stderr.
             let rest = arguments(of: t).map(\.raw)
-            job.untranslated.append(Untranslated(line: t.line, text: ([t.raw] + rest).joined(separator: " "),
-                                                 reason: "not a pmtr job option ppm-lua knows"))
+            job.untranslated.append(
+                Untranslated(
+                    line: t.line, text: ([t.raw] + rest).joined(separator: " "),
+                    reason: "not a pmtr job option ppm-lua knows"))
         }
     }
 }

@@ -17,9 +17,10 @@ struct ProcfileReader {
             let line = raw.trimmingSpaces
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let colon = line.firstIndex(of: ":"),
-                  case let name = String(line[..<colon]), !name.isEmpty,
-                  name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }),
-                  case let command = String(line[line.index(after: colon)...]).trimmingSpaces, !command.isEmpty else {
+                case let name = String(line[..<colon]), !name.isEmpty,
+                name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }),
+                case let command = String(line[line.index(after: colon)...]).trimmingSpaces, !command.isEmpty
+            else {
                 config.untranslated.append(Untranslated(line: i + 1, text: line, reason: "not a NAME: COMMAND line (foreman skips it too)"))
                 continue
             }

@@ -26,7 +26,7 @@ enum SupervisordEnvironment {
                 throw ImportError(file, line: line, "environment: expected KEY=value, got '\(item)'")
             }
             var value = item[item.index(after: eq)...].trimmingSpaces
-            if value.count >= 2, let f = value.first, (f == "\"" || f == "'"), value.last == f {
+            if value.count >= 2, let f = value.first, f == "\"" || f == "'", value.last == f {
                 value = String(value.dropFirst().dropLast())
             }
             return (item[..<eq].trimmingSpaces, value)

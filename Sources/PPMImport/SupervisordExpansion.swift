@@ -29,7 +29,11 @@ struct SupervisordExpansion {
         while let pct = rest.firstIndex(of: "%") {
             text += rest[..<pct]
             let after = rest[rest.index(after: pct)...]
-            if after.first == "%" { text += "%"; rest = after.dropFirst(); continue }
+            if after.first == "%" {
+                text += "%"
+                rest = after.dropFirst()
+                continue
+            }
             guard after.first == "(", let close = after.firstIndex(of: ")") else {
                 throw ImportError(file, line: line, "a lone '%' in '\(value)' (write %% for a percent sign)")
             }
@@ -42,20 +46,27 @@ struct SupervisordExpansion {
             rest = tail.dropFirst(spec.count + 1)
             let luaType = type == "s" || type == "r" ? "s" : type == "x" ? "x" : "d"
             if name == "process_num", case .variable(let v) = processNum {
-                pieces.append(.text(text)); text = ""
+                pieces.append(.text(text))
+                text = ""
                 pieces.append(.lua(spec: "%" + spec + luaType, expr: v))
             } else if name.hasPrefix("ENV_") {
-                pieces.append(.text(text)); text = ""
+                pieces.append(.text(text))
+                text = ""
                 // Unset, supervisord refuses to start: so does the config (and the import's check).
                 let variable = String(name.dropFirst(4))
                 let unset = "environment variable \(variable) is not set (supervisord's %(\(name))s at line \(line))"
-                pieces.append(.lua(spec: "%" + spec + "s", expr: "(os.getenv(\(LuaLiteral.string(variable))) or error(\(LuaLiteral.string(unset)), 0))"))
+                pieces.append(
+                    .lua(spec: "%" + spec + "s", expr: "(os.getenv(\(LuaLiteral.string(variable))) or error(\(LuaLiteral.string(unset)), 0))"))
             } else {
                 let known: String
-                if name == "process_num", case .value(let n) = processNum { known = String(n) } else {
+                if name == "process_num", case .value(let n) = processNum {
+                    known = String(n)
+                } else {
                     guard let v = self.known[name] else {
-                        throw ImportError(file, line: line, "unknown expansion '%(\(name))\(type)' (supervisord knows "
-                            + "program_name, group_name, process_num, numprocs, here, host_node_name, ENV_*)")
+                        throw ImportError(
+                            file, line: line,
+                            "unknown expansion '%(\(name))\(type)' (supervisord knows "
+                                + "program_name, group_name, process_num, numprocs, here, host_node_name, ENV_*)")
                     }
                     known = v
                 }

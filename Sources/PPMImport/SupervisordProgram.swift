@@ -41,12 +41,15 @@ struct SupervisordProgram {
         guard numprocs >= 1 else { throw ImportError(file, line: section["numprocs"]!.line, "numprocs must be 1 or more") }
         let processName = section["process_name"]?.value ?? "%(program_name)s"
         if numprocs > 1 && !processName.contains("%(process_num)") {
-            throw ImportError(file, line: section["process_name"]?.line ?? section.line,
-                              "with numprocs = \(numprocs), process_name must contain %(process_num)s (as supervisord requires)")
+            throw ImportError(
+                file, line: section["process_name"]?.line ?? section.line,
+                "with numprocs = \(numprocs), process_name must contain %(process_num)s (as supervisord requires)")
         }
         let expansion = SupervisordExpansion(
-            known: ["program_name": name, "group_name": group ?? name, "numprocs": String(numprocs), "here": here,
-                    "host_node_name": ProcessInfo.processInfo.hostName],
+            known: [
+                "program_name": name, "group_name": group ?? name, "numprocs": String(numprocs), "here": here,
+                "host_node_name": ProcessInfo.processInfo.hostName,
+            ],
             processNum: numprocs > 1 ? .variable("i") : .value(start))
         func expanded(_ key: String) throws(ImportError) -> LuaExpr? {
             guard let e = section[key] else { return nil }
@@ -55,7 +58,10 @@ struct SupervisordProgram {
 
         var block = ServiceBlock()
         let priority = try int("priority") ?? 999
-        block.comments = ["[\(section.name)] at line \(section.line)" + (section.file.map { " of \($0)" } ?? "") + (section["priority"] != nil ? ", priority \(priority)" : "")]
+        block.comments = [
+            "[\(section.name)] at line \(section.line)" + (section.file.map { " of \($0)" } ?? "")
+                + (section["priority"] != nil ? ", priority \(priority)" : "")
+        ]
         if numprocs > 1 {
             block.loop = .init(variable: "i", from: start, to: start + numprocs - 1)
             block.comments.append("numprocs = \(numprocs): one service per process_num, \(start) to \(start + numprocs - 1)")
@@ -82,12 +88,16 @@ struct SupervisordProgram {
         if let wait = try int("stopwaitsecs") { block.set("stop_timeout", .int(wait)) }
         block.set("restart", try policy())
         for key in ["stopasgroup", "killasgroup"] where try bool(key) == false {
-            block.untranslated.append(Untranslated(line: section[key]!.line, text: section[key]!.source,
-                                                   reason: "ppm-lua always signals the whole process group"))
+            block.untranslated.append(
+                Untranslated(
+                    line: section[key]!.line, text: section[key]!.source,
+                    reason: "ppm-lua always signals the whole process group"))
         }
         for entry in section.entries where !Self.handled.contains(entry.key) {
-            block.untranslated.append(Untranslated(line: entry.line, text: entry.source,
-                                                   reason: Self.reasons[entry.key] ?? "not a supervisord program option ppm-lua knows"))
+            block.untranslated.append(
+                Untranslated(
+                    line: entry.line, text: entry.source,
+                    reason: Self.reasons[entry.key] ?? "not a supervisord program option ppm-lua knows"))
         }
         return (priority, block)
     }
@@ -138,8 +148,10 @@ struct SupervisordProgram {
                 block.set("stderr", out, comment: "redirect_stderr = true")
             } else {
                 let e = section["redirect_stderr"]!
-                block.untranslated.append(Untranslated(line: e.line, text: e.source,
-                    reason: "captured stderr stays in its own log, <home>/logs/NAME.err.log; name a stdout_logfile to share one file"))
+                block.untranslated.append(
+                    Untranslated(
+                        line: e.line, text: e.source,
+                        reason: "captured stderr stays in its own log, <home>/logs/NAME.err.log; name a stdout_logfile to share one file"))
             }
         } else if let err = try target("stderr_logfile") {
             block.set("stderr", err)
@@ -154,12 +166,15 @@ struct SupervisordProgram {
             var chosen: Int?
             for e in entries {
                 guard let n = suffix == "maxbytes" ? Self.bytes(e.value) : Int(e.value), n >= 0 else {
-                    throw ImportError(file, line: e.line, "\(e.key) must be \(suffix == "maxbytes" ? "a size such as 50MB" : "a number"), got '\(e.value)'")
+                    throw ImportError(
+                        file, line: e.line, "\(e.key) must be \(suffix == "maxbytes" ? "a size such as 50MB" : "a number"), got '\(e.value)'")
                 }
                 if suffix == "maxbytes" && n == 0 {
-                    block.untranslated.append(Untranslated(line: e.line, text: e.source, reason: "0 turns rotation off; ppm-lua always rotates captured logs"))
+                    block.untranslated.append(
+                        Untranslated(line: e.line, text: e.source, reason: "0 turns rotation off; ppm-lua always rotates captured logs"))
                 } else if let c = chosen, c != n {
-                    block.untranslated.append(Untranslated(line: e.line, text: e.source, reason: "one \(field) serves both streams; the stdout value is kept"))
+                    block.untranslated.append(
+                        Untranslated(line: e.line, text: e.source, reason: "one \(field) serves both streams; the stdout value is kept"))
                 } else if chosen == nil {
                     chosen = n
                     block.set(field, .int(n), comment: e.key + " = " + e.value)

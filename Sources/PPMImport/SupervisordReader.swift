@@ -24,8 +24,10 @@ struct SupervisordReader {
                     if entry.key == "environment" {
                         inherited = try SupervisordEnvironment.pairs(entry.value, file: file, line: entry.line).map { ($0.key, $0.value, entry.line) }
                     } else {
-                        config.untranslated.append(Untranslated(line: entry.line, text: "[supervisord] " + entry.source,
-                            reason: "a setting of supervisord itself; ppm-lua keeps its files in <home>"))
+                        config.untranslated.append(
+                            Untranslated(
+                                line: entry.line, text: "[supervisord] " + entry.source,
+                                reason: "a setting of supervisord itself; ppm-lua keeps its files in <home>"))
                     }
                 }
             } else if section.name.hasPrefix("group:") {
@@ -40,9 +42,12 @@ struct SupervisordReader {
                     groupOf[program] = group
                 }
                 for entry in section.entries where entry.key != "programs" {
-                    config.untranslated.append(Untranslated(line: entry.line, text: "[\(section.name)] " + entry.source,
-                        reason: entry.key == "priority" ? "services start in the order of the file; set each program's priority"
-                            : "not a group option ppm-lua knows"))
+                    config.untranslated.append(
+                        Untranslated(
+                            line: entry.line, text: "[\(section.name)] " + entry.source,
+                            reason: entry.key == "priority"
+                                ? "services start in the order of the file; set each program's priority"
+                                : "not a group option ppm-lua knows"))
                 }
             }
         }
@@ -50,16 +55,21 @@ struct SupervisordReader {
         var programs: [(priority: Int, block: ServiceBlock)] = []
         for section in sections {
             if section.name.hasPrefix("program:") {
-                let program = SupervisordProgram(section: section, file: section.file ?? file, here: section.file.map(Self.folder(of:)) ?? here,
-                                                 group: groupOf[String(section.name.dropFirst(8))], inheritedEnv: inherited)
+                let program = SupervisordProgram(
+                    section: section, file: section.file ?? file, here: section.file.map(Self.folder(of:)) ?? here,
+                    group: groupOf[String(section.name.dropFirst(8))], inheritedEnv: inherited)
                 programs.append(try program.translate())
             } else if section.name != "supervisord" && !section.name.hasPrefix("group:") {
                 let kind = String(section.name.prefix { $0 != ":" })
-                let reason = Self.sectionReasons[kind]
-                    ?? (kind == "rpcinterface" ? "ppm-lua's control protocol is fixed (docs/reference/protocol.md)"
-                    : kind == "eventlistener" ? "no event listener protocol; ppm.on(type, fn) hooks run Lua on every event"
-                    : kind == "fcgi-program" ? "ppm-lua does not open sockets for its services"
-                    : "not a supervisord section ppm-lua knows")
+                let reason =
+                    Self.sectionReasons[kind]
+                    ?? (kind == "rpcinterface"
+                        ? "ppm-lua's control protocol is fixed (docs/reference/protocol.md)"
+                        : kind == "eventlistener"
+                            ? "no event listener protocol; ppm.on(type, fn) hooks run Lua on every event"
+                            : kind == "fcgi-program"
+                                ? "ppm-lua does not open sockets for its services"
+                                : "not a supervisord section ppm-lua knows")
                 let from = section.file.map { " (in \($0))" } ?? ""
                 config.untranslated.append(Untranslated(line: section.line, text: "[\(section.name)]\(from)", reason: reason))
             }

@@ -12,7 +12,10 @@ extension SystemdService {
         if !pre.isEmpty { block.set("pre_start", .array(pre), comment: "ExecStartPre: each must succeed before the start") }
         if let e = unit.last("Service", "TimeoutStartSec") {
             if pre.isEmpty {
-                skip(e, "start_timeout bounds pre_start commands only (there are none); a service counts as started once spawned, or once ready (ready_timeout)")
+                skip(
+                    e,
+                    "start_timeout bounds pre_start commands only (there are none); a service counts as started once spawned, or once ready (ready_timeout)"
+                )
             } else if let s = SystemdValues.seconds(e.value), s > 0 {
                 block.set("start_timeout", .number(s))
             } else {

@@ -50,7 +50,8 @@ struct SystemdReader {
         var result: [SystemdUnit] = []
         var placed: Set<String> = []
         while result.count < units.count {
-            let next = units.first { !placed.contains($0.name) && (before[$0.name] ?? []).isSubset(of: placed) }
+            let next =
+                units.first { !placed.contains($0.name) && (before[$0.name] ?? []).isSubset(of: placed) }
                 ?? units.first { !placed.contains($0.name) }!
             result.append(next)
             placed.insert(next.name)

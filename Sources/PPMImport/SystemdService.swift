@@ -25,7 +25,8 @@ struct SystemdService {
     static let reasons: [String: String] = [
         "ExecStartPost": "ppm-lua runs nothing after a start; use an on_start hook with ppm.spawn",
         "ExecReload": "ppm-lua has no reload command per service; `ppm-lua signal HUP NAME` sends a signal",
-        "RestartSec": "ppm-lua restarts after its backoff (1 s, doubling up to 60 s); ppm.settings { backoff = { interval = … } } sets it for all services",
+        "RestartSec":
+            "ppm-lua restarts after its backoff (1 s, doubling up to 60 s); ppm.settings { backoff = { interval = … } } sets it for all services",
         "WatchdogSec": "ppm-lua has no watchdog for services yet (SPEC 9)",
         "MemoryMax": "ppm-lua has no memory_max yet (SPEC 10); use ulimit = { as = … } for a per-process bound",
         "MemoryHigh": "ppm-lua has no memory_high yet (SPEC 10)",
@@ -67,7 +68,10 @@ struct SystemdService {
         for e in unit.all("Service", "Environment") {
             guard let words = SystemdValues.words(e.value) else { throw ImportError(unit.file, line: e.line, "unterminated quote in Environment=") }
             for word in words {
-                guard let eq = word.firstIndex(of: "="), eq != word.startIndex else { skip(e, "'\(word)' is not NAME=VALUE"); continue }
+                guard let eq = word.firstIndex(of: "="), eq != word.startIndex else {
+                    skip(e, "'\(word)' is not NAME=VALUE")
+                    continue
+                }
                 env.removeAll { $0.key == String(word[..<eq]) }
                 env.append(LuaField(String(word[..<eq]), .string(String(word[word.index(after: eq)...]))))
             }
@@ -92,7 +96,11 @@ struct SystemdService {
         }
         try commands(into: &block, skip: skip)
         if let e = unit.last("Service", "TimeoutStopSec") {
-            if let s = SystemdValues.seconds(e.value) { block.set("stop_timeout", .number(s)) } else { skip(e, "ppm-lua always ends with SIGKILL after stop_timeout") }
+            if let s = SystemdValues.seconds(e.value) {
+                block.set("stop_timeout", .number(s))
+            } else {
+                skip(e, "ppm-lua always ends with SIGKILL after stop_timeout")
+            }
         }
         for e in unit.all("Install", "WantedBy") where !["multi-user.target", "default.target"].contains(e.value) {
             skip(e, "ppm-lua starts every service when the daemon starts (autostart)")
@@ -140,8 +148,14 @@ struct SystemdService {
         var fields: [LuaField] = []
         for e in unit.entries where e.section == "Service" && e.key.hasPrefix("Limit") {
             let resource = e.key.dropFirst("Limit".count).lowercased()
-            guard ResourceLimit.resources[resource] != nil else { skip(e, "not a resource limit ppm-lua knows"); continue }
-            guard let value = SystemdValues.limit(e.value) else { skip(e, "not a limit value (a number, K/M/G/T, infinity or SOFT:HARD)"); continue }
+            guard ResourceLimit.resources[resource] != nil else {
+                skip(e, "not a resource limit ppm-lua knows")
+                continue
+            }
+            guard let value = SystemdValues.limit(e.value) else {
+                skip(e, "not a limit value (a number, K/M/G/T, infinity or SOFT:HARD)")
+                continue
+            }
             fields.removeAll { $0.key == resource }
             fields.append(LuaField(resource, value))
         }

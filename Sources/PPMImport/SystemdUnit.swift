@@ -39,7 +39,9 @@ struct SystemdUnit {
             i += 1
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             if line.hasPrefix("[") {
-                guard line.hasSuffix("]"), line.count > 2 else { throw ImportError(file, line: number, "a section header must be [Name], got '\(LuaWriter.visible(line))'") }
+                guard line.hasSuffix("]"), line.count > 2 else {
+                    throw ImportError(file, line: number, "a section header must be [Name], got '\(LuaWriter.visible(line))'")
+                }
                 section = String(line.dropFirst().dropLast())
                 sections.append((section!, number))
                 continue
@@ -47,7 +49,10 @@ struct SystemdUnit {
             while line.hasSuffix("\\") && i < lines.count {
                 line = String(line.dropLast())
                 while i < lines.count && (lines[i].hasPrefix("#") || lines[i].hasPrefix(";")) { i += 1 }
-                if i < lines.count { line += " " + lines[i]; i += 1 }
+                if i < lines.count {
+                    line += " " + lines[i]
+                    i += 1
+                }
             }
             guard let eq = line.firstIndex(of: "=") else {
                 throw ImportError(file, line: number, "expected Key=Value, got '\(LuaWriter.visible(String(line.prefix(60))))'")

@@ -15,7 +15,10 @@ enum SystemdValues {
         var chars = text.makeIterator()
         while let c = chars.next() {
             if let q = quote {
-                if c == q { quote = nil; continue }
+                if c == q {
+                    quote = nil
+                    continue
+                }
                 if c == "\\", let e = chars.next() {
                     switch e {
                     case "n": word.append("\n")
@@ -26,7 +29,11 @@ enum SystemdValues {
                 }
                 word.append(c)
             } else if c == " " || c == "\t" {
-                if inWord { words.append(word); word = ""; inWord = false }
+                if inWord {
+                    words.append(word)
+                    word = ""
+                    inWord = false
+                }
             } else if c == "\"" || c == "'" {
                 quote = c
                 inWord = true
@@ -50,13 +57,20 @@ enum SystemdValues {
         guard words.contains(where: { $0.contains("$") }) else { return (words, false) }
         let parts = words.map { word -> String in
             if word.hasPrefix("$"), !word.hasPrefix("$$"), !word.hasPrefix("${"),
-               word.dropFirst().allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) { return word }
+                word.dropFirst().allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+            {
+                return word
+            }
             if !word.contains("$") { return shellQuote(word) }
             var out = "\""
             var rest = Substring(word)
             while let c = rest.first {
                 rest = rest.dropFirst()
-                if c == "$" && rest.first == "$" { out += "\\$"; rest = rest.dropFirst(); continue }
+                if c == "$" && rest.first == "$" {
+                    out += "\\$"
+                    rest = rest.dropFirst()
+                    continue
+                }
                 if c == "\\" || c == "\"" || c == "`" { out += "\\" }
                 out.append(c)
             }
@@ -90,7 +104,10 @@ enum SystemdValues {
             rest = rest.dropFirst(number.count)
             let unitText = rest.prefix { $0.isLetter }
             rest = rest.dropFirst(unitText.count)
-            if unitText.isEmpty { total += value; continue }
+            if unitText.isEmpty {
+                total += value
+                continue
+            }
             guard let unit = units.first(where: { $0.0 == unitText }) else { return nil }
             total += value * unit.1
         }
@@ -118,7 +135,8 @@ enum SystemdValues {
         for item in text.split(whereSeparator: { $0 == " " || $0 == "," }) {
             let ends = item.split(separator: "-")
             guard let first = ends.first.flatMap({ Int($0) }), let last = ends.last.flatMap({ Int($0) }),
-                  ends.count <= 2, first <= last, last < 4096 else { return nil }
+                ends.count <= 2, first <= last, last < 4096
+            else { return nil }
             result += Array(first...last)
         }
         return result.isEmpty ? nil : result

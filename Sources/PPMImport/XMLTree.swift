@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 
 /// An XML element with the line it starts on, as Foundation's `XMLParser`
@@ -71,8 +72,10 @@ final class XMLTreeBuilder: NSObject, XMLParserDelegate {
         if firstError == nil { firstError = ((parseError as NSError).code, parser.lineNumber) }
     }
 
-    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-                qualifiedName: String?, attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+        qualifiedName: String?, attributes: [String: String] = [:]
+    ) {
         let node = XMLNode(name: elementName, attributes: attributes, line: parser.lineNumber)
         if let parent = stack.last { parent.children.append(node) } else { root = node }
         stack.append(node)

@@ -67,4 +67,3 @@ package final class FakeSpawner: Spawner {
     package func lastPid(_ name: String) -> Int32? { spawned.last { $0.name == name }?.pid }
     package func starts(_ name: String) -> Int { spawned.filter { $0.name == name }.count }
 }
-

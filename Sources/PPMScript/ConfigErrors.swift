@@ -9,11 +9,13 @@ enum ConfigErrors {
     static func locate(_ error: LuaError, path: String, source: String, fault: String?) -> LuaError {
         switch error {
         case .timeout(let seconds, let traceback):
-            return .runtime(message: "\(fault ?? path): the config ran past its \(LuaError.formatSeconds(seconds)) time budget (an endless loop?)",
-                            traceback: traceback)
+            return .runtime(
+                message: "\(fault ?? path): the config ran past its \(LuaError.formatSeconds(seconds)) time budget (an endless loop?)",
+                traceback: traceback)
         case .memoryLimit(let bytes):
-            return .runtime(message: "\(fault ?? path): the config went past the Lua memory limit of \(LuaError.formatBytes(bytes))",
-                            traceback: "")
+            return .runtime(
+                message: "\(fault ?? path): the config went past the Lua memory limit of \(LuaError.formatBytes(bytes))",
+                traceback: "")
         case .runtime(let message, let traceback):
             return .runtime(message: positioned(fieldLine(message, path: path, source: source), path: path), traceback: traceback)
         case .syntax(let message):

@@ -50,7 +50,8 @@ package final class ConfigLoader {
         let declared = state.declared
         for spec in declared {
             for r in spec.requires where !declared.contains(where: { $0.name == r }) {
-                throw LuaError.syntax("\(state.declaredAt[spec.name] ?? path): service '\(spec.name)' requires unknown service '\(ConfigErrors.clip(r))'")
+                throw LuaError.syntax(
+                    "\(state.declaredAt[spec.name] ?? path): service '\(spec.name)' requires unknown service '\(ConfigErrors.clip(r))'")
             }
         }
         if let cycle = RequiresCycle.find(in: declared) { throw LuaError.syntax("\(path): \(cycle)") }

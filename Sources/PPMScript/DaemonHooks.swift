@@ -12,10 +12,13 @@ package struct DaemonHooks {
     /// Runs a helper command unsupervised (ended after `timeout` seconds if
     /// given); calls back once it has exited. `onExit`: whether Lua waits
     /// for its end (an `on_exit` function), which a re-exec would lose.
-    package var spawn: (_ cmd: [String], _ env: [String: String], _ dir: String?, _ stdin: String?, _ timeout: Double?,
-                       _ onExit: Bool, _ done: @escaping (HelperResult) -> Void) -> Void = { _, _, _, _, _, _, done in
-        done(HelperResult(error: "ppm.spawn is not available here"))
-    }
+    package var spawn:
+        (
+            _ cmd: [String], _ env: [String: String], _ dir: String?, _ stdin: String?, _ timeout: Double?,
+            _ onExit: Bool, _ done: @escaping (HelperResult) -> Void
+        ) -> Void = { _, _, _, _, _, _, done in
+            done(HelperResult(error: "ppm.spawn is not available here"))
+        }
     /// `ppm.stats(name)`: the service's CPU and memory, nil when unknown.
     package var stats: (_ name: String) -> JSONValue? = { _ in nil }
     /// Calls `readable` on the loop whenever `fd` has data; the returned

@@ -3,52 +3,52 @@ package import LuaKit
 /// Lua that prints values the way the REPL shows them: nested tables with
 /// sorted keys, cycles marked, a depth limit; no metamethods are called.
 let inspectSource = #"""
-local function scalar(x)
-  if type(x) == "string" then return string.format("%q", x) end
-  if math.type(x) == "float" and x == math.floor(x) and x == x and math.abs(x) < 1e15 then
-    return string.format("%.1f", x)
-  end
-  return tostring(x)
-end
-local function before(a, b)
-  local ta, tb = type(a), type(b)
-  if ta ~= tb then return ta < tb end
-  if ta == "string" or ta == "number" then return a < b end
-  return tostring(a) < tostring(b)
-end
-local function inspect(v, maxDepth)
-  local path = {}
-  local function go(x, depth, indent)
-    if type(x) ~= "table" then return scalar(x) end
-    if path[x] then return "<cycle>" end
-    if depth >= maxDepth then return "{...}" end
-    path[x] = true
-    local parts, n = {}, rawlen(x)
-    for i = 1, n do parts[#parts + 1] = go(rawget(x, i), depth + 1, indent .. "  ") end
-    local keys = {}
-    for k in next, x do
-      if not (math.type(k) == "integer" and k >= 1 and k <= n) then keys[#keys + 1] = k end
+    local function scalar(x)
+      if type(x) == "string" then return string.format("%q", x) end
+      if math.type(x) == "float" and x == math.floor(x) and x == x and math.abs(x) < 1e15 then
+        return string.format("%.1f", x)
+      end
+      return tostring(x)
     end
-    table.sort(keys, before)
-    for _, k in ipairs(keys) do
-      local name = (type(k) == "string" and k:match("^[%a_][%w_]*$")) and k or "[" .. scalar(k) .. "]"
-      parts[#parts + 1] = name .. " = " .. go(rawget(x, k), depth + 1, indent .. "  ")
+    local function before(a, b)
+      local ta, tb = type(a), type(b)
+      if ta ~= tb then return ta < tb end
+      if ta == "string" or ta == "number" then return a < b end
+      return tostring(a) < tostring(b)
     end
-    path[x] = nil
-    if #parts == 0 then return "{}" end
-    local flat = "{ " .. table.concat(parts, ", ") .. " }"
-    if #flat <= 72 and not flat:find("\n") then return flat end
-    return "{\n" .. indent .. "  " .. table.concat(parts, ",\n" .. indent .. "  ") .. "\n" .. indent .. "}"
-  end
-  return go(v, 0, "")
-end
-return function(fn)
-  local r = table.pack(fn())
-  local out = {}
-  for i = 1, r.n do out[i] = inspect(r[i], 8) end
-  return out
-end
-"""#
+    local function inspect(v, maxDepth)
+      local path = {}
+      local function go(x, depth, indent)
+        if type(x) ~= "table" then return scalar(x) end
+        if path[x] then return "<cycle>" end
+        if depth >= maxDepth then return "{...}" end
+        path[x] = true
+        local parts, n = {}, rawlen(x)
+        for i = 1, n do parts[#parts + 1] = go(rawget(x, i), depth + 1, indent .. "  ") end
+        local keys = {}
+        for k in next, x do
+          if not (math.type(k) == "integer" and k >= 1 and k <= n) then keys[#keys + 1] = k end
+        end
+        table.sort(keys, before)
+        for _, k in ipairs(keys) do
+          local name = (type(k) == "string" and k:match("^[%a_][%w_]*$")) and k or "[" .. scalar(k) .. "]"
+          parts[#parts + 1] = name .. " = " .. go(rawget(x, k), depth + 1, indent .. "  ")
+        end
+        path[x] = nil
+        if #parts == 0 then return "{}" end
+        local flat = "{ " .. table.concat(parts, ", ") .. " }"
+        if #flat <= 72 and not flat:find("\n") then return flat end
+        return "{\n" .. indent .. "  " .. table.concat(parts, ",\n" .. indent .. "  ") .. "\n" .. indent .. "}"
+      end
+      return go(v, 0, "")
+    end
+    return function(fn)
+      local r = table.pack(fn())
+      local out = {}
+      for i = 1, r.n do out[i] = inspect(r[i], 8) end
+      return out
+    end
+    """#
 
 /// The result of a chunk run from `eval` or the REPL (SPEC 7).
 package struct EvalResult: Sendable {

@@ -19,8 +19,10 @@ package struct HelperResult: Sendable {
     package var timedOut: Bool
 
     /// A result; a helper that could not be spawned has only `error`.
-    package init(pid: Int32? = nil, status: ExitStatus? = nil, runtime: Double = 0, stdout: String = "", stderr: String = "", error: String? = nil,
-                timedOut: Bool = false) {
+    package init(
+        pid: Int32? = nil, status: ExitStatus? = nil, runtime: Double = 0, stdout: String = "", stderr: String = "", error: String? = nil,
+        timedOut: Bool = false
+    ) {
         self.pid = pid
         self.status = status
         self.runtime = runtime

@@ -46,8 +46,10 @@ extension HookHost {
     /// Runs `steps` in order until one returns a decision (the rest are
     /// skipped). Fills `result` when they finish without suspending;
     /// otherwise marks it `pending`, and `deliver` gets the decision later.
-    func runDecision(_ steps: [DecidingStep], service: String, into result: inout HookResult,
-                deliver: @escaping (Decision?) -> Void) {
+    func runDecision(
+        _ steps: [DecidingStep], service: String, into result: inout HookResult,
+        deliver: @escaping (Decision?) -> Void
+    ) {
         guard !steps.isEmpty else { return }
         let pending = PendingDecision(service: service, steps: steps, deliver: deliver)
         advance(pending)
@@ -140,10 +142,13 @@ extension HookHost {
         let name = event.name
         if let f = scripts.onExit { steps.append(DecidingStep(fn: f, arguments: { [ev] }, label: "on_exit of '\(name)'")) }
         if let f = scripts.policy {
-            steps.append(DecidingStep(fn: f, arguments: { [weak self] in
-                let svc = self?.supervisor?.snapshot(name).flatMap { s in self?.state.snapshotTable(s) }.map(LuaValue.table) ?? .nil
-                return [ev, svc]
-            }, label: "restart policy of '\(name)'"))
+            steps.append(
+                DecidingStep(
+                    fn: f,
+                    arguments: { [weak self] in
+                        let svc = self?.supervisor?.snapshot(name).flatMap { s in self?.state.snapshotTable(s) }.map(LuaValue.table) ?? .nil
+                        return [ev, svc]
+                    }, label: "restart policy of '\(name)'"))
         }
         return steps
     }
@@ -174,7 +179,9 @@ extension HookHost {
         case .table(let t) where t["action"] == .string("fatal"): return .fatal
         default: break
         }
-        errors.append("\(label) returned an invalid action (expected nil, \"restart\", \"stop\", \"fatal\" or {action = \"restart\", after = seconds, scheduled = true})")
+        errors.append(
+            "\(label) returned an invalid action (expected nil, \"restart\", \"stop\", \"fatal\" or {action = \"restart\", after = seconds, scheduled = true})"
+        )
         return nil
     }
 }

@@ -12,12 +12,13 @@ extension HookHost {
     /// decision, now or (`pending`) later as an input.
     package func handle(_ event: ServiceEvent, decide: Bool) -> HookResult {
         let scripts = state.scripts[event.name] ?? ServiceScripts()
-        let own = switch event.kind {
-        case .start: scripts.onStart != nil
-        case .ready: scripts.onReady != nil
-        case .healthy, .unhealthy: scripts.onHealth != nil
-        default: decide
-        }
+        let own =
+            switch event.kind {
+            case .start: scripts.onStart != nil
+            case .ready: scripts.onReady != nil
+            case .healthy, .unhealthy: scripts.onHealth != nil
+            default: decide
+            }
         guard own || state.globalHooks.contains(where: { $0.type == event.kind.rawValue || $0.type == "*" }) else {
             return HookResult()  // nobody listens: no table is built
         }

@@ -38,8 +38,9 @@ extension HookHost {
             throw LuaHostError("service '\(spec.name)': requires unknown service '\(ConfigErrors.clip(r))'")
         }
         if !spec.scriptedFields.isEmpty && persist {
-            warn("service '\(spec.name)': \(spec.scriptedFields.joined(separator: ", ")) cannot be persisted; "
-                + "after a daemon restart it comes back with its data fields and the default policy")
+            warn(
+                "service '\(spec.name)': \(spec.scriptedFields.joined(separator: ", ")) cannot be persisted; "
+                    + "after a daemon restart it comes back with its data fields and the default policy")
         }
         state.scripts[spec.name] = scripts
         return LiveService(spec: spec, held: scripts.firstStart != nil && spec.autostart && !spec.disabled, scripts: scripts)

@@ -40,7 +40,8 @@ extension HookHost: OutputHooks {
             readyLineMatcher = try? lua.load("local line, pattern = ... return string.find(line, pattern) ~= nil", chunkName: "=ready.log")
         }
         guard let matcher = readyLineMatcher else { return }
-        for line in lines where callHook(matcher, [.string(line), .string(pattern)], label: "ready.log of '\(name)'", errors: &errors) == .boolean(true) {
+        for line in lines
+        where callHook(matcher, [.string(line), .string(pattern)], label: "ready.log of '\(name)'", errors: &errors) == .boolean(true) {
             loop?.send(.ready(name, pid: pid))
             break
         }

@@ -11,7 +11,8 @@ extension ScriptState {
 
     func installProbes(into functions: inout LuaTable) {
         functions["sleep"] = lua.function("ppm.sleep") { [unowned self] args in
-            let seconds = try FieldReader(label: "ppm.sleep").duration(args[1], "seconds") ?? { throw args.error(1, "seconds expected, got no value") }()
+            let seconds =
+                try FieldReader(label: "ppm.sleep").duration(args[1], "seconds") ?? { throw args.error(1, "seconds expected, got no value") }()
             guard let host = attached else { throw HookHost.cannotWait("ppm.sleep") }
             return try host.sleep(seconds)
         }
@@ -38,13 +39,16 @@ extension ScriptState {
 
     /// Checks the options of a `ppm.probe.*` call, then has the attached
     /// host start `request` and suspend the calling task.
-    private func wait(for request: ProbeRequest, _ function: String, options: LuaValue,
-                      results: @escaping (ProbeResult) -> [LuaValue]) throws -> [LuaValue] {
+    private func wait(
+        for request: ProbeRequest, _ function: String, options: LuaValue,
+        results: @escaping (ProbeResult) -> [LuaValue]
+    ) throws -> [LuaValue] {
         var timeout = Self.defaultProbeTimeout
         if case .table(let t) = options, let given = try FieldReader(label: function).duration(t["timeout"], "timeout") {
             guard given > 0 else { throw LuaHostError("\(function): 'timeout' must be more than 0 seconds") }
             timeout = given
-        } else if options != .nil, case .table = options {} else if options != .nil {
+        } else if options != .nil, case .table = options {
+        } else if options != .nil {
             throw LuaHostError("bad argument #2 to '\(function)' (table expected, got \(options.typeName))")
         }
         guard let host = attached else { throw HookHost.cannotWait(function) }
@@ -71,8 +75,10 @@ extension HookHost {
 
     /// Starts `request` for the suspendable task calling `function`, then
     /// suspends it; it resumes with `results(answer)`.
-    func wait(for request: ProbeRequest, _ function: String, timeout: Double,
-              results: @escaping (ProbeResult) -> [LuaValue]) throws -> [LuaValue] {
+    func wait(
+        for request: ProbeRequest, _ function: String, timeout: Double,
+        results: @escaping (ProbeResult) -> [LuaValue]
+    ) throws -> [LuaValue] {
         let task = try suspendableTask(function)
         guard let probe = state.daemon.probe else { return [.nil, .string("\(function): probes need the running daemon")] }
         let handle = probe(request, timeout) { [weak self, weak task] answer in
@@ -90,8 +96,10 @@ extension HookHost {
     /// a later turn or at the end of this call, whether it passed (a true
     /// first result) and a one-line message (its second result, or the
     /// error of a probe that raised or ran out of time).
-    package func runProbe(_ fn: LuaRef, service: String, timeout: Double, label: String? = nil,
-                         done: @escaping (_ ok: Bool, _ message: String) -> Void) {
+    package func runProbe(
+        _ fn: LuaRef, service: String, timeout: Double, label: String? = nil,
+        done: @escaping (_ ok: Bool, _ message: String) -> Void
+    ) {
         var answered = false
         var overall: TimerToken?
         let answer: (Bool, String) -> Void = { ok, message in
@@ -106,7 +114,9 @@ extension HookHost {
             switch outcome {
             case .success(let values):
                 let ok = values.first.map { $0 != .nil && $0 != .boolean(false) } ?? false
-                let message = values.count > 1 ? (values[1].stringValue ?? values[1].typeName) : (ok ? "" : "probe returned \(values.first?.typeName ?? "nothing")")
+                let message =
+                    values.count > 1
+                    ? (values[1].stringValue ?? values[1].typeName) : (ok ? "" : "probe returned \(values.first?.typeName ?? "nothing")")
                 answer(ok, Self.oneLine(message))
             case .failure(let failure):
                 answer(false, Self.oneLine(failure.text))

@@ -11,12 +11,17 @@ extension HookHost {
     /// any, when `ended` is given) goes to `ended`, or is journaled as a
     /// hook error.
     @discardableResult
-    func startTask(_ fn: LuaRef, _ args: [LuaValue], label: String, service: String? = nil,
-                   ended: ((Result<[LuaValue], LuaTaskFailure>) -> Void)? = nil) -> String? {
+    func startTask(
+        _ fn: LuaRef, _ args: [LuaValue], label: String, service: String? = nil,
+        ended: ((Result<[LuaValue], LuaTaskFailure>) -> Void)? = nil
+    ) -> String? {
         let coroutine: LuaCoroutine
         do { coroutine = try LuaCoroutine(lua, function: fn) } catch {
             let failure = LuaTaskFailure(text: "\(label): \(error)")
-            if let ended { ended(.failure(failure)); return nil }
+            if let ended {
+                ended(.failure(failure))
+                return nil
+            }
             return failure.text
         }
         let task = LuaTask(coroutine, label: label, service: service)
@@ -28,8 +33,10 @@ extension HookHost {
     /// `ended` gets how it ended (at once when it never suspended). Returns
     /// the task, to abandon it while it waits (nil when it could not start).
     @discardableResult
-    func launchTask(_ fn: LuaRef, _ args: [LuaValue], label: String, service: String? = nil,
-                    ended: @escaping (Result<[LuaValue], LuaTaskFailure>) -> Void) -> LuaTask? {
+    func launchTask(
+        _ fn: LuaRef, _ args: [LuaValue], label: String, service: String? = nil,
+        ended: @escaping (Result<[LuaValue], LuaTaskFailure>) -> Void
+    ) -> LuaTask? {
         let coroutine: LuaCoroutine
         do { coroutine = try LuaCoroutine(lua, function: fn) } catch {
             ended(.failure(LuaTaskFailure(text: "\(label): \(error)")))
@@ -69,7 +76,11 @@ extension HookHost {
         case .success(.finished(let results)):
             task.ended?(.success(results))
         case .failure(let failure):
-            if let ended = task.ended { ended(.failure(failure)) } else if first { return failure.text } else {
+            if let ended = task.ended {
+                ended(.failure(failure))
+            } else if first {
+                return failure.text
+            } else {
                 recordHookError(failure.text, service: task.service)
             }
         }
@@ -85,8 +96,9 @@ extension HookHost {
 
     /// Why `function` cannot wait where it was called.
     static func cannotWait(_ function: String) -> LuaHostError {
-        LuaHostError("\(function) can only wait inside a hook, timer or probe function the daemon runs "
-            + "(not in the config, eval, ppm.first_start or a coroutine of its own: they must answer at once)")
+        LuaHostError(
+            "\(function) can only wait inside a hook, timer or probe function the daemon runs "
+                + "(not in the config, eval, ppm.first_start or a coroutine of its own: they must answer at once)")
     }
 
     /// Ends every suspended task (the state is being dropped): probes

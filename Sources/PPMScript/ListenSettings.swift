@@ -60,7 +60,8 @@ package struct ListenSettings: Sendable, Equatable {
             throw Self.error("'address' must be a string \"HOST:PORT\", e.g. \"127.0.0.1:7070\" or \"[::1]:7070\"")
         }
         guard let (address, port) = Self.hostPort(text) else {
-            throw Self.error("'address' must be a numeric IPv4 or [IPv6] address and a port, e.g. \"127.0.0.1:7070\" or \"[::]:7070\"; got \"\(text)\"")
+            throw Self.error(
+                "'address' must be a numeric IPv4 or [IPv6] address and a port, e.g. \"127.0.0.1:7070\" or \"[::]:7070\"; got \"\(text)\"")
         }
         self.address = address
         self.port = port
@@ -77,7 +78,9 @@ package struct ListenSettings: Sendable, Equatable {
         }
         if !files.isEmpty {
             guard let cert = files["cert"], let key = files["key"], let ca = files["ca"] else {
-                throw Self.error("mutual TLS needs all of 'cert', 'key' and 'ca' (missing: \(["cert", "key", "ca"].filter { files[$0] == nil }.joined(separator: ", ")))")
+                throw Self.error(
+                    "mutual TLS needs all of 'cert', 'key' and 'ca' (missing: \(["cert", "key", "ca"].filter { files[$0] == nil }.joined(separator: ", ")))"
+                )
             }
             guard tls else { throw Self.error("'cert', 'key' and 'ca' need TLS: remove tls = false") }
             certificates = Certificates(cert: cert, key: key, ca: ca)
@@ -86,7 +89,8 @@ package struct ListenSettings: Sendable, Equatable {
         case .string(let file) where !file.isEmpty: tokenFile = path(file)
         case .nil where certificates != nil: break
         default:
-            throw Self.error("'token_file' must name the file holding the shared secret (readable only by the daemon's user), or set 'cert', 'key' and 'ca'")
+            throw Self.error(
+                "'token_file' must name the file holding the shared secret (readable only by the daemon's user), or set 'cert', 'key' and 'ca'")
         }
         guard tls || IPAddress.isLoopback(address) else {
             throw Self.error("tls = false is accepted only on a loopback address (127.0.0.0/8 or [::1]), not \(text): remove it")
@@ -114,11 +118,15 @@ package struct ListenSettings: Sendable, Equatable {
         case .table(let t): table = t
         default: throw error("'allow' must be a table of networks to command lists, e.g. { [\"10.0.0.0/8\"] = { \"read\" } }")
         }
-        guard !table.entries.isEmpty else { throw error("'allow' is empty: no client could connect (leave it out for read-only access from anywhere)") }
+        guard !table.entries.isEmpty else {
+            throw error("'allow' is empty: no client could connect (leave it out for read-only access from anywhere)")
+        }
         var rules: [(network: ClientNetwork, commands: Set<ControlCommand>)] = []
         for (key, names) in table.entries {
             guard let text = key.stringValue, let network = ClientNetwork(text) else {
-                throw error("allow: \(key.stringValue.map { "'\($0)'" } ?? "a \(key.typeName) key") is not a network: use an address or CIDR text such as \"10.0.0.0/8\" or \"fd00::/8\"")
+                throw error(
+                    "allow: \(key.stringValue.map { "'\($0)'" } ?? "a \(key.typeName) key") is not a network: use an address or CIDR text such as \"10.0.0.0/8\" or \"fd00::/8\""
+                )
             }
             guard case .table(let list) = names, list.isSequence else {
                 throw error("allow[\"\(text)\"] must be a list of command names, e.g. { \"read\", \"restart\" }")
@@ -134,7 +142,9 @@ package struct ListenSettings: Sendable, Equatable {
             guard !rules.contains(where: { $0.network == network }) else { throw error("allow: network \(network) is listed twice") }
             rules.append((network, commands))
         }
-        return rules.sorted { $0.network.prefix != $1.network.prefix ? $0.network.prefix > $1.network.prefix : $0.network.description < $1.network.description }
+        return rules.sorted {
+            $0.network.prefix != $1.network.prefix ? $0.network.prefix > $1.network.prefix : $0.network.description < $1.network.description
+        }
     }
 
     /// `127.0.0.1:7070` or `[::1]:7070` as address bytes and port.

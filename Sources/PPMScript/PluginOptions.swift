@@ -19,8 +19,9 @@ struct PluginOptions {
         var kinds: [LuaValue: (type: String, fallback: LuaValue)] = [:]
         for (key, entry) in declared.entries {
             guard case .table(let pair) = entry, case .string(let type) = pair[1], Self.types.contains(type) else {
-                throw LuaHostError("ppm.options: the declaration of '\(key.stringValue ?? key.typeName)' must be { TYPE, DEFAULT } "
-                    + "with TYPE one of \(Self.types.joined(separator: ", "))")
+                throw LuaHostError(
+                    "ppm.options: the declaration of '\(key.stringValue ?? key.typeName)' must be { TYPE, DEFAULT } "
+                        + "with TYPE one of \(Self.types.joined(separator: ", "))")
             }
             kinds[key] = (type, pair[2])
         }
@@ -29,8 +30,9 @@ struct PluginOptions {
         for (key, value) in given.entries {
             guard let kind = kinds[key] else {
                 let name = key.stringValue ?? describe(key)
-                throw LuaHostError("\(plugin): unknown option '\(name)'\(Suggest.hint(name, in: names))"
-                    + (names.isEmpty ? "" : " (options: \(names.sorted().joined(separator: ", ")))"))
+                throw LuaHostError(
+                    "\(plugin): unknown option '\(name)'\(Suggest.hint(name, in: names))"
+                        + (names.isEmpty ? "" : " (options: \(names.sorted().joined(separator: ", ")))"))
             }
             out.entries[key] = try convert(value, kind.type, describe(key))
         }
@@ -54,7 +56,7 @@ struct PluginOptions {
         }
         switch (type, v) {
         case ("any", _), ("number", .integer), ("number", .number), ("integer", .integer),
-             ("string", .string), ("boolean", .boolean), ("table", .table), ("function", .function):
+            ("string", .string), ("boolean", .boolean), ("table", .table), ("function", .function):
             return v
         case ("integer", .number(let d)) where d == d.rounded() && abs(d) < 1e15:
             return .integer(Int64(d))
@@ -62,7 +64,8 @@ struct PluginOptions {
         case ("duration", .number(let d)) where d >= 0 && d.isFinite: return v
         case ("duration", .string(let s)):
             guard let seconds = Durations.seconds(s) else {
-                throw LuaHostError("\(plugin): option '\(name)' is not a duration: \"\(ConfigErrors.clip(s))\" (use seconds or a unit: 500ms, 10s, 5m, 1h, 1d)")
+                throw LuaHostError(
+                    "\(plugin): option '\(name)' is not a duration: \"\(ConfigErrors.clip(s))\" (use seconds or a unit: 500ms, 10s, 5m, 1h, 1d)")
             }
             return .number(seconds)
         case ("duration", _): throw wrong("a duration (seconds or text like \"5m\")")

@@ -15,12 +15,15 @@ struct ReadinessReader {
         case .string("notify"): return (.notify, nil)
         case .function(let f): return (.probe(.function), f)
         case .string(let s):
-            throw field.error("'ready' must be \"started\", \"notify\", a table ({fd=N}, {log=PATTERN}, {tcp=ADDR}, {http=URL}, {exec=CMD}) or a function, got \"\(ConfigErrors.clip(s))\"")
+            throw field.error(
+                "'ready' must be \"started\", \"notify\", a table ({fd=N}, {log=PATTERN}, {tcp=ADDR}, {http=URL}, {exec=CMD}) or a function, got \"\(ConfigErrors.clip(s))\""
+            )
         case .table(let t):
             let kinds = ["fd", "log", "tcp", "http", "exec"].filter { t[$0] != .nil }
             try onlyKeys(t, kinds.isEmpty ? ["fd", "log", "tcp", "http", "exec"] : kinds, in: "ready")
             guard kinds.count == 1 else {
-                throw field.error("'ready' needs exactly one of fd, log, tcp, http, exec\(kinds.isEmpty ? "" : ", got \(kinds.joined(separator: " and "))")")
+                throw field.error(
+                    "'ready' needs exactly one of fd, log, tcp, http, exec\(kinds.isEmpty ? "" : ", got \(kinds.joined(separator: " and "))")")
             }
             switch kinds[0] {
             case "fd":
@@ -50,7 +53,9 @@ struct ReadinessReader {
             try onlyKeys(t, ["tcp", "http", "exec", "check", "every", "timeout", "failures", "start_period"], in: "health")
             let kinds = ["tcp", "http", "exec", "check"].filter { t[$0] != .nil }
             guard kinds.count == 1 else {
-                throw field.error("'health' needs exactly one of tcp, http, exec, check (a function)\(kinds.isEmpty ? "" : ", got \(kinds.joined(separator: " and "))")")
+                throw field.error(
+                    "'health' needs exactly one of tcp, http, exec, check (a function)\(kinds.isEmpty ? "" : ", got \(kinds.joined(separator: " and "))")"
+                )
             }
             var spec: HealthSpec
             var function: LuaRef?
@@ -96,7 +101,9 @@ struct ReadinessReader {
             if case .integer = key { return nil }
             guard case .string(let name) = key else { throw field.error("'requires' keys must be service names") }
             let words = "\"started\", \"ready\", \"healthy\" or \"succeeded\""
-            guard case .string(let word) = value else { throw field.error("'requires.\(ConfigErrors.clip(name))' must be \(words), got \(value.typeName)") }
+            guard case .string(let word) = value else {
+                throw field.error("'requires.\(ConfigErrors.clip(name))' must be \(words), got \(value.typeName)")
+            }
             guard let condition = RequireCondition(rawValue: word) else {
                 throw field.error("'requires.\(ConfigErrors.clip(name))' must be \(words), got \"\(ConfigErrors.clip(word))\"")
             }
@@ -148,7 +155,8 @@ struct ReadinessReader {
 enum ProbeAddress {
     /// `host:port`, `[v6]:port` (the port 1-65535); with `defaultPort`, the port may be left out.
     static func isHostPort(_ text: String, defaultPort: Bool = false) -> Bool {
-        let host: Substring, port: Substring?
+        let host: Substring
+        let port: Substring?
         if text.hasPrefix("[") {
             guard let close = text.firstIndex(of: "]") else { return false }
             host = text[text.index(after: text.startIndex)..<close]

@@ -28,7 +28,9 @@ extension ScriptState {
             let key = try MetricRegistry.key(family, try Self.labelValues(args[4], family))
             switch (family.kind, op) {
             case (.counter, "inc"):
-                guard amount >= 0, amount.isFinite else { throw LuaHostError("ppm.metric: counter '\(family.name)' only goes up: inc takes a number ≥ 0, got \(amount)") }
+                guard amount >= 0, amount.isFinite else {
+                    throw LuaHostError("ppm.metric: counter '\(family.name)' only goes up: inc takes a number ≥ 0, got \(amount)")
+                }
                 try family.add(amount, at: key)
             case (.gauge, "inc"): try family.add(amount, at: key)
             case (.gauge, "dec"): try family.add(-amount, at: key)

@@ -67,11 +67,17 @@ extension ScriptState {
             return []
         }
         def("stop") { [unowned self] args in
-            for name in try self.resolve(args, "stop") { self.recordOffline("stop", name); self.send(.stop(name, cause: self.callerCause)) }
+            for name in try self.resolve(args, "stop") {
+                self.recordOffline("stop", name)
+                self.send(.stop(name, cause: self.callerCause))
+            }
             return []
         }
         def("restart") { [unowned self] args in
-            for name in try self.resolve(args, "restart") { self.recordOffline("restart", name); self.send(.restart(name, cause: self.callerCause)) }
+            for name in try self.resolve(args, "restart") {
+                self.recordOffline("restart", name)
+                self.send(.restart(name, cause: self.callerCause))
+            }
             return []
         }
         def("remove") { [unowned self] args in
@@ -102,8 +108,10 @@ extension ScriptState {
         def("on") { [unowned self] args in
             var type = try args.string(1)
             if type == "adopt" { type = "adopted" }  // the name before SPEC 3's
-            let valid = ["start", "exit", "stop", "stop_step", "spawn_failed", "fatal", "adopted", "ready", "unhealthy", "healthy",
-                         "command_failed", "output", "*"]
+            let valid = [
+                "start", "exit", "stop", "stop_step", "spawn_failed", "fatal", "adopted", "ready", "unhealthy", "healthy",
+                "command_failed", "output", "*",
+            ]
             guard valid.contains(type) else {
                 throw args.error(1, "unknown event type '\(type)' (expected \(valid.joined(separator: ", ")))")
             }
@@ -186,9 +194,11 @@ extension ScriptState {
         installProbes(into: &functions)
         installMetrics(into: &functions)
         let make = try lua.load(preludeSource, chunkName: "=ppm")
-        try lua.call(make, [
-            .table(functions), .string(context.version), context.configPath.map { .string($0) } ?? .nil, .string(context.home),
-        ])
+        try lua.call(
+            make,
+            [
+                .table(functions), .string(context.version), context.configPath.map { .string($0) } ?? .nil, .string(context.home),
+            ])
         try installCompleter()
     }
 }

@@ -4,8 +4,11 @@ import LuaKit
 /// most of them, changed at run time (`listen` and `cgroups` only at start).
 extension ScriptState {
     /// The keys `ppm.settings{}` accepts.
-    static let settingKeys = ["backoff", "stop_timeout", "hook_timeout", "decide_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog", "listen",
-                              "cgroups", "metrics"]
+    static let settingKeys = [
+        "backoff", "stop_timeout", "hook_timeout", "decide_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog",
+        "listen",
+        "cgroups", "metrics",
+    ]
 
     /// Checks every key of `t` and applies them all, or none.
     func applySettings(_ t: LuaTable) throws {
@@ -33,7 +36,9 @@ extension ScriptState {
         var memory = lua.memoryLimit
         if let m = try field.integer(t["memory_limit"], "memory_limit") {
             guard m >= 1 << 20 else { throw LuaHostError("ppm.settings: 'memory_limit' must be at least 1 MiB (bytes)") }
-            guard m > lua.memoryInUse else { throw LuaHostError("ppm.settings: 'memory_limit' is below what Lua already uses (\(lua.memoryInUse) bytes)") }
+            guard m > lua.memoryInUse else {
+                throw LuaHostError("ppm.settings: 'memory_limit' is below what Lua already uses (\(lua.memoryInUse) bytes)")
+            }
             memory = m
         }
         var logs = logPolicy
@@ -67,7 +72,9 @@ extension ScriptState {
         case .table where attached != nil:
             throw LuaHostError("ppm.settings: 'listen' is read from the config when the daemon starts; restart the daemon to change it")
         case .table(let t): return try ListenSettings(t, folder: reader.baseDirectory ?? ".")
-        case let v: throw LuaHostError("ppm.settings: 'listen' must be a table { address = \"HOST:PORT\", token_file = FILE, allow = {...} }, got \(v.typeName)")
+        case let v:
+            throw LuaHostError(
+                "ppm.settings: 'listen' must be a table { address = \"HOST:PORT\", token_file = FILE, allow = {...} }, got \(v.typeName)")
         }
     }
 }

@@ -13,7 +13,11 @@ package enum ShellWords {
         var inWord = false
         var chars = line.unicodeScalars.makeIterator()
         func endWord() {
-            if inWord { words.append(String(word)); word = String.UnicodeScalarView(); inWord = false }
+            if inWord {
+                words.append(String(word))
+                word = String.UnicodeScalarView()
+                inWord = false
+            }
         }
         while let c = chars.next() {
             switch c {
@@ -41,7 +45,10 @@ package enum ShellWords {
                 }
             case "\\":
                 guard let e = chars.next() else { throw Failure(description: "trailing backslash") }
-                if e != "\n" { word.append(e); inWord = true }
+                if e != "\n" {
+                    word.append(e)
+                    inWord = true
+                }
             default:
                 word.append(c)
                 inWord = true
@@ -115,7 +122,8 @@ package enum Suggest {
     }
 
     static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         var row = Array(0...b.count)
         for i in 1...max(1, a.count) where !a.isEmpty {
             var prev = row[0]

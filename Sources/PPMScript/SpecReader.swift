@@ -47,7 +47,8 @@ struct SpecReader {
             throw LuaHostError("service: missing 'name'")
         }
         guard !name.isEmpty, !name.contains("/"), !name.hasPrefix("@"), name != "all",
-              name.allSatisfy({ !$0.isWhitespace }) else {
+            name.allSatisfy({ !$0.isWhitespace })
+        else {
             throw LuaHostError("service '\(ConfigErrors.clip(name))': 'name' must be a word without '/' or spaces, not '@…' or 'all'")
         }
         let field = FieldReader(service: name)
@@ -137,10 +138,12 @@ struct SpecReader {
         if scripts.onHealth != nil && spec.health == nil && spec.watchdog == nil {
             throw field.error("'on_health' needs a 'health' check (or a 'watchdog')")
         }
-        spec.scriptedFields = [("restart", scripts.policy), ("on_start", scripts.onStart), ("on_exit", scripts.onExit),
-                               ("on_output", scripts.onOutput), ("ready", scripts.readyProbe), ("health", scripts.healthProbe),
-                               ("on_ready", scripts.onReady), ("on_health", scripts.onHealth)]
-            .filter { $0.1 != nil }.map(\.0)
+        spec.scriptedFields = [
+            ("restart", scripts.policy), ("on_start", scripts.onStart), ("on_exit", scripts.onExit),
+            ("on_output", scripts.onOutput), ("ready", scripts.readyProbe), ("health", scripts.healthProbe),
+            ("on_ready", scripts.onReady), ("on_health", scripts.onHealth),
+        ]
+        .filter { $0.1 != nil }.map(\.0)
         return (spec, scripts)
     }
 

@@ -18,7 +18,8 @@ struct StoppingReader {
         if let v = t.entries["stop_signal"] { try stopSignal(v, into: &spec) }
         spec.stopTimeout = try field.duration(t["stop_timeout"], "stop_timeout")
         if spec.stopTimeout != nil, let last = spec.stopLadder.last, last.wait != nil {
-            throw field.error("'stop_timeout' is not used: every signal of the 'stop_signal' ladder has its wait (leave the last one out to use stop_timeout)")
+            throw field.error(
+                "'stop_timeout' is not used: every signal of the 'stop_signal' ladder has its wait (leave the last one out to use stop_timeout)")
         }
         spec.stopCmd = try command(t["stop_cmd"], "stop_cmd")
         spec.preStart = try commands(t["pre_start"], "pre_start")
@@ -69,7 +70,9 @@ struct StoppingReader {
 
     private func ladderWait(_ item: LuaValue, after signal: Int32) throws -> Double {
         if case .string(let text) = item, Signals.number(text) != nil, Durations.seconds(text) == nil {
-            throw field.error("'stop_signal': a wait must follow \(Signals.name(signal)) before \(text) (a ladder alternates signals and waits: \(Self.ladderExample))")
+            throw field.error(
+                "'stop_signal': a wait must follow \(Signals.name(signal)) before \(text) (a ladder alternates signals and waits: \(Self.ladderExample))"
+            )
         }
         guard let wait = try field.duration(item, "stop_signal") else { throw field.error("'stop_signal': a wait is missing") }
         return wait
@@ -84,7 +87,9 @@ struct StoppingReader {
             return ["/bin/sh", "-c", text]
         case .table(let t) where t.isSequence && !t.sequence.isEmpty:
             let words = try t.sequence.map { word in
-                guard case .string(let s) = word else { throw field.error("'\(name)' must be a string or an array of strings, found \(word.typeName)") }
+                guard case .string(let s) = word else {
+                    throw field.error("'\(name)' must be a string or an array of strings, found \(word.typeName)")
+                }
                 return s
             }
             guard !words[0].isEmpty else { throw field.error("'\(name)' has an empty program") }
@@ -102,8 +107,9 @@ struct StoppingReader {
         case .table(let t) where t.isSequence && !t.sequence.isEmpty:
             return try t.sequence.enumerated().map { index, item in
                 if case .string(let text) = item, text.hasPrefix("-") {
-                    throw field.error("'\(name)' is a list of commands and \"\(ConfigErrors.clip(text))\" is not one; "
-                        + "for one program with arguments write { { \"/bin/prog\", \"\(ConfigErrors.clip(text))\" } } or a string")
+                    throw field.error(
+                        "'\(name)' is a list of commands and \"\(ConfigErrors.clip(text))\" is not one; "
+                            + "for one program with arguments write { { \"/bin/prog\", \"\(ConfigErrors.clip(text))\" } } or a string")
                 }
                 guard let cmd = try command(item, "\(name)[\(index + 1)]") else { throw field.error("'\(name)' has a nil item") }
                 return cmd

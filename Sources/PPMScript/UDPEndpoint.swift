@@ -14,7 +14,8 @@ struct UDPEndpoint {
     init(_ url: String) throws {
         guard url.hasPrefix("udp://") else { throw LuaHostError("'\(url)' is not a udp://HOST:PORT address") }
         let rest = url.dropFirst("udp://".count)
-        let host: Substring, port: Substring
+        let host: Substring
+        let port: Substring
         if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
             host = rest[rest.index(after: rest.startIndex)..<close]
             let after = rest[rest.index(after: close)...]
@@ -95,7 +96,8 @@ struct UDPEndpoint {
         }
         guard rc == 0 else { return "?" }
         func text(_ c: [CChar]) -> String { String(decoding: c.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
-        let h = text(host), p = text(port)
+        let h = text(host)
+        let p = text(port)
         return storage.ss_family == sa_family_t(AF_INET6) ? "[\(h)]:\(p)" : "\(h):\(p)"
     }
 }

@@ -17,7 +17,8 @@ package struct LineBuffer: Equatable {
 
     /// A key the buffer understands.
     package enum Key: Equatable {
-        case insert(Character), backspace, delete, left, right, home, end, killToStart, killToEnd, deleteWordBack
+        case insert(Character)
+        case backspace, delete, left, right, home, end, killToStart, killToEnd, deleteWordBack
     }
 
     /// Edits the text (or moves the cursor) as `key` says.

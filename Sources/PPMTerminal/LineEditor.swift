@@ -5,7 +5,10 @@ import SystemCalls
 /// completion and Ctrl-L, in raw mode only while a line is typed.
 package final class LineEditor {
     /// What one read gave.
-    package enum Input: Equatable { case line(String), interrupt, end }
+    package enum Input: Equatable {
+        case line(String)
+        case interrupt, end
+    }
 
     /// The lines entered, oldest first (up and down walk it).
     package private(set) var history: [String]
@@ -18,8 +21,10 @@ package final class LineEditor {
     /// - Parameters:
     ///   - completer: answers Tab; without one, Tab indents.
     ///   - output: where the prompt and echo go (standard output by default).
-    package init(history: [String], completer: ((String) -> [String])? = nil,
-                output: @escaping (String) -> Void = LineEditor.writeToStandardOutput) {
+    package init(
+        history: [String], completer: ((String) -> [String])? = nil,
+        output: @escaping (String) -> Void = LineEditor.writeToStandardOutput
+    ) {
         self.history = history
         self.completer = completer
         self.output = output

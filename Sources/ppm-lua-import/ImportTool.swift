@@ -50,7 +50,8 @@ struct ImportTool: ParsableCommand {
         switch ImportCheck.run(result.lua, path: "imported ppm.lua", home: locations.home, pluginFolders: Locations.pluginFolders()) {
         case .success(let count):
             let kept = result.untranslated.isEmpty ? "" : "; \(result.untranslated.count) item(s) kept as comments"
-            report("\(file): \(count) service\(count == 1 ? "" : "s") imported from \(result.format.title); the result loads as `check` loads it\(kept)")
+            report(
+                "\(file): \(count) service\(count == 1 ? "" : "s") imported from \(result.format.title); the result loads as `check` loads it\(kept)")
         case .failure(let failure):
             report("the imported config does not load: \(LuaWriter.visible(failure.description))")
             throw ExitCode(1)

@@ -22,8 +22,10 @@ struct CheckCommand: ParsableCommand {
         let host: ConfigLoader
         do {
             let home = Locations().home
-            host = try ConfigLoader(context: .init(version: PPMLua.version, configPath: file, home: home,
-                                                 pluginFolders: Locations.pluginFolders()))
+            host = try ConfigLoader(
+                context: .init(
+                    version: PPMLua.version, configPath: file, home: home,
+                    pluginFolders: Locations.pluginFolders()))
             try host.loadConfig(path: file)
         } catch let e as LuaError {
             printError(e.message)
@@ -38,15 +40,20 @@ struct CheckCommand: ParsableCommand {
         if json { return printJSON(.array(specs.map(SpecJSON.full))) }
         print("\(file): \(specs.count) service\(specs.count == 1 ? "" : "s")")
         guard !specs.isEmpty else { return }
-        printTable(["NAME", "AUTOSTART", "RESTART", "COMMAND"], specs.map { spec in
-            [spec.name, spec.disabled ? "disabled" : spec.autostart ? "yes" : "no",
-             spec.once ? "once" : spec.restart.rawValue, ShellWords.join(spec.cmd)]
-        })
+        printTable(
+            ["NAME", "AUTOSTART", "RESTART", "COMMAND"],
+            specs.map { spec in
+                [
+                    spec.name, spec.disabled ? "disabled" : spec.autostart ? "yes" : "no",
+                    spec.once ? "once" : spec.restart.rawValue, ShellWords.join(spec.cmd),
+                ]
+            })
         let once = Set(specs.filter(\.once).map(\.name))
         for spec in specs {
             for required in spec.requires where once.contains(required) && spec.requireConditions[required] == nil {
-                print("note: '\(spec.name)' requires '\(required)', a once job: it starts once \(required) has exited 0 "
-                      + "(requires = { \(required) = \"started\" } starts it beside it)")
+                print(
+                    "note: '\(spec.name)' requires '\(required)', a once job: it starts once \(required) has exited 0 "
+                        + "(requires = { \(required) = \"started\" } starts it beside it)")
             }
         }
     }

@@ -57,7 +57,8 @@ struct ReloadCommand: ParsableCommand {
 /// `ppm-lua quit`: reports each service it stopped; returns once the
 /// daemon has exited (its home lock released), so a new daemon can start at once.
 struct QuitCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "quit", abstract: "Stop every service and exit the daemon; returns once the daemon has exited.")
+    static let configuration = CommandConfiguration(
+        commandName: "quit", abstract: "Stop every service and exit the daemon; returns once the daemon has exited.")
     @OptionGroup var client: ClientOptions
     @OptionGroup var output: QuietOption
 

@@ -96,7 +96,8 @@ struct DaemonCommand: ParsableCommand {
         var own = stat()
         let real = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "/proc/self/exe"
         guard stat("/proc/self/exe", &own) == 0, let called = CommandLine.arguments.first, !called.isEmpty else { return real }
-        let candidates = called.contains("/")
+        let candidates =
+            called.contains("/")
             ? [called]
             : (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/\(called)" }
         for path in candidates {

@@ -32,7 +32,7 @@ struct EventsCommand: ParsableCommand {
                 do throws(any Error) {
                     let next = try c.receiveRaw()
                     show(next.value, raw: next.raw, columns, &last)
-                } catch where Reconnect.isHangUp(error) {
+                } catch  where Reconnect.isHangUp(error) {
                     // An upgrade: the same daemon answers again; what it journaled meanwhile comes first.
                     var resume = args
                     if let last { resume["after"] = .int(last) } else { resume["n"] = .init(0) }
@@ -71,7 +71,10 @@ struct EventColumns {
 
     func line(_ e: JSONValue) -> String {
         var extra: [String] = []
-        for key in ["pid", "result", "signame", "status", "outcome", "runtime", "crashes", "error", "added", "removed", "changed", "cause", "address", "cmd", "reason"] {
+        for key in [
+            "pid", "result", "signame", "status", "outcome", "runtime", "crashes", "error", "added", "removed", "changed", "cause", "address", "cmd",
+            "reason",
+        ] {
             guard let v = e[key], v != .null else { continue }
             if key == "crashes" && v.intValue == 0 { continue }
             if ["added", "removed", "changed"].contains(key), v.arrayValue?.isEmpty == true { continue }

@@ -38,9 +38,11 @@ struct HealthCommand: ParsableCommand {
             return (s["name"]?.stringValue ?? "?", state, health, (state == "running" || state == "reloading") && health != "unhealthy")
         }
         if json {
-            printJSON(JSONValue.array(verdicts.map { v in
-                .object(["name": .string(v.name), "state": .string(v.state), "health": .init(v.health), "ok": .bool(v.ok)])
-            }))
+            printJSON(
+                JSONValue.array(
+                    verdicts.map { v in
+                        .object(["name": .string(v.name), "state": .string(v.state), "health": .init(v.health), "ok": .bool(v.ok)])
+                    }))
         } else {
             for v in verdicts where !v.ok {
                 print("\(v.name): \(v.health == "unhealthy" ? "unhealthy" : v.state)")

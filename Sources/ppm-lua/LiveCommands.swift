@@ -45,7 +45,9 @@ struct AddCommand: ParsableCommand {
         if json { return printJSON(raw: reply.raw) }
         if output.quiet { return }
         let service = reply.value
-        print("added \(service["name"]?.stringValue ?? "?"): \(service["state"]?.stringValue ?? "?"), pid \(service["pid"]?.intValue.map(String.init) ?? "-")")
+        print(
+            "added \(service["name"]?.stringValue ?? "?"): \(service["state"]?.stringValue ?? "?"), pid \(service["pid"]?.intValue.map(String.init) ?? "-")"
+        )
     }
 }
 
@@ -63,33 +65,33 @@ struct InitCommand: ParsableCommand {
 }
 
 let starterConfig = #"""
--- ppm.lua: the ppm-lua config. It is Lua: `ppm-lua check ppm.lua` validates it,
--- `ppm-lua daemon -c ppm.lua` runs it.
+    -- ppm.lua: the ppm-lua config. It is Lua: `ppm-lua check ppm.lua` validates it,
+    -- `ppm-lua daemon -c ppm.lua` runs it.
 
--- Daemon-wide defaults (all optional).
-ppm.settings {
-  stop_timeout = 10,                 -- seconds between the stop signal and SIGKILL
-  hook_timeout = 1,                  -- how long one Lua hook may run
-  backoff = { interval = 1, max = 60, reset_after = 10 },
-}
+    -- Daemon-wide defaults (all optional).
+    ppm.settings {
+      stop_timeout = 10,                 -- seconds between the stop signal and SIGKILL
+      hook_timeout = 1,                  -- how long one Lua hook may run
+      backoff = { interval = 1, max = 60, reset_after = 10 },
+    }
 
--- A service. Only `name` and `cmd` are required.
-ppm.service {
-  name = "example",
-  cmd = "/bin/sh -c 'echo hello; sleep 60'",   -- split like a shell would, no expansion
-  -- dir = "/srv/example",
-  -- env = { PORT = "8080" },
-  -- groups = { "web" },                       -- `ppm-lua restart @web`
-  -- restart = "on-failure",                   -- "always" | "never" | a function(ev, svc)
-  -- pre_start = "mkdir -p /run/example",      -- must succeed before each start
-  -- stop_signal = { "INT", "5s", "TERM", "5s" },  -- a stop ladder, then SIGKILL
-  -- post_stop = "rm -f /run/example/pid",     -- after each exit
-  -- on_exit = function(ev)
-  --   ppm.log(ev.name .. " exited with " .. tostring(ev.result))
-  --   return nil                              -- nil | "restart" | "stop" | "fatal"
-  -- end,
-}
+    -- A service. Only `name` and `cmd` are required.
+    ppm.service {
+      name = "example",
+      cmd = "/bin/sh -c 'echo hello; sleep 60'",   -- split like a shell would, no expansion
+      -- dir = "/srv/example",
+      -- env = { PORT = "8080" },
+      -- groups = { "web" },                       -- `ppm-lua restart @web`
+      -- restart = "on-failure",                   -- "always" | "never" | a function(ev, svc)
+      -- pre_start = "mkdir -p /run/example",      -- must succeed before each start
+      -- stop_signal = { "INT", "5s", "TERM", "5s" },  -- a stop ladder, then SIGKILL
+      -- post_stop = "rm -f /run/example/pid",     -- after each exit
+      -- on_exit = function(ev)
+      --   ppm.log(ev.name .. " exited with " .. tostring(ev.result))
+      --   return nil                              -- nil | "restart" | "stop" | "fatal"
+      -- end,
+    }
 
--- A hook for every service:
--- ppm.on("exit", function(ev) if ev.outcome == "crashed" then ppm.log.warn(ev.name .. " crashed") end end)
-"""#
+    -- A hook for every service:
+    -- ppm.on("exit", function(ev) if ev.outcome == "crashed" then ppm.log.warn(ev.name .. " crashed") end end)
+    """#

@@ -58,7 +58,7 @@ struct LogsCommand: ParsableCommand {
                 do throws(any Error) {
                     let next = try c.receiveRaw()
                     show(next.value, raw: next.raw, prefixed, &shown, escaped: escaped)
-                } catch where Reconnect.isHangUp(error) {
+                } catch  where Reconnect.isHangUp(error) {
                     // An upgrade: the same daemon answers again; the lines since
                     // the last one shown come first (found in the files' tails).
                     args["n"] = .init(shown.isEmpty ? 0 : Self.resumeWindow)

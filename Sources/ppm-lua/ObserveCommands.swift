@@ -43,16 +43,26 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         if json { return printJSON(raw: try client.callRaw("ls", parsing: false).raw) }
         // The table needs six members of each service: the daemon sends only those.
-        let list = try client.call("ls", ["fields": .init(["name", "state", "pid", "starts", "uptime", "last_exit", "health", "health_check",
-                                                           "scheduled", "starts_in"])])
+        let list = try client.call(
+            "ls",
+            [
+                "fields": .init([
+                    "name", "state", "pid", "starts", "uptime", "last_exit", "health", "health_check",
+                    "scheduled", "starts_in",
+                ])
+            ])
         let services = list.arrayValue ?? []
         // A HEALTH column when any service has a check (SPEC 9), `-` until its first verdict.
         let health = services.contains { $0["health_check"]?.stringValue != nil || $0["health"]?.stringValue != nil }
-        printTable(["NAME", "STATE", "PID", "STARTS", "UPTIME", "LAST EXIT"] + (health ? ["HEALTH"] : []), services.map { s in
-            [s["name"]?.stringValue ?? "?", displayState(s), s["pid"]?.intValue.map(String.init) ?? "-",
-             String(s["starts"]?.intValue ?? 0), formatDuration(s["uptime"]?.doubleValue), formatExit(s["last_exit"])]
-                + (health ? [s["health"]?.stringValue ?? "-"] : [])
-        }, colour: [1: Style.state])
+        printTable(
+            ["NAME", "STATE", "PID", "STARTS", "UPTIME", "LAST EXIT"] + (health ? ["HEALTH"] : []),
+            services.map { s in
+                [
+                    s["name"]?.stringValue ?? "?", displayState(s), s["pid"]?.intValue.map(String.init) ?? "-",
+                    String(s["starts"]?.intValue ?? 0), formatDuration(s["uptime"]?.doubleValue), formatExit(s["last_exit"]),
+                ]
+                    + (health ? [s["health"]?.stringValue ?? "-"] : [])
+            }, colour: [1: Style.state])
     }
 }
 
@@ -65,13 +75,17 @@ struct StatsCommand: ParsableCommand {
     func run() throws {
         if json { return printJSON(raw: try client.callRaw("stats", parsing: false).raw) }
         let rows = try client.call("stats")
-        printTable(["NAME", "PID", "CPU%", "RSS", "UPTIME", "RESTARTS"], (rows.arrayValue ?? []).map { r in
-            let rss = Double(r["rss"]?.intValue ?? 0) / 1_048_576
-            let running = r["pid"]?.intValue != nil
-            return [r["name"]?.stringValue ?? "?", r["pid"]?.intValue.map(String.init) ?? "-",
+        printTable(
+            ["NAME", "PID", "CPU%", "RSS", "UPTIME", "RESTARTS"],
+            (rows.arrayValue ?? []).map { r in
+                let rss = Double(r["rss"]?.intValue ?? 0) / 1_048_576
+                let running = r["pid"]?.intValue != nil
+                return [
+                    r["name"]?.stringValue ?? "?", r["pid"]?.intValue.map(String.init) ?? "-",
                     running ? Console.fixed(r["cpu"]?.doubleValue ?? 0, decimals: 1) : "-",
                     running ? Console.fixed(rss, decimals: 1) + " MiB" : "-",
-                    formatDuration(r["uptime"]?.doubleValue), String(r["restarts"]?.intValue ?? 0)]
-        })
+                    formatDuration(r["uptime"]?.doubleValue), String(r["restarts"]?.intValue ?? 0),
+                ]
+            })
     }
 }

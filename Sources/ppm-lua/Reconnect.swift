@@ -23,7 +23,10 @@ enum Reconnect {
             if local { guard kill(pid, 0) == 0 || errno == EPERM, !ProcessEnd.isZombie(pid) else { return nil } }
             if let client = try? endpoint.connect() {
                 guard client.daemonPid == pid else {
-                    if local { usleep(50_000); continue }
+                    if local {
+                        usleep(50_000)
+                        continue
+                    }
                     return nil  // another daemon listens there now
                 }
                 client.answerTimeout = options.timeout == 0 ? nil : options.timeout
@@ -42,7 +45,7 @@ enum Reconnect {
         let deadline = SystemClock.monotonic() + patience
         while SystemClock.monotonic() < deadline {
             guard let client = sameDaemon(options, pid: pid) else { break }
-            do { return (client, try body(client)) } catch where isHangUp(error) { usleep(50_000) }
+            do { return (client, try body(client)) } catch  where isHangUp(error) { usleep(50_000) }
         }
         throw ControlClient.Failure.closed
     }

@@ -56,7 +56,9 @@ struct RestartCommand: ServiceNamesCommand {
 struct SignalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "signal", abstract: "Send a signal to services' process groups.",
-        discussion: "With `all` or `@group`, services that do not run are reported and skipped; a service named explicitly that does not run is an error (exit 1), after the others are signalled.")
+        discussion:
+            "With `all` or `@group`, services that do not run are reported and skipped; a service named explicitly that does not run is an error (exit 1), after the others are signalled."
+    )
     @OptionGroup var client: ClientOptions
     @OptionGroup var output: QuietOption
     @Argument(help: "Signal name or number (HUP, SIGUSR1, 9).") var signal: String
@@ -81,7 +83,8 @@ struct RemoveCommand: ParsableCommand {
     }
 
     func run() throws {
-        try ServiceReport(client: client, quiet: output.quiet, whenNone: "no services to remove").run("rm", ["names": .init(names), "all": .bool(all)])
+        try ServiceReport(client: client, quiet: output.quiet, whenNone: "no services to remove").run(
+            "rm", ["names": .init(names), "all": .bool(all)])
     }
 }
 

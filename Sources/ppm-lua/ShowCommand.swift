@@ -1,5 +1,5 @@
-import Glibc
 import ArgumentParser
+import Glibc
 import PPMMachine
 import PPMRuntime
 import PPMScript
@@ -33,23 +33,24 @@ struct ShowCommand: ParsableCommand {
             ("env", env.isEmpty ? "-" : env.joined(separator: " ")),
         ]
         let fileRows: [(String, String)] = envFiles.isEmpty ? [] : [("env_file", envFiles.joined(separator: ", "))]
-        let restRows: [(String, String)] = [
-            ("user", text("user") ?? "-"),
-            ("autostart", s["autostart"]?.boolValue == false ? "no" : "yes"),
-            ("restart", (text("restart") ?? "?") + (s["once"]?.boolValue == true ? " (once)" : "")),
-            ("requires", list("requires")),
-            ("ready", Self.readiness(s)),
-            ("groups", list("groups")),
-        ] + Self.stoppingRows(s) + [
-            ("hooks", list("hooks")),
-            ("starts", String(s["starts"]?.intValue ?? 0)),
-            ("restarts", String(s["restarts"]?.intValue ?? 0)),
-            ("crashes", String(s["crashes"]?.intValue ?? 0)),
-            ("uptime", formatDuration(s["uptime"]?.doubleValue)),
-            ("last exit", Self.lastExit(s["last_exit"])),
-            ("stdout", text("stdout") ?? "-"),
-            ("stderr", text("stderr") ?? "-"),
-        ] + (text("cgroup").map { [("cgroup", $0)] } ?? [])
+        let restRows: [(String, String)] =
+            [
+                ("user", text("user") ?? "-"),
+                ("autostart", s["autostart"]?.boolValue == false ? "no" : "yes"),
+                ("restart", (text("restart") ?? "?") + (s["once"]?.boolValue == true ? " (once)" : "")),
+                ("requires", list("requires")),
+                ("ready", Self.readiness(s)),
+                ("groups", list("groups")),
+            ] + Self.stoppingRows(s) + [
+                ("hooks", list("hooks")),
+                ("starts", String(s["starts"]?.intValue ?? 0)),
+                ("restarts", String(s["restarts"]?.intValue ?? 0)),
+                ("crashes", String(s["crashes"]?.intValue ?? 0)),
+                ("uptime", formatDuration(s["uptime"]?.doubleValue)),
+                ("last exit", Self.lastExit(s["last_exit"])),
+                ("stdout", text("stdout") ?? "-"),
+                ("stderr", text("stderr") ?? "-"),
+            ] + (text("cgroup").map { [("cgroup", $0)] } ?? [])
             + Self.healthRows(s)
             // What the service said of itself with sd_notify's STATUS= (its own text: control bytes escaped).
             + (text("status_text").map { [("status", TerminalText.visible($0))] } ?? [])
@@ -106,8 +107,9 @@ struct ShowCommand: ParsableCommand {
             if let error { parts.append("spawn failed: \(error)") }
             let crashes = s["crashes"]?.intValue ?? 0
             if let due = s["starts_in"]?.doubleValue {
-                parts.append((crashes > 0 && error == nil ? "backoff after \(crashes) crash\(crashes == 1 ? "" : "es"), " : "")
-                             + "starts in \(formatSeconds(due))")
+                parts.append(
+                    (crashes > 0 && error == nil ? "backoff after \(crashes) crash\(crashes == 1 ? "" : "es"), " : "")
+                        + "starts in \(formatSeconds(due))")
             }
             return parts.isEmpty ? nil : parts.joined(separator: "; ")
         case "fatal":

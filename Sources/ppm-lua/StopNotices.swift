@@ -34,8 +34,10 @@ struct StopNotices {
             if wait > patience {
                 let next = index + 1 < steps.count ? steps[index + 1].0 : "SIGKILL"
                 let left = Int((end - start - patience).rounded(.up))
-                pending.append(Notice(at: start + patience, name: name,
-                                      text: "\(name): still running (pid \(pid)) after \(label); \(next) in \(left) s"))
+                pending.append(
+                    Notice(
+                        at: start + patience, name: name,
+                        text: "\(name): still running (pid \(pid)) after \(label); \(next) in \(left) s"))
             }
             start = end
         }

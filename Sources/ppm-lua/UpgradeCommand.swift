@@ -26,7 +26,8 @@ struct UpgradeCommand: ParsableCommand {
         for _ in 0..<500 {
             usleep(20_000)
             guard let connection = try? endpoint.connect(), let status = try? connection.call("status"),
-                  status["pid"]?.intValue == pid else { continue }
+                status["pid"]?.intValue == pid
+            else { continue }
             if (status["uptime"]?.doubleValue ?? .infinity) < SystemClock.monotonic() - asked {
                 print("daemon re-executed \(reply["binary"]?.stringValue ?? "") (pid \(pid)); \(status["services"]?.intValue ?? 0) services kept")
                 return

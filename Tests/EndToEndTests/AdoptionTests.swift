@@ -42,7 +42,10 @@ func processes(containing text: String) -> [Int32] {
         let webPid = try #require(box.pid("web"))
         let child = try #require(processes(marker + "2").first)
         let goneChild = try #require(processes(marker + "4").first)
-        defer { kill(child, SIGKILL); kill(goneChild, SIGKILL) }
+        defer {
+            kill(child, SIGKILL)
+            kill(goneChild, SIGKILL)
+        }
         try killDaemon(box)
         try box.write(web + "\n")
         try box.startDaemon()
@@ -58,14 +61,16 @@ func processes(containing text: String) -> [Int32] {
     @Test func theNextDaemonAdoptsWhatAKilledOneLeftRunning() throws {
         let box = try Sandbox()
         let marker = "/bin/sleep 7\(getpid() % 1000)1"
-        try box.write("""
+        try box.write(
+            """
             ppm.settings { backoff = { interval = 0.1 } }
             ppm.service { name = "web", cmd = "\(marker)" }
             ppm.service { name = "pair", cmd = { "/bin/sh", "-c", "\(marker)2 & exec \(marker)3" } }
             """)
         try box.startDaemon()
         #expect(eventually { box.state("web") == "running" && box.state("pair") == "running" })
-        let web = try #require(box.pid("web")), pair = try #require(box.pid("pair"))
+        let web = try #require(box.pid("web"))
+        let pair = try #require(box.pid("pair"))
         try killDaemon(box)
         #expect(alive(web) && alive(pair))
         try box.startDaemon()
@@ -89,7 +94,8 @@ func processes(containing text: String) -> [Int32] {
     @Test func aServiceGoneFromTheConfigAndAGroupStillStoppingAreEnded() throws {
         let box = try Sandbox()
         let marker = "/bin/sleep 8\(getpid() % 1000)1"
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "old", cmd = "\(marker)" }
             ppm.service { name = "stubborn", stop_timeout = 60,
                           cmd = { "/bin/sh", "-c", "(trap '' TERM; exec \(marker)2) & exec \(marker)3" } }
@@ -112,7 +118,8 @@ func processes(containing text: String) -> [Int32] {
     /// doubled, including those written while no daemon ran.
     @Test func capturedOutputSurvivesTheDaemonsDeath() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "chat", cmd = { "/bin/sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.01; done" } }
             """)
         try box.startDaemon()
@@ -144,7 +151,8 @@ func processes(containing text: String) -> [Int32] {
     /// run-time services), captured output uninterrupted.
     @Test func upgradeKeepsEveryServiceAsItWas() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "chat", cmd = { "/bin/sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.01; done" } }
             ppm.service { name = "held", cmd = "/bin/sleep 1000" }
             ppm.service { name = "dies", cmd = { "/bin/sh", "-c", "exit 3" }, restart = "never" }
@@ -188,7 +196,8 @@ func processes(containing text: String) -> [Int32] {
     /// restarts when it was due, not at once in the new image.
     @Test func upgradeKeepsADelayedRestartAtItsDeadline() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "flaky", cmd = { "/bin/sh", "-c", "exit 1" },
                           on_exit = function(ev) return { action = "restart", after = 3 } end }
             """)
@@ -221,8 +230,11 @@ func processes(containing text: String) -> [Int32] {
         try box.startDaemon()
         // Each writes a line every 0.1 s: it would die of SIGPIPE if its pipe were closed.
         let spawn = { (n: Int, options: String) in
-            box.run("eval", "ppm.spawn({ '/bin/sh', '-c', 'while true; do echo tick; sleep 0.1; done', '\(tag)-\(n)' }, "
-                    + "{ \(options) on_exit = function(ev) ppm.log('on_exit ran') end })").status
+            box.run(
+                "eval",
+                "ppm.spawn({ '/bin/sh', '-c', 'while true; do echo tick; sleep 0.1; done', '\(tag)-\(n)' }, "
+                    + "{ \(options) on_exit = function(ev) ppm.log('on_exit ran') end })"
+            ).status
         }
         let helper = { (n: Int) in processes(containing: "\(tag)-\(n)") }
         #expect(spawn(1, "") == 0)
@@ -258,7 +270,8 @@ func processes(containing text: String) -> [Int32] {
     /// daemon re-executes itself and keeps every service.
     @Test func theWatchdogReExecutesAStuckDaemonAndKeepsTheServices() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.settings { watchdog = "0.2s" }
             ppm.service { name = "web", cmd = "/bin/sleep 1000" }
             """)
@@ -272,4 +285,3 @@ func processes(containing text: String) -> [Int32] {
         #expect(try #require(box.daemonProcess).isRunning)
     }
 }
-

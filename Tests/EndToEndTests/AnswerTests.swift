@@ -43,7 +43,8 @@ import Testing
 
     @Test func signalReportsEachServiceAndSkipsIdleOnesForAll() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "h", cmd = "/bin/sleep 1000", autostart = false }
             ppm.service { name = "w", cmd = "/bin/sleep 1000" }
             """)
@@ -60,7 +61,8 @@ import Testing
 
     @Test func eachCommandSaysWhatItDidPerServiceAndQuietSaysNothing() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "a", cmd = "/bin/sleep 1000" }
             ppm.service { name = "m", cmd = "/bin/sleep 1000", autostart = false }
             ppm.service { name = "stubborn", stop_timeout = 2,

@@ -4,9 +4,11 @@ import Testing
 @Suite struct CheckAndStartupTests {
     @Test func everyCommandHasHelpAndNeedsNoDaemonForIt() throws {
         let box = try Sandbox()
-        for command in ["daemon", "check", "status", "ls", "list", "info", "show", "desc", "start", "stop", "restart",
-                        "signal", "rm", "del", "drop", "add", "exec", "events", "eval", "repl", "export", "init",
-                        "stats", "reload", "quit"] {
+        for command in [
+            "daemon", "check", "status", "ls", "list", "info", "show", "desc", "start", "stop", "restart",
+            "signal", "rm", "del", "drop", "add", "exec", "events", "eval", "repl", "export", "init",
+            "stats", "reload", "quit",
+        ] {
             let out = box.run(command, "--help")
             #expect(out.status == 0, "\(command) --help")
             #expect(out.stdout.contains("USAGE: ppm-lua"), "\(command) --help")
@@ -68,7 +70,8 @@ import Testing
         // Killed after 30 s if it runs instead (the test then fails, not hangs).
         let second = box.run(["daemon", "-c", box.config], deadline: 30)
         #expect(second?.status == 1)
-        #expect(second?.stderr.contains("another daemon already runs on \(box.dir)/home (its socket is gone)") == true, "\(second?.stderr ?? "it ran")")
+        #expect(
+            second?.stderr.contains("another daemon already runs on \(box.dir)/home (its socket is gone)") == true, "\(second?.stderr ?? "it ran")")
         kill(first.processIdentifier, SIGTERM)
         #expect(box.waitForDaemonExit() != nil)
         try box.startDaemon()
@@ -100,7 +103,8 @@ import Testing
 @Suite struct ProcessTests {
     @Test func exitEventsForExitStatusAndKill() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "three", cmd = { "/bin/sh", "-c", "exit 3" }, once = true }
             ppm.service { name = "victim", cmd = "/bin/sleep 1000", restart = "never" }
             """)
@@ -126,7 +130,8 @@ import Testing
 
     @Test func outsideSigtermFinishesAndSigstopPauses() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "a", cmd = "/bin/sleep 1000" }
             ppm.service { name = "b", cmd = "/bin/sleep 1000" }
             """)
@@ -143,7 +148,8 @@ import Testing
 
     @Test func aStubbornChildAndItsGrandchildAreGoneAfterQuit() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "stubborn", stop_timeout = 1,
               cmd = { "/bin/sh", "-c", "trap '' TERM; /bin/sleep 1000 & echo $! > grandchild.pid; wait; wait" },
               dir = "\(box.dir)" }
@@ -184,7 +190,8 @@ import Testing
 
     @Test func ulimitNiceAndEnvAreApplied() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "limited", cmd = "/bin/sleep 1000", ulimit = { nofile = 123 }, nice = 7,
                           env = { GREETING = "hi there" } }
             """)
@@ -213,7 +220,8 @@ import Testing
         let box = try Sandbox()
         try FileManager.default.createDirectory(atPath: box.dir + "/work", withIntermediateDirectories: true)
         try box.write("in-text", to: "work/input.txt")
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "files", dir = "work", stdin = "input.txt", stdout = "out.txt", stderr = "err.txt",
                           cmd = { "/bin/sh", "-c", "cat; echo oops >&2" }, once = true, cpu = { 0 } }
             ppm.service { name = "logged", cmd = { "/bin/sh", "-c", "echo to-log; echo to-err >&2" }, once = true }

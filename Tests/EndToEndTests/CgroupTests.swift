@@ -27,7 +27,8 @@ struct CgroupEndToEndTests {
 
     @Test func stopEndsAGrandchildThatLeftTheGroupAndStatsCountIt() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "escaper", dir = "\(box.dir)", cmd = { "/bin/sh", "-c", "\(Self.escaper)" } }
             """)
         try box.startDaemon()
@@ -38,10 +39,11 @@ struct CgroupEndToEndTests {
         #expect(procStatus(escaped, "NSsid") != "\(main)")  // its own session: the group does not reach it
         #expect(cgroupOf(escaped)?.hasSuffix("/escaper.service") == true)
         // `stats` counts it: its pid, and the CPU it burns (read from the cgroup).
-        #expect(eventually {
-            let row = stats(box)["escaper"]
-            return (row?["pids"] as? [Int])?.contains(Int(escaped)) == true && ((row?["cpu"] as? Double) ?? 0) > 5
-        })
+        #expect(
+            eventually {
+                let row = stats(box)["escaper"]
+                return (row?["pids"] as? [Int])?.contains(Int(escaped)) == true && ((row?["cpu"] as? Double) ?? 0) > 5
+            })
         #expect(box.run("eval", "return #ppm.stats('escaper').pids").stdout == "2\n")
         // `stop` returns once the whole cgroup is empty.
         #expect(box.run("stop", "escaper").status == 0)
@@ -54,7 +56,8 @@ struct CgroupEndToEndTests {
 
     @Test func whatACrashLeftIsEndedAndTheNextRunIsNot() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.settings { backoff = { interval = 0.1 } }
             ppm.service { name = "flaky", dir = "\(box.dir)", stop_timeout = 1, cmd = { "/bin/sh", "-c",
               "if [ -e ran ]; then exec /bin/sleep 1000; fi; touch ran; (setsid /bin/sh -c 'echo $$ > left.pid; exec /bin/sleep 901' &); sleep 0.2; exit 3" } }
@@ -77,7 +80,8 @@ struct CgroupEndToEndTests {
         #expect(writeFile(root + "/cgroup.max.descendants", "0"))
         let start = box.run("start", "late")
         #expect(start.status == 1)
-        #expect((start.stdout + start.stderr).contains("could not start: \(cgroup): Resource temporarily unavailable"), "\(start.stdout + start.stderr)")
+        #expect(
+            (start.stdout + start.stderr).contains("could not start: \(cgroup): Resource temporarily unavailable"), "\(start.stdout + start.stderr)")
         #expect(writeFile(root + "/cgroup.max.descendants", "max"))
         #expect(box.run("start", "late").status == 0)
         #expect(cgroupOf(try #require(box.pid("late"))) == "0::" + cgroupPath(cgroup))
@@ -89,7 +93,8 @@ struct CgroupEndToEndTests {
     @Test func afterAKilledDaemonTheCgroupsFindStrays() throws {
         let box = try Sandbox()
         // The stray's group leader exits at once: no process group leads to it.
-        try box.write("""
+        try box.write(
+            """
             setsid /bin/sh -c '/bin/sh -c "echo \\$\\$ > stray-$PPM_LUA_SERVICE.pid; exec /bin/sleep 904" & exit 0' &
             exec /bin/sleep 1000
             """, to: "stray.sh")
@@ -123,7 +128,8 @@ struct CgroupEndToEndTests {
 @Suite struct CgroupSettingTests {
     @Test func cgroupsCanBeTurnedOffAndTheSettingIsReadAtStart() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.settings { cgroups = false }
             ppm.service { name = "web", cmd = "/bin/sleep 1000" }
             """)
@@ -162,7 +168,8 @@ private func cgroupOf(_ pid: Int32) -> String? {
 /// A cgroup directory as /proc/PID/cgroup shows it (relative to the mount).
 private func cgroupPath(_ dir: String) -> String {
     guard case .success(let own) = CgroupHierarchy.ownDirectory(),
-          let line = cgroupOf(getpid()) else { return dir }
+        let line = cgroupOf(getpid())
+    else { return dir }
     let ownPath = String(line.dropFirst(3))
     return (ownPath == "/" ? "" : ownPath) + dir.dropFirst(own.count)
 }

@@ -29,9 +29,13 @@ func processGroup(of pid: Int32) -> Int32? {
             switch i % 5 {
             case 0: config += "ppm.service { name = \"s\(i)\", cmd = \"\(marker(i))\" }\n"
             case 1: config += "ppm.service { name = \"s\(i)\", cmd = { \"/bin/sh\", \"-c\", \"\(marker(i)) & exec \(marker(i))\" } }\n"
-            case 2: config += "ppm.service { name = \"s\(i)\", restart = \"always\", cmd = \"\(marker(i))\", on_exit = function(ev) return { action = \"restart\", after = 0.05 } end }\n"
+            case 2:
+                config +=
+                    "ppm.service { name = \"s\(i)\", restart = \"always\", cmd = \"\(marker(i))\", on_exit = function(ev) return { action = \"restart\", after = 0.05 } end }\n"
             case 3: config += "ppm.service { name = \"s\(i)\", cmd = { \"/bin/sh\", \"-c\", \"while true; do echo line; sleep 0.05; done\" } }\n"
-            default: config += "ppm.service { name = \"s\(i)\", groups = { \"g\" }, cmd = \"\(marker(i))\", restart = function(ev) return \"restart\" end }\n"
+            default:
+                config +=
+                    "ppm.service { name = \"s\(i)\", groups = { \"g\" }, cmd = \"\(marker(i))\", restart = function(ev) return \"restart\" end }\n"
             }
         }
         try box.write(config)

@@ -7,17 +7,22 @@ import Testing
 /// (`FILE: message` where Lua knows no line). The in-process fuzzing of
 /// every field is in PPMScriptTests (ConfigFuzzTests), where it is cheaper.
 @Suite struct CheckFuzzTests {
-    static let values = ["nil", "true", "0", "-1", "1.5", "0/0", "1/0", "math.mininteger", "''", "'x'", "'1e308d'",
-                         "('z'):rep(1000000)", "{}", "{1, 'a'}", "{k = {}}", "function() end", "coroutine.create(print)", "deep(50000)"]
-    static let fields = ["name", "cmd", "env", "ulimit", "nice", "cpu", "requires", "stop_signal", "start_after", "restart",
-                         "log_max_size", "on_exit", "bogus_field"]
+    static let values = [
+        "nil", "true", "0", "-1", "1.5", "0/0", "1/0", "math.mininteger", "''", "'x'", "'1e308d'",
+        "('z'):rep(1000000)", "{}", "{1, 'a'}", "{k = {}}", "function() end", "coroutine.create(print)", "deep(50000)",
+    ]
+    static let fields = [
+        "name", "cmd", "env", "ulimit", "nice", "cpu", "requires", "stop_signal", "start_after", "restart",
+        "log_max_size", "on_exit", "bogus_field",
+    ]
 
     @Test func checkAlwaysEndsWithACleanVerdict() throws {
         let seed = SeededRandom.seedFromEnvironment
         var rng = SeededRandom(seed: seed)
         let box = try Sandbox()
         let deadline = Date().addingTimeInterval(fuzzSeconds(default: 6))
-        var runs = 0, failures = 0
+        var runs = 0
+        var failures = 0
         while Date() < deadline || runs < 10 {
             let config = Self.config(&rng)
             try Data(config).write(to: URL(fileURLWithPath: box.config))
@@ -30,8 +35,9 @@ import Testing
             if out.status == 1 {
                 failures += 1
                 let lines = out.stderr.split(separator: "\n")
-                #expect(lines.count == 1 && out.stderr.hasPrefix("ppm-lua: \(box.config):") && out.stderr.utf8.count < 1000,
-                        "\(what): \(out.stderr.prefix(300))")
+                #expect(
+                    lines.count == 1 && out.stderr.hasPrefix("ppm-lua: \(box.config):") && out.stderr.utf8.count < 1000,
+                    "\(what): \(out.stderr.prefix(300))")
             }
             runs += 1
         }
@@ -53,9 +59,11 @@ import Testing
                 for _ in 0..<Int.random(in: 0...2, using: &rng) {
                     fields.append("\(Self.fields.randomElement(using: &rng)!) = \(values.randomElement(using: &rng)!)")
                 }
-                lines.append(Bool.random(using: &rng)
-                    ? "ppm.service { \(fields.joined(separator: ", ")) }"
-                    : "ppm.settings { \(["hook_timeout", "backoff", "memory_limit", "log_keep"].randomElement(using: &rng)!) = \(values.randomElement(using: &rng)!) }")
+                lines.append(
+                    Bool.random(using: &rng)
+                        ? "ppm.service { \(fields.joined(separator: ", ")) }"
+                        : "ppm.settings { \(["hook_timeout", "backoff", "memory_limit", "log_keep"].randomElement(using: &rng)!) = \(values.randomElement(using: &rng)!) }"
+                )
             }
             return Array(lines.joined(separator: "\n").utf8)
         }

@@ -25,7 +25,8 @@ struct ClientWaitTests {
 
     @Test func aSlowStopIsNotCutByTheTimeoutOnceTheDaemonAnswers() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "slow", stop_timeout = 3, cmd = { "/bin/sh", "-c", "trap '' TERM; while :; do sleep 0.1; done" } }
             """)
         try box.startDaemon()

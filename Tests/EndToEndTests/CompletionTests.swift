@@ -13,7 +13,8 @@ import Testing
 
     @Test func globalsFieldsAndFieldsOfAServiceSnapshot() throws {
         let box = try Sandbox()
-        try box.write(#"""
+        try box.write(
+            #"""
             ppm.service { name = "web", cmd = "/bin/sleep 1000" }
             calls = 0
             function bump() calls = calls + 1; return { x = 1 } end

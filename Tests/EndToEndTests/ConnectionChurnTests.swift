@@ -15,7 +15,8 @@ import Testing
         let box = try Sandbox()
         try "churn-secret-0123456789abcdef-ghijklmnopqrstuvwxyz\n".write(toFile: box.dir + "/token", atomically: true, encoding: .utf8)
         chmod(box.dir + "/token", 0o600)
-        try box.write("""
+        try box.write(
+            """
             ppm.settings { backoff = { interval = 0.01, max = 0.05 },
                            listen = { address = "127.0.0.1:0", token_file = "token", max_clients = 64 } }
             ppm.service { name = "flap", cmd = { "/bin/sh", "-c", "echo up; sleep 0.05; exit 1" }, restart = "always" }
@@ -75,8 +76,9 @@ import Testing
         #expect(box.run(["status"], deadline: 10)?.status == 0)
         #expect(box.pid("steady") == steady)
         // Every connection is closed again: no descriptor left behind.
-        #expect(eventually(10) { openFiles(daemon.processIdentifier) <= baseline + 2 },
-                "\(openFiles(daemon.processIdentifier)) descriptors open, \(baseline) before the churn: \(fileKinds(daemon.processIdentifier))")
+        #expect(
+            eventually(10) { openFiles(daemon.processIdentifier) <= baseline + 2 },
+            "\(openFiles(daemon.processIdentifier)) descriptors open, \(baseline) before the churn: \(fileKinds(daemon.processIdentifier))")
         #expect(box.run(["quit"], deadline: 30)?.status == 0)
         #expect(box.waitForDaemonExit() == 0)
     }

@@ -21,8 +21,9 @@ import Testing
     /// A sandbox running the image's config (its fixed port and folder
     /// moved to free ones, so that runs side by side do not collide).
     func runImageConfig(_ container: [String], copiedTo destination: String) throws -> Sandbox {
-        #expect(container.count == 4 && container[0] == "ppm-lua" && container[1] == "daemon" && container[2] == "-c",
-                "\(container)")
+        #expect(
+            container.count == 4 && container[0] == "ppm-lua" && container[1] == "daemon" && container[2] == "-c",
+            "\(container)")
         #expect(container[3] == destination, "the container runs the config the image copies")
         let s = try Sandbox()
         var config = try String(contentsOfFile: Self.examples + "/ready-and-healthy.lua", encoding: .utf8)

@@ -32,7 +32,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: box.dir + "/src", withIntermediateDirectories: true)
         try box.write("one", to: "src/app.py")
         try plant(box.dir + "/src")
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "app", cmd = "/bin/sleep 1000", depends = { "\(pattern)" } }
             """)
         try box.startDaemon()

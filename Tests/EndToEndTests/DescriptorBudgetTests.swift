@@ -22,7 +22,8 @@ struct DescriptorBudgetTests {
     /// `status` straight on the socket (no CLI start-up in the figure): its reply within `seconds`.
     static func status(_ socket: String, within seconds: Double) -> [String: Any]? {
         guard let client = RawSocket(path: socket), client.send("{\"id\":1,\"cmd\":\"status\"}\n"),
-              let line = client.readLine(seconds), let reply = replyObject(line), reply["ok"] as? Bool == true else { return nil }
+            let line = client.readLine(seconds), let reply = replyObject(line), reply["ok"] as? Bool == true
+        else { return nil }
         return reply
     }
 
@@ -50,8 +51,9 @@ struct DescriptorBudgetTests {
         let services = box.services()
         for name in fatal {
             let error = services[name]?["last_error"] as? String ?? ""
-            #expect(error.contains("open-files limit (\(Self.limit)") && error.contains("LimitNOFILE") && error.contains("ulimit -n"),
-                    "\(name): \(error)")
+            #expect(
+                error.contains("open-files limit (\(Self.limit)") && error.contains("LimitNOFILE") && error.contains("ulimit -n"),
+                "\(name): \(error)")
         }
         let events = box.events(fatal[0])
         #expect(events.filter { $0["type"] as? String == "spawn_failed" }.count == 1, "\(events)")
@@ -67,7 +69,8 @@ struct DescriptorBudgetTests {
         #expect(Self.status(socket, within: 1) != nil)
 
         // Removing some makes room for others.
-        let removed = Array(running.prefix(10)), wanted = Array(fatal.prefix(5))
+        let removed = Array(running.prefix(10))
+        let wanted = Array(fatal.prefix(5))
         #expect(box.run(["rm"] + removed).status == 0)
         let started = box.run(["start"] + wanted)
         #expect(started.status == 0, "\(started)")

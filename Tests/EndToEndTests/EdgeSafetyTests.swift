@@ -10,7 +10,8 @@ struct EdgeSafetyTests {
         let box = try Sandbox()
         chmod(box.dir, 0o755)
         let nobody = getpwnam("nobody")!.pointee
-        let own = box.dir + "/srv", secret = box.dir + "/root-only"
+        let own = box.dir + "/srv"
+        let secret = box.dir + "/root-only"
         mkdir(own, 0o755)
         chown(own, nobody.pw_uid, nobody.pw_gid)
         mkdir(secret, 0o700)
@@ -21,7 +22,8 @@ struct EdgeSafetyTests {
 
     @Test func logsNeverReadsARootOnlyFileThroughAServicesSymlink() throws {
         let (box, own, key) = try planted()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "web", cmd = "/bin/sleep 1000", user = "nobody", dir = "\(own)", stdout = "web.out", stderr = "web.err" }
             ppm.service { name = "mine", cmd = { "/bin/sh", "-c", "echo hello; exec sleep 1000" }, user = "nobody", dir = "\(own)", stdout = "mine.out" }
             """)
@@ -57,8 +59,10 @@ struct EdgeSafetyTests {
         for name in ["web", "removed-long-ago"] {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", "--", "/usr/bin/env",
-                           "PPM_LUA_HOME=\(home)", "PPM_LUA_SERVICE=\(name)", "/bin/sleep", "300"]
+            p.arguments = [
+                "--reuid=65534", "--regid=65534", "--clear-groups", "--", "/usr/bin/env",
+                "PPM_LUA_HOME=\(home)", "PPM_LUA_SERVICE=\(name)", "/bin/sleep", "300",
+            ]
             try p.run()
             spoofs.append(p)
         }

@@ -11,7 +11,8 @@ import Testing
         let box = try Sandbox()
         let out = box.dir + "/seen"
         try box.write("# app settings\nexport GREETING=\"hello \\\"world\\\"\"\nWHO=file\nLEVEL='from file'\n", to: ".env")
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "app", env_file = ".env", env = { LEVEL = "from env" },
               cmd = { "/bin/sh", "-c", "echo \\"$GREETING|$WHO|$LEVEL\\" >> \(out); exec sleep 1000" } }
             """)

@@ -5,7 +5,8 @@ import Testing
 @Suite struct EventCauseTests {
     @Test func theJournalSaysWhyAServiceStoppedAndStarted() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "web", cmd = "/bin/sleep 1000" }
             ppm.service { name = "flaky", cmd = { "/bin/sh", "-c", "sleep 0.2; exit 1" } }
             """)

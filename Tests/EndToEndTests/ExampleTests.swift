@@ -88,8 +88,10 @@ import Testing
     @Test func pmon3HooksGetTheProcessJSON() throws {
         let box = try sandbox("pmon3-hooks.lua", scale: 0.1)
         try box.startDaemon()
-        #expect(eventually(30) { box.state("gin") == "fatal" && box.state("job") == "crashed" },
-                "gin \(box.state("gin") ?? "-"), job \(box.state("job") ?? "-"), daemon running \(box.daemonProcess?.isRunning ?? false) status \(box.daemonProcess.map { $0.isRunning ? 0 : $0.terminationStatus } ?? -1): \((try? String(contentsOfFile: box.daemonLog, encoding: .utf8)) ?? "")")
+        #expect(
+            eventually(30) { box.state("gin") == "fatal" && box.state("job") == "crashed" },
+            "gin \(box.state("gin") ?? "-"), job \(box.state("job") ?? "-"), daemon running \(box.daemonProcess?.isRunning ?? false) status \(box.daemonProcess.map { $0.isRunning ? 0 : $0.terminationStatus } ?? -1): \((try? String(contentsOfFile: box.daemonLog, encoding: .utf8)) ?? "")"
+        )
         #expect(eventually { file(box, "pmon3-events.log").contains("process failed: {") })
         let log = file(box, "pmon3-events.log")
         #expect(log.contains("process restarted: gin ("))
@@ -102,7 +104,8 @@ import Testing
         #expect(eventually { times(box.events("crashy"), "start").count >= 3 })
         #expect(box.state("my_oneshot_service") == "finished")
         #expect(box.state("nightly_backup") == "waiting")
-        let starts = times(box.events("crashy"), "start"), exits = times(box.events("crashy"), "exit")
+        let starts = times(box.events("crashy"), "start")
+        let exits = times(box.events("crashy"), "exit")
         #expect(starts[1] - exits[0] >= 0.19 && starts[2] - exits[1] >= 0.39)
     }
 }

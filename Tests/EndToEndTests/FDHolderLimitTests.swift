@@ -31,7 +31,8 @@ struct FDHolderLimitTests {
     static let maySetHardLimits: Bool = {
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
         guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapEff:") }),
-              let caps = UInt64(line.split(separator: "\t").last ?? "", radix: 16) else { return false }
+            let caps = UInt64(line.split(separator: "\t").last ?? "", radix: 16)
+        else { return false }
         return caps & (1 << 24) != 0
     }()
 

@@ -18,7 +18,8 @@ struct FollowUpgradeTests {
 
     @Test func followersResumeAfterAnUpgrade() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "tick", cmd = { "/bin/sh", "-c", "i=0; while :; do i=$((i+1)); echo $i; sleep 0.02; done" } }
             ppm.service { name = "later", cmd = { "/bin/sleep", "1000" }, autostart = false }
             """)
@@ -36,7 +37,8 @@ struct FollowUpgradeTests {
         #expect(events.isRunning && logs.isRunning)
         // Every line once, in order: nothing lost or repeated across the hang-up.
         let numbers = text(box, "logs.out").split(separator: "\n").dropLast().compactMap { Int($0) }
-        #expect(zip(numbers, numbers.dropFirst()).allSatisfy { $1 == $0 + 1 }, "lines \(numbers.first ?? 0)…\(numbers.last ?? 0) have gaps or repeats")
+        #expect(
+            zip(numbers, numbers.dropFirst()).allSatisfy { $1 == $0 + 1 }, "lines \(numbers.first ?? 0)…\(numbers.last ?? 0) have gaps or repeats")
         let seqs = text(box, "events.out").split(separator: "\n").compactMap { line in
             (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["seq"] as? Int
         }

@@ -83,7 +83,8 @@ extension Sandbox {
     func metricsPort() -> Int? {
         let out = run("status", "--json")
         guard let object = try? JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any],
-              let address = object["metrics"] as? String, let colon = address.lastIndex(of: ":") else { return nil }
+            let address = object["metrics"] as? String, let colon = address.lastIndex(of: ":")
+        else { return nil }
         return Int(address[address.index(after: colon)...])
     }
 }

@@ -101,7 +101,9 @@ final class Sandbox {
     func run(_ args: String..., stdin: String? = nil) -> Output { run(args, stdin: stdin) }
 
     func run(_ args: [String], stdin: String? = nil) -> Output {
-        let out = Pipe(), err = Pipe(), input = Pipe()
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
         let p = try! launch(args, stdout: out, stderr: err, stdin: input)
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try? input.fileHandleForWriting.close()
@@ -114,12 +116,19 @@ final class Sandbox {
     /// Runs `ppm-lua ARGS…`, killed after `deadline` seconds (then nil): for
     /// commands that would hang if the daemon were stuck.
     func run(_ args: [String], deadline: Double) -> Output? {
-        let outFile = dir + "/out-\(UUID().uuidString.prefix(6))", errFile = outFile + ".err"
+        let outFile = dir + "/out-\(UUID().uuidString.prefix(6))"
+        let errFile = outFile + ".err"
         FileManager.default.createFile(atPath: outFile, contents: nil)
         FileManager.default.createFile(atPath: errFile, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: outFile); try? FileManager.default.removeItem(atPath: errFile) }
-        guard let p = try? launch(args, stdout: FileHandle(forWritingAtPath: outFile)!, stderr: FileHandle(forWritingAtPath: errFile)!,
-                                  stdin: FileHandle.nullDevice) else { return nil }
+        defer {
+            try? FileManager.default.removeItem(atPath: outFile)
+            try? FileManager.default.removeItem(atPath: errFile)
+        }
+        guard
+            let p = try? launch(
+                args, stdout: FileHandle(forWritingAtPath: outFile)!, stderr: FileHandle(forWritingAtPath: errFile)!,
+                stdin: FileHandle.nullDevice)
+        else { return nil }
         guard eventually(deadline, { !p.isRunning }) else {
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
@@ -171,7 +180,8 @@ final class Sandbox {
     func services() -> [String: [String: Any]] {
         let out = run("ls", "--json")
         guard out.status == 0, let data = out.stdout.data(using: .utf8),
-              let list = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return [:] }
+            let list = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]]
+        else { return [:] }
         var byName: [String: [String: Any]] = [:]
         for s in list { byName[s["name"] as! String] = s }
         return byName

@@ -6,13 +6,14 @@ import Testing
 @Suite(.serialized) struct HealthColumnTests {
     @Test func theColumnShowsWhenAServiceHasACheckEvenBeforeItsFirstVerdict() throws {
         let s = try Sandbox()
-        try s.write("""
-        ppm.service { name = "plain", cmd = "sleep 1000" }
-        ppm.service { name = "later", autostart = false, cmd = "sleep 1000",
-                      health = { exec = "true", every = "1h" } }
-        ppm.service { name = "pinger", ready = "notify", watchdog = "1h",
-                      cmd = { "/bin/sh", "-c", "systemd-notify --ready; systemd-notify WATCHDOG=1; exec sleep 1000" } }
-        """)
+        try s.write(
+            """
+            ppm.service { name = "plain", cmd = "sleep 1000" }
+            ppm.service { name = "later", autostart = false, cmd = "sleep 1000",
+                          health = { exec = "true", every = "1h" } }
+            ppm.service { name = "pinger", ready = "notify", watchdog = "1h",
+                          cmd = { "/bin/sh", "-c", "systemd-notify --ready; systemd-notify WATCHDOG=1; exec sleep 1000" } }
+            """)
         try s.startDaemon()
         #expect(eventually { s.state("pinger") == "running" && s.state("plain") == "running" })
         let ls = s.run("ls").stdout
@@ -28,9 +29,10 @@ import Testing
 
     @Test func withoutAnyCheckThereIsNoColumn() throws {
         let s = try Sandbox()
-        try s.write("""
-        ppm.service { name = "plain", cmd = "sleep 1000" }
-        """)
+        try s.write(
+            """
+            ppm.service { name = "plain", cmd = "sleep 1000" }
+            """)
         try s.startDaemon()
         #expect(eventually { s.state("plain") == "running" })
         #expect(!s.run("ls").stdout.contains("HEALTH"))

@@ -10,9 +10,11 @@ import Testing
     private func squat(_ name: String) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", "--", "perl", "-MSocket", "-e",
-                       #"socket(my $s, AF_UNIX, SOCK_STREAM, 0) or die; bind($s, pack_sockaddr_un("\0\#(name)")) or die "bind: $!"; "#
-                       + #"listen($s, 1) or die; $| = 1; print "ok\n"; sleep 300"#]
+        p.arguments = [
+            "--reuid=65534", "--regid=65534", "--clear-groups", "--", "perl", "-MSocket", "-e",
+            #"socket(my $s, AF_UNIX, SOCK_STREAM, 0) or die; bind($s, pack_sockaddr_un("\0\#(name)")) or die "bind: $!"; "#
+                + #"listen($s, 1) or die; $| = 1; print "ok\n"; sleep 300"#,
+        ]
         let out = Pipe()
         p.standardOutput = out
         try p.run()
@@ -52,8 +54,9 @@ import Testing
         let second = box.run(["daemon", "-c", box.config], deadline: 30)
         #expect(rename(socket + ".aside", socket) == 0)
         #expect(second?.status == 1)
-        #expect(second?.stderr.contains("another daemon already runs on \(box.dir)/home (its socket is gone)") == true,
-                "\(second?.stderr ?? "it ran")")
+        #expect(
+            second?.stderr.contains("another daemon already runs on \(box.dir)/home (its socket is gone)") == true,
+            "\(second?.stderr ?? "it ran")")
         #expect(box.run("quit").status == 0)
         #expect(box.waitForDaemonExit() == 0)
     }
@@ -96,10 +99,11 @@ import Testing
         #expect(box.state("web") == "running")
         // Journaled as `daemon_error`, stamped like every entry (SPEC 5.2).
         var entry: [String: Any]?
-        #expect(eventually(10) {
-            entry = box.events().first { $0["type"] as? String == "daemon_error" }
-            return entry != nil
-        })
+        #expect(
+            eventually(10) {
+                entry = box.events().first { $0["type"] as? String == "daemon_error" }
+                return entry != nil
+            })
         #expect((entry?["error"] as? String)?.contains("cannot re-execute") == true, "\(entry ?? [:])")
         #expect((entry?["utc"] as? String)?.count == 24 && entry?["seq"] != nil && entry?["time"] != nil, "\(entry ?? [:])")
         #expect(box.run("quit").status == 0)

@@ -21,9 +21,11 @@ private func fixture(_ name: String) -> String {
     @Test func everyFixtureImportsAndPassesCheck() throws {
         let box = try Sandbox()
         box.env["LOG_LEVEL"] = "info"  // supervisord.conf's %(ENV_LOG_LEVEL)s
-        let fixtures = ["pmtr.conf", "pmtr-manual.conf", "peter/simplest.xml", "peter/monitoring.xml", "peter/notification.xml",
-                        "peter/periodic.xml", "ppm.yml", "supervisord.conf", "ecosystem.json", "ecosystem.yaml",
-                        "Procfile", "systemd/app.service", "systemd"]
+        let fixtures = [
+            "pmtr.conf", "pmtr-manual.conf", "peter/simplest.xml", "peter/monitoring.xml", "peter/notification.xml",
+            "peter/periodic.xml", "ppm.yml", "supervisord.conf", "ecosystem.json", "ecosystem.yaml",
+            "Procfile", "systemd/app.service", "systemd",
+        ]
         for name in fixtures {
             let out = box.run("import", fixture(name))
             #expect(out.status == 0, "\(name): \(out.stderr)")
@@ -44,7 +46,9 @@ private func fixture(_ name: String) -> String {
 
     @Test func pmtrExit33IsNotRestartedAndAQuickExitWaits() throws {
         let box = try Sandbox()
-        _ = try importConfig(box, """
+        _ = try importConfig(
+            box,
+            """
             job {
               name stopper
               cmd /bin/sh -c "exit 33"
@@ -65,7 +69,9 @@ private func fixture(_ name: String) -> String {
     @Test func peterExitActionsStartAndStopOtherPrograms() throws {
         let box = try Sandbox()
         let notified = box.dir + "/notified"
-        _ = try importConfig(box, """
+        _ = try importConfig(
+            box,
+            """
             <peter>
               <programs>
                 <program name="main"><cmd>sleep 300</cmd></program>
@@ -88,10 +94,11 @@ private func fixture(_ name: String) -> String {
             """, as: "peter.xml")
         try box.startDaemon()
         // monitor exits 1: main is stopped and cleaner started; cleaner exits 0: main starts again.
-        #expect(eventually {
-            let s = box.services()
-            return s["cleaner"]?["starts"] as? Int == 1 && s["main"]?["starts"] as? Int == 2 && s["main"]?["state"] as? String == "running"
-        })
+        #expect(
+            eventually {
+                let s = box.services()
+                return s["cleaner"]?["starts"] as? Int == 1 && s["main"]?["starts"] as? Int == 2 && s["main"]?["state"] as? String == "running"
+            })
         #expect(box.state("monitor") == "crashed", "\(box.run("ls").stdout)\n\(box.run("events", "-n", "40").stdout)")
         #expect(box.events("main").contains { $0["type"] as? String == "stop" || $0["outcome"] as? String == "stopped" })
         // crasher killed by a signal: notify runs with the placeholders filled in.
@@ -101,7 +108,9 @@ private func fixture(_ name: String) -> String {
 
     @Test func supervisordNumprocsRunsOneProcessEach() throws {
         let box = try Sandbox()
-        _ = try importConfig(box, """
+        _ = try importConfig(
+            box,
+            """
             [program:worker]
             command=/bin/sleep 300
             process_name=%(program_name)s_%(process_num)d

@@ -28,18 +28,21 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: examples + "/systemd/ppm-lua.service"))
 
         box.env["EXAMPLE_TIME_SCALE"] = "0.1"
-        let log = FileHandle(forWritingAtPath: box.dir + "/daemon.log") ?? {
-            FileManager.default.createFile(atPath: box.dir + "/daemon.log", contents: nil)
-            return FileHandle(forWritingAtPath: box.dir + "/daemon.log")!
-        }()
+        let log =
+            FileHandle(forWritingAtPath: box.dir + "/daemon.log")
+            ?? {
+                FileManager.default.createFile(atPath: box.dir + "/daemon.log", contents: nil)
+                return FileHandle(forWritingAtPath: box.dir + "/daemon.log")!
+            }()
         let daemon = try box.launch(["daemon", "-c", examples + "/pmon3-hooks.lua"], stdout: log, stderr: log)
         defer {
             _ = box.run(["quit"], deadline: 20)
             if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) }
         }
         let events = box.dir + "/home/pmon3-events.log"
-        #expect(eventually(30) { ((try? String(contentsOfFile: events, encoding: .utf8)) ?? "").contains("process failed: {") },
-                "\((try? String(contentsOfFile: box.dir + "/daemon.log", encoding: .utf8)) ?? "")")
+        #expect(
+            eventually(30) { ((try? String(contentsOfFile: events, encoding: .utf8)) ?? "").contains("process failed: {") },
+            "\((try? String(contentsOfFile: box.dir + "/daemon.log", encoding: .utf8)) ?? "")")
         #expect(!box.events().contains { $0["type"] as? String == "hook_error" })
     }
 }

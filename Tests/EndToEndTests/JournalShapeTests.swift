@@ -9,7 +9,8 @@ import Testing
     /// the journal file line by line after `quit`.
     @Test func everyEventHasItsUTCTime() throws {
         let box = try Sandbox()
-        try box.write(#"""
+        try box.write(
+            #"""
             ppm.after(0, function() error("timer boom") end)
             ppm.on("stop", function() error("stop boom") end)
             ppm.service { name = "web", cmd = "/bin/sleep 1000" }
@@ -18,7 +19,8 @@ import Testing
         #expect(eventually { box.state("web") == "running" })
         try box.write("ppm.service { name = ")
         #expect(box.run("reload").status != 0)
-        try box.write(#"""
+        try box.write(
+            #"""
             ppm.on("stop", function() error("stop boom") end)
             ppm.service { name = "web", cmd = "/bin/sleep 1001" }
             """#)

@@ -6,7 +6,8 @@ import Testing
 @Suite struct ListingTests {
     @Test func listJSONHasEveryServiceObjectAndFieldsNarrowIt() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "web", cmd = "/bin/sleep 1000", env = { PORT = "8080" }, groups = { "front" } }
             ppm.service { name = "job", cmd = { "/bin/sh", "-c", "exit 3" }, once = true }
             """)

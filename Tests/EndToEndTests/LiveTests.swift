@@ -57,14 +57,15 @@ import Testing
             """
         let out = box.run(["repl"], stdin: session + "\n")
         #expect(out.status == 1)  // a chunk failed; the others still ran
-        #expect(out.stdout == """
-            42
-            from print
-            2
-            "running"
-            { a = { 1, 2 }, b = 1, self = <cycle> }
+        #expect(
+            out.stdout == """
+                42
+                from print
+                2
+                "running"
+                { a = { 1, 2 }, b = 1, self = <cycle> }
 
-            """)
+                """)
         #expect(out.stderr.hasPrefix("repl:1: bad thing"))
         #expect(out.stderr.contains("stack traceback"))
         #expect(box.state("live") == "running")
@@ -82,7 +83,8 @@ import Testing
 
     @Test func liveHooksChangeBehaviourForTheNextEvent() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             function decide(ev) return nil end
             ppm.service { name = "job", cmd = { "/bin/sh", "-c", "sleep 0.2; exit 1" },
                           on_exit = function(ev) return decide(ev) end }
@@ -96,7 +98,8 @@ import Testing
     /// nobody listens to run no Lua and are not counted.
     @Test func statusReportsTheEventsThatRanHooks() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "quiet", cmd = { "/bin/sh", "-c", "exit 0" }, once = true }
             ppm.service { name = "hooked", cmd = { "/bin/sh", "-c", "exit 0" }, once = true,
                           on_exit = function(ev) return nil end }
@@ -118,7 +121,8 @@ import Testing
         #expect(starter.status == 0)
         try box.write(starter.stdout)
         #expect(box.run("check", "ppm.lua").status == 0)
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "a", cmd = "/bin/sleep 1000", groups = { "g" }, ulimit = { nofile = 100 },
                           env = { X = "a \\"quoted\\" value" }, on_exit = function() end }
             """)
@@ -155,9 +159,16 @@ import Testing
             }
         }
         // The backlog (the start event) shows the follower is registered.
-        #expect(eventually { drain(); return text.contains("\"type\":\"start\"") })
+        #expect(
+            eventually {
+                drain()
+                return text.contains("\"type\":\"start\"")
+            })
         #expect(box.run("stop", "a").status == 0)
-        let got = eventually { drain(); return text.contains("\"type\":\"exit\"") }
+        let got = eventually {
+            drain()
+            return text.contains("\"type\":\"exit\"")
+        }
         #expect(got)
         #expect(text.contains("\"type\":\"stop\""))
         #expect(text.contains("\"outcome\":\"stopped\""))

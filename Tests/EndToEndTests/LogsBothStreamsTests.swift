@@ -34,7 +34,8 @@ import Testing
         }
         func plain(_ lines: [String]) -> [String] {  // the history keeps log_timestamps' time in front of each text
             lines.map { line in
-                let mark = line.hasPrefix("[err] ") ? "[err] " : line.hasPrefix("talk[err] | ") ? "talk[err] | " : line.hasPrefix("talk | ") ? "talk | " : ""
+                let mark =
+                    line.hasPrefix("[err] ") ? "[err] " : line.hasPrefix("talk[err] | ") ? "talk[err] | " : line.hasPrefix("talk | ") ? "talk | " : ""
                 let text = line.dropFirst(mark.count)
                 return mark + String(text.wholeMatch(of: /20\d\d-\d\d-\d\dT[0-9:.]+Z (.*)/)?.output.1 ?? text)
             }

@@ -11,7 +11,8 @@ import Testing
         let box = try Sandbox()
         // ESC ] 52 ; c ; base64 BEL (clipboard), tab, ESC [ 2 J (clear), and CSI as the C1 code point U+009B.
         try box.write("printf 'a\\033]52;c;aGk=\\007b\\tc\\033[2Jd\\302\\2331m\\n'; exec sleep 1000\n", to: "emit.sh")
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "web", cmd = "/bin/sh emit.sh" }
             """)
         try box.startDaemon()

@@ -28,7 +28,8 @@ final class OutputCollector {
 @Suite struct LogsTests {
     @Test func capturedLinesReachTheFilesAndLogsPrintsTheLastOnes() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "talk", cmd = { "/bin/sh", "-c", "for i in $(seq 1 30); do echo out $i; echo err $i >&2; done; exec sleep 1000" } }
             ppm.service { name = "own", cmd = { "/bin/sh", "-c", "echo mine; exec sleep 1000" }, stdout = "own.out" }
             """)
@@ -54,7 +55,8 @@ final class OutputCollector {
     /// rotations, and no line of a run is missing or repeated.
     @Test func followKeepsGoingAcrossRestartsAndRotations() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.settings { backoff = { interval = 0 } }
             ppm.service { name = "tick", restart = "always", log_max_size = "300", log_keep = 1,
                           cmd = { "/bin/sh", "-c", "for i in $(seq 1 15); do echo run $$ line $i; sleep 0.02; done" } }
@@ -85,7 +87,8 @@ final class OutputCollector {
     /// rotations on the way, and a line over 64 KiB comes out in pieces.
     @Test func aFastWriterLosesNoLine() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "flood", once = true, log_max_size = "1M", log_keep = 5,
                           cmd = { "/bin/sh", "-c", "seq 1 200000; head -c 100000 /dev/zero | tr '\\\\0' x; echo; echo done" } }
             """)
@@ -105,7 +108,8 @@ final class OutputCollector {
 
     @Test func exitEventsCarryTheLastLinesTheProcessWrote() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "dies", restart = "never", cmd = { "/bin/sh", "-c", "echo to stdout; for i in $(seq 1 12); do echo problem $i >&2; done; printf 'no newline' >&2; exit 4" },
                           on_exit = function(ev) seen_tail = ev.tail end }
             ppm.service { name = "quiet", restart = "never", cmd = { "/bin/sh", "-c", "echo only stdout; exit 2" } }
@@ -123,7 +127,8 @@ final class OutputCollector {
 
     @Test func outputHooksReactToLines() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             lines = 0
             ppm.on("output", function(line, stream, svc) lines = lines + 1 end)
             ppm.service { name = "watched", cmd = { "/bin/sh", "-c", "echo ready; sleep 0.3; echo FATAL boom >&2; exec sleep 1000" },
@@ -138,7 +143,8 @@ final class OutputCollector {
 
     @Test func timestampsAndSizesAsAConfigWritesThem() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.settings { log_max_size = "10M", log_keep = 3, log_timestamps = true }
             ppm.service { name = "stamped", cmd = { "/bin/sh", "-c", "echo hi; exec sleep 1000" } }
             ppm.service { name = "plain", log_timestamps = false, cmd = { "/bin/sh", "-c", "echo hi; exec sleep 1000" } }
@@ -161,7 +167,8 @@ final class OutputCollector {
     /// the end of file) and still captures every run's lines.
     @Test func withoutTheHolderEachRunIsCapturedAndTheDaemonStaysIdle() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.settings { backoff = { interval = 0.3 } }
             ppm.service { name = "blip", cmd = { "/bin/sh", "-c", "echo run; exit 1" } }
             """)

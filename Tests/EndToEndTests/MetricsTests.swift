@@ -7,11 +7,12 @@ import Testing
     @Test func readyzIs503WhileAServiceIsNotReadyAnd200After() throws {
         let s = try Sandbox()
         try s.write("tick", to: "gate")
-        try s.write("""
-        ppm.settings { metrics = { address = "127.0.0.1:0" } }
-        ppm.service { name = "api", ready = { log = "listening" },
-                      cmd = { "/bin/sh", "-c", "while [ -e \(s.dir)/gate ]; do sleep 0.05; done; echo listening; exec sleep 1000" } }
-        """)
+        try s.write(
+            """
+            ppm.settings { metrics = { address = "127.0.0.1:0" } }
+            ppm.service { name = "api", ready = { log = "listening" },
+                          cmd = { "/bin/sh", "-c", "while [ -e \(s.dir)/gate ]; do sleep 0.05; done; echo listening; exec sleep 1000" } }
+            """)
         try s.startDaemon()
         let port = try #require(s.metricsPort())
         #expect(eventually { s.state("api") == "starting" })
@@ -30,10 +31,11 @@ import Testing
 
     @Test func theSeventeenthConnectionIsRefusedWhileTheDaemonAnswers() throws {
         let s = try Sandbox()
-        try s.write("""
-        ppm.settings { metrics = { address = "127.0.0.1:0" } }
-        ppm.service { name = "a", cmd = "sleep 1000" }
-        """)
+        try s.write(
+            """
+            ppm.settings { metrics = { address = "127.0.0.1:0" } }
+            ppm.service { name = "a", cmd = "sleep 1000" }
+            """)
         try s.startDaemon()
         let port = try #require(s.metricsPort())
         // Sixteen clients that connect and say nothing hold every place.
@@ -51,10 +53,11 @@ import Testing
 
     @Test func aMegabyteOfHeadersIsCutOffAndASilentClientDropped() throws {
         let s = try Sandbox()
-        try s.write("""
-        ppm.settings { metrics = { address = "127.0.0.1:0" } }
-        ppm.service { name = "a", cmd = "sleep 1000" }
-        """)
+        try s.write(
+            """
+            ppm.settings { metrics = { address = "127.0.0.1:0" } }
+            ppm.service { name = "a", cmd = "sleep 1000" }
+            """)
         try s.startDaemon()
         let port = try #require(s.metricsPort())
         let silent = try #require(LoopbackSocket(port: port, timeout: 30))
@@ -78,10 +81,10 @@ import Testing
     @Test func luaMetricsKeepTheirValuesAcrossAReload() throws {
         let s = try Sandbox()
         let config = """
-        ppm.settings { metrics = { address = "127.0.0.1:0" } }
-        widgets = ppm.metric.counter("widgets_total", "Widgets made.", {"color"})
-        ppm.service { name = "a", cmd = "sleep 1000" }
-        """
+            ppm.settings { metrics = { address = "127.0.0.1:0" } }
+            widgets = ppm.metric.counter("widgets_total", "Widgets made.", {"color"})
+            ppm.service { name = "a", cmd = "sleep 1000" }
+            """
         try s.write(config)
         try s.startDaemon()
         let port = try #require(s.metricsPort())
@@ -99,10 +102,11 @@ import Testing
         let (taken, port) = try boundTCPSocket()
         defer { close(taken) }
         listen(taken, 1)
-        try s.write("""
-        ppm.settings { metrics = { address = "127.0.0.1:\(port)" } }
-        ppm.service { name = "a", cmd = "sleep 1000" }
-        """)
+        try s.write(
+            """
+            ppm.settings { metrics = { address = "127.0.0.1:\(port)" } }
+            ppm.service { name = "a", cmd = "sleep 1000" }
+            """)
         let out = s.run(["daemon", "-c", s.config], deadline: 20)
         #expect(out?.status == 1, "\(String(describing: out))")
         #expect(out?.stderr.contains("ppm-lua: metrics 127.0.0.1:\(port): Address already in use") == true, "\(String(describing: out?.stderr))")

@@ -26,7 +26,8 @@ import Testing
     @Test func controlCallsOfAHookAreRecordedAndExpected() throws {
         let box = try Sandbox()
         try box.write(Self.monitoring)
-        try box.write("""
+        try box.write(
+            """
             load_config("ppm.lua")
             expect("diskspace", { result = 1 }).to_be("stop")
             expect_call("stop", "p1")
@@ -47,7 +48,8 @@ import Testing
     @Test func aRaisingHookIsAFailedExpectationAndTheSummaryFollows() throws {
         let box = try Sandbox()
         try box.write(Self.monitoring)
-        try box.write("""
+        try box.write(
+            """
             load_config("ppm.lua")
             expect("diskspace", { result = 2 }).to_be("stop")
             expect("nosuch", { result = 0 }).to_be("stop")
@@ -66,11 +68,13 @@ import Testing
 
     @Test func aReplayedJournalPrintsEachDecisionWithTheCallsItMade() throws {
         let box = try Sandbox()
-        try box.write(Self.monitoring + """
+        try box.write(
+            Self.monitoring + """
 
-            ppm.service { name = "tick", cmd = "true", restart = function() return { action = "restart", after = 45.8554 } end }
-            """)
-        try box.write("""
+                ppm.service { name = "tick", cmd = "true", restart = function() return { action = "restart", after = 45.8554 } end }
+                """)
+        try box.write(
+            """
             {"seq":1,"type":"exit","name":"diskspace","result":1,"runtime":3,"crashes":1,"outcome":"crashed","utc":"2026-11-23T10:00:00.000Z","time":1}
             {"seq":2,"type":"exit","name":"diskspace","result":2,"runtime":3,"crashes":2,"outcome":"crashed","utc":"2026-11-23T10:00:01.000Z","time":2}
             {"seq":3,"type":"exit","name":"tick","result":0,"runtime":1,"crashes":0,"outcome":"finished","utc":"2026-11-23T10:00:02.000Z","time":3}
@@ -79,7 +83,10 @@ import Testing
         #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
         let lines = out.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 4, "\(out.stdout)")
-        #expect(lines.first?.hasSuffix("->  stop, then ppm.stop(\"p1\"), ppm.start(\"diskcleaner\", { after = 2 }), ppm.spawn(\"/usr/bin/logger disk full\")") == true, "\(out.stdout)")
+        #expect(
+            lines.first?.hasSuffix(
+                "->  stop, then ppm.stop(\"p1\"), ppm.start(\"diskcleaner\", { after = 2 }), ppm.spawn(\"/usr/bin/logger disk full\")") == true,
+            "\(out.stdout)")
         #expect(lines.dropFirst().first?.contains("->  error: ppm.lua:12: unknown service 'diskcleanr'") == true, "\(out.stdout)")
         #expect(lines.dropFirst(2).first?.hasSuffix("->  restart after 45.9") == true, "\(out.stdout)")
         #expect(lines.last == "0 expectations, 0 failed; 3 exits replayed, 1 failed")

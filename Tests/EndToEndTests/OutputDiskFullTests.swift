@@ -26,7 +26,8 @@ import Testing
         }
         // 3000 numbered lines (180 KB: more than a pipe holds), then a mark outside the home.
         let lines = 3000
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "talker", autostart = false, cmd = { "/bin/sh", "-c",
               "i=0; while [ $i -lt \(lines) ]; do i=$((i+1)); printf 'line %05d %s\\\\n' $i 0123456789012345678901234567890123456789012345; done; touch \(box.dir)/done; exec /bin/sleep 1000" } }
             """)
@@ -59,8 +60,11 @@ import Testing
         #expect(eventually { logged().split(separator: "\n").count >= lines })
         let written = logged().split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         #expect(written.count == lines)
-        #expect(written.enumerated().allSatisfy { i, line in line == "line \(String(format: "%05d", i + 1)) 0123456789012345678901234567890123456789012345" },
-                "lines lost, repeated or cut")
+        #expect(
+            written.enumerated().allSatisfy { i, line in
+                line == "line \(String(format: "%05d", i + 1)) 0123456789012345678901234567890123456789012345"
+            },
+            "lines lost, repeated or cut")
         #expect(json(box.run("show", "talker", "--json").stdout)["disk_full"] == nil)
         // The state log heard of the full disk too (the start's record); its next write clears the episode.
         #expect(box.run("restart", "talker").status == 0)

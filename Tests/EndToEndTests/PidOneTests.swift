@@ -19,7 +19,8 @@ func childStates(of parent: Int32) -> [(pid: Int32, state: Character)] {
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
     return entries.compactMap { name -> (Int32, Character)? in
         guard let pid = Int32(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 1, Int32(fields[1]) == parent, let state = fields[0].first else { return nil }
         return (pid, state)
@@ -37,7 +38,10 @@ struct PidOneEndToEndTests {
     private func daemonPid(_ box: Sandbox) throws -> Int32 {
         let wrapper = try #require(box.daemonProcess?.processIdentifier)
         var found: Int32?
-        eventually { found = childStates(of: wrapper).first?.pid; return found != nil }
+        eventually {
+            found = childStates(of: wrapper).first?.pid
+            return found != nil
+        }
         return try #require(found)
     }
 
@@ -45,7 +49,8 @@ struct PidOneEndToEndTests {
     func asPidOneItReapsOrphansOfAnyDepthAndStopsCleanly(signal: Int32) throws {
         let box = try Sandbox()
         // Grandchildren and great-grandchildren that outlive their parents.
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "orphans", cmd = { "/bin/sh", "-c",
               "for i in 1 2 3; do (sh -c '(sleep 0.2; true) & (sh -c \\"sleep 0.3 &\\") & exit 0' &) ; done; exec sleep 1000" } }
             ppm.service { name = "plain", cmd = "/bin/sleep 1000" }

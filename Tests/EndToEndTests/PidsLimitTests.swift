@@ -14,8 +14,9 @@ final class PidsCgroup {
         guard getuid() == 0 else { return nil }
         let v2 = "/sys/fs/cgroup"
         if let controllers = try? String(contentsOfFile: v2 + "/cgroup.controllers", encoding: .utf8),
-           controllers.split(separator: " ").contains(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines) == "pids" }),
-           (try? "+pids".write(toFile: v2 + "/cgroup.subtree_control", atomically: false, encoding: .utf8)) != nil {
+            controllers.split(separator: " ").contains(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines) == "pids" }),
+            (try? "+pids".write(toFile: v2 + "/cgroup.subtree_control", atomically: false, encoding: .utf8)) != nil
+        {
             return v2
         }
         let v1 = "/sys/fs/cgroup/pids"
@@ -63,7 +64,8 @@ struct PidsLimitTests {
         // bash retries a fork that fails: it stays at the limit. Once it is
         // stopped its `sleep`s are orphans of the daemon (a child subreaper),
         // counted as zombies until it reaps them.
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "forker", dir = "\(box.dir)", stop_timeout = 2, cmd = { "/bin/bash", "-c",
               "while :; do /bin/sleep 1000 2>/dev/null & done 2>/dev/null" }, autostart = false }
             ppm.service { name = "calm", cmd = { "/bin/sleep", "1000" }, autostart = false }

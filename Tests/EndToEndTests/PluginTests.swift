@@ -6,13 +6,15 @@ import Testing
     /// The delay between each exit and the start after it.
     func gaps(_ box: Sandbox, _ name: String) -> [Double] {
         let events = box.events(name)
-        let starts = times(events, "start"), exits = times(events, "exit")
+        let starts = times(events, "start")
+        let exits = times(events, "exit")
         return zip(exits, starts.dropFirst()).map { $1 - $0 }
     }
 
     @Test func pmtrLeavesExit33DownAndDelaysAQuickExit() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "done", cmd = { "/bin/sh", "-c", "exit 33" }, restart = require("pmtr"){} }
             ppm.service { name = "quick", cmd = { "/bin/sh", "-c", "exit 0" },
                           restart = require("pmtr"){ min_runtime = 10, delay = 1 } }
@@ -26,7 +28,8 @@ import Testing
 
     @Test func limitGoesFatal() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "flap", cmd = { "/bin/sh", "-c", "exit 1" },
                           restart = require("limit"){ restarts = 2, within = 60, policy = require("periodic"){ every = 0.1 } } }
             """)
@@ -38,7 +41,8 @@ import Testing
 
     @Test func periodicRunsAfterStartAfterThenEveryInterval() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "status", cmd = { "/bin/sh", "-c", "exit 0" }, start_after = "600ms",
                           restart = require("periodic"){ every = 1 } }
             """)
@@ -53,7 +57,8 @@ import Testing
     @Test func cronStartsAtTheNextMinuteBoundaryNotAtDaemonStart() throws {
         let box = try Sandbox()
         // The injected clock puts the daemon 2 s before a minute boundary.
-        try box.write("""
+        try box.write(
+            """
             local offset = 58 - os.time() % 60
             ppm.service { name = "job", cmd = { "/bin/sh", "-c", "exit 0" },
                           restart = require("cron"){ "* * * * *", clock = function() return os.time() + offset end } }
@@ -68,17 +73,19 @@ import Testing
     @Test func reportSendsStatusDatagrams() throws {
         let probe = try UDPProbe()
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "web", cmd = "/bin/sleep 1000" }
             ppm.service { name = "off", cmd = "/bin/sleep 1000", autostart = false }
             require("report"){ to = "udp://127.0.0.1:\(probe.port)", every = 0.3 }
             """)
         try box.startDaemon()
         var reports: [String] = []
-        #expect(eventually { 
-            if let r = probe.receive(within: 5) { reports.append(r) }
-            return reports.count >= 3 && reports.last!.contains("web enabled running")
-        })
+        #expect(
+            eventually {
+                if let r = probe.receive(within: 5) { reports.append(r) }
+                return reports.count >= 3 && reports.last!.contains("web enabled running")
+            })
         let lines = reports.last!.split(separator: "\n")
         #expect(lines.first?.hasPrefix("ppm-lua ") == true)
         #expect(lines.first?.hasSuffix(" 2") == true)
@@ -88,7 +95,8 @@ import Testing
     @Test func listenDisablesAndEnablesAJob() throws {
         let port = try UDPProbe.freePort()
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "web", cmd = "/bin/sleep 1000" }
             require("listen"){ on = "udp://127.0.0.1:\(port)" }
             """)
@@ -105,7 +113,8 @@ import Testing
 
     @Test func notifyAndExecHooksRunCommandsWithTheEvent() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             require("notify"){ cmd = { "/bin/sh", "-c", "echo 'NAME RES SIG' >> \(box.dir)/notified" }, on = { "crash" }, services = "bad" }
             require("exec_hooks"){ on_restart = "\(box.dir)/hook.sh", on_failure = "\(box.dir)/hook.sh" }
             ppm.service { name = "bad", cmd = { "/bin/sh", "-c", "exit 3" }, once = true }
@@ -169,11 +178,13 @@ import Testing
 @Suite struct PolicyTestCommandEndToEndTests {
     @Test func passingAndFailingExpectationsAndAReplayedJournal() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "web", cmd = "/bin/sleep 100" }
             ppm.service { name = "job", cmd = "/bin/true", restart = require("pmtr"){} }
             """)
-        try box.write("""
+        try box.write(
+            """
             load_config("ppm.lua")
             expect(require("pmtr"){}, { result = 33, runtime = 50 }).to_be("stop")
             expect("web", { result = 1, crashes = 3 }).to_be({ action = "restart", after = 4 })
@@ -184,7 +195,8 @@ import Testing
         #expect(pass.stdout.hasSuffix("3 expectations, 0 failed\n"))
         #expect(pass.stdout.contains("ok    pass.lua:3: restart after 4"))
 
-        try box.write("""
+        try box.write(
+            """
             load_config("ppm.lua")
             expect("job", { result = 33 }).to_be("restart")
             """, to: "fail.lua")
@@ -192,7 +204,8 @@ import Testing
         #expect(fail.status == 1)
         #expect(fail.stdout.contains("FAIL  fail.lua:2: expected restart, got stop"))
 
-        try box.write("""
+        try box.write(
+            """
             {"seq":1,"type":"exit","name":"web","result":1,"runtime":0.5,"crashes":2,"outcome":"crashed","utc":"2026-11-23T10:00:00.000Z","time":1}
             {"seq":2,"type":"start","name":"web","time":2}
             {"seq":3,"type":"exit","name":"job","result":33,"runtime":20,"crashes":1,"outcome":"crashed","utc":"2026-11-23T10:00:01.000Z","time":2}

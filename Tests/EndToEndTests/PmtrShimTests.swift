@@ -12,8 +12,11 @@ import Testing
     func shim(_ box: Sandbox, _ args: [String]) throws -> (Process, Pipe) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        p.arguments = ["-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
-                       Self.shim] + args
+        p.arguments =
+            [
+                "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
+                Self.shim,
+            ] + args
         var env = box.env
         env["PPM_LUA"] = binary
         env["PPM_LUA_HOME"] = box.dir + "/home"

@@ -14,7 +14,8 @@ func times(_ events: [[String: Any]], _ type: String) -> [Double] {
         #expect(eventually(15) { times(box.events("crash"), "start").count >= 3 })
         let starts = times(box.events("crash"), "start")
         let exits = times(box.events("crash"), "exit")
-        let first = starts[1] - exits[0], second = starts[2] - exits[1]
+        let first = starts[1] - exits[0]
+        let second = starts[2] - exits[1]
         #expect(first >= 0.95 && first < 1.6, "first delay \(first)")
         #expect(second >= 1.95 && second < 2.6, "second delay \(second)")
         let crashes = box.events("crash").filter { $0["type"] as? String == "exit" }.compactMap { $0["crashes"] as? Int }
@@ -23,7 +24,8 @@ func times(_ events: [[String: Any]], _ type: String) -> [Double] {
 
     @Test func onExitCanRestartAtOnceAndGiveUp() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "quick", cmd = { "/bin/sh", "-c", "exit 2" }, on_exit = function(ev)
               if ev.starts >= 5 then return "fatal" end
               return { action = "restart", after = 0 }
@@ -37,7 +39,8 @@ func times(_ events: [[String: Any]], _ type: String) -> [Double] {
 
     @Test func waitHoldsLaterServicesAndRequiresOrdersStarts() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "migrate", cmd = { "/bin/sh", "-c", "sleep 0.5" }, wait = true, once = true }
             ppm.service { name = "web", cmd = "/bin/sleep 1000", requires = { "db" } }
             ppm.service { name = "db", cmd = "/bin/sleep 1000", start_after = "300ms" }
@@ -55,7 +58,8 @@ func times(_ events: [[String: Any]], _ type: String) -> [Double] {
 
     @Test func runawayHooksAreContainedAndTheDaemonAnswers() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.settings { hook_timeout = 1, memory_limit = 16 * 1024 * 1024 }
             ppm.service { name = "loop", cmd = { "/bin/sh", "-c", "exit 1" }, once = true,
               on_exit = function() while true do pcall(function() while true do end end) end end }
@@ -79,7 +83,8 @@ func times(_ events: [[String: Any]], _ type: String) -> [Double] {
 
     @Test func globalHooksAndSpawnRunWithoutBlocking() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.on("exit", function(ev)
               ppm.spawn({ "/bin/sh", "-c", "cat > \(box.dir)/notified" }, { stdin = ev.name .. " " .. ev.result })
             end)
@@ -124,7 +129,8 @@ func rawExchange(_ path: String, _ lines: String, replies: Int, closeWriting: Bo
 @Suite struct ControlEndToEndTests {
     @Test func stopStartRestartSignalAndRemove() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "a", cmd = "/bin/sleep 1000", groups = { "g" } }
             ppm.service { name = "b", cmd = "/bin/sleep 1000", groups = { "g" } }
             ppm.service { name = "m", cmd = "/bin/sleep 1000", autostart = false }

@@ -6,7 +6,8 @@ import Testing
 @Suite struct PresentationTests {
     @Test func hookErrorsReachTheDaemonLogWithTracebackAndNameTheirLine() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.settings { hook_timeout = 0.3 }
             ppm.service { name = "bad", cmd = { "/bin/sh", "-c", "exit 1" }, once = true,
               on_exit = function() error("oops") end }
@@ -51,7 +52,9 @@ import Testing
         let box = try Sandbox()
         try box.write("")
         try box.startDaemon()
-        let out = box.run("eval", """
+        let out = box.run(
+            "eval",
+            """
             ppm.service { name = "x", cmd = "/bin/sleep 1000", on_exit = function() seen = "first" end }
             ppm.service { name = "x", cmd = "/bin/sleep 1000", on_exit = function() seen = "second" end }
             """)
@@ -64,7 +67,8 @@ import Testing
 
     @Test func showSaysEverythingAndWhyAServiceWaits() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "db", cmd = "/bin/sleep 1000", autostart = false }
             ppm.service { name = "web", cmd = { "/bin/echo", "a b" }, requires = { "db" }, dir = "/tmp",
                           env = { K = "v" }, stop_signal = "INT", stop_timeout = 3, on_exit = function() end }
@@ -72,8 +76,10 @@ import Testing
             """)
         try box.startDaemon()
         let web = box.run("show", "web").stdout
-        for line in ["state      waiting (waiting for db to run)", "command    /bin/echo 'a b'", "dir        /tmp",
-                     "env        K=v", "autostart  yes", "requires   db", "stop       INT, SIGKILL after 3.0 s", "hooks      on_exit"] {
+        for line in [
+            "state      waiting (waiting for db to run)", "command    /bin/echo 'a b'", "dir        /tmp",
+            "env        K=v", "autostart  yes", "requires   db", "stop       INT, SIGKILL after 3.0 s", "hooks      on_exit",
+        ] {
             #expect(web.contains(line + "\n"), "\(line) in\n\(web)")
         }
         #expect(eventually { box.state("crash") == "crashed" })
@@ -86,7 +92,8 @@ import Testing
 
     @Test func eventsLineUpStatsShowDashesAndInitEndsItsLine() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "a-long-name", cmd = "/bin/sleep 1000" }
             ppm.service { name = "b", cmd = "/bin/sleep 1000", autostart = false }
             """)
@@ -95,10 +102,14 @@ import Testing
         let lines = box.run("events").stdout.split(separator: "\n").map(String.init)
         #expect(lines.count >= 4)
         #expect(lines.allSatisfy { !$0.hasSuffix(" ") })
-        let nameColumn = lines.compactMap { line in line.firstRange(of: "  a-long-name").map { line.distance(from: line.startIndex, to: $0.lowerBound) } }
+        let nameColumn = lines.compactMap { line in
+            line.firstRange(of: "  a-long-name").map { line.distance(from: line.startIndex, to: $0.lowerBound) }
+        }
         #expect(Set(nameColumn).count == 1, "\(lines)")
         let stats = box.run("stats").stdout
-        #expect(stats.split(separator: "\n").contains { $0.hasPrefix("b ") && $0.split(separator: " ").dropFirst().allSatisfy { $0 == "-" || $0 == "0" } })
+        #expect(
+            stats.split(separator: "\n").contains { $0.hasPrefix("b ") && $0.split(separator: " ").dropFirst().allSatisfy { $0 == "-" || $0 == "0" } }
+        )
         #expect(!stats.contains("0.0 MiB"))
         #expect(box.run("init").stdout.hasSuffix("end)\n"))
         #expect(!box.run("ls").stdout.contains("\u{1b}["))
@@ -117,7 +128,8 @@ import Testing
 
     @Test func theDetachedDaemonKeepsItsNameAndLuaNamesWorkAsOnTheCommandLine() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "a", cmd = "/bin/sleep 1000", groups = { "g" } }
             ppm.service { name = "b", cmd = "/bin/sleep 1000", groups = { "g" } }
             """)
@@ -130,12 +142,15 @@ import Testing
         #expect(eventually { box.state("a") == "stopped" && box.state("b") == "stopped" })
         #expect(box.run("eval", "ppm.start('all')").status == 0)
         #expect(eventually { box.state("a") == "running" && box.state("b") == "running" })
-        let spawned = box.run("eval", """
+        let spawned = box.run(
+            "eval",
+            """
             ppm.spawn({ "/bin/sh", "-c", "echo out; echo err >&2; exit 2" }, { on_exit = function(ev) got = ev end })
             """)
         #expect(spawned.status == 0)
         #expect(eventually { box.run("eval", "return got ~= nil").stdout == "true\n" })
-        let got = box.run("eval", #"return got.stdout == "out\n", got.stderr == "err\n", got.result, got.pid > 0, got.runtime >= 0, got.time > 0, type(got.utc)"#)
+        let got = box.run(
+            "eval", #"return got.stdout == "out\n", got.stderr == "err\n", got.result, got.pid > 0, got.runtime >= 0, got.time > 0, type(got.utc)"#)
         #expect(got.stdout == "true\ntrue\n2\ntrue\ntrue\ntrue\n\"string\"\n")
         #expect(box.run("quit").status == 0)
         try box.write("ppm.service { name = 'x', cmd = '/bin/true' }\nppm.service { name = 'x', cmd = '/bin/true' }")
@@ -153,7 +168,8 @@ func onTerminal(_ box: Sandbox, _ args: [String]) throws -> String {
     var number: UInt32 = 0
     // TIOCSPTLCK and TIOCGPTN: unlock the pair and learn the slave's number.
     guard master >= 0, ioctl(master, 0x4004_5431, &unlock) == 0, ioctl(master, 0x8004_5430, &number) == 0,
-          let slave = FileHandle(forUpdatingAtPath: "/dev/pts/\(number)") else {
+        let slave = FileHandle(forUpdatingAtPath: "/dev/pts/\(number)")
+    else {
         throw SandboxError("no pseudo-terminal")
     }
     defer { close(master) }

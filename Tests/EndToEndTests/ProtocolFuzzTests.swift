@@ -10,20 +10,23 @@ import Testing
 @Suite(.serialized) struct ProtocolFuzzTests {
     /// Commands that change nothing; mutated lines naming any other are not sent.
     static let harmless = ["ls", "status", "stats", "events", "logs", "show"]
-    static let everyCommand = ["start", "stop", "restart", "rm", "del", "drop", "signal", "eval", "add", "exec",
-                               "export", "reload", "quit", "upgrade", "interrupt", "repl", "list", "info", "desc"]
+    static let everyCommand = [
+        "start", "stop", "restart", "rm", "del", "drop", "signal", "eval", "add", "exec",
+        "export", "reload", "quit", "upgrade", "interrupt", "repl", "list", "info", "desc",
+    ]
 
     @Test func theDaemonSurvivesHostileClients() throws {
         let seed = SeededRandom.seedFromEnvironment
         var rng = SeededRandom(seed: seed)
         let seconds = fuzzSeconds(default: 8)
         let box = try Sandbox()
-        try box.write("""
-        ppm.settings { log_max_size = "2M", log_keep = 1 }
-        ppm.service { name = "a", cmd = "sleep 1000" }
-        ppm.service { name = "b", cmd = { "/bin/sh", "-c", "sleep 1000" } }
-        ppm.service { name = "chatty", cmd = { "/bin/sh", "-c", "while :; do seq -f %01000g 1 100; sleep 0.05; done" } }
-        """)
+        try box.write(
+            """
+            ppm.settings { log_max_size = "2M", log_keep = 1 }
+            ppm.service { name = "a", cmd = "sleep 1000" }
+            ppm.service { name = "b", cmd = { "/bin/sh", "-c", "sleep 1000" } }
+            ppm.service { name = "chatty", cmd = { "/bin/sh", "-c", "while :; do seq -f %01000g 1 100; sleep 0.05; done" } }
+            """)
         try box.startDaemon()
         let socket = box.dir + "/home/ppm.sock"
         let daemon = box.daemonProcess!.processIdentifier
@@ -50,7 +53,8 @@ import Testing
         // Random and mutated lines, one at a time: each gets exactly one reply.
         let client = try #require(RawSocket(path: socket))
         let deadline = Date().addingTimeInterval(seconds)
-        var sent = 0, malformed = 0
+        var sent = 0
+        var malformed = 0
         while Date() < deadline {
             let line = Self.fuzzLine(&rng)
             guard Self.isHarmless(line) else { continue }
@@ -178,7 +182,8 @@ import Testing
         for (i, c) in clients.enumerated() { c.send("{\"id\":\(i),\"cmd\":\"status\"}\n") }
         // Each is served, or refused with a reason where the daemon's
         // open-files limit is below 2000 (it holds at most half of it).
-        var served = 0, refused = 0
+        var served = 0
+        var refused = 0
         for (i, c) in clients.enumerated() {
             let reply = replyObject(c.readLine(20) ?? "")
             if reply?["id"] as? Int == i { served += 1 }
@@ -195,8 +200,11 @@ import Testing
         case 0:
             return (0..<Int.random(in: 1...80, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }.filter { $0 != 10 }
         case 1:
-            return Array(["1", "\"x\"", "[]", "null", "true", "{}", "{\"cmd\":1}", "{\"cmd\":null}", "{\"id\":{}}", "-0", "1e999",
-                          "{\"cmd\":\"ls\",\"args\":[]}", "{\"cmd\":\"ls\",\"args\":\"x\"}", "\"\\ud800\"", "{\"a\":1,}", "[1,]"]
+            return Array(
+                [
+                    "1", "\"x\"", "[]", "null", "true", "{}", "{\"cmd\":1}", "{\"cmd\":null}", "{\"id\":{}}", "-0", "1e999",
+                    "{\"cmd\":\"ls\",\"args\":[]}", "{\"cmd\":\"ls\",\"args\":\"x\"}", "\"\\ud800\"", "{\"a\":1,}", "[1,]",
+                ]
                 .randomElement(using: &rng)!.utf8)
         default:
             var bytes = Array(validRequest(&rng).utf8)
@@ -207,8 +215,10 @@ import Testing
 
     /// A harmless request with arguments of random types.
     static func validRequest(_ rng: inout SeededRandom) -> String {
-        let values = ["0", "-1", "9223372036854775807", "-9223372036854775808", "1.5", "true", "null", "\"\"", "\"all\"",
-                      "\"chatty\"", "\"@g\"", "[]", "[\"a\",1,null]", "{}", "{\"n\":{}}", "\"\\u0000\"", "1e308"]
+        let values = [
+            "0", "-1", "9223372036854775807", "-9223372036854775808", "1.5", "true", "null", "\"\"", "\"all\"",
+            "\"chatty\"", "\"@g\"", "[]", "[\"a\",1,null]", "{}", "{\"n\":{}}", "\"\\u0000\"", "1e308",
+        ]
         var args: [String] = []
         for key in ["name", "names", "n", "follow", "stream", "json", "progress"] where Bool.random(using: &rng) {
             args.append("\"\(key)\":\(values.randomElement(using: &rng)!)")
@@ -221,7 +231,8 @@ import Testing
     static func mutate(_ bytes: inout [UInt8], _ rng: inout SeededRandom) {
         guard !bytes.isEmpty else { return bytes = [UInt8.random(in: 0...255, using: &rng)] }
         let at = Int.random(in: 0..<bytes.count, using: &rng)
-        let tokens: [[UInt8]] = ["{", "}", "[", "]", "\"", ",", ":", "\\", "\\u", "-", "e", "0", "\u{0}", "\u{7F}", "\u{FFFF}"]
+        let tokens: [[UInt8]] =
+            ["{", "}", "[", "]", "\"", ",", ":", "\\", "\\u", "-", "e", "0", "\u{0}", "\u{7F}", "\u{FFFF}"]
             .map { Array($0.utf8) } + [[0xFF], [0xC3], [0xED, 0xA0, 0x80]]
         switch Int.random(in: 0..<5, using: &rng) {
         case 0: bytes[at] = UInt8.random(in: 0...255, using: &rng)

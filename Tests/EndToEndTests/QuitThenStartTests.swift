@@ -6,7 +6,8 @@ import Testing
 @Suite struct QuitThenStartTests {
     @Test func aDaemonStartsRightAfterQuitEveryTime() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             for i = 1, 5 do ppm.service { name = "s" .. i, cmd = "/bin/sleep 100" } end
             ppm.service { name = "talk", cmd = { "/bin/sh", "-c", "while :; do echo line; sleep 0.01; done" } }
             """)

@@ -39,12 +39,13 @@ func freeTCPPort() throws -> Int {
     @Test func redisSaysReadyOverSdNotifyAndOnlyThenItsDependentStarts() throws {
         let s = try Sandbox()
         let port = try freeTCPPort()
-        try s.write("""
-        ppm.service { name = "db", ready = "notify", ready_timeout = "30s",
-                      cmd = { "redis-server", "--supervised", "systemd", "--port", "\(port)", "--save", "", "--appendonly", "no",
-                              "--dir", "\(s.dir)" } }
-        ppm.service { name = "web", requires = { "db" }, cmd = "sleep 1000" }
-        """)
+        try s.write(
+            """
+            ppm.service { name = "db", ready = "notify", ready_timeout = "30s",
+                          cmd = { "redis-server", "--supervised", "systemd", "--port", "\(port)", "--save", "", "--appendonly", "no",
+                                  "--dir", "\(s.dir)" } }
+            ppm.service { name = "web", requires = { "db" }, cmd = "sleep 1000" }
+            """)
         try s.startDaemon()
         #expect(eventually { s.state("web") == "running" }, "web: \(s.state("web") ?? "?"), db: \(s.state("db") ?? "?")")
         let ready = try #require(position(s, "ready", "db"), "redis never said READY=1")
@@ -60,11 +61,12 @@ func freeTCPPort() throws -> Int {
     @Test func aLogLineReadinessGatesItsDependentAndShowsStartingMeanwhile() throws {
         let s = try Sandbox()
         try s.write("tick", to: "go")
-        try s.write("""
-        ppm.service { name = "api", ready = { log = "listening on %d+" },
-                      cmd = { "/bin/sh", "-c", "echo booting; while [ -e \(s.dir)/go ]; do sleep 0.05; done; echo 'listening on 8080'; exec sleep 1000" } }
-        ppm.service { name = "worker", requires = { "api" }, cmd = "sleep 1000" }
-        """)
+        try s.write(
+            """
+            ppm.service { name = "api", ready = { log = "listening on %d+" },
+                          cmd = { "/bin/sh", "-c", "echo booting; while [ -e \(s.dir)/go ]; do sleep 0.05; done; echo 'listening on 8080'; exec sleep 1000" } }
+            ppm.service { name = "worker", requires = { "api" }, cmd = "sleep 1000" }
+            """)
         try s.startDaemon()
         #expect(eventually { s.state("api") == "starting" })
         #expect(s.state("worker") == "waiting")
@@ -80,10 +82,11 @@ func freeTCPPort() throws -> Int {
         let listener = try NotifyListener(path: s.dir + "/systemd.sock")
         s.env["NOTIFY_SOCKET"] = listener.path
         try s.write("tick", to: "go")
-        try s.write("""
-        ppm.service { name = "slow", ready = "notify",
-                      cmd = { "/bin/sh", "-c", "while [ -e \(s.dir)/go ]; do sleep 0.05; done; systemd-notify --ready; exec sleep 1000" } }
-        """)
+        try s.write(
+            """
+            ppm.service { name = "slow", ready = "notify",
+                          cmd = { "/bin/sh", "-c", "while [ -e \(s.dir)/go ]; do sleep 0.05; done; systemd-notify --ready; exec sleep 1000" } }
+            """)
         try s.startDaemon()
         #expect(eventually { s.state("slow") == "starting" })
         // The daemon's status went out (and says the service waits), its READY=1 not.
@@ -100,14 +103,15 @@ func freeTCPPort() throws -> Int {
         try s.write("tick", to: "go")
         // fd 3 as s6 services use it, fd 7 elsewhere; the descriptor exists in the
         // service (and nothing else the daemon holds does: only 0-2 and it).
-        try s.write("""
-        ppm.service { name = "three", ready = { fd = 3 },
-                      cmd = { "/bin/sh", "-c", "ls /proc/$$/fd > \(s.dir)/fds; while [ -e \(s.dir)/go ]; do sleep 0.05; done; echo >&3; exec sleep 1000" } }
-        ppm.service { name = "seven", ready = { fd = 7 }, cmd = { "/bin/sh", "-c", "printf 'up\\n' >&7; exec sleep 1000" } }
-        ppm.service { name = "closer", ready = { fd = 5 }, ready_timeout = "1s", restart = "never",
-                      cmd = { "/bin/sh", "-c", "exec 5>&-; exec sleep 1000" } }
-        ppm.service { name = "after", requires = { "three" }, cmd = "sleep 1000" }
-        """)
+        try s.write(
+            """
+            ppm.service { name = "three", ready = { fd = 3 },
+                          cmd = { "/bin/sh", "-c", "ls /proc/$$/fd > \(s.dir)/fds; while [ -e \(s.dir)/go ]; do sleep 0.05; done; echo >&3; exec sleep 1000" } }
+            ppm.service { name = "seven", ready = { fd = 7 }, cmd = { "/bin/sh", "-c", "printf 'up\\n' >&7; exec sleep 1000" } }
+            ppm.service { name = "closer", ready = { fd = 5 }, ready_timeout = "1s", restart = "never",
+                          cmd = { "/bin/sh", "-c", "exec 5>&-; exec sleep 1000" } }
+            ppm.service { name = "after", requires = { "three" }, cmd = "sleep 1000" }
+            """)
         try s.startDaemon()
         #expect(eventually { s.state("seven") == "running" })
         #expect(eventually { s.state("three") == "starting" })
@@ -125,10 +129,10 @@ func freeTCPPort() throws -> Int {
         let s = try Sandbox()
         let port = try freeTCPPort()
         let config = """
-        ppm.service { name = "db", ready = "notify", health = { tcp = "127.0.0.1:\(port)", every = "200ms" },
-                      cmd = { "python3", "-c", "import socket,subprocess; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', \(port))); s.listen(); subprocess.run(['systemd-notify', '--ready']); import time; time.sleep(1000)" } }
-        ppm.service { name = "web", requires = { db = "healthy" }, cmd = "sleep 1000" }
-        """
+            ppm.service { name = "db", ready = "notify", health = { tcp = "127.0.0.1:\(port)", every = "200ms" },
+                          cmd = { "python3", "-c", "import socket,subprocess; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', \(port))); s.listen(); subprocess.run(['systemd-notify', '--ready']); import time; time.sleep(1000)" } }
+            ppm.service { name = "web", requires = { db = "healthy" }, cmd = "sleep 1000" }
+            """
         try s.write(config)
         try s.startDaemon()
         #expect(eventually { s.state("web") == "running" })
@@ -144,10 +148,11 @@ func freeTCPPort() throws -> Int {
 
     @Test func extendTimeoutUsecGivesASlowStartMoreTime() throws {
         let s = try Sandbox()
-        try s.write("""
-        ppm.service { name = "slow", ready = "notify", ready_timeout = "1s", restart = "never",
-                      cmd = { "/bin/sh", "-c", "systemd-notify EXTEND_TIMEOUT_USEC=30000000; sleep 2; systemd-notify --ready; exec sleep 1000" } }
-        """)
+        try s.write(
+            """
+            ppm.service { name = "slow", ready = "notify", ready_timeout = "1s", restart = "never",
+                          cmd = { "/bin/sh", "-c", "systemd-notify EXTEND_TIMEOUT_USEC=30000000; sleep 2; systemd-notify --ready; exec sleep 1000" } }
+            """)
         try s.startDaemon()
         #expect(eventually { s.state("slow") == "running" }, "\(s.state("slow") ?? "?")")
         #expect(events(s, "exit").isEmpty)
@@ -155,9 +160,10 @@ func freeTCPPort() throws -> Int {
 
     @Test func notReadyInTimeIsACrashWithItsReason() throws {
         let s = try Sandbox()
-        try s.write("""
-        ppm.service { name = "mute", ready = "notify", ready_timeout = "1s", restart = "never", cmd = "sleep 1000" }
-        """)
+        try s.write(
+            """
+            ppm.service { name = "mute", ready = "notify", ready_timeout = "1s", restart = "never", cmd = "sleep 1000" }
+            """)
         try s.startDaemon()
         #expect(eventually { s.state("mute") == "crashed" })
         let exit = try #require(events(s, "exit").first)
@@ -167,12 +173,13 @@ func freeTCPPort() throws -> Int {
 
     @Test func aFailedOnceJobBlocksWhatNeedsItToSucceedAndShowSaysWhy() throws {
         let s = try Sandbox()
-        try s.write("""
-        ppm.service { name = "migrate", once = true, cmd = { "/bin/sh", "-c", "exit 1" } }
-        ppm.service { name = "web", requires = { "migrate" }, cmd = "sleep 1000" }
-        ppm.service { name = "seed", once = true, cmd = "true" }
-        ppm.service { name = "api", requires = { seed = "succeeded" }, cmd = "sleep 1000" }
-        """)
+        try s.write(
+            """
+            ppm.service { name = "migrate", once = true, cmd = { "/bin/sh", "-c", "exit 1" } }
+            ppm.service { name = "web", requires = { "migrate" }, cmd = "sleep 1000" }
+            ppm.service { name = "seed", once = true, cmd = "true" }
+            ppm.service { name = "api", requires = { seed = "succeeded" }, cmd = "sleep 1000" }
+            """)
         try s.startDaemon()
         #expect(eventually { s.state("api") == "running" })
         #expect(eventually { s.state("migrate") == "crashed" })
@@ -191,10 +198,11 @@ func freeTCPPort() throws -> Int {
 
     @Test func aWatchdogThatStopsPingingMakesItUnhealthyAndItIsRestarted() throws {
         let s = try Sandbox()
-        try s.write("""
-        ppm.service { name = "pinger", ready = "notify", watchdog = "1s",
-                      cmd = { "/bin/sh", "-c", "systemd-notify --ready; echo usec=$WATCHDOG_USEC; exec sleep 1000" } }
-        """)
+        try s.write(
+            """
+            ppm.service { name = "pinger", ready = "notify", watchdog = "1s",
+                          cmd = { "/bin/sh", "-c", "systemd-notify --ready; echo usec=$WATCHDOG_USEC; exec sleep 1000" } }
+            """)
         try s.startDaemon()
         #expect(eventually { s.state("pinger") == "running" })
         let first = try #require(s.pid("pinger"))

@@ -12,13 +12,13 @@ import Testing
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         let values = data + "/values.lua"
         try """
-            local v = dofile(\(String(reflecting: values)))
-            ppm.service { name = "same", cmd = "/bin/sleep 1000" }
-            ppm.service { name = "edited", cmd = v.cmd, env = v.env }
-            ppm.service { name = "hooked", cmd = "/bin/sleep 1000", on_exit = v.hook }
-            if v.old then ppm.service { name = "gone", cmd = "/bin/sleep 1000" } end
-            if not v.old then ppm.service { name = "new", cmd = "/bin/sleep 1000" } end
-            """.write(toFile: box.config, atomically: true, encoding: .utf8)
+        local v = dofile(\(String(reflecting: values)))
+        ppm.service { name = "same", cmd = "/bin/sleep 1000" }
+        ppm.service { name = "edited", cmd = v.cmd, env = v.env }
+        ppm.service { name = "hooked", cmd = "/bin/sleep 1000", on_exit = v.hook }
+        if v.old then ppm.service { name = "gone", cmd = "/bin/sleep 1000" } end
+        if not v.old then ppm.service { name = "new", cmd = "/bin/sleep 1000" } end
+        """.write(toFile: box.config, atomically: true, encoding: .utf8)
         try #"return { old = true, cmd = "/bin/sleep 1000", env = { A = "1" }, hook = function() end }"#
             .write(toFile: values, atomically: true, encoding: .utf8)
         try box.startDaemon()
@@ -29,13 +29,14 @@ import Testing
             .write(toFile: values, atomically: true, encoding: .utf8)
         let dry = box.run("reload", "--dry-run")
         #expect(dry.status == 0, "\(dry.stderr)")
-        #expect(dry.stdout == """
-            added: new
-            removed: gone
-            changed: edited (cmd, env), hooked (on_exit)
-            (dry run: nothing applied)
+        #expect(
+            dry.stdout == """
+                added: new
+                removed: gone
+                changed: edited (cmd, env), hooked (on_exit)
+                (dry run: nothing applied)
 
-            """, "\(dry.stdout)")
+                """, "\(dry.stdout)")
         // Nothing applied: same processes, no new service, no config event beyond the first.
         #expect(["same", "edited", "hooked", "gone"].map { box.pid($0) } == pids)
         #expect(box.services()["new"] == nil)

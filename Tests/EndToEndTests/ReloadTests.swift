@@ -80,8 +80,9 @@ import Testing
         let error = try #require(box.events().last { $0["type"] as? String == "config_error" })
         #expect((error["error"] as? String)?.contains("ppm.lua:2:") == true)
 
-        try box.write("ppm.service { name = \"a\", cmd = \"/bin/true\", requires = { \"b\" } }\n"
-            + "ppm.service { name = \"b\", cmd = \"/bin/true\", requires = { \"a\" } }\n")
+        try box.write(
+            "ppm.service { name = \"a\", cmd = \"/bin/true\", requires = { \"b\" } }\n"
+                + "ppm.service { name = \"b\", cmd = \"/bin/true\", requires = { \"a\" } }\n")
         let cycle = box.run("reload")
         #expect(cycle.status == 1)
         #expect(cycle.stderr.contains("requires cycle: a → b → a"))
@@ -94,13 +95,15 @@ import Testing
     /// A reload that removes a `requires` starts the service that waited for it (#24 item 4).
     @Test func aReloadRemovingARequiresStartsTheWaitingService() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "db", cmd = "/bin/sleep 1000", autostart = false }
             ppm.service { name = "web", cmd = "/bin/sleep 1000", requires = { "db" } }
             """)
         try box.startDaemon()
         #expect(eventually { box.state("web") == "waiting" })
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "db", cmd = "/bin/sleep 1000", autostart = false }
             ppm.service { name = "web", cmd = "/bin/sleep 1000" }
             """)
@@ -186,7 +189,8 @@ import Testing
     /// `check` says that a service requiring a `once` job waits for its success (#24 item 2).
     @Test func checkNotesThatRequiringAOnceJobWaitsForItsSuccess() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "migrate", cmd = "/bin/true", once = true }
             ppm.service { name = "web", cmd = "/bin/sleep 1000", requires = { "migrate" } }
             ppm.service { name = "side", cmd = "/bin/sleep 1000", requires = { migrate = "started" } }
@@ -204,7 +208,8 @@ import Testing
 
     @Test func stoppingARequiredServiceStopsItsDependentsFirst() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "db", cmd = "/bin/sleep 1000" }
             ppm.service { name = "app", cmd = "/bin/sleep 1000", requires = { "db" } }
             ppm.service { name = "web", cmd = "/bin/sleep 1000", requires = { "app" } }
@@ -232,7 +237,8 @@ import Testing
 
     @Test func showSaysWhatAWaitingServiceWaitsFor() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "db", cmd = "/bin/sleep 1000", autostart = false }
             ppm.service { name = "app", cmd = "/bin/sleep 1000", requires = { "db" } }
             """)
@@ -251,7 +257,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: box.dir + "/src/deep", withIntermediateDirectories: true)
         try box.write("one", to: "proxy.cfg")
         try box.write("print(1)", to: "src/deep/a.py")
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "proxy", cmd = "/bin/sleep 1000", depends = { "proxy.cfg" } }
             ppm.service { name = "app", cmd = "/bin/sleep 1000", depends = { "src/**/*.py", "nothing/*.x" } }
             """)

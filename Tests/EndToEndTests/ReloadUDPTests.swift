@@ -38,16 +38,18 @@ import Testing
             #expect(Self.heard("v\(version)", on: probe), "config \(version) did not run")
             // The new listener is bound once its state is attached: send until it answers.
             let ping = "ping \(version)"
-            #expect(eventually(10) {
-                UDPProbe.send(ping, to: port)
-                return log().contains("v\(version) got \(ping)")
-            }, "the listener of config \(version) did not receive")
+            #expect(
+                eventually(10) {
+                    UDPProbe.send(ping, to: port)
+                    return log().contains("v\(version) got \(ping)")
+                }, "the listener of config \(version) did not receive")
             if version == 1 {
                 afterFirst = Self.descriptors(pid)
             } else {
                 // The file watcher may reload once more after the save: wait for it to settle.
-                #expect(eventually(10) { Self.descriptors(pid) == afterFirst },
-                        "after reload \(version): \(Self.descriptors(pid)) descriptors, \(afterFirst) after the first")
+                #expect(
+                    eventually(10) { Self.descriptors(pid) == afterFirst },
+                    "after reload \(version): \(Self.descriptors(pid)) descriptors, \(afterFirst) after the first")
             }
         }
         #expect(!log().contains("v0 got"), "the first config's listener never gets a datagram after it was replaced")
@@ -64,10 +66,11 @@ import Testing
         try box.write(Self.config(1, port: port, probe: probe.port) + "\nppm.service { name = }\n")
         #expect(box.run("reload").status == 1)
         let log = { (try? String(contentsOfFile: box.daemonLog, encoding: .utf8)) ?? "" }
-        #expect(eventually(10) {
-            UDPProbe.send("still there", to: port)
-            return log().contains("v0 got still there")
-        })
+        #expect(
+            eventually(10) {
+                UDPProbe.send("still there", to: port)
+                return log().contains("v0 got still there")
+            })
     }
 
     /// Whether `text` arrives on the probe (earlier datagrams skipped).

@@ -11,7 +11,8 @@ struct RemoteClientWaitTests {
         try "0123456789abcdef0123456789abcdef\n".write(toFile: box.dir + "/token", atomically: true, encoding: .utf8)
         chmod(box.dir + "/token", 0o600)
         let port = Int(try UDPProbe.freePort())
-        try box.write("""
+        try box.write(
+            """
             ppm.settings { listen = { address = "127.0.0.1:\(port)", token_file = "token", tls = \(tls),
                                       allow = { ["127.0.0.1"] = { "read" } } } }
             ppm.service { name = "tick", cmd = { "/bin/sh", "-c", "i=0; while :; do i=$((i+1)); echo $i; sleep 0.02; done" } }
@@ -28,8 +29,9 @@ struct RemoteClientWaitTests {
     @Test func aTLSClientGivesUpOnABusyLoopWithTheTimeoutsMessage() throws {
         let (box, port) = try listeningBox()
         // The loop runs a chunk for 4 s; the listener's thread still does the handshake.
-        let busy = try box.launch(["eval", "--timeout", "20", "local t = os.clock() while os.clock() - t < 4 do end"],
-                                  stdout: FileHandle.nullDevice, stderr: FileHandle.nullDevice)
+        let busy = try box.launch(
+            ["eval", "--timeout", "20", "local t = os.clock() while os.clock() - t < 4 do end"],
+            stdout: FileHandle.nullDevice, stderr: FileHandle.nullDevice)
         defer { if busy.isRunning { kill(busy.processIdentifier, SIGKILL) } }
         usleep(300_000)
         let status = try #require(box.run(["status", "--timeout", "1"] + remoteArgs(box, port), deadline: 20), "status hangs")
@@ -44,8 +46,9 @@ struct RemoteClientWaitTests {
         let (box, port) = try listeningBox(tls: tls)
         func follow(_ args: [String], into file: String) throws -> Process {
             FileManager.default.createFile(atPath: box.dir + "/" + file, contents: nil)
-            return try box.launch(args + remoteArgs(box, port), stdout: FileHandle(forWritingAtPath: box.dir + "/" + file)!,
-                                  stderr: FileHandle(forWritingAtPath: box.dir + "/" + file + ".err") ?? FileHandle.nullDevice)
+            return try box.launch(
+                args + remoteArgs(box, port), stdout: FileHandle(forWritingAtPath: box.dir + "/" + file)!,
+                stderr: FileHandle(forWritingAtPath: box.dir + "/" + file + ".err") ?? FileHandle.nullDevice)
         }
         func text(_ file: String) -> String { (try? String(contentsOfFile: box.dir + "/" + file, encoding: .utf8)) ?? "" }
         let events = try follow(["events", "-f", "--json", "-n", "1"], into: "events.out")
@@ -60,7 +63,8 @@ struct RemoteClientWaitTests {
         #expect(eventually(20) { text("logs.out").split(separator: "\n").count > before + 50 }, "logs -f over TCP goes on")
         #expect(events.isRunning && logs.isRunning, "events -f: \(text("events.out.err")); logs -f: \(text("logs.out.err"))")
         let numbers = text("logs.out").split(separator: "\n").dropLast().compactMap { Int($0) }
-        #expect(zip(numbers, numbers.dropFirst()).allSatisfy { $1 == $0 + 1 }, "lines \(numbers.first ?? 0)…\(numbers.last ?? 0) have gaps or repeats")
+        #expect(
+            zip(numbers, numbers.dropFirst()).allSatisfy { $1 == $0 + 1 }, "lines \(numbers.first ?? 0)…\(numbers.last ?? 0) have gaps or repeats")
         // A quit ends them: another daemon does not answer there within their patience.
         #expect(box.run("quit").status == 0)
         #expect(eventually(40) { !events.isRunning && !logs.isRunning })

@@ -10,7 +10,9 @@ func pskHex(_ path: String) throws -> String {
 
 /// `/usr/bin/openssl s_client -tls1_3 -psk HEX -psk_identity ppm-lua` to the listener, its output collected.
 func sClient(_ port: Int, psk: String) throws -> (Process, stdin: Pipe, stdout: OutputCollector) {
-    let p = Process(), input = Pipe(), output = OutputCollector()
+    let p = Process()
+    let input = Pipe()
+    let output = OutputCollector()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
     p.arguments = ["s_client", "-tls1_3", "-psk", psk, "-psk_identity", "ppm-lua", "-quiet", "-connect", "127.0.0.1:\(port)"]
     p.standardInput = input
@@ -41,11 +43,12 @@ func sClient(_ port: Int, psk: String) throws -> (Process, stdin: Pipe, stdout: 
         let plain = try TCPClient(port: port, from: "127.0.0.2")
         plain.send(#"{"id":1,"cmd":"ls"}"#)
         var received: [UInt8] = []
-        #expect(eventually(10) {
-            guard let bytes = plain.readBytes(0.1) else { return false }
-            received += bytes
-            return bytes.isEmpty
-        }, "closed")
+        #expect(
+            eventually(10) {
+                guard let bytes = plain.readBytes(0.1) else { return false }
+                received += bytes
+                return bytes.isEmpty
+            }, "closed")
         #expect(!received.contains(UInt8(ascii: "{")), "\(received)")
     }
 
@@ -55,7 +58,8 @@ func sClient(_ port: Int, psk: String) throws -> (Process, stdin: Pipe, stdout: 
         let ls = box.remote(port, ["ls", "--json"])
         #expect(ls.status == 0 && ls.stdout.contains(#""name":"talker""#), "\(ls.stderr)")
         let logs = OutputCollector()
-        let follower = try box.launch(["logs", "talker", "-f", "-n", "0", "--host", "127.0.0.1:\(port)", "--token-file", box.dir + "/token"], stdout: logs.pipe)
+        let follower = try box.launch(
+            ["logs", "talker", "-f", "-n", "0", "--host", "127.0.0.1:\(port)", "--token-file", box.dir + "/token"], stdout: logs.pipe)
         defer { follower.terminate() }
         #expect(eventually { logs.lines.filter { $0.hasPrefix("line ") }.count >= 3 })
         let repl = box.remote(port, ["repl"], stdin: "x = 20\nfunction f(n)\n  return n * 2\nend\nf(x) + 2\n")
@@ -74,8 +78,9 @@ func sClient(_ port: Int, psk: String) throws -> (Process, stdin: Pipe, stdout: 
         let (box, port) = try remoteBox(listen: #"allow = { ["127.0.0.1"] = { "read", "repl" } }"#)
         let terminal = try ReplInterruptEndToEndTests.Terminal()
         let tty = FileHandle(fileDescriptor: terminal.slave, closeOnDealloc: false)
-        let repl = try box.launch(["repl", "--timeout", "30", "--host", "127.0.0.1:\(port)", "--token-file", box.dir + "/token"],
-                                  stdout: tty, stderr: tty, stdin: tty)
+        let repl = try box.launch(
+            ["repl", "--timeout", "30", "--host", "127.0.0.1:\(port)", "--token-file", box.dir + "/token"],
+            stdout: tty, stderr: tty, stdin: tty)
         defer { if repl.isRunning { kill(repl.processIdentifier, SIGKILL) } }
         #expect(terminal.waitFor("ppm> "))
         let seen = terminal.text.count
@@ -107,13 +112,17 @@ func sClient(_ port: Int, psk: String) throws -> (Process, stdin: Pipe, stdout: 
         try made.run()
         made.waitUntilExit()
         try #require(made.terminationStatus == 0)
-        try box.write(#"ppm.settings { listen = { address = "127.0.0.1:0", cert = "daemon.pem", key = "daemon.key", ca = "ca.pem" } }"#
-            + "\n" + #"ppm.service { name = "web", cmd = "/bin/sleep 1000" }"#)
+        try box.write(
+            #"ppm.settings { listen = { address = "127.0.0.1:0", cert = "daemon.pem", key = "daemon.key", ca = "ca.pem" } }"#
+                + "\n" + #"ppm.service { name = "web", cmd = "/bin/sleep 1000" }"#)
         try box.startDaemon()
         let status = try JSONSerialization.jsonObject(with: Data(box.run("status", "--json").stdout.utf8)) as? [String: Any]
         let port = try #require((status?["listen"] as? String)?.split(separator: ":").last)
         func client(_ name: String, ca: String = "ca.pem") -> Output {
-            box.run(["ls", "--host", "127.0.0.1:\(port)", "--ca", box.dir + "/" + ca, "--cert", box.dir + "/\(name).pem", "--key", box.dir + "/\(name).key"])
+            box.run([
+                "ls", "--host", "127.0.0.1:\(port)", "--ca", box.dir + "/" + ca, "--cert", box.dir + "/\(name).pem", "--key",
+                box.dir + "/\(name).key",
+            ])
         }
         let admin = client("admin")
         #expect(admin.status == 0 && admin.stdout.contains("web"), "\(admin.stderr)")
@@ -144,7 +153,8 @@ func sClient(_ port: Int, psk: String) throws -> (Process, stdin: Pipe, stdout: 
         try box.write(#"ppm.settings { listen = { address = "0.0.0.0:7070", token_file = "token", tls = false } }"#)
         let check = box.run("check", "ppm.lua")
         #expect(check.status == 1)
-        #expect(check.stderr.contains("tls = false is accepted only on a loopback address (127.0.0.0/8 or [::1]), not 0.0.0.0:7070"), "\(check.stderr)")
+        #expect(
+            check.stderr.contains("tls = false is accepted only on a loopback address (127.0.0.0/8 or [::1]), not 0.0.0.0:7070"), "\(check.stderr)")
         #expect(check.stderr.split(separator: "\n").count == 1)
         try box.write(#"ppm.settings { listen = { address = "127.0.0.1:0", token_file = "token", tls = false } }"#)
         try box.startDaemon()

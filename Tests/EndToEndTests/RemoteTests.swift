@@ -96,9 +96,11 @@ extension Sandbox {
     }
 
     @Test func followingCommandsStreamOverTCP() throws {
-        let (box, port) = try remoteBox(listen: "",
+        let (box, port) = try remoteBox(
+            listen: "",
             services: #"ppm.service { name = "talker", cmd = { "/bin/sh", "-c", "i=0; while true; do i=$((i+1)); echo line $i; sleep 0.2; done" } }"#)
-        let logs = OutputCollector(), events = OutputCollector()
+        let logs = OutputCollector()
+        let events = OutputCollector()
         let host = ["--host", "127.0.0.1:\(port)", "--token-file", box.dir + "/token"]
         let logsFollower = try box.launch(["logs", "talker", "-f", "-n", "0"] + host, stdout: logs.pipe)
         let eventsFollower = try box.launch(["events", "-f", "-n", "0", "--json"] + host, stdout: events.pipe)
@@ -123,11 +125,12 @@ extension Sandbox {
         #expect(other.readObject()?["result"] as? Bool == false)
         #expect(runner.readObject(0.3) == nil)  // still running
         var replies: [[String: Any]] = []
-        #expect(eventually {
-            runner.send(#"{"id":4,"cmd":"interrupt"}"#)
-            while let r = runner.readObject(0.2) { replies.append(r) }
-            return replies.contains { $0["id"] as? Int == 2 }
-        })
+        #expect(
+            eventually {
+                runner.send(#"{"id":4,"cmd":"interrupt"}"#)
+                while let r = runner.readObject(0.2) { replies.append(r) }
+                return replies.contains { $0["id"] as? Int == 2 }
+            })
         let evalReply = replies.first { $0["id"] as? Int == 2 }
         #expect((evalReply?["error"] as? String)?.hasPrefix("interrupted") == true)
     }
@@ -207,7 +210,9 @@ extension Sandbox {
         var idle: [TCPClient] = []
         for i in 0..<64 { idle.append(try TCPClient(port: port, from: "127.0.0.\(1 + i / 8)")) }
         // Half a ClientHello on some: a record header promising more.
-        for client in idle.prefix(16) { _ = [UInt8]([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]).withUnsafeBytes { write(client.fd, $0.baseAddress, $0.count) } }
+        for client in idle.prefix(16) {
+            _ = [UInt8]([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]).withUnsafeBytes { write(client.fd, $0.baseAddress, $0.count) }
+        }
         let started = Date()
         let status = box.run("status")
         #expect(status.status == 0)
@@ -221,8 +226,9 @@ extension Sandbox {
     @Test func aReloadKeepsTheListenerAndSaysWhenItsSettingsChanged() throws {
         let (box, port) = try remoteBox(listen: "")
         let config = try String(contentsOfFile: box.config, encoding: .utf8)
-        try box.write(config.replacingOccurrences(of: "token_file = \"token\",", with: "token_file = \"token\", max_clients = 5,")
-            + "\nppm.service { name = \"more\", cmd = \"/bin/sleep 1000\" }\n")
+        try box.write(
+            config.replacingOccurrences(of: "token_file = \"token\",", with: "token_file = \"token\", max_clients = 5,")
+                + "\nppm.service { name = \"more\", cmd = \"/bin/sleep 1000\" }\n")
         #expect(box.run("reload").status == 0)
         #expect(eventually { box.state("more") == "running" })
         let log = try String(contentsOfFile: box.daemonLog, encoding: .utf8)
@@ -240,15 +246,18 @@ extension Sandbox {
         #expect(open.stderr == "ppm-lua: listen: token file \(box.dir)/token is readable by others (mode 644): run chmod 600 \(box.dir)/token\n")
         try "short\n".write(toFile: box.dir + "/token", atomically: true, encoding: .utf8)
         chmod(box.dir + "/token", 0o600)
-        #expect(box.run("daemon", "-c", box.config).stderr.contains(
-            "token file \(box.dir)/token holds about 11 bits of entropy, fewer than 128: make a random one with openssl rand -hex 32 > \(box.dir)/token"))
+        #expect(
+            box.run("daemon", "-c", box.config).stderr.contains(
+                "token file \(box.dir)/token holds about 11 bits of entropy, fewer than 128: make a random one with openssl rand -hex 32 > \(box.dir)/token"
+            ))
         #expect(!FileManager.default.fileExists(atPath: box.dir + "/home/ppm.sock"))
     }
 
     /// Secrets in services' environments are masked for TCP clients and
     /// shown whole to the local owner.
     @Test func secretsAreMaskedForTCPClients() throws {
-        let services = #"ppm.service { name = "web", cmd = "/bin/sleep 1000", "#
+        let services =
+            #"ppm.service { name = "web", cmd = "/bin/sleep 1000", "#
             + #"env = { DB_PASSWORD = "hunter2", API_KEY = "k-123", DSN = "pg://u:p@db", PORT = "8080" }, secret_env = { "DSN" } }"#
         let (box, port) = try remoteBox(listen: #"allow = { ["127.0.0.1"] = { "read" } }"#, services: services)
         for args in [["show", "web", "--json"], ["ls", "--json"]] {
@@ -265,7 +274,9 @@ extension Sandbox {
         let box = try Sandbox()
         let noToken = box.run("ls", "--host", "127.0.0.1:1")
         #expect(noToken.status == 1)
-        #expect(noToken.stderr == "ppm-lua: 127.0.0.1:1: a TCP listener needs its token: --token-file FILE or PPM_LUA_TOKEN_FILE (or --ca, --cert and --key)\n")
+        #expect(
+            noToken.stderr
+                == "ppm-lua: 127.0.0.1:1: a TCP listener needs its token: --token-file FILE or PPM_LUA_TOKEN_FILE (or --ca, --cert and --key)\n")
         try "0123456789abcdef\n".write(toFile: box.dir + "/token", atomically: true, encoding: .utf8)
         let nobody = box.run("ls", "--host", "127.0.0.1:1", "--token-file", box.dir + "/token")
         #expect(nobody.status == 3)

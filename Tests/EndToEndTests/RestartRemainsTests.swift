@@ -16,7 +16,8 @@ struct RestartRemainsTests {
             touch ran; /bin/sh -c 'trap "" TERM; echo $$ > grandchild.pid; while :; do /bin/sleep 0.1; done' & \
             while [ ! -s grandchild.pid ]; do /bin/sleep 0.05; done; exit 1
             """
-        try box.write("""
+        try box.write(
+            """
             ppm.settings { backoff = { interval = 0.1 } }
             ppm.service { name = "leaver", dir = "\(box.dir)", stop_timeout = 3, cmd = { "/bin/sh", "-c", [[\(script)]] } }
             """)

@@ -33,10 +33,15 @@ import Testing
         #expect(out.status == 1)
         #expect(out.stderr.hasPrefix("ppm-lua: repl:1: setmetatable: __gc is refused"), "\(out.stderr)")
         // Nor through the metatable of open files.
-        let files = try #require(box.run(["eval", """
-            pcall(function() getmetatable(io.stdout).__gc = function() while true do end end end)
-            local f = io.open("/dev/null") f = nil collectgarbage() return "collected"
-            """], deadline: 15))
+        let files = try #require(
+            box.run(
+                [
+                    "eval",
+                    """
+                    pcall(function() getmetatable(io.stdout).__gc = function() while true do end end end)
+                    local f = io.open("/dev/null") f = nil collectgarbage() return "collected"
+                    """,
+                ], deadline: 15))
         #expect(files.stdout == "\"collected\"\n")
         #expect(answers(box))
     }
@@ -47,7 +52,8 @@ import Testing
         #expect(out.status == 1)
         #expect(out.stderr.contains("at most 30 seconds"), "\(out.stderr)")
         // A client speaking the protocol directly gets the same answer.
-        let raw = rawExchange(box.dir + "/home/ppm.sock", #"{"id": 1, "cmd": "eval", "args": {"code": "while true do end", "timeout": 0}}"# + "\n", replies: 1)
+        let raw = rawExchange(
+            box.dir + "/home/ppm.sock", #"{"id": 1, "cmd": "eval", "args": {"code": "while true do end", "timeout": 0}}"# + "\n", replies: 1)
         #expect(raw.contains("\"ok\":false") && raw.contains("at most 30 seconds"))
         #expect(answers(box))
     }
@@ -55,8 +61,9 @@ import Testing
     @Test func aClientThatGoesAwayStopsItsChunk() throws {
         let box = try daemon()
         let marker = box.dir + "/running"
-        let eval = try box.launch(["eval", "--timeout", "30", "io.open('\(marker)', 'w'):close() while true do end"],
-                                  stdout: FileHandle.nullDevice, stderr: FileHandle.nullDevice)
+        let eval = try box.launch(
+            ["eval", "--timeout", "30", "io.open('\(marker)', 'w'):close() while true do end"],
+            stdout: FileHandle.nullDevice, stderr: FileHandle.nullDevice)
         #expect(eventually { FileManager.default.fileExists(atPath: marker) })
         kill(eval.processIdentifier, SIGKILL)
         eval.waitUntilExit()
@@ -65,7 +72,8 @@ import Testing
 
     @Test func aClientThatOnlyClosesItsWritingSideGetsItsRepliesAndKeepsItsChunk() throws {
         let box = try daemon()
-        let lines = #"{"id": 1, "cmd": "eval", "args": {"code": "local t = os.clock() while os.clock() - t < 0.3 do end return 7"}}"# + "\n"
+        let lines =
+            #"{"id": 1, "cmd": "eval", "args": {"code": "local t = os.clock() while os.clock() - t < 0.3 do end return 7"}}"# + "\n"
             + #"{"id": 2, "cmd": "status"}"# + "\n"
         let received = rawExchange(box.dir + "/home/ppm.sock", lines, replies: 2, closeWriting: true)
         #expect(received.contains(#"{"id":1,"ok":true,"result":{"output":"","values":["7"]}}"#), "\(received)")
@@ -77,11 +85,15 @@ import Testing
         let socket = box.dir + "/home/ppm.sock"
         let marker = box.dir + "/running"
         let out = Pipe()
-        let eval = try box.launch(["eval", "--timeout", "20", """
-            io.open('\(marker)', 'w'):close()
-            local t = os.time() while os.time() - t < 2 do end
-            return 'finished'
-            """], stdout: out, stderr: FileHandle.nullDevice)
+        let eval = try box.launch(
+            [
+                "eval", "--timeout", "20",
+                """
+                io.open('\(marker)', 'w'):close()
+                local t = os.time() while os.time() - t < 2 do end
+                return 'finished'
+                """,
+            ], stdout: out, stderr: FileHandle.nullDevice)
         #expect(eventually { FileManager.default.fileExists(atPath: marker) })
         let other = rawExchange(socket, #"{"id": 1, "cmd": "interrupt"}"# + "\n", replies: 1)
         #expect(other.contains("\"result\":false"), "\(other)")
@@ -89,8 +101,10 @@ import Testing
         #expect(eval.terminationStatus == 0)
         #expect(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "\"finished\"\n")
         // On its own connection, an interrupt stops the chunk.
-        let own = rawExchange(socket, #"{"id": 1, "cmd": "eval", "args": {"code": "while true do end", "timeout": 20}}"# + "\n"
-            + #"{"id": 2, "cmd": "interrupt"}"# + "\n", replies: 2)
+        let own = rawExchange(
+            socket,
+            #"{"id": 1, "cmd": "eval", "args": {"code": "while true do end", "timeout": 20}}"# + "\n"
+                + #"{"id": 2, "cmd": "interrupt"}"# + "\n", replies: 2)
         #expect(own.contains(#"{"id":2,"ok":true,"result":true}"#), "\(own)")
         // Stopped before it started (no traceback) or while it ran (with one).
         #expect(own.contains(#"{"error":"interrupted"#) && own.contains(#""id":1,"ok":false}"#), "\(own)")
@@ -100,7 +114,8 @@ import Testing
     @Test func anInterruptNeverStopsAHook() throws {
         let marker = NSTemporaryDirectory() + "ppm-hook-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: marker) }
-        let box = try daemon("""
+        let box = try daemon(
+            """
             ppm.settings { hook_timeout = 5 }
             ppm.after(0.2, function()
               io.open('\(marker)', 'w'):close()
@@ -126,7 +141,8 @@ import Testing
         private(set) var text = ""
 
         init() throws {
-            var m: Int32 = 0, s: Int32 = 0
+            var m: Int32 = 0
+            var s: Int32 = 0
             guard openpty(&m, &s, nil, nil, nil) == 0 else { throw SandboxError("openpty failed") }
             master = m
             slave = s
@@ -158,7 +174,8 @@ import Testing
         let marker = NSTemporaryDirectory() + "ppm-repl-hook-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: marker) }
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.settings { hook_timeout = 5 }
             function slow_hook()
               io.open('\(marker)', 'w'):close()
@@ -188,7 +205,9 @@ import Testing
         terminal.type("6 * 7\r")
         #expect(terminal.waitFor("42", after: seen))
         // Ctrl-D once the line editor reads again (not while the terminal is in cooked mode).
-        let answer = terminal.text.dropFirst(seen).firstRange(of: "42").map { terminal.text.distance(from: terminal.text.startIndex, to: $0.upperBound) } ?? seen
+        let answer =
+            terminal.text.dropFirst(seen).firstRange(of: "42").map { terminal.text.distance(from: terminal.text.startIndex, to: $0.upperBound) }
+            ?? seen
         #expect(terminal.waitFor("ppm> ", after: answer))
         terminal.type("\u{4}")
         #expect(eventually { !repl.isRunning })

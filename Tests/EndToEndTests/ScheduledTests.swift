@@ -6,7 +6,8 @@ import Testing
 @Suite struct ScheduledTests {
     @Test func aScheduledJobIdlesAsScheduledAndItsRunsAreNotRestarts() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "job", cmd = "/bin/true",
                           restart = function(ev) return { action = "restart", after = ev.starts < 3 and 0.05 or 3600, scheduled = true } end }
             """)

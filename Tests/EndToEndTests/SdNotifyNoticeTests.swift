@@ -15,12 +15,13 @@ import Testing
     @Test func aMainPidOfItsOwnGroupBecomesTheServicesProcessAndOneOutsideIsIgnored() throws {
         let s = try Sandbox()
         // "m": the shell hands over to a child and exits; "x" names a process of another session.
-        try s.write("""
-        ppm.service { name = "m", ready = "notify",
-                      cmd = { "/bin/sh", "-c", "sleep 1000 & echo $! > \(s.dir)/m.pid; systemd-notify --ready --pid=$!; exit 0" } }
-        ppm.service { name = "x", ready = "notify",
-                      cmd = { "/bin/sh", "-c", "setsid sleep 1000 & echo $! > \(s.dir)/x.pid; systemd-notify --ready --pid=$!; exec sleep 1000" } }
-        """)
+        try s.write(
+            """
+            ppm.service { name = "m", ready = "notify",
+                          cmd = { "/bin/sh", "-c", "sleep 1000 & echo $! > \(s.dir)/m.pid; systemd-notify --ready --pid=$!; exit 0" } }
+            ppm.service { name = "x", ready = "notify",
+                          cmd = { "/bin/sh", "-c", "setsid sleep 1000 & echo $! > \(s.dir)/x.pid; systemd-notify --ready --pid=$!; exec sleep 1000" } }
+            """)
         try s.startDaemon()
         let child = try #require(pidFile(s.dir + "/m.pid"))
         #expect(eventually { s.pid("m") == child }, "pid \(String(describing: s.pid("m"))), child \(child)")
@@ -42,10 +43,11 @@ import Testing
     @Test func errnoAndStoppingAreShownAndTheErrnoIsInTheExitEvent() throws {
         let s = try Sandbox()
         try s.write("go", to: "hold")
-        try s.write("""
-        ppm.service { name = "e", ready = "notify", restart = "never",
-                      cmd = { "/bin/sh", "-c", "systemd-notify --ready; systemd-notify STOPPING=1 ERRNO=2; while [ -e \(s.dir)/hold ]; do sleep 0.05; done; exit 3" } }
-        """)
+        try s.write(
+            """
+            ppm.service { name = "e", ready = "notify", restart = "never",
+                          cmd = { "/bin/sh", "-c", "systemd-notify --ready; systemd-notify STOPPING=1 ERRNO=2; while [ -e \(s.dir)/hold ]; do sleep 0.05; done; exit 3" } }
+            """)
         try s.startDaemon()
         #expect(eventually { showJSON(s, "e")["errno"] as? Int == 2 })
         #expect(showJSON(s, "e")["stopping_notified"] as? Bool == true)
@@ -62,12 +64,13 @@ import Testing
 
     @Test func reloadingShowsUntilTheNextReadyAndTheServiceStaysHealthyMeanwhile() throws {
         let s = try Sandbox()
-        try s.write("""
-        ppm.service { name = "r", ready = "notify",
-                      cmd = { "/bin/sh", "-c", "systemd-notify --ready; while [ ! -e \(s.dir)/reload ]; do sleep 0.05; done; systemd-notify RELOADING=1; "
-                              .. "while [ ! -e \(s.dir)/done ]; do sleep 0.05; done; systemd-notify --ready; exec sleep 1000" } }
-        ppm.service { name = "web", requires = { "r" }, cmd = "sleep 1000" }
-        """)
+        try s.write(
+            """
+            ppm.service { name = "r", ready = "notify",
+                          cmd = { "/bin/sh", "-c", "systemd-notify --ready; while [ ! -e \(s.dir)/reload ]; do sleep 0.05; done; systemd-notify RELOADING=1; "
+                                  .. "while [ ! -e \(s.dir)/done ]; do sleep 0.05; done; systemd-notify --ready; exec sleep 1000" } }
+            ppm.service { name = "web", requires = { "r" }, cmd = "sleep 1000" }
+            """)
         try s.startDaemon()
         #expect(eventually { s.state("web") == "running" })
         try s.write("", to: "reload")

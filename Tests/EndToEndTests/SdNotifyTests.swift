@@ -102,12 +102,13 @@ func sendDatagram(_ bytes: [UInt8], toAbstract name: String) {
 
     @Test func systemdNotifyFromAServiceShowsItsStatusAndOthersAreIgnored() throws {
         let s = try Sandbox()
-        try s.write("""
-        ppm.service { name = "n", ready = "notify",
-                      cmd = { "/bin/sh", "-c", "systemd-notify --ready --status='up and serving'; echo rc=$?; exec sleep 1000" } }
-        ppm.service { name = "later", autostart = false, ready = "notify", ready_timeout = "1h",
-                      cmd = { "/bin/sh", "-c", "systemd-notify --status=second; echo rc=$?; exec sleep 1000" } }
-        """)
+        try s.write(
+            """
+            ppm.service { name = "n", ready = "notify",
+                          cmd = { "/bin/sh", "-c", "systemd-notify --ready --status='up and serving'; echo rc=$?; exec sleep 1000" } }
+            ppm.service { name = "later", autostart = false, ready = "notify", ready_timeout = "1h",
+                          cmd = { "/bin/sh", "-c", "systemd-notify --status=second; echo rc=$?; exec sleep 1000" } }
+            """)
         try s.startDaemon()
         #expect(eventually { showJSON(s, "n")["status_text"] as? String == "up and serving" })
         // systemd-notify (252+) waits for its BARRIER=1 descriptor to be closed: it returned 0.
@@ -137,10 +138,11 @@ func sendDatagram(_ bytes: [UInt8], toAbstract name: String) {
         s.env["NOTIFY_SOCKET"] = listener.path
         s.env["WATCHDOG_USEC"] = "400000"
         s.env["WATCHDOG_PID"] = nil
-        try s.write("""
-        ppm.service { name = "a", cmd = "sleep 1000" }
-        ppm.service { name = "b", cmd = "sleep 1000" }
-        """)
+        try s.write(
+            """
+            ppm.service { name = "a", cmd = "sleep 1000" }
+            ppm.service { name = "b", cmd = "sleep 1000" }
+            """)
         try s.startDaemon()
         let ready = listener.next { $0.contains("READY=1") }
         #expect(ready?.contains("STATUS=2 running, 0 waiting, 0 fatal") == true, "got \(listener.received)")

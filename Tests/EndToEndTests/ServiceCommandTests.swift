@@ -11,7 +11,8 @@ import Testing
     @Test func preStartRunsInTheServicesDirAndEnvBeforeItsProcess() throws {
         let box = try Sandbox()
         try FileManager.default.createDirectory(atPath: box.dir + "/work", withIntermediateDirectories: true)
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "app", dir = "work", env = { STAGE = "prepared" },
               pre_start = { "echo $STAGE > pre.txt", { "/bin/sh", "-c", "pwd >> pre.txt" } },
               cmd = { "/bin/sh", "-c", "cat pre.txt > seen.txt; exec sleep 1000" } }
@@ -29,7 +30,8 @@ import Testing
     @Test func aFailingPreStartKeepsTheProcessFromStartingWithItsStderrInTheEvent() throws {
         let box = try Sandbox()
         let ran = box.dir + "/ran"
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "api", once = true,
               pre_start = "echo checking the database; echo 'db.internal: connection refused' >&2; exit 3",
               cmd = { "/bin/sh", "-c", "touch \(ran); exec sleep 1000" } }
@@ -51,7 +53,8 @@ import Testing
 
     @Test func aPreStartPastStartTimeoutFailsTheStart() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "slow", once = true, pre_start = "sleep 60", start_timeout = 1, cmd = "/bin/sleep 1000" }
             """)
         try box.startDaemon()
@@ -67,7 +70,8 @@ import Testing
     @Test func postStopRunsAfterEveryExitAndStopWaitsForIt() throws {
         let box = try Sandbox()
         let post = box.dir + "/post"
-        try box.write("""
+        try box.write(
+            """
             ppm.settings { backoff = { interval = 0.1, max = 0.2 } }
             ppm.service { name = "flaky", restart = "always",
               post_stop = "echo $EXIT_CODE $EXIT_STATUS >> \(post)",
@@ -92,7 +96,8 @@ import Testing
 
     @Test func aFailingPostStopIsJournaledAndNothingElse() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "job", once = true, post_stop = "echo cannot remove the lock >&2; exit 2",
               cmd = { "/bin/sh", "-c", "exit 0" } }
             """)

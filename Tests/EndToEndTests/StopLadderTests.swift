@@ -15,7 +15,8 @@ import Testing
     @Test func aLadderSendsEachSignalAfterTheWaitBeforeItThenKill() throws {
         let box = try Sandbox()
         let got = box.dir + "/got"
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "web", stop_signal = { "QUIT", "1500ms", "TERM", "1500ms" },
               cmd = { "/bin/sh", "-c", "trap 'echo QUIT >> \(got)' QUIT; trap 'echo TERM >> \(got)' TERM; echo up >> \(got); while :; do sleep 0.1; done" } }
             steps = ""
@@ -56,7 +57,8 @@ import Testing
     @Test func aStopCommandRunsFirstAndTheLadderGoesOnIfTheServiceIsStillThere() throws {
         let box = try Sandbox()
         let log = box.dir + "/log"
-        try box.write("""
+        try box.write(
+            """
             -- Ignores TERM: only the ladder's INT ends it.
             ppm.service { name = "stubborn", stop_signal = { "TERM", 1, "INT", 5 },
               stop_cmd = "echo stop_cmd for $MAINPID >> \(log)",
@@ -88,7 +90,8 @@ import Testing
 
     @Test func aFailingStopCommandIsJournaledAndTheStopStillHappens() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "web", stop_signal = { "HUP", 1, "TERM" }, stop_cmd = "echo no pidfile >&2; exit 4",
               cmd = "/bin/sleep 1000" }
             """)
@@ -110,7 +113,8 @@ import Testing
         let data = box.dir + "/data"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         try #"return { "QUIT", "2s", "TERM" }"#.write(toFile: data + "/ladder.lua", atomically: true, encoding: .utf8)
-        try box.write("""
+        try box.write(
+            """
             ppm.service { name = "web", cmd = "/bin/sleep 1000", stop_signal = dofile(\(String(reflecting: data + "/ladder.lua"))),
               stop_timeout = 3, stop_cmd = { "/bin/kill", "-USR2", "0" },
               pre_start = { "true", { "/bin/true", "--ok" } }, post_stop = "true", start_timeout = 20 }
@@ -125,8 +129,9 @@ import Testing
                 return "\(key)=" + String(decoding: data ?? Data(), as: UTF8.self)
             }.joined(separator: " ")
         }
-        #expect(text(web) == #"stop_signal=["QUIT",2,"TERM"] stop_timeout=3 stop_cmd=["/bin/kill","-USR2","0"] "#
-            + #"pre_start=["true",["/bin/true","--ok"]] post_stop=["true"] start_timeout=20"#, "\(text(web))")
+        #expect(
+            text(web) == #"stop_signal=["QUIT",2,"TERM"] stop_timeout=3 stop_cmd=["/bin/kill","-USR2","0"] "#
+                + #"pre_start=["true",["/bin/true","--ok"]] post_stop=["true"] start_timeout=20"#, "\(text(web))")
 
         // export, read back by check, gives the same fields.
         try box.startDaemon()

@@ -17,7 +17,8 @@ import Testing
         try box.write("#!/bin/sh\necho \"$GREETING|$1|$FROM_FILE\" > \(d)/app.out\nexec sleep 1000\n", to: "app.sh")
         chmod(d + "/app.sh", 0o755)
         try box.write("# settings\nexport FROM_FILE=\"read at start\"\n", to: "app.env")
-        try box.write("""
+        try box.write(
+            """
             [Unit]
             Description=Prepare the app's folder
             [Service]
@@ -25,7 +26,8 @@ import Testing
             RemainAfterExit=yes
             ExecStart=/bin/sh -c 'echo done > \(d)/setup.out'
             """, to: "units/setup.service")
-        try box.write("""
+        try box.write(
+            """
             [Unit]
             Description=A daemon that talks sd_notify
             [Service]
@@ -34,7 +36,8 @@ import Testing
             ExecStart=/bin/sleep 1000
             Restart=on-failure
             """, to: "units/notifier.service")
-        try box.write("""
+        try box.write(
+            """
             [Unit]
             Description=The app
             Requires=setup.service notifier.service
@@ -57,8 +60,10 @@ import Testing
 
         let out = box.run("import", "--from", "systemd", units + "/app.service", units + "/notifier.service", units + "/setup.service")
         #expect(out.status == 0, "\(out.stderr)")
-        for kept in ["app.service:14: not translated: [Service] MemoryMax=512M",
-                     "notifier.service:4: not translated: [Service] Type=notify", "notifier.service:5: not translated: [Service] WatchdogSec=10s"] {
+        for kept in [
+            "app.service:14: not translated: [Service] MemoryMax=512M",
+            "notifier.service:4: not translated: [Service] Type=notify", "notifier.service:5: not translated: [Service] WatchdogSec=10s",
+        ] {
             #expect(out.stderr.contains("ppm-lua: \(units)/\(kept)"), "\(out.stderr)")
         }
         try box.write(out.stdout)
@@ -68,8 +73,9 @@ import Testing
         #expect(box.run("import", units).stdout.contains(#"name = "setup""#))
 
         try box.startDaemon()
-        #expect(eventually { box.state("setup") == "finished" && box.state("app") == "running" && box.state("notifier") == "running" },
-                "\(box.services())")
+        #expect(
+            eventually { box.state("setup") == "finished" && box.state("app") == "running" && box.state("notifier") == "running" },
+            "\(box.services())")
         #expect(read(d + "/setup.out") == "done\n")
         #expect(read(d + "/pre.out") == "hello\n")  // ExecStartPre, in the unit's environment
         #expect(eventually { read(d + "/app.out") == "hello|8080|read at start\n" }, "\(read(d + "/app.out"))")

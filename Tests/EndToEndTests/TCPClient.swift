@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import PPMProtocol
 
 /// A raw client of the daemon's TCP listener, as a socat or `openssl

@@ -9,7 +9,8 @@ import Testing
     /// and once the pipe is read again the daemon answers.
     @Test func aLoopTurnStuckOutsideLuaReExecutesTheDaemon() throws {
         let box = try Sandbox()
-        try box.write("""
+        try box.write(
+            """
             ppm.settings { watchdog = "1s" }
             ppm.service { name = "web", cmd = "/bin/sleep 1000" }
             """)
@@ -17,7 +18,7 @@ import Testing
         #expect(pipe(&ends) == 0)
         _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(ends[1], 1031 /* F_SETPIPE_SZ */, 4096)
+        _ = fcntl(ends[1], 1031, 4096)  // F_SETPIPE_SZ
         _ = fcntl(ends[0], F_SETFL, O_NONBLOCK)
         defer { close(ends[0]) }
         var drained = ""
@@ -29,13 +30,18 @@ import Testing
                 drained += String(decoding: buffer[..<n], as: UTF8.self)
             }
         }
-        let daemon = try box.launch(["daemon", "-c", box.config], stdout: FileHandle.nullDevice,
-                                    stderr: FileHandle(fileDescriptor: ends[1], closeOnDealloc: true))
+        let daemon = try box.launch(
+            ["daemon", "-c", box.config], stdout: FileHandle.nullDevice,
+            stderr: FileHandle(fileDescriptor: ends[1], closeOnDealloc: true))
         defer {
             drain()
             if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) }
         }
-        #expect(eventually(20) { drain(); return box.run(["status"], deadline: 5)?.status == 0 })
+        #expect(
+            eventually(20) {
+                drain()
+                return box.run(["status"], deadline: 5)?.status == 0
+            })
         let web = try #require(box.pid("web"))
 
         // Each reload logs a line; the one that finds the pipe full blocks its
@@ -45,12 +51,21 @@ import Testing
         for _ in 0..<300 where !stuck { stuck = box.run(["reload"], deadline: 5)?.status != 0 }
         #expect(stuck, "the reloads never filled the daemon's stderr")
         let journal = box.dir + "/home/events.jsonl"
-        #expect(eventually(15) {
-            ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").contains("watchdog: a loop turn ran past 1.0 s")
-        })
-        #expect(eventually(20) { drain(); return box.run(["status"], deadline: 2)?.status == 0 })
+        #expect(
+            eventually(15) {
+                ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").contains("watchdog: a loop turn ran past 1.0 s")
+            })
+        #expect(
+            eventually(20) {
+                drain()
+                return box.run(["status"], deadline: 2)?.status == 0
+            })
         #expect(box.pid("web") == web)
         #expect(daemon.isRunning)
-        #expect(eventually(20) { drain(); return box.run(["quit"], deadline: 2)?.status == 0 })
+        #expect(
+            eventually(20) {
+                drain()
+                return box.run(["quit"], deadline: 2)?.status == 0
+            })
     }
 }

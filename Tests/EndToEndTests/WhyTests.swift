@@ -15,9 +15,10 @@ import Testing
 
     @Test func aCrashLoopSaysTheBackoffAndWhenTheNextStartIs() throws {
         let s = try Sandbox()
-        try s.write("""
-        ppm.service { name = "api", cmd = { "/bin/sh", "-c", "echo 'Error: port 8080 in use' >&2; exit 3" } }
-        """)
+        try s.write(
+            """
+            ppm.service { name = "api", cmd = { "/bin/sh", "-c", "echo 'Error: port 8080 in use' >&2; exit 3" } }
+            """)
         try s.startDaemon()
         #expect(eventually { reason(s, "api") == "backoff" && (why(s, "api")["exits"] as? [Any])?.count ?? 0 >= 2 })
         let answer = why(s, "api")
@@ -34,12 +35,13 @@ import Testing
     @Test func aDependentSaysWhichConditionItWaitsForAndWhetherItCanStillBeMet() throws {
         let s = try Sandbox()
         let port = try freeTCPPort()
-        try s.write("""
-        ppm.service { name = "db", cmd = "sleep 1000", ready = { tcp = "127.0.0.1:\(port)" }, ready_every = "0.1s" }
-        ppm.service { name = "web", cmd = "sleep 1000", requires = { db = "ready" } }
-        ppm.service { name = "migrate", cmd = "false", once = true }
-        ppm.service { name = "app", cmd = "sleep 1000", requires = { "migrate" } }
-        """)
+        try s.write(
+            """
+            ppm.service { name = "db", cmd = "sleep 1000", ready = { tcp = "127.0.0.1:\(port)" }, ready_every = "0.1s" }
+            ppm.service { name = "web", cmd = "sleep 1000", requires = { db = "ready" } }
+            ppm.service { name = "migrate", cmd = "false", once = true }
+            ppm.service { name = "app", cmd = "sleep 1000", requires = { "migrate" } }
+            """)
         try s.startDaemon()
         #expect(eventually { reason(s, "web") == "requires" })
         let web = why(s, "web")
@@ -58,10 +60,11 @@ import Testing
 
     @Test func aServiceThatCannotBeSpawnedSaysItGaveUpAndTheError() throws {
         let s = try Sandbox()
-        try s.write("""
-        ppm.settings { backoff = { interval = "50ms", max = "100ms" } }
-        ppm.service { name = "ghost", cmd = "\(s.dir)/no-such-program" }
-        """)
+        try s.write(
+            """
+            ppm.settings { backoff = { interval = "50ms", max = "100ms" } }
+            ppm.service { name = "ghost", cmd = "\(s.dir)/no-such-program" }
+            """)
         try s.startDaemon()
         #expect(eventually { s.state("ghost") == "fatal" })
         let answer = why(s, "ghost")
@@ -73,11 +76,12 @@ import Testing
     @Test func anUnhealthyServiceShowsItsLastProbeMessages() throws {
         let s = try Sandbox()
         let port = try freeTCPPort()
-        try s.write("""
-        ppm.service { name = "cache", cmd = "sleep 1000",
-                      health = { tcp = "127.0.0.1:\(port)", every = "0.1s", timeout = "1s", failures = 2 },
-                      on_health = function(ev) return nil end }
-        """)
+        try s.write(
+            """
+            ppm.service { name = "cache", cmd = "sleep 1000",
+                          health = { tcp = "127.0.0.1:\(port)", every = "0.1s", timeout = "1s", failures = 2 },
+                          on_health = function(ev) return nil end }
+            """)
         try s.startDaemon()
         #expect(eventually { reason(s, "cache") == "unhealthy" })
         let answer = why(s, "cache")
@@ -88,9 +92,10 @@ import Testing
 
     @Test func aServiceKilledByASignalNamesTheSignal() throws {
         let s = try Sandbox()
-        try s.write("""
-        ppm.service { name = "segv", cmd = { "/bin/sh", "-c", "echo 'about to fall over' >&2; kill -SEGV $$" }, restart = "never" }
-        """)
+        try s.write(
+            """
+            ppm.service { name = "segv", cmd = { "/bin/sh", "-c", "echo 'about to fall over' >&2; kill -SEGV $$" }, restart = "never" }
+            """)
         try s.startDaemon()
         #expect(eventually { s.state("segv") == "crashed" })
         let answer = why(s, "segv")
@@ -102,11 +107,12 @@ import Testing
 
     @Test func aServiceStoppedFromTheCLISaysWhoStoppedItAndThatItStaysDown() throws {
         let s = try Sandbox()
-        try s.write("""
-        ppm.service { name = "worker", cmd = "sleep 1000" }
-        ppm.service { name = "off", cmd = "sleep 1000", disabled = true }
-        ppm.service { name = "later", cmd = "sleep 1000", autostart = false }
-        """)
+        try s.write(
+            """
+            ppm.service { name = "worker", cmd = "sleep 1000" }
+            ppm.service { name = "off", cmd = "sleep 1000", disabled = true }
+            ppm.service { name = "later", cmd = "sleep 1000", autostart = false }
+            """)
         try s.startDaemon()
         #expect(eventually { s.state("worker") == "running" })
         #expect(reason(s, "worker") == "running")

@@ -33,22 +33,31 @@ import Testing
     @Test func theBudgetAppliesToEachResumeAlone() throws {
         var co: LuaCoroutine?
         installWait { co }
-        lua.setGlobal("now", lua.function("now") { _ in
-            var ts = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &ts)
-            return [.number(Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9)]
-        })
+        lua.setGlobal(
+            "now",
+            lua.function("now") { _ in
+                var ts = timespec()
+                clock_gettime(CLOCK_MONOTONIC, &ts)
+                return [.number(Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9)]
+            })
         // Each run between two waits takes 0.1 s; six of them exceed a 0.5 s budget only if it were shared.
-        co = try LuaCoroutine(lua, function: try function("""
-            function()
-              for i = 1, 6 do local t = now() + 0.1 while now() < t do end wait() end
-              while true do end
-            end
-            """))
+        co = try LuaCoroutine(
+            lua,
+            function: try function(
+                """
+                function()
+                  for i = 1, 6 do local t = now() + 0.1 while now() < t do end wait() end
+                  while true do end
+                end
+                """))
         for _ in 0..<6 { #expect(try co!.resume([], budget: 0.5) == .suspended) }
         #expect(throws: LuaError.self) { try co!.resume([], budget: 0.5) }
-        do { _ = try LuaCoroutine(lua, function: try function("function() while true do end end")).resume([], budget: 0.05) } catch let e as LuaError {
-            guard case .timeout = e else { Issue.record("expected a timeout, got \(e)"); return }
+        do { _ = try LuaCoroutine(lua, function: try function("function() while true do end end")).resume([], budget: 0.05) } catch let e as LuaError
+        {
+            guard case .timeout = e else {
+                Issue.record("expected a timeout, got \(e)")
+                return
+            }
             #expect(e.traceback?.contains("t:1") == true)
         }
     }
@@ -80,10 +89,16 @@ import Testing
         // A plain call (the config, a deciding hook): not suspendable.
         #expect(throws: LuaError.self) { try lua.run("wait()", chunkName: "=t") }
         // A coroutine Lua made itself inside the host's one.
-        co = try LuaCoroutine(lua, function: try function("""
-            function() return coroutine.resume(coroutine.create(function() wait() end)) end
-            """))
-        guard case .finished(let values) = try co!.resume() else { Issue.record("expected an end"); return }
+        co = try LuaCoroutine(
+            lua,
+            function: try function(
+                """
+                function() return coroutine.resume(coroutine.create(function() wait() end)) end
+                """))
+        guard case .finished(let values) = try co!.resume() else {
+            Issue.record("expected an end")
+            return
+        }
         #expect(values.first == .boolean(false))
         #expect(values.last?.stringValue?.contains("not in a coroutine the host runs") == true)
     }

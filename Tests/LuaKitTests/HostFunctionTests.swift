@@ -25,7 +25,8 @@ final class Tracked {
 
     @Test func argumentErrorsAreLuaErrorsWithThePosition() throws {
         installMath()
-        let v = try lua.run("""
+        let v = try lua.run(
+            """
             local ok, err = pcall(host.add, "x", 1)
             return ok, err
             """, chunkName: "ppm.lua")

@@ -67,13 +67,19 @@ import Testing
         #expect(try loaded(LuaLiteral.float(.infinity)) == .number(.infinity))
         #expect(try loaded(LuaLiteral.float(-.infinity)) == .number(-.infinity))
         #expect(try loaded(LuaLiteral.float(.nan)).numberValue?.isNaN == true)
-        guard case .number(let zero) = try loaded(LuaLiteral.float(-0.0)) else { Issue.record("not a float"); return }
+        guard case .number(let zero) = try loaded(LuaLiteral.float(-0.0)) else {
+            Issue.record("not a float")
+            return
+        }
         #expect(zero == 0 && zero.sign == .minus)
         #expect(LuaLiteral.number(5) == "5" && LuaLiteral.number(2.5) == "2.5")
     }
 
     @Test func functionsHaveNoLiteral() throws {
-        guard case .function(let f)? = try lua.run("return print", chunkName: "=f").first else { Issue.record("no function"); return }
+        guard case .function(let f)? = try lua.run("return print", chunkName: "=f").first else {
+            Issue.record("no function")
+            return
+        }
         #expect(LuaLiteral.value(.function(f)) == nil)
         #expect(LuaLiteral.value(.table(LuaTable(array: [.integer(1), .function(f)]))) == nil)
     }

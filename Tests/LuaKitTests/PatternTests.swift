@@ -1,6 +1,7 @@
 import Foundation
-@testable import LuaKit
 import Testing
+
+@testable import LuaKit
 
 /// The bounded string.find/match/gmatch/gsub give Lua's own results, and
 /// no pattern can run past the time budget or an interrupt.
@@ -9,7 +10,8 @@ import Testing
 
     @Test func resultsAndErrorsAreThoseOfLuasOwnMatcher() throws {
         lua.installStockStringLibrary(as: "stock")
-        let mismatches = try lua.run(#"""
+        let mismatches = try lua.run(
+            #"""
             local subjects = { "", "a", "hello world", "  trim me  ", "key = value", "aaa", "abcabc",
               "(foo(bar))baz", "THE (quick) fox", "x=1, y=22, z=333", "a.b.c", "line1\nline2\n\nline4",
               "caf\195\169 \0 nul", "%d%%", "[x]", "ab$", "^start", "99 bottles" }
@@ -67,7 +69,8 @@ import Testing
 
     @Test func randomPatternsAgreeWithLuasOwnMatcher() throws {
         lua.installStockStringLibrary(as: "stock")
-        let mismatches = try lua.run(#"""
+        let mismatches = try lua.run(
+            #"""
             math.randomseed(20261123)
             local atoms = { "a", "b", ".", "%a", "%d", "%s", "%W", "[ab]", "[^a]", "[a-c]", "[%d_]", "%%", "%.",
               "(", ")", "()", "%1", "%b()", "%f[%w]", "$", "^", "x", "-", "*", "+", "?", "[", "]", "%" }
@@ -105,7 +108,10 @@ import Testing
         let started = Date()
         #expect(throws: LuaError.self) {
             do { try lua.run(code, chunkName: "t", budget: 0.3) } catch let e as LuaError {
-                guard case .timeout = e else { Issue.record("expected a timeout, got \(e)"); throw e }
+                guard case .timeout = e else {
+                    Issue.record("expected a timeout, got \(e)")
+                    throw e
+                }
                 throw e
             }
         }

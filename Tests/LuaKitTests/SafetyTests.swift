@@ -28,8 +28,9 @@ import Testing
         do { try lua.run("error({})", chunkName: "t") } catch let e as LuaError {
             #expect(e.message == "(error object is a table value)")
         }
-        do { try lua.run("error(setmetatable({}, {__tostring = function() return 'custom' end}))", chunkName: "t") }
-        catch let e as LuaError { #expect(e.message == "custom") }
+        do { try lua.run("error(setmetatable({}, {__tostring = function() return 'custom' end}))", chunkName: "t") } catch let e as LuaError {
+            #expect(e.message == "custom")
+        }
     }
 
     @Test func chunkStatusFollowsTheEofRule() {
@@ -66,13 +67,15 @@ import Testing
     }
 
     @Test func xpcallAndCoroutinesCannotSwallowItEither() throws {
-        try expectTimeout("""
+        try expectTimeout(
+            """
             while true do
               xpcall(function() while true do end end, function() while true do end end)
               coroutine.wrap(function() pcall(function() while true do end end) end)
             end
             """)
-        try expectTimeout("""
+        try expectTimeout(
+            """
             while true do
               local co = coroutine.create(function() while true do end end)
               coroutine.resume(co)
@@ -86,10 +89,12 @@ import Testing
 
     @Test func interruptFromAnotherThreadStopsTheCall() throws {
         let started = Atomic<Bool>(false)
-        lua.setGlobal("started", lua.function("started") { _ in
-            started.store(true, ordering: .releasing)
-            return []
-        })
+        lua.setGlobal(
+            "started",
+            lua.function("started") { _ in
+                started.store(true, ordering: .releasing)
+                return []
+            })
         let interrupter = lua.interrupter
         let thread = Thread {
             let deadline = Date().addingTimeInterval(10)
@@ -98,8 +103,9 @@ import Testing
         }
         thread.start()
         #expect(throws: LuaError.interrupted(traceback: "")) {
-            do { try lua.run("started() while true do pcall(function() while true do end end) end", chunkName: "t") }
-            catch LuaError.interrupted { throw LuaError.interrupted(traceback: "") }
+            do { try lua.run("started() while true do pcall(function() while true do end end) end", chunkName: "t") } catch LuaError.interrupted {
+                throw LuaError.interrupted(traceback: "")
+            }
         }
         #expect(try lua.run("return 'still here'", chunkName: "t") == [.string("still here")])
     }
@@ -141,7 +147,8 @@ import Testing
 
     @Test func requireSearchesTheHostFoldersInOrder() throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("luakit-\(UUID().uuidString)")
-        let first = base.appendingPathComponent("first"), second = base.appendingPathComponent("second")
+        let first = base.appendingPathComponent("first")
+        let second = base.appendingPathComponent("second")
         for d in [first, second] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
         defer { try? FileManager.default.removeItem(at: base) }
         try "return 'first'".write(to: first.appendingPathComponent("which.lua"), atomically: true, encoding: .utf8)
@@ -187,7 +194,8 @@ import Testing
     let lua = try! LuaState()
 
     @Test func xpcallStillWorksForOrdinaryErrors() throws {
-        let v = try lua.run("""
+        let v = try lua.run(
+            """
             local ok, msg = xpcall(function(a, b) error("bad " .. a .. b, 0) end, function(m) return "handled: " .. m end, 1, 2)
             local ok2, x, y = xpcall(function(a) return a, a * 2 end, print, 21)
             return ok, msg, ok2, x, y

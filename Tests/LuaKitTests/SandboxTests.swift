@@ -30,7 +30,7 @@ import Testing
         #expect(message("local mt = {} setmetatable({}, mt) mt.__gc = function() while true do end end collectgarbage()") == "no error")
         #expect(message("setmetatable(1, {})") == "h.lua:1: bad argument #1 to 'setmetatable' (table expected, got number)")
         #expect(message("return getmetatable(setmetatable({}, {__index = {x = 1}})).__index.x") == "no error")
-        #expect(message("getmetatable(io.stdout).__gc = print") .contains("attempt to index"))
+        #expect(message("getmetatable(io.stdout).__gc = print").contains("attempt to index"))
         #expect(try lua.run("return getmetatable(io.stdout)", chunkName: "t") == [.string("FILE* (protected metatable)")])
     }
 
@@ -40,15 +40,18 @@ import Testing
         }
         let v = try lua.run("local i = debug.getinfo(1, 'Slf') return i.currentline, i.func, type(debug.traceback())", chunkName: "t")
         #expect(v == [.integer(1), .nil, .string("string")])
-        #expect(try lua.run("return ('x'):gsub('x', function() return tostring(debug.getinfo(2, 'f').func) end)", chunkName: "t").first
+        #expect(
+            try lua.run("return ('x'):gsub('x', function() return tostring(debug.getinfo(2, 'f').func) end)", chunkName: "t").first
                 == .string("nil"))
     }
 
     @Test func theCollectorCannotBeStoppedAndCModulesCannotLoad() throws {
         #expect(message("collectgarbage('stop')").contains("collectgarbage('stop') is refused"))
         #expect(message("collectgarbage('incremental', 1000)").contains("is refused"))
-        #expect(try lua.run("collectgarbage() collectgarbage('step') return collectgarbage('isrunning'), math.type(collectgarbage('count'))",
-                            chunkName: "t") == [.boolean(true), .string("float")])
+        #expect(
+            try lua.run(
+                "collectgarbage() collectgarbage('step') return collectgarbage('isrunning'), math.type(collectgarbage('count'))",
+                chunkName: "t") == [.boolean(true), .string("float")])
         #expect(message("package.loadlib('/lib/x86_64-linux-gnu/libc.so.6', '*')").contains("package.loadlib is refused"))
         #expect(try lua.run("return package.cpath, #package.searchers", chunkName: "t") == [.string(""), .integer(2)])
     }
@@ -65,12 +68,15 @@ import Testing
     }
 
     @Test func boundedLoopsGiveTheStandardResults() throws {
-        #expect(try lua.run("return string.rep('', 1e15), string.rep('', 1e15, ''), string.rep('ab', 3, ','), string.rep('x', 0)", chunkName: "t")
+        #expect(
+            try lua.run("return string.rep('', 1e15), string.rep('', 1e15, ''), string.rep('ab', 3, ','), string.rep('x', 0)", chunkName: "t")
                 == [.string(""), .string(""), .string("ab,ab,ab"), .string("")])
         #expect(message("string.rep('', 1.5)").contains("number has no integer representation"))
-        #expect(message("table.sort(setmetatable({}, {__index = tostring, __len = function() return 2^31 - 2 end}))")
+        #expect(
+            message("table.sort(setmetatable({}, {__index = tostring, __len = function() return 2^31 - 2 end}))")
                 .contains("table.sort: 2147483646 elements reached through metamethods are refused"))
-        let v = try lua.run("""
+        let v = try lua.run(
+            """
             local t = { 1, 2, 3 }
             table.insert(t, 4) table.insert(t, 1, 0)
             local r = table.remove(t) local r1 = table.remove(t, 1)
@@ -111,8 +117,10 @@ import Testing
         let fifo = NSTemporaryDirectory() + "ppm-fifo-\(UUID().uuidString.prefix(8))"
         #expect(mkfifo(fifo, 0o600) == 0)
         defer { unlink(fifo) }
-        for code in ["io.open('\(fifo)')", "io.open('\(fifo)', 'w')", "io.lines('\(fifo)')", "io.input('\(fifo)')",
-                     "io.output('\(fifo)')", "loadfile('\(fifo)')", "dofile('\(fifo)')", "io.open('/dev/tty')"] {
+        for code in [
+            "io.open('\(fifo)')", "io.open('\(fifo)', 'w')", "io.lines('\(fifo)')", "io.input('\(fifo)')",
+            "io.output('\(fifo)')", "loadfile('\(fifo)')", "dofile('\(fifo)')", "io.open('/dev/tty')",
+        ] {
             do {
                 try lua.run(code, chunkName: "f.lua", budget: 2)
                 Issue.record("\(code) was not refused")
@@ -134,9 +142,12 @@ import Testing
         if FileManager.default.fileExists(atPath: "/proc/kmsg") {
             #expect(throws: LuaError.self) { try lua.run("io.open('/proc/kmsg')", chunkName: "t", budget: 2) }
         }
-        #expect(try lua.run("return io.open('/dev/null'):read('a'), #io.open('/dev/zero'):read(4), io.open('/nonexistent') == nil",
-                            chunkName: "t") == [.string(""), .integer(4), .boolean(true)])
-        #expect(try lua.run("return #io.open('/proc/self/stat'):read('a') > 0, (pcall(require, 'no.such.module'))", chunkName: "t")
+        #expect(
+            try lua.run(
+                "return io.open('/dev/null'):read('a'), #io.open('/dev/zero'):read(4), io.open('/nonexistent') == nil",
+                chunkName: "t") == [.string(""), .integer(4), .boolean(true)])
+        #expect(
+            try lua.run("return #io.open('/proc/self/stat'):read('a') > 0, (pcall(require, 'no.such.module'))", chunkName: "t")
                 == [.boolean(true), .boolean(false)])
     }
 }
@@ -151,7 +162,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let lua = try LuaState()
         try lua.hardenForDaemon(DaemonAlternatives(exit: "x", run: "y"))
-        try lua.run("""
+        try lua.run(
+            """
             local f = assert(io.open('\(folder)/dumped.lua', 'wb'))
             f:write(string.dump(function() return 42 end))
             f:close()
@@ -159,7 +171,8 @@ import Testing
             f:write('return 7')
             f:close()
             """, chunkName: "write.lua")
-        #expect(try lua.run("package.path = '\(folder)/?.lua' return require('plain')", chunkName: "t") == [.integer(7), .string(folder + "/plain.lua")])
+        #expect(
+            try lua.run("package.path = '\(folder)/?.lua' return require('plain')", chunkName: "t") == [.integer(7), .string(folder + "/plain.lua")])
         do {
             try lua.run("return require('dumped')", chunkName: "t", budget: 2)
             Issue.record("a precompiled module was loaded")
@@ -167,8 +180,12 @@ import Testing
             #expect(e.message.contains("error loading module 'dumped' from file '\(folder)/dumped.lua'"), "\(e.message)")
             #expect(e.message.contains("attempt to load a binary chunk (mode is 't')"), "\(e.message)")
         }
-        #expect(try lua.run("return (pcall(require, 'nothing.here')), select(2, pcall(require, 'nothing.here'))", chunkName: "t")
-                == [.boolean(false), .string("module 'nothing.here' not found:\n\tno field package.preload['nothing.here']\n\tno file '\(folder)/nothing/here.lua'")])
+        #expect(
+            try lua.run("return (pcall(require, 'nothing.here')), select(2, pcall(require, 'nothing.here'))", chunkName: "t")
+                == [
+                    .boolean(false),
+                    .string("module 'nothing.here' not found:\n\tno field package.preload['nothing.here']\n\tno file '\(folder)/nothing/here.lua'"),
+                ])
         #expect(try lua.run("return 1 + 1", chunkName: "t") == [.integer(2)])
     }
 }

@@ -1,12 +1,13 @@
 import Dispatch
 import Foundation
 import Glibc
-@testable import PPMDaemon
 import PPMMachine
 import PPMMachineTesting
 import PPMRuntime
 import Synchronization
 import Testing
+
+@testable import PPMDaemon
 
 @Suite struct ChildReaperTests {
     /// Exits reported through the reaper, on its queue.
@@ -80,7 +81,8 @@ import Testing
 
     @Test func aSigchldNothingExplainsIsSweptSoonAndOnce() {
         let queue = DispatchQueue(label: "reaper-sweep-test")
-        let clock = ManualScheduler(), sweeps = Sweeps()
+        let clock = ManualScheduler()
+        let sweeps = Sweeps()
         let reaper = ChildReaper(queue: queue, scheduler: clock, reapAll: { _ in sweeps.count += 1 }) { _ in }
         queue.sync {
             reaper.childSignalled(pid: 999_991, code: Int32(CLD_STOPPED))
@@ -101,7 +103,8 @@ import Testing
     /// (it may hide another child's), and a sweep due soon makes the late one needless.
     @Test func anExitAPidfdExplainsIsSweptLate() throws {
         let queue = DispatchQueue(label: "reaper-late-test")
-        let clock = ManualScheduler(), sweeps = Sweeps()
+        let clock = ManualScheduler()
+        let sweeps = Sweeps()
         let reports = Reports()
         let reaper = ChildReaper(queue: queue, scheduler: clock, reapAll: { _ in sweeps.count += 1 }) { reports.add($0) }
         let spawner = LinuxSpawner()

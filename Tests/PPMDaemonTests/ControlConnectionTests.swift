@@ -1,8 +1,9 @@
 import Dispatch
 import Glibc
-@testable import PPMDaemon
 import Synchronization
 import Testing
+
+@testable import PPMDaemon
 
 /// A `ControlConnection` on one end of a socket pair, its `ReadinessSet`,
 /// and the client's end, as a test drives them.

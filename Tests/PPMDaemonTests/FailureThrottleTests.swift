@@ -1,6 +1,7 @@
 import Foundation
-@testable import PPMDaemon
 import Testing
+
+@testable import PPMDaemon
 
 @Suite struct FailureThrottleTests {
     let address: [UInt8] = [10, 0, 0, 7]

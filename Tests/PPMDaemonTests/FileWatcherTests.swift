@@ -1,10 +1,11 @@
 import Dispatch
 import Foundation
 import Glibc
-@testable import PPMDaemon
 import PPMMachineTesting
 import Synchronization
 import Testing
+
+@testable import PPMDaemon
 
 /// The watcher's debounce on a clock the test moves: one call once the
 /// files have been quiet for the whole period, with every path touched.
@@ -42,7 +43,8 @@ import Testing
         // Existing files: a save in place is one event (IN_CLOSE_WRITE), a save by rename one (IN_MOVED_TO).
         for name in ["a.lua", "b.lua"] { try "0".write(toFile: dir + "/" + name, atomically: false, encoding: .utf8) }
         let queue = DispatchQueue(label: "watch-test")
-        let clock = ManualScheduler(), calls = Calls()
+        let clock = ManualScheduler()
+        let calls = Calls()
         let watcher = try FileWatcher(queue: queue, scheduler: clock, debounce: 1) { calls.seen.append($0) }
         queue.sync { watcher.watch([dir + "/a.lua", dir + "/b.lua"]) }
 

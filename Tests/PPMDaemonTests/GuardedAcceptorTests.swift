@@ -1,8 +1,9 @@
 import CSystem
 import Glibc
-@testable import PPMDaemon
 import PPMProtocol
 import Testing
+
+@testable import PPMDaemon
 
 /// `accept` failing with EMFILE on a listening socket with a client waiting:
 /// the socket stays readable, so returning at once spun the daemon at 95 %
@@ -95,7 +96,10 @@ import Testing
         // Descriptors were freed: the waiting client is served.
         rig.pauses.removeFirst().1()
         full = false
-        guard case .client(let fd) = acceptor.next() else { Issue.record("no client"); return }
+        guard case .client(let fd) = acceptor.next() else {
+            Issue.record("no client")
+            return
+        }
         close(fd)
         #expect(acceptor.next() == .none)
         #expect(rig.calls == 6)

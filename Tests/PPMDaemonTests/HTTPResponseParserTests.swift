@@ -1,5 +1,6 @@
-@testable import PPMDaemon
 import Testing
+
+@testable import PPMDaemon
 
 /// The probes' HTTP reader: the same answer split at every byte gives the
 /// same result; truncated, oversized and garbage answers fail with a reason.
@@ -11,7 +12,7 @@ struct HTTPResponseParserTests {
     private func parse(_ bytes: [UInt8], splitAt cut: Int? = nil, close: Bool = true) -> HTTPResponseParser.Progress {
         var parser = HTTPResponseParser()
         let at = min(cut ?? bytes.count, bytes.count)
-        if case .needMore = parser.feed(bytes[..<at]) {} else if at < bytes.count { /* finished early */ }
+        if case .needMore = parser.feed(bytes[..<at]) {} else if at < bytes.count {}  // finished early
         var progress = parser.feed(bytes[at...])
         if close, case .needMore = progress { progress = parser.end() }
         return progress
@@ -25,7 +26,10 @@ struct HTTPResponseParserTests {
     ]
 
     @Test(arguments: answers) func everySplitGivesTheSameAnswer(_ text: String) {
-        guard case .done(let whole) = parse(text) else { Issue.record("no answer from \(text)"); return }
+        guard case .done(let whole) = parse(text) else {
+            Issue.record("no answer from \(text)")
+            return
+        }
         #expect(whole.status == 200)
         #expect(whole.body == Array("hello".utf8))
         for cut in 0...text.utf8.count {
@@ -40,16 +44,24 @@ struct HTTPResponseParserTests {
     }
 
     @Test func aLengthDelimitedAnswerEndsWithoutTheClose() {
-        guard case .done(let r) = parse("HTTP/1.1 204 No Content\r\n\r\n", close: false) else { Issue.record("no answer"); return }
+        guard case .done(let r) = parse("HTTP/1.1 204 No Content\r\n\r\n", close: false) else {
+            Issue.record("no answer")
+            return
+        }
         #expect(r.status == 204 && r.reason == "No Content" && r.body.isEmpty)
         #expect(parse("HTTP/1.1 503 Busy\r\nContent-Length: 2\r\n\r\nno", close: false) != .needMore)
     }
 
     @Test func theBodyIsCutAt64KiB() {
         let big = String(repeating: "x", count: 100_000)
-        for text in ["HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + big, "HTTP/1.1 200 OK\r\n\r\n" + big,
-                     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n186a0\r\n" + big] {
-            guard case .done(let r) = parse(text, close: false) else { Issue.record("no answer"); return }
+        for text in [
+            "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + big, "HTTP/1.1 200 OK\r\n\r\n" + big,
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n186a0\r\n" + big,
+        ] {
+            guard case .done(let r) = parse(text, close: false) else {
+                Issue.record("no answer")
+                return
+            }
             #expect(r.body.count == 65536 && r.truncated)
         }
     }
@@ -74,21 +86,32 @@ struct HTTPResponseParserTests {
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n", "longer than its size"),
         ("HTTP/1.1 101 Switching\r\n\r\n", "switched protocols"),
     ]) func malformedAnswersFailWithAReason(_ text: String, _ reason: String) {
-        guard case .failed(let message) = parse(text) else { Issue.record("accepted: \(text.debugDescription)"); return }
+        guard case .failed(let message) = parse(text) else {
+            Issue.record("accepted: \(text.debugDescription)")
+            return
+        }
         #expect(message.contains(reason), "\(message)")
         #expect(!message.contains("\n"))
     }
 
     @Test func anEndlessHeadIsRefusedAt16KiB() {
         let head = "HTTP/1.1 200 OK\r\n" + String(repeating: "X-Pad: 0123456789abcdef\r\n", count: 1000)
-        guard case .failed(let message) = parse(head, close: false) else { Issue.record("accepted"); return }
+        guard case .failed(let message) = parse(head, close: false) else {
+            Issue.record("accepted")
+            return
+        }
         #expect(message.contains("longer than 16 KiB"))
-        guard case .failed = parse("HTTP/1.1 200 OK\r\nX: " + String(repeating: "a", count: 20000), close: false) else { Issue.record("accepted a long line"); return }
+        guard case .failed = parse("HTTP/1.1 200 OK\r\nX: " + String(repeating: "a", count: 20000), close: false) else {
+            Issue.record("accepted a long line")
+            return
+        }
     }
 
     @Test func garbageNeverCrashesAndAlwaysEnds() {
         var rng = SystemRandomNumberGenerator()
-        let pieces = ["HTTP/1.1 ", "200", " OK", "\r\n", "\n", ":", "Content-Length: ", "Transfer-Encoding: chunked", "5", "ff", ";", " ", "\0", "\u{7f}", "x"]
+        let pieces = [
+            "HTTP/1.1 ", "200", " OK", "\r\n", "\n", ":", "Content-Length: ", "Transfer-Encoding: chunked", "5", "ff", ";", " ", "\0", "\u{7f}", "x",
+        ]
         for _ in 0..<2000 {
             let text = (0..<Int.random(in: 0...12, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
             var bytes = Array(text.utf8)

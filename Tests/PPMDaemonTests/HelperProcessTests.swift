@@ -1,13 +1,14 @@
 import Dispatch
 import Foundation
 import Glibc
-@testable import PPMDaemon
 import PPMMachine
 import PPMMachineTesting
 import PPMRuntime
 import PPMScript
 import Synchronization
 import Testing
+
+@testable import PPMDaemon
 
 /// `ppm.spawn` helpers' timeouts, on a clock the test moves: SIGTERM at the
 /// timeout, SIGKILL `killAfter` later to one that ignores it, nothing before.
@@ -56,8 +57,9 @@ import Testing
     /// Whether `pid` ignores SIGTERM yet (its shell ran `trap`).
     static func ignoresTerm(_ pid: Int32) -> Bool {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigIgn:") }),
-              let mask = UInt64(line.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16) else { return false }
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigIgn:") }),
+            let mask = UInt64(line.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16)
+        else { return false }
         return mask & (1 << UInt64(SIGTERM - 1)) != 0
     }
 

@@ -1,9 +1,10 @@
 import Foundation
 import Glibc
-@testable import PPMDaemon
 import PPMProtocol
 import PPMRuntime
 import Testing
+
+@testable import PPMDaemon
 
 /// The daemon writes only into a home that is its user's own, never
 /// through a link someone planted, and names what another user could change.

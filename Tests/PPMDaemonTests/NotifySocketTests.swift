@@ -1,9 +1,10 @@
 import Dispatch
 import Foundation
 import Glibc
-@testable import PPMDaemon
 import PPMProtocol
 import Testing
+
+@testable import PPMDaemon
 
 /// A value shared with the socket's queue.
 final class Locked<T>: @unchecked Sendable {
@@ -29,16 +30,21 @@ final class Locked<T>: @unchecked Sendable {
         init() throws {
             let home = "/tmp/ppm-notify-test-" + UUID().uuidString
             try queue.sync {
-                socket = try NotifySocket(home: home, watcher: ReadinessSet(queue: queue), lookup: { pid in
-                    pid == getpid() || Self.parent(of: pid) == getpid() ? "svc" : nil
-                }, log: { [logged] line in logged.withLock { $0.append(line) } }) { [deliveries] d in deliveries.withLock { $0.append(d) } }
+                socket = try NotifySocket(
+                    home: home, watcher: ReadinessSet(queue: queue),
+                    lookup: { pid in
+                        pid == getpid() || Self.parent(of: pid) == getpid() ? "svc" : nil
+                    }, log: { [logged] line in logged.withLock { $0.append(line) } }
+                ) { [deliveries] d in deliveries.withLock { $0.append(d) } }
             }
         }
 
         deinit { queue.sync { socket.stop() } }
 
         static func parent(of pid: Int32) -> Int32? {
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return nil }
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else {
+                return nil
+            }
             return stat[stat.index(after: close)...].split(separator: " ").dropFirst(1).first.flatMap { Int32($0) }
         }
 

@@ -1,9 +1,10 @@
 import Dispatch
 import Foundation
-@testable import PPMDaemon
 import PPMMachine
 import PPMProtocol
 import Testing
+
+@testable import PPMDaemon
 
 /// The tcp and http probe engines against real sockets: a port opened
 /// late, Python's http.server, a server that never answers.
@@ -12,15 +13,24 @@ import Testing
     let prober: Prober
 
     init() {
-        prober = Prober(queue: queue, sockets: ReadinessSet(queue: queue), clock: DispatchScheduler(queue: queue),
-                        launch: { _, _, done in done(.init(error: "no helpers here")); return nil }, endHelper: { _ in })
+        prober = Prober(
+            queue: queue, sockets: ReadinessSet(queue: queue), clock: DispatchScheduler(queue: queue),
+            launch: { _, _, done in
+                done(.init(error: "no helpers here"))
+                return nil
+            }, endHelper: { _ in })
     }
 
     /// Runs a probe on the queue and waits for its result (nil: none in 20 s).
     private func probe(_ request: ProbeRequest, timeout: Double = 5) -> ProbeResult? {
         let got = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var result: [ProbeResult] = []
-        queue.async { prober.run(request, timeout: timeout) { result.append($0); got.signal() } }
+        queue.async {
+            prober.run(request, timeout: timeout) {
+                result.append($0)
+                got.signal()
+            }
+        }
         guard got.wait(timeout: .now() + 20) == .success else { return nil }
         // Exactly once: nothing more arrives.
         queue.sync {}

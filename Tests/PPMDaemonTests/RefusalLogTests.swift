@@ -1,5 +1,6 @@
-@testable import PPMDaemon
 import Testing
+
+@testable import PPMDaemon
 
 @Suite struct RefusalLogTests {
     func refusal(_ address: String) -> RemoteListener.Refusal { .init(address: address, reason: "tls handshake failed") }

@@ -2,13 +2,14 @@ import Dispatch
 import Foundation
 import Glibc
 import LuaKit
-@testable import PPMDaemon
 import PPMMachine
 import PPMMachineTesting
 import PPMProtocol
-@testable import PPMScript
 import Synchronization
 import Testing
+
+@testable import PPMDaemon
+@testable import PPMScript
 
 /// The TCP listener's timers on a clock the test moves: the authentication
 /// timeout, the idle timeout, and the throttle's wait after a failure.
@@ -36,10 +37,11 @@ import Testing
             table["token_file"] = .string(tokenPath)
             table["idle_timeout"] = .number(idleTimeout)
             let settings = try ListenSettings(table, folder: "/")
-            listener = try RemoteListener(settings: settings, version: "test", loop: DispatchQueue(label: "remote-timer-test"),
-                                          scheduler: clock.manual, interrupt: { _ in false },
-                                          handler: { request, connection, _ in connection.send(ControlReply.ok(request.id, .string("pong"))) },
-                                          refused: { _ in })
+            listener = try RemoteListener(
+                settings: settings, version: "test", loop: DispatchQueue(label: "remote-timer-test"),
+                scheduler: clock.manual, interrupt: { _ in false },
+                handler: { request, connection, _ in connection.send(ControlReply.ok(request.id, .string("pong"))) },
+                refused: { _ in })
             listener.resume()
         }
 

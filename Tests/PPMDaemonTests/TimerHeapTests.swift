@@ -1,8 +1,9 @@
 import Dispatch
 import Foundation
-@testable import PPMDaemon
 import PPMMachine
 import Testing
+
+@testable import PPMDaemon
 
 /// The scheduler's timers: one heap behind one timerfd, in due order,
 /// cancelled ones never run, scheduling from another thread is safe.
@@ -18,7 +19,8 @@ import Testing
 
     @Test func cancelledTimersAreLeftOutAndDroppedFromTheTop() {
         var heap = TimerHeap()
-        let early = TimerToken(), late = TimerToken()
+        let early = TimerToken()
+        let late = TimerToken()
         heap.push(due: 1, token: early)
         heap.push(due: 2, token: late)
         early.cancel()
@@ -48,7 +50,11 @@ import Testing
         var tokens: [TimerToken] = []
         queue.sync {
             for (i, delay) in [0.06, 0.02, 0.04].enumerated() {
-                tokens.append(scheduler.schedule(after: delay) { dispatchPrecondition(condition: .onQueue(queue)); box.order.append(i) })
+                tokens.append(
+                    scheduler.schedule(after: delay) {
+                        dispatchPrecondition(condition: .onQueue(queue))
+                        box.order.append(i)
+                    })
             }
             tokens.append(scheduler.schedule(after: 0.03) { box.order.append(99) })
             tokens[3].cancel()

@@ -1,7 +1,8 @@
+import Testing
+
 @testable import PPMDaemon
 @testable import PPMMachine
 @testable import PPMRuntime
-import Testing
 
 /// `WhyExplainer` on made-up facts: the cases the end-to-end tests cannot
 /// bring about here (an OOM kill needs a memory limit the machine enforces).
@@ -20,8 +21,13 @@ import Testing
 
     @Test func anOOMKillIsNamedAsSuch() {
         var facts = WhyFacts(service: snapshot(.crashed, restart: .never), now: now)
-        facts.events = [exit(["signal": .int(9), "signame": .string("KILL"), "oom": .bool(true), "runtime": .double(12),
-                              "tail": .string("allocating 2 GiB\n")], at: now - 5)]
+        facts.events = [
+            exit(
+                [
+                    "signal": .int(9), "signame": .string("KILL"), "oom": .bool(true), "runtime": .double(12),
+                    "tail": .string("allocating 2 GiB\n"),
+                ], at: now - 5)
+        ]
         let answer = WhyExplainer.explain(facts)
         #expect(answer.reason == "oom")
         #expect(answer.text.contains("killed by the kernel's OOM killer (out of memory) after 12.0 s"), "\(answer.text)")

@@ -1,6 +1,7 @@
 import Foundation
 import LuaKit
 import Testing
+
 @testable import PPMImport
 
 /// An imported file is untrusted: nothing in it may run at import time, and
@@ -43,8 +44,9 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: path))
         // And the result, loaded as the daemon would with io, still writes nothing.
         let state = try LuaState()
-        _ = try? state.run("ppm = setmetatable({}, { __index = function() return function() return function() end end end })\n"
-                           + result.lua, chunkName: "=imported")
+        _ = try? state.run(
+            "ppm = setmetatable({}, { __index = function() return function() return function() end end end })\n"
+                + result.lua, chunkName: "=imported")
         #expect(!FileManager.default.fileExists(atPath: path))
     }
 
@@ -73,8 +75,9 @@ import Testing
             #"ppm.udp.send("udp://127.0.0.1:9", "x")"#: "ppm.udp.send is not available",
         ]
         for (code, message) in attempts {
-            let result = ImportCheck.run(code + "\nppm.service { name = 'a', cmd = '/bin/true' }\n", path: "imported",
-                                         home: NSTemporaryDirectory(), pluginFolders: [])
+            let result = ImportCheck.run(
+                code + "\nppm.service { name = 'a', cmd = '/bin/true' }\n", path: "imported",
+                home: NSTemporaryDirectory(), pluginFolders: [])
             guard case .failure(let failure) = result else {
                 Issue.record("\(code): the check ran it")
                 continue

@@ -1,5 +1,6 @@
 import LuaKit
 import Testing
+
 @testable import PPMImport
 
 @Suite struct PeterImportTests {
@@ -13,13 +14,15 @@ import Testing
         #expect(monitoring.specs.map(\.name) == ["p1", "diskspace", "diskcleaner"])
         #expect(monitoring["diskcleaner"]?.autostart == false)  // <init/>
         #expect(monitoring["diskspace"]?.scriptedFields == ["on_exit"])
-        #expect(monitoring.result.lua.contains("""
-                if ev.result == 1 then  -- <exit result="1"> at line 12
-                  ppm.stop("p1")
-                  ppm.start("diskcleaner")
-                  return "stop"
-                end
-            """))
+        #expect(
+            monitoring.result.lua.contains(
+                """
+                    if ev.result == 1 then  -- <exit result="1"> at line 12
+                      ppm.stop("p1")
+                      ppm.start("diskcleaner")
+                      return "stop"
+                    end
+                """))
 
         let notification = try load(fixture("peter/notification.xml"))
         #expect(notification.specs.map(\.name) == ["P1"])  // FailNotification runs through ppm.spawn
@@ -31,9 +34,11 @@ import Testing
     }
 
     @Test func placeholdersTakeTheValuesOfTheExit() throws {
-        let out = try lua(with: [.peterFill], then: #"""
-            return peter_fill('mail -text "UTC:Program NAME failed (RES/SIG)."', { name = "P1", pid = 7, signal = 9, utc = "2025-01-01T00:00:00Z" })
-            """#)
+        let out = try lua(
+            with: [.peterFill],
+            then: #"""
+                return peter_fill('mail -text "UTC:Program NAME failed (RES/SIG)."', { name = "P1", pid = 7, signal = 9, utc = "2025-01-01T00:00:00Z" })
+                """#)
         #expect(out == [.string(#"mail -text "2025-01-01T00:00:00Z:Program P1 failed (0/9).""#)])
     }
 
@@ -41,9 +46,15 @@ import Testing
         let cases: [(String, Int, String)] = [
             ("<peter>\n<programs>\n<program name=\"a\"><cmd>x</cmd></progrm>\n</programs>\n</peter>\n", 3, "XML: closing tag does not match"),
             ("<programs>\n  <program name=\"a\">\n  </program>\n</programs>\n", 2, "program 'a' has no <cmd>"),
-            ("<programs>\n<program name=\"a\"><cmd>x</cmd><actions>\n<exit result=\"1\"><start name=\"b\"/></exit>\n</actions></program>\n</programs>", 3,
-             "<start name=\"b\">: no program has that name"),
-            ("<programs>\n<program name=\"a\"><cmd>x</cmd><actions>\n<exit result=\"one\"/></actions></program></programs>", 3, "<exit result=\"one\">: expected a number"),
+            (
+                "<programs>\n<program name=\"a\"><cmd>x</cmd><actions>\n<exit result=\"1\"><start name=\"b\"/></exit>\n</actions></program>\n</programs>",
+                3,
+                "<start name=\"b\">: no program has that name"
+            ),
+            (
+                "<programs>\n<program name=\"a\"><cmd>x</cmd><actions>\n<exit result=\"one\"/></actions></program></programs>", 3,
+                "<exit result=\"one\">: expected a number"
+            ),
             ("<jobs/>", 1, "expected <peter> or <programs>"),
         ]
         expectErrors(cases, path: "p.xml", format: .peter)

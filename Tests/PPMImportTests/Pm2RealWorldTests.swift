@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PPMImport
 
 /// pm2 files as pm2 itself accepts them (issue #24 items 12, 13, 17).

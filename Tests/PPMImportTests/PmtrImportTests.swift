@@ -1,6 +1,7 @@
 import LuaKit
 import PPMMachine
 import Testing
+
 @testable import PPMImport
 
 @Suite struct PmtrImportTests {

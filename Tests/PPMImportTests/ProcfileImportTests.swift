@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PPMImport
 
 /// `import --from procfile` (SPEC 10): foreman's documented example.
@@ -7,7 +8,9 @@ import Testing
         let c = try load(fixture("Procfile"))
         #expect(c.result.format == .procfile)  // told from the file's name
         #expect(c.specs.map(\.name) == ["web", "worker", "clock"])
-        let web = try #require(c["web"]), worker = try #require(c["worker"]), clock = try #require(c["clock"])
+        let web = try #require(c["web"])
+        let worker = try #require(c["worker"])
+        let clock = try #require(c["clock"])
         #expect(web.cmd == ["/bin/sh", "-c", "bundle exec thin start -p $PORT"])
         #expect(worker.cmd == ["/bin/sh", "-c", "bundle exec rake resque:work QUEUE=*"])
         // PORT = 5000 + 100 × the process's index (lines that are no process do not count).

@@ -1,6 +1,7 @@
 import Foundation
 import LuaKit
 import Testing
+
 @testable import PPMImport
 
 @Suite struct SupervisordImportTests {
@@ -12,7 +13,10 @@ import Testing
         #expect(c.specs.map(\.name) == ["migrate", "worker_01", "worker_02", "web", "scheduler"])
         let web = try #require(c["web"])
         // %(ENV_LOG_LEVEL)s: the daemon's environment when the config loads
-        #expect(c.result.lua.contains(#"--log-level %s"):format((os.getenv("LOG_LEVEL") or error("environment variable LOG_LEVEL is not set (supervisord's %(ENV_LOG_LEVEL)s at line 18)", 0)))"#))
+        #expect(
+            c.result.lua.contains(
+                #"--log-level %s"):format((os.getenv("LOG_LEVEL") or error("environment variable LOG_LEVEL is not set (supervisord's %(ENV_LOG_LEVEL)s at line 18)", 0)))"#
+            ))
         #expect(web.dir == "/srv/app" && web.user == "www-data")
         #expect(web.env == ["APP_ENV": "production", "LANG": "C.UTF-8", "PORT": "8000", "WORKERS": "4"])
         #expect(web.groups == ["app"])
@@ -34,14 +38,19 @@ import Testing
     @Test func theSupervisordPolicy() throws {
         let make = "local p = supervisord { autorestart = \"unexpected\", exitcodes = { 0, 2 }, startsecs = 1, startretries = 2 }\n"
         func decide(_ events: String) throws -> [LuaValue] {
-            try lua(with: [.supervisord], then: make + "local out = {}\nfor _, ev in ipairs({\(events)}) do local d = p(ev)\n"
-                + "out[#out + 1] = type(d) == 'table' and (d.action .. '+' .. d.after) or d end\nreturn table.unpack(out)")
+            try lua(
+                with: [.supervisord],
+                then: make + "local out = {}\nfor _, ev in ipairs({\(events)}) do local d = p(ev)\n"
+                    + "out[#out + 1] = type(d) == 'table' and (d.action .. '+' .. d.after) or d end\nreturn table.unpack(out)")
         }
         // Quick exits are failed starts: retried after 1, 2 s, then FATAL.
-        #expect(try decide("{ name = 'w', result = 1, runtime = 0.1 }, { name = 'w', result = 1, runtime = 0.1 }, { name = 'w', result = 1, runtime = 0.1 }")
+        #expect(
+            try decide(
+                "{ name = 'w', result = 1, runtime = 0.1 }, { name = 'w', result = 1, runtime = 0.1 }, { name = 'w', result = 1, runtime = 0.1 }")
                 == [.string("restart+1"), .string("restart+2"), .string("fatal")])
         // After startsecs: exit codes in exitcodes are expected (not restarted), others are.
-        #expect(try decide("{ name = 'w', result = 2, runtime = 5 }, { name = 'w', result = 3, runtime = 5 }")
+        #expect(
+            try decide("{ name = 'w', result = 2, runtime = 5 }, { name = 'w', result = 3, runtime = 5 }")
                 == [.string("stop"), .string("restart+0")])
     }
 
@@ -54,8 +63,10 @@ import Testing
             Issue.record("the check passed with an unset variable")
             return
         }
-        #expect(failure.description.contains("environment variable PPM_SURELY_UNSET_DIR is not set (supervisord's %(ENV_PPM_SURELY_UNSET_DIR)s at line 3)"),
-                "\(failure)")
+        #expect(
+            failure.description.contains(
+                "environment variable PPM_SURELY_UNSET_DIR is not set (supervisord's %(ENV_PPM_SURELY_UNSET_DIR)s at line 3)"),
+            "\(failure)")
     }
 
     /// The Debian layout: supervisord.conf includes conf.d/*.conf, relative

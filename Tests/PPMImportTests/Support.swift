@@ -1,8 +1,9 @@
 import Foundation
-import Testing
 import LuaKit
 import PPMMachine
 import PPMScript
+import Testing
+
 @testable import PPMImport
 
 /// The fixture files of these tests.
@@ -45,10 +46,11 @@ func lua(with helpers: [LuaHelper], then code: String) throws -> [LuaValue] {
     return try state.run(source, chunkName: "=helpers")
 }
 
-
 /// Checks that each text fails to import with `PATH:LINE: message…`.
-func expectErrors(_ cases: [(text: String, line: Int, message: String)], path: String, format: ImportFormat,
-                  sourceLocation: SourceLocation = #_sourceLocation) {
+func expectErrors(
+    _ cases: [(text: String, line: Int, message: String)], path: String, format: ImportFormat,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     for (text, line, message) in cases {
         do {
             _ = try Importer.importText(text, path: path, from: format)

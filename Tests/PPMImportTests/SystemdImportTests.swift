@@ -2,6 +2,7 @@ import Foundation
 import PPMMachine
 import PPMScript
 import Testing
+
 @testable import PPMImport
 
 /// `import --from systemd` (SPEC 10): three realistic units imported together.
@@ -19,7 +20,9 @@ import Testing
     @Test func threeUnitsTranslatedAndOrderedByWhatTheyNeed() throws {
         let (result, specs) = try loadUnits([fixture("systemd")])
         #expect(specs.map(\.name) == ["app-migrate", "metrics", "app"])
-        let migrate = specs[0], metrics = specs[1], app = specs[2]
+        let migrate = specs[0]
+        let metrics = specs[1]
+        let app = specs[2]
 
         // Type=oneshot: once, and wait holds the services below until it has exited.
         #expect(migrate.once && migrate.wait)
@@ -36,15 +39,19 @@ import Testing
         #expect(app.env == ["APP_MODE": "production", "PORT": "8080", "GREETING": "hello world"])
         #expect(app.cmd == ["/bin/sh", "-c", #"exec /srv/app/bin/server --port "${PORT}" $EXTRA_ARGS"#])
         #expect(app.stopSignal == SIGINT && app.stopTimeout == 90 && app.restart == .always)
-        #expect(app.ulimit.sorted { $0.name < $1.name } == [
-            ResourceLimit(name: "core", soft: 0, hard: nil), ResourceLimit(name: "nofile", soft: 65536, hard: 65536),
-        ])
+        #expect(
+            app.ulimit.sorted { $0.name < $1.name } == [
+                ResourceLimit(name: "core", soft: 0, hard: nil), ResourceLimit(name: "nofile", soft: 65536, hard: 65536),
+            ])
         #expect(app.stdout == "/var/log/app/server.log" && app.stderr == app.stdout)
         #expect(app.preStart == [["/bin/sh", "-c", "/srv/app/bin/check-config"]])
 
         let kept = result.untranslated.map { "\(ImportFormat.basename($0.file ?? "")):\($0.line)" }
-        #expect(kept == ["app-migrate.service:7", "app.service:5", "app.service:20", "app.service:26",
-                         "metrics.service:4", "metrics.service:5", "metrics.service:8", "metrics.service:11", "metrics.service:13"])
+        #expect(
+            kept == [
+                "app-migrate.service:7", "app.service:5", "app.service:20", "app.service:26",
+                "metrics.service:4", "metrics.service:5", "metrics.service:8", "metrics.service:11", "metrics.service:13",
+            ])
         #expect(result.lua.contains(#"pre_start = { "/srv/app/bin/check-config" },  -- ExecStartPre: each must succeed before the start"#))
         #expect(result.lua.contains("-- metrics.service line 8: not translated: [Service] Type=notify"))
         #expect(result.lua.contains("-- app.service line 20: not translated: [Service] MemoryMax=512M"))
@@ -83,12 +90,13 @@ import Testing
     }
 
     @Test func malformedUnitsNameFileAndLine() {
-        expectErrors([
-            ("[Service]\nExecStart=/bin/true\nnot an assignment\n", 3, "expected Key=Value"),
-            ("ExecStart=/bin/true\n", 1, "an assignment before any [Section]"),
-            ("[Service]\nExecStart=/bin/echo \"open\n", 2, "ExecStart= is empty or has an unterminated quote"),
-            ("[Service]\nEnvironment=\"A=1\nExecStart=/bin/true\n", 2, "unterminated quote in Environment="),
-        ], path: "/x/bad.service", format: .systemd)
+        expectErrors(
+            [
+                ("[Service]\nExecStart=/bin/true\nnot an assignment\n", 3, "expected Key=Value"),
+                ("ExecStart=/bin/true\n", 1, "an assignment before any [Section]"),
+                ("[Service]\nExecStart=/bin/echo \"open\n", 2, "ExecStart= is empty or has an unterminated quote"),
+                ("[Service]\nEnvironment=\"A=1\nExecStart=/bin/true\n", 2, "unterminated quote in Environment="),
+            ], path: "/x/bad.service", format: .systemd)
         #expect(throws: ImportError.self) { try Importer.importText("[Unit]\nDescription=x\n", path: "/x/none.service", from: .systemd) }
         #expect(throws: ImportError.self) { try Importer.importFiles(["/x/a.service", "/x/b.service"], from: .pm2) }
     }

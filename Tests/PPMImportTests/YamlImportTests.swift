@@ -1,6 +1,7 @@
 import Foundation
 import LuaKit
 import Testing
+
 @testable import PPMImport
 
 @Suite struct PPMYamlImportTests {
@@ -21,21 +22,25 @@ import Testing
     }
 
     @Test func cronNextFindsTheNextMatchingTime() throws {
-        let values = try lua(with: [.cronNext], then: """
-            local from = os.time({ year = 2025, month = 3, day = 1, hour = 12, min = 0, sec = 7 })  -- a Saturday
-            local a = cron_next("*/15 * * * * *", from)
-            local b = os.date("*t", cron_next("0 30 2 * * MON-FRI", from))
-            local c = os.date("*t", cron_next("0 0 29 2 *", from))
-            return a - from, b.wday, b.hour, b.min, b.sec, c.year, c.month, c.day
-            """)
+        let values = try lua(
+            with: [.cronNext],
+            then: """
+                local from = os.time({ year = 2025, month = 3, day = 1, hour = 12, min = 0, sec = 7 })  -- a Saturday
+                local a = cron_next("*/15 * * * * *", from)
+                local b = os.date("*t", cron_next("0 30 2 * * MON-FRI", from))
+                local c = os.date("*t", cron_next("0 0 29 2 *", from))
+                return a - from, b.wday, b.hour, b.min, b.sec, c.year, c.month, c.day
+                """)
         #expect(values == [.integer(8), .integer(2), .integer(2), .integer(30), .integer(0), .integer(2028), .integer(2), .integer(29)])
     }
 
     @Test func theCronFallbackPolicyWaitsForTheNextTime() throws {
-        let values = try lua(with: [.cron], then: """
-            local d = cron { "*/10 * * * * *" } { name = "p", result = 0, runtime = 1 }
-            return d.action, d.after >= 0 and d.after <= 10
-            """)
+        let values = try lua(
+            with: [.cron],
+            then: """
+                local d = cron { "*/10 * * * * *" } { name = "p", result = 0, runtime = 1 }
+                return d.action, d.after >= 0 and d.after <= 10
+                """)
         #expect(values == [.string("restart"), .boolean(true)])
     }
 
@@ -75,14 +80,16 @@ import Testing
     }
 
     @Test func thePm2Policy() throws {
-        let values = try lua(with: [.pm2], then: """
-            local p = pm2 { min_uptime = 1000, max_restarts = 2, exp_backoff_restart_delay = 100, stop_exit_codes = { 0 } }
-            local a = p { name = "x", result = 1, runtime = 0.1 }
-            local b = p { name = "x", result = 1, runtime = 0.1 }
-            local c = p { name = "x", result = 1, runtime = 0.1 }
-            local d = p { name = "y", result = 0, runtime = 5 }
-            return a.after, b.after, c, d
-            """)
+        let values = try lua(
+            with: [.pm2],
+            then: """
+                local p = pm2 { min_uptime = 1000, max_restarts = 2, exp_backoff_restart_delay = 100, stop_exit_codes = { 0 } }
+                local a = p { name = "x", result = 1, runtime = 0.1 }
+                local b = p { name = "x", result = 1, runtime = 0.1 }
+                local c = p { name = "x", result = 1, runtime = 0.1 }
+                local d = p { name = "y", result = 0, runtime = 5 }
+                return a.after, b.after, c, d
+                """)
         #expect(values == [.number(0.1), .number(0.15), .string("fatal"), .string("stop")])
     }
 

@@ -1,6 +1,7 @@
-import Testing
-@testable import PPMMachine
 import PPMMachineTesting
+import Testing
+
+@testable import PPMMachine
 
 /// Stop and start events say why they happen (`cause`: cli, hook, depends,
 /// bounce, reload, policy, unhealthy, shutdown) (#24 item 10).
@@ -36,7 +37,10 @@ import PPMMachineTesting
         #expect(causes(supervisor.handle(.timer(bounce)), .stop) == ["bounce"])
         #expect(causes(cycle("web", pid: 9, next: 10), .start) == ["bounce"])
 
-        let changed = testSpec("web") { $0.bounce = 60; $0.cmd = ["/bin/web", "--new"] }
+        let changed = testSpec("web") {
+            $0.bounce = 60
+            $0.cmd = ["/bin/web", "--new"]
+        }
         #expect(causes(supervisor.handle(.replace(changed)), .stop) == ["reload"])
         #expect(causes(cycle("web", pid: 10, next: 11), .start) == ["reload"])
 

@@ -1,6 +1,7 @@
-import Testing
-@testable import PPMMachine
 import PPMMachineTesting
+import Testing
+
+@testable import PPMMachine
 
 /// `pre_start` and `post_stop` (SPEC 10) in the transition: the spawn waits
 /// for every pre_start command, a failing one is a `spawn_failed` with its
@@ -26,7 +27,10 @@ import PPMMachineTesting
     static let ok = CommandResult(status: .exited(0))
 
     @Test func theSpawnWaitsForEachPreStartCommandInTurn() throws {
-        let web = spec("web") { $0.preStart = [["/bin/migrate"], ["/bin/warm", "cache"]]; $0.startTimeout = 30 }
+        let web = spec("web") {
+            $0.preStart = [["/bin/migrate"], ["/bin/warm", "cache"]]
+            $0.startTimeout = 30
+        }
         _ = supervisor.handle(.add(web))
         let first = try #require(commands(supervisor.handle(.boot)).first)
         #expect(first.id.field == .preStart && first.cmd == ["/bin/migrate"] && first.timeout == 30 && first.spec == web)
@@ -56,12 +60,26 @@ import PPMMachineTesting
     }
 
     @Test func aPreStartPastItsTimeoutOrThatCannotRunFailsTheStart() throws {
-        _ = supervisor.handle(.add(spec("web") { $0.preStart = [["/bin/slow"]]; $0.startTimeout = 2; $0.once = true }))
+        _ = supervisor.handle(
+            .add(
+                spec("web") {
+                    $0.preStart = [["/bin/slow"]]
+                    $0.startTimeout = 2
+                    $0.once = true
+                }))
         let command = try #require(commands(supervisor.handle(.boot)).first)
         let ended = supervisor.handle(.commandEnded(command.id, CommandResult(status: .signaled(15), timedOut: true)))
         #expect(events(ended, .spawnFailed).first?.error == "pre_start '/bin/slow' timed out after 2 s")
         #expect(supervisor.snapshot("web")?.state == .crashed)  // once: no retry
-        let missing = try #require(commands(supervisor.handle(.add(spec("gone") { $0.preStart = [["/nope"]]; $0.once = true }))).first)
+        let missing = try #require(
+            commands(
+                supervisor.handle(
+                    .add(
+                        spec("gone") {
+                            $0.preStart = [["/nope"]]
+                            $0.once = true
+                        }))
+            ).first)
         let failed = supervisor.handle(.commandEnded(missing.id, CommandResult(status: nil, error: "/nope: No such file or directory")))
         #expect(events(failed, .spawnFailed).first?.error == "pre_start '/nope' could not run: /nope: No such file or directory")
     }
@@ -94,7 +112,10 @@ import PPMMachineTesting
     }
 
     @Test func postStopRunsAfterAnExitAndTheNextStartWaitsForIt() throws {
-        let web = spec("web") { $0.postStop = [["/bin/cleanup"]]; $0.stopTimeout = 4 }
+        let web = spec("web") {
+            $0.postStop = [["/bin/cleanup"]]
+            $0.stopTimeout = 4
+        }
         _ = supervisor.handle(.add(web))
         _ = supervisor.handle(.boot)
         _ = supervisor.handle(.spawned("web", .success(7)))
@@ -144,7 +165,12 @@ import PPMMachineTesting
     }
 
     @Test func shutdownWaitsForThePostStopOfARunThatEndedOnItsOwn() throws {
-        _ = supervisor.handle(.add(spec("job") { $0.postStop = [["/bin/cleanup"]]; $0.once = true }))
+        _ = supervisor.handle(
+            .add(
+                spec("job") {
+                    $0.postStop = [["/bin/cleanup"]]
+                    $0.once = true
+                }))
         _ = supervisor.handle(.boot)
         _ = supervisor.handle(.spawned("job", .success(7)))
         let waiter = Waiter(id: 1)

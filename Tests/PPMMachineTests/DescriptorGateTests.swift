@@ -1,8 +1,9 @@
 import Glibc
+import PPMMachineTesting
 import Testing
+
 @testable import PPMMachine
 @testable import PPMRuntime
-import PPMMachineTesting
 
 /// The services' share of the open-files limit (SPEC 13): a reserve stays
 /// free for the daemon, the table is counted only when the estimate says
@@ -14,7 +15,11 @@ import PPMMachineTesting
         var limit = 256
         var open: Int? = 40
         var counts = 0
-        lazy var gate = DescriptorGate(countOpen: { [unowned self] in counts += 1; return open }, readLimit: { [unowned self] in limit })
+        lazy var gate = DescriptorGate(
+            countOpen: { [unowned self] in
+                counts += 1
+                return open
+            }, readLimit: { [unowned self] in limit })
     }
 
     @Test func servicesStopShortOfTheReserveAndTheTableIsCountedOnce() {

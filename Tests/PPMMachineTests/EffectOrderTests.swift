@@ -1,9 +1,10 @@
 import Foundation
 import Glibc
-@testable import PPMMachine
 import PPMMachineTesting
 import PPMRuntime
 import Testing
+
+@testable import PPMMachine
 
 /// Effects run in the order the transition wrote them; a spawn's pid or a
 /// hook's decision is handled after the list. So a restart decided by Lua

@@ -1,6 +1,7 @@
-@testable import PPMMachine
 import PPMMachineTesting
 import PPMRuntime
+
+@testable import PPMMachine
 
 /// Hooks that record events and answer with a scripted decision.
 final class RecordingHooks: SupervisorHooks {

@@ -180,10 +180,14 @@ import Testing
         #expect(member?.elements.count == 2)
         for bad in [#"{"result":[1,}"#, #"{"result":{"a":01}}"#, #"{"result":["\x"]}"#, #"{"result":[1e400]}"#] {
             let bytes = Array(bad.utf8)
-            #expect(throws: JSONParseError.self) { try bytes.withUnsafeBufferPointer { try JSONReader.parse($0, capturing: "result", skippingCaptured: true) } }
+            #expect(throws: JSONParseError.self) {
+                try bytes.withUnsafeBufferPointer { try JSONReader.parse($0, capturing: "result", skippingCaptured: true) }
+            }
         }
         let invalid: [UInt8] = Array(#"{"result":[""#.utf8) + [0xC3, 0x28] + Array(#""]}"#.utf8)
-        #expect(throws: JSONParseError.self) { try invalid.withUnsafeBufferPointer { try JSONReader.parse($0, capturing: "result", skippingCaptured: true) } }
+        #expect(throws: JSONParseError.self) {
+            try invalid.withUnsafeBufferPointer { try JSONReader.parse($0, capturing: "result", skippingCaptured: true) }
+        }
     }
 
     @Test func onlyTheTopLevelMemberIsCaptured() throws {
@@ -199,9 +203,12 @@ import Testing
     @Test func agreesWithFoundation() throws {
         let object: [String: Any] = ["a": [1, 2.5, "x\u{1}y", NSNull(), true], "b": ["c": -3], "é": "\u{1F600}"]
         let data = try JSONSerialization.data(withJSONObject: object)
-        #expect(try JSONValue.parse(bytes: data) == .object([
-            "a": .array([.int(1), .double(2.5), .string("x\u{1}y"), .null, .bool(true)]), "b": .object(["c": .int(-3)]), "é": .string("\u{1F600}"),
-        ]))
+        #expect(
+            try JSONValue.parse(bytes: data)
+                == .object([
+                    "a": .array([.int(1), .double(2.5), .string("x\u{1}y"), .null, .bool(true)]), "b": .object(["c": .int(-3)]),
+                    "é": .string("\u{1F600}"),
+                ]))
         let ours = JSONValue.object(["a": .array([.int(1), .double(2.5), .string("x\u{1}y"), .null, .bool(true)])])
         let back = try JSONSerialization.jsonObject(with: Data(ours.bytes)) as? [String: [Any]]
         #expect(back?["a"]?.count == 5)

@@ -1,6 +1,7 @@
-import Testing
-@testable import PPMMachine
 import PPMMachineTesting
+import Testing
+
+@testable import PPMMachine
 
 /// The loop is the journal's one writer: daemon-level notes and service
 /// events alike are numbered, timed and stamped with `utc` there, in the
@@ -74,7 +75,8 @@ import PPMMachineTesting
     @Test func aServiceWithoutAProcessIsGoneAtOnce() {
         let rig = Rig()
         rig.add("idle") { $0.autostart = false }
-        let gone = Flag(), unknown = Flag()
+        let gone = Flag()
+        let unknown = Flag()
         rig.send(.whenGone("idle", waiter: rig.waiter(gone)))
         rig.send(.whenGone("nope", waiter: rig.waiter(unknown)))
         #expect(gone.value && unknown.value)

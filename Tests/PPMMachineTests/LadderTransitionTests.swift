@@ -1,6 +1,7 @@
-import Testing
-@testable import PPMMachine
 import PPMMachineTesting
+import Testing
+
+@testable import PPMMachine
 
 /// Stop ladders and `stop_cmd` (SPEC 10) in the transition: each signal
 /// after the wait of the step before, SIGKILL after the last, each later
@@ -74,8 +75,17 @@ import PPMMachineTesting
 
     @Test func aLastStepWithoutItsWaitWaitsTheStopTimeout() throws {
         let ladder = [StopStep(signal: 3, wait: 1), StopStep(signal: 2, wait: nil)]
-        running(spec("own") { $0.stopSignal = 3; $0.stopLadder = ladder; $0.stopTimeout = 4 }, pid: 7)
-        running(spec("default") { $0.stopSignal = 3; $0.stopLadder = ladder }, pid: 8)
+        running(
+            spec("own") {
+                $0.stopSignal = 3
+                $0.stopLadder = ladder
+                $0.stopTimeout = 4
+            }, pid: 7)
+        running(
+            spec("default") {
+                $0.stopSignal = 3
+                $0.stopLadder = ladder
+            }, pid: 8)
         for (name, expected) in [("own", 4.0), ("default", 10.0)] {
             let (timer, _) = try #require(armed(supervisor.handle(.stop(name)), .kill))
             clock.advance(1)
@@ -86,7 +96,11 @@ import PPMMachineTesting
     }
 
     @Test func aStopCommandRunsInsteadOfTheFirstSignalAndTheLadderGoesOn() throws {
-        running(spec("web") { quitTermKill(&$0); $0.stopCmd = ["/bin/web-stop", "--graceful"] }, pid: 7)
+        running(
+            spec("web") {
+                quitTermKill(&$0)
+                $0.stopCmd = ["/bin/web-stop", "--graceful"]
+            }, pid: 7)
         let stop = supervisor.handle(.stop("web"))
         #expect(signals(stop) == [])
         let command = try #require(stop.lazy.compactMap { if case .runCommand(let c) = $0 { c } else { nil } }.first)
@@ -115,7 +129,11 @@ import PPMMachineTesting
     }
 
     @Test func theLeftoversOfAnExitGetTheLaddersFirstStep() {
-        running(spec("web") { quitTermKill(&$0); $0.restart = .never }, pid: 7)
+        running(
+            spec("web") {
+                quitTermKill(&$0)
+                $0.restart = .never
+            }, pid: 7)
         let exit = supervisor.handle(.exited(pid: 7, status: .exited(1)))
         #expect(exit.contains(.endGroup("web", pgid: 7, signal: 3, killAfter: 5)))
     }

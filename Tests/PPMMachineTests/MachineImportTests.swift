@@ -45,7 +45,11 @@ import Testing
     }
 
     @Test func importLinesOfEveryFormAreFound() {
-        let text = "import Glibc\n@preconcurrency import Dispatch\npublic import FoundationEssentials\nimport struct CSystem.x\nimport Synchronization\n// import Foundation"
-        #expect(Self.refusedImports(in: text, file: "f").map { $0.split(separator: " ").last! } == ["Glibc", "Dispatch", "FoundationEssentials", "CSystem.x"])
+        let text =
+            "import Glibc\n@preconcurrency import Dispatch\npublic import FoundationEssentials\nimport struct CSystem.x\nimport Synchronization\n// import Foundation"
+        #expect(
+            Self.refusedImports(in: text, file: "f").map { $0.split(separator: " ").last! } == [
+                "Glibc", "Dispatch", "FoundationEssentials", "CSystem.x",
+            ])
     }
 }

@@ -1,6 +1,7 @@
-import Testing
-@testable import PPMMachine
 import PPMMachineTesting
+import Testing
+
+@testable import PPMMachine
 
 /// sd_notify's `RELOADING=1`, `STOPPING=1`, `ERRNO=` and `MAINPID=` (SPEC 9)
 /// as transitions of the `notice` input.

@@ -1,6 +1,7 @@
-import Testing
-@testable import PPMMachine
 import PPMMachineTesting
+import Testing
+
+@testable import PPMMachine
 
 /// A deciding hook that suspends (`ppm.sleep`, `ppm.probe.*` in `on_exit`, a
 /// policy or `on_health`): the service stays `deciding` until the `decided`

@@ -1,6 +1,7 @@
-import Testing
-@testable import PPMMachine
 import PPMMachineTesting
+import Testing
+
+@testable import PPMMachine
 
 /// Phase × input pairs beyond `TransitionTests`: what a request does in the
 /// middle of another, and the pairs a phase refuses (no effect at all).
@@ -55,7 +56,12 @@ import PPMMachineTesting
         let enabled = spec("off")
         #expect(supervisor.handle(.replace(enabled)) == [.spawn(enabled)])
         // Enabled without autostart: it stays stopped, as at boot.
-        _ = supervisor.handle(.add(spec("manual") { $0.disabled = true; $0.autostart = false }))
+        _ = supervisor.handle(
+            .add(
+                spec("manual") {
+                    $0.disabled = true
+                    $0.autostart = false
+                }))
         #expect(supervisor.handle(.replace(spec("manual") { $0.autostart = false })) == [])
         #expect(supervisor.snapshot("manual")?.state == .stopped)
     }

@@ -1,6 +1,7 @@
-import Testing
-@testable import PPMMachine
 import PPMMachineTesting
+import Testing
+
+@testable import PPMMachine
 
 /// Readiness, health and the conditions of `requires` (SPEC 9) as
 /// transitions: one input, the effects and the state that follow.
@@ -46,7 +47,11 @@ import PPMMachineTesting
     }
 
     @Test func notReadyInTimeIsACrashThePolicyJudges() {
-        let effects = spawn(spec("db") { $0.ready = .notify; $0.readyTimeout = 30 }, pid: 7)
+        let effects = spawn(
+            spec("db") {
+                $0.ready = .notify
+                $0.readyTimeout = 30
+            }, pid: 7)
         let timeout = armed(effects, .ready)!
         let stop = supervisor.handle(.timer(timeout))
         #expect(stop.contains(.signalService("db", pgid: 7, .term)))
@@ -58,20 +63,29 @@ import PPMMachineTesting
     }
 
     @Test func extendingTheReadyTimeoutNeverShortensIt() {
-        let effects = spawn(spec("db") { $0.ready = .notify; $0.readyTimeout = 30 }, pid: 7)
+        let effects = spawn(
+            spec("db") {
+                $0.ready = .notify
+                $0.readyTimeout = 30
+            }, pid: 7)
         #expect(armed(effects, .ready) != nil)
-        #expect(supervisor.handle(.extendReadyTimeout("db", pid: 7, seconds: 90)).contains { e in
-            if case .arm(let id, 90) = e { id.kind == .ready } else { false }
-        })
+        #expect(
+            supervisor.handle(.extendReadyTimeout("db", pid: 7, seconds: 90)).contains { e in
+                if case .arm(let id, 90) = e { id.kind == .ready } else { false }
+            })
         clock.advance(10)
-        #expect(supervisor.handle(.extendReadyTimeout("db", pid: 7, seconds: 5)).contains { e in
-            if case .arm(let id, 80) = e { id.kind == .ready } else { false }
-        })
+        #expect(
+            supervisor.handle(.extendReadyTimeout("db", pid: 7, seconds: 5)).contains { e in
+                if case .arm(let id, 80) = e { id.kind == .ready } else { false }
+            })
         #expect(supervisor.handle(.extendReadyTimeout("db", pid: 8, seconds: 500)) == [])
     }
 
     @Test func aProbeRunsEveryReadyEveryUntilItPasses() {
-        let db = spec("db") { $0.ready = .probe(.tcp("127.0.0.1:6390")); $0.readyEvery = 0.5 }
+        let db = spec("db") {
+            $0.ready = .probe(.tcp("127.0.0.1:6390"))
+            $0.readyEvery = 0.5
+        }
         let first = armed(spawn(db, pid: 7), .probe)!
         #expect(supervisor.handle(.timer(first)) == [.probe(db, pid: 7, .ready, .tcp("127.0.0.1:6390"), timeout: 2)])
         let again = supervisor.handle(.probed("db", pid: 7, .ready, ok: false, message: "connection refused"))
@@ -113,9 +127,10 @@ import PPMMachineTesting
         #expect(ready.contains(.arm(first, after: 65)))
         let check = supervisor.handle(.timer(first))
         #expect(check == [.probe(web, pid: 7, .health, .tcp("127.0.0.1:1"), timeout: 5)])
-        #expect(supervisor.handle(.probed("web", pid: 7, .health, ok: true, message: nil)).contains { effect in
-            if case .arm(let id, 5) = effect { id.kind == .probe } else { false }
-        })
+        #expect(
+            supervisor.handle(.probed("web", pid: 7, .health, ok: true, message: nil)).contains { effect in
+                if case .arm(let id, 5) = effect { id.kind == .probe } else { false }
+            })
     }
 
     @Test func onHealthDecidesAndNilOnlyReports() {
@@ -136,10 +151,19 @@ import PPMMachineTesting
     }
 
     @Test func requiresConditionsStartedHealthyAndSucceeded() {
-        let db = spec("db") { $0.ready = .notify; $0.health = HealthSpec(probe: .tcp("127.0.0.1:1")) }
+        let db = spec("db") {
+            $0.ready = .notify
+            $0.health = HealthSpec(probe: .tcp("127.0.0.1:1"))
+        }
         let migrate = spec("migrate") { $0.once = true }
-        let early = spec("early") { $0.requires = ["db"]; $0.requireConditions = ["db": .started] }
-        let web = spec("web") { $0.requires = ["db", "migrate"]; $0.requireConditions = ["db": .healthy] }
+        let early = spec("early") {
+            $0.requires = ["db"]
+            $0.requireConditions = ["db": .started]
+        }
+        let web = spec("web") {
+            $0.requires = ["db", "migrate"]
+            $0.requireConditions = ["db": .healthy]
+        }
         for s in [db, migrate, early, web] { _ = supervisor.handle(.add(s)) }
         _ = supervisor.handle(.boot)
         #expect(spawned(supervisor.handle(.spawned("db", .success(7)))) == ["early"])
@@ -164,7 +188,10 @@ import PPMMachineTesting
     }
 
     @Test func answersForAnEarlierProcessOrAnotherPhaseAreIgnored() {
-        let web = spec("web") { $0.health = HealthSpec(probe: .tcp("127.0.0.1:1")); $0.health?.failures = 1 }
+        let web = spec("web") {
+            $0.health = HealthSpec(probe: .tcp("127.0.0.1:1"))
+            $0.health?.failures = 1
+        }
         spawn(web, pid: 7)
         #expect(supervisor.handle(.probed("web", pid: 6, .health, ok: false, message: nil)) == [])
         #expect(supervisor.handle(.probed("web", pid: 7, .ready, ok: true, message: nil)) == [])

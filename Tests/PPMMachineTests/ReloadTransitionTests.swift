@@ -1,6 +1,7 @@
-import Testing
-@testable import PPMMachine
 import PPMMachineTesting
+import Testing
+
+@testable import PPMMachine
 
 /// The inputs a reload sends, and `requires` stopping dependents first.
 @Suite struct ReloadTransitionTests {
@@ -46,7 +47,10 @@ import PPMMachineTesting
         #expect(supervisor.snapshot("web")?.state == .waiting && supervisor.snapshot("web")?.waitingFor == ["db"])
         #expect(supervisor.snapshot("api")?.state == .waiting)  // a once job must succeed first
         #expect(spawns(supervisor.handle(.replace(spec("web")))) == ["web"])
-        let started = spec("api") { $0.requires = ["job"]; $0.requireConditions = ["job": .started] }
+        let started = spec("api") {
+            $0.requires = ["job"]
+            $0.requireConditions = ["job": .started]
+        }
         #expect(spawns(supervisor.handle(.replace(started))) == ["api"])
     }
 
@@ -61,7 +65,13 @@ import PPMMachineTesting
 
     @Test func servicesAddedByAReloadHonourWait() {
         _ = supervisor.handle(.boot)
-        let effects = supervisor.handle(.declare([spec("migrate") { $0.wait = true; $0.once = true }, spec("app")]))
+        let effects = supervisor.handle(
+            .declare([
+                spec("migrate") {
+                    $0.wait = true
+                    $0.once = true
+                }, spec("app"),
+            ]))
         #expect(spawns(effects) == ["migrate"])
         _ = supervisor.handle(.spawned("migrate", .success(5)))
         #expect(spawns(supervisor.handle(.exited(pid: 5, status: .exited(0)))) == ["app"])

@@ -1,6 +1,7 @@
-import Testing
-@testable import PPMMachine
 import PPMMachineTesting
+import Testing
+
+@testable import PPMMachine
 
 /// What a re-executed daemon (`ppm-lua upgrade`, the watchdog) hands over
 /// comes back as `resume` inputs before boot.

@@ -1,6 +1,7 @@
-import Testing
-@testable import PPMMachine
 import PPMMachineTesting
+import Testing
+
+@testable import PPMMachine
 
 /// A schedule's wait (`cron`): the service is idle until its next time,
 /// shown as scheduled, and its runs are not counted as restarts.
@@ -11,7 +12,10 @@ import PPMMachineTesting
     init() { supervisor = Supervisor(clock: clock) }
 
     @Test func aScheduledRunIsNotARestart() {
-        let job = testSpec("job") { $0.restart = .function; $0.scriptedFields = ["restart"] }
+        let job = testSpec("job") {
+            $0.restart = .function
+            $0.scriptedFields = ["restart"]
+        }
         _ = supervisor.handle(.add(job))
         _ = supervisor.handle(.start("job", after: 30, scheduled: true))  // ppm.first_start: the first due minute
         var s = supervisor.snapshot("job")

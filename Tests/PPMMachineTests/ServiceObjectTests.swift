@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PPMMachine
 
 /// The service object `ls` writes straight to bytes is the one `show` and
@@ -14,7 +15,10 @@ import Testing
             spec.dir = "/srv/web"
             spec.scriptedFields = ["on_exit"]
         }
-        rig.add("db") { $0.once = true; $0.stopTimeout = 2.5 }
+        rig.add("db") {
+            $0.once = true
+            $0.stopTimeout = 2.5
+        }
         rig.add("app") { $0.requires = ["db"] }
         rig.boot()
         rig.exit("db", .exited(3))

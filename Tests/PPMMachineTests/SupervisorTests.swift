@@ -1,6 +1,7 @@
 import Glibc
-@testable import PPMMachine
 import Testing
+
+@testable import PPMMachine
 
 @Suite struct RestartPolicyTests {
     @Test func crashesBackOffExponentiallyUpToTheCap() {
@@ -168,7 +169,10 @@ import Testing
 
     @Test func waitHoldsLaterServicesUntilItExits() {
         let rig = Rig()
-        rig.add("migrate") { $0.wait = true; $0.once = true }
+        rig.add("migrate") {
+            $0.wait = true
+            $0.once = true
+        }
         rig.add("web")
         rig.boot()
         #expect(rig.state("web") == .created)
@@ -181,20 +185,26 @@ import Testing
     /// its first exit, even when its policy restarts it later (#24 item 1).
     @Test func theFirstExitOfAWaitServiceReleasesTheOnesAfterIt() {
         let rig = Rig()
-        rig.add("setup") { $0.wait = true; $0.restart = .always }
-        rig.add("late") { $0.wait = true; $0.startAfter = 5 }  // holds boot while it waits for its first run
+        rig.add("setup") {
+            $0.wait = true
+            $0.restart = .always
+        }
+        rig.add("late") {
+            $0.wait = true
+            $0.startAfter = 5
+        }  // holds boot while it waits for its first run
         rig.add("web")
         rig.boot()
         #expect(rig.state("late") == .created)
         rig.exit("setup", .exited(0))
         #expect(rig.state("setup") == .waiting)  // restarted after the backoff delay
         #expect(rig.state("late") == .waiting)
-        #expect(rig.state("web") == .created)   // `late` has not run yet
+        #expect(rig.state("web") == .created)  // `late` has not run yet
         rig.clock.advance(5)
         #expect(rig.state("late") == .running)
         #expect(rig.state("web") == .created)
         rig.exit("late", .exited(1))
-        #expect(rig.state("late") == .waiting)   // crashed, backing off
+        #expect(rig.state("late") == .waiting)  // crashed, backing off
         #expect(rig.state("web") == .running)
     }
 
@@ -236,7 +246,7 @@ import Testing
 
     @Test func requiresStartsAfterAndStopsBefore() {
         let rig = Rig()
-        rig.add("web") { $0.requires = ["db"]; }
+        rig.add("web") { $0.requires = ["db"] }
         rig.add("db") { $0.startAfter = 2 }
         rig.boot()
         #expect(rig.state("web") == .waiting)

@@ -1,7 +1,8 @@
 import Glibc
-import Testing
-@testable import PPMMachine
 import PPMMachineTesting
+import Testing
+
+@testable import PPMMachine
 
 /// The transition function on its own: one input, the exact effects.
 @Suite struct TransitionTests {
@@ -19,10 +20,13 @@ import PPMMachineTesting
         _ = supervisor.handle(.spawned(spec.name, .success(pid)))
     }
 
-    func exitEvent(_ name: String, pid: Int32, _ status: PPMMachine.ExitStatus, outcome: Outcome, runtime: Double = 0,
-                   starts: Int = 1, crashes: Int) -> ServiceEvent {
-        ServiceEvent(kind: .exit, name: name, pid: pid, status: status, runtime: runtime, starts: starts,
-                     crashes: crashes, outcome: outcome, time: clock.wallNow)
+    func exitEvent(
+        _ name: String, pid: Int32, _ status: PPMMachine.ExitStatus, outcome: Outcome, runtime: Double = 0,
+        starts: Int = 1, crashes: Int
+    ) -> ServiceEvent {
+        ServiceEvent(
+            kind: .exit, name: name, pid: pid, status: status, runtime: runtime, starts: starts,
+            crashes: crashes, outcome: outcome, time: clock.wallNow)
     }
 
     @Test func bootSpawnsAndTheAnswerStartsTheService() {
@@ -40,13 +44,14 @@ import PPMMachineTesting
         running(web, pid: 7)
         let effects = supervisor.handle(.exited(pid: 7, status: .exited(3)))
         let timer = TimerID(name: "web", kind: .start, serial: 1)
-        #expect(effects == [
-            .endGroup("web", pgid: 7, signal: .term, killAfter: 10),  // whatever the process left, before any new run
-            .watchGroup("web", pgid: 7),
-            .event(exitEvent("web", pid: 7, .exited(3), outcome: .crashed, crashes: 1), decide: false),
-            .persist(.gone("web")),
-            .arm(timer, after: 1),
-        ])
+        #expect(
+            effects == [
+                .endGroup("web", pgid: 7, signal: .term, killAfter: 10),  // whatever the process left, before any new run
+                .watchGroup("web", pgid: 7),
+                .event(exitEvent("web", pid: 7, .exited(3), outcome: .crashed, crashes: 1), decide: false),
+                .persist(.gone("web")),
+                .arm(timer, after: 1),
+            ])
         #expect(supervisor.handle(.groupGone("web")) == [])  // what it left is gone
         #expect(supervisor.handle(.timer(TimerID(name: "web", kind: .start, serial: 99))) == [])  // stale
         #expect(supervisor.handle(.timer(timer)) == [.spawn(web)])
@@ -56,12 +61,13 @@ import PPMMachineTesting
         let web = spec("web") { $0.scriptedFields = ["on_exit"] }
         running(web, pid: 7)
         let effects = supervisor.handle(.exited(pid: 7, status: .exited(1)))
-        #expect(effects == [
-            .endGroup("web", pgid: 7, signal: .term, killAfter: 10),  // before the hook that may start the next run
-            .watchGroup("web", pgid: 7),
-            .event(exitEvent("web", pid: 7, .exited(1), outcome: .crashed, crashes: 1), decide: true),
-            .persist(.gone("web")),
-        ])
+        #expect(
+            effects == [
+                .endGroup("web", pgid: 7, signal: .term, killAfter: 10),  // before the hook that may start the next run
+                .watchGroup("web", pgid: 7),
+                .event(exitEvent("web", pid: 7, .exited(1), outcome: .crashed, crashes: 1), decide: true),
+                .persist(.gone("web")),
+            ])
         #expect(supervisor.snapshot("web")?.state == .crashed)  // what a hook reading ppm.get sees
         #expect(supervisor.handle(.decided("web", starts: 0, .restart(after: 0))) == [])  // another run's answer
         // The answer's restart waits for what the last run left to be gone.
@@ -76,18 +82,20 @@ import PPMMachineTesting
         var stop = ServiceEvent(kind: .stop, name: "web", pid: 7, starts: 1, crashes: 0, time: clock.wallNow)
         stop.extra = ["signame": .string("TERM")]
         let kill = TimerID(name: "web", kind: .kill, serial: 1)
-        #expect(supervisor.handle(.stop("web", waiter: waiter)) == [
-            .persist(.held("web", true)), .event(stop, decide: false), .signalService("web", pgid: 7, 15), .arm(kill, after: 3),
-        ])
+        #expect(
+            supervisor.handle(.stop("web", waiter: waiter)) == [
+                .persist(.held("web", true)), .event(stop, decide: false), .signalService("web", pgid: 7, 15), .arm(kill, after: 3),
+            ])
         clock.advance(3)
         var step = ServiceEvent(kind: .stopStep, name: "web", pid: 7, starts: 1, crashes: 0, time: clock.wallNow)
         step.extra = ["signame": .string("KILL"), "step": .int(2), "after": .double(3)]
         #expect(supervisor.handle(.timer(kill)) == [.event(step, decide: false), .signalService("web", pgid: 7, 9)])
         let exit = supervisor.handle(.exited(pid: 7, status: .signaled(9)))
-        #expect(exit == [
-            .event(exitEvent("web", pid: 7, .signaled(9), outcome: .stopped, runtime: 3, crashes: 0), decide: false),
-            .watchGroup("web", pgid: 7),
-        ])
+        #expect(
+            exit == [
+                .event(exitEvent("web", pid: 7, .signaled(9), outcome: .stopped, runtime: 3, crashes: 0), decide: false),
+                .watchGroup("web", pgid: 7),
+            ])
         #expect(supervisor.snapshot("web")?.state == .stopping)
         #expect(supervisor.handle(.groupGone("web")) == [.persist(.gone("web")), .done(waiter)])
         #expect(supervisor.snapshot("web")?.state == .stopped)

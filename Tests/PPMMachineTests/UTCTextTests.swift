@@ -14,8 +14,9 @@ import Testing
             var parts = tm()
             gmtime_r(&seconds, &parts)
             let millis = Int32((time - time.rounded(.down)) * 1000)
-            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1,
-                                  parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, millis)
+            let expected = String(
+                format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1,
+                parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, millis)
             #expect(ServiceEvent.utc(time) == expected, "at \(time)")
         }
     }

@@ -1,9 +1,10 @@
 import Foundation
 import PPMMachine
-@testable import PPMProtocol
 import PPMRuntime
 import SystemCalls
 import Testing
+
+@testable import PPMProtocol
 
 /// A one-connection unix socket server that answers every request line with
 /// the next canned reply line, for driving `ControlClient` without a daemon.

@@ -8,7 +8,9 @@ import Testing
             return
         }
         #expect(r.cmd == "show" && r.string("name") == "web" && r.id == .int(3))
-        for (line, error) in [("[]", "not a JSON object"), (#"{"id":1}"#, "missing \"cmd\""), (#"{"cmd":"ls","args":[1]}"#, "\"args\" must be an object")] {
+        for (line, error) in [
+            ("[]", "not a JSON object"), (#"{"id":1}"#, "missing \"cmd\""), (#"{"cmd":"ls","args":[1]}"#, "\"args\" must be an object"),
+        ] {
             guard case .failure(let f) = ControlRequest.parse(line) else {
                 Issue.record("\(line) parsed")
                 continue

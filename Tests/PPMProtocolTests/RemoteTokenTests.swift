@@ -1,6 +1,7 @@
 import Foundation
-@testable import PPMProtocol
 import Testing
+
+@testable import PPMProtocol
 
 @Suite struct RemoteTokenTests {
     func tokenFile(_ text: String, mode: mode_t = 0o600) throws -> String {
@@ -19,7 +20,9 @@ import Testing
         #expect(daemon.accepts(answer, for: challenge))
         #expect(daemon.accepts(answer.uppercased(), for: challenge))
         #expect(!daemon.accepts(answer, for: RemoteToken.challenge()))
-        #expect(!daemon.accepts(try RemoteToken.forClient(at: try tokenFile("correct horse battery stable: 4NcVjzOKm0TQ4k2HQhkZ")).answer(challenge), for: challenge))
+        #expect(
+            !daemon.accepts(
+                try RemoteToken.forClient(at: try tokenFile("correct horse battery stable: 4NcVjzOKm0TQ4k2HQhkZ")).answer(challenge), for: challenge))
         #expect(!daemon.accepts(String(answer.dropLast(2)), for: challenge))
         #expect(!daemon.accepts("zz" + answer.dropFirst(2), for: challenge))
         #expect(!daemon.accepts("", for: challenge))
@@ -36,7 +39,7 @@ import Testing
     @Test func entropyIsEstimatedFromLengthAndAlphabet() {
         func bits(_ text: String) -> Int { Int(RemoteToken.estimatedBits(Array(text.utf8))) }
         #expect(bits("0123456789abcdef0123456789abcdef") == 128)  // 32 hex digits
-        #expect(bits(String(repeating: "9f", count: 32)) == 64)   // 64 hex digits, two of them
+        #expect(bits(String(repeating: "9f", count: 32)) == 64)  // 64 hex digits, two of them
         #expect(bits(String(repeating: "a", count: 200)) == 0)
         #expect(bits("0123456789abcdef") == 64)
         #expect(bits("4NcVjzOKm0TQ4k2HQhkZqFYnnxMvV1PfXbO3r6bb6fI=") >= 200)  // base64 of 32 random bytes
@@ -55,7 +58,9 @@ import Testing
         let shared = try tokenFile("0123456789abcdef0123", mode: 0o640)
         #expect(refusal(shared) == "listen: token file \(shared) is readable by others (mode 640): run chmod 600 \(shared)")
         let weak = try tokenFile("correct horse battery")
-        #expect(refusal(weak) == "listen: token file \(weak) holds about 68 bits of entropy, fewer than 128: make a random one with openssl rand -hex 32 > \(weak)")
+        #expect(
+            refusal(weak)
+                == "listen: token file \(weak) holds about 68 bits of entropy, fewer than 128: make a random one with openssl rand -hex 32 > \(weak)")
         #expect(refusal(try tokenFile(String(repeating: "a", count: 200))).contains("holds about 0 bits of entropy"))
         #expect(refusal("/nonexistent/token") == "listen: token file /nonexistent/token: No such file or directory")
         #expect(refusal(FileManager.default.temporaryDirectory.path).contains("is not a regular file"))

@@ -2,8 +2,9 @@ import CSystem
 import Foundation
 import Glibc
 import PPMMachine
-@testable import PPMRuntime
 import Testing
+
+@testable import PPMRuntime
 
 /// Where the daemon's cgroup is, how services' cgroups are named, and the
 /// spawner putting a child into one.
@@ -15,10 +16,12 @@ import Testing
         """
 
     @Test func hybridAndPureV2HierarchiesAreFoundFromMountinfo() {
-        #expect(CgroupHierarchy.ownDirectory(mountinfo: hybridMounts, selfCgroup: "4:memory:/x\n0::/\n")
+        #expect(
+            CgroupHierarchy.ownDirectory(mountinfo: hybridMounts, selfCgroup: "4:memory:/x\n0::/\n")
                 == .success("/sys/fs/cgroup/unified"))
         let pure = "30 23 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate\n"
-        #expect(CgroupHierarchy.ownDirectory(mountinfo: pure, selfCgroup: "0::/system.slice/ppm.service\n")
+        #expect(
+            CgroupHierarchy.ownDirectory(mountinfo: pure, selfCgroup: "0::/system.slice/ppm.service\n")
                 == .success("/sys/fs/cgroup/system.slice/ppm.service"))
     }
 
@@ -35,11 +38,13 @@ import Testing
 
     @Test func withoutAUnifiedHierarchyTheReasonIsSaid() {
         let v1 = "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
-        #expect(CgroupHierarchy.ownDirectory(mountinfo: v1, selfCgroup: "4:memory:/\n")
+        #expect(
+            CgroupHierarchy.ownDirectory(mountinfo: v1, selfCgroup: "4:memory:/\n")
                 == .failure(CgroupUnavailable("this process is in no cgroup v2 hierarchy (cgroup v1 only)")))
         #expect(CgroupHierarchy.ownDirectory(mountinfo: v1, selfCgroup: "0::/\n") == .failure(CgroupUnavailable("no cgroup2 file system is mounted")))
         let readOnly = "41 31 0:38 / /sys/fs/cgroup ro,relatime - cgroup2 cgroup2 ro\n"
-        #expect(CgroupHierarchy.ownDirectory(mountinfo: readOnly, selfCgroup: "0::/\n")
+        #expect(
+            CgroupHierarchy.ownDirectory(mountinfo: readOnly, selfCgroup: "0::/\n")
                 == .failure(CgroupUnavailable("no writable cgroup2 mount shows this process's cgroup")))
     }
 
@@ -62,8 +67,9 @@ import Testing
         let fd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         try #require(fd >= 0)
         defer { close(fd) }
-        let outcome = LinuxSpawner().launch(ServiceSpec(name: "web", cmd: ["/bin/true"]), stdinFD: -1,
-                                            cgroup: CgroupTarget(directory: fd, path: "/sys/fs/cgroup/x/web.service"))
+        let outcome = LinuxSpawner().launch(
+            ServiceSpec(name: "web", cmd: ["/bin/true"]), stdinFD: -1,
+            cgroup: CgroupTarget(directory: fd, path: "/sys/fs/cgroup/x/web.service"))
         guard case .failed(let failure, _, let step, let pid) = outcome else {
             Issue.record("spawned anyway: \(outcome)")
             return
@@ -74,19 +80,24 @@ import Testing
     }
 
     @Test func statsTakeTheCPUOfACgroupFromItsUsage() {
-        let before = StatsSampler.Sample(time: 10, table: ProcessTable(entries: [
-            ProcessEntry(pid: 10, pgrp: 10, ticks: 0, start: 5, rssPages: 1),
-        ]), cgroupCPU: ["/cg/web.service": 1_000_000])
-        let after = StatsSampler.Sample(time: 12, table: ProcessTable(entries: [
-            ProcessEntry(pid: 10, pgrp: 10, ticks: 0, start: 5, rssPages: 2),
-            ProcessEntry(pid: 40, pgrp: 40, ticks: 0, start: 6, rssPages: 3),  // left the group, still in the cgroup
-            ProcessEntry(pid: 50, pgrp: 10, ticks: 0, start: 6, rssPages: 7),  // in the group, moved out of the cgroup
-        ]), cgroupCPU: ["/cg/web.service": 2_000_000], cgroupPids: ["/cg/web.service": [40, 10]])
+        let before = StatsSampler.Sample(
+            time: 10,
+            table: ProcessTable(entries: [
+                ProcessEntry(pid: 10, pgrp: 10, ticks: 0, start: 5, rssPages: 1)
+            ]), cgroupCPU: ["/cg/web.service": 1_000_000])
+        let after = StatsSampler.Sample(
+            time: 12,
+            table: ProcessTable(entries: [
+                ProcessEntry(pid: 10, pgrp: 10, ticks: 0, start: 5, rssPages: 2),
+                ProcessEntry(pid: 40, pgrp: 40, ticks: 0, start: 6, rssPages: 3),  // left the group, still in the cgroup
+                ProcessEntry(pid: 50, pgrp: 10, ticks: 0, start: 6, rssPages: 7),  // in the group, moved out of the cgroup
+            ]), cgroupCPU: ["/cg/web.service": 2_000_000], cgroupPids: ["/cg/web.service": [40, 10]])
         let usage = StatsSampler.usage([StatsGroup(pgid: 10, cgroup: "/cg/web.service")], before: before, after: after)
         // 1 s of CPU over 2 s (processes that ended meanwhile included), the cgroup's members.
         #expect(usage[10] == GroupUsage(cpu: 50, rss: 5 * ProcessTable.pageSize, pids: [10, 40]))
         // Usages read at their own times: CPU over the time between those reads.
-        var early = before, late = after
+        var early = before
+        var late = after
         early.cgroupTime = 10.5
         late.cgroupTime = 11.5
         #expect(StatsSampler.usage([StatsGroup(pgid: 10, cgroup: "/cg/web.service")], before: early, after: late)[10]?.cpu == 100)
@@ -140,7 +151,10 @@ struct ServiceCgroupTests {
             let leftover = cgroups.pids("job")[0]
             let killRest = try #require(spawner.endLeftovers("job", pgid: leader, signal: SIGTERM))
             let next = try spawner.spawn(ServiceSpec(name: "job", cmd: ["/bin/sleep", "34"]), output: ChildOutput()).get()
-            defer { kill(next, SIGKILL); _ = waitFor(next) }
+            defer {
+                kill(next, SIGKILL)
+                _ = waitFor(next)
+            }
             #expect(Set(cgroups.pids("job")) == [leftover, next])  // TERM ignored; both in the cgroup
             killRest()
             #expect(poll { cgroups.pids("job") == [next] })
@@ -156,7 +170,10 @@ struct ServiceCgroupTests {
             #expect(waitFor(first) == SIGKILL)
             // The next run lives (a `cgroup.kill` would have doomed every later child).
             let next = try spawner.spawn(spec, output: ChildOutput()).get()
-            defer { kill(next, SIGKILL); _ = waitFor(next) }
+            defer {
+                kill(next, SIGKILL)
+                _ = waitFor(next)
+            }
             usleep(100_000)
             #expect(kill(next, 0) == 0 && cgroups.pids("again") == [next])
         }
@@ -168,7 +185,10 @@ struct ServiceCgroupTests {
             #expect(mkdir(dir, 0o755) == 0)
             #expect(KernelFile.write(dir + "/cgroup.kill", "1") == 0)  // as another program might
             let pid = try spawner.spawn(ServiceSpec(name: "old", cmd: ["/bin/sleep", "36"]), output: ChildOutput()).get()
-            defer { kill(pid, SIGKILL); _ = waitFor(pid) }
+            defer {
+                kill(pid, SIGKILL)
+                _ = waitFor(pid)
+            }
             usleep(100_000)
             #expect(kill(pid, 0) == 0 && cgroups.pids("old") == [pid])
         }
@@ -189,7 +209,8 @@ struct ServiceCgroupTests {
 private func ignoresTerm(_ pid: Int32) -> Bool {
     let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
     guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigIgn:") }),
-          let mask = UInt64(line.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16) else { return false }
+        let mask = UInt64(line.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16)
+    else { return false }
     return mask & (1 << 14) != 0
 }
 

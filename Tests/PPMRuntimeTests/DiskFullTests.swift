@@ -1,9 +1,10 @@
 import Foundation
 import Glibc
 import PPMMachine
-@testable import PPMRuntime
 import SystemCalls
 import Testing
+
+@testable import PPMRuntime
 
 /// A small tmpfs mounted on a temporary folder (root only), and a file that
 /// fills it; unmounted at the end.
@@ -68,7 +69,8 @@ final class TinyDisk {
         let store = StateStore(path: path)
         nonisolated(unsafe) var reports: [WriteFailure?] = []
         store.onProblem = { reports.append($0) }
-        let small = Self.spec("small"), big = Self.spec("big", padding: 10_000)
+        let small = Self.spec("small")
+        let big = Self.spec("big", padding: 10_000)
         #expect(Self.commit(store, [.saved(small, held: false)]) == .some(nil))
         let before = FileContents.read(path)
         disk.fill()

@@ -35,21 +35,22 @@ import Testing
         try "# Guide\n\n## The `ppm.service{}` fields\n\n## Notes\n## Notes\n".write(
             to: root.appendingPathComponent("docs/guide.md"), atomically: true, encoding: .utf8)
         try """
-            [ok](docs/guide.md#the-ppmservice-fields) [ok too](docs/guide.md#notes-1) [web](https://example.org/x#y)
-            `[in code](nowhere.md)`
-            ```
-            [in a fence](nowhere.md)
-            ```
-            [gone](docs/missing.md)
-            [no heading](docs/guide.md#fields)
-            [outside](../shared/SPEC.md) [self](#readme)
-            """.write(to: root.appendingPathComponent("README.md"), atomically: true, encoding: .utf8)
+        [ok](docs/guide.md#the-ppmservice-fields) [ok too](docs/guide.md#notes-1) [web](https://example.org/x#y)
+        `[in code](nowhere.md)`
+        ```
+        [in a fence](nowhere.md)
+        ```
+        [gone](docs/missing.md)
+        [no heading](docs/guide.md#fields)
+        [outside](../shared/SPEC.md) [self](#readme)
+        """.write(to: root.appendingPathComponent("README.md"), atomically: true, encoding: .utf8)
         let broken = MarkdownLinkChecker(root: root).check(["README.md"]).map(\.description)
-        #expect(broken == [
-            "README.md:6: (docs/missing.md) no such file: docs/missing.md",
-            "README.md:7: (docs/guide.md#fields) no heading '#fields' in docs/guide.md",
-            "README.md:8: (../shared/SPEC.md) points outside the repository",
-            "README.md:8: (#readme) no heading '#readme' in README.md",
-        ])
+        #expect(
+            broken == [
+                "README.md:6: (docs/missing.md) no such file: docs/missing.md",
+                "README.md:7: (docs/guide.md#fields) no heading '#fields' in docs/guide.md",
+                "README.md:8: (../shared/SPEC.md) points outside the repository",
+                "README.md:8: (#readme) no heading '#readme' in README.md",
+            ])
     }
 }

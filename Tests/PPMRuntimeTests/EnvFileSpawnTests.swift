@@ -1,8 +1,9 @@
 import Foundation
 import Glibc
 import PPMMachine
-@testable import PPMRuntime
 import Testing
+
+@testable import PPMRuntime
 
 /// `env_file` at spawn time: read at each start, under `env`, refused
 /// through symlinks and for non-regular files, errors as `FILE:LINE: message`.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PPMRuntime
 
 /// The `env_file` syntax (SPEC 10) against the examples of systemd's

@@ -1,7 +1,8 @@
 import Glibc
 import PPMMachine
-@testable import PPMRuntime
 import Testing
+
+@testable import PPMRuntime
 
 @Suite struct JournalTests {
     @Test func persistsAcrossRestartsAndStaysBounded() throws {

@@ -1,7 +1,8 @@
 import Foundation
 import PPMMachine
-@testable import PPMRuntime
 import Testing
+
+@testable import PPMRuntime
 
 @Suite struct LineSplitterTests {
     /// Feeds the chunks and returns what came out, one string per emitted run.

@@ -134,8 +134,8 @@ struct MarkdownLinkChecker {
         for scalar in text.lowercased().unicodeScalars {
             switch scalar.properties.generalCategory {
             case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
-                 .nonspacingMark, .spacingMark, .enclosingMark,
-                 .decimalNumber, .letterNumber, .otherNumber, .connectorPunctuation:
+                .nonspacingMark, .spacingMark, .enclosingMark,
+                .decimalNumber, .letterNumber, .otherNumber, .connectorPunctuation:
                 out.append(scalar)
             default:
                 if scalar == " " { out.append("-") } else if scalar == "-" { out.append(scalar) }

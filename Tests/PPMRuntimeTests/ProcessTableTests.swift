@@ -1,7 +1,8 @@
 import Foundation
 import PPMMachine
-@testable import PPMRuntime
 import Testing
+
+@testable import PPMRuntime
 
 /// A command started in its own process group; `stop()` kills the whole
 /// group and reaps it (call it from `defer`, so failures clean up too).
@@ -32,8 +33,9 @@ final class SpawnedGroup {
 /// Resident memory from /proc/PID/status, read the ordinary way.
 func vmRSS(_ pid: pid_t) -> Int64? {
     guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-          let kb = Int64(line.split(separator: " ", omittingEmptySubsequences: true)[1]) else { return nil }
+        let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+        let kb = Int64(line.split(separator: " ", omittingEmptySubsequences: true)[1])
+    else { return nil }
     return kb * 1024
 }
 
@@ -53,10 +55,11 @@ func within5s(_ condition: () -> Bool) -> Bool {
         // Three members, the two children past their exec (a child still a copy
         // of sh has another RSS than the sleep it becomes).
         func comm(_ pid: Int32) -> String? { try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8) }
-        #expect(within5s {
-            let members = ProcessTable.read().members(of: [group.pid])[group.pid] ?? []
-            return members.count == 3 && members.filter { comm($0.pid) == "sleep\n" }.count == 2
-        })
+        #expect(
+            within5s {
+                let members = ProcessTable.read().members(of: [group.pid])[group.pid] ?? []
+                return members.count == 3 && members.filter { comm($0.pid) == "sleep\n" }.count == 2
+            })
         let members = try #require(ProcessTable.read().members(of: [group.pid])[group.pid])
         #expect(members.map(\.pid).contains(group.pid))
         #expect(members.allSatisfy { $0.pgrp == group.pid && $0.start > 0 })
@@ -102,7 +105,7 @@ func within5s(_ condition: () -> Bool) -> Bool {
         let most = (consumed + ticks) / minimum * 100
         // At most one core ran outside the sampler's window.
         let least = (consumed - (window - minimum) - ticks) / window * 100
-        return max(0, least) ... max(0, most) + 0.1
+        return max(0, least)...max(0, most) + 0.1
     }
 
     @Test func cpuIsMeasuredBetweenTwoSamples() throws {
@@ -112,7 +115,8 @@ func within5s(_ condition: () -> Bool) -> Bool {
         defer { idle.stop() }
         let sampler = StatsSampler(minimumInterval: 0.3)
         func bracket(_ body: () -> Void) -> ClosedRange<Double> {
-            let c0 = cpuSeconds(busy.pid), w0 = now()
+            let c0 = cpuSeconds(busy.pid)
+            let w0 = now()
             body()
             return possiblePercents(consumed: cpuSeconds(busy.pid) - c0, window: now() - w0, minimum: 0.3)
         }
@@ -232,7 +236,8 @@ func within5s(_ condition: () -> Bool) -> Bool {
     /// Field 3 of /proc/PID/stat.
     func state(_ pid: pid_t) -> Character? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
         return stat[stat.index(after: close)...].dropFirst().first
     }
 

@@ -2,8 +2,9 @@ import Dispatch
 import Foundation
 import Glibc
 import PPMMachine
-@testable import PPMRuntime
 import Testing
+
+@testable import PPMRuntime
 
 /// A service run as another user reaches with its own paths (`dir`, `stdin`,
 /// `stdout`, `stderr`) only what that user may: the daemon is root, the
@@ -118,7 +119,10 @@ struct SpawnPrivilegeTests {
         var spec = p.spec(["/bin/sleep", "30"])
         spec.noNewPrivs = true
         let pid = try LinuxSpawner().spawn(spec).get()
-        defer { kill(pid, SIGKILL); _ = reap(pid) }
+        defer {
+            kill(pid, SIGKILL)
+            _ = reap(pid)
+        }
         let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
         #expect(status.contains("NoNewPrivs:\t1"))
     }

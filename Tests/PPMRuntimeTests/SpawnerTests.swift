@@ -2,9 +2,10 @@ import Dispatch
 import Foundation
 import Glibc
 import PPMMachine
-@testable import PPMRuntime
 import Synchronization
 import Testing
+
+@testable import PPMRuntime
 
 /// The real spawner against real children. Every child is reaped here by
 /// pid (never waitpid(-1): other suites share this process).
@@ -14,7 +15,8 @@ import Testing
         // and (like a Dispatch worker) SIGTERM blocked on the spawning thread.
         let oldPipe = signal(SIGPIPE, SIG_IGN)
         let oldTerm = signal(SIGTERM, { _ in })
-        var block = sigset_t(), oldMask = sigset_t()
+        var block = sigset_t()
+        var oldMask = sigset_t()
         sigemptyset(&block)
         sigaddset(&block, SIGTERM)
         sigaddset(&block, SIGUSR1)
@@ -28,7 +30,10 @@ import Testing
         }
 
         let pid = try #require(try? LinuxSpawner().spawn(ServiceSpec(name: "sleeper", cmd: ["/bin/sleep", "30"])).get())
-        defer { kill(pid, SIGKILL); _ = reap(pid) }
+        defer {
+            kill(pid, SIGKILL)
+            _ = reap(pid)
+        }
         #expect(procStatus(pid, "SigBlk") == "0000000000000000")
         #expect(procStatus(pid, "SigIgn") == "0000000000000000")
         #expect(procStatus(pid, "NSpgid") == "\(pid)")  // own process group (setsid)
@@ -87,7 +92,8 @@ import Testing
 
     @Test func aCachedPathThatStopsWorkingIsSearchedAgainOnce() throws {
         let dir = try TempDir()
-        let a = dir.folder("a"), b = dir.folder("b")
+        let a = dir.folder("a")
+        let b = dir.folder("b")
         let toolA = dir.file("a/tool", "#!/bin/sh\necho A\n", mode: 0o755)
         let toolB = dir.file("b/tool", "#!/bin/sh\necho B\n", mode: 0o755)
         let out = dir.path + "/out"
@@ -131,7 +137,10 @@ import Testing
         spec.user = "nobody"
         spec.group = "0"
         let pid = try #require(try? LinuxSpawner().spawn(spec).get())
-        defer { kill(pid, SIGKILL); _ = reap(pid) }
+        defer {
+            kill(pid, SIGKILL)
+            _ = reap(pid)
+        }
         #expect(procStatus(pid, "Uid")?.split(separator: "\t").first == "\(pw.pointee.pw_uid)"[...])
         #expect(procStatus(pid, "Gid")?.split(separator: "\t").first == "0")
         #expect(procStatus(pid, "Groups")?.split(separator: " ").contains("0") == true)

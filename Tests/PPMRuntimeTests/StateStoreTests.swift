@@ -1,7 +1,8 @@
 import Foundation
 import PPMMachine
-@testable import PPMRuntime
 import Testing
+
+@testable import PPMRuntime
 
 @Suite struct StateStoreTests {
     let path = "/tmp/ppm-state-\(getpid())-\(Int.random(in: 0..<1_000_000)).jsonl"

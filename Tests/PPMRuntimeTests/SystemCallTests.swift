@@ -22,7 +22,10 @@ nonisolated(unsafe) private var signalsCaught = 0
         defer { sigaction(SIGURG, &previous, nil) }
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)
-        defer { close(fds[0]); close(fds[1]) }
+        defer {
+            close(fds[0])
+            close(fds[1])
+        }
 
         let reader = ReaderThread(fd: fds[0])
         reader.start()
@@ -43,7 +46,8 @@ nonisolated(unsafe) private var signalsCaught = 0
     @Test func writeAllWritesEverythingThroughShortWrites() throws {
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)
-        let readEnd = fds[0], writeEnd = fds[1]
+        let readEnd = fds[0]
+        let writeEnd = fds[1]
         defer { close(readEnd) }
         let text = String(repeating: "0123456789abcdef", count: 64 * 1024)  // 1 MiB: more than a pipe holds
         let drained = DispatchSemaphore(value: 0)

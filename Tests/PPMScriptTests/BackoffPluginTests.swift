@@ -2,6 +2,7 @@ import LuaKit
 import PPMMachine
 import PPMMachineTesting
 import Testing
+
 @testable import PPMScript
 
 /// The daemon's default policy is plugins/backoff.lua run in Swift: these
@@ -20,7 +21,8 @@ import Testing
     /// Runs `steps` exits of a service under the Swift default (`restart`)
     /// and asks the plugin (built by `plugin`) about each same event.
     func compare(restart: String, settings: String, plugin: String, seed: UInt64) throws {
-        let rig = try ScriptRig("""
+        let rig = try ScriptRig(
+            """
             \(settings)
             plugin = require("backoff")\(plugin)
             ppm.on("exit", function(ev) last = ev end)
@@ -38,7 +40,8 @@ import Testing
         }
         let statuses: [PPMMachine.ExitStatus] = [.exited(0), .exited(1), .exited(3), .signaled(9), .signaled(15)]
         let runtimes: [Double] = [0.1, 1, 2.5, 9.9, 10, 30]
-        var decisions = 0, maxCrashes = 0
+        var decisions = 0
+        var maxCrashes = 0
         for _ in 0..<300 {
             guard rig.state("s") == .running else {
                 rig.loop.send(.start("s"))
@@ -82,11 +85,13 @@ import Testing
     }
 
     @Test func settingsAreTheBackoffPluginsOptions() throws {
-        try compare(restart: "on-failure",
-                    settings: "ppm.settings { backoff = { interval = 0.5, max = 5, reset_after = 3 } }",
-                    plugin: "{ interval = 0.5, max = \"5s\", reset_after = 3 }", seed: 5)
-        try compare(restart: "always",
-                    settings: "ppm.settings { backoff = { interval = 2, max = 100, reset_after = 20 } }",
-                    plugin: "{ interval = 2, max = 100, reset_after = 20, always = true }", seed: 6)
+        try compare(
+            restart: "on-failure",
+            settings: "ppm.settings { backoff = { interval = 0.5, max = 5, reset_after = 3 } }",
+            plugin: "{ interval = 0.5, max = \"5s\", reset_after = 3 }", seed: 5)
+        try compare(
+            restart: "always",
+            settings: "ppm.settings { backoff = { interval = 2, max = 100, reset_after = 20 } }",
+            plugin: "{ interval = 2, max = 100, reset_after = 20, always = true }", seed: 6)
     }
 }

@@ -1,11 +1,13 @@
 import LuaKit
 import Testing
+
 @testable import PPMScript
 
 /// What Tab at the REPL offers (`HookHost.complete`), on a loaded config.
 @Suite struct CompletionTests {
     @Test func globalsFieldsAndMethods() throws {
-        let host = try loadHost("""
+        let host = try loadHost(
+            """
             limits = { nofile = 10, nproc = 20, [3] = "x", ["not a name"] = 1 }
             handle = ppm.every(60, function() end)
             """)
@@ -23,9 +25,10 @@ import Testing
     @Test func theFieldsOfAServiceCompleteAtItsKeys() throws {
         let host = try loadHost("")
         #expect(try host.complete("ppm.service { name = \"w\", pre") == ["ppm.service { name = \"w\", pre_start"])
-        #expect(try host.complete("ppm.service({ cmd = \"x\"; sto") == [
-            "ppm.service({ cmd = \"x\"; stop_cmd", "ppm.service({ cmd = \"x\"; stop_signal", "ppm.service({ cmd = \"x\"; stop_timeout",
-        ])
+        #expect(
+            try host.complete("ppm.service({ cmd = \"x\"; sto") == [
+                "ppm.service({ cmd = \"x\"; stop_cmd", "ppm.service({ cmd = \"x\"; stop_signal", "ppm.service({ cmd = \"x\"; stop_timeout",
+            ])
         #expect(try host.complete("ppm.service { post") == ["ppm.service { post_stop"])
         #expect(try host.complete("ppm.service { start_t") == ["ppm.service { start_timeout"])
         // A value is not a key; a nested table is not the service's.
@@ -44,7 +47,8 @@ import Testing
     }
 
     @Test func onlySideEffectFreeCallsAreEvaluated() throws {
-        let host = try loadHost("""
+        let host = try loadHost(
+            """
             calls = 0
             function make() calls = calls + 1; return { secret = 1 } end
             lazy = setmetatable({}, { __index = function() calls = calls + 1; return { y = 1 } end })
@@ -58,7 +62,8 @@ import Testing
     }
 
     @Test func aReplacedPpmGetIsNotCalled() throws {
-        let host = try loadHost("""
+        let host = try loadHost(
+            """
             called = false
             ppm.get = function() called = true; return { x = 1 } end
             """)

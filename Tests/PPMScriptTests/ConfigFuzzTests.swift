@@ -1,6 +1,7 @@
 import Foundation
 import LuaKit
 import Testing
+
 @testable import PPMScript
 
 /// Fuzzes the config loader in process: every field of `ppm.service{}` and
@@ -32,7 +33,9 @@ import Testing
     }
 
     @Test func everySettingTakesEveryType() {
-        let settings = ["backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog", "cgroups"]
+        let settings = [
+            "backoff", "stop_timeout", "hook_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog", "cgroups",
+        ]
         for field in settings + ["backoff.interval", "backoff.max", "backoff.reset_after"] {
             for value in Self.values {
                 let parts = field.split(separator: ".")
@@ -50,8 +53,9 @@ import Testing
         let huge = configError("ppm.service { name = 's', cmd = '/bin/true', [('k'):rep(1000000)] = 1 }")
         #expect(Date().timeIntervalSince(started) < 2)
         #expect(huge.hasPrefix("ppm.lua:1: service 's': unknown field 'kkk") && huge.hasSuffix("… (1000000 bytes)'"))
-        #expect(configError("ppm.service { name = 's', cmd = '/bin/true', start_after = '1e308d' }")
-            == "ppm.lua:1: service 's': 'start_after' is not a duration: \"1e308d\" (use seconds or a unit: 500ms, 10s, 5m, 1h, 1d)")
+        #expect(
+            configError("ppm.service { name = 's', cmd = '/bin/true', start_after = '1e308d' }")
+                == "ppm.lua:1: service 's': 'start_after' is not a duration: \"1e308d\" (use seconds or a unit: 500ms, 10s, 5m, 1h, 1d)")
         #expect(configError("return " + String(repeating: "{", count: 300_000)).hasPrefix("ppm.lua: "))
     }
 

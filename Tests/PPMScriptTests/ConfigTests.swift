@@ -2,6 +2,7 @@ import Foundation
 import LuaKit
 import PPMMachine
 import Testing
+
 @testable import PPMScript
 
 /// Writes `source` as a config file and loads it into a fresh Lua state.
@@ -39,8 +40,9 @@ func configError(_ source: String) -> String {
 
 @Suite struct ShellWordsTests {
     @Test func splitsLikeAShellWithoutExpansion() throws {
-        #expect(try ShellWords.split(#"/bin/sh -c "echo \"hi\" $HOME" 'a b' c\ d"#)
-            == ["/bin/sh", "-c", #"echo "hi" $HOME"#, "a b", "c d"])
+        #expect(
+            try ShellWords.split(#"/bin/sh -c "echo \"hi\" $HOME" 'a b' c\ d"#)
+                == ["/bin/sh", "-c", #"echo "hi" $HOME"#, "a b", "c d"])
         #expect(try ShellWords.split("  a   b  ") == ["a", "b"])
         #expect(try ShellWords.split("x '' y") == ["x", "", "y"])
         #expect(throws: ShellWords.Failure.self) { try ShellWords.split("echo 'oops") }
@@ -64,7 +66,8 @@ func configError(_ source: String) -> String {
 
 @Suite struct ConfigTests {
     @Test func readsEveryField() throws {
-        let host = try load("""
+        let host = try load(
+            """
             ppm.service {
               name = "web", cmd = "/usr/bin/python3 -m 'http.server' 8080",
               dir = "/srv", env = { PORT = 8080 }, clean_env = true,
@@ -79,11 +82,12 @@ func configError(_ source: String) -> String {
         let spec = try #require(host.declared.first)
         #expect(spec.cmd == ["/usr/bin/python3", "-m", "http.server", "8080"])
         #expect(spec.env == ["PORT": "8080"])
-        #expect(spec.ulimit == [
-            ResourceLimit(name: "core", soft: 0, hard: 100),
-            ResourceLimit(name: "memlock", soft: nil, hard: nil),
-            ResourceLimit(name: "nofile", soft: 4096, hard: 4096),
-        ])
+        #expect(
+            spec.ulimit == [
+                ResourceLimit(name: "core", soft: 0, hard: 100),
+                ResourceLimit(name: "memlock", soft: nil, hard: nil),
+                ResourceLimit(name: "nofile", soft: 4096, hard: 4096),
+            ])
         #expect(spec.startAfter == 0.5)
         #expect(spec.bounce == 3600)
         #expect(spec.stopSignal == 2)
@@ -94,32 +98,43 @@ func configError(_ source: String) -> String {
     }
 
     @Test func errorsNameFileLineServiceAndSuggestion() {
-        #expect(configError("""
-            ppm.service { name = "a", cmd = "/bin/true" }
+        #expect(
+            configError(
+                """
+                ppm.service { name = "a", cmd = "/bin/true" }
 
-            ppm.service { name = "web", cmd = "/bin/true", restrat = "always" }
-            """) == "ppm.lua:3: service 'web': unknown field 'restrat' (did you mean 'restart'?)")
-        #expect(configError(#"ppm.service { name = "web", cmd = 42 }"#)
-            == "ppm.lua:1: service 'web': 'cmd' must be a string or an array of strings, got number")
+                ppm.service { name = "web", cmd = "/bin/true", restrat = "always" }
+                """) == "ppm.lua:3: service 'web': unknown field 'restrat' (did you mean 'restart'?)")
+        #expect(
+            configError(#"ppm.service { name = "web", cmd = 42 }"#)
+                == "ppm.lua:1: service 'web': 'cmd' must be a string or an array of strings, got number")
         #expect(configError(#"ppm.service { name = "web" }"#) == "ppm.lua:1: service 'web': missing 'cmd'")
         #expect(configError(#"ppm.service { cmd = "/bin/true" }"#) == "ppm.lua:1: service: missing 'name'")
-        #expect(configError("""
-            ppm.service { name = "web", cmd = "/bin/true" }
-            ppm.service { name = "web", cmd = "/bin/true" }
-            """) == "ppm.lua:2: service 'web': duplicate name (already declared above)")
-        #expect(configError(#"ppm.service { name = "w", cmd = "x", start_after = "soon" }"#)
-            == "ppm.lua:1: service 'w': 'start_after' is not a duration: \"soon\" (use seconds or a unit: 500ms, 10s, 5m, 1h, 1d)")
-        #expect(configError(#"ppm.service { name = "w", cmd = "x", autostart = "yes" }"#)
-            == "ppm.lua:1: service 'w': 'autostart' must be a boolean, got string")
-        #expect(configError(#"ppm.service { name = "w", cmd = "x", restart = "sometimes" }"#)
-            == "ppm.lua:1: service 'w': 'restart' must be \"on-failure\", \"always\", \"never\" or a function, got \"sometimes\"")
-        #expect(configError(#"ppm.service { name = "w", cmd = "x", ulimit = { nofiles = 3 } }"#)
-            == "ppm.lua:1: service 'w': 'ulimit': unknown resource 'nofiles' (did you mean 'nofile'?)")
-        #expect(configError("\nppm.service { name = \"w\", cmd = \"x\", requires = { \"db\" } }")
-            == "ppm.lua:2: service 'w' requires unknown service 'db'")
-        #expect(configError("ppm.service { name = ") .hasPrefix("ppm.lua:1:"))
-        #expect(configError(#"ppm.settings { hook_timout = 1 }"#)
-            == "ppm.lua:1: ppm.settings: unknown setting 'hook_timout' (did you mean 'hook_timeout'?)")
+        #expect(
+            configError(
+                """
+                ppm.service { name = "web", cmd = "/bin/true" }
+                ppm.service { name = "web", cmd = "/bin/true" }
+                """) == "ppm.lua:2: service 'web': duplicate name (already declared above)")
+        #expect(
+            configError(#"ppm.service { name = "w", cmd = "x", start_after = "soon" }"#)
+                == "ppm.lua:1: service 'w': 'start_after' is not a duration: \"soon\" (use seconds or a unit: 500ms, 10s, 5m, 1h, 1d)")
+        #expect(
+            configError(#"ppm.service { name = "w", cmd = "x", autostart = "yes" }"#)
+                == "ppm.lua:1: service 'w': 'autostart' must be a boolean, got string")
+        #expect(
+            configError(#"ppm.service { name = "w", cmd = "x", restart = "sometimes" }"#)
+                == "ppm.lua:1: service 'w': 'restart' must be \"on-failure\", \"always\", \"never\" or a function, got \"sometimes\"")
+        #expect(
+            configError(#"ppm.service { name = "w", cmd = "x", ulimit = { nofiles = 3 } }"#)
+                == "ppm.lua:1: service 'w': 'ulimit': unknown resource 'nofiles' (did you mean 'nofile'?)")
+        #expect(
+            configError("\nppm.service { name = \"w\", cmd = \"x\", requires = { \"db\" } }")
+                == "ppm.lua:2: service 'w' requires unknown service 'db'")
+        #expect(configError("ppm.service { name = ").hasPrefix("ppm.lua:1:"))
+        #expect(
+            configError(#"ppm.settings { hook_timout = 1 }"#)
+                == "ppm.lua:1: ppm.settings: unknown setting 'hook_timout' (did you mean 'hook_timeout'?)")
     }
 
     /// Issue #9 items 10–13.
@@ -130,8 +145,9 @@ func configError(_ source: String) -> String {
         #expect(configError(service("enviroment")) == "ppm.lua:4: service 'web': unknown field 'enviroment' (did you mean 'env'?)")
         #expect(configError(service("restart")) == "ppm.lua:4: service 'web': 'restart' must be a string or a function, got table")
         #expect(configError(service("zzzzzzzz")) == "ppm.lua:4: service 'web': unknown field 'zzzzzzzz'")
-        #expect(configError("ppm.service { name = \"w\", cmd = \"x\",\n  start_after = -5 }")
-            == "ppm.lua:2: service 'w': 'start_after' must not be negative, got -5")
+        #expect(
+            configError("ppm.service { name = \"w\", cmd = \"x\",\n  start_after = -5 }")
+                == "ppm.lua:2: service 'w': 'start_after' must not be negative, got -5")
     }
 
     /// pm2's `instances` and a `cron` field point at the Lua that does it (issue #24).
@@ -147,32 +163,38 @@ func configError(_ source: String) -> String {
     }
 
     @Test func settingsAndTimersAreNamedByTheirCallNotAsServices() {
-        #expect(configError("local x = 1\nppm.settings { log_keep = \"many\" }")
-            == "ppm.lua:2: ppm.settings: 'log_keep' must be an integer, got string")
-        #expect(configError("local x = 1\nppm.settings {\n  hook_timeout = 1,\n  log_max_size = \"big\" }")
-            .hasPrefix("ppm.lua:4: ppm.settings: 'log_max_size' is not a size"))
-        #expect(configError("local x = 1\nppm.after(-1, function() end)")
-            == "ppm.lua:2: ppm.after: 'seconds' must not be negative, got -1")
+        #expect(
+            configError("local x = 1\nppm.settings { log_keep = \"many\" }")
+                == "ppm.lua:2: ppm.settings: 'log_keep' must be an integer, got string")
+        #expect(
+            configError("local x = 1\nppm.settings {\n  hook_timeout = 1,\n  log_max_size = \"big\" }")
+                .hasPrefix("ppm.lua:4: ppm.settings: 'log_max_size' is not a size"))
+        #expect(
+            configError("local x = 1\nppm.after(-1, function() end)")
+                == "ppm.lua:2: ppm.after: 'seconds' must not be negative, got -1")
         #expect(configError("ppm.every(0, function() end)") == "ppm.lua:1: ppm.every: 'seconds' must be more than 0, got 0.0")
         #expect(configError("ppm.spawn(42)") == "ppm.lua:1: ppm.spawn: 'cmd' must be a string or an array of strings, got number")
     }
 
     @Test func aLoopingOrMemoryEatingConfigNamesTheLine() {
-        #expect(configError("ppm.settings { memory_limit = 4 * 1024 * 1024 }\nlocal t = {}\nfor i = 1, 1e9 do\n  t[i] = string.rep('x', 4096) .. i\nend")
-            == "ppm.lua:4: the config went past the Lua memory limit of 4 MiB")
+        #expect(
+            configError("ppm.settings { memory_limit = 4 * 1024 * 1024 }\nlocal t = {}\nfor i = 1, 1e9 do\n  t[i] = string.rep('x', 4096) .. i\nend")
+                == "ppm.lua:4: the config went past the Lua memory limit of 4 MiB")
     }
 
     @Test func aConfigStoppedByItsTimeBudgetNamesTheLine() {
         let traceback = "stack traceback:\n\t[C]: in ?\n\t/x/ppm.lua:3: in local 'f'\n\t/x/ppm.lua:5: in main chunk"
         #expect(LuaError.firstPosition(traceback) == "/x/ppm.lua:3")
-        let e = ConfigErrors.locate(.timeout(seconds: 10, traceback: traceback), path: "/x/ppm.lua", source: "",
-                                    fault: LuaError.firstPosition(traceback))
+        let e = ConfigErrors.locate(
+            .timeout(seconds: 10, traceback: traceback), path: "/x/ppm.lua", source: "",
+            fault: LuaError.firstPosition(traceback))
         #expect(e.message == "/x/ppm.lua:3: the config ran past its 10 s time budget (an endless loop?)")
     }
 
     @Test func longPathsAreNamedWhole() throws {
         let deep = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "ppm-script-\(UUID().uuidString)/a/very/deep/directory/structure/that/is/long").path
+            "ppm-script-\(UUID().uuidString)/a/very/deep/directory/structure/that/is/long"
+        ).path
         try FileManager.default.createDirectory(atPath: deep, withIntermediateDirectories: true)
         let path = deep + "/ppm-config-with-a-long-name.lua"
         try "local x = 1\nerror('boom')".write(toFile: path, atomically: true, encoding: .utf8)
@@ -189,8 +211,9 @@ func configError(_ source: String) -> String {
     }
 
     @Test(.enabled(if: geteuid() != 0)) func userNeedsRoot() {
-        #expect(configError(#"ppm.service { name = "w", cmd = "x", user = "nobody" }"#)
-            .hasPrefix("ppm.lua:1: service 'w': 'user' needs the daemon to run as root"))
+        #expect(
+            configError(#"ppm.service { name = "w", cmd = "x", user = "nobody" }"#)
+                .hasPrefix("ppm.lua:1: service 'w': 'user' needs the daemon to run as root"))
     }
 
     @Test func daemonKillingCallsAreRefusedWithTheAlternative() {

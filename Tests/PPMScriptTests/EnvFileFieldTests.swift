@@ -1,6 +1,7 @@
 import Foundation
 import PPMMachine
 import Testing
+
 @testable import PPMScript
 
 /// The `env_file` field of `ppm.service{}` (SPEC 10): paths relative to the
@@ -8,7 +9,8 @@ import Testing
 /// (`check --json`, persistence, `export`) carrying it.
 @Suite struct EnvFileFieldTests {
     @Test func pathsAreMadeAbsoluteAgainstTheConfigFolderAndMayBeOptional() throws {
-        let host = try load("""
+        let host = try load(
+            """
             ppm.service { name = "one", cmd = "/bin/true", env_file = ".env" }
             ppm.service { name = "two", cmd = "/bin/true", env_file = { "/etc/app.env", "-local.env" } }
             """)
@@ -18,12 +20,15 @@ import Testing
     }
 
     @Test func wrongValuesAreRefusedWithTheLine() {
-        #expect(configError(#"ppm.service { name = "w", cmd = "x", env_file = 3 }"#)
-            == "ppm.lua:1: service 'w': 'env_file' must be an array of strings, got number")
-        #expect(configError("ppm.service { name = \"w\", cmd = \"x\",\n  env_file = { \"\" } }")
-            == "ppm.lua:2: service 'w': 'env_file' has an empty path")
-        #expect(configError(#"ppm.service { name = "w", cmd = "x", env_files = "a" }"#)
-            == "ppm.lua:1: service 'w': unknown field 'env_files' (did you mean 'env_file'?)")
+        #expect(
+            configError(#"ppm.service { name = "w", cmd = "x", env_file = 3 }"#)
+                == "ppm.lua:1: service 'w': 'env_file' must be an array of strings, got number")
+        #expect(
+            configError("ppm.service { name = \"w\", cmd = \"x\",\n  env_file = { \"\" } }")
+                == "ppm.lua:2: service 'w': 'env_file' has an empty path")
+        #expect(
+            configError(#"ppm.service { name = "w", cmd = "x", env_files = "a" }"#)
+                == "ppm.lua:1: service 'w': unknown field 'env_files' (did you mean 'env_file'?)")
     }
 
     @Test func jsonAndLuaFormsRoundTrip() throws {

@@ -3,8 +3,9 @@ import LuaKit
 import PPMMachine
 import PPMMachineTesting
 import PPMRuntime
-@testable import PPMScript
 import Testing
+
+@testable import PPMScript
 
 /// A config loaded into a supervisor that runs on fakes.
 struct ScriptRig {
@@ -34,7 +35,8 @@ struct ScriptRig {
 
 @Suite struct HookTests {
     @Test func onExitSeesTheEventTableAndDecides() throws {
-        let rig = try ScriptRig("""
+        let rig = try ScriptRig(
+            """
             seen = {}
             ppm.service { name = "a", cmd = "/bin/a", on_exit = function(ev)
               seen = ev
@@ -58,7 +60,8 @@ struct ScriptRig {
     }
 
     @Test func policyFunctionsGetTheServiceSnapshot() throws {
-        let rig = try ScriptRig("""
+        let rig = try ScriptRig(
+            """
             ppm.service { name = "a", cmd = "/bin/a", restart = function(ev, svc)
               if svc.starts < 3 then return "restart" end
               return "stop"
@@ -72,7 +75,8 @@ struct ScriptRig {
     }
 
     @Test func globalHooksAndOff() throws {
-        let rig = try ScriptRig("""
+        let rig = try ScriptRig(
+            """
             starts = 0
             handle = ppm.on("start", function(ev) starts = starts + 1 end)
             ppm.service { name = "a", cmd = "/bin/a", restart = "always" }
@@ -86,7 +90,8 @@ struct ScriptRig {
     }
 
     @Test func anInfiniteLoopHookIsStoppedAndTheDefaultApplies() throws {
-        let rig = try ScriptRig("""
+        let rig = try ScriptRig(
+            """
             ppm.settings { hook_timeout = 0.2 }
             ppm.service { name = "a", cmd = "/bin/a", on_exit = function()
               while true do pcall(function() while true do end end) end
@@ -99,7 +104,8 @@ struct ScriptRig {
     }
 
     @Test func aMemoryEatingHookIsStopped() throws {
-        let rig = try ScriptRig("""
+        let rig = try ScriptRig(
+            """
             ppm.settings { memory_limit = 16 * 1024 * 1024, hook_timeout = 20 }  -- the memory runs out first, however slow the build
             ppm.service { name = "a", cmd = "/bin/a", on_exit = function()
               local t = {}
@@ -114,7 +120,8 @@ struct ScriptRig {
     }
 
     @Test func hookErrorsCarryATraceback() throws {
-        let rig = try ScriptRig("""
+        let rig = try ScriptRig(
+            """
             ppm.service { name = "a", cmd = "/bin/a", on_exit = function() error("boom") end }
             """)
         rig.exit("a", .exited(1))
@@ -125,11 +132,13 @@ struct ScriptRig {
     }
 
     @Test func liveControlFromLua() throws {
-        let rig = try ScriptRig("""
+        let rig = try ScriptRig(
+            """
             ppm.service { name = "a", cmd = "/bin/a" }
             """)
         _ = try rig.host.runLua {
-            try rig.host.lua.run("""
+            try rig.host.lua.run(
+                """
                 ppm.service { name = "b", cmd = "/bin/b" }
                 ppm.stop("a")
                 """, chunkName: "=repl")
@@ -142,7 +151,8 @@ struct ScriptRig {
     }
 
     @Test func timersFireAndCancel() throws {
-        let rig = try ScriptRig("""
+        let rig = try ScriptRig(
+            """
             ticks = 0
             t = ppm.every(1, function() ticks = ticks + 1 end)
             ppm.after("2.5s", function() t:cancel() end)
@@ -160,7 +170,8 @@ struct ScriptRig {
     static func freePort() -> UInt16 {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         defer { close(fd) }
-        var address = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: 0, sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
+        var address = sockaddr_in(
+            sin_family: sa_family_t(AF_INET), sin_port: 0, sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
@@ -173,17 +184,23 @@ struct ScriptRig {
 
     @Test func closeCancelsTimersClosesSocketsAndAbandonsWaitingHooks() throws {
         let port = Self.freePort()
-        let host = HookHost(try load("""
-            ran = 0
-            ppm.every(60, function() ran = ran + 1 end)
-            ppm.after(0, function() ppm.udp.send("udp://127.0.0.1:\(port)", "x") end)
-            ppm.udp.listen("udp://127.0.0.1:\(port)", function() end)
-            ppm.service { name = "a", cmd = "/bin/a", on_start = function() ppm.sleep(100) ran = ran + 100 end }
-            """))
-        var watched: [Int32] = [], closed: [Int32] = []
+        let host = HookHost(
+            try load(
+                """
+                ran = 0
+                ppm.every(60, function() ran = ran + 1 end)
+                ppm.after(0, function() ppm.udp.send("udp://127.0.0.1:\(port)", "x") end)
+                ppm.udp.listen("udp://127.0.0.1:\(port)", function() end)
+                ppm.service { name = "a", cmd = "/bin/a", on_start = function() ppm.sleep(100) ran = ran + 100 end }
+                """))
+        var watched: [Int32] = []
+        var closed: [Int32] = []
         host.daemon.watchReadable = { fd, _ in
             watched.append(fd)
-            return { closed.append(fd); close(fd) }
+            return {
+                closed.append(fd)
+                close(fd)
+            }
         }
         let clock = ManualScheduler()
         let loop = SupervisorLoop(supervisor: Supervisor(clock: clock), spawner: FakeSpawner(), scheduler: clock, journal: Journal(path: nil))

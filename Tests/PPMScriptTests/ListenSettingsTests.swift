@@ -2,11 +2,13 @@ import Foundation
 import LuaKit
 import PPMProtocol
 import Testing
+
 @testable import PPMScript
 
 @Suite struct ListenSettingsTests {
     @Test func readsTheListenTable() throws {
-        let host = try load("""
+        let host = try load(
+            """
             ppm.settings { listen = {
               address = "[::]:7070", token_file = "secret/token", max_clients = 8, idle_timeout = "2m",
               allow = { ["10.0.0.0/8"] = { "read", "restart" }, ["10.0.0.5"] = { "repl", "list" }, ["::1"] = { "status" } },
@@ -26,7 +28,8 @@ import Testing
     @Test func plaintextOnLoopbackAndMutualTLSWithoutAToken() throws {
         let plain = try #require(try load(#"ppm.settings { listen = { address = "127.0.0.2:7070", token_file = "t", tls = false } }"#).listen)
         #expect(!plain.tls)
-        let mutual = try #require(try load(#"ppm.settings { listen = { address = "[::]:7070", cert = "c.pem", key = "k.pem", ca = "/ca.pem" } }"#).listen)
+        let mutual = try #require(
+            try load(#"ppm.settings { listen = { address = "[::]:7070", cert = "c.pem", key = "k.pem", ca = "/ca.pem" } }"#).listen)
         #expect(mutual.tokenFile == nil && mutual.certificates?.ca == "/ca.pem" && mutual.certificates?.cert.hasSuffix("/c.pem") == true)
     }
 
@@ -40,23 +43,33 @@ import Testing
 
     @Test func badListenTablesNameTheirMistake() {
         let cases: [(String, String)] = [
-            (#"address = "localhost:7070", token_file = "t""#,
-             #"ppm.lua:1: ppm.settings: listen: 'address' must be a numeric IPv4 or [IPv6] address and a port, e.g. "127.0.0.1:7070" or "[::]:7070"; got "localhost:7070""#),
+            (
+                #"address = "localhost:7070", token_file = "t""#,
+                #"ppm.lua:1: ppm.settings: listen: 'address' must be a numeric IPv4 or [IPv6] address and a port, e.g. "127.0.0.1:7070" or "[::]:7070"; got "localhost:7070""#
+            ),
             (#"address = "127.0.0.1:70000", token_file = "t""#, "'address' must be a numeric IPv4"),
             (#"address = "127.0.0.1:7070""#, "'token_file' must name the file holding the shared secret"),
-            (#"address = "127.0.0.1:7070", token_file = "t", allow = { ["10.0.0.0/8"] = { "evil" } }"#,
-             #"allow["10.0.0.0/8"]: unknown command 'evil' (did you mean 'eval'?)"#),
-            (#"address = "127.0.0.1:7070", token_file = "t", allow = { ["10.0.0.0/88"] = { "read" } }"#,
-             "allow: '10.0.0.0/88' is not a network"),
-            (#"address = "127.0.0.1:7070", token_file = "t", allow = { ["10.0.0.1"] = "read" }"#,
-             #"allow["10.0.0.1"] must be a list of command names"#),
+            (
+                #"address = "127.0.0.1:7070", token_file = "t", allow = { ["10.0.0.0/8"] = { "evil" } }"#,
+                #"allow["10.0.0.0/8"]: unknown command 'evil' (did you mean 'eval'?)"#
+            ),
+            (
+                #"address = "127.0.0.1:7070", token_file = "t", allow = { ["10.0.0.0/88"] = { "read" } }"#,
+                "allow: '10.0.0.0/88' is not a network"
+            ),
+            (
+                #"address = "127.0.0.1:7070", token_file = "t", allow = { ["10.0.0.1"] = "read" }"#,
+                #"allow["10.0.0.1"] must be a list of command names"#
+            ),
             (#"address = "127.0.0.1:7070", token_file = "t", allow = { ["10.0.0.1"] = { "interrupt" } }"#, "unknown command 'interrupt'"),
             (#"address = "127.0.0.1:7070", token_file = "t", allow = {}"#, "'allow' is empty: no client could connect"),
             (#"address = "127.0.0.1:7070", token_file = "t", idle_timeout = 0"#, "'idle_timeout' must be a positive duration"),
             (#"address = "127.0.0.1:7070", token_file = "t", max_clients = 0"#, "'max_clients' must be a whole number of at least 1"),
             (#"address = "127.0.0.1:7070", token_file = "t", adress = 1"#, "unknown field 'adress' (did you mean 'address'?)"),
-            (#"address = "10.0.0.5:7070", token_file = "t", tls = false"#,
-             "listen: tls = false is accepted only on a loopback address (127.0.0.0/8 or [::1]), not 10.0.0.5:7070: remove it"),
+            (
+                #"address = "10.0.0.5:7070", token_file = "t", tls = false"#,
+                "listen: tls = false is accepted only on a loopback address (127.0.0.0/8 or [::1]), not 10.0.0.5:7070: remove it"
+            ),
             (#"address = "[::]:7070", token_file = "t", tls = false"#, "tls = false is accepted only on a loopback address"),
             (#"address = "127.0.0.1:7070", token_file = "t", tls = "no""#, "'tls' must be true or false"),
             (#"address = "127.0.0.1:7070", cert = "c.pem", key = "k.pem""#, "mutual TLS needs all of 'cert', 'key' and 'ca' (missing: ca)"),

@@ -25,7 +25,9 @@ struct LuaGrammar {
         case 2:
             locals += 1
             return "local v\(locals) = \(expression(depth: depth))"
-        case 3: return "ppm.settings { \(one(["backoff", "stop_timeout", "hook_timeout", "log_keep", "log_max_size", "watchdog", "memory_limit", "bogus"])) = \(expression(depth: depth)) }"
+        case 3:
+            return
+                "ppm.settings { \(one(["backoff", "stop_timeout", "hook_timeout", "log_keep", "log_max_size", "watchdog", "memory_limit", "bogus"])) = \(expression(depth: depth)) }"
         case 4: return "if \(expression(depth: depth)) then \(statement(depth: depth + 1)) else \(statement(depth: depth + 1)) end"
         case 5: return "for i = 1, \(pick(0...5)) do \(statement(depth: depth + 1)) end"
         case 6: return "local ok = pcall(function() \(statement(depth: depth + 1)) end)"

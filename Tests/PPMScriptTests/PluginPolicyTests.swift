@@ -1,12 +1,14 @@
 import LuaKit
 import PPMMachineTesting
 import Testing
+
 @testable import PPMScript
 
 /// Runs `code` (a chunk that returns a policy's answer) in a config's
 /// state; tables come back as "restart after N".
 func answer(_ host: ConfigLoader, _ code: String) throws -> String {
-    let values = try host.lua.run("""
+    let values = try host.lua.run(
+        """
         local a = (function() \(code) end)()
         if type(a) == "table" then return a.action .. (a.after and (" after " .. a.after) or "") end
         return tostring(a)
@@ -27,7 +29,8 @@ func answer(_ host: ConfigLoader, _ code: String) throws -> String {
     }
 
     @Test func limitTurnsTooManyRestartsIntoFatal() throws {
-        let host = try load("""
+        let host = try load(
+            """
             p = require('limit'){ restarts = 2, within = 60, policy = require('pmtr'){ delay = 1 } }
             function exit(name, t) return p({ type = 'exit', name = name, result = 1, runtime = 1, crashes = 1, time = t }) end
             """)
@@ -41,8 +44,12 @@ func answer(_ host: ConfigLoader, _ code: String) throws -> String {
         #expect(try answer(host, "return p({ type = 'exit', name = 'd', result = 33, runtime = 1, time = 0 })") == "stop")
         let defaulted = try load("p = require('limit'){ restarts = 1 }")
         #expect(try answer(defaulted, "return p({ type = 'exit', name = 'a', result = 0, outcome = 'finished', runtime = 1, time = 0 })") == "stop")
-        #expect(try answer(defaulted, "return p({ type = 'exit', name = 'a', result = 1, outcome = 'crashed', crashes = 2, runtime = 1, time = 0 })") == "restart after 2.0")
-        #expect(try answer(defaulted, "return p({ type = 'exit', name = 'a', result = 1, outcome = 'crashed', crashes = 3, runtime = 1, time = 1 })") == "fatal")
+        #expect(
+            try answer(defaulted, "return p({ type = 'exit', name = 'a', result = 1, outcome = 'crashed', crashes = 2, runtime = 1, time = 0 })")
+                == "restart after 2.0")
+        #expect(
+            try answer(defaulted, "return p({ type = 'exit', name = 'a', result = 1, outcome = 'crashed', crashes = 3, runtime = 1, time = 1 })")
+                == "fatal")
     }
 
     @Test func periodicStartsAgainAfterEveryExit() throws {
@@ -53,7 +60,8 @@ func answer(_ host: ConfigLoader, _ code: String) throws -> String {
     }
 
     @Test func cronWaitsForTheNextDueMinute() throws {
-        let host = try load("""
+        let host = try load(
+            """
             local function at(y, mo, d, h, mi, s) return os.time({ year = y, month = mo, day = d, hour = h, min = mi, sec = s }) end
             T = at(2026, 11, 23, 10, 2, 30)       -- a Monday
             five = require('cron'){ '*/5 * * * *' }
@@ -85,7 +93,8 @@ func answer(_ host: ConfigLoader, _ code: String) throws -> String {
     }
 
     @Test func cronServicesWaitForTheirFirstDueMinute() throws {
-        let rig = try ScriptRig("""
+        let rig = try ScriptRig(
+            """
             local now = os.time({ year = 2026, month = 11, day = 23, hour = 10, min = 2, sec = 30 })
             local clock = function() return now end
             ppm.service { name = "later", cmd = "/bin/a", restart = require('cron'){ '*/5 * * * *', clock = clock } }

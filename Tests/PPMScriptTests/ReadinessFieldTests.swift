@@ -1,6 +1,7 @@
 import LuaKit
 import PPMMachine
 import Testing
+
 @testable import PPMScript
 
 /// SPEC 9's fields as the config reads them: every form, every wrong
@@ -42,7 +43,10 @@ import Testing
     }
 
     @Test(arguments: [
-        (#"ready = "soon""#, #"'ready' must be "started", "notify", a table ({fd=N}, {log=PATTERN}, {tcp=ADDR}, {http=URL}, {exec=CMD}) or a function, got "soon""#),
+        (
+            #"ready = "soon""#,
+            #"'ready' must be "started", "notify", a table ({fd=N}, {log=PATTERN}, {tcp=ADDR}, {http=URL}, {exec=CMD}) or a function, got "soon""#
+        ),
         ("ready = {}", "'ready' needs exactly one of fd, log, tcp, http, exec"),
         (#"ready = { tcp = "a:1", http = "http://a/" }"#, "'ready' needs exactly one of fd, log, tcp, http, exec, got tcp and http"),
         (#"ready = { tpc = "a:1" }"#, "'ready' has an unknown key 'tpc' (did you mean 'tcp'?)"),
@@ -58,7 +62,10 @@ import Testing
         (#"requires = { db = "up" }"#, #"'requires.db' must be "started", "ready", "healthy" or "succeeded", got "up""#),
         ("watchdog = 5", #"'watchdog' needs ready = "notify" (WATCHDOG=1 comes over the notify socket)"#),
         ("on_health = function() end", "'on_health' needs a 'health' check (or a 'watchdog')"),
-        (#"ready = { log = "x" }, stdout = "a", stderr = "b""#, "'ready.log' reads the output the daemon captures; with both 'stdout' and 'stderr' going to files there is none"),
+        (
+            #"ready = { log = "x" }, stdout = "a", stderr = "b""#,
+            "'ready.log' reads the output the daemon captures; with both 'stdout' and 'stderr' going to files there is none"
+        ),
     ])
     func badValuesAreNamed(_ fields: String, _ message: String) {
         #expect(configError(#"ppm.service { name = "w", cmd = "x", \#(fields) }"#) == "ppm.lua:1: service 'w': \(message)")

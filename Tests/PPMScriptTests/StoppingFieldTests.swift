@@ -1,6 +1,7 @@
 import LuaKit
 import PPMMachine
 import Testing
+
 @testable import PPMScript
 
 /// SPEC 10's `stop_signal` ladders, `stop_cmd`, `pre_start`, `post_stop`
@@ -26,7 +27,9 @@ import Testing
     }
 
     @Test func commandForms() throws {
-        let s = try spec(#"pre_start = "mkdir -p /run/w", post_stop = { "rm -f /run/w/pid", { "/bin/logger", "w stopped" } }, stop_cmd = { "/bin/w", "stop" }, start_timeout = "2m""#)
+        let s = try spec(
+            #"pre_start = "mkdir -p /run/w", post_stop = { "rm -f /run/w/pid", { "/bin/logger", "w stopped" } }, stop_cmd = { "/bin/w", "stop" }, start_timeout = "2m""#
+        )
         #expect(s.preStart == [["/bin/sh", "-c", "mkdir -p /run/w"]])
         #expect(s.postStop == [["/bin/sh", "-c", "rm -f /run/w/pid"], ["/bin/logger", "w stopped"]])
         #expect(s.stopCmd == ["/bin/w", "stop"])
@@ -38,17 +41,29 @@ import Testing
 
     @Test(arguments: [
         ("stop_signal = {}", #"'stop_signal' must be a signal or a ladder such as { "QUIT", "5s", "TERM", "10s" }"#),
-        (#"stop_signal = { "QUIT", "TERM" }"#, #"'stop_signal': a wait must follow QUIT before TERM (a ladder alternates signals and waits: { "QUIT", "5s", "TERM", "10s" })"#),
+        (
+            #"stop_signal = { "QUIT", "TERM" }"#,
+            #"'stop_signal': a wait must follow QUIT before TERM (a ladder alternates signals and waits: { "QUIT", "5s", "TERM", "10s" })"#
+        ),
         (#"stop_signal = { "QUIT", 5, "NOPE" }"#, #"'stop_signal': unknown signal "NOPE""#),
         (#"stop_signal = { "QUIT", "soon" }"#, #"'stop_signal' is not a duration: "soon" (use seconds or a unit: 500ms, 10s, 5m, 1h, 1d)"#),
         (#"stop_signal = { "QUIT", -1 }"#, "'stop_signal' must not be negative, got -1"),
         (#"stop_signal = { "KILL", 5, "TERM" }"#, "'stop_signal': KILL ends the ladder; nothing may follow it"),
         (#"stop_signal = { "TERM", 5, "KILL", 5 }"#, "'stop_signal': KILL ends the ladder; nothing may follow it"),
-        (#"stop_signal = { 5, "QUIT" }"#, #"'stop_signal': a wait must follow TRAP before QUIT (a ladder alternates signals and waits: { "QUIT", "5s", "TERM", "10s" })"#),
-        (#"stop_signal = { "QUIT", 5 }, stop_timeout = 3"#, "'stop_timeout' is not used: every signal of the 'stop_signal' ladder has its wait (leave the last one out to use stop_timeout)"),
+        (
+            #"stop_signal = { 5, "QUIT" }"#,
+            #"'stop_signal': a wait must follow TRAP before QUIT (a ladder alternates signals and waits: { "QUIT", "5s", "TERM", "10s" })"#
+        ),
+        (
+            #"stop_signal = { "QUIT", 5 }, stop_timeout = 3"#,
+            "'stop_timeout' is not used: every signal of the 'stop_signal' ladder has its wait (leave the last one out to use stop_timeout)"
+        ),
         ("stop_cmd = 3", "'stop_cmd' must be a command: a string (run by /bin/sh -c) or an array of strings"),
         (#"stop_cmd = " ""#, "'stop_cmd' is empty"),
-        (#"pre_start = { "/bin/mkdir", "-p", "/x" }"#, #"'pre_start' is a list of commands and "-p" is not one; for one program with arguments write { { "/bin/prog", "-p" } } or a string"#),
+        (
+            #"pre_start = { "/bin/mkdir", "-p", "/x" }"#,
+            #"'pre_start' is a list of commands and "-p" is not one; for one program with arguments write { { "/bin/prog", "-p" } } or a string"#
+        ),
         ("post_stop = { 1 }", "'post_stop[1]' must be a command: a string (run by /bin/sh -c) or an array of strings"),
         ("pre_start = {}", "'pre_start' must be a command (a string run by /bin/sh -c, or an array of strings) or a list of them"),
         (#"start_timeout = "1m""#, "'start_timeout' bounds the 'pre_start' commands and there are none (readiness has 'ready_timeout')"),

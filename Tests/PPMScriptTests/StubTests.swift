@@ -2,6 +2,7 @@ import Foundation
 import LuaKit
 import PPMMachine
 import Testing
+
 @testable import PPMScript
 
 /// `plugins/types/ppm.d.lua` against the running code: every name a config
@@ -41,18 +42,21 @@ import Testing
 
     @Test func everyFunctionOfThePPMModuleIsAnnotated() throws {
         let host = try load("")
-        let listed = try host.lua.run("""
-            local names = {}
-            local function walk(t, prefix)
-              for k, v in pairs(t) do
-                names[#names + 1] = prefix .. k .. ":" .. type(v)
-                if type(v) == "table" then walk(v, prefix .. k .. ".") end
-              end
-            end
-            walk(ppm, "ppm.")
-            table.sort(names)
-            return table.concat(names, " ")
-            """, chunkName: "=t").first?.stringValue ?? ""
+        let listed =
+            try host.lua.run(
+                """
+                local names = {}
+                local function walk(t, prefix)
+                  for k, v in pairs(t) do
+                    names[#names + 1] = prefix .. k .. ":" .. type(v)
+                    if type(v) == "table" then walk(v, prefix .. k .. ".") end
+                  end
+                end
+                walk(ppm, "ppm.")
+                table.sort(names)
+                return table.concat(names, " ")
+                """, chunkName: "=t"
+            ).first?.stringValue ?? ""
         let entries = listed.split(separator: " ").map { $0.split(separator: ":").map(String.init) }
         #expect(entries.count > 25)
         let moduleFields = fields(of: "ppm")
@@ -81,8 +85,9 @@ import Testing
     }
 
     @Test func everyEventFieldAndTypeIsAnnotated() throws {
-        var exit = ServiceEvent(kind: .exit, name: "x", pid: 1, status: .signaled(9), runtime: 1, starts: 1, crashes: 1,
-                                outcome: .crashed, time: 0, error: "e")
+        var exit = ServiceEvent(
+            kind: .exit, name: "x", pid: 1, status: .signaled(9), runtime: 1, starts: 1, crashes: 1,
+            outcome: .crashed, time: 0, error: "e")
         exit.tail = "last line"
         let adopted = ServiceEvent(kind: .exit, name: "x", status: .unknown, starts: 1, crashes: 0, time: 0)
         let event = fields(of: "ppm.Event")
@@ -100,8 +105,9 @@ import Testing
         }
         #expect(types.contains("adopted"))
         for type in types where type != "*" && type != "output" {
-            #expect(lines.contains { $0.hasPrefix("---@alias ppm.EventType") && $0.contains("\"\(type)\"") },
-                    "event type '\(type)' is not in ppm.d.lua")
+            #expect(
+                lines.contains { $0.hasPrefix("---@alias ppm.EventType") && $0.contains("\"\(type)\"") },
+                "event type '\(type)' is not in ppm.d.lua")
         }
     }
 
@@ -112,16 +118,19 @@ import Testing
         let host = try load("")
         for plugin in plugins {
             // Each constructor declares its options to ppm.options first: record them.
-            let declared = try host.lua.run("""
-                local real, keys = ppm.options, {}
-                ppm.options = function(_, _, declared)
-                  for k in pairs(declared) do keys[#keys + 1] = math.type(k) and ("[" .. k .. "]") or k end
-                  error("recorded")
-                end
-                pcall(require("\(plugin)"), {})
-                ppm.options = real
-                return table.concat(keys, " ")
-                """, chunkName: "=t").first?.stringValue ?? ""
+            let declared =
+                try host.lua.run(
+                    """
+                    local real, keys = ppm.options, {}
+                    ppm.options = function(_, _, declared)
+                      for k in pairs(declared) do keys[#keys + 1] = math.type(k) and ("[" .. k .. "]") or k end
+                      error("recorded")
+                    end
+                    pcall(require("\(plugin)"), {})
+                    ppm.options = real
+                    return table.concat(keys, " ")
+                    """, chunkName: "=t"
+                ).first?.stringValue ?? ""
             let options = declared.split(separator: " ").map(String.init)
             #expect(!options.isEmpty, "plugin \(plugin) declares no options")
             let annotated = fields(of: "ppm.plugins.\(plugin).Options")

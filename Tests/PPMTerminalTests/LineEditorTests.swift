@@ -7,10 +7,12 @@ import Testing
     /// Types `keys` into an editor whose completer offers `candidates`.
     func type(_ keys: String, candidates: [String] = [], asked: ((String) -> Void)? = nil) -> (LineEditor.Input, String) {
         var written = ""
-        let editor = LineEditor(history: [], completer: { text in
-            asked?(text)
-            return candidates
-        }, output: { written += $0 })
+        let editor = LineEditor(
+            history: [],
+            completer: { text in
+                asked?(text)
+                return candidates
+            }, output: { written += $0 })
         var bytes = Array(keys.utf8).makeIterator()
         let input = editor.read(prompt: "ppm> ", columns: 40) { bytes.next() }
         return (input, written)

@@ -29,17 +29,25 @@ extension Daemon {
             if names.isEmpty { return loop.whenSettled { reply(.success(.array([]))) } }
             var left = names.count
             for n in names {
-                loop.send(.whenStarted(n, waiter: loop.waiter { [loop, supervisor] in
-                    left -= 1
-                    guard left == 0 else { return }
-                    loop.whenSettled {
-                        reply(.success(.array(names.map { n in
-                            if let outcome = already[n] { return outcome.json }
-                            guard let s = supervisor.snapshot(n) else { return ServiceOutcome(name: n, message: "removed meanwhile").json }
-                            return ServiceOutcome.started(s, verb: "started").json
-                        })))
-                    }
-                }))
+                loop.send(
+                    .whenStarted(
+                        n,
+                        waiter: loop.waiter { [loop, supervisor] in
+                            left -= 1
+                            guard left == 0 else { return }
+                            loop.whenSettled {
+                                reply(
+                                    .success(
+                                        .array(
+                                            names.map { n in
+                                                if let outcome = already[n] { return outcome.json }
+                                                guard let s = supervisor.snapshot(n) else {
+                                                    return ServiceOutcome(name: n, message: "removed meanwhile").json
+                                                }
+                                                return ServiceOutcome.started(s, verb: "started").json
+                                            })))
+                            }
+                        }))
             }
         }
     }
@@ -61,7 +69,9 @@ extension Daemon {
     }
 
     /// The stopping part of `stopping`, once the records are on disk.
-    private func stop(_ names: [String], _ command: ControlCommand, _ request: ControlRequest, _ connection: ControlConnection, _ reply: @escaping Reply) {
+    private func stop(
+        _ names: [String], _ command: ControlCommand, _ request: ControlRequest, _ connection: ControlConnection, _ reply: @escaping Reply
+    ) {
         let progress = request.bool("progress")
         var results: [String: JSONValue] = [:]
         var left = names.count
@@ -86,24 +96,35 @@ extension Daemon {
                     complete(n, ServiceOutcome.notRunning(before))
                     continue
                 }
-                loop.send(.stop(n, waiter: loop.waiter { [supervisor, scheduler] in
-                    complete(n, ServiceOutcome.stopped(before, after: supervisor.snapshot(n), took: scheduler.now - asked))
-                }, cause: "cli"))
+                loop.send(
+                    .stop(
+                        n,
+                        waiter: loop.waiter { [supervisor, scheduler] in
+                            complete(n, ServiceOutcome.stopped(before, after: supervisor.snapshot(n), took: scheduler.now - asked))
+                        }, cause: "cli"))
             case .restart:
-                loop.send(.restart(n, waiter: loop.waiter { [supervisor] in
-                    guard let after = supervisor.snapshot(n) else { return complete(n, ServiceOutcome(name: n, message: "removed meanwhile")) }
-                    var outcome = ServiceOutcome.started(after, verb: before.pid == nil ? "started" : "restarted")
-                    if outcome.ok, let old = before.pid, let new = after.pid { outcome.message = "restarted (pid \(old) → \(new))" }
-                    complete(n, outcome)
-                }, cause: "cli"))
+                loop.send(
+                    .restart(
+                        n,
+                        waiter: loop.waiter { [supervisor] in
+                            guard let after = supervisor.snapshot(n) else {
+                                return complete(n, ServiceOutcome(name: n, message: "removed meanwhile"))
+                            }
+                            var outcome = ServiceOutcome.started(after, verb: before.pid == nil ? "started" : "restarted")
+                            if outcome.ok, let old = before.pid, let new = after.pid { outcome.message = "restarted (pid \(old) → \(new))" }
+                            complete(n, outcome)
+                        }, cause: "cli"))
             default:
-                loop.send(.remove(n, waiter: loop.waiter { [unowned self, supervisor, scheduler] in
-                    host.forget(n)  // the Lua state of now (a reload may have replaced it)
-                    guard before.state.hasProcess else { return complete(n, ServiceOutcome(name: n, message: "removed")) }
-                    var outcome = ServiceOutcome.stopped(before, after: supervisor.snapshot(n), took: scheduler.now - asked, verb: "stopped")
-                    outcome.message = "removed, " + outcome.message
-                    complete(n, outcome)
-                }))
+                loop.send(
+                    .remove(
+                        n,
+                        waiter: loop.waiter { [unowned self, supervisor, scheduler] in
+                            host.forget(n)  // the Lua state of now (a reload may have replaced it)
+                            guard before.state.hasProcess else { return complete(n, ServiceOutcome(name: n, message: "removed")) }
+                            var outcome = ServiceOutcome.stopped(before, after: supervisor.snapshot(n), took: scheduler.now - asked, verb: "stopped")
+                            outcome.message = "removed, " + outcome.message
+                            complete(n, outcome)
+                        }))
             }
         }
         if progress && !signalled.isEmpty {
@@ -120,14 +141,15 @@ extension Daemon {
         let words = request.strings("names")
         let explicit = Set(words.filter { $0 != "all" && !$0.hasPrefix("@") })
         return resolve(words).map { names in
-            .array(names.map { n in
-                guard let s = supervisor.snapshot(n), s.state.hasProcess, let pid = s.pid else {
-                    let ok = !explicit.contains(n)
-                    return ServiceOutcome(name: n, ok: ok, message: ok ? "not running, not signalled" : "not running").json
-                }
-                loop.send(.signal(n, sig))
-                return ServiceOutcome(name: n, message: "sent \(Signals.name(sig)) (pid \(pid))", pid: pid).json
-            })
+            .array(
+                names.map { n in
+                    guard let s = supervisor.snapshot(n), s.state.hasProcess, let pid = s.pid else {
+                        let ok = !explicit.contains(n)
+                        return ServiceOutcome(name: n, ok: ok, message: ok ? "not running, not signalled" : "not running").json
+                    }
+                    loop.send(.signal(n, sig))
+                    return ServiceOutcome(name: n, message: "sent \(Signals.name(sig)) (pid \(pid))", pid: pid).json
+                })
         }
     }
 
@@ -159,8 +181,10 @@ extension Daemon {
             return reply(.failure(ControlFailure("\(error)")))
         }
         // Its record is on disk before it runs, and before the client hears of it.
-        durably([.saved(live.spec, held: live.held)], reply, unchanged: "'\(name)' not added",
-                refused: { [unowned self] in host.forget(name) }) { [unowned self] in
+        durably(
+            [.saved(live.spec, held: live.held)], reply, unchanged: "'\(name)' not added",
+            refused: { [unowned self] in host.forget(name) }
+        ) { [unowned self] in
             host.add(live)
             loop.whenSettled { [unowned self, supervisor, loop] in
                 guard let s = supervisor.snapshot(name) else { return reply(.failure(ControlFailure("'\(name)' was removed meanwhile"))) }
@@ -183,11 +207,14 @@ extension Daemon {
         var outcomes: [String: ServiceOutcome] = [:]
         // Each service's waiter is told as its process ends; the shutdown's after all of them.
         for before in running {
-            loop.send(.whenGone(before.name, waiter: loop.waiter { [unowned self] in
-                let outcome = ServiceOutcome.stopped(before, after: supervisor.snapshot(before.name), took: scheduler.now - asked)
-                outcomes[before.name] = outcome
-                if progress { connection.send(ControlReply.progress(request.id, .object(["done": outcome.json]))) }
-            }))
+            loop.send(
+                .whenGone(
+                    before.name,
+                    waiter: loop.waiter { [unowned self] in
+                        let outcome = ServiceOutcome.stopped(before, after: supervisor.snapshot(before.name), took: scheduler.now - asked)
+                        outcomes[before.name] = outcome
+                        if progress { connection.send(ControlReply.progress(request.id, .object(["done": outcome.json]))) }
+                    }))
         }
         quit {
             reply(.success(.array(running.map { (outcomes[$0.name] ?? ServiceOutcome(name: $0.name, message: "stopped")).json })))
@@ -200,8 +227,10 @@ extension Daemon {
     /// and fsynced; at once when they change nothing). When they cannot be
     /// written, `refused` runs instead and the reply is the cause, e.g.
     /// `no space left on /var/lib/ppm-lua; 'web' not added`: nothing changed.
-    func durably(_ changes: [StateChange], _ reply: @escaping Reply, unchanged: String,
-                 refused: @escaping () -> Void = {}, _ body: @escaping () -> Void) {
+    func durably(
+        _ changes: [StateChange], _ reply: @escaping Reply, unchanged: String,
+        refused: @escaping () -> Void = {}, _ body: @escaping () -> Void
+    ) {
         var answeredAtOnce = true
         store.commit(changes) { [self] failure in
             if let failure {

@@ -74,18 +74,19 @@ extension Daemon {
     }
 
     private func status() -> JSONValue {
-        .object(cgroups.status.merging(disk.status) { $1 }.merging([
-            "pid": .int(Int64(getpid())), "uptime": .double(scheduler.now - startedAt), "version": .string(options.version),
-            "config": .init(options.configPath), "home": .string(options.locations.home),
-            "socket": .string(options.locations.socket), "listen": .init(remote.endpoint?.description),
-            "metrics": .init(metricsServer?.endpoint.description),
-            "services": .init(supervisor.names.count),
-            "state_writes": .init(loop.store?.writes ?? 0),
-            "hooks": .object(["calls": .init(host.hookCalls), "seconds": .double(host.hookSeconds)]),
-            "reload_error": reloadFailure.map { f in
-                .object(["time": .double(f.time), "utc": .string(ServiceEvent.utc(f.time)), "error": .string(f.error)])
-            } ?? .null,
-        ]) { $1 })
+        .object(
+            cgroups.status.merging(disk.status) { $1 }.merging([
+                "pid": .int(Int64(getpid())), "uptime": .double(scheduler.now - startedAt), "version": .string(options.version),
+                "config": .init(options.configPath), "home": .string(options.locations.home),
+                "socket": .string(options.locations.socket), "listen": .init(remote.endpoint?.description),
+                "metrics": .init(metricsServer?.endpoint.description),
+                "services": .init(supervisor.names.count),
+                "state_writes": .init(loop.store?.writes ?? 0),
+                "hooks": .object(["calls": .init(host.hookCalls), "seconds": .double(host.hookSeconds)]),
+                "reload_error": reloadFailure.map { f in
+                    .object(["time": .double(f.time), "utc": .string(ServiceEvent.utc(f.time)), "error": .string(f.error)])
+                } ?? .null,
+            ]) { $1 })
     }
 
     /// `ls`: every service object, written straight to bytes; with
@@ -205,7 +206,8 @@ extension Daemon {
         var list = JSONWriter()
         list.appendByte(UInt8(ascii: "["))
         // `after`: a follower coming back (after an upgrade) asks for what it missed.
-        let backlog = request.int("after").map { journal.lines(after: Int64($0), name: name) } ?? journal.lastLines(request.int("n") ?? 20, name: name)
+        let backlog =
+            request.int("after").map { journal.lines(after: Int64($0), name: name) } ?? journal.lastLines(request.int("n") ?? 20, name: name)
         for (i, line) in backlog.enumerated() {
             if i > 0 { list.appendByte(UInt8(ascii: ",")) }
             list.appendRaw(line.utf8)

@@ -1,7 +1,7 @@
 import CSystem
 import Glibc
-import PPMRuntime
 import PPMProtocol
+import PPMRuntime
 
 /// Takes the connections waiting on a listening socket (the control socket,
 /// the TCP listener) and never spins when the descriptor table is full.
@@ -50,8 +50,10 @@ final class GuardedAcceptor: @unchecked Sendable {
 
     /// An acceptor for `listener`; `accept` is for tests (it returns a
     /// descriptor, or -1 with errno set).
-    init(listener: Int32, watch: @escaping (Bool) -> Void, after: @escaping (Double, @escaping @Sendable () -> Void) -> Void,
-         refusal: @escaping () -> String?, accept: @escaping (Int32) -> Int32 = { ppm_accept($0) }) {
+    init(
+        listener: Int32, watch: @escaping (Bool) -> Void, after: @escaping (Double, @escaping @Sendable () -> Void) -> Void,
+        refusal: @escaping () -> String?, accept: @escaping (Int32) -> Int32 = { ppm_accept($0) }
+    ) {
         self.listener = listener
         self.watch = watch
         self.after = after

@@ -29,8 +29,10 @@ extension Daemon {
         }
         let follow = request.bool("follow")
         if follow, names.count == 1, let kind = kinds.first, let own = ownFile(names[0], kind), kinds.allSatisfy({ ownFile(names[0], $0) != nil }) {
-            return connection.send(ControlReply.error(request.id,
-                "'\(names[0])' writes std\(kind.rawValue) to its own file \(own), which the daemon does not read: follow it with tail -F \(own)"))
+            return connection.send(
+                ControlReply.error(
+                    request.id,
+                    "'\(names[0])' writes std\(kind.rawValue) to its own file \(own), which the daemon does not read: follow it with tail -F \(own)"))
         }
         var history: [JSONValue] = []
         for name in names {

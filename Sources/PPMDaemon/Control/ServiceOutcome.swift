@@ -66,7 +66,8 @@ struct ServiceOutcome {
         let killed = after?.lastExit?.signal == 9 && before.spec.stopSignal != 9 && took >= total - 0.05
         var ignored = steps.map { Signals.name($0.signal) }
         if before.spec.stopCmd != nil { ignored[0] = "stop_cmd" }
-        let message = killed
+        let message =
+            killed
             ? "\(verb) with SIGKILL after \(seconds(took)) (pid \(pid) ignored \(ignored.joined(separator: ", ")))"
             : "\(verb) (pid \(pid), \(seconds(took)))"
         return ServiceOutcome(name: before.name, message: message, pid: before.pid)

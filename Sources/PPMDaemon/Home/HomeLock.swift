@@ -39,9 +39,11 @@ struct HomeLock {
 
     private static func lockFile(_ path: String, home: String, inherited: Int32) throws -> Int32 {
         if inherited >= 0 {
-            var held = stat(), onDisk = stat()
+            var held = stat()
+            var onDisk = stat()
             if fstat(inherited, &held) == 0, lstat(path, &onDisk) == 0, held.st_dev == onDisk.st_dev, held.st_ino == onDisk.st_ino,
-               flock(inherited, LOCK_EX | LOCK_NB) == 0 {
+                flock(inherited, LOCK_EX | LOCK_NB) == 0
+            {
                 keepAcrossExec(inherited, false)
                 return inherited
             }

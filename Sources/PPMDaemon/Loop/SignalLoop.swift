@@ -33,18 +33,21 @@ final class SignalLoop {
     /// Starts delivering events on `queue`.
     func start(queue: DispatchQueue, _ handle: @escaping (Event) -> Void) {
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { [fd] in LoopTurns.run(on: queue) {
-            while true {
-                var pid: pid_t = 0, code: Int32 = 0
-                let sig = ppm_signal_pipe_read_info(fd, &pid, &code)
-                if sig == 0 { break }
-                switch sig {
-                case SIGCHLD: handle(.childSignalled(pid: pid, code: code))
-                case SIGHUP: handle(.reload)
-                default: handle(.terminate(signal: sig))
+        source.setEventHandler { [fd] in
+            LoopTurns.run(on: queue) {
+                while true {
+                    var pid: pid_t = 0
+                    var code: Int32 = 0
+                    let sig = ppm_signal_pipe_read_info(fd, &pid, &code)
+                    if sig == 0 { break }
+                    switch sig {
+                    case SIGCHLD: handle(.childSignalled(pid: pid, code: code))
+                    case SIGHUP: handle(.reload)
+                    default: handle(.terminate(signal: sig))
+                    }
                 }
             }
-        } }
+        }
         self.source = source
         source.resume()
     }

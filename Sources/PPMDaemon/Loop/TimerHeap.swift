@@ -87,7 +87,8 @@ struct TimerHeap {
     private mutating func siftDown(_ start: Int) {
         var parent = start
         while true {
-            let left = 2 * parent + 1, right = left + 1
+            let left = 2 * parent + 1
+            let right = left + 1
             var first = parent
             if left < entries.count && before(left, first) { first = left }
             if right < entries.count && before(right, first) { first = right }

@@ -51,7 +51,11 @@ extension Daemon {
     private func readiness() -> HTTPResponse {
         var notReady: [String] = []
         for s in supervisor.list() where s.spec.autostart && s.state != .disabled {
-            if !s.state.isUp { notReady.append("\(s.name): \(s.state.rawValue)") } else if s.health == .unhealthy { notReady.append("\(s.name): unhealthy") }
+            if !s.state.isUp {
+                notReady.append("\(s.name): \(s.state.rawValue)")
+            } else if s.health == .unhealthy {
+                notReady.append("\(s.name): unhealthy")
+            }
         }
         return notReady.isEmpty ? HTTPResponse(200, "ready\n") : HTTPResponse(503, notReady.joined(separator: "\n") + "\n")
     }

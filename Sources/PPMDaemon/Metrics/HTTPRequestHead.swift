@@ -31,7 +31,8 @@ struct HTTPRequestHead: Equatable {
         if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
         let parts = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
         guard parts.count == 3, let method = token(parts[0]), let target = text(parts[1]), target.hasPrefix("/"),
-              let version = text(parts[2]), version == "HTTP/1.1" || version == "HTTP/1.0" else {
+            let version = text(parts[2]), version == "HTTP/1.1" || version == "HTTP/1.0"
+        else {
             return .refused(status: 400, message: "not an HTTP/1.x request line")
         }
         let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? target
@@ -102,7 +103,8 @@ struct HTTPResponse {
 
     /// The status line and headers, up to the blank line.
     var head: [UInt8] {
-        var text = "HTTP/1.1 \(status) \(Self.reason(status))\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
+        var text =
+            "HTTP/1.1 \(status) \(Self.reason(status))\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         text += "\r\n"
         return Array(text.utf8)

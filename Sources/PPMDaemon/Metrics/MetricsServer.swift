@@ -2,8 +2,8 @@ import CSystem
 import Dispatch
 import Glibc
 import PPMMachine
-import PPMRuntime
 import PPMProtocol
+import PPMRuntime
 import PPMScript
 
 /// The metrics endpoint's HTTP side (SPEC 11): a TCP listener on the

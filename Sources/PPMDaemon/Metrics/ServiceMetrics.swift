@@ -38,7 +38,9 @@ struct ServiceMetricRow: Sendable {
 /// CPU and memory come from one pass over /proc (and the cgroups' files).
 enum ServiceMetrics {
     /// Every state, in SPEC 4's order (`ppm_service_state` has a series each).
-    static let states: [ServiceState] = [.created, .waiting, .starting, .running, .reloading, .paused, .stopping, .stopped, .finished, .crashed, .fatal, .disabled]
+    static let states: [ServiceState] = [
+        .created, .waiting, .starting, .running, .reloading, .paused, .stopping, .stopped, .finished, .crashed, .fatal, .disabled,
+    ]
 
     /// The CPU seconds and resident bytes of each running row (by index).
     static func usage(of rows: [ServiceMetricRow]) -> [Int: (cpu: Double, rss: Int64)] {
@@ -58,8 +60,10 @@ enum ServiceMetrics {
                 cgroupCPU = ServiceCgroups.cpuMicroseconds(in: dir).map { Double($0) / 1e6 }
             }
             let ticks = members.reduce(UInt64(0)) { $0 + $1.ticks }
-            result[i] = (cgroupCPU ?? Double(ticks) / ProcessTable.ticksPerSecond,
-                         members.reduce(Int64(0)) { $0 + $1.rssPages } * ProcessTable.pageSize)
+            result[i] = (
+                cgroupCPU ?? Double(ticks) / ProcessTable.ticksPerSecond,
+                members.reduce(Int64(0)) { $0 + $1.rssPages } * ProcessTable.pageSize
+            )
         }
         return result
     }
@@ -79,14 +83,24 @@ enum ServiceMetrics {
             for state in states { w.sample("ppm_service_state", ("service", row.name), ("state", state.rawValue), row.state == state ? 1 : 0) }
         }
         each("ppm_service_ready", "gauge", "Whether the service is running and ready (1) or not (0).") { _, r in r.state.isUp ? 1 : 0 }
-        each("ppm_service_healthy", "gauge", "Whether the service's last health checks passed (1) or not (0); services with a check that has a verdict only.") { _, r in
+        each(
+            "ppm_service_healthy", "gauge",
+            "Whether the service's last health checks passed (1) or not (0); services with a check that has a verdict only."
+        ) { _, r in
             r.checked && r.state.hasProcess ? r.health.map { $0 == .healthy ? 1 : 0 } : nil
         }
         each("ppm_service_starts_total", "counter", "Processes started for the service since the daemon started.") { _, r in Double(r.starts) }
-        each("ppm_service_restarts_total", "counter", "Restarts of the service (after an exit or on request) since the daemon started.") { _, r in Double(r.restarts) }
-        each("ppm_service_crashes_total", "counter", "Crashes (non-zero exits, signals, failed starts) and spawn failures since the daemon started.") { _, r in Double(r.crashes) }
-        each("ppm_service_cpu_seconds_total", "counter", "CPU time (user and system) of the service's running processes, in seconds.") { i, _ in usage[i]?.cpu }
-        each("ppm_service_memory_rss_bytes", "gauge", "Resident memory of the service's running processes, in bytes.") { i, _ in usage[i].map { Double($0.rss) } }
+        each("ppm_service_restarts_total", "counter", "Restarts of the service (after an exit or on request) since the daemon started.") { _, r in
+            Double(r.restarts)
+        }
+        each("ppm_service_crashes_total", "counter", "Crashes (non-zero exits, signals, failed starts) and spawn failures since the daemon started.")
+        { _, r in Double(r.crashes) }
+        each("ppm_service_cpu_seconds_total", "counter", "CPU time (user and system) of the service's running processes, in seconds.") { i, _ in
+            usage[i]?.cpu
+        }
+        each("ppm_service_memory_rss_bytes", "gauge", "Resident memory of the service's running processes, in bytes.") { i, _ in
+            usage[i].map { Double($0.rss) }
+        }
         each("ppm_service_uptime_seconds", "gauge", "Seconds since the service's running process started.") { _, r in r.uptime }
         w.family("ppm_daemon_start_time_seconds", type: "gauge", help: "When the daemon started, in seconds since the epoch.")
         w.sample("ppm_daemon_start_time_seconds", daemonStart)

@@ -33,8 +33,9 @@ enum NotifyMessage: Equatable, Sendable {
         var reloadingAt: Int?
         for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
             guard !line.contains(0), let equals = line.firstIndex(of: UInt8(ascii: "=")),
-                  let key = String(validating: line[line.startIndex..<equals], as: UTF8.self),
-                  let value = String(validating: line[line.index(after: equals)...], as: UTF8.self) else { continue }
+                let key = String(validating: line[line.startIndex..<equals], as: UTF8.self),
+                let value = String(validating: line[line.index(after: equals)...], as: UTF8.self)
+            else { continue }
             switch key {
             case "READY": if value == "1" { messages.append(.ready) }
             case "RELOADING":

@@ -55,8 +55,10 @@ final class NotifySocket: @unchecked Sendable {
 
     /// Binds (or, after a re-exec, takes back) the socket for `home` and
     /// watches it on `watcher`'s queue. Throws with a one-line reason.
-    init(home: String, watcher: ReadinessSet, lookup: @escaping (Int32) -> String?,
-         log: @escaping (String) -> Void, deliver: @escaping (NotifyDelivery) -> Void) throws {
+    init(
+        home: String, watcher: ReadinessSet, lookup: @escaping (Int32) -> String?,
+        log: @escaping (String) -> Void, deliver: @escaping (NotifyDelivery) -> Void
+    ) throws {
         self.watcher = watcher
         self.lookup = lookup
         self.log = log

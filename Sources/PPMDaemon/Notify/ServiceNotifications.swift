@@ -27,8 +27,10 @@ final class ServiceNotifications {
     private var stale = true
 
     /// Opens the socket for `home`; without it (logged) services get no `NOTIFY_SOCKET`.
-    init(home: String, watcher: ReadinessSet, log: @escaping (String) -> Void,
-         leader: @escaping (Int32) -> String?, members: @escaping () -> [Member]) {
+    init(
+        home: String, watcher: ReadinessSet, log: @escaping (String) -> Void,
+        leader: @escaping (Int32) -> String?, members: @escaping () -> [Member]
+    ) {
         self.members = members
         self.leader = leader
         do {
@@ -82,7 +84,8 @@ final class ServiceNotifications {
         if stale { rebuild() }
         if pgid > 0, let name = byGroup[pgid] { return name }
         guard !byCgroup.isEmpty, case .success(let bytes) = FileContents.bytes("/proc/\(pid)/cgroup"),
-              let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n").first(where: { $0.hasPrefix("0::") }) else { return nil }
+            let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n").first(where: { $0.hasPrefix("0::") })
+        else { return nil }
         return byCgroup[Self.lastTwo(line.dropFirst(3))]
     }
 

@@ -51,8 +51,10 @@ final class SupervisorNotifier {
 
     /// A notifier for this process's `$NOTIFY_SOCKET`, or nil when it is
     /// unset (or names an address kind other than a path or `@name`).
-    static func fromEnvironment(scheduler: Scheduler, log: @escaping (String) -> Void,
-                                summary: @escaping () -> Summary) -> SupervisorNotifier? {
+    static func fromEnvironment(
+        scheduler: Scheduler, log: @escaping (String) -> Void,
+        summary: @escaping () -> Summary
+    ) -> SupervisorNotifier? {
         func variable(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
         guard let target = variable("NOTIFY_SOCKET"), !target.isEmpty else { return nil }
         guard target.hasPrefix("/") || target.hasPrefix("@") else {
@@ -66,8 +68,10 @@ final class SupervisorNotifier {
         return SupervisorNotifier(target: target, watchdogEvery: watchdog, readySent: ready, scheduler: scheduler, log: log, summary: summary)
     }
 
-    init(target: String, watchdogEvery: Double?, readySent: Bool, scheduler: Scheduler,
-         log: @escaping (String) -> Void, summary: @escaping () -> Summary) {
+    init(
+        target: String, watchdogEvery: Double?, readySent: Bool, scheduler: Scheduler,
+        log: @escaping (String) -> Void, summary: @escaping () -> Summary
+    ) {
         self.target = target
         self.watchdogEvery = watchdogEvery
         self.readySent = readySent
@@ -167,7 +171,8 @@ final class SupervisorNotifier {
     /// One datagram to the target; a failure is logged once (the daemon goes on).
     func send(_ text: String) {
         let bytes = Array(text.utf8)
-        let sent = target.hasPrefix("@")
+        let sent =
+            target.hasPrefix("@")
             ? UnixAddress.with(abstract: String(target.dropFirst())) { sendto(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL), $0, $1) }
             : UnixAddress.with(target) { sendto(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL), $0, $1) }
         if (sent ?? -1) < 0 && !sendFailed {

@@ -8,8 +8,10 @@ import PPMScript
 extension Daemon: ProbeRunner {
     /// Runs one check of `probe` for the service of `spec` (its process
     /// `pid`) within `timeout` seconds; `done` gets the verdict on the loop.
-    package func run(_ probe: Probe, _ purpose: ProbePurpose, for spec: ServiceSpec, pid: Int32, timeout: Double,
-                    done: @escaping (_ ok: Bool, _ message: String?) -> Void) {
+    package func run(
+        _ probe: Probe, _ purpose: ProbePurpose, for spec: ServiceSpec, pid: Int32, timeout: Double,
+        done: @escaping (_ ok: Bool, _ message: String?) -> Void
+    ) {
         let request: ProbeRequest
         switch probe {
         case .tcp(let address): request = .tcp(address)

@@ -71,7 +71,8 @@ final class HTTPExchange {
             case .failed(let reason): return probe.finish(.failed(reason))
             case .done(let response):
                 let line = "HTTP \(response.status)" + (response.reason.isEmpty ? "" : " \(HTTPResponseParser.clip(response.reason))")
-                return probe.finish(ProbeResult(ok: (200..<400).contains(response.status), message: line, status: response.status, output: response.body))
+                return probe.finish(
+                    ProbeResult(ok: (200..<400).contains(response.status), message: line, status: response.status, output: response.body))
             }
         }
     }

@@ -36,7 +36,9 @@ struct HTTPResponseParser {
     private enum Phase {
         case statusLine, headers
         case fixed(remaining: Int)
-        case chunkSize, chunkData(remaining: Int), chunkEnd, trailers
+        case chunkSize
+        case chunkData(remaining: Int)
+        case chunkEnd, trailers
         case untilClose
         case finished
     }
@@ -85,7 +87,9 @@ struct HTTPResponseParser {
             case .statusLine, .headers, .chunkSize, .chunkEnd, .trailers:
                 let limit = isHead ? Self.maxHead - headBytes : Self.maxChunkLine
                 guard let line = takeLine(limit: limit) else {
-                    if pending.count > limit { return .failed(isHead ? "the headers are longer than \(Self.maxHead / 1024) KiB" : "a chunk-size line is too long") }
+                    if pending.count > limit {
+                        return .failed(isHead ? "the headers are longer than \(Self.maxHead / 1024) KiB" : "a chunk-size line is too long")
+                    }
                     return .needMore
                 }
                 if isHead { headBytes += line.count + 2 }
@@ -94,7 +98,10 @@ struct HTTPResponseParser {
                 let n = min(remaining, pending.count)
                 keep(pending.prefix(n))
                 pending.removeFirst(n)
-                if n == remaining { phase = .finished; continue }
+                if n == remaining {
+                    phase = .finished
+                    continue
+                }
                 if cutShort() { continue }
                 phase = .fixed(remaining: remaining - n)
                 return .needMore
@@ -103,12 +110,18 @@ struct HTTPResponseParser {
                 keep(pending.prefix(n))
                 pending.removeFirst(n)
                 if cutShort() { continue }
-                guard n == remaining else { phase = .chunkData(remaining: remaining - n); return .needMore }
+                guard n == remaining else {
+                    phase = .chunkData(remaining: remaining - n)
+                    return .needMore
+                }
                 phase = .chunkEnd
             case .untilClose:
                 keep(pending[...])
                 pending.removeAll()
-                if response.truncated { phase = .finished; continue }
+                if response.truncated {
+                    phase = .finished
+                    continue
+                }
                 return .needMore
             case .finished:
                 return .done(response)
@@ -180,7 +193,9 @@ struct HTTPResponseParser {
 
     private mutating func headerLine(_ line: [UInt8]) -> String? {
         guard line.first != 32, line.first != 9 else { return "folded header lines are not allowed" }
-        guard let colon = line.firstIndex(of: 58), colon > 0 else { return "a header line without a name: '\(Self.clip(String(decoding: line, as: UTF8.self)))'" }
+        guard let colon = line.firstIndex(of: 58), colon > 0 else {
+            return "a header line without a name: '\(Self.clip(String(decoding: line, as: UTF8.self)))'"
+        }
         let name = line[..<colon]
         guard name.allSatisfy(Self.isTokenByte) else { return "bad header name '\(Self.clip(String(decoding: name, as: UTF8.self)))'" }
         let value = line[(colon + 1)...].drop { $0 == 32 || $0 == 9 }
@@ -204,12 +219,15 @@ struct HTTPResponseParser {
             phase = .finished
         } else if !codings.isEmpty {
             guard lengths.isEmpty else { return "both Content-Length and Transfer-Encoding are set" }
-            guard codings.count == 1, codings[0].lowercased() == "chunked" else { return "unsupported Transfer-Encoding '\(Self.clip(codings.joined(separator: ", ")))'" }
+            guard codings.count == 1, codings[0].lowercased() == "chunked" else {
+                return "unsupported Transfer-Encoding '\(Self.clip(codings.joined(separator: ", ")))'"
+            }
             phase = .chunkSize
         } else if let first = lengths.first {
             let values = Set(lengths.flatMap { $0.split(separator: ",").map { $0.trimmingSpaces } })
             guard values.count == 1, let only = values.first, !only.isEmpty, only.count <= 18, only.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let length = Int(only) else { return "bad Content-Length '\(Self.clip(first))'" }
+                let length = Int(only)
+            else { return "bad Content-Length '\(Self.clip(first))'" }
             phase = length == 0 ? .finished : .fixed(remaining: length)
         } else {
             phase = .untilClose

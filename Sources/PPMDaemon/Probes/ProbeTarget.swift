@@ -34,12 +34,15 @@ struct ProbeTarget: Equatable {
         var path = String(rest.dropFirst(authority.count).prefix { $0 != "#" })
         if path.isEmpty { path = "/" } else if path.hasPrefix("?") { path = "/" + path }
         guard !authority.contains("@") else { throw ProbeError("'\(clip(url))': user names in the URL are not supported") }
-        guard path.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else { throw ProbeError("'\(clip(url))': the path must not hold spaces or control characters") }
+        guard path.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
+            throw ProbeError("'\(clip(url))': the path must not hold spaces or control characters")
+        }
         return ProbeTarget(endpoint: try endpoint(String(authority), defaultPort: 80), authority: String(authority), path: path)
     }
 
     private static func endpoint(_ text: String, defaultPort: UInt16?) throws(ProbeError) -> IPEndpoint {
-        let host: Substring, port: Substring?
+        let host: Substring
+        let port: Substring?
         if text.hasPrefix("[") {
             guard let close = text.firstIndex(of: "]") else { throw ProbeError("'\(clip(text))': missing ']' after an IPv6 address") }
             host = text[text.index(after: text.startIndex)..<close]
@@ -66,7 +69,8 @@ struct ProbeTarget: Equatable {
         guard !host.isEmpty else { throw ProbeError("'\(clip(text))': missing host") }
         let name = host.lowercased() == "localhost" ? "127.0.0.1" : String(host)
         guard let bytes = IPAddress.bytes(name) else {
-            throw ProbeError("'\(clip(text))': '\(clip(String(host)))' is not a numeric IP address or localhost (a name lookup would block the daemon)")
+            throw ProbeError(
+                "'\(clip(text))': '\(clip(String(host)))' is not a numeric IP address or localhost (a name lookup would block the daemon)")
         }
         guard bytes.count == 16 || text.hasPrefix("[") == false else { throw ProbeError("'\(clip(text))': brackets hold IPv6 addresses only") }
         return IPEndpoint(address: bytes, port: number)

@@ -38,8 +38,10 @@ final class ChildReaper: ChildWatcher, @unchecked Sendable {
 
     /// A reaper on `queue` that reports each exit, stop and continue to
     /// `report`; its sweeps are timed by `scheduler` (on the same queue).
-    init(queue: DispatchQueue, scheduler: Scheduler, reapAll: @escaping ((SignalLoop.Event) -> Void) -> Void = SignalLoop.reap,
-         report: @escaping (SignalLoop.Event) -> Void) {
+    init(
+        queue: DispatchQueue, scheduler: Scheduler, reapAll: @escaping ((SignalLoop.Event) -> Void) -> Void = SignalLoop.reap,
+        report: @escaping (SignalLoop.Event) -> Void
+    ) {
         self.scheduler = scheduler
         self.reapAll = reapAll
         self.report = report
@@ -93,7 +95,8 @@ final class ChildReaper: ChildWatcher, @unchecked Sendable {
 
     private func reap(_ pid: Int32) {
         guard let fd = pidfds[pid] else { return }
-        var kind: Int32 = 0, code: Int32 = 0
+        var kind: Int32 = 0
+        var code: Int32 = 0
         // Read while it is a zombie: the exit may be noticed late (a stopped daemon).
         let ended = ProcessEnd.lastRan(pid)
         let reaped = ppm_wait_pidfd(fd, &kind, &code)

@@ -76,8 +76,10 @@ final class HelperProcesses: @unchecked Sendable {
         watchSet = ReadinessSet(queue: queue)
     }
 
-    func spawn(cmd: [String], env: [String: String], dir: String?, stdin: String?, timeout: Double?, onExit: Bool,
-               killAfter: Double, done: @escaping (HelperResult) -> Void) {
+    func spawn(
+        cmd: [String], env: [String: String], dir: String?, stdin: String?, timeout: Double?, onExit: Bool,
+        killAfter: Double, done: @escaping (HelperResult) -> Void
+    ) {
         var spec = ServiceSpec(name: Self.mark, cmd: cmd)
         spec.env = env
         spec.dir = dir
@@ -88,10 +90,14 @@ final class HelperProcesses: @unchecked Sendable {
     /// user, dir and environment) as a helper; returns its pid, or nil
     /// when it could not start (`done` was told why).
     @discardableResult
-    func spawn(_ spec: ServiceSpec, stdin: String?, timeout: Double?, onExit: Bool, killAfter: Double,
-               done: @escaping (HelperResult) -> Void) -> Int32? {
+    func spawn(
+        _ spec: ServiceSpec, stdin: String?, timeout: Double?, onExit: Bool, killAfter: Double,
+        done: @escaping (HelperResult) -> Void
+    ) -> Int32? {
         let cmd = spec.cmd
-        var out: [Int32] = [-1, -1], err: [Int32] = [-1, -1], input: [Int32] = [-1, -1]
+        var out: [Int32] = [-1, -1]
+        var err: [Int32] = [-1, -1]
+        var input: [Int32] = [-1, -1]
         guard ppm_pipe(&out) == 0, ppm_pipe(&err) == 0, stdin == nil || ppm_pipe(&input) == 0 else {
             let message = "pipe: \(String(cString: strerror(errno)))"
             for fd in out + err + input where fd >= 0 { close(fd) }
@@ -160,8 +166,10 @@ final class HelperProcesses: @unchecked Sendable {
                 if keep && helper.onExit { lost(Self.lostMessage(helper.cmd, pid: pid, ending: "ended just before the daemon re-executed")) }
                 continue
             }
-            handed.append(HandedOver(pid: pid, cmd: helper.cmd, onExit: helper.onExit, started: helper.started, deadline: helper.deadline,
-                                     killAfter: helper.killAfter, pipes: fds))
+            handed.append(
+                HandedOver(
+                    pid: pid, cmd: helper.cmd, onExit: helper.onExit, started: helper.started, deadline: helper.deadline,
+                    killAfter: helper.killAfter, pipes: fds))
         }
         return handed
     }
@@ -285,9 +293,10 @@ final class HelperProcesses: @unchecked Sendable {
     private func finish(_ pid: Int32) {
         guard let helper = running[pid], helper.open == 0, let status = helper.status else { return }
         running[pid] = nil
-        helper.done(HelperResult(
-            pid: pid, status: status, runtime: helper.ended - helper.started,
-            stdout: String(decoding: helper.output[0], as: UTF8.self), stderr: String(decoding: helper.output[1], as: UTF8.self),
-            timedOut: helper.timedOut))
+        helper.done(
+            HelperResult(
+                pid: pid, status: status, runtime: helper.ended - helper.started,
+                stdout: String(decoding: helper.output[0], as: UTF8.self), stderr: String(decoding: helper.output[1], as: UTF8.self),
+                timedOut: helper.timedOut))
     }
 }

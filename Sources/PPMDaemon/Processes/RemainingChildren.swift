@@ -50,7 +50,8 @@ enum RemainingChildren {
     }
 
     private static func reap() {
-        var kind: Int32 = 0, code: Int32 = 0
+        var kind: Int32 = 0
+        var code: Int32 = 0
         while ppm_wait_any(&kind, &code) > 0 {}
     }
 

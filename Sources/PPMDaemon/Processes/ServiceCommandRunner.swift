@@ -42,7 +42,8 @@ final class ServiceCommandRunner: CommandRunner {
     static func result(_ helper: HelperResult) -> CommandResult {
         let text = helper.stderr.contains(where: { !$0.isWhitespace }) ? helper.stderr : helper.stdout
         let lines = text.split(separator: "\n", omittingEmptySubsequences: true).suffix(tailLines)
-        return CommandResult(status: helper.status, error: helper.error, timedOut: helper.timedOut,
-                             tail: lines.isEmpty ? nil : lines.joined(separator: "\n"))
+        return CommandResult(
+            status: helper.status, error: helper.error, timedOut: helper.timedOut,
+            tail: lines.isEmpty ? nil : lines.joined(separator: "\n"))
     }
 }

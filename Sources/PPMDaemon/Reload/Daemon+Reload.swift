@@ -160,8 +160,10 @@ extension Daemon {
         noteMetricsChange(fresh)
         cgroups.noteChange(asked: fresh.cgroups)
         for name in old.scriptedServices where configured[name] == nil && supervisor.snapshot(name) != nil {
-            log("warn", "service '\(name)': its Lua functions belonged to the replaced Lua state; "
-                + "it keeps running with its data fields and the default policy")
+            log(
+                "warn",
+                "service '\(name)': its Lua functions belonged to the replaced Lua state; "
+                    + "it keeps running with its data fields and the default policy")
         }
         old.close()
         let next = HookHost(fresh)

@@ -49,7 +49,8 @@ struct RefusalLog {
         let rest = ranked.dropFirst(summaries)
         if !rest.isEmpty {
             let n = rest.reduce(0) { $0 + $1.value }
-            lines.append(.init(address: "\(rest.count) networks", reason: "\(n) refusals from \(rest.count) other networks in \(seconds) s", count: n))
+            lines.append(
+                .init(address: "\(rest.count) networks", reason: "\(n) refusals from \(rest.count) other networks in \(seconds) s", count: n))
         }
         windowStart = nil
         journaled = [:]

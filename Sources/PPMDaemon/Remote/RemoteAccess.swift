@@ -1,8 +1,8 @@
 import Dispatch
 import Glibc
 import PPMMachine
-import PPMRuntime
 import PPMProtocol
+import PPMRuntime
 import PPMScript
 
 /// The TCP listener's place in the daemon: opened when the daemon starts
@@ -23,8 +23,10 @@ final class RemoteAccess {
     /// Binds the listener `settings` describe (none without settings),
     /// ready to resume. Throws (the daemon then exits 1) when the token file
     /// is unsafe or the address cannot be bound.
-    func open(_ settings: ListenSettings?, version: String, queue: DispatchQueue, scheduler: Scheduler,
-              interrupter: CurrentInterrupter, handler: @escaping ControlServer.Handler) throws {
+    func open(
+        _ settings: ListenSettings?, version: String, queue: DispatchQueue, scheduler: Scheduler,
+        interrupter: CurrentInterrupter, handler: @escaping ControlServer.Handler
+    ) throws {
         guard let settings else { return }
         // Refusals cross from the listener's thread to the loop, where `loop` is used.
         nonisolated(unsafe) let loop = loop
@@ -59,6 +61,9 @@ final class RemoteAccess {
         if let count = refusal.count { fields["count"] = .int(Int64(count)) }
         loop.record(JournalNote("remote_refused", fields: fields))
         guard refusal.count == nil else { return log("warn", "TCP listener: \(refusal.reason)") }
-        log("warn", "TCP client \(refusal.address) refused: \(refusal.reason)\(refusal.cmd.map { " ('\($0)')" } ?? "")\(refusal.detail.map { ": \($0)" } ?? "")")
+        log(
+            "warn",
+            "TCP client \(refusal.address) refused: \(refusal.reason)\(refusal.cmd.map { " ('\($0)')" } ?? "")\(refusal.detail.map { ": \($0)" } ?? "")"
+        )
     }
 }

@@ -77,9 +77,11 @@ final class RemoteListener: @unchecked Sendable {
 
     /// Reads the token (refusing a file others can read or a weak secret)
     /// or the certificates, and binds the address; throws with a message for the user.
-    init(settings: ListenSettings, version: String, loop: DispatchQueue, scheduler: Scheduler,
-         interrupt: @escaping @Sendable (ControlConnection) -> Bool,
-         handler: @escaping ControlServer.Handler, refused: @escaping @Sendable (Refusal) -> Void) throws {
+    init(
+        settings: ListenSettings, version: String, loop: DispatchQueue, scheduler: Scheduler,
+        interrupt: @escaping @Sendable (ControlConnection) -> Bool,
+        handler: @escaping ControlServer.Handler, refused: @escaping @Sendable (Refusal) -> Void
+    ) throws {
         self.settings = settings
         self.version = version
         self.loop = loop
@@ -155,9 +157,10 @@ final class RemoteListener: @unchecked Sendable {
             guard case .client(let client) = acceptor.next() else { return }
             var storage = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let known = withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(client, $0, &length) }
-            } == 0
+            let known =
+                withUnsafeMutablePointer(to: &storage) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(client, $0, &length) }
+                } == 0
             guard known, let peer = IPEndpoint(storage) else {
                 close(client)
                 continue

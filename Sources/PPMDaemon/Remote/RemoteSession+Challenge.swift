@@ -13,8 +13,9 @@ extension RemoteSession {
         let request = try? ControlRequest.parse(line).get()
         judge { [self] settle in
             guard let request, ControlCommand(named: request.cmd) == .auth else {
-                refuse("not authenticated", "authenticate first: answer the challenge with {\"cmd\": \"auth\", \"args\": {\"hmac\": HEX}}",
-                       id: request?.id ?? .null)
+                refuse(
+                    "not authenticated", "authenticate first: answer the challenge with {\"cmd\": \"auth\", \"args\": {\"hmac\": HEX}}",
+                    id: request?.id ?? .null)
                 return settle(false)
             }
             guard case .challenge(let token) = listener.security, let hmac = request.string("hmac"), token.accepts(hmac, for: challenge) else {
@@ -38,8 +39,10 @@ extension RemoteSession {
         let idle = listener.settings.idleTimeout
         let silent = listener.now - lastRequest
         if silent < idle, isAuthenticated { return armIdleTimer(after: idle - silent) }
-        let message = isAuthenticated ? "closed after \(Console.fixed(idle, decimals: 1)) s without a request (idle_timeout)"
-                                      : "closed: no authentication within \(Console.fixed(seconds, decimals: 1)) s"
+        let message =
+            isAuthenticated
+            ? "closed after \(Console.fixed(idle, decimals: 1)) s without a request (idle_timeout)"
+            : "closed: no authentication within \(Console.fixed(seconds, decimals: 1)) s"
         connection.send(ControlReply.error(.null, message))
         connection.closeAfterWrites()
     }

@@ -91,10 +91,11 @@ final class RemoteSession: @unchecked Sendable {
             }
             let challenge = RemoteToken.challenge()
             stage = .challenged(challenge)
-            connection.send(JSONValue.object([
-                "hello": .string("ppm-lua"), "version": .string(listener.version),
-                "auth": .string("hmac-sha256"), "challenge": .string(challenge),
-            ]).text)
+            connection.send(
+                JSONValue.object([
+                    "hello": .string("ppm-lua"), "version": .string(listener.version),
+                    "auth": .string("hmac-sha256"), "challenge": .string(challenge),
+                ]).text)
             connection.start { [weak self] line in self?.received(line) }
             armIdleTimer(after: min(listener.settings.idleTimeout, RemoteListener.authTimeout))
         }
@@ -184,13 +185,17 @@ final class RemoteSession: @unchecked Sendable {
         case .success(let r): request = r
         case .failure(let f): return connection.send(ControlReply.error(.null, f.description))
         }
-        guard let command = ControlCommand(named: request.cmd) else { return connection.send(ControlReply.error(request.id, Daemon.unknown(request.cmd).description)) }
+        guard let command = ControlCommand(named: request.cmd) else {
+            return connection.send(ControlReply.error(request.id, Daemon.unknown(request.cmd).description))
+        }
         guard command != .auth else { return connection.send(ControlReply.error(request.id, "already authenticated")) }
         guard let rule, rule.commands.contains(command.permission ?? command) else {
             let granted = rule.map { $0.commands.map(\.rawValue).sorted().joined(separator: ", ") } ?? ""
             listener.refused(.init(address: addressText, reason: "command not allowed", cmd: request.cmd))
-            return connection.send(ControlReply.error(request.id,
-                "'\(request.cmd)' is not allowed from \(addressText) (its network \(rule?.network.description ?? "?") may run: \(granted))"))
+            return connection.send(
+                ControlReply.error(
+                    request.id,
+                    "'\(request.cmd)' is not allowed from \(addressText) (its network \(rule?.network.description ?? "?") may run: \(granted))"))
         }
         if command == .interrupt {
             // Only this connection's chunks, never another client's or a hook.

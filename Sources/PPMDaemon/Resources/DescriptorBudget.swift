@@ -46,7 +46,10 @@ enum DescriptorBudget {
         let wall = DispatchSource.makeTimerSource(queue: queue)
         wall.schedule(wallDeadline: .now())
         for timer in [uptime, wall] {
-            timer.setEventHandler { timer.cancel(); fired.signal() }
+            timer.setEventHandler {
+                timer.cancel()
+                fired.signal()
+            }
             timer.resume()
         }
         _ = fired.wait(timeout: .now() + 5)

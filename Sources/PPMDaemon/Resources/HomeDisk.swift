@@ -57,8 +57,10 @@ final class HomeDisk {
         if let failure {
             fields["path"] = .string(failure.path)
             fields["error"] = .string(failure.description)
-            log("error", "\(failure): \(failure.path) cannot be written; run-time changes are refused and "
-                + "captured output waits in its pipes until it can")
+            log(
+                "error",
+                "\(failure): \(failure.path) cannot be written; run-time changes are refused and "
+                    + "captured output waits in its pipes until it can")
             loop.record(JournalNote(Self.key(failure), fields: fields))
         } else {
             log("info", "\(home) can be written again")
@@ -69,8 +71,10 @@ final class HomeDisk {
     /// The fd holder could not keep a pipe of `name`: logged, and journaled
     /// as `output_not_kept` (`stream`, `error`): that output will not survive a killed daemon.
     func reportUnkept(_ name: String, _ stream: OutputKind, _ reason: String) {
-        log("warn", "\(name): its \(stream.rawValue) pipe is not kept by the fd holder (\(reason)): "
-            + "that output will not survive a killed daemon")
+        log(
+            "warn",
+            "\(name): its \(stream.rawValue) pipe is not kept by the fd holder (\(reason)): "
+                + "that output will not survive a killed daemon")
         loop.record(JournalNote("output_not_kept", name: name, fields: ["stream": .string(stream.rawValue), "error": .string(reason)]))
     }
 

@@ -28,25 +28,27 @@ struct Handover {
         .object([
             "cause": .string(cause),
             "home_lock": .init(homeLock),
-            "services": .object(services.mapValues { r in
-                var o: [String: JSONValue] = [
-                    "state": .string(r.state.rawValue), "held": .bool(r.held),
-                    "starts": .init(r.starts), "restarts": .init(r.restarts), "crashes": .init(r.crashes),
-                ]
-                if let due = r.startsIn { o["starts_in"] = .double(due) }
-                if let e = r.lastExit {
-                    o["last_exit"] = .object([
-                        "result": .init(e.result), "signal": .init(e.signal), "runtime": .double(e.runtime), "time": .double(e.time),
+            "services": .object(
+                services.mapValues { r in
+                    var o: [String: JSONValue] = [
+                        "state": .string(r.state.rawValue), "held": .bool(r.held),
+                        "starts": .init(r.starts), "restarts": .init(r.restarts), "crashes": .init(r.crashes),
+                    ]
+                    if let due = r.startsIn { o["starts_in"] = .double(due) }
+                    if let e = r.lastExit {
+                        o["last_exit"] = .object([
+                            "result": .init(e.result), "signal": .init(e.signal), "runtime": .double(e.runtime), "time": .double(e.time),
+                        ])
+                    }
+                    return .object(o)
+                }),
+            "helpers": .array(
+                helpers.map { h in
+                    .object([
+                        "pid": .init(h.pid), "cmd": .array(h.cmd.map(JSONValue.string)), "on_exit": .bool(h.onExit), "started": .double(h.started),
+                        "deadline": .init(h.deadline), "kill_after": .double(h.killAfter), "pipes": .array(h.pipes.map { .init($0) }),
                     ])
-                }
-                return .object(o)
-            }),
-            "helpers": .array(helpers.map { h in
-                .object([
-                    "pid": .init(h.pid), "cmd": .array(h.cmd.map(JSONValue.string)), "on_exit": .bool(h.onExit), "started": .double(h.started),
-                    "deadline": .init(h.deadline), "kill_after": .double(h.killAfter), "pipes": .array(h.pipes.map { .init($0) }),
-                ])
-            }),
+                }),
         ])
     }
 
@@ -89,10 +91,11 @@ struct Handover {
             func int(_ key: String) -> Int { o[key]?.intValue.map { Int($0) } ?? 0 }
             let lastExit = o["last_exit"].flatMap { e -> LastExit? in
                 guard e.objectValue != nil else { return nil }
-                return LastExit(result: e["result"]?.intValue.map { Int32(truncatingIfNeeded: $0) },
-                                signal: e["signal"]?.intValue.map { Int32(truncatingIfNeeded: $0) },
-                                runtime: e["runtime"]?.doubleValue ?? 0, time: e["time"]?.doubleValue ?? 0,
-                                errno: e["errno"]?.intValue.map { Int32(truncatingIfNeeded: $0) })
+                return LastExit(
+                    result: e["result"]?.intValue.map { Int32(truncatingIfNeeded: $0) },
+                    signal: e["signal"]?.intValue.map { Int32(truncatingIfNeeded: $0) },
+                    runtime: e["runtime"]?.doubleValue ?? 0, time: e["time"]?.doubleValue ?? 0,
+                    errno: e["errno"]?.intValue.map { Int32(truncatingIfNeeded: $0) })
             }
             services[name] = ResumedService(
                 state: o["state"]?.stringValue.flatMap(ServiceState.init(rawValue:)) ?? .created,

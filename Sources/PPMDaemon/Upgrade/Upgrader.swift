@@ -50,8 +50,9 @@ final class Upgrader {
     func reexec(cause: String, quiet: Bool = false) -> String {
         var services: [String: ResumedService] = [:]
         for s in loop.supervisor.list() {
-            services[s.name] = ResumedService(state: s.state, held: s.held, starts: s.starts, restarts: s.restarts,
-                                              crashes: s.crashes, lastExit: s.lastExit, startsIn: s.startsIn)
+            services[s.name] = ResumedService(
+                state: s.state, held: s.held, starts: s.starts, restarts: s.restarts,
+                crashes: s.crashes, lastExit: s.lastExit, startsIn: s.startsIn)
         }
         var handover = Handover(cause: cause, services: services)
         handover.homeLock = homeLock.lock

@@ -37,7 +37,8 @@ final class PidWatcher: ProcessWatcher, @unchecked Sendable {
             // Read while it is a zombie; reaped here if it became the daemon's
             // child (a main process whose parent ended first, as subreaper).
             let ended = ProcessEnd.lastRan(pid)
-            var kind: Int32 = 0, code: Int32 = 0
+            var kind: Int32 = 0
+            var code: Int32 = 0
             let reaped = ppm_wait_pidfd(fd, &kind, &code)
             if reaped == 0 { return }  // not ended yet: a readiness of a child still running
             self?.end(pid)

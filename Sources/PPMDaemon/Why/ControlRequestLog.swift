@@ -27,8 +27,10 @@ struct ControlRequestLog {
 
     /// Remembers `cmd` for each of `names`; entries of services no longer
     /// known (`known`) are dropped once the log holds twice as many.
-    mutating func note(_ names: [String], cmd: String, remote: Bool, time: Double, signal: String? = nil, known: Int,
-                       exists: (String) -> Bool) {
+    mutating func note(
+        _ names: [String], cmd: String, remote: Bool, time: Double, signal: String? = nil, known: Int,
+        exists: (String) -> Bool
+    ) {
         for name in names { entries[name] = Entry(cmd: cmd, remote: remote, time: time, signal: signal) }
         if entries.count > 2 * max(known, 64) { entries = entries.filter { exists($0.key) } }
     }

@@ -14,8 +14,9 @@ extension Daemon {
         facts.lastRequest = requestLog.last(name)
         facts.requirements = supervisor.requirements(of: name).map { r in
             let other = supervisor.snapshot(r.name)
-            return WhyFacts.Requirement(name: r.name, condition: r.condition, state: other?.state, health: other?.health,
-                                        probeMessage: other?.probeMessage, met: r.met, never: r.never)
+            return WhyFacts.Requirement(
+                name: r.name, condition: r.condition, state: other?.state, health: other?.health,
+                probeMessage: other?.probeMessage, met: r.met, never: r.never)
         }
         facts.heldRequirements = service.spec.requires.filter { supervisor.isHeld($0) && supervisor.snapshot($0)?.state == .stopped }
         return .success(WhyExplainer.explain(facts).json)
@@ -25,7 +26,9 @@ extension Daemon {
     /// which services (`why` tells who stopped a service).
     func noteRequest(_ request: ControlRequest, remote: Bool) {
         guard let cmd = ControlRequestLog.recorded[request.cmd], case .success(let names) = resolve(request.strings("names")) else { return }
-        requestLog.note(names, cmd: cmd, remote: remote, time: scheduler.wallNow, signal: cmd == "signal" ? request.string("signal") : nil,
-                        known: supervisor.names.count) { [supervisor] in supervisor.snapshot($0) != nil }
+        requestLog.note(
+            names, cmd: cmd, remote: remote, time: scheduler.wallNow, signal: cmd == "signal" ? request.string("signal") : nil,
+            known: supervisor.names.count
+        ) { [supervisor] in supervisor.snapshot($0) != nil }
     }
 }

@@ -12,9 +12,13 @@ extension WhyExplainer {
             a.reason = never.isEmpty ? "requires" : "blocked"
             a.sentences = ["\(s.name) is waiting for \(list(unmet.map(\.wanted))): \(list(unmet.map(\.now)))."]
             if never.isEmpty {
-                a.sentences.append(unmet.count == 1 ? "That can still happen: it starts as soon as it does." : "Those can still happen: it starts as soon as they do.")
+                a.sentences.append(
+                    unmet.count == 1
+                        ? "That can still happen: it starts as soon as it does." : "Those can still happen: it starts as soon as they do.")
             } else {
-                a.sentences.append("It will not start: \(list(never.compactMap(\.never))), so that can no longer happen; fix it and start \(never.count == 1 ? "it" : "them") again (ppm-lua start \(never.map(\.name).joined(separator: " "))).")
+                a.sentences.append(
+                    "It will not start: \(list(never.compactMap(\.never))), so that can no longer happen; fix it and start \(never.count == 1 ? "it" : "them") again (ppm-lua start \(never.map(\.name).joined(separator: " ")))."
+                )
             }
             return
         }
@@ -34,19 +38,26 @@ extension WhyExplainer {
             ]
         } else if s.starts == 0 {
             a.reason = "start_after"
-            a.sentences = [s.spec.startAfter > 0
-                ? "\(s.name) has not started yet: start_after delays its first start by \(span(s.spec.startAfter)), until \(when(next, now: f.now))."
-                : "\(s.name) will start at \(when(next, now: f.now)): its start was asked with a delay (ppm.start with after)."]
+            a.sentences = [
+                s.spec.startAfter > 0
+                    ? "\(s.name) has not started yet: start_after delays its first start by \(span(s.spec.startAfter)), until \(when(next, now: f.now))."
+                    : "\(s.name) will start at \(when(next, now: f.now)): its start was asked with a delay (ppm.start with after)."
+            ]
         } else if s.crashes > 0, let exit {
             a.reason = "backoff"
             let delay = max(0, next - exit.time)
-            var first = "\(s.name) is waiting to restart: it crashed \(count(s.crashes, "time", "times")) in a row; the last run \(exitPhrase(exit)) at \(when(exit.time, now: f.now))\(tailQuote(exit))."
+            var first =
+                "\(s.name) is waiting to restart: it crashed \(count(s.crashes, "time", "times")) in a row; the last run \(exitPhrase(exit)) at \(when(exit.time, now: f.now))\(tailQuote(exit))."
             if let cause = exitCause(exit) { first += " \(capitalized(cause))." }
-            a.sentences = [first, "The restart waits \(span(delay)) (\(backoffRule(s.spec, f.settings))): the next start is at \(when(next, now: f.now))."]
+            a.sentences = [
+                first, "The restart waits \(span(delay)) (\(backoffRule(s.spec, f.settings))): the next start is at \(when(next, now: f.now)).",
+            ]
         } else {
             a.reason = "delayed"
-            a.sentences = ["\(s.name) will start again at \(when(next, now: f.now)): "
-                + (exit.map { "after its last run \(exitPhrase($0)), " } ?? "") + "its restart policy asked for a delay."]
+            a.sentences = [
+                "\(s.name) will start again at \(when(next, now: f.now)): "
+                    + (exit.map { "after its last run \(exitPhrase($0)), " } ?? "") + "its restart policy asked for a delay."
+            ]
         }
     }
 
@@ -54,7 +65,8 @@ extension WhyExplainer {
     private static func backoffRule(_ spec: ServiceSpec, _ settings: SupervisorSettings) -> String {
         if spec.restart == .function || spec.scriptedFields.contains("on_exit") { return "its on_exit hook or restart policy chose the delay" }
         let b = settings.backoff
-        return "the backoff: \(span(b.interval)) doubled after each crash in a row, at most \(span(b.max)); a run of \(span(b.resetAfter)) ends the streak"
+        return
+            "the backoff: \(span(b.interval)) doubled after each crash in a row, at most \(span(b.max)); a run of \(span(b.resetAfter)) ends the streak"
     }
 
     static func starting(_ f: WhyFacts, _ a: inout WhyAnswer) {
@@ -69,7 +81,9 @@ extension WhyExplainer {
         a.sentences = [first]
         let left = s.spec.readyTimeout - (s.uptime ?? 0)
         if left > 0 {
-            a.sentences.append("If it is not ready within \(span(left)) more (ready_timeout = \(span(s.spec.readyTimeout))), the start counts as failed and its policy decides.")
+            a.sentences.append(
+                "If it is not ready within \(span(left)) more (ready_timeout = \(span(s.spec.readyTimeout))), the start counts as failed and its policy decides."
+            )
         }
     }
 
@@ -78,14 +92,17 @@ extension WhyExplainer {
         let pid = s.pid.map { "pid \($0)" } ?? "no pid"
         if s.state == .paused {
             a.reason = "paused"
-            a.sentences = ["\(s.name) is paused: its process (\(pid)) was stopped by a signal (SIGSTOP or SIGTSTP) and does nothing until continued: ppm-lua signal CONT \(s.name)."]
+            a.sentences = [
+                "\(s.name) is paused: its process (\(pid)) was stopped by a signal (SIGSTOP or SIGTSTP) and does nothing until continued: ppm-lua signal CONT \(s.name)."
+            ]
             return
         }
         if s.health == .unhealthy, let health = s.spec.health {
             a.reason = "unhealthy"
             let reports = f.last("unhealthy", 5)
             let failures = reports.first?.fields["failures"]?.intValue.map(Int.init) ?? health.failures
-            var first = "\(s.name) runs (\(pid), for \(span(s.uptime ?? 0))) but is unhealthy: its last \(count(failures, "health check", "health checks")) (\(probeWait(health.probe)), every \(span(health.every))) failed"
+            var first =
+                "\(s.name) runs (\(pid), for \(span(s.uptime ?? 0))) but is unhealthy: its last \(count(failures, "health check", "health checks")) (\(probeWait(health.probe)), every \(span(health.every))) failed"
             first += (s.probeMessage.map { "; the last said: \(oneLine($0))" } ?? "") + "."
             a.probeMessages = (s.probeMessage.map { [oneLine($0)] } ?? []) + reports.compactMap { $0.fields["error"]?.stringValue }.map(oneLine)
             a.sentences = [first]
@@ -122,7 +139,8 @@ extension WhyExplainer {
         }
         a.sentences = [first + "."]
         if let stop {
-            a.sentences.append("What is still alive at \(when(stop.time + s.stopTimeout, now: f.now)) (stop_timeout = \(span(s.stopTimeout))) gets SIGKILL.")
+            a.sentences.append(
+                "What is still alive at \(when(stop.time + s.stopTimeout, now: f.now)) (stop_timeout = \(span(s.stopTimeout))) gets SIGKILL.")
         }
     }
 

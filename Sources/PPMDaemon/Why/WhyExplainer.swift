@@ -13,10 +13,14 @@ enum WhyExplainer {
         switch s.state {
         case .disabled:
             a.reason = "disabled"
-            a.sentences = ["\(s.name) is disabled: its config says disabled = true, so the daemon never starts it; remove the field and reload to run it."]
+            a.sentences = [
+                "\(s.name) is disabled: its config says disabled = true, so the daemon never starts it; remove the field and reload to run it."
+            ]
         case .created:
             a.reason = "created"
-            a.sentences = ["\(s.name) is declared and not handled yet: the daemon starts services in order, and a `wait` service before it has not exited yet."]
+            a.sentences = [
+                "\(s.name) is declared and not handled yet: the daemon starts services in order, and a `wait` service before it has not exited yet."
+            ]
         case .stopped: stopped(f, &a)
         case .waiting: waiting(f, &a)
         case .starting: starting(f, &a)
@@ -37,10 +41,15 @@ enum WhyExplainer {
         guard s.held else {
             if !s.spec.autostart && s.starts == 0 {
                 a.reason = "not_started"
-                a.sentences = ["\(s.name) has not been started: it has autostart = false, so it starts only when asked (ppm-lua start \(s.name), or ppm.start from Lua)."]
+                a.sentences = [
+                    "\(s.name) has not been started: it has autostart = false, so it starts only when asked (ppm-lua start \(s.name), or ppm.start from Lua)."
+                ]
             } else {
                 a.reason = "stopped"
-                a.sentences = ["\(s.name) is stopped" + (lastStop.map { " since \(when($0.time, now: f.now))" } ?? "") + " and stays down until it is started (ppm-lua start \(s.name))."]
+                a.sentences = [
+                    "\(s.name) is stopped" + (lastStop.map { " since \(when($0.time, now: f.now))" } ?? "")
+                        + " and stays down until it is started (ppm-lua start \(s.name))."
+                ]
             }
             return
         }
@@ -50,9 +59,11 @@ enum WhyExplainer {
             a.request = request
             first = "\(s.name) is stopped on request: \(request.description) stopped it at \(when(request.time, now: f.now))."
         } else if !f.heldRequirements.isEmpty {
-            first = "\(s.name) is stopped because \(f.heldRequirements.joined(separator: ", ")), which it requires, was stopped on request: dependents stop first."
+            first =
+                "\(s.name) is stopped because \(f.heldRequirements.joined(separator: ", ")), which it requires, was stopped on request: dependents stop first."
         } else {
-            first = "\(s.name) is stopped on request (by ppm.stop from Lua, or before the daemon last started)"
+            first =
+                "\(s.name) is stopped on request (by ppm.stop from Lua, or before the daemon last started)"
                 + (lastStop.map { "; it was stopped at \(when($0.time, now: f.now))" } ?? "") + "."
         }
         if let exit = f.last("exit").first, exit.fields["outcome"]?.stringValue == "stopped", let pid = exit.fields["pid"]?.intValue {
@@ -91,7 +102,9 @@ enum WhyExplainer {
         let s = f.service
         if s.spawnFailures > 0, let error = s.lastError {
             a.reason = "spawn_failed"
-            a.sentences = ["\(s.name) gave up (fatal) after \(count(s.spawnFailures, "spawn failure", "spawn failures")) in a row; the last: \(oneLine(error))."]
+            a.sentences = [
+                "\(s.name) gave up (fatal) after \(count(s.spawnFailures, "spawn failure", "spawn failures")) in a row; the last: \(oneLine(error))."
+            ]
             let earlier = f.last("spawn_failed", 10).compactMap { $0.fields["error"]?.stringValue }.map(oneLine)
             let others = Array(Set(earlier)).filter { $0 != oneLine(error) }.sorted()
             if !others.isEmpty { a.sentences.append("Earlier attempts said: \(others.joined(separator: "; ")).") }
@@ -101,8 +114,12 @@ enum WhyExplainer {
         a.reason = "fatal"
         if let exit = a.exits.first {
             let cause = exit.fields["cause"]?.stringValue == "unhealthy"
-            a.sentences = ["\(s.name) gave up (fatal): it \(exitPhrase(exit)) at \(when(exit.time, now: f.now))\(tailQuote(exit)), and "
-                + (cause ? "its on_health hook returned \"fatal\" when it was unhealthy." : "its on_exit hook or restart policy returned \"fatal\" (a restart limit, such as the limit plugin's, says so).")]
+            a.sentences = [
+                "\(s.name) gave up (fatal): it \(exitPhrase(exit)) at \(when(exit.time, now: f.now))\(tailQuote(exit)), and "
+                    + (cause
+                        ? "its on_health hook returned \"fatal\" when it was unhealthy."
+                        : "its on_exit hook or restart policy returned \"fatal\" (a restart limit, such as the limit plugin's, says so).")
+            ]
         } else {
             a.sentences = ["\(s.name) gave up (fatal): a hook, policy or limit said so."]
         }
@@ -145,8 +162,9 @@ enum WhyExplainer {
         if s.spec.health != nil, s.health != .unhealthy {
             let unhealthy = f.last("unhealthy", 50)
             if let last = unhealthy.first {
-                a.sentences.append("It was found unhealthy \(count(unhealthy.count, "time", "times")) in the journal; the last at \(when(last.time, now: f.now))"
-                    + (last.fields["error"]?.stringValue.map { ": \(oneLine($0))" } ?? "") + ".")
+                a.sentences.append(
+                    "It was found unhealthy \(count(unhealthy.count, "time", "times")) in the journal; the last at \(when(last.time, now: f.now))"
+                        + (last.fields["error"]?.stringValue.map { ": \(oneLine($0))" } ?? "") + ".")
             }
         }
     }

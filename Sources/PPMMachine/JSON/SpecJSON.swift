@@ -50,7 +50,8 @@ extension SpecJSON {
     package static func full(_ spec: ServiceSpec) -> JSONValue {
         guard case .object(var o) = encode(spec) else { return .null }
         let defaults: [String: JSONValue] = [
-            "dir": .null, "env": .object([:]), "env_file": .array([]), "clean_env": .bool(false), "secret_env": .array([]), "user": .null, "group": .null, "no_new_privs": .bool(false),
+            "dir": .null, "env": .object([:]), "env_file": .array([]), "clean_env": .bool(false), "secret_env": .array([]), "user": .null,
+            "group": .null, "no_new_privs": .bool(false),
             "stdin": .null, "stdout": .null, "stderr": .null, "ulimit": .object([:]), "nice": .null, "cpu": .array([]),
             "requires": .array([]), "groups": .array([]), "autostart": .bool(true), "start_after": .double(0),
             "once": .bool(false), "wait": .bool(false), "disabled": .bool(false), "depends": .array([]), "bounce": .null,
@@ -65,7 +66,8 @@ extension SpecJSON {
     /// Reads back what `encode` wrote (persisted run-time services).
     package static func decode(_ json: JSONValue) -> ServiceSpec? {
         guard let o = json.objectValue, let name = o["name"]?.stringValue,
-              let cmd = o["cmd"]?.arrayValue?.compactMap(\.stringValue), !cmd.isEmpty else { return nil }
+            let cmd = o["cmd"]?.arrayValue?.compactMap(\.stringValue), !cmd.isEmpty
+        else { return nil }
         var spec = ServiceSpec(name: name, cmd: cmd)
         func strings(_ key: String) -> [String] { o[key]?.arrayValue?.compactMap(\.stringValue) ?? [] }
         spec.dir = o["dir"]?.stringValue

@@ -4,6 +4,7 @@ package protocol ProbeRunner: AnyObject {
     /// Runs `probe` (for `purpose`) for the process `pid` of the service
     /// `spec` and calls `done(ok, message)` once, on the loop's queue,
     /// within `timeout` seconds.
-    func run(_ probe: Probe, _ purpose: ProbePurpose, for spec: ServiceSpec, pid: Int32, timeout: Double,
-             done: @escaping (_ ok: Bool, _ message: String?) -> Void)
+    func run(
+        _ probe: Probe, _ purpose: ProbePurpose, for spec: ServiceSpec, pid: Int32, timeout: Double,
+        done: @escaping (_ ok: Bool, _ message: String?) -> Void)
 }

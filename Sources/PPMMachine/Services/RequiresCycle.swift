@@ -16,8 +16,10 @@ package enum RequiresCycle {
 
     /// Depth first; `path` is the chain being followed, `done` the names
     /// known to lead to no cycle.
-    private static func visit(_ name: String, _ requires: [String: [String]], _ path: inout [String],
-                              _ done: inout Set<String>) -> [String]? {
+    private static func visit(
+        _ name: String, _ requires: [String: [String]], _ path: inout [String],
+        _ done: inout Set<String>
+    ) -> [String]? {
         if let start = path.firstIndex(of: name) { return Array(path[start...]) + [name] }
         guard !done.contains(name) else { return nil }
         path.append(name)

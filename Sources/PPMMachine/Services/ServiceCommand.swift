@@ -17,8 +17,10 @@ package struct ServiceCommand: Sendable, Equatable {
     package var timeout: Double
     package var killAfter: Double
 
-    package init(id: CommandID, spec: ServiceSpec, cmd: [String], environment: [String: String] = [:], timeout: Double,
-                killAfter: Double) {
+    package init(
+        id: CommandID, spec: ServiceSpec, cmd: [String], environment: [String: String] = [:], timeout: Double,
+        killAfter: Double
+    ) {
         self.id = id
         self.spec = spec
         self.cmd = cmd

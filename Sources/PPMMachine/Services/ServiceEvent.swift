@@ -37,8 +37,10 @@ package struct ServiceEvent: Sendable, Equatable {
     /// Fields of one kind only (`after` of `ready`, `failures` of `unhealthy`).
     package var extra: [String: JSONValue] = [:]
 
-    package init(kind: Kind, name: String, pid: Int32? = nil, status: ExitStatus? = nil, runtime: Double? = nil,
-                starts: Int, crashes: Int, outcome: Outcome? = nil, time: Double, error: String? = nil) {
+    package init(
+        kind: Kind, name: String, pid: Int32? = nil, status: ExitStatus? = nil, runtime: Double? = nil,
+        starts: Int, crashes: Int, outcome: Outcome? = nil, time: Double, error: String? = nil
+    ) {
         self.kind = kind
         self.name = name
         self.pid = pid

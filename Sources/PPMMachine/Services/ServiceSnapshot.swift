@@ -97,11 +97,15 @@ package struct ServiceSnapshot: Sendable {
         put("health_check", .init(spec.healthCheck))
         put("hooks", .init(spec.scriptedFields))
         put("last_error", .init(lastError))
-        put("last_exit", lastExit.map { e in
-            var o: [String: JSONValue] = ["result": .init(e.result), "signal": .init(e.signal), "runtime": .double(e.runtime), "time": .double(e.time)]
-            if let errno = e.errno { o["errno"] = .init(errno) }
-            return .object(o)
-        } ?? .null)
+        put(
+            "last_exit",
+            lastExit.map { e in
+                var o: [String: JSONValue] = [
+                    "result": .init(e.result), "signal": .init(e.signal), "runtime": .double(e.runtime), "time": .double(e.time),
+                ]
+                if let errno = e.errno { o["errno"] = .init(errno) }
+                return .object(o)
+            } ?? .null)
         put("name", .string(name))
         put("once", .bool(spec.once))
         put("pid", .init(pid))

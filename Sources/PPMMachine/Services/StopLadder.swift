@@ -29,9 +29,10 @@ extension ServiceSpec {
     /// (names, and waits as numbers of seconds); nil when it is one signal.
     package var stopLadderJSON: JSONValue? {
         guard !stopLadder.isEmpty else { return nil }
-        return .array(stopLadder.flatMap { step -> [JSONValue] in
-            [.string(Signals.name(step.signal))] + (step.wait.map { [.double($0)] } ?? [])
-        })
+        return .array(
+            stopLadder.flatMap { step -> [JSONValue] in
+                [.string(Signals.name(step.signal))] + (step.wait.map { [.double($0)] } ?? [])
+            })
     }
 
     /// Reads back `stopLadderJSON` (persisted run-time services); nil when

@@ -12,8 +12,10 @@ package struct ResumedService: Sendable, Equatable {
     /// `start_after`, `after =`); nil when none is armed.
     package var startsIn: Double?
 
-    package init(state: ServiceState, held: Bool, starts: Int, restarts: Int, crashes: Int, lastExit: LastExit?,
-                startsIn: Double? = nil) {
+    package init(
+        state: ServiceState, held: Bool, starts: Int, restarts: Int, crashes: Int, lastExit: LastExit?,
+        startsIn: Double? = nil
+    ) {
         self.state = state
         self.held = held
         self.starts = starts

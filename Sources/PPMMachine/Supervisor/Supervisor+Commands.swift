@@ -11,16 +11,20 @@ extension Supervisor {
     private func runPreStart(_ service: Service, step: Int, deadline: Double) {
         let id = nextCommand(service, .preStart)
         service.phase = .preStarting(Phase.PreStart(step: step, serial: id.serial, deadline: deadline))
-        effects.append(.runCommand(ServiceCommand(
-            id: id, spec: service.spec, cmd: service.spec.preStart[step], timeout: max(0.001, deadline - now.monotonic),
-            killAfter: settings.stopTimeout)))
+        effects.append(
+            .runCommand(
+                ServiceCommand(
+                    id: id, spec: service.spec, cmd: service.spec.preStart[step], timeout: max(0.001, deadline - now.monotonic),
+                    killAfter: settings.stopTimeout)))
     }
 
     /// The `stop_cmd` of a stop that begins: the first step of the ladder.
     func runStopCommand(_ service: Service, _ cmd: [String], pid: Int32, timeout: Double) {
-        effects.append(.runCommand(ServiceCommand(
-            id: nextCommand(service, .stopCmd), spec: service.spec, cmd: cmd, environment: ["MAINPID": String(pid)],
-            timeout: timeout, killAfter: settings.stopTimeout)))
+        effects.append(
+            .runCommand(
+                ServiceCommand(
+                    id: nextCommand(service, .stopCmd), spec: service.spec, cmd: cmd, environment: ["MAINPID": String(pid)],
+                    timeout: timeout, killAfter: settings.stopTimeout)))
     }
 
     /// The run is over (nothing of its group is left): its `post_stop`
@@ -42,9 +46,11 @@ extension Supervisor {
             if let result = exit.result { environment = ["EXIT_CODE": "exited", "EXIT_STATUS": String(result)] }
             if let signal = exit.signal { environment = ["EXIT_CODE": "killed", "EXIT_STATUS": Signals.name(signal)] }
         }
-        effects.append(.runCommand(ServiceCommand(
-            id: id, spec: service.spec, cmd: service.spec.postStop[step], environment: environment,
-            timeout: service.spec.stopTimeout ?? settings.stopTimeout, killAfter: settings.stopTimeout)))
+        effects.append(
+            .runCommand(
+                ServiceCommand(
+                    id: id, spec: service.spec, cmd: service.spec.postStop[step], environment: environment,
+                    timeout: service.spec.stopTimeout ?? settings.stopTimeout, killAfter: settings.stopTimeout)))
     }
 
     private func nextCommand(_ service: Service, _ field: CommandID.Field) -> CommandID {
@@ -117,11 +123,12 @@ extension Supervisor {
 
     /// Journals a `command_failed` event: the field, the command, why, and its output's tail.
     private func commandFailed(_ service: Service, _ field: CommandID.Field, _ result: CommandResult, timeout: Double, step: Int = 0) {
-        let cmd: [String]? = switch field {
-        case .preStart: service.spec.preStart.indices.contains(step) ? service.spec.preStart[step] : nil
-        case .stopCmd: service.spec.stopCmd
-        case .postStop: service.spec.postStop.indices.contains(step) ? service.spec.postStop[step] : nil
-        }
+        let cmd: [String]? =
+            switch field {
+            case .preStart: service.spec.preStart.indices.contains(step) ? service.spec.preStart[step] : nil
+            case .stopCmd: service.spec.stopCmd
+            case .postStop: service.spec.postStop.indices.contains(step) ? service.spec.postStop[step] : nil
+            }
         var extra: [String: JSONValue] = ["field": .string(field.rawValue)]
         if let cmd { extra["cmd"] = .string(Self.commandText(cmd)) }
         if let tail = result.tail { extra["tail"] = .string(tail) }

@@ -29,9 +29,11 @@ extension Supervisor {
         let step = service.stopStep + 1
         service.stopStep = step
         let signal = step < steps.count ? Signal(steps[step].signal) : .kill
-        emit(.stopStep, service, pid: pid, extra: [
-            "signame": .string(signal.name), "step": .init(step + 1), "after": .double(max(0, now.monotonic - service.stopBegan)),
-        ])
+        emit(
+            .stopStep, service, pid: pid,
+            extra: [
+                "signame": .string(signal.name), "step": .init(step + 1), "after": .double(max(0, now.monotonic - service.stopBegan)),
+            ])
         effects.append(.signalService(service.spec.name, pgid: pgid, signal))
         if step < steps.count && signal != .kill { arm(service, .kill, after: steps[step].wait ?? settings.stopTimeout) }
     }

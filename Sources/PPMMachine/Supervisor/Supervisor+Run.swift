@@ -71,7 +71,8 @@ extension Supervisor {
 
     func exited(pid: Int32, status: ExitStatus, ended: Double? = nil) {
         guard let service = table.byPid.removeValue(forKey: pid) else { return }
-        var run: Phase.Run, stopThen: Phase.AfterStop?
+        var run: Phase.Run
+        var stopThen: Phase.AfterStop?
         var error: String?
         switch service.phase {
         case .starting(let r), .running(let r): (run, stopThen) = (r, nil)
@@ -128,14 +129,17 @@ extension Supervisor {
         // What the process left (children it started) goes with it; first,
         // since the exit's hook may start the next run (in the same cgroup).
         let firstStep = service.spec.stopSteps(defaultTimeout: settings.stopTimeout)[0]
-        effects.append(.endGroup(name, pgid: run.pgid, signal: Signal(firstStep.signal),
-                                 killAfter: firstStep.wait ?? settings.stopTimeout))
+        effects.append(
+            .endGroup(
+                name, pgid: run.pgid, signal: Signal(firstStep.signal),
+                killAfter: firstStep.wait ?? settings.stopTimeout))
         service.leftovers = run.pgid
         // Its post_stop commands follow once the group is gone: a shutdown waits for them.
         if !service.spec.postStop.isEmpty { cleaning.insert(name) }
         effects.append(.watchGroup(name, pgid: run.pgid))
-        emit(.exit, service, pid: pid, status: status, runtime: runtime, outcome: outcome, error: error, cause: run.cause,
-             decide: decide, extra: said)
+        emit(
+            .exit, service, pid: pid, status: status, runtime: runtime, outcome: outcome, error: error, cause: run.cause,
+            decide: decide, extra: said)
         recordGone(service)
         if isShuttingDown {
             shutdownProgress(service)

@@ -7,8 +7,9 @@ extension Supervisor {
         let active = (table.dependents[service.spec.name] ?? []).compactMap { table[$0] }.filter(\.isActive)
         guard !active.isEmpty else { return requestStop(service, then: then, waiter: waiter) }
         let queued = service.queuedStop
-        service.queuedStop = QueuedStop(then: queued?.then.joined(by: then) ?? then,
-                                        waiters: (queued?.waiters ?? []) + (waiter.map { [$0] } ?? []))
+        service.queuedStop = QueuedStop(
+            then: queued?.then.joined(by: then) ?? then,
+            waiters: (queued?.waiters ?? []) + (waiter.map { [$0] } ?? []))
         for dependent in active {
             switch dependent.phase {
             case .stopping(_, .hold), .stopping(_, .remove), .draining(_, .hold), .draining(_, .remove):

@@ -271,7 +271,8 @@ package final class Supervisor {
             requestStop(service, then: .restart, waiter: nil)
         case (.ready, _): readyTimedOut(service)
         case (.probe, _): probeDue(service)
-        case (.watchdog, .running(let run)): checkFailed(service, run, "no WATCHDOG=1 in \(Self.seconds(service.spec.watchdog ?? 0)) s", at: .immediately)
+        case (.watchdog, .running(let run)):
+            checkFailed(service, run, "no WATCHDOG=1 in \(Self.seconds(service.spec.watchdog ?? 0)) s", at: .immediately)
         case (.start, _), (.kill, _), (.bounce, _), (.watchdog, _), (.boot, _):
             break  // a timer outlived its phase (a stop already under way ignores a bounce)
         }
@@ -279,9 +280,11 @@ package final class Supervisor {
 
     // MARK: Events
 
-    func emit(_ kind: ServiceEvent.Kind, _ service: Service, pid: Int32? = nil, status: ExitStatus? = nil,
-              runtime: Double? = nil, outcome: Outcome? = nil, error: String? = nil, cause: String? = nil,
-              decide: Bool = false, extra: [String: JSONValue] = [:]) {
+    func emit(
+        _ kind: ServiceEvent.Kind, _ service: Service, pid: Int32? = nil, status: ExitStatus? = nil,
+        runtime: Double? = nil, outcome: Outcome? = nil, error: String? = nil, cause: String? = nil,
+        decide: Bool = false, extra: [String: JSONValue] = [:]
+    ) {
         var event = ServiceEvent(
             kind: kind, name: service.spec.name, pid: pid, status: status, runtime: runtime,
             starts: service.starts, crashes: service.crashes, outcome: outcome, time: now.wall, error: error)

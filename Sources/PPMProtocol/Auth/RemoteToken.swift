@@ -38,10 +38,13 @@ package struct RemoteToken: Sendable {
         let secret = trimmed(bytes)
         let bits = estimatedBits(secret)
         guard bits >= minimumBits else {
-            throw POSIXFailure("token file \(path) holds about \(Int(bits)) bits of entropy, fewer than \(Int(minimumBits)): make a random one with openssl rand -hex 32 > \(path)")
+            throw POSIXFailure(
+                "token file \(path) holds about \(Int(bits)) bits of entropy, fewer than \(Int(minimumBits)): make a random one with openssl rand -hex 32 > \(path)"
+            )
         }
         guard secret.count <= maximumLength else {
-            throw POSIXFailure("token file \(path) holds \(secret.count) bytes, more than \(maximumLength): make one with openssl rand -hex 32 > \(path)")
+            throw POSIXFailure(
+                "token file \(path) holds \(secret.count) bytes, more than \(maximumLength): make one with openssl rand -hex 32 > \(path)")
         }
         return RemoteToken(secret: secret)
     }
@@ -61,7 +64,8 @@ package struct RemoteToken: Sendable {
         } else if secret.contains(where: { $0 < 32 || $0 > 126 }) {
             alphabet = 256
         } else {
-            let digit = { (b: UInt8) in (48...57).contains(b) }, lower = { (b: UInt8) in (97...122).contains(b) }
+            let digit = { (b: UInt8) in (48...57).contains(b) }
+            let lower = { (b: UInt8) in (97...122).contains(b) }
             let upper = { (b: UInt8) in (65...90).contains(b) }
             if secret.contains(where: digit) { alphabet += 10 }
             if secret.contains(where: lower) { alphabet += 26 }
@@ -111,7 +115,9 @@ package struct RemoteToken: Sendable {
         var chunk = [UInt8](repeating: 0, count: 4096)
         while bytes.count < 1 << 16 {
             let n: Int
-            do throws(SystemCallError) { n = try syscall { Glibc.read(fd, &chunk, chunk.count) } } catch { throw POSIXFailure("token file \(path): \(error)") }
+            do throws(SystemCallError) { n = try syscall { Glibc.read(fd, &chunk, chunk.count) } } catch {
+                throw POSIXFailure("token file \(path): \(error)")
+            }
             if n == 0 { break }
             bytes += chunk[0..<n]
         }

@@ -26,6 +26,7 @@ package enum SHA256 {
     package static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         guard !a.isEmpty else { return true }
-        return a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in ppm_equal_constant_time(x.baseAddress, y.baseAddress, x.count) } } != 0
+        return a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in ppm_equal_constant_time(x.baseAddress, y.baseAddress, x.count) } }
+            != 0
     }
 }

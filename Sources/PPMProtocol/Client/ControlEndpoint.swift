@@ -33,7 +33,8 @@ package enum ControlEndpoint: Sendable, CustomStringConvertible {
         switch self {
         case .socket(let path): return try ControlClient(socket: path)
         case .host(let host, let credentials, let bind):
-            let context: TLSContext, token: RemoteToken?
+            let context: TLSContext
+            let token: RemoteToken?
             do {
                 switch credentials {
                 case .token(let file):

@@ -120,6 +120,7 @@ package enum ControlCommand: String, CaseIterable, Sendable {
     }
 
     /// The names an allow list accepts, for "did you mean" hints.
-    package static let allowNames: [String] = ["read", "repl"]
+    package static let allowNames: [String] =
+        ["read", "repl"]
         + allCases.filter { $0 != .interrupt && $0 != .auth }.flatMap { [$0.rawValue] + $0.aliases }
 }

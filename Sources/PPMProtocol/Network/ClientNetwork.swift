@@ -14,7 +14,8 @@ package struct ClientNetwork: Sendable, Hashable, CustomStringConvertible {
         var prefix = address.count * 8
         if parts.count == 2 {
             guard !parts[1].isEmpty, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let bits = Int(parts[1]), bits <= prefix else { return nil }
+                let bits = Int(parts[1]), bits <= prefix
+            else { return nil }
             prefix = bits
         }
         self.prefix = prefix

@@ -8,7 +8,8 @@ package enum CgroupHierarchy {
     /// The directory of this process's own cgroup v2, or why there is none.
     package static func ownDirectory() -> Result<String, CgroupUnavailable> {
         guard let mountinfo = KernelFile.text("/proc/self/mountinfo"),
-              let cgroups = KernelFile.text("/proc/self/cgroup") else {
+            let cgroups = KernelFile.text("/proc/self/cgroup")
+        else {
             return .failure(CgroupUnavailable("/proc/self/mountinfo or /proc/self/cgroup cannot be read"))
         }
         return ownDirectory(mountinfo: mountinfo, selfCgroup: cgroups)
@@ -28,7 +29,8 @@ package enum CgroupHierarchy {
             let fields = entry.split(separator: " ")
             guard let dash = fields.firstIndex(of: "-"), dash + 1 < fields.count, fields[dash + 1] == "cgroup2", fields.count > 5 else { continue }
             found = true
-            let root = unescape(fields[3]), mountPoint = unescape(fields[4])
+            let root = unescape(fields[3])
+            let mountPoint = unescape(fields[4])
             let readOnly = fields[5].split(separator: ",").contains("ro")
             guard !readOnly else { continue }
             // The mount shows the hierarchy from `root` down; our cgroup must be under it.
@@ -55,7 +57,8 @@ package enum CgroupHierarchy {
         var i = 0
         while i < utf8.count {
             if utf8[i] == UInt8(ascii: "\\"), i + 3 < utf8.count,
-               let value = UInt8(String(decoding: utf8[(i + 1)...(i + 3)], as: UTF8.self), radix: 8) {
+                let value = UInt8(String(decoding: utf8[(i + 1)...(i + 3)], as: UTF8.self), radix: 8)
+            {
                 bytes.append(value)
                 i += 4
             } else {

@@ -63,7 +63,7 @@ package struct ServiceCgroups: Sendable, Equatable {
         for b in name.utf8 {
             switch b {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."):
+                UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."):
                 out.append(b)
             default:
                 out += [UInt8(ascii: "%"), hexDigits[Int(b >> 4)], hexDigits[Int(b & 15)]]

@@ -21,7 +21,8 @@ package enum LogText {
     static func withoutTimestamp(_ line: String) -> String {
         let utf8 = line.utf8
         guard utf8.count >= timestampLength, utf8[utf8.index(utf8.startIndex, offsetBy: 10)] == UInt8(ascii: "T"),
-              utf8[utf8.index(utf8.startIndex, offsetBy: timestampLength - 2)] == UInt8(ascii: "Z") else { return line }
+            utf8[utf8.index(utf8.startIndex, offsetBy: timestampLength - 2)] == UInt8(ascii: "Z")
+        else { return line }
         return String(line.utf8.dropFirst(timestampLength))!
     }
 
@@ -29,13 +30,16 @@ package enum LogText {
     /// every line carries a `log_timestamps` prefix (a stable merge), else
     /// the first stream's lines, then the second's.
     package static func merged<Line>(_ first: [Line], _ second: [Line], text: (Line) -> String) -> [Line] {
-        let a = first.map { text($0) }, b = second.map { text($0) }
+        let a = first.map { text($0) }
+        let b = second.map { text($0) }
         guard (a + b).allSatisfy(hasTimestamp) else { return first + second }
         // The prefixes are ASCII ISO-8601 texts of one length: they sort as times.
-        let firstTimes = a.map { $0.prefix(timestampLength) }, secondTimes = b.map { $0.prefix(timestampLength) }
+        let firstTimes = a.map { $0.prefix(timestampLength) }
+        let secondTimes = b.map { $0.prefix(timestampLength) }
         var out: [Line] = []
         out.reserveCapacity(first.count + second.count)
-        var i = 0, j = 0
+        var i = 0
+        var j = 0
         while i < first.count || j < second.count {
             if j == second.count || (i < first.count && firstTimes[i] <= secondTimes[j]) {
                 out.append(first[i])

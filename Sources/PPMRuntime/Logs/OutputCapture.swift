@@ -99,8 +99,9 @@ package final class OutputCapture {
             }
             let name = String(key[..<dot])
             streams[name]?[kind]?.close()
-            let s = CapturedStream(kind: kind, file: LogFile(path: path(name, kind), policy: policy), watcher: watcher,
-                                   buffer: buffer, readFD: fds.read, writeFD: fds.write)
+            let s = CapturedStream(
+                kind: kind, file: LogFile(path: path(name, kind), policy: policy), watcher: watcher,
+                buffer: buffer, readFD: fds.read, writeFD: fds.write)
             s.file.mark()
             register(s, name, kind)
             if keeper != nil { s.releaseWriteEnd() }  // the holder has it already

@@ -15,7 +15,8 @@ extension SupervisorLoop {
         if notifies, let pipes = notificationPipes { ends.notify = pipes.prepare(spec.name) }
         // A pipe that could not be made (pipe2 fails only for want of descriptors):
         // the child would write to the daemon's own stderr instead.
-        let noPipe = output != nil && ((spec.stdout == nil && ends.stdout < 0) || (spec.stderr == nil && ends.stderr < 0))
+        let noPipe =
+            output != nil && ((spec.stdout == nil && ends.stdout < 0) || (spec.stderr == nil && ends.stderr < 0))
             || (notifies && notificationPipes != nil && ends.notify < 0)
         let result = noPipe ? .failure(DescriptorGate.exhausted(EMFILE)) : spawner.spawn(spec, output: ends)
         output?.spawned()

@@ -170,9 +170,10 @@ package final class SupervisorLoop {
                 let result = hooks?.handle(event, decide: decide) ?? HookResult()
                 for message in result.errors { write(.hookError(message, name: event.name)) }
                 if decide && !result.pending {
-                    answers.append(event.kind == .unhealthy
-                        ? .healthDecided(event.name, starts: event.starts, result.decision)
-                        : .decided(event.name, starts: event.starts, result.decision))
+                    answers.append(
+                        event.kind == .unhealthy
+                            ? .healthDecided(event.name, starts: event.starts, result.decision)
+                            : .decided(event.name, starts: event.starts, result.decision))
                 }
             case .journal(let note):
                 write(note)
@@ -188,9 +189,10 @@ package final class SupervisorLoop {
                 guard let killRest = spawner.endLeftovers(name, pgid: pgid, signal: sig.rawValue) else { break }
                 _ = scheduler.schedule(after: after, killRest)
             case .watchProcess(let pid):
-                let watching = processWatcher?.watch(pid) { [weak self] status, ended in
-                    self?.send(.exited(pid: pid, status: status, ended: ended))
-                } ?? false
+                let watching =
+                    processWatcher?.watch(pid) { [weak self] status, ended in
+                        self?.send(.exited(pid: pid, status: status, ended: ended))
+                    } ?? false
                 if !watching { inputs.append(.exited(pid: pid, status: .unknown)) }
             case .probe(let spec, let pid, let purpose, let probe, let timeout):
                 guard let probeRunner else {

@@ -73,11 +73,13 @@ package final class WorkerThread: WorkQueue, @unchecked Sendable {
             var attr = pthread_attr_t()
             pthread_attr_init(&attr)
             pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
-            let rc = pthread_create(&thread, &attr, { context in
-                let state = Unmanaged<State>.fromOpaque(context!).takeRetainedValue()
-                state.run()
-                return nil
-            }, context)
+            let rc = pthread_create(
+                &thread, &attr,
+                { context in
+                    let state = Unmanaged<State>.fromOpaque(context!).takeRetainedValue()
+                    state.run()
+                    return nil
+                }, context)
             pthread_attr_destroy(&attr)
             guard rc == 0 else {
                 Unmanaged<State>.fromOpaque(context).release()

@@ -34,7 +34,8 @@ enum KernelFile {
     static func numbers(_ path: String, under base: Int32 = AT_FDCWD) -> [Int32] {
         guard let bytes = bytes(path, under: base) else { return [] }
         var result: [Int32] = []
-        var value: Int32 = 0, digits = 0
+        var value: Int32 = 0
+        var digits = 0
         for b in bytes {
             if b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") {
                 value = value &* 10 &+ Int32(b - UInt8(ascii: "0"))
@@ -59,7 +60,8 @@ enum KernelFile {
             let end = bytes[start...].firstIndex(of: 10) ?? bytes.count
             let valueStart = start + key.count + 1
             if valueStart < end, bytes[valueStart - 1] == UInt8(ascii: " "),
-               bytes[start..<valueStart - 1].elementsEqual(key) {
+                bytes[start..<valueStart - 1].elementsEqual(key)
+            {
                 var value: UInt64 = 0
                 for b in bytes[valueStart..<end] {
                     guard b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") else { return nil }

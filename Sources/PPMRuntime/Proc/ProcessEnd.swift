@@ -11,7 +11,8 @@ package enum ProcessEnd {
     /// of the CPU it last ran on); nil when it is not a zombie or the kernel does not say.
     package static func lastRan(_ pid: Int32) -> Double? {
         guard let (state, cpu) = stateAndCPU(pid), state == UInt8(ascii: "Z"),
-              let ran = execStart("/proc/\(pid)/sched"), let estimate = clockOffset(cpu: cpu, within: .infinity) else { return nil }
+            let ran = execStart("/proc/\(pid)/sched"), let estimate = clockOffset(cpu: cpu, within: .infinity)
+        else { return nil }
         // Most exits are seen at once: an older offset tells. One that looks
         // late is measured again (the clocks drift apart: steal time, NTP).
         guard SystemClock.monotonic() - (ran + estimate) > 0.25 else { return ran + estimate }
@@ -34,7 +35,8 @@ package enum ProcessEnd {
     /// The state (field 3 of /proc/PID/stat) and the CPU it last ran on (field 39).
     static func stateAndCPU(_ pid: Int32) -> (state: UInt8, cpu: Int32)? {
         guard let stat = KernelFile.bytes("/proc/\(pid)/stat"), let close = stat.lastIndex(of: UInt8(ascii: ")")),
-              close + 2 < stat.count else { return nil }
+            close + 2 < stat.count
+        else { return nil }
         let fields = stat[(close + 2)...].split(separator: UInt8(ascii: " "))
         guard fields.count > 36, let cpu = Int32(String(decoding: fields[fields.startIndex + 36], as: UTF8.self)) else { return nil }
         return (stat[close + 2], cpu)

@@ -65,7 +65,8 @@ package struct ProcessTable: Sendable {
     /// with a member that is not a zombie runs; so does one `kill` reaches
     /// but /proc does not show (another user's, under `hidepid`).
     package func runningGroups(among groups: Set<Int32>) -> Set<Int32> {
-        var seen: Set<Int32> = [], running: Set<Int32> = []
+        var seen: Set<Int32> = []
+        var running: Set<Int32> = []
         for entry in entries where groups.contains(entry.pgrp) {
             seen.insert(entry.pgrp)
             if !entry.zombie { running.insert(entry.pgrp) }

@@ -49,7 +49,8 @@ package final class StatsSampler: Sendable {
     package func usage(of groups: [StatsGroup]) -> [Int32: GroupUsage] {
         let cgroups = groups.compactMap(\.cgroup)
         return previous.withLock { previous in
-            let before: Sample, after: Sample
+            let before: Sample
+            let after: Sample
             if let last = previous, Self.now() - last.time <= maximumAge {
                 before = last
                 waitOut(before)

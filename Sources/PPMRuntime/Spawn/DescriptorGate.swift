@@ -39,8 +39,10 @@ package final class DescriptorGate {
     /// A gate over this process's descriptor table; `countOpen` and
     /// `readLimit` are for tests (nil from `countOpen`: it could not count,
     /// the table is full).
-    package init(countOpen: @escaping () -> Int? = DescriptorGate.openDescriptors,
-                readLimit: @escaping () -> Int = DescriptorGate.openFilesLimit) {
+    package init(
+        countOpen: @escaping () -> Int? = DescriptorGate.openDescriptors,
+        readLimit: @escaping () -> Int = DescriptorGate.openFilesLimit
+    ) {
         self.countOpen = countOpen
         self.readLimit = readLimit
         limit = readLimit()
@@ -111,16 +113,19 @@ package final class DescriptorGate {
     /// what to raise. `reserve` > 0: refused by the gate, before the kernel.
     package static func exhausted(_ code: Int32, limit: Int = openFilesLimit(), reserve: Int = 0) -> SpawnFailure {
         if code == ENFILE {
-            return SpawnFailure("no file descriptor left to start it: the system's open-files table is full "
-                + "(fs.file-max); raise fs.file-max or end other processes, then start it again", outOfDescriptors: true)
+            return SpawnFailure(
+                "no file descriptor left to start it: the system's open-files table is full "
+                    + "(fs.file-max); raise fs.file-max or end other processes, then start it again", outOfDescriptors: true)
         }
         let kept = reserve > 0 ? ", \(reserve) of them kept free for the daemon itself" : ""
         let nrOpen = Self.nrOpen()
-        let raise = nrOpen.map { limit >= $0 } == true
+        let raise =
+            nrOpen.map { limit >= $0 } == true
             ? "raise fs.nr_open (sysctl) and the daemon's LimitNOFILE= (systemd) or ulimit -n"
             : "raise it with LimitNOFILE= in the daemon's systemd unit or ulimit -n before ppm-lua daemon"
-        return SpawnFailure("no file descriptor left to start it: the daemon's open-files limit (\(limit)\(kept)) is reached; "
-            + "\(raise), then start it again", outOfDescriptors: true)
+        return SpawnFailure(
+            "no file descriptor left to start it: the daemon's open-files limit (\(limit)\(kept)) is reached; "
+                + "\(raise), then start it again", outOfDescriptors: true)
     }
 
     /// The soft open-files limit (RLIMIT_NOFILE).

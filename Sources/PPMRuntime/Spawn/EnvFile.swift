@@ -94,8 +94,14 @@ private struct Parser {
         var result: [(name: String, value: String)] = []
         while current != nil {
             skipBlanks()
-            if atLineEnd() { skipLineEnd(); continue }
-            if current == "#" || current == ";" { skipRestOfLine(); continue }
+            if atLineEnd() {
+                skipLineEnd()
+                continue
+            }
+            if current == "#" || current == ";" {
+                skipRestOfLine()
+                continue
+            }
             let start = line
             var name = word()
             if name == "export", current == " " || current == "\t" {
@@ -105,12 +111,16 @@ private struct Parser {
             skipBlanks()
             guard current == "=" else {
                 if name.isEmpty { throw failure("expected NAME=VALUE, found '\(shown(rest()))'") }
-                throw failure(atLineEnd() ? "'\(name)' has no '=' (expected NAME=VALUE)"
-                                          : "'\(name)': expected '=' after the name, found '\(shown(rest()))'")
+                throw failure(
+                    atLineEnd()
+                        ? "'\(name)' has no '=' (expected NAME=VALUE)"
+                        : "'\(name)': expected '=' after the name, found '\(shown(rest()))'")
             }
             guard isValidName(name) else {
-                throw failure(name.isEmpty ? "missing a name before '='"
-                                           : "'\(shown(name))' is not a valid variable name (letters, digits, '_', '.', '-'; not a digit first)")
+                throw failure(
+                    name.isEmpty
+                        ? "missing a name before '='"
+                        : "'\(shown(name))' is not a valid variable name (letters, digits, '_', '.', '-'; not a digit first)")
             }
             advance()
             skipBlanks()
@@ -200,12 +210,22 @@ private struct Parser {
             if c == "\\" && mark == "\"" {
                 guard let e = current else { throw failure("unterminated \(mark) quote (opened here)", line: startLine) }
                 switch e {
-                case "\"", "\\", "`", "$": s.unicodeScalars.append(e); advance()
-                case "n": s += "\n"; advance()
-                case "t": s += "\t"; advance()
-                case "r": s += "\r"; advance()
+                case "\"", "\\", "`", "$":
+                    s.unicodeScalars.append(e)
+                    advance()
+                case "n":
+                    s += "\n"
+                    advance()
+                case "t":
+                    s += "\t"
+                    advance()
+                case "r":
+                    s += "\r"
+                    advance()
                 case "\n": advance()
-                case "\r" where at + 1 < chars.count && chars[at + 1] == "\n": at += 1; advance()
+                case "\r" where at + 1 < chars.count && chars[at + 1] == "\n":
+                    at += 1
+                    advance()
                 default: s += "\\"
                 }
                 continue
@@ -213,7 +233,10 @@ private struct Parser {
             s.unicodeScalars.append(c)
         }
         skipBlanks()
-        if current == "#" { skipRestOfLine(); return s }
+        if current == "#" {
+            skipRestOfLine()
+            return s
+        }
         guard atLineEnd() else {
             throw failure("unexpected '\(shown(rest()))' after the closing \(mark) quote", line: line)
         }

@@ -29,7 +29,8 @@ extension FileGlob {
         defer { close(fd) }
         var opened = stat()
         guard fstat(fd, &opened) == 0, (opened.st_mode & S_IFMT) == S_IFREG,
-              opened.st_dev == info.st_dev, opened.st_ino == info.st_ino else { return nil }
+            opened.st_dev == info.st_dev, opened.st_ino == info.st_ino
+        else { return nil }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         let mix = { (byte: UInt8) in hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)

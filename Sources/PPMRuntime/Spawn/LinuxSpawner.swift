@@ -143,8 +143,10 @@ package final class LinuxSpawner: Spawner {
         let command: PreparedCommand
         var marks = home.map { [ServiceFinder.homeVariable: $0, ServiceFinder.serviceVariable: spec.name] } ?? [:]
         if let extra = extraEnvironment?(spec) { marks.merge(extra) { $1 } }
-        switch PreparedCommand.make(spec, environment: currentEnvironment(), fileLimit: childFileLimit, marks: marks,
-                                    fileEnvironment: fileEnvironment) {
+        switch PreparedCommand.make(
+            spec, environment: currentEnvironment(), fileLimit: childFileLimit, marks: marks,
+            fileEnvironment: fileEnvironment)
+        {
         case .success(let c): command = c
         case .failure(let f): return .failed(f, errno: 0, step: Int32(PPM_STEP_SPAWN), pid: 0)
         }
@@ -299,9 +301,13 @@ package final class LinuxSpawner: Spawner {
             groups = Array(list.prefix(Int(max(0, count))))
         }
         if let group {
-            if let gr = getgrnam(group) { gid = gr.pointee.gr_gid }
-            else if let n = gid_t(group) { gid = n }
-            else { return .failure(SpawnFailure("unknown group '\(group)'")) }
+            if let gr = getgrnam(group) {
+                gid = gr.pointee.gr_gid
+            } else if let n = gid_t(group) {
+                gid = n
+            } else {
+                return .failure(SpawnFailure("unknown group '\(group)'"))
+            }
             if !groups.contains(gid) { groups.insert(gid, at: 0) }
         }
         if groups.isEmpty { groups = [gid] }

@@ -27,8 +27,10 @@ final class PreparedCommand {
     /// `fileLimit`: the open-files limit for a spec that sets none.
     /// `marks`: variables set in every process of the spec, over its own.
     /// `fileEnvironment`: what the `env_file`s hold now (under `env`).
-    static func make(_ spec: ServiceSpec, environment: CEnvironment, fileLimit: (soft: UInt64, hard: UInt64)? = nil,
-                     marks: [String: String] = [:], fileEnvironment: [String: String] = [:]) -> Result<PreparedCommand, SpawnFailure> {
+    static func make(
+        _ spec: ServiceSpec, environment: CEnvironment, fileLimit: (soft: UInt64, hard: UInt64)? = nil,
+        marks: [String: String] = [:], fileEnvironment: [String: String] = [:]
+    ) -> Result<PreparedCommand, SpawnFailure> {
         guard let program = spec.cmd.first, !program.isEmpty else { return .failure(SpawnFailure("empty command")) }
         var limits: [ppm_rlimit] = []
         for l in spec.ulimit {
@@ -53,12 +55,16 @@ final class PreparedCommand {
             case .failure(let f): return .failure(f)
             }
         }
-        return .success(PreparedCommand(spec, environment: environment, path: path, limits: limits, ids: ids, accounts: accounts,
-                                        marks: marks, fileEnvironment: fileEnvironment))
+        return .success(
+            PreparedCommand(
+                spec, environment: environment, path: path, limits: limits, ids: ids, accounts: accounts,
+                marks: marks, fileEnvironment: fileEnvironment))
     }
 
-    private init(_ spec: ServiceSpec, environment: CEnvironment, path: String, limits: [ppm_rlimit], ids: Identity?,
-                 accounts: AccountsStamp?, marks: [String: String], fileEnvironment: [String: String]) {
+    private init(
+        _ spec: ServiceSpec, environment: CEnvironment, path: String, limits: [ppm_rlimit], ids: Identity?,
+        accounts: AccountsStamp?, marks: [String: String], fileEnvironment: [String: String]
+    ) {
         self.spec = spec
         self.environment = environment
         self.fileEnvironment = fileEnvironment
@@ -141,13 +147,16 @@ final class PreparedCommand {
         if spec.cleanEnv { return mine }
         var merged: [UnsafeMutablePointer<CChar>] = []
         merged.reserveCapacity(environment.names.count + mine.count)
-        var i = 0, j = 0
+        var i = 0
+        var j = 0
         while i < environment.names.count || j < names.count {
             if j == names.count || (i < environment.names.count && environment.names[i] < names[j]) {
-                merged.append(environment.strings[i]); i += 1
+                merged.append(environment.strings[i])
+                i += 1
             } else {
                 if i < environment.names.count && environment.names[i] == names[j] { i += 1 }
-                merged.append(mine[j]); j += 1
+                merged.append(mine[j])
+                j += 1
             }
         }
         return merged

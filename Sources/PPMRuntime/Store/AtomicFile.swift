@@ -15,7 +15,8 @@ package enum AtomicFile {
         unlink(tmp)
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw WriteFailure(path: tmp, code: errno) }
-        var ok = true, code: Int32 = 0
+        var ok = true
+        var code: Int32 = 0
         do throws(SystemCallError) {
             try writeAll(fd, text)
             if sync && fsync(fd) != 0 { (ok, code) = (false, errno) }

@@ -18,7 +18,9 @@ package enum FileContents {
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             let n: Int
-            do throws(SystemCallError) { n = try syscall { Glibc.read(fd, &chunk, chunk.count) } } catch { return .failure(POSIXFailure(error.description)) }
+            do throws(SystemCallError) { n = try syscall { Glibc.read(fd, &chunk, chunk.count) } } catch {
+                return .failure(POSIXFailure(error.description))
+            }
             if n == 0 { return .success(bytes) }
             bytes += chunk[0..<n]
         }

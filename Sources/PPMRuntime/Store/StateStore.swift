@@ -107,7 +107,8 @@ package final class StateStore: @unchecked Sendable {
         var text = ""
         for change in changes {
             let name = change.serviceName
-            let before = serviceEntries[name], index = serviceOrder.firstIndex(of: name)
+            let before = serviceEntries[name]
+            let index = serviceOrder.firstIndex(of: name)
             guard let line = record(change) else { continue }
             undo.append((name, before, index, serviceEntries[name]))
             text += line + "\n"
@@ -135,7 +136,8 @@ package final class StateStore: @unchecked Sendable {
     private func flush(done: ((WriteFailure?) -> Void)?) {
         guard pendingUrgent else { return }
         writes += 1
-        let text = pending, sync = pendingSync
+        let text = pending
+        let sync = pendingSync
         pending = ""
         pendingSync = false
         pendingUrgent = false

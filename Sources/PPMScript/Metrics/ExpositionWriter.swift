@@ -143,7 +143,9 @@ package struct ExpositionWriter {
 
     private static func isName(_ name: String, colons: Bool) -> Bool {
         guard let first = name.utf8.first else { return false }
-        func letter(_ b: UInt8) -> Bool { (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b == UInt8(ascii: "_") || (colons && b == UInt8(ascii: ":")) }
+        func letter(_ b: UInt8) -> Bool {
+            (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b == UInt8(ascii: "_") || (colons && b == UInt8(ascii: ":"))
+        }
         return letter(first) && name.utf8.allSatisfy { letter($0) || ($0 >= 0x30 && $0 <= 0x39) }
     }
 }

@@ -75,7 +75,9 @@ package final class MetricFamily {
     private func update(_ key: [String], _ change: (inout Series) -> Void) throws {
         if series[key] == nil {
             guard series.count < Self.maxSeries else {
-                throw LuaHostError("ppm.metric: '\(name)' has \(Self.maxSeries) label sets already (the most): a label that takes ever new values (a pid, a time) makes a series each")
+                throw LuaHostError(
+                    "ppm.metric: '\(name)' has \(Self.maxSeries) label sets already (the most): a label that takes ever new values (a pid, a time) makes a series each"
+                )
             }
             order.append(key)
             series[key] = Series()

@@ -27,9 +27,11 @@ package final class MetricRegistry {
     /// A registry; `previous`'s families are taken over when defined again.
     package init(following previous: MetricRegistry? = nil) {
         self.previous = previous
-        hookSeconds = previous?.hookSeconds ?? MetricFamily(
-            name: "ppm_hook_seconds", help: "Time each Lua hook call took (on_exit, policies, ppm.on hooks, timers), in seconds.",
-            kind: .histogram, labelNames: [], bounds: Self.hookBounds)
+        hookSeconds =
+            previous?.hookSeconds
+            ?? MetricFamily(
+                name: "ppm_hook_seconds", help: "Time each Lua hook call took (on_exit, policies, ppm.on hooks, timers), in seconds.",
+                kind: .histogram, labelNames: [], bounds: Self.hookBounds)
     }
 
     /// Defines a family, or returns the one of that name and shape; throws
@@ -76,8 +78,10 @@ package final class MetricRegistry {
     /// label the family has, no other.
     package static func key(_ family: MetricFamily, _ labels: [String: String]) throws -> [String] {
         for given in labels.keys where !family.labelNames.contains(given) {
-            throw LuaHostError("ppm.metric: '\(family.name)' has no label '\(given)'"
-                + (family.labelNames.isEmpty ? " (it was defined without labels)" : " (its labels: \(family.labelNames.joined(separator: ", ")))"))
+            throw LuaHostError(
+                "ppm.metric: '\(family.name)' has no label '\(given)'"
+                    + (family.labelNames.isEmpty ? " (it was defined without labels)" : " (its labels: \(family.labelNames.joined(separator: ", ")))")
+            )
         }
         return try family.labelNames.map { name in
             guard let value = labels[name] else { throw LuaHostError("ppm.metric: '\(family.name)' needs a value for its label '\(name)'") }
