@@ -22,6 +22,12 @@ final class CgroupPlacement {
     /// config's `cgroups` setting) and makes the subtree for `home`.
     func setUp(asked: Bool, home: String) {
         setting = (asked, Self.make(asked: asked, home: home, spawner: spawner))
+        if let cgroups = spawner.cgroups {
+            let controllers = LimitControllers.discover(unifiedRoot: cgroups.root, hash: ServiceCgroups.hash(home))
+            spawner.limits = ServiceLimits(controllers: controllers, cgroups: cgroups)
+        } else {
+            spawner.limits = ServiceLimits(withoutCgroups: setting.off ?? "?")
+        }
     }
 
     /// The cgroups the spawner puts services in; nil, or why not.
@@ -40,6 +46,7 @@ final class CgroupPlacement {
     func logWhereServicesRun() {
         if let cgroups = spawner.cgroups {
             log("info", "services run in cgroups under \(cgroups.root)")
+            if let limits = spawner.limits?.controllers { log("info", "cgroup limits: \(limits.description)") }
         } else {
             log("info", "services run in process groups only (no cgroup per service): \(setting.off ?? "?")")
         }
@@ -54,6 +61,7 @@ final class CgroupPlacement {
         for dir in cgroups.sweep(keeping: running) {
             log("warn", "killed what a previous daemon left in \(cgroups.root)/\(dir)")
         }
+        spawner.limits?.removeAll(keeping: running)
     }
 
     /// At quit, once every service has stopped: kills what is left in the
@@ -61,6 +69,7 @@ final class CgroupPlacement {
     func removeAll() {
         guard let cgroups = spawner.cgroups else { return }
         for dir in cgroups.removeAll() { log("info", "killed what was left in \(cgroups.root)/\(dir)") }
+        spawner.limits?.removeAll()
     }
 
     /// A reload cannot change `cgroups`: it is read when the daemon starts.

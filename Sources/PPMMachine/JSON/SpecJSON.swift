@@ -40,6 +40,7 @@ package enum SpecJSON {
         if let v = spec.logTimestamps { o["log_timestamps"] = .bool(v) }
         encodeReadiness(spec, into: &o)
         encodeStopping(spec, into: &o)
+        encodeLimits(spec.limits, into: &o)
         return .object(o)
     }
 }
@@ -57,6 +58,7 @@ extension SpecJSON {
             "once": .bool(false), "wait": .bool(false), "disabled": .bool(false), "depends": .array([]), "bounce": .null,
         ]
         let all = defaults.merging(readinessDefaults, uniquingKeysWith: { a, _ in a }).merging(stoppingDefaults, uniquingKeysWith: { a, _ in a })
+            .merging(limitsDefaults, uniquingKeysWith: { a, _ in a })
         for (key, value) in all where o[key] == nil { o[key] = value }
         o["restart"] = .string(spec.restart.rawValue)
         o["hooks"] = .init(spec.scriptedFields)
@@ -104,6 +106,7 @@ extension SpecJSON {
         spec.logTimestamps = o["log_timestamps"]?.boolValue
         decodeReadiness(o, into: &spec)
         decodeStopping(o, into: &spec)
+        spec.limits = decodeLimits(o)
         return spec
     }
 }
