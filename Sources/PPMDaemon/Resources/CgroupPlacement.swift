@@ -95,4 +95,24 @@ final class CgroupPlacement {
     func statsGroup(_ snapshot: ServiceSnapshot) -> StatsGroup? {
         snapshot.pid.map { StatsGroup(pgid: $0, cgroup: spawner.cgroups?.directory(for: snapshot.name)) }
     }
+
+    /// The service's limits with what it uses of them (`show`, `stats`):
+    /// `memory_max` (bytes), `memory_high`, `cpu_max` (percent), `pids_max`,
+    /// `io_weight`, `memory_current`, `pids_current`, `oom_kills`, and
+    /// `unavailable`: the limits nothing enforces here. Nil without limits.
+    func limits(_ spec: ServiceSpec) -> JSONValue? {
+        let set = spec.limits
+        guard !set.isEmpty else { return nil }
+        var o: [String: JSONValue] = [:]
+        if let v = set.memoryMax { o["memory_max"] = .init(v) }
+        if let v = set.memoryHigh { o["memory_high"] = .init(v) }
+        if let v = set.cpuMax { o["cpu_max"] = .double(v) }
+        if let v = set.pidsMax { o["pids_max"] = .init(v) }
+        if let v = set.ioWeight { o["io_weight"] = .init(v) }
+        guard let limits = spawner.limits else { return .object(o) }
+        o.merge(limits.usage(spec.name)) { a, _ in a }
+        let unavailable = set.fieldNames.filter { limits.controllers.place(LimitControllers.needed([$0]).first ?? "io") == nil }
+        if !unavailable.isEmpty { o["unavailable"] = .init(unavailable) }
+        return .object(o)
+    }
 }

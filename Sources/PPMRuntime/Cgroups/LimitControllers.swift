@@ -113,3 +113,36 @@ extension LimitControllers: CustomStringConvertible {
         }.joined(separator: ", ")
     }
 }
+
+extension LimitControllers {
+    /// Without making or enabling anything (`check`): the controllers a
+    /// daemon started like this process could most likely use, by their v2
+    /// names, with why each other one is missing.
+    package static func probe() -> (usable: Set<String>, missing: [String: String]) {
+        let unified: String?
+        switch CgroupHierarchy.ownDirectory() {
+        case .success(let dir) where access(dir, W_OK) == 0: unified = dir
+        default: unified = nil
+        }
+        let available =
+            unified.map { Set((KernelFile.text($0 + "/cgroup.controllers") ?? "").split(whereSeparator: \.isWhitespace).map(String.init)) } ?? []
+        let legacy = LegacyHierarchies.ownDirectories()
+        var usable: Set<String> = []
+        var missing: [String: String] = [:]
+        for (controller, v1) in [("memory", "memory"), ("pids", "pids"), ("cpu", "cpu"), ("io", "blkio")] {
+            let v1Usable =
+                legacy[v1].map { own in
+                    access(own, W_OK) == 0 && (v1 != "blkio" || ["blkio.bfq.weight", "blkio.weight"].contains { access(own + "/" + $0, F_OK) == 0 })
+                } ?? false
+            if unified != nil && (available.contains(controller) || v1Usable) {
+                usable.insert(controller)
+            } else {
+                missing[controller] =
+                    unified == nil
+                    ? "services get no cgroup here (no writable cgroup v2 of this process)"
+                    : "no \(controller) controller in the unified hierarchy nor a writable v1 '\(v1)' hierarchy"
+            }
+        }
+        return (usable, missing)
+    }
+}
