@@ -37,7 +37,7 @@ struct CheckCommand: ParsableCommand {
                 Console.error("warning: service '\(spec.name)': depends pattern '\(pattern)' matches no file\n")
             }
         }
-        warnOfUnavailableLimits(specs)
+        warnOfUnavailableLimits(specs, cgroups: host.cgroups)
         if json { return printJSON(.array(specs.map(SpecJSON.full))) }
         print("\(file): \(specs.count) service\(specs.count == 1 ? "" : "s")")
         guard !specs.isEmpty else { return }
@@ -61,9 +61,10 @@ struct CheckCommand: ParsableCommand {
 
     /// SPEC 10: a limit no cgroup controller here can enforce is a warning
     /// (the daemon journals `limits_unavailable` and starts the service without it).
-    private func warnOfUnavailableLimits(_ specs: [ServiceSpec]) {
+    private func warnOfUnavailableLimits(_ specs: [ServiceSpec], cgroups: Bool) {
         guard specs.contains(where: { !$0.limits.isEmpty }) else { return }
-        let (usable, missing) = LimitControllers.probe()
+        let off = "services run without cgroups (turned off by ppm.settings { cgroups = false })"
+        let (usable, missing) = cgroups ? LimitControllers.probe() : ([], ["memory": off, "pids": off, "cpu": off, "io": off])
         for spec in specs {
             let fields = spec.limits.fieldNames.filter { !usable.contains(LimitControllers.needed([$0]).first ?? "io") }
             guard !fields.isEmpty else { continue }

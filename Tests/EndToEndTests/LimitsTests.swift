@@ -113,3 +113,29 @@ struct LimitsEndToEndTests {
         }
     }
 }
+
+/// Where no cgroup can enforce a limit: `check` warns, the daemon journals
+/// `limits_unavailable` once (not at each start) and runs the service anyway.
+@Suite struct LimitsUnavailableTests {
+    @Test func limitsNothingEnforcesAreJournaledOnceAndTheServiceRuns() throws {
+        let box = try Sandbox()
+        try box.write(
+            """
+            ppm.settings { cgroups = false, backoff = { interval = 0.1 } }
+            ppm.service { name = "short", cmd = { "/bin/sh", "-c", "sleep 0.1; exit 1" }, memory_max = "64M", pids_max = 10 }
+            """)
+        let check = box.run("check", box.config)
+        #expect(check.status == 0)
+        #expect(
+            check.stderr.contains("warning: service 'short': memory_max, pids_max cannot be enforced here: services run without cgroups"),
+            "\(check.stderr)")
+        try box.startDaemon()
+        #expect(eventually(20) { box.events("short").filter { $0["type"] as? String == "start" }.count >= 3 })
+        let notes = box.events().filter { $0["type"] as? String == "limits_unavailable" }
+        #expect(notes.count == 1, "\(notes)")
+        #expect(notes.first?["limits"] as? [String] == ["memory_max", "pids_max"] && notes.first?["name"] as? String == "short")
+        #expect((notes.first?["error"] as? String)?.contains("cgroups = false") == true, "\(notes)")
+        #expect(box.run("show", "short").stdout.contains("memory_max 64M (not enforced here)"))
+        #expect(box.run("quit").status == 0)
+    }
+}
