@@ -156,7 +156,9 @@ package final class Daemon: @unchecked Sendable {
         }
         configOrder = declared
         spawner.home = locations.home
-        cgroups.setUp(asked: host.cgroups, home: locations.home)
+        cgroups.setUp(
+            asked: host.cgroups, home: locations.home,
+            limits: (config.declared + store.services.map(\.spec)).contains { !$0.limits.isEmpty })
         // What a killed daemon left running; the store then records only this daemon's processes.
         let leftovers = Leftovers.find(
             store: store, specs: config.declared + store.services.map(\.spec), home: locations.home,

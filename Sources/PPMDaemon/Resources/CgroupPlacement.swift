@@ -20,11 +20,14 @@ final class CgroupPlacement {
 
     /// Decides at start whether services get cgroups (`asked`: the
     /// config's `cgroups` setting) and makes the subtree for `home`.
-    func setUp(asked: Bool, home: String) {
+    /// `limits`: whether a declared service sets cgroup limits (the
+    /// controllers are then found and enabled now, else at the first need).
+    func setUp(asked: Bool, home: String, limits: Bool = false) {
         setting = (asked, Self.make(asked: asked, home: home, spawner: spawner))
         if let cgroups = spawner.cgroups {
-            let controllers = LimitControllers.discover(unifiedRoot: cgroups.root, hash: ServiceCgroups.hash(home))
-            spawner.limits = ServiceLimits(controllers: controllers, cgroups: cgroups)
+            let serviceLimits = ServiceLimits(cgroups: cgroups, hash: ServiceCgroups.hash(home))
+            if limits { serviceLimits.discover() }
+            spawner.limits = serviceLimits
         } else {
             spawner.limits = ServiceLimits(withoutCgroups: setting.off ?? "?")
         }
@@ -46,7 +49,7 @@ final class CgroupPlacement {
     func logWhereServicesRun() {
         if let cgroups = spawner.cgroups {
             log("info", "services run in cgroups under \(cgroups.root)")
-            if let limits = spawner.limits?.controllers { log("info", "cgroup limits: \(limits.description)") }
+            if let limits = spawner.limits?.discovered { log("info", "cgroup limits: \(limits.description)") }
         } else {
             log("info", "services run in process groups only (no cgroup per service): \(setting.off ?? "?")")
         }

@@ -59,6 +59,17 @@ package struct LimitControllers: Sendable, Equatable {
         }
     }
 
+    /// The v1 subtrees (`<own cgroup>/ppm-lua-<hash>`) of the memory, pids,
+    /// cpu and blkio hierarchies, made or not.
+    package static func legacyCandidates(hash: String) -> [String] {
+        let own = LegacyHierarchies.ownDirectories()
+        var roots: [String] = []
+        for v1 in ["memory", "pids", "cpu", "blkio"] {
+            if let dir = own[v1], !roots.contains(dir + "/ppm-lua-" + hash) { roots.append(dir + "/ppm-lua-" + hash) }
+        }
+        return roots
+    }
+
     /// Finds the controllers for services' cgroups under `unifiedRoot`
     /// (`ServiceCgroups.root`), enabling the v2 ones it can; the v1
     /// subtrees are named with `hash` (made when a service needs them).

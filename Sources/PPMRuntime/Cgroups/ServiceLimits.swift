@@ -10,8 +10,20 @@ package import PPMMachine
 /// (`unavailable`), and whether an exit was the kernel's OOM killer's doing
 /// (`outOfMemory`). Confined to the spawner's thread.
 package final class ServiceLimits {
-    /// Where each limit goes.
-    package let controllers: LimitControllers
+    /// Where each limit goes: found at the first need (a service with limits,
+    /// or `discover()`), so that a daemon whose services set none enables no
+    /// controller anywhere.
+    package var controllers: LimitControllers {
+        if let found { return found }
+        let made = finder()
+        found = made
+        return made
+    }
+    private var found: LimitControllers?
+    private let finder: () -> LimitControllers
+    /// Every v1 subtree this home's services may have cgroups in (for sweeps
+    /// of what a killed daemon left, before any discovery).
+    private let legacyCandidates: [String]
     /// The services' v2 cgroups (nil: services have none, and no limit works).
     private let cgroups: ServiceCgroups?
     /// `oom_kill` of each service's memory cgroup when it was last started.
@@ -21,17 +33,27 @@ package final class ServiceLimits {
     /// Limits already reported as unavailable.
     private var reported: Set<String> = []
 
-    /// Limits for the services' cgroups under `cgroups`.
-    package init(controllers: LimitControllers, cgroups: ServiceCgroups) {
-        self.controllers = controllers
+    /// Limits for the services' cgroups under `cgroups` (`hash`: of the home).
+    package init(cgroups: ServiceCgroups, hash: String) {
         self.cgroups = cgroups
+        finder = { LimitControllers.discover(unifiedRoot: cgroups.root, hash: hash) }
+        legacyCandidates = LimitControllers.legacyCandidates(hash: hash)
     }
+
+    /// Finds the controllers now (a config with limits, at start), once.
+    @discardableResult
+    package func discover() -> LimitControllers { controllers }
+
+    /// Whether the controllers were looked for (and enabled) already.
+    package var discovered: LimitControllers? { found }
 
     /// No limits: services run without cgroups, for `why`.
     package init(withoutCgroups why: String) {
         var none = LimitControllers()
         for controller in ["memory", "pids", "cpu", "io"] { none.missing[controller] = "services run without cgroups (\(why))" }
-        controllers = none
+        found = none
+        finder = { none }
+        legacyCandidates = []
         cgroups = nil
     }
 
@@ -114,7 +136,7 @@ package final class ServiceLimits {
     /// How many processes the kernel's OOM killer ended in the service's
     /// memory cgroup (`memory.events` or v1 `memory.oom_control`: `oom_kill`).
     private func oomKills(_ name: String) -> UInt64 {
-        guard let (dir, unified) = memoryDirectory(name) else { return 0 }
+        guard found != nil, let (dir, unified) = memoryDirectory(name) else { return 0 }
         return KernelFile.value(dir + (unified ? "/memory.events" : "/memory.oom_control"), key: "oom_kill") ?? 0
     }
 
@@ -157,7 +179,7 @@ package final class ServiceLimits {
     /// Removes the service's v1 cgroups (a removed service; its processes are
     /// gone with its v2 cgroup's).
     func remove(_ name: String) {
-        for root in controllers.legacyRoots { rmdir(root + "/" + ServiceCgroups.directoryName(for: name)) }
+        for root in found?.legacyRoots ?? [] { rmdir(root + "/" + ServiceCgroups.directoryName(for: name)) }
         limited.remove(name)
         oomKillsAtStart[name] = nil
     }
@@ -166,7 +188,7 @@ package final class ServiceLimits {
     /// (running services), and the v1 subtrees when they are empty.
     package func removeAll(keeping names: Set<String> = []) {
         let kept = Set(names.map(ServiceCgroups.directoryName))
-        for root in controllers.legacyRoots {
+        for root in legacyCandidates where access(root, F_OK) == 0 {
             for dir in ServiceCgroups.subdirectories(of: root) where !kept.contains(dir) {
                 ServiceCgroups.signal(root + "/" + dir, SIGKILL)
                 rmdir(root + "/" + dir)
