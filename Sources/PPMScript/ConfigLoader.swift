@@ -59,7 +59,8 @@ package final class ConfigLoader {
         for spec in declared where spec.instances != nil {
             for copy in 1...(spec.instances ?? 1) where !names.insert(ServiceInstances.name(spec.name, copy)).inserted {
                 throw LuaError.syntax(
-                    "\(state.declaredAt[spec.name] ?? path): service '\(spec.name)': its copy '\(ServiceInstances.name(spec.name, copy))' has the name of another service")
+                    "\(state.declaredAt[spec.name] ?? path): service '\(spec.name)': its copy '\(ServiceInstances.name(spec.name, copy))' has the name of another service"
+                )
             }
         }
         var files: [String: [Substring]] = [:]

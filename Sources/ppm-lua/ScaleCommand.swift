@@ -28,6 +28,8 @@ struct ScaleCommand: ParsableCommand {
         var what: [String] = []
         if !started.isEmpty { what.append("started \(started.joined(separator: ", "))") }
         if !stopped.isEmpty { what.append("stopped \(stopped.joined(separator: ", "))") }
-        print("\(value["name"]?.stringValue ?? name): \(n) instance\(n == 1 ? "" : "s")" + (what.isEmpty ? " (unchanged)" : " (\(what.joined(separator: "; ")))"))
+        print(
+            "\(value["name"]?.stringValue ?? name): \(n) instance\(n == 1 ? "" : "s")"
+                + (what.isEmpty ? " (unchanged)" : " (\(what.joined(separator: "; ")))"))
     }
 }

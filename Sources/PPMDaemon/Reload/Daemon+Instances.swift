@@ -82,7 +82,9 @@ extension Daemon {
             var left = removed.count
             let answer = { [loop] in
                 loop.whenSettled {
-                    reply(.success(.object(["name": .string(name), "count": .init(count), "started": .init(added.map(\.name)), "stopped": .init(removed)])))
+                    reply(
+                        .success(
+                            .object(["name": .string(name), "count": .init(count), "started": .init(added.map(\.name)), "stopped": .init(removed)])))
                 }
             }
             for n in removed {

@@ -90,7 +90,9 @@ package enum ServiceInstances {
                 switch c {
                 case "i": out += number
                 case "%": out.append("%")
-                default: out.append("%"); out.append(c)
+                default:
+                    out.append("%")
+                    out.append(c)
                 }
             } else if c == "%" {
                 percent = true

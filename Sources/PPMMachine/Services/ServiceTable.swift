@@ -26,7 +26,8 @@ struct ServiceTable {
         byName[name] = service
         // A copy of an `instances` template (`web@4` added by `scale`) is listed after its siblings.
         if let number = service.spec.instance, let template = ServiceInstances.split(name)?.template,
-            let sibling = groups[template]?.last(where: { ServiceInstances.split($0).map { $0.template == template && $0.number < number } ?? false }),
+            let sibling = groups[template]?.last(where: { ServiceInstances.split($0).map { $0.template == template && $0.number < number } ?? false }
+            ),
             let index = order.lastIndex(of: sibling)
         {
             order.insert(name, at: index + 1)
