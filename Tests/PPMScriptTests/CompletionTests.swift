@@ -31,6 +31,7 @@ import Testing
             ])
         #expect(try host.complete("ppm.service { post") == ["ppm.service { post_stop"])
         #expect(try host.complete("ppm.service { start_t") == ["ppm.service { start_timeout"])
+        #expect(try host.complete("ppm.service { inst") == ["ppm.service { instances"])
         // A value is not a key; a nested table is not the service's.
         #expect(try host.complete("ppm.service { cmd = pre") == [])
         #expect(try host.complete("ppm.service { env = { pre") == [])
