@@ -61,6 +61,8 @@ import Testing
         #expect(eventually { running(box, (1...5).map { "web@\($0)" }) })
         #expect(pids(box, ["web@1", "web@2"]) == first)
         #expect(listed(box) == ["web@1", "web@2", "web@3", "web@4", "web@5", "db"])
+        let scaled = box.events("web").first { $0["type"] as? String == "scaled" }
+        #expect(scaled?["count"] as? Int == 5 && scaled?["was"] as? Int == 2, "\(String(describing: scaled))")
         let dropped = pids(box, ["web@3", "web@4", "web@5"]).values
 
         let down = box.run("scale", "web", "2")

@@ -97,7 +97,7 @@ extension Daemon {
                         }))
             }
             if !added.isEmpty { loop.send(.declare(added)) }
-            loop.record(JournalNote("scaled", fields: ["name": .string(name), "count": .init(count), "was": .init(current)]))
+            loop.record(JournalNote("scaled", name: name, fields: ["count": .init(count), "was": .init(current)]))
             log("info", "'\(name)' scaled from \(current) to \(count)")
             if removed.isEmpty { answer() }
         }
