@@ -64,21 +64,31 @@ extension Daemon {
             }
             return reply(.failure(ControlFailure("unknown service '\(name)'")))
         }
+        if quitting { return reply(.failure(ControlFailure("the daemon is shutting down"))) }
         let current = instanceCounts[name] ?? configuredCount
-        let added = count > current ? ServiceInstances.copies((current + 1)...count, of: template.spec) : []
-        let removed = count < current ? ((count + 1)...current).map { ServiceInstances.name(name, $0) } : []
-        if let taken = added.first(where: { supervisor.snapshot($0.name) != nil || host.isPending($0.name) }) {
-            return reply(.failure(ControlFailure("'\(taken.name)' already exists as another service; '\(name)' not scaled")))
+        // Copies 1…N run afterwards (one removed with `rm` comes back), none above N.
+        var added: [ServiceSpec] = []
+        for number in 1...count {
+            let copy = ServiceInstances.name(name, number)
+            if supervisor.snapshot(copy) != nil || host.isPending(copy) {
+                guard configured[copy]?.spec.instance != nil else {
+                    return reply(.failure(ControlFailure("'\(copy)' already exists as another service; '\(name)' not scaled")))
+                }
+            } else {
+                added.append(ServiceInstances.copy(number, of: template.spec))
+            }
         }
+        let removed = count < current ? ((count + 1)...current).map { ServiceInstances.name(name, $0) }.filter { supervisor.snapshot($0) != nil } : []
         let change = StateChange.scaled(name, count: count == configuredCount ? nil : count, configured: configuredCount)
         durably([change], reply, unchanged: "'\(name)' not scaled") { [self] in
             instanceCounts[name] = count
-            for spec in added {
+            for spec in added where configured[spec.name] == nil {
                 configured[spec.name] = ConfiguredService(spec: spec, hookSources: template.hookSources)
                 configOrder.append(spec.name)
             }
-            for n in removed { configured[n] = nil }
-            configOrder.removeAll { removed.contains($0) }
+            let above = current > count ? ((count + 1)...current).map { ServiceInstances.name(name, $0) } : []
+            for n in above { configured[n] = nil }
+            configOrder.removeAll { above.contains($0) }
             var left = removed.count
             let answer = { [loop] in
                 loop.whenSettled {
