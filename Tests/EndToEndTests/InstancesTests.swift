@@ -32,8 +32,10 @@ import Testing
             ppm.service { name = "web", instances = 3, dir = "w%i", env = { PORT = "80%i" },
               stdout = "\(box.dir)/out-%i.log",
               cmd = { "/bin/sh", "-c", "echo \\"$PPM_INSTANCE $PORT %i $(basename $PWD) 100%%\\"; exec sleep 1000" } }
-            ppm.service { name = "many", instances = 12, cmd = "/bin/sleep 1000" }
+            ppm.service { name = "many", instances = 12, cmd = "/bin/sleep 1000",
+              on_start = function(ev) started = (started or 0) + 1; last = ev.name end }
             """)
+        #expect(box.run("check", box.config).stdout.contains("many@1…many@12"))
         try box.startDaemon()
         for i in 1...3 {
             #expect(eventually { read("\(box.dir)/out-\(i).log").hasSuffix("\(i) 80\(i) \(i) w\(i) 100%\n") }, "\(read("\(box.dir)/out-\(i).log"))")
@@ -42,6 +44,9 @@ import Testing
         let names = listed(box)
         #expect(names == ["web@1", "web@2", "web@3"] + (1...12).map { "many@\($0)" }, "\(names)")
         #expect(box.run("show", "web@2").stdout.contains("PPM_INSTANCE"))
+        // The template's hooks run for each copy, with the copy's name.
+        #expect(eventually { box.run("eval", "return started").stdout == "12\n" })
+        #expect(box.run("eval", "return last").stdout == "\"many@12\"\n")
     }
 
     @Test func scaleStartsAndStopsOnlyTheDifferenceAndIsKept() throws {
