@@ -128,16 +128,24 @@ import Testing
         try box.write(#"ppm.service { name = "web", instances = 2, cmd = "/bin/sleep 1000" }"#)
         try box.startDaemon()
         #expect(eventually { running(box, ["web@1", "web@2"]) })
-        let first = pids(box, ["web@1", "web@2"])
+        #expect(box.run("scale", "web", "3").status == 0)
+        #expect(eventually { running(box, ["web@3"]) })
+        let first = pids(box, ["web@1", "web@2", "web@3"])
 
+        // A reload that keeps `instances` keeps the scale.
+        try box.write(#"ppm.service { name = "web", instances = 2, cmd = "/bin/sleep 1000" } -- same"#)
+        #expect(box.run("reload").status == 0)
+        #expect(pids(box, ["web@1", "web@2", "web@3"]) == first)
+
+        // Another count in the config wins over the scale: only the difference starts.
         try box.write(#"ppm.service { name = "web", instances = 4, cmd = "/bin/sleep 1000" }"#)
         // Saving reloads (the config is watched); `reload` makes sure it happened.
         let grow = box.run("reload")
         #expect(grow.status == 0, "\(grow.stderr)")
         #expect(eventually { running(box, ["web@1", "web@2", "web@3", "web@4"]) })
         let added = box.events().filter { $0["type"] as? String == "config" }.compactMap { $0["added"] as? [String] }
-        #expect(added.contains(["web@3", "web@4"]), "\(added)")
-        #expect(pids(box, ["web@1", "web@2"]) == first)
+        #expect(added.contains(["web@4"]), "\(added)")
+        #expect(pids(box, ["web@1", "web@2", "web@3"]) == first)
 
         try box.write(#"ppm.service { name = "web", instances = 4, cmd = "/bin/sleep 1001" }"#)
         #expect(box.run("reload").status == 0)
