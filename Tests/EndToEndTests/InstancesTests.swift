@@ -121,6 +121,9 @@ import Testing
         #expect(eventually { running(box, names) })
         #expect(box.run("stop", "@web").status == 0)
         #expect(names.allSatisfy { box.state($0) == "stopped" })
+        // Where one service is meant, the template's name says which to name.
+        let show = box.run("show", "web")
+        #expect(show.status == 1 && show.stderr == "ppm-lua: 'web' runs as 3 instances (web@1 … web@3): name one\n", "\(show.stderr)")
     }
 
     @Test func aReloadChangingTheCountAppliesTheDifferenceAndAChangedSpecRestartsEach() throws {

@@ -120,7 +120,7 @@ extension Daemon {
 
     private func name(_ request: ControlRequest) -> Result<String, ControlFailure> {
         guard let name = request.string("name") else { return .failure(ControlFailure("missing argument 'name'")) }
-        guard supervisor.snapshot(name) != nil else { return .failure(ControlFailure("unknown service '\(name)'")) }
+        guard supervisor.snapshot(name) != nil else { return .failure(unknownService(name)) }
         return .success(name)
     }
 

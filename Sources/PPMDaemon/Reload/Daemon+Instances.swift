@@ -134,4 +134,14 @@ extension Daemon {
         result.requireConditions = Dictionary(spec.requireConditions.map { (collapsed($0.key), $0.value) }, uniquingKeysWith: { a, _ in a })
         return result
     }
+
+    /// `unknown service 'NAME'`, or for the name of an `instances` template
+    /// where one service is meant (`show web`): which copies to name instead.
+    func unknownService(_ name: String) -> ControlFailure {
+        guard let copies = supervisor.resolve(name), let first = copies.first, let last = copies.last else {
+            return ControlFailure("unknown service '\(name)'")
+        }
+        let which = copies.count == 1 ? first : "\(first) … \(last)"
+        return ControlFailure("'\(name)' runs as \(copies.count) instance\(copies.count == 1 ? "" : "s") (\(which)): name one")
+    }
 }
