@@ -162,7 +162,9 @@ package final class Daemon: @unchecked Sendable {
         for service in services { configured[service.spec.name] = service }
         configOrder = declared
         spawner.home = locations.home
-        cgroups.setUp(asked: host.cgroups, home: locations.home)
+        cgroups.setUp(
+            asked: host.cgroups, home: locations.home,
+            limits: (config.declared + store.services.map(\.spec)).contains { !$0.limits.isEmpty })
         // What a killed daemon left running; the store then records only this daemon's processes.
         let leftovers = Leftovers.find(
             store: store, specs: services.map(\.spec) + store.services.map(\.spec), home: locations.home,

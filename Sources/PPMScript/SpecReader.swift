@@ -27,14 +27,15 @@ struct ServiceScripts {
 /// every field of SPEC 5.1 is checked for its type and value, and an unknown
 /// field is named with the field it probably meant.
 struct SpecReader {
-    static let fields = [
-        "name", "cmd", "dir", "env", "env_file", "clean_env", "secret_env", "user", "group", "no_new_privs", "stdin", "stdout", "stderr",
-        "ulimit", "nice", "cpu", "requires", "groups", "autostart", "start_after", "once", "wait",
-        "disabled", "depends", "bounce", "stop_signal", "stop_timeout", "restart", "on_start", "on_exit",
-        "on_output", "log_max_size", "log_keep", "log_timestamps",
-        "ready", "ready_timeout", "ready_every", "health", "on_ready", "on_health", "watchdog",
-        "stop_cmd", "pre_start", "post_stop", "start_timeout", "instances",
-    ]
+    static let fields =
+        [
+            "name", "cmd", "dir", "env", "env_file", "clean_env", "secret_env", "user", "group", "no_new_privs", "stdin", "stdout", "stderr",
+            "ulimit", "nice", "cpu", "requires", "groups", "autostart", "start_after", "once", "wait",
+            "disabled", "depends", "bounce", "stop_signal", "stop_timeout", "restart", "on_start", "on_exit",
+            "on_output", "log_max_size", "log_keep", "log_timestamps",
+            "ready", "ready_timeout", "ready_every", "health", "on_ready", "on_health", "watchdog",
+            "stop_cmd", "pre_start", "post_stop", "start_timeout", "instances",
+        ] + LimitsReader.fields
 
     /// Relative `dir` values are taken from here (the config file's folder).
     var baseDirectory: String?
@@ -86,6 +87,7 @@ struct SpecReader {
             spec.nice = nice
         }
         spec.cpu = try field.integers(t["cpu"], "cpu") ?? []
+        spec.limits = try LimitsReader(field: field).read(t)
         let readiness = ReadinessReader(field: field)
         (spec.requires, spec.requireConditions) = try readiness.requires(t["requires"])
         (spec.ready, scripts.readyProbe) = try readiness.ready(t["ready"])

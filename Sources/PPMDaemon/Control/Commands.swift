@@ -130,6 +130,7 @@ extension Daemon {
             if masked { snapshot.spec = SecretEnv.masked(snapshot.spec) }
             guard case .object(var o) = cgroups.withCgroup(snapshot).json else { return snapshot.json }
             o["spec"] = SpecJSON.encode(snapshot.spec)
+            if let limits = cgroups.limits(snapshot.spec) { o["limits"] = limits }
             o.merge(notify.fields(of: name)) { $1 }
             // Its output waits in its pipe while its log file cannot be written.
             if let failure = output.writeProblem(name) {
@@ -158,14 +159,17 @@ extension Daemon {
     private func stats(_ request: ControlRequest, _ connection: ControlConnection) {
         let services = supervisor.list()
         let groups = services.compactMap(cgroups.statsGroup)
+        let limits = services.map { cgroups.limits($0.spec) }
         sideWork.perform {
             let usage = StatsSampler.shared.usage(of: groups)
-            let rows: [JSONValue] = services.map { s in
+            let rows: [JSONValue] = zip(services, limits).map { s, limits in
                 let u = s.pid.flatMap { usage[$0] } ?? .none
-                return .object([
+                var row: [String: JSONValue] = [
                     "name": .string(s.name), "pid": .init(s.pid), "cpu": .double(u.cpu), "rss": .int(u.rss),
                     "pids": .array(u.pids.map { .int(Int64($0)) }), "uptime": .init(s.uptime), "restarts": .init(s.restarts),
-                ])
+                ]
+                if let limits { row["limits"] = limits }
+                return .object(row)
             }
             connection.send(ControlReply.ok(request.id, .array(rows)))
         }

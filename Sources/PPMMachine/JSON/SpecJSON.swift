@@ -41,6 +41,7 @@ package enum SpecJSON {
         if let v = spec.instances { o["instances"] = .init(v) }
         encodeReadiness(spec, into: &o)
         encodeStopping(spec, into: &o)
+        encodeLimits(spec.limits, into: &o)
         return .object(o)
     }
 }
@@ -59,6 +60,7 @@ extension SpecJSON {
             "instances": .null,
         ]
         let all = defaults.merging(readinessDefaults, uniquingKeysWith: { a, _ in a }).merging(stoppingDefaults, uniquingKeysWith: { a, _ in a })
+            .merging(limitsDefaults, uniquingKeysWith: { a, _ in a })
         for (key, value) in all where o[key] == nil { o[key] = value }
         o["restart"] = .string(spec.restart.rawValue)
         o["hooks"] = .init(spec.scriptedFields)
@@ -107,6 +109,7 @@ extension SpecJSON {
         spec.instances = o["instances"]?.intValue.map { Int($0) }
         decodeReadiness(o, into: &spec)
         decodeStopping(o, into: &spec)
+        spec.limits = decodeLimits(o)
         return spec
     }
 }

@@ -26,6 +26,8 @@ package struct ServiceSpec: Sendable, Equatable {
     package var ulimit: [ResourceLimit] = []
     package var nice: Int?
     package var cpu: [Int] = []
+    /// `memory_max`, `memory_high`, `cpu_max`, `pids_max`, `io_weight` (SPEC 10).
+    package var limits = CgroupLimits()
     package var requires: [String] = []
     /// What it waits for in each service it requires, where the map form of
     /// `requires` names it (otherwise `ready`, or `succeeded` for a `once` job).
