@@ -120,7 +120,7 @@ package struct TopScreen {
         var lines: [String]
         if let pane {
             lines = [header(pane.title + "  (q back)").rendered(width: width)]
-            let room = max(0, height - 1)
+            let room = max(0, height - 2)
             lines += pane.lines.suffix(room).map { line in
                 var l = StyledLine()
                 l.add(line)
