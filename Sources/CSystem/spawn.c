@@ -222,6 +222,13 @@ static int child_main(void *arg) {
         do { w = write(a->cgroup_procs, "0", 1); } while (w < 0 && errno == EINTR);
         if (w != 1) fail(report, PPM_STEP_CGROUP);
     }
+    // 0b. Into the service's cgroups of v1 hierarchies (a hybrid system's
+    //     memory, pids, cpu, blkio): their limits hold from the first fork.
+    for (int i = 0; i < s->v1_cgroup_count; i++) {
+        ssize_t w;
+        do { w = write(s->v1_cgroup_procs[i], "0", 1); } while (w < 0 && errno == EINTR);
+        if (w != 1) fail(report, PPM_STEP_V1_CGROUP);
+    }
 
     // 0. A descriptor table of our own with only the low descriptors (the
     //    slots among them): until now it was the parent's (CLONE_FILES), so
@@ -384,6 +391,7 @@ static void describe(const ppm_spawn_spec *s, struct child_failure f, char *out,
     case PPM_STEP_NICE: what = "setpriority"; break;
     case PPM_STEP_CPU: what = "sched_setaffinity"; break;
     case PPM_STEP_CGROUP: what = s->cgroup_path; break;
+    case PPM_STEP_V1_CGROUP: what = s->v1_cgroup_path ? s->v1_cgroup_path : "cgroup v1"; break;
     case PPM_STEP_NO_NEW_PRIVS: what = "prctl(PR_SET_NO_NEW_PRIVS)"; break;
     }
     snprintf(out, size, "%s: %s", what, strerror(f.err));

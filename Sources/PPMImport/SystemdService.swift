@@ -17,7 +17,7 @@ struct SystemdService {
         "Service": Set<String>([
             "Type", "ExecStart", "Restart", "User", "Group", "WorkingDirectory", "Environment", "EnvironmentFile",
             "KillSignal", "TimeoutStopSec", "Nice", "CPUAffinity", "StandardOutput", "StandardError", "NoNewPrivileges",
-        ]).union(commandKeys),
+        ]).union(commandKeys).union(limitKeys),
         "Install": ["WantedBy"],
     ]
 
@@ -28,10 +28,6 @@ struct SystemdService {
         "RestartSec":
             "ppm-lua restarts after its backoff (1 s, doubling up to 60 s); ppm.settings { backoff = { interval = … } } sets it for all services",
         "WatchdogSec": "ppm-lua has no watchdog for services yet (SPEC 9)",
-        "MemoryMax": "ppm-lua has no memory_max yet (SPEC 10); use ulimit = { as = … } for a per-process bound",
-        "MemoryHigh": "ppm-lua has no memory_high yet (SPEC 10)",
-        "CPUQuota": "ppm-lua has no cpu_max yet (SPEC 10)",
-        "TasksMax": "ppm-lua has no pids_max yet (SPEC 10); ulimit = { nproc = … } bounds the user's processes",
         "RemainAfterExit": "a finished once service stays `finished` in ppm-lua; dependents are ordered by wait = true",
         "KillMode": "ppm-lua always signals the whole process group (and the service's cgroup when it has one)",
         "PIDFile": "ppm-lua supervises the process it starts; run the program in the foreground",
@@ -82,6 +78,7 @@ struct SystemdService {
             block.set("no_new_privs", .bool(true))
         }
         limits(into: &block, skip: skip)
+        cgroupLimits(into: &block, skip: skip)
         if let e = unit.last("Service", "Nice") {
             if let n = Int(e.value), (-20...19).contains(n) { block.set("nice", .int(n)) } else { skip(e, "not a nice value") }
         }

@@ -27,14 +27,15 @@ struct ServiceScripts {
 /// every field of SPEC 5.1 is checked for its type and value, and an unknown
 /// field is named with the field it probably meant.
 struct SpecReader {
-    static let fields = [
-        "name", "cmd", "dir", "env", "env_file", "clean_env", "secret_env", "user", "group", "no_new_privs", "stdin", "stdout", "stderr",
-        "ulimit", "nice", "cpu", "requires", "groups", "autostart", "start_after", "once", "wait",
-        "disabled", "depends", "bounce", "stop_signal", "stop_timeout", "restart", "on_start", "on_exit",
-        "on_output", "log_max_size", "log_keep", "log_timestamps",
-        "ready", "ready_timeout", "ready_every", "health", "on_ready", "on_health", "watchdog",
-        "stop_cmd", "pre_start", "post_stop", "start_timeout",
-    ]
+    static let fields =
+        [
+            "name", "cmd", "dir", "env", "env_file", "clean_env", "secret_env", "user", "group", "no_new_privs", "stdin", "stdout", "stderr",
+            "ulimit", "nice", "cpu", "requires", "groups", "autostart", "start_after", "once", "wait",
+            "disabled", "depends", "bounce", "stop_signal", "stop_timeout", "restart", "on_start", "on_exit",
+            "on_output", "log_max_size", "log_keep", "log_timestamps",
+            "ready", "ready_timeout", "ready_every", "health", "on_ready", "on_health", "watchdog",
+            "stop_cmd", "pre_start", "post_stop", "start_timeout", "instances",
+        ] + LimitsReader.fields
 
     /// Relative `dir` values are taken from here (the config file's folder).
     var baseDirectory: String?
@@ -86,6 +87,7 @@ struct SpecReader {
             spec.nice = nice
         }
         spec.cpu = try field.integers(t["cpu"], "cpu") ?? []
+        spec.limits = try LimitsReader(field: field).read(t)
         let readiness = ReadinessReader(field: field)
         (spec.requires, spec.requireConditions) = try readiness.requires(t["requires"])
         (spec.ready, scripts.readyProbe) = try readiness.ready(t["ready"])
@@ -103,6 +105,12 @@ struct SpecReader {
             throw field.error("'watchdog' needs ready = \"notify\" (WATCHDOG=1 comes over the notify socket)")
         }
         spec.groups = try field.strings(t["groups"], "groups") ?? []
+        if let count = try field.integer(t["instances"], "instances") {
+            guard (1...ServiceInstances.maximum).contains(count) else {
+                throw field.error("'instances' must be between 1 and \(ServiceInstances.maximum), got \(count)")
+            }
+            spec.instances = count
+        }
         spec.autostart = try field.bool(t["autostart"], "autostart") ?? true
         spec.startAfter = try field.duration(t["start_after"], "start_after") ?? 0
         spec.once = try field.bool(t["once"], "once") ?? false

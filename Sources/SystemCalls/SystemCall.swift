@@ -48,3 +48,23 @@ package func writeAll(_ fd: Int32, _ text: String) throws(SystemCallError) {
     }
     if let failure { throw failure }
 }
+
+/// What a call on a non-blocking descriptor came to.
+package enum NonBlockingResult<Value> {
+    /// It succeeded with this result (0 from `read` is the end of the stream).
+    case done(Value)
+    /// `EAGAIN`/`EWOULDBLOCK`: nothing now; wait until the descriptor is ready.
+    case wouldBlock
+    /// Any other failure.
+    case failed(SystemCallError)
+}
+
+/// Runs `call` on a non-blocking descriptor like `syscall`, with "would
+/// block" told apart from failures, so callers switch instead of reading `errno`.
+package func nonBlocking<Result: FixedWidthInteger & SignedInteger>(_ call: () -> Result) -> NonBlockingResult<Result> {
+    do throws(SystemCallError) {
+        return .done(try syscall(call))
+    } catch {
+        return error.code == EAGAIN || error.code == EWOULDBLOCK ? .wouldBlock : .failed(error)
+    }
+}

@@ -37,6 +37,7 @@ struct CheckCommand: ParsableCommand {
                 Console.error("warning: service '\(spec.name)': depends pattern '\(pattern)' matches no file\n")
             }
         }
+        warnOfUnavailableLimits(specs, cgroups: host.cgroups)
         if json { return printJSON(.array(specs.map(SpecJSON.full))) }
         print("\(file): \(specs.count) service\(specs.count == 1 ? "" : "s")")
         guard !specs.isEmpty else { return }
@@ -44,7 +45,8 @@ struct CheckCommand: ParsableCommand {
             ["NAME", "AUTOSTART", "RESTART", "COMMAND"],
             specs.map { spec in
                 [
-                    spec.name, spec.disabled ? "disabled" : spec.autostart ? "yes" : "no",
+                    spec.instances.map { "\(spec.name)@1…\(spec.name)@\($0)" } ?? spec.name,
+                    spec.disabled ? "disabled" : spec.autostart ? "yes" : "no",
                     spec.once ? "once" : spec.restart.rawValue, ShellWords.join(spec.cmd),
                 ]
             })
@@ -55,6 +57,20 @@ struct CheckCommand: ParsableCommand {
                     "note: '\(spec.name)' requires '\(required)', a once job: it starts once \(required) has exited 0 "
                         + "(requires = { \(required) = \"started\" } starts it beside it)")
             }
+        }
+    }
+
+    /// SPEC 10: a limit no cgroup controller here can enforce is a warning
+    /// (the daemon journals `limits_unavailable` and starts the service without it).
+    private func warnOfUnavailableLimits(_ specs: [ServiceSpec], cgroups: Bool) {
+        guard specs.contains(where: { !$0.limits.isEmpty }) else { return }
+        let off = "services run without cgroups (turned off by ppm.settings { cgroups = false })"
+        let (usable, missing) = cgroups ? LimitControllers.probe() : ([], ["memory": off, "pids": off, "cpu": off, "io": off])
+        for spec in specs {
+            let fields = spec.limits.fieldNames.filter { !usable.contains(LimitControllers.needed([$0]).first ?? "io") }
+            guard !fields.isEmpty else { continue }
+            let why = LimitControllers.needed(fields).sorted().compactMap { missing[$0] }.joined(separator: "; ")
+            Console.error("warning: service '\(spec.name)': \(fields.joined(separator: ", ")) cannot be enforced here: \(why)\n")
         }
     }
 }

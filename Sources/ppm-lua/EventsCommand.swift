@@ -72,7 +72,9 @@ struct EventColumns {
     func line(_ e: JSONValue) -> String {
         var extra: [String] = []
         for key in [
-            "pid", "result", "signame", "status", "outcome", "runtime", "crashes", "error", "added", "removed", "changed", "cause", "address", "cmd",
+            "pid", "result", "signame", "oom", "status", "outcome", "runtime", "crashes", "error", "added", "removed", "changed", "cause", "address",
+            "cmd",
+            "limits",
             "reason",
         ] {
             guard let v = e[key], v != .null else { continue }

@@ -74,10 +74,12 @@ struct StatsCommand: ParsableCommand {
 
     func run() throws {
         if json { return printJSON(raw: try client.callRaw("stats", parsing: false).raw) }
-        let rows = try client.call("stats")
+        let rows = try client.call("stats").arrayValue ?? []
+        // LIMITS only when a service has some: `memory_max 32M/12.5M, pids_max 20/3`.
+        let limited = rows.contains { $0["limits"] != nil }
         printTable(
-            ["NAME", "PID", "CPU%", "RSS", "UPTIME", "RESTARTS"],
-            (rows.arrayValue ?? []).map { r in
+            ["NAME", "PID", "CPU%", "RSS", "UPTIME", "RESTARTS"] + (limited ? ["LIMITS (MAX/USED)"] : []),
+            rows.map { r in
                 let rss = Double(r["rss"]?.intValue ?? 0) / 1_048_576
                 let running = r["pid"]?.intValue != nil
                 return [
@@ -85,7 +87,7 @@ struct StatsCommand: ParsableCommand {
                     running ? Console.fixed(r["cpu"]?.doubleValue ?? 0, decimals: 1) : "-",
                     running ? Console.fixed(rss, decimals: 1) + " MiB" : "-",
                     formatDuration(r["uptime"]?.doubleValue), String(r["restarts"]?.intValue ?? 0),
-                ]
+                ] + (limited ? [LimitsText.line(r["limits"], verbose: false) ?? "-"] : [])
             })
     }
 }

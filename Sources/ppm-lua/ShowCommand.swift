@@ -51,6 +51,7 @@ struct ShowCommand: ParsableCommand {
                 ("stdout", text("stdout") ?? "-"),
                 ("stderr", text("stderr") ?? "-"),
             ] + (text("cgroup").map { [("cgroup", $0)] } ?? [])
+            + (LimitsText.line(s["limits"]).map { [("limits", $0)] } ?? [])
             + Self.healthRows(s)
             // What the service said of itself with sd_notify's STATUS= (its own text: control bytes escaped).
             + (text("status_text").map { [("status", TerminalText.visible($0))] } ?? [])

@@ -56,12 +56,14 @@ import Testing
 
     @Test func cronStartsAtTheNextMinuteBoundaryNotAtDaemonStart() throws {
         let box = try Sandbox()
-        // The injected clock puts the daemon 2 s before a minute boundary.
+        // The injected clock puts the daemon 2 s before a minute boundary; the expression names
+        // only the minute that boundary begins (the current minute is not due, so no start now).
         try box.write(
             """
             local offset = 58 - os.time() % 60
+            local next_minute = os.date("*t", os.time() + offset + 2).min
             ppm.service { name = "job", cmd = { "/bin/sh", "-c", "exit 0" },
-                          restart = require("cron"){ "* * * * *", clock = function() return os.time() + offset end } }
+                          restart = require("cron"){ next_minute .. " * * * *", clock = function() return os.time() + offset end } }
             """)
         try box.startDaemon()
         #expect(box.state("job") == "waiting")

@@ -12,6 +12,7 @@ import Testing
     func snapshot(_ state: ServiceState, restart: RestartPolicy = .onFailure) -> ServiceSnapshot {
         var spec = ServiceSpec(name: "big", cmd: ["/usr/bin/big"])
         spec.restart = restart
+        spec.limits.memoryMax = 64 << 20
         return ServiceSnapshot(spec: spec, state: state, pid: nil, starts: 2, restarts: 1, crashes: 1)
     }
 
@@ -30,7 +31,7 @@ import Testing
         ]
         let answer = WhyExplainer.explain(facts)
         #expect(answer.reason == "oom")
-        #expect(answer.text.contains("killed by the kernel's OOM killer (out of memory) after 12.0 s"), "\(answer.text)")
+        #expect(answer.text.contains("killed by the kernel: out of memory (memory_max 64M) after 12.0 s"), "\(answer.text)")
         #expect(answer.text.contains("\"allocating 2 GiB\""), "\(answer.text)")
         #expect(answer.text.contains("restart = \"never\""), "\(answer.text)")
     }

@@ -6,7 +6,9 @@ import Testing
 
 @Suite struct SupervisordImportTests {
     @Test func programsGroupsAndExpansions() throws {
-        setenv("LOG_LEVEL", "info", 1)  // %(ENV_LOG_LEVEL)s must be set, as supervisord wants
+        // %(ENV_LOG_LEVEL)s must be set, as supervisord wants. scripts/test.sh exports it: setenv
+        // while another test's Foundation.Process copies the environment crashes that copy.
+        if getenv("LOG_LEVEL") == nil { setenv("LOG_LEVEL", "info", 1) }
         let c = try load(fixture("supervisord.conf"))
         #expect(c.result.format == .supervisord)
         // priority order: migrate (1), worker (100), web (200), scheduler (999)

@@ -49,12 +49,33 @@ import Testing
         let kept = result.untranslated.map { "\(ImportFormat.basename($0.file ?? "")):\($0.line)" }
         #expect(
             kept == [
-                "app-migrate.service:7", "app.service:5", "app.service:20", "app.service:26",
+                "app-migrate.service:7", "app.service:5", "app.service:26",
                 "metrics.service:4", "metrics.service:5", "metrics.service:8", "metrics.service:11", "metrics.service:13",
             ])
         #expect(result.lua.contains(#"pre_start = { "/srv/app/bin/check-config" },  -- ExecStartPre: each must succeed before the start"#))
         #expect(result.lua.contains("-- metrics.service line 8: not translated: [Service] Type=notify"))
-        #expect(result.lua.contains("-- app.service line 20: not translated: [Service] MemoryMax=512M"))
+        #expect(app.limits.memoryMax == 512 << 20)
+        #expect(result.lua.contains(#"memory_max = "512M","#))
+    }
+
+    @Test func resourceControlBecomesCgroupLimits() throws {
+        let unit = """
+            [Service]
+            ExecStart=/srv/app/bin/server
+            MemoryMax=1G
+            MemoryHigh=768M
+            CPUQuota=150%
+            TasksMax=64
+            IOWeight=200
+            """
+        let r = try Importer.importText(unit, path: "/x/limited.service", from: nil)
+        #expect(r.untranslated.isEmpty, "\(r.untranslated)")
+        for line in [#"memory_max = "1G","#, #"memory_high = "768M","#, #"cpu_max = "150%","#, "pids_max = 64,", "io_weight = 200,"] {
+            #expect(r.lua.contains(line), "\(r.lua)")
+        }
+        let kept = try Importer.importText("[Service]\nExecStart=/bin/x\nMemoryMax=50%\nTasksMax=infinity\n", path: "/x/p.service", from: nil)
+        #expect(kept.untranslated.map(\.line) == [3])
+        #expect(!kept.lua.contains("pids_max"))
     }
 
     @Test func oneUnitAloneAndTheDefaultRestartIsNo() throws {

@@ -59,6 +59,11 @@
 ---@field ulimit? table<string, integer|"infinity"> soft and hard limits, names as in prlimit (`nofile`, `memlock`…)
 ---@field nice? integer scheduling priority, -20..19
 ---@field cpu? integer[] CPU affinity
+---@field memory_max? ppm.Size|"max" cgroup memory limit (e.g. "512M"); past it the kernel's OOM killer ends a process (exit event `oom = true`)
+---@field memory_high? ppm.Size|"max" cgroup memory level past which the kernel throttles and reclaims (v1: the soft limit)
+---@field cpu_max? string|"max" CPU time as a percentage of one CPU, e.g. "50%" or "150%" (per 100 ms)
+---@field pids_max? integer|"max" processes and threads the service's cgroup may hold
+---@field io_weight? integer relative I/O weight 1..10000 (default 100)
 ---@field requires? string[]|table<string, "started"|"ready"|"healthy"|"succeeded"> start once these are ready (or meet the named condition); stop before them
 ---@field ready? "started"|"notify"|{fd: integer}|{log: string}|{tcp: string}|{http: string}|{exec: string|string[]}|fun(svc: table): boolean, string? how it tells it is ready (state `starting` until then)
 ---@field ready_timeout? number|string not ready in time: the start failed (default 60 s)
@@ -68,6 +73,7 @@
 ---@field on_health? fun(ev: ppm.Event): ("restart"|"stop"|"fatal"|nil) on "unhealthy"/"healthy"; for unhealthy the answer acts (nil: only report)
 ---@field watchdog? number|string with ready = "notify": no WATCHDOG=1 this long makes it unhealthy
 ---@field groups? string[] CLI names accept `@group` for every member
+---@field instances? integer N copies `NAME@1` … `NAME@N` (1–1000), all in group NAME (`@NAME` or NAME address them); `%i` in cmd, env values, dir, stdout, stderr is the copy's number (`%%` a `%`); each gets `PPM_INSTANCE`; `ppm-lua scale NAME N` changes N at run time
 ---@field autostart? boolean false: start only on request (default true)
 ---@field start_after? ppm.Duration seconds before the first start (default 0)
 ---@field once? boolean never restart (default false)
@@ -113,11 +119,13 @@
 ---@field after? number for `ready`: seconds from the spawn; for `stop_step`: seconds from the start of the stop
 ---@field failures? integer for `unhealthy`: failed checks in a row
 ---@field errno? integer for `exit`: the run's last sd_notify `ERRNO=`
+---@field oom? boolean for `exit`: true when the kernel's OOM killer ended a process of the service (its cgroup's memory.events)
 
 ---A journal entry (`ppm.events`): the event fields plus these.
 ---@class ppm.JournalEntry: ppm.Event
 ---@field seq integer position in the journal
----@field type string also "hook_error", "config", "config_error", "daemon_restarted", "remote_refused"
+---@field type string also "hook_error", "config", "config_error", "daemon_restarted", "remote_refused", "limits_unavailable"
+---@field limits? string[] for `limits_unavailable`: the limits no cgroup here can enforce (`error` says why)
 ---@field name? string
 ---@field cause? string for `daemon_restarted`: why the daemon re-executed ("upgrade", "watchdog"…)
 ---@field added? string[] for `config`: services added by a reload

@@ -50,6 +50,13 @@ typedef struct {
     /// caller's cgroup (and `cgroup_fd` is not used).
     int cgroup_fd;
     const char *cgroup_path;
+    /// `cgroup.procs` of cgroup v1 hierarchies (a hybrid system's memory,
+    /// pids, cpu, blkio), open for writing by the caller: the child writes
+    /// "0" to each before anything else (`v1_cgroup_count` of them, 0: none).
+    /// A failed write is PPM_STEP_V1_CGROUP, named by `v1_cgroup_path`.
+    const char *v1_cgroup_path;
+    const int *v1_cgroup_procs;
+    int v1_cgroup_count;
     /// Where to store a pidfd for the started child (close-on-exec), or
     /// NULL for none. -1 is stored when the spawn failed.
     int *pidfd;
@@ -66,7 +73,7 @@ enum {
     PPM_STEP_SPAWN = -2,  ///< no child was made (pipe, stack or clone failed)
     PPM_STEP_EXEC = 0, PPM_STEP_DIR, PPM_STEP_STDIN, PPM_STEP_STDOUT, PPM_STEP_STDERR,
     PPM_STEP_SETSID, PPM_STEP_GROUPS, PPM_STEP_GID, PPM_STEP_UID, PPM_STEP_RLIMIT,
-    PPM_STEP_NICE, PPM_STEP_CPU, PPM_STEP_CGROUP, PPM_STEP_NO_NEW_PRIVS,
+    PPM_STEP_NICE, PPM_STEP_CPU, PPM_STEP_CGROUP, PPM_STEP_NO_NEW_PRIVS, PPM_STEP_V1_CGROUP,
 };
 
 /// Starts a child with clone(CLONE_VM | CLONE_VFORK) (no page-table copy)
@@ -156,8 +163,9 @@ int ppm_epoll_create(void);
 /// Watches `fd` (level-triggered) for input when bit 1 of `interest` is
 /// set, for room to write when bit 2 is; adds it or changes what it is
 /// watched for. Its end and errors are reported whatever `interest` says.
-/// 0 or -1.
-int ppm_epoll_set(int epfd, int fd, int interest);
+/// `added`: whether the caller believes `fd` is in the set already (one
+/// epoll_ctl when right; the other operation follows when not). 0 or -1.
+int ppm_epoll_set(int epfd, int fd, int interest, int added);
 /// Stops watching `fd` (call before closing it); 0 or -1.
 int ppm_epoll_del(int epfd, int fd);
 /// Up to `max` descriptors ready now (no waiting), each with its readiness

@@ -43,6 +43,7 @@ extension Daemon {
         case .eval: reply(eval(request, call: call))
         case .complete: reply(complete(request))
         case .add: add(request, reply)
+        case .scale: scale(request, reply)
         case .export: reply(.success(.string(export(masked: connection.isRemote))))
         case .stats: stats(request, connection)
         case .logs: logs(request, connection)
@@ -120,7 +121,7 @@ extension Daemon {
 
     private func name(_ request: ControlRequest) -> Result<String, ControlFailure> {
         guard let name = request.string("name") else { return .failure(ControlFailure("missing argument 'name'")) }
-        guard supervisor.snapshot(name) != nil else { return .failure(ControlFailure("unknown service '\(name)'")) }
+        guard supervisor.snapshot(name) != nil else { return .failure(unknownService(name)) }
         return .success(name)
     }
 
@@ -130,6 +131,7 @@ extension Daemon {
             if masked { snapshot.spec = SecretEnv.masked(snapshot.spec) }
             guard case .object(var o) = cgroups.withCgroup(snapshot).json else { return snapshot.json }
             o["spec"] = SpecJSON.encode(snapshot.spec)
+            if let limits = cgroups.limits(snapshot.spec) { o["limits"] = limits }
             o.merge(notify.fields(of: name)) { $1 }
             // Its output waits in its pipe while its log file cannot be written.
             if let failure = output.writeProblem(name) {
@@ -158,14 +160,17 @@ extension Daemon {
     private func stats(_ request: ControlRequest, _ connection: ControlConnection) {
         let services = supervisor.list()
         let groups = services.compactMap(cgroups.statsGroup)
+        let limits = services.map { cgroups.limits($0.spec) }
         sideWork.perform {
             let usage = StatsSampler.shared.usage(of: groups)
-            let rows: [JSONValue] = services.map { s in
+            let rows: [JSONValue] = zip(services, limits).map { s, limits in
                 let u = s.pid.flatMap { usage[$0] } ?? .none
-                return .object([
+                var row: [String: JSONValue] = [
                     "name": .string(s.name), "pid": .init(s.pid), "cpu": .double(u.cpu), "rss": .int(u.rss),
                     "pids": .array(u.pids.map { .int(Int64($0)) }), "uptime": .init(s.uptime), "restarts": .init(s.restarts),
-                ])
+                ]
+                if let limits { row["limits"] = limits }
+                return .object(row)
             }
             connection.send(ControlReply.ok(request.id, .array(rows)))
         }
@@ -174,7 +179,14 @@ extension Daemon {
     /// `export`: the live services as a config `check` accepts.
     private func export(masked: Bool) -> String {
         var text = "-- ppm-lua export: the services of the daemon (pid \(getpid())) as a config.\n"
+        var exportedTemplates: Set<String> = []
         for var snapshot in supervisor.list() {
+            // The copies of an `instances` template are the template once, with the count it runs.
+            if let template = exportedTemplate(of: snapshot.spec) {
+                guard exportedTemplates.insert(template.name).inserted else { continue }
+                snapshot.spec = template
+            }
+            snapshot.spec = collapsingCopies(snapshot.spec)
             if masked { snapshot.spec = SecretEnv.masked(snapshot.spec) }
             text += "\n"
             if !snapshot.spec.scriptedFields.isEmpty {

@@ -1,5 +1,6 @@
 import Glibc
 import PPMMachine
+import SystemCalls
 
 /// One client of the metrics endpoint, on the loop: reads one request head
 /// (at most `HTTPRequestHead.maxBytes`), hands it on, writes the response
@@ -91,8 +92,12 @@ final class MetricsConnection: @unchecked Sendable {
     private func read() {
         let room = HTTPRequestHead.maxBytes + 1 - received.count
         var buffer = [UInt8](repeating: 0, count: max(1, room))
-        let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-        if n < 0 && (errno == EAGAIN || errno == EINTR) { return }
+        let n: Int
+        switch nonBlocking({ buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }) {
+        case .wouldBlock: return
+        case .failed: return close()
+        case .done(let count): n = count
+        }
         guard n > 0 else { return close() }  // gone before its request ended
         received += buffer[..<n]
         switch HTTPRequestHead.parse(received) {
@@ -113,14 +118,13 @@ final class MetricsConnection: @unchecked Sendable {
                 written = 0
                 continue
             }
-            let n = next.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + written, $0.count - written, Int32(MSG_NOSIGNAL)) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 && errno == EAGAIN {
+            switch nonBlocking({ next.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + written, $0.count - written, Int32(MSG_NOSIGNAL)) } }) {
+            case .wouldBlock:
                 sockets.setInterest(fd, .writable)
                 return
+            case .failed, .done(0): return close()
+            case .done(let n): written += n
             }
-            guard n > 0 else { return close() }
-            written += n
         }
         let sent = onSent
         onSent = nil
@@ -133,9 +137,13 @@ final class MetricsConnection: @unchecked Sendable {
 
     private func drain() {
         var buffer = [UInt8](repeating: 0, count: 65536)
-        let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-        if n < 0 && (errno == EAGAIN || errno == EINTR) { return }
-        drained += max(0, n)
-        if n <= 0 || drained > Self.maxDrained { close() }
+        let n: Int
+        switch nonBlocking({ buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }) {
+        case .wouldBlock: return
+        case .failed: return close()
+        case .done(let count): n = count
+        }
+        drained += n
+        if n == 0 || drained > Self.maxDrained { close() }
     }
 }

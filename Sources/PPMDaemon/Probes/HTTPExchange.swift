@@ -1,5 +1,6 @@
 import Glibc
 import PPMMachine
+import SystemCalls
 
 /// One HTTP/1.1 GET over a connected probe socket: writes the request as
 /// the socket takes it, then reads the answer through `HTTPResponseParser`.
@@ -49,11 +50,11 @@ final class HTTPExchange {
 
     private func send() {
         while !unsent.isEmpty {
-            let n = unsent.withUnsafeBytes { Glibc.send(probe.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 && errno == EAGAIN { return probe.watch(for: .writable) { [self] in send() } }
-            guard n > 0 else { return probe.finish(.failed("sending the request: \(ProbeRun.reason(errno))")) }
-            unsent = unsent.dropFirst(n)
+            switch nonBlocking({ unsent.withUnsafeBytes { Glibc.send(probe.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }) {
+            case .wouldBlock: return probe.watch(for: .writable) { [self] in send() }
+            case .failed(let error): return probe.finish(.failed("sending the request: \(ProbeRun.reason(error.code))"))
+            case .done(let n): unsent = unsent.dropFirst(n)
+            }
         }
         probe.watch(for: .readable) { [self] in receive() }
     }
@@ -61,10 +62,12 @@ final class HTTPExchange {
     private func receive() {
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         for _ in 0..<8 {  // at most 128 KiB a turn: other work gets its turn
-            let n = read(probe.fd, &buffer, buffer.count)
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 && errno == EAGAIN { return }
-            if n < 0 { return probe.finish(.failed("reading the answer: \(ProbeRun.reason(errno))")) }
+            let n: Int
+            switch nonBlocking({ read(probe.fd, &buffer, buffer.count) }) {
+            case .wouldBlock: return
+            case .failed(let error): return probe.finish(.failed("reading the answer: \(ProbeRun.reason(error.code))"))
+            case .done(let count): n = count
+            }
             let progress = n == 0 ? parser.end() : parser.feed(buffer[0..<n])
             switch progress {
             case .needMore: continue

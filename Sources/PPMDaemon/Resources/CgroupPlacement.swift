@@ -20,8 +20,17 @@ final class CgroupPlacement {
 
     /// Decides at start whether services get cgroups (`asked`: the
     /// config's `cgroups` setting) and makes the subtree for `home`.
-    func setUp(asked: Bool, home: String) {
+    /// `limits`: whether a declared service sets cgroup limits (the
+    /// controllers are then found and enabled now, else at the first need).
+    func setUp(asked: Bool, home: String, limits: Bool = false) {
         setting = (asked, Self.make(asked: asked, home: home, spawner: spawner))
+        if let cgroups = spawner.cgroups {
+            let serviceLimits = ServiceLimits(cgroups: cgroups, hash: ServiceCgroups.hash(home))
+            if limits { serviceLimits.discover() }
+            spawner.limits = serviceLimits
+        } else {
+            spawner.limits = ServiceLimits(withoutCgroups: setting.off ?? "?")
+        }
     }
 
     /// The cgroups the spawner puts services in; nil, or why not.
@@ -40,6 +49,7 @@ final class CgroupPlacement {
     func logWhereServicesRun() {
         if let cgroups = spawner.cgroups {
             log("info", "services run in cgroups under \(cgroups.root)")
+            if let limits = spawner.limits?.discovered { log("info", "cgroup limits: \(limits.description)") }
         } else {
             log("info", "services run in process groups only (no cgroup per service): \(setting.off ?? "?")")
         }
@@ -54,6 +64,7 @@ final class CgroupPlacement {
         for dir in cgroups.sweep(keeping: running) {
             log("warn", "killed what a previous daemon left in \(cgroups.root)/\(dir)")
         }
+        spawner.limits?.removeAll(keeping: running)
     }
 
     /// At quit, once every service has stopped: kills what is left in the
@@ -61,6 +72,7 @@ final class CgroupPlacement {
     func removeAll() {
         guard let cgroups = spawner.cgroups else { return }
         for dir in cgroups.removeAll() { log("info", "killed what was left in \(cgroups.root)/\(dir)") }
+        spawner.limits?.removeAll()
     }
 
     /// A reload cannot change `cgroups`: it is read when the daemon starts.
@@ -85,5 +97,25 @@ final class CgroupPlacement {
     /// What `stats` measures for a running service.
     func statsGroup(_ snapshot: ServiceSnapshot) -> StatsGroup? {
         snapshot.pid.map { StatsGroup(pgid: $0, cgroup: spawner.cgroups?.directory(for: snapshot.name)) }
+    }
+
+    /// The service's limits with what it uses of them (`show`, `stats`):
+    /// `memory_max` (bytes), `memory_high`, `cpu_max` (percent), `pids_max`,
+    /// `io_weight`, `memory_current`, `pids_current`, `oom_kills`, and
+    /// `unavailable`: the limits nothing enforces here. Nil without limits.
+    func limits(_ spec: ServiceSpec) -> JSONValue? {
+        let set = spec.limits
+        guard !set.isEmpty else { return nil }
+        var o: [String: JSONValue] = [:]
+        if let v = set.memoryMax { o["memory_max"] = .init(v) }
+        if let v = set.memoryHigh { o["memory_high"] = .init(v) }
+        if let v = set.cpuMax { o["cpu_max"] = .double(v) }
+        if let v = set.pidsMax { o["pids_max"] = .init(v) }
+        if let v = set.ioWeight { o["io_weight"] = .init(v) }
+        guard let limits = spawner.limits else { return .object(o) }
+        o.merge(limits.usage(spec.name)) { a, _ in a }
+        let unavailable = set.fieldNames.filter { limits.controllers.place(LimitControllers.needed([$0]).first ?? "io") == nil }
+        if !unavailable.isEmpty { o["unavailable"] = .init(unavailable) }
+        return .object(o)
     }
 }

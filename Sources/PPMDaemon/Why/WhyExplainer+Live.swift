@@ -47,7 +47,7 @@ extension WhyExplainer {
             a.reason = "backoff"
             let delay = max(0, next - exit.time)
             var first =
-                "\(s.name) is waiting to restart: it crashed \(count(s.crashes, "time", "times")) in a row; the last run \(exitPhrase(exit)) at \(when(exit.time, now: f.now))\(tailQuote(exit))."
+                "\(s.name) is waiting to restart: it crashed \(count(s.crashes, "time", "times")) in a row; the last run \(exitPhrase(exit, s.spec.limits)) at \(when(exit.time, now: f.now))\(tailQuote(exit))."
             if let cause = exitCause(exit) { first += " \(capitalized(cause))." }
             a.sentences = [
                 first, "The restart waits \(span(delay)) (\(backoffRule(s.spec, f.settings))): the next start is at \(when(next, now: f.now)).",
@@ -56,7 +56,7 @@ extension WhyExplainer {
             a.reason = "delayed"
             a.sentences = [
                 "\(s.name) will start again at \(when(next, now: f.now)): "
-                    + (exit.map { "after its last run \(exitPhrase($0)), " } ?? "") + "its restart policy asked for a delay."
+                    + (exit.map { "after its last run \(exitPhrase($0, s.spec.limits)), " } ?? "") + "its restart policy asked for a delay."
             ]
         }
     }

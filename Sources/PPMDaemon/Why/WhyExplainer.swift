@@ -67,7 +67,7 @@ enum WhyExplainer {
                 + (lastStop.map { "; it was stopped at \(when($0.time, now: f.now))" } ?? "") + "."
         }
         if let exit = f.last("exit").first, exit.fields["outcome"]?.stringValue == "stopped", let pid = exit.fields["pid"]?.intValue {
-            first += " Its process (pid \(pid)) \(exitPhrase(exit))."
+            first += " Its process (pid \(pid)) \(exitPhrase(exit, s.spec.limits))."
         }
         a.sentences = [first, "It stays down, across reloads and daemon restarts, until it is started: ppm-lua start \(s.name)."]
     }
@@ -93,7 +93,8 @@ enum WhyExplainer {
         } else {
             a.reason = exit.fields["signal"] != nil ? "signal" : "crashed"
         }
-        var first = "\(s.name) \(clean ? "finished" : "crashed"): it \(exitPhrase(exit)) at \(when(exit.time, now: f.now))\(tailQuote(exit))."
+        var first =
+            "\(s.name) \(clean ? "finished" : "crashed"): it \(exitPhrase(exit, s.spec.limits)) at \(when(exit.time, now: f.now))\(tailQuote(exit))."
         if let cause = exitCause(exit) { first += " \(capitalized(cause))." }
         a.sentences = [first, capitalized(notRestarting(s.spec, clean: clean)) + "; ppm-lua start \(s.name) runs it again."]
     }
@@ -115,7 +116,7 @@ enum WhyExplainer {
         if let exit = a.exits.first {
             let cause = exit.fields["cause"]?.stringValue == "unhealthy"
             a.sentences = [
-                "\(s.name) gave up (fatal): it \(exitPhrase(exit)) at \(when(exit.time, now: f.now))\(tailQuote(exit)), and "
+                "\(s.name) gave up (fatal): it \(exitPhrase(exit, s.spec.limits)) at \(when(exit.time, now: f.now))\(tailQuote(exit)), and "
                     + (cause
                         ? "its on_health hook returned \"fatal\" when it was unhealthy."
                         : "its on_exit hook or restart policy returned \"fatal\" (a restart limit, such as the limit plugin's, says so).")
@@ -155,7 +156,7 @@ enum WhyExplainer {
         if s.restarts > 0 { counts += " (\(count(s.restarts, "restart", "restarts")))" }
         a.sentences.append(counts + ".")
         if [.running, .reloading, .starting, .paused, .stopping].contains(s.state), let exit = a.exits.first {
-            var text = "Its previous run \(exitPhrase(exit)) at \(when(exit.time, now: f.now))\(tailQuote(exit))"
+            var text = "Its previous run \(exitPhrase(exit, s.spec.limits)) at \(when(exit.time, now: f.now))\(tailQuote(exit))"
             if let cause = exitCause(exit) { text += " (\(cause))" }
             a.sentences.append(text + ".")
         }

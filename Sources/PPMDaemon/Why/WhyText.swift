@@ -39,12 +39,14 @@ extension WhyExplainer {
     }
 
     /// How an `exit` entry ended: `exited with status 1 after 0.2 s`,
-    /// `was killed by signal SEGV after 3.0 s`, `was killed by the kernel's OOM killer…`.
-    static func exitPhrase(_ e: JournalEntry) -> String {
+    /// `was killed by signal SEGV after 3.0 s`, `was killed by the kernel:
+    /// out of memory (memory_max 64M) after 0.4 s` (with the service's limits).
+    static func exitPhrase(_ e: JournalEntry, _ limits: CgroupLimits = CgroupLimits()) -> String {
         let runtime = e.fields["runtime"]?.doubleValue.map { " after \(span($0))" } ?? ""
         let outcome = e.fields["outcome"]?.stringValue
         if e.fields["oom"]?.boolValue == true {
-            return "was killed by the kernel's OOM killer (out of memory)\(runtime)"
+            let limit = limits.memoryMax.map { " (memory_max \(CgroupLimits.sizeText($0)))" } ?? ""
+            return "was killed by the kernel: out of memory\(limit)\(runtime)"
         }
         if let name = e.fields["signame"]?.stringValue {
             if outcome == "stopped" { return "ended on SIG\(name)\(runtime), when it was stopped" }

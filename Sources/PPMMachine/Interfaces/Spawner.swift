@@ -19,6 +19,12 @@ package protocol Spawner: AnyObject {
     /// sends those same processes SIGKILL later, or nil when nothing is left.
     /// A process the next run starts is never among them.
     func endLeftovers(_ name: String, pgid: Int32, signal: Int32) -> (() -> Void)?
+    /// The cgroup limits (SPEC 10) of `spec` that nothing here can enforce,
+    /// with why: each limit once in the daemon's life, nil otherwise.
+    func limitsUnavailable(_ spec: ServiceSpec) -> (fields: [String], reason: String)?
+    /// After the service's process exited: whether the kernel's OOM killer
+    /// ended a process of the service during that run.
+    func outOfMemory(_ name: String) -> Bool
 }
 
 /// Process groups only (fakes, and spawners without cgroups).
@@ -26,6 +32,12 @@ extension Spawner {
     package func signalService(_ name: String, pgid: Int32, _ signal: Int32) { signalGroup(pgid, signal) }
 
     package func serviceAlive(_ name: String, pgid: Int32) -> Bool { groupAlive(pgid) }
+
+    /// No limits to report (fakes).
+    package func limitsUnavailable(_ spec: ServiceSpec) -> (fields: [String], reason: String)? { nil }
+
+    /// Never (fakes).
+    package func outOfMemory(_ name: String) -> Bool { false }
 
     package func endLeftovers(_ name: String, pgid: Int32, signal: Int32) -> (() -> Void)? {
         guard groupAlive(pgid) else { return nil }

@@ -10,6 +10,9 @@ extension SupervisorLoop {
     /// Starts a process of `spec`: its pid, or why not.
     func spawnService(_ spec: ServiceSpec) -> Result<Int32, SpawnFailure> {
         if let refusal = descriptors?.admit(spec.name, cost: descriptorCost(spec)) { return .failure(refusal) }
+        if let missing = spawner.limitsUnavailable(spec) {
+            write(JournalNote("limits_unavailable", name: spec.name, fields: ["limits": .init(missing.fields), "error": .string(missing.reason)]))
+        }
         var ends = output?.childOutput(for: spec) ?? ChildOutput()
         let notifies = if case .fd = spec.ready { true } else { false }
         if notifies, let pipes = notificationPipes { ends.notify = pipes.prepare(spec.name) }

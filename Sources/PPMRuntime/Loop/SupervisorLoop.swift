@@ -105,7 +105,7 @@ package final class SupervisorLoop {
     }
 
     /// The journal's one writer: numbers, times and stamps `utc` on every entry.
-    private func write(_ note: JournalNote) {
+    func write(_ note: JournalNote) {
         journal.record(note, at: scheduler.wallNow)
     }
 
@@ -184,6 +184,7 @@ package final class SupervisorLoop {
                 timers.removeValue(forKey: id)?.cancel()
             case .event(var event, let decide):
                 if event.kind == .exit, let output { event.tail = output.exited(event.name) }
+                if event.kind == .exit, spawner.outOfMemory(event.name) { event.extra["oom"] = .bool(true) }
                 write(JournalNote(event))
                 let result = hooks?.handle(event, decide: decide) ?? HookResult()
                 for message in result.errors { write(.hookError(message, name: event.name)) }

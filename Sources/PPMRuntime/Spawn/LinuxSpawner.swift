@@ -59,6 +59,8 @@ package final class LinuxSpawner: Spawner {
     /// them; nil: process groups only. Helpers (`spawn(_:stdinFD:output:)`)
     /// never join one.
     package var cgroups: ServiceCgroups?
+    /// SPEC 10's limits on those cgroups (nil with no cgroups).
+    package var limits: ServiceLimits?
     /// Services whose cgroup this daemon has made or checked (see `ServiceCgroups.renew`).
     private var renewedCgroups: Set<String> = []
 
@@ -90,7 +92,14 @@ package final class LinuxSpawner: Spawner {
         case .failure(let failure): return .failure(failure)
         }
         defer { close(fd) }
-        let target = CgroupTarget(directory: fd, path: cgroups.directory(for: spec.name))
+        var target = CgroupTarget(directory: fd, path: cgroups.directory(for: spec.name))
+        if let limits {
+            switch limits.prepare(spec) {
+            case .success(let legacy): (target.legacyProcs, target.legacyPaths) = legacy
+            case .failure(let failure): return .failure(failure)
+            }
+        }
+        defer { for procs in target.legacyProcs { close(procs) } }
         switch launch(spec, stdinFD: -1, output: output, cgroup: target) {
         case .started(let pid): return .success(pid)
         case .failed(let failure, let code, _, _): return .failure(Self.named(failure, code))
@@ -112,6 +121,7 @@ package final class LinuxSpawner: Spawner {
     package func forget(_ name: String) {
         prepared[name] = nil
         cgroups?.remove(name)
+        limits?.remove(name)
         renewedCgroups.remove(name)
     }
 

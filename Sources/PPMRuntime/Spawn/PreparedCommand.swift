@@ -118,13 +118,22 @@ final class PreparedCommand {
         s.cgroup_fd = cgroup?.directory ?? -1
         var pid: pid_t = 0
         var step: Int32 = 0
+        let legacyProcs = cgroup?.legacyProcs ?? []
+        let legacyPaths = (cgroup?.legacyPaths ?? []).joined(separator: " or ")
         return (cgroup?.path ?? "").withCString { path in
             if cgroup != nil { s.cgroup_path = path }
-            return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 512) { message in
-                message[0] = 0
-                let rc = ppm_spawn(&s, &pid, &step, message.baseAddress, message.count)
-                if rc == 0 { return .started(pid) }
-                return .failed(SpawnFailure(String(cString: message.baseAddress!)), errno: rc, step: step, pid: pid)
+            return legacyPaths.withCString { legacyPath in
+                legacyProcs.withUnsafeBufferPointer { procs in
+                    s.v1_cgroup_procs = procs.baseAddress
+                    s.v1_cgroup_count = Int32(procs.count)
+                    s.v1_cgroup_path = legacyPath
+                    return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 512) { message in
+                        message[0] = 0
+                        let rc = ppm_spawn(&s, &pid, &step, message.baseAddress, message.count)
+                        if rc == 0 { return .started(pid) }
+                        return .failed(SpawnFailure(String(cString: message.baseAddress!)), errno: rc, step: step, pid: pid)
+                    }
+                }
             }
         }
     }
@@ -185,6 +194,10 @@ enum SpawnOutcome {
 struct CgroupTarget {
     var directory: Int32
     var path: String
+    /// `cgroup.procs` of the service's cgroups in v1 hierarchies, open for writing.
+    var legacyProcs: [Int32] = []
+    /// Those cgroups' directories, for an error naming them.
+    var legacyPaths: [String] = []
 }
 
 /// uid, gid and supplementary groups a child switches to.
