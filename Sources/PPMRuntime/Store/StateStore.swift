@@ -1,3 +1,4 @@
+import Glibc
 package import Dispatch
 package import PPMMachine
 
@@ -28,6 +29,26 @@ package final class StateStore: @unchecked Sendable {
     package struct Process: Sendable, Equatable {
         package var pid: Int32
         package var start: UInt64
+        /// Its process group: `pid`, unless sd_notify's `MAINPID=` made
+        /// another process of the group the service's main one.
+        package var pgid: Int32
+        /// What the next daemon keeps of the run (readiness, health, notes).
+        package var kept: KeptRun?
+
+        init(pid: Int32, start: UInt64, pgid: Int32? = nil, kept: KeptRun? = nil) {
+            self.pid = pid
+            self.start = start
+            self.pgid = pgid ?? pid
+            self.kept = kept
+        }
+
+        /// Its line in the log (the whole record, as a snapshot writes it).
+        func line(_ name: String) -> String {
+            var o: [String: JSONValue] = ["run": .string(name), "pid": .int(Int64(pid)), "start": .int(Int64(start))]
+            if pgid != pid { o["pgid"] = .int(Int64(pgid)) }
+            if let kept { o["kept"] = kept.json }
+            return JSONValue.object(o).text
+        }
     }
 
     /// One run-time service: its spec and whether it was stopped on request.
@@ -90,7 +111,7 @@ package final class StateStore: @unchecked Sendable {
         lines += 1
         switch change {
         case .gone: return  // rides along with the next write
-        case .running: break
+        case .running, .kept: break
         case .saved, .held, .forgotten: pendingSync = true
         }
         pendingUrgent = true
@@ -161,9 +182,7 @@ package final class StateStore: @unchecked Sendable {
         for entry in services {
             text += JSONValue.object(["add": SpecJSON.encode(entry.spec), "held": .bool(entry.held)]).text + "\n"
         }
-        for (name, p) in processes.sorted(by: { $0.key < $1.key }) {
-            text += JSONValue.object(["run": .string(name), "pid": .int(Int64(p.pid)), "start": .int(Int64(p.start))]).text + "\n"
-        }
+        for (name, p) in processes.sorted(by: { $0.key < $1.key }) { text += p.line(name) + "\n" }
         lines = serviceEntries.count + processes.count
         file.replace(with: text, sync: true, wait: wait, done: done)
     }
@@ -196,8 +215,15 @@ package final class StateStore: @unchecked Sendable {
         switch change {
         case .running(let name, let pid):
             guard let start = Self.startTime(pid) else { return nil }
-            processes[name] = Process(pid: pid, start: start)
-            return JSONValue.object(["run": .string(name), "pid": .int(Int64(pid)), "start": .int(Int64(start))]).text
+            let group = getpgid(pid)
+            // A main process moved by MAINPID= keeps what was noted of its run.
+            let process = Process(pid: pid, start: start, pgid: group > 0 ? group : pid, kept: processes[name]?.kept)
+            processes[name] = process
+            return process.line(name)
+        case .kept(let name, let kept):
+            guard processes[name] != nil, processes[name]?.kept != kept else { return nil }
+            processes[name]?.kept = kept
+            return JSONValue.object(["kept": .string(name), "run": kept.json]).text
         case .gone(let name):
             guard processes.removeValue(forKey: name) != nil else { return nil }
             return JSONValue.object(["gone": .string(name)]).text
@@ -220,7 +246,11 @@ package final class StateStore: @unchecked Sendable {
     /// Applies one line of the log; false when it is no record.
     private func replay(_ json: JSONValue) -> Bool {
         if let name = json["run"]?.stringValue, let pid = json["pid"]?.intValue, let start = json["start"]?.intValue {
-            processes[name] = Process(pid: Int32(truncatingIfNeeded: pid), start: UInt64(max(0, start)))
+            processes[name] = Process(
+                pid: Int32(truncatingIfNeeded: pid), start: UInt64(max(0, start)),
+                pgid: json["pgid"]?.intValue.map { Int32(truncatingIfNeeded: $0) }, kept: json["kept"].flatMap(KeptRun.init(json:)))
+        } else if let name = json["kept"]?.stringValue, let kept = json["run"].flatMap(KeptRun.init(json:)) {
+            processes[name]?.kept = kept
         } else if let name = json["gone"]?.stringValue {
             processes[name] = nil
         } else if let specJSON = json["add"], let spec = SpecJSON.decode(specJSON) {
@@ -257,7 +287,7 @@ extension StateChange {
     /// The service the change is about.
     var serviceName: String {
         switch self {
-        case .running(let name, _), .gone(let name), .held(let name, _), .forgotten(let name): name
+        case .running(let name, _), .kept(let name, _), .gone(let name), .held(let name, _), .forgotten(let name): name
         case .saved(let spec, _): spec.name
         }
     }
