@@ -1,5 +1,5 @@
-import Glibc
 package import Dispatch
+import Glibc
 package import PPMMachine
 
 /// What the daemon must remember across its own restarts: the process group
