@@ -77,6 +77,10 @@ import Testing
         #expect(supervisor.handle(.notice("db", pid: 7, .status(String(repeating: "x", count: 5000)))) == [])  // unchanged
         _ = supervisor.handle(.notice("db", pid: 7, .status("")))
         #expect(snapshot("db").kept?.statusText == nil)
+        // The last text of a run outlives it (`show` of a crashed service), until the next run.
+        _ = supervisor.handle(.notice("db", pid: 7, .status("cannot bind")))
+        _ = supervisor.handle(.exited(pid: 7, status: .exited(1)))
+        #expect(snapshot("db").kept == nil && snapshot("db").lastExit?.statusText == "cannot bind")
     }
 
     @Test func whatIsKeptReadsBackAsWrittenAndBadValuesAreLeftOut() {

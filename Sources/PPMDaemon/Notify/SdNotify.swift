@@ -114,9 +114,12 @@ final class SdNotify {
         return summary
     }
 
-    /// `show`'s sd_notify fields: the last `STATUS=` text of the current run.
+    /// `show`'s sd_notify fields: the last `STATUS=` text of the current
+    /// run, or of the last one while none runs.
     func fields(of name: String) -> [String: JSONValue] {
-        supervisor.snapshot(name)?.kept?.statusText.map { ["status_text": .string($0)] } ?? [:]
+        guard let s = supervisor.snapshot(name) else { return [:] }
+        let text = s.kept.map(\.statusText) ?? s.lastExit?.statusText
+        return text.map { ["status_text": .string($0)] } ?? [:]
     }
 
     /// Keeps the services' socket open across the daemon's exec (`upgrade`),

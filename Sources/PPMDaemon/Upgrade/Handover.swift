@@ -39,7 +39,7 @@ struct Handover {
             if let e = r.lastExit {
                 o["last_exit"] = .object([
                     "result": .init(e.result), "signal": .init(e.signal), "runtime": .double(e.runtime), "time": .double(e.time),
-                    "errno": .init(e.errno),
+                    "errno": .init(e.errno), "status_text": .init(e.statusText),
                 ])
             }
             servicesJSON[name] = .object(o)
@@ -103,7 +103,8 @@ struct Handover {
                     result: e["result"]?.intValue.map { Int32(truncatingIfNeeded: $0) },
                     signal: e["signal"]?.intValue.map { Int32(truncatingIfNeeded: $0) },
                     runtime: e["runtime"]?.doubleValue ?? 0, time: e["time"]?.doubleValue ?? 0,
-                    errno: e["errno"]?.intValue.map { Int32(truncatingIfNeeded: $0) })
+                    errno: e["errno"]?.intValue.map { Int32(truncatingIfNeeded: $0) },
+                    statusText: e["status_text"]?.stringValue.map { String($0.prefix(KeptRun.maxText)) })
             }
             services[name] = ResumedService(
                 state: o["state"]?.stringValue.flatMap(ServiceState.init(rawValue:)) ?? .created,
