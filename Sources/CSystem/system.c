@@ -166,11 +166,12 @@ void ppm_timerfd_clear(int fd) {
     (void)ignored;
 }
 
-int ppm_epoll_set(int epfd, int fd, int interest) {
+int ppm_epoll_set(int epfd, int fd, int interest, int added) {
     struct epoll_event ev = { .events = ((interest & 1) ? EPOLLIN : 0) | ((interest & 2) ? EPOLLOUT : 0), .data.fd = fd };
-    if (epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev) == 0) return 0;
-    if (errno != ENOENT) return -1;
-    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+    /* The caller's guess first (one call); the other operation if the guess was stale. */
+    if (epoll_ctl(epfd, added ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) == 0) return 0;
+    if (errno != (added ? ENOENT : EEXIST)) return -1;
+    return epoll_ctl(epfd, added ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev);
 }
 
 int ppm_epoll_del(int epfd, int fd) { return epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL); }

@@ -33,6 +33,10 @@ package final class Daemon: @unchecked Sendable {
     /// The services the config declared at the last load, and their order.
     var configured: [String: ConfiguredService] = [:]
     var configOrder: [String] = []
+    /// The config's `instances` templates by name (requires resolved), and
+    /// the copies each runs now (the config's count or a `scale`).
+    var templates: [String: ConfiguredService] = [:]
+    var instanceCounts: [String: Int] = [:]
     /// The last reload's failure (wall time, `FILE:LINE: message`), until a reload succeeds: `status` shows it.
     var reloadFailure: (time: Double, error: String)?
     let loop: SupervisorLoop
@@ -150,10 +154,12 @@ package final class Daemon: @unchecked Sendable {
         upgrader = Upgrader(loop: loop, store: store, helpers: helpers, homeLock: homeLock, notify: notify, log: log)
         // Every part is made: what follows wires them to the daemon.
         host.daemon = daemonHooks()
-        let declared = config.declared.map(\.name)
-        for spec in config.declared {
-            configured[spec.name] = ConfiguredService(spec: spec, hookSources: config.hookSources[spec.name] ?? [])
-        }
+        let counts = instanceCounts(for: config.declared)
+        forgetOverriddenScales(config.declared)
+        noteTemplates(config.declared, hookSources: config.hookSources, counts: counts)
+        let services = configuredServices(config.declared, hookSources: config.hookSources, counts: counts)
+        let declared = services.map(\.spec.name)
+        for service in services { configured[service.spec.name] = service }
         configOrder = declared
         spawner.home = locations.home
         cgroups.setUp(
@@ -161,14 +167,14 @@ package final class Daemon: @unchecked Sendable {
             limits: (config.declared + store.services.map(\.spec)).contains { !$0.limits.isEmpty })
         // What a killed daemon left running; the store then records only this daemon's processes.
         var leftovers = Leftovers.find(
-            store: store, specs: config.declared + store.services.map(\.spec), home: locations.home,
+            store: store, specs: services.map(\.spec) + store.services.map(\.spec), home: locations.home,
             cgroups: spawner.cgroups, handedOver: Set((handover?.helpers ?? []).map(\.pid)))
         // An upgrade hands over what the state log has and more (time left on deadlines).
         leftovers.kept.merge(handover?.runs ?? [:]) { $1 }
         for name in store.processes.keys { store.apply(.gone(name)) }
         loop.store = store
         loop.processWatcher = PidWatcher(queue: queue)
-        host.attach(loop, scheduler: scheduler)
+        host.attach(loop, scheduler: scheduler, counts: counts)
         recordConfig(ConfigChange(added: declared))
         restoreRuntimeServices(configNames: Set(declared))
         spawner.baseEnvironment[Handover.variable] = nil

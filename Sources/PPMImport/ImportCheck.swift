@@ -1,4 +1,5 @@
 import LuaKit
+import PPMMachine
 import PPMScript
 
 /// Runs a generated config through what `ppm-lua check` does, in this
@@ -21,7 +22,7 @@ package enum ImportCheck {
             host.checksPrivileges = false
             _ = try host.lua.run(confinement, chunkName: "=import check")
             try host.loadConfig(source: lua, path: path)
-            return .success(host.declared.count)
+            return .success(ServiceInstances.expand(host.declared).count)
         } catch let e as LuaError {
             return .failure(Failure(description: e.message))
         } catch {

@@ -102,37 +102,43 @@ struct Pm2App {
                 throw ImportError(file, line: f.line, "`instances` must be a number or \"max\"")
             }
         }
+        // `%` is `%i`'s mark in the fields of a service with instances: pm2's text keeps its `%` as `%%`.
+        let literal = { (text: String) in instances > 1 ? text.replacingOccurrences(of: "%", with: "%%") : text }
+        block.set("name", .string(name))
         if instances > 1 {
-            block.loop = .init(variable: "i", from: 0, to: instances - 1)
-            block.comments.append("instances = \(instances): one service each, NODE_APP_INSTANCE = 0 … \(instances - 1)")
+            argv = argv.map(literal)
+            block.set("instances", .int(instances), comment: "copies \(name)@1 … \(name)@\(instances), group \(name)")
+            if let f = get("instances") {
+                block.untranslated.append(
+                    Untranslated(
+                        line: f.line, text: "instances: \(f.value.text ?? String(instances)) (NODE_APP_INSTANCE)",
+                        reason: "pm2 numbers instances from 0; ppm-lua's %i and PPM_INSTANCE count from 1, so NODE_APP_INSTANCE is 1 … \(instances)"))
+            }
             // pm2 runs node scripts in cluster mode unless told otherwise: one shared port.
             if get("exec_mode") == nil, ext.map({ ["js", "cjs", "mjs"].contains($0) }) ?? false, let f = get("instances") {
                 block.untranslated.append(
                     Untranslated(
                         line: f.line, text: "instances: \(instances) (cluster mode, pm2's default for node)",
-                        reason: "pm2's instances share one port; these are separate processes: give each its own PORT (e.g. 3000 + i)"))
+                        reason: "pm2's instances share one port; these are separate processes: give each its own PORT (e.g. \"30%i\")"))
             }
-            block.set("name", .code("(\(LuaLiteral.string(name + "-%d"))):format(i)"))
-        } else {
-            block.set("name", .string(name))
         }
         block.set("cmd", CommandText.expr(argv))
-        if let cwd = get("cwd")?.value.text { block.set("dir", .string(cwd)) }
+        if let cwd = get("cwd")?.value.text { block.set("dir", .string(literal(cwd))) }
         var env: [LuaField] = []
         if let f = get("env") {
             guard let vars = f.value.entries else { throw ImportError(file, line: f.line, "`env` must be a mapping") }
-            env = vars.map { LuaField($0.key, .string($0.value.text ?? "")) }
+            env = vars.map { LuaField($0.key, .string(literal($0.value.text ?? ""))) }
         }
-        if instances > 1 { env.append(LuaField(get("instance_var")?.value.text ?? "NODE_APP_INSTANCE", .code("tostring(i)"))) }
+        if instances > 1 { env.append(LuaField(get("instance_var")?.value.text ?? "NODE_APP_INSTANCE", .string("%i"))) }
         if !env.isEmpty { block.set("env", .table(env)) }
         if let user = get("user")?.value.text ?? get("uid")?.value.text { block.set("user", .string(user)) }
         if let group = get("gid")?.value.text { block.set("group", .string(group)) }
-        var groups = instances > 1 ? [name] : []
+        var groups: [String] = []
         if let ns = get("namespace")?.value.text, ns != "default" { groups.append(ns) }
         if !groups.isEmpty { block.set("groups", .array(groups.map { .string($0) })) }
         if get("autostart")?.value.bool == false { block.set("autostart", .bool(false)) }
-        if let out = get("out_file")?.value.text ?? get("output")?.value.text { block.set("stdout", .string(out)) }
-        if let err = get("error_file")?.value.text ?? get("error")?.value.text { block.set("stderr", .string(err)) }
+        if let out = get("out_file")?.value.text ?? get("output")?.value.text { block.set("stdout", .string(literal(out))) }
+        if let err = get("error_file")?.value.text ?? get("error")?.value.text { block.set("stderr", .string(literal(err))) }
         if let f = get("watch") {
             if let paths = f.value.strings, f.value.items != nil {
                 block.set("depends", .array(paths.map { .string($0) }), comment: "watch")

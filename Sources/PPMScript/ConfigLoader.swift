@@ -55,6 +55,14 @@ package final class ConfigLoader {
             }
         }
         if let cycle = RequiresCycle.find(in: declared) { throw LuaError.syntax("\(path): \(cycle)") }
+        var names = Set(declared.map(\.name))
+        for spec in declared where spec.instances != nil {
+            for copy in 1...(spec.instances ?? 1) where !names.insert(ServiceInstances.name(spec.name, copy)).inserted {
+                throw LuaError.syntax(
+                    "\(state.declaredAt[spec.name] ?? path): service '\(spec.name)': its copy '\(ServiceInstances.name(spec.name, copy))' has the name of another service"
+                )
+            }
+        }
         var files: [String: [Substring]] = [:]
         for spec in declared {
             let s = state.scripts[spec.name] ?? ServiceScripts()

@@ -1,11 +1,10 @@
 /// What to write instead of a field other supervisors have and
 /// `ppm.service{}` does not: the Lua idiom that does the same. A hint is
-/// given only while its word is not a field (a later `instances` field
-/// takes over from its hint).
+/// given only while its word is not a field.
 enum FieldHints {
     /// The idiom for each foreign field, by the word written.
     static let idioms = [
-        "instances": "copies of a service are a loop: for i = 1, 3 do ppm.service { name = \"web@\" .. i, ... } end",
+        "numprocs": "copies of a service: instances = 3 runs NAME@1 … NAME@3, %i in cmd is the number",
         "cron": "a schedule is a policy: restart = require(\"cron\"){ \"*/5 * * * *\" }",
         "schedule": "a schedule is a policy: restart = require(\"cron\"){ \"*/5 * * * *\" }",
         "cron_restart": "a schedule is a policy: restart = require(\"cron\"){ \"*/5 * * * *\" }",

@@ -11,7 +11,7 @@ extension HookHost {
     /// `on_exit` or the restart policy (`on_health` for `unhealthy`) is the
     /// decision, now or (`pending`) later as an input.
     package func handle(_ event: ServiceEvent, decide: Bool) -> HookResult {
-        let scripts = state.scripts[event.name] ?? ServiceScripts()
+        let scripts = state.scripts(of: event.name) ?? ServiceScripts()
         let own =
             switch event.kind {
             case .start: scripts.onStart != nil
@@ -70,7 +70,7 @@ extension HookHost {
     /// to `ppm.first_start` (nil: it starts as any other). Runs Lua: call
     /// it outside a Lua call.
     package func firstStartDelay(of name: String) -> Double? {
-        guard let fn = state.scripts[name]?.firstStart else { return nil }
+        guard let fn = state.scripts(of: name)?.firstStart else { return nil }
         var errors: [String] = []
         let answer = callHook(fn, [.string(name)], label: "first start of '\(name)'", errors: &errors)
         errors.forEach { recordHookError($0, service: name) }

@@ -34,6 +34,9 @@ extension HookHost {
         guard supervisor.snapshot(spec.name) == nil, state.scripts[spec.name] == nil else {
             throw LuaHostError("service '\(spec.name)': a service with this name already exists")
         }
+        if spec.instances != nil {
+            throw LuaHostError("service '\(spec.name)': 'instances' is for services of the config (ppm-lua scale changes their count)")
+        }
         for r in spec.requires where supervisor.snapshot(r) == nil {
             throw LuaHostError("service '\(spec.name)': requires unknown service '\(ConfigErrors.clip(r))'")
         }
@@ -57,7 +60,7 @@ extension HookHost {
     /// Starts a service with a scheduled first start at its time (boot then
     /// leaves it alone); without one, boot or `add` starts it as usual.
     func scheduleFirstStart(_ spec: ServiceSpec) {
-        guard state.scripts[spec.name]?.firstStart != nil, spec.autostart, !spec.disabled else { return }
+        guard state.scripts(of: spec.name)?.firstStart != nil, spec.autostart, !spec.disabled else { return }
         send(.start(spec.name, after: firstStartDelay(of: spec.name) ?? 0, scheduled: true))
     }
 

@@ -9,13 +9,13 @@ import PPMRuntime
 extension HookHost: OutputHooks {
     /// Whether a captured line of `name` is of interest: an output hook or a `ready = {log = …}` pattern.
     package func listensToOutput(of name: String) -> Bool {
-        state.scripts[name]?.onOutput != nil || state.globalHooks.contains { $0.type == "output" } || supervisor?.readyPattern(of: name) != nil
+        state.scripts(of: name)?.onOutput != nil || state.globalHooks.contains { $0.type == "output" } || supervisor?.readyPattern(of: name) != nil
     }
 
     /// Runs the output hooks over a batch of captured lines (and matches the readiness pattern).
     package func output(_ name: String, _ stream: OutputKind, _ lines: [String]) {
         if let (pattern, pid) = supervisor?.readyPattern(of: name) { matchReadyLine(name, pid: pid, pattern, lines) }
-        let own = state.scripts[name]?.onOutput
+        let own = state.scripts(of: name)?.onOutput
         let global = state.globalHooks.filter { $0.type == "output" }
         guard own != nil || !global.isEmpty else { return }
         let svc = supervisor?.snapshot(name).map { LuaValue.table(state.snapshotTable($0)) } ?? .nil

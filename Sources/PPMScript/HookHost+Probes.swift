@@ -136,7 +136,7 @@ extension HookHost {
 
     /// The service's Lua probe function for readiness or health, if it has one.
     package func probeFunction(of name: String, _ purpose: ProbePurpose) -> LuaRef? {
-        purpose == .ready ? state.scripts[name]?.readyProbe : state.scripts[name]?.healthProbe
+        purpose == .ready ? state.scripts(of: name)?.readyProbe : state.scripts(of: name)?.healthProbe
     }
 
     /// The first line of a message (a traceback follows it).

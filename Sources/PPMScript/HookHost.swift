@@ -78,7 +78,9 @@ package final class HookHost: SupervisorHooks {
     /// config's timers and does what it asked of the daemon; from now on
     /// `ppm.service` adds services live.
     /// `addDeclared` false: a reload, where the daemon sends the difference.
-    package func attach(_ loop: SupervisorLoop, scheduler: Scheduler, addDeclared: Bool = true) {
+    /// `counts`: the copies each `instances` template runs (a persisted
+    /// `scale`), else the config's count.
+    package func attach(_ loop: SupervisorLoop, scheduler: Scheduler, addDeclared: Bool = true, counts: [String: Int] = [:]) {
         self.loop = loop
         self.scheduler = scheduler
         state.attached = self
@@ -86,8 +88,9 @@ package final class HookHost: SupervisorHooks {
         loop.hooks = self
         loop.output?.policy = state.logPolicy
         if addDeclared {
-            for spec in state.declared { loop.send(.add(spec)) }
-            for spec in state.declared { scheduleFirstStart(spec) }
+            let services = ServiceInstances.expand(state.declared, counts: counts)
+            for spec in services { loop.send(.add(spec)) }
+            for spec in services { scheduleFirstStart(spec) }
         }
         state.declared = []
         for t in state.unarmed where state.timers[t.id] != nil { arm(t.id, kind: t.kind, seconds: t.seconds, fn: t.fn, scheduler: scheduler) }

@@ -31,6 +31,12 @@ final class ScriptState {
 
     /// The Lua functions of each service (hooks, policy, probes).
     var scripts: [String: ServiceScripts] = [:]
+
+    /// The Lua functions of a service; a copy of an `instances` template
+    /// (`web@2`) has its template's.
+    func scripts(of name: String) -> ServiceScripts? {
+        scripts[name] ?? ServiceInstances.split(name).flatMap { scripts[$0.template] }
+    }
     var globalHooks: [(id: Int, type: String, fn: LuaRef)] = []
     var nextHandle = 0
     /// `ppm.after`/`ppm.every` timers by handle (placeholders until attached).

@@ -34,7 +34,7 @@ struct SpecReader {
             "disabled", "depends", "bounce", "stop_signal", "stop_timeout", "restart", "on_start", "on_exit",
             "on_output", "log_max_size", "log_keep", "log_timestamps",
             "ready", "ready_timeout", "ready_every", "health", "on_ready", "on_health", "watchdog",
-            "stop_cmd", "pre_start", "post_stop", "start_timeout",
+            "stop_cmd", "pre_start", "post_stop", "start_timeout", "instances",
         ] + LimitsReader.fields
 
     /// Relative `dir` values are taken from here (the config file's folder).
@@ -105,6 +105,12 @@ struct SpecReader {
             throw field.error("'watchdog' needs ready = \"notify\" (WATCHDOG=1 comes over the notify socket)")
         }
         spec.groups = try field.strings(t["groups"], "groups") ?? []
+        if let count = try field.integer(t["instances"], "instances") {
+            guard (1...ServiceInstances.maximum).contains(count) else {
+                throw field.error("'instances' must be between 1 and \(ServiceInstances.maximum), got \(count)")
+            }
+            spec.instances = count
+        }
         spec.autostart = try field.bool(t["autostart"], "autostart") ?? true
         spec.startAfter = try field.duration(t["start_after"], "start_after") ?? 0
         spec.once = try field.bool(t["once"], "once") ?? false

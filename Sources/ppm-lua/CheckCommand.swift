@@ -45,7 +45,8 @@ struct CheckCommand: ParsableCommand {
             ["NAME", "AUTOSTART", "RESTART", "COMMAND"],
             specs.map { spec in
                 [
-                    spec.name, spec.disabled ? "disabled" : spec.autostart ? "yes" : "no",
+                    spec.instances.map { "\(spec.name)@1…\(spec.name)@\($0)" } ?? spec.name,
+                    spec.disabled ? "disabled" : spec.autostart ? "yes" : "no",
                     spec.once ? "once" : spec.restart.rawValue, ShellWords.join(spec.cmd),
                 ]
             })

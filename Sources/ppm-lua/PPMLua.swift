@@ -14,7 +14,7 @@ struct PPMLua: ParsableCommand {
         subcommands: [
             DaemonCommand.self, CheckCommand.self, StatusCommand.self, ListCommand.self, ShowCommand.self, WhyCommand.self,
             StartCommand.self, StopCommand.self, RestartCommand.self, SignalCommand.self, RemoveCommand.self, DropCommand.self,
-            AddCommand.self, EventsCommand.self, EvalCommand.self, ReplCommand.self, ExportCommand.self,
+            AddCommand.self, ScaleCommand.self, EventsCommand.self, EvalCommand.self, ReplCommand.self, ExportCommand.self,
             InitCommand.self, StatsCommand.self, LogsCommand.self, ReloadCommand.self, QuitCommand.self, UpgradeCommand.self, FDHolderCommand.self,
             TestCommand.self, ImportCommand.self, HealthCommand.self,
         ]

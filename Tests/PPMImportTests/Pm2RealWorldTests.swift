@@ -18,8 +18,9 @@ import Testing
 
     @Test func aBareAppWithCommentsAndNumericStringsImports() throws {
         let result = try Importer.importText(processJSON, path: "process.json", from: .pm2)
-        #expect(result.lua.contains(#"name = ("my-api-%d"):format(i)"#), "\(result.lua)")
-        #expect(result.lua.contains("for i = 0, 1 do"))
+        #expect(result.lua.contains(#"name = "my-api""#), "\(result.lua)")
+        #expect(result.lua.contains("instances = 2,"), "\(result.lua)")
+        #expect(result.lua.contains(#"NODE_APP_INSTANCE = "%i""#), "\(result.lua)")
         #expect(result.lua.contains(#"URL = "http://x//y""#))
         guard case .success(let count) = ImportCheck.run(result.lua, path: "imported", home: "/tmp", pluginFolders: []) else {
             Issue.record("the result does not check:\n\(result.lua)")
@@ -34,6 +35,7 @@ import Testing
         #expect(said.contains { $0.hasPrefix("3: name: my api (renamed 'my-api'") }, "\(said)")
         #expect(said.contains { $0.hasPrefix("6: pid_file: /tmp/x.pid (ppm-lua keeps each service's pid") }, "\(said)")
         #expect(said.contains { $0.hasPrefix("5: instances: 2 (cluster mode") && $0.contains("share one port") }, "\(said)")
+        #expect(said.contains { $0.hasPrefix("5: instances: 2 (NODE_APP_INSTANCE) (pm2 numbers instances from 0") }, "\(said)")
     }
 
     @Test func aCommentMarkInsideAStringStays() {

@@ -1,5 +1,6 @@
 import Foundation
 import LuaKit
+import PPMMachine
 import Testing
 
 @testable import PPMImport
@@ -59,23 +60,27 @@ import Testing
     @Test func ecosystemJSON() throws {
         let c = try load(fixture("ecosystem.json"))
         #expect(c.result.format == .pm2)
-        #expect(c.specs.map(\.name) == ["api-0", "api-1", "worker", "report"])
-        let api = try #require(c["api-1"])
+        #expect(c.specs.map(\.name) == ["api", "worker", "report"])
+        let api = try #require(c["api"])
+        #expect(api.instances == 2)
         #expect(api.cmd == ["node", "--max-old-space-size=512", "server.js", "--port", "3000"])
-        #expect(api.env == ["NODE_ENV": "production", "PORT": "3000", "NODE_APP_INSTANCE": "1"])
-        #expect(api.groups == ["api"] && api.dir == "/srv/api" && api.stopTimeout == 3)
+        #expect(api.env == ["NODE_ENV": "production", "PORT": "3000", "NODE_APP_INSTANCE": "%i"])
+        let second = ServiceInstances.copy(2, of: api)
+        #expect(second.name == "api@2" && second.env["NODE_APP_INSTANCE"] == "2" && second.groups == ["api"])
+        #expect(api.dir == "/srv/api" && api.stopTimeout == 3)
         #expect(api.stdout == "/var/log/api.out.log" && api.stderr == "/var/log/api.err.log")
         #expect(c["worker"]?.cmd == ["/usr/bin/python3", "-u", "worker.py", "--queue", "default"])
         #expect(c["worker"]?.depends == ["config/worker.yml"])
         #expect(c["report"]?.restart == .never && c["report"]?.autostart == false)
         #expect(c.result.lua.contains(#"restart_at("worker", "0 3 * * *")"#))
-        #expect(c.untranslatedLines == [10, 12, 17, 40])
+        #expect(c.untranslatedLines == [10, 11, 12, 17, 40])
     }
 
     @Test func ecosystemYAML() throws {
         let c = try load(fixture("ecosystem.yaml"))
-        #expect(c.specs.map(\.name) == ["web-0", "web-1", "queue"])
-        #expect(c["web-0"]?.groups == ["web", "front"] && c["web-0"]?.depends == ["/srv/web/**"])
+        #expect(c.specs.map(\.name) == ["web", "queue"])
+        #expect(c["web"]?.instances == 2 && c["web"]?.depends == ["/srv/web/**"])
+        #expect(c["web"].map { ServiceInstances.copy(1, of: $0).groups } == ["front", "web"])
         #expect(c["queue"]?.cmd == ["./bin/queue", "--verbose"] && c["queue"]?.logTimestamps == true)
     }
 

@@ -28,7 +28,7 @@ import Testing
 
     @Test func addingRemovingOrRunningLuaMayChangeTheServices() {
         let changing = ControlCommand.allCases.filter(\.addsOrRemovesServices)
-        #expect(changing == [.rm, .add, .eval])
+        #expect(changing == [.rm, .add, .scale, .eval])
         #expect(["exec", "del", "drop"].allSatisfy { ControlCommand(named: $0)?.addsOrRemovesServices == true })
     }
 

@@ -31,6 +31,7 @@ import Testing
             ])
         #expect(try host.complete("ppm.service { post") == ["ppm.service { post_stop"])
         #expect(try host.complete("ppm.service { start_t") == ["ppm.service { start_timeout"])
+        #expect(try host.complete("ppm.service { inst") == ["ppm.service { instances"])
         #expect(try host.complete("ppm.service { memory_") == ["ppm.service { memory_high", "ppm.service { memory_max"])
         #expect(try host.complete("ppm.service { pids") == ["ppm.service { pids_max"])
         #expect(try host.complete("ppm.service { io_") == ["ppm.service { io_weight"])

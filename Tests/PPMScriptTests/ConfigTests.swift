@@ -150,12 +150,12 @@ func configError(_ source: String) -> String {
                 == "ppm.lua:2: service 'w': 'start_after' must not be negative, got -5")
     }
 
-    /// pm2's `instances` and a `cron` field point at the Lua that does it (issue #24).
+    /// supervisord's `numprocs` and a `cron` field point at what does it (issue #24).
     @Test func foreignFieldsPointAtTheirIdiom() {
         let service = { (field: String) in "ppm.service { name = \"web\", cmd = \"/bin/true\",\n  \(field) }" }
-        let instances = configError(service("instances = 4"))
-        #expect(instances.hasPrefix("ppm.lua:2: service 'web': unknown field 'instances' (no such field; "), "\(instances)")
-        #expect(instances.contains("for i = 1, 3 do ppm.service { name = \"web@\" .. i"), "\(instances)")
+        let numprocs = configError(service("numprocs = 4"))
+        #expect(numprocs.hasPrefix("ppm.lua:2: service 'web': unknown field 'numprocs' (no such field; "), "\(numprocs)")
+        #expect(numprocs.contains("instances = 3 runs NAME@1"), "\(numprocs)")
         let cron = configError(service("cron = \"*/5 * * * *\""))
         #expect(cron.hasPrefix("ppm.lua:2: service 'web': unknown field 'cron' (no such field; "), "\(cron)")
         #expect(cron.contains("restart = require(\"cron\")"), "\(cron)")

@@ -73,6 +73,7 @@
 ---@field on_health? fun(ev: ppm.Event): ("restart"|"stop"|"fatal"|nil) on "unhealthy"/"healthy"; for unhealthy the answer acts (nil: only report)
 ---@field watchdog? number|string with ready = "notify": no WATCHDOG=1 this long makes it unhealthy
 ---@field groups? string[] CLI names accept `@group` for every member
+---@field instances? integer N copies `NAME@1` … `NAME@N` (1–1000), all in group NAME (`@NAME` or NAME address them); `%i` in cmd, env values, dir, stdout, stderr is the copy's number (`%%` a `%`); each gets `PPM_INSTANCE`; `ppm-lua scale NAME N` changes N at run time
 ---@field autostart? boolean false: start only on request (default true)
 ---@field start_after? ppm.Duration seconds before the first start (default 0)
 ---@field once? boolean never restart (default false)

@@ -163,8 +163,9 @@ int ppm_epoll_create(void);
 /// Watches `fd` (level-triggered) for input when bit 1 of `interest` is
 /// set, for room to write when bit 2 is; adds it or changes what it is
 /// watched for. Its end and errors are reported whatever `interest` says.
-/// 0 or -1.
-int ppm_epoll_set(int epfd, int fd, int interest);
+/// `added`: whether the caller believes `fd` is in the set already (one
+/// epoll_ctl when right; the other operation follows when not). 0 or -1.
+int ppm_epoll_set(int epfd, int fd, int interest, int added);
 /// Stops watching `fd` (call before closing it); 0 or -1.
 int ppm_epoll_del(int epfd, int fd);
 /// Up to `max` descriptors ready now (no waiting), each with its readiness

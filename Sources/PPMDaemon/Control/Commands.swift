@@ -43,6 +43,7 @@ extension Daemon {
         case .eval: reply(eval(request, call: call))
         case .complete: reply(complete(request))
         case .add: add(request, reply)
+        case .scale: scale(request, reply)
         case .export: reply(.success(.string(export(masked: connection.isRemote))))
         case .stats: stats(request, connection)
         case .logs: logs(request, connection)
@@ -119,7 +120,7 @@ extension Daemon {
 
     private func name(_ request: ControlRequest) -> Result<String, ControlFailure> {
         guard let name = request.string("name") else { return .failure(ControlFailure("missing argument 'name'")) }
-        guard supervisor.snapshot(name) != nil else { return .failure(ControlFailure("unknown service '\(name)'")) }
+        guard supervisor.snapshot(name) != nil else { return .failure(unknownService(name)) }
         return .success(name)
     }
 
@@ -177,7 +178,14 @@ extension Daemon {
     /// `export`: the live services as a config `check` accepts.
     private func export(masked: Bool) -> String {
         var text = "-- ppm-lua export: the services of the daemon (pid \(getpid())) as a config.\n"
+        var exportedTemplates: Set<String> = []
         for var snapshot in supervisor.list() {
+            // The copies of an `instances` template are the template once, with the count it runs.
+            if let template = exportedTemplate(of: snapshot.spec) {
+                guard exportedTemplates.insert(template.name).inserted else { continue }
+                snapshot.spec = template
+            }
+            snapshot.spec = collapsingCopies(snapshot.spec)
             if masked { snapshot.spec = SecretEnv.masked(snapshot.spec) }
             text += "\n"
             if !snapshot.spec.scriptedFields.isEmpty {

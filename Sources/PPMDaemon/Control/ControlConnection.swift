@@ -248,7 +248,10 @@ final class ControlConnection: @unchecked Sendable {
         onPeerGone = nil
         onEndOfInput = nil
         // Building and sending a reply about many services leaves megabytes
-        // free inside malloc's heap, which glibc keeps: give them back.
-        ppm_release_free_memory()
+        // free inside malloc's heap, which glibc keeps: give them back. Only
+        // after a large reply: trimming walks the whole heap and gives back
+        // pages the next request faults in again (it was a third of the
+        // system calls of a daemon answering `status` 50 times a second).
+        if sendBufferRaised { ppm_release_free_memory() }
     }
 }

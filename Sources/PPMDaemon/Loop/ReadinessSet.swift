@@ -33,6 +33,9 @@ final class ReadinessSet: @unchecked Sendable {
     private var epollFD: Int32 = -1
     private var source: AnyObject?
     private var handlers: [Int32: (Readiness) -> Void] = [:]
+    /// What each watched descriptor is watched for now (no system call to
+    /// set what is set already).
+    private var interests: [Int32: Readiness] = [:]
 
     /// An empty set on `queue`; the epoll descriptor is made at the first watch.
     init(queue: any WorkQueue) { self.queue = queue }
@@ -44,8 +47,12 @@ final class ReadinessSet: @unchecked Sendable {
     /// descriptor cannot be watched (a regular file, or no epoll set).
     @discardableResult
     func watch(_ fd: Int32, for interest: Readiness = .readable, _ handler: @escaping (Readiness) -> Void) -> Bool {
-        guard let set = epollSet(), ppm_epoll_set(set, fd, interest.rawValue & 3) == 0 else { return false }
+        let wanted = interest.intersection([.readable, .writable])
+        if handlers[fd] == nil || interests[fd] != wanted {
+            guard let set = epollSet(), ppm_epoll_set(set, fd, wanted.rawValue, handlers[fd] == nil ? 0 : 1) == 0 else { return false }
+        }
         handlers[fd] = handler
+        interests[fd] = wanted
         return true
     }
 
@@ -53,12 +60,17 @@ final class ReadinessSet: @unchecked Sendable {
     @discardableResult
     func setInterest(_ fd: Int32, _ interest: Readiness) -> Bool {
         guard handlers[fd] != nil else { return false }
-        return ppm_epoll_set(epollFD, fd, interest.rawValue & 3) == 0
+        let wanted = interest.intersection([.readable, .writable])
+        guard interests[fd] != wanted else { return true }
+        guard ppm_epoll_set(epollFD, fd, wanted.rawValue, 1) == 0 else { return false }
+        interests[fd] = wanted
+        return true
     }
 
     /// Stops watching `fd`; call before closing it.
     func forget(_ fd: Int32) {
         guard handlers.removeValue(forKey: fd) != nil else { return }
+        interests[fd] = nil
         _ = ppm_epoll_del(epollFD, fd)
     }
 

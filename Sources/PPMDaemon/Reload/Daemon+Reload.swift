@@ -30,7 +30,9 @@ extension Daemon {
         let plan = plan(for: fresh)
         let change = plan.change
         configured = plan.next
-        configOrder = fresh.declared.map(\.name)
+        configOrder = plan.order
+        forgetOverriddenScales(fresh.declared)
+        noteTemplates(fresh.declared, hookSources: fresh.hookSources, counts: plan.counts)
         swap(to: fresh)
         // Changed specs first: a dependent that no longer requires a removed
         // service is not stopped on its account.
@@ -67,7 +69,8 @@ extension Daemon {
             let fresh = try ConfigLoader(context: host.context)
             fresh.metrics = MetricRegistry(following: host.metrics)
             try fresh.loadConfig(path: path)
-            for spec in fresh.declared where configured[spec.name] == nil && (supervisor.snapshot(spec.name) != nil || host.isPending(spec.name)) {
+            let services = ServiceInstances.expand(fresh.declared, counts: instanceCounts(for: fresh.declared))
+            for spec in services where configured[spec.name] == nil && (supervisor.snapshot(spec.name) != nil || host.isPending(spec.name)) {
                 throw LuaHostError("\(path): service '\(spec.name)' already exists as a run-time service (remove it with ppm-lua rm first)")
             }
             return .success(fresh)
@@ -130,11 +133,15 @@ extension Daemon {
 
     /// Compares the new config's services to the current ones. Changed: any
     /// field of the spec, or the source text of one of its Lua functions.
-    private func plan(for fresh: ConfigLoader) -> (change: ConfigChange, next: [String: ConfiguredService]) {
+    /// Templates (`instances`) count as their copies: a changed count adds
+    /// or removes only the difference; a changed field changes every copy.
+    private func plan(for fresh: ConfigLoader) -> (change: ConfigChange, next: [String: ConfiguredService], order: [String], counts: [String: Int]) {
         var change = ConfigChange()
         var next: [String: ConfiguredService] = [:]
-        for spec in fresh.declared {
-            let entry = ConfiguredService(spec: spec, hookSources: fresh.hookSources[spec.name] ?? [])
+        let counts = instanceCounts(for: fresh.declared)
+        let services = configuredServices(fresh.declared, hookSources: fresh.hookSources, counts: counts)
+        for entry in services {
+            let spec = entry.spec
             next[spec.name] = entry
             // A config service removed with `rm` comes back, as supervisord's `update` brings it.
             guard let old = configured[spec.name], supervisor.snapshot(spec.name) != nil else {
@@ -148,7 +155,7 @@ extension Daemon {
             }
         }
         change.removed = configOrder.filter { next[$0] == nil }
-        return (change, next)
+        return (change, next, services.map(\.spec.name), counts)
     }
 
     /// Installs the new Lua state: hooks, output hooks, settings, timers and

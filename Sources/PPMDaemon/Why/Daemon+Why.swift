@@ -7,7 +7,7 @@ extension Daemon {
     /// The `why` reply: `WhyAnswer.json`.
     func why(_ request: ControlRequest) -> Result<JSONValue, ControlFailure> {
         guard let name = request.string("name") else { return .failure(ControlFailure("missing argument 'name'")) }
-        guard let service = supervisor.snapshot(name) else { return .failure(ControlFailure("unknown service '\(name)'")) }
+        guard let service = supervisor.snapshot(name) else { return .failure(unknownService(name)) }
         var facts = WhyFacts(service: service, now: scheduler.wallNow)
         facts.settings = supervisor.settings
         facts.events = journal.last(200, name: name)

@@ -83,6 +83,11 @@ package struct ServiceSpec: Sendable, Equatable {
     package var logKeep: Int?
     /// Timestamps on captured lines (nil: the daemon's setting).
     package var logTimestamps: Bool?
+    /// `instances = N` (SPEC 10): the declared spec is a template of N
+    /// copies `NAME@1` … `NAME@N`; nil for a single service.
+    package var instances: Int?
+    /// The number of this copy of a template (`web@2`: 2); nil otherwise.
+    package var instance: Int?
     /// Names of the fields that held Lua functions (`on_exit`, `restart`…).
     package var scriptedFields: [String] = []
 

@@ -18,12 +18,25 @@ struct ServiceTable {
 
     var count: Int { order.count }
 
-    mutating func insert(_ service: Service) {
+    /// Adds a service last, or a copy of a template after its siblings:
+    /// returns whether it went last.
+    @discardableResult
+    mutating func insert(_ service: Service) -> Bool {
         let name = service.spec.name
         byName[name] = service
-        order.append(name)
+        // A copy of an `instances` template (`web@4` added by `scale`) is listed after its siblings.
+        if let number = service.spec.instance, let template = ServiceInstances.split(name)?.template,
+            let sibling = groups[template]?.last(where: { ServiceInstances.split($0).map { $0.template == template && $0.number < number } ?? false }
+            ),
+            let index = order.lastIndex(of: sibling)
+        {
+            order.insert(name, at: index + 1)
+        } else {
+            order.append(name)
+        }
         for r in service.spec.requires { dependents[r, default: []].insert(name) }
         for g in service.spec.groups { groups[g, default: []].append(name) }
+        return order.last == name
     }
 
     /// Gives a service a new spec in place (same position), indexes updated.

@@ -14,4 +14,7 @@ package enum StateChange: Sendable, Equatable {
     case held(String, Bool)
     /// A run-time service was removed.
     case forgotten(String)
+    /// An `instances` template runs `count` copies (`ppm-lua scale`) while
+    /// the config says `configured`; a nil count forgets the choice.
+    case scaled(String, count: Int?, configured: Int)
 }

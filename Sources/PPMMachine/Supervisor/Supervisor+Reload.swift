@@ -25,11 +25,17 @@ extension Supervisor {
     }
 
     func declare(_ specs: [ServiceSpec]) {
-        let first = table.count
-        for spec in specs where table[spec.name] == nil { table.insert(Service(spec: spec, persist: false)) }
+        var appended = 0
+        var placedAmong: [Service] = []
+        for spec in specs where table[spec.name] == nil {
+            let service = Service(spec: spec, persist: false)
+            if table.insert(service) { appended += 1 } else { placedAmong.append(service) }
+        }
+        // Copies listed among their siblings (`scale`, a reload's `instances`) start at once: no boot cursor reaches them.
+        if hasBooted { placedAmong.forEach(initialStart) }
         // Before boot, boot starts them; during boot, the boot loop reaches them.
-        guard hasBooted, bootCursor == nil, first < table.count else { return }
-        bootCursor = first
+        guard hasBooted, bootCursor == nil, appended > 0 else { return }
+        bootCursor = table.count - appended
         continueBoot()
     }
 }

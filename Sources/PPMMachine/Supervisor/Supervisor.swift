@@ -139,10 +139,15 @@ package final class Supervisor {
         return (pattern, run.pid)
     }
 
-    /// Names of the services a CLI word means: a name, `all`, or `@group`.
+    /// Names of the services a CLI word means: a name, `all`, `@group`, or
+    /// the name of an `instances` template (its copies, `web@1` …).
     package func resolve(_ word: String) -> [String]? {
         if word == "all" { return table.order }
         if word.hasPrefix("@") { return table.groups[String(word.dropFirst())] }
+        if table[word] == nil, let members = table.groups[word] {
+            let copies = members.filter { ServiceInstances.split($0)?.template == word }
+            return copies.isEmpty ? nil : copies
+        }
         return table[word] == nil ? nil : [word]
     }
 

@@ -30,6 +30,8 @@ package enum ControlCommand: String, CaseIterable, Sendable {
     case rm
     /// Adds a run-time service (`exec`).
     case add
+    /// Changes how many copies an `instances` service runs.
+    case scale
     /// Runs a Lua chunk in the daemon.
     case eval
     /// Completes a REPL line from the daemon's globals.
@@ -94,7 +96,7 @@ package enum ControlCommand: String, CaseIterable, Sendable {
     /// call `ppm.service`): the daemon re-reads `depends` after it.
     package var addsOrRemovesServices: Bool {
         switch self {
-        case .add, .eval, .rm: true
+        case .add, .eval, .rm, .scale: true
         default: false
         }
     }

@@ -24,40 +24,22 @@ package import PPMMachine
 /// `@unchecked Sendable`: confined to the daemon's loop queue (`queue`),
 /// where the file's answers are delivered too.
 package final class StateStore: @unchecked Sendable {
-    /// A recorded process group: its leader and when it started (clock
-    /// ticks since boot, /proc/PID/stat field 22).
-    package struct Process: Sendable, Equatable {
-        package var pid: Int32
-        package var start: UInt64
-        /// Its process group: `pid`, unless sd_notify's `MAINPID=` made
-        /// another process of the group the service's main one.
-        package var pgid: Int32
-        /// What the next daemon keeps of the run (readiness, health, notes).
-        package var kept: KeptRun?
-
-        init(pid: Int32, start: UInt64, pgid: Int32? = nil, kept: KeptRun? = nil) {
-            self.pid = pid
-            self.start = start
-            self.pgid = pgid ?? pid
-            self.kept = kept
-        }
-
-        /// Its line in the log (the whole record, as a snapshot writes it).
-        func line(_ name: String) -> String {
-            var o: [String: JSONValue] = ["run": .string(name), "pid": .int(Int64(pid)), "start": .int(Int64(start))]
-            if pgid != pid { o["pgid"] = .int(Int64(pgid)) }
-            if let kept { o["kept"] = kept.json }
-            return JSONValue.object(o).text
-        }
-    }
-
     /// One run-time service: its spec and whether it was stopped on request.
     package struct Entry: Sendable, Equatable {
         package var spec: ServiceSpec
         package var held: Bool
     }
 
+    /// The copies an `instances` template runs by `ppm-lua scale`, and the
+    /// config's count then (a config that says another count wins).
+    package struct Scale: Sendable, Equatable {
+        package var count: Int
+        package var configured: Int
+    }
+
     package var path: String { file.path }
+    /// `ppm-lua scale` choices by template name.
+    package private(set) var scales: [String: Scale] = [:]
     private let file: BackgroundFile
     /// Running process groups by service, as recorded.
     package internal(set) var processes: [String: Process] = [:]
@@ -112,7 +94,7 @@ package final class StateStore: @unchecked Sendable {
         switch change {
         case .gone: return  // rides along with the next write
         case .running, .kept: break
-        case .saved, .held, .forgotten: pendingSync = true
+        case .saved, .held, .forgotten, .scaled: pendingSync = true
         }
         pendingUrgent = true
     }
@@ -125,8 +107,12 @@ package final class StateStore: @unchecked Sendable {
     /// `held`, `forgotten`) asked by a client, which hears of them only then.
     package func commit(_ changes: [StateChange], done: @escaping (WriteFailure?) -> Void) {
         var undo: [(name: String, before: Entry?, index: Int?, after: Entry?)] = []
+        var scalesBefore: [String: Scale] = [:]
         var text = ""
         for change in changes {
+            if case .scaled(let name, _, _) = change, scalesBefore[name] == nil {
+                scalesBefore[name] = scales[name] ?? Scale(count: 0, configured: 0)
+            }
             let name = change.serviceName
             let before = serviceEntries[name]
             let index = serviceOrder.firstIndex(of: name)
@@ -141,6 +127,7 @@ package final class StateStore: @unchecked Sendable {
                 for step in undo.reversed() where self.serviceEntries[step.name] == step.after {
                     self.restore(step.name, step.before, at: step.index)
                 }
+                for (name, scale) in scalesBefore { self.scales[name] = scale.count == 0 ? nil : scale }
             }
             done(failure)
         }
@@ -162,7 +149,7 @@ package final class StateStore: @unchecked Sendable {
         pending = ""
         pendingSync = false
         pendingUrgent = false
-        if needsSnapshot || lines > 256 + 4 * (processes.count + serviceEntries.count) {
+        if needsSnapshot || lines > 256 + 4 * (processes.count + serviceEntries.count + scales.count) {
             return compact(wait: false, done: done)
         }
         file.append(text, sync: sync, done: done)
@@ -183,7 +170,10 @@ package final class StateStore: @unchecked Sendable {
             text += JSONValue.object(["add": SpecJSON.encode(entry.spec), "held": .bool(entry.held)]).text + "\n"
         }
         for (name, p) in processes.sorted(by: { $0.key < $1.key }) { text += p.line(name) + "\n" }
-        lines = serviceEntries.count + processes.count
+        for (name, scale) in scales.sorted(by: { $0.key < $1.key }) {
+            text += Self.scaleLine(name, scale) + "\n"
+        }
+        lines = serviceEntries.count + processes.count + scales.count
         file.replace(with: text, sync: true, wait: wait, done: done)
     }
 
@@ -240,7 +230,16 @@ package final class StateStore: @unchecked Sendable {
             guard serviceEntries[name] != nil else { return nil }
             forget(name)
             return JSONValue.object(["forget": .string(name)]).text
+        case .scaled(let name, let count, let configured):
+            let scale = count.map { Scale(count: $0, configured: configured) }
+            guard scales[name] != scale else { return nil }
+            scales[name] = scale
+            return scale.map { Self.scaleLine(name, $0) } ?? JSONValue.object(["scale": .string(name), "count": .null]).text
         }
+    }
+
+    private static func scaleLine(_ name: String, _ scale: Scale) -> String {
+        JSONValue.object(["scale": .string(name), "count": .init(scale.count), "configured": .init(scale.configured)]).text
     }
 
     /// Applies one line of the log; false when it is no record.
@@ -259,6 +258,12 @@ package final class StateStore: @unchecked Sendable {
             serviceEntries[name]?.held = json["value"]?.boolValue ?? false
         } else if let name = json["forget"]?.stringValue {
             forget(name)
+        } else if let name = json["scale"]?.stringValue {
+            if let count = json["count"]?.intValue, let configured = json["configured"]?.intValue {
+                scales[name] = Scale(count: Int(count), configured: Int(configured))
+            } else {
+                scales[name] = nil
+            }
         } else {
             return false
         }
@@ -287,7 +292,7 @@ extension StateChange {
     /// The service the change is about.
     var serviceName: String {
         switch self {
-        case .running(let name, _), .kept(let name, _), .gone(let name), .held(let name, _), .forgotten(let name): name
+        case .running(let name, _), .kept(let name, _), .gone(let name), .held(let name, _), .forgotten(let name), .scaled(let name, _, _): name
         case .saved(let spec, _): spec.name
         }
     }
