@@ -65,6 +65,11 @@ import Testing
         let effects = supervisor.handle(.adopt("db", AdoptedProcess(pid: 7, age: 3, child: false)))
         #expect(snapshot("db").state == .running && snapshot("db").health == nil)
         #expect(armed(effects, .watchdog)?.1 == 5)
+        // A health check goes on too (after its start period, as for a new run).
+        _ = supervisor.handle(.add(testSpec("web") { $0.health = HealthSpec(probe: .tcp("127.0.0.1:1")) }))
+        let web = supervisor.handle(.adopt("web", AdoptedProcess(pid: 8, age: 3, child: false)))
+        let (probe, _) = try! #require(armed(web, .probe))
+        #expect(supervisor.handle(.timer(probe)).contains { if case .probe = $0 { true } else { false } })
     }
 
     @Test func statusTextIsNotedPerRunAndBoundedAndAnEmptyOneClearsIt() {
