@@ -170,9 +170,11 @@ package final class Daemon: @unchecked Sendable {
             asked: host.cgroups, home: locations.home,
             limits: (config.declared + store.services.map(\.spec)).contains { !$0.limits.isEmpty })
         // What a killed daemon left running; the store then records only this daemon's processes.
-        let leftovers = Leftovers.find(
+        var leftovers = Leftovers.find(
             store: store, specs: services.map(\.spec) + store.services.map(\.spec), home: locations.home,
             cgroups: spawner.cgroups, handedOver: Set((handover?.helpers ?? []).map(\.pid)))
+        // An upgrade hands over what the state log has and more (time left on deadlines).
+        leftovers.kept.merge(handover?.runs ?? [:]) { $1 }
         for name in store.processes.keys { store.apply(.gone(name)) }
         loop.store = store
         loop.processWatcher = PidWatcher(queue: queue)

@@ -52,4 +52,43 @@ import Testing
         #expect(store.writes == 0)
         #expect(FileContents.read(path) == nil)
     }
+
+    /// What is kept of a run (readiness, health, sd_notify notes) rides with
+    /// its process record: read back after a restart and after a snapshot,
+    /// written only when it changed, and gone with the process.
+    @Test func whatIsKeptOfARunComesBackWithItsProcess() throws {
+        defer { unlink(path) }
+        var kept = KeptRun(ready: true)
+        kept.statusText = "serving"
+        kept.health = .healthy
+        do {
+            let store = StateStore(path: path)
+            store.apply(.kept("self", kept))  // no process recorded yet: nothing to keep it with
+            store.apply(.running("self", pid: getpid()))
+            store.apply(.kept("self", kept))
+            store.apply(.kept("self", kept))
+            store.sync()
+            #expect(lines() == 2)
+            #expect(store.processes["self"]?.pgid == getpgid(getpid()))
+        }
+        let again = StateStore(path: path)
+        #expect(again.keptRuns() == ["self": kept])
+        // A main process moved by MAINPID= keeps what was noted of its run.
+        again.apply(.running("self", pid: getpid()))
+        #expect(again.keptRuns() == ["self": kept])
+        again.apply(.gone("self"))
+        again.apply(.running("self", pid: getpid()))
+        #expect(again.keptRuns().isEmpty)
+        // Enough changes to compact the log: the snapshot keeps it too.
+        for n in 0..<300 {
+            var changed = kept
+            changed.errno = Int32(n)
+            again.apply(.kept("self", changed))
+            again.flush()
+        }
+        again.apply(.kept("self", kept))
+        again.sync()
+        #expect(lines() < 300)
+        #expect(StateStore(path: path).keptRuns() == ["self": kept])
+    }
 }

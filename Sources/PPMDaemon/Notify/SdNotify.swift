@@ -54,7 +54,7 @@ final class SdNotify {
     /// What a service's sd_notify message means to the supervisor: `READY=1`
     /// makes the current run ready (or ends its reload), `WATCHDOG=1` keeps
     /// it healthy, `WATCHDOG=trigger` makes it unhealthy at once;
-    /// `RELOADING=1`, `STOPPING=1`, `ERRNO=` and `MAINPID=` are noted in the run.
+    /// `RELOADING=1`, `STOPPING=1`, `ERRNO=`, `STATUS=` and `MAINPID=` are noted in the run.
     private func notified(_ delivery: NotifyDelivery) {
         guard let service = supervisor.snapshot(delivery.service), let pid = service.pid else { return }
         let name = delivery.service
@@ -75,7 +75,8 @@ final class SdNotify {
                     continue
                 }
                 loop.send(.notice(name, pid: pid, .mainPID(main, group: group)))
-            case .status, .watchdogInterval, .barrier: break
+            case .status(let text): loop.send(.notice(name, pid: pid, .status(text)))
+            case .watchdogInterval, .barrier: break
             }
         }
     }
@@ -113,9 +114,12 @@ final class SdNotify {
         return summary
     }
 
-    /// `show`'s sd_notify fields: the last `STATUS=` text of the current run.
+    /// `show`'s sd_notify fields: the last `STATUS=` text of the current
+    /// run, or of the last one while none runs.
     func fields(of name: String) -> [String: JSONValue] {
-        services.statusText(name).map { ["status_text": .string($0)] } ?? [:]
+        guard let s = supervisor.snapshot(name) else { return [:] }
+        let text = s.kept.map(\.statusText) ?? s.lastExit?.statusText
+        return text.map { ["status_text": .string($0)] } ?? [:]
     }
 
     /// Keeps the services' socket open across the daemon's exec (`upgrade`),

@@ -4,8 +4,7 @@ import PPMRuntime
 
 /// The daemon's side of its services' `sd_notify` messages: which service a
 /// sending process belongs to, the `NOTIFY_SOCKET` a service gets, and what
-/// the messages said (for now the last `STATUS=` text, shown by `show`).
-/// Confined to the loop.
+/// the messages said go to the supervisor (`SdNotify`). Confined to the loop.
 final class ServiceNotifications {
     /// A service's process group leader and, with cgroups, its cgroup directory.
     struct Member {
@@ -20,7 +19,6 @@ final class ServiceNotifications {
     private let members: () -> [Member]
     /// The service whose running process leads this process group (constant time).
     private let leader: (Int32) -> String?
-    private var statusTexts: [String: String] = [:]
     private var byGroup: [Int32: String] = [:]
     /// `ppm-lua-<hash>/<dir>.service` (the last two parts of a service's cgroup) → name.
     private var byCgroup: [String: String] = [:]
@@ -51,28 +49,16 @@ final class ServiceNotifications {
         return variables
     }
 
-    /// The last `STATUS=` text of the service's current run, if it sent one.
-    func statusText(_ name: String) -> String? { statusTexts[name] }
-
-    /// A journal entry: a start drops the previous run's status; any
-    /// process change makes the sender index stale.
+    /// A journal entry: any process change makes the sender index stale.
     func noteJournal(type: String, name: String?) {
-        guard let name else { return }
+        guard name != nil else { return }
         switch type {
-        case "start":
-            statusTexts[name] = nil
-            stale = true
-        case "adopted", "exit", "stop", "fatal": stale = true
+        case "start", "adopted", "exit", "stop", "fatal": stale = true
         default: break
         }
     }
 
-    private func record(_ delivery: NotifyDelivery) {
-        for case .status(let text) in delivery.messages {
-            statusTexts[delivery.service] = text.isEmpty ? nil : text
-        }
-        onDelivery?(delivery)
-    }
+    private func record(_ delivery: NotifyDelivery) { onDelivery?(delivery) }
 
     /// The service whose process group or cgroup holds `pid`, or nil.
     func service(of pid: Int32) -> String? {
@@ -93,13 +79,10 @@ final class ServiceNotifications {
         stale = false
         byGroup.removeAll(keepingCapacity: true)
         byCgroup.removeAll(keepingCapacity: true)
-        var known: Set<String> = []
         for member in members() {
-            known.insert(member.name)
             if let pgid = member.pgid { byGroup[pgid] = member.name }
             if let dir = member.cgroup { byCgroup[Self.lastTwo(Substring(dir))] = member.name }
         }
-        statusTexts = statusTexts.filter { known.contains($0.key) }
     }
 
     private static func lastTwo(_ path: Substring) -> String {

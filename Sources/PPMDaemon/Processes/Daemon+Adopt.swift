@@ -23,7 +23,8 @@ extension Daemon {
                 // Still a child (this daemon re-executed): reaped through a pidfd again.
                 if child { reaper.watch(child: pid) }
                 let group = getpgid(pid)
-                loop.send(.adopt(name, AdoptedProcess(pid: pid, pgid: group > 0 ? group : pid, age: age, child: child)))
+                let process = AdoptedProcess(pid: pid, pgid: group > 0 ? group : pid, age: age, child: child, kept: left.kept[name])
+                loop.send(.adopt(name, process))
             } else {
                 let group = getpgid(pid)  // the recorded pid may be a main process set by MAINPID=
                 ending.append((name, group > 0 ? group : pid))

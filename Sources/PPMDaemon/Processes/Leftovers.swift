@@ -17,6 +17,9 @@ struct Leftovers {
     var duplicates: [(name: String, pgid: Int32)] = []
     /// Process groups of helpers a killed daemon left: ended.
     var helpers: [Int32] = []
+    /// What was known of each service's run (readiness, health, sd_notify
+    /// notes): recorded in the state log, or handed over by an upgrade.
+    var kept: [String: KeptRun] = [:]
 
     /// Reads the state log's records and looks for processes marked as this
     /// home's services (a daemon killed right after a spawn had no time to
@@ -25,6 +28,7 @@ struct Leftovers {
     /// `handedOver`: helpers an upgrade hands over (not strays).
     static func find(store: StateStore, specs: [ServiceSpec], home: String, cgroups: ServiceCgroups?, handedOver: Set<Int32>) -> Leftovers {
         var left = Leftovers(processes: store.leftovers(), strays: store.strays())
+        left.kept = store.keptRuns()
         let check = AdoptionCheck(owners: owners(specs), cgroups: cgroups, withoutCgroup: [HelperProcesses.mark])
         var found = ServiceFinder.find(home: home, adopting: Set(specs.map(\.name)), check: check)
         // `ppm.spawn` helpers: taken over after a re-exec, ended after a kill.
@@ -32,7 +36,9 @@ struct Leftovers {
         for (name, pids) in found {
             let kept = left.processes.first { $0.name == name }?.pid ?? pids[0]
             if !left.processes.contains(where: { $0.name == name }) { left.processes.append((name, kept)) }
-            left.duplicates += pids.filter { $0 != kept }.map { (name, $0) }
+            // The leader of the kept process's own group is no copy (a main process set by MAINPID=).
+            let group = getpgid(kept)
+            left.duplicates += pids.filter { $0 != kept && $0 != group }.map { (name, $0) }
         }
         return left
     }

@@ -18,6 +18,9 @@ struct Handover {
     var cause: String
     /// What the old image knew of each service beyond its process.
     var services: [String: ResumedService]
+    /// What was known of each running service's run beyond its process
+    /// (readiness, health, sd_notify notes, time left on its deadlines).
+    var runs: [String: KeptRun] = [:]
     /// The `ppm.spawn` helpers still running.
     var helpers: [HelperProcesses.HandedOver] = []
     /// The descriptor holding the home's lock (`HomeLock`), kept open across the exec.
@@ -25,23 +28,26 @@ struct Handover {
 
     /// The handover as JSON, as `publish` writes it and `take` reads it.
     var json: JSONValue {
-        .object([
+        var servicesJSON: [String: JSONValue] = [:]
+        for (name, r) in services {
+            var o: [String: JSONValue] = [
+                "state": .string(r.state.rawValue), "held": .bool(r.held),
+                "starts": .init(r.starts), "restarts": .init(r.restarts), "crashes": .init(r.crashes),
+            ]
+            if let due = r.startsIn { o["starts_in"] = .double(due) }
+            if let run = runs[name] { o["run"] = run.json }
+            if let e = r.lastExit {
+                o["last_exit"] = .object([
+                    "result": .init(e.result), "signal": .init(e.signal), "runtime": .double(e.runtime), "time": .double(e.time),
+                    "errno": .init(e.errno), "status_text": .init(e.statusText),
+                ])
+            }
+            servicesJSON[name] = .object(o)
+        }
+        return .object([
             "cause": .string(cause),
             "home_lock": .init(homeLock),
-            "services": .object(
-                services.mapValues { r in
-                    var o: [String: JSONValue] = [
-                        "state": .string(r.state.rawValue), "held": .bool(r.held),
-                        "starts": .init(r.starts), "restarts": .init(r.restarts), "crashes": .init(r.crashes),
-                    ]
-                    if let due = r.startsIn { o["starts_in"] = .double(due) }
-                    if let e = r.lastExit {
-                        o["last_exit"] = .object([
-                            "result": .init(e.result), "signal": .init(e.signal), "runtime": .double(e.runtime), "time": .double(e.time),
-                        ])
-                    }
-                    return .object(o)
-                }),
+            "services": .object(servicesJSON),
             "helpers": .array(
                 helpers.map { h in
                     .object([
@@ -87,7 +93,9 @@ struct Handover {
         }
         guard let text, let json = try? JSONValue.parse(text) else { return nil }
         var services: [String: ResumedService] = [:]
+        var runs: [String: KeptRun] = [:]
         for (name, o) in json["services"]?.objectValue ?? [:] {
+            if let run = o["run"].flatMap(KeptRun.init(json:)) { runs[name] = run }
             func int(_ key: String) -> Int { o[key]?.intValue.map { Int($0) } ?? 0 }
             let lastExit = o["last_exit"].flatMap { e -> LastExit? in
                 guard e.objectValue != nil else { return nil }
@@ -95,7 +103,8 @@ struct Handover {
                     result: e["result"]?.intValue.map { Int32(truncatingIfNeeded: $0) },
                     signal: e["signal"]?.intValue.map { Int32(truncatingIfNeeded: $0) },
                     runtime: e["runtime"]?.doubleValue ?? 0, time: e["time"]?.doubleValue ?? 0,
-                    errno: e["errno"]?.intValue.map { Int32(truncatingIfNeeded: $0) })
+                    errno: e["errno"]?.intValue.map { Int32(truncatingIfNeeded: $0) },
+                    statusText: e["status_text"]?.stringValue.map { String($0.prefix(KeptRun.maxText)) })
             }
             services[name] = ResumedService(
                 state: o["state"]?.stringValue.flatMap(ServiceState.init(rawValue:)) ?? .created,
@@ -111,6 +120,7 @@ struct Handover {
                 pipes: (h["pipes"]?.arrayValue ?? []).compactMap { $0.intValue.map { Int32(truncatingIfNeeded: $0) } })
         }
         var handover = Handover(cause: json["cause"]?.stringValue ?? "re-exec", services: services, helpers: helpers)
+        handover.runs = runs
         handover.homeLock = json["home_lock"]?.intValue.map { Int32(truncatingIfNeeded: $0) } ?? -1
         return handover
     }

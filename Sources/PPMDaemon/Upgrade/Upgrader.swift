@@ -55,6 +55,7 @@ final class Upgrader {
                 crashes: s.crashes, lastExit: s.lastExit, startsIn: s.startsIn)
         }
         var handover = Handover(cause: cause, services: services)
+        handover.runs = Dictionary(uniqueKeysWithValues: loop.supervisor.list().compactMap { s in s.kept.map { (s.name, $0) } })
         handover.homeLock = homeLock.lock
         handover.helpers = helpers.handOver { lostHelper($0) }
         let line = "re-executing the daemon (\(cause)); every service keeps running"

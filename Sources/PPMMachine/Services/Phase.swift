@@ -138,6 +138,10 @@ enum Phase: Equatable, Sendable {
         var stoppingNoticed = false
         /// The last sd_notify `ERRNO=`.
         var errno: Int32?
+        /// When its watchdog fires unless pinged (monotonic seconds; nil: no watchdog armed).
+        var watchdogDue: Double?
+        /// Its last sd_notify `STATUS=` text.
+        var statusText: String?
 
         init(pid: Int32, pgid: Int32, startedAt: Double) {
             self.pid = pid

@@ -84,6 +84,11 @@ final class Service {
         s.pgid = phase.pgid
         s.errno = run?.errno
         s.stoppingNotified = run?.stoppingNoticed ?? false
+        if let run {
+            var ready = true
+            if case .starting = phase { ready = false }
+            s.kept = KeptRun(run, ready: ready, now: now)
+        }
         return s
     }
 }

@@ -43,6 +43,9 @@ package struct ServiceSnapshot: Sendable {
     package var errno: Int32?
     /// The current run sent sd_notify's `STOPPING=1`.
     package var stoppingNotified = false
+    /// What another image or the next daemon keeps of the current run
+    /// (readiness, health, sd_notify notes). Not a member of the service object.
+    package var kept: KeptRun?
     /// The service's cgroup directory, when services run in cgroups (the
     /// daemon fills it in; the member is left out otherwise).
     package var cgroup: String?

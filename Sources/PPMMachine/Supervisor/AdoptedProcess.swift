@@ -11,11 +11,15 @@ package struct AdoptedProcess: Sendable, Equatable {
     /// Still a child of this process (a re-exec): its exit comes with SIGCHLD
     /// and a status; otherwise a pidfd tells only that it ended.
     package var child: Bool
+    /// What the daemon that ran it knew of the run (readiness, health,
+    /// sd_notify notes); nil: unknown, the run counts as ready.
+    package var kept: KeptRun?
 
-    package init(pid: Int32, pgid: Int32? = nil, age: Double, child: Bool) {
+    package init(pid: Int32, pgid: Int32? = nil, age: Double, child: Bool, kept: KeptRun? = nil) {
         self.pid = pid
         self.pgid = pgid ?? pid
         self.age = age
         self.child = child
+        self.kept = kept
     }
 }

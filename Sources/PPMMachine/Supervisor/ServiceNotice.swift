@@ -12,4 +12,6 @@ package enum ServiceNotice: Sendable, Equatable {
     /// `MAINPID=`: the run's main process is now `pid`, found in the process
     /// group `group` (taken only when that is the run's own group).
     case mainPID(Int32, group: Int32)
+    /// `STATUS=`: free text on the service's state (shown by `show`; empty clears it).
+    case status(String)
 }

@@ -3,6 +3,9 @@
 package enum StateChange: Sendable, Equatable {
     /// The service's process group runs with this leader.
     case running(String, pid: Int32)
+    /// What the next daemon keeps of the service's current run (readiness,
+    /// health, sd_notify notes), recorded beside its process.
+    case kept(String, KeptRun)
     /// The service has no process left.
     case gone(String)
     /// A run-time service was added (or replaced), with its held flag.

@@ -5,7 +5,11 @@ extension Supervisor {
     func adopt(_ name: String, _ process: AdoptedProcess) {
         guard let service = table[name], !service.isActive, !isShuttingDown else { return }
         let pid = process.pid
-        service.phase = .running(Phase.Run(pid: pid, pgid: process.pgid, startedAt: now.monotonic - max(0, process.age)))
+        var run = Phase.Run(pid: pid, pgid: process.pgid, startedAt: now.monotonic - max(0, process.age))
+        process.kept?.restore(into: &run)
+        // A run that was not ready yet waits on for its readiness, with what is left of its timeout.
+        let waits = process.kept?.ready == false && service.spec.ready.waits
+        service.phase = waits ? .starting(run) : .running(run)
         service.starts = max(service.starts, 1)
         table.byPid[pid] = service
         if process.pgid != pid { table.movedGroups[process.pgid] = service }  // a main process set by MAINPID=
@@ -14,6 +18,12 @@ extension Supervisor {
         if !process.child { effects.append(.watchProcess(pid: pid)) }
         emit(.adopted, service, pid: pid)
         if let bounce = service.spec.bounce, bounce > 0 { arm(service, .bounce, after: bounce) }
+        persistKept(service)
+        if waits {
+            awaitReadiness(service, run, within: process.kept?.readyIn ?? service.spec.readyTimeout)
+        } else {
+            startHealthChecks(service, watchdogIn: process.kept?.watchdogIn, adopted: process.kept?.health != nil)
+        }
     }
 
     /// Takes back what a re-executed daemon knew of a service. A service that

@@ -16,8 +16,18 @@ extension Supervisor {
             guard note(notice, in: &run, of: service, running: false) else { return }
             service.phase = .stopping(run, then: then)
         default:
-            break  // no process, or one that has been replaced
+            return  // no process, or one that has been replaced
         }
+        persistKept(service)
+    }
+
+    /// Records what the next daemon keeps of the current run (after a kill):
+    /// the state log writes it only when it changed.
+    func persistKept(_ service: Service) {
+        guard let run = service.phase.run else { return }
+        var ready = true
+        if case .starting = service.phase { ready = false }
+        effects.append(.persist(.kept(service.spec.name, KeptRun(run, ready: ready, now: now.monotonic).persisted)))
     }
 
     /// Records `notice` in `run`; false when it changes nothing.
@@ -31,7 +41,12 @@ extension Supervisor {
             guard !run.stoppingNoticed else { return false }
             run.stoppingNoticed = true
         case .errno(let number):
+            guard run.errno != number else { return false }
             run.errno = number
+        case .status(let text):
+            let kept = text.isEmpty ? nil : String(text.prefix(KeptRun.maxText))
+            guard run.statusText != kept else { return false }
+            run.statusText = kept
         case .mainPID(let main, let group):
             // Only a process of the run's own group (systemd takes any
             // process of the unit's cgroup; a group is what every service has).
@@ -62,5 +77,6 @@ extension Supervisor {
         guard let service = table[name], case .running(var run) = service.phase, run.pid == pid, run.reloading else { return }
         run.reloading = false
         service.phase = .running(run)
+        persistKept(service)
     }
 }

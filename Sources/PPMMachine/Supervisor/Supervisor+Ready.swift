@@ -9,11 +9,18 @@ extension Supervisor {
             service.phase = .running(run)
             return startHealthChecks(service)
         }
-        var run = run
-        run.readyDue = now.monotonic + spec.readyTimeout
         service.phase = .starting(run)
-        arm(service, .ready, after: spec.readyTimeout)
-        if case .probe = spec.ready { arm(service, .probe, after: spec.readyEvery) }
+        persistKept(service)
+        awaitReadiness(service, run, within: spec.readyTimeout)
+    }
+
+    /// Waits up to `seconds` for the run to become ready (probing, for probe kinds).
+    func awaitReadiness(_ service: Service, _ run: Phase.Run, within seconds: Double) {
+        var run = run
+        run.readyDue = now.monotonic + seconds
+        service.phase = .starting(run)
+        arm(service, .ready, after: seconds)
+        if case .probe = service.spec.ready { arm(service, .probe, after: service.spec.readyEvery) }
     }
 
     /// The world saw the current process say it is ready (`READY=1`, a
@@ -41,21 +48,32 @@ extension Supervisor {
         cancelTimer(service, .ready)
         cancelTimer(service, .probe)
         emit(.ready, service, pid: run.pid, extra: ["after": .double(max(0, now.monotonic - run.startedAt))])
+        persistKept(service)
         startHealthChecks(service)
         wakeDependents(of: service)
     }
 
-    private func startHealthChecks(_ service: Service) {
-        if let watchdog = service.spec.watchdog { arm(service, .watchdog, after: watchdog) }
+    /// Arms the watchdog (after `watchdogIn`, else its whole interval) and
+    /// the first health check: after `start_period`, or at the next
+    /// interval for a run `adopted` with a verdict already.
+    func startHealthChecks(_ service: Service, watchdogIn: Double? = nil, adopted: Bool = false) {
+        if let watchdog = service.spec.watchdog, case .running(var run) = service.phase {
+            let after = min(watchdogIn ?? watchdog, watchdog)
+            run.watchdogDue = now.monotonic + after
+            service.phase = .running(run)
+            arm(service, .watchdog, after: after)
+        }
         guard let health = service.spec.health else { return }
-        arm(service, .probe, after: health.startPeriod + health.every)
+        arm(service, .probe, after: adopted ? health.every : health.startPeriod + health.every)
     }
 
     /// `WATCHDOG=1` (or `=trigger`) from the current run.
     func watchdog(_ name: String, pid: Int32, trigger: Bool) {
-        guard let service = table[name], case .running(let run) = service.phase, run.pid == pid else { return }
+        guard let service = table[name], case .running(var run) = service.phase, run.pid == pid else { return }
         if trigger { return checkFailed(service, run, "WATCHDOG=trigger", at: .immediately) }
         guard let watchdog = service.spec.watchdog else { return }
+        run.watchdogDue = now.monotonic + watchdog
+        service.phase = .running(run)
         arm(service, .watchdog, after: watchdog)
         // The watchdog alone judges health: its first ping is a passed check.
         if run.health == .unhealthy || (run.health == nil && service.spec.health == nil) { checkPassed(service, run) }
@@ -105,6 +123,7 @@ extension Supervisor {
         run.health = .healthy
         service.phase = .running(run)
         guard changed else { return }
+        persistKept(service)
         emit(.healthy, service, pid: run.pid)
         wakeDependents(of: service)
     }
@@ -116,6 +135,7 @@ extension Supervisor {
         guard run.healthFailures >= needed, run.health != .unhealthy else { return service.phase = .running(run) }
         run.health = .unhealthy
         service.phase = .running(run)
+        persistKept(service)
         let hooked = service.spec.scriptedFields.contains("on_health")
         emit(.unhealthy, service, pid: run.pid, error: message, decide: hooked, extra: ["failures": .init(run.healthFailures)])
         if !hooked { act(on: service, .restart(after: nil)) }

@@ -93,7 +93,9 @@ extension Supervisor {
         cancelTimer(service, .probe)
         cancelTimer(service, .watchdog)
         if run.pid != run.pgid, table.movedGroups[run.pgid] === service { table.movedGroups[run.pgid] = nil }
-        service.lastExit = LastExit(result: status.result, signal: status.signal, runtime: runtime, time: now.wall, errno: run.errno)
+        service.lastExit = LastExit(
+            result: status.result, signal: status.signal, runtime: runtime, time: now.wall, errno: run.errno,
+            statusText: run.statusText)
         // What the service said of its failure over sd_notify (`ERRNO=`).
         let said: [String: JSONValue] = run.errno.map { ["errno": .init($0)] } ?? [:]
         let outcome: Outcome

@@ -1,5 +1,6 @@
 import CSystem
 import Glibc
+package import PPMMachine
 
 /// What a store remembers besides run-time services: the process groups
 /// recorded by a previous daemon (adoption at start).
@@ -10,12 +11,16 @@ extension StateStore {
         processes.compactMap { name, p in Self.startTime(p.pid) == p.start ? (name, p.pid) : nil }.sorted { $0.name < $1.name }
     }
 
-    /// The recorded process groups whose leader is gone while members remain
-    /// (a stop was draining them when the daemon died). A pid is not given
-    /// out again while a group still uses it, so these are the same groups.
+    /// What was noted of each recorded run (readiness, health, sd_notify notes), by service name.
+    package func keptRuns() -> [String: KeptRun] { processes.compactMapValues(\.kept) }
+
+    /// The recorded process groups whose main process is gone while members
+    /// remain (a stop was draining them when the daemon died; or the main
+    /// process set by `MAINPID=` ended). A pid is not given out again while
+    /// a group still uses it, so these are the same groups.
     package func strays() -> [(name: String, pgid: Int32)] {
         processes.compactMap { name, p in
-            Self.startTime(p.pid) == nil && ppm_group_alive(p.pid) != 0 ? (name, p.pid) : nil
+            Self.startTime(p.pid) != p.start && ppm_group_alive(p.pgid) != 0 ? (name, p.pgid) : nil
         }.sorted { $0.name < $1.name }
     }
 

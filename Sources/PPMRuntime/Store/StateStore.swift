@@ -1,4 +1,5 @@
 package import Dispatch
+import Glibc
 package import PPMMachine
 
 /// What the daemon must remember across its own restarts: the process group
@@ -23,13 +24,6 @@ package import PPMMachine
 /// `@unchecked Sendable`: confined to the daemon's loop queue (`queue`),
 /// where the file's answers are delivered too.
 package final class StateStore: @unchecked Sendable {
-    /// A recorded process group: its leader and when it started (clock
-    /// ticks since boot, /proc/PID/stat field 22).
-    package struct Process: Sendable, Equatable {
-        package var pid: Int32
-        package var start: UInt64
-    }
-
     /// One run-time service: its spec and whether it was stopped on request.
     package struct Entry: Sendable, Equatable {
         package var spec: ServiceSpec
@@ -99,7 +93,7 @@ package final class StateStore: @unchecked Sendable {
         lines += 1
         switch change {
         case .gone: return  // rides along with the next write
-        case .running: break
+        case .running, .kept: break
         case .saved, .held, .forgotten, .scaled: pendingSync = true
         }
         pendingUrgent = true
@@ -175,9 +169,7 @@ package final class StateStore: @unchecked Sendable {
         for entry in services {
             text += JSONValue.object(["add": SpecJSON.encode(entry.spec), "held": .bool(entry.held)]).text + "\n"
         }
-        for (name, p) in processes.sorted(by: { $0.key < $1.key }) {
-            text += JSONValue.object(["run": .string(name), "pid": .int(Int64(p.pid)), "start": .int(Int64(p.start))]).text + "\n"
-        }
+        for (name, p) in processes.sorted(by: { $0.key < $1.key }) { text += p.line(name) + "\n" }
         for (name, scale) in scales.sorted(by: { $0.key < $1.key }) {
             text += Self.scaleLine(name, scale) + "\n"
         }
@@ -213,8 +205,15 @@ package final class StateStore: @unchecked Sendable {
         switch change {
         case .running(let name, let pid):
             guard let start = Self.startTime(pid) else { return nil }
-            processes[name] = Process(pid: pid, start: start)
-            return JSONValue.object(["run": .string(name), "pid": .int(Int64(pid)), "start": .int(Int64(start))]).text
+            let group = getpgid(pid)
+            // A main process moved by MAINPID= keeps what was noted of its run.
+            let process = Process(pid: pid, start: start, pgid: group > 0 ? group : pid, kept: processes[name]?.kept)
+            processes[name] = process
+            return process.line(name)
+        case .kept(let name, let kept):
+            guard processes[name] != nil, processes[name]?.kept != kept else { return nil }
+            processes[name]?.kept = kept
+            return JSONValue.object(["kept": .string(name), "run": kept.json]).text
         case .gone(let name):
             guard processes.removeValue(forKey: name) != nil else { return nil }
             return JSONValue.object(["gone": .string(name)]).text
@@ -246,7 +245,11 @@ package final class StateStore: @unchecked Sendable {
     /// Applies one line of the log; false when it is no record.
     private func replay(_ json: JSONValue) -> Bool {
         if let name = json["run"]?.stringValue, let pid = json["pid"]?.intValue, let start = json["start"]?.intValue {
-            processes[name] = Process(pid: Int32(truncatingIfNeeded: pid), start: UInt64(max(0, start)))
+            processes[name] = Process(
+                pid: Int32(truncatingIfNeeded: pid), start: UInt64(max(0, start)),
+                pgid: json["pgid"]?.intValue.map { Int32(truncatingIfNeeded: $0) }, kept: json["kept"].flatMap(KeptRun.init(json:)))
+        } else if let name = json["kept"]?.stringValue, let kept = json["run"].flatMap(KeptRun.init(json:)) {
+            processes[name]?.kept = kept
         } else if let name = json["gone"]?.stringValue {
             processes[name] = nil
         } else if let specJSON = json["add"], let spec = SpecJSON.decode(specJSON) {
@@ -289,7 +292,7 @@ extension StateChange {
     /// The service the change is about.
     var serviceName: String {
         switch self {
-        case .running(let name, _), .gone(let name), .held(let name, _), .forgotten(let name), .scaled(let name, _, _): name
+        case .running(let name, _), .kept(let name, _), .gone(let name), .held(let name, _), .forgotten(let name), .scaled(let name, _, _): name
         case .saved(let spec, _): spec.name
         }
     }

@@ -1,0 +1,106 @@
+import PPMMachineTesting
+import Testing
+
+@testable import PPMMachine
+
+/// An adopted run (after `ppm-lua upgrade` or a killed daemon) with what
+/// the previous daemon knew of it (`KeptRun`): its readiness, health,
+/// sd_notify notes and the time left on its deadlines.
+@Suite struct AdoptKeptRunTests {
+    let clock = ManualScheduler()
+    let supervisor: Supervisor
+
+    init() { supervisor = Supervisor(clock: clock) }
+
+    func armed(_ effects: [Effect], _ kind: TimerID.Kind) -> (TimerID, Double)? {
+        effects.lazy.compactMap { if case .arm(let id, let after) = $0, id.kind == kind { (id, after) } else { nil } }.first
+    }
+    func events(_ effects: [Effect]) -> [ServiceEvent] { effects.compactMap { if case .event(let e, _) = $0 { e } else { nil } } }
+    func snapshot(_ name: String) -> ServiceSnapshot { supervisor.snapshot(name)! }
+
+    @Test func aRunThatWasNotReadyYetWaitsForItsReadinessWithTheTimeLeft() {
+        _ = supervisor.handle(.add(testSpec("db") { $0.ready = .notify }))
+        var kept = KeptRun(ready: false)
+        kept.readyIn = 12
+        let effects = supervisor.handle(.adopt("db", AdoptedProcess(pid: 7, age: 3, child: true, kept: kept)))
+        #expect(snapshot("db").state == .starting)
+        #expect(armed(effects, .ready)?.1 == 12)
+        let ready = supervisor.handle(.ready("db", pid: 7))
+        #expect(snapshot("db").state == .running)
+        #expect(events(ready).contains { $0.kind == .ready })
+        #expect(ready.contains(.persist(.kept("db", KeptRun(ready: true)))))
+    }
+
+    @Test func aReadyRunKeepsItsVerdictAndNotesAndItsWatchdogFiresWhenDue() {
+        _ = supervisor.handle(
+            .add(
+                testSpec("db") {
+                    $0.ready = .notify
+                    $0.watchdog = 5
+                }))
+        var kept = KeptRun(ready: true)
+        kept.health = .healthy
+        kept.statusText = "serving"
+        kept.errno = 4
+        kept.watchdogIn = 1.5
+        let effects = supervisor.handle(.adopt("db", AdoptedProcess(pid: 30, pgid: 7, age: 3, child: false, kept: kept)))
+        let s = snapshot("db")
+        #expect(s.state == .running && s.pid == 30 && s.pgid == 7 && s.health == .healthy && s.errno == 4)
+        #expect(s.kept?.statusText == "serving")
+        let (watchdog, after) = try! #require(armed(effects, .watchdog))
+        #expect(after == 1.5)
+        #expect(events(effects).map(\.kind) == [.adopted])
+        clock.advance(1.5)
+        let fired = supervisor.handle(.timer(watchdog))
+        #expect(events(fired).contains { $0.kind == .unhealthy })
+    }
+
+    @Test func aRunAdoptedWithoutNotesIsReadyAndItsChecksStart() {
+        _ = supervisor.handle(
+            .add(
+                testSpec("db") {
+                    $0.ready = .notify
+                    $0.watchdog = 5
+                }))
+        let effects = supervisor.handle(.adopt("db", AdoptedProcess(pid: 7, age: 3, child: false)))
+        #expect(snapshot("db").state == .running && snapshot("db").health == nil)
+        #expect(armed(effects, .watchdog)?.1 == 5)
+        // A health check goes on too (after its start period, as for a new run).
+        _ = supervisor.handle(.add(testSpec("web") { $0.health = HealthSpec(probe: .tcp("127.0.0.1:1")) }))
+        let web = supervisor.handle(.adopt("web", AdoptedProcess(pid: 8, age: 3, child: false)))
+        let (probe, _) = try! #require(armed(web, .probe))
+        #expect(supervisor.handle(.timer(probe)).contains { if case .probe = $0 { true } else { false } })
+    }
+
+    @Test func statusTextIsNotedPerRunAndBoundedAndAnEmptyOneClearsIt() {
+        _ = supervisor.handle(.add(testSpec("db") { $0.ready = .notify }))
+        _ = supervisor.handle(.boot)
+        _ = supervisor.handle(.spawned("db", .success(7)))
+        let noted = supervisor.handle(.notice("db", pid: 7, .status(String(repeating: "x", count: 5000))))
+        #expect(snapshot("db").kept?.statusText?.count == KeptRun.maxText)
+        #expect(noted.contains { if case .persist(.kept("db", _)) = $0 { true } else { false } })
+        #expect(supervisor.handle(.notice("db", pid: 7, .status(String(repeating: "x", count: 5000)))) == [])  // unchanged
+        _ = supervisor.handle(.notice("db", pid: 7, .status("")))
+        #expect(snapshot("db").kept?.statusText == nil)
+        // The last text of a run outlives it (`show` of a crashed service), until the next run.
+        _ = supervisor.handle(.notice("db", pid: 7, .status("cannot bind")))
+        _ = supervisor.handle(.exited(pid: 7, status: .exited(1)))
+        #expect(snapshot("db").kept == nil && snapshot("db").lastExit?.statusText == "cannot bind")
+    }
+
+    @Test func whatIsKeptReadsBackAsWrittenAndBadValuesAreLeftOut() {
+        var kept = KeptRun(ready: true)
+        kept.health = .unhealthy
+        kept.healthFailures = 2
+        kept.reloading = true
+        kept.stoppingNoticed = true
+        kept.errno = 2
+        kept.statusText = "up"
+        kept.readyIn = 1
+        kept.watchdogIn = 2
+        #expect(KeptRun(json: kept.json) == kept)
+        let bad = try! JSONValue.parse(#"{"ready": true, "errno": -1, "watchdog_in": -3, "health": "great"}"#)
+        #expect(KeptRun(json: bad) == KeptRun(ready: true))
+        #expect(KeptRun(json: .string("x")) == nil)
+    }
+}
