@@ -15,7 +15,7 @@ struct HealthCommand: ParsableCommand {
     var names: [String] = []
 
     func run() throws {
-        let list = try client.call("ls", ["fields": .init(["name", "state", "health", "groups", "autostart"])]).arrayValue ?? []
+        let list = try client.call("ls", ["fields": .init(["name", "state", "health", "groups", "autostart", "once"])]).arrayValue ?? []
         var wanted: [JSONValue] = []
         if names.isEmpty {
             wanted = list.filter { $0["autostart"]?.boolValue != false && $0["state"]?.stringValue != "disabled" }
@@ -35,7 +35,10 @@ struct HealthCommand: ParsableCommand {
         let verdicts = wanted.map { s -> (name: String, state: String, health: String?, ok: Bool) in
             let state = s["state"]?.stringValue ?? "?"
             let health = s["health"]?.stringValue
-            return (s["name"]?.stringValue ?? "?", state, health, (state == "running" || state == "reloading") && health != "unhealthy")
+            // A `once` job that finished (exited 0) did what it is for: a migration
+            // does not make the container unhealthy once it is done.
+            let done = state == "finished" && s["once"]?.boolValue == true
+            return (s["name"]?.stringValue ?? "?", state, health, done || ((state == "running" || state == "reloading") && health != "unhealthy"))
         }
         if json {
             printJSON(

@@ -3,8 +3,9 @@ import Testing
 
 /// The health of a `once` job that has finished (SPEC 9 is silent on it;
 /// decided here): its checks stop when its process exits, `ls` shows no
-/// verdict for it, and `ppm-lua health` does not pass it, since SPEC 9
-/// asks every named service to be running.
+/// verdict for it, and `ppm-lua health` passes it once it has finished
+/// (exited 0): a migration must not keep a container unhealthy after it
+/// did its work. A failed one does not pass.
 @Suite(.serialized) struct OnceJobHealthTests {
     @Test func aFinishedOnceJobHasNoHealthAndIsNoLongerChecked() throws {
         let s = try Sandbox()
@@ -31,8 +32,17 @@ import Testing
         let events = s.events("job").compactMap { $0["type"] as? String }
         let exit = try #require(events.lastIndex(of: "exit"))
         #expect(!events[exit...].contains("healthy") && !events[exit...].contains("unhealthy"), "\(events)")
-        // SPEC 9: `health` passes running services only.
-        let health = s.run("health", "job")
-        #expect(health.status == 1 && health.stdout.contains("job: finished"), "\(health.stdout)")
+        // Finished: done, not unhealthy (by name and in the default set alike).
+        #expect(s.run("health", "job").status == 0)
+        #expect(s.run("health").status == 0)
+    }
+
+    @Test func aFailedOnceJobFailsHealth() throws {
+        let s = try Sandbox()
+        try s.write(#"ppm.service { name = "job", once = true, cmd = { "/bin/sh", "-c", "exit 3" } }"#)
+        try s.startDaemon()
+        #expect(eventually { s.state("job") == "crashed" })
+        let health = s.run("health")
+        #expect(health.status == 1 && health.stdout.contains("job: crashed"), "\(health.stdout)")
     }
 }

@@ -47,10 +47,12 @@ extension Daemon {
     }
 
     /// 200 when `ppm-lua health` would exit 0 (every autostart service that
-    /// is not disabled runs and is not unhealthy), else 503 naming those that are not.
+    /// is not disabled runs and is not unhealthy, or is a `once` job that
+    /// finished), else 503 naming those that are not.
     private func readiness() -> HTTPResponse {
         var notReady: [String] = []
         for s in supervisor.list() where s.spec.autostart && s.state != .disabled {
+            if s.spec.once && s.state == .finished { continue }
             if !s.state.isUp {
                 notReady.append("\(s.name): \(s.state.rawValue)")
             } else if s.health == .unhealthy {
