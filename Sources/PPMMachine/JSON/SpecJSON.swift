@@ -58,7 +58,7 @@ extension SpecJSON {
             "stdin": .null, "stdout": .null, "stderr": .null, "ulimit": .object([:]), "nice": .null, "cpu": .array([]),
             "requires": .array([]), "groups": .array([]), "autostart": .bool(true), "start_after": .double(0),
             "once": .bool(false), "wait": .bool(false), "disabled": .bool(false), "depends": .array([]), "bounce": .null,
-            "instances": .null,
+            "instances": .null, "forward": .null,
         ]
         let all = defaults.merging(readinessDefaults, uniquingKeysWith: { a, _ in a }).merging(stoppingDefaults, uniquingKeysWith: { a, _ in a })
             .merging(limitsDefaults, uniquingKeysWith: { a, _ in a })
