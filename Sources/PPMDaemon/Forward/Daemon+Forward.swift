@@ -15,7 +15,7 @@ extension Daemon {
 
     /// After a reload: the setting and the services' modes may have changed.
     func refreshForwarding() {
-        forwarder.refresh(specs: configured.values.map(\.spec))
+        forwarder.refresh(specs: configured.values.map(\.spec) + store.services.map(\.spec))
     }
 }
 
