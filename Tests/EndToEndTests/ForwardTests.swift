@@ -25,6 +25,19 @@ import Testing
         #expect(!daemonOutput(box).contains { $0.contains("hidden") })
     }
 
+    @Test func aReloadTurnsForwardingOn() throws {
+        let box = try Sandbox()
+        let service = #"ppm.service { name = "web", cmd = { "/bin/sh", "-c", "echo started $$; exec sleep 1000" } }"#
+        try box.write(service)
+        try box.startDaemon()
+        #expect(eventually { box.run("logs", "web").stdout.contains("started") })
+        #expect(!daemonOutput(box).contains { $0.contains("started") })
+        try box.write(#"ppm.settings { forward = "stdout" }"# + "\n" + service)
+        #expect(box.run("reload").status == 0)
+        #expect(box.run("restart", "web").status == 0)
+        #expect(eventually { daemonOutput(box).contains { $0.hasPrefix("web | started ") } }, "\(daemonOutput(box))")
+    }
+
     @Test func jsonModeWritesOneParsableObjectPerLine() throws {
         let box = try Sandbox()
         try box.write(
