@@ -36,6 +36,7 @@ final class Forwarder {
     private var usedStdout = false
     private var usedJournal = false
     private var retryArmed = false
+    private var flushArmed = false
     private var noteArmed = false
     /// Drops already journaled.
     private var journaledDrops = 0
@@ -93,8 +94,20 @@ final class Forwarder {
             usedJournal = true
             journal.send(line.name, line.stream, line.text, time: now(), pid: pid(line.name))
         }
-        if usedStdout && stdout.pending { armRetry() }
+        if usedStdout && stdout.pending { flushSoon() }
         if dropped > before { armNote() }
+    }
+
+    /// Writes the lines of this burst in one go once the loop is done with it.
+    private func flushSoon() {
+        guard !flushArmed, !retryArmed else { return }
+        flushArmed = true
+        schedule(0) { [weak self] in
+            guard let self else { return }
+            self.flushArmed = false
+            self.stdout.flush()
+            if self.stdout.pending { self.armRetry() }
+        }
     }
 
     /// Writes what waits for stdout again shortly (no writability watch: a timer while stuck).

@@ -40,7 +40,8 @@ final class StdoutSink {
     /// Whether bytes wait for the descriptor to take them.
     var pending: Bool { sent < queue.count }
 
-    /// Queues one line (dropped and counted when the queue is full) and writes what it can.
+    /// Queues one line (dropped and counted when the queue is full); writes
+    /// once 64 KiB wait, else on the next `flush` (one write for a burst of lines).
     func write(_ line: [UInt8]) {
         if queue.count - sent + line.count > Self.queueLimit {
             flush()
@@ -51,7 +52,7 @@ final class StdoutSink {
         }
         forwarded += 1
         queue.append(contentsOf: line)
-        flush()
+        if queue.count - sent >= 64 * 1024 { flush() }
     }
 
     /// Writes what the descriptor takes now, without waiting.
