@@ -138,7 +138,9 @@ package final class Daemon: @unchecked Sendable {
         loop.commandRunner = ServiceCommandRunner(helpers: helpers)
         // A pipe per captured stream: room for thousands of services.
         spawner.childFileLimit = LinuxSpawner.raiseFileLimit()
-        output = OutputCapture(directory: locations.logs, watcher: ReadinessSet(queue: queue), policy: host.logPolicy)
+        output = OutputCapture(
+            directory: locations.logs, watcher: ReadinessSet(queue: queue), policy: host.logPolicy,
+            openFiles: OutputCapture.logFileCapacity(limit: DescriptorBudget.limit()))
         output.hooks = host
         loop.output = output
         forwarder = Forwarder(output: output, commandLine: options.forward, environment: Forwarder.socketOverrides())
@@ -192,14 +194,14 @@ package final class Daemon: @unchecked Sendable {
 
     /// Makes `holder` keep the output pipes, and takes back the pipes of
     /// services a killed daemon left running, as many as the limit allows
-    /// (each costs its read end and its log file; about `services` may run).
+    /// (each costs its read end, the log files a share of their own; about `services` may run).
     private static func keepOutput(_ output: OutputCapture, in holder: FDHolder?, services: Int, disk: HomeDisk) {
         guard let holder else {
             return Console.error("ppm-lua: warning: the fd holder did not start: captured output will not survive a killed daemon\n")
         }
         output.keeper = holder
         output.onUnkept = { [unowned disk] name, stream, reason in disk.reportUnkept(name, stream, reason) }
-        let (pipes, lost) = holder.takeAll(budget: DescriptorBudget.available(services: services) / 2)
+        let (pipes, lost) = holder.takeAll(budget: max(0, DescriptorBudget.available(services: services) - output.logFileCapacity))
         output.restore(pipes)
         if !lost.isEmpty {
             Console.error(

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Glibc
+import PPMMachine
+import PPMProtocol
 import PPMRuntime
 
 /// `ppm-lua status`.
@@ -9,7 +11,11 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let reply = try client.callRaw("status")
+        Self.show(try client.callRaw("status"), json: json)
+    }
+
+    /// Prints the daemon's `status` reply (also `QuickCommand`'s).
+    static func show(_ reply: ControlResult, json: Bool) {
         if json { return printJSON(raw: reply.raw) }
         let s = reply.value
         print("pid       \(s["pid"]?.intValue ?? 0)")
@@ -40,17 +46,18 @@ struct ListCommand: ParsableCommand {
     @OptionGroup var client: ClientOptions
     @Flag(help: "Print JSON.") var json = false
 
+    /// The members of each service the table needs: the daemon sends only those.
+    static let tableFields: [String: JSONValue] = [
+        "fields": .init(["name", "state", "pid", "starts", "uptime", "last_exit", "health", "health_check", "scheduled", "starts_in"])
+    ]
+
     func run() throws {
         if json { return printJSON(raw: try client.callRaw("ls", parsing: false).raw) }
-        // The table needs six members of each service: the daemon sends only those.
-        let list = try client.call(
-            "ls",
-            [
-                "fields": .init([
-                    "name", "state", "pid", "starts", "uptime", "last_exit", "health", "health_check",
-                    "scheduled", "starts_in",
-                ])
-            ])
+        Self.show(try client.call("ls", Self.tableFields))
+    }
+
+    /// Prints the `ls` reply asked with `tableFields` as a table (also `QuickCommand`'s).
+    static func show(_ list: JSONValue) {
         let services = list.arrayValue ?? []
         // A HEALTH column when any service has a check (SPEC 9), `-` until its first verdict.
         let health = services.contains { $0["health_check"]?.stringValue != nil || $0["health"]?.stringValue != nil }

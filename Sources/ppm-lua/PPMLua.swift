@@ -28,9 +28,11 @@ struct PPMLua: ParsableCommand {
     /// An unknown subcommand is named, with the closest one; a usage error
     /// is one line `ppm-lua: message (see 'ppm-lua CMD --help')` with
     /// swift-argument-parser's exit code; help, version and completion
-    /// scripts are swift-argument-parser's.
+    /// scripts are swift-argument-parser's. `status` and `ls` take a
+    /// shorter way (`QuickCommand`).
     static func main() {
         let words = Array(CommandLine.arguments.dropFirst())
+        if QuickCommand.run(words) { return }
         if let word = words.first, !word.hasPrefix("-"), !commandNames.contains(word) {
             printError("unknown command '\(word)'\(Suggest.hint(word, in: commandNames)); see 'ppm-lua --help'")
             Glibc.exit(ExitCode.validationFailure.rawValue)

@@ -7,6 +7,7 @@ Usage (normally through bench/run, which builds and installs first):
 import argparse
 import json
 import os
+import resource
 import signal
 import sys
 import tempfile
@@ -37,6 +38,23 @@ class Ctx:
     def __init__(self, a):
         self.ppm, self.probe, self.floor, self.path = a.ppm, a.probe, a.floor, a.path
         self.tlsload = a.tlsload
+        self.discard_output = False
+
+
+def room_for(services):
+    """Whether the open-files limit the daemon inherits has room for
+    `services` with their output captured (3 descriptors each, its own
+    and a reserve); raises the soft limit, and the hard one where allowed."""
+    need = 3 * services + 1024
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    for limits in ((max(hard, need), max(hard, need)), (min(hard, need), hard)):
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, limits)
+        except (ValueError, OSError):
+            continue
+        if limits[0] >= need:
+            return True
+    return False
 
 
 def run_system(cls, ctx, root, plan, notes):
@@ -55,6 +73,7 @@ def run_system(cls, ctx, root, plan, notes):
             return None
 
     S, M, L = plan["small"], plan["mid"], plan["large"]
+    only_large = plan.get("only_large", False)
 
     def session_memory(n):
         with Session(cls(ctx), root, n) as s:
@@ -117,6 +136,9 @@ def run_system(cls, ctx, root, plan, notes):
             res[f"down@{L}"] = d["s"] if not d["left"] else f"{d['left']} left"
             log(f"{name}: stop all {d['s']:.2f} s, {d['left']} left")
 
+    if only_large:                      # --services N: the large session alone
+        step(f"{L} services", session_large)
+        return res
     for n in (0, M):
         step(f"{n} services", lambda: session_memory(n))
     step(f"{S} services", session_small)
@@ -146,6 +168,12 @@ def run_system(cls, ctx, root, plan, notes):
 
 def rows(plan):
     S, M, L = plan["small"], plan["mid"], plan["large"]
+    if plan.get("only_large"):
+        return [(k, label, unit) for k, label, unit in _rows(S, M, L) if k.endswith(f"@{L}")]
+    return _rows(S, M, L)
+
+
+def _rows(S, M, L):
     return [
         (f"restart_p50@{S}", f"crash → running, p50, {S} services", "ms"),
         (f"restart_p99@{S}", f"crash → running, p99, {S} services", "ms"),
@@ -195,11 +223,28 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the /tmp work dir")
     ap.add_argument("--out", help="write the markdown here")
     ap.add_argument("--raw", help="write all figures as JSON here")
+    ap.add_argument("--services", type=int,
+                    help="only the large session, at this many services (ppm-lua and the floor "
+                         "unless --only says otherwise); its table becomes a section of --out")
     a = ap.parse_args()
-    if a.only and a.out and a.raw:       # a partial run leaves results.md alone
+    section = None
+    if a.services:
+        section, a.only = f"## At {a.services:,} services", a.only or "ppm-lua,floor"
+    elif a.only and a.out and a.raw:     # a partial run leaves results.md alone
         a.out = os.path.join(os.path.dirname(a.raw), "results-partial.md")
     plan = QUICK if a.quick else FULL
     ctx = Ctx(a)
+    notes = []
+    if a.services:
+        plan = dict(plan, large=a.services, only_large=True)
+        if not room_for(a.services):
+            # As in a container whose root lacks CAP_SYS_RESOURCE: the
+            # services' output goes to /dev/null, and only their pidfds count.
+            ctx.discard_output = True
+            notes.append(f"ppm-lua: the open-files hard limit "
+                         f"({resource.getrlimit(resource.RLIMIT_NOFILE)[1]:,}) has no room for "
+                         f"{a.services:,} services with captured output (3 descriptors each), "
+                         f"and cannot be raised here: their stdout and stderr go to /dev/null")
     picked = [c for c in ALL if not a.only or c.name in a.only.split(",")]
 
     def on_signal(sig, _frame):
@@ -208,8 +253,9 @@ def main():
         signal.signal(sig, on_signal)
     procs.become_subreaper()
     root = tempfile.mkdtemp(prefix="ppm-bench.", dir="/tmp")
+    load_at_start = open("/proc/loadavg").read().split()[0]
     log(f"{'quick' if a.quick else 'full'} run in {root}: {plan}")
-    results, notes = {}, []
+    results = {}
     try:
         for cls in picked:
             why = cls(ctx).missing()
@@ -231,9 +277,27 @@ def main():
             shutil.rmtree(root, ignore_errors=True)
 
     names = [c.name for c in picked]
+    if section:
+        text = "\n\n".join([
+            section,
+            f"`bench/run --services {a.services}`" + (" --quick" if a.quick else "") + ": "
+            f"the large session alone, {', '.join(names)}.",
+            report.machine(a.repo, a.path, load_at_start),
+            report.table(rows(plan), names, results),
+            report.floor_ratios(results, plan),
+            report.targets(results, plan),
+            "Notes:\n" + "\n".join(f"- {n}" for n in notes) if notes else "Notes: none.",
+        ]) + "\n"
+        print(text)
+        if a.out:
+            report.put_section(a.out, section, text)
+        if a.raw:
+            with open(a.raw.replace(".json", f"-{a.services}.json"), "w") as f:
+                json.dump({"plan": plan, "results": results, "notes": notes}, f, indent=1)
+        return
     text = "\n\n".join([
         f"# ppm-lua benchmark ({'quick' if a.quick else 'full'} run)",
-        report.machine(a.repo, a.path),
+        report.machine(a.repo, a.path, load_at_start),
         report.table(rows(plan), names, results),
         report.targets(results, plan),
         "Notes:\n" + "\n".join(f"- {n}" for n in notes) if notes else "Notes: none.",

@@ -106,6 +106,8 @@ class PPMLua(System):
             if variant == "hook":
                 head.append("local hook = function(ev) return nil end")
                 extra += ", on_exit = hook"
+        if getattr(self.ctx, "discard_output", False):
+            extra += ', stdout = "/dev/null", stderr = "/dev/null"'
         lines = [f"ppm.service {{ name = {json.dumps(n)}, cmd = "
                  f"{{ {', '.join(json.dumps(a) for a in self.probe_cmd(n))} }}, "
                  f"{extra} }}" for n in self.names]

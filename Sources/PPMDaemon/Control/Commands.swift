@@ -116,7 +116,7 @@ extension Daemon {
             shown.write(to: &writer, only: only)
         }
         writer.appendByte(UInt8(ascii: "]"))
-        connection.send(ControlReply.ok(request.id, rawResult: writer.bytes))
+        connection.send(bytes: ControlReply.okLine(request.id, rawResult: writer.bytes))
     }
 
     private func name(_ request: ControlRequest) -> Result<String, ControlFailure> {
@@ -226,7 +226,7 @@ extension Daemon {
             list.appendRaw(line.utf8)
         }
         list.appendByte(UInt8(ascii: "]"))
-        connection.send(ControlReply.ok(request.id, rawResult: list.bytes))
+        connection.send(bytes: ControlReply.okLine(request.id, rawResult: list.bytes))
         guard request.bool("follow") else { return }
         let observer = journal.addObserver { [weak connection] entry in
             guard let connection, name == nil || entry.name == name else { return }

@@ -6,6 +6,11 @@ import PPMProtocol
 extension ControlConnection {
     /// Queues one reply line.
     func send(_ line: String) {
+        queue.perform { self.sendNow(line.utf8) }
+    }
+
+    /// Queues one reply line given as bytes (a large `ls`: no String made of it).
+    func send(bytes line: [UInt8]) {
         queue.perform { self.sendNow(line) }
     }
 
@@ -26,11 +31,10 @@ extension ControlConnection {
     /// follower that stopped reading must not grow the daemon's memory).
     static let maxPending = 16 << 20
 
-    private func sendNow(_ line: String) {
+    private func sendNow(_ line: some Collection<UInt8>) {
         guard !isClosed else { return }
-        guard output.count + line.utf8.count < Self.maxPending else { return close() }
-        output += Array(line.utf8)
-        output.append(10)
+        guard output.count + line.count < Self.maxPending else { return close() }
+        output.appendLine(line)
         if output.count > Self.largeReply && !sendBufferRaised { raiseSendBuffer() }
         flush()
     }
@@ -55,8 +59,8 @@ extension ControlConnection {
     /// Writes what the socket takes of `output`; closes on a write error.
     func flush() {
         while !output.isEmpty {
-            switch output.withUnsafeBytes({ channel.write($0) }) {
-            case .bytes(let n): output.removeFirst(n)
+            switch output.withUnsent({ channel.write($0) }) {
+            case .bytes(let n): output.consume(n)
             case .wouldBlock: return finishFlush()
             case .ended, .failed: return close()
             }

@@ -31,7 +31,7 @@ final class ControlConnection: @unchecked Sendable {
     /// Request lines, cut from what the channel reads (at most `maxLine` bytes each).
     private var input = LineFramer(maxLine: ControlConnection.maxLine)
     /// Reply bytes the socket has not taken yet.
-    var output: [UInt8] = []
+    var output = ReplyBuffer()
     /// Set by `closeAfterWrites`: the connection closes once `output` is written.
     var closing = false
     /// Whether the socket's send buffer was raised for a large reply.
@@ -240,7 +240,7 @@ final class ControlConnection: @unchecked Sendable {
         Glibc.close(fd)
         onLine = nil
         input.reset()
-        output = []
+        output = ReplyBuffer()
         cleanups.forEach { $0() }
         cleanups = []
         onClose?()

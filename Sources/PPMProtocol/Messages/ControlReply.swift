@@ -10,6 +10,11 @@ package enum ControlReply {
     /// A success reply whose `result` is already JSON text (written
     /// straight to bytes, as `ls` does); the same line `ok` would give.
     package static func ok(_ id: JSONValue, rawResult: [UInt8]) -> String {
+        String(decoding: okLine(id, rawResult: rawResult), as: UTF8.self)
+    }
+
+    /// `ok(_:rawResult:)` as bytes, for a reply too large to be copied into a String.
+    package static func okLine(_ id: JSONValue, rawResult: [UInt8]) -> [UInt8] {
         var writer = JSONWriter(capacity: rawResult.count + 64)
         writer.appendByte(UInt8(ascii: "{"))
         writer.writeKey("id")
@@ -21,7 +26,7 @@ package enum ControlReply {
         writer.writeKey("result")
         writer.appendRaw(rawResult)
         writer.appendByte(UInt8(ascii: "}"))
-        return String(decoding: writer.bytes, as: UTF8.self)
+        return writer.bytes
     }
 
     /// An intermediate reply of a request that asked for progress

@@ -19,6 +19,12 @@ final class LogFile {
 
     let path: String
     var policy: LogPolicy
+    /// The bounded set of open log files this one belongs to; nil: it stays
+    /// open from its first write until `close`.
+    private let openFiles: OpenLogFiles?
+    /// Neighbours in `openFiles`' list while open (the next older is held).
+    var older: LogFile?
+    weak var newer: LogFile?
     private var fd: Int32 = -1
     /// Bytes in the current file.
     private(set) var size = 0
@@ -29,9 +35,10 @@ final class LogFile {
     /// The last failure, for the daemon's log.
     private(set) var lastError: String?
 
-    init(path: String, policy: LogPolicy) {
+    init(path: String, policy: LogPolicy, openFiles: OpenLogFiles? = nil) {
         self.path = path
         self.policy = policy
+        self.openFiles = openFiles
     }
 
     deinit { close() }
@@ -120,22 +127,34 @@ final class LogFile {
         return policy.timestamps ? lines.map(LogText.withoutTimestamp) : lines
     }
 
-    /// Whether the file is open (it is opened at the first write).
+    /// Whether the file is open (it is opened at a write, and closed again
+    /// when `openFiles` needs room).
     var isOpen: Bool { fd >= 0 }
 
     /// Closes the file (it is opened again at the next write).
-    func close() {
-        if fd >= 0 { Glibc.close(fd) }
+    func close() { closeDescriptor() }
+
+    /// Closes the descriptor and leaves `openFiles` (called by it to make room).
+    func closeDescriptor() {
+        guard fd >= 0 else { return }
+        Glibc.close(fd)
         fd = -1
+        openFiles?.closed(self)
     }
 
     private func open() -> Bool {
-        if fd >= 0 { return true }
+        if fd >= 0 {
+            openFiles?.used(self)
+            return true
+        }
+        openFiles?.makeRoom()
         fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o640)
         guard fd >= 0 else {
             fail("open")
             return false
         }
+        openFiles?.opened(self)
+        // The size on disk: the file may have been rotated or cut while closed.
         var st = stat()
         size = fstat(fd, &st) == 0 ? Int(st.st_size) : 0
         return true

@@ -42,11 +42,16 @@ package final class OutputCapture {
     var stalled: [ObjectIdentifier: (name: String, stream: CapturedStream)] = [:]
     var retryArmed = false
 
-    /// Capture into `directory`, reading each pipe when `watcher` says it has input.
-    package init(directory: String, watcher: ReadinessWatcher, policy: LogPolicy = .standard) {
+    /// The log files open at once (the least recently written is closed to make room).
+    let openFiles: OpenLogFiles
+
+    /// Capture into `directory`, reading each pipe when `watcher` says it
+    /// has input, with at most `openFiles` log files open at once.
+    package init(directory: String, watcher: ReadinessWatcher, policy: LogPolicy = .standard, openFiles: Int = 64) {
         self.directory = directory
         self.watcher = watcher
         self.policy = policy
+        self.openFiles = OpenLogFiles(capacity: openFiles)
     }
 
     /// The log file of one stream of a service.
@@ -100,7 +105,7 @@ package final class OutputCapture {
             let name = String(key[..<dot])
             streams[name]?[kind]?.close()
             let s = CapturedStream(
-                kind: kind, file: LogFile(path: path(name, kind), policy: policy), watcher: watcher,
+                kind: kind, file: LogFile(path: path(name, kind), policy: policy, openFiles: openFiles), watcher: watcher,
                 buffer: buffer, readFD: fds.read, writeFD: fds.write)
             s.file.mark()
             register(s, name, kind)
@@ -148,7 +153,10 @@ package final class OutputCapture {
             s.file.mark()
             return s
         }
-        guard let s = CapturedStream(kind: kind, file: LogFile(path: path(name, kind), policy: policy), watcher: watcher, buffer: buffer) else {
+        guard
+            let s = CapturedStream(
+                kind: kind, file: LogFile(path: path(name, kind), policy: policy, openFiles: openFiles), watcher: watcher, buffer: buffer)
+        else {
             return nil
         }
         s.file.mark()

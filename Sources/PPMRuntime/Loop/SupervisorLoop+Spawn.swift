@@ -29,13 +29,15 @@ extension SupervisorLoop {
     }
 
     /// What a process of `spec` keeps open once started the first time: a
-    /// pidfd, a pipe read end and a log file per captured stream, the read
-    /// end of its notification pipe.
-    private func descriptorCost(_ spec: ServiceSpec) -> Int {
+    /// pidfd, a pipe read end per captured stream (both ends while no fd
+    /// holder keeps them), the read end of its notification pipe. Its log
+    /// files are open only while among the recently written ones, a share
+    /// the gate counts once for all services (`OutputCapture.unopenedLogFiles`).
+    func descriptorCost(_ spec: ServiceSpec) -> Int {
         var cost = 1
-        if output != nil {
-            if spec.stdout == nil { cost += 2 }
-            if spec.stderr == nil { cost += 2 }
+        if let output {
+            if spec.stdout == nil { cost += output.descriptorsPerStream }
+            if spec.stderr == nil { cost += output.descriptorsPerStream }
         }
         if case .fd = spec.ready, notificationPipes != nil { cost += 1 }
         return cost

@@ -1,0 +1,38 @@
+import Testing
+
+@testable import PPMDaemon
+
+/// Replies written a piece at a time (#23): every byte goes out once, in
+/// order, whatever the pieces, while more lines are queued behind.
+@Suite struct ReplyBufferTests {
+    @Test func piecesGoOutInOrderWhileLinesAreQueuedBehind() {
+        var buffer = ReplyBuffer()
+        var expected: [UInt8] = []
+        var sent: [UInt8] = []
+        let big = [UInt8](repeating: UInt8(ascii: "x"), count: 300_000)
+        for round in 0..<20 {
+            let line = round % 3 == 0 ? big : Array("line \(round)".utf8)
+            buffer.appendLine(line)
+            expected += line + [10]
+            // The socket takes up to 50 KB, four times a round.
+            for _ in 0..<4 where !buffer.isEmpty {
+                let n = buffer.withUnsent { bytes in
+                    let n = min(bytes.count, 50_000)
+                    sent += bytes.prefix(n)
+                    return n
+                }
+                buffer.consume(n)
+            }
+            #expect(buffer.count == expected.count - sent.count)
+        }
+        while !buffer.isEmpty {
+            let n = buffer.withUnsent { bytes in
+                sent += bytes
+                return bytes.count
+            }
+            buffer.consume(n)
+        }
+        #expect(sent == expected)
+        #expect(buffer.count == 0)
+    }
+}
