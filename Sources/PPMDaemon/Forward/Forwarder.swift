@@ -31,6 +31,8 @@ final class Forwarder {
     private let environment: [String: String]
     private var follower: Int?
     private var modes: [String: ForwardMode] = [:]
+    /// The default mode `modes` were worked out with.
+    private var modesDefault: ForwardMode = .off
     private lazy var stdout = StdoutSink()
     private lazy var journal = JournalSink(environment: environment)
     private var usedStdout = false
@@ -74,8 +76,13 @@ final class Forwarder {
     }
 
     private func mode(of name: String) -> ForwardMode {
+        let fallback = defaultMode
+        if fallback != modesDefault {  // `ppm.settings` changed it (the REPL, eval)
+            modes.removeAll()
+            modesDefault = fallback
+        }
         if let known = modes[name] { return known }
-        let mode = serviceMode(name) ?? defaultMode
+        let mode = serviceMode(name) ?? fallback
         if modes.count < 100_000 { modes[name] = mode }
         return mode
     }
