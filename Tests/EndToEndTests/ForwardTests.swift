@@ -104,6 +104,7 @@ import Testing
         let lines = 20000
         try box.write(
             """
+            ppm.settings { metrics = { address = "127.0.0.1:0" } }
             ppm.service { name = "chatty", cmd = { "/bin/sh", "-c", "i=0; while [ $i -lt \(lines) ]; do echo \\"line $i of a service that talks a lot\\"; i=$((i+1)); done; echo done; exec sleep 1000" } }
             """)
         let stuck = Pipe()  // nobody reads it
@@ -124,5 +125,9 @@ import Testing
         let forward = (try? JSONSerialization.jsonObject(with: Data((status?.stdout ?? "").utf8)) as? [String: Any])?["forward"] as? [String: Any]
         #expect(((forward?["dropped"] as? Int) ?? 0) > 0, "\(status?.stdout ?? "")")
         #expect(eventually(20) { box.events().contains { $0["type"] as? String == "forward_dropped" } })
+        let port = try #require(box.metricsPort())
+        let scrape = http(port, "/metrics")?.body ?? ""
+        let dropped = scrape.split(separator: "\n").first { $0.hasPrefix("ppm_forward_dropped_lines_total ") }
+        #expect((dropped.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0) > 0, "\(scrape)")
     }
 }

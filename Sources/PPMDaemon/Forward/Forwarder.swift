@@ -1,6 +1,7 @@
 import Glibc
 import PPMMachine
 import PPMRuntime
+import PPMScript
 
 /// Output forwarding (SPEC 11): every captured line, once it is in its log
 /// file, also goes to the daemon's stdout (`NAME | line` or JSON Lines) or to
@@ -73,6 +74,17 @@ final class Forwarder {
     var status: JSONValue {
         let forwarded = (usedStdout ? stdout.forwarded : 0) + (usedJournal ? journal.forwarded : 0)
         return .object(["mode": .string(defaultMode.rawValue), "forwarded": .init(forwarded), "dropped": .init(dropped)])
+    }
+
+    /// `ppm_forward_lines_total` and `ppm_forward_dropped_lines_total` for `/metrics`.
+    func writeMetrics(to w: inout ExpositionWriter) {
+        guard case .object(let figures) = status else { return }
+        w.family("ppm_forward_lines_total", type: "counter", help: "Captured lines forwarded to stdout or journald.")
+        w.sample("ppm_forward_lines_total", Double(figures["forwarded"]?.intValue ?? 0))
+        w.family(
+            "ppm_forward_dropped_lines_total", type: "counter",
+            help: "Forwarded lines dropped (stdout not read, journal socket full); the log files have them.")
+        w.sample("ppm_forward_dropped_lines_total", Double(dropped))
     }
 
     private func mode(of name: String) -> ForwardMode {
