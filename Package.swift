@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "PPMProtocol", dependencies: ["PPMMachine", "PPMRuntime", "CSystem", "COpenSSL", "SystemCalls"]),
         .target(name: "PPMScript", dependencies: ["LuaKit", "PPMMachine", "PPMRuntime", "PPMProtocol", "SystemCalls"]),
         // The REPL's terminal: line editor, escape sequences, completion listing, safe text.
-        .target(name: "PPMTerminal", dependencies: ["SystemCalls"]),
+        .target(name: "PPMTerminal", dependencies: ["CSystem", "SystemCalls"]),
         // The daemon: the composition root (Daemon) and its parts.
         .target(
             name: "PPMDaemon",

@@ -5,16 +5,17 @@
 # for the tests (they drive `openssl s_client` and make certificates).
 # With --tests (test.sh, sanitize.sh): also the real programs the tests run
 # beside the daemon: systemd's `systemd-notify` and `redis-server` (sd_notify
-# readiness), python3 (an HTTP server for the http probes) and prometheus
+# readiness), python3 (an HTTP server for the http probes), tmux (drives
+# `ppm-lua top` on a real terminal) and prometheus
 # (`prometheus` and `promtool`: a real server scrapes the metrics endpoint).
 set -euo pipefail
 packages="liblua5.4-dev libssl-dev openssl pkg-config"
 missing() { ! pkg-config --exists lua5.4 openssl 2>/dev/null || ! command -v openssl >/dev/null; }
 if [ "${1:-}" = "--tests" ]; then
-  packages="$packages systemd redis-server python3"
+  packages="$packages systemd redis-server python3 tmux"
   missing() {
     ! pkg-config --exists lua5.4 openssl 2>/dev/null || ! command -v openssl >/dev/null || ! command -v systemd-notify >/dev/null \
-      || ! command -v redis-server >/dev/null || ! command -v python3 >/dev/null
+      || ! command -v redis-server >/dev/null || ! command -v python3 >/dev/null || ! command -v tmux >/dev/null
   }
 fi
 sudo=""

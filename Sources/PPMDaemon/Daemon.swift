@@ -58,6 +58,8 @@ package final class Daemon: @unchecked Sendable {
     }()
     /// Slow work off the loop (`stats`), on a thread made at start (see `WorkerThread`).
     let sideWork = WorkerThread(name: "ppm-lua.side")
+    /// The `watch` subscriptions (`ppm-lua top`).
+    let watches = WatchSubscriptions()
     /// Captured stdout/stderr of the services (`<home>/logs`).
     let output: OutputCapture
     /// Copies captured lines to stdout or journald (`forward`).

@@ -33,13 +33,7 @@ package final class LineEditor {
     /// Reads one line from the terminal on standard input.
     package func read(prompt: String) -> Input {
         guard tcgetattr(0, &original) == 0 else { return plainRead(prompt) }
-        var raw = original
-        raw.c_lflag &= ~tcflag_t(ICANON | ECHO | ISIG | IEXTEN)
-        raw.c_iflag &= ~tcflag_t(IXON | ICRNL)
-        withUnsafeMutableBytes(of: &raw.c_cc) { cc in
-            cc[Int(VMIN)] = 1
-            cc[Int(VTIME)] = 0
-        }
+        var raw = RawMode.from(original)
         // Keys typed ahead (while a chunk ran) are kept, not flushed.
         tcsetattr(0, TCSADRAIN, &raw)
         defer { tcsetattr(0, TCSADRAIN, &original) }

@@ -16,7 +16,7 @@ struct PPMLua: ParsableCommand {
             StartCommand.self, StopCommand.self, RestartCommand.self, SignalCommand.self, RemoveCommand.self, DropCommand.self,
             AddCommand.self, ScaleCommand.self, EventsCommand.self, EvalCommand.self, ReplCommand.self, ExportCommand.self,
             InitCommand.self, StatsCommand.self, LogsCommand.self, ReloadCommand.self, QuitCommand.self, UpgradeCommand.self, FDHolderCommand.self,
-            TestCommand.self, ImportCommand.self, HealthCommand.self,
+            TestCommand.self, ImportCommand.self, HealthCommand.self, TopCommand.self,
         ]
     )
 

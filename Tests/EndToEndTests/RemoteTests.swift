@@ -139,7 +139,7 @@ extension Sandbox {
         let (box, port) = try remoteBox(listen: "")
         let client = try TCPClient(port: port, tokenFile: box.dir + "/token")
         let hello = try #require(client.readObject())
-        #expect(hello["commands"] as? [String] == ["events", "logs", "ls", "show", "stats", "status", "why"])
+        #expect(hello["commands"] as? [String] == ["events", "logs", "ls", "show", "stats", "status", "watch", "why"])
         #expect(hello["auth"] as? String == "tls-psk" && hello["network"] as? String == "0.0.0.0/0")
         client.send("this is not json")
         #expect((client.readObject()?["error"] as? String)?.hasPrefix("malformed request:") == true)

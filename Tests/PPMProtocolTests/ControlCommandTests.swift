@@ -9,7 +9,7 @@ import Testing
     }
 
     @Test func onlyTheCommandsThatChangeNothingAreReadOnly() {
-        #expect(ControlCommand.readOnly == [.status, .ls, .show, .why, .events, .stats, .logs])
+        #expect(ControlCommand.readOnly == [.status, .ls, .show, .why, .events, .stats, .logs, .watch])
     }
 
     @Test func interruptAndCompleteNeedEvalAndAuthNeedsNoGrant() {

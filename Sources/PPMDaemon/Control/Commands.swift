@@ -47,6 +47,7 @@ extension Daemon {
         case .export: reply(.success(.string(export(masked: connection.isRemote))))
         case .stats: stats(request, connection)
         case .logs: logs(request, connection)
+        case .watch: watch(request, connection)
         case .reload:
             if quitting { return reply(.failure(ControlFailure("the daemon is shutting down"))) }
             if request.args["dry_run"]?.boolValue == true { return reply(reloadPlan().map(\.planJSON)) }

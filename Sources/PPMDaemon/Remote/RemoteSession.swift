@@ -201,7 +201,7 @@ final class RemoteSession: @unchecked Sendable {
             // Only this connection's chunks, never another client's or a hook.
             return connection.send(ControlReply.ok(request.id, .bool(listener.interrupt(connection))))
         }
-        if (command == .events || command == .logs) && request.bool("follow") { following = true }
+        if command.streams(following: request.bool("follow")) { following = true }
         dispatch(request, command)
     }
 

@@ -40,6 +40,12 @@ final class ClientChannel: Sendable {
         shutdown(fd, Int32(SHUT_WR))
     }
 
+    /// Shuts both sides of the socket from any thread: a read blocked on it
+    /// returns, as if the daemon had hung up (the descriptor stays open).
+    func hangUp() {
+        shutdown(fd, Int32(SHUT_RDWR))
+    }
+
     /// Writes all of `bytes`; false when the daemon has hung up.
     func send(_ bytes: [UInt8]) -> Bool {
         var at = 0

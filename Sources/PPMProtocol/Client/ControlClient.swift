@@ -124,6 +124,13 @@ package final class ControlClient {
     /// (Ctrl-C in the REPL): the daemon stops this client's chunk and no other.
     package var interrupter: Interrupter { Interrupter(channel: channel) }
 
+    /// Ends this connection from another thread: a `receive` blocked on it
+    /// throws `.closed` (`ppm-lua top` leaving a followed log).
+    package var hangUp: @Sendable () -> Void {
+        let channel = channel
+        return { channel.hangUp() }
+    }
+
     /// Sends `interrupt` on a connection while its owner waits for a reply;
     /// the reply to the interrupt itself is skipped by `receive`.
     package struct Interrupter: Sendable {

@@ -18,6 +18,9 @@ package enum ControlCommand: String, CaseIterable, Sendable {
     case stats
     /// Captured output, optionally followed.
     case logs
+    /// A subscription: every service, then the changes as they happen and
+    /// a stats sample each second (what `ppm-lua top` shows).
+    case watch
     /// Starts services.
     case start
     /// Stops services and holds them stopped.
@@ -76,7 +79,18 @@ package enum ControlCommand: String, CaseIterable, Sendable {
     /// grants, and what a network gets when the config names no allow list.
     package var isReadOnly: Bool {
         switch self {
-        case .status, .ls, .show, .why, .events, .stats, .logs: true
+        case .status, .ls, .show, .why, .events, .stats, .logs, .watch: true
+        default: false
+        }
+    }
+
+    /// Whether a request of this command keeps its connection streaming
+    /// replies until the client closes: `watch` always, `events` and `logs`
+    /// when they follow.
+    package func streams(following: Bool) -> Bool {
+        switch self {
+        case .watch: true
+        case .events, .logs: following
         default: false
         }
     }

@@ -36,6 +36,9 @@ package final class SupervisorLoop {
     /// Keeps the daemon's reserve of descriptors out of the services'
     /// reach (`SupervisorLoop+Spawn`); nil: no reserve is kept.
     package var descriptors: DescriptorGate?
+    /// Told at the end of each turn which services it may have changed
+    /// (`ppm-lua top`'s subscription); nil: nothing is collected.
+    package var changesObserver: ((ChangedServices) -> Void)?
 
     let spawner: Spawner
     private let scheduler: Scheduler
@@ -50,6 +53,8 @@ package final class SupervisorLoop {
     /// Looks at draining services again: members that are not children
     /// (an adopted group) end without a SIGCHLD.
     private var recheck: TimerToken?
+    /// What the running turn changed, while `changesObserver` is set.
+    private var changes = ChangedServices()
 
     package init(supervisor: Supervisor, spawner: Spawner, scheduler: Scheduler, journal: Journal) {
         self.supervisor = supervisor
@@ -81,6 +86,7 @@ package final class SupervisorLoop {
             turning = false
             descriptors?.turnEnded()
             store?.flush()
+            reportChanges()
         }
         return try body()
     }
@@ -118,11 +124,21 @@ package final class SupervisorLoop {
         if let queue { dispatchPrecondition(condition: .onQueue(queue)) }
     }
 
+    /// Tells the observer what the turn changed, after the turn: it may
+    /// read the supervisor then.
+    private func reportChanges() {
+        guard let changesObserver, !changes.isEmpty else { return }
+        let changed = changes
+        changes = ChangedServices()
+        changesObserver(changed)
+    }
+
     private func drain() {
         var next = 0
         while next < inputs.count {
             let input = inputs[next]
             next += 1
+            if changesObserver != nil { changes.note(input) }
             carryOut(supervisor.handle(input, at: moment()))
             if case .exited = input { checkWatchedGroups() }
         }
@@ -143,6 +159,7 @@ package final class SupervisorLoop {
         while next < answers.count {
             let answer = answers[next]
             next += 1
+            if changesObserver != nil { changes.note(answer) }
             run(supervisor.handle(answer, at: moment()), answers: &answers, completed: &completed)
         }
         for waiter in completed { waiters.removeValue(forKey: waiter.id)?() }
@@ -150,6 +167,7 @@ package final class SupervisorLoop {
 
     private func run(_ effects: [Effect], answers: inout [SupervisorInput], completed: inout [Waiter]) {
         for effect in effects {
+            if changesObserver != nil { changes.note(effect) }
             switch effect {
             case .spawn(let spec):
                 answers.append(.spawned(spec.name, spawnService(spec)))
