@@ -62,6 +62,8 @@ package final class Daemon: @unchecked Sendable {
     let watches = WatchSubscriptions()
     /// Captured stdout/stderr of the services (`<home>/logs`).
     let output: OutputCapture
+    /// Copies captured lines to stdout or journald (`forward`).
+    let forwarder: Forwarder
     /// Keeps the output pipes open when the daemon dies; nil if it could not start.
     private let holder: FDHolder?
     let scheduler: DispatchScheduler
@@ -143,6 +145,7 @@ package final class Daemon: @unchecked Sendable {
             openFiles: OutputCapture.logFileCapacity(limit: DescriptorBudget.limit()))
         output.hooks = host
         loop.output = output
+        forwarder = Forwarder(output: output, commandLine: options.forward, environment: Forwarder.socketOverrides())
         loop.notificationPipes = NotificationPipes(watcher: ReadinessSet(queue: queue))
         store = StateStore(path: locations.state, queue: queue)
         let disk = HomeDisk(home: locations.home, store: store, loop: loop, output: output, log: log)
@@ -258,6 +261,7 @@ package final class Daemon: @unchecked Sendable {
             // Their descriptors before any service's (SPEC 13).
             watchConfig()
             watchDepends()
+            startForwarding()
             loop.send(.boot)
             notify.start()
             server?.resume()

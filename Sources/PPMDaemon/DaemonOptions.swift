@@ -1,3 +1,4 @@
+package import PPMMachine
 package import PPMProtocol
 
 /// How `ppm-lua daemon` was asked to run.
@@ -12,6 +13,8 @@ package struct DaemonOptions: Sendable {
     package var pidfile: String?
     /// The version `status` reports.
     package var version: String
+    /// `--forward`, `--forward-json`, `--forward-journal`: every service's lines also go there (SPEC 11).
+    package var forward: ForwardMode?
 
     /// Options as `ppm-lua daemon` parsed them.
     package init(configPath: String?, locations: Locations, verbose: Bool, pidfile: String?, version: String) {

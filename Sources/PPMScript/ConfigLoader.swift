@@ -98,6 +98,8 @@ package final class ConfigLoader {
     package var listen: ListenSettings? { state.listen }
     /// The metrics endpoint the config asked for (`ppm.settings { metrics = ... }`).
     package var metricsEndpoint: MetricsSettings? { state.metricsEndpoint }
+    /// Where captured lines go besides the files (`ppm.settings { forward = ... }`; nil: not set).
+    package var forward: ForwardMode? { state.forward }
     /// `ppm.metric` families and the hook histogram; set it before loading to
     /// follow the values of the state a reload replaces.
     package var metrics: MetricRegistry {

@@ -27,6 +27,20 @@ struct FieldReader {
         }
     }
 
+    /// `forward`: "stdout", "json", "journal", or false (nowhere).
+    func forward(_ v: LuaValue, _ field: String) throws -> ForwardMode? {
+        switch v {
+        case .nil: return nil
+        case .boolean(false): return .off
+        case .string(let s):
+            guard let mode = ForwardMode(setting: s) else {
+                throw error("'\(field)' must be \(ForwardMode.names), got \"\(ConfigErrors.clip(s))\"")
+            }
+            return mode
+        default: throw wrongType(field, ForwardMode.names, v)
+        }
+    }
+
     func bool(_ v: LuaValue, _ field: String) throws -> Bool? {
         switch v {
         case .nil: return nil

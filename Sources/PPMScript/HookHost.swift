@@ -63,6 +63,8 @@ package final class HookHost: SupervisorHooks {
     package var listen: ListenSettings? { state.listen }
     /// The metrics endpoint the config asked for, read when the daemon starts.
     package var metricsEndpoint: MetricsSettings? { state.metricsEndpoint }
+    /// Where captured lines go besides the files (`ppm.settings { forward = ... }`; nil: not set).
+    package var forward: ForwardMode? { state.forward }
     /// `ppm.metric` families and the hook histogram (`/metrics` writes them).
     package var metrics: MetricRegistry { state.metrics }
     /// Whether services get a cgroup each, read when the daemon starts.

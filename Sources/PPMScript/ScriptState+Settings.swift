@@ -7,7 +7,7 @@ extension ScriptState {
     static let settingKeys = [
         "backoff", "stop_timeout", "hook_timeout", "decide_timeout", "memory_limit", "log_max_size", "log_keep", "log_timestamps", "watchdog",
         "listen",
-        "cgroups", "metrics",
+        "cgroups", "metrics", "forward",
     ]
 
     /// Checks every key of `t` and applies them all, or none.
@@ -48,6 +48,7 @@ extension ScriptState {
         let listen = try listenSettings(t["listen"])
         let metricsEndpoint = try metricsSettings(t["metrics"])
         let cgroups = try field.bool(t["cgroups"], "cgroups")
+        let forward = try field.forward(t["forward"], "forward")
         if cgroups != nil && attached != nil {
             throw LuaHostError("ppm.settings: 'cgroups' is read from the config when the daemon starts; restart the daemon to change it")
         }
@@ -62,6 +63,7 @@ extension ScriptState {
         if let listen { self.listen = listen }
         if let metricsEndpoint { self.metricsEndpoint = metricsEndpoint }
         if let cgroups { self.cgroups = cgroups }
+        if let forward { self.forward = forward }
     }
 
     /// `listen = {...}`: read from the config only, since the listener

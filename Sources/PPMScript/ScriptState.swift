@@ -65,6 +65,8 @@ final class ScriptState {
     var listen: ListenSettings?
     /// The metrics endpoint the config asked for (`metrics = {...}`).
     var metricsEndpoint: MetricsSettings?
+    /// Where captured lines go besides the files (`forward`; nil: not set).
+    var forward: ForwardMode?
     /// Whether services get a cgroup each (`cgroups = false` turns it off).
     var cgroups = true
 

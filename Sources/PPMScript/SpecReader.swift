@@ -32,7 +32,7 @@ struct SpecReader {
             "name", "cmd", "dir", "env", "env_file", "clean_env", "secret_env", "user", "group", "no_new_privs", "stdin", "stdout", "stderr",
             "ulimit", "nice", "cpu", "requires", "groups", "autostart", "start_after", "once", "wait",
             "disabled", "depends", "bounce", "stop_signal", "stop_timeout", "restart", "on_start", "on_exit",
-            "on_output", "log_max_size", "log_keep", "log_timestamps",
+            "on_output", "log_max_size", "log_keep", "log_timestamps", "forward",
             "ready", "ready_timeout", "ready_every", "health", "on_ready", "on_health", "watchdog",
             "stop_cmd", "pre_start", "post_stop", "start_timeout", "instances",
         ] + LimitsReader.fields
@@ -126,6 +126,7 @@ struct SpecReader {
         spec.logMaxSize = try field.size(t["log_max_size"], "log_max_size")
         spec.logKeep = try field.count(t["log_keep"], "log_keep")
         spec.logTimestamps = try field.bool(t["log_timestamps"], "log_timestamps")
+        spec.forward = try field.forward(t["forward"], "forward")
         switch t["restart"] {
         case .nil: break
         case .string(let s):

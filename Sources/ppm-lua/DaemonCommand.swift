@@ -26,6 +26,8 @@ struct DaemonCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Log more.")
     var verbose = false
 
+    @Flag var forward: ForwardFlag?
+
     @OptionGroup var local: SocketOption
 
     func run() throws {
@@ -35,10 +37,11 @@ struct DaemonCommand: ParsableCommand {
             throw ExitCode(1)
         }
         if detach { return try runDetached() }
-        let options = DaemonOptions(
+        var options = DaemonOptions(
             configPath: configPath, locations: local.locations, verbose: verbose,
             pidfile: pidfile.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 },
             version: PPMLua.version)
+        options.forward = forward?.mode
         let daemon: Daemon
         do {
             daemon = try Daemon(options: options)

@@ -22,7 +22,7 @@ import Testing
     /// moved to free ones, so that runs side by side do not collide).
     func runImageConfig(_ container: [String], copiedTo destination: String) throws -> Sandbox {
         #expect(
-            container.count == 4 && container[0] == "ppm-lua" && container[1] == "daemon" && container[2] == "-c",
+            container.count >= 4 && container[0] == "ppm-lua" && container[1] == "daemon" && container[2] == "-c",
             "\(container)")
         #expect(container[3] == destination, "the container runs the config the image copies")
         let s = try Sandbox()
@@ -30,7 +30,7 @@ import Testing
         config = config.replacingOccurrences(of: "8765", with: String(try freeTCPPort()))
             .replacingOccurrences(of: "/tmp/ppm-lua-demo-www", with: s.dir + "/www")
         try s.write(config)
-        try s.startDaemon()
+        try s.startDaemon(Array(container.dropFirst(4)))  // the image's flags (`--forward`)
         return s
     }
 

@@ -94,6 +94,7 @@
 ---@field log_max_size? ppm.Size rotate captured output past this size (default "10M")
 ---@field log_keep? integer rotated files kept (default 5)
 ---@field log_timestamps? boolean prefix captured lines with the time (default false)
+---@field forward? "stdout"|"json"|"journal"|false also send captured lines to the daemon's stdout (`NAME | line`), as JSON Lines, or to journald; false: not this service (default: the daemon's setting)
 
 ---The event table every hook receives (SPEC 5.2).
 ---@class ppm.Event
@@ -215,6 +216,7 @@
 ---@field log_max_size? ppm.Size default rotation size of captured output
 ---@field log_keep? integer default number of rotated files kept
 ---@field log_timestamps? boolean default: prefix captured lines with the time
+---@field forward? "stdout"|"json"|"journal"|false every service's captured lines also go to the daemon's stdout (`NAME | line`), as JSON Lines, or to journald (syslog without it); `ppm-lua daemon --forward` overrides
 ---@field watchdog? ppm.Duration seconds the loop may be stuck before the daemon re-executes itself
 ---@field listen? ppm.ListenSettings the TCP listener (read when the daemon starts; restart it to change)
 ---@field cgroups? boolean a cgroup v2 per service where the daemon may make them (default true; read when the daemon starts)

@@ -82,6 +82,7 @@ extension Daemon {
                 "config": .init(options.configPath), "home": .string(options.locations.home),
                 "socket": .string(options.locations.socket), "listen": .init(remote.endpoint?.description),
                 "metrics": .init(metricsServer?.endpoint.description),
+                "forward": forwarder.status,
                 "services": .init(supervisor.names.count),
                 "state_writes": .init(loop.store?.writes ?? 0),
                 "hooks": .object(["calls": .init(host.hookCalls), "seconds": .double(host.hookSeconds)]),

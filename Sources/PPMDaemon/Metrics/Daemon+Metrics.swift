@@ -66,6 +66,7 @@ extension Daemon {
     private func scrape(_ connection: MetricsConnection) {
         let rows = supervisor.list().map { ServiceMetricRow($0, cgroup: $0.pid == nil ? nil : spawner.cgroups?.directory(for: $0.name)) }
         var lua = ExpositionWriter(capacity: 4096)
+        forwarder.writeMetrics(to: &lua)
         host.metrics.write(to: &lua)
         let luaText = lua.bytes
         let daemonStart = scheduler.wallNow - (scheduler.now - startedAt)

@@ -179,5 +179,6 @@ extension Daemon {
         output.hooks = next
         interrupter.set(next.lua.interrupter)
         next.attach(loop, scheduler: scheduler, addDeclared: false)
+        refreshForwarding()
     }
 }

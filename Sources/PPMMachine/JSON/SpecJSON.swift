@@ -38,6 +38,7 @@ package enum SpecJSON {
         if let v = spec.logMaxSize { o["log_max_size"] = .init(v) }
         if let v = spec.logKeep { o["log_keep"] = .init(v) }
         if let v = spec.logTimestamps { o["log_timestamps"] = .bool(v) }
+        if let v = spec.forward { o["forward"] = v == .off ? .bool(false) : .string(v.rawValue) }
         if let v = spec.instances { o["instances"] = .init(v) }
         encodeReadiness(spec, into: &o)
         encodeStopping(spec, into: &o)
@@ -57,7 +58,7 @@ extension SpecJSON {
             "stdin": .null, "stdout": .null, "stderr": .null, "ulimit": .object([:]), "nice": .null, "cpu": .array([]),
             "requires": .array([]), "groups": .array([]), "autostart": .bool(true), "start_after": .double(0),
             "once": .bool(false), "wait": .bool(false), "disabled": .bool(false), "depends": .array([]), "bounce": .null,
-            "instances": .null,
+            "instances": .null, "forward": .null,
         ]
         let all = defaults.merging(readinessDefaults, uniquingKeysWith: { a, _ in a }).merging(stoppingDefaults, uniquingKeysWith: { a, _ in a })
             .merging(limitsDefaults, uniquingKeysWith: { a, _ in a })
@@ -106,6 +107,7 @@ extension SpecJSON {
         spec.logMaxSize = o["log_max_size"]?.intValue.map { Int($0) }
         spec.logKeep = o["log_keep"]?.intValue.map { Int($0) }
         spec.logTimestamps = o["log_timestamps"]?.boolValue
+        spec.forward = o["forward"]?.boolValue == false ? .off : o["forward"]?.stringValue.flatMap(ForwardMode.init(setting:))
         spec.instances = o["instances"]?.intValue.map { Int($0) }
         decodeReadiness(o, into: &spec)
         decodeStopping(o, into: &spec)

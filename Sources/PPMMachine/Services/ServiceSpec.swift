@@ -83,6 +83,9 @@ package struct ServiceSpec: Sendable, Equatable {
     package var logKeep: Int?
     /// Timestamps on captured lines (nil: the daemon's setting).
     package var logTimestamps: Bool?
+    /// `forward`: where this service's lines go besides its log files
+    /// (nil: the daemon's setting; `.off`: nowhere).
+    package var forward: ForwardMode?
     /// `instances = N` (SPEC 10): the declared spec is a template of N
     /// copies `NAME@1` … `NAME@N`; nil for a single service.
     package var instances: Int?
