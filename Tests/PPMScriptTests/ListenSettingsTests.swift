@@ -36,7 +36,7 @@ import Testing
     @Test func withoutAnAllowListEveryoneMayOnlyRead() throws {
         let host = try load(#"ppm.settings { listen = { address = "127.0.0.1:7070", token_file = "/etc/ppm-lua/token" } }"#)
         let listen = try #require(host.listen)
-        #expect(listen.rule(for: IPAddress.bytes("203.0.113.9")!)?.commands == [.status, .ls, .show, .why, .events, .stats, .logs])
+        #expect(listen.rule(for: IPAddress.bytes("203.0.113.9")!)?.commands == [.status, .ls, .show, .why, .events, .stats, .logs, .watch])
         #expect(listen.rule(for: IPAddress.bytes("2001:db8::1")!)?.commands == ControlCommand.readOnly)
         #expect(listen.idleTimeout == 300 && listen.maxClients == 64)
     }
