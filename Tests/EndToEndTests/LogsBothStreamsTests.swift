@@ -20,10 +20,12 @@ import Testing
         try box.write(Self.config)
         try box.startDaemon()
         let out = OutputCollector()
-        let follow = try box.launch(["logs", "talk", "-n", "0", "-f", "--all"], stdout: out.pipe)
+        // `-n 10`, not 0: a follower that connects after the first line was written (a
+        // loaded machine) finds it in the history instead of missing it.
+        let follow = try box.launch(["logs", "talk", "-n", "10", "-f", "--all"], stdout: out.pipe)
         defer { follow.terminate() }
         let group = OutputCollector()
-        let followGroup = try box.launch(["logs", "all", "-n", "0", "-f", "--all"], stdout: group.pipe)
+        let followGroup = try box.launch(["logs", "all", "-n", "10", "-f", "--all"], stdout: group.pipe)
         defer { followGroup.terminate() }
         #expect(eventually { box.run("status").status == 0 })
         #expect(box.run("start", "talk").status == 0)
