@@ -35,10 +35,8 @@ struct HealthCommand: ParsableCommand {
         let verdicts = wanted.map { s -> (name: String, state: String, health: String?, ok: Bool) in
             let state = s["state"]?.stringValue ?? "?"
             let health = s["health"]?.stringValue
-            // A `once` job that finished (exited 0) did what it is for: a migration
-            // does not make the container unhealthy once it is done.
-            let done = state == "finished" && s["once"]?.boolValue == true
-            return (s["name"]?.stringValue ?? "?", state, health, done || ((state == "running" || state == "reloading") && health != "unhealthy"))
+            let ok = ServiceState(rawValue: state)?.passesHealth(health.flatMap(Health.init(rawValue:)), once: s["once"]?.boolValue == true) ?? false
+            return (s["name"]?.stringValue ?? "?", state, health, ok)
         }
         if json {
             printJSON(

@@ -52,12 +52,8 @@ extension Daemon {
     private func readiness() -> HTTPResponse {
         var notReady: [String] = []
         for s in supervisor.list() where s.spec.autostart && s.state != .disabled {
-            if s.spec.once && s.state == .finished { continue }
-            if !s.state.isUp {
-                notReady.append("\(s.name): \(s.state.rawValue)")
-            } else if s.health == .unhealthy {
-                notReady.append("\(s.name): unhealthy")
-            }
+            guard !s.state.passesHealth(s.health, once: s.spec.once) else { continue }
+            notReady.append("\(s.name): \(s.state.isUp ? "unhealthy" : s.state.rawValue)")
         }
         return notReady.isEmpty ? HTTPResponse(200, "ready\n") : HTTPResponse(503, notReady.joined(separator: "\n") + "\n")
     }

@@ -11,4 +11,11 @@ package enum ServiceState: String, Sendable, Codable {
 
     /// Running as far as users and dependents are concerned: `running`, or `reloading`.
     package var isUp: Bool { self == .running || self == .reloading }
+
+    /// Whether a service in this state with this health verdict passes
+    /// `ppm-lua health` and `/readyz`: up and not unhealthy, or a `once` job
+    /// that finished (exited 0: a done migration keeps no container unhealthy).
+    package func passesHealth(_ health: Health?, once: Bool) -> Bool {
+        (isUp && health != .unhealthy) || (once && self == .finished)
+    }
 }
