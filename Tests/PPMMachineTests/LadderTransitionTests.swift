@@ -15,11 +15,7 @@ import Testing
     func spec(_ name: String, _ configure: (inout ServiceSpec) -> Void = { _ in }) -> ServiceSpec { testSpec(name, configure) }
 
     @discardableResult
-    func running(_ spec: ServiceSpec, pid: Int32) -> [Effect] {
-        _ = supervisor.handle(.add(spec))
-        _ = supervisor.handle(.boot)
-        return supervisor.handle(.spawned(spec.name, .success(pid)))
-    }
+    func running(_ spec: ServiceSpec, pid: Int32) -> [Effect] { supervisor.running(spec, pid: pid) }
 
     func armed(_ effects: [Effect], _ kind: TimerID.Kind) -> (TimerID, Double)? {
         effects.lazy.compactMap { if case .arm(let id, let after) = $0, id.kind == kind { (id, after) } else { nil } }.first

@@ -13,13 +13,8 @@ import Testing
 
     func spec(_ name: String, _ configure: (inout ServiceSpec) -> Void = { _ in }) -> ServiceSpec { testSpec(name, configure) }
 
-    /// Declares, boots and starts `spec` as pid `pid`.
     @discardableResult
-    func running(_ spec: ServiceSpec, pid: Int32) -> [Effect] {
-        _ = supervisor.handle(.add(spec))
-        _ = supervisor.handle(.boot)
-        return supervisor.handle(.spawned(spec.name, .success(pid)))
-    }
+    func running(_ spec: ServiceSpec, pid: Int32) -> [Effect] { supervisor.running(spec, pid: pid) }
 
     func phase(_ name: String) -> Phase? { supervisor.table[name]?.phase }
 

@@ -9,6 +9,14 @@ func testSpec(_ name: String, _ configure: (inout ServiceSpec) -> Void = { _ in 
 }
 
 extension Supervisor {
+    /// Declares, boots and starts `spec` as pid `pid`: the effects of the spawn.
+    @discardableResult
+    func running(_ spec: ServiceSpec, pid: Int32) -> [Effect] {
+        _ = handle(.add(spec))
+        _ = handle(.boot)
+        return handle(.spawned(spec.name, .success(pid)))
+    }
+
     /// Boots, and fires each `boot` timer it arms until every batch is
     /// taken: the effects of the whole boot, timers of the batches left out.
     func bootAll() -> [Effect] {
