@@ -103,4 +103,37 @@ import Testing
         #expect(KeptRun(json: bad) == KeptRun(ready: true))
         #expect(KeptRun(json: .string("x")) == nil)
     }
+
+    @Test func watchdogUsecFromTheRunRearmsWithItsIntervalAndIsKeptAcrossAnUpgrade() {
+        _ = supervisor.handle(
+            .add(
+                testSpec("db") {
+                    $0.ready = .notify
+                    $0.watchdog = 5
+                }))
+        _ = supervisor.handle(.boot)
+        _ = supervisor.handle(.spawned("db", .success(7)))
+        _ = supervisor.handle(.ready("db", pid: 7))
+        let asked = supervisor.handle(.notice("db", pid: 7, .watchdogInterval(seconds: 20)))
+        #expect(armed(asked, .watchdog)?.1 == 20)
+        // A ping re-arms with the run's interval, not the spec's.
+        let (watchdog, after) = try! #require(armed(supervisor.handle(.watchdog("db", pid: 7, trigger: false)), .watchdog))
+        #expect(after == 20)
+        #expect(snapshot("db").kept?.watchdogInterval == 20)
+        clock.advance(20)
+        let fired = supervisor.handle(.timer(watchdog))
+        #expect(events(fired).first { $0.kind == .unhealthy }?.error == "no WATCHDOG=1 in 20 s")
+        // What the next daemon adopts keeps the interval.
+        let kept = try! #require(snapshot("db").kept)
+        #expect(KeptRun(json: kept.json)?.watchdogInterval == 20)
+    }
+
+    @Test func watchdogUsecArmsAWatchdogWhereTheSpecHasNone() {
+        _ = supervisor.handle(.add(testSpec("db") { $0.ready = .notify }))
+        _ = supervisor.handle(.boot)
+        _ = supervisor.handle(.spawned("db", .success(7)))
+        // Asked while starting: armed once it is ready.
+        #expect(armed(supervisor.handle(.notice("db", pid: 7, .watchdogInterval(seconds: 3))), .watchdog) == nil)
+        #expect(armed(supervisor.handle(.ready("db", pid: 7)), .watchdog)?.1 == 3)
+    }
 }
