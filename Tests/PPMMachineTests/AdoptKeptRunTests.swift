@@ -136,4 +136,27 @@ import Testing
         #expect(armed(supervisor.handle(.notice("db", pid: 7, .watchdogInterval(seconds: 3))), .watchdog) == nil)
         #expect(armed(supervisor.handle(.ready("db", pid: 7)), .watchdog)?.1 == 3)
     }
+
+    @Test func aStopHandedOverGoesOnAtItsStepWithWhatWasLeftOfItsWait() {
+        _ = supervisor.handle(.add(testSpec("web") { $0.stopTimeout = 10 }))
+        var kept = KeptRun(ready: true)
+        kept.stop = KeptStop(json: .object(["then": .string("hold"), "step": .int(0), "elapsed": .double(4)]))
+        #expect(kept.stop != nil)
+        let effects = supervisor.handle(.adopt("web", AdoptedProcess(pid: 7, age: 9, child: true, kept: kept)))
+        #expect(snapshot("web").state == .stopping)
+        let (kill, after) = try! #require(armed(effects, .kill))
+        #expect(after == 6)
+        clock.advance(6)
+        #expect(supervisor.handle(.timer(kill)).contains(.signalService("web", pgid: 7, .kill)))
+        _ = supervisor.handle(.exited(pid: 7, status: .signaled(9)))
+        _ = supervisor.handle(.groupGone("web"))
+        #expect(snapshot("web").state == .stopped)
+        // A restart under way starts it again once it is gone.
+        _ = supervisor.handle(.add(testSpec("api")))
+        var restarting = KeptRun(ready: true)
+        restarting.stop = KeptStop(json: KeptStop(json: .object(["then": .string("restart"), "step": .int(1), "elapsed": .double(1)]))!.json)
+        #expect(armed(supervisor.handle(.adopt("api", AdoptedProcess(pid: 8, age: 9, child: true, kept: restarting))), .kill) == nil)
+        _ = supervisor.handle(.exited(pid: 8, status: .signaled(9)))
+        #expect(supervisor.handle(.groupGone("api")).contains { if case .spawn = $0 { true } else { false } })
+    }
 }

@@ -27,6 +27,8 @@ package struct KeptRun: Sendable, Equatable {
     package var watchdogIn: Double?
     /// The interval it asked for with `WATCHDOG_USEC=`; nil: the spec's.
     package var watchdogInterval: Double?
+    /// The stop under way, handed over by a re-exec (never in the state log).
+    package var stop: KeptStop?
 
     /// What is kept of `ready` alone.
     package init(ready: Bool) {
@@ -46,6 +48,7 @@ package struct KeptRun: Sendable, Equatable {
         if let readyIn { o["ready_in"] = .double(readyIn) }
         if let watchdogIn { o["watchdog_in"] = .double(watchdogIn) }
         if let watchdogInterval { o["watchdog_interval"] = .double(watchdogInterval) }
+        if let stop { o["stop"] = stop.json }
         return .object(o)
     }
 
@@ -64,6 +67,7 @@ package struct KeptRun: Sendable, Equatable {
         readyIn = json["ready_in"]?.doubleValue.flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
         watchdogIn = json["watchdog_in"]?.doubleValue.flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
         watchdogInterval = json["watchdog_interval"]?.doubleValue.flatMap { $0.isFinite && $0 > 0 ? $0 : nil }
+        stop = json["stop"].flatMap(KeptStop.init(json:))
     }
 
     /// The longest text kept (a probe's message, a `STATUS=` text), in characters.
@@ -107,6 +111,7 @@ extension KeptRun {
         kept.probeMessage = nil
         kept.readyIn = nil
         kept.watchdogIn = nil
+        kept.stop = nil
         return kept
     }
 }
