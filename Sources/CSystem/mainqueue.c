@@ -8,6 +8,8 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,12 @@ void ppm_name_thread(const char *name) {
     char short_name[16];
     snprintf(short_name, sizeof short_name, "%s", name);
     pthread_setname_np(pthread_self(), short_name);
+}
+
+int ppm_nice_thread(int niceness) {
+    /* Linux keeps a nice value per thread: PRIO_PROCESS with a thread id
+       sets that thread's alone. */
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), niceness);
 }
 
 int ppm_sched_clock_offset(int cpu, double *offset) {

@@ -58,7 +58,7 @@ package final class Daemon: @unchecked Sendable {
         return prober
     }()
     /// Slow work off the loop (`stats`), on a thread made at start (see `WorkerThread`).
-    let sideWork = WorkerThread(name: "ppm-lua.side")
+    let sideWork = WorkerThread(name: "ppm-lua.side", niceness: 10)
     /// Captured stdout/stderr of the services (`<home>/logs`).
     let output: OutputCapture
     /// Copies captured lines to stdout or journald (`forward`).

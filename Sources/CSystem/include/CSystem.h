@@ -156,6 +156,9 @@ int ppm_wake_fd(void);
 int ppm_sched_clock_offset(int cpu, double *offset);
 /// Names the calling thread (15 characters kept), for `ps -L` and debuggers.
 void ppm_name_thread(const char *name);
+/// Sets the calling thread's nice value alone (a higher value: it gives way
+/// to the process's other threads); 0, or -1 with errno.
+int ppm_nice_thread(int niceness);
 
 /// An epoll set of our own (close-on-exec), for short-lived descriptors
 /// watched through one long-lived Dispatch source; -1 with errno.

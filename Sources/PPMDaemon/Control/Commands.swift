@@ -162,16 +162,7 @@ extension ControlService {
         let limits = services.map { cgroups.limits($0.spec) }
         sideWork.perform {
             let usage = StatsSampler.shared.usage(of: groups)
-            let rows: [JSONValue] = zip(services, limits).map { s, limits in
-                let u = s.pid.flatMap { usage[$0] } ?? .none
-                var row: [String: JSONValue] = [
-                    "name": .string(s.name), "pid": .init(s.pid), "cpu": .double(u.cpu), "rss": .int(u.rss),
-                    "pids": .array(u.pids.map { .int(Int64($0)) }), "uptime": .init(s.uptime), "restarts": .init(s.restarts),
-                ]
-                if let limits { row["limits"] = limits }
-                return .object(row)
-            }
-            connection.send(ControlReply.ok(request.id, .array(rows)))
+            connection.send(bytes: StatsReply.line(request.id, services: services, limits: limits, usage: usage))
         }
     }
 

@@ -13,11 +13,13 @@ import Glibc
 package final class WorkerThread: WorkQueue, @unchecked Sendable {
     private let state: State
 
-    /// Starts the thread, named `name` (15 characters are kept). If it
-    /// cannot be made, work runs on the caller's thread instead.
-    package init(name: String) {
+    /// Starts the thread, named `name` (15 characters are kept), at
+    /// `niceness` (a positive value: the thread yields its core to the
+    /// daemon's other threads, so the loop answers first while it works).
+    /// If it cannot be made, work runs on the caller's thread instead.
+    package init(name: String, niceness: Int32 = 0) {
         state = State()
-        state.start(name: name)
+        state.start(name: name, niceness: niceness)
     }
 
     deinit { state.stop() }
@@ -65,10 +67,12 @@ package final class WorkerThread: WorkQueue, @unchecked Sendable {
         init() { pthread_mutex_init(lock, nil) }
 
         private var name = ""
+        private var niceness: Int32 = 0
 
-        func start(name: String) {
+        func start(name: String, niceness: Int32) {
             guard wake >= 0 else { return }
             self.name = name
+            self.niceness = niceness
             let context = Unmanaged.passRetained(self).toOpaque()
             var attr = pthread_attr_t()
             pthread_attr_init(&attr)
@@ -120,6 +124,7 @@ package final class WorkerThread: WorkQueue, @unchecked Sendable {
 
         private func run() {
             ppm_name_thread(name)
+            if niceness != 0 { _ = ppm_nice_thread(niceness) }
             while true {
                 let (work, watched, stop) = locked { () -> ([@Sendable () -> Void], [Int32: () -> Void], Bool) in
                     defer { jobs = [] }

@@ -33,6 +33,11 @@ enum KernelFile {
     /// The numbers of a file holding one per line (`cgroup.procs`).
     static func numbers(_ path: String, under base: Int32 = AT_FDCWD) -> [Int32] {
         guard let bytes = bytes(path, under: base) else { return [] }
+        return numbers(in: bytes)
+    }
+
+    /// The numbers of a file's bytes, one per line.
+    static func numbers(in bytes: some Sequence<UInt8>) -> [Int32] {
         var result: [Int32] = []
         var value: Int32 = 0
         var digits = 0
@@ -54,6 +59,11 @@ enum KernelFile {
     /// parsed from the bytes (`stats` reads one per service).
     static func value(_ path: String, key: String, under base: Int32 = AT_FDCWD) -> UInt64? {
         guard let bytes = bytes(path, under: base) else { return nil }
+        return value(of: key, in: bytes)
+    }
+
+    /// The value of `key` in a flat keyed file's bytes.
+    static func value<Bytes: RandomAccessCollection<UInt8>>(of key: String, in bytes: Bytes) -> UInt64? where Bytes.Index == Int {
         let key = Array(key.utf8)
         var start = 0
         while start < bytes.count {

@@ -39,20 +39,15 @@ package struct ProcessTable: Sendable {
     }
 
     /// The entries of those of `pids` that still exist, in the same order.
-    static func entries(of pids: ArraySlice<Int32>) -> [ProcessEntry] {
+    static func entries(of pids: ArraySlice<Int32>, reader: KernelFileReader = KernelFileReader()) -> [ProcessEntry] {
         var entries: [ProcessEntry] = []
         entries.reserveCapacity(pids.count)
         // Each file is opened from /proc: a walk of two components, not three.
         let proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard proc >= 0 else { return [] }
         defer { close(proc) }
-        var path = [CChar](repeating: 0, count: 32)
-        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 4096)
-        defer { buffer.deallocate() }
         for pid in pids {
-            statPath(pid, into: &path)
-            let count = readFile(path, under: proc, into: buffer)
-            if count > 0, let entry = parseStat(UnsafeBufferPointer(rebasing: buffer[..<count]), pid: pid) {
+            if let line = reader.stat(of: pid, under: proc), let entry = parseStat(line, pid: pid) {
                 entries.append(entry)
             }
         }
@@ -94,42 +89,6 @@ package struct ProcessTable: Sendable {
             length += 1
         }
         return length > 0 ? pid : nil
-    }
-
-    /// Writes `PID/stat` into `path` (NUL-terminated).
-    private static func statPath(_ pid: Int32, into path: inout [CChar]) {
-        var at = 0
-        var length = 1
-        var rest = pid / 10
-        while rest > 0 {
-            length += 1
-            rest /= 10
-        }
-        rest = pid
-        for i in stride(from: at + length - 1, through: at, by: -1) {
-            path[i] = CChar(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
-        }
-        at += length
-        for byte in "/stat".utf8 {
-            path[at] = CChar(bitPattern: byte)
-            at += 1
-        }
-        path[at] = 0
-    }
-
-    /// Reads up to the buffer's size; 0 when the file cannot be read.
-    private static func readFile(_ path: [CChar], under base: Int32, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
-        let fd = openat(base, path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return 0 }
-        defer { close(fd) }
-        var count = 0
-        while count < buffer.count {
-            guard let n = try? syscall({ Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count) }) else { return 0 }
-            if n == 0 { break }
-            count += n
-        }
-        return count
     }
 
     /// Parses a `/proc/PID/stat` line. The command (field 2) is in

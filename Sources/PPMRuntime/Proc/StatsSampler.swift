@@ -48,15 +48,18 @@ package final class StatsSampler: Sendable {
     /// The same for services measured by process group or cgroup, keyed by pgid.
     package func usage(of groups: [StatsGroup]) -> [Int32: GroupUsage] {
         let cgroups = groups.compactMap(\.cgroup)
+        // Services all in cgroups: their members are in their cgroups, and
+        // /proc is read for them alone (not for every process of the machine).
+        let allPids: () -> [Int32]? = { !groups.isEmpty && cgroups.count == groups.count ? nil : ProcessTable.pids() }
         return previous.withLock { previous in
             let before: Sample
             let after: Sample
             if let last = previous, Self.now() - last.time <= maximumAge {
                 before = last
                 waitOut(before)
-                after = Self.read(cgroups, members: true, pids: ProcessTable.pids())
+                after = Self.read(cgroups, members: true, pids: allPids())
             } else {
-                before = Self.read(cgroups, members: true, pids: ProcessTable.pids())
+                before = Self.read(cgroups, members: true, pids: allPids())
                 waitOut(before)
                 // The next call starts from these counters: a process that
                 // started during the interval counts from its first sample.
