@@ -157,12 +157,18 @@ extension ControlService {
     /// daemon's side thread (the loop keeps answering meanwhile); CPU % over the interval since the last
     /// sample. A service with a cgroup counts every process in it.
     private func stats(_ request: ControlRequest, _ connection: ControlConnection) {
-        let services = supervisor.list()
-        let groups = services.compactMap(cgroups.statsGroup)
-        let limits = services.map { cgroups.limits($0.spec) }
-        sideWork.perform {
+        // On the loop only what the supervisor holds (no snapshot made);
+        // the groups, the /proc reading and the reply on the side thread.
+        var rows: [StatsReply.Row] = []
+        rows.reserveCapacity(supervisor.names.count)
+        supervisor.forEachRun { spec, pid, uptime, restarts in
+            rows.append(StatsReply.Row(name: spec.name, pid: pid, uptime: uptime, restarts: restarts, limits: cgroups.limits(spec)))
+        }
+        let serviceCgroups = cgroups.serviceCgroups
+        sideWork.perform { [rows] in
+            let groups = rows.compactMap { row in row.pid.map { StatsGroup(pgid: $0, cgroup: serviceCgroups?.directory(for: row.name)) } }
             let usage = StatsSampler.shared.usage(of: groups)
-            connection.send(bytes: StatsReply.line(request.id, services: services, limits: limits, usage: usage))
+            connection.send(bytes: StatsReply.line(request.id, rows: rows, usage: usage))
         }
     }
 

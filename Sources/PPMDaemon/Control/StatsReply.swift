@@ -7,18 +7,32 @@ import PPMRuntime
 /// built per row and no String made of the reply, so the side thread that
 /// writes it takes little of the CPU and of the malloc lock from the loop.
 enum StatsReply {
+    /// What the loop reads of one service for `stats`.
+    struct Row: Sendable {
+        /// The service's name.
+        var name: String
+        /// The pid of its run (nil: not running).
+        var pid: Int32?
+        /// Seconds its run has been up.
+        var uptime: Double?
+        /// Its restarts.
+        var restarts: Int
+        /// Its limits with what it uses of them (`CgroupPlacement.limits`).
+        var limits: JSONValue?
+    }
+
     /// `{"id":…,"ok":true,"result":[{"cpu":…,"limits":…,"name":…,"pid":…,"pids":[…],"restarts":…,"rss":…,"uptime":…},…]}`
     /// as bytes; a service without a pid, or not in `usage`, uses nothing.
-    static func line(_ id: JSONValue, services: [ServiceSnapshot], limits: [JSONValue?], usage: [Int32: GroupUsage]) -> [UInt8] {
-        var writer = ControlReply.okLineStart(id, capacity: services.count * 160 + 4)
+    static func line(_ id: JSONValue, rows: [Row], usage: [Int32: GroupUsage]) -> [UInt8] {
+        var writer = ControlReply.okLineStart(id, capacity: rows.count * 160 + 4)
         writer.appendByte(UInt8(ascii: "["))
-        for (i, (s, limits)) in zip(services, limits).enumerated() {
+        for (i, s) in rows.enumerated() {
             let u = s.pid.flatMap { usage[$0] } ?? .none
             if i > 0 { writer.appendByte(UInt8(ascii: ",")) }
             writer.appendByte(UInt8(ascii: "{"))
             writer.writeKey("cpu")
             writer.write(.double(u.cpu))
-            if let limits {
+            if let limits = s.limits {
                 writer.appendByte(UInt8(ascii: ","))
                 writer.writeKey("limits")
                 writer.write(limits)

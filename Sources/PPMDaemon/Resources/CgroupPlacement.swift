@@ -99,6 +99,9 @@ final class CgroupPlacement {
         snapshot.cgroup = spawner.cgroups?.directory(for: snapshot.name)
     }
 
+    /// The cgroups services run in (nil: process groups), a value to read off the loop.
+    var serviceCgroups: ServiceCgroups? { spawner.cgroups }
+
     /// What `stats` measures for a running service.
     func statsGroup(_ snapshot: ServiceSnapshot) -> StatsGroup? {
         snapshot.pid.map { StatsGroup(pgid: $0, cgroup: spawner.cgroups?.directory(for: snapshot.name)) }
