@@ -127,6 +127,7 @@ def run_system(cls, ctx, root, plan, notes):
                 st = stats_with_status(s)
                 res[f"stats@{L}"] = st["stats_ms"]
                 res[f"status_p50@{L}"] = st.get("status_p50_ms")
+                res[f"status_p99@{L}"] = st.get("status_p99_ms")
                 res[f"status_max@{L}"] = st.get("status_max_ms")
                 notes.append(f"ppm-lua: {st['status_samples']} `status` requests answered "
                              f"during one `stats` at {L} services")
@@ -192,6 +193,7 @@ def _rows(S, M, L):
         (f"list@{L}", f"status listing, {L} services", "ms"),
         (f"stats@{L}", f"`ppm-lua stats --json`, {L} services", "ms"),
         (f"status_p50@{L}", "`status` round trip during stats, p50", "ms"),
+        (f"status_p99@{L}", "`status` round trip during stats, p99", "ms"),
         (f"status_max@{L}", "`status` round trip during stats, max", "ms"),
         ("gap_nohook", "exit → start in the daemon, no Lua, p50", "µs"),
         ("gap_hook", "exit → start in the daemon, on_exit hook, p50", "µs"),

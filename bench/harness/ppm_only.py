@@ -48,7 +48,8 @@ def stats_with_status(session, timeout_s=600):
     out = {"stats_ms": (ended["t"] - t0) * 1000, "rc": stats.returncode,
            "status_samples": len(status_ms)}
     if status_ms:
-        out.update(status_p50_ms=pct(status_ms, 50), status_max_ms=max(status_ms))
+        out.update(status_p50_ms=pct(status_ms, 50), status_p99_ms=pct(status_ms, 99),
+                   status_max_ms=max(status_ms))
     return out
 
 
