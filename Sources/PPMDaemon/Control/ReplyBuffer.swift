@@ -17,8 +17,14 @@ struct ReplyBuffer {
     /// Queues `line` and a newline.
     mutating func appendLine(_ line: some Collection<UInt8>) {
         if isEmpty {
-            bytes.removeAll(keepingCapacity: false)
             written = 0
+            // A reply's own array is taken as it is (`ls` at 10,000 services: 7 MB not copied).
+            if let whole = line as? [UInt8] {
+                bytes = whole
+                bytes.append(10)
+                return
+            }
+            bytes.removeAll(keepingCapacity: false)
         }
         bytes.append(contentsOf: line)
         bytes.append(10)
