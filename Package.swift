@@ -72,22 +72,11 @@ let package = Package(
         ),
         // A manual clock and a fake spawner for tests.
         .target(name: "PPMMachineTesting", dependencies: ["PPMMachine"]),
-        // Release builds link ppm-lua as a static executable (#23 item 4): `ppm-lua status` then
-        // starts without the dynamic loader finding and binding libswiftCore, Foundation, libstdc++,
-        // OpenSSL and Lua and applying 64,000 relocations: about 1.2 ms of CPU instead of 4.5 (7
-        // against the shared Swift runtime). Not position-independent: glibc cannot start a
-        // static-pie that has the run path SwiftPM always sets. Foundation's static archive needs
-        // its two helper libraries named. Debug builds link the usual way (sanitizers cannot link
-        // static executables). See docs/operations/install.md.
         .executableTarget(
             name: "ppm-lua",
             dependencies: [
                 "LuaKit", "PPMMachine", "PPMRuntime", "PPMScript", "PPMProtocol", "PPMTerminal", "PPMDaemon", "CSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            linkerSettings: [
-                .unsafeFlags(
-                    ["-static-executable", "-l_FoundationCollections", "-l_FoundationCShims"], .when(configuration: .release))
             ]
         ),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds ppm-lua for deployment and installs it under a prefix:
-#   PREFIX/bin/ppm-lua                     the binary (a static executable: Swift runtime, Lua, OpenSSL linked in)
+#   PREFIX/bin/ppm-lua                     the binary (Swift runtime linked in)
 #   PREFIX/bin/ppm-lua-import              what `ppm-lua import` runs
 #   PREFIX/bin/ppm-lua-fdholder            keeps the output pipes open across a killed daemon
 #   PREFIX/share/ppm-lua/plugins/*.lua     the bundled plugins, found by require with no setup
