@@ -113,7 +113,12 @@ package final class Supervisor {
     /// Every service's state, in declaration order.
     package func list() -> [ServiceSnapshot] {
         let now = clock.now
-        return table.order.compactMap { table[$0].map { snapshot($0, now: now) } }
+        var list: [ServiceSnapshot] = []
+        list.reserveCapacity(table.order.count)
+        for name in table.order {
+            if let service = table[name] { list.append(snapshot(service, now: now)) }
+        }
+        return list
     }
 
     private func snapshot(_ service: Service, now: Double) -> ServiceSnapshot {
@@ -277,7 +282,7 @@ package final class Supervisor {
         case (.ready, _): readyTimedOut(service)
         case (.probe, _): probeDue(service)
         case (.watchdog, .running(let run)):
-            checkFailed(service, run, "no WATCHDOG=1 in \(Self.seconds(service.spec.watchdog ?? 0)) s", at: .immediately)
+            checkFailed(service, run, "no WATCHDOG=1 in \(Self.seconds(run.watchdogInterval ?? service.spec.watchdog ?? 0)) s", at: .immediately)
         case (.start, _), (.kill, _), (.bounce, _), (.watchdog, _), (.boot, _):
             break  // a timer outlived its phase (a stop already under way ignores a bounce)
         }
