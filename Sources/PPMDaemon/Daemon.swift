@@ -274,13 +274,13 @@ package final class Daemon: @unchecked Sendable {
             releaseUnusedMemory()
         }
         queue.resume()  // held since init
-        ppm_run_main_queue()
+        MainLoop.run()
     }
 
     // MARK: Signals and children
 
     private func handleSignal(_ event: SignalLoop.Event) {
-        dispatchPrecondition(condition: .onQueue(queue))
+        LoopConfinement.check(queue)
         switch event {
         case .exited(let pid, let status, let ended):
             if !helpers.exited(pid: pid, status: status) { loop.send(.exited(pid: pid, status: status, ended: ended)) }
@@ -298,7 +298,7 @@ package final class Daemon: @unchecked Sendable {
     /// Stops every service and helper, ends the daemon's remaining children
     /// (orphans it adopted), then exits 0 after `done`.
     func quit(_ done: @escaping () -> Void) {
-        dispatchPrecondition(condition: .onQueue(queue))
+        LoopConfinement.check(queue)
         quitWaiters.append(done)
         if quitWaiters.count > 1 { return }
         notify.supervisorNotifier?.stopping()
