@@ -10,10 +10,11 @@ import PPMScript
 /// The running supervisor, and the composition root of the daemon: it makes
 /// the loop queue and the parts on it, in order (the supervisor's loop, the
 /// Lua state, output capture and the fd holder, the home's disk, sd_notify,
-/// cgroups, the upgrader, the control socket and the TCP listener), adopts
-/// what a previous daemon left, and wires the parts to one another. The
-/// control commands (`Control/Commands*.swift`), reload (`Reload/`) and
-/// adoption (`Processes/Daemon+Adopt.swift`) are its extensions.
+/// cgroups, the upgrader, the control service, the control socket and the
+/// TCP listener), adopts what a previous daemon left, and wires the parts
+/// to one another. Reload and scale (`Reload/`) and adoption
+/// (`Processes/Daemon+Adopt.swift`) are its extensions; the control
+/// commands are `ControlService`'s.
 ///
 /// `@unchecked Sendable` because all state is confined to `queue`: every
 /// entry (signals, timers, sockets) is a Dispatch source on that queue.
@@ -58,18 +59,16 @@ package final class Daemon: @unchecked Sendable {
     }()
     /// Slow work off the loop (`stats`), on a thread made at start (see `WorkerThread`).
     let sideWork = WorkerThread(name: "ppm-lua.side")
-    /// The `watch` subscriptions (`ppm-lua top`).
-    let watches = WatchSubscriptions()
     /// Captured stdout/stderr of the services (`<home>/logs`).
     let output: OutputCapture
     /// Copies captured lines to stdout or journald (`forward`).
     let forwarder: Forwarder
     /// Keeps the output pipes open when the daemon dies; nil if it could not start.
-    private let holder: FDHolder?
+    let holder: FDHolder?
     let scheduler: DispatchScheduler
     /// When the daemon started, on the monotonic clock.
     let startedAt: Double
-    private var server: ControlServer?
+    private(set) var server: ControlServer?
     /// The TCP listener, when the config asks for one.
     let remote: RemoteAccess
     /// The metrics endpoint, when the config asks for one (`Daemon+Metrics`).
@@ -83,7 +82,7 @@ package final class Daemon: @unchecked Sendable {
     lazy var reaper = ChildReaper(queue: queue, scheduler: scheduler) { [unowned self] event in self.handleSignal(event) }
     /// Told once every service has stopped, just before the daemon exits
     /// (non-empty once a quit was asked).
-    private var quitWaiters: [() -> Void] = []
+    var quitWaiters: [() -> Void] = []
     /// Whether a quit was asked (the daemon is stopping every service).
     var quitting: Bool { !quitWaiters.isEmpty }
     let store: StateStore
@@ -95,8 +94,12 @@ package final class Daemon: @unchecked Sendable {
     let notify: SdNotify
     /// Re-executes the daemon in place (`upgrade`, the watchdog).
     let upgrader: Upgrader
-    /// Who last asked to start, stop, restart or signal each service (`why`).
-    var requestLog = ControlRequestLog()
+    /// Serves the control commands of the socket and the TCP listener.
+    private(set) lazy var control = ControlService(
+        root: self,
+        parts: .init(
+            options: options, queue: queue, loop: loop, scheduler: scheduler, startedAt: startedAt, cgroups: cgroups, disk: disk,
+            store: store, output: output, notify: notify, forwarder: forwarder, remote: remote, upgrader: upgrader, sideWork: sideWork))
 
     /// Loads the config and prepares everything; nothing runs yet. Throws
     /// with a one-line message for the user.
@@ -239,11 +242,11 @@ package final class Daemon: @unchecked Sendable {
         upgrader.installWatchdog(fixedSeconds: host.watchdog)
         do {
             try remote.open(host.listen, version: options.version, queue: queue, scheduler: scheduler, interrupter: interrupter) {
-                [unowned self] request, connection, call in self.handle(request, connection, call: call)
+                [unowned self] request, connection, call in self.control.handle(request, connection, call: call)
             }
             metricsServer = try makeMetricsServer()
             let server = try ControlServer(path: options.locations.socket, loop: queue, interrupter: interrupter) {
-                [unowned self] request, connection, call in self.handle(request, connection, call: call)
+                [unowned self] request, connection, call in self.control.handle(request, connection, call: call)
             }
             self.server = server
         } catch {
@@ -276,52 +279,9 @@ package final class Daemon: @unchecked Sendable {
         queue.resume()  // held since init
         MainLoop.run()
     }
+}
 
-    // MARK: Signals and children
-
-    private func handleSignal(_ event: SignalLoop.Event) {
-        LoopConfinement.check(queue)
-        switch event {
-        case .exited(let pid, let status, let ended):
-            if !helpers.exited(pid: pid, status: status) { loop.send(.exited(pid: pid, status: status, ended: ended)) }
-        case .childSignalled(let pid, let code): reaper.childSignalled(pid: pid, code: code)
-        case .paused(let pid): loop.send(.paused(pid: pid))
-        case .continued(let pid): loop.send(.continued(pid: pid))
-        case .terminate(let sig):
-            log("info", "SIG\(Signals.name(sig)) received: stopping every service")
-            quit {}
-        case .reload:
-            if !quitting { reload(trigger: "SIGHUP") }
-        }
-    }
-
-    /// Stops every service and helper, ends the daemon's remaining children
-    /// (orphans it adopted), then exits 0 after `done`.
-    func quit(_ done: @escaping () -> Void) {
-        LoopConfinement.check(queue)
-        quitWaiters.append(done)
-        if quitWaiters.count > 1 { return }
-        notify.supervisorNotifier?.stopping()
-        helpers.terminateAll()
-        loop.send(
-            .shutdown(
-                waiter: loop.waiter { [self] in
-                    output.keeper = nil
-                    output.closeAll()
-                    holder?.quit()
-                    // Waiting for the children to end is this turn's job: the watchdog lets it.
-                    StallGuard.allow(2 * supervisor.settings.stopTimeout + 15)
-                    cgroups.removeAll()
-                    RemainingChildren.end(grace: supervisor.settings.stopTimeout) { log("info", $0) }
-                    quitWaiters.forEach { $0() }
-                    store.sync()
-                    journal.sync()
-                    server?.shutdown()
-                    remote.shutdown()
-                    metricsServer?.shutdown()
-                    if let pidfile = options.pidfile { unlink(pidfile) }
-                    log("info", "every service stopped; exiting")
-                    exit(0)
-                }))
-    }
+extension Daemon: ControlRoot {
+    /// Where the metrics endpoint listens, when there is one.
+    var metricsEndpoint: String? { metricsServer?.endpoint.description }
 }

@@ -214,4 +214,19 @@ func freeTCPPort() throws -> Int {
         let log = (try? String(contentsOfFile: s.dir + "/home/logs/pinger.out.log", encoding: .utf8)) ?? ""
         #expect(log.contains("usec=1000000"))
     }
+
+    @Test func aServiceThatSetsItsOwnWatchdogWithWatchdogUsecIsHeldToIt() throws {
+        let s = try Sandbox()
+        try s.write(
+            """
+            ppm.service { name = "pinger", ready = "notify",
+                          cmd = { "/bin/sh", "-c", "systemd-notify --ready WATCHDOG_USEC=1000000; exec sleep 1000" } }
+            """)
+        try s.startDaemon()
+        #expect(eventually { s.state("pinger") == "running" })
+        let first = try #require(s.pid("pinger"))
+        #expect(eventually { !events(s, "unhealthy").isEmpty })
+        #expect(events(s, "unhealthy").first?["error"] as? String == "no WATCHDOG=1 in 1 s")
+        #expect(eventually { (s.pid("pinger") ?? first) != first })
+    }
 }

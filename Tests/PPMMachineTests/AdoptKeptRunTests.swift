@@ -103,4 +103,60 @@ import Testing
         #expect(KeptRun(json: bad) == KeptRun(ready: true))
         #expect(KeptRun(json: .string("x")) == nil)
     }
+
+    @Test func watchdogUsecFromTheRunRearmsWithItsIntervalAndIsKeptAcrossAnUpgrade() {
+        _ = supervisor.handle(
+            .add(
+                testSpec("db") {
+                    $0.ready = .notify
+                    $0.watchdog = 5
+                }))
+        _ = supervisor.handle(.boot)
+        _ = supervisor.handle(.spawned("db", .success(7)))
+        _ = supervisor.handle(.ready("db", pid: 7))
+        let asked = supervisor.handle(.notice("db", pid: 7, .watchdogInterval(seconds: 20)))
+        #expect(armed(asked, .watchdog)?.1 == 20)
+        // A ping re-arms with the run's interval, not the spec's.
+        let (watchdog, after) = try! #require(armed(supervisor.handle(.watchdog("db", pid: 7, trigger: false)), .watchdog))
+        #expect(after == 20)
+        #expect(snapshot("db").kept?.watchdogInterval == 20)
+        clock.advance(20)
+        let fired = supervisor.handle(.timer(watchdog))
+        #expect(events(fired).first { $0.kind == .unhealthy }?.error == "no WATCHDOG=1 in 20 s")
+        // What the next daemon adopts keeps the interval.
+        let kept = try! #require(snapshot("db").kept)
+        #expect(KeptRun(json: kept.json)?.watchdogInterval == 20)
+    }
+
+    @Test func watchdogUsecArmsAWatchdogWhereTheSpecHasNone() {
+        _ = supervisor.handle(.add(testSpec("db") { $0.ready = .notify }))
+        _ = supervisor.handle(.boot)
+        _ = supervisor.handle(.spawned("db", .success(7)))
+        // Asked while starting: armed once it is ready.
+        #expect(armed(supervisor.handle(.notice("db", pid: 7, .watchdogInterval(seconds: 3))), .watchdog) == nil)
+        #expect(armed(supervisor.handle(.ready("db", pid: 7)), .watchdog)?.1 == 3)
+    }
+
+    @Test func aStopHandedOverGoesOnAtItsStepWithWhatWasLeftOfItsWait() {
+        _ = supervisor.handle(.add(testSpec("web") { $0.stopTimeout = 10 }))
+        var kept = KeptRun(ready: true)
+        kept.stop = KeptStop(json: .object(["then": .string("hold"), "step": .int(0), "elapsed": .double(4)]))
+        #expect(kept.stop != nil)
+        let effects = supervisor.handle(.adopt("web", AdoptedProcess(pid: 7, age: 9, child: true, kept: kept)))
+        #expect(snapshot("web").state == .stopping)
+        let (kill, after) = try! #require(armed(effects, .kill))
+        #expect(after == 6)
+        clock.advance(6)
+        #expect(supervisor.handle(.timer(kill)).contains(.signalService("web", pgid: 7, .kill)))
+        _ = supervisor.handle(.exited(pid: 7, status: .signaled(9)))
+        _ = supervisor.handle(.groupGone("web"))
+        #expect(snapshot("web").state == .stopped)
+        // A restart under way starts it again once it is gone.
+        _ = supervisor.handle(.add(testSpec("api")))
+        var restarting = KeptRun(ready: true)
+        restarting.stop = KeptStop(json: KeptStop(json: .object(["then": .string("restart"), "step": .int(1), "elapsed": .double(1)]))!.json)
+        #expect(armed(supervisor.handle(.adopt("api", AdoptedProcess(pid: 8, age: 9, child: true, kept: restarting))), .kill) == nil)
+        _ = supervisor.handle(.exited(pid: 8, status: .signaled(9)))
+        #expect(supervisor.handle(.groupGone("api")).contains { if case .spawn = $0 { true } else { false } })
+    }
 }

@@ -8,7 +8,7 @@ import PPMScript
 /// with `"progress": true` the commands that wait for processes to go also
 /// send `{"progress": {"stopping": [...]}}` at once and
 /// `{"progress": {"done": item}}` as each service completes.
-extension Daemon {
+extension ControlService {
     /// `start`: replies once the spawns are done (after the `pre_start`
     /// commands of those that have them), with what each service does now.
     func start(_ request: ControlRequest, _ reply: @escaping Reply) {
@@ -216,7 +216,7 @@ extension Daemon {
                         if progress { connection.send(ControlReply.progress(request.id, .object(["done": outcome.json]))) }
                     }))
         }
-        quit {
+        root.quit {
             reply(.success(.array(running.map { (outcomes[$0.name] ?? ServiceOutcome(name: $0.name, message: "stopped")).json })))
         }
     }
@@ -240,7 +240,7 @@ extension Daemon {
             // At once: still inside the request's turn. Later: a turn of its own.
             if answeredAtOnce { return body() }
             loop.turn(body)
-            followDepends()
+            root.followDepends()
         }
         answeredAtOnce = false
     }

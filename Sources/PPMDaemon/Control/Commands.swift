@@ -8,10 +8,7 @@ import PPMScript
 
 /// The control commands (SPEC 7), one method each. Every reply goes through
 /// `connection.send`; failures become `{"ok": false, "error": ...}`.
-extension Daemon {
-    /// Sends a request's one reply.
-    typealias Reply = (Result<JSONValue, ControlFailure>) -> Void
-
+extension ControlService {
     /// Serves one request as a turn of the loop: the inputs it sends run
     /// right after it (and after any Lua it ran).
     func handle(_ request: ControlRequest, _ connection: ControlConnection, call: LuaCallID? = nil) {
@@ -20,7 +17,7 @@ extension Daemon {
         loop.turn { serve(request, connection, call: call) }
         if let call { connection.evalFinished(call) }
         // Services added or removed: their `depends` are followed or dropped.
-        if ControlCommand(named: request.cmd)?.addsOrRemovesServices == true { followDepends() }
+        if ControlCommand(named: request.cmd)?.addsOrRemovesServices == true { root.followDepends() }
     }
 
     private func serve(_ request: ControlRequest, _ connection: ControlConnection, call: LuaCallID?) {
@@ -43,15 +40,15 @@ extension Daemon {
         case .eval: reply(eval(request, call: call))
         case .complete: reply(complete(request))
         case .add: add(request, reply)
-        case .scale: scale(request, reply)
+        case .scale: root.scale(request, reply)
         case .export: reply(.success(.string(export(masked: connection.isRemote))))
         case .stats: stats(request, connection)
         case .logs: logs(request, connection)
         case .watch: watch(request, connection)
         case .reload:
             if quitting { return reply(.failure(ControlFailure("the daemon is shutting down"))) }
-            if request.args["dry_run"]?.boolValue == true { return reply(reloadPlan().map(\.planJSON)) }
-            reply(reload(trigger: "ppm-lua reload").map(\.json))
+            if request.args["dry_run"]?.boolValue == true { return reply(root.reloadPlan().map(\.planJSON)) }
+            reply(root.reload(trigger: "ppm-lua reload").map(\.json))
         case .quit: quitting(request, connection, reply)
         case .upgrade:
             // The reply goes out first; the socket closes with the exec.
@@ -81,12 +78,12 @@ extension Daemon {
                 "pid": .int(Int64(getpid())), "uptime": .double(scheduler.now - startedAt), "version": .string(options.version),
                 "config": .init(options.configPath), "home": .string(options.locations.home),
                 "socket": .string(options.locations.socket), "listen": .init(remote.endpoint?.description),
-                "metrics": .init(metricsServer?.endpoint.description),
+                "metrics": .init(root.metricsEndpoint),
                 "forward": forwarder.status,
                 "services": .init(supervisor.names.count),
                 "state_writes": .init(loop.store?.writes ?? 0),
                 "hooks": .object(["calls": .init(host.hookCalls), "seconds": .double(host.hookSeconds)]),
-                "reload_error": reloadFailure.map { f in
+                "reload_error": root.reloadFailure.map { f in
                     .object(["time": .double(f.time), "utc": .string(ServiceEvent.utc(f.time)), "error": .string(f.error)])
                 } ?? .null,
             ]) { $1 })
@@ -183,11 +180,11 @@ extension Daemon {
         var exportedTemplates: Set<String> = []
         for var snapshot in supervisor.list() {
             // The copies of an `instances` template are the template once, with the count it runs.
-            if let template = exportedTemplate(of: snapshot.spec) {
+            if let template = root.exportedTemplate(of: snapshot.spec) {
                 guard exportedTemplates.insert(template.name).inserted else { continue }
                 snapshot.spec = template
             }
-            snapshot.spec = collapsingCopies(snapshot.spec)
+            snapshot.spec = root.collapsingCopies(snapshot.spec)
             if masked { snapshot.spec = SecretEnv.masked(snapshot.spec) }
             text += "\n"
             if !snapshot.spec.scriptedFields.isEmpty {

@@ -5,7 +5,7 @@ import PPMRuntime
 /// The `logs` control command: the last lines of services' output, then
 /// (with `follow`) every new line as it is captured, across restarts and
 /// rotations, until the client closes.
-extension Daemon {
+extension ControlService {
     /// Lines of history a TCP client gets at most per service (`logs -n`).
     static let maxRemoteLines = 10_000
 

@@ -8,7 +8,7 @@ import PPMRuntime
 /// (`changed`, `removed`), and a `stats` sample (CPU %, RSS) each second,
 /// so that a live view costs the daemon the changes, not a listing per
 /// refresh. Streams until the client closes.
-extension Daemon {
+extension ControlService {
     /// Subscribes `connection`: the first reply holds the daemon and every service.
     func watch(_ request: ControlRequest, _ connection: ControlConnection) {
         // The members sent hold no spec, so nothing needs masking for a remote client.

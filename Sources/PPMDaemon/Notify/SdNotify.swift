@@ -76,7 +76,10 @@ final class SdNotify {
                 }
                 loop.send(.notice(name, pid: pid, .mainPID(main, group: group)))
             case .status(let text): loop.send(.notice(name, pid: pid, .status(text)))
-            case .watchdogInterval, .barrier: break
+            case .watchdogInterval(let microseconds):
+                // At most a year: a timer further out is none.
+                loop.send(.notice(name, pid: pid, .watchdogInterval(seconds: min(Double(microseconds) / 1_000_000, 31_536_000))))
+            case .barrier: break
             }
         }
     }

@@ -51,7 +51,7 @@ extension Daemon {
 
     /// `scale NAME N`: starts copies up to N or stops those above it; the
     /// count is on disk before anything changes and the client hears of it.
-    func scale(_ request: ControlRequest, _ reply: @escaping Reply) {
+    func scale(_ request: ControlRequest, _ reply: @escaping ControlService.Reply) {
         guard let name = request.string("name") else { return reply(.failure(ControlFailure("scale needs a service: ppm-lua scale NAME N"))) }
         let limit = ServiceInstances.maximum
         guard let count = request.args["count"]?.intValue.map({ Int($0) }), (1...limit).contains(count) else {
@@ -80,7 +80,7 @@ extension Daemon {
         }
         let removed = count < current ? ((count + 1)...current).map { ServiceInstances.name(name, $0) }.filter { supervisor.snapshot($0) != nil } : []
         let change = StateChange.scaled(name, count: count == configuredCount ? nil : count, configured: configuredCount)
-        durably([change], reply, unchanged: "'\(name)' not scaled") { [self] in
+        control.durably([change], reply, unchanged: "'\(name)' not scaled") { [self] in
             instanceCounts[name] = count
             for spec in added where configured[spec.name] == nil {
                 configured[spec.name] = ConfiguredService(spec: spec, hookSources: template.hookSources)
@@ -133,15 +133,5 @@ extension Daemon {
         for r in spec.requires.map(collapsed) where !result.requires.contains(r) { result.requires.append(r) }
         result.requireConditions = Dictionary(spec.requireConditions.map { (collapsed($0.key), $0.value) }, uniquingKeysWith: { a, _ in a })
         return result
-    }
-
-    /// `unknown service 'NAME'`, or for the name of an `instances` template
-    /// where one service is meant (`show web`): which copies to name instead.
-    func unknownService(_ name: String) -> ControlFailure {
-        guard let copies = supervisor.resolve(name), let first = copies.first, let last = copies.last else {
-            return ControlFailure("unknown service '\(name)'")
-        }
-        let which = copies.count == 1 ? first : "\(first) … \(last)"
-        return ControlFailure("'\(name)' runs as \(copies.count) instance\(copies.count == 1 ? "" : "s") (\(which)): name one")
     }
 }

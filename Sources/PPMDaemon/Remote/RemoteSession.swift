@@ -186,7 +186,7 @@ final class RemoteSession: @unchecked Sendable {
         case .failure(let f): return connection.send(ControlReply.error(.null, f.description))
         }
         guard let command = ControlCommand(named: request.cmd) else {
-            return connection.send(ControlReply.error(request.id, Daemon.unknown(request.cmd).description))
+            return connection.send(ControlReply.error(request.id, ControlService.unknown(request.cmd).description))
         }
         guard command != .auth else { return connection.send(ControlReply.error(request.id, "already authenticated")) }
         guard let rule, rule.commands.contains(command.permission ?? command) else {

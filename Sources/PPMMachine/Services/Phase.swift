@@ -140,6 +140,9 @@ enum Phase: Equatable, Sendable {
         var errno: Int32?
         /// When its watchdog fires unless pinged (monotonic seconds; nil: no watchdog armed).
         var watchdogDue: Double?
+        /// The watchdog interval the process asked for with `WATCHDOG_USEC=`
+        /// (nil: the spec's `watchdog`).
+        var watchdogInterval: Double?
         /// Its last sd_notify `STATUS=` text.
         var statusText: String?
 

@@ -88,6 +88,7 @@ final class Service {
             var ready = true
             if case .starting = phase { ready = false }
             s.kept = KeptRun(run, ready: ready, now: now)
+            if case .stopping(_, let then) = phase { s.kept?.stop = KeptStop(then, step: stopStep, elapsed: now - stopBegan) }
         }
         return s
     }

@@ -25,6 +25,10 @@ package struct KeptRun: Sendable, Equatable {
     package var readyIn: Double?
     /// Seconds left before its watchdog fires; nil: the whole interval.
     package var watchdogIn: Double?
+    /// The interval it asked for with `WATCHDOG_USEC=`; nil: the spec's.
+    package var watchdogInterval: Double?
+    /// The stop under way, handed over by a re-exec (never in the state log).
+    package var stop: KeptStop?
 
     /// What is kept of `ready` alone.
     package init(ready: Bool) {
@@ -43,6 +47,8 @@ package struct KeptRun: Sendable, Equatable {
         if let statusText { o["status_text"] = .string(statusText) }
         if let readyIn { o["ready_in"] = .double(readyIn) }
         if let watchdogIn { o["watchdog_in"] = .double(watchdogIn) }
+        if let watchdogInterval { o["watchdog_interval"] = .double(watchdogInterval) }
+        if let stop { o["stop"] = stop.json }
         return .object(o)
     }
 
@@ -60,6 +66,8 @@ package struct KeptRun: Sendable, Equatable {
         statusText = json["status_text"]?.stringValue.map { String($0.prefix(Self.maxText)) }
         readyIn = json["ready_in"]?.doubleValue.flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
         watchdogIn = json["watchdog_in"]?.doubleValue.flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
+        watchdogInterval = json["watchdog_interval"]?.doubleValue.flatMap { $0.isFinite && $0 > 0 ? $0 : nil }
+        stop = json["stop"].flatMap(KeptStop.init(json:))
     }
 
     /// The longest text kept (a probe's message, a `STATUS=` text), in characters.
@@ -79,6 +87,7 @@ extension KeptRun {
         statusText = run.statusText
         readyIn = ready ? nil : run.readyDue.map { max(0, $0 - now) }
         watchdogIn = run.watchdogDue.map { max(0, $0 - now) }
+        watchdogInterval = run.watchdogInterval
     }
 
     /// `run` with what is kept put back.
@@ -90,6 +99,7 @@ extension KeptRun {
         run.stoppingNoticed = stoppingNoticed
         run.errno = errno
         run.statusText = statusText
+        run.watchdogInterval = watchdogInterval
     }
 
     /// What the state log keeps for the next daemon after a kill: the notes
@@ -101,6 +111,7 @@ extension KeptRun {
         kept.probeMessage = nil
         kept.readyIn = nil
         kept.watchdogIn = nil
+        kept.stop = nil
         return kept
     }
 }

@@ -14,4 +14,8 @@ package enum ServiceNotice: Sendable, Equatable {
     case mainPID(Int32, group: Int32)
     /// `STATUS=`: free text on the service's state (shown by `show`; empty clears it).
     case status(String)
+    /// `WATCHDOG_USEC=`: the run's watchdog interval is now `seconds` (it
+    /// overrides `watchdog` for this run, and arms a watchdog where none was
+    /// set, as systemd does), counted from now.
+    case watchdogInterval(seconds: Double)
 }

@@ -17,6 +17,7 @@ extension Supervisor {
         // Not a child of this daemon: its end is seen through a pidfd, without a status.
         if !process.child { effects.append(.watchProcess(pid: pid)) }
         emit(.adopted, service, pid: pid)
+        if let stop = process.kept?.stop, let then = stop.afterStop { return continueStop(service, run, stop, then: then) }
         if let bounce = service.spec.bounce, bounce > 0 { arm(service, .bounce, after: bounce) }
         persistKept(service)
         if waits {
@@ -24,6 +25,20 @@ extension Supervisor {
         } else {
             startHealthChecks(service, watchdogIn: process.kept?.watchdogIn, adopted: process.kept?.health != nil)
         }
+    }
+
+    /// A stop the image before a re-exec had under way goes on where it
+    /// was: the same step of the stop ladder, with what was left of its wait
+    /// (nothing is armed once SIGKILL was sent: the exit is awaited).
+    private func continueStop(_ service: Service, _ run: Phase.Run, _ stop: KeptStop, then: Phase.AfterStop) {
+        service.phase = .stopping(run, then: then)
+        let steps = service.spec.stopSteps(defaultTimeout: settings.stopTimeout)
+        let step = min(stop.step, steps.count)
+        service.stopStep = step
+        service.stopBegan = now.monotonic - stop.elapsed
+        guard step < steps.count else { return }
+        let due = steps[0...step].reduce(0) { $0 + ($1.wait ?? settings.stopTimeout) }
+        arm(service, .kill, after: max(0, due - stop.elapsed))
     }
 
     /// Takes back what a re-executed daemon knew of a service. A service that

@@ -53,6 +53,13 @@ extension Supervisor {
             guard group == run.pgid, main != run.pid, main > 0 else { return false }
             moveMain(of: service, from: run, to: main)
             run.pid = main
+        case .watchdogInterval(let seconds):
+            run.watchdogInterval = seconds
+            // Armed now while it runs; once ready otherwise (`startHealthChecks`).
+            if running {
+                run.watchdogDue = now.monotonic + seconds
+                arm(service, .watchdog, after: seconds)
+            }
         }
         return true
     }

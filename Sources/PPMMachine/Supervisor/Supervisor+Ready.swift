@@ -57,7 +57,7 @@ extension Supervisor {
     /// the first health check: after `start_period`, or at the next
     /// interval for a run `adopted` with a verdict already.
     func startHealthChecks(_ service: Service, watchdogIn: Double? = nil, adopted: Bool = false) {
-        if let watchdog = service.spec.watchdog, case .running(var run) = service.phase {
+        if case .running(var run) = service.phase, let watchdog = run.watchdogInterval ?? service.spec.watchdog {
             let after = min(watchdogIn ?? watchdog, watchdog)
             run.watchdogDue = now.monotonic + after
             service.phase = .running(run)
@@ -71,7 +71,7 @@ extension Supervisor {
     func watchdog(_ name: String, pid: Int32, trigger: Bool) {
         guard let service = table[name], case .running(var run) = service.phase, run.pid == pid else { return }
         if trigger { return checkFailed(service, run, "WATCHDOG=trigger", at: .immediately) }
-        guard let watchdog = service.spec.watchdog else { return }
+        guard let watchdog = run.watchdogInterval ?? service.spec.watchdog else { return }
         run.watchdogDue = now.monotonic + watchdog
         service.phase = .running(run)
         arm(service, .watchdog, after: watchdog)

@@ -277,7 +277,7 @@ package final class Supervisor {
         case (.ready, _): readyTimedOut(service)
         case (.probe, _): probeDue(service)
         case (.watchdog, .running(let run)):
-            checkFailed(service, run, "no WATCHDOG=1 in \(Self.seconds(service.spec.watchdog ?? 0)) s", at: .immediately)
+            checkFailed(service, run, "no WATCHDOG=1 in \(Self.seconds(run.watchdogInterval ?? service.spec.watchdog ?? 0)) s", at: .immediately)
         case (.start, _), (.kill, _), (.bounce, _), (.watchdog, _), (.boot, _):
             break  // a timer outlived its phase (a stop already under way ignores a bounce)
         }

@@ -18,6 +18,8 @@ package struct ProcessEntry: Sendable, Equatable {
     package var rssPages: Int64
     /// Whether it has ended and waits to be reaped (state `Z`, field 3).
     package var zombie = false
+    /// Whether it is stopped by a signal (SIGSTOP, SIGTSTP: state `T`, field 3).
+    package var stopped = false
 
     /// An entry with these fields.
     package init(pid: Int32, pgrp: Int32, ticks: UInt64, start: UInt64, rssPages: Int64, ppid: Int32 = 0) {

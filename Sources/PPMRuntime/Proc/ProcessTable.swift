@@ -141,6 +141,7 @@ package struct ProcessTable: Sendable {
         var field = 3
         var at = close + 2
         entry.zombie = at < line.count && line[at] == UInt8(ascii: "Z")
+        entry.stopped = at < line.count && line[at] == UInt8(ascii: "T")
         while at < line.count && field <= 24 {
             var end = at
             while end < line.count && line[end] != UInt8(ascii: " ") && line[end] != UInt8(ascii: "\n") { end += 1 }

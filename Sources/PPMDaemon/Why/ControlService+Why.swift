@@ -3,7 +3,7 @@ import PPMProtocol
 
 /// `why NAME` (SPEC 11): the live state and the journal read in one turn
 /// of the loop, explained by `WhyExplainer`.
-extension Daemon {
+extension ControlService {
     /// The `why` reply: `WhyAnswer.json`.
     func why(_ request: ControlRequest) -> Result<JSONValue, ControlFailure> {
         guard let name = request.string("name") else { return .failure(ControlFailure("missing argument 'name'")) }
