@@ -62,8 +62,8 @@ static int watch_main_queue(void) {
     return 0;
 }
 
-int ppm_main_loop_turn(ppm_main_loop_serve serve, int timeout_ms) {
-    if (watch_main_queue() < 0) return -1;
+int ppm_main_loop_turn(ppm_main_loop_serve serve, int timeout_ms, int with_main_queue) {
+    if (with_main_queue ? watch_main_queue() < 0 : main_loop_epoll() < 0) return -1;
     struct epoll_event events[64];
     int n = epoll_wait(root_epoll, events, 64, timeout_ms);
     if (n <= 0) return n < 0 && errno != EINTR ? -1 : 0;
@@ -82,12 +82,12 @@ int ppm_main_loop_turn(ppm_main_loop_serve serve, int timeout_ms) {
     }
     /* And what the handlers queued, after the batch. */
     uint64_t count;
-    if (read(main_queue_fd, &count, sizeof count) == sizeof count) _dispatch_main_queue_callback_4CF(NULL);
+    if (with_main_queue && read(main_queue_fd, &count, sizeof count) == sizeof count) _dispatch_main_queue_callback_4CF(NULL);
     return n;
 }
 
 void ppm_run_main_queue(ppm_main_loop_serve serve) {
-    for (;;) ppm_main_loop_turn(serve, -1);
+    for (;;) ppm_main_loop_turn(serve, -1, 1);
 }
 
 static __thread const void *serving_queue;

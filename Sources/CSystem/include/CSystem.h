@@ -157,8 +157,10 @@ void ppm_run_main_queue(ppm_main_loop_serve serve) __attribute__((noreturn));
 /// `ppm_main_loop_watch` added, drains the main queue if it was poked, calls
 /// `serve` with the token of each other ready descriptor, then drains the
 /// main queue again if the handlers queued work. Call it on the main thread
-/// only. The count of ready descriptors, 0 at the limit, -1 on error.
-int ppm_main_loop_turn(ppm_main_loop_serve serve, int timeout_ms);
+/// only; or, with `with_main_queue` 0 (tests), on any one thread: the main
+/// queue is then left alone. The count of ready descriptors, 0 at the limit,
+/// -1 on error.
+int ppm_main_loop_turn(ppm_main_loop_serve serve, int timeout_ms, int with_main_queue);
 /// Adds `fd` (typically an epoll set of its own) to the main loop's wait,
 /// for input, reported to `serve` as `token` (not 0); 0 or -1 with errno.
 /// Any thread may call it.

@@ -49,8 +49,9 @@ enum MainLoop {
     /// Runs the loop on the main thread, forever.
     static func run() -> Never { ppm_run_main_queue(serve) }
 
-    /// One turn of the loop, waiting up to `timeout` seconds (tests); the
-    /// count of ready descriptors.
+    /// One turn of the loop that serves its sets but leaves the main queue
+    /// alone, waiting up to `timeout` seconds (tests, on any thread); the count
+    /// of ready descriptors.
     @discardableResult
-    static func turn(timeout: Double) -> Int { Int(ppm_main_loop_turn(serve, Int32(max(0, timeout) * 1000))) }
+    static func serveSets(timeout: Double) -> Int { Int(ppm_main_loop_turn(serve, Int32(max(0, timeout) * 1000), 0)) }
 }

@@ -42,8 +42,19 @@ final class ReadinessSet: @unchecked Sendable {
     /// set what is set already).
     private var interests: [Int32: Readiness] = [:]
 
-    /// An empty set on `queue`; the epoll descriptor is made at the first watch.
-    init(queue: any WorkQueue) { self.queue = queue }
+    /// Whether the main thread's wait serves the set (`MainLoop`) rather than
+    /// a Dispatch source or worker-thread watch.
+    let onMainLoop: Bool
+
+    /// An empty set on `queue`; the epoll descriptor is made at the first
+    /// watch. `onMainLoop`: served by the main loop (default: when `queue`
+    /// is the daemon's loop queue, which only the main thread drains; a
+    /// Dispatch queue only).
+    init(queue: any WorkQueue, onMainLoop: Bool? = nil) {
+        self.queue = queue
+        let dispatchQueue = queue as? DispatchQueue
+        self.onMainLoop = dispatchQueue != nil && (onMainLoop ?? (dispatchQueue === LoopTurns.loop))
+    }
 
     /// Calls `handler` on the queue whenever `fd` is ready for what it is
     /// watched for (`interest`: readable, writable or both; its end and
@@ -86,7 +97,7 @@ final class ReadinessSet: @unchecked Sendable {
         if epollFD >= 0 { return epollFD }
         let fd = ppm_epoll_create()
         guard fd >= 0 else { return nil }
-        if let loop = queue as? DispatchQueue, loop === LoopTurns.loop {
+        if onMainLoop {
             // Served by the main thread's own wait (`MainLoop`), no Dispatch source.
             guard let token = MainLoop.add(self, fd: fd) else {
                 close(fd)
