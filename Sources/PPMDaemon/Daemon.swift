@@ -96,10 +96,8 @@ package final class Daemon: @unchecked Sendable {
     let upgrader: Upgrader
     /// Serves the control commands of the socket and the TCP listener.
     private(set) lazy var control = ControlService(
-        root: self,
-        parts: .init(
-            options: options, queue: queue, loop: loop, scheduler: scheduler, startedAt: startedAt, cgroups: cgroups, disk: disk,
-            store: store, output: output, notify: notify, forwarder: forwarder, remote: remote, upgrader: upgrader, sideWork: sideWork))
+        root: self, options: options, queue: queue, loop: loop, scheduler: scheduler, startedAt: startedAt, cgroups: cgroups, disk: disk,
+        store: store, output: output, notify: notify, forwarder: forwarder, remote: remote, upgrader: upgrader, sideWork: sideWork)
 
     /// Loads the config and prepares everything; nothing runs yet. Throws
     /// with a one-line message for the user.

@@ -92,12 +92,12 @@ struct ClientOptions: ParsableArguments {
 
     func endpoint() throws -> ControlEndpoint { try endpointOptions.endpoint() }
 
-    /// Connects, or exits 3 naming the socket or host (1 when refused). The
-    /// timeout bounds only the wait for an answer to begin: `-f` then
-    /// follows for as long as it runs.
-    func connect() throws -> ControlClient {
-        try endpointOptions.connect(answerTimeout: timeout == 0 ? nil : timeout)
-    }
+    /// The endpoint and timeout these options name (exits 1 when the
+    /// endpoint's options do not go together).
+    func target() throws -> DaemonTarget { DaemonTarget(endpoint: try endpoint(), timeout: timeout) }
+
+    /// Connects (`DaemonTarget.connect`).
+    func connect() throws -> ControlClient { try target().connect() }
 
     /// One request; failures exit 1 (or 3 without a daemon).
     func call(_ cmd: String, _ args: [String: JSONValue] = [:]) throws -> JSONValue {

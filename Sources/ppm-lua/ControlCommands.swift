@@ -63,7 +63,7 @@ struct QuitCommand: ParsableCommand {
     @OptionGroup var output: QuietOption
 
     func run() throws {
-        try ServiceReport(client: client, quiet: output.quiet).run("quit", [:], untilExit: true)
+        try ServiceReport(client: client.target(), quiet: output.quiet).run("quit", [:], untilExit: true)
         if !output.quiet { print("daemon stopped") }
     }
 }

@@ -2,7 +2,6 @@ import ArgumentParser
 import Glibc
 import PPMMachine
 import PPMProtocol
-import PPMTerminal
 
 /// `ppm-lua logs NAME... [-n N] [-f] [--err | --all] [--json]`.
 struct LogsCommand: ParsableCommand {
@@ -41,46 +40,8 @@ struct LogsCommand: ParsableCommand {
     static let resumeWindow = 1000
 
     func run() throws {
-        var c = try client.connect()
-        let daemon = c.daemonPid
-        var args: [String: JSONValue] = [
-            "names": .init(names), "n": .init(n), "follow": .bool(follow), "stream": .string(all ? "all" : err ? "err" : "out"),
-        ]
-        let prefixed = names.count > 1 || names.contains { $0 == "all" || $0.hasPrefix("@") }
-        // A service's escape sequences would act on the terminal (clipboard, title, cursor).
-        let escaped = !raw && isatty(1) != 0
-        var shown = RecentLines()
-        do throws(any Error) {
-            let first = try c.callRaw("logs", args)
-            for (line, raw) in zip(first.value.arrayValue ?? [], first.items) { show(line, raw: raw, prefixed, &shown, escaped: escaped) }
-            fflush(nil)
-            while follow {
-                do throws(any Error) {
-                    let next = try c.receiveRaw()
-                    show(next.value, raw: next.raw, prefixed, &shown, escaped: escaped)
-                } catch  where Reconnect.isHangUp(error) {
-                    // An upgrade: the same daemon answers again; the lines since
-                    // the last one shown come first (found in the files' tails).
-                    args["n"] = .init(shown.isEmpty ? 0 : Self.resumeWindow)
-                    let tail: ControlResult
-                    (c, tail) = try Reconnect.resume(client, pid: daemon) { [args] in try $0.callRaw("logs", args) }
-                    let lines = Array(zip(tail.value.arrayValue ?? [], tail.items))
-                    for (line, raw) in lines[shown.newStart(in: lines.map(\.0))...] { show(line, raw: raw, prefixed, &shown, escaped: escaped) }
-                }
-                fflush(nil)  // a reader of a pipe sees each line at once
-            }
-        } catch {
-            throw fail(error)
-        }
-    }
-
-    private func show(_ line: JSONValue, raw: ArraySlice<UInt8>, _ prefixed: Bool, _ shown: inout RecentLines, escaped: Bool) {
-        shown.append(line)
-        if json { return printJSON(raw: raw) }
-        let text = line["line"]?.stringValue ?? ""
-        let mark = all && line["stream"]?.stringValue == "err" ? Self.errorMark : ""
-        let printed = prefixed ? "\(line["name"]?.stringValue ?? "?")\(mark) | \(text)" : mark.isEmpty ? text : "\(mark) \(text)"
-        print(escaped ? TerminalText.visible(printed) : printed)
+        try LogsRun(target: client.target(), names: names, n: n, follow: follow, stream: all ? "all" : err ? "err" : "out", json: json, raw: raw)
+            .run()
     }
 }
 

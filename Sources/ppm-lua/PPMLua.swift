@@ -28,8 +28,8 @@ struct PPMLua: ParsableCommand {
     /// An unknown subcommand is named, with the closest one; a usage error
     /// is one line `ppm-lua: message (see 'ppm-lua CMD --help')` with
     /// swift-argument-parser's exit code; help, version and completion
-    /// scripts are swift-argument-parser's. `status` and `ls` take a
-    /// shorter way (`QuickCommand`).
+    /// scripts are swift-argument-parser's. The common client
+    /// commands take a shorter way (`QuickCommand`).
     static func main() {
         let words = Array(CommandLine.arguments.dropFirst())
         if QuickCommand.run(words) { return }

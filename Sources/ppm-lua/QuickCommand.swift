@@ -1,61 +1,55 @@
+import ArgumentParser
 import Glibc
 import PPMMachine
 import PPMProtocol
 
-/// The client's short way (#23 item 4): `status` and `ls` (and its
-/// aliases), with at most `--json` and `--socket PATH`, on the unix socket,
-/// are answered without swift-argument-parser. Its parse builds every
-/// subcommand's argument set by reflection, about a third of the CPU time
-/// of `ppm-lua status`; the output, errors and exit codes are those of
-/// `StatusCommand` and `ListCommand`, which print through the same functions.
-/// Any other word (`--help`, `--host`, `--timeout`…) or `PPM_LUA_HOST` set
-/// leaves the command line to the parser.
+/// The client's short way (#23 item 4): `status`, `ls` (and its aliases),
+/// `start`, `stop`, `restart`, `events` and `logs`, in their common forms on
+/// the unix socket, are answered without swift-argument-parser. Its parse
+/// builds the argument sets of the command (and of the whole tree) by
+/// reflection, half of the CPU time of these commands; the output, errors
+/// and exit codes are those of the parsed commands, which print through the
+/// same code (`StatusCommand.show`, `ServiceReport`, `EventsRun`, `LogsRun`).
+/// Any other word (`--help`, `--host`, `--timeout`, `-n5`…), a repeated
+/// one, or `PPM_LUA_HOST` set leaves the command line to the parser
+/// (`QuickWords`).
 enum QuickCommand {
-    /// What a command line asks, when it is one this way answers.
-    struct Request: Equatable {
-        var command: String
-        var json = false
-        var socket: String?
-    }
-
-    /// The request `words` (the arguments after the program's name) make,
-    /// or nil: the parser's.
-    static func parse(_ words: [String]) -> Request? {
-        guard let first = words.first, ["status", "ls", "list", "info"].contains(first) else { return nil }
-        var request = Request(command: first == "status" ? "status" : "ls")
-        var rest = words.dropFirst()
-        while let word = rest.popFirst() {
-            if word == "--json" && !request.json {
-                request.json = true
-            } else if word == "--socket", request.socket == nil, let path = rest.popFirst(), !path.isEmpty, !path.hasPrefix("-") {
-                request.socket = path
-            } else if word.hasPrefix("--socket="), request.socket == nil, word.count > 9 {
-                request.socket = String(word.dropFirst(9))
-            } else {
-                return nil
-            }
-        }
-        if let host = getenv("PPM_LUA_HOST"), host.pointee != 0 { return nil }
-        return request
-    }
-
     /// Runs `words` when this way answers them (and exits on failure as the
     /// commands do: 3 without a daemon, 1 for a failed request); false: the parser's.
     static func run(_ words: [String]) -> Bool {
-        guard let request = parse(words) else { return false }
+        guard let request = QuickWords.parse(words) else { return false }
         do {
             let socket = Locations(socket: request.socket, environment: locationVariables()).socket
-            let client = try ControlEndpoint.socket(socket).connect()
-            client.answerTimeout = ControlClient.standardAnswerTimeout
-            switch (request.command, request.json) {
-            case ("status", let json): StatusCommand.show(try client.callRaw("status"), json: json)
-            case (_, true): printJSON(raw: try client.callRaw("ls", parsing: false).raw)
-            default: ListCommand.show(try client.call("ls", ListCommand.tableFields))
-            }
+            let target = DaemonTarget(endpoint: .socket(socket), timeout: ControlClient.standardAnswerTimeout)
+            try answer(request, target)
+        } catch let code as ExitCode {
+            Glibc.exit(code.rawValue)  // said already
         } catch {
             Glibc.exit(fail(error).rawValue)
         }
         return true
+    }
+
+    /// Runs `request` against the daemon at `target`.
+    private static func answer(_ request: QuickWords.Request, _ target: DaemonTarget) throws {
+        switch request.command {
+        case "status":
+            StatusCommand.show(try target.connect().callRaw("status"), json: request.json)
+        case "ls" where request.json:
+            printJSON(raw: try target.connect().callRaw("ls", parsing: false).raw)
+        case "ls":
+            ListCommand.show(try target.connect().call("ls", ListCommand.tableFields))
+        case "events":
+            try EventsRun(target: target, json: request.json, n: request.n ?? 20, follow: request.follow, name: request.names.first)
+                .run()
+        case "logs":
+            try LogsRun(
+                target: target, names: request.names, n: request.n ?? 20, follow: request.follow, stream: request.stream ?? "out",
+                json: request.json, raw: request.raw
+            ).run()
+        default:
+            try ServiceReport(client: target, quiet: request.quiet).run(request.command, ["names": .init(request.names)])
+        }
     }
 
     /// The variables `Locations` reads, from `getenv`: the whole environment

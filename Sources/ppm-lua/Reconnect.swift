@@ -15,8 +15,9 @@ enum Reconnect {
 
     /// A new connection to the same daemon process `pid`, once it answers;
     /// nil when it is gone or does not answer within `patience`.
-    static func sameDaemon(_ options: ClientOptions, pid: Int32?) -> ControlClient? {
-        guard let pid, let endpoint = try? options.endpoint() else { return nil }
+    static func sameDaemon(_ target: DaemonTarget, pid: Int32?) -> ControlClient? {
+        guard let pid else { return nil }
+        let endpoint = target.endpoint
         let local = if case .socket = endpoint { true } else { false }
         let deadline = SystemClock.monotonic() + patience
         while SystemClock.monotonic() < deadline {
@@ -29,7 +30,7 @@ enum Reconnect {
                     }
                     return nil  // another daemon listens there now
                 }
-                client.answerTimeout = options.timeout == 0 ? nil : options.timeout
+                client.answerTimeout = target.timeout == 0 ? nil : target.timeout
                 return client
             }
             usleep(local ? 50_000 : 200_000)
@@ -41,10 +42,10 @@ enum Reconnect {
     /// resumes the stream) on the new connection; again after each hang-up
     /// (the old image may take one last connection before it executes).
     /// Throws `.closed` when the daemon is gone or does not come back.
-    static func resume<T>(_ options: ClientOptions, pid: Int32?, _ body: (ControlClient) throws -> T) throws -> (ControlClient, T) {
+    static func resume<T>(_ target: DaemonTarget, pid: Int32?, _ body: (ControlClient) throws -> T) throws -> (ControlClient, T) {
         let deadline = SystemClock.monotonic() + patience
         while SystemClock.monotonic() < deadline {
-            guard let client = sameDaemon(options, pid: pid) else { break }
+            guard let client = sameDaemon(target, pid: pid) else { break }
             do { return (client, try body(client)) } catch  where isHangUp(error) { usleep(50_000) }
         }
         throw ControlClient.Failure.closed

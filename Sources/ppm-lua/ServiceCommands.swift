@@ -23,7 +23,7 @@ protocol ServiceNamesCommand: ParsableCommand {
 
 extension ServiceNamesCommand {
     func run() throws {
-        try ServiceReport(client: client, quiet: output.quiet)
+        try ServiceReport(client: client.target(), quiet: output.quiet)
             .run(Self.configuration.commandName ?? "", ["names": .init(services.names)])
     }
 }
@@ -64,7 +64,7 @@ struct SignalCommand: ParsableCommand {
     @Argument(help: "Signal name or number (HUP, SIGUSR1, 9).") var signal: String
     @OptionGroup var services: ServiceNames
     func run() throws {
-        try ServiceReport(client: client, quiet: output.quiet)
+        try ServiceReport(client: client.target(), quiet: output.quiet)
             .run("signal", ["signal": .string(signal), "names": .init(services.names)])
     }
 }
@@ -83,7 +83,7 @@ struct RemoveCommand: ParsableCommand {
     }
 
     func run() throws {
-        try ServiceReport(client: client, quiet: output.quiet, whenNone: "no services to remove").run(
+        try ServiceReport(client: client.target(), quiet: output.quiet, whenNone: "no services to remove").run(
             "rm", ["names": .init(names), "all": .bool(all)])
     }
 }
@@ -96,6 +96,6 @@ struct DropCommand: ParsableCommand {
     @OptionGroup var output: QuietOption
 
     func run() throws {
-        try ServiceReport(client: client, quiet: output.quiet, whenNone: "no services to remove").run("rm", ["all": .bool(true)])
+        try ServiceReport(client: client.target(), quiet: output.quiet, whenNone: "no services to remove").run("rm", ["all": .bool(true)])
     }
 }

@@ -11,7 +11,7 @@ import PPMProtocol
 /// waiting for and what follows when (`StopNotices`). Exits 1 if the
 /// request failed for any service.
 struct ServiceReport {
-    let client: ClientOptions
+    let client: DaemonTarget
     let quiet: Bool
     /// Printed when the request concerned no service at all.
     var whenNone: String?

@@ -176,7 +176,8 @@ final class TopSession: @unchecked Sendable {
                 do {
                     mailbox.post(.watch(try connection.receive()))
                 } catch  where Reconnect.isHangUp(error) {
-                    guard let (again, first) = try? Reconnect.resume(client, pid: daemon, { try $0.call(ControlCommand.watch.rawValue) }) else {
+                    guard let (again, first) = try? Reconnect.resume(client.target(), pid: daemon, { try $0.call(ControlCommand.watch.rawValue) })
+                    else {
                         return mailbox.post(.watchEnded("the daemon went away (its connection closed)"))
                     }
                     connection = again

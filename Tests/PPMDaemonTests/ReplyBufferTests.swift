@@ -35,4 +35,18 @@ import Testing
         #expect(sent == expected)
         #expect(buffer.count == 0)
     }
+
+    @Test func anEmptyBufferHasNothingToWriteAndSmallLinesShareAChunk() {
+        var buffer = ReplyBuffer()
+        #expect(buffer.isEmpty)
+        for i in 0..<100 { buffer.appendLine(Array("event \(i)".utf8)) }
+        // One write takes every short line: they were gathered, not queued one by one.
+        let total = buffer.count
+        let n = buffer.withUnsent { $0.count }
+        #expect(n == total)
+        buffer.consume(n)
+        #expect(buffer.isEmpty)
+        buffer.appendLine(Array("after".utf8))
+        #expect(buffer.withUnsent { Array($0) } == Array("after\n".utf8))
+    }
 }

@@ -10,7 +10,7 @@ import Testing
     private func snapshots() -> [ServiceSnapshot] {
         let rig = Rig()
         rig.add("web") { spec in
-            spec.env = ["PORT": "8080", "QUOTE": "say \"hi\"\n"]
+            spec.env = ["PORT": "8080", "QUOTE": "say \"hi\"\n", "A_FIRST": "1", "Z": "", "é": "x"]
             spec.groups = ["front", "é"]
             spec.dir = "/srv/web"
             spec.scriptedFields = ["on_exit"]
@@ -43,10 +43,18 @@ import Testing
     @Test func onlyTheAskedMembersAreWritten() throws {
         let snapshot = snapshots()[0]
         var writer = JSONWriter()
-        snapshot.write(to: &writer, only: ["name", "pid", "last_exit"])
+        snapshot.write(to: &writer, only: .init(["name", "pid", "last_exit"]))
         let value = try JSONValue.parse(String(decoding: writer.bytes, as: UTF8.self))
         #expect(value.objectValue.map { Set($0.keys) } == ["name", "pid", "last_exit"])
         #expect(value["name"] == .string(snapshot.name))
+        // A member left out when nil (no cgroup) does not shift the others.
+        var bare = snapshot
+        bare.cgroup = nil
+        var second = JSONWriter()
+        bare.write(to: &second, only: .init(["cgroup", "cmd", "name"]))
+        let written = try JSONValue.parse(String(decoding: second.bytes, as: UTF8.self))
+        #expect(written.objectValue.map { Set($0.keys) } == ["cmd", "name"])
+        #expect(written["cmd"] == snapshot.json["cmd"])
     }
 
     @Test func memberNamesAreSortedAndCoverSpec() {

@@ -88,6 +88,7 @@ def run_system(cls, ctx, root, plan, notes):
                 e = eval_round_trips(s, plan["eval_cli"], plan["eval_socket"])
                 res.update(eval_cli=e["cli_ms"], eval_socket=e["socket_ms"],
                            eval_socket_fresh=e["socket_fresh_ms"])
+                res[f"status_cli@{S}"] = s.timed(s.system.cli("status"), repeat=plan["eval_cli"])["ms"]
                 if not e["reply_ok"]:
                     notes.append("ppm-lua: eval 'return 1' did not answer \"1\"")
                 c = log_capture(s, plan["log_lines"])
@@ -124,6 +125,7 @@ def run_system(cls, ctx, root, plan, notes):
                 res[f"list@{L}"] = t["ms"]
                 log(f"{name}: listing {t['ms']:.1f} ms (exit {t['rc']}, {t['out_bytes']} bytes)")
             if name == PPMLua.name:
+                res[f"status_cli@{L}"] = s.timed(s.system.cli("status"), repeat=plan["eval_cli"])["ms"]
                 st = stats_with_status(s)
                 res[f"stats@{L}"] = st["stats_ms"]
                 res[f"status_p50@{L}"] = st.get("status_p50_ms")
@@ -201,6 +203,8 @@ def _rows(S, M, L):
         ("log_mb_s", "log capture, a child writing as fast as it can", "MB/s"),
         ("log_lost", "log capture, lines missing or out of order", ""),
         ("eval_cli", "`ppm-lua eval 'return 1'` end to end", "ms"),
+        (f"status_cli@{S}", f"`ppm-lua status` end to end, {S} services", "ms"),
+        (f"status_cli@{L}", f"`ppm-lua status` end to end, {L} services", "ms"),
         ("eval_socket", "eval request, raw socket round trip", "ms"),
         ("eval_socket_fresh", "eval request, new connection each", "ms"),
         ("tls_ls_unix_ms", f"`ls --json`, {L} services, unix socket", "ms"),

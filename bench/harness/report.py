@@ -194,6 +194,7 @@ def targets(results, plan):
         check(f"`ls --json` at {L}", num(p, f"list@{L}"), t["list"], "ms"),
         check(f"`stats` at {L}", num(p, f"stats@{L}"), t["stats"], "ms"),
         check("`status` during stats, max", num(p, f"status_max@{L}"), 5, "ms"),
+        check(f"`ppm-lua status` end to end at {L} (client start-up)", num(p, f"status_cli@{L}"), 2, "ms"),
         check(f"start {L}", num(p, f"up@{L}"), t["up"], "s"),
         check(f"stop {L}", num(p, f"down@{L}"), t["down"], "s"),
     ]

@@ -92,7 +92,7 @@ extension ControlService {
     /// `ls`: every service object, written straight to bytes; with
     /// `fields`, only those members of each (what the table shows).
     private func list(_ request: ControlRequest, _ connection: ControlConnection) {
-        var only: Set<String>?
+        var only: ServiceSnapshot.Selection?
         if let given = request.args["fields"] {
             guard let array = given.arrayValue, array.allSatisfy({ $0.stringValue != nil }) else {
                 return connection.send(ControlReply.error(request.id, "ls: 'fields' must be an array of member names"))
@@ -102,19 +102,20 @@ extension ControlService {
                 let hint = Suggest.hint(unknown, in: ServiceSnapshot.memberNames)
                 return connection.send(ControlReply.error(request.id, "ls: unknown field '\(unknown)'\(hint)"))
             }
-            only = Set(fields)
+            only = ServiceSnapshot.Selection(Set(fields))
         }
-        let services = supervisor.list()
-        var writer = JSONWriter(capacity: services.count * (only == nil ? 700 : 160) + 2)
+        var services = supervisor.list()
+        var writer = ControlReply.okLineStart(request.id, capacity: services.count * (only == nil ? 800 : 160) + 4)
         writer.appendByte(UInt8(ascii: "["))
-        for (i, service) in services.enumerated() {
+        for i in services.indices {
             if i > 0 { writer.appendByte(UInt8(ascii: ",")) }
-            var shown = cgroups.withCgroup(service)
-            if connection.isRemote { shown.spec = SecretEnv.masked(shown.spec) }
-            shown.write(to: &writer, only: only)
+            cgroups.fillCgroup(&services[i])
+            if connection.isRemote { services[i].spec = SecretEnv.masked(services[i].spec) }
+            services[i].write(to: &writer, only: only)
         }
         writer.appendByte(UInt8(ascii: "]"))
-        connection.send(bytes: ControlReply.okLine(request.id, rawResult: writer.bytes))
+        writer.appendByte(UInt8(ascii: "}"))
+        connection.send(bytes: writer.bytes)
     }
 
     private func name(_ request: ControlRequest) -> Result<String, ControlFailure> {

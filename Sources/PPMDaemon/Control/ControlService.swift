@@ -42,47 +42,25 @@ final class ControlService: @unchecked Sendable {
     /// Who last asked to start, stop, restart or signal each service (`why`).
     var requestLog = ControlRequestLog()
 
-    /// The parts the commands serve from, made by the daemon's `init`.
-    struct Parts {
-        let options: DaemonOptions
-        let queue: DispatchQueue
-        let loop: SupervisorLoop
-        let scheduler: DispatchScheduler
-        let startedAt: Double
-        let cgroups: CgroupPlacement
-        let disk: HomeDisk
-        let store: StateStore
-        let output: OutputCapture
-        let notify: SdNotify
-        let forwarder: Forwarder
-        let remote: RemoteAccess
-        let upgrader: Upgrader
-        let sideWork: WorkerThread
+    /// A service serving from the daemon's parts (made by its `init`), asking `root` for the rest.
+    init(
+        root: any ControlRoot, options: DaemonOptions, queue: DispatchQueue, loop: SupervisorLoop, scheduler: DispatchScheduler, startedAt: Double,
+        cgroups: CgroupPlacement, disk: HomeDisk, store: StateStore, output: OutputCapture, notify: SdNotify,
+        forwarder: Forwarder, remote: RemoteAccess, upgrader: Upgrader, sideWork: WorkerThread
+    ) {
+        (self.root, self.options, self.loop, self.scheduler, self.startedAt) = (root, options, loop, scheduler, startedAt)
+        (self.cgroups, self.disk, self.store, self.output, self.notify) = (cgroups, disk, store, output, notify)
+        (self.forwarder, self.remote, self.upgrader, self.sideWork) = (forwarder, remote, upgrader, sideWork)
+        self.queue = queue
     }
 
-    /// A service serving from `parts`, asking `root` for the rest.
-    init(root: any ControlRoot, parts: Parts) {
-        self.root = root
-        options = parts.options
-        queue = parts.queue
-        loop = parts.loop
-        scheduler = parts.scheduler
-        startedAt = parts.startedAt
-        cgroups = parts.cgroups
-        disk = parts.disk
-        store = parts.store
-        output = parts.output
-        notify = parts.notify
-        forwarder = parts.forwarder
-        remote = parts.remote
-        upgrader = parts.upgrader
-        sideWork = parts.sideWork
-    }
-
+    /// The services' state machine.
     var supervisor: Supervisor { loop.supervisor }
+    /// The daemon's journal.
     var journal: Journal { loop.journal }
     /// The hook host of the current Lua state.
     var host: HookHost { root.host }
+    /// Whether a quit was asked.
     var quitting: Bool { root.quitting }
 
     /// `unknown service 'NAME'`, or for the name of an `instances` template

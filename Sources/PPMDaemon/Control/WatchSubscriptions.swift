@@ -33,5 +33,5 @@ final class WatchSubscriptions {
     /// thousand services sends ten messages a second, not one per exit.
     static let pushDelay = 0.1
     /// The members of a service object a subscriber gets.
-    static let fields: Set<String> = ["name", "state", "pid", "starts", "restarts", "uptime", "last_exit", "health", "ready"]
+    static let fields = ServiceSnapshot.Selection(["name", "state", "pid", "starts", "restarts", "uptime", "last_exit", "health", "ready"])
 }

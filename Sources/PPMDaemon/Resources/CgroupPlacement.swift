@@ -90,8 +90,13 @@ final class CgroupPlacement {
     /// The snapshot with its cgroup filled in (when services run in cgroups).
     func withCgroup(_ snapshot: ServiceSnapshot) -> ServiceSnapshot {
         var s = snapshot
-        s.cgroup = spawner.cgroups?.directory(for: snapshot.name)
+        fillCgroup(&s)
         return s
+    }
+
+    /// Fills in the snapshot's cgroup, in place (when services run in cgroups).
+    func fillCgroup(_ snapshot: inout ServiceSnapshot) {
+        snapshot.cgroup = spawner.cgroups?.directory(for: snapshot.name)
     }
 
     /// What `stats` measures for a running service.

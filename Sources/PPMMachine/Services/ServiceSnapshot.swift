@@ -54,53 +54,58 @@ package struct ServiceSnapshot: Sendable {
 
     /// The service object of SPEC 3 (`show --json`, `ppm.get`).
     package var json: JSONValue {
-        var o: [String: JSONValue] = [:]
-        members { key, value in o[key.description] = value }
-        return .object(o)
+        var object = ObjectMembers()
+        members(&object)
+        return .object(object.members)
     }
 
     /// The names of the service object's members, in the order they are written.
     package static let memberNames: [String] = {
-        var names: [String] = []
+        var names = NameMembers()
         var sample = ServiceSnapshot(spec: ServiceSpec(name: "", cmd: []), state: .created, pid: nil, starts: 0, restarts: 0, crashes: 0)
         sample.cgroup = ""
-        sample.members { key, _ in names.append(key.description) }
-        return names
+        sample.members(&names)
+        return names.names
     }()
 
+    /// Which of `memberNames` a listing asks for (`ls` with `fields`).
+    package struct Selection: Sendable {
+        fileprivate let wanted: [Bool]
+
+        /// The members named in `names` (each one of `memberNames`).
+        package init(_ names: Set<String>) { wanted = ServiceSnapshot.memberNames.map(names.contains) }
+    }
+
     /// Appends the service object to `writer`: the bytes `json.bytes` gives,
-    /// without building a dictionary first (`ls` writes a thousand of them).
-    /// With `only`, just those members.
-    package func write(to writer: inout JSONWriter, only: Set<String>? = nil) {
-        writer.appendByte(UInt8(ascii: "{"))
-        var first = true
-        members { key, value in
-            if let only, !only.contains(key.description) { return }
-            if !first { writer.appendByte(UInt8(ascii: ",")) }
-            first = false
-            writer.writeKey(key)
-            writer.write(value)
-        }
-        writer.appendByte(UInt8(ascii: "}"))
+    /// written member by member without building a value first (`ls`
+    /// writes ten thousand of them). With `only`, just those members.
+    package func write(to writer: inout JSONWriter, only: Selection? = nil) {
+        var direct = WrittenMembers(wanted: only?.wanted)
+        swap(&direct.writer, &writer)
+        direct.writer.appendByte(UInt8(ascii: "{"))
+        members(&direct)
+        direct.writer.appendByte(UInt8(ascii: "}"))
+        swap(&direct.writer, &writer)
     }
 
     /// Each member of the service object, in key order (what `json` and
-    /// `write(to:)` share; `write` relies on the order).
-    private func members(_ put: (StaticString, JSONValue) -> Void) {
-        put("autostart", .bool(spec.autostart))
-        put("blocked", .init(blocked))
-        if let cgroup { put("cgroup", .string(cgroup)) }
-        put("cmd", .init(spec.cmd))
-        put("crashes", .init(crashes))
-        put("dir", .init(spec.dir))
-        put("env", .object(spec.env.mapValues { .string($0) }))
-        put("errno", .init(errno))
-        put("groups", .init(spec.groups))
-        put("health", .init(health?.rawValue))
-        put("health_check", .init(spec.healthCheck))
-        put("hooks", .init(spec.scriptedFields))
-        put("last_error", .init(lastError))
-        put(
+    /// `write(to:)` share; `write` relies on the order). Every member is
+    /// put, even one left out when nil (`cgroup`), so each has its index.
+    private func members(_ put: inout some SnapshotMembers) {
+        put.bool("autostart", spec.autostart)
+        put.string("blocked", blocked)
+        put.string("cgroup", cgroup, omittedWhenNil: true)
+        put.strings("cmd", spec.cmd)
+        put.int("crashes", Int64(crashes))
+        put.string("dir", spec.dir)
+        put.env("env", spec.env)
+        put.int("errno", errno.map(Int64.init))
+        put.strings("groups", spec.groups)
+        put.string("health", health?.rawValue)
+        put.string("health_check", spec.healthCheck)
+        put.strings("hooks", spec.scriptedFields)
+        put.string("last_error", lastError)
+        put.value(
             "last_exit",
             lastExit.map { e in
                 var o: [String: JSONValue] = [
@@ -109,26 +114,26 @@ package struct ServiceSnapshot: Sendable {
                 if let errno = e.errno { o["errno"] = .init(errno) }
                 return .object(o)
             } ?? .null)
-        put("name", .string(name))
-        put("once", .bool(spec.once))
-        put("pid", .init(pid))
-        put("probe_message", .init(probeMessage))
-        put("ready", .string(spec.ready.kind))
-        put("requires", .init(spec.requires))
-        put("restart", .string(spec.restart.rawValue))
-        put("restarts", .init(restarts))
-        put("scheduled", .bool(scheduled))
-        put("spawn_failures", .init(spawnFailures))
-        put("starts", .init(starts))
-        put("starts_in", .init(startsIn))
-        put("state", .string(state.rawValue))
-        put("stderr", .init(stderrPath))
-        put("stdout", .init(stdoutPath))
-        put("stop_signal", .string(Signals.name(spec.stopSignal)))
-        put("stop_timeout", .double(stopTimeout))
-        put("stopping_notified", .bool(stoppingNotified))
-        put("uptime", .init(uptime))
-        put("user", .init(spec.user))
-        put("waiting_for", .init(waitingFor))
+        put.string("name", name)
+        put.bool("once", spec.once)
+        put.int("pid", pid.map(Int64.init))
+        put.string("probe_message", probeMessage)
+        put.string("ready", spec.ready.kind)
+        put.strings("requires", spec.requires)
+        put.string("restart", spec.restart.rawValue)
+        put.int("restarts", Int64(restarts))
+        put.bool("scheduled", scheduled)
+        put.int("spawn_failures", Int64(spawnFailures))
+        put.int("starts", Int64(starts))
+        put.double("starts_in", startsIn)
+        put.string("state", state.rawValue)
+        put.string("stderr", stderrPath)
+        put.string("stdout", stdoutPath)
+        put.string("stop_signal", Signals.name(spec.stopSignal))
+        put.double("stop_timeout", stopTimeout)
+        put.bool("stopping_notified", stoppingNotified)
+        put.double("uptime", uptime)
+        put.string("user", spec.user)
+        put.strings("waiting_for", waitingFor)
     }
 }

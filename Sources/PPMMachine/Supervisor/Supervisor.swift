@@ -113,7 +113,12 @@ package final class Supervisor {
     /// Every service's state, in declaration order.
     package func list() -> [ServiceSnapshot] {
         let now = clock.now
-        return table.order.compactMap { table[$0].map { snapshot($0, now: now) } }
+        var list: [ServiceSnapshot] = []
+        list.reserveCapacity(table.order.count)
+        for name in table.order {
+            if let service = table[name] { list.append(snapshot(service, now: now)) }
+        }
+        return list
     }
 
     private func snapshot(_ service: Service, now: Double) -> ServiceSnapshot {

@@ -15,7 +15,17 @@ package enum ControlReply {
 
     /// `ok(_:rawResult:)` as bytes, for a reply too large to be copied into a String.
     package static func okLine(_ id: JSONValue, rawResult: [UInt8]) -> [UInt8] {
-        var writer = JSONWriter(capacity: rawResult.count + 64)
+        var writer = okLineStart(id, capacity: rawResult.count)
+        writer.appendRaw(rawResult)
+        writer.appendByte(UInt8(ascii: "}"))
+        return writer.bytes
+    }
+
+    /// A writer holding the start of a success reply, `{"id":…,"ok":true,"result":`,
+    /// with room for `capacity` bytes of result: the caller writes the result
+    /// and the closing `}` (a large reply is then never copied whole).
+    package static func okLineStart(_ id: JSONValue, capacity: Int) -> JSONWriter {
+        var writer = JSONWriter(capacity: capacity + 64)
         writer.appendByte(UInt8(ascii: "{"))
         writer.writeKey("id")
         writer.write(id)
@@ -24,9 +34,7 @@ package enum ControlReply {
         writer.write(.bool(true))
         writer.appendByte(UInt8(ascii: ","))
         writer.writeKey("result")
-        writer.appendRaw(rawResult)
-        writer.appendByte(UInt8(ascii: "}"))
-        return writer.bytes
+        return writer
     }
 
     /// An intermediate reply of a request that asked for progress
