@@ -163,6 +163,20 @@ import Testing
         #expect(read(dir.path + "/fds")?.split(separator: "\n").sorted() == ["0", "1", "2"])
     }
 
+    /// The spawner pins itself to one CPU across clone: the service must
+    /// not keep that pin, but run where the spawning thread may.
+    @Test(.enabled(if: sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1, "one CPU: nothing to pin"))
+    func aServiceRunsOnEveryCPUTheSpawnerMayUse() throws {
+        let dir = try TempDir()
+        var spec = ServiceSpec(name: "cpus", cmd: ["/bin/sh", "-c", "grep Cpus_allowed_list /proc/self/status"])
+        spec.stdout = dir.path + "/cpus"
+        let spawner = LinuxSpawner()
+        for _ in 0..<5 { #expect(run(spawner, spec) == .exited(0)) }
+        let own = read("/proc/thread-self/status")?.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list") }
+        #expect(own != nil)
+        #expect(read(dir.path + "/cpus")?.split(separator: "\n").last.map(String.init) == own.map(String.init))
+    }
+
     @Test func twoThreadsCanSpawnAtOnce() {
         let failures = Mutex(0)
         DispatchQueue.concurrentPerform(iterations: 2) { _ in

@@ -144,11 +144,14 @@ extension ControlService {
     func resolve(_ words: [String]) -> Result<[String], ControlFailure> {
         guard !words.isEmpty else { return .failure(ControlFailure("no service named")) }
         var names: [String] = []
+        // Each name once, in the order first named: a set, not a scan of the
+        // list (that was 50 million string compares for `all` at 10,000).
+        var seen: Set<String> = []
         for word in words {
             guard let found = supervisor.resolve(word) else {
                 return .failure(ControlFailure(word.hasPrefix("@") ? "no service in group '\(word.dropFirst())'" : "unknown service '\(word)'"))
             }
-            for n in found where !names.contains(n) { names.append(n) }
+            for n in found where seen.insert(n).inserted { names.append(n) }
         }
         return .success(names)
     }

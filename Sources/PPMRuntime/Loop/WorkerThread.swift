@@ -90,10 +90,17 @@ package final class WorkerThread: WorkQueue, @unchecked Sendable {
 
         var isCurrent: Bool { running && pthread_equal(pthread_self(), thread) != 0 }
 
+        /// Wakes the thread only for the first job of a batch: the thread
+        /// takes all queued jobs at once, so a job added to a non-empty
+        /// queue is taken with the first, whose poke is still to be seen
+        /// (one write less per journal line at thousands of exits).
         func enqueue(_ work: @escaping @Sendable () -> Void) -> Bool {
             guard running else { return false }
-            locked { jobs.append(work) }
-            poke()
+            let first = locked { () -> Bool in
+                jobs.append(work)
+                return jobs.count == 1
+            }
+            if first { poke() }
             return true
         }
 

@@ -24,10 +24,24 @@ package enum ProcessEnd {
 
     /// `se.exec_start` of a sched file, in seconds of the scheduler's clock.
     static func execStart(_ path: String) -> Double? {
-        guard let text = KernelFile.text(path) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("se.exec_start") {
-            guard let value = line.split(separator: ":").last?.split(separator: " ").first, let ms = Double(value) else { return nil }
-            return ms / 1000
+        KernelFile.bytes(path).flatMap(execStart(in:))
+    }
+
+    /// `se.exec_start` in the bytes of a sched file: "se.exec_start   :   123.456"
+    /// (milliseconds). A scan over the bytes: read at every exit, where
+    /// splitting the whole file into strings cost more than the rest of the exit.
+    static func execStart(in bytes: [UInt8]) -> Double? {
+        let key = Array("se.exec_start".utf8)
+        let newline = UInt8(ascii: "\n")
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: newline) ?? bytes.endIndex
+            let line = bytes[start..<end]
+            start = end + 1
+            guard line.starts(with: key) else { continue }
+            guard let colon = line.lastIndex(of: UInt8(ascii: ":")) else { return nil }
+            let value = line[(colon + 1)...].drop { $0 == UInt8(ascii: " ") }.prefix { $0 != UInt8(ascii: " ") }
+            return Double(String(decoding: value, as: UTF8.self)).map { $0 / 1000 }
         }
         return nil
     }
