@@ -9,7 +9,7 @@ import PPMRuntime
 extension Daemon {
     /// What the signal pipe and the reaper report, carried out on the loop.
     func handleSignal(_ event: SignalLoop.Event) {
-        dispatchPrecondition(condition: .onQueue(queue))
+        LoopConfinement.check(queue)
         switch event {
         case .exited(let pid, let status, let ended):
             if !helpers.exited(pid: pid, status: status) { loop.send(.exited(pid: pid, status: status, ended: ended)) }
@@ -27,7 +27,7 @@ extension Daemon {
     /// Stops every service and helper, ends the daemon's remaining children
     /// (orphans it adopted), then exits 0 after `done`.
     func quit(_ done: @escaping () -> Void) {
-        dispatchPrecondition(condition: .onQueue(queue))
+        LoopConfinement.check(queue)
         quitWaiters.append(done)
         if quitWaiters.count > 1 { return }
         notify.supervisorNotifier?.stopping()

@@ -275,7 +275,7 @@ package final class Daemon: @unchecked Sendable {
             releaseUnusedMemory()
         }
         queue.resume()  // held since init
-        ppm_run_main_queue()
+        MainLoop.run()
     }
 }
 

@@ -32,6 +32,8 @@ import Testing
         #expect((kill["after"] as? Double ?? 0) >= 2.9)
         #expect(box.events("stubborn").filter { $0["type"] as? String == "start" }.count == 1)
         stop.waitUntilExit()
+        // Still its child: continued, it shows running again.
         Foundation.kill(napper, SIGCONT)
+        #expect(eventually { box.state("napper") == "running" })
     }
 }

@@ -100,8 +100,11 @@ func within5s(_ condition: () -> Bool) -> Bool {
     /// window the test brackets it with (`consumed` CPU seconds over
     /// `window` seconds, by the kernel's count) and lasts at least
     /// `minimum`: so the percent it reports has bounds that always hold.
-    func possiblePercents(consumed: Double, window: Double, minimum: Double) -> ClosedRange<Double> {
-        let ticks = 2 / Double(sysconf(Int32(_SC_CLK_TCK)))
+    /// `skew`: how far apart in time a sample's clock reading and its read
+    /// of the process may lie (a first sample scans all of /proc: on a loaded
+    /// machine that takes a while), in which the process may run a core's worth.
+    func possiblePercents(consumed: Double, window: Double, minimum: Double, skew: Double = 0) -> ClosedRange<Double> {
+        let ticks = 2 / Double(sysconf(Int32(_SC_CLK_TCK))) + 2 * skew
         let most = (consumed + ticks) / minimum * 100
         // At most one core ran outside the sampler's window.
         let least = (consumed - (window - minimum) - ticks) / window * 100
@@ -114,11 +117,15 @@ func within5s(_ condition: () -> Bool) -> Bool {
         let idle = try SpawnedGroup(["/bin/sleep", "30"])
         defer { idle.stop() }
         let sampler = StatsSampler(minimumInterval: 0.3)
+        // What one scan of /proc takes now, the first sample's skew at most (twice, for safety).
+        let scanStart = now()
+        _ = ProcessTable.read()
+        let scan = 2 * (now() - scanStart)
         func bracket(_ body: () -> Void) -> ClosedRange<Double> {
             let c0 = cpuSeconds(busy.pid)
             let w0 = now()
             body()
-            return possiblePercents(consumed: cpuSeconds(busy.pid) - c0, window: now() - w0, minimum: 0.3)
+            return possiblePercents(consumed: cpuSeconds(busy.pid) - c0, window: now() - w0, minimum: 0.3, skew: scan)
         }
         var usage: [Int32: GroupUsage] = [:]
         let possible = bracket { usage = sampler.usage(groups: [busy.pid, idle.pid]) }

@@ -2,6 +2,7 @@
 #define PPM_CSYSTEM_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "ppm_notify.h"
 
@@ -141,12 +142,36 @@ int ppm_fdholder_send(int sock, const char *text, int read_fd, int write_fd);
 /// After "get": 1 and one entry's name and ends, 0 at the end, -1 on error.
 int ppm_fdholder_receive(int sock, char *name, size_t cap, int fds[2]);
 
+/// Serves a ready descriptor the main loop watches (`ppm_main_loop_watch`'s token).
+typedef void (*ppm_main_loop_serve)(uint64_t token);
 /// Drains the main Dispatch queue on the calling (main) thread, forever:
 /// instead of `dispatchMain()`, which leaves the main queue to worker
 /// threads that libdispatch makes on demand (and spins on when a pids limit
 /// is used up). Work on the main queue, or on queues that target it, then
-/// never needs a new thread.
-void ppm_run_main_queue(void) __attribute__((noreturn));
+/// never needs a new thread. Each turn is `ppm_main_loop_turn`: the loop's
+/// own descriptors are served on this thread without a Dispatch source (no
+/// wake-up of libdispatch's manager thread per event).
+void ppm_run_main_queue(ppm_main_loop_serve serve) __attribute__((noreturn));
+/// One turn of the main thread's loop: waits up to `timeout_ms` (-1: no
+/// limit) on one epoll set holding the main queue's eventfd and what
+/// `ppm_main_loop_watch` added, drains the main queue if it was poked, calls
+/// `serve` with the token of each other ready descriptor, then drains the
+/// main queue again if the handlers queued work. Call it on the main thread
+/// only; or, with `with_main_queue` 0 (tests), on any one thread: the main
+/// queue is then left alone. The count of ready descriptors, 0 at the limit,
+/// -1 on error.
+int ppm_main_loop_turn(ppm_main_loop_serve serve, int timeout_ms, int with_main_queue);
+/// Adds `fd` (typically an epoll set of its own) to the main loop's wait,
+/// for input, reported to `serve` as `token` (not 0); 0 or -1 with errno.
+/// Any thread may call it.
+int ppm_main_loop_watch(int fd, uint64_t token);
+/// Removes `fd` from the main loop's wait (before closing it); 0 or -1.
+int ppm_main_loop_forget(int fd);
+/// Marks the calling thread as running work of `queue` outside Dispatch (the
+/// main loop serving a loop-queue set directly); NULL when that is over.
+void ppm_set_serving_queue(const void *queue);
+/// What `ppm_set_serving_queue` last set on the calling thread.
+const void *ppm_serving_queue(void);
 /// A non-blocking, close-on-exec eventfd for waking a thread; -1 with errno.
 int ppm_wake_fd(void);
 /// The monotonic clock minus CPU `cpu`'s scheduler task clock (what

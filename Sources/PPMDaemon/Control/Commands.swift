@@ -12,7 +12,7 @@ extension ControlService {
     /// Serves one request as a turn of the loop: the inputs it sends run
     /// right after it (and after any Lua it ran).
     func handle(_ request: ControlRequest, _ connection: ControlConnection, call: LuaCallID? = nil) {
-        dispatchPrecondition(condition: .onQueue(queue))
+        LoopConfinement.check(queue)
         noteRequest(request, remote: connection.isRemote)
         loop.turn { serve(request, connection, call: call) }
         if let call { connection.evalFinished(call) }

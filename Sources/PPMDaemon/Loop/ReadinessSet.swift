@@ -1,10 +1,12 @@
 import CSystem
 import Dispatch
 import Glibc
+import LuaKit
 import PPMRuntime
 
 /// Descriptors watched in an epoll set of our own, seen through one Dispatch
-/// source (or one `WorkerThread` watch) that lives as long as the set.
+/// source (or one `WorkerThread` watch) that lives as long as the set; on
+/// the loop queue, seen by the main thread's own wait instead (`MainLoop`).
 ///
 /// Short-lived descriptors (helper pipes, pidfds, control clients, UDP
 /// listeners) must not get a Dispatch source each: sources made and
@@ -13,8 +15,8 @@ import PPMRuntime
 /// (`scripts/repro/helper-crash.sh`). Here a descriptor leaves the set with
 /// `forget` before its owner closes it, and nothing else is torn down.
 /// Confined to `queue`: handlers run there, and every call must come from it
-/// (or from the daemon's set-up, while `Daemon` holds its queue suspended).
-/// No `dispatchPrecondition` here for that reason.
+/// (or from the daemon's set-up, while `Daemon` holds its queue suspended,
+/// and before the main loop runs). No confinement check here for that reason.
 final class ReadinessSet: @unchecked Sendable {
     /// What a watched descriptor is ready for, or what it is watched for.
     struct Readiness: OptionSet, Sendable {
@@ -31,14 +33,28 @@ final class ReadinessSet: @unchecked Sendable {
     /// Where the handlers run, and the only queue that may call the set.
     let queue: any WorkQueue
     private var epollFD: Int32 = -1
+    /// The Dispatch read source watching `epollFD` (sets on other queues).
     private var source: AnyObject?
+    /// The set's token in the main thread's wait (sets on the loop queue).
+    private var mainLoopToken: UInt64?
     private var handlers: [Int32: (Readiness) -> Void] = [:]
     /// What each watched descriptor is watched for now (no system call to
     /// set what is set already).
     private var interests: [Int32: Readiness] = [:]
 
-    /// An empty set on `queue`; the epoll descriptor is made at the first watch.
-    init(queue: any WorkQueue) { self.queue = queue }
+    /// Whether the main thread's wait serves the set (`MainLoop`) rather than
+    /// a Dispatch source or worker-thread watch.
+    let onMainLoop: Bool
+
+    /// An empty set on `queue`; the epoll descriptor is made at the first
+    /// watch. `onMainLoop`: served by the main loop (default: when `queue`
+    /// is the daemon's loop queue, which only the main thread drains; a
+    /// Dispatch queue only).
+    init(queue: any WorkQueue, onMainLoop: Bool? = nil) {
+        self.queue = queue
+        let dispatchQueue = queue as? DispatchQueue
+        self.onMainLoop = dispatchQueue != nil && (onMainLoop ?? (dispatchQueue === LoopTurns.loop))
+    }
 
     /// Calls `handler` on the queue whenever `fd` is ready for what it is
     /// watched for (`interest`: readable, writable or both; its end and
@@ -81,12 +97,31 @@ final class ReadinessSet: @unchecked Sendable {
         if epollFD >= 0 { return epollFD }
         let fd = ppm_epoll_create()
         guard fd >= 0 else { return nil }
-        epollFD = fd
-        // On the loop, each wake-up is a guarded turn (the stall guard).
-        source = queue.onReadable(fd) { [weak self, queue] in
-            if let loop = queue as? DispatchQueue { LoopTurns.run(on: loop) { self?.dispatchReady() } } else { self?.dispatchReady() }
+        if onMainLoop {
+            // Served by the main thread's own wait (`MainLoop`), no Dispatch source.
+            guard let token = MainLoop.add(self, fd: fd) else {
+                close(fd)
+                return nil
+            }
+            mainLoopToken = token
+        } else {
+            source = queue.onReadable(fd) { [weak self] in self?.dispatchReady() }
         }
+        epollFD = fd
         return fd
+    }
+
+    deinit {
+        guard let mainLoopToken else { return }
+        MainLoop.remove(mainLoopToken, fd: epollFD)
+        close(epollFD)
+    }
+
+    /// The main loop saw the set ready: its handlers run now, on the main
+    /// thread, as one guarded turn of the loop queue.
+    func serveOnMainThread() {
+        guard let loop = queue as? DispatchQueue else { return }
+        StallGuard.turn { LoopConfinement.serving(loop) { dispatchReady() } }
     }
 
     /// Runs the handler of each ready descriptor; one forgotten by an earlier

@@ -21,7 +21,8 @@ final class SignalLoop {
     }
 
     private let fd: Int32
-    private var source: DispatchSourceRead?
+    /// Watches the pipe (a guarded turn on the loop queue per wake-up).
+    private var watcher: ReadinessSet?
 
     init() throws {
         let signals: [Int32] = [SIGCHLD, SIGTERM, SIGINT, SIGHUP]
@@ -30,26 +31,24 @@ final class SignalLoop {
         signal(SIGPIPE, SIG_IGN)
     }
 
-    /// Starts delivering events on `queue`.
+    /// Starts delivering events on `queue` (the loop's: its main thread
+    /// reads the pipe in its own wait, see `MainLoop`).
     func start(queue: DispatchQueue, _ handle: @escaping (Event) -> Void) {
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { [fd] in
-            LoopTurns.run(on: queue) {
-                while true {
-                    var pid: pid_t = 0
-                    var code: Int32 = 0
-                    let sig = ppm_signal_pipe_read_info(fd, &pid, &code)
-                    if sig == 0 { break }
-                    switch sig {
-                    case SIGCHLD: handle(.childSignalled(pid: pid, code: code))
-                    case SIGHUP: handle(.reload)
-                    default: handle(.terminate(signal: sig))
-                    }
+        let watcher = ReadinessSet(queue: queue)
+        self.watcher = watcher
+        watcher.watch(fd) { [fd] _ in
+            while true {
+                var pid: pid_t = 0
+                var code: Int32 = 0
+                let sig = ppm_signal_pipe_read_info(fd, &pid, &code)
+                if sig == 0 { break }
+                switch sig {
+                case SIGCHLD: handle(.childSignalled(pid: pid, code: code))
+                case SIGHUP: handle(.reload)
+                default: handle(.terminate(signal: sig))
                 }
             }
         }
-        self.source = source
-        source.resume()
     }
 
     /// Reaps (and reports) every child that has changed state, with `waitpid(-1)`.

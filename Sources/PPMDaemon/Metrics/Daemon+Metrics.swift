@@ -1,5 +1,6 @@
 import CSystem
 import Dispatch
+import PPMRuntime
 import PPMScript
 
 /// The metrics endpoint's place in the daemon (SPEC 11): `/metrics`,
@@ -25,7 +26,7 @@ extension Daemon {
     }
 
     private func serveHTTP(_ head: HTTPRequestHead, _ connection: MetricsConnection) {
-        dispatchPrecondition(condition: .onQueue(queue))
+        LoopConfinement.check(queue)
         guard ["/metrics", "/healthz", "/readyz"].contains(head.path) else {
             return connection.respond(HTTPResponse(404, "not found: this endpoint serves /metrics, /healthz and /readyz\n"))
         }

@@ -182,7 +182,7 @@ struct HTTPResponseParser {
         guard parts.count >= 2, parts[0] == "HTTP/1.1" || parts[0] == "HTTP/1.0" else {
             return "not an HTTP/1.x status line: '\(Self.clip(text))'"
         }
-        guard parts[1].count == 3, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let status = Int(parts[1]), status >= 100 else {
+        guard parts[1].utf8.count == 3, parts[1].utf8.allSatisfy(Self.isDigit), let status = Int(parts[1]), status >= 100 else {
             return "bad status code '\(Self.clip(String(parts[1])))'"
         }
         response.status = status
@@ -199,7 +199,9 @@ struct HTTPResponseParser {
         let name = line[..<colon]
         guard name.allSatisfy(Self.isTokenByte) else { return "bad header name '\(Self.clip(String(decoding: name, as: UTF8.self)))'" }
         let value = line[(colon + 1)...].drop { $0 == 32 || $0 == 9 }
-        let trimmed = value.reversed().drop { $0 == 32 || $0 == 9 }.reversed()
+        var end = value.endIndex
+        while end > value.startIndex, line[end - 1] == 32 || line[end - 1] == 9 { end -= 1 }
+        let trimmed = line[value.startIndex..<end]
         guard !trimmed.contains(where: { $0 == 0 || $0 == 13 }) else { return "a header value holds a control character" }
         response.headers.append((String(decoding: name, as: UTF8.self), String(decoding: trimmed, as: UTF8.self)))
         return nil
@@ -213,8 +215,8 @@ struct HTTPResponseParser {
             phase = .statusLine
             return nil
         }
-        let lengths = response.headers.filter { $0.name.lowercased() == "content-length" }.map(\.value)
-        let codings = response.headers.filter { $0.name.lowercased() == "transfer-encoding" }.map(\.value)
+        let lengths = response.headers.filter { Self.same($0.name, "content-length") }.map(\.value)
+        let codings = response.headers.filter { Self.same($0.name, "transfer-encoding") }.map(\.value)
         if response.status == 204 || response.status == 304 {
             phase = .finished
         } else if !codings.isEmpty {
@@ -225,7 +227,7 @@ struct HTTPResponseParser {
             phase = .chunkSize
         } else if let first = lengths.first {
             let values = Set(lengths.flatMap { $0.split(separator: ",").map { $0.trimmingSpaces } })
-            guard values.count == 1, let only = values.first, !only.isEmpty, only.count <= 18, only.allSatisfy({ $0.isASCII && $0.isNumber }),
+            guard values.count == 1, let only = values.first, !only.isEmpty, only.utf8.count <= 18, only.utf8.allSatisfy(Self.isDigit),
                 let length = Int(only)
             else { return "bad Content-Length '\(Self.clip(first))'" }
             phase = length == 0 ? .finished : .fixed(remaining: length)
@@ -243,6 +245,16 @@ struct HTTPResponseParser {
         }
         phase = n == 0 ? .trailers : .chunkData(remaining: n)
         return nil
+    }
+
+    private static func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
+
+    /// Whether header name `name` is `lower` (ASCII lower case) in any case,
+    /// without making strings.
+    private static func same(_ name: String, _ lower: StaticString) -> Bool {
+        let expected = UnsafeBufferPointer(start: lower.utf8Start, count: lower.utf8CodeUnitCount)
+        guard name.utf8.count == expected.count else { return false }
+        return zip(name.utf8, expected).allSatisfy { a, b in (a >= 65 && a <= 90 ? a + 32 : a) == b }
     }
 
     private static func isTokenByte(_ b: UInt8) -> Bool {

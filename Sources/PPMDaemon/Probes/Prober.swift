@@ -57,13 +57,28 @@ final class Prober: @unchecked Sendable {
             } catch { probe.finish(.failed(error.message)) }
         case .http(let url, let headers):
             do {
-                let target = try ProbeTarget.http(url)
-                let request = try HTTPExchange.request(target, headers: headers)
+                let (target, request) = try httpRequest(url, headers: headers)
                 probe.connect(target.endpoint) { HTTPExchange(probe: probe, request: request).start() }
             } catch { probe.finish(.failed(error.message)) }
         case .exec(let cmd, let service):
             startExec(cmd, service: service, probe)
         }
+    }
+
+    /// The target and request bytes of each URL checked without extra
+    /// headers, made once (health checks ask for the same few every second;
+    /// a URL names an address, never a name to resolve, so it stays right).
+    private var httpRequests: [String: (target: ProbeTarget, request: [UInt8])] = [:]
+
+    private func httpRequest(_ url: String, headers: [String: String]) throws(ProbeError) -> (ProbeTarget, [UInt8]) {
+        if headers.isEmpty, let known = httpRequests[url] { return known }
+        let target = try ProbeTarget.http(url)
+        let request = try HTTPExchange.request(target, headers: headers)
+        if headers.isEmpty {
+            if httpRequests.count >= 4096 { httpRequests.removeAll() }
+            httpRequests[url] = (target, request)
+        }
+        return (target, request)
     }
 
     private func startExec(_ cmd: [String], service: String?, _ probe: ProbeRun) {

@@ -25,8 +25,10 @@ extension Daemon {
                 let group = getpgid(pid)
                 let process = AdoptedProcess(pid: pid, pgid: group > 0 ? group : pid, age: age, child: child, kept: left.kept[name])
                 loop.send(.adopt(name, process))
-                // Stopped by a signal (SIGSTOP) under the previous daemon: still paused.
-                if ProcessTable.entry(pid)?.stopped == true { loop.send(.paused(pid: pid)) }
+                // Stopped by a signal (SIGSTOP) under the previous image: still paused. Only
+                // for a child: the SIGCONT that ends it reaches only its parent as SIGCHLD,
+                // so a process adopted after a kill would stay `paused` when continued.
+                if child, ProcessTable.entry(pid)?.stopped == true { loop.send(.paused(pid: pid)) }
             } else {
                 let group = getpgid(pid)  // the recorded pid may be a main process set by MAINPID=
                 ending.append((name, group > 0 ? group : pid))

@@ -282,7 +282,7 @@ final class HelperProcesses: @unchecked Sendable {
 
     /// Takes an exit if the pid is a helper's.
     func exited(pid: Int32, status: ExitStatus) -> Bool {
-        dispatchPrecondition(condition: .onQueue(queue))
+        LoopConfinement.check(queue)
         guard let helper = running[pid] else { return false }
         helper.status = status
         helper.ended = scheduler.now

@@ -3,6 +3,7 @@ import Glibc
 import LuaKit
 import PPMMachine
 import PPMProtocol
+import PPMRuntime
 import PPMScript
 
 /// Reload (SPEC 8): the config runs in a fresh Lua state; if it loads, only
@@ -12,7 +13,7 @@ extension Daemon {
     /// Fails with `FILE:LINE: message` and journals `config_error`.
     @discardableResult
     func reload(trigger: String) -> Result<ConfigChange, ControlFailure> {
-        dispatchPrecondition(condition: .onQueue(queue))
+        LoopConfinement.check(queue)
         notify.supervisorNotifier?.reloadStarts()
         let fresh: ConfigLoader
         switch loadFresh() {
@@ -54,7 +55,7 @@ extension Daemon {
     /// that changed for each changed service; nothing is applied, journaled
     /// or watched, and the new Lua state is dropped.
     func reloadPlan() -> Result<ConfigChange, ControlFailure> {
-        dispatchPrecondition(condition: .onQueue(queue))
+        LoopConfinement.check(queue)
         // The fresh loader never ran anything (no timer armed, no socket
         // bound: that waits for a daemon), so dropping it is all it takes.
         return loadFresh().map { fresh in plan(for: fresh).change }

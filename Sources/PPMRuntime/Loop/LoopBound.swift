@@ -15,7 +15,7 @@ package struct LoopBound<Value>: @unchecked Sendable {
 
     /// The value; call it on `queue` only.
     package var value: Value {
-        if let queue { dispatchPrecondition(condition: .onQueue(queue)) }
+        if let queue { LoopConfinement.check(queue) }
         return stored
     }
 }

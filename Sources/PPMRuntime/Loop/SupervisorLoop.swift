@@ -121,7 +121,7 @@ package final class SupervisorLoop {
     private func moment() -> Instant { Instant(monotonic: scheduler.now, wall: scheduler.wallNow) }
 
     private func assertOnQueue() {
-        if let queue { dispatchPrecondition(condition: .onQueue(queue)) }
+        if let queue { LoopConfinement.check(queue) }
     }
 
     /// Tells the observer what the turn changed, after the turn: it may
