@@ -1,7 +1,12 @@
 /// The supervisor's record of one service: its spec and run-time state.
 /// Owned by `Supervisor`; touched only on its executor.
 final class Service {
-    var spec: ServiceSpec
+    var spec: ServiceSpec {
+        didSet { fragments = nil }
+    }
+    /// The spec's members as JSON text, made at the first snapshot after
+    /// the spec was set (`SpecFragments`).
+    private var fragments: SpecFragments?
     /// A run-time service: its changes go to the state file.
     let persist: Bool
     /// Where it is in its life, with that phase's data (`Phase`).
@@ -71,6 +76,8 @@ final class Service {
         var s = ServiceSnapshot(
             spec: spec, state: state, pid: run?.pid, starts: starts, restarts: restarts, crashes: crashes,
             uptime: run.map { now - $0.startedAt }, lastExit: lastExit, stdoutPath: stdoutPath, stderrPath: stderrPath)
+        if fragments == nil { fragments = SpecFragments(spec) }
+        s.specFragments = fragments
         s.held = held
         s.spawnFailures = spawnFailures
         s.crashesTotal = crashesTotal

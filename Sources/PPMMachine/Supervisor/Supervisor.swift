@@ -121,6 +121,17 @@ package final class Supervisor {
         return list
     }
 
+    /// Each service's state in declaration order, one at a time: what
+    /// `list` gives without an array of ten thousand copies (`ls`).
+    package func eachSnapshot(_ body: (inout ServiceSnapshot) -> Void) {
+        let now = clock.now
+        for name in table.order {
+            guard let service = table[name] else { continue }
+            var s = snapshot(service, now: now)
+            body(&s)
+        }
+    }
+
     private func snapshot(_ service: Service, now: Double) -> ServiceSnapshot {
         var s = service.snapshot(now: now)
         s.stopTimeout = service.spec.stopTimeout ?? settings.stopTimeout
