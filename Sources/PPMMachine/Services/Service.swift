@@ -71,7 +71,9 @@ final class Service {
         }
     }
 
-    func snapshot(now: Double) -> ServiceSnapshot {
+    /// A copy of its state; without `keeping`, no `kept` (what another
+    /// image would keep of the run: `ls` does not show it).
+    func snapshot(now: Double, keeping: Bool = true) -> ServiceSnapshot {
         let run = phase.run
         var s = ServiceSnapshot(
             spec: spec, state: state, pid: run?.pid, starts: starts, restarts: restarts, crashes: crashes,
@@ -91,7 +93,7 @@ final class Service {
         s.pgid = phase.pgid
         s.errno = run?.errno
         s.stoppingNotified = run?.stoppingNoticed ?? false
-        if let run {
+        if keeping, let run {
             var ready = true
             if case .starting = phase { ready = false }
             s.kept = KeptRun(run, ready: ready, now: now)
