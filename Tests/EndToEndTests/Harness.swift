@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 import Testing
 
 /// The built `ppm-lua`, next to the test bundle (`PPM_LUA_TEST_BINARY`
@@ -66,7 +67,7 @@ func cpuTicks(_ pid: Int32) -> Int {
 final class Sandbox {
     let dir: String
     var env: [String: String]
-    private var daemon: Process?
+    private var daemon: TestProcess?
     private(set) var daemonLog: String
 
     init() throws {
@@ -140,8 +141,8 @@ final class Sandbox {
 
     /// Starts `ppm-lua ARGS…` in the sandbox without waiting for it.
     /// `wrapper` runs it through another program (`unshare …`).
-    func launch(_ args: [String], stdout: Any? = nil, stderr: Any? = nil, stdin: Any? = nil, wrapper: [String] = []) throws -> Process {
-        let p = Process()
+    func launch(_ args: [String], stdout: Any? = nil, stderr: Any? = nil, stdin: Any? = nil, wrapper: [String] = []) throws -> TestProcess {
+        let p = TestProcess()
         p.executableURL = URL(fileURLWithPath: wrapper.first ?? binary)
         p.arguments = wrapper.isEmpty ? args : Array(wrapper.dropFirst()) + [binary] + args
         p.environment = env
@@ -167,7 +168,7 @@ final class Sandbox {
         }
     }
 
-    var daemonProcess: Process? { daemon }
+    var daemonProcess: TestProcess? { daemon }
 
     /// Waits for the daemon process to exit and returns its status.
     func waitForDaemonExit(_ seconds: Double = 20) -> Int32? {

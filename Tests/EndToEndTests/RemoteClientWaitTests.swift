@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestProcesses
 import Testing
 
 /// The client's `--timeout` and the reconnection of followers across an
@@ -45,7 +46,7 @@ struct RemoteClientWaitTests {
     @Test(arguments: [true, false])
     func remoteFollowersResumeAfterAnUpgrade(tls: Bool) throws {
         let (box, port) = try listeningBox(tls: tls)
-        func follow(_ args: [String], into file: String) throws -> Process {
+        func follow(_ args: [String], into file: String) throws -> TestProcess {
             FileManager.default.createFile(atPath: box.dir + "/" + file, contents: nil)
             return try box.launch(
                 args + remoteArgs(box, port), stdout: FileHandle(forWritingAtPath: box.dir + "/" + file)!,
