@@ -62,6 +62,11 @@ func cpuTicks(_ pid: Int32) -> Int {
     return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
 }
 
+/// The last lines of a log file (for a failure's message).
+func tail(_ path: String) -> String {
+    ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").suffix(15).joined(separator: "\n")
+}
+
 /// A temporary home, a config, and a daemon run in the foreground as a
 /// user would; everything is torn down at the end.
 final class Sandbox {
@@ -164,7 +169,8 @@ final class Sandbox {
         // Each status with a deadline: a daemon that never answers fails the test instead of hanging it.
         let up = eventually(20) { run(["status"], deadline: 5)?.status == 0 || !p.isRunning }
         guard up, p.isRunning else {
-            throw SandboxError("daemon did not start: " + ((try? String(contentsOfFile: daemonLog, encoding: .utf8)) ?? ""))
+            let how = p.isRunning ? "it runs but did not answer `status` within 20 s" : "it exited with status \(p.terminationStatus)"
+            throw SandboxError("daemon did not start (\(how)): " + ((try? String(contentsOfFile: daemonLog, encoding: .utf8)) ?? ""))
         }
     }
 

@@ -56,7 +56,10 @@ struct RemoteClientWaitTests {
         let events = try follow(["events", "-f", "--json", "-n", "1"], into: "events.out")
         let logs = try follow(["logs", "tick", "-f", "-n", "0"], into: "logs.out")
         defer { [events, logs].filter(\.isRunning).forEach { kill($0.processIdentifier, SIGKILL) } }
-        #expect(eventually { text("logs.out").split(separator: "\n").count > 20 }, "logs -f: \(text("logs.out.err"))")
+        #expect(
+            eventually { text("logs.out").split(separator: "\n").count > 20 },
+            "logs -f: \(text("logs.out.err")); daemon: \(tail(box.daemonLog)); refusals: \(box.events().filter { $0["type"] as? String == "remote_refused" })"
+        )
         let upgrade = box.run("upgrade")
         #expect(upgrade.status == 0, "\(upgrade.stderr)")
         #expect(box.run("start", "later").status == 0)
