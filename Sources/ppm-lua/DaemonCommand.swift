@@ -3,6 +3,8 @@ import CSystem
 import FoundationEssentials
 import Glibc
 import LuaKit
+import PPMClient
+import PPMClientCommands
 import PPMDaemon
 import PPMMachine
 import PPMProtocol
