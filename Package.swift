@@ -80,6 +80,8 @@ let package = Package(
         ),
         // A manual clock and a fake spawner for tests.
         .target(name: "PPMMachineTesting", dependencies: ["PPMMachine"]),
+        // Child processes for tests, holding nothing of the test process but their stdio.
+        .target(name: "TestProcesses", path: "Tests/TestProcesses"),
         // The quick forms of the client commands and their printing, shared by the front and the
         // full program: no swift-argument-parser, no Foundation, no OpenSSL.
         .target(name: "PPMClientCommands", dependencies: ["PPMClient", "PPMMachine", "PPMTerminal", "SystemCalls"]),
@@ -102,7 +104,7 @@ let package = Package(
         ),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
         // The transition, through the loop on fakes (the loop is PPMRuntime's).
-        .testTarget(name: "PPMMachineTests", dependencies: ["PPMMachine", "PPMMachineTesting", "PPMRuntime"]),
+        .testTarget(name: "PPMMachineTests", dependencies: ["PPMMachine", "PPMMachineTesting", "PPMRuntime", "TestProcesses"]),
         .testTarget(name: "PPMRuntimeTests", dependencies: ["PPMRuntime", "PPMMachine", "PPMMachineTesting", "SystemCalls"]),
         .testTarget(name: "PPMProtocolTests", dependencies: ["PPMClient", "PPMProtocol", "PPMMachine", "PPMRuntime", "SystemCalls"]),
         .testTarget(name: "PPMTerminalTests", dependencies: ["PPMTerminal"]),
@@ -110,10 +112,11 @@ let package = Package(
             name: "PPMDaemonTests",
             dependencies: [
                 "PPMDaemon", "PPMClient", "PPMProtocol", "PPMMachine", "PPMRuntime", "PPMMachineTesting", "PPMScript", "SystemCalls",
+                "TestProcesses",
             ]),
         // Drives the built ppm-lua binary (run `swift build` first, as scripts/test.sh does).
         // PPMProtocol: the raw TCP client of the remote tests speaks TLS through its channel.
-        .testTarget(name: "EndToEndTests", dependencies: ["PPMClient", "PPMProtocol", "PPMMachine", "PPMRuntime"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["PPMClient", "PPMProtocol", "PPMMachine", "PPMRuntime", "TestProcesses"]),
         .testTarget(name: "PPMImportTests", dependencies: ["PPMImport", "PPMScript", "PPMMachine", "PPMRuntime", "LuaKit"], exclude: ["Fixtures"]),
         .testTarget(
             name: "PPMScriptTests",

@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 import Testing
 
 /// `ppm-lua` is a lean front (#23 item 4): it answers the common client
@@ -19,7 +20,7 @@ import Testing
 
     /// Runs `program ARGS…` in the sandbox's environment.
     static func run(_ program: String, _ args: [String], _ box: Sandbox) throws -> Output {
-        let p = Process()
+        let p = TestProcess()
         p.executableURL = URL(fileURLWithPath: program)
         p.arguments = args
         p.environment = box.env
