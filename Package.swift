@@ -4,7 +4,11 @@ import PackageDescription
 let package = Package(
     name: "ppm-lua",
     products: [
+        // The lean front: answers the common client commands on the unix socket and executes
+        // `ppm-lua-full` beside it, with the same arguments, for everything else (#23 item 4).
         .executable(name: "ppm-lua", targets: ["ppm-lua"]),
+        // The daemon and the whole client (swift-argument-parser, TLS, Lua).
+        .executable(name: "ppm-lua-full", targets: ["ppm-lua-full"]),
         // `ppm-lua import`, a program of its own: its parsers need Foundation (FoundationXML,
         // Yams), which the daemon does not load (README, "Importing a config").
         .executable(name: "ppm-lua-import", targets: ["ppm-lua-import"]),
@@ -45,17 +49,21 @@ let package = Package(
         .target(name: "PPMMachine"),
         // The Linux side that carries effects out: the loop, spawner, cgroups, /proc, logs, files.
         .target(name: "PPMRuntime", dependencies: ["PPMMachine", "CSystem", "SystemCalls"]),
-        // What the client and the daemon share: requests and replies, the command table, line
-        // framing, the client, endpoints, TLS, file locations. No Lua, no daemon.
-        .target(name: "PPMProtocol", dependencies: ["PPMMachine", "PPMRuntime", "CSystem", "COpenSSL", "SystemCalls"]),
-        .target(name: "PPMScript", dependencies: ["LuaKit", "PPMMachine", "PPMRuntime", "PPMProtocol", "SystemCalls"]),
+        // The client on the unix socket and what the daemon shares with it: requests and replies,
+        // line framing, channels, the socket's location. No OpenSSL, no Foundation, no PPMRuntime:
+        // the lean front (`ppm-lua`) links it.
+        .target(name: "PPMClient", dependencies: ["PPMMachine", "CSystem", "SystemCalls"]),
+        // What else the client and the daemon share: the command table, endpoints, TLS, the
+        // token, file locations. No Lua, no daemon.
+        .target(name: "PPMProtocol", dependencies: ["PPMClient", "PPMMachine", "PPMRuntime", "CSystem", "COpenSSL", "SystemCalls"]),
+        .target(name: "PPMScript", dependencies: ["LuaKit", "PPMMachine", "PPMRuntime", "PPMClient", "PPMProtocol", "SystemCalls"]),
         // The REPL's terminal: line editor, escape sequences, completion listing, safe text.
         .target(name: "PPMTerminal", dependencies: ["CSystem", "SystemCalls"]),
         // The daemon: the composition root (Daemon) and its parts.
         .target(
             name: "PPMDaemon",
             dependencies: [
-                "PPMMachine", "PPMRuntime", "PPMScript", "PPMProtocol", "LuaKit", "CSystem", "COpenSSL", "SystemCalls",
+                "PPMMachine", "PPMRuntime", "PPMScript", "PPMClient", "PPMProtocol", "LuaKit", "CSystem", "COpenSSL", "SystemCalls",
             ]),
         // Readers for pmtr, PETeR, PPM, supervisord and pm2 configs and the ppm.lua writer.
         .target(
@@ -66,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "ppm-lua-import",
             dependencies: [
-                "PPMImport", "PPMProtocol",
+                "PPMImport", "PPMClient", "PPMProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -74,29 +82,45 @@ let package = Package(
         .target(name: "PPMMachineTesting", dependencies: ["PPMMachine"]),
         // Child processes for tests, holding nothing of the test process but their stdio.
         .target(name: "TestProcesses", path: "Tests/TestProcesses"),
+        // The quick forms of the client commands and their printing, shared by the front and the
+        // full program: no swift-argument-parser, no Foundation, no OpenSSL.
+        .target(name: "PPMClientCommands", dependencies: ["PPMClient", "PPMMachine", "PPMTerminal", "SystemCalls"]),
+        // `ppm-lua`, the front (its sources: Sources/ppm-lua-front).
+        // Release builds link it as a static executable: no dynamic loader work, no libstdc++
+        // (start-up in half the CPU time; it does no TLS and no name lookups).
         .executableTarget(
-            name: "ppm-lua",
+            name: "ppm-lua", dependencies: ["PPMClientCommands"], path: "Sources/ppm-lua-front",
+            linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]
+        ),
+        // `ppm-lua-full`, the program the front hands on to (its sources: Sources/ppm-lua).
+        .executableTarget(
+            name: "ppm-lua-full",
             dependencies: [
-                "LuaKit", "PPMMachine", "PPMRuntime", "PPMScript", "PPMProtocol", "PPMTerminal", "PPMDaemon", "CSystem",
+                "LuaKit", "PPMMachine", "PPMRuntime", "PPMScript", "PPMClient", "PPMClientCommands", "PPMProtocol", "PPMTerminal", "PPMDaemon",
+                "CSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            path: "Sources/ppm-lua"
         ),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
         // The transition, through the loop on fakes (the loop is PPMRuntime's).
         .testTarget(name: "PPMMachineTests", dependencies: ["PPMMachine", "PPMMachineTesting", "PPMRuntime", "TestProcesses"]),
         .testTarget(name: "PPMRuntimeTests", dependencies: ["PPMRuntime", "PPMMachine", "PPMMachineTesting", "SystemCalls"]),
-        .testTarget(name: "PPMProtocolTests", dependencies: ["PPMProtocol", "PPMMachine", "PPMRuntime", "SystemCalls"]),
+        .testTarget(name: "PPMProtocolTests", dependencies: ["PPMClient", "PPMProtocol", "PPMMachine", "PPMRuntime", "SystemCalls"]),
         .testTarget(name: "PPMTerminalTests", dependencies: ["PPMTerminal"]),
         .testTarget(
             name: "PPMDaemonTests",
             dependencies: [
-                "PPMDaemon", "PPMProtocol", "PPMMachine", "PPMRuntime", "PPMMachineTesting", "PPMScript", "SystemCalls", "TestProcesses",
+                "PPMDaemon", "PPMClient", "PPMProtocol", "PPMMachine", "PPMRuntime", "PPMMachineTesting", "PPMScript", "SystemCalls",
+                "TestProcesses",
             ]),
         // Drives the built ppm-lua binary (run `swift build` first, as scripts/test.sh does).
         // PPMProtocol: the raw TCP client of the remote tests speaks TLS through its channel.
-        .testTarget(name: "EndToEndTests", dependencies: ["PPMProtocol", "PPMMachine", "PPMRuntime", "TestProcesses"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["PPMClient", "PPMProtocol", "PPMMachine", "PPMRuntime", "TestProcesses"]),
         .testTarget(name: "PPMImportTests", dependencies: ["PPMImport", "PPMScript", "PPMMachine", "PPMRuntime", "LuaKit"], exclude: ["Fixtures"]),
-        .testTarget(name: "PPMScriptTests", dependencies: ["PPMScript", "PPMProtocol", "PPMMachine", "PPMRuntime", "PPMMachineTesting", "LuaKit"]),
+        .testTarget(
+            name: "PPMScriptTests",
+            dependencies: ["PPMScript", "PPMClient", "PPMProtocol", "PPMMachine", "PPMRuntime", "PPMMachineTesting", "LuaKit"]),
     ]
 )
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds ppm-lua for deployment and installs it under a prefix:
-#   PREFIX/bin/ppm-lua                     the binary (Swift runtime linked in)
+#   PREFIX/bin/ppm-lua                     the front: answers the common client commands, runs ppm-lua-full for the rest
+#   PREFIX/bin/ppm-lua-full                the daemon and the whole client (Swift runtime linked in)
 #   PREFIX/bin/ppm-lua-import              what `ppm-lua import` runs
 #   PREFIX/bin/ppm-lua-fdholder            keeps the output pipes open across a killed daemon
 #   PREFIX/share/ppm-lua/plugins/*.lua     the bundled plugins, found by require with no setup
@@ -23,6 +24,7 @@ else
 fi
 install -d "$dest/bin" "$dest/share/ppm-lua/plugins" "$dest/share/ppm-lua/examples"
 install -m 0755 "$bin/ppm-lua" "$dest/bin/ppm-lua"
+install -m 0755 "$bin/ppm-lua-full" "$dest/bin/ppm-lua-full"
 install -m 0755 "$bin/ppm-lua-import" "$dest/bin/ppm-lua-import"
 install -m 0755 "$bin/ppm-lua-fdholder" "$dest/bin/ppm-lua-fdholder"
 install -m 0644 plugins/*.lua "$dest/share/ppm-lua/plugins/"

@@ -20,6 +20,8 @@
 
 int ppm_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
 
+int ppm_set_process_name(const char *name) { return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0); }
+
 pid_t ppm_wait_any(int *kind, int *code) {
     int status = 0;
     pid_t p;

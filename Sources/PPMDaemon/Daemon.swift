@@ -2,6 +2,7 @@ import CSystem
 import Dispatch
 import Glibc
 import LuaKit
+import PPMClient
 import PPMMachine
 import PPMProtocol
 import PPMRuntime

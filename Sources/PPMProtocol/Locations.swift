@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import PPMClient
 import PPMRuntime
 
 /// Where ppm-lua keeps its files (SPEC section 2).
@@ -19,18 +20,11 @@ package struct Locations: Sendable {
 
     /// Resolves home and socket from the environment; `socket` overrides.
     package init(socket: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
-        let home: String
-        if let h = environment["PPM_LUA_HOME"], !h.isEmpty {
-            home = h
-        } else if geteuid() == 0 {
-            home = "/var/lib/ppm-lua"
-        } else if let x = environment["XDG_STATE_HOME"], !x.isEmpty {
-            home = x + "/ppm-lua"
-        } else {
-            home = (environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path) + "/.local/state/ppm-lua"
-        }
+        let variable = { (name: String) in environment[name] }
+        let home =
+            SocketLocation.home(variable) ?? FileManager.default.homeDirectoryForCurrentUser.path + "/.local/state/ppm-lua"
         self.home = home
-        self.socket = socket ?? environment["PPM_LUA_SOCKET"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/ppm.sock"
+        self.socket = SocketLocation.socket(socket, home: home, variable)
     }
 
     /// Creates home (0700) and its logs folder, and refuses them when they

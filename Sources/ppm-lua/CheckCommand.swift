@@ -1,6 +1,8 @@
 import ArgumentParser
 import Glibc
 import LuaKit
+import PPMClient
+import PPMClientCommands
 import PPMMachine
 import PPMProtocol
 import PPMRuntime

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Glibc
+import PPMClient
+import PPMClientCommands
 import PPMMachine
 import PPMProtocol
 

@@ -3,6 +3,8 @@ import CSystem
 import FoundationEssentials
 import Glibc
 import LuaKit
+import PPMClient
+import PPMClientCommands
 import PPMDaemon
 import PPMMachine
 import PPMProtocol
@@ -96,7 +98,8 @@ struct DaemonCommand: ParsableCommand {
     }
 
     /// The program as it was called (`ppm-lua`, so `ps` and `pgrep` show
-    /// that), when that name still finds this very binary; else its real path.
+    /// that), when that name still finds this very binary or the front that
+    /// executes it (`ppm-lua` with this `ppm-lua-full` beside it); else its real path.
     static func ownProgram() -> String {
         var own = stat()
         let real = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "/proc/self/exe"
@@ -107,9 +110,22 @@ struct DaemonCommand: ParsableCommand {
             : (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/\(called)" }
         for path in candidates {
             var st = stat()
-            if stat(path, &st) == 0 && access(path, X_OK) == 0 { return st.st_dev == own.st_dev && st.st_ino == own.st_ino ? called : real }
+            if stat(path, &st) == 0 && access(path, X_OK) == 0 { return isOwn(st, own) || frontOf(path, own) ? called : real }
         }
         return real
+    }
+
+    /// Whether `file` is the binary whose status is `own`.
+    private static func isOwn(_ file: stat, _ own: stat) -> Bool { file.st_dev == own.st_dev && file.st_ino == own.st_ino }
+
+    /// Whether `path` is a front whose `ppm-lua-full` is the binary `own`.
+    private static func frontOf(_ path: String, _ own: stat) -> Bool {
+        guard let resolved = realpath(path, nil) else { return false }
+        let real = String(cString: resolved)
+        free(resolved)
+        var full = stat()
+        let beside = (real.lastIndex(of: "/").map { String(real[..<$0]) } ?? ".") + "/ppm-lua-full"
+        return stat(beside, &full) == 0 && isOwn(full, own)
     }
 }
 

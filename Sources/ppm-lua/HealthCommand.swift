@@ -1,5 +1,7 @@
 import ArgumentParser
 import Glibc
+import PPMClient
+import PPMClientCommands
 import PPMMachine
 
 /// `ppm-lua health [NAME…|@group] [--json]`: exit 0 when every named service

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Glibc
+import PPMClient
+import PPMClientCommands
 
 /// `ppm-lua import FILE… [--from FORMAT]`: runs `ppm-lua-import`, the program
 /// beside this one that holds the readers. Their parsers need Foundation

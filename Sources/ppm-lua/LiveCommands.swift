@@ -1,6 +1,8 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
+import PPMClient
+import PPMClientCommands
 import PPMMachine
 
 /// `ppm-lua add [options] -- CMD [ARG…]` (alias `exec`).

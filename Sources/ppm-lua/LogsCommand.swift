@@ -1,5 +1,7 @@
 import ArgumentParser
 import Glibc
+import PPMClient
+import PPMClientCommands
 import PPMMachine
 import PPMProtocol
 
@@ -33,45 +35,8 @@ struct LogsCommand: ParsableCommand {
         guard !(err && all) else { throw ValidationError("--err and --all do not go together (--all includes stderr)") }
     }
 
-    /// How `--all` marks a stderr line (after the name when lines are prefixed).
-    static let errorMark = "[err]"
-
-    /// Lines a follower asks for again after an upgrade, to find where it was.
-    static let resumeWindow = 1000
-
     func run() throws {
         try LogsRun(target: client.target(), names: names, n: n, follow: follow, stream: all ? "all" : err ? "err" : "out", json: json, raw: raw)
             .run()
-    }
-}
-
-/// The last lines a follower printed (service and text), to find in a
-/// file's tail where it stopped.
-struct RecentLines {
-    private var lines: [JSONValue] = []
-    static let kept = 3
-
-    var isEmpty: Bool { lines.isEmpty }
-
-    mutating func append(_ line: JSONValue) {
-        lines.append(Self.key(line))
-        if lines.count > Self.kept { lines.removeFirst() }
-    }
-
-    /// What tells two lines apart: service, stream and text.
-    private static func key(_ line: JSONValue) -> JSONValue {
-        .object(["name": line["name"] ?? .null, "stream": line["stream"] ?? .null, "line": line["line"] ?? .null])
-    }
-
-    /// Where the lines not shown yet begin in `tail`: after the last place
-    /// the lines shown last appear in it; all of it when they do not.
-    func newStart(in tail: [JSONValue]) -> Int {
-        let wanted = lines
-        guard !wanted.isEmpty, tail.count >= wanted.count else { return 0 }
-        let plain = tail.map(Self.key)
-        for end in stride(from: plain.count, through: wanted.count, by: -1) where Array(plain[(end - wanted.count)..<end]) == wanted {
-            return end
-        }
-        return 0
     }
 }

@@ -1,8 +1,12 @@
 import ArgumentParser
+import CSystem
 import Glibc
+import PPMClientCommands
 import PPMScript
 
-/// `ppm-lua`: the daemon and its client in one executable.
+/// `ppm-lua-full`: the daemon and its whole client in one executable; the
+/// front, `ppm-lua`, answers the common client commands itself and
+/// executes this program with the same arguments for the rest.
 @main
 struct PPMLua: ParsableCommand {
     static let version = "0.1.0"
@@ -30,7 +34,10 @@ struct PPMLua: ParsableCommand {
     /// swift-argument-parser's exit code; help, version and completion
     /// scripts are swift-argument-parser's. The common client
     /// commands take a shorter way (`QuickCommand`).
+    /// Its process takes the front's name back (`ppm-lua`, which `pgrep`
+    /// and /proc/PID/comm show).
     static func main() {
+        _ = ppm_set_process_name("ppm-lua")
         let words = Array(CommandLine.arguments.dropFirst())
         if QuickCommand.run(words) { return }
         if let word = words.first, !word.hasPrefix("-"), !commandNames.contains(word) {
@@ -40,6 +47,8 @@ struct PPMLua: ParsableCommand {
         do {
             var command = try parseAsRoot(words)
             try command.run()
+        } catch let end as ClientExit {
+            Glibc.exit(end.code)  // said already (a quick form's code, run by a parsed command)
         } catch {
             guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
             let help = words.first.map { commandNames.contains($0) && $0 != "help" ? "ppm-lua \($0) --help" : "ppm-lua --help" } ?? "ppm-lua --help"

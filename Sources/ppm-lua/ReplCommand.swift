@@ -4,6 +4,8 @@ import Dispatch
 import FoundationEssentials
 import Glibc
 import LuaKit
+import PPMClient
+import PPMClientCommands
 import PPMMachine
 import PPMProtocol
 import PPMRuntime

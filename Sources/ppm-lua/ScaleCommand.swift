@@ -1,4 +1,6 @@
 import ArgumentParser
+import PPMClient
+import PPMClientCommands
 import PPMMachine
 
 /// `ppm-lua scale NAME N`: how many copies an `instances` service runs.

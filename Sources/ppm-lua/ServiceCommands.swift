@@ -1,4 +1,6 @@
 import ArgumentParser
+import PPMClient
+import PPMClientCommands
 import PPMMachine
 
 /// Names of services on the command line: names, `all`, `@group`.

@@ -1,5 +1,7 @@
 import ArgumentParser
 import LuaKit
+import PPMClient
+import PPMClientCommands
 import PPMProtocol
 import PPMScript
 

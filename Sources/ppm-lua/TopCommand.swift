@@ -1,6 +1,8 @@
 import ArgumentParser
 import Dispatch
 import Glibc
+import PPMClient
+import PPMClientCommands
 import PPMMachine
 import PPMProtocol
 import PPMRuntime

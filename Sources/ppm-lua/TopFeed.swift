@@ -1,3 +1,5 @@
+import PPMClient
+import PPMClientCommands
 import PPMMachine
 import PPMRuntime
 import PPMTerminal

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Glibc
+import PPMClient
+import PPMClientCommands
 import PPMProtocol
 import PPMRuntime
 

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Glibc
+import PPMClient
+import PPMClientCommands
 import PPMTerminal
 
 /// `ppm-lua why NAME`: one paragraph on why the service is in its state

@@ -11,6 +11,9 @@ let binary: String = {
     return dir.appendingPathComponent("ppm-lua").path
 }()
 
+/// The full program the front (`binary`) executes for the commands it does not answer: beside it.
+let fullBinary = URL(fileURLWithPath: binary).deletingLastPathComponent().appendingPathComponent("ppm-lua-full").path
+
 /// What a finished command printed.
 struct Output {
     var status: Int32

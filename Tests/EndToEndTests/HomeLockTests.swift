@@ -88,7 +88,7 @@ import Testing
         let box = try Sandbox()
         try box.write(#"ppm.service { name = "web", cmd = "/bin/sleep 1000" }"#)
         let copy = box.dir + "/ppm-lua-copy"
-        try FileManager.default.copyItem(atPath: binary, toPath: copy)
+        try FileManager.default.copyItem(atPath: fullBinary, toPath: copy)  // the daemon's own image
         try box.startDaemon(wrapper: ["/bin/sh", "-c", #"shift; exec "$0" "$@""#, copy])
         #expect(unlink(copy) == 0)
         guard let upgrade = box.run(["upgrade"], deadline: 30) else {

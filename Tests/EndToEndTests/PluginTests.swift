@@ -159,6 +159,7 @@ import Testing
         try fm.createDirectory(atPath: prefix + "/bin", withIntermediateDirectories: true)
         try fm.createDirectory(atPath: prefix + "/share/ppm-lua", withIntermediateDirectories: true)
         try fm.copyItem(atPath: binary, toPath: prefix + "/bin/ppm-lua")
+        try fm.copyItem(atPath: fullBinary, toPath: prefix + "/bin/ppm-lua-full")
         try fm.copyItem(atPath: Self.tree.appendingPathComponent("plugins").path, toPath: prefix + "/share/ppm-lua/plugins")
         try box.write("return function() return 'from the install' end", to: "prefix/share/ppm-lua/plugins/marker.lua")
         try box.write(#"print(require("marker")()) require("backoff")"#, to: "installed.lua")

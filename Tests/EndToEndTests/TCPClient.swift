@@ -1,5 +1,6 @@
 import Foundation
 
+@testable import PPMClient
 @testable import PPMProtocol
 
 /// A raw client of the daemon's TCP listener, as a socat or `openssl

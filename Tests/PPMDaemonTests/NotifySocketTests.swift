@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Glibc
+import PPMClient
 import PPMProtocol
 import TestProcesses
 import Testing

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Glibc
 import LuaKit
+import PPMClient
 import PPMMachine
 import PPMMachineTesting
 import PPMProtocol

@@ -4,6 +4,7 @@ import PPMRuntime
 import SystemCalls
 import Testing
 
+@testable import PPMClient
 @testable import PPMProtocol
 
 /// A one-connection unix socket server that answers every request line with

@@ -21,6 +21,7 @@ while [ $# -gt 0 ]; do
 done
 if [ $# -eq 0 ]; then
   (cd "$REPO" && swift build -c release --static-swift-stdlib --scratch-path .build-bench --product ppm-lua 2>&1 | tail -n 2) >&2
+  (cd "$REPO" && swift build -c release --static-swift-stdlib --scratch-path .build-bench --product ppm-lua-full 2>&1 | tail -n 2) >&2
   set -- "$(cd "$REPO" && swift build -c release --static-swift-stdlib --scratch-path .build-bench --show-bin-path)/ppm-lua"
 fi
 command -v perf >/dev/null || { echo "perf is needed (linux-perf)" >&2; exit 1; }

@@ -10,5 +10,6 @@ set -euo pipefail
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$BENCH/../.." && pwd)"
 (cd "$REPO" && swift build -c release --static-swift-stdlib --scratch-path .build-bench --product ppm-lua 2>&1 | tail -n 2) >&2
+(cd "$REPO" && swift build -c release --static-swift-stdlib --scratch-path .build-bench --product ppm-lua-full 2>&1 | tail -n 2) >&2
 PPM="$(cd "$REPO" && swift build -c release --static-swift-stdlib --scratch-path .build-bench --show-bin-path)/ppm-lua"
 exec python3 "$BENCH/measure.py" --ppm "$PPM" "$@"

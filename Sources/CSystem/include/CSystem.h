@@ -9,6 +9,9 @@
 /// Marks the calling process as a child subreaper (PR_SET_CHILD_SUBREAPER).
 int ppm_set_child_subreaper(void);
 
+/// Sets the calling thread's name (PR_SET_NAME: /proc/PID/comm, what `pgrep` matches; 15 bytes kept).
+int ppm_set_process_name(const char *name);
+
 /// One resource limit for a child (RLIMIT_* number, soft and hard values;
 /// RLIM_INFINITY for "infinity").
 typedef struct {

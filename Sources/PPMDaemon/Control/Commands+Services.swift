@@ -1,4 +1,5 @@
 import LuaKit
+import PPMClient
 import PPMMachine
 import PPMProtocol
 import PPMScript

@@ -1,4 +1,5 @@
 import Dispatch
+import PPMClient
 import PPMMachine
 import PPMProtocol
 import PPMRuntime

@@ -1,5 +1,6 @@
 import CSystem
 import Glibc
+import PPMClient
 import PPMProtocol
 import PPMRuntime
 

@@ -1,4 +1,5 @@
 import Glibc
+import PPMClient
 import PPMMachine
 import PPMProtocol
 

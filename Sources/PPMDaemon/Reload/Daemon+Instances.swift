@@ -1,3 +1,4 @@
+import PPMClient
 import PPMMachine
 import PPMProtocol
 import PPMRuntime

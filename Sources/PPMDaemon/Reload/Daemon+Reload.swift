@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import LuaKit
+import PPMClient
 import PPMMachine
 import PPMProtocol
 import PPMRuntime

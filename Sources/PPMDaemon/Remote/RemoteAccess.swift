@@ -1,5 +1,6 @@
 import Dispatch
 import Glibc
+import PPMClient
 import PPMMachine
 import PPMProtocol
 import PPMRuntime

@@ -1,6 +1,7 @@
 import CSystem
 import Dispatch
 import Glibc
+import PPMClient
 import PPMMachine
 import PPMProtocol
 import PPMRuntime

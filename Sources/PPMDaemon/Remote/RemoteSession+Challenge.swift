@@ -1,3 +1,4 @@
+import PPMClient
 import PPMProtocol
 import PPMRuntime
 

@@ -1,4 +1,5 @@
 import COpenSSL
+package import PPMClient
 
 /// TLS 1.3 over a socket (the system's OpenSSL): the listener's end of a
 /// connection, or a client's.

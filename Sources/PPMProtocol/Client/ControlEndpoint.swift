@@ -1,4 +1,5 @@
 import Glibc
+package import PPMClient
 import PPMMachine
 import SystemCalls
 

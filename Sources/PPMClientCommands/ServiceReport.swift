@@ -1,8 +1,6 @@
-import ArgumentParser
-import FoundationEssentials
 import Glibc
-import PPMMachine
-import PPMProtocol
+import PPMClient
+package import PPMMachine
 
 /// Runs a request whose result is one item per service
 /// (`{name, ok, message}`) and prints `name: message` for each, as each
@@ -10,11 +8,18 @@ import PPMProtocol
 /// Each step of a stop that takes more than a second says what it is
 /// waiting for and what follows when (`StopNotices`). Exits 1 if the
 /// request failed for any service.
-struct ServiceReport {
-    let client: DaemonTarget
-    let quiet: Bool
+package struct ServiceReport {
+    /// Where the daemon is.
+    package let client: DaemonTarget
+    /// Failures only.
+    package let quiet: Bool
     /// Printed when the request concerned no service at all.
-    var whenNone: String?
+    package var whenNone: String?
+
+    /// A report of the request sent to `client`.
+    package init(client: DaemonTarget, quiet: Bool, whenNone: String? = nil) {
+        (self.client, self.quiet, self.whenNone) = (client, quiet, whenNone)
+    }
 
     /// How long `quit` waits for the daemon's process to end once every service stopped.
     static let exitPatience = 30.0
@@ -24,12 +29,12 @@ struct ServiceReport {
 
     /// Runs the request; with `untilExit`, returns only once the daemon's
     /// process is gone (`quit`: the home is then free for another daemon).
-    func run(_ cmd: String, _ args: [String: JSONValue], untilExit: Bool = false) throws {
+    package func run(_ cmd: String, _ args: [String: JSONValue], untilExit: Bool = false) throws {
         let connection = try client.connect()
         let exit = untilExit ? DaemonExitWatch(connection) : nil
         var args = args
         args["progress"] = .bool(true)
-        let asked = Date()
+        let asked = ClientClock.monotonic()
         var notices = StopNotices(patience: Self.patience)
         var reported = Set<String>()
         var failed = false
@@ -48,9 +53,9 @@ struct ServiceReport {
         do {
             try connection.send(cmd, args)
             while true {
-                let timeout = quiet ? nil : notices.wait(at: Date().timeIntervalSince(asked))
+                let timeout = quiet ? nil : notices.wait(at: ClientClock.monotonic() - asked)
                 guard let reply = try connection.receiveReply(timeout: timeout) else {
-                    for line in notices.due(at: Date().timeIntervalSince(asked), done: reported) { print(line) }
+                    for line in notices.due(at: ClientClock.monotonic() - asked, done: reported) { print(line) }
                     fflush(nil)
                     continue
                 }
@@ -61,18 +66,18 @@ struct ServiceReport {
                 case .result(let r):
                     (r.value.arrayValue ?? []).forEach(report)
                     if r.value.arrayValue?.isEmpty == true && !quiet, let whenNone { print(whenNone) }
-                    if failed { throw ExitCode(1) }
+                    if failed { throw ClientExit(1) }
                     if let exit, !exit.wait(timeout: Self.exitPatience) {
                         printError("the daemon (pid \(exit.pid)) stopped its services but has not exited after \(Int(Self.exitPatience)) s")
-                        throw ExitCode(1)
+                        throw ClientExit(1)
                     }
                     return
                 }
             }
-        } catch let e as ExitCode {
+        } catch let e as ClientExit {
             throw e
         } catch {
-            throw fail(error)
+            throw ClientExit.report(error)
         }
     }
 }

@@ -1,29 +1,40 @@
 import Glibc
+import PPMClient
 import PPMMachine
-import PPMProtocol
 import PPMTerminal
 
 /// What `ppm-lua logs` does once its words are read (by the parser, or by
 /// `QuickCommand`): prints the last `n` lines of the services' `stream`,
 /// and with `follow` the new ones, across restarts, rotations and upgrades.
-struct LogsRun {
+package struct LogsRun {
     /// Where the daemon is.
-    let target: DaemonTarget
+    package let target: DaemonTarget
     /// Services: names, `all`, `@group`.
-    let names: [String]
+    package let names: [String]
     /// How many lines of the history.
-    let n: Int
+    package let n: Int
     /// Keep printing new lines.
-    let follow: Bool
+    package let follow: Bool
     /// `out`, `err` or `all` (both, stderr lines marked).
-    let stream: String
+    package let stream: String
     /// JSON Lines instead of text.
-    let json: Bool
+    package let json: Bool
     /// Control characters as they are, also on a terminal.
-    let raw: Bool
+    package let raw: Bool
+
+    /// How `--all` marks a stderr line (after the name when lines are prefixed).
+    package static let errorMark = "[err]"
+
+    /// Lines a follower asks for again after an upgrade, to find where it was.
+    package static let resumeWindow = 1000
 
     /// Prints the lines; exits 1 (3 without a daemon) when a request fails.
-    func run() throws {
+    /// The run these words ask for.
+    package init(target: DaemonTarget, names: [String], n: Int, follow: Bool, stream: String, json: Bool, raw: Bool) {
+        (self.target, self.names, self.n, self.follow, self.stream, self.json, self.raw) = (target, names, n, follow, stream, json, raw)
+    }
+
+    package func run() throws {
         var c = try target.connect()
         let daemon = c.daemonPid
         var args: [String: JSONValue] = [
@@ -44,7 +55,7 @@ struct LogsRun {
                 } catch  where Reconnect.isHangUp(error) {
                     // An upgrade: the same daemon answers again; the lines since
                     // the last one shown come first (found in the files' tails).
-                    args["n"] = .init(shown.isEmpty ? 0 : LogsCommand.resumeWindow)
+                    args["n"] = .init(shown.isEmpty ? 0 : Self.resumeWindow)
                     let tail: ControlResult
                     (c, tail) = try Reconnect.resume(target, pid: daemon) { [args] in try $0.callRaw("logs", args) }
                     let lines = Array(zip(tail.value.arrayValue ?? [], tail.items))
@@ -53,7 +64,7 @@ struct LogsRun {
                 fflush(nil)  // a reader of a pipe sees each line at once
             }
         } catch {
-            throw fail(error)
+            throw ClientExit.report(error)
         }
     }
 
@@ -61,7 +72,7 @@ struct LogsRun {
         shown.append(line)
         if json { return printJSON(raw: raw) }
         let text = line["line"]?.stringValue ?? ""
-        let mark = stream == "all" && line["stream"]?.stringValue == "err" ? LogsCommand.errorMark : ""
+        let mark = stream == "all" && line["stream"]?.stringValue == "err" ? Self.errorMark : ""
         let printed = prefixed ? "\(line["name"]?.stringValue ?? "?")\(mark) | \(text)" : mark.isEmpty ? text : "\(mark) \(text)"
         print(escaped ? TerminalText.visible(printed) : printed)
     }

@@ -1,5 +1,4 @@
 import Glibc
-import PPMRuntime
 import Synchronization
 import SystemCalls
 
@@ -8,20 +7,22 @@ import SystemCalls
 /// use from two threads at once (the REPL's Ctrl-C writes `interrupt`
 /// while the main thread waits for a reply): TLS calls hold a lock, which
 /// is never held while waiting.
-final class ClientChannel: Sendable {
-    let fd: Int32
+package final class ClientChannel: Sendable {
+    /// The connected socket.
+    package let fd: Int32
     /// The TLS connection, used only under `lock`.
-    nonisolated(unsafe) private let tls: TLSChannel?
+    nonisolated(unsafe) private let tls: (any ByteChannel)?
     private let lock = Mutex(())
 
     /// Plain bytes over the blocking socket `fd`.
-    init(plain fd: Int32) {
+    package init(plain fd: Int32) {
         self.fd = fd
         tls = nil
     }
 
-    /// TLS over `fd`, whose handshake is done (the socket stays non-blocking).
-    init(tls channel: TLSChannel, fd: Int32) {
+    /// TLS over `fd`, whose handshake is done (the socket stays non-blocking):
+    /// `channel` is PPMProtocol's `TLSChannel` (this module links no OpenSSL).
+    package init(tls channel: any ByteChannel, fd: Int32) {
         self.fd = fd
         tls = channel
         // OpenSSL writes with write(2): a daemon that hung up must not kill the client.
@@ -77,10 +78,10 @@ final class ClientChannel: Sendable {
     /// Reads what is available into `buffer`, waiting for it; 0 when the
     /// daemon closed the connection, nil when `timeout` seconds passed first.
     func read(into buffer: inout [UInt8], timeout: Double?) -> Int? {
-        let deadline = timeout.map { SystemClock.monotonic() + $0 }
+        let deadline = timeout.map { ClientClock.monotonic() + $0 }
         while true {
             // A partial TLS record waits again, for what is left of `timeout`.
-            if let deadline, !readable(timeout: max(0, deadline - SystemClock.monotonic())) { return nil }
+            if let deadline, !readable(timeout: max(0, deadline - ClientClock.monotonic())) { return nil }
             let step: ChannelStep
             if let tls {
                 step = lock.withLock { _ in buffer.withUnsafeMutableBytes { tls.read(into: $0) } }

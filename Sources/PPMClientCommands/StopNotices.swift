@@ -1,25 +1,27 @@
-import PPMMachine
+package import PPMMachine
 
 /// What a client prints while a stop takes its time (SPEC 10): for each
 /// step of a service's stop ladder that lasts longer than `patience`, one
 /// line once it has lasted that long, e.g.
 /// `web: still running (pid 123) after QUIT; TERM in 4 s`.
 /// Times are seconds since the request was sent.
-struct StopNotices {
+package struct StopNotices {
     private struct Notice {
         let at: Double
         let name: String
         let text: String
     }
 
-    let patience: Double
+    /// Seconds a step lasts before it gets a notice.
+    package let patience: Double
     private var pending: [Notice] = []
 
-    init(patience: Double) { self.patience = patience }
+    /// Notices for steps longer than `patience` seconds.
+    package init(patience: Double) { self.patience = patience }
 
     /// Schedules the notices of one `stopping` progress item
     /// (`{name, pid, ladder: [{step, wait}], signal, kill_after}`).
-    mutating func add(_ item: JSONValue) {
+    package mutating func add(_ item: JSONValue) {
         let name = item["name"]?.stringValue ?? "?"
         let pid = item["pid"]?.intValue.map(String.init) ?? "-"
         var steps = (item["ladder"]?.arrayValue ?? []).compactMap { step -> (String, Double)? in
@@ -45,11 +47,11 @@ struct StopNotices {
     }
 
     /// Seconds from `elapsed` until the next notice; nil when none is left.
-    func wait(at elapsed: Double) -> Double? { pending.first.map { max(0.001, $0.at - elapsed) } }
+    package func wait(at elapsed: Double) -> Double? { pending.first.map { max(0.001, $0.at - elapsed) } }
 
     /// The lines due at `elapsed`, except for services whose stop is done;
     /// they are not given again.
-    mutating func due(at elapsed: Double, done: Set<String>) -> [String] {
+    package mutating func due(at elapsed: Double, done: Set<String>) -> [String] {
         let (now, later) = (pending.filter { $0.at <= elapsed + 0.01 }, pending.filter { $0.at > elapsed + 0.01 })
         pending = later
         return now.filter { !done.contains($0.name) }.map(\.text)

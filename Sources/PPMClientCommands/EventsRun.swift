@@ -1,24 +1,29 @@
 import Glibc
+import PPMClient
 import PPMMachine
-import PPMProtocol
 
 /// What `ppm-lua events` does once its words are read (by the parser, or
 /// by `QuickCommand`): prints the journal's last `n` events, of `name`
 /// alone when given, and with `follow` the new ones as they come.
-struct EventsRun {
+package struct EventsRun {
     /// Where the daemon is.
-    let target: DaemonTarget
+    package let target: DaemonTarget
     /// JSON Lines instead of columns.
-    let json: Bool
+    package let json: Bool
     /// How many events of the backlog.
-    let n: Int
+    package let n: Int
     /// Keep printing new events.
-    let follow: Bool
+    package let follow: Bool
     /// Only this service's events.
-    let name: String?
+    package let name: String?
 
     /// Prints the events; exits 1 (3 without a daemon) when a request fails.
-    func run() throws {
+    /// The run these words ask for.
+    package init(target: DaemonTarget, json: Bool, n: Int, follow: Bool, name: String?) {
+        (self.target, self.json, self.n, self.follow, self.name) = (target, json, n, follow, name)
+    }
+
+    package func run() throws {
         var c = try target.connect()
         let daemon = c.daemonPid
         var args: [String: JSONValue] = ["n": .init(n), "follow": .bool(follow)]
@@ -46,7 +51,7 @@ struct EventsRun {
                 }
             }
         } catch {
-            throw fail(error)
+            throw ClientExit.report(error)
         }
     }
 

@@ -11,4 +11,11 @@ package protocol ByteChannel: AnyObject {
     var buffered: Int { get }
     /// Ends the channel (TLS: close_notify, best effort) before the socket closes.
     func finish()
+    /// Why the channel failed, as the peer said (a TLS alert), or empty.
+    var failure: String { get }
+}
+
+extension ByteChannel {
+    /// Nothing to say: empty.
+    package var failure: String { "" }
 }

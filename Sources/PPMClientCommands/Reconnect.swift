@@ -1,6 +1,5 @@
 import Glibc
-import PPMProtocol
-import PPMRuntime
+package import PPMClient
 
 /// Following (`events -f`, `logs -f`) across an `upgrade`: the daemon
 /// re-executes in place and hangs up on every client, but its process goes
@@ -9,20 +8,19 @@ import PPMRuntime
 /// plaintext challenge) the listener names its daemon's pid when it admits
 /// a client; a remote follower cannot see that process, so it tries again
 /// until the same daemon answers, another one does, or `patience` runs out.
-enum Reconnect {
+package enum Reconnect {
     /// Seconds the re-executed daemon has to answer again.
     static let patience = 30.0
 
     /// A new connection to the same daemon process `pid`, once it answers;
     /// nil when it is gone or does not answer within `patience`.
-    static func sameDaemon(_ target: DaemonTarget, pid: Int32?) -> ControlClient? {
+    package static func sameDaemon(_ target: DaemonTarget, pid: Int32?) -> ControlClient? {
         guard let pid else { return nil }
-        let endpoint = target.endpoint
-        let local = if case .socket = endpoint { true } else { false }
-        let deadline = SystemClock.monotonic() + patience
-        while SystemClock.monotonic() < deadline {
-            if local { guard kill(pid, 0) == 0 || errno == EPERM, !ProcessEnd.isZombie(pid) else { return nil } }
-            if let client = try? endpoint.connect() {
+        let local = target.isLocal
+        let deadline = ClientClock.monotonic() + patience
+        while ClientClock.monotonic() < deadline {
+            if local { guard kill(pid, 0) == 0 || errno == EPERM, PeerProcess.isZombie(pid) != true else { return nil } }
+            if let client = try? target.open() {
                 guard client.daemonPid == pid else {
                     if local {
                         usleep(50_000)
@@ -42,9 +40,9 @@ enum Reconnect {
     /// resumes the stream) on the new connection; again after each hang-up
     /// (the old image may take one last connection before it executes).
     /// Throws `.closed` when the daemon is gone or does not come back.
-    static func resume<T>(_ target: DaemonTarget, pid: Int32?, _ body: (ControlClient) throws -> T) throws -> (ControlClient, T) {
-        let deadline = SystemClock.monotonic() + patience
-        while SystemClock.monotonic() < deadline {
+    package static func resume<T>(_ target: DaemonTarget, pid: Int32?, _ body: (ControlClient) throws -> T) throws -> (ControlClient, T) {
+        let deadline = ClientClock.monotonic() + patience
+        while ClientClock.monotonic() < deadline {
             guard let client = sameDaemon(target, pid: pid) else { break }
             do { return (client, try body(client)) } catch  where isHangUp(error) { usleep(50_000) }
         }
@@ -52,7 +50,7 @@ enum Reconnect {
     }
 
     /// Whether `error` is the daemon hanging up.
-    static func isHangUp(_ error: Error) -> Bool {
+    package static func isHangUp(_ error: Error) -> Bool {
         if case .closed? = error as? ControlClient.Failure { return true }
         return false
     }

@@ -1,7 +1,6 @@
-import ArgumentParser
 import Glibc
+import PPMClient
 import PPMMachine
-import PPMProtocol
 
 /// The client's short way (#23 item 4): `status`, `ls` (and its aliases),
 /// `start`, `stop`, `restart`, `events` and `logs`, in their common forms on
@@ -9,23 +8,21 @@ import PPMProtocol
 /// builds the argument sets of the command (and of the whole tree) by
 /// reflection, half of the CPU time of these commands; the output, errors
 /// and exit codes are those of the parsed commands, which print through the
-/// same code (`StatusCommand.show`, `ServiceReport`, `EventsRun`, `LogsRun`).
+/// same code (`StatusView`, `ListView`, `ServiceReport`, `EventsRun`, `LogsRun`).
 /// Any other word (`--help`, `--host`, `--timeout`, `-n5`…), a repeated
 /// one, or `PPM_LUA_HOST` set leaves the command line to the parser
 /// (`QuickWords`).
-enum QuickCommand {
+package enum QuickCommand {
     /// Runs `words` when this way answers them (and exits on failure as the
     /// commands do: 3 without a daemon, 1 for a failed request); false: the parser's.
-    static func run(_ words: [String]) -> Bool {
-        guard let request = QuickWords.parse(words) else { return false }
+    /// False as well when the socket's place is unknown (no `HOME`: the
+    /// full program asks the user database).
+    package static func run(_ words: [String]) -> Bool {
+        guard let request = QuickWords.parse(words), let socket = SocketLocation.socket(request.socket) else { return false }
         do {
-            let socket = Locations(socket: request.socket, environment: locationVariables()).socket
-            let target = DaemonTarget(endpoint: .socket(socket), timeout: ControlClient.standardAnswerTimeout)
-            try answer(request, target)
-        } catch let code as ExitCode {
-            Glibc.exit(code.rawValue)  // said already
+            try answer(request, DaemonTarget(socket: socket, timeout: ControlClient.standardAnswerTimeout))
         } catch {
-            Glibc.exit(fail(error).rawValue)
+            Glibc.exit(ClientExit.report(error).code)  // a ClientExit: said already
         }
         return true
     }
@@ -34,11 +31,11 @@ enum QuickCommand {
     private static func answer(_ request: QuickWords.Request, _ target: DaemonTarget) throws {
         switch request.command {
         case "status":
-            StatusCommand.show(try target.connect().callRaw("status"), json: request.json)
+            StatusView.show(try target.connect().callRaw("status"), json: request.json)
         case "ls" where request.json:
             printJSON(raw: try target.connect().callRaw("ls", parsing: false).raw)
         case "ls":
-            ListCommand.show(try target.connect().call("ls", ListCommand.tableFields))
+            ListView.show(try target.connect().call("ls", ListView.tableFields))
         case "events":
             try EventsRun(target: target, json: request.json, n: request.n ?? 20, follow: request.follow, name: request.names.first)
                 .run()
@@ -50,15 +47,5 @@ enum QuickCommand {
         default:
             try ServiceReport(client: target, quiet: request.quiet).run(request.command, ["names": .init(request.names)])
         }
-    }
-
-    /// The variables `Locations` reads, from `getenv`: the whole environment
-    /// as a dictionary (`ProcessInfo`) costs a sixth of the time of this way.
-    static func locationVariables() -> [String: String] {
-        var variables: [String: String] = [:]
-        for name in ["PPM_LUA_HOME", "XDG_STATE_HOME", "HOME", "PPM_LUA_SOCKET"] {
-            if let value = getenv(name) { variables[name] = String(cString: value) }
-        }
-        return variables
     }
 }

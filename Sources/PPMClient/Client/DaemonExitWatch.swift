@@ -1,6 +1,5 @@
 import CSystem
 import Glibc
-import PPMRuntime
 
 /// Waits for a local daemon's process to be gone (`quit`): watched through
 /// a pidfd opened before the request is sent, so a recycled pid is never
@@ -24,9 +23,9 @@ package final class DaemonExitWatch {
 
     /// Blocks until the process has exited (true) or `timeout` seconds passed (false).
     package func wait(timeout: Double) -> Bool {
-        let deadline = SystemClock.monotonic() + timeout
+        let deadline = ClientClock.monotonic() + timeout
         while true {
-            let left = deadline - SystemClock.monotonic()
+            let left = deadline - ClientClock.monotonic()
             if pidfd >= 0 {
                 var p = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
                 let n = poll(&p, 1, Int32(max(0, min(left, 3600)) * 1000))
@@ -45,7 +44,6 @@ package final class DaemonExitWatch {
     /// Whether the pid is a live process (a zombie has exited).
     private var isAlive: Bool {
         guard kill(pid, 0) == 0 || errno == EPERM else { return false }
-        guard let stat = FileContents.read("/proc/\(pid)/stat") else { return false }
-        return !stat.contains(") Z ")
+        return PeerProcess.isZombie(pid) == false
     }
 }

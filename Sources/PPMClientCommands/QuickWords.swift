@@ -2,27 +2,30 @@ import Glibc
 
 /// Reads the command lines `QuickCommand` answers: only the common forms,
 /// each word once; nil for anything else, which the parser then reads.
-enum QuickWords {
+package enum QuickWords {
     /// What a command line asks.
-    struct Request: Equatable {
+    package struct Request: Equatable {
         /// `status`, `ls`, `start`, `stop`, `restart`, `events` or `logs`.
-        var command: String
+        package var command: String
         /// `--socket PATH`.
-        var socket: String?
+        package var socket: String?
         /// `--json`.
-        var json = false
+        package var json = false
         /// `-q`, `--quiet` (start, stop, restart).
-        var quiet = false
+        package var quiet = false
         /// `-n N` (events, logs).
-        var n: Int?
+        package var n: Int?
         /// `-f` (events, logs).
-        var follow = false
+        package var follow = false
         /// `--err` or `--all` (logs): `err`, `all`.
-        var stream: String?
+        package var stream: String?
         /// `--raw` (logs).
-        var raw = false
+        package var raw = false
         /// The service names.
-        var names: [String] = []
+        package var names: [String] = []
+
+        /// A request for `command` with no flags or names yet.
+        package init(command: String) { self.command = command }
     }
 
     /// The flags `command` takes here (besides `--socket`), and how many
@@ -38,7 +41,7 @@ enum QuickWords {
     }
 
     /// The request `words` (the arguments after the program's name) make, or nil: the parser's.
-    static func parse(_ words: [String]) -> Request? {
+    package static func parse(_ words: [String]) -> Request? {
         guard let first = words.first else { return nil }
         let command = ["list", "info"].contains(first) ? "ls" : first
         guard let allowed = allowed(command) else { return nil }

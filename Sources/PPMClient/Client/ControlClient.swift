@@ -1,7 +1,6 @@
 import CSystem
 import Glibc
 package import PPMMachine
-import PPMRuntime
 
 /// The CLI's end of the control socket (or of a TCP listener, in TLS): one
 /// blocking connection.
@@ -51,12 +50,12 @@ package final class ControlClient {
     }
 
     /// A client over a connected channel (a TCP one, see `ControlEndpoint`).
-    init(_ channel: ClientChannel) {
+    package init(_ channel: ClientChannel) {
         self.channel = channel
     }
 
     /// The pid a TCP listener's daemon gave when it admitted this client.
-    var remotePid: Int32?
+    package var remotePid: Int32?
 
     /// The daemon's pid (the peer's on a unix socket, the one a TCP
     /// listener gave otherwise): the same process after an `upgrade` (it
@@ -91,7 +90,7 @@ package final class ControlClient {
     package func send(_ cmd: String, _ args: [String: JSONValue] = [:]) throws(Failure) {
         nextID += 1
         let line = ControlRequest(id: .int(nextID), cmd: cmd, args: args).line + "\n"
-        answerDeadline = answerTimeout.map { SystemClock.monotonic() + $0 }
+        answerDeadline = answerTimeout.map { ClientClock.monotonic() + $0 }
         guard channel.send(Array(line.utf8)) else {
             // A daemon that refuses a client says why before it hangs up.
             _ = try receiveReply(timeout: 1)
@@ -135,11 +134,13 @@ package final class ControlClient {
     /// the reply to the interrupt itself is skipped by `receive`.
     package struct Interrupter: Sendable {
         fileprivate static let requestID = "interrupt"
+        /// `ControlCommand.interrupt` (the command table is PPMProtocol's).
+        private static let command = "interrupt"
         let channel: ClientChannel
 
         /// Asks the daemon to stop the chunk this connection sent.
         package func interrupt() {
-            _ = channel.send(Array((ControlRequest(id: .string(Self.requestID), cmd: ControlCommand.interrupt.rawValue).line + "\n").utf8))
+            _ = channel.send(Array((ControlRequest(id: .string(Self.requestID), cmd: Self.command).line + "\n").utf8))
         }
     }
 
@@ -166,12 +167,12 @@ package final class ControlClient {
     }
 
     /// The next line, without its newline; nil when `timeout` passes first.
-    func readLine(timeout: Double?) throws(Failure) -> [UInt8]? {
+    package func readLine(timeout: Double?) throws(Failure) -> [UInt8]? {
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             // Replies have no length limit: the framer never refuses one.
             if let line = try? framer.nextLine() { return line }
-            let answerLeft = answerDeadline.map { max(0, $0 - SystemClock.monotonic()) }
+            let answerLeft = answerDeadline.map { max(0, $0 - ClientClock.monotonic()) }
             let wait = [timeout, answerLeft].compactMap { $0 }.min()
             guard let n = channel.read(into: &chunk, timeout: wait) else {
                 if answerLeft != nil && answerLeft == wait, let limit = answerTimeout {
