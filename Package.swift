@@ -72,6 +72,8 @@ let package = Package(
         ),
         // A manual clock and a fake spawner for tests.
         .target(name: "PPMMachineTesting", dependencies: ["PPMMachine"]),
+        // Child processes for tests, holding nothing of the test process but their stdio.
+        .target(name: "TestProcesses", path: "Tests/TestProcesses"),
         .executableTarget(
             name: "ppm-lua",
             dependencies: [
@@ -81,18 +83,18 @@ let package = Package(
         ),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
         // The transition, through the loop on fakes (the loop is PPMRuntime's).
-        .testTarget(name: "PPMMachineTests", dependencies: ["PPMMachine", "PPMMachineTesting", "PPMRuntime"]),
+        .testTarget(name: "PPMMachineTests", dependencies: ["PPMMachine", "PPMMachineTesting", "PPMRuntime", "TestProcesses"]),
         .testTarget(name: "PPMRuntimeTests", dependencies: ["PPMRuntime", "PPMMachine", "PPMMachineTesting", "SystemCalls"]),
         .testTarget(name: "PPMProtocolTests", dependencies: ["PPMProtocol", "PPMMachine", "PPMRuntime", "SystemCalls"]),
         .testTarget(name: "PPMTerminalTests", dependencies: ["PPMTerminal"]),
         .testTarget(
             name: "PPMDaemonTests",
             dependencies: [
-                "PPMDaemon", "PPMProtocol", "PPMMachine", "PPMRuntime", "PPMMachineTesting", "PPMScript", "SystemCalls",
+                "PPMDaemon", "PPMProtocol", "PPMMachine", "PPMRuntime", "PPMMachineTesting", "PPMScript", "SystemCalls", "TestProcesses",
             ]),
         // Drives the built ppm-lua binary (run `swift build` first, as scripts/test.sh does).
         // PPMProtocol: the raw TCP client of the remote tests speaks TLS through its channel.
-        .testTarget(name: "EndToEndTests", dependencies: ["PPMProtocol", "PPMMachine", "PPMRuntime"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["PPMProtocol", "PPMMachine", "PPMRuntime", "TestProcesses"]),
         .testTarget(name: "PPMImportTests", dependencies: ["PPMImport", "PPMScript", "PPMMachine", "PPMRuntime", "LuaKit"], exclude: ["Fixtures"]),
         .testTarget(name: "PPMScriptTests", dependencies: ["PPMScript", "PPMProtocol", "PPMMachine", "PPMRuntime", "PPMMachineTesting", "LuaKit"]),
     ]

@@ -114,6 +114,7 @@ package final class Daemon: @unchecked Sendable {
         let queue = DispatchQueue(label: "ppm-lua.loop", target: .main)
         self.queue = queue
         LoopTurns.loop = queue
+        ImageEnvironment.take()
         let handover = Handover.take()
         signals = try SignalLoop()
         let locations = options.locations

@@ -31,6 +31,8 @@ struct DaemonCommand: ParsableCommand {
     @OptionGroup var local: SocketOption
 
     func run() throws {
+        // Before any other thread: what a previous image of the daemon handed over.
+        ImageEnvironment.take()
         let configPath = Locations.config(explicit: config)
         if let config, !FileManager.default.fileExists(atPath: config) {
             printError("\(config): no such file")

@@ -15,6 +15,9 @@ struct UpgradeCommand: ParsableCommand {
             """)
     @OptionGroup var client: ClientOptions
 
+    /// Seconds the new image has to answer.
+    static let patience = 60.0
+
     func run() throws {
         let asked = SystemClock.monotonic()
         let askedAt = Double(time(nil)) - 1
@@ -22,8 +25,9 @@ struct UpgradeCommand: ParsableCommand {
         let reply = try client.call("upgrade")
         let pid = reply["pid"]?.intValue ?? 0
         // The old image closes its sockets as it re-executes; the new one has
-        // been up for less time than has passed since the request.
-        for _ in 0..<500 {
+        // been up for less time than has passed since the request. It adopts
+        // every service before it answers: seconds with thousands of them.
+        while SystemClock.monotonic() < asked + Self.patience {
             usleep(20_000)
             guard let connection = try? endpoint.connect(), let status = try? connection.call("status"),
                 status["pid"]?.intValue == pid
@@ -38,6 +42,6 @@ struct UpgradeCommand: ParsableCommand {
                 throw fail(ControlClient.Failure.failed(failed["error"]?.stringValue ?? "the daemon could not re-execute"))
             }
         }
-        throw fail(ControlClient.Failure.failed("the daemon did not answer after re-executing; see its log"))
+        throw fail(ControlClient.Failure.failed("the daemon did not answer within \(Int(Self.patience)) s of re-executing; see its log"))
     }
 }

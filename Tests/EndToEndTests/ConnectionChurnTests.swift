@@ -167,8 +167,3 @@ private func fileKinds(_ pid: Int32) -> [String: Int] {
         kinds[target.split(separator: ":").first.map(String.init) ?? target, default: 0] += 1
     }
 }
-
-/// The last lines of a log file.
-private func tail(_ path: String) -> String {
-    ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").suffix(15).joined(separator: "\n")
-}

@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 import Testing
 
 /// More clients than the daemon may hold (found by the protocol fuzz test
@@ -10,7 +11,7 @@ import Testing
         let box = try Sandbox()
         try box.write(#"ppm.service { name = "a", cmd = "sleep 1000" }"#)
         // A daemon with 128 descriptors: at most 64 clients.
-        let daemon = Process()
+        let daemon = TestProcess()
         daemon.executableURL = URL(fileURLWithPath: "/bin/sh")
         daemon.arguments = ["-c", "ulimit -n 128 && exec \"$0\" daemon -c \"$1\"", binary, box.config]
         daemon.environment = box.env

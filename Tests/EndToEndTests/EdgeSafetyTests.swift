@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 import Testing
 
 /// What a service's user plants in the paths it controls never gives it,
@@ -55,9 +56,9 @@ struct EdgeSafetyTests {
         try box.write(#"ppm.service { name = "web", cmd = "/bin/sleep 1000" }"#)
         let home = box.dir + "/home"
         mkdir(home, 0o700)
-        var spoofs: [Process] = []
+        var spoofs: [TestProcess] = []
         for name in ["web", "removed-long-ago"] {
-            let p = Process()
+            let p = TestProcess()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
             p.arguments = [
                 "--reuid=65534", "--regid=65534", "--clear-groups", "--", "/usr/bin/env",
@@ -67,7 +68,7 @@ struct EdgeSafetyTests {
             spoofs.append(p)
         }
         defer { for p in spoofs { p.terminate() } }
-        // Each leads its own process group (Process makes it so), as a service does.
+        // Each leads its own process group (TestProcess makes it so), as a service does.
         #expect(eventually(10) { spoofs.allSatisfy { procStatus($0.processIdentifier, "NSpgid") == "\($0.processIdentifier)" } })
         try box.startDaemon()
         #expect(eventually { box.state("web") == "running" })

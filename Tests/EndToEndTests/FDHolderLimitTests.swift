@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestProcesses
 import Testing
 
 /// The fd holder's descriptors (#29.5): it raises its open-files limit like
@@ -55,7 +56,7 @@ struct FDHolderLimitTests {
         // Leave the holder no room for one more descriptor.
         #expect(eventually { box.state("first") == "running" })
         let open = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(holder)/fd").count
-        let prlimit = try Process.run(URL(fileURLWithPath: "/usr/bin/prlimit"), arguments: ["--pid", String(holder), "--nofile=\(open):\(open)"])
+        let prlimit = try TestProcess.run(URL(fileURLWithPath: "/usr/bin/prlimit"), arguments: ["--pid", String(holder), "--nofile=\(open):\(open)"])
         prlimit.waitUntilExit()
         try #require(prlimit.terminationStatus == 0, "prlimit failed")
         let added = box.run("add", "--name", "talker", "--", "/bin/sh", "-c", "while :; do echo hi; sleep 1; done")

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestProcesses
 import Testing
 
 /// `events -f` and `logs -f` follow on across an `upgrade` (#29.9): the
@@ -7,7 +8,7 @@ import Testing
 /// after the last event and line they printed, none lost or repeated.
 struct FollowUpgradeTests {
     /// Starts `ppm-lua ARGS…` writing to `file` in the sandbox.
-    func follow(_ box: Sandbox, _ args: [String], into file: String) throws -> Process {
+    func follow(_ box: Sandbox, _ args: [String], into file: String) throws -> TestProcess {
         FileManager.default.createFile(atPath: box.dir + "/" + file, contents: nil)
         return try box.launch(args, stdout: FileHandle(forWritingAtPath: box.dir + "/" + file)!, stderr: FileHandle.nullDevice)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 import Testing
 
 /// The built `ppm-lua`, next to the test bundle (`PPM_LUA_TEST_BINARY`
@@ -61,12 +62,17 @@ func cpuTicks(_ pid: Int32) -> Int {
     return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
 }
 
+/// The last lines of a log file (for a failure's message).
+func tail(_ path: String) -> String {
+    ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").suffix(15).joined(separator: "\n")
+}
+
 /// A temporary home, a config, and a daemon run in the foreground as a
 /// user would; everything is torn down at the end.
 final class Sandbox {
     let dir: String
     var env: [String: String]
-    private var daemon: Process?
+    private var daemon: TestProcess?
     private(set) var daemonLog: String
 
     init() throws {
@@ -140,8 +146,8 @@ final class Sandbox {
 
     /// Starts `ppm-lua ARGS…` in the sandbox without waiting for it.
     /// `wrapper` runs it through another program (`unshare …`).
-    func launch(_ args: [String], stdout: Any? = nil, stderr: Any? = nil, stdin: Any? = nil, wrapper: [String] = []) throws -> Process {
-        let p = Process()
+    func launch(_ args: [String], stdout: Any? = nil, stderr: Any? = nil, stdin: Any? = nil, wrapper: [String] = []) throws -> TestProcess {
+        let p = TestProcess()
         p.executableURL = URL(fileURLWithPath: wrapper.first ?? binary)
         p.arguments = wrapper.isEmpty ? args : Array(wrapper.dropFirst()) + [binary] + args
         p.environment = env
@@ -163,11 +169,12 @@ final class Sandbox {
         // Each status with a deadline: a daemon that never answers fails the test instead of hanging it.
         let up = eventually(20) { run(["status"], deadline: 5)?.status == 0 || !p.isRunning }
         guard up, p.isRunning else {
-            throw SandboxError("daemon did not start: " + ((try? String(contentsOfFile: daemonLog, encoding: .utf8)) ?? ""))
+            let how = p.isRunning ? "it runs but did not answer `status` within 20 s" : "it exited with status \(p.terminationStatus)"
+            throw SandboxError("daemon did not start (\(how)): " + ((try? String(contentsOfFile: daemonLog, encoding: .utf8)) ?? ""))
         }
     }
 
-    var daemonProcess: Process? { daemon }
+    var daemonProcess: TestProcess? { daemon }
 
     /// Waits for the daemon process to exit and returns its status.
     func waitForDaemonExit(_ seconds: Double = 20) -> Int32? {

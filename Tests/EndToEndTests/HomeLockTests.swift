@@ -1,5 +1,6 @@
 import Foundation
 import PPMRuntime
+import TestProcesses
 import Testing
 
 /// One daemon per home, and nobody else can take a home's place: another
@@ -7,8 +8,8 @@ import Testing
 /// from starting nor from upgrading.
 @Suite struct HomeLockTests {
     /// `perl` (perl-base, on every Debian) as nobody, listening on `name`.
-    private func squat(_ name: String) throws -> Process {
-        let p = Process()
+    private func squat(_ name: String) throws -> TestProcess {
+        let p = TestProcess()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
         p.arguments = [
             "--reuid=65534", "--regid=65534", "--clear-groups", "--", "perl", "-MSocket", "-e",

@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 import Testing
 
 /// `scripts/install.sh` installs what the examples need: the pmon3 example
@@ -7,7 +8,7 @@ import Testing
     @Test func theInstalledPmon3ExampleFindsItsScripts() throws {
         let box = try Sandbox()
         let tree = PluginSearchEndToEndTests.tree.path
-        let install = Process()
+        let install = TestProcess()
         install.executableURL = URL(fileURLWithPath: "/bin/bash")
         install.arguments = [tree + "/scripts/install.sh", "/usr"]
         var env = box.env

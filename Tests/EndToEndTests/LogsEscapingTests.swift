@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 import Testing
 
 /// `ppm-lua logs` on a terminal shows a service's control characters
@@ -22,7 +23,7 @@ import Testing
 
         /// `ppm-lua ARGS` on a pseudo-terminal; what it printed there.
         func onTerminal(_ args: String) -> String {
-            let p = Process()
+            let p = TestProcess()
             p.executableURL = URL(fileURLWithPath: script)
             p.arguments = ["-qec", "'\(binary)' \(args)", "/dev/null"]
             p.environment = box.env

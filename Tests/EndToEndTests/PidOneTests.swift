@@ -1,10 +1,11 @@
 import Foundation
+import TestProcesses
 import Testing
 
 /// Whether this machine lets the tests make a PID namespace (root, or
 /// unprivileged user namespaces).
 let canMakePidNamespace: Bool = {
-    let p = Process()
+    let p = TestProcess()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
     p.arguments = ["--pid", "--fork", "--mount-proc", "/bin/true"]
     p.standardOutput = FileHandle.nullDevice

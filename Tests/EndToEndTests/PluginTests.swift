@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 import Testing
 
 /// The bundled plugins in a running daemon, found by `require` with no setup.
@@ -161,7 +162,7 @@ import Testing
         try fm.copyItem(atPath: Self.tree.appendingPathComponent("plugins").path, toPath: prefix + "/share/ppm-lua/plugins")
         try box.write("return function() return 'from the install' end", to: "prefix/share/ppm-lua/plugins/marker.lua")
         try box.write(#"print(require("marker")()) require("backoff")"#, to: "installed.lua")
-        let p = Process()
+        let p = TestProcess()
         p.executableURL = URL(fileURLWithPath: prefix + "/bin/ppm-lua")
         p.arguments = ["check", box.dir + "/installed.lua"]
         p.environment = box.env

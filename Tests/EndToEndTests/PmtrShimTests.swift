@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 import Testing
 
 /// scripts/compat/pmtr: pmtr's command line over `ppm-lua import` and `daemon`
@@ -9,8 +10,8 @@ import Testing
     /// Runs the shim as a shell would start it: the test's threads block
     /// signals, which a child inherits and bash cannot unblock (its SIGHUP
     /// trap would never run), so python3 clears the mask before the exec.
-    func shim(_ box: Sandbox, _ args: [String]) throws -> (Process, Pipe) {
-        let p = Process()
+    func shim(_ box: Sandbox, _ args: [String]) throws -> (TestProcess, Pipe) {
+        let p = TestProcess()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         p.arguments =
             [

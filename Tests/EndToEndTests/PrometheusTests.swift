@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 import Testing
 
 /// A program on the PATH, or nil.
@@ -50,7 +51,7 @@ let prometheusMissing = programPath("prometheus") == nil || programPath("promtoo
               - targets: ["127.0.0.1:\(target)"]
         """.write(toFile: s.dir + "/prometheus.yml", atomically: true, encoding: .utf8)
         let log = FileHandle(forWritingAtPath: s.dir + "/daemon.log") ?? FileHandle.nullDevice
-        let prometheus = Process()
+        let prometheus = TestProcess()
         prometheus.executableURL = URL(fileURLWithPath: programPath("prometheus")!)
         prometheus.arguments = [
             "--config.file=\(s.dir)/prometheus.yml", "--storage.tsdb.path=\(s.dir)/tsdb",
@@ -90,7 +91,7 @@ let prometheusMissing = programPath("prometheus") == nil || programPath("promtoo
 
     /// Runs a program with `stdin`, returning its status and what it printed.
     func runTool(_ path: String, _ args: [String], stdin: String) throws -> (status: Int32, output: String) {
-        let p = Process()
+        let p = TestProcess()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
         let input = Pipe()

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestProcesses
 import Testing
 
 /// The client's `--timeout` and the reconnection of followers across an
@@ -45,7 +46,7 @@ struct RemoteClientWaitTests {
     @Test(arguments: [true, false])
     func remoteFollowersResumeAfterAnUpgrade(tls: Bool) throws {
         let (box, port) = try listeningBox(tls: tls)
-        func follow(_ args: [String], into file: String) throws -> Process {
+        func follow(_ args: [String], into file: String) throws -> TestProcess {
             FileManager.default.createFile(atPath: box.dir + "/" + file, contents: nil)
             return try box.launch(
                 args + remoteArgs(box, port), stdout: FileHandle(forWritingAtPath: box.dir + "/" + file)!,
@@ -55,7 +56,10 @@ struct RemoteClientWaitTests {
         let events = try follow(["events", "-f", "--json", "-n", "1"], into: "events.out")
         let logs = try follow(["logs", "tick", "-f", "-n", "0"], into: "logs.out")
         defer { [events, logs].filter(\.isRunning).forEach { kill($0.processIdentifier, SIGKILL) } }
-        #expect(eventually { text("logs.out").split(separator: "\n").count > 20 }, "logs -f: \(text("logs.out.err"))")
+        #expect(
+            eventually { text("logs.out").split(separator: "\n").count > 20 },
+            "logs -f: \(text("logs.out.err")); daemon: \(tail(box.daemonLog)); refusals: \(box.events().filter { $0["type"] as? String == "remote_refused" })"
+        )
         let upgrade = box.run("upgrade")
         #expect(upgrade.status == 0, "\(upgrade.stderr)")
         #expect(box.run("start", "later").status == 0)

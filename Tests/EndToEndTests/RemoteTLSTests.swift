@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 import Testing
 
 /// The bytes of a token file (trailing whitespace removed) in hex, as
@@ -9,8 +10,8 @@ func pskHex(_ path: String) throws -> String {
 }
 
 /// `/usr/bin/openssl s_client -tls1_3 -psk HEX -psk_identity ppm-lua` to the listener, its output collected.
-func sClient(_ port: Int, psk: String) throws -> (Process, stdin: Pipe, stdout: OutputCollector) {
-    let p = Process()
+func sClient(_ port: Int, psk: String) throws -> (TestProcess, stdin: Pipe, stdout: OutputCollector) {
+    let p = TestProcess()
     let input = Pipe()
     let output = OutputCollector()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
@@ -105,7 +106,7 @@ func sClient(_ port: Int, psk: String) throws -> (Process, stdin: Pipe, stdout: 
             req -x509 -CA other-ca.pem -CAkey other-ca.key -keyout intruder.key -out intruder.pem -subj /CN=intruder
             chmod 600 *.key
             """
-        let made = Process()
+        let made = TestProcess()
         made.executableURL = URL(fileURLWithPath: "/bin/sh")
         made.arguments = ["-c", script]
         made.currentDirectoryURL = URL(fileURLWithPath: box.dir)

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Glibc
 import PPMProtocol
+import TestProcesses
 import Testing
 
 @testable import PPMDaemon
@@ -98,7 +99,7 @@ final class Locked<T>: @unchecked Sendable {
 
     /// Runs the `sh -c` script with NOTIFY_SOCKET set; its stdout and exit status.
     func systemdNotify(_ fixture: Fixture, _ script: String) throws -> (String, Int32) {
-        let p = Process()
+        let p = TestProcess()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         p.arguments = ["-c", script]
         var env = ProcessInfo.processInfo.environment

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import PPMMachine
 import PPMProtocol
+import TestProcesses
 import Testing
 
 @testable import PPMDaemon
@@ -115,7 +116,7 @@ import Testing
         try "hello probe\n".write(to: dir.appendingPathComponent("ok.txt"), atomically: true, encoding: .utf8)
         let (gone, port) = listener()
         close(gone)
-        let server = Process()
+        let server = TestProcess()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         server.arguments = ["-m", "http.server", "--bind", "127.0.0.1", "--directory", dir.path, String(port)]
         server.standardOutput = FileHandle.nullDevice

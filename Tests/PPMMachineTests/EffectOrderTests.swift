@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import PPMMachineTesting
 import PPMRuntime
+import TestProcesses
 import Testing
 
 @testable import PPMMachine
@@ -17,14 +18,14 @@ import Testing
         var rig = Rig()
         let store: StateStore
         let path: String
-        var processes: [Process] = []
+        var processes: [TestProcess] = []
 
         init() throws {
             path = NSTemporaryDirectory() + "ppm-order-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).jsonl"
             store = StateStore(path: path)
             rig.loop.store = store
             for _ in 0..<3 {
-                let p = Process()
+                let p = TestProcess()
                 p.executableURL = URL(fileURLWithPath: "/bin/sleep")
                 p.arguments = ["30"]
                 try p.run()

@@ -94,13 +94,14 @@ final class NotifySocket: @unchecked Sendable {
     }
 
     /// Keeps the descriptor open across the exec that follows (`ppm-lua
-    /// upgrade`) and names it for the new image; `false` undoes it after a
-    /// failed exec.
-    func keepAcrossExec(_ keep: Bool) {
-        guard fd >= 0 else { return }
+    /// upgrade`); `false` undoes it after a failed exec. The variable naming
+    /// it for the new image, or nil without a socket.
+    @discardableResult
+    func keepAcrossExec(_ keep: Bool) -> (name: String, value: String)? {
+        guard fd >= 0 else { return nil }
         let flags = fcntl(fd, F_GETFD)
         _ = fcntl(fd, F_SETFD, keep ? flags & ~FD_CLOEXEC : flags | FD_CLOEXEC)
-        if keep { setenv(Self.inheritedVariable, String(fd), 1) } else { unsetenv(Self.inheritedVariable) }
+        return (Self.inheritedVariable, String(fd))
     }
 
     /// Reads what is waiting, up to `batch` datagrams (epoll reports the rest).
@@ -158,8 +159,7 @@ final class NotifySocket: @unchecked Sendable {
     /// The socket a previous image of this daemon kept open, if the
     /// variable names a datagram socket bound to `name`.
     private static func inherited(named name: String) -> Int32? {
-        guard let text = getenv(inheritedVariable).map({ String(cString: $0) }) else { return nil }
-        unsetenv(inheritedVariable)
+        guard let text = ImageEnvironment.value(inheritedVariable) else { return nil }
         guard let fd = Int32(text), fd > 2 else { return nil }
         var address = sockaddr_un()
         var length = socklen_t(MemoryLayout<sockaddr_un>.size)

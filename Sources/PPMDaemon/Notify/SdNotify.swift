@@ -127,9 +127,13 @@ final class SdNotify {
 
     /// Keeps the services' socket open across the daemon's exec (`upgrade`),
     /// or closes it on exec again when the exec failed; tells the daemon's
-    /// supervisor it is alive just before.
-    func keepAcrossExec(_ keep: Bool) {
-        services.socket?.keepAcrossExec(keep)
+    /// supervisor it is alive just before. The variables for the next image.
+    @discardableResult
+    func keepAcrossExec(_ keep: Bool) -> [String: String] {
+        var handed: [String: String] = [:]
+        if let socket = services.socket?.keepAcrossExec(keep) { handed[socket.name] = socket.value }
         if keep { supervisorNotifier?.beforeExec() }
+        if supervisorNotifier?.readySent == true { handed[SupervisorNotifier.readyVariable] = String(getpid()) }
+        return handed
     }
 }

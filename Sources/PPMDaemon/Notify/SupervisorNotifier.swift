@@ -11,13 +11,13 @@ import PPMRuntime
 ///
 /// Across a re-exec (`ppm-lua upgrade`, the stall watchdog) the process
 /// keeps its environment: `NOTIFY_SOCKET` and `WATCHDOG_USEC` stay, and
-/// `readyVariable` (holding this pid) says READY was sent, so the new image
-/// does not send it again. The new image pings the watchdog at once.
+/// `readyVariable` (holding this pid, handed over by `ImageEnvironment`)
+/// says READY was sent, so the new image does not send it again. The new image pings the watchdog at once.
 /// Confined to the loop, except `beforeExec`.
 final class SupervisorNotifier {
     /// The variables services must not inherit: they are for the daemon alone.
     static let daemonVariables = ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", readyVariable]
-    /// Set (to the daemon's pid) once READY=1 was sent; read again after a re-exec.
+    /// The daemon's pid when READY=1 was sent, for the image after a re-exec.
     static let readyVariable = "PPM_LUA_NOTIFIED_READY"
     /// The least time between two `STATUS=` messages.
     static let statusInterval = 1.0
@@ -64,7 +64,7 @@ final class SupervisorNotifier {
         var watchdog: Double?
         let forUs = variable("WATCHDOG_PID").map { Int32($0) == getpid() } ?? true
         if forUs, let usec = variable("WATCHDOG_USEC").flatMap(UInt64.init), usec > 0 { watchdog = Double(usec) / 2e6 }
-        let ready = variable(readyVariable).flatMap(Int32.init) == getpid()
+        let ready = ImageEnvironment.value(readyVariable).flatMap(Int32.init) == getpid()
         return SupervisorNotifier(target: target, watchdogEvery: watchdog, readySent: ready, scheduler: scheduler, log: log, summary: summary)
     }
 
@@ -115,7 +115,6 @@ final class SupervisorNotifier {
         let now = summary()
         if !readySent, !reloading, now.settled {
             readySent = true
-            setenv(Self.readyVariable, String(getpid()), 1)
             lastStatus = now.text
             lastStatusTime = scheduler.now
             send("READY=1\nSTATUS=\(now.text)")

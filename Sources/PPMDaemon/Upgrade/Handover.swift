@@ -58,8 +58,8 @@ struct Handover {
         ])
     }
 
-    /// Writes the handover to a memory file the exec keeps open and names
-    /// it in the environment; the descriptor, or why it failed.
+    /// Writes the handover to a memory file the exec keeps open; the
+    /// descriptor (the next image's `fdVariable`), or why it failed.
     func publish() -> Result<Int32, POSIXFailure> {
         let fd = ppm_memfd("ppm-lua-handover")
         guard fd >= 0 else { return .failure(POSIXFailure("memfd_create: \(String(cString: strerror(errno)))")) }
@@ -70,16 +70,13 @@ struct Handover {
             close(fd)
             return .failure(POSIXFailure("cannot write the handover: \(error)"))
         }
-        setenv(Self.fdVariable, String(fd), 1)
         return .success(fd)
     }
 
-    /// The handover this process was started with (its memory file closed,
-    /// the variable removed from the environment).
+    /// The handover this process was started with (its memory file closed).
     static func take() -> Handover? {
         var text: String?
-        if let fdText = getenv(fdVariable).map({ String(cString: $0) }), let fd = Int32(fdText) {
-            unsetenv(fdVariable)
+        if let fdText = ImageEnvironment.value(fdVariable), let fd = Int32(fdText) {
             var bytes: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 65536)
             while let n = try? syscall({ read(fd, &chunk, chunk.count) }), n > 0 {
@@ -87,8 +84,7 @@ struct Handover {
             }
             close(fd)
             text = String(decoding: bytes, as: UTF8.self)
-        } else if let old = getenv(variable).map({ String(cString: $0) }) {
-            unsetenv(variable)
+        } else if let old = ImageEnvironment.value(variable) {
             text = old
         }
         guard let text, let json = try? JSONValue.parse(text) else { return nil }

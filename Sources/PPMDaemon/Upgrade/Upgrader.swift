@@ -69,14 +69,15 @@ final class Upgrader {
             why = "cannot re-execute \(path): \(f.description)"
         case .success(let memory):
             HomeLock.keepAcrossExec(handover.homeLock, true)
-            notify.keepAcrossExec(true)
+            var handed = notify.keepAcrossExec(true)
+            handed[Handover.fdVariable] = String(memory)
             var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) } + [nil]
-            execv(path, &argv)
+            var envp: [UnsafeMutablePointer<CChar>?] = ImageEnvironment.forNextImage(handed).map { strdup($0) } + [nil]
+            execve(path, &argv, &envp)
             why = "cannot re-execute \(path): \(String(cString: strerror(errno)))"
-            for p in argv { free(p) }
+            for p in argv + envp { free(p) }
             HomeLock.keepAcrossExec(handover.homeLock, false)
             notify.keepAcrossExec(false)
-            unsetenv(Handover.fdVariable)
             close(memory)
         }
         _ = helpers.handOver(keep: false) { _ in }
