@@ -49,4 +49,34 @@ import Testing
         buffer.appendLine(Array("after".utf8))
         #expect(buffer.withUnsent { Array($0) } == Array("after\n".utf8))
     }
+
+    /// A reply sent in parts as it is written (`ls`): lines queued before
+    /// its last part go out after its newline, never inside it.
+    @Test func linesWaitBehindALineSentInParts() {
+        var buffer = ReplyBuffer()
+        let part = [UInt8](repeating: UInt8(ascii: "p"), count: 20_000)
+        buffer.appendPart(Array("{\"a\":".utf8), last: false)
+        buffer.appendPart(part, last: false)
+        buffer.appendLine(Array("other".utf8))
+        #expect(buffer.pendingCount == 5 + part.count + 6)
+        var sent: [UInt8] = []
+        while !buffer.isEmpty {
+            let n = buffer.withUnsent { bytes in
+                sent += bytes
+                return bytes.count
+            }
+            buffer.consume(n)
+        }
+        #expect(sent == Array("{\"a\":".utf8) + part)
+        buffer.appendPart(Array("}".utf8), last: true)
+        while !buffer.isEmpty {
+            let n = buffer.withUnsent { bytes in
+                sent += bytes
+                return bytes.count
+            }
+            buffer.consume(n)
+        }
+        #expect(sent == Array("{\"a\":".utf8) + part + Array("}\nother\n".utf8))
+        #expect(buffer.pendingCount == 0)
+    }
 }

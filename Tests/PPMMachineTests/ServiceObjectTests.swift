@@ -65,4 +65,26 @@ import Testing
             #expect(names.contains(name))
         }
     }
+
+    /// `ls` copies the spec's members from bytes the service keeps; a spec
+    /// changed on the copy (secrets masked for a TCP client) or on the
+    /// service (a reload) is written anew, never from the old bytes.
+    @Test func specMembersFollowTheSpec() throws {
+        var snapshot = snapshots()[0]
+        #expect(snapshot.specFragments != nil)
+        snapshot.spec.env = ["TOKEN": "***"]
+        snapshot.spec.cmd = ["/bin/other"]
+        var writer = JSONWriter()
+        snapshot.write(to: &writer)
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == snapshot.json.text)
+        let written = try JSONValue.parse(String(decoding: writer.bytes, as: UTF8.self))
+        #expect(written["env"] == .object(["TOKEN": .string("***")]))
+
+        let service = Service(spec: ServiceSpec(name: "a", cmd: ["/bin/a"]), persist: false)
+        _ = service.snapshot(now: 0)
+        service.spec = ServiceSpec(name: "a", cmd: ["/bin/b"])
+        var second = JSONWriter()
+        service.snapshot(now: 0).write(to: &second, only: .init(["cmd"]))
+        #expect(String(decoding: second.bytes, as: UTF8.self) == #"{"cmd":["/bin/b"]}"#)
+    }
 }

@@ -104,19 +104,29 @@ extension ControlService {
             }
             only = ServiceSnapshot.Selection(Set(fields))
         }
-        var services = supervisor.list()
-        var writer = ControlReply.okLineStart(request.id, capacity: services.count * (only == nil ? 800 : 160) + 4)
+        // Sent in parts as it is written: the client reads and checks the
+        // first services while the daemon writes the rest (10,000 services
+        // are 6.5 MB), and no buffer of the whole reply is made.
+        let count = supervisor.names.count
+        let room = Self.listPart + (64 << 10)
+        var writer = ControlReply.okLineStart(request.id, capacity: min(room, count * (only == nil ? 800 : 160) + 4))
         writer.appendByte(UInt8(ascii: "["))
-        for i in services.indices {
-            if i > 0 { writer.appendByte(UInt8(ascii: ",")) }
-            cgroups.fillCgroup(&services[i])
-            if connection.isRemote { services[i].spec = SecretEnv.masked(services[i].spec) }
-            services[i].write(to: &writer, only: only)
+        var first = true
+        supervisor.eachSnapshot { service in
+            if !first { writer.appendByte(UInt8(ascii: ",")) }
+            first = false
+            cgroups.fillCgroup(&service)
+            if connection.isRemote { service.spec = SecretEnv.masked(service.spec) }
+            service.write(to: &writer, only: only)
+            if writer.bytes.count >= Self.listPart { connection.send(part: writer.takeBytes(capacity: room), last: false) }
         }
         writer.appendByte(UInt8(ascii: "]"))
         writer.appendByte(UInt8(ascii: "}"))
-        connection.send(bytes: writer.bytes)
+        connection.send(part: writer.bytes, last: true)
     }
+
+    /// The size of the parts an `ls` reply is sent in.
+    static let listPart = 256 << 10
 
     private func name(_ request: ControlRequest) -> Result<String, ControlFailure> {
         guard let name = request.string("name") else { return .failure(ControlFailure("missing argument 'name'")) }

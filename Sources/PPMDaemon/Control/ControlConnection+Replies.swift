@@ -14,6 +14,17 @@ extension ControlConnection {
         queue.perform { self.sendNow(line) }
     }
 
+    /// Queues one part of a reply line sent as it is written (`ls`); `last`
+    /// ends the line. Lines sent meanwhile from elsewhere follow its end.
+    func send(part: [UInt8], last: Bool) {
+        queue.perform {
+            guard !self.isClosed else { return }
+            guard self.output.pendingCount + part.count < Self.maxPending else { return self.close() }
+            self.output.appendPart(part, last: last)
+            self.afterQueueing()
+        }
+    }
+
     /// Runs `body` on the connection's queue once the replies sent so far
     /// have been handed to the socket (a short reply is written at once).
     func afterReplies(_ body: @escaping @Sendable () -> Void) {
@@ -33,9 +44,13 @@ extension ControlConnection {
 
     private func sendNow(_ line: some Collection<UInt8>) {
         guard !isClosed else { return }
-        guard output.count + line.count < Self.maxPending else { return close() }
+        guard output.pendingCount + line.count < Self.maxPending else { return close() }
         output.appendLine(line)
-        if output.count > Self.largeReply && !sendBufferRaised { raiseSendBuffer() }
+        afterQueueing()
+    }
+
+    private func afterQueueing() {
+        if output.pendingCount > Self.largeReply && !sendBufferRaised { raiseSendBuffer() }
         flush()
     }
 

@@ -185,16 +185,19 @@ package struct JSONReader {
         let open = at
         at += 1
         let start = at
+        // One pass: where the plain run ends, and whether any byte of it is not ASCII.
+        var highBits: UInt8 = 0
         while at < input.count {
             let b = input[at]
             if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b < 0x20 { break }
+            highBits |= b
             at += 1
         }
         var text: [UInt8] = []
         if at < input.count && input[at] == UInt8(ascii: "\"") {
             at += 1
             let bytes = UnsafeBufferPointer(rebasing: input[start..<at - 1])
-            if !building && bytes.allSatisfy({ $0 < 0x80 }) { return "" }
+            if !building && highBits < 0x80 { return "" }
             guard let s = String(validating: bytes, as: UTF8.self) else { throw fail("invalid UTF-8 in a string", at: open) }
             return s
         }
@@ -298,6 +301,11 @@ package struct JSONReader {
             if at < input.count && (input[at] == UInt8(ascii: "+") || input[at] == UInt8(ascii: "-")) { at += 1 }
             try digits()
             integral = false
+        }
+        // Checked, not built: a number with no exponent and few digits is
+        // always in range (strtod was a tenth of checking `ls --json`).
+        if !building && at - start <= 24 && input[start..<at].allSatisfy({ $0 != UInt8(ascii: "e") && $0 != UInt8(ascii: "E") }) {
+            return .null
         }
         if integral, let n = integer(first..<at, negative: negative) {
             return negative && n == 0 ? .double(-0.0) : .int(n)

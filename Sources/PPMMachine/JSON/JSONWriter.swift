@@ -43,6 +43,15 @@ package struct JSONWriter {
         }
     }
 
+    /// Hands out what has been written and starts again, empty, with room
+    /// for `capacity` bytes (a large document sent in parts as it is written).
+    package mutating func takeBytes(capacity: Int) -> [UInt8] {
+        var taken: [UInt8] = []
+        taken.reserveCapacity(capacity)
+        swap(&taken, &bytes)
+        return taken
+    }
+
     /// Appends one byte as it is (a bracket or comma of a document written
     /// piece by piece; the caller keeps it valid).
     package mutating func appendByte(_ byte: UInt8) {

@@ -1,7 +1,12 @@
 /// The supervisor's record of one service: its spec and run-time state.
 /// Owned by `Supervisor`; touched only on its executor.
 final class Service {
-    var spec: ServiceSpec
+    var spec: ServiceSpec {
+        didSet { fragments = nil }
+    }
+    /// The spec's members as JSON text, made at the first snapshot after
+    /// the spec was set (`SpecFragments`).
+    private var fragments: SpecFragments?
     /// A run-time service: its changes go to the state file.
     let persist: Bool
     /// Where it is in its life, with that phase's data (`Phase`).
@@ -66,11 +71,15 @@ final class Service {
         }
     }
 
-    func snapshot(now: Double) -> ServiceSnapshot {
+    /// A copy of its state; without `keeping`, no `kept` (what another
+    /// image would keep of the run: `ls` does not show it).
+    func snapshot(now: Double, keeping: Bool = true) -> ServiceSnapshot {
         let run = phase.run
         var s = ServiceSnapshot(
             spec: spec, state: state, pid: run?.pid, starts: starts, restarts: restarts, crashes: crashes,
             uptime: run.map { now - $0.startedAt }, lastExit: lastExit, stdoutPath: stdoutPath, stderrPath: stderrPath)
+        if fragments == nil { fragments = SpecFragments(spec) }
+        s.specFragments = fragments
         s.held = held
         s.spawnFailures = spawnFailures
         s.crashesTotal = crashesTotal
@@ -84,7 +93,7 @@ final class Service {
         s.pgid = phase.pgid
         s.errno = run?.errno
         s.stoppingNotified = run?.stoppingNoticed ?? false
-        if let run {
+        if keeping, let run {
             var ready = true
             if case .starting = phase { ready = false }
             s.kept = KeptRun(run, ready: ready, now: now)

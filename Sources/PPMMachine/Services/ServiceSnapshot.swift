@@ -1,6 +1,9 @@
 /// A copy of one service's state, for `ppm.get`, `ls` and `show`.
 package struct ServiceSnapshot: Sendable {
-    package var spec: ServiceSpec
+    /// Its spec; a change to it drops `specFragments`, which no longer match.
+    package var spec: ServiceSpec {
+        didSet { specFragments = nil }
+    }
     package var state: ServiceState
     package var pid: Int32?
     package var starts: Int
@@ -49,6 +52,9 @@ package struct ServiceSnapshot: Sendable {
     /// The service's cgroup directory, when services run in cgroups (the
     /// daemon fills it in; the member is left out otherwise).
     package var cgroup: String?
+    /// The spec's members already written as JSON text (kept by the service
+    /// until its spec changes); `write(to:)` copies them. Not a member.
+    package var specFragments: SpecFragments?
 
     package var name: String { spec.name }
 
@@ -80,7 +86,7 @@ package struct ServiceSnapshot: Sendable {
     /// written member by member without building a value first (`ls`
     /// writes ten thousand of them). With `only`, just those members.
     package func write(to writer: inout JSONWriter, only: Selection? = nil) {
-        var direct = WrittenMembers(wanted: only?.wanted)
+        var direct = WrittenMembers(wanted: only?.wanted, fragments: specFragments)
         swap(&direct.writer, &writer)
         direct.writer.appendByte(UInt8(ascii: "{"))
         members(&direct)
@@ -91,7 +97,8 @@ package struct ServiceSnapshot: Sendable {
     /// Each member of the service object, in key order (what `json` and
     /// `write(to:)` share; `write` relies on the order). Every member is
     /// put, even one left out when nil (`cgroup`), so each has its index.
-    private func members(_ put: inout some SnapshotMembers) {
+    /// `SpecFragments.specMembers` names those that depend on `spec` alone.
+    func members(_ put: inout some SnapshotMembers) {
         put.bool("autostart", spec.autostart)
         put.string("blocked", blocked)
         put.string("cgroup", cgroup, omittedWhenNil: true)

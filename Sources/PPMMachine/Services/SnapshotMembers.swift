@@ -46,22 +46,45 @@ struct NameMembers: SnapshotMembers {
 }
 
 /// The members written as JSON text, the bytes `json` would give, with
-/// no value built in between; `wanted` (by member index) leaves some out.
+/// no value built in between; `wanted` (by member index) leaves some out,
+/// and a spec member held in `fragments` is copied, not written again.
 struct WrittenMembers: SnapshotMembers {
     var writer = JSONWriter(capacity: 0)
     let wanted: [Bool]?
+    let fragments: SpecFragments?
     private var index = 0
     private var first = true
+    /// With `marking`: where each member written begins (its comma), by index.
+    private(set) var marks: [(index: Int, at: Int)]?
 
-    init(wanted: [Bool]?) { self.wanted = wanted }
+    /// `marking`: every member gets its comma, even the first, and `marks` says where each begins.
+    init(wanted: [Bool]?, fragments: SpecFragments? = nil, marking: Bool = false) {
+        self.wanted = wanted
+        self.fragments = fragments
+        if marking {
+            first = false
+            marks = []
+        }
+    }
 
-    /// Starts the member `key` when it is wanted (false: skip its value).
+    /// `,"key":` for each member, by index: one copy per member rather
+    /// than five small appends (the keys need no escaping).
+    static let keys: [[UInt8]] = ServiceSnapshot.memberNames.map { Array(",\"\($0)\":".utf8) }
+
+    /// Starts the member `key` when it is wanted (false: skip its value,
+    /// also when its bytes were copied from `fragments`).
     private mutating func begin(_ key: StaticString) -> Bool {
         defer { index += 1 }
         if let wanted, !wanted[index] { return false }
-        if !first { writer.appendByte(UInt8(ascii: ",")) }
+        if let fragment = fragments?.fragment(index) {
+            writer.appendRaw(first ? fragment.dropFirst() : fragment)
+            first = false
+            return false
+        }
+        marks?.append((index, writer.bytes.count))
+        let comma = Self.keys[index]
+        writer.appendRaw(first ? comma.dropFirst() : comma[...])
         first = false
-        writer.writeKey(key)
         return true
     }
 

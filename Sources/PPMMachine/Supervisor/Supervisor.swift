@@ -121,8 +121,19 @@ package final class Supervisor {
         return list
     }
 
-    private func snapshot(_ service: Service, now: Double) -> ServiceSnapshot {
-        var s = service.snapshot(now: now)
+    /// Each service's state in declaration order, one at a time: what
+    /// `list` gives without an array of ten thousand copies, nor `kept` (`ls`).
+    package func eachSnapshot(_ body: (inout ServiceSnapshot) -> Void) {
+        let now = clock.now
+        for name in table.order {
+            guard let service = table[name] else { continue }
+            var s = snapshot(service, now: now, keeping: false)
+            body(&s)
+        }
+    }
+
+    private func snapshot(_ service: Service, now: Double, keeping: Bool = true) -> ServiceSnapshot {
+        var s = service.snapshot(now: now, keeping: keeping)
         s.stopTimeout = service.spec.stopTimeout ?? settings.stopTimeout
         if case .waiting = service.phase {
             s.waitingFor = service.spec.requires.filter { !isMet($0, for: service.spec) }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Cuts the bytes of a control connection into lines, the protocol's frames
 /// (SPEC 7: one JSON request or reply per `\n`-ended line): the daemon's
 /// end reads requests with it, the client's end replies. Bytes arrive in
@@ -46,15 +48,29 @@ package struct LineFramer: Sendable {
     /// come. Throws when the line (or the part waiting for its newline) is
     /// longer than `maxLine`.
     package mutating func nextLine() throws(LineTooLong) -> [UInt8]? {
-        guard let newline = bytes[(start + searched)...].firstIndex(of: UInt8(ascii: "\n")) else {
+        let from = start + searched
+        let found = bytes.withUnsafeBufferPointer { all -> Int? in
+            guard from < all.count, let base = all.baseAddress,
+                let hit = memchr(base + from, Int32(UInt8(ascii: "\n")), all.count - from)
+            else { return nil }
+            return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+        }
+        guard let newline = found else {
             searched = bytes.count - start
             if searched > maxLine { throw LineTooLong(limit: maxLine) }
             return nil
         }
         guard newline - start <= maxLine else { throw LineTooLong(limit: maxLine) }
+        searched = 0
+        if start == 0 && newline == bytes.count - 1 {
+            // The buffer is this one line (a large reply): handed out, not copied.
+            var line: [UInt8] = []
+            swap(&line, &bytes)
+            line.removeLast()
+            return line
+        }
         let line = Array(bytes[start..<newline])
         start = newline + 1
-        searched = 0
         if start == bytes.count {
             bytes.removeAll(keepingCapacity: true)
             start = 0

@@ -52,11 +52,30 @@ package struct ServiceCgroups: Sendable, Equatable {
     // MARK: Paths
 
     /// The cgroup of service `name` (made or not).
-    package func directory(for name: String) -> String { root + "/" + Self.directoryName(for: name) }
+    package func directory(for name: String) -> String {
+        let leaf = Self.directoryName(for: name)
+        var path = ""
+        path.reserveCapacity(root.utf8.count + 1 + leaf.utf8.count)
+        path += root
+        path += "/"
+        path += leaf
+        return path
+    }
+
+    private static func isPlain(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."):
+            true
+        default: false
+        }
+    }
 
     /// `web.service`; other bytes than `[A-Za-z0-9_.-]` as `%XX`; a very long
     /// name is cut and ends with a hash of the whole name.
     static func directoryName(for name: String) -> String {
+        // The common case, a plain short name, without a byte array (`ls` asks for each service's).
+        if name.utf8.count <= 200 && name.utf8.allSatisfy(isPlain) { return name + ".service" }
         var out: [UInt8] = []
         out.reserveCapacity(name.utf8.count + 8)
         let hexDigits = Array("0123456789ABCDEF".utf8)

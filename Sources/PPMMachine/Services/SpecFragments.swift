@@ -1,0 +1,48 @@
+/// The members of a service object that depend on its spec alone (`cmd`,
+/// `env`, `groups`…), written once as JSON text and kept by the service
+/// until its spec changes: `ls` copies them instead of encoding them again
+/// for each of ten thousand services (#23).
+package struct SpecFragments: Sendable {
+    /// The members taken from the spec alone. Not `stop_timeout` (the
+    /// daemon's default applies when the spec has none) nor `cgroup`.
+    static let specMembers: Set<String> = [
+        "autostart", "cmd", "dir", "env", "groups", "health_check", "hooks", "name", "once", "ready", "requires", "restart",
+        "stop_signal", "user",
+    ]
+
+    /// The fragments, each `,"key":value`, one after another.
+    private let bytes: [UInt8]
+    /// By member index (`ServiceSnapshot.memberNames`), then one more:
+    /// where each member's fragment begins in `bytes`; the next offset is
+    /// its end, so a member that is not of the spec has an empty one.
+    private let offsets: [Int32]
+
+    /// The spec members of `spec`, written as `ServiceSnapshot.write(to:)` writes them.
+    init(_ spec: ServiceSpec) {
+        let sample = ServiceSnapshot(spec: spec, state: .created, pid: nil, starts: 0, restarts: 0, crashes: 0)
+        var all = WrittenMembers(wanted: nil, marking: true)
+        sample.members(&all)
+        let marks = all.marks ?? []
+        var bytes: [UInt8] = []
+        var offsets: [Int32] = []
+        offsets.reserveCapacity(ServiceSnapshot.memberNames.count + 1)
+        var next = 0
+        for (index, name) in ServiceSnapshot.memberNames.enumerated() {
+            offsets.append(Int32(bytes.count))
+            guard Self.specMembers.contains(name) else { continue }
+            while marks[next].index != index { next += 1 }
+            let end = next + 1 < marks.count ? marks[next + 1].at : all.writer.bytes.count
+            bytes += all.writer.bytes[marks[next].at..<end]
+        }
+        offsets.append(Int32(bytes.count))
+        self.bytes = bytes
+        self.offsets = offsets
+    }
+
+    /// The fragment of the member at `index`, `,"key":value`; nil when it is not a spec member.
+    func fragment(_ index: Int) -> ArraySlice<UInt8>? {
+        let start = Int(offsets[index])
+        let end = Int(offsets[index + 1])
+        return start == end ? nil : bytes[start..<end]
+    }
+}
