@@ -63,6 +63,17 @@ import Testing
         #expect(refused?.message.contains("refused") == true)
     }
 
+    /// The http probe sends its request without waiting for the handshake:
+    /// a refused connection still reads as one, and is never reported
+    /// inside `run`.
+    @Test func httpReportsARefusedConnectionAsSuch() {
+        let (gone, port) = listener()
+        close(gone)
+        let refused = probe(.http("http://127.0.0.1:\(port)/health", headers: [:]))
+        #expect(refused?.ok == false)
+        #expect(refused?.message == "127.0.0.1:\(port): connection refused")
+    }
+
     @Test func badAddressesFailWithAReason() {
         #expect(probe(.tcp("db.example:5432"))?.message.contains("name lookup would block") == true)
         #expect(probe(.tcp("127.0.0.1"))?.message.contains("missing :PORT") == true)

@@ -112,6 +112,8 @@ final class ReadinessSet: @unchecked Sendable {
     }
 
     deinit {
+        readyFDs.deallocate()
+        readyEvents.deallocate()
         guard let mainLoopToken else { return }
         MainLoop.remove(mainLoopToken, fd: epollFD)
         close(epollFD)
@@ -127,11 +129,17 @@ final class ReadinessSet: @unchecked Sendable {
     /// Runs the handler of each ready descriptor; one forgotten by an earlier
     /// handler in the same batch is skipped.
     private func dispatchReady() {
-        var fds = [Int32](repeating: -1, count: 64)
-        var ready = [Int32](repeating: 0, count: 64)
-        let n = ppm_epoll_ready(epollFD, &fds, &ready, Int32(fds.count))
-        for i in 0..<Int(max(0, n)) {
-            handlers[fds[i]]?(Readiness(rawValue: ready[i]))
+        let n = Int(max(0, ppm_epoll_ready(epollFD, readyFDs, readyEvents, Int32(Self.batch))))
+        for i in 0..<n {
+            handlers[readyFDs[i]]?(Readiness(rawValue: readyEvents[i]))
         }
     }
+
+    /// The most descriptors one wait reports.
+    private static let batch = 64
+    /// Where a wait writes the ready descriptors and what they are ready
+    /// for (made once: a wait allocates nothing). Only the set's queue
+    /// reads them, one wait at a time.
+    private let readyFDs = UnsafeMutablePointer<Int32>.allocate(capacity: batch)
+    private let readyEvents = UnsafeMutablePointer<Int32>.allocate(capacity: batch)
 }

@@ -10,6 +10,9 @@ struct TimerHeap {
     struct Entry {
         /// When it is due, in monotonic seconds.
         var due: Double
+        /// The latest it may run (`due` plus its leeway): the loop wakes
+        /// once for the timers whose times overlap.
+        var latest: Double
         /// Breaks ties: timers due at the same time fire in the order they were scheduled.
         var serial: UInt64
         var token: TimerToken
@@ -28,12 +31,29 @@ struct TimerHeap {
 
     /// Adds a timer; returns its serial.
     @discardableResult
-    mutating func push(due: Double, token: TimerToken) -> UInt64 {
+    mutating func push(due: Double, leeway: Double = 0, token: TimerToken) -> UInt64 {
         nextSerial += 1
-        entries.append(Entry(due: due, serial: nextSerial, token: token))
+        entries.append(Entry(due: due, latest: due + max(0, leeway), serial: nextSerial, token: token))
         siftUp(entries.count - 1)
         if cancelled > 256 && cancelled * 2 > entries.count { compact() }
         return nextSerial
+    }
+
+    /// When the loop must wake next: the earliest `latest` of the pending
+    /// timers (nil: none pending). Only timers due before that can have an
+    /// earlier one, and a heap finds those without looking at the others.
+    func wakeTime() -> Double? {
+        guard !entries.isEmpty else { return nil }
+        var best = Double.infinity
+        lowerWake(0, &best)
+        return best.isFinite ? best : entries[0].latest
+    }
+
+    private func lowerWake(_ i: Int, _ best: inout Double) {
+        guard i < entries.count, entries[i].due < best else { return }
+        if !entries[i].token.isCancelled { best = min(best, entries[i].latest) }
+        lowerWake(2 * i + 1, &best)
+        lowerWake(2 * i + 2, &best)
     }
 
     /// Removes and returns the timers due at `now` or before, earliest first,

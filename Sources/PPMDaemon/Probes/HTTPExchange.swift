@@ -1,5 +1,6 @@
 import Glibc
 import PPMMachine
+import PPMProtocol
 import SystemCalls
 
 /// One HTTP/1.1 GET over a connected probe socket: writes the request as
@@ -7,11 +8,15 @@ import SystemCalls
 /// A 2xx or 3xx status passes; the body (at most 64 KiB) is the output.
 final class HTTPExchange {
     private let probe: ProbeRun
+    private let endpoint: IPEndpoint
     private var unsent: ArraySlice<UInt8>
     private var parser = HTTPResponseParser()
+    /// Whether the connection may still be under way (nothing sent yet).
+    private var connecting = true
 
-    init(probe: ProbeRun, request: [UInt8]) {
+    init(probe: ProbeRun, request: [UInt8], endpoint: IPEndpoint) {
         self.probe = probe
+        self.endpoint = endpoint
         unsent = request[...]
     }
 
@@ -51,24 +56,32 @@ final class HTTPExchange {
     private func send() {
         while !unsent.isEmpty {
             switch nonBlocking({ unsent.withUnsafeBytes { Glibc.send(probe.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }) {
+            case .wouldBlock where connecting:
+                connecting = false
+                return probe.awaitConnection(endpoint) { [self] in send() }
             case .wouldBlock: return probe.watch(for: .writable) { [self] in send() }
+            case .failed(let error) where connecting && error.code != EPIPE && error.code != ECONNRESET:
+                // The handshake failed (refused, unreachable): said as a failed connect says it.
+                return probe.finish(.failed("\(endpoint): \(ProbeRun.reason(error.code))"))
             case .failed(let error): return probe.finish(.failed("sending the request: \(ProbeRun.reason(error.code))"))
-            case .done(let n): unsent = unsent.dropFirst(n)
+            case .done(let n):
+                connecting = false
+                unsent = unsent.dropFirst(n)
             }
         }
         probe.watch(for: .readable) { [self] in receive() }
     }
 
     private func receive() {
-        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        let buffer = probe.buffer.bytes
         for _ in 0..<8 {  // at most 128 KiB a turn: other work gets its turn
             let n: Int
-            switch nonBlocking({ read(probe.fd, &buffer, buffer.count) }) {
+            switch nonBlocking({ read(probe.fd, buffer.baseAddress, buffer.count) }) {
             case .wouldBlock: return
             case .failed(let error): return probe.finish(.failed("reading the answer: \(ProbeRun.reason(error.code))"))
             case .done(let count): n = count
             }
-            let progress = n == 0 ? parser.end() : parser.feed(buffer[0..<n])
+            let progress = n == 0 ? parser.end() : parser.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
             switch progress {
             case .needMore: continue
             case .failed(let reason): return probe.finish(.failed(reason))

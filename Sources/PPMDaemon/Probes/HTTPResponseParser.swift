@@ -49,27 +49,41 @@ struct HTTPResponseParser {
     static let maxChunkLine = 1024
 
     private var phase = Phase.statusLine
+    /// Bytes read and not handled yet: `pending[start...]` (the handled
+    /// prefix is dropped once it outweighs the rest, not at every line).
     private var pending: [UInt8] = []
+    private var start = 0
     private var headBytes = 0
+    /// The Content-Length and Transfer-Encoding fields seen in the head
+    /// (counted as they come: the end of the head needs no search).
+    private var lengthFields = 0
+    private var codingFields = 0
     private var response = Response(status: 0, reason: "", headers: [], body: [], truncated: false)
     private var outcome: Progress = .needMore
 
     /// Takes the next bytes read from the connection.
     mutating func feed<C: Collection>(_ bytes: C) -> Progress where C.Element == UInt8 {
-        guard outcome == .needMore else { return outcome }
+        guard case .needMore = outcome else { return outcome }
+        if start > 0 && start * 2 >= pending.count {
+            pending.removeFirst(start)
+            start = 0
+        }
         pending.append(contentsOf: bytes)
         outcome = advance()
         return outcome
     }
 
+    /// The bytes not handled yet.
+    private var unread: Int { pending.count - start }
+
     /// The connection ended: a close-delimited body is complete; anything
     /// else unfinished is a failure.
     mutating func end() -> Progress {
-        guard outcome == .needMore else { return outcome }
+        guard case .needMore = outcome else { return outcome }
         switch phase {
         case .untilClose:
             outcome = .done(response)
-        case .statusLine where headBytes == 0 && pending.isEmpty:
+        case .statusLine where headBytes == 0 && unread == 0:
             outcome = .failed("the server closed the connection without answering")
         case .statusLine, .headers:
             outcome = .failed("the connection closed before the end of the headers")
@@ -87,7 +101,7 @@ struct HTTPResponseParser {
             case .statusLine, .headers, .chunkSize, .chunkEnd, .trailers:
                 let limit = isHead ? Self.maxHead - headBytes : Self.maxChunkLine
                 guard let line = takeLine(limit: limit) else {
-                    if pending.count > limit {
+                    if unread > limit {
                         return .failed(isHead ? "the headers are longer than \(Self.maxHead / 1024) KiB" : "a chunk-size line is too long")
                     }
                     return .needMore
@@ -95,9 +109,9 @@ struct HTTPResponseParser {
                 if isHead { headBytes += line.count + 2 }
                 if let failure = take(line) { return .failed(failure) }
             case .fixed(let remaining):
-                let n = min(remaining, pending.count)
-                keep(pending.prefix(n))
-                pending.removeFirst(n)
+                let n = min(remaining, unread)
+                keep(pending[start..<start + n])
+                start += n
                 if n == remaining {
                     phase = .finished
                     continue
@@ -106,9 +120,9 @@ struct HTTPResponseParser {
                 phase = .fixed(remaining: remaining - n)
                 return .needMore
             case .chunkData(let remaining):
-                let n = min(remaining, pending.count)
-                keep(pending.prefix(n))
-                pending.removeFirst(n)
+                let n = min(remaining, unread)
+                keep(pending[start..<start + n])
+                start += n
                 if cutShort() { continue }
                 guard n == remaining else {
                     phase = .chunkData(remaining: remaining - n)
@@ -116,8 +130,9 @@ struct HTTPResponseParser {
                 }
                 phase = .chunkEnd
             case .untilClose:
-                keep(pending[...])
-                pending.removeAll()
+                keep(pending[start...])
+                pending.removeAll(keepingCapacity: true)
+                start = 0
                 if response.truncated {
                     phase = .finished
                     continue
@@ -152,16 +167,16 @@ struct HTTPResponseParser {
     }
 
     /// One line without its CRLF (or bare LF), if a whole one is pending.
-    private mutating func takeLine(limit: Int) -> [UInt8]? {
-        guard let lf = pending.prefix(limit + 2).firstIndex(of: 10) else { return nil }
-        var line = Array(pending[..<lf])
-        pending.removeFirst(lf + 1)
+    private mutating func takeLine(limit: Int) -> ArraySlice<UInt8>? {
+        guard let lf = pending[start..<min(pending.count, start + limit + 2)].firstIndex(of: 10) else { return nil }
+        var line = pending[start..<lf]
+        start = lf + 1
         if line.last == 13 { line.removeLast() }
         return line
     }
 
     /// Handles one line of the head or of the chunk framing; a reason on failure.
-    private mutating func take(_ line: [UInt8]) -> String? {
+    private mutating func take(_ line: ArraySlice<UInt8>) -> String? {
         switch phase {
         case .statusLine: return statusLine(line)
         case .headers: return line.isEmpty ? endOfHead() : headerLine(line)
@@ -176,7 +191,13 @@ struct HTTPResponseParser {
         return nil
     }
 
-    private mutating func statusLine(_ line: [UInt8]) -> String? {
+    private mutating func statusLine(_ line: ArraySlice<UInt8>) -> String? {
+        if let (status, reason) = Self.plainStatusLine(line) {
+            response.status = status
+            response.reason = reason
+            phase = .headers
+            return nil
+        }
         let text = String(decoding: line, as: UTF8.self)
         let parts = text.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count >= 2, parts[0] == "HTTP/1.1" || parts[0] == "HTTP/1.0" else {
@@ -191,9 +212,24 @@ struct HTTPResponseParser {
         return nil
     }
 
-    private mutating func headerLine(_ line: [UInt8]) -> String? {
+    /// The status and reason of a well-formed ASCII status line
+    /// (`HTTP/1.1 200 OK`), read from its bytes; nil for anything else,
+    /// which `statusLine` reads (and refuses) as text.
+    private static func plainStatusLine(_ line: ArraySlice<UInt8>) -> (Int, String)? {
+        let s = line.startIndex
+        guard line.count >= 12, !line.contains(where: { $0 >= 128 }), line[s..<s + 7].elementsEqual("HTTP/1.".utf8),
+            line[s + 7] == 49 || line[s + 7] == 48, line[s + 8] == 32, line[s + 12..<line.endIndex].first.map({ $0 == 32 }) ?? true
+        else { return nil }
+        let code = line[s + 9..<s + 12]
+        guard code.allSatisfy(isDigit) else { return nil }
+        let status = code.reduce(0) { $0 * 10 + Int($1 - 48) }
+        guard status >= 100 else { return nil }
+        return (status, line.count > 12 ? String(decoding: line[(s + 13)...], as: UTF8.self) : "")
+    }
+
+    private mutating func headerLine(_ line: ArraySlice<UInt8>) -> String? {
         guard line.first != 32, line.first != 9 else { return "folded header lines are not allowed" }
-        guard let colon = line.firstIndex(of: 58), colon > 0 else {
+        guard let colon = line.firstIndex(of: 58), colon > line.startIndex else {
             return "a header line without a name: '\(Self.clip(String(decoding: line, as: UTF8.self)))'"
         }
         let name = line[..<colon]
@@ -204,6 +240,7 @@ struct HTTPResponseParser {
         let trimmed = line[value.startIndex..<end]
         guard !trimmed.contains(where: { $0 == 0 || $0 == 13 }) else { return "a header value holds a control character" }
         response.headers.append((String(decoding: name, as: UTF8.self), String(decoding: trimmed, as: UTF8.self)))
+        if Self.same(name, "content-length") { lengthFields += 1 } else if Self.same(name, "transfer-encoding") { codingFields += 1 }
         return nil
     }
 
@@ -212,7 +249,21 @@ struct HTTPResponseParser {
             // An interim answer (100 Continue): the real one follows.
             guard response.status != 101 else { return "the server switched protocols" }
             response = Response(status: 0, reason: "", headers: [], body: [], truncated: false)
+            lengthFields = 0
+            codingFields = 0
             phase = .statusLine
+            return nil
+        }
+        if response.status == 204 || response.status == 304 {
+            phase = .finished
+            return nil
+        }
+        if codingFields == 0, lengthFields == 1, let length = plainLength() {
+            phase = length == 0 ? .finished : .fixed(remaining: length)
+            return nil
+        }
+        if codingFields == 0, lengthFields == 0 {
+            phase = .untilClose
             return nil
         }
         let lengths = response.headers.filter { Self.same($0.name, "content-length") }.map(\.value)
@@ -237,7 +288,19 @@ struct HTTPResponseParser {
         return nil
     }
 
-    private mutating func chunkSize(_ line: [UInt8]) -> String? {
+    /// The value of the one Content-Length field when it is plain digits
+    /// (1 to 18 of them); nil for anything else, which `endOfHead` reads
+    /// (and refuses) the long way.
+    private func plainLength() -> Int? {
+        guard let field = response.headers.first(where: { Self.same($0.name, "content-length") }) else { return nil }
+        var value = field.value
+        return value.withUTF8 { bytes -> Int? in
+            guard !bytes.isEmpty, bytes.count <= 18, bytes.allSatisfy(Self.isDigit) else { return nil }
+            return bytes.reduce(0) { $0 * 10 + Int($1 - 48) }
+        }
+    }
+
+    private mutating func chunkSize(_ line: ArraySlice<UInt8>) -> String? {
         let size = line.prefix { $0 != 59 }  // ';' starts extensions
         let digits = String(decoding: size, as: UTF8.self).trimmingSpaces
         guard !digits.isEmpty, digits.count <= 15, let n = Int(digits, radix: 16), digits.allSatisfy(\.isHexDigit) else {
@@ -252,9 +315,14 @@ struct HTTPResponseParser {
     /// Whether header name `name` is `lower` (ASCII lower case) in any case,
     /// without making strings.
     private static func same(_ name: String, _ lower: StaticString) -> Bool {
+        same(name.utf8, lower)
+    }
+
+    /// Whether the bytes `name` spell `lower` (ASCII lower case) in any case.
+    private static func same<C: Collection<UInt8>>(_ name: C, _ lower: StaticString) -> Bool {
         let expected = UnsafeBufferPointer(start: lower.utf8Start, count: lower.utf8CodeUnitCount)
-        guard name.utf8.count == expected.count else { return false }
-        return zip(name.utf8, expected).allSatisfy { a, b in (a >= 65 && a <= 90 ? a + 32 : a) == b }
+        guard name.count == expected.count else { return false }
+        return zip(name, expected).allSatisfy { a, b in (a >= 65 && a <= 90 ? a + 32 : a) == b }
     }
 
     private static func isTokenByte(_ b: UInt8) -> Bool {

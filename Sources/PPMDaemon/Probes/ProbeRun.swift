@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 import PPMMachine
 import PPMProtocol
@@ -7,7 +8,14 @@ import PPMProtocol
 /// answer, the timeout, a cancel) closes the rest. Confined to the loop.
 final class ProbeRun: @unchecked Sendable {
     private let sockets: ReadinessSet
+    private let queue: DispatchQueue
+    /// Where answers are read into (shared by the prober's probes).
+    let buffer: ReadBuffer
     private var done: ((ProbeResult) -> Void)?
+    /// While `Prober.run` starts the probe: a result then waits for a later turn.
+    private var starting = true
+    /// The completion of a result reached while starting, until its turn comes.
+    private var delivery: (() -> Void)?
     /// The connection, while one is open (watched in `sockets`).
     private(set) var fd: Int32 = -1
     /// The timeout's timer, and when it fires (monotonic seconds).
@@ -17,10 +25,15 @@ final class ProbeRun: @unchecked Sendable {
     var onEnd: (() -> Void)?
     weak var handle: ProbeHandle?
 
-    init(sockets: ReadinessSet, done: @escaping (ProbeResult) -> Void) {
+    init(sockets: ReadinessSet, queue: DispatchQueue, buffer: ReadBuffer, done: @escaping (ProbeResult) -> Void) {
         self.sockets = sockets
+        self.queue = queue
+        self.buffer = buffer
         self.done = done
     }
+
+    /// `Prober.run` returned: a result reached from now on is delivered at once.
+    func started() { starting = false }
 
     /// Whether the probe has completed or was cancelled.
     var isOver: Bool { done == nil }
@@ -29,13 +42,26 @@ final class ProbeRun: @unchecked Sendable {
     func finish(_ result: ProbeResult) {
         guard let done else { return }
         self.done = nil
-        handle?.finished()
         closeAll()
+        guard !starting else {
+            // Never inside `run`: the caller gets its handle first.
+            delivery = { [weak handle] in
+                handle?.finished()
+                done(result)
+            }
+            return queue.turnAsync { [self] in
+                let deliver = delivery
+                delivery = nil
+                deliver?()
+            }
+        }
+        handle?.finished()
         done(result)
     }
 
     /// Ends the probe without calling its completion.
     func cancel() {
+        delivery = nil
         guard done != nil else { return }
         done = nil
         closeAll()
@@ -58,13 +84,25 @@ final class ProbeRun: @unchecked Sendable {
     /// once it is up (the socket is then `fd`, possibly still watched for
     /// room to write: `watch` replaces that). A failure finishes the probe
     /// with the system's reason.
-    func connect(_ endpoint: IPEndpoint, _ connected: @escaping () -> Void) {
+    ///
+    /// `optimistic`: `connected` runs at once even while the handshake is
+    /// under way; its first write then fails (the reason of the connection)
+    /// or would block (`awaitConnection`).
+    func connect(_ endpoint: IPEndpoint, optimistic: Bool = false, _ connected: @escaping () -> Void) {
         fd = socket(endpoint.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return finish(.failed("socket: \(Self.reason(errno))")) }
         let rc = endpoint.withSockaddr { Glibc.connect(fd, $0, $1) }
         if rc == 0 { return connected() }
         guard errno == EINPROGRESS || errno == EINTR else { return finish(.failed("\(endpoint): \(Self.reason(errno))")) }
+        if optimistic { return connected() }
+        awaitConnection(endpoint, connected)
+    }
+
+    /// Runs `connected` once the connection under way is up; its failure
+    /// finishes the probe with the system's reason.
+    func awaitConnection(_ endpoint: IPEndpoint, _ connected: @escaping () -> Void) {
         let socket = fd
+        guard socket >= 0 else { return }
         let settled: (ReadinessSet.Readiness) -> Void = { [weak self] _ in
             guard let self, self.fd == socket else { return }
             var error: Int32 = 0

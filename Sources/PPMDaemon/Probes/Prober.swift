@@ -34,19 +34,23 @@ final class Prober: @unchecked Sendable {
     /// Starts `request`; `done` gets its result once, at the latest
     /// `timeout` seconds from now. `cancel()` on the handle closes what it
     /// opened and drops the completion.
+    ///
+    /// The probe starts at once (its socket, its timer): what ends it
+    /// while it starts (a refused connection) is delivered on a later turn.
     @discardableResult
     func run(_ request: ProbeRequest, timeout: Double, done: @escaping (ProbeResult) -> Void) -> ProbeHandle {
-        let probe = ProbeRun(sockets: sockets, done: done)
+        let probe = ProbeRun(sockets: sockets, queue: queue, buffer: buffer, done: done)
         let handle = ProbeHandle { probe.cancel() }
         probe.handle = handle
-        queue.turnAsync { [self] in
-            guard !probe.isOver else { return }
-            probe.deadline = clock.now + timeout
-            probe.timer = clock.schedule(after: timeout) { probe.finish(.failed("timed out after \(LuaSeconds.text(timeout))")) }
-            start(request, probe)
-        }
+        probe.deadline = clock.now + timeout
+        probe.timer = clock.schedule(after: timeout) { probe.finish(.failed("timed out after \(LuaSeconds.text(timeout))")) }
+        start(request, probe)
+        probe.started()
         return handle
     }
+
+    /// Where HTTP answers are read into (one probe reads at a time, on the loop).
+    private let buffer = ReadBuffer(size: 16 * 1024)
 
     private func start(_ request: ProbeRequest, _ probe: ProbeRun) {
         switch request {
@@ -58,7 +62,8 @@ final class Prober: @unchecked Sendable {
         case .http(let url, let headers):
             do {
                 let (target, request) = try httpRequest(url, headers: headers)
-                probe.connect(target.endpoint) { HTTPExchange(probe: probe, request: request).start() }
+                // The request goes out at once: the first send tells whether the connection is up.
+                probe.connect(target.endpoint, optimistic: true) { HTTPExchange(probe: probe, request: request, endpoint: target.endpoint).start() }
             } catch { probe.finish(.failed(error.message)) }
         case .exec(let cmd, let service):
             startExec(cmd, service: service, probe)

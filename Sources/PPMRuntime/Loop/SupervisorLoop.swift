@@ -218,8 +218,9 @@ package final class SupervisorLoop {
                     answers.append(.probed(spec.name, pid: pid, purpose, ok: false, message: "no probe runner"))
                     break
                 }
+                let name = spec.name  // the answer holds the name, not a copy of the spec
                 probeRunner.run(probe, purpose, for: spec, pid: pid, timeout: timeout) { [weak self] ok, message in
-                    self?.send(.probed(spec.name, pid: pid, purpose, ok: ok, message: message))
+                    self?.send(.probed(name, pid: pid, purpose, ok: ok, message: message))
                 }
             case .runCommand(let command):
                 guard let commandRunner else {
