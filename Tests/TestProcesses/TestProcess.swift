@@ -9,7 +9,8 @@ private func spawnActionsChdir(_ actions: UnsafeMutablePointer<posix_spawn_file_
 
 /// A program a test starts: the part of Foundation's `Process` the tests
 /// use, started with `posix_spawn` so that the child holds its standard
-/// input, output and error and nothing else.
+/// input, output and error and nothing else, with no signal blocked or
+/// ignored.
 ///
 /// Why not `Process`: on Linux its `run` looks up the highest open
 /// descriptor first and closes only up to it in the child, and its own
@@ -74,7 +75,18 @@ package final class TestProcess: @unchecked Sendable {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        // Every signal deliverable and at its default: the spawning thread may
+        // be a worker that an in-process test left with signals blocked, and a
+        // child holding SIGTERM blocked outlives its test's `terminate()`.
+        var none = sigset_t()
+        sigemptyset(&none)
+        var all = sigset_t()
+        sigfillset(&all)
+        sigdelset(&all, SIGKILL)
+        sigdelset(&all, SIGSTOP)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         posix_spawnattr_setpgroup(&attributes, 0)
 
         let argv = [path] + (arguments ?? [])
