@@ -173,7 +173,6 @@ struct child_args {
     int keep_below;           // the child's own table keeps descriptors below this
     int cgroup_procs;         // cgroup.procs to write "0" to first (no CLONE_INTO_CGROUP), or -1
     const cpu_set_t *cpus;    // built by the parent; NULL: leave affinity alone
-    int cpus_are_ours;        // `cpus` is the spawning thread's set (it pinned itself)
 };
 
 /// What the child writes to the report pipe when a step fails.
@@ -264,12 +263,8 @@ static int child_main(void *arg) {
         if (setpriority(PRIO_PROCESS, 0, s->nice) < 0 && errno != 0) fail(report, PPM_STEP_NICE);
     }
 
-    // 6. CPU affinity: the spec's set, or the spawning thread's own set
-    //    back when the parent pinned us to its CPU (see `pin_to_this_cpu`);
-    //    both built by the parent.
-    //    Ours back can fail only where the kernel confines us anyway (a
-    //    cgroup's cpuset excluding all of ours replaced the pin already).
-    if (a->cpus && sched_setaffinity(0, sizeof *a->cpus, a->cpus) < 0 && !a->cpus_are_ours) fail(report, PPM_STEP_CPU);
+    // 6. CPU affinity (the set was built by the parent).
+    if (a->cpus && sched_setaffinity(0, sizeof *a->cpus, a->cpus) < 0) fail(report, PPM_STEP_CPU);
 
     // 7. Groups, then gid, then uid (after setuid we may no longer change the others).
     if (s->set_ids) {
@@ -330,32 +325,6 @@ static int child_main(void *arg) {
 }
 
 // MARK: - The parent
-
-/// Pins the calling thread to the CPU it runs on for the length of one
-/// spawn, keeping its own set in `*own`; 1 when pinned, else 0.
-///
-/// Why: CLONE_VFORK suspends us until the child has exec'd, and a new child
-/// goes to whichever CPU looks idlest. On a busy machine that is often
-/// another CPU, where the child waits behind other programs for several
-/// milliseconds while ours, freed by our wait, runs something else (here:
-/// 28 % of spawns, 5.7 ms each against 1.2 ms on our own CPU). A child
-/// inheriting our one-CPU set runs on our CPU as soon as we wait, and
-/// takes our own set back (step 6) just before exec, so the service runs
-/// with the affinity it would have had.
-static int pin_to_this_cpu(cpu_set_t *own) {
-#ifdef PPM_SPAWN_WITH_FORK
-    (void)own;
-    return 0;  // the parent does not wait for a forked child's exec
-#else
-    int cpu = sched_getcpu();
-    if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity(0, sizeof *own, own) < 0) return 0;
-    if (CPU_COUNT(own) <= 1) return 0;  // pinned already: nothing to win
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(cpu, &one);
-    return sched_setaffinity(0, sizeof one, &one) == 0;
-#endif
-}
 
 /// Whether clone3 can put a child into a cgroup (kernel 5.7 and later);
 /// cleared at the first refusal, after which the child joins by itself.
@@ -456,7 +425,7 @@ int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, si
     int e = ensure_child_stack();
     const char *failed = "mmap";
     if (e == 0 && (e = ensure_slots()) != 0) failed = "open /dev/null";
-    struct child_args args = { spec, -1, -1, -1, -1, -1, slot_end, -1, spec->ncpus > 0 ? &cpus : NULL, 0 };
+    struct child_args args = { spec, -1, -1, -1, -1, -1, slot_end, -1, spec->ncpus > 0 ? &cpus : NULL };
     if (e == 0) {
         args.report = fill_slot(SLOT_REPORT, fds[1]);
         args.stdin_fd = fill_slot(SLOT_STDIN, spec->stdin_fd);
@@ -481,18 +450,10 @@ int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, si
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    // Our own CPU for the child; the spec's set, or our own back, at its step 6.
-    cpu_set_t own;
-    int pinned = pin_to_this_cpu(&own);
-    if (pinned && spec->ncpus == 0) {
-        args.cpus = &own;
-        args.cpus_are_ours = 1;
-    }
     int into_cgroup = 0;
     pid_t p = start_child(spec, &args, &into_cgroup);
     int clone_errno = errno;
     // Here the child has exec'd or exited: the stack and `args` are free again.
-    if (pinned) sched_setaffinity(0, sizeof own, &own);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     clear_slots();
     pthread_mutex_unlock(&spawn_lock);

@@ -163,9 +163,10 @@ import Testing
         #expect(read(dir.path + "/fds")?.split(separator: "\n").sorted() == ["0", "1", "2"])
     }
 
-    /// The spawner pins itself to one CPU across clone: the service must
-    /// not keep that pin, but run where the spawning thread may.
-    @Test(.enabled(if: sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1, "one CPU: nothing to pin"))
+    /// A service runs where the spawning thread may, on every CPU of its
+    /// set (nothing in the spawn narrows it: a spawner that pinned itself
+    /// to one CPU across clone must hand its whole set back).
+    @Test(.enabled(if: sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1, "one CPU: nothing to narrow"))
     func aServiceRunsOnEveryCPUTheSpawnerMayUse() throws {
         let dir = try TempDir()
         var spec = ServiceSpec(name: "cpus", cmd: ["/bin/sh", "-c", "grep Cpus_allowed_list /proc/self/status"])
