@@ -75,7 +75,7 @@ package func displayState(_ s: JSONValue) -> String {
 /// `scheduled, next 12:05:00` when the service waits for a schedule's next time, else nil.
 package func scheduledNext(_ s: JSONValue) -> String? {
     guard s["state"]?.stringValue == "waiting", s["scheduled"]?.boolValue == true, let due = s["starts_in"]?.doubleValue else { return nil }
-    var t = time_t((ClientClock.wall() + due).rounded())
+    var t = time_t((SystemClock.wall() + due).rounded())
     var local = tm()
     localtime_r(&t, &local)
     return "scheduled, next \(twoDigits(Int(local.tm_hour))):\(twoDigits(Int(local.tm_min))):\(twoDigits(Int(local.tm_sec)))"

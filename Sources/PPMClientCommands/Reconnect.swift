@@ -1,5 +1,6 @@
 import Glibc
 package import PPMClient
+import SystemCalls
 
 /// Following (`events -f`, `logs -f`) across an `upgrade`: the daemon
 /// re-executes in place and hangs up on every client, but its process goes
@@ -17,8 +18,8 @@ package enum Reconnect {
     package static func sameDaemon(_ target: DaemonTarget, pid: Int32?) -> ControlClient? {
         guard let pid else { return nil }
         let local = target.isLocal
-        let deadline = ClientClock.monotonic() + patience
-        while ClientClock.monotonic() < deadline {
+        let deadline = SystemClock.monotonic() + patience
+        while SystemClock.monotonic() < deadline {
             if local { guard kill(pid, 0) == 0 || errno == EPERM, PeerProcess.isZombie(pid) != true else { return nil } }
             if let client = try? target.open() {
                 guard client.daemonPid == pid else {
@@ -41,8 +42,8 @@ package enum Reconnect {
     /// (the old image may take one last connection before it executes).
     /// Throws `.closed` when the daemon is gone or does not come back.
     package static func resume<T>(_ target: DaemonTarget, pid: Int32?, _ body: (ControlClient) throws -> T) throws -> (ControlClient, T) {
-        let deadline = ClientClock.monotonic() + patience
-        while ClientClock.monotonic() < deadline {
+        let deadline = SystemClock.monotonic() + patience
+        while SystemClock.monotonic() < deadline {
             guard let client = sameDaemon(target, pid: pid) else { break }
             do { return (client, try body(client)) } catch  where isHangUp(error) { usleep(50_000) }
         }

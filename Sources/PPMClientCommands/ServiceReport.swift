@@ -1,6 +1,7 @@
 import Glibc
 import PPMClient
 package import PPMMachine
+import SystemCalls
 
 /// Runs a request whose result is one item per service
 /// (`{name, ok, message}`) and prints `name: message` for each, as each
@@ -34,7 +35,7 @@ package struct ServiceReport {
         let exit = untilExit ? DaemonExitWatch(connection) : nil
         var args = args
         args["progress"] = .bool(true)
-        let asked = ClientClock.monotonic()
+        let asked = SystemClock.monotonic()
         var notices = StopNotices(patience: Self.patience)
         var reported = Set<String>()
         var failed = false
@@ -53,9 +54,9 @@ package struct ServiceReport {
         do {
             try connection.send(cmd, args)
             while true {
-                let timeout = quiet ? nil : notices.wait(at: ClientClock.monotonic() - asked)
+                let timeout = quiet ? nil : notices.wait(at: SystemClock.monotonic() - asked)
                 guard let reply = try connection.receiveReply(timeout: timeout) else {
-                    for line in notices.due(at: ClientClock.monotonic() - asked, done: reported) { print(line) }
+                    for line in notices.due(at: SystemClock.monotonic() - asked, done: reported) { print(line) }
                     fflush(nil)
                     continue
                 }

@@ -1,5 +1,6 @@
 import PPMMachine
 import PPMRuntime
+import SystemCalls
 
 /// The daemon's log on stderr, one line per message:
 /// `2026-01-02T03:04:05.678Z warn: text`; `debug` lines only with `--verbose`.

@@ -1,6 +1,7 @@
 import LuaKit
 package import PPMMachine
 import PPMRuntime
+import SystemCalls
 
 /// The hooks of each event (`SupervisorHooks`): the service's own
 /// (`on_start`, `on_exit` and its restart policy, deciding as in

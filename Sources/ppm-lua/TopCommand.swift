@@ -7,6 +7,7 @@ import PPMMachine
 import PPMProtocol
 import PPMRuntime
 import PPMTerminal
+import SystemCalls
 
 /// `ppm-lua top` (SPEC 11): a live full-screen view of the services, fed
 /// by one `watch` subscription; keys select, restart, stop or start a

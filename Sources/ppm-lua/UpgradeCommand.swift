@@ -4,6 +4,7 @@ import PPMClient
 import PPMClientCommands
 import PPMProtocol
 import PPMRuntime
+import SystemCalls
 
 /// `ppm-lua upgrade`: the daemon re-executes its binary in place.
 struct UpgradeCommand: ParsableCommand {

@@ -78,10 +78,10 @@ package final class ClientChannel: Sendable {
     /// Reads what is available into `buffer`, waiting for it; 0 when the
     /// daemon closed the connection, nil when `timeout` seconds passed first.
     func read(into buffer: inout [UInt8], timeout: Double?) -> Int? {
-        let deadline = timeout.map { ClientClock.monotonic() + $0 }
+        let deadline = timeout.map { SystemClock.monotonic() + $0 }
         while true {
             // A partial TLS record waits again, for what is left of `timeout`.
-            if let deadline, !readable(timeout: max(0, deadline - ClientClock.monotonic())) { return nil }
+            if let deadline, !readable(timeout: max(0, deadline - SystemClock.monotonic())) { return nil }
             let step: ChannelStep
             if let tls {
                 step = lock.withLock { _ in buffer.withUnsafeMutableBytes { tls.read(into: $0) } }

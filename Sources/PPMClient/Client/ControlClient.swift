@@ -1,6 +1,7 @@
 import CSystem
 import Glibc
 package import PPMMachine
+import SystemCalls
 
 /// The CLI's end of the control socket (or of a TCP listener, in TLS): one
 /// blocking connection.
@@ -90,7 +91,7 @@ package final class ControlClient {
     package func send(_ cmd: String, _ args: [String: JSONValue] = [:]) throws(Failure) {
         nextID += 1
         let line = ControlRequest(id: .int(nextID), cmd: cmd, args: args).line + "\n"
-        answerDeadline = answerTimeout.map { ClientClock.monotonic() + $0 }
+        answerDeadline = answerTimeout.map { SystemClock.monotonic() + $0 }
         guard channel.send(Array(line.utf8)) else {
             // A daemon that refuses a client says why before it hangs up.
             _ = try receiveReply(timeout: 1)
@@ -172,7 +173,7 @@ package final class ControlClient {
         while true {
             // Replies have no length limit: the framer never refuses one.
             if let line = try? framer.nextLine() { return line }
-            let answerLeft = answerDeadline.map { max(0, $0 - ClientClock.monotonic()) }
+            let answerLeft = answerDeadline.map { max(0, $0 - SystemClock.monotonic()) }
             let wait = [timeout, answerLeft].compactMap { $0 }.min()
             guard let n = channel.read(into: &chunk, timeout: wait) else {
                 if answerLeft != nil && answerLeft == wait, let limit = answerTimeout {

@@ -1,5 +1,6 @@
 import CSystem
 import Glibc
+import SystemCalls
 
 /// Waits for a local daemon's process to be gone (`quit`): watched through
 /// a pidfd opened before the request is sent, so a recycled pid is never
@@ -23,9 +24,9 @@ package final class DaemonExitWatch {
 
     /// Blocks until the process has exited (true) or `timeout` seconds passed (false).
     package func wait(timeout: Double) -> Bool {
-        let deadline = ClientClock.monotonic() + timeout
+        let deadline = SystemClock.monotonic() + timeout
         while true {
-            let left = deadline - ClientClock.monotonic()
+            let left = deadline - SystemClock.monotonic()
             if pidfd >= 0 {
                 var p = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
                 let n = poll(&p, 1, Int32(max(0, min(left, 3600)) * 1000))

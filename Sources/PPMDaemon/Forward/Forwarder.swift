@@ -2,6 +2,7 @@ import Glibc
 import PPMMachine
 import PPMRuntime
 import PPMScript
+import SystemCalls
 
 /// Output forwarding (SPEC 11): every captured line, once it is in its log
 /// file, also goes to the daemon's stdout (`NAME | line` or JSON Lines) or to

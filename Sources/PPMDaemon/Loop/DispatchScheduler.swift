@@ -3,6 +3,7 @@ import Dispatch
 import Glibc
 import PPMMachine
 import PPMRuntime
+import SystemCalls
 
 /// Timers on the daemon's loop queue. Durations run on the monotonic clock
 /// (a wall-clock step changes no runtime, uptime or backoff); wall time is

@@ -3,6 +3,7 @@ import PPMClient
 import PPMMachine
 import PPMProtocol
 import PPMRuntime
+import SystemCalls
 
 /// The daemon speaking systemd's `sd_notify` protocol to whatever started
 /// it (SPEC 9: a `Type=notify` unit sets `$NOTIFY_SOCKET`): `READY=1` once

@@ -1,6 +1,7 @@
 import CSystem
 import Glibc
 import PPMRuntime
+import SystemCalls
 
 /// Ends the processes still children of the daemon when it exits: helpers
 /// from `ppm.spawn` and orphans it adopted as a child subreaper (a

@@ -3,6 +3,7 @@ import Glibc
 import LuaKit
 import PPMMachine
 import PPMRuntime
+import SystemCalls
 
 /// The upgrader the watchdog re-executes (one per process).
 nonisolated(unsafe) private var guardedUpgrader: Upgrader?

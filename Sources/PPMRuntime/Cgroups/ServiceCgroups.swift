@@ -1,6 +1,7 @@
 import CSystem
 import Glibc
 import PPMMachine
+import SystemCalls
 
 /// One cgroup v2 per service, so that `stop` reaches every process a
 /// service started, also those that left its process group (`setsid`, a

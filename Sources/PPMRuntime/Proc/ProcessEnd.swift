@@ -1,5 +1,6 @@
 import CSystem
 import Glibc
+import SystemCalls
 
 /// When a process that has exited but is not reaped yet (a zombie) last
 /// ran: about when it exited, for an exit noticed late (a daemon that was

@@ -1,5 +1,6 @@
 import Glibc
 import Synchronization
+import SystemCalls
 
 /// Measures services from two reads of /proc (and of their cgroups): CPU %
 /// is the time used between the previous sample and now over the time
