@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Glibc
 import PPMRuntime
 import Testing
@@ -34,5 +35,28 @@ import Testing
         #expect(write(ends[1], "y", 1) == 1)
         MainLoop.serveSets(timeout: 0.05)
         #expect(served.count == 1)
+    }
+
+    /// A descriptor about to be closed leaves the set without a system call:
+    /// the epoll set still holds it until its close, which takes it out.
+    @Test func aDescriptorForgottenBeforeItsCloseLeavesTheSetWithTheClose() throws {
+        let loop = DispatchQueue(label: "main-loop-test")
+        let set = ReadinessSet(queue: loop, onMainLoop: true)
+        var ends: [Int32] = [-1, -1]
+        try #require(pipe(&ends) == 0)
+        defer { close(ends[1]) }
+        #expect(set.watch(ends[0]) { _ in })
+        func registered(_ fd: Int32) -> Bool {
+            let info = (try? String(contentsOfFile: "/proc/self/fdinfo/\(set.descriptor)", encoding: .utf8)) ?? ""
+            return info.split(separator: "\n").contains {
+                $0.hasPrefix("tfd: ") && $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first == "\(fd)"
+            }
+        }
+        #expect(registered(ends[0]))
+        set.forgetClosing(ends[0])
+        #expect(set.count == 0)
+        #expect(registered(ends[0]))  // no EPOLL_CTL_DEL
+        close(ends[0])
+        #expect(!registered(ends[0]))
     }
 }

@@ -90,6 +90,22 @@ final class ReadinessSet: @unchecked Sendable {
         _ = ppm_epoll_del(epollFD, fd)
     }
 
+    /// Stops watching `fd`, which its owner closes right after, without a
+    /// system call: closing the last descriptor of a file takes it out of
+    /// every epoll set. For descriptors only the daemon holds (sockets it
+    /// made with `SOCK_CLOEXEC`: a child's descriptor table never keeps
+    /// them, see `close_range` in spawn.c). Were a copy held somewhere
+    /// still, its readiness would be reported under this number until that
+    /// copy closes, to whoever watches the number then: every handler of a
+    /// short-lived descriptor tolerates a readiness that is not there.
+    func forgetClosing(_ fd: Int32) {
+        guard handlers.removeValue(forKey: fd) != nil else { return }
+        interests[fd] = nil
+    }
+
+    /// The set's epoll descriptor (-1 until the first watch).
+    var descriptor: Int32 { epollFD }
+
     /// The number of descriptors watched now.
     var count: Int { handlers.count }
 

@@ -18,8 +18,9 @@ final class ProbeRun: @unchecked Sendable {
     private var delivery: (() -> Void)?
     /// The connection, while one is open (watched in `sockets`).
     private(set) var fd: Int32 = -1
-    /// The timeout's timer, and when it fires (monotonic seconds).
-    var timer: TimerToken?
+    /// Its timeout (seconds), and when that is up (monotonic seconds): the
+    /// prober's `DeadlineTimer` ends it then.
+    var timeout = 0.0
     var deadline = 0.0
     /// Ends what the probe started beyond its socket (a helper process).
     var onEnd: (() -> Void)?
@@ -68,10 +69,8 @@ final class ProbeRun: @unchecked Sendable {
     }
 
     private func closeAll() {
-        timer?.cancel()
-        timer = nil
         if fd >= 0 {
-            sockets.forget(fd)
+            sockets.forgetClosing(fd)  // the close takes it out of the epoll set
             close(fd)
             fd = -1
         }
@@ -112,9 +111,16 @@ final class ProbeRun: @unchecked Sendable {
             connected()
         }
         // On loopback the handshake is over by now: no epoll change, no wake-up.
+        if Self.settledNow(socket) { return settled(.writable) }
+        // A readiness reported under this number may be a closed socket's (`forgetClosing`): looked at again.
+        let watched: (ReadinessSet.Readiness) -> Void = { readiness in if Self.settledNow(socket) { settled(readiness) } }
+        if !sockets.watch(socket, for: .writable, watched) { finish(.failed("\(endpoint): cannot watch the socket")) }
+    }
+
+    /// Whether the connection under way on `socket` is up or has failed.
+    private static func settledNow(_ socket: Int32) -> Bool {
         var now = pollfd(fd: socket, events: Int16(POLLOUT), revents: 0)
-        if poll(&now, 1, 0) == 1 { return settled(.writable) }
-        if !sockets.watch(socket, for: .writable, settled) { finish(.failed("\(endpoint): cannot watch the socket")) }
+        return poll(&now, 1, 0) == 1
     }
 
     /// Watches the connection for `interest`, calling `handler` on the loop.

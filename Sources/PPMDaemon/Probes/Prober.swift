@@ -1,11 +1,12 @@
 import Dispatch
 import Glibc
 import PPMMachine
+import PPMRuntime
 import PPMScript
 
 /// Runs probes (`tcp`, `http`, `exec`) on the daemon's loop without ever
 /// blocking it: non-blocking sockets in a `ReadinessSet`, commands as
-/// helper processes, a timer for each timeout. Each probe's completion is
+/// helper processes, the timeouts in one `DeadlineTimer`. Each probe's completion is
 /// called exactly once, on the loop and never inside `run`, unless the
 /// probe is cancelled first. Confined to the loop queue.
 final class Prober: @unchecked Sendable {
@@ -23,12 +24,19 @@ final class Prober: @unchecked Sendable {
     /// The spec of a service, for an `exec` probe run as it.
     var specOf: (String) -> ServiceSpec? = { _ in nil }
 
+    /// The probes under way by deadline: each fails when its time is up,
+    /// unless it is over by then.
+    private let timeouts: DeadlineTimer<ProbeRun>
+
     init(queue: DispatchQueue, sockets: ReadinessSet, clock: Scheduler, launch: @escaping ExecLauncher, endHelper: @escaping (Int32) -> Void) {
         self.queue = queue
         self.sockets = sockets
         self.clock = clock
         self.launch = launch
         self.endHelper = endHelper
+        timeouts = DeadlineTimer(scheduler: clock) { probe in
+            probe.finish(.failed("timed out after \(LuaSeconds.text(probe.timeout))"))
+        }
     }
 
     /// Starts `request`; `done` gets its result once, at the latest
@@ -42,8 +50,11 @@ final class Prober: @unchecked Sendable {
         let probe = ProbeRun(sockets: sockets, queue: queue, buffer: buffer, done: done)
         let handle = ProbeHandle { probe.cancel() }
         probe.handle = handle
+        probe.timeout = timeout
         probe.deadline = clock.now + timeout
-        probe.timer = clock.schedule(after: timeout) { probe.finish(.failed("timed out after \(LuaSeconds.text(timeout))")) }
+        // Probes mostly end in the order they started: those over leave from the front.
+        timeouts.dropFirst { $0.isOver }
+        timeouts.add(probe, at: probe.deadline)
         start(request, probe)
         probe.started()
         return handle
