@@ -68,8 +68,8 @@ import Testing
         // A health check goes on too (after its start period, as for a new run).
         _ = supervisor.handle(.add(testSpec("web") { $0.health = HealthSpec(probe: .tcp("127.0.0.1:1")) }))
         let web = supervisor.handle(.adopt("web", AdoptedProcess(pid: 8, age: 3, child: false)))
-        let (probe, _) = try! #require(armed(web, .probe))
-        #expect(supervisor.handle(.timer(probe)).contains { if case .probe = $0 { true } else { false } })
+        let plan = web.lazy.compactMap { if case .checkHealth(let plan) = $0 { plan } else { nil } }.first
+        #expect(plan?.firstAfter == 30 && plan?.tuning == HealthCheckTuning(pid: 8))
     }
 
     @Test func statusTextIsNotedPerRunAndBoundedAndAnEmptyOneClearsIt() {

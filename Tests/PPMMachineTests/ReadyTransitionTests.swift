@@ -26,6 +26,9 @@ import Testing
         effects.lazy.compactMap { if case .arm(let id, _) = $0, id.kind == kind { id } else { nil } }.first
     }
     func events(_ effects: [Effect]) -> [ServiceEvent] { effects.compactMap { if case .event(let e, _) = $0 { e } else { nil } } }
+    func plan(_ effects: [Effect]) -> HealthCheckPlan? {
+        effects.lazy.compactMap { if case .checkHealth(let plan) = $0 { plan } else { nil } }.first
+    }
 
     @Test func aNotifyServiceIsStartingUntilReadyAndOnlyThenItsDependentStarts() {
         let db = spec("db") { $0.ready = .notify }
@@ -98,7 +101,7 @@ import Testing
     @Test func healthFailuresRestartAfterExactlyFailuresChecksWithCauseUnhealthy() {
         let web = spec("web") { $0.health = HealthSpec(probe: .http("http://127.0.0.1:8080/")) }
         let effects = spawn(web, pid: 7)
-        #expect(effects.contains(.arm(TimerID(name: "web", kind: .probe, serial: 1), after: 30)))
+        #expect(plan(effects) == HealthCheckPlan(spec: web, firstAfter: 30, tuning: HealthCheckTuning(pid: 7)))
         func fail() -> [Effect] { supervisor.handle(.probed("web", pid: 7, .health, ok: false, message: "status 500")) }
         _ = supervisor.handle(.probed("web", pid: 7, .health, ok: true, message: nil))
         #expect(supervisor.snapshot("web")?.health == .healthy)
@@ -123,14 +126,38 @@ import Testing
         spawn(web, pid: 7)
         // Nothing is checked before readiness, the first check start_period + every after it.
         let ready = supervisor.handle(.ready("web", pid: 7))
-        let first = armed(ready, .probe)!
-        #expect(ready.contains(.arm(first, after: 65)))
-        let check = supervisor.handle(.timer(first))
-        #expect(check == [.probe(web, pid: 7, .health, .tcp("127.0.0.1:1"), timeout: 5)])
-        #expect(
-            supervisor.handle(.probed("web", pid: 7, .health, ok: true, message: nil)).contains { effect in
-                if case .arm(let id, 5) = effect { id.kind == .probe } else { false }
-            })
+        #expect(plan(ready) == HealthCheckPlan(spec: web, firstAfter: 65, tuning: HealthCheckTuning(pid: 7)))
+        #expect(armed(ready, .probe) == nil)  // the loop runs the checks (every 5 s after each answer)
+    }
+
+    /// Once healthy, a passing check with the same message changes nothing:
+    /// the loop is told so and keeps such answers back; any other answer
+    /// changes the tuning back.
+    @Test func aPassingCheckOfAHealthyServiceChangesNothingAndTheLoopIsToldSo() {
+        let web = spec("web") { $0.health = HealthSpec(probe: .http("http://127.0.0.1:8080/")) }
+        spawn(web, pid: 7)
+        let first = supervisor.handle(.probed("web", pid: 7, .health, ok: true, message: "HTTP 200 OK"))
+        #expect(first.contains(.tuneHealthChecks("web", HealthCheckTuning(pid: 7, quiet: true, quietMessage: "HTTP 200 OK"))))
+        #expect(events(first).map(\.kind) == [.healthy])
+        #expect(supervisor.handle(.probed("web", pid: 7, .health, ok: true, message: "HTTP 200 OK")) == [])
+        let other = supervisor.handle(.probed("web", pid: 7, .health, ok: true, message: "HTTP 204 No Content"))
+        #expect(other == [.tuneHealthChecks("web", HealthCheckTuning(pid: 7, quiet: true, quietMessage: "HTTP 204 No Content"))])
+        let failed = supervisor.handle(.probed("web", pid: 7, .health, ok: false, message: "HTTP 500"))
+        #expect(failed == [.tuneHealthChecks("web", HealthCheckTuning(pid: 7))])
+        #expect(supervisor.handle(.stop("web")).contains(.endHealthChecks("web")))
+    }
+
+    /// `MAINPID=` moves the run to another process: the checks name it from then on.
+    @Test func checksFollowTheMainProcess() {
+        let web = spec("web") {
+            $0.ready = .notify
+            $0.health = HealthSpec(probe: .tcp("127.0.0.1:1"))
+        }
+        spawn(web, pid: 7)
+        _ = supervisor.handle(.ready("web", pid: 7))
+        let moved = supervisor.handle(.notice("web", pid: 7, .mainPID(9, group: 7)))
+        #expect(moved.contains(.tuneHealthChecks("web", HealthCheckTuning(pid: 9))))
+        #expect(supervisor.handle(.exited(pid: 9, status: .exited(1))).contains(.endHealthChecks("web")))
     }
 
     @Test func onHealthDecidesAndNilOnlyReports() {

@@ -47,6 +47,8 @@ final class Service {
     var startCause: String?
     /// Armed timers by kind.
     var timers: [TimerID.Kind: TimerID] = [:]
+    /// What the loop was last told of the run's health checks; nil while none run.
+    var healthChecks: HealthCheckTuning?
     /// Told once the current stop has completed.
     var stopWaiters: [Waiter] = []
     /// Told once the restart asked on request has spawned (or failed to).

@@ -35,6 +35,14 @@ package enum Effect: Sendable, Equatable {
     /// Run a readiness probe or health check for the process `pid`; the
     /// loop answers with `probed` (within `timeout` seconds).
     case probe(ServiceSpec, pid: Int32, ProbePurpose, Probe, timeout: Double)
+    /// Run the health checks of a service's run by themselves (replacing
+    /// those of an earlier run): the loop answers with `probed` for each
+    /// check that may change something (`HealthCheckPlan`).
+    case checkHealth(HealthCheckPlan)
+    /// The run checked, or the answers that change nothing, changed.
+    case tuneHealthChecks(String, HealthCheckTuning)
+    /// End the service's health checks (the answer of one under way is dropped).
+    case endHealthChecks(String)
     /// Run a service's command (`pre_start`, `stop_cmd`, `post_stop`); the
     /// loop answers with `commandEnded` once it has ended.
     case runCommand(ServiceCommand)

@@ -18,6 +18,7 @@ extension Supervisor {
         default:
             return  // no process, or one that has been replaced
         }
+        tuneHealthChecks(service)  // checks name the run's main process (`MAINPID=`)
         persistKept(service)
     }
 

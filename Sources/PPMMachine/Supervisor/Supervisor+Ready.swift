@@ -64,7 +64,7 @@ extension Supervisor {
             arm(service, .watchdog, after: after)
         }
         guard let health = service.spec.health else { return }
-        arm(service, .probe, after: adopted ? health.every : health.startPeriod + health.every)
+        beginHealthChecks(service, after: adopted ? health.every : health.startPeriod + health.every)
     }
 
     /// `WATCHDOG=1` (or `=trigger`) from the current run.
@@ -76,25 +76,22 @@ extension Supervisor {
         service.phase = .running(run)
         arm(service, .watchdog, after: watchdog)
         // The watchdog alone judges health: its first ping is a passed check.
-        if run.health == .unhealthy || (run.health == nil && service.spec.health == nil) { checkPassed(service, run) }
+        if run.health == .unhealthy || (run.health == nil && service.spec.health == nil) {
+            checkPassed(service, run)
+            tuneHealthChecks(service)
+        }
     }
 
     /// How a failed check counts: one of `failures` in a row, or unhealthy at once (watchdog).
     enum FailureWeight { case one, immediately }
 
-    /// A probe's timer fired: ask the world to run it (the answer is `probed`).
+    /// A readiness probe's timer fired: ask the world to run it (the answer
+    /// is `probed`). Health checks run on the loop's own schedule
+    /// (`Supervisor+HealthChecks`).
     func probeDue(_ service: Service) {
-        switch service.phase {
-        case .starting(let run):
-            guard case .probe(let probe) = service.spec.ready else { return }
-            let timeout = min(service.spec.readyTimeout, max(2, service.spec.readyEvery))
-            effects.append(.probe(service.spec, pid: run.pid, .ready, probe, timeout: timeout))
-        case .running(let run):
-            guard let health = service.spec.health else { return }
-            effects.append(.probe(service.spec, pid: run.pid, .health, health.probe, timeout: health.timeout))
-        case .created, .disabled, .waiting, .preStarting, .launching, .stopping, .draining, .deciding, .down:
-            break
-        }
+        guard case .starting(let run) = service.phase, case .probe(let probe) = service.spec.ready else { return }
+        let timeout = min(service.spec.readyTimeout, max(2, service.spec.readyEvery))
+        effects.append(.probe(service.spec, pid: run.pid, .ready, probe, timeout: timeout))
     }
 
     /// A probe's answer for the process `pid`.
@@ -107,10 +104,10 @@ extension Supervisor {
             service.phase = .starting(run)
             arm(service, .probe, after: service.spec.readyEvery)
         case (.running(var run), .health) where run.pid == pid:
-            guard let health = service.spec.health else { return }
+            guard service.spec.health != nil else { return }
             run.probeMessage = message
-            arm(service, .probe, after: health.every)
             if ok { checkPassed(service, run) } else { checkFailed(service, run, message, at: .one) }
+            tuneHealthChecks(service)
         default:
             break  // an answer for an earlier process, or a phase that no longer checks
         }
@@ -132,9 +129,13 @@ extension Supervisor {
         var run = run
         run.healthFailures += 1
         let needed = weight == .immediately ? 1 : service.spec.health?.failures ?? 1
-        guard run.healthFailures >= needed, run.health != .unhealthy else { return service.phase = .running(run) }
+        guard run.healthFailures >= needed, run.health != .unhealthy else {
+            service.phase = .running(run)
+            return tuneHealthChecks(service)
+        }
         run.health = .unhealthy
         service.phase = .running(run)
+        tuneHealthChecks(service)
         persistKept(service)
         let hooked = service.spec.scriptedFields.contains("on_health")
         emit(.unhealthy, service, pid: run.pid, error: message, decide: hooked, extra: ["failures": .init(run.healthFailures)])

@@ -92,6 +92,7 @@ extension Supervisor {
         cancelTimer(service, .ready)
         cancelTimer(service, .probe)
         cancelTimer(service, .watchdog)
+        endHealthChecks(service)
         if run.pid != run.pgid, table.movedGroups[run.pgid] === service { table.movedGroups[run.pgid] = nil }
         service.lastExit = LastExit(
             result: status.result, signal: status.signal, runtime: runtime, time: now.wall, errno: run.errno,

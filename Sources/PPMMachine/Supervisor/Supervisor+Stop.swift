@@ -52,6 +52,7 @@ extension Supervisor {
             if let waiter { service.stopWaiters.append(waiter) }
             service.phase = .stopping(run, then: then)
             cancelTimer(service, .start)
+            endHealthChecks(service)
             if then == .restart { service.startCause = requestCause }
             beginStopLadder(service, run)
         case .preStarting(let at):

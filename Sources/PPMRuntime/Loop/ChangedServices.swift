@@ -50,6 +50,8 @@ package struct ChangedServices: Sendable, Equatable {
         case .journal(let entry): entry.name.map { note($0) }
         case .persist(let change): note(change.serviceName)
         case .runCommand(let command): note(command.spec.name)
+        case .checkHealth(let plan): note(plan.spec.name)
+        case .tuneHealthChecks(let name, _), .endHealthChecks(let name): note(name)
         case .signal, .arm, .cancel, .watchProcess, .endCommand, .done: break
         }
     }

@@ -55,6 +55,9 @@ package final class SupervisorLoop {
     private var recheck: TimerToken?
     /// What the running turn changed, while `changesObserver` is set.
     private var changes = ChangedServices()
+    /// The health checks of running services (`checkHealth` effects).
+    private lazy var healthChecks = HealthCheckLoop(
+        scheduler: scheduler, runner: { [weak self] in self?.probeRunner }, report: { [weak self] in self?.send($0) })
 
     package init(supervisor: Supervisor, spawner: Spawner, scheduler: Scheduler, journal: Journal) {
         self.supervisor = supervisor
@@ -222,6 +225,12 @@ package final class SupervisorLoop {
                 probeRunner.run(probe, purpose, for: spec, pid: pid, timeout: timeout) { [weak self] ok, message in
                     self?.send(.probed(name, pid: pid, purpose, ok: ok, message: message))
                 }
+            case .checkHealth(let plan):
+                healthChecks.start(plan)
+            case .tuneHealthChecks(let name, let tuning):
+                healthChecks.tune(name, tuning)
+            case .endHealthChecks(let name):
+                healthChecks.end(name)
             case .runCommand(let command):
                 guard let commandRunner else {
                     answers.append(.commandEnded(command.id, CommandResult(status: nil, error: "no command runner")))
