@@ -30,6 +30,9 @@ final class DispatchScheduler: Scheduler, @unchecked Sendable {
     private var actions: [UInt64: () -> Void] = [:]
     /// The deadline the timerfd is set to (nil: disarmed).
     private var armed: Double?
+    /// While due actions run: the timerfd is set once they have, for the
+    /// earliest timer then (those they schedule included), not at each.
+    private var firing = false
 
     init(queue: DispatchQueue) {
         self.queue = queue
@@ -60,7 +63,7 @@ final class DispatchScheduler: Scheduler, @unchecked Sendable {
         lock.run {
             serial.value = heap.push(due: due, leeway: leeway, token: token)
             actions[serial.value] = action
-            if armed.map({ due + leeway < $0 }) ?? true { arm(at: due + leeway) }
+            if !firing, armed.map({ due + leeway < $0 }) ?? true { arm(at: due + leeway) }
         }
         return token
     }
@@ -90,11 +93,15 @@ final class DispatchScheduler: Scheduler, @unchecked Sendable {
         let due = lock.run {
             let due = heap.popDue(at: now).compactMap { e in actions.removeValue(forKey: e.serial).map { (e.token, $0) } }
             armed = nil
-            if let next = heap.wakeTime() { arm(at: next) }
+            firing = true
             return due
         }
         // An action may cancel a timer due in the same batch: it does not run.
         for (token, action) in due where !token.isCancelled { action() }
+        lock.run {
+            firing = false
+            if let next = heap.wakeTime() { arm(at: next) }
+        }
     }
 
     /// Sets the timerfd to fire at `deadline` (monotonic seconds; at once if past).

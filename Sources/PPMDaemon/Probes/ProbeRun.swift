@@ -3,7 +3,8 @@ import Glibc
 import PPMMachine
 import PPMProtocol
 
-/// One probe under way: its socket, its timer, its helper, and the
+/// One probe under way: its socket, its helper (its timeout is the
+/// prober's `DeadlineTimer`'s), and the
 /// completion it must call exactly once. Whatever ends it first (the
 /// answer, the timeout, a cancel) closes the rest. Confined to the loop.
 final class ProbeRun: @unchecked Sendable {
@@ -24,7 +25,9 @@ final class ProbeRun: @unchecked Sendable {
     var deadline = 0.0
     /// Ends what the probe started beyond its socket (a helper process).
     var onEnd: (() -> Void)?
-    weak var handle: ProbeHandle?
+    /// The caller's handle, told when the probe completes. Held until then
+    /// (its cancel holds the probe: completing or cancelling ends the cycle).
+    var handle: ProbeHandle?
 
     init(sockets: ReadinessSet, queue: DispatchQueue, buffer: ReadBuffer, done: @escaping (ProbeResult) -> Void) {
         self.sockets = sockets
@@ -46,7 +49,9 @@ final class ProbeRun: @unchecked Sendable {
         closeAll()
         guard !starting else {
             // Never inside `run`: the caller gets its handle first.
-            delivery = { [weak handle] in
+            let handle = self.handle
+            self.handle = nil
+            delivery = {
                 handle?.finished()
                 done(result)
             }
@@ -57,12 +62,14 @@ final class ProbeRun: @unchecked Sendable {
             }
         }
         handle?.finished()
+        handle = nil
         done(result)
     }
 
     /// Ends the probe without calling its completion.
     func cancel() {
         delivery = nil
+        handle = nil
         guard done != nil else { return }
         done = nil
         closeAll()
@@ -127,7 +134,8 @@ final class ProbeRun: @unchecked Sendable {
     func watch(for interest: ReadinessSet.Readiness, _ handler: @escaping () -> Void) {
         let socket = fd
         guard socket >= 0 else { return }
-        if !sockets.watch(socket, for: interest, { [weak self] _ in if self?.fd == socket { handler() } }) {
+        // Held strongly: the set drops the handler when the probe closes its socket.
+        if !sockets.watch(socket, for: interest, { [self] _ in if fd == socket { handler() } }) {
             finish(.failed("cannot watch the socket"))
         }
     }

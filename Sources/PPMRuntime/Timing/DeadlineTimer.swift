@@ -6,47 +6,62 @@ package import PPMMachine
 /// heap entry each rather than a timer made and cancelled each.
 ///
 /// `fire` gets each item once its time has come, never before, earliest
-/// first. An item that no longer applies is its owner's to skip when it
-/// comes up (or to drop from the front with `dropFirst(while:)`).
-/// Confined to the scheduler's loop.
+/// first; an item added with a leeway may come up that much late, so that
+/// items due close together share one wake-up of the loop. An item that no
+/// longer applies is its owner's to skip when it comes up (or to drop from
+/// the front with `dropFirst(while:)`). Confined to the scheduler's loop.
+/// Inlinable: specialized for its item type where it is used.
 package final class DeadlineTimer<Item> {
-    private let scheduler: Scheduler
-    private let fire: (Item) -> Void
-    private var queue = DeadlineQueue<Item>()
+    @usableFromInline let scheduler: Scheduler
+    @usableFromInline let fire: (Item) -> Void
+    @usableFromInline var queue = DeadlineQueue<Item>()
     /// The scheduler's timer, and when it is due (infinity: none armed).
-    private var token: TimerToken?
-    private var armedAt = Double.infinity
+    @usableFromInline var token: TimerToken?
+    @usableFromInline var armedAt = Double.infinity
 
     /// An empty list on `scheduler`; `fire` runs on its loop.
+    @inlinable
     package init(scheduler: Scheduler, fire: @escaping (Item) -> Void) {
         self.scheduler = scheduler
         self.fire = fire
     }
 
+    /// How late something due in `seconds` may come up: 1 % of its time,
+    /// at most 5 ms (the rule of the loop's own timers).
+    @inlinable
+    package static func leeway(_ seconds: Double) -> Double { min(max(0, seconds) * 0.01, 0.005) }
+
     /// Items waiting (those that no longer apply included, until they come up).
+    @inlinable
     package var count: Int { queue.count }
 
-    /// `item` is due at `due` (monotonic seconds of the scheduler).
-    package func add(_ item: Item, at due: Double) {
-        queue.push(item, due: due)
-        if due < armedAt { arm(due) }
+    /// `item` is due at `due` (monotonic seconds of the scheduler), and may
+    /// come up to `leeway` seconds late.
+    @inlinable
+    package func add(_ item: Item, at due: Double, leeway: Double = 0) {
+        queue.push(item, due: due, leeway: leeway)
+        let latest = due + max(0, leeway)
+        if latest < armedAt { arm(latest) }
     }
 
     /// Drops the earliest items while `drop` says they no longer apply.
+    @inlinable
     package func dropFirst(while drop: (Item) -> Bool) { queue.dropFirst(while: drop) }
 
-    private func arm(_ due: Double) {
+    @inlinable
+    func arm(_ at: Double) {
         token?.cancel()
-        armedAt = due
-        token = scheduler.schedule(after: max(0, due - scheduler.now)) { [weak self] in self?.fired() }
+        armedAt = at
+        token = scheduler.schedule(after: max(0, at - scheduler.now)) { [weak self] in self?.fired() }
     }
 
-    private func fired() {
+    @inlinable
+    func fired() {
         token = nil
         armedAt = .infinity
         // What `fire` adds meanwhile arms the timer itself (nothing is armed now).
         let now = scheduler.now
         while let item = queue.popDue(at: now) { fire(item) }
-        if let next = queue.earliest, next < armedAt { arm(next) }
+        if let next = queue.earliestLatest, next < armedAt { arm(next) }
     }
 }
