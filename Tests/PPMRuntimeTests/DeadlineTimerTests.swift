@@ -7,15 +7,21 @@ import Testing
 /// Many deadlines on one timer of the scheduler (probe timeouts, health
 /// checks due): each fires once, in order, never before its time.
 @Suite struct DeadlineTimerTests {
+    /// An item: a name.
+    final class Named {
+        let name: String
+        init(_ name: String) { self.name = name }
+    }
+
     @Test func itemsFireInOrderAndNeverEarly() {
         let clock = ManualScheduler()
         let start = clock.now
         var fired: [(name: String, at: Double)] = []
-        let timer = DeadlineTimer<String>(scheduler: clock) { fired.append(($0, clock.now - start)) }
-        timer.add("c", at: start + 3)
-        timer.add("a", at: start + 1)
-        timer.add("b", at: start + 2)
-        timer.add("a2", at: start + 1)  // same time: in the order added
+        let timer = DeadlineTimer(scheduler: clock) { fired.append((($0 as! Named).name, clock.now - start)) }
+        timer.add(Named("c"), at: start + 3)
+        timer.add(Named("a"), at: start + 1)
+        timer.add(Named("b"), at: start + 2)
+        timer.add(Named("a2"), at: start + 1)  // same time: in the order added
         #expect(clock.pending == [1])  // one timer, for the earliest
         clock.advance(0.999)
         #expect(fired.isEmpty)
@@ -29,17 +35,37 @@ import Testing
         #expect(clock.pending.isEmpty && timer.count == 0)
     }
 
+    /// An item may come up as late as its leeway, so that items due close
+    /// together share one wake-up; never before it is due.
+    @Test func itemsWithALeewayShareAWakeUp() {
+        let clock = ManualScheduler()
+        let start = clock.now
+        var fired: [String] = []
+        let timer = DeadlineTimer(scheduler: clock) { fired.append(($0 as! Named).name) }
+        timer.add(Named("a"), at: start + 1, leeway: 0.005)
+        timer.add(Named("b"), at: start + 1.003, leeway: 0.005)
+        timer.add(Named("c"), at: start + 1.2, leeway: 0.005)
+        #expect(clock.pending.count == 1 && abs(clock.pending[0] - 1.005) < 1e-6)
+        clock.advance(1.005)
+        #expect(fired == ["a", "b"])
+        clock.advance(0.19)
+        #expect(fired == ["a", "b"])
+        clock.advance(0.01)
+        #expect(fired == ["a", "b", "c"])
+    }
+
     @Test func anEarlierItemMovesTheTimerAndItemsAddedWhileFiringWait() {
         let clock = ManualScheduler()
         let start = clock.now
         var fired: [String] = []
-        var timer: DeadlineTimer<String>!
-        timer = DeadlineTimer<String>(scheduler: clock) { name in
+        var timer: DeadlineTimer!
+        timer = DeadlineTimer(scheduler: clock) { item in
+            let name = (item as! Named).name
             fired.append(name)
-            if name == "first" { timer.add("again", at: clock.now + 5) }
+            if name == "first" { timer.add(Named("again"), at: clock.now + 5) }
         }
-        timer.add("late", at: start + 10)
-        timer.add("first", at: start + 2)
+        timer.add(Named("late"), at: start + 10)
+        timer.add(Named("first"), at: start + 2)
         #expect(clock.pending == [2])
         clock.advance(2)
         #expect(fired == ["first"] && clock.pending == [5])
@@ -51,9 +77,9 @@ import Testing
 
     @Test func itemsOverLeaveFromTheFront() {
         let clock = ManualScheduler()
-        let timer = DeadlineTimer<Int>(scheduler: clock) { _ in }
-        for i in 0..<5 { timer.add(i, at: clock.now + 1 + Double(i)) }
-        timer.dropFirst { $0 < 3 }
+        let timer = DeadlineTimer(scheduler: clock) { _ in }
+        for i in 0..<5 { timer.add(Named("\(i)"), at: clock.now + 1 + Double(i)) }
+        timer.dropFirst { Int(($0 as! Named).name)! < 3 }
         #expect(timer.count == 2)
     }
 }

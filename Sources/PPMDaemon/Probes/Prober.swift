@@ -26,7 +26,7 @@ final class Prober: @unchecked Sendable {
 
     /// The probes under way by deadline: each fails when its time is up,
     /// unless it is over by then.
-    private let timeouts: DeadlineTimer<ProbeRun>
+    private let timeouts: DeadlineTimer
 
     init(queue: DispatchQueue, sockets: ReadinessSet, clock: Scheduler, launch: @escaping ExecLauncher, endHelper: @escaping (Int32) -> Void) {
         self.queue = queue
@@ -34,7 +34,8 @@ final class Prober: @unchecked Sendable {
         self.clock = clock
         self.launch = launch
         self.endHelper = endHelper
-        timeouts = DeadlineTimer(scheduler: clock) { probe in
+        timeouts = DeadlineTimer(scheduler: clock) { item in
+            let probe = unsafeDowncast(item, to: ProbeRun.self)
             probe.finish(.failed("timed out after \(LuaSeconds.text(probe.timeout))"))
         }
     }
@@ -53,7 +54,7 @@ final class Prober: @unchecked Sendable {
         probe.timeout = timeout
         probe.deadline = clock.now + timeout
         // Probes mostly end in the order they started: those over leave from the front.
-        timeouts.dropFirst { $0.isOver }
+        timeouts.dropFirst { unsafeDowncast($0, to: ProbeRun.self).isOver }
         timeouts.add(probe, at: probe.deadline)
         start(request, probe)
         probe.started()

@@ -26,7 +26,7 @@ final class HealthCheckLoop {
     /// Hands an answer to the supervisor.
     private let report: (SupervisorInput) -> Void
     private var checks: [String: Checks] = [:]
-    private var due: DeadlineTimer<Checks>?
+    private var due: DeadlineTimer?
 
     init(scheduler: Scheduler, runner: @escaping () -> ProbeRunner?, report: @escaping (SupervisorInput) -> Void) {
         self.scheduler = scheduler
@@ -38,7 +38,7 @@ final class HealthCheckLoop {
     func start(_ plan: HealthCheckPlan) {
         let new = Checks(plan)
         checks.updateValue(new, forKey: plan.spec.name)?.ended = true
-        dueTimes().add(new, at: scheduler.now + plan.firstAfter, leeway: DeadlineTimer<Checks>.leeway(plan.firstAfter))
+        dueTimes().add(new, at: scheduler.now + plan.firstAfter, leeway: DeadlineTimer.leeway(plan.firstAfter))
     }
 
     /// What the supervisor tells of the run's checks now.
@@ -54,9 +54,9 @@ final class HealthCheckLoop {
     /// Services with checks running.
     var count: Int { checks.count }
 
-    private func dueTimes() -> DeadlineTimer<Checks> {
+    private func dueTimes() -> DeadlineTimer {
         if let due { return due }
-        let made = DeadlineTimer<Checks>(scheduler: scheduler) { [weak self] checks in self?.check(checks) }
+        let made = DeadlineTimer(scheduler: scheduler) { [weak self] checks in self?.check(unsafeDowncast(checks, to: Checks.self)) }
         due = made
         return made
     }
@@ -75,7 +75,7 @@ final class HealthCheckLoop {
     private func answered(_ checks: Checks, pid: Int32, ok: Bool, message: String?) {
         guard !checks.ended, let health = checks.plan.spec.health else { return }
         // Up to 1 % late (at most 5 ms): checks due close together share a wake-up of the loop.
-        dueTimes().add(checks, at: scheduler.now + health.every, leeway: DeadlineTimer<Checks>.leeway(health.every))
+        dueTimes().add(checks, at: scheduler.now + health.every, leeway: DeadlineTimer.leeway(health.every))
         guard !checks.tuning.changesNothing(pid: pid, ok: ok, message: message) else { return }
         report(.probed(checks.plan.spec.name, pid: pid, .health, ok: ok, message: message))
     }

@@ -1,47 +1,37 @@
 /// Items ordered by when they are due, earliest first (then in the order
 /// they were added): a binary min-heap. What no longer applies is left in
 /// and skipped by its owner when it comes up, or dropped from the top with
-/// `dropFirst(while:)`: removing costs no search. Inlinable: specialized
-/// for its item type where it is used (a probe's timeout, a health check).
-package struct DeadlineQueue<Item> {
-    @usableFromInline
-    struct Entry {
-        @usableFromInline var due: Double
-        /// The latest it may come up: `due` plus the lateness it allows.
-        @usableFromInline var latest: Double
-        @usableFromInline var serial: UInt64
-        @usableFromInline var item: Item
+/// `dropFirst(while:)`: removing costs no search. Not generic: its owners
+/// downcast their items (a generic heap used across modules was not
+/// specialized, and cost 3 % of the daemon's time with a thousand probes a second).
+package struct DeadlineQueue {
+    /// What is due: an object of its owner (a probe, a service's checks).
+    package typealias Item = AnyObject
 
-        @inlinable
-        init(due: Double, latest: Double, serial: UInt64, item: Item) {
-            self.due = due
-            self.latest = latest
-            self.serial = serial
-            self.item = item
-        }
+    private struct Entry {
+        var due: Double
+        /// The latest it may come up: `due` plus the lateness it allows.
+        var latest: Double
+        var serial: UInt64
+        var item: Item
     }
 
-    @usableFromInline var entries: [Entry] = []
-    @usableFromInline var nextSerial: UInt64 = 0
+    private var entries: [Entry] = []
+    private var nextSerial: UInt64 = 0
 
-    @inlinable
     package init() {}
 
     /// Items in the queue.
-    @inlinable
     package var count: Int { entries.count }
 
     /// When the earliest item is due (nil: none).
-    @inlinable
     package var earliest: Double? { entries.first?.due }
 
     /// The latest time the earliest item may come up (nil: none).
-    @inlinable
     package var earliestLatest: Double? { entries.first?.latest }
 
     /// Adds `item`, due at `due` (monotonic seconds), which may come up to
     /// `leeway` seconds late.
-    @inlinable
     package mutating func push(_ item: Item, due: Double, leeway: Double = 0) {
         nextSerial += 1
         entries.append(Entry(due: due, latest: due + max(0, leeway), serial: nextSerial, item: item))
@@ -55,20 +45,17 @@ package struct DeadlineQueue<Item> {
     }
 
     /// Removes and returns the earliest item if it is due at `now`.
-    @inlinable
     package mutating func popDue(at now: Double) -> Item? {
         guard let first = entries.first, first.due <= now else { return nil }
         return popFirst()
     }
 
     /// Drops the earliest items while `drop` says so (those that no longer apply).
-    @inlinable
     package mutating func dropFirst(while drop: (Item) -> Bool) {
         while let first = entries.first, drop(first.item) { _ = popFirst() }
     }
 
-    @inlinable
-    mutating func popFirst() -> Item {
+    private mutating func popFirst() -> Item {
         let last = entries.removeLast()
         guard !entries.isEmpty else { return last.item }
         let first = entries[0].item
@@ -87,8 +74,7 @@ package struct DeadlineQueue<Item> {
         return first
     }
 
-    @inlinable
-    func before(_ a: Int, _ b: Int) -> Bool {
+    private func before(_ a: Int, _ b: Int) -> Bool {
         entries[a].due < entries[b].due || (entries[a].due == entries[b].due && entries[a].serial < entries[b].serial)
     }
 }

@@ -10,17 +10,18 @@ package import PPMMachine
 /// items due close together share one wake-up of the loop. An item that no
 /// longer applies is its owner's to skip when it comes up (or to drop from
 /// the front with `dropFirst(while:)`). Confined to the scheduler's loop.
-/// Inlinable: specialized for its item type where it is used.
-package final class DeadlineTimer<Item> {
-    @usableFromInline let scheduler: Scheduler
-    @usableFromInline let fire: (Item) -> Void
-    @usableFromInline var queue = DeadlineQueue<Item>()
+package final class DeadlineTimer {
+    /// What is due: an object of the owner, who downcasts it (`unsafeDowncast`).
+    package typealias Item = AnyObject
+
+    private let scheduler: Scheduler
+    private let fire: (Item) -> Void
+    private var queue = DeadlineQueue()
     /// The scheduler's timer, and when it is due (infinity: none armed).
-    @usableFromInline var token: TimerToken?
-    @usableFromInline var armedAt = Double.infinity
+    private var token: TimerToken?
+    private var armedAt = Double.infinity
 
     /// An empty list on `scheduler`; `fire` runs on its loop.
-    @inlinable
     package init(scheduler: Scheduler, fire: @escaping (Item) -> Void) {
         self.scheduler = scheduler
         self.fire = fire
@@ -28,16 +29,13 @@ package final class DeadlineTimer<Item> {
 
     /// How late something due in `seconds` may come up: 1 % of its time,
     /// at most 5 ms (the rule of the loop's own timers).
-    @inlinable
     package static func leeway(_ seconds: Double) -> Double { min(max(0, seconds) * 0.01, 0.005) }
 
     /// Items waiting (those that no longer apply included, until they come up).
-    @inlinable
     package var count: Int { queue.count }
 
     /// `item` is due at `due` (monotonic seconds of the scheduler), and may
     /// come up to `leeway` seconds late.
-    @inlinable
     package func add(_ item: Item, at due: Double, leeway: Double = 0) {
         queue.push(item, due: due, leeway: leeway)
         let latest = due + max(0, leeway)
@@ -45,18 +43,15 @@ package final class DeadlineTimer<Item> {
     }
 
     /// Drops the earliest items while `drop` says they no longer apply.
-    @inlinable
     package func dropFirst(while drop: (Item) -> Bool) { queue.dropFirst(while: drop) }
 
-    @inlinable
-    func arm(_ at: Double) {
+    private func arm(_ at: Double) {
         token?.cancel()
         armedAt = at
         token = scheduler.schedule(after: max(0, at - scheduler.now)) { [weak self] in self?.fired() }
     }
 
-    @inlinable
-    func fired() {
+    private func fired() {
         token = nil
         armedAt = .infinity
         // What `fire` adds meanwhile arms the timer itself (nothing is armed now).
