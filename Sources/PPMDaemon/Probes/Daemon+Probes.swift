@@ -24,6 +24,6 @@ extension Daemon: ProbeRunner {
                 done(ok, message.isEmpty ? nil : message)
             }
         }
-        _ = prober.run(request, timeout: timeout) { result in done(result.ok, result.message) }
+        prober.runToEnd(request, timeout: timeout) { result in done(result.ok, result.message) }
     }
 }

@@ -48,9 +48,23 @@ final class Prober: @unchecked Sendable {
     /// while it starts (a refused connection) is delivered on a later turn.
     @discardableResult
     func run(_ request: ProbeRequest, timeout: Double, done: @escaping (ProbeResult) -> Void) -> ProbeHandle {
+        let handle = ProbeHandle()
+        launch(request, timeout: timeout, handle: handle, done: done)
+        return handle
+    }
+
+    /// `run` for a caller that never cancels (a health check, a readiness
+    /// probe): no handle is made.
+    func runToEnd(_ request: ProbeRequest, timeout: Double, done: @escaping (ProbeResult) -> Void) {
+        launch(request, timeout: timeout, handle: nil, done: done)
+    }
+
+    private func launch(_ request: ProbeRequest, timeout: Double, handle: ProbeHandle?, done: @escaping (ProbeResult) -> Void) {
         let probe = ProbeRun(sockets: sockets, queue: queue, buffer: buffer, done: done)
-        let handle = ProbeHandle { probe.cancel() }
-        probe.handle = handle
+        if let handle {
+            handle.onCancel { probe.cancel() }
+            probe.handle = handle
+        }
         probe.timeout = timeout
         probe.deadline = clock.now + timeout
         // Probes mostly end in the order they started: those over leave from the front.
@@ -58,7 +72,6 @@ final class Prober: @unchecked Sendable {
         timeouts.add(probe, at: probe.deadline)
         start(request, probe)
         probe.started()
-        return handle
     }
 
     /// Where HTTP answers are read into (one probe reads at a time, on the loop).
@@ -87,8 +100,15 @@ final class Prober: @unchecked Sendable {
     /// a URL names an address, never a name to resolve, so it stays right).
     private var httpRequests: [String: (target: ProbeTarget, request: [UInt8])] = [:]
 
+    /// The last URL asked for, and its target and request (most checks ask for one URL: no hashing).
+    private var lastHTTP: (url: String, target: ProbeTarget, request: [UInt8])?
+
     private func httpRequest(_ url: String, headers: [String: String]) throws(ProbeError) -> (ProbeTarget, [UInt8]) {
-        if headers.isEmpty, let known = httpRequests[url] { return known }
+        if headers.isEmpty, let last = lastHTTP, last.url == url { return (last.target, last.request) }
+        if headers.isEmpty, let known = httpRequests[url] {
+            lastHTTP = (url, known.target, known.request)
+            return known
+        }
         let target = try ProbeTarget.http(url)
         let request = try HTTPExchange.request(target, headers: headers)
         if headers.isEmpty {

@@ -5,6 +5,9 @@ package final class ProbeHandle {
 
     package init(onCancel: (() -> Void)? = nil) { self.onCancel = onCancel }
 
+    /// Sets what `cancel` does (an engine's handle made before its probe).
+    package func onCancel(_ action: @escaping () -> Void) { onCancel = action }
+
     /// Ends the probe; calling it again, or after the completion, does nothing.
     package func cancel() {
         let action = onCancel
