@@ -99,18 +99,3 @@ package func formatExit(_ exit: JSONValue?) -> String {
     if let code = exit["result"]?.intValue { return "exit \(code)" }
     return "-"
 }
-
-/// Number formatting without Foundation.
-package enum ClientText {
-    /// `value` with `decimals` digits after the point, rounded as printf's
-    /// `%.Nf` does (PPMRuntime's `Console.fixed`, which this module does not link).
-    package static func fixed(_ value: Double, decimals: Int) -> String {
-        precondition((0...20).contains(decimals))
-        return withVaList([value]) { args in
-            withUnsafeTemporaryAllocation(of: CChar.self, capacity: 400) { buffer in
-                _ = vsnprintf(buffer.baseAddress, buffer.count, "%.\(decimals)f", args)
-                return String(cString: buffer.baseAddress!)
-            }
-        }
-    }
-}
