@@ -25,7 +25,10 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        if json { return printJSON(raw: try client.callRaw("ls", parsing: false).raw) }
+        if json {
+            let connection = try client.connect()
+            do { return try printJSON(streaming: "ls", from: connection) } catch { throw fail(error) }
+        }
         ListView.show(try client.call("ls", ListView.tableFields))
     }
 }
