@@ -92,15 +92,14 @@ let package = Package(
             name: "ppm-lua", dependencies: ["PPMClientCommands"], path: "Sources/ppm-lua-front",
             linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]
         ),
-        // `ppm-lua-full`, the program the front hands on to (its sources: Sources/ppm-lua).
+        // `ppm-lua-full`, the program the front hands on to.
         .executableTarget(
             name: "ppm-lua-full",
             dependencies: [
                 "LuaKit", "PPMMachine", "PPMRuntime", "PPMScript", "PPMClient", "PPMClientCommands", "PPMProtocol", "PPMTerminal", "PPMDaemon",
-                "CSystem",
+                "CSystem", "SystemCalls",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            path: "Sources/ppm-lua"
+            ]
         ),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
         // The transition, through the loop on fakes (the loop is PPMRuntime's).

@@ -12,9 +12,13 @@
 // looks at what runs then: nothing (it leaves the timer off until the next
 // span), a span still within its deadline (it re-arms for that deadline), or
 // a span past it (the handler). So a busy loop costs the guard thread one
-// wake-up per limit, an idle one none after the first.
+// wake-up per limit. The main loop calls `ppm_stall_guard_idle` before it
+// blocks: with no span running the timer goes off (one system call, and one
+// more to arm it at the next turn), so an idle daemon has no wake-up at all,
+// not even one a limit after its last turn.
 // (A POSIX timer with SIGEV_THREAD would run the handler on a thread glibc
 // makes internally, which ThreadSanitizer does not know: it crashed.)
+#define _GNU_SOURCE
 #include "CLuaShim.h"
 
 #include <errno.h>
@@ -69,6 +73,7 @@ static void ensure_armed(int64_t at) {
 
 static void *guard_thread(void *unused) {
     (void)unused;
+    pthread_setname_np(pthread_self(), "ppm-guard");
     for (;;) {
         uint64_t expirations;
         ssize_t n = read(guard_fd, &expirations, sizeof expirations);
@@ -155,6 +160,21 @@ void ppm_stall_guard_disarm(void) { leave(); }
 void ppm_stall_guard_turn_begin(void) { enter(guard_fixed > 0 ? guard_fixed : 10, 1); }
 
 void ppm_stall_guard_turn_end(void) { leave(); }
+
+void ppm_stall_guard_idle(void) {
+    if (guard_fd < 0 || __atomic_load_n(&guard_spans, __ATOMIC_SEQ_CST) != 0) return;
+    int64_t armed = __atomic_load_n(&guard_armed_ns, __ATOMIC_SEQ_CST);
+    if (armed == 0 || !__atomic_compare_exchange_n(&guard_armed_ns, &armed, 0, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) return;
+    struct itimerspec off;
+    memset(&off, 0, sizeof off);
+    timerfd_settime(guard_fd, 0, &off, NULL);
+    /* A span another thread began meanwhile may have found the timer armed
+       (and left it), or armed it before the line above: arm it again. */
+    if (__atomic_load_n(&guard_spans, __ATOMIC_SEQ_CST) != 0) {
+        __atomic_store_n(&guard_armed_ns, 0, __ATOMIC_SEQ_CST);
+        ensure_armed(__atomic_load_n(&guard_deadline_ns, __ATOMIC_SEQ_CST));
+    }
+}
 
 void ppm_stall_guard_allow(double seconds) {
     if (guard_fd < 0 || guard_depth == 0) return;

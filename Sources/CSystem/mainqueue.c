@@ -64,9 +64,15 @@ static int watch_main_queue(void) {
     return 0;
 }
 
+static void (*idle_hook)(void);
+
+void ppm_main_loop_on_idle(void (*hook)(void)) { __atomic_store_n(&idle_hook, hook, __ATOMIC_RELEASE); }
+
 int ppm_main_loop_turn(ppm_main_loop_serve serve, int timeout_ms, int with_main_queue) {
     if (with_main_queue ? watch_main_queue() < 0 : main_loop_epoll() < 0) return -1;
     struct epoll_event events[64];
+    void (*hook)(void) = __atomic_load_n(&idle_hook, __ATOMIC_ACQUIRE);
+    if (hook && timeout_ms != 0) hook();
     int n = epoll_wait(root_epoll, events, 64, timeout_ms);
     if (n <= 0) return n < 0 && errno != EINTR ? -1 : 0;
     int queued = 0;

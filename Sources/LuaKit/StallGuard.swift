@@ -27,4 +27,8 @@ public enum StallGuard {
     /// Lets the running turn take `seconds` more from now (a wait that is
     /// meant to be long, such as `quit` ending the daemon's children).
     public static func allow(_ seconds: Double) { ppm_stall_guard_allow(seconds) }
+
+    /// What the loop calls before it blocks: with no turn or call running,
+    /// the timer goes off, so an idle daemon is never woken by the guard.
+    public static let idle: @convention(c) () -> Void = { ppm_stall_guard_idle() }
 }

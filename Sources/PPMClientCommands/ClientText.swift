@@ -1,5 +1,5 @@
 import Glibc
-import PPMClient
+package import PPMClient
 package import PPMMachine
 import SystemCalls
 
@@ -21,6 +21,14 @@ package func printJSON(raw: ArraySlice<UInt8>) {
     fflush(nil)
     raw.withUnsafeBytes { writeOut($0) }
     [UInt8(10)].withUnsafeBytes { writeOut($0) }
+}
+
+/// Asks `cmd` and prints its result as the daemon sends it, on one line,
+/// while it arrives (`ControlClient.streamResult`): `ls --json`, whose reply
+/// at 10,000 services is 7 MB, goes out without being held or parsed.
+package func printJSON(streaming cmd: String, from client: ControlClient) throws(ControlClient.Failure) {
+    fflush(nil)
+    try client.streamResult(cmd, to: writeOut)
 }
 
 /// Writes all of `bytes` to standard output (a failed write drops the rest, as `print` does).
@@ -90,19 +98,4 @@ package func formatExit(_ exit: JSONValue?) -> String {
     if let sig = exit["signal"]?.intValue { return "signal \(Signals.name(Int32(sig)))" }
     if let code = exit["result"]?.intValue { return "exit \(code)" }
     return "-"
-}
-
-/// Number formatting without Foundation.
-package enum ClientText {
-    /// `value` with `decimals` digits after the point, rounded as printf's
-    /// `%.Nf` does (PPMRuntime's `Console.fixed`, which this module does not link).
-    package static func fixed(_ value: Double, decimals: Int) -> String {
-        precondition((0...20).contains(decimals))
-        return withVaList([value]) { args in
-            withUnsafeTemporaryAllocation(of: CChar.self, capacity: 400) { buffer in
-                _ = vsnprintf(buffer.baseAddress, buffer.count, "%.\(decimals)f", args)
-                return String(cString: buffer.baseAddress!)
-            }
-        }
-    }
 }

@@ -1,4 +1,5 @@
 package import PPMMachine
+import SystemCalls
 
 /// The text form of journal events: time, type and name in columns, then
 /// the fields that apply as `key=value`; no trailing spaces.
@@ -30,7 +31,7 @@ package struct EventColumns {
             if key == "crashes" && v.intValue == 0 { continue }
             if ["added", "removed", "changed"].contains(key), v.arrayValue?.isEmpty == true { continue }
             switch v {
-            case .double(let d): extra.append("\(key)=\(ClientText.fixed(d, decimals: 3))")
+            case .double(let d): extra.append("\(key)=\(DecimalText.fixed(d, decimals: 3))")
             case .string(let s): extra.append("\(key)=\(s.split(separator: "\n").first.map(String.init) ?? "")")
             default: extra.append("\(key)=\(v.text)")
             }

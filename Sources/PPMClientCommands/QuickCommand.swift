@@ -33,7 +33,7 @@ package enum QuickCommand {
         case "status":
             StatusView.show(try target.connect().callRaw("status"), json: request.json)
         case "ls" where request.json:
-            printJSON(raw: try target.connect().callRaw("ls", parsing: false).raw)
+            try printJSON(streaming: "ls", from: target.connect())
         case "ls":
             ListView.show(try target.connect().call("ls", ListView.tableFields))
         case "events":

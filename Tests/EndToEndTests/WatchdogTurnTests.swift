@@ -62,10 +62,12 @@ import Testing
             })
         #expect(box.pid("web") == web)
         #expect(daemon.isRunning)
+        var quit: Output?
         #expect(
             eventually(20) {
                 drain()
-                return box.run(["quit"], deadline: 2)?.status == 0
-            })
+                quit = box.run(["quit"], deadline: 5)
+                return quit?.status == 0
+            }, "quit: \(quit.map { "\($0.status) \($0.stdout) \($0.stderr)" } ?? "no answer in 5 s"); daemon: \(drained.suffix(1500))")
     }
 }

@@ -8,6 +8,11 @@ import Testing
     /// Services in several states: running with env and groups, crashed with
     /// a last exit, waiting for a requirement, failing to spawn.
     private func snapshots() -> [ServiceSnapshot] {
+        services().supervisor.list()
+    }
+
+    /// The rig holding those services.
+    private func services() -> Rig {
         let rig = Rig()
         rig.add("web") { spec in
             spec.env = ["PORT": "8080", "QUOTE": "say \"hi\"\n", "A_FIRST": "1", "Z": "", "é": "x"]
@@ -24,7 +29,7 @@ import Testing
         rig.exit("db", .exited(3))
         rig.spawner.failing = ["web"]
         rig.exit("web", .signaled(9))
-        return rig.supervisor.list()
+        return rig
     }
 
     @Test func writtenBytesEqualTheBuiltValue() {
@@ -38,6 +43,27 @@ import Testing
                 #expect(String(decoding: writer.bytes, as: UTF8.self) == snapshot.json.text)
             }
         }
+    }
+
+    /// A local `ls` writes each object from the service's record (#23),
+    /// not from a snapshot: the same bytes, cgroup member or not.
+    @Test func listingWrittenFromTheRecordsEqualsTheSnapshots() {
+        let rig = services()
+        for root in [nil, "/sys/fs/cgroup/ppm-lua"] {
+            var writer = JSONWriter()
+            var objects = 0
+            rig.supervisor.writeList(to: &writer, cgroup: { name in root.map { "\($0)/\(name)" } }, written: { _ in objects += 1 })
+            let expected = rig.supervisor.list().map { snapshot in
+                var s = snapshot
+                s.cgroup = root.map { "\($0)/\(s.name)" }
+                return s.json.text
+            }
+            #expect(objects == 3)
+            #expect(String(decoding: writer.bytes, as: UTF8.self) == expected.joined(separator: ","))
+        }
+        // The states it went through are those the listing must show.
+        let states = rig.supervisor.list().map(\.state)
+        #expect(states.contains(.crashed) && states.contains(.waiting))
     }
 
     @Test func onlyTheAskedMembersAreWritten() throws {

@@ -84,4 +84,33 @@ private final class CannedServer: @unchecked Sendable {
         #expect(server.requests.count == 4)
         #expect(try JSONValue.parse(server.requests[0]) == .object(["id": .int(1), "cmd": .string("ls"), "args": .object([:])]))
     }
+    /// `ls --json` passes the result on while it arrives (#23): the bytes
+    /// the daemon sent, across reads of any size; other replies go the
+    /// checked way; a success line not closed by its `}` is refused.
+    @Test func streamedResultsAreTheBytesTheDaemonSent() throws {
+        let big = "[" + (0..<40_000).map { #"{"name":"s\#($0)","pid":null}"# }.joined(separator: ",") + "]"
+        let replies = [
+            #"{"id":1,"ok":true,"result":"# + big + "}",
+            #"{"ok": true, "id": 2, "result" : [ 1 , 2 ]}"#,
+            #"{"error":"ls: unknown field 'x'","id":3,"ok":false}"#,
+            #"{"id":4,"ok":true,"result":[1,2]]"#,
+        ]
+        let server = try CannedServer(replies: replies)
+        defer { server.finish() }
+        let client = try ControlClient(socket: server.path)
+        func streamed() throws(ControlClient.Failure) -> String {
+            var out: [UInt8] = []
+            try client.streamResult("ls") { out += $0 }
+            return String(decoding: out, as: UTF8.self)
+        }
+        #expect(try streamed() == big + "\n")
+        #expect(try streamed() == "[ 1 , 2 ]\n")
+        #expect(throws: ControlClient.Failure.self) { try streamed() }
+        do {
+            _ = try streamed()
+            Issue.record("a line not closed by its '}' was accepted")
+        } catch {
+            #expect(error.description.hasPrefix("malformed reply from the daemon"))
+        }
+    }
 }

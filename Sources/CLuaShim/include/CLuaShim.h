@@ -62,6 +62,9 @@ void ppm_stall_guard_turn_begin(void);
 void ppm_stall_guard_turn_end(void);
 /// Lets the running turn take `seconds` more from now (a quit that waits for children).
 void ppm_stall_guard_allow(double seconds);
+/// The loop is about to block: with no span running, the timer goes off
+/// (an idle daemon gets no wake-up from the guard).
+void ppm_stall_guard_idle(void);
 /// The fault of the last outermost call (enum ppm_lua_fault).
 int ppm_lua_last_fault(lua_State *L);
 /// "source:line" where Lua last ran while memory use was past half the cap

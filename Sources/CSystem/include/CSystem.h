@@ -173,6 +173,8 @@ void ppm_run_main_queue(ppm_main_loop_serve serve) __attribute__((noreturn));
 /// queue is then left alone. The count of ready descriptors, 0 at the limit,
 /// -1 on error.
 int ppm_main_loop_turn(ppm_main_loop_serve serve, int timeout_ms, int with_main_queue);
+/// Sets what the main loop calls before each wait that may block (NULL: nothing).
+void ppm_main_loop_on_idle(void (*hook)(void));
 /// Adds `fd` (typically an epoll set of its own) to the main loop's wait,
 /// for input, reported to `serve` as `token` (not 0); 0 or -1 with errno.
 /// Any thread may call it.

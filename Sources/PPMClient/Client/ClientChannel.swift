@@ -78,15 +78,21 @@ package final class ClientChannel: Sendable {
     /// Reads what is available into `buffer`, waiting for it; 0 when the
     /// daemon closed the connection, nil when `timeout` seconds passed first.
     func read(into buffer: inout [UInt8], timeout: Double?) -> Int? {
+        buffer.withUnsafeMutableBytes { read(into: $0, timeout: timeout) }
+    }
+
+    /// `read(into:timeout:)` into memory the caller holds (a reply streamed
+    /// through one buffer).
+    func read(into buffer: UnsafeMutableRawBufferPointer, timeout: Double?) -> Int? {
         let deadline = timeout.map { SystemClock.monotonic() + $0 }
         while true {
             // A partial TLS record waits again, for what is left of `timeout`.
             if let deadline, !readable(timeout: max(0, deadline - SystemClock.monotonic())) { return nil }
             let step: ChannelStep
             if let tls {
-                step = lock.withLock { _ in buffer.withUnsafeMutableBytes { tls.read(into: $0) } }
+                step = lock.withLock { _ in tls.read(into: buffer) }
             } else {
-                let n = (try? syscall { Glibc.read(fd, &buffer, buffer.count) }) ?? -1
+                let n = (try? syscall { Glibc.read(fd, buffer.baseAddress, buffer.count) }) ?? -1
                 step = n > 0 ? .bytes(n) : n == 0 ? .ended : .failed
             }
             switch step {

@@ -25,10 +25,10 @@ package final class ControlClient {
         }
     }
 
-    private let channel: ClientChannel
+    let channel: ClientChannel
     /// Reply lines, cut from what the channel reads.
-    private var framer = LineFramer()
-    private var nextID: Int64 = 0
+    var framer = LineFramer()
+    private(set) var nextID: Int64 = 0
 
     /// The default of `answerTimeout` for the CLI's commands.
     package static let standardAnswerTimeout = 30.0
@@ -173,21 +173,30 @@ package final class ControlClient {
         while true {
             // Replies have no length limit: the framer never refuses one.
             if let line = try? framer.nextLine() { return line }
-            let answerLeft = answerDeadline.map { max(0, $0 - SystemClock.monotonic()) }
-            let wait = [timeout, answerLeft].compactMap { $0 }.min()
-            guard let n = channel.read(into: &chunk, timeout: wait) else {
-                if answerLeft != nil && answerLeft == wait, let limit = answerTimeout {
-                    throw .failed("the daemon did not answer within \(Self.seconds(limit)) (--timeout to wait longer)")
-                }
-                return nil
-            }
-            if n <= 0, let alert = channel.tlsFailure, alert.contains("alert") {
-                throw .failed("the daemon refused this client's certificate (is it signed by the daemon's CA?): \(alert)")
-            }
-            if n <= 0 { throw .closed }
-            answerDeadline = nil  // it answers: what follows may take its time (a stop waits for its services)
+            let read = chunk.withUnsafeMutableBytes { buffer in Result { () throws(Failure) in try readSome(into: buffer, timeout: timeout) } }
+            guard let n = try read.get() else { return nil }
             framer.append(chunk[0..<n])
         }
+    }
+
+    /// Reads what the daemon sent next into `buffer` (at least one byte);
+    /// nil when `timeout` passes first. Throws once the daemon has hung up,
+    /// or when it has not begun to answer within `answerTimeout`.
+    func readSome(into buffer: UnsafeMutableRawBufferPointer, timeout: Double?) throws(Failure) -> Int? {
+        let answerLeft = answerDeadline.map { max(0, $0 - SystemClock.monotonic()) }
+        let wait = [timeout, answerLeft].compactMap { $0 }.min()
+        guard let n = channel.read(into: buffer, timeout: wait) else {
+            if answerLeft != nil && answerLeft == wait, let limit = answerTimeout {
+                throw .failed("the daemon did not answer within \(Self.seconds(limit)) (--timeout to wait longer)")
+            }
+            return nil
+        }
+        if n <= 0, let alert = channel.tlsFailure, alert.contains("alert") {
+            throw .failed("the daemon refused this client's certificate (is it signed by the daemon's CA?): \(alert)")
+        }
+        if n <= 0 { throw .closed }
+        answerDeadline = nil  // it answers: what follows may take its time (a stop waits for its services)
+        return n
     }
 }
 

@@ -112,14 +112,23 @@ extension ControlService {
         let room = Self.listPart + (64 << 10)
         var writer = ControlReply.okLineStart(request.id, capacity: min(room, count * (only == nil ? 800 : 160) + 4))
         writer.appendByte(UInt8(ascii: "["))
-        var first = true
-        supervisor.eachSnapshot { service in
-            if !first { writer.appendByte(UInt8(ascii: ",")) }
-            first = false
-            cgroups.fillCgroup(&service)
-            if connection.isRemote { service.spec = SecretEnv.masked(service.spec) }
-            service.write(to: &writer, only: only)
+        let sendPart = { (writer: inout JSONWriter) in
             if writer.bytes.count >= Self.listPart { connection.send(part: writer.takeBytes(capacity: room), last: false) }
+        }
+        if only == nil && !connection.isRemote {
+            // Whole objects for a local client: written from the records.
+            let placement = cgroups.serviceCgroups
+            supervisor.writeList(to: &writer, cgroup: { placement?.directory(for: $0) }, written: sendPart)
+        } else {
+            var first = true
+            supervisor.eachSnapshot { service in
+                if !first { writer.appendByte(UInt8(ascii: ",")) }
+                first = false
+                cgroups.fillCgroup(&service)
+                if connection.isRemote { service.spec = SecretEnv.masked(service.spec) }
+                service.write(to: &writer, only: only)
+                sendPart(&writer)
+            }
         }
         writer.appendByte(UInt8(ascii: "]"))
         writer.appendByte(UInt8(ascii: "}"))

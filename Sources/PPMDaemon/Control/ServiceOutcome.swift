@@ -1,5 +1,6 @@
 import PPMMachine
 import PPMRuntime
+import SystemCalls
 
 /// What a control request did to one service, as the client prints it:
 /// `{"name": "web", "ok": true, "message": "stopped (pid 123, 0.2 s)", "pid": 123}`.
@@ -86,5 +87,5 @@ struct ServiceOutcome {
     }
 
     /// "0.2 s", "12.0 s".
-    static func seconds(_ s: Double) -> String { Console.fixed(s, decimals: 1) + " s" }
+    static func seconds(_ s: Double) -> String { DecimalText.fixed(s, decimals: 1) + " s" }
 }

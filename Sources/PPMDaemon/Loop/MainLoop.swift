@@ -1,5 +1,6 @@
 import CSystem
 import Dispatch
+import LuaKit
 import PPMRuntime
 
 /// The main thread's loop (`ppm_run_main_queue`, Sources/CSystem/mainqueue.c):
@@ -46,8 +47,12 @@ enum MainLoop {
         MainLoop.lock.run { MainLoop.entries[token]?.set }?.serveOnMainThread()
     }
 
-    /// Runs the loop on the main thread, forever.
-    static func run() -> Never { ppm_run_main_queue(serve) }
+    /// Runs the loop on the main thread, forever; before each wait the
+    /// stall guard's timer goes off when nothing runs (no wake-up when idle).
+    static func run() -> Never {
+        ppm_main_loop_on_idle(StallGuard.idle)
+        ppm_run_main_queue(serve)
+    }
 
     /// One turn of the loop that serves its sets but leaves the main queue
     /// alone, waiting up to `timeout` seconds (tests, on any thread); the count

@@ -16,7 +16,7 @@ enum RemainingChildren {
         let settle = now() + 0.3
         while now() < settle {
             reap()
-            if list().isEmpty { return 0 }
+            if list().isEmpty && everyChild().isEmpty { return 0 }
             usleep(10_000)
         }
         let started = now()
@@ -24,7 +24,8 @@ enum RemainingChildren {
         var killed = false
         while true {
             reap()
-            let children = list()
+            var children = list()
+            if children.isEmpty { children = everyChild() }
             if children.isEmpty { return signalled.count }
             let late = now() - started >= grace
             for pid in children where !signalled.contains(pid) {
@@ -56,7 +57,13 @@ enum RemainingChildren {
         while ppm_wait_any(&kind, &code) > 0 {}
     }
 
-    private static func list() -> [Int32] {
+    /// The daemon's children as its threads' `children` files list them
+    /// (cheap however many processes the machine runs, but not a snapshot).
+    private static func list() -> [Int32] { ProcessTable.ownChildren() ?? everyChild() }
+
+    /// The daemon's children from the whole process table: the answer an
+    /// empty `list()` is confirmed with before the daemon stops looking.
+    private static func everyChild() -> [Int32] {
         let me = getpid()
         return ProcessTable.read().entries.filter { $0.ppid == me }.map(\.pid)
     }

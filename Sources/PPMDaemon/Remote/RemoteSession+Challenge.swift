@@ -1,6 +1,7 @@
 import PPMClient
 import PPMProtocol
 import PPMRuntime
+import SystemCalls
 
 /// The plaintext listener's challenge-response (`tls = false`, loopback
 /// only) and the idle timer of every session.
@@ -42,8 +43,8 @@ extension RemoteSession {
         if silent < idle, isAuthenticated { return armIdleTimer(after: idle - silent) }
         let message =
             isAuthenticated
-            ? "closed after \(Console.fixed(idle, decimals: 1)) s without a request (idle_timeout)"
-            : "closed: no authentication within \(Console.fixed(seconds, decimals: 1)) s"
+            ? "closed after \(DecimalText.fixed(idle, decimals: 1)) s without a request (idle_timeout)"
+            : "closed: no authentication within \(DecimalText.fixed(seconds, decimals: 1)) s"
         connection.send(ControlReply.error(.null, message))
         connection.closeAfterWrites()
     }

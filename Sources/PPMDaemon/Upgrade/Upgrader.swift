@@ -39,7 +39,7 @@ final class Upgrader {
         StallGuard.install(fixedSeconds: fixedSeconds) { seconds, lua in
             guard let upgrader = guardedUpgrader else { return }
             let what = lua != 0 ? "a Lua call" : "a loop turn"
-            _ = upgrader.reexec(cause: "watchdog: \(what) ran past \(Console.fixed(seconds, decimals: 1)) s", quiet: true)
+            _ = upgrader.reexec(cause: "watchdog: \(what) ran past \(DecimalText.fixed(seconds, decimals: 1)) s", quiet: true)
         }
     }
 

@@ -1,6 +1,7 @@
 import PPMMachine
 import PPMRuntime
 import PPMScript
+import SystemCalls
 
 /// The phrases `why` builds its paragraph from: times, spans, exits,
 /// readiness kinds.
@@ -8,7 +9,7 @@ extension WhyExplainer {
     /// `4.2 s`, `3 min 12 s`, `2 h 5 min`, `3 d 4 h`.
     static func span(_ seconds: Double) -> String {
         let s = max(0, seconds)
-        if s < 60 { return Console.fixed(s, decimals: 1) + " s" }
+        if s < 60 { return DecimalText.fixed(s, decimals: 1) + " s" }
         let whole = Int(s)
         func pair(_ big: Int, _ bigUnit: String, _ small: Int, _ smallUnit: String) -> String {
             small == 0 ? "\(big) \(bigUnit)" : "\(big) \(bigUnit) \(small) \(smallUnit)"

@@ -81,7 +81,23 @@ package struct JSONWriter {
         s.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
-    private mutating func writeInt(_ i: Int64) {
+    /// Appends text that is already JSON, known when compiling (`,"pid":`).
+    mutating func appendLiteral(_ s: StaticString) {
+        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// Appends `true` or `false`.
+    mutating func writeBool(_ b: Bool) {
+        append(b ? "true" : "false")
+    }
+
+    /// Appends `null`.
+    mutating func writeNull() {
+        append("null")
+    }
+
+    /// Appends an integer.
+    mutating func writeInt(_ i: Int64) {
         var n = i.magnitude
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
             var at = digits.count
@@ -95,7 +111,8 @@ package struct JSONWriter {
         }
     }
 
-    private mutating func writeDouble(_ d: Double) {
+    /// Appends a double as `write(.double(d))` does.
+    mutating func writeDouble(_ d: Double) {
         guard d.isFinite else { return append("null") }
         if d == 0 && d.sign == .minus { return append("-0.0") }
         if d == d.rounded(.towardZero) && d.magnitude < 1e15 {

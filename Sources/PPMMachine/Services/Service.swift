@@ -7,6 +7,14 @@ final class Service {
     /// The spec's members as JSON text, made at the first snapshot after
     /// the spec was set (`SpecFragments`).
     private var fragments: SpecFragments?
+
+    /// The spec's members as JSON text, made now if the spec changed since.
+    var specFragments: SpecFragments {
+        if let fragments { return fragments }
+        let made = SpecFragments(spec)
+        fragments = made
+        return made
+    }
     /// A run-time service: its changes go to the state file.
     let persist: Bool
     /// Where it is in its life, with that phase's data (`Phase`).
@@ -78,8 +86,7 @@ final class Service {
         var s = ServiceSnapshot(
             spec: spec, state: state, pid: run?.pid, starts: starts, restarts: restarts, crashes: crashes,
             uptime: run.map { now - $0.startedAt }, lastExit: lastExit, stdoutPath: stdoutPath, stderrPath: stderrPath)
-        if fragments == nil { fragments = SpecFragments(spec) }
-        s.specFragments = fragments
+        s.specFragments = specFragments
         s.held = held
         s.spawnFailures = spawnFailures
         s.crashesTotal = crashesTotal

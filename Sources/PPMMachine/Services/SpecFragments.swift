@@ -39,6 +39,33 @@ package struct SpecFragments: Sendable {
         self.offsets = offsets
     }
 
+    /// The spec members `ls` copies as runs, one after another between the
+    /// others (`Service.writeListing`): by member index, the first and last
+    /// of each run. Checked against `memberNames` and `specMembers` when made.
+    static let runs: [(first: Int, last: Int)] = {
+        let runs = [
+            ["autostart"], ["cmd"], ["dir", "env"], ["groups"], ["health_check", "hooks"], ["name", "once"], ["ready", "requires", "restart"],
+            ["stop_signal"], ["user"],
+        ]
+        precondition(Set(runs.joined()) == specMembers, "every spec member in one run")
+        return runs.map { names in
+            let indices = names.map { ServiceSnapshot.memberNames.firstIndex(of: $0)! }
+            precondition(indices == Array(indices[0]...indices[0] + names.count - 1), "a run's members follow each other")
+            return (indices[0], indices.last!)
+        }
+    }()
+
+    /// Calls `body` with the fragments' bytes and, for run `k` of `runs`,
+    /// where its fragments lie in them.
+    func withRuns<R>(_ body: (UnsafeBufferPointer<UInt8>, _ run: (Int) -> Range<Int>) -> R) -> R {
+        bytes.withUnsafeBufferPointer { all in
+            offsets.withUnsafeBufferPointer { offsets in
+                let runs = Self.runs
+                return body(all) { k in Int(offsets[runs[k].first])..<Int(offsets[runs[k].last + 1]) }
+            }
+        }
+    }
+
     /// The fragment of the member at `index`, `,"key":value`; nil when it is not a spec member.
     func fragment(_ index: Int) -> ArraySlice<UInt8>? {
         let start = Int(offsets[index])

@@ -135,10 +135,7 @@ package final class Supervisor {
     private func snapshot(_ service: Service, now: Double, keeping: Bool = true) -> ServiceSnapshot {
         var s = service.snapshot(now: now, keeping: keeping)
         s.stopTimeout = service.spec.stopTimeout ?? settings.stopTimeout
-        if case .waiting = service.phase {
-            s.waitingFor = service.spec.requires.filter { !isMet($0, for: service.spec) }
-            s.blocked = s.waitingFor.lazy.compactMap { self.neverMet($0, for: service.spec) }.first
-        }
+        if case .waiting = service.phase { (s.waitingFor, s.blocked) = waiting(service) }
         return s
     }
 

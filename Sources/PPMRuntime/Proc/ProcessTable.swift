@@ -79,7 +79,7 @@ package struct ProcessTable: Sendable {
     }
 
     /// The pid a /proc directory entry names, if its name is all digits.
-    private static func pid(named name: UnsafePointer<UInt8>) -> Int32? {
+    static func pid(named name: UnsafePointer<UInt8>) -> Int32? {
         var pid: Int32 = 0
         var length = 0
         while name[length] != 0 {

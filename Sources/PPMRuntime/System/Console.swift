@@ -17,16 +17,4 @@ package enum Console {
         guard poll(&p, 1, 0) == 1, p.revents & Int16(POLLOUT) != 0 else { return }
         try? writeAll(2, text)
     }
-
-    /// `value` with `decimals` digits after the point, rounded as printf's
-    /// `%.Nf` does (what `String(format:)` gave).
-    package static func fixed(_ value: Double, decimals: Int) -> String {
-        precondition((0...20).contains(decimals))
-        return withVaList([value]) { args in
-            withUnsafeTemporaryAllocation(of: CChar.self, capacity: 400) { buffer in
-                _ = vsnprintf(buffer.baseAddress, buffer.count, "%.\(decimals)f", args)
-                return String(cString: buffer.baseAddress!)
-            }
-        }
-    }
 }

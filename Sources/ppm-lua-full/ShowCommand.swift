@@ -6,6 +6,7 @@ import PPMMachine
 import PPMRuntime
 import PPMScript
 import PPMTerminal
+import SystemCalls
 
 /// `ppm-lua show NAME` (alias `desc`): the spec, the state and why.
 struct ShowCommand: ParsableCommand {
@@ -139,4 +140,4 @@ struct ShowCommand: ParsableCommand {
 }
 
 /// "0.2 s", "12.0 s".
-func formatSeconds(_ s: Double) -> String { Console.fixed(s, decimals: 1) + " s" }
+func formatSeconds(_ s: Double) -> String { DecimalText.fixed(s, decimals: 1) + " s" }

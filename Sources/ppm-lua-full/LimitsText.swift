@@ -1,5 +1,6 @@
 import PPMMachine
 import PPMRuntime
+import SystemCalls
 
 /// A service's cgroup limits and what it uses of them, as one line for
 /// `show` and `stats`: `memory_max 32M (using 12.5M), pids_max 20 (using 3),
@@ -28,6 +29,6 @@ enum LimitsText {
 
     /// Bytes as MiB with one decimal (`12.5M`).
     private static func size(_ bytes: Int64) -> String {
-        Console.fixed(Double(bytes) / 1_048_576, decimals: 1) + "M"
+        DecimalText.fixed(Double(bytes) / 1_048_576, decimals: 1) + "M"
     }
 }

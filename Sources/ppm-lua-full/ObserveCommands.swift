@@ -5,6 +5,7 @@ import PPMClientCommands
 import PPMMachine
 import PPMProtocol
 import PPMRuntime
+import SystemCalls
 
 /// `ppm-lua status`.
 struct StatusCommand: ParsableCommand {
@@ -24,7 +25,10 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        if json { return printJSON(raw: try client.callRaw("ls", parsing: false).raw) }
+        if json {
+            let connection = try client.connect()
+            do { return try printJSON(streaming: "ls", from: connection) } catch { throw fail(error) }
+        }
         ListView.show(try client.call("ls", ListView.tableFields))
     }
 }
@@ -47,8 +51,8 @@ struct StatsCommand: ParsableCommand {
                 let running = r["pid"]?.intValue != nil
                 return [
                     r["name"]?.stringValue ?? "?", r["pid"]?.intValue.map(String.init) ?? "-",
-                    running ? Console.fixed(r["cpu"]?.doubleValue ?? 0, decimals: 1) : "-",
-                    running ? Console.fixed(rss, decimals: 1) + " MiB" : "-",
+                    running ? DecimalText.fixed(r["cpu"]?.doubleValue ?? 0, decimals: 1) : "-",
+                    running ? DecimalText.fixed(rss, decimals: 1) + " MiB" : "-",
                     formatDuration(r["uptime"]?.doubleValue), String(r["restarts"]?.intValue ?? 0),
                 ] + (limited ? [LimitsText.line(r["limits"], verbose: false) ?? "-"] : [])
             })
