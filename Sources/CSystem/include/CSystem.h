@@ -86,7 +86,7 @@ enum {
 /// child has exec'd (0, `*pid` set) or failed: then an errno value, the
 /// failed step and a message like "/usr/bin/x: No such file or directory";
 /// the failed child (its pid in `*pid`, 0 if none was made) is already reaped.
-/// Safe to call from several threads (spawns are serialised).
+/// Safe to call from several threads (spawns on one context are serialised).
 int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, size_t error_size);
 
 /// How many spawns may run at once (`ppm_spawn_on`).
