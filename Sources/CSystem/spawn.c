@@ -24,7 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-// MARK: - State shared by all spawns (guarded by spawn_lock)
+// MARK: - Spawn contexts
 
 // ThreadSanitizer cannot follow a child that runs in the parent's memory
 // (clone with CLONE_VM: its runtime aborts in the child), so under it the
@@ -37,45 +37,66 @@
 #endif
 #endif
 
-/// Serialises spawns: they share the child stack and the signal list.
-/// A spawn holds it only while the child runs (until its exec or exit).
-static pthread_mutex_t spawn_lock = PTHREAD_MUTEX_INITIALIZER;
-
 /// Size of the child's stack; a guard page below it turns an overflow into
 /// a crash of the child instead of a write into our memory.
 enum { CHILD_STACK_SIZE = 64 * 1024 };
-static char *child_stack_top;
 
-/// Signals whose disposition the child sets back to SIG_DFL: those with a
-/// handler or SIG_IGN when last looked at, and SIGPIPE always.
-static int reset_signals[NSIG];
-static int reset_count;
-/// Set when dispositions may have changed; the next spawn looks again.
-static atomic_int reset_stale = 1;
+/// Low descriptor slots per context (see `slots` below).
+enum { SLOT_REPORT, SLOT_STDIN, SLOT_STDOUT, SLOT_STDERR, SLOT_NOTIFY, SLOT_COUNT };
 
-void ppm_spawn_signals_changed(void) { atomic_store(&reset_stale, 1); }
+/// What one spawn under way uses until its child has exec'd: the child's
+/// stack, the low descriptor slots its pipe ends pass through, and the list
+/// of signals it resets. Spawns on different contexts run at once (each
+/// calling thread waits for its own child), so that a batch of starts is
+/// not one long chain of clone-and-wait (`ppm_spawn_on`).
+struct spawn_context {
+    /// Held by a spawn only while its child runs (until its exec or exit).
+    pthread_mutex_t lock;
+    char *stack_top;
+    int slots[SLOT_COUNT];
+    /// Signals whose disposition the child sets back to SIG_DFL: those with
+    /// a handler or SIG_IGN when last looked at, and SIGPIPE always.
+    int reset_signals[NSIG];
+    int reset_count;
+    /// Set when dispositions may have changed; the next spawn looks again.
+    atomic_int reset_stale;
+};
+
+static struct spawn_context contexts[PPM_SPAWN_CONTEXTS] = {
+    [0 ... PPM_SPAWN_CONTEXTS - 1] = { .lock = PTHREAD_MUTEX_INITIALIZER, .reset_stale = 1 },
+};
+
+/// Guards the slot reservation (`ensure_slots`), shared by all contexts.
+static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void ppm_spawn_signals_changed(void) {
+    for (int i = 0; i < PPM_SPAWN_CONTEXTS; i++) atomic_store(&contexts[i].reset_stale, 1);
+}
 
 /// Low descriptor numbers kept for the spawner (on /dev/null between
-/// spawns): the report pipe and the child's stdin, stdout and stderr are
-/// dup'ed into them for the length of one spawn.
+/// spawns), SLOT_COUNT per context: the report pipe and the child's stdin,
+/// stdout and stderr are dup'ed into them for the length of one spawn.
 ///
 /// Why: the child shares our descriptor table (CLONE_FILES) and its first
 /// act is close_range(slot_end, ~0, CLOSE_RANGE_UNSHARE), which gives it a
 /// table of its own holding only the descriptors below `slot_end`. Copying
 /// the whole table instead (thousands of log pipe ends with many services)
-/// and closing it again at exec cost more than the rest of the spawn.
-enum { SLOT_REPORT, SLOT_STDIN, SLOT_STDOUT, SLOT_STDERR, SLOT_NOTIFY, SLOT_COUNT };
-static int slots[SLOT_COUNT];
+/// and closing it again at exec cost more than the rest of the spawn. (A
+/// child also keeps the other contexts' slots until its exec closes them:
+/// they are all close-on-exec.)
 /// /dev/null, put back into the slots after each spawn.
 static int null_fd = -1;
-/// One past the highest slot: the child keeps descriptors below it.
-static int slot_end;
+/// One past the highest slot: the child keeps descriptors below it. Set
+/// once (under slots_lock), read without the lock after.
+static atomic_int slot_end;
 
-/// Takes /dev/null and the slots (the lowest free numbers) once; 0 or an errno value.
-static int ensure_slots(void) {
-    if (slot_end > 0) return 0;
-    int taken[SLOT_COUNT + 1];
-    for (int i = 0; i <= SLOT_COUNT; i++) {
+/// Takes /dev/null and every context's slots (the lowest free numbers)
+/// once; 0 or an errno value.
+static int ensure_slots_locked(void) {
+    if (atomic_load(&slot_end) > 0) return 0;
+    enum { TAKEN = SLOT_COUNT * PPM_SPAWN_CONTEXTS + 1 };
+    int taken[TAKEN];
+    for (int i = 0; i < TAKEN; i++) {
         taken[i] = open("/dev/null", O_RDWR | O_CLOEXEC);
         // A closed stdin, stdout or stderr keeps this /dev/null (and passes
         // it on to children, as a closed one would surprise them): slots are above 2.
@@ -89,32 +110,40 @@ static int ensure_slots(void) {
             return e;
         }
     }
-    null_fd = taken[SLOT_COUNT];
-    for (int i = 0; i < SLOT_COUNT; i++) {
-        slots[i] = taken[i];
-        if (taken[i] + 1 > slot_end) slot_end = taken[i] + 1;
+    null_fd = taken[TAKEN - 1];
+    int end = 0;
+    for (int c = 0; c < PPM_SPAWN_CONTEXTS; c++) {
+        for (int i = 0; i < SLOT_COUNT; i++) {
+            int fd = taken[c * SLOT_COUNT + i];
+            contexts[c].slots[i] = fd;
+            if (fd + 1 > end) end = fd + 1;
+        }
     }
+    atomic_store(&slot_end, end);
     return 0;
 }
 
-int ppm_spawn_reserve(void) {
-    pthread_mutex_lock(&spawn_lock);
-    int e = ensure_slots();
-    pthread_mutex_unlock(&spawn_lock);
+static int ensure_slots(void) {
+    if (atomic_load(&slot_end) > 0) return 0;
+    pthread_mutex_lock(&slots_lock);
+    int e = ensure_slots_locked();
+    pthread_mutex_unlock(&slots_lock);
     return e;
 }
 
-/// Puts `fd` in `slot` for one spawn: the slot's number, -1 when `fd` is
-/// -1 (nothing to pass), or -2 when dup3 failed (errno set).
-static int fill_slot(int slot, int fd) {
+int ppm_spawn_reserve(void) { return ensure_slots(); }
+
+/// Puts `fd` in `slot` of `ctx` for one spawn: the slot's number, -1 when
+/// `fd` is -1 (nothing to pass), or -2 when dup3 failed (errno set).
+static int fill_slot(struct spawn_context *ctx, int slot, int fd) {
     if (fd < 0) return -1;
-    return dup3(fd, slots[slot], O_CLOEXEC) < 0 ? -2 : slots[slot];
+    return dup3(fd, ctx->slots[slot], O_CLOEXEC) < 0 ? -2 : ctx->slots[slot];
 }
 
-/// Puts /dev/null back in every slot, so that no pipe end stays open here
-/// (a helper's output pipe would never see its end of file).
-static void clear_slots(void) {
-    for (int i = 0; i < SLOT_COUNT; i++) dup3(null_fd, slots[i], O_CLOEXEC);
+/// Puts /dev/null back in every slot of `ctx`, so that no pipe end stays
+/// open here (a helper's output pipe would never see its end of file).
+static void clear_slots(struct spawn_context *ctx) {
+    for (int i = 0; i < SLOT_COUNT; i++) dup3(null_fd, ctx->slots[i], O_CLOEXEC);
 }
 
 #if !defined(__x86_64__) && !defined(__aarch64__)
@@ -136,19 +165,19 @@ static int raw_sigaction(int sig, const struct kernel_sigaction *new, struct ker
 }
 
 /// Lists the signals the child must reset. SIGKILL and SIGSTOP cannot be changed.
-static void refresh_reset_signals(void) {
-    reset_count = 0;
+static void refresh_reset_signals(struct spawn_context *ctx) {
+    ctx->reset_count = 0;
     for (int sig = 1; sig < NSIG; sig++) {
         if (sig == SIGKILL || sig == SIGSTOP) continue;
         struct kernel_sigaction sa;
         if (raw_sigaction(sig, NULL, &sa) < 0) continue;
-        if (sa.handler != SIG_DFL || sig == SIGPIPE) reset_signals[reset_count++] = sig;
+        if (sa.handler != SIG_DFL || sig == SIGPIPE) ctx->reset_signals[ctx->reset_count++] = sig;
     }
 }
 
-/// Maps the child stack once (with its guard page); 0 or an errno value.
-static int ensure_child_stack(void) {
-    if (child_stack_top) return 0;
+/// Maps the context's child stack once (with its guard page); 0 or an errno value.
+static int ensure_child_stack(struct spawn_context *ctx) {
+    if (ctx->stack_top) return 0;
     long page = sysconf(_SC_PAGESIZE);
     size_t size = (size_t)page + CHILD_STACK_SIZE;
     char *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -158,7 +187,7 @@ static int ensure_child_stack(void) {
         munmap(base, size);
         return e;
     }
-    child_stack_top = base + size;  // stacks grow down; mmap gives page alignment
+    ctx->stack_top = base + size;  // stacks grow down; mmap gives page alignment
     return 0;
 }
 
@@ -173,6 +202,9 @@ struct child_args {
     int keep_below;           // the child's own table keeps descriptors below this
     int cgroup_procs;         // cgroup.procs to write "0" to first (no CLONE_INTO_CGROUP), or -1
     const cpu_set_t *cpus;    // built by the parent; NULL: leave affinity alone
+    const int *reset_signals; // the context's list of signals to set back to SIG_DFL
+    int reset_count;
+    char *stack_top;          // the context's child stack
 };
 
 /// What the child writes to the report pipe when a step fails.
@@ -241,7 +273,7 @@ static int child_main(void *arg) {
     // 1. Handlers and SIG_IGN back to SIG_DFL, while everything is still
     //    blocked: a parent handler must never run here, in shared memory.
     static const struct kernel_sigaction dfl = { .handler = SIG_DFL };
-    for (int i = 0; i < reset_count; i++) raw_sigaction(reset_signals[i], &dfl, NULL);
+    for (int i = 0; i < a->reset_count; i++) raw_sigaction(a->reset_signals[i], &dfl, NULL);
 
     // 2. An empty mask: the service must see SIGTERM whatever thread spawned it.
     sigset_t empty;
@@ -330,7 +362,7 @@ static int child_main(void *arg) {
 /// cleared at the first refusal, after which the child joins by itself.
 static atomic_int clone3_joins = 1;
 
-/// Makes the child (all signals blocked, spawn_lock held): the pid, or -1
+/// Makes the child (all signals blocked, its context's lock held): the pid, or -1
 /// with errno. A child for a cgroup is made inside it with clone3 and
 /// CLONE_INTO_CGROUP (`*into_cgroup` set: a failure is the cgroup's). Moving
 /// it there afterwards through cgroup.procs, the fallback, waits for an RCU
@@ -345,7 +377,7 @@ static pid_t start_child(const ppm_spawn_spec *s, struct child_args *a, int *int
         ca.flags = (unsigned long long)(flags | CLONE_INTO_CGROUP);
         ca.pidfd = (unsigned long long)(uintptr_t)s->pidfd;
         ca.exit_signal = SIGCHLD;
-        ca.stack = (unsigned long long)(uintptr_t)(child_stack_top - CHILD_STACK_SIZE);
+        ca.stack = (unsigned long long)(uintptr_t)(a->stack_top - CHILD_STACK_SIZE);
         ca.stack_size = CHILD_STACK_SIZE;
         ca.cgroup = (unsigned long long)s->cgroup_fd;
         pid_t p = ppm_clone3(&ca, sizeof ca, child_main, a);
@@ -369,7 +401,7 @@ static pid_t start_child(const ppm_spawn_spec *s, struct child_args *a, int *int
     if (p > 0 && s->pidfd) *s->pidfd = (int)syscall(SYS_pidfd_open, p, 0);
     return p;
 #else
-    return clone(child_main, child_stack_top, flags | SIGCHLD, a, s->pidfd);
+    return clone(child_main, a->stack_top, flags | SIGCHLD, a, s->pidfd);
 #endif
 }
 
@@ -405,6 +437,11 @@ static int parent_error(int e, const char *what, int *step, char *error, size_t 
 }
 
 int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, size_t error_size) {
+    return ppm_spawn_on(0, spec, pid, step, error, error_size);
+}
+
+int ppm_spawn_on(int context, const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, size_t error_size) {
+    struct spawn_context *ctx = &contexts[(unsigned)context % PPM_SPAWN_CONTEXTS];
     *pid = 0;
     *step = PPM_STEP_NONE;
     if (spec->pidfd) *spec->pidfd = -1;
@@ -419,27 +456,30 @@ int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, si
     for (int i = 0; i < spec->ncpus; i++) {
         if (spec->cpus[i] >= 0 && spec->cpus[i] < CPU_SETSIZE) CPU_SET(spec->cpus[i], &cpus);
     }
-    pthread_mutex_lock(&spawn_lock);
+    pthread_mutex_lock(&ctx->lock);
     // Refresh the list of signals to reset if dispositions may have changed.
-    if (atomic_exchange(&reset_stale, 0)) refresh_reset_signals();
-    int e = ensure_child_stack();
+    if (atomic_exchange(&ctx->reset_stale, 0)) refresh_reset_signals(ctx);
+    int e = ensure_child_stack(ctx);
     const char *failed = "mmap";
     if (e == 0 && (e = ensure_slots()) != 0) failed = "open /dev/null";
-    struct child_args args = { spec, -1, -1, -1, -1, -1, slot_end, -1, spec->ncpus > 0 ? &cpus : NULL };
+    struct child_args args = {
+        spec, -1, -1, -1, -1, -1, atomic_load(&slot_end), -1, spec->ncpus > 0 ? &cpus : NULL,
+        ctx->reset_signals, ctx->reset_count, ctx->stack_top,
+    };
     if (e == 0) {
-        args.report = fill_slot(SLOT_REPORT, fds[1]);
-        args.stdin_fd = fill_slot(SLOT_STDIN, spec->stdin_fd);
-        args.stdout_fd = fill_slot(SLOT_STDOUT, spec->stdout_fd);
-        args.stderr_fd = fill_slot(SLOT_STDERR, spec->stderr_fd);
-        args.notify_fd = spec->notify_target >= 3 ? fill_slot(SLOT_NOTIFY, spec->notify_fd) : -1;
+        args.report = fill_slot(ctx, SLOT_REPORT, fds[1]);
+        args.stdin_fd = fill_slot(ctx, SLOT_STDIN, spec->stdin_fd);
+        args.stdout_fd = fill_slot(ctx, SLOT_STDOUT, spec->stdout_fd);
+        args.stderr_fd = fill_slot(ctx, SLOT_STDERR, spec->stderr_fd);
+        args.notify_fd = spec->notify_target >= 3 ? fill_slot(ctx, SLOT_NOTIFY, spec->notify_fd) : -1;
         if (args.report == -2 || args.stdin_fd == -2 || args.stdout_fd == -2 || args.stderr_fd == -2 || args.notify_fd == -2) {
             e = errno;
             failed = "dup3";
-            clear_slots();
+            clear_slots(ctx);
         }
     }
     if (e != 0) {
-        pthread_mutex_unlock(&spawn_lock);
+        pthread_mutex_unlock(&ctx->lock);
         close(fds[0]);
         close(fds[1]);
         return parent_error(e, failed, step, error, error_size);
@@ -455,8 +495,8 @@ int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, si
     int clone_errno = errno;
     // Here the child has exec'd or exited: the stack and `args` are free again.
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    clear_slots();
-    pthread_mutex_unlock(&spawn_lock);
+    clear_slots(ctx);
+    pthread_mutex_unlock(&ctx->lock);
     if (args.cgroup_procs >= 0) close(args.cgroup_procs);
 
     close(fds[1]);

@@ -17,7 +17,9 @@ extension ScriptState {
                 try host.addLive(table)
             } else {
                 let (spec, scripts) = try self.readSpec(table)
-                guard !self.declared.contains(where: { $0.name == spec.name }) else {
+                // By name in `declaredAt` (kept with `declared`): a scan of `declared`
+                // per service made a config of 10,000 services 50 million comparisons.
+                guard self.declaredAt[spec.name] == nil else {
                     throw LuaHostError("service '\(spec.name)': duplicate name (already declared above)")
                 }
                 self.declared.append(spec)

@@ -228,7 +228,7 @@ func reap(_ pid: Int32, seconds: Double = 10) -> PPMMachine.ExitStatus? {
 func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
 
 /// A field of /proc/PID/status, e.g. "SigBlk".
-private func procStatus(_ pid: Int32, _ field: String) -> String? {
+func procStatus(_ pid: Int32, _ field: String) -> String? {
     guard let text = read("/proc/\(pid)/status") else { return nil }
     for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
         return line.dropFirst(field.count + 1).trimmingCharacters(in: .whitespaces)

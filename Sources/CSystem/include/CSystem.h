@@ -86,8 +86,17 @@ enum {
 /// child has exec'd (0, `*pid` set) or failed: then an errno value, the
 /// failed step and a message like "/usr/bin/x: No such file or directory";
 /// the failed child (its pid in `*pid`, 0 if none was made) is already reaped.
-/// Safe to call from several threads (spawns are serialised).
+/// Safe to call from several threads (spawns on one context are serialised).
 int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, size_t error_size);
+
+/// How many spawns may run at once (`ppm_spawn_on`).
+#define PPM_SPAWN_CONTEXTS 2
+
+/// `ppm_spawn` on context `context` (0 ..< PPM_SPAWN_CONTEXTS; others wrap):
+/// spawns on different contexts run at once, each calling thread waiting
+/// for its own child's exec; those on one context are serialised.
+/// `ppm_spawn` is context 0.
+int ppm_spawn_on(int context, const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, size_t error_size);
 /// Takes the spawner's few low descriptor numbers now (the first spawn
 /// would otherwise): call it early, while low numbers are free, so that each
 /// child copies only a handful of descriptors. 0 or an errno value.

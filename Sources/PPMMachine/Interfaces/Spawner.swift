@@ -3,6 +3,9 @@ package protocol Spawner: AnyObject {
     /// Starts the service's process in its own process group (pgid = pid),
     /// its stdout/stderr on the given pipe ends (-1: the spec's files).
     func spawn(_ spec: ServiceSpec, output: ChildOutput) -> Result<Int32, SpawnFailure>
+    /// Starts each job as `spawn` does, possibly several at once; the
+    /// results in the jobs' order.
+    func spawnAll(_ jobs: [(spec: ServiceSpec, output: ChildOutput)]) -> [Result<Int32, SpawnFailure>]
     /// Sends `signal` to every process of the group.
     func signalGroup(_ pgid: Int32, _ signal: Int32)
     /// Whether any process of the group is still alive.
@@ -29,6 +32,10 @@ package protocol Spawner: AnyObject {
 
 /// Process groups only (fakes, and spawners without cgroups).
 extension Spawner {
+    /// One after another.
+    package func spawnAll(_ jobs: [(spec: ServiceSpec, output: ChildOutput)]) -> [Result<Int32, SpawnFailure>] {
+        jobs.map { spawn($0.spec, output: $0.output) }
+    }
     package func signalService(_ name: String, pgid: Int32, _ signal: Int32) { signalGroup(pgid, signal) }
 
     package func serviceAlive(_ name: String, pgid: Int32) -> Bool { groupAlive(pgid) }

@@ -154,10 +154,12 @@ package struct ServiceCgroups: Sendable, Equatable {
 
     /// Makes the service's cgroup anew when it exists and is empty: one a
     /// `cgroup.kill` reached (another program, or an earlier daemon) would
-    /// kill every child started in it (see `signal`).
+    /// kill every child started in it (see `signal`). One that does not
+    /// exist is made here (one path lookup: at a boot, the usual case).
     package func renew(_ name: String) {
         let dir = directory(for: name)
-        if access(dir, F_OK) == 0 && !populated(name) { rmdir(dir) }
+        if mkdir(dir, 0o755) == 0 { return }
+        if errno == EEXIST && !populated(name) { rmdir(dir) }
     }
 
     static func signal(_ dir: String, _ signal: Int32) {

@@ -28,6 +28,58 @@ extension SupervisorLoop {
         return result
     }
 
+    /// Spawns taken at once, at most: each holds the write ends of its pipes
+    /// until the group is done, a share of the daemon's reserve.
+    static let spawnGroup = 8
+
+    /// Starts a process of each spec, as `spawnService` does, several at
+    /// once (`Spawner.spawnAll`); the results in the specs' order. A
+    /// service with a notification pipe starts alone, in its turn.
+    func spawnServices(_ specs: [ServiceSpec]) -> [Result<Int32, SpawnFailure>] {
+        guard specs.count > 1 else { return specs.map(spawnService) }
+        var results: [Result<Int32, SpawnFailure>?] = Array(repeating: nil, count: specs.count)
+        var jobs: [(spec: ServiceSpec, output: ChildOutput)] = []
+        var places: [Int] = []
+        func startGroup() {
+            guard !jobs.isEmpty else { return }
+            let started = jobs.count == 1 ? [spawner.spawn(jobs[0].spec, output: jobs[0].output)] : spawner.spawnAll(jobs)
+            output?.spawned()
+            for (place, (job, result)) in zip(places, zip(jobs, started)) {
+                if case .failure(let failure) = result { descriptors?.failed(job.spec.name, failure) }
+                results[place] = result
+            }
+            jobs.removeAll(keepingCapacity: true)
+            places.removeAll(keepingCapacity: true)
+        }
+        for (place, spec) in specs.enumerated() {
+            if case .fd = spec.ready, notificationPipes != nil {
+                startGroup()
+                results[place] = spawnService(spec)
+                continue
+            }
+            if let refusal = descriptors?.admit(spec.name, cost: descriptorCost(spec)) {
+                results[place] = .failure(refusal)
+                continue
+            }
+            if let missing = spawner.limitsUnavailable(spec) {
+                write(
+                    JournalNote("limits_unavailable", name: spec.name, fields: ["limits": .init(missing.fields), "error": .string(missing.reason)]))
+            }
+            let ends = output?.childOutput(for: spec) ?? ChildOutput()
+            if output != nil && ((spec.stdout == nil && ends.stdout < 0) || (spec.stderr == nil && ends.stderr < 0)) {
+                let failure = DescriptorGate.exhausted(EMFILE)
+                descriptors?.failed(spec.name, failure)
+                results[place] = .failure(failure)
+                continue
+            }
+            jobs.append((spec, ends))
+            places.append(place)
+            if jobs.count == Self.spawnGroup { startGroup() }
+        }
+        startGroup()
+        return results.map { $0! }
+    }
+
     /// What a process of `spec` keeps open once started the first time: a
     /// pidfd, a pipe read end per captured stream (both ends while no fd
     /// holder keeps them), the read end of its notification pipe. Its log

@@ -169,11 +169,25 @@ package final class SupervisorLoop {
     }
 
     private func run(_ effects: [Effect], answers: inout [SupervisorInput], completed: inout [Waiter]) {
-        for effect in effects {
+        var next = 0
+        while next < effects.count {
+            let effect = effects[next]
+            next += 1
             if changesObserver != nil { changes.note(effect) }
             switch effect {
             case .spawn(let spec):
-                answers.append(.spawned(spec.name, spawnService(spec)))
+                // The spawns that follow it at once start together (a boot batch, `start all`).
+                var specs = [spec]
+                while next < effects.count, case .spawn(let following) = effects[next] {
+                    if changesObserver != nil { changes.note(effects[next]) }
+                    specs.append(following)
+                    next += 1
+                }
+                if specs.count == 1 {
+                    answers.append(.spawned(spec.name, spawnService(spec)))
+                } else {
+                    for (started, result) in zip(specs, spawnServices(specs)) { answers.append(.spawned(started.name, result)) }
+                }
             case .signal(let pgid, let sig):
                 spawner.signalGroup(pgid, sig.rawValue)
             case .signalService(let name, let pgid, let sig):

@@ -55,6 +55,9 @@ package final class WorkerThread: WorkQueue, @unchecked Sendable {
     /// Whether the caller runs on this thread.
     package var isCurrent: Bool { state.isCurrent }
 
+    /// Whether the thread was made (else work runs on the caller's thread).
+    package var isRunning: Bool { state.running }
+
     private final class State: @unchecked Sendable {
         private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
         private var jobs: [@Sendable () -> Void] = []

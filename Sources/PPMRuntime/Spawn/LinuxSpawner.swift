@@ -63,9 +63,15 @@ package final class LinuxSpawner: Spawner {
     package var limits: ServiceLimits?
     /// Services whose cgroup this daemon has made or checked (see `ServiceCgroups.renew`).
     private var renewedCgroups: Set<String> = []
+    /// The thread that spawns beside the caller's in `spawnAll`, made at
+    /// the first batch; nil when no thread could be made.
+    private(set) lazy var spawnHelper: WorkerThread? = {
+        let thread = WorkerThread(name: "ppm-lua.spawn")
+        return thread.isRunning ? thread : nil
+    }()
 
     /// Prepared commands by service name.
-    private(set) var prepared: [String: PreparedCommand] = [:]
+    var prepared: [String: PreparedCommand] = [:]
     /// Beyond this many names the cache starts over (services added and removed at run time).
     static let cacheLimit = 4096
     /// `baseEnvironment` as shared C strings, built at the first spawn after a change.
@@ -84,26 +90,40 @@ package final class LinuxSpawner: Spawner {
     /// With `cgroups`, the child joins the service's cgroup before anything
     /// else; failing that, the spawn fails naming the cgroup.
     package func spawn(_ spec: ServiceSpec, output: ChildOutput) -> Result<Int32, SpawnFailure> {
-        guard let cgroups else { return spawn(spec, stdinFD: -1, output: output) }
+        guard cgroups != nil else { return spawn(spec, stdinFD: -1, output: output) }
+        let target: CgroupTarget?
+        switch cgroupTarget(spec) {
+        case .success(let opened): target = opened
+        case .failure(let failure): return .failure(failure)
+        }
+        defer { target?.close() }
+        switch launch(spec, stdinFD: -1, output: output, cgroup: target) {
+        case .started(let pid): return .success(pid)
+        case .failed(let failure, let code, _, _): return .failure(Self.named(failure, code))
+        }
+    }
+
+    /// The service's cgroup, open for a child to start in (made or renewed
+    /// at its first start by this daemon), with its v1 hierarchies; nil
+    /// without cgroups. The caller closes it.
+    func cgroupTarget(_ spec: ServiceSpec) -> Result<CgroupTarget?, SpawnFailure> {
+        guard let cgroups else { return .success(nil) }
         if renewedCgroups.insert(spec.name).inserted { cgroups.renew(spec.name) }
         let fd: Int32
         switch cgroups.openDirectory(spec.name) {
         case .success(let opened): fd = opened
         case .failure(let failure): return .failure(failure)
         }
-        defer { close(fd) }
         var target = CgroupTarget(directory: fd, path: cgroups.directory(for: spec.name))
         if let limits {
             switch limits.prepare(spec) {
             case .success(let legacy): (target.legacyProcs, target.legacyPaths) = legacy
-            case .failure(let failure): return .failure(failure)
+            case .failure(let failure):
+                Glibc.close(fd)
+                return .failure(failure)
             }
         }
-        defer { for procs in target.legacyProcs { close(procs) } }
-        switch launch(spec, stdinFD: -1, output: output, cgroup: target) {
-        case .started(let pid): return .success(pid)
-        case .failed(let failure, let code, _, _): return .failure(Self.named(failure, code))
-        }
+        return .success(target)
     }
 
     /// Spawns with pipe ends as stdin/stdout/stderr (-1: use the spec's paths).
@@ -126,7 +146,7 @@ package final class LinuxSpawner: Spawner {
     }
 
     /// A failure for want of descriptors names the limit to raise.
-    private static func named(_ failure: SpawnFailure, _ code: Int32) -> SpawnFailure {
+    static func named(_ failure: SpawnFailure, _ code: Int32) -> SpawnFailure {
         DescriptorGate.isExhaustion(code) ? DescriptorGate.exhausted(code) : failure
     }
 
@@ -137,35 +157,48 @@ package final class LinuxSpawner: Spawner {
     /// One spawn, with the detail tests need (errno, step, the reaped pid).
     /// The `env_file`s are read at each spawn: a changed file gives a new command.
     func launch(_ spec: ServiceSpec, stdinFD: Int32, output: ChildOutput = ChildOutput(), cgroup: CgroupTarget? = nil) -> SpawnOutcome {
+        let command: PreparedCommand
+        let fresh: Bool
+        switch self.command(for: spec) {
+        case .success(let found): (command, fresh) = found
+        case .failure(let f): return .failed(f, errno: 0, step: Int32(PPM_STEP_SPAWN), pid: 0)
+        }
+        let outcome = run(command, stdinFD: stdinFD, output: output, cgroup: cgroup)
+        if !fresh && Self.isStalePath(outcome) {
+            // The cached executable is gone: search again, once.
+            prepared[spec.name] = nil
+            return launch(spec, stdinFD: stdinFD, output: output, cgroup: cgroup)
+        }
+        if fresh { keep(command, of: spec, after: outcome) }
+        return outcome
+    }
+
+    /// The command for a spawn of `spec`: the prepared one while it fits
+    /// (`fresh` false), else a new one (`fresh`: kept by `keep` once it ran).
+    func command(for spec: ServiceSpec) -> Result<(command: PreparedCommand, fresh: Bool), SpawnFailure> {
         var fileEnvironment: [String: String] = [:]
         if !spec.envFile.isEmpty {
             switch readEnvFiles(spec) {
             case .success(let variables): fileEnvironment = variables
-            case .failure(let f): return .failed(f, errno: 0, step: Int32(PPM_STEP_SPAWN), pid: 0)
+            case .failure(let f): return .failure(f)
             }
         }
         if let cached = prepared[spec.name], isCurrent(cached, for: spec), cached.fileEnvironment == fileEnvironment {
-            let outcome = run(cached, stdinFD: stdinFD, output: output, cgroup: cgroup)
-            guard Self.isStalePath(outcome) else { return outcome }
-            // The cached executable is gone: search again, once.
-            prepared[spec.name] = nil
+            return .success((cached, false))
         }
-        let command: PreparedCommand
         var marks = home.map { [ServiceFinder.homeVariable: $0, ServiceFinder.serviceVariable: spec.name] } ?? [:]
         if let extra = extraEnvironment?(spec) { marks.merge(extra) { $1 } }
-        switch PreparedCommand.make(
+        return PreparedCommand.make(
             spec, environment: currentEnvironment(), fileLimit: childFileLimit, marks: marks,
-            fileEnvironment: fileEnvironment)
-        {
-        case .success(let c): command = c
-        case .failure(let f): return .failed(f, errno: 0, step: Int32(PPM_STEP_SPAWN), pid: 0)
-        }
-        let outcome = run(command, stdinFD: stdinFD, output: output, cgroup: cgroup)
-        if !Self.execFailed(outcome) {
-            if prepared[spec.name] == nil && prepared.count >= Self.cacheLimit { prepared.removeAll() }
-            prepared[spec.name] = command
-        }
-        return outcome
+            fileEnvironment: fileEnvironment
+        ).map { ($0, true) }
+    }
+
+    /// Keeps a new command for the next spawns, unless its exec failed.
+    func keep(_ command: PreparedCommand, of spec: ServiceSpec, after outcome: SpawnOutcome) {
+        guard !Self.execFailed(outcome) else { return }
+        if prepared[spec.name] == nil && prepared.count >= Self.cacheLimit { prepared.removeAll() }
+        prepared[spec.name] = command
     }
 
     /// The variables of the spec's `env_file`s, each opened as the service's user.
@@ -197,7 +230,7 @@ package final class LinuxSpawner: Spawner {
     }
 
     /// An exec that failed because the path no longer names an executable.
-    private static func isStalePath(_ outcome: SpawnOutcome) -> Bool {
+    static func isStalePath(_ outcome: SpawnOutcome) -> Bool {
         guard case .failed(_, let err, let step, _) = outcome else { return false }
         return step == Int32(PPM_STEP_EXEC) && (err == ENOENT || err == EACCES)
     }

@@ -107,7 +107,11 @@ final class PreparedCommand {
 
     /// Starts the command; pipe ends (-1: none) replace the spec's
     /// stdin/stdout/stderr; with `cgroup`, the child joins it first.
-    func run(stdinFD: Int32, output: ChildOutput, pidfd: UnsafeMutablePointer<Int32>?, cgroup: CgroupTarget? = nil) -> SpawnOutcome {
+    /// Spawns on different `context`s (`ppm_spawn_on`) may run at once,
+    /// from different threads: this reads the command, never changes it.
+    func run(
+        stdinFD: Int32, output: ChildOutput, pidfd: UnsafeMutablePointer<Int32>?, cgroup: CgroupTarget? = nil, context: Int32 = 0
+    ) -> SpawnOutcome {
         var s = template
         s.stdin_fd = stdinFD
         s.stdout_fd = output.stdout
@@ -129,7 +133,7 @@ final class PreparedCommand {
                     s.v1_cgroup_path = legacyPath
                     return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 512) { message in
                         message[0] = 0
-                        let rc = ppm_spawn(&s, &pid, &step, message.baseAddress, message.count)
+                        let rc = ppm_spawn_on(context, &s, &pid, &step, message.baseAddress, message.count)
                         if rc == 0 { return .started(pid) }
                         return .failed(SpawnFailure(String(cString: message.baseAddress!)), errno: rc, step: step, pid: pid)
                     }
@@ -198,6 +202,12 @@ struct CgroupTarget {
     var legacyProcs: [Int32] = []
     /// Those cgroups' directories, for an error naming them.
     var legacyPaths: [String] = []
+
+    /// Closes the directory and the v1 `cgroup.procs` files.
+    func close() {
+        Glibc.close(directory)
+        for procs in legacyProcs { Glibc.close(procs) }
+    }
 }
 
 /// uid, gid and supplementary groups a child switches to.
