@@ -77,6 +77,8 @@ extension SupervisorLoop {
             if jobs.count == Self.spawnGroup { startGroup() }
         }
         startGroup()
+        // The write end a refused job's other stream was given, when no group started after it.
+        output?.spawned()
         return results.map { $0! }
     }
 

@@ -64,11 +64,16 @@ package final class LinuxSpawner: Spawner {
     /// Services whose cgroup this daemon has made or checked (see `ServiceCgroups.renew`).
     private var renewedCgroups: Set<String> = []
     /// The thread that spawns beside the caller's in `spawnAll`, made at
-    /// the first batch; nil when no thread could be made.
-    private(set) lazy var spawnHelper: WorkerThread? = {
-        let thread = WorkerThread(name: "ppm-lua.spawn")
-        return thread.isRunning ? thread : nil
-    }()
+    /// the first batch; nil when no thread could be made (tried again at
+    /// the next batch: a pids limit reached once does not last).
+    var spawnHelper: WorkerThread? {
+        if spawnThread == nil {
+            let thread = WorkerThread(name: "ppm-lua.spawn")
+            if thread.isRunning { spawnThread = thread }
+        }
+        return spawnThread
+    }
+    private var spawnThread: WorkerThread?
 
     /// Prepared commands by service name.
     var prepared: [String: PreparedCommand] = [:]
