@@ -35,6 +35,27 @@ import Testing
         #expect(clock.pending.isEmpty && timer.count == 0)
     }
 
+    /// Items due together come up at most `perFiring` at a time: what else
+    /// waits on the loop (here an action scheduled meanwhile, as a `status`
+    /// request is) runs between, before the rest of them.
+    @Test func manyItemsDueTogetherLeaveTheLoopBetweenFirings() {
+        let clock = ManualScheduler()
+        let start = clock.now
+        var order: [String] = []
+        let timer = DeadlineTimer(scheduler: clock) { item in
+            let name = (item as! Named).name
+            if name == "0" { _ = clock.schedule(after: 0) { order.append("other") } }
+            order.append(name)
+        }
+        for i in 0..<40 { timer.add(Named("\(i)"), at: start + 1) }
+        clock.advance(1)
+        let limit = DeadlineTimer.perFiring
+        #expect(order.count == 41)
+        #expect(order.firstIndex(of: "other") == limit, "\(order)")
+        #expect(order.filter { $0 != "other" } == (0..<40).map { "\($0)" })
+        #expect(clock.pending.isEmpty && timer.count == 0)
+    }
+
     /// An item may come up as late as its leeway, so that items due close
     /// together share one wake-up; never before it is due.
     @Test func itemsWithALeewayShareAWakeUp() {
