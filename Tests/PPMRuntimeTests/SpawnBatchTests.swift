@@ -1,12 +1,13 @@
+import CSystem
 import Glibc
 import PPMMachine
 import Testing
 
 @testable import PPMRuntime
 
-/// `LinuxSpawner.spawnAll`: several spawns at once (two threads, one spawn
-/// context each), with the results in the jobs' order and every child set
-/// up as a lone spawn's is.
+/// `LinuxSpawner.spawnAll`: several spawns at once (the caller's thread and
+/// three helpers, one spawn context each), with the results in the jobs'
+/// order and every child set up as a lone spawn's is.
 @Suite(.serialized) struct SpawnBatchTests {
     @Test func eachJobGetsItsOwnResultInOrderAndAFailureStaysItsOwn() {
         let spawner = LinuxSpawner()
@@ -31,7 +32,18 @@ import Testing
         #expect(spawner.prepared["job3"] != nil)
     }
 
-    @Test func childrenOfEitherThreadGetAnEmptyMaskNoIgnoredSignalsAndTheirOwnGroup() throws {
+    @Test func aBatchWaitsForFourChildrenAtOnce() {
+        let spawner = LinuxSpawner()
+        let jobs = (0..<8).map { n in (spec: ServiceSpec(name: "quick\(n)", cmd: ["/bin/true"]), output: ChildOutput()) }
+        let pids = spawner.spawnAll(jobs).compactMap { try? $0.get() }
+        for pid in pids { #expect(reap(pid) == .exited(0)) }
+        #expect(pids.count == jobs.count)
+        // Three threads beside the caller's, each on a spawn context of its own.
+        #expect(spawner.spawnHelpers.count == 3)
+        #expect(PPM_SPAWN_CONTEXTS == 4)
+    }
+
+    @Test func childrenOfEveryThreadGetAnEmptyMaskNoIgnoredSignalsAndTheirOwnGroup() throws {
         let oldPipe = signal(SIGPIPE, SIG_IGN)
         LinuxSpawner.signalDispositionsChanged()
         defer {

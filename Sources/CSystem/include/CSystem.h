@@ -90,7 +90,7 @@ enum {
 int ppm_spawn(const ppm_spawn_spec *spec, pid_t *pid, int *step, char *error, size_t error_size);
 
 /// How many spawns may run at once (`ppm_spawn_on`).
-#define PPM_SPAWN_CONTEXTS 2
+#define PPM_SPAWN_CONTEXTS 4
 
 /// `ppm_spawn` on context `context` (0 ..< PPM_SPAWN_CONTEXTS; others wrap):
 /// spawns on different contexts run at once, each calling thread waiting

@@ -8,10 +8,11 @@ import Synchronization
 /// clone(CLONE_VFORK) until its child has exec'd, and on a busy machine the
 /// child often waits for a core first; one after another, those waits add
 /// up (at 10,000 services, most of the start). Here the loop's thread and
-/// the spawner's own thread each wait for a child of their own
-/// (`ppm_spawn_on`, one spawn context each), while everything else of the
-/// spawns (cgroups, commands, pidfd watches, the cache) stays on the loop's
-/// thread, before and after.
+/// the spawner's own threads (three: more children on their way to exec
+/// than cores, so that a core is seldom idle while the others wait) each
+/// wait for a child of their own (`ppm_spawn_on`, one spawn context each),
+/// while everything else of the spawns (cgroups, commands, pidfd watches,
+/// the cache) stays on the loop's thread, before and after.
 extension LinuxSpawner {
     /// Starts each job like `spawn(_:output:)`; the results in the same order.
     package func spawnAll(_ jobs: [(spec: ServiceSpec, output: ChildOutput)]) -> [Result<Int32, SpawnFailure>] {
@@ -36,7 +37,7 @@ extension LinuxSpawner {
             }
         }
         let batch = BatchSpawn(ready, watching: childWatcher != nil)
-        batch.run(helper: spawnHelper)
+        batch.run(helpers: spawnHelpers)
         for (item, (outcome, pidfd)) in zip(ready, batch.outcomes) {
             let spec = jobs[item.index].spec
             var final = outcome
@@ -60,10 +61,10 @@ extension LinuxSpawner {
 }
 
 /// The parallel part of `spawnAll`: the prepared spawns, taken in turn by
-/// the calling thread (context 0) and the helper thread (context 1); each
-/// writes only its own items' outcomes. `@unchecked Sendable`: the items
-/// are read-only while both threads run, `outcomes` is written at distinct
-/// indices, and the caller reads it only after the helper's part ended.
+/// the calling thread (context 0) and the helper threads (contexts 1, 2,
+/// …); each writes only its own items' outcomes. `@unchecked Sendable`:
+/// the items are read-only while the threads run, `outcomes` is written at
+/// distinct indices, and the caller reads it only after every helper's part ended.
 final class BatchSpawn: @unchecked Sendable {
     /// One spawn to run: where its result goes, and what it needs.
     struct Item {
@@ -94,16 +95,21 @@ final class BatchSpawn: @unchecked Sendable {
     /// Each item's outcome and pidfd (-1: none), in the items' order.
     var outcomes: UnsafeMutableBufferPointer<(SpawnOutcome, Int32)> { storage }
 
-    /// Runs every item, on this thread and on `helper`; returns when all ran.
-    func run(helper: WorkerThread?) {
-        guard items.count > 1, let helper, !helper.isCurrent else { return work(context: 0) }
+    /// Runs every item, on this thread and on `helpers` (as many as there
+    /// are items beside this thread's first, one spawn context each);
+    /// returns when all ran.
+    func run(helpers: [WorkerThread]) {
+        let helpers = helpers.prefix(min(items.count - 1, Int(PPM_SPAWN_CONTEXTS) - 1))
+        guard !helpers.isEmpty, !helpers.contains(where: \.isCurrent) else { return work(context: 0) }
         let finished = DispatchSemaphore(value: 0)
-        helper.perform { [self] in
-            work(context: 1)
-            finished.signal()
+        for (n, helper) in helpers.enumerated() {
+            helper.perform { [self] in
+                work(context: Int32(n + 1))
+                finished.signal()
+            }
         }
         work(context: 0)
-        finished.wait()  // the helper's last spawn has returned
+        for _ in helpers { finished.wait() }  // every helper's last spawn has returned
     }
 
     /// Takes the next item not taken yet until none is left.

@@ -63,17 +63,19 @@ package final class LinuxSpawner: Spawner {
     package var limits: ServiceLimits?
     /// Services whose cgroup this daemon has made or checked (see `ServiceCgroups.renew`).
     private var renewedCgroups: Set<String> = []
-    /// The thread that spawns beside the caller's in `spawnAll`, made at
-    /// the first batch; nil when no thread could be made (tried again at
-    /// the next batch: a pids limit reached once does not last).
-    var spawnHelper: WorkerThread? {
-        if spawnThread == nil {
+    /// The threads that spawn beside the caller's in `spawnAll` (one spawn
+    /// context each, `PPM_SPAWN_CONTEXTS` in all), made at the first batch;
+    /// fewer (or none) when no more could be made (tried again at the next
+    /// batch: a pids limit reached once does not last).
+    var spawnHelpers: [WorkerThread] {
+        while spawnThreads.count < Int(PPM_SPAWN_CONTEXTS) - 1 {
             let thread = WorkerThread(name: "ppm-lua.spawn")
-            if thread.isRunning { spawnThread = thread }
+            guard thread.isRunning else { break }
+            spawnThreads.append(thread)
         }
-        return spawnThread
+        return spawnThreads
     }
-    private var spawnThread: WorkerThread?
+    private var spawnThreads: [WorkerThread] = []
 
     /// Prepared commands by service name.
     var prepared: [String: PreparedCommand] = [:]
