@@ -183,7 +183,7 @@ package final class Daemon: @unchecked Sendable {
         leftovers.kept.merge(handover?.runs ?? [:]) { $1 }
         for name in store.processes.keys { store.apply(.gone(name)) }
         loop.store = store
-        loop.processWatcher = PidWatcher(queue: queue)
+        loop.processWatcher = PidWatcher(queue: queue, scheduler: scheduler)
         host.attach(loop, scheduler: scheduler, counts: counts)
         recordConfig(ConfigChange(added: declared))
         restoreRuntimeServices(configNames: Set(declared))

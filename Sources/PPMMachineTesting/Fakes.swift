@@ -44,6 +44,13 @@ package final class FakeSpawner: Spawner {
     /// Pids to hand out first, in order (real processes, for a test whose
     /// state store checks them); then `nextPid` counts on.
     package var pids: [Int32] = []
+    /// The size of each `spawnAll` call, in order (the groups a batch went in).
+    package var groups: [Int] = []
+
+    package func spawnAll(_ jobs: [(spec: ServiceSpec, output: ChildOutput)]) -> [Result<Int32, SpawnFailure>] {
+        groups.append(jobs.count)
+        return jobs.map { spawn($0.spec, output: $0.output) }
+    }
 
     package func spawn(_ spec: ServiceSpec, output: ChildOutput) -> Result<Int32, SpawnFailure> {
         if failing.contains(spec.name) { return .failure(SpawnFailure("\(spec.cmd[0]): No such file or directory")) }

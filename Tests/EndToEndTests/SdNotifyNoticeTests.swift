@@ -14,13 +14,15 @@ import Testing
 
     @Test func aMainPidOfItsOwnGroupBecomesTheServicesProcessAndOneOutsideIsIgnored() throws {
         let s = try Sandbox()
-        // "m": the shell hands over to a child and exits; "x" names a process of another session.
+        // "m": the shell hands over to a child and exits; "x" names a process of another session
+        // (its pid written once it is in that session: notified before, it would still be in the group).
         try s.write(
             """
             ppm.service { name = "m", ready = "notify",
                           cmd = { "/bin/sh", "-c", "sleep 1000 & echo $! > \(s.dir)/m.pid; systemd-notify --ready --pid=$!; exit 0" } }
             ppm.service { name = "x", ready = "notify",
-                          cmd = { "/bin/sh", "-c", "setsid sleep 1000 & echo $! > \(s.dir)/x.pid; systemd-notify --ready --pid=$!; exec sleep 1000" } }
+                          cmd = { "/bin/sh", "-c", "setsid sh -c 'echo $$ > \(s.dir)/x.tmp; mv \(s.dir)/x.tmp \(s.dir)/x.pid; exec sleep 1000' & \\
+                                  while [ ! -e \(s.dir)/x.pid ]; do sleep 0.01; done; systemd-notify --ready --pid=$(cat \(s.dir)/x.pid); exec sleep 1000" } }
             """)
         try s.startDaemon()
         let child = try #require(pidFile(s.dir + "/m.pid"))

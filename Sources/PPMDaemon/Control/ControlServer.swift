@@ -65,7 +65,7 @@ final class ControlServer: @unchecked Sendable {
     private lazy var acceptor = GuardedAcceptor(
         listener: fd,
         watch: { [weak self] on in if on { self?.resume() } else if let self { io.forgetReadable(fd) } },
-        after: { [loop, io] seconds, work in loop.asyncAfter(deadline: .now() + seconds) { io.perform(work) } },
+        after: { [io] seconds, work in io.perform(after: seconds, work) },
         refusal: { [weak self] in
             "too many open files: the daemon's open-files limit (\(DescriptorGate.openFilesLimit())) is reached "
                 + "(\(self?.connections.count ?? 0) clients connected): try again later"

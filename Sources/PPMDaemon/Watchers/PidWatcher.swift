@@ -13,10 +13,12 @@ final class PidWatcher: ProcessWatcher, @unchecked Sendable {
     /// The pidfd of each watched process.
     private var pidfds: [Int32: Int32] = [:]
 
-    private let queue: DispatchQueue
+    /// Times the retries (the daemon's timerfd: a Dispatch timer asked for
+    /// while the descriptor table is full never fires).
+    private let scheduler: Scheduler
 
-    init(queue: DispatchQueue) {
-        self.queue = queue
+    init(queue: DispatchQueue, scheduler: Scheduler) {
+        self.scheduler = scheduler
         watchSet = ReadinessSet(queue: queue)
     }
 
@@ -25,8 +27,7 @@ final class PidWatcher: ProcessWatcher, @unchecked Sendable {
         // No descriptor free: the process lives on (taking it for ended would
         // start a second copy). Asked again each second until one is had.
         if fd < 0, DescriptorGate.isExhaustion(errno) {
-            let retry = UncheckedClosure { [weak self] in if self?.watch(pid, exited: exited) == false { exited(.unknown, nil) } }
-            queue.asyncAfter(deadline: .now() + 1) { [queue] in LoopTurns.run(on: queue, retry.body) }
+            _ = scheduler.schedule(after: 1) { [weak self] in if self?.watch(pid, exited: exited) == false { exited(.unknown, nil) } }
             return true
         }
         guard fd >= 0 else { return false }
@@ -55,9 +56,4 @@ final class PidWatcher: ProcessWatcher, @unchecked Sendable {
         watchSet.forget(fd)
         Glibc.close(fd)
     }
-}
-
-/// A closure confined to the loop queue, carried through a `@Sendable` one.
-private struct UncheckedClosure: @unchecked Sendable {
-    let body: () -> Void
 }

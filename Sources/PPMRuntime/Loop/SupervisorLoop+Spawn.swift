@@ -29,8 +29,19 @@ extension SupervisorLoop {
     }
 
     /// Spawns taken at once, at most: each holds the write ends of its pipes
-    /// until the group is done, a share of the daemon's reserve.
+    /// and its cgroup's directory until the group is done, a share of the
+    /// daemon's reserve.
     static let spawnGroup = 8
+
+    /// Spawns taken at once under the descriptor gate: what a group holds
+    /// for a moment (3 per spawn, and the two spawn contexts' report pipes)
+    /// stays within the reserve with room to spare, so that a small limit
+    /// (256: a reserve of 16, 2 at once) never fills the table mid-group
+    /// and the daemon can accept clients throughout.
+    var spawnGroupSize: Int {
+        guard let reserve = descriptors?.reserve else { return Self.spawnGroup }
+        return max(1, min(Self.spawnGroup, reserve / 8))
+    }
 
     /// Starts a process of each spec, as `spawnService` does, several at
     /// once (`Spawner.spawnAll`); the results in the specs' order. A
@@ -40,6 +51,7 @@ extension SupervisorLoop {
         var results: [Result<Int32, SpawnFailure>?] = Array(repeating: nil, count: specs.count)
         var jobs: [(spec: ServiceSpec, output: ChildOutput)] = []
         var places: [Int] = []
+        let groupSize = spawnGroupSize
         func startGroup() {
             guard !jobs.isEmpty else { return }
             let started = jobs.count == 1 ? [spawner.spawn(jobs[0].spec, output: jobs[0].output)] : spawner.spawnAll(jobs)
@@ -74,7 +86,7 @@ extension SupervisorLoop {
             }
             jobs.append((spec, ends))
             places.append(place)
-            if jobs.count == Self.spawnGroup { startGroup() }
+            if jobs.count == groupSize { startGroup() }
         }
         startGroup()
         // The write end a refused job's other stream was given, when no group started after it.

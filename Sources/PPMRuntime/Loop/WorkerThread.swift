@@ -29,6 +29,21 @@ package final class WorkerThread: WorkQueue, @unchecked Sendable {
         if !state.enqueue(work) { work() }
     }
 
+    /// Runs `work` on the thread once `seconds` have passed, timed by the
+    /// thread's own wait (no Dispatch timer: one asked for while the
+    /// descriptor table is full never fires, even once descriptors are
+    /// freed). Without a thread, `work` is dropped: nothing would run it.
+    package func perform(after seconds: Double, _ work: @escaping @Sendable () -> Void) {
+        state.enqueue(at: Self.monotonicNow() + max(0, seconds), work)
+    }
+
+    /// Seconds on the monotonic clock.
+    static func monotonicNow() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
     /// Runs `work` on the thread and waits for it (at once when called there).
     package func performAndWait(_ work: @escaping @Sendable () -> Void) {
         if state.isCurrent || !state.running { return work() }
@@ -61,6 +76,8 @@ package final class WorkerThread: WorkQueue, @unchecked Sendable {
     private final class State: @unchecked Sendable {
         private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
         private var jobs: [@Sendable () -> Void] = []
+        /// Jobs waiting for their time (monotonic seconds), in the order asked.
+        private var timed: [(due: Double, work: @Sendable () -> Void)] = []
         private var handlers: [Int32: () -> Void] = [:]
         private var stopping = false
         private let wake: Int32 = ppm_wake_fd()
@@ -111,6 +128,13 @@ package final class WorkerThread: WorkQueue, @unchecked Sendable {
             return true
         }
 
+        /// Adds a job for `due`; the thread's next wait ends by then.
+        func enqueue(at due: Double, _ work: @escaping @Sendable () -> Void) {
+            guard running else { return }
+            locked { timed.append((due, work)) }
+            poke()
+        }
+
         func watch(_ fd: Int32, _ handler: (() -> Void)?) {
             locked { handlers[fd] = handler }
             poke()
@@ -136,16 +160,22 @@ package final class WorkerThread: WorkQueue, @unchecked Sendable {
             ppm_name_thread(name)
             if niceness != 0 { _ = ppm_nice_thread(niceness) }
             while true {
-                let (work, watched, stop) = locked { () -> ([@Sendable () -> Void], [Int32: () -> Void], Bool) in
+                let now = WorkerThread.monotonicNow()
+                let (work, watched, stop, next) = locked {
+                    () -> ([@Sendable () -> Void], [Int32: () -> Void], Bool, Double?) in
                     defer { jobs = [] }
-                    return (jobs, handlers, stopping)
+                    let due = timed.filter { $0.due <= now }.map(\.work)
+                    if !due.isEmpty { timed.removeAll { $0.due <= now } }
+                    return (jobs + due, handlers, stopping, timed.map(\.due).min())
                 }
                 for job in work { job() }
                 if stop && work.isEmpty { break }
                 if !work.isEmpty { continue }
                 var fds = [pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
                 fds += watched.keys.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-                guard poll(&fds, nfds_t(fds.count), -1) > 0 else { continue }
+                // Until the next timed job (rounded up: never a busy wait for it).
+                let timeout = next.map { Int32(min(86_400_000, max(0, (($0 - now) * 1000).rounded(.up)))) } ?? -1
+                guard poll(&fds, nfds_t(fds.count), timeout) > 0 else { continue }
                 if fds[0].revents != 0 {
                     var count: UInt64 = 0
                     _ = read(wake, &count, 8)
