@@ -25,25 +25,35 @@ public final class LuaCoroutine {
     }
 
     private let thread: OpaquePointer
-    /// Keeps the thread alive in the registry.
-    private let ref: LuaRef
+    /// Keeps the thread alive in the registry; nil once the thread went
+    /// back to the state's idle threads (`LuaState.idleThreads`).
+    private var ref: LuaRef?
     private weak var state: LuaState?
     /// True once it returned or raised: it cannot be resumed again.
     public private(set) var isDone = false
 
-    /// A coroutine that will call `function` at the first resume.
+    /// A coroutine that will call `function` at the first resume, on a
+    /// thread of one that returned before when there is one (no new Lua
+    /// thread and registry slot for each hook run).
     public init(_ state: LuaState, function: LuaRef) throws {
-        let L = state.L
-        guard lua_checkstack(L, 4) != 0, let thread = lua_newthread(L) else { throw LuaError.conversion("cannot make a coroutine") }
-        self.thread = thread
-        ref = state.makeRef(L)
+        if let idle = state.idleThreads.popLast() {
+            thread = idle.thread
+            ref = idle.ref
+        } else {
+            let L = state.L
+            guard lua_checkstack(L, 4) != 0, let thread = lua_newthread(L) else {
+                throw LuaError.conversion("cannot make a coroutine")
+            }
+            self.thread = thread
+            ref = state.makeRef(L)
+        }
         self.state = state
         LuaStack(thread, state: state).push(.function(function))
     }
 
     /// Whether `state`'s running host function was called by this coroutine
     /// itself (not by a coroutine Lua code made inside it).
-    public var isCallingHost: Bool { state?.hostThread == thread }
+    public var isCallingHost: Bool { !isDone && state?.hostThread == thread }
 
     /// Runs the coroutine until it suspends or ends. The first resume passes
     /// `args` to the function; later ones make them the results of the call
@@ -69,7 +79,14 @@ public final class LuaCoroutine {
             return .suspended
         }
         isDone = true
-        defer { lua_settop(thread, 0) }
+        defer {
+            lua_settop(thread, 0)
+            // A thread that returned is as good as new (Lua 5.4): the next coroutine may take it.
+            if status == LUA_OK, let ref, state.idleThreads.count < LuaState.idleThreadLimit {
+                state.idleThreads.append((thread, ref))
+                self.ref = nil
+            }
+        }
         guard status == LUA_OK else { throw state.error(text: state.stringAt(-1, of: thread), budget: budget ?? 0) }
         let top = lua_gettop(thread)
         return .finished(try (0..<results).map { try stack.value(at: top - results + 1 + $0) })

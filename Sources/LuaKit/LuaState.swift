@@ -22,6 +22,10 @@ public final class LuaState {
     let chunkNames = ChunkNames()
     /// The thread running the host function being called, if any.
     var hostThread: OpaquePointer?
+    /// Threads of coroutines that returned, kept for the next ones (`LuaCoroutine`).
+    var idleThreads: [(thread: OpaquePointer, ref: LuaRef)] = []
+    /// At most this many idle threads are kept.
+    static let idleThreadLimit = 4
 
     /// Where the last outermost call was stopped by a timeout, interrupt or
     /// the memory cap (`source:line`), when known.

@@ -30,6 +30,36 @@ import Testing
         #expect(co!.isDone)
     }
 
+    /// Coroutines run one after another (a hook each exit) reuse the threads
+    /// of those that returned: each still starts clean, and one that ended
+    /// is never taken for the one calling the host now.
+    @Test func coroutinesAfterOnesThatEndedStartCleanAndStayApart() throws {
+        var current: LuaCoroutine?
+        var ended: [LuaCoroutine] = []
+        var endedCalledHost = false
+        let wait = lua.function("wait") { [lua] _ in
+            endedCalledHost = endedCalledHost || ended.contains { $0.isCallingHost }
+            guard lua.canSuspend(current) else { throw LuaHostError("wait: not in a coroutine the host runs") }
+            throw LuaYield()
+        }
+        lua.setGlobal("wait", wait)
+        let double = try function("function(a) return a * 2 end")
+        let waiting = try function("function(a) local b = wait() return a + b end")
+        let failing = try function("function() error('no') end")
+        for i in 0..<6 {
+            let first = try LuaCoroutine(lua, function: double)
+            #expect(try first.resume([.integer(Int64(i))]) == .finished([.integer(Int64(2 * i))]))
+            #expect(throws: LuaError.self) { try first.resume([]) }
+            ended.append(first)
+            current = try LuaCoroutine(lua, function: waiting)
+            #expect(try current!.resume([.integer(1)]) == .suspended)
+            #expect(try current!.resume([.integer(Int64(i))]) == .finished([.integer(Int64(1 + i))]))
+            ended.append(current!)
+            #expect(throws: LuaError.self) { try LuaCoroutine(lua, function: failing).resume([]) }
+        }
+        #expect(!endedCalledHost)
+    }
+
     @Test func theBudgetAppliesToEachResumeAlone() throws {
         var co: LuaCoroutine?
         installWait { co }

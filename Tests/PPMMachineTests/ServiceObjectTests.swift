@@ -96,7 +96,11 @@ import Testing
     /// changed on the copy (secrets masked for a TCP client) or on the
     /// service (a reload) is written anew, never from the old bytes.
     @Test func specMembersFollowTheSpec() throws {
-        var snapshot = snapshots()[0]
+        let rig = services()
+        let web = try #require(rig.supervisor.table["web"])
+        #expect(web.snapshot(now: 0).specFragments == nil)  // a snapshot alone does not make them
+        _ = web.specFragments  // as `ls` makes them
+        var snapshot = web.snapshot(now: 0)
         #expect(snapshot.specFragments != nil)
         snapshot.spec.env = ["TOKEN": "***"]
         snapshot.spec.cmd = ["/bin/other"]

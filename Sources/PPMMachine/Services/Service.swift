@@ -88,7 +88,7 @@ final class Service {
         var s = ServiceSnapshot(
             spec: spec, state: state, pid: run?.pid, starts: starts, restarts: restarts, crashes: crashes,
             uptime: run.map { now - $0.startedAt }, lastExit: lastExit, stdoutPath: stdoutPath, stderrPath: stderrPath)
-        s.specFragments = specFragments
+        s.specFragments = fragments  // as made by a listing: a snapshot alone does not make them (a thousand at start-up)
         s.held = held
         s.spawnFailures = spawnFailures
         s.crashesTotal = crashesTotal

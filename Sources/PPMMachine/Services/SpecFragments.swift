@@ -10,12 +10,25 @@ package struct SpecFragments: Sendable {
         "stop_signal", "user",
     ]
 
-    /// The fragments, each `,"key":value`, one after another.
+    /// The fragments, each `,"key":value`, one after another, in an
+    /// allocation of their exact size (a thousand services keep a thousand).
     private let bytes: [UInt8]
-    /// By member index (`ServiceSnapshot.memberNames`), then one more:
-    /// where each member's fragment begins in `bytes`; the next offset is
-    /// its end, so a member that is not of the spec has an empty one.
+    /// By spec member (`slots`), then one more: where each one's fragment
+    /// begins in `bytes`; the next offset is its end.
     private let offsets: [Int32]
+
+    /// By member index (`ServiceSnapshot.memberNames`): the member's place
+    /// in `offsets`, or -1 when it is not a spec member. Spec members take
+    /// places in the order of their indices, so a run of them ends where
+    /// the spec member after its last begins.
+    private static let slots: [Int] = {
+        var next = 0
+        return ServiceSnapshot.memberNames.map { name in
+            guard specMembers.contains(name) else { return -1 }
+            defer { next += 1 }
+            return next
+        }
+    }()
 
     /// The spec members of `spec`, written as `ServiceSnapshot.write(to:)` writes them.
     init(_ spec: ServiceSpec) {
@@ -23,16 +36,21 @@ package struct SpecFragments: Sendable {
         var all = WrittenMembers(wanted: nil, marking: true)
         sample.members(&all)
         let marks = all.marks ?? []
-        var bytes: [UInt8] = []
-        var offsets: [Int32] = []
-        offsets.reserveCapacity(ServiceSnapshot.memberNames.count + 1)
+        var ranges: [Range<Int>] = []
+        ranges.reserveCapacity(Self.specMembers.count)
         var next = 0
-        for (index, name) in ServiceSnapshot.memberNames.enumerated() {
-            offsets.append(Int32(bytes.count))
-            guard Self.specMembers.contains(name) else { continue }
+        for (index, name) in ServiceSnapshot.memberNames.enumerated() where Self.specMembers.contains(name) {
             while marks[next].index != index { next += 1 }
             let end = next + 1 < marks.count ? marks[next + 1].at : all.writer.bytes.count
-            bytes += all.writer.bytes[marks[next].at..<end]
+            ranges.append(marks[next].at..<end)
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(ranges.reduce(0) { $0 + $1.count })
+        var offsets: [Int32] = []
+        offsets.reserveCapacity(ranges.count + 1)
+        for range in ranges {
+            offsets.append(Int32(bytes.count))
+            bytes += all.writer.bytes[range]
         }
         offsets.append(Int32(bytes.count))
         self.bytes = bytes
@@ -61,15 +79,18 @@ package struct SpecFragments: Sendable {
         bytes.withUnsafeBufferPointer { all in
             offsets.withUnsafeBufferPointer { offsets in
                 let runs = Self.runs
-                return body(all) { k in Int(offsets[runs[k].first])..<Int(offsets[runs[k].last + 1]) }
+                let slots = Self.slots
+                return body(all) { k in Int(offsets[slots[runs[k].first]])..<Int(offsets[slots[runs[k].last] + 1]) }
             }
         }
     }
 
     /// The fragment of the member at `index`, `,"key":value`; nil when it is not a spec member.
     func fragment(_ index: Int) -> ArraySlice<UInt8>? {
-        let start = Int(offsets[index])
-        let end = Int(offsets[index + 1])
+        let slot = Self.slots[index]
+        guard slot >= 0 else { return nil }
+        let start = Int(offsets[slot])
+        let end = Int(offsets[slot + 1])
         return start == end ? nil : bytes[start..<end]
     }
 }

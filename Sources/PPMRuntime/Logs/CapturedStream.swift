@@ -28,16 +28,16 @@ final class CapturedStream {
     /// Whether `watcher` watches the read end now: not while no writer is
     /// left (end of file would be reported again and again).
     private var watching = false
-    /// Runs of complete lines, after they reach the file (for followers and hooks).
-    var onLines: ((UnsafeRawBufferPointer) -> Void)?
-    /// Whether `onLines` wants this stream's lines now (checked before any work for it).
-    var wantsLines: () -> Bool = { false }
+    /// The service whose output this is, as `owner` knows it.
+    let name: String
+    /// The capture that hears of this stream: its runs of complete lines,
+    /// after they reach the file (for followers and hooks), whether it wants
+    /// them now, and its write failures. One reference instead of three
+    /// closures per stream (a thousand services have two thousand streams).
+    unowned var owner: OutputCapture?
     /// Why the file cannot be written now (a full disk): the pipe is not
     /// read meanwhile, so its writers wait (back-pressure) and no line is lost.
     private(set) var failure: WriteFailure?
-    /// Told when writing fails (the stream stops reading) and when `retry`
-    /// works again (nil).
-    var onFailure: ((WriteFailure?) -> Void)?
     /// Lines read but not written yet, as they go to the file and as
     /// `onLines` wants them: whole lines, at most what one drain read.
     private var heldForFile: [UInt8] = []
@@ -45,15 +45,16 @@ final class CapturedStream {
 
     /// A new pipe for `kind`, read when `watcher` says it has input; nil
     /// when no pipe can be made (out of file descriptors).
-    convenience init?(kind: OutputKind, file: LogFile, watcher: ReadinessWatcher, buffer: ReadBuffer) {
+    convenience init?(name: String, kind: OutputKind, file: LogFile, watcher: ReadinessWatcher, buffer: ReadBuffer) {
         var fds: [Int32] = [-1, -1]
         guard ppm_pipe(&fds) == 0 else { return nil }
-        self.init(kind: kind, file: file, watcher: watcher, buffer: buffer, readFD: fds[0], writeFD: fds[1])
+        self.init(name: name, kind: kind, file: file, watcher: watcher, buffer: buffer, readFD: fds[0], writeFD: fds[1])
     }
 
     /// Reads an existing pipe (one a previous daemon made, kept by the fd holder).
-    init(kind: OutputKind, file: LogFile, watcher: ReadinessWatcher, buffer: ReadBuffer, readFD: Int32, writeFD: Int32) {
+    init(name: String, kind: OutputKind, file: LogFile, watcher: ReadinessWatcher, buffer: ReadBuffer, readFD: Int32, writeFD: Int32) {
         _ = fcntl(readFD, F_SETFL, fcntl(readFD, F_GETFL) | O_NONBLOCK)
+        self.name = name
         self.kind = kind
         self.file = file
         self.readFD = readFD
@@ -123,10 +124,10 @@ final class CapturedStream {
             return false
         }
         failure = nil
-        if !heldForLines.isEmpty { heldForLines.withUnsafeBytes { onLines?($0) } }
+        if !heldForLines.isEmpty { heldForLines.withUnsafeBytes { owner?.deliver(name, kind, $0) } }
         heldForFile.removeAll()
         heldForLines.removeAll()
-        onFailure?(nil)
+        owner?.streamFailed(name, self, nil)
         watch()
         return true
     }
@@ -163,10 +164,10 @@ final class CapturedStream {
                 heldForFile.append(contentsOf: (timestamp == nil ? Array(lines) : buffer.stamped).dropFirst(written.written))
                 stall(written.failure)
             }
-            if wantsLines() { heldForLines.append(contentsOf: lines) }
+            if wantsLines { heldForLines.append(contentsOf: lines) }
             return
         }
-        if wantsLines() { onLines?(lines) }
+        if wantsLines { owner?.deliver(name, kind, lines) }
     }
 
     /// While stalled: keeps `bytes` for `retry` and says so (a failure).
@@ -176,11 +177,14 @@ final class CapturedStream {
         return LogFile.Shortfall(failure: failure, written: 0)
     }
 
+    /// Whether `owner` wants this stream's lines now (checked before any work for them).
+    private var wantsLines: Bool { owner?.wantsLines(of: name) == true }
+
     /// Stops reading the pipe: what it holds waits there.
     private func stall(_ why: WriteFailure) {
         failure = why
         if watching { watcher?.forget(readFD) }
         watching = false
-        onFailure?(why)
+        owner?.streamFailed(name, self, why)
     }
 }

@@ -105,7 +105,7 @@ package final class OutputCapture {
             let name = String(key[..<dot])
             streams[name]?[kind]?.close()
             let s = CapturedStream(
-                kind: kind, file: LogFile(path: path(name, kind), policy: policy, openFiles: openFiles), watcher: watcher,
+                name: name, kind: kind, file: LogFile(path: path(name, kind), policy: policy, openFiles: openFiles), watcher: watcher,
                 buffer: buffer, readFD: fds.read, writeFD: fds.write)
             s.file.mark()
             register(s, name, kind)
@@ -155,7 +155,8 @@ package final class OutputCapture {
         }
         guard
             let s = CapturedStream(
-                kind: kind, file: LogFile(path: path(name, kind), policy: policy, openFiles: openFiles), watcher: watcher, buffer: buffer)
+                name: name, kind: kind, file: LogFile(path: path(name, kind), policy: policy, openFiles: openFiles), watcher: watcher,
+                buffer: buffer)
         else {
             return nil
         }
@@ -171,13 +172,15 @@ package final class OutputCapture {
     private func key(_ name: String, _ kind: OutputKind) -> String { "\(name).\(kind.rawValue)" }
 
     private func register(_ s: CapturedStream, _ name: String, _ kind: OutputKind) {
-        s.wantsLines = { [unowned self] in !self.followers.isEmpty || self.hooks?.listensToOutput(of: name) == true }
-        s.onLines = { [unowned self] run in self.deliver(name, kind, run) }
-        s.onFailure = { [unowned self, unowned s] failure in self.streamFailed(name, s, failure) }
+        s.owner = self
         streams[name, default: [:]][kind] = s
     }
 
-    private func deliver(_ name: String, _ kind: OutputKind, _ run: UnsafeRawBufferPointer) {
+    /// Whether anyone wants the lines of `name` now: a follower or an output hook.
+    func wantsLines(of name: String) -> Bool { !followers.isEmpty || hooks?.listensToOutput(of: name) == true }
+
+    /// Sends a run of complete lines of `name`'s `kind` to followers and hooks.
+    func deliver(_ name: String, _ kind: OutputKind, _ run: UnsafeRawBufferPointer) {
         var parts = run.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         if parts.last?.isEmpty == true { parts.removeLast() }
         let lines = parts.map { String(decoding: $0, as: UTF8.self) }

@@ -10,13 +10,24 @@ extension StateStore {
         /// another process of the group the service's main one.
         package var pgid: Int32
         /// What the next daemon keeps of the run (readiness, health, notes).
-        package var kept: KeptRun?
+        package var kept: KeptRun? {
+            get { keptBox?.run }
+            set { keptBox = newValue.map(KeptBox.init) }
+        }
+        /// `kept`, boxed: most records have none, and the table's every slot
+        /// (a thousand services: two thousand slots) is then 32 bytes, not 170.
+        private var keptBox: KeptBox?
 
         init(pid: Int32, start: UInt64, pgid: Int32? = nil, kept: KeptRun? = nil) {
             self.pid = pid
             self.start = start
             self.pgid = pgid ?? pid
-            self.kept = kept
+            self.keptBox = kept.map(KeptBox.init)
+        }
+
+        /// Same leader, start, group and kept run.
+        package static func == (a: Process, b: Process) -> Bool {
+            a.pid == b.pid && a.start == b.start && a.pgid == b.pgid && a.kept == b.kept
         }
 
         /// Its line in the log (the whole record, as a snapshot writes it).
@@ -27,4 +38,12 @@ extension StateStore {
             return JSONValue.object(o).text
         }
     }
+}
+
+/// A kept run on the heap, so that a process record without one stays small.
+private final class KeptBox: Sendable {
+    /// The kept run.
+    let run: KeptRun
+
+    init(_ run: KeptRun) { self.run = run }
 }
