@@ -80,7 +80,8 @@ package final class WorkerThread: WorkQueue, @unchecked Sendable {
         private var timed: [(due: Double, work: @Sendable () -> Void)] = []
         private var handlers: [Int32: () -> Void] = [:]
         private var stopping = false
-        private let wake: Int32 = ppm_wake_fd()
+        /// The thread's wake-up eventfd (-1: none, no thread).
+        private var wake: Int32 = ppm_wake_fd()
         private var thread = pthread_t()
         private(set) var running = false
 
@@ -106,7 +107,10 @@ package final class WorkerThread: WorkQueue, @unchecked Sendable {
                 }, context)
             pthread_attr_destroy(&attr)
             guard rc == 0 else {
+                // No thread (a pids limit): its eventfd would be left open for good.
                 Unmanaged<State>.fromOpaque(context).release()
+                close(wake)
+                wake = -1
                 return
             }
             running = true
@@ -146,6 +150,7 @@ package final class WorkerThread: WorkQueue, @unchecked Sendable {
         }
 
         private func poke() {
+            guard wake >= 0 else { return }
             var one: UInt64 = 1
             _ = write(wake, &one, 8)
         }
