@@ -3,7 +3,9 @@
 /// and skipped by its owner when it comes up, or dropped from the top with
 /// `dropFirst(while:)`: removing costs no search. Not generic: its owners
 /// downcast their items (a generic heap used across modules was not
-/// specialized, and cost 3 % of the daemon's time with a thousand probes a second).
+/// specialized, and cost 3 % of the daemon's time with a thousand probes a
+/// second). The loop's timers (`TimerHeap`) and the health checks'
+/// deadlines (`DeadlineTimer`) both wait in one.
 package struct DeadlineQueue {
     /// What is due: an object of its owner (a probe, a service's checks).
     package typealias Item = AnyObject
@@ -31,8 +33,10 @@ package struct DeadlineQueue {
     package var earliestLatest: Double? { entries.first?.latest }
 
     /// Adds `item`, due at `due` (monotonic seconds), which may come up to
-    /// `leeway` seconds late.
-    package mutating func push(_ item: Item, due: Double, leeway: Double = 0) {
+    /// `leeway` seconds late; its serial (items due together come up in
+    /// the order of their serials).
+    @discardableResult
+    package mutating func push(_ item: Item, due: Double, leeway: Double = 0) -> UInt64 {
         nextSerial += 1
         entries.append(Entry(due: due, latest: due + max(0, leeway), serial: nextSerial, item: item))
         var child = entries.count - 1
@@ -42,36 +46,68 @@ package struct DeadlineQueue {
             entries.swapAt(child, parent)
             child = parent
         }
+        return nextSerial
     }
 
     /// Removes and returns the earliest item if it is due at `now`.
-    package mutating func popDue(at now: Double) -> Item? {
+    package mutating func popDue(at now: Double) -> Item? { popDueWithSerial(at: now)?.item }
+
+    /// Removes and returns the earliest item, with its serial, if it is due at `now`.
+    package mutating func popDueWithSerial(at now: Double) -> (item: Item, serial: UInt64)? {
         guard let first = entries.first, first.due <= now else { return nil }
-        return popFirst()
+        popFirst()
+        return (first.item, first.serial)
     }
 
     /// Drops the earliest items while `drop` says so (those that no longer apply).
     package mutating func dropFirst(while drop: (Item) -> Bool) {
-        while let first = entries.first, drop(first.item) { _ = popFirst() }
+        while let first = entries.first, drop(first.item) { popFirst() }
     }
 
-    private mutating func popFirst() -> Item {
+    /// Drops every item `drop` says no longer applies, wherever it is.
+    package mutating func removeAll(where drop: (Item) -> Bool) {
+        entries.removeAll { drop($0.item) }
+        guard entries.count > 1 else { return }
+        for i in stride(from: entries.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
+    }
+
+    /// The earliest `latest` among the items `skip` does not leave out (nil:
+    /// none; the head's when all are left out). Only items due before the
+    /// best found so far can have an earlier one, and a heap finds those
+    /// without looking at the others.
+    package func earliestLatest(skipping skip: (Item) -> Bool) -> Double? {
+        guard !entries.isEmpty else { return nil }
+        var best = Double.infinity
+        lowerLatest(0, &best, skip)
+        return best.isFinite ? best : entries[0].latest
+    }
+
+    private func lowerLatest(_ i: Int, _ best: inout Double, _ skip: (Item) -> Bool) {
+        guard i < entries.count, entries[i].due < best else { return }
+        if !skip(entries[i].item) { best = min(best, entries[i].latest) }
+        lowerLatest(2 * i + 1, &best, skip)
+        lowerLatest(2 * i + 2, &best, skip)
+    }
+
+    private mutating func popFirst() {
         let last = entries.removeLast()
-        guard !entries.isEmpty else { return last.item }
-        let first = entries[0].item
+        guard !entries.isEmpty else { return }
         entries[0] = last
-        var parent = 0
+        siftDown(0)
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var parent = start
         while true {
             let left = 2 * parent + 1
             let right = left + 1
             var next = parent
             if left < entries.count && before(left, next) { next = left }
             if right < entries.count && before(right, next) { next = right }
-            guard next != parent else { break }
+            guard next != parent else { return }
             entries.swapAt(parent, next)
             parent = next
         }
-        return first
     }
 
     private func before(_ a: Int, _ b: Int) -> Bool {
